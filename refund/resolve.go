@@ -1,0 +1,314 @@
+package refund
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Resolve is step 3: it applies the policy to a verified request and its order, as of now, and returns
+// the offers for the client and whether staff must review the case first. It is pure and deterministic:
+// the same inputs always give the same offers, with the same IDs, texts and breakdowns.
+//
+// Resolve never trusts its inputs to be consistent: an invalid policy or order record, or an order that
+// is closed, gives no offers and a review reason instead of a wrong amount.
+func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
+	res := Resolution{PolicyVersion: p.Version, Refundable: Money{Currency: order.Currency}}
+	review := func(reason string) {
+		res.NeedsReview = true
+		res.ReviewReasons = append(res.ReviewReasons, reason)
+	}
+	if err := p.Validate(); err != nil {
+		review(fmt.Sprintf("The refund policy %q is invalid (%v); nothing was calculated.", p.Version, err))
+		return res
+	}
+	if err := order.Validate(); err != nil {
+		review(fmt.Sprintf("The order record is inconsistent (%v); nothing was calculated.", err))
+		return res
+	}
+	today := Day(now)
+	purchased, _ := ParseDate(order.PurchaseDate)
+	age := DaysBetween(purchased, today)
+	switch {
+	case age < 0:
+		review(fmt.Sprintf("The order's purchase date %s is after today %s; nothing was calculated.", order.PurchaseDate, FormatDate(today)))
+		return res
+	case order.Status != OrderActive:
+		review(fmt.Sprintf("The order is %s; nothing was calculated.", order.Status))
+		return res
+	}
+
+	r := resolver{p: p, req: req, order: order, today: today}
+	anyDate := slices.Contains(p.FullRefundReasonsBeforeWork, req.Reason)
+	if !order.WorkStarted() && (age <= p.CoolingOffDays || anyDate) {
+		res.CoolingOff = true
+		r.coolingOff()
+	} else {
+		switch order.Service.Type {
+		case ServiceProject:
+			r.project()
+		case ServiceSubscription:
+			r.subscription()
+		case ServiceHours:
+			r.hours()
+		}
+	}
+	res.Offers = r.offers
+	for _, o := range r.offers {
+		if o.IsRefund() {
+			res.Refundable = o.Amount
+			break
+		}
+	}
+
+	if threshold := p.ReviewThreshold(order.Currency); res.Refundable.Amount > threshold.Amount {
+		review(fmt.Sprintf("The refund of %s is above the %s that can be refunded without review.", res.Refundable, threshold))
+	}
+	if slices.Contains(p.Review.Reasons, req.Reason) {
+		review(fmt.Sprintf("The reason given (%q) always needs a staff decision.", req.Reason.Label()))
+	}
+	if order.Disputed && p.Review.Disputed {
+		review("The order is flagged as disputed.")
+	}
+	if len(res.Offers) == 0 {
+		review("Nothing can be refunded or offered under the automatic policy; staff decide whether to decline or make a goodwill offer.")
+	}
+	return res
+}
+
+// resolver holds what the per-service rules share while they build offers.
+type resolver struct {
+	p      Policy
+	req    Request
+	order  Order
+	today  time.Time
+	offers []Offer
+}
+
+// money returns an amount in the order's currency.
+func (r *resolver) money(amount int64) Money {
+	return Money{Amount: amount, Currency: r.order.Currency}
+}
+
+// line returns a breakdown line in the order's currency.
+func (r *resolver) line(label string, amount int64) Line {
+	return Line{Label: label, Amount: r.money(amount)}
+}
+
+// add appends an offer, giving it its deterministic ID and the fields every offer shares.
+func (r *resolver) add(o Offer) {
+	o.ID = fmt.Sprintf("%s-%d-%s", r.req.ID, len(r.offers)+1, o.Kind)
+	o.RequestID = r.req.ID
+	o.OrderNumber = r.order.Number
+	o.PolicyVersion = r.p.Version
+	if o.Amount.Currency == "" {
+		o.Amount.Currency = r.order.Currency
+	}
+	if o.Breakdown == nil {
+		o.Breakdown = []Line{}
+	}
+	o.Terms = terms(r.p, r.order, o)
+	r.offers = append(r.offers, o)
+}
+
+// paidLines starts a breakdown from what was paid minus what was already refunded.
+func (r *resolver) paidLines() []Line {
+	lines := []Line{r.line("Amount paid", r.order.Paid)}
+	if r.order.Refunded > 0 {
+		lines = append(lines, r.line("Already refunded", -r.order.Refunded))
+	}
+	return lines
+}
+
+// coolingOff offers everything not yet refunded back.
+func (r *resolver) coolingOff() {
+	remaining := r.order.Remaining().Amount
+	if remaining <= 0 {
+		return
+	}
+	r.add(Offer{
+		Kind:          OfferFullRefund,
+		Amount:        r.money(remaining),
+		Breakdown:     r.paidLines(),
+		EffectiveDate: FormatDate(r.today),
+	})
+}
+
+// refundOffer adds the refund offer for amount (full_refund when it returns everything not yet
+// refunded, partial_refund otherwise) if amount is positive.
+func (r *resolver) refundOffer(amount int64, lines []Line) {
+	if amount <= 0 {
+		return
+	}
+	kind := OfferPartialRefund
+	if amount == r.order.Remaining().Amount {
+		kind = OfferFullRefund
+	}
+	r.add(Offer{Kind: kind, Amount: r.money(amount), Breakdown: lines, EffectiveDate: FormatDate(r.today)})
+}
+
+// creditOffer adds a credit (or, for switch, a switch-service offer) worth pct percent of the refund
+// amount, rounded down, valid for months from today, if it is positive.
+func (r *resolver) creditOffer(kind OfferKind, amount int64, lines []Line, pct, months int) {
+	if amount <= 0 || pct <= 0 {
+		return
+	}
+	credit, ok := mulDiv(amount, int64(pct), 100)
+	if !ok || credit <= 0 {
+		return
+	}
+	lines = slices.Clone(lines)
+	switch {
+	case pct > 100:
+		lines = append(lines, r.line(fmt.Sprintf("Extra credit: %d%% on top of the refundable amount, rounded down", pct-100), credit-amount))
+	case pct < 100:
+		lines = append(lines, r.line(fmt.Sprintf("Credit is %d%% of the refundable amount, rounded down", pct), credit-amount))
+	}
+	r.add(Offer{
+		Kind:          kind,
+		Amount:        r.money(credit),
+		Breakdown:     lines,
+		EffectiveDate: FormatDate(r.today),
+		ValidUntil:    FormatDate(r.today.AddDate(0, months, 0)),
+	})
+}
+
+// settle finishes a breakdown whose lines sum to shown, where the exact (unrounded) result is
+// exact100/100 minor units. It appends the rounding line (rounding the result down) and, if deductions
+// exceed what remains, a line waiving the excess so the result is never negative. It returns the
+// final amount and lines; the lines always add up to the amount.
+func (r *resolver) settle(lines []Line, shown, exact100 int64) (int64, []Line) {
+	if exact100 <= 0 {
+		if shown != 0 {
+			label := "Deductions above what remains are waived"
+			if shown > 0 {
+				label = r.roundingLabel()
+			}
+			lines = append(lines, r.line(label, -shown))
+		}
+		return 0, lines
+	}
+	amount := exact100 / 100 // floor, as exact100 > 0
+	if d := amount - shown; d != 0 {
+		lines = append(lines, r.line(r.roundingLabel(), d))
+	}
+	return amount, lines
+}
+
+// roundingLabel names the rounding line in words that fit the currency.
+func (r *resolver) roundingLabel() string {
+	if Exponent(r.order.Currency) == 2 {
+		return "Rounding down to the cent"
+	}
+	return "Rounding down to the smallest currency unit"
+}
+
+// capToRemaining limits amount to what is not yet refunded on the order, adding the line that explains
+// the cut.
+func (r *resolver) capToRemaining(amount int64, lines []Line) (int64, []Line) {
+	remaining := r.order.Remaining()
+	if amount <= remaining.Amount {
+		return amount, lines
+	}
+	label := fmt.Sprintf("Limited to what is not yet refunded (paid %s, already refunded %s)", r.money(r.order.Paid), r.money(r.order.Refunded))
+	return remaining.Amount, append(lines, r.line(label, remaining.Amount-amount))
+}
+
+// project applies the fixed-price project rule: refund = paid − already refunded − delivered milestones
+// − in-progress milestones × progress − fee, rounded down, never below zero; alternatives are a credit
+// and a switch to another service.
+func (r *resolver) project() {
+	pp := r.p.Project
+	lines := r.paidLines()
+	shown := r.order.Paid - r.order.Refunded
+	// exact100 is the exact refund times 100, so percentages stay integers until the final division.
+	exact100 := 100 * shown
+	for _, m := range r.order.Service.Project.Milestones {
+		switch m.Status {
+		case MilestoneDelivered:
+			if m.Price > 0 {
+				lines = append(lines, r.line("Delivered: "+m.Name, -m.Price))
+				shown -= m.Price
+				exact100 -= 100 * m.Price
+			}
+		case MilestoneInProgress:
+			work := m.Price * int64(m.Progress) // ≤ 10^14, no overflow
+			if work > 0 {
+				lines = append(lines, r.line(fmt.Sprintf("In progress: %s (%d%% of %s)", m.Name, m.Progress, r.money(m.Price)), -(work/100)))
+				shown -= work / 100
+				exact100 -= work
+			}
+		}
+	}
+	if fee := r.order.Paid * int64(pp.FeePercent); fee > 0 {
+		lines = append(lines, r.line(fmt.Sprintf("Cancellation fee (%d%% of the amount paid)", pp.FeePercent), -(fee/100)))
+		shown -= fee / 100
+		exact100 -= fee
+	}
+	amount, lines := r.settle(lines, shown, exact100)
+	r.refundOffer(amount, lines)
+	r.creditOffer(OfferServiceCredit, amount, lines, pp.CreditPercent, pp.CreditValidMonths)
+	if pp.OfferSwitchService {
+		r.creditOffer(OfferSwitchService, amount, lines, pp.CreditPercent, pp.CreditValidMonths)
+	}
+}
+
+// subscription applies the support-plan rule: refund the unused days of the current period
+// (price × unused days / period days, rounded down, at most what is not yet refunded); alternatives are
+// a pause and cancelling at the end of the period.
+func (r *resolver) subscription() {
+	s := r.order.Service.Subscription
+	start, _ := ParseDate(s.PeriodStart)
+	end, _ := ParseDate(s.PeriodEnd)
+	periodDays := int64(DaysBetween(start, end) + 1)
+	// The day of the request counts as used: the service was available on it.
+	used := int64(DaysBetween(start, r.today) + 1)
+	used = max(0, min(used, periodDays))
+	unused := periodDays - used
+
+	lines := []Line{r.line(fmt.Sprintf("Current period %s to %s (%d days)", s.PeriodStart, s.PeriodEnd, periodDays), s.PricePerPeriod)}
+	usedValue, _ := mulDiv(s.PricePerPeriod, used, periodDays) // bounded by validation
+	if usedValue > 0 {
+		lines = append(lines, r.line(fmt.Sprintf("Used: %d of %d days", used, periodDays), -usedValue))
+	}
+	prorated, _ := mulDiv(s.PricePerPeriod, unused, periodDays)
+	if d := prorated - (s.PricePerPeriod - usedValue); d != 0 {
+		lines = append(lines, r.line(r.roundingLabel(), d))
+	}
+	amount, lines := r.capToRemaining(prorated, lines)
+	r.refundOffer(amount, lines)
+
+	// The pause and the end of the service start after the paid period, or today if the record's
+	// period is already over.
+	periodEnd := end
+	if periodEnd.Before(r.today) {
+		periodEnd = r.today
+	}
+	if n := r.p.Subscription.MaxPauseMonths; n > 0 {
+		from := periodEnd.AddDate(0, 0, 1)
+		r.add(Offer{Kind: OfferPause, Amount: r.money(0), EffectiveDate: FormatDate(from), PauseMonths: n})
+	}
+	if r.p.Subscription.OfferCancelAtPeriodEnd {
+		r.add(Offer{Kind: OfferCancelAtPeriodEnd, Amount: r.money(0), EffectiveDate: FormatDate(periodEnd)})
+	}
+}
+
+// hours applies the prepaid-hours rule: refund the unused hours at the bought rate
+// (total price × unused / purchased, rounded down, at most what is not yet refunded); the alternative
+// is a credit.
+func (r *resolver) hours() {
+	h := r.order.Service.Hours
+	purchased, used := int64(h.Purchased), int64(h.Used)
+	lines := []Line{r.line(fmt.Sprintf("Prepaid hours: %d", purchased), h.TotalPrice)}
+	usedValue, _ := mulDiv(h.TotalPrice, used, purchased) // bounded by validation
+	if usedValue > 0 {
+		lines = append(lines, r.line(fmt.Sprintf("Used: %d of %d hours at the bought rate", used, purchased), -usedValue))
+	}
+	unusedValue, _ := mulDiv(h.TotalPrice, purchased-used, purchased)
+	if d := unusedValue - (h.TotalPrice - usedValue); d != 0 {
+		lines = append(lines, r.line(r.roundingLabel(), d))
+	}
+	amount, lines := r.capToRemaining(unusedValue, lines)
+	r.refundOffer(amount, lines)
+	r.creditOffer(OfferServiceCredit, amount, lines, r.p.Hours.CreditPercent, r.p.Hours.CreditValidMonths)
+}
