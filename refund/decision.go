@@ -49,6 +49,9 @@ type Resolution struct {
 	ReviewReasons []string `json:"review_reasons,omitempty"`
 	// Refundable is the most money the policy returns to the card (the refund offer's amount, or zero).
 	Refundable Money `json:"refundable"`
+	// Calculation itemises how Refundable was worked out; its lines add up to Refundable. It is there
+	// even when nothing is refundable, so staff can see why.
+	Calculation []Line `json:"calculation"`
 	// CoolingOff is true when the full refund came from the cooling-off rule or an any-date reason.
 	CoolingOff bool `json:"cooling_off"`
 	// PolicyVersion is the policy that produced the offers.

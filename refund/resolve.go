@@ -54,11 +54,10 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 		}
 	}
 	res.Offers = r.offers
-	for _, o := range r.offers {
-		if o.IsRefund() {
-			res.Refundable = o.Amount
-			break
-		}
+	res.Refundable = r.money(r.refundable)
+	res.Calculation = r.calculation
+	if res.Calculation == nil {
+		res.Calculation = []Line{}
 	}
 
 	if threshold := p.ReviewThreshold(order.Currency); res.Refundable.Amount > threshold.Amount {
@@ -83,6 +82,9 @@ type resolver struct {
 	order  Order
 	today  time.Time
 	offers []Offer
+	// refundable and calculation record the refund worked out by the rule, even when it is zero.
+	refundable  int64
+	calculation []Line
 }
 
 // money returns an amount in the order's currency.
@@ -120,23 +122,15 @@ func (r *resolver) paidLines() []Line {
 	return lines
 }
 
-// coolingOff offers everything not yet refunded back.
+// coolingOff offers back everything not yet refunded.
 func (r *resolver) coolingOff() {
-	remaining := r.order.Remaining().Amount
-	if remaining <= 0 {
-		return
-	}
-	r.add(Offer{
-		Kind:          OfferFullRefund,
-		Amount:        r.money(remaining),
-		Breakdown:     r.paidLines(),
-		EffectiveDate: FormatDate(r.today),
-	})
+	r.refundOffer(r.order.Remaining().Amount, r.paidLines())
 }
 
-// refundOffer adds the refund offer for amount (full_refund when it returns everything not yet
-// refunded, partial_refund otherwise) if amount is positive.
+// refundOffer records the refund worked out by a rule and adds the refund offer for it (full_refund when
+// it returns everything not yet refunded, partial_refund otherwise) if amount is positive.
 func (r *resolver) refundOffer(amount int64, lines []Line) {
+	r.refundable, r.calculation = amount, slices.Clone(lines)
 	if amount <= 0 {
 		return
 	}

@@ -1,0 +1,92 @@
+// Package refund is the business of Refundflow: orders, the refund policy, checking a client's request
+// against the order (verification), working out what to offer (resolution), and the agreement text the
+// client accepts. It is pure Go with no infrastructure imports and no clock: every rule takes "now" as
+// an argument, so the same request, order and policy always give the same answer, to the cent.
+//
+// # Money
+//
+// Amounts are whole minor units (cents for EUR, yen for JPY, fils for KWD) with an ISO 4217 currency
+// code. No floating point is used anywhere. Every division rounds down to the minor unit, in the
+// company's favour by at most one minor unit per division, and when rounding happened the breakdown
+// shows it as its own line ("Rounding down to the cent"). The lines of a breakdown always add up
+// exactly to the amount offered. No refund ever exceeds what the client paid minus what was already
+// refunded on the order, and no offered amount is ever negative.
+//
+// # Dates
+//
+// Dates are calendar days ("2025-03-01"), compared in UTC. The purchase day is day 0, so "within 14
+// days of purchase" means up to and including the 14th day after it: for an order bought on 1 March, a
+// request on 15 March is within the cooling-off period and a request on 16 March is not. The same
+// counting applies to the maximum request age (365 days by default: day 365 is accepted, day 366 is
+// rejected).
+//
+// # Verification (step 2)
+//
+// A request is checked in this order, and the first failed check ends the verification: the form is
+// complete and well formed; the purchase date is not in the future; an order exists with this order
+// number, this purchase date and this email address (case and surrounding spaces do not matter); the
+// order is still active (not cancelled, not fully refunded); the request comes no later than the
+// maximum request age; and a completed (captured) card payment exists to refund to. A wrong order
+// number, a wrong date and a wrong email all give the same answer, "We could not find an order with this
+// order number, purchase date and email address", so the form cannot be used to find out which orders
+// exist or whose they are.
+//
+// # Resolution (step 3)
+//
+// Cooling-off: a request made within 14 days of the purchase date, before any work started or any part
+// of the service was used (no project milestone started, no support ticket used, no consulting hour
+// used), gets a full refund of everything not yet refunded. A request with the reason "I ordered the
+// same thing twice" (duplicate_order) gets the same full refund whenever it is made, as long as no work
+// has started.
+//
+// Fixed-price projects after cooling-off: the value of the work done is the full price of every
+// delivered milestone plus, for each milestone in progress, its price times its percentage of
+// completion. A cancellation fee of 5% of the amount paid is charged. The refund is the amount paid,
+// minus what was already refunded, minus the work done, minus the fee; if that is below zero, the
+// client owes nothing more and the refund is zero. Instead of the money, the client may take a service
+// credit worth 110% of the refund, valid for 12 months, either for any of our services or applied to a
+// switch to another service.
+//
+// Support subscriptions after cooling-off: the unused days of the current period are refunded, at the
+// period price times unused days divided by the days in the period. The day of the request counts as
+// used. Alternatives: pause the subscription for 3 months starting after the paid period (nothing
+// charged, nothing refunded), or let it run to the end of the paid period and stop (nothing refunded,
+// nothing more charged).
+//
+// Prepaid consulting hours after cooling-off: unused hours are refunded at the rate they were bought
+// at (total price times unused hours divided by hours bought). Alternative: a service credit worth 110%
+// of that refund, valid for 12 months. For subscriptions and hours the refund is also limited to what
+// is not yet refunded on the order; the breakdown says so when the limit applies.
+//
+// An offer that returns everything not yet refunded is called a full refund; any smaller refund is a
+// partial refund. When nothing can be refunded or offered, the case goes to staff.
+//
+// Staff review: the offers are worked out as above, but a member of staff must approve them before the
+// client sees them when the refund is above 2,000.00 in the order's currency (exactly 2,000.00 does
+// not need review), when the reason is "quality", "not as described" or "service not provided", or
+// when the order is flagged as disputed.
+//
+// # Policy as data
+//
+// All the numbers above (14 days, 365 days, 5%, 110%, 12 months, 3 months, 2,000.00, the review
+// reasons, the refund timing text) live in a versioned policy file, policy/default.json, which is
+// embedded in the program and can be replaced by another file (LoadPolicy). Every verification, offer
+// and agreement records the policy version it used.
+//
+// # Agreement (step 4)
+//
+// For each offer there is a plain-text agreement naming the customer, the order, the request, what is
+// cancelled and from which day, the amount and its breakdown, where the money goes ("the card ending
+// 4242 used for the original 3-D Secure payment, within 5–10 business days") or what credit is granted
+// and until when, or the pause and its dates, and the policy version. The agreement and the offer are
+// hashed together (SHA-256 over a canonical encoding); the client's consent carries that hash, so the
+// refund that is executed is exactly the one the client read and accepted.
+//
+// # Requests
+//
+// A request moves through a small state machine (see CanTransition): submitted, then rejected, in
+// review, or awaiting the client's consent; then executing and completed, or declined, expired or
+// withdrawn. "Needs attention" marks a case a person must look at and is not final. Rejected,
+// completed, declined, withdrawn, expired and review-rejected are final: nothing moves a request out of
+// them.
+package refund
