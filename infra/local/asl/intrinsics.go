@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"unicode/utf8"
@@ -417,7 +418,7 @@ func (ev *evaluator) call(c *call) (any, error) {
 		if !ok {
 			return nil, c.fail("the first argument must be an array, got %s", typeName(vals[0]))
 		}
-		size, ok := numberInt(vals[1])
+		size, ok := intArg(vals[1])
 		if !ok || size <= 0 {
 			return nil, c.fail("the chunk size must be a positive integer, got %s", mustEncode(vals[1]))
 		}
@@ -441,7 +442,7 @@ func (ev *evaluator) call(c *call) (any, error) {
 	case "ArrayRange":
 		var n [3]int64
 		for i := range n {
-			v, ok := numberInt(vals[i])
+			v, ok := intArg(vals[i])
 			if !ok {
 				return nil, c.fail("argument %d must be an integer, got %s", i+1, mustEncode(vals[i]))
 			}
@@ -467,7 +468,7 @@ func (ev *evaluator) call(c *call) (any, error) {
 		if !ok {
 			return nil, c.fail("the first argument must be an array, got %s", typeName(vals[0]))
 		}
-		idx, ok := numberInt(vals[1])
+		idx, ok := intArg(vals[1])
 		if !ok || idx < 0 {
 			return nil, c.fail("the index must be a non-negative integer, got %s", mustEncode(vals[1]))
 		}
@@ -553,8 +554,8 @@ func (ev *evaluator) call(c *call) (any, error) {
 		}
 		return out, nil
 	case "MathRandom":
-		start, ok1 := numberInt(vals[0])
-		end, ok2 := numberInt(vals[1])
+		start, ok1 := intArg(vals[0])
+		end, ok2 := intArg(vals[1])
 		if !ok1 || !ok2 {
 			return nil, c.fail("the start and end must be integers, got %s and %s", mustEncode(vals[0]), mustEncode(vals[1]))
 		}
@@ -563,19 +564,20 @@ func (ev *evaluator) call(c *call) (any, error) {
 		}
 		r := ev.env.random()
 		if len(vals) == 3 {
-			seed, ok := numberInt(vals[2])
+			seed, ok := intArg(vals[2])
 			if !ok {
 				return nil, c.fail("the seed must be an integer, got %s", mustEncode(vals[2]))
 			}
 			r = rand.New(rand.NewPCG(uint64(seed), 0x5eed)).Float64()
 		}
-		span := float64(end - start)
+		// Both bounds are inclusive, as in AWS's documented example range.
+		span := float64(end - start + 1)
 		v := start + int64(math.Floor(r*span))
-		return json.Number(fmt.Sprint(min(v, end-1))), nil
+		return json.Number(fmt.Sprint(min(v, end))), nil
 	case "MathAdd":
 		var n [2]int64
 		for i := range n {
-			v, ok := numberInt(vals[i])
+			v, ok := intArg(vals[i])
 			if !ok || v < math.MinInt32 || v > math.MaxInt32 {
 				return nil, c.fail("argument %d must be an integer from -2147483648 to 2147483647, got %s", i+1, mustEncode(vals[i]))
 			}
@@ -644,8 +646,8 @@ func (c *call) format(vals []any) (any, error) {
 }
 
 // formatValue renders a value for States.Format: strings as they are,
-// numbers, booleans and null as their JSON text. Objects and arrays are not
-// accepted.
+// numbers, booleans and null as their JSON text, objects and arrays in Java's
+// toString style.
 func formatValue(v any) (string, error) {
 	switch t := v.(type) {
 	case string:
@@ -654,11 +656,54 @@ func formatValue(v any) (string, error) {
 		return "null", nil
 	case bool:
 		return fmt.Sprint(t), nil
-	case map[string]any, []any:
-		return "", fmt.Errorf("States.Format values must be strings, numbers, booleans or null, got %s", typeName(v))
+	case map[string]any:
+		// Step Functions renders objects and arrays the way Java's
+		// Map.toString and List.toString do: {a=1, b=[x, y]}.
+		parts := make([]string, 0, len(t))
+		for _, k := range sortedKeys(t) {
+			s, err := formatValue(t[k])
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, k+"="+s)
+		}
+		return "{" + strings.Join(parts, ", ") + "}", nil
+	case []any:
+		parts := make([]string, len(t))
+		for i, e := range t {
+			s, err := formatValue(e)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return "[" + strings.Join(parts, ", ") + "]", nil
 	}
 	if isNumber(v) {
 		return numberString(v), nil
 	}
 	return "", fmt.Errorf("cannot format a %T", v)
+}
+
+// intArg reads an integer argument the way Step Functions does: integral
+// numbers as they are, other numbers rounded to the nearest integer with
+// halves rounded up (Java's Math.round). ok is false for non-numbers and
+// values outside int64.
+func intArg(v any) (int64, bool) {
+	if !isNumber(v) {
+		return 0, false
+	}
+	r, exact, err := numberRat(v)
+	if err != nil || !exact {
+		return 0, false
+	}
+	if !r.IsInt() {
+		r = new(big.Rat).Add(r, big.NewRat(1, 2))
+		q := new(big.Int).Div(r.Num(), r.Denom()) // Euclidean: floor for a positive denominator
+		r = new(big.Rat).SetInt(q)
+	}
+	if !r.Num().IsInt64() {
+		return 0, false
+	}
+	return r.Num().Int64(), true
 }
