@@ -3,12 +3,17 @@ package refund
 import (
 	"fmt"
 	"strings"
-	"testing"
 	"time"
 )
 
+// fataler is what test helpers need from *testing.T and *rapid.T alike.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // date parses a test date or fails the test.
-func date(t testing.TB, s string) time.Time {
+func date(t fataler, s string) time.Time {
 	t.Helper()
 	d, err := ParseDate(s)
 	if err != nil {
@@ -19,7 +24,7 @@ func date(t testing.TB, s string) time.Time {
 
 // at returns a moment in the middle of the UTC day s, so tests also show that the time of day does not
 // matter.
-func at(t testing.TB, s string) time.Time { return date(t, s).Add(15*time.Hour + 30*time.Minute) }
+func at(t fataler, s string) time.Time { return date(t, s).Add(15*time.Hour + 30*time.Minute) }
 
 // baseOrder is a valid active EUR order with a captured 3-D Secure card payment; tests set the service.
 func baseOrder(paid int64) Order {

@@ -67,7 +67,7 @@ func TestResolveTable(t *testing.T) {
 		{
 			name: "project delivered + 33% in progress with a rounding line",
 			// exact refund = 1000.00 − 300.00 − 33% × 500.01 − 50.00 = 484.9967 → 484.99
-			order: projectOrder(100000, ms("Design", 30000, MilestoneDelivered, 0), ms("Build", 50001, MilestoneInProgress, 33), ms("Launch", 19999, MilestoneNotStarted, 0)),
+			order:  projectOrder(100000, ms("Design", 30000, MilestoneDelivered, 0), ms("Build", 50001, MilestoneInProgress, 33), ms("Launch", 19999, MilestoneNotStarted, 0)),
 			reason: ReasonNoLongerNeeded, now: "2025-05-01",
 			want: []string{
 				"partial_refund 48499 [" + paid + "=100000 | Delivered: Design=-30000 | In progress: Build (33% of EUR 500.01)=-16500 | " + fee + "=-5000 | " + rnd + "=-1] from 2025-05-01",
@@ -95,7 +95,7 @@ func TestResolveTable(t *testing.T) {
 			name:   "project all delivered: zero refundable, no offers, staff decide",
 			order:  projectOrder(100000, ms("Design", 30000, MilestoneDelivered, 0), ms("Build", 70000, MilestoneDelivered, 0)),
 			reason: ReasonChangedMind, now: "2025-05-01",
-			want:   nil, refundable: 0,
+			want: nil, refundable: 0,
 			review: []string{"Nothing can be refunded"},
 			calc:   paid + "=100000 | Delivered: Design=-30000 | Delivered: Build=-70000 | " + fee + "=-5000 | Deductions above what remains are waived=5000",
 		},
@@ -141,7 +141,7 @@ func TestResolveTable(t *testing.T) {
 			reason: ReasonChangedMind, now: "2025-03-02",
 			want:       []string{"full_refund 200001 [Amount paid=200001] from 2025-03-02"},
 			refundable: 200001, coolingOff: true,
-			review:     []string{"The refund of EUR 2,000.01 is above the EUR 2,000.00"},
+			review: []string{"The refund of EUR 2,000.01 is above the EUR 2,000.00"},
 		},
 		{
 			name: "project quality reason and disputed order: review, offers still computed",
@@ -153,7 +153,7 @@ func TestResolveTable(t *testing.T) {
 			reason: ReasonQuality, now: "2025-03-02",
 			want:       []string{"full_refund 10000 [Amount paid=10000] from 2025-03-02"},
 			refundable: 10000, coolingOff: true,
-			review:     []string{"I am not satisfied with the quality", "disputed"},
+			review: []string{"I am not satisfied with the quality", "disputed"},
 		},
 
 		// Support subscriptions: period 2025-03-01..2025-03-31 is 31 days.
@@ -270,7 +270,7 @@ func TestResolveTable(t *testing.T) {
 			name:   "hours all used: zero refundable, staff decide",
 			order:  hoursOrder(100000, 10, 10, 100000),
 			reason: ReasonChangedMind, now: "2025-03-05",
-			want:   nil, refundable: 0,
+			want: nil, refundable: 0,
 			review: []string{"Nothing can be refunded"},
 			calc:   "Prepaid hours: 10=100000 | Used: 10 of 10 hours at the bought rate=-100000",
 		},

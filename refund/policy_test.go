@@ -1,0 +1,129 @@
+package refund
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDefaultPolicy(t *testing.T) {
+	p := DefaultPolicy()
+	want := Policy{
+		Version:                     "2025-06-default",
+		CoolingOffDays:              14,
+		MaxRequestAgeDays:           365,
+		FullRefundReasonsBeforeWork: []Reason{ReasonDuplicateOrder},
+		RefundTiming:                "within 5–10 business days",
+		Project:                     ProjectPolicy{FeePercent: 5, CreditPercent: 110, CreditValidMonths: 12, OfferSwitchService: true},
+		Subscription:                SubscriptionPolicy{MaxPauseMonths: 3, OfferCancelAtPeriodEnd: true},
+		Hours:                       HoursPolicy{CreditPercent: 110, CreditValidMonths: 12},
+		Review: ReviewPolicy{
+			RefundAboveMajorUnits: 2000,
+			Reasons:               []Reason{ReasonQuality, ReasonNotAsDescribed, ReasonServiceNotProvided},
+			Disputed:              true,
+		},
+	}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("DefaultPolicy() =\n%+v\nwant\n%+v", p, want)
+	}
+	// Callers get copies: changing one must not change the next.
+	p.Review.Reasons[0] = ReasonOther
+	p.FullRefundReasonsBeforeWork[0] = ReasonOther
+	if q := DefaultPolicy(); q.Review.Reasons[0] != ReasonQuality || q.FullRefundReasonsBeforeWork[0] != ReasonDuplicateOrder {
+		t.Error("DefaultPolicy shares slices between callers")
+	}
+	if got, want := p.ReviewThreshold("EUR"), (Money{200000, "EUR"}); got != want {
+		t.Errorf("EUR threshold = %v, want %v", got, want)
+	}
+	if got, want := p.ReviewThreshold("JPY"), (Money{2000, "JPY"}); got != want {
+		t.Errorf("JPY threshold = %v, want %v", got, want)
+	}
+	if got, want := p.ReviewThreshold("KWD"), (Money{2000000, "KWD"}); got != want {
+		t.Errorf("KWD threshold = %v, want %v", got, want)
+	}
+}
+
+func TestLoadPolicyFile(t *testing.T) {
+	f, err := os.Open("testdata/policy/strict.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := LoadPolicy(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Version, "2026-01-strict"; got != want {
+		t.Errorf("version = %q, want %q", got, want)
+	}
+	// service_not_provided is an any-date full refund reason in this policy, and still needs review.
+	o := projectOrder(40000, ms("Build", 40000, MilestoneNotStarted, 0))
+	res := Resolve(p, testRequest(ReasonServiceNotProvided), o, at(t, "2025-06-01"))
+	if got, want := len(res.Offers), 1; got != want {
+		t.Fatalf("offers = %d, want %d", got, want)
+	}
+	if got, want := offerSummary(res.Offers[0]), "full_refund 40000 [Amount paid=40000] from 2025-06-01"; got != want {
+		t.Errorf("offer = %s, want %s", got, want)
+	}
+	if !strings.Contains(res.Offers[0].Terms, "within 10 business days") || res.Offers[0].PolicyVersion != "2026-01-strict" {
+		t.Errorf("offer does not carry the policy's data: %+v", res.Offers[0])
+	}
+	if res.NeedsReview {
+		t.Errorf("review = %q, want none (only quality is reviewed in this policy, and 400.00 ≤ 500.00)", res.ReviewReasons)
+	}
+}
+
+func TestLoadPolicyRejects(t *testing.T) {
+	base := func() map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(DefaultPolicyJSON(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		edit func(m map[string]any)
+		raw  string
+		want string
+	}{
+		{name: "unknown top-level field", edit: func(m map[string]any) { m["cooling_of_days"] = 30 }, want: "unknown field"},
+		{name: "unknown nested field", edit: func(m map[string]any) { m["project"].(map[string]any)["fee"] = 5 }, want: "unknown field"},
+		{name: "missing version", edit: func(m map[string]any) { delete(m, "version") }, want: "version"},
+		{name: "negative cooling-off", edit: func(m map[string]any) { m["cooling_off_days"] = -1 }, want: "cooling_off_days"},
+		{name: "cooling-off above max age", edit: func(m map[string]any) { m["cooling_off_days"] = 30; m["max_request_age_days"] = 20 }, want: "must not exceed"},
+		{name: "fee above 100", edit: func(m map[string]any) { m["project"].(map[string]any)["fee_percent"] = 101 }, want: "fee_percent"},
+		{name: "credit months zero", edit: func(m map[string]any) { m["hours"].(map[string]any)["credit_valid_months"] = 0 }, want: "credit_valid_months"},
+		{name: "pause too long", edit: func(m map[string]any) { m["subscription"].(map[string]any)["max_pause_months"] = 25 }, want: "max_pause_months"},
+		{name: "unknown reason", edit: func(m map[string]any) { m["review"].(map[string]any)["reasons"] = []string{"quality", "bad_vibes"} }, want: "bad_vibes"},
+		{name: "duplicate reason", edit: func(m map[string]any) {
+			m["full_refund_reasons_before_work"] = []string{"duplicate_order", "duplicate_order"}
+		}, want: "twice"},
+		{name: "negative threshold", edit: func(m map[string]any) { m["review"].(map[string]any)["refund_above_major_units"] = -1 }, want: "refund_above"},
+		{name: "fractional number", edit: func(m map[string]any) { m["project"].(map[string]any)["fee_percent"] = 2.5 }, want: "cannot unmarshal"},
+		{name: "empty refund timing", edit: func(m map[string]any) { m["refund_timing"] = "" }, want: "refund_timing"},
+		{name: "trailing data", raw: string(DefaultPolicyJSON()) + "{}", want: "after the policy"},
+		{name: "not JSON", raw: "version: 1", want: "load policy"},
+		{name: "empty", raw: "", want: "EOF"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := []byte(tc.raw)
+			if tc.edit != nil {
+				m := base()
+				tc.edit(m)
+				var err error
+				if raw, err = json.Marshal(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := LoadPolicy(bytes.NewReader(raw))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadPolicy error = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
