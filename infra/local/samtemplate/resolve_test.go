@@ -130,7 +130,7 @@ func TestResolveErrors(t *testing.T) {
 	env := Resolver{Template: tpl, Parameters: map[string]string{"Name": "n"}}
 	tests := []struct {
 		name, v, want string
-		env  *Resolver
+		env           *Resolver
 	}{
 		{"unknown ref", `!Ref Nope`, "Ref: no parameter or resource named Nope", nil},
 		{"resource without callback", `!Ref Table`, "Ref: resource Table: the resolver has no Ref callback", nil},
