@@ -65,7 +65,7 @@ func cancelled(order Order, o Offer) string {
 	case OfferPause:
 		return "Nothing is cancelled. " + svc + " is paused as described below."
 	case OfferCancelAtPeriodEnd:
-		return svc + " ends at the end of " + o.EffectiveDate + ". There are no further charges after that."
+		return svc + " ends after " + o.EffectiveDate + ", the last day of the paid period. There are no further charges after that."
 	}
 	switch order.Service.Type {
 	case ServiceProject:

@@ -293,7 +293,7 @@ func (r *resolver) subscription() {
 func (r *resolver) hours() {
 	h := r.order.Service.Hours
 	purchased, used := int64(h.Purchased), int64(h.Used)
-	lines := []Line{r.line(fmt.Sprintf("Prepaid hours: %d", purchased), h.TotalPrice)}
+	lines := []Line{r.line(fmt.Sprintf("Prepaid hours bought: %d", purchased), h.TotalPrice)}
 	usedValue, _ := mulDiv(h.TotalPrice, used, purchased) // bounded by validation
 	if usedValue > 0 {
 		lines = append(lines, r.line(fmt.Sprintf("Used: %d of %d hours at the bought rate", used, purchased), -usedValue))

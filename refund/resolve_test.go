@@ -241,8 +241,8 @@ func TestResolveTable(t *testing.T) {
 			order:  hoursOrder(100000, 10, 0, 100000),
 			reason: ReasonChangedMind, now: "2025-03-16",
 			want: []string{
-				"full_refund 100000 [Prepaid hours: 10=100000] from 2025-03-16",
-				"service_credit 110000 [Prepaid hours: 10=100000 | Extra credit: 10% on top of the refundable amount, rounded down=10000] from 2025-03-16 until 2026-03-16",
+				"full_refund 100000 [Prepaid hours bought: 10=100000] from 2025-03-16",
+				"service_credit 110000 [Prepaid hours bought: 10=100000 | Extra credit: 10% on top of the refundable amount, rounded down=10000] from 2025-03-16 until 2026-03-16",
 			},
 			refundable: 100000,
 		},
@@ -251,8 +251,8 @@ func TestResolveTable(t *testing.T) {
 			order:  hoursOrder(100000, 10, 3, 100000),
 			reason: ReasonNoLongerNeeded, now: "2025-03-05",
 			want: []string{
-				"partial_refund 70000 [Prepaid hours: 10=100000 | Used: 3 of 10 hours at the bought rate=-30000] from 2025-03-05",
-				"service_credit 77000 [Prepaid hours: 10=100000 | Used: 3 of 10 hours at the bought rate=-30000 | Extra credit: 10% on top of the refundable amount, rounded down=7000] from 2025-03-05 until 2026-03-05",
+				"partial_refund 70000 [Prepaid hours bought: 10=100000 | Used: 3 of 10 hours at the bought rate=-30000] from 2025-03-05",
+				"service_credit 77000 [Prepaid hours bought: 10=100000 | Used: 3 of 10 hours at the bought rate=-30000 | Extra credit: 10% on top of the refundable amount, rounded down=7000] from 2025-03-05 until 2026-03-05",
 			},
 			refundable: 70000,
 		},
@@ -261,8 +261,8 @@ func TestResolveTable(t *testing.T) {
 			order:  hoursOrder(10000, 3, 1, 10000),
 			reason: ReasonNoLongerNeeded, now: "2025-06-01",
 			want: []string{
-				"partial_refund 6666 [Prepaid hours: 3=10000 | Used: 1 of 3 hours at the bought rate=-3333 | " + rnd + "=-1] from 2025-06-01",
-				"service_credit 7332 [Prepaid hours: 3=10000 | Used: 1 of 3 hours at the bought rate=-3333 | " + rnd + "=-1 | Extra credit: 10% on top of the refundable amount, rounded down=666] from 2025-06-01 until 2026-06-01",
+				"partial_refund 6666 [Prepaid hours bought: 3=10000 | Used: 1 of 3 hours at the bought rate=-3333 | " + rnd + "=-1] from 2025-06-01",
+				"service_credit 7332 [Prepaid hours bought: 3=10000 | Used: 1 of 3 hours at the bought rate=-3333 | " + rnd + "=-1 | Extra credit: 10% on top of the refundable amount, rounded down=666] from 2025-06-01 until 2026-06-01",
 			},
 			refundable: 6666,
 		},
@@ -272,7 +272,7 @@ func TestResolveTable(t *testing.T) {
 			reason: ReasonChangedMind, now: "2025-03-05",
 			want: nil, refundable: 0,
 			review: []string{"Nothing can be refunded"},
-			calc:   "Prepaid hours: 10=100000 | Used: 10 of 10 hours at the bought rate=-100000",
+			calc:   "Prepaid hours bought: 10=100000 | Used: 10 of 10 hours at the bought rate=-100000",
 		},
 		{
 			name: "hours in JPY (no decimals) with rounding",
@@ -283,8 +283,8 @@ func TestResolveTable(t *testing.T) {
 			}(),
 			reason: ReasonChangedMind, now: "2025-06-01",
 			want: []string{
-				"partial_refund 66666 [Prepaid hours: 3=100000 | Used: 1 of 3 hours at the bought rate=-33333 | Rounding down to the smallest currency unit=-1] from 2025-06-01",
-				"service_credit 73332 [Prepaid hours: 3=100000 | Used: 1 of 3 hours at the bought rate=-33333 | Rounding down to the smallest currency unit=-1 | Extra credit: 10% on top of the refundable amount, rounded down=6666] from 2025-06-01 until 2026-06-01",
+				"partial_refund 66666 [Prepaid hours bought: 3=100000 | Used: 1 of 3 hours at the bought rate=-33333 | Rounding down to the smallest currency unit=-1] from 2025-06-01",
+				"service_credit 73332 [Prepaid hours bought: 3=100000 | Used: 1 of 3 hours at the bought rate=-33333 | Rounding down to the smallest currency unit=-1 | Extra credit: 10% on top of the refundable amount, rounded down=6666] from 2025-06-01 until 2026-06-01",
 			},
 			// JPY 66,666 is above JPY 2,000: review.
 			refundable: 66666,
