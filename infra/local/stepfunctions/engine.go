@@ -1,0 +1,387 @@
+package stepfunctions
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"refundflow/infra/local/asl"
+)
+
+// Options configures an Engine. The zero value is usable: wall clock,
+// region us-east-1, account 123456789012, no DynamoDB, no logging.
+type Options struct {
+	// Clock is the engine's time source; nil means SystemClock. With a
+	// *VirtualClock, timers fire only when the clock is advanced.
+	Clock Clock
+	// DynamoDB serves the arn:aws:states:::dynamodb:* task resources; nil
+	// makes such tasks fail with States.Runtime.
+	DynamoDB *dynamodb.Client
+	// Region appears in ARNs and history events; default "us-east-1".
+	Region string
+	// AccountID appears in ARNs; default "123456789012".
+	AccountID string
+	// Logger receives execution lifecycle records at Debug level and
+	// internal problems at Error level; nil discards them.
+	Logger *slog.Logger
+	// MaxConcurrentInvocations bounds the goroutines running Lambda handlers
+	// and DynamoDB calls at once; default 64. Further invocations wait in a
+	// queue (as data, not as goroutines).
+	MaxConcurrentInvocations int
+}
+
+// Engine runs Amazon States Language state machines with Standard workflow
+// semantics and serves the Step Functions API over HTTP (see Handler).
+//
+// Executions are data, not goroutines: an execution waiting on a task token,
+// a Wait state or a retry delay holds no goroutine or OS thread, only its
+// structs and, for timed waits, an entry in the engine's timer queue. Work is
+// done by whoever makes it runnable (an API call, a finished invocation, a
+// timer) under the engine's lock, through a run queue; Lambda handlers and
+// DynamoDB calls run on a bounded set of goroutines without the lock.
+type Engine struct {
+	clock     Clock
+	vclock    *VirtualClock
+	region    string
+	account   string
+	log       *slog.Logger
+	dynamo    *dynamodb.Client
+	baseCtx   context.Context
+	cancelCtx context.CancelFunc
+
+	mu         sync.Mutex
+	idle       *sync.Cond // signalled on mu when work finishes
+	machines   map[string]*stateMachine
+	executions map[string]*execution
+	tokens     map[string]*taskRun
+	closed     map[string]struct{} // tokens of tasks that ended
+	functions  map[string]lambda.Handler
+	timers     timerQueue
+	runq       []func()
+	spare      []func()
+	inflight   int
+	workers    int
+	maxWorkers int
+	pending    []func() func()
+	realTimer  *time.Timer
+	realAt     time.Time
+	shutdown   bool
+}
+
+// New returns an engine configured by opts.
+func New(opts Options) *Engine {
+	e := &Engine{
+		clock:      opts.Clock,
+		region:     opts.Region,
+		account:    opts.AccountID,
+		log:        opts.Logger,
+		dynamo:     opts.DynamoDB,
+		machines:   map[string]*stateMachine{},
+		executions: map[string]*execution{},
+		tokens:     map[string]*taskRun{},
+		closed:     map[string]struct{}{},
+		functions:  map[string]lambda.Handler{},
+		maxWorkers: opts.MaxConcurrentInvocations,
+	}
+	if e.clock == nil {
+		e.clock = SystemClock{}
+	}
+	if e.region == "" {
+		e.region = "us-east-1"
+	}
+	if e.account == "" {
+		e.account = "123456789012"
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.maxWorkers <= 0 {
+		e.maxWorkers = 64
+	}
+	e.idle = sync.NewCond(&e.mu)
+	e.baseCtx, e.cancelCtx = context.WithCancel(context.Background())
+	if vc, ok := e.clock.(*VirtualClock); ok {
+		e.vclock = vc
+		vc.attach(e)
+	}
+	return e
+}
+
+// Close stops the engine's timers, detaches it from a virtual clock, cancels
+// the context of running invocations and waits for them to return. Executions
+// stay readable but make no further progress.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.shutdown = true
+	if e.realTimer != nil {
+		e.realTimer.Stop()
+	}
+	e.mu.Unlock()
+	if e.vclock != nil {
+		e.vclock.detach(e)
+	}
+	e.cancelCtx()
+	e.mu.Lock()
+	for e.workers > 0 {
+		e.idle.Wait()
+	}
+	e.mu.Unlock()
+}
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// RegisterFunction makes a Lambda handler callable by task states, under the
+// function's name or ARN (only the name part of an ARN is used to match, as
+// one engine stands for one account and region). Build h with
+// lambda.NewHandler(fn) from aws-lambda-go to run a handler exactly as the
+// Lambda Go runtime would: same JSON decoding, same error reporting.
+func (e *Engine) RegisterFunction(arnOrName string, h lambda.Handler) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.functions[functionName(arnOrName)] = h
+}
+
+// WaitIdle blocks until the engine has nothing runnable: no queued work and
+// no Lambda or DynamoDB call in flight. Executions parked on task tokens,
+// Wait states or timers count as idle. Tests call it after StartExecution or
+// SendTaskSuccess to observe a settled state; it returns ctx's error if ctx
+// ends first.
+func (e *Engine) WaitIdle(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		e.mu.Lock()
+		e.idle.Broadcast()
+		e.mu.Unlock()
+	})
+	defer stop()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.inflight > 0 || len(e.runq) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e.idle.Wait()
+	}
+	return nil
+}
+
+// StateTransitions returns the billable state transitions an execution has
+// used so far: one per state entered (inside Parallel branches and Map
+// iterations too) plus one per retry. BillableTransitions derives the same
+// number from the execution's history.
+func (e *Engine) StateTransitions(executionArn string) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.executions[executionArn]
+	if !ok {
+		return 0, apiErrorf(codeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", executionArn)
+	}
+	return x.transitions, nil
+}
+
+// TaskTokens returns the tokens of an execution's tasks that are waiting for
+// SendTaskSuccess or SendTaskFailure, oldest first. It lets tests and the
+// local stack act on a parked task without a Lambda function that stores
+// its token.
+func (e *Engine) TaskTokens(executionArn string) ([]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.executions[executionArn]
+	if !ok {
+		return nil, apiErrorf(codeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", executionArn)
+	}
+	type tok struct {
+		t  string
+		id int64
+	}
+	var ts []tok
+	for t, tr := range e.tokens {
+		if tr.th.x == x {
+			ts = append(ts, tok{t, tr.scheduledID})
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].id < ts[j].id })
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.t
+	}
+	return out, nil
+}
+
+// unlock runs queued work, re-arms the wall-clock timer and releases the
+// lock. Every method that changes engine state ends with it.
+func (e *Engine) unlock() {
+	e.pump()
+	e.rearm()
+	e.idle.Broadcast()
+	e.mu.Unlock()
+}
+
+// enqueue schedules f to run under the lock before the current operation
+// releases it. It keeps long chains of states iterative instead of recursive.
+func (e *Engine) enqueue(f func()) { e.runq = append(e.runq, f) }
+
+// pump runs the run queue until it is empty.
+func (e *Engine) pump() {
+	for len(e.runq) > 0 {
+		q := e.runq
+		e.runq = e.spare[:0]
+		for i, f := range q {
+			q[i] = nil
+			f()
+		}
+		e.spare = q[:0]
+	}
+}
+
+// spawn runs work on an invocation goroutine without the lock; the function
+// work returns is then run under the lock. At most maxWorkers goroutines
+// exist; beyond that, work waits in a queue.
+func (e *Engine) spawn(work func() (complete func())) {
+	e.inflight++
+	if e.workers < e.maxWorkers {
+		e.workers++
+		go e.worker(work)
+		return
+	}
+	e.pending = append(e.pending, work)
+}
+
+func (e *Engine) worker(work func() func()) {
+	for {
+		complete := work()
+		e.mu.Lock()
+		if !e.shutdown {
+			complete()
+			e.pump()
+			e.rearm()
+		}
+		e.inflight--
+		if len(e.pending) == 0 {
+			e.workers--
+			e.idle.Broadcast()
+			e.mu.Unlock()
+			return
+		}
+		work = e.pending[0]
+		e.pending[0] = nil
+		e.pending = e.pending[1:]
+		e.idle.Broadcast()
+		e.mu.Unlock()
+	}
+}
+
+// after schedules fn to run under the lock at time at.
+func (e *Engine) after(at time.Time, fn func()) *timer {
+	return e.timers.add(at, fn)
+}
+
+// rearm points the single wall-clock timer at the earliest wake-up. With a
+// virtual clock there is nothing to arm: the clock drives the engine.
+func (e *Engine) rearm() {
+	if e.vclock != nil || e.shutdown {
+		return
+	}
+	t, ok := e.timers.peek()
+	if !ok {
+		if e.realTimer != nil {
+			e.realTimer.Stop()
+			e.realAt = time.Time{}
+		}
+		return
+	}
+	if !e.realAt.IsZero() && e.realAt.Equal(t.at) {
+		return
+	}
+	e.realAt = t.at
+	d := t.at.Sub(e.clock.Now())
+	if e.realTimer == nil {
+		e.realTimer = time.AfterFunc(d, e.onRealTimer)
+		return
+	}
+	e.realTimer.Reset(d)
+}
+
+func (e *Engine) onRealTimer() {
+	e.mu.Lock()
+	e.realAt = time.Time{}
+	if !e.shutdown {
+		e.runDue()
+	}
+	e.unlock()
+}
+
+// runDue fires every timer due now, running the work each one queues.
+func (e *Engine) runDue() {
+	for {
+		t, ok := e.timers.popDue(e.clock.Now())
+		if !ok {
+			return
+		}
+		t.fn()
+		e.pump()
+	}
+}
+
+// nextWake implements clockListener.
+func (e *Engine) nextWake() (time.Time, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.shutdown {
+		return time.Time{}, false
+	}
+	t, ok := e.timers.peek()
+	if !ok {
+		return time.Time{}, false
+	}
+	return t.at, true
+}
+
+// fireDue implements clockListener: it runs due timers and waits for the
+// invocations they start, repeating until nothing is due or in flight.
+func (e *Engine) fireDue() {
+	e.mu.Lock()
+	for !e.shutdown {
+		e.runDue()
+		for e.inflight > 0 || len(e.runq) > 0 {
+			e.pump()
+			if e.inflight > 0 {
+				e.idle.Wait()
+			}
+		}
+		if t, ok := e.timers.peek(); !ok || t.at.After(e.clock.Now()) {
+			break
+		}
+	}
+	e.unlock()
+}
+
+// newUUID returns a random version 4 UUID, for execution names and request
+// IDs.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// stateMachine is a created state machine.
+type stateMachine struct {
+	arn        string
+	name       string
+	definition string
+	roleArn    string
+	typ        string
+	created    time.Time
+	machine    *asl.StateMachine
+	executions []*execution // in start order
+}
