@@ -1,0 +1,114 @@
+package payment
+
+import (
+	"errors"
+	"strings"
+)
+
+// Codes of *PaymentDeclined errors that every gateway uses for the same situation. Providers add their
+// own codes (Stripe's error codes pass through unchanged).
+const (
+	// CodeInvalidRequest: the RefundRequest failed Validate.
+	CodeInvalidRequest = "invalid_request"
+	// CodePaymentNotFound: the provider knows no payment with this reference.
+	CodePaymentNotFound = "payment_not_found"
+	// CodeCurrencyMismatch: the refund's currency is not the payment's currency.
+	CodeCurrencyMismatch = "currency_mismatch"
+	// CodeExceedsRefundable: the refund would take the total refunded above what was captured.
+	CodeExceedsRefundable = "amount_exceeds_refundable"
+	// CodeIdempotencyMismatch: the idempotency key was already used with different parameters.
+	CodeIdempotencyMismatch = "idempotency_key_reused"
+)
+
+// PaymentUnavailable reports that the provider could not be reached, timed out, answered with a server
+// error or asked to slow down. Whether the refund happened is unknown, so the caller must retry with the
+// same idempotency key, which is always safe.
+//
+// The type is named for the state machine: aws-lambda-go reports a handler error's Go type name
+// (without package or pointer) as errorType, and refund.asl.json retries ExecuteResolution on
+// "PaymentUnavailable". A handler must therefore return this value itself, not wrapped: see TaskError.
+type PaymentUnavailable struct {
+	// Provider names the gateway, e.g. "stripe" or "sandbox".
+	Provider string
+	// Reason is a short machine-readable cause: "timeout", "network", "server_error", "rate_limited",
+	// "conflict", "storage" or "injected".
+	Reason string
+	// Err is the underlying error, for logs.
+	Err error
+}
+
+// Error describes the failure for logs.
+func (e *PaymentUnavailable) Error() string {
+	return describe("payment provider "+e.Provider+" unavailable", e.Reason, "", e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *PaymentUnavailable) Unwrap() error { return e.Err }
+
+// PaymentDeclined reports that the provider refused the refund: the payment is unknown, already fully
+// refunded, in another currency, disputed, and so on. Retrying cannot help; the request goes to staff.
+//
+// Like PaymentUnavailable, the type name is what the state machine sees as errorType.
+type PaymentDeclined struct {
+	// Provider names the gateway.
+	Provider string
+	// Code is the provider's reason, e.g. CodeExceedsRefundable or Stripe's "charge_already_refunded".
+	Code string
+	// Message is the provider's explanation, for staff; never shown to clients.
+	Message string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+// Error describes the refusal for logs.
+func (e *PaymentDeclined) Error() string {
+	return describe("payment provider "+e.Provider+" declined the refund", e.Code, e.Message, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *PaymentDeclined) Unwrap() error { return e.Err }
+
+// describe joins a headline, a code, a message and a cause into one log line.
+func describe(head, code, msg string, err error) string {
+	var b strings.Builder
+	b.WriteString(head)
+	if code != "" {
+		b.WriteString(" (" + code + ")")
+	}
+	if msg != "" {
+		b.WriteString(": " + msg)
+	}
+	if err != nil {
+		b.WriteString(": " + err.Error())
+	}
+	return b.String()
+}
+
+// IsUnavailable reports whether err's chain holds a *PaymentUnavailable.
+func IsUnavailable(err error) bool {
+	var u *PaymentUnavailable
+	return errors.As(err, &u)
+}
+
+// IsDeclined reports whether err's chain holds a *PaymentDeclined.
+func IsDeclined(err error) bool {
+	var d *PaymentDeclined
+	return errors.As(err, &d)
+}
+
+// TaskError returns the error a Lambda task handler should return for err. aws-lambda-go names the
+// error after the returned value's own type, so a *PaymentUnavailable wrapped with fmt.Errorf would be
+// reported as "wrapError" and the state machine's Retry on "PaymentUnavailable" would never match.
+// TaskError digs the payment error out of err's chain and returns it unwrapped; any other error is
+// returned unchanged.
+func TaskError(err error) error {
+	var u *PaymentUnavailable
+	if errors.As(err, &u) {
+		return u
+	}
+	var d *PaymentDeclined
+	if errors.As(err, &d) {
+		return d
+	}
+	return err
+}

@@ -1,0 +1,114 @@
+// Package payment is the boundary to the payment provider that took the client's card payment. Refunds
+// only ever go back to that original payment, identified by its provider reference.
+//
+// The package defines the Gateway interface and the two error types the refund workflow acts on:
+// *PaymentUnavailable (the outcome is unknown or the provider is down: retry with the same idempotency
+// key) and *PaymentDeclined (the provider refused: retrying cannot help, a person must look). The
+// implementations live in subpackages: sandbox (a provider stand-in whose state lives in the DynamoDB
+// table) and stripepay (Stripe).
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"refundflow/refund"
+)
+
+// Gateway issues refunds against an original card payment.
+//
+// Refund must be idempotent on RefundRequest.IdempotencyKey: calling it again with the same key and the
+// same parameters returns the first refund instead of making a second one, and the same key with
+// different parameters is refused. That is what makes it safe for Step Functions to retry the step
+// after a timeout whose outcome is unknown.
+type Gateway interface {
+	// Refund returns money to the card behind req.PaymentReference. Errors are *PaymentUnavailable
+	// (retry with the same key) or *PaymentDeclined (do not retry), possibly wrapped.
+	Refund(ctx context.Context, req RefundRequest) (Refund, error)
+}
+
+// RefundRequest asks a Gateway to return Amount to the original payment.
+type RefundRequest struct {
+	// PaymentReference identifies the original payment at the provider (refund.Payment.Reference), for
+	// Stripe a PaymentIntent id.
+	PaymentReference string
+	// Amount is what to return, in the payment's currency. It must be positive.
+	Amount refund.Money
+	// IdempotencyKey makes retries safe; build it with IdempotencyKey(requestID, n).
+	IdempotencyKey string
+	// RequestID is the refund request the money is for; providers keep it as metadata for support.
+	RequestID string
+}
+
+// MaxKeyLen is the longest idempotency key or payment reference accepted, Stripe's limit for
+// idempotency keys.
+const MaxKeyLen = 255
+
+// Validate checks that the request is complete: a reference, a positive amount within
+// refund.MaxAmount in a valid currency, and an idempotency key. Gateways call it first and report a
+// failure as a *PaymentDeclined with CodeInvalidRequest, so a bad request is never retried.
+func (r RefundRequest) Validate() error {
+	var problems []string
+	if !printable(r.PaymentReference) {
+		problems = append(problems, "payment reference must be 1–255 printable characters")
+	}
+	if !refund.ValidCurrency(r.Amount.Currency) {
+		problems = append(problems, fmt.Sprintf("invalid currency %q", r.Amount.Currency))
+	}
+	if r.Amount.Amount <= 0 || r.Amount.Amount > refund.MaxAmount {
+		problems = append(problems, fmt.Sprintf("amount must be between 1 and %d minor units", refund.MaxAmount))
+	}
+	if !printable(r.IdempotencyKey) {
+		problems = append(problems, "idempotency key must be 1–255 printable characters")
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// printable reports whether s is 1 to MaxKeyLen bytes of valid UTF-8 without spaces or control
+// characters, the shape of every provider identifier and idempotency key.
+func printable(s string) bool {
+	if s == "" || len(s) > MaxKeyLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// IdempotencyKey returns the provider idempotency key for the n-th refund attempt of a request,
+// "refund:<requestId>:<n>". The same request and n always give the same key, so a retried step cannot
+// refund twice; n only changes when staff deliberately start a new attempt.
+func IdempotencyKey(requestID string, n int) string {
+	return fmt.Sprintf("refund:%s:%d", requestID, n)
+}
+
+// RefundStatus is the provider's state of a refund.
+type RefundStatus string
+
+// The refund statuses a Gateway reports. Failed refunds are reported as *PaymentDeclined instead.
+const (
+	// StatusSucceeded: the provider accepted the refund; the money is on its way to the card.
+	StatusSucceeded RefundStatus = "succeeded"
+	// StatusPending: the provider accepted the refund but has not finished it yet. It counts as issued:
+	// the amount stays reserved in the ledger.
+	StatusPending RefundStatus = "pending"
+)
+
+// Refund is a refund the provider accepted.
+type Refund struct {
+	// ID is the provider's refund id, recorded in the ledger.
+	ID string
+	// Status is succeeded or pending.
+	Status RefundStatus
+	// Amount is what the provider says it refunded.
+	Amount refund.Money
+}

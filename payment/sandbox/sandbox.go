@@ -1,0 +1,490 @@
+// Package sandbox is a payment provider stand-in for demos, the local stack and tests. It behaves like a
+// real provider where the refund workflow can tell the difference: captured payments, refunds that are
+// idempotent on their key (the same key and parameters return the same refund, the same key with other
+// parameters is refused), never more refunded in total than was captured, and failures on demand.
+//
+// Its state lives in the application's DynamoDB table, through the real *dynamodb.Client, so it
+// survives process restarts and is shared by every Lambda instance:
+//
+//	PK=SANDBOX#<paymentRef>  SK=PAYMENT                  captured amount, currency, refunded so far
+//	PK=SANDBOX#<paymentRef>  SK=REFUND#<idempotencyKey>  one issued refund
+//	PK=SANDBOXKEY#<key>      SK=KEY                      the idempotency key's claim (keys are global,
+//	                                                     as at Stripe, not per payment)
+//
+// A refund is one TransactWriteItems: claim the key, record the refund, and raise the payment's refunded
+// total under the condition that it stays within the captured amount. DynamoDB decides every race.
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"refundflow/payment"
+	"refundflow/refund"
+)
+
+// Provider is the name the sandbox reports in errors and expects in refund.Payment.Provider.
+const Provider = "sandbox"
+
+// Fault is a failure the sandbox can be told to produce on its next calls.
+type Fault string
+
+// The faults FailNext can inject.
+const (
+	// FaultUnavailable fails the call with *payment.PaymentUnavailable before anything is recorded, like
+	// a provider that is down.
+	FaultUnavailable Fault = "unavailable"
+	// FaultTimeoutAfterSuccess records the refund and then fails with *payment.PaymentUnavailable, like
+	// a response lost on the way back. A retry with the same key must return the recorded refund, not
+	// make a second one.
+	FaultTimeoutAfterSuccess Fault = "timeout_after_success"
+	// FaultDeclined fails the call with *payment.PaymentDeclined (code CodeDeclined), recording nothing.
+	FaultDeclined Fault = "declined"
+)
+
+// CodeDeclined is the PaymentDeclined code of an injected FaultDeclined.
+const CodeDeclined = "sandbox_declined"
+
+// Gateway is the sandbox provider. It implements payment.Gateway. Its fault queue is per value, so tests
+// running in parallel each use their own Gateway (they may share the table).
+type Gateway struct {
+	db    *dynamodb.Client
+	table string
+
+	mu     sync.Mutex
+	faults []Fault
+}
+
+var _ payment.Gateway = (*Gateway)(nil)
+
+// New returns a sandbox gateway keeping its state in table through db.
+func New(db *dynamodb.Client, table string) *Gateway {
+	return &Gateway{db: db, table: table}
+}
+
+// FailNext makes the next n calls to Refund fail with fault, after any faults already queued.
+func (g *Gateway) FailNext(n int, fault Fault) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := 0; i < n; i++ {
+		g.faults = append(g.faults, fault)
+	}
+}
+
+// nextFault takes the next queued fault, "" if there is none.
+func (g *Gateway) nextFault() Fault {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.faults) == 0 {
+		return ""
+	}
+	f := g.faults[0]
+	g.faults = g.faults[1:]
+	return f
+}
+
+// Attribute names of the sandbox items.
+const (
+	attrPK         = "PK"
+	attrSK         = "SK"
+	attrCaptured   = "captured"
+	attrRefunded   = "refunded"
+	attrCurrency   = "currency"
+	attrAmount     = "amount"
+	attrRefundID   = "refundId"
+	attrPaymentRef = "paymentRef"
+	attrRequestID  = "requestId"
+	attrKey        = "idempotencyKey"
+	attrStatus     = "status"
+	attrCreatedAt  = "createdAt"
+)
+
+func paymentPK(ref string) string { return "SANDBOX#" + ref }
+func keyPK(key string) string     { return "SANDBOXKEY#" + key }
+
+const (
+	skPaymentValue = "PAYMENT"
+	skRefundPrefix = "REFUND#"
+	skKey          = "KEY"
+)
+
+func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func nv(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: sv(pk), attrSK: sv(sk)}
+}
+
+// Capture records a captured card payment of amount under ref, as the provider would after a
+// successful 3-D Secure checkout. Capturing the same ref again with the same amount is a no-op; with a
+// different amount it is an error.
+func (g *Gateway) Capture(ctx context.Context, ref string, amount refund.Money) error {
+	probe := payment.RefundRequest{PaymentReference: ref, Amount: amount, IdempotencyKey: "capture"}
+	if err := probe.Validate(); err != nil {
+		return fmt.Errorf("capture sandbox payment %q: %w", ref, err)
+	}
+	item := key(paymentPK(ref), skPaymentValue)
+	item[attrCaptured] = nv(amount.Amount)
+	item[attrCurrency] = sv(amount.Currency)
+	item[attrRefunded] = nv(0)
+	item[attrCreatedAt] = sv(time.Now().UTC().Format(time.RFC3339Nano))
+	_, err := g.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(g.table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		existing, found, gerr := g.payment(ctx, ref)
+		if gerr != nil {
+			return fmt.Errorf("capture sandbox payment %q: %w", ref, gerr)
+		}
+		if found && existing.captured == amount {
+			return nil
+		}
+		return fmt.Errorf("capture sandbox payment %q: already captured with %s", ref, existing.captured)
+	}
+	if err != nil {
+		return fmt.Errorf("capture sandbox payment %q: %w", ref, err)
+	}
+	return nil
+}
+
+// paymentItem is the stored state of a captured payment.
+type paymentItem struct {
+	captured refund.Money
+	refunded int64
+}
+
+// payment reads the payment item with a strongly consistent read.
+func (g *Gateway) payment(ctx context.Context, ref string) (paymentItem, bool, error) {
+	out, err := g.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(g.table),
+		Key:            key(paymentPK(ref), skPaymentValue),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return paymentItem{}, false, fmt.Errorf("read sandbox payment: %w", err)
+	}
+	if out.Item == nil {
+		return paymentItem{}, false, nil
+	}
+	captured, err1 := num(out.Item, attrCaptured)
+	refunded, err2 := num(out.Item, attrRefunded)
+	cur, err3 := str(out.Item, attrCurrency)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return paymentItem{}, false, fmt.Errorf("decode sandbox payment: %w", err)
+	}
+	return paymentItem{captured: refund.Money{Amount: captured, Currency: cur}, refunded: refunded}, true, nil
+}
+
+// Refund returns req.Amount to the captured payment req.PaymentReference. See the package comment for
+// the guarantees; errors are *payment.PaymentUnavailable or *payment.PaymentDeclined.
+func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (payment.Refund, error) {
+	if err := req.Validate(); err != nil {
+		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: payment.CodeInvalidRequest, Message: err.Error()}
+	}
+	fault := g.nextFault()
+	switch fault {
+	case FaultUnavailable:
+		return payment.Refund{}, &payment.PaymentUnavailable{Provider: Provider, Reason: "injected"}
+	case FaultDeclined:
+		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: CodeDeclined, Message: "The sandbox was told to decline this refund."}
+	}
+
+	r, err := g.refund(ctx, req)
+	if err != nil {
+		return payment.Refund{}, err
+	}
+	if fault == FaultTimeoutAfterSuccess {
+		return payment.Refund{}, &payment.PaymentUnavailable{Provider: Provider, Reason: "timeout",
+			Err: errors.New("injected: the refund was recorded but the response was lost")}
+	}
+	return r, nil
+}
+
+// refund is Refund without fault injection.
+func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (payment.Refund, error) {
+	// A key seen before answers from the record, like Stripe's idempotency layer.
+	if r, found, err := g.replay(ctx, req); err != nil || found {
+		return r, err
+	}
+
+	pay, found, err := g.payment(ctx, req.PaymentReference)
+	if err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	}
+	if !found {
+		return payment.Refund{}, declined(payment.CodePaymentNotFound, "No captured payment has this reference.")
+	}
+	if pay.captured.Currency != req.Amount.Currency {
+		return payment.Refund{}, declined(payment.CodeCurrencyMismatch,
+			fmt.Sprintf("The payment was made in %s, the refund asks for %s.", pay.captured.Currency, req.Amount.Currency))
+	}
+	// captured is immutable, so "refunded + amount <= captured" becomes "refunded <= captured - amount",
+	// a condition DynamoDB can evaluate atomically with the write.
+	maxBefore := pay.captured.Amount - req.Amount.Amount
+	if maxBefore < 0 {
+		return payment.Refund{}, exceeds(pay, req.Amount)
+	}
+
+	id, err := newRefundID()
+	if err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	}
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	record := func(pk, sk string) map[string]types.AttributeValue {
+		item := key(pk, sk)
+		item[attrRefundID] = sv(id)
+		item[attrPaymentRef] = sv(req.PaymentReference)
+		item[attrAmount] = nv(req.Amount.Amount)
+		item[attrCurrency] = sv(req.Amount.Currency)
+		item[attrKey] = sv(req.IdempotencyKey)
+		item[attrStatus] = sv(string(payment.StatusSucceeded))
+		item[attrCreatedAt] = sv(now)
+		if req.RequestID != "" {
+			item[attrRequestID] = sv(req.RequestID)
+		}
+		return item
+	}
+	_, err = g.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName:           aws.String(g.table),
+				Item:                record(keyPK(req.IdempotencyKey), skKey),
+				ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			}},
+			{Put: &types.Put{
+				TableName:           aws.String(g.table),
+				Item:                record(paymentPK(req.PaymentReference), skRefundPrefix+req.IdempotencyKey),
+				ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			}},
+			{Update: &types.Update{
+				TableName:           aws.String(g.table),
+				Key:                 key(paymentPK(req.PaymentReference), skPaymentValue),
+				UpdateExpression:    aws.String("SET refunded = refunded + :amt"),
+				ConditionExpression: aws.String("attribute_exists(PK) AND currency = :cur AND refunded <= :max"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":amt": nv(req.Amount.Amount), ":cur": sv(req.Amount.Currency), ":max": nv(maxBefore),
+				},
+			}},
+		},
+	})
+	var tce *types.TransactionCanceledException
+	switch {
+	case err == nil:
+		return payment.Refund{ID: id, Status: payment.StatusSucceeded, Amount: req.Amount}, nil
+	case errors.As(err, &tce):
+		reasons := tce.CancellationReasons
+		if len(reasons) != 3 {
+			return payment.Refund{}, unavailable("conflict", err)
+		}
+		if conditionFailed(reasons[0]) || conditionFailed(reasons[1]) {
+			// A concurrent call with the same key won the race: answer from its record.
+			if r, found, err := g.replay(ctx, req); err != nil || found {
+				return r, err
+			}
+			return payment.Refund{}, unavailable("conflict", errors.New("idempotency key claimed but not readable yet"))
+		}
+		if conditionFailed(reasons[2]) {
+			latest, _, rerr := g.payment(ctx, req.PaymentReference)
+			if rerr != nil {
+				return payment.Refund{}, unavailable("storage", rerr)
+			}
+			return payment.Refund{}, exceeds(latest, req.Amount)
+		}
+		// Cancelled for another reason (TransactionConflict with a concurrent transaction on the same
+		// items, throttling): nothing was written, so a retry is safe.
+		return payment.Refund{}, unavailable("conflict", err)
+	default:
+		return payment.Refund{}, unavailable("storage", err)
+	}
+}
+
+// replay answers a request whose idempotency key was already used: the stored refund if the parameters
+// match, a PaymentDeclined with CodeIdempotencyMismatch if they do not. found is false for a new key.
+func (g *Gateway) replay(ctx context.Context, req payment.RefundRequest) (payment.Refund, bool, error) {
+	out, err := g.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(g.table),
+		Key:            key(keyPK(req.IdempotencyKey), skKey),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return payment.Refund{}, false, unavailable("storage", fmt.Errorf("read idempotency key: %w", err))
+	}
+	if out.Item == nil {
+		return payment.Refund{}, false, nil
+	}
+	rec, err := decodeRecord(out.Item)
+	if err != nil {
+		return payment.Refund{}, false, unavailable("storage", err)
+	}
+	if rec.PaymentReference != req.PaymentReference || rec.Refund.Amount != req.Amount || rec.RequestID != req.RequestID {
+		return payment.Refund{}, true, declined(payment.CodeIdempotencyMismatch,
+			"This idempotency key was already used for a refund with different parameters.")
+	}
+	return rec.Refund, true, nil
+}
+
+// conditionFailed reports whether a transaction item was cancelled by its condition expression.
+func conditionFailed(r types.CancellationReason) bool {
+	return aws.ToString(r.Code) == "ConditionalCheckFailed"
+}
+
+func unavailable(reason string, err error) error {
+	return &payment.PaymentUnavailable{Provider: Provider, Reason: reason, Err: err}
+}
+
+func declined(code, msg string) error {
+	return &payment.PaymentDeclined{Provider: Provider, Code: code, Message: msg}
+}
+
+func exceeds(p paymentItem, amount refund.Money) error {
+	left := refund.Money{Amount: p.captured.Amount - p.refunded, Currency: p.captured.Currency}
+	return declined(payment.CodeExceedsRefundable,
+		fmt.Sprintf("A refund of %s would exceed what is left of the captured %s (%s).", amount, p.captured, left))
+}
+
+// newRefundID returns a random refund id shaped like a provider's, "re_sbx_" and 24 hex digits.
+func newRefundID() (string, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate refund id: %w", err)
+	}
+	return "re_sbx_" + hex.EncodeToString(b[:]), nil
+}
+
+// Record is one refund as the sandbox stored it.
+type Record struct {
+	// Refund is what Refund returned for it.
+	Refund payment.Refund
+	// PaymentReference, IdempotencyKey and RequestID are the request's parameters.
+	PaymentReference string
+	IdempotencyKey   string
+	RequestID        string
+	// CreatedAt is when the refund was recorded.
+	CreatedAt time.Time
+}
+
+// State is everything the sandbox knows about one payment, for assertions and the local stack's pages.
+type State struct {
+	// Reference is the payment reference.
+	Reference string
+	// Captured is the amount captured.
+	Captured refund.Money
+	// Refunded is the running total the sandbox keeps on the payment item.
+	Refunded refund.Money
+	// Refunds lists the refunds in idempotency-key order.
+	Refunds []Record
+}
+
+// ErrNoPayment is returned by Payment for a reference that was never captured.
+var ErrNoPayment = errors.New("no sandbox payment with this reference")
+
+// Payment returns the state of the payment ref, read consistently: the payment item and every refund
+// recorded against it. It returns ErrNoPayment if ref was never captured.
+func (g *Gateway) Payment(ctx context.Context, ref string) (State, error) {
+	st := State{Reference: ref}
+	var start map[string]types.AttributeValue
+	found := false
+	for {
+		out, err := g.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              aws.String(g.table),
+			KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": sv(paymentPK(ref)),
+			},
+			ConsistentRead:    aws.Bool(true),
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return State{}, fmt.Errorf("query sandbox payment %q: %w", ref, err)
+		}
+		for _, item := range out.Items {
+			sk, _ := str(item, attrSK)
+			switch {
+			case sk == skPaymentValue:
+				captured, err1 := num(item, attrCaptured)
+				refunded, err2 := num(item, attrRefunded)
+				cur, err3 := str(item, attrCurrency)
+				if err := errors.Join(err1, err2, err3); err != nil {
+					return State{}, fmt.Errorf("decode sandbox payment %q: %w", ref, err)
+				}
+				st.Captured = refund.Money{Amount: captured, Currency: cur}
+				st.Refunded = refund.Money{Amount: refunded, Currency: cur}
+				found = true
+			case strings.HasPrefix(sk, skRefundPrefix):
+				rec, err := decodeRecord(item)
+				if err != nil {
+					return State{}, fmt.Errorf("decode sandbox refund %q: %w", sk, err)
+				}
+				st.Refunds = append(st.Refunds, rec)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	if !found {
+		return State{}, fmt.Errorf("sandbox payment %q: %w", ref, ErrNoPayment)
+	}
+	return st, nil
+}
+
+// decodeRecord reads a refund record or key claim item.
+func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
+	id, e1 := str(item, attrRefundID)
+	ref, e2 := str(item, attrPaymentRef)
+	amt, e3 := num(item, attrAmount)
+	cur, e4 := str(item, attrCurrency)
+	k, e5 := str(item, attrKey)
+	status, e6 := str(item, attrStatus)
+	created, e7 := str(item, attrCreatedAt)
+	if err := errors.Join(e1, e2, e3, e4, e5, e6, e7); err != nil {
+		return Record{}, fmt.Errorf("decode sandbox refund: %w", err)
+	}
+	reqID, _ := str(item, attrRequestID) // optional
+	at, err := time.Parse(time.RFC3339Nano, created)
+	if err != nil {
+		return Record{}, fmt.Errorf("decode sandbox refund time: %w", err)
+	}
+	return Record{
+		Refund:           payment.Refund{ID: id, Status: payment.RefundStatus(status), Amount: refund.Money{Amount: amt, Currency: cur}},
+		PaymentReference: ref,
+		IdempotencyKey:   k,
+		RequestID:        reqID,
+		CreatedAt:        at,
+	}, nil
+}
+
+func str(item map[string]types.AttributeValue, name string) (string, error) {
+	v, ok := item[name].(*types.AttributeValueMemberS)
+	if !ok {
+		return "", fmt.Errorf("attribute %s: missing or not a string", name)
+	}
+	return v.Value, nil
+}
+
+func num(item map[string]types.AttributeValue, name string) (int64, error) {
+	v, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("attribute %s: missing or not a number", name)
+	}
+	i, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("attribute %s: %w", name, err)
+	}
+	return i, nil
+}
