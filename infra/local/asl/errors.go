@@ -63,19 +63,29 @@ func (e *ValidationError) Error() string {
 }
 
 // ErrorMatches reports whether an error name is matched by a Retrier's or
-// Catcher's ErrorEquals list. States.ALL matches every error except the
-// terminal States.Runtime and States.DataLimitExceeded; States.TaskFailed
-// matches every error except States.Timeout (and, being a wildcard, also not
-// the terminal ones); any other name matches itself exactly.
+// Catcher's ErrorEquals list, following the AWS error-handling rules:
+//
+//   - States.Runtime and States.DataLimitExceeded are terminal: nothing
+//     matches them, not even their own name or States.ALL.
+//   - States.ALL matches every other error.
+//   - States.TaskFailed matches every other error except the timeouts
+//     (States.Timeout and States.HeartbeatTimeout).
+//   - States.Timeout also matches States.HeartbeatTimeout, because AWS
+//     documents a missed heartbeat as one of the two causes of
+//     States.Timeout, while States.HeartbeatTimeout matches only itself.
+//   - Any other name matches itself exactly (names are case-sensitive).
 func ErrorMatches(errorEquals []string, errName string) bool {
-	terminal := errName == ErrRuntime || errName == ErrDataLimitExceeded
+	if errName == ErrRuntime || errName == ErrDataLimitExceeded {
+		return false
+	}
+	timeout := errName == ErrTimeout || errName == ErrHeartbeatTimeout
 	for _, e := range errorEquals {
 		switch {
-		case e == errName && !terminal:
+		case e == errName, e == ErrAll:
 			return true
-		case e == ErrAll && !terminal:
+		case e == ErrTaskFailed && !timeout:
 			return true
-		case e == ErrTaskFailed && !terminal && errName != ErrTimeout:
+		case e == ErrTimeout && errName == ErrHeartbeatTimeout:
 			return true
 		}
 	}
