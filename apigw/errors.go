@@ -1,0 +1,142 @@
+package apigw
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/refund"
+	"refundflow/web"
+)
+
+// Codes that exist only at the HTTP edge: the domain never produces them, but the body and content-type
+// checks here do, and they need their own statuses.
+const (
+	// CodeTooLarge means the request body is over the size limit.
+	CodeTooLarge refund.Code = "too_large"
+	// CodeUnsupportedMediaType means the body's Content-Type is not what the route accepts.
+	CodeUnsupportedMediaType refund.Code = "unsupported_media_type"
+)
+
+// statusByCode is the one table from error code to HTTP status. A code missing here is answered as
+// internal: an error nobody classified is never blamed on the caller.
+var statusByCode = map[refund.Code]int{
+	refund.CodeInvalid:       http.StatusBadRequest,
+	refund.CodeUnauthorized:  http.StatusUnauthorized,
+	refund.CodeForbidden:     http.StatusForbidden,
+	refund.CodeNotFound:      http.StatusNotFound,
+	refund.CodeConflict:      http.StatusConflict,
+	refund.CodeGone:          http.StatusGone,
+	CodeTooLarge:             http.StatusRequestEntityTooLarge,
+	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	refund.CodeInternal:      http.StatusInternalServerError,
+}
+
+// defaultMessages say something useful when an error carries no message of its own. The internal one
+// is the only message ever shown for internal errors.
+var defaultMessages = map[refund.Code]string{
+	refund.CodeInvalid:       "Some of the information sent was not valid.",
+	refund.CodeUnauthorized:  "Please sign in to continue.",
+	refund.CodeForbidden:     "You are not allowed to do this.",
+	refund.CodeNotFound:      "We could not find what you were looking for. Please check the link.",
+	refund.CodeConflict:      "This was changed in the meantime. Please reload the page and try again.",
+	refund.CodeGone:          "This link is no longer valid.",
+	CodeTooLarge:             "What you sent is too large.",
+	CodeUnsupportedMediaType: "This kind of content is not accepted here.",
+	refund.CodeInternal:      "Something went wrong on our side. Please try again in a few minutes; if it keeps happening, contact us and quote the reference below.",
+}
+
+// titles head the HTML error page.
+var titles = map[refund.Code]string{
+	refund.CodeInvalid:       "Please check what you sent",
+	refund.CodeUnauthorized:  "Sign in needed",
+	refund.CodeForbidden:     "Not allowed",
+	refund.CodeNotFound:      "Page not found",
+	refund.CodeConflict:      "Something changed in the meantime",
+	refund.CodeGone:          "This link is no longer valid",
+	CodeTooLarge:             "Too large",
+	CodeUnsupportedMediaType: "Not accepted",
+	refund.CodeInternal:      "Sorry, something went wrong",
+}
+
+// Status returns the HTTP status for an error code: invalid 400, unauthorized 401, forbidden 403,
+// not_found 404, conflict 409, gone 410, too_large 413, unsupported_media_type 415, anything else 500.
+func Status(code refund.Code) int {
+	if s, ok := statusByCode[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON shape of every error response:
+// {"error":{"code":"invalid","message":"...","fields":{"email":"..."},"requestId":"..."}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the content of an error response.
+type ErrorDetail struct {
+	// Code is the refund.Code (or one of this package's edge codes).
+	Code refund.Code `json:"code"`
+	// Message is a sentence for a person; generic for internal errors.
+	Message string `json:"message"`
+	// Fields has one message per invalid field, for code "invalid".
+	Fields refund.FieldErrors `json:"fields,omitempty"`
+	// RequestID is API Gateway's request id, to quote when asking for help.
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// Describe classifies err the way Error does and returns what may be shown: the HTTP status and the
+// error detail. Internal (and unclassified) errors get the generic message and never their own text.
+func Describe(req events.APIGatewayV2HTTPRequest, err error) (int, ErrorDetail) {
+	code := refund.ErrorCode(err)
+	if _, known := statusByCode[code]; !known {
+		code = refund.CodeInternal
+	}
+	d := ErrorDetail{Code: code, Message: defaultMessages[code], RequestID: RequestID(req)}
+	var e *refund.Error
+	if code != refund.CodeInternal && errors.As(err, &e) {
+		if e.Message != "" {
+			d.Message = e.Message
+		}
+		if code == refund.CodeInvalid && len(e.Fields) > 0 {
+			d.Fields = e.Fields
+		}
+	}
+	return Status(code), d
+}
+
+// Error renders err as a response: JSON ErrorBody for clients that want JSON (see WantsJSON), the HTML
+// error page otherwise. Internal errors are logged with the request id and route (the raw error goes
+// to the log only) and shown with a generic message and the request id. A nil err is treated as an
+// internal error, since a handler that asks for an error response without one has a bug.
+func Error(req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	if err == nil {
+		err = errors.New("apigw.Error called with a nil error")
+	}
+	status, d := Describe(req, err)
+	if status >= 500 {
+		slog.Error("request failed", "requestId", RequestID(req), "route", req.RouteKey, "error", err.Error())
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if WantsJSON(req) {
+		resp = JSON(status, ErrorBody{Error: d})
+	} else {
+		page := web.ErrorPage{Status: status, Title: titles[d.Code], Message: d.Message, Fields: d.Fields}
+		if d.Code == refund.CodeInternal {
+			page.Reference = d.RequestID
+		}
+		var perr error
+		resp, perr = Page(status, page)
+		if perr != nil {
+			slog.Error("render error page", "requestId", RequestID(req), "error", perr.Error())
+			resp = Text(status, d.Message+"\n")
+		}
+	}
+	if d.Code == refund.CodeUnauthorized {
+		resp.Headers["Www-Authenticate"] = `Bearer realm="refundflow"`
+	}
+	return resp
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"refundflow/refund"
+)
+
+// choiceSep separates the offer id from the hash in a consent radio button's value. Hashes are hex,
+// so the last separator always ends the id.
+const choiceSep = "|"
+
+// SubmissionFromForm reads the request form's fields into a refund.Submission (raw, as typed; call
+// Validate or refund.NewRequest next).
+func SubmissionFromForm(v url.Values) refund.Submission {
+	return refund.Submission{
+		OrderNumber:  v.Get("order_number"),
+		PurchaseDate: v.Get("purchase_date"),
+		Email:        v.Get("email"),
+		Kind:         v.Get("kind"),
+		Reason:       v.Get("reason"),
+		Details:      v.Get("details"),
+		Name:         v.Get("name"),
+	}
+}
+
+// The consent decisions the consent page's two forms post.
+const (
+	DecisionAccept  = "accept"
+	DecisionDecline = "decline"
+)
+
+// ConsentForm is a parsed consent POST.
+type ConsentForm struct {
+	// Decision is DecisionAccept or DecisionDecline.
+	Decision string
+	// OfferID and OfferHash name the chosen offer and the hash shown with it (accept only).
+	OfferID   string
+	OfferHash string
+	// FullName is the typed signature, trimmed (accept only).
+	FullName string
+	// Agreed is the "I agree" box (accept only).
+	Agreed bool
+	// DeclineReason is the optional reason, with line breaks as "\n" (decline only).
+	DeclineReason string
+	// CSRFToken is the posted token, for apigw.CSRF.Verify.
+	CSRFToken string
+}
+
+// ParseConsentForm reads and checks a consent POST. An accept needs a chosen offer, a typed full name
+// and the agree box; a decline needs nothing but may carry a reason. The field errors, keyed like the
+// page's fields, are ready for ConsentPage.Errors. Whether the offer and hash belong to the request,
+// and the CSRF token, are for the handler to check.
+func ParseConsentForm(v url.Values) (ConsentForm, refund.FieldErrors) {
+	f := ConsentForm{
+		Decision:      v.Get("decision"),
+		FullName:      strings.TrimSpace(v.Get("full_name")),
+		Agreed:        v.Get("agree") == "yes",
+		DeclineReason: normalizeText(v.Get("decline_reason")),
+		CSRFToken:     v.Get(CSRFField),
+	}
+	errs := refund.FieldErrors{}
+	switch f.Decision {
+	case DecisionAccept:
+		choice := v.Get("offer")
+		i := strings.LastIndex(choice, choiceSep)
+		if i > 0 {
+			f.OfferID, f.OfferHash = choice[:i], choice[i+len(choiceSep):]
+		}
+		if f.OfferID == "" || !isHexHash(f.OfferHash) {
+			f.OfferID, f.OfferHash = "", ""
+			errs["offer"] = "Choose one of the options."
+		}
+		switch {
+		case f.FullName == "":
+			errs["full_name"] = "Type your full name: it is your signature."
+		case !utf8.ValidString(f.FullName) || hasControl(f.FullName, false):
+			errs["full_name"] = "Your name contains characters we cannot read. Please type it again."
+		case utf8.RuneCountInString(f.FullName) > refund.MaxNameRunes:
+			errs["full_name"] = "Please shorten your name to at most " + strconv.Itoa(refund.MaxNameRunes) + " characters."
+		}
+		if !f.Agreed {
+			errs["agree"] = "Tick the box to confirm that you agree to the agreement text."
+		}
+	case DecisionDecline:
+		switch {
+		case !utf8.ValidString(f.DeclineReason) || hasControl(f.DeclineReason, true):
+			errs["decline_reason"] = "Your reason contains characters we cannot read. Please type it again."
+		case utf8.RuneCountInString(f.DeclineReason) > refund.MaxDetailsRunes:
+			errs["decline_reason"] = "Please shorten your reason to at most " + strconv.Itoa(refund.MaxDetailsRunes) + " characters."
+		}
+	default:
+		errs["decision"] = "Choose whether you accept an option or decline."
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return f, errs
+}
+
+// FeedbackForm is a parsed feedback POST.
+type FeedbackForm struct {
+	// Rating is 1 (very poor) to 5 (very good).
+	Rating int
+	// Comment is optional, with line breaks as "\n".
+	Comment string
+	// CSRFToken is the posted token, for apigw.CSRF.Verify.
+	CSRFToken string
+}
+
+// ParseFeedbackForm reads and checks a feedback POST: a rating from 1 to 5 is required, the comment is
+// optional and at most refund.MaxDetailsRunes characters.
+func ParseFeedbackForm(v url.Values) (FeedbackForm, refund.FieldErrors) {
+	f := FeedbackForm{Comment: normalizeText(v.Get("comment")), CSRFToken: v.Get(CSRFField)}
+	errs := refund.FieldErrors{}
+	r, err := strconv.Atoi(v.Get("rating"))
+	if err != nil || r < 1 || r > 5 || len(v.Get("rating")) != 1 {
+		errs["rating"] = "Choose a rating from 1 to 5."
+	} else {
+		f.Rating = r
+	}
+	switch {
+	case !utf8.ValidString(f.Comment) || hasControl(f.Comment, true):
+		errs["comment"] = "Your comment contains characters we cannot read. Please type it again."
+	case utf8.RuneCountInString(f.Comment) > refund.MaxDetailsRunes:
+		errs["comment"] = "Please shorten your comment to at most " + strconv.Itoa(refund.MaxDetailsRunes) + " characters."
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return f, errs
+}
+
+// normalizeText trims free text and turns the "\r\n" browsers send into "\n".
+func normalizeText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.TrimSpace(s)
+}
+
+// hasControl reports whether s has a control character (newline and tab allowed in text).
+func hasControl(s string, text bool) bool {
+	for _, r := range s {
+		if text && (r == '\n' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
+}
+
+// isHexHash reports whether s is a lower-case hex SHA-256, as refund.AgreementHash returns.
+func isHexHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,392 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"refundflow/refund"
+)
+
+// SummaryItem is one line of the error summary at the top of a form: the message and the id of the
+// input it links to (empty when the error belongs to no input on the page).
+type SummaryItem struct {
+	Anchor  string
+	Message string
+}
+
+// field pairs a form field name with the id of the element its error summary line links to.
+type field struct{ name, anchor string }
+
+// summarize lists errs in the order the fields appear on the page (so the summary reads like the
+// form), then any errors for fields the page does not show, by name.
+func summarize(errs refund.FieldErrors, order []field) []SummaryItem {
+	if len(errs) == 0 {
+		return nil
+	}
+	var items []SummaryItem
+	seen := map[string]bool{}
+	for _, f := range order {
+		if msg, ok := errs[f.name]; ok {
+			items = append(items, SummaryItem{Anchor: f.anchor, Message: msg})
+			seen[f.name] = true
+		}
+	}
+	var rest []string
+	for name := range errs {
+		if !seen[name] {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		items = append(items, SummaryItem{Message: errs[name]})
+	}
+	return items
+}
+
+// Option is one choice of a radio group or select: its value, its label, and whether it is chosen.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// FormPage is the request form (GET /), shown empty or again with what the client typed and a message
+// next to each invalid field.
+type FormPage struct {
+	// Action is where the form posts; "/requests" when empty.
+	Action string
+	// Values are what the client typed, shown again after an error.
+	Values refund.Submission
+	// Errors has one message per invalid field, keyed like refund.Submission's JSON names.
+	Errors refund.FieldErrors
+	// Message is an optional notice above the form, such as "There is already an open request for
+	// this order." for a conflict.
+	Message string
+}
+
+func (p FormPage) info() pageInfo {
+	title := "Cancel a service or ask for a refund"
+	if len(p.Errors) > 0 {
+		title = "Error: " + title
+	}
+	return pageInfo{template: "form", title: title}
+}
+
+// FormAction returns where the form posts.
+func (p FormPage) FormAction() string {
+	if p.Action == "" {
+		return "/requests"
+	}
+	return p.Action
+}
+
+// Summary lists the errors in form order for the error summary.
+func (p FormPage) Summary() []SummaryItem {
+	return summarize(p.Errors, []field{
+		{"order_number", "order_number"}, {"purchase_date", "purchase_date"}, {"email", "email"},
+		{"name", "name"}, {"kind", "kind-" + string(refund.RequestKinds()[0])}, {"reason", "reason"},
+		{"details", "details"},
+	})
+}
+
+// Kinds returns the request kinds as radio options, the typed one selected.
+func (p FormPage) Kinds() []Option {
+	var out []Option
+	for _, k := range refund.RequestKinds() {
+		out = append(out, Option{Value: string(k), Label: k.Label(), Selected: string(k) == p.Values.Kind})
+	}
+	return out
+}
+
+// Reasons returns the reasons with their labels as select options, the chosen one selected.
+func (p FormPage) Reasons() []Option {
+	var out []Option
+	for _, r := range refund.Reasons() {
+		out = append(out, Option{Value: string(r), Label: r.Label(), Selected: string(r) == p.Values.Reason})
+	}
+	return out
+}
+
+// TimelineEntry is one event on the status page, usually made from an audit entry that changed the
+// status. Handlers must only put client-facing events here, never staff notes.
+type TimelineEntry struct {
+	// At is when it happened.
+	At time.Time
+	// Status is the status the request moved to.
+	Status refund.Status
+	// Note replaces the status's standard sentence (refund.Status.Describe) when set.
+	Note string
+}
+
+// Text returns the sentence the timeline shows for the entry.
+func (e TimelineEntry) Text() string {
+	if e.Note != "" {
+		return e.Note
+	}
+	return e.Status.Describe()
+}
+
+// StatusPage is the client's view of one request (GET /requests/{id}?t=<code>).
+type StatusPage struct {
+	// Request is the request as stored.
+	Request refund.Request
+	// Timeline lists what happened, oldest first.
+	Timeline []TimelineEntry
+	// Findings are the verification results to show (for a rejected request, why).
+	Findings []refund.Finding
+	// Notice is an optional message at the top, such as "Your request was withdrawn."
+	Notice string
+	// CanWithdraw shows the withdraw form; set it only while the request can still be withdrawn.
+	CanWithdraw bool
+	// WithdrawAction is where the withdraw form posts, "/requests/{id}/withdraw".
+	WithdrawAction string
+	// StatusCode is the page's link code (the t parameter); the withdraw form posts it back as "t".
+	StatusCode string
+	// CSRFToken goes into the withdraw form.
+	CSRFToken string
+}
+
+func (p StatusPage) info() pageInfo {
+	return pageInfo{template: "status", title: "Your request " + p.Request.ID}
+}
+
+// ConsentOffer is one option on the consent page: the offer, its exact agreement text and the hash
+// (refund.AgreementHash) that the client's acceptance binds to.
+type ConsentOffer struct {
+	Offer     refund.Offer
+	Agreement string
+	Hash      string
+}
+
+// Choice is the value the offer's radio button posts: the offer id and the hash, so the POST names
+// exactly the offer and text that were shown. ParseConsentForm splits it.
+func (o ConsentOffer) Choice() string { return o.Offer.ID + choiceSep + o.Hash }
+
+// ConsentPage shows the offers for a request and the forms to accept one or decline
+// (GET /consent/{code}); after a failed POST it shows them again with the messages.
+type ConsentPage struct {
+	// Action is where both forms post, "/consent/{code}".
+	Action string
+	// CustomerName is the name on the order, for the greeting.
+	CustomerName string
+	// OrderNumber and RequestID say what the offers are for.
+	OrderNumber string
+	RequestID   string
+	// Offers are the options, recommended first.
+	Offers []ConsentOffer
+	// ExpiresAt is when the link stops working; not shown when zero.
+	ExpiresAt time.Time
+	// Selected is the offer id chosen before an error; FullName, Agreed and DeclineReason likewise
+	// keep what was entered.
+	Selected      string
+	FullName      string
+	Agreed        bool
+	DeclineReason string
+	// Errors has one message per invalid field: offer, full_name, agree, decline_reason, decision.
+	Errors refund.FieldErrors
+	// Message is an optional notice at the top (for example a CSRF failure: "reload and try again").
+	Message string
+	// CSRFToken goes into both forms.
+	CSRFToken string
+}
+
+func (p ConsentPage) info() pageInfo {
+	title := "Your options for order " + p.OrderNumber
+	if len(p.Errors) > 0 {
+		title = "Error: " + title
+	}
+	return pageInfo{template: "consent", title: title}
+}
+
+// Summary lists the errors in page order for the error summary.
+func (p ConsentPage) Summary() []SummaryItem {
+	return summarize(p.Errors, []field{
+		{"decision", ""}, {"offer", "offer-1"}, {"full_name", "full_name"}, {"agree", "agree"},
+		{"decline_reason", "decline_reason"},
+	})
+}
+
+// LinkState says why an emailed link cannot show its form.
+type LinkState string
+
+// The link states.
+const (
+	// LinkUnknown: no such code (mistyped, cut off, or never issued). Answered 404.
+	LinkUnknown LinkState = "unknown"
+	// LinkRecorded: the answer was already recorded (a used link, or a double submit). Answered 410.
+	LinkRecorded LinkState = "recorded"
+	// LinkExpired: the link's time ran out. Answered 410.
+	LinkExpired LinkState = "expired"
+	// LinkWithdrawn: the client withdrew the request. Answered 410.
+	LinkWithdrawn LinkState = "withdrawn"
+	// LinkClosed: the request ended another way, so the link has nothing left to do. Answered 410.
+	LinkClosed LinkState = "closed"
+)
+
+// LinkPage is the clear page for a consent or feedback link that cannot be used (never a 500).
+type LinkPage struct {
+	// State says why.
+	State LinkState
+	// Detail is an optional extra sentence, such as what was recorded and when: "You accepted
+	// Full refund (EUR 1,200.00) on 3 March 2025 at 14:05 UTC."
+	Detail string
+	// StatusURL, when set, links to the request's status page.
+	StatusURL string
+}
+
+func (p LinkPage) info() pageInfo { return pageInfo{template: "link", title: p.Heading()} }
+
+// HTTPStatus returns the status to answer with: 404 for an unknown link, 410 Gone otherwise.
+func (p LinkPage) HTTPStatus() int {
+	if p.State == LinkUnknown || p.State == "" {
+		return http.StatusNotFound
+	}
+	return http.StatusGone
+}
+
+// Heading returns the page's heading for the state.
+func (p LinkPage) Heading() string {
+	switch p.State {
+	case LinkRecorded:
+		return "Your answer is already recorded"
+	case LinkExpired:
+		return "This link has expired"
+	case LinkWithdrawn:
+		return "This request was withdrawn"
+	case LinkClosed:
+		return "This link is no longer in use"
+	}
+	return "We do not recognise this link"
+}
+
+// Message returns the explanation for the state.
+func (p LinkPage) Message() string {
+	switch p.State {
+	case LinkRecorded:
+		return "We already have your answer, so nothing more is needed from you. We will email you about the next steps."
+	case LinkExpired:
+		return "The time to answer this offer has passed, so nothing was changed. You are welcome to send a new request."
+	case LinkWithdrawn:
+		return "You withdrew this request, so nothing was changed and this link has nothing left to do."
+	case LinkClosed:
+		return "The request this link belongs to is closed. The emails we sent you explain the outcome."
+	}
+	return "The link may be incomplete: please copy the whole address from the email. If you received several emails, use the link in the newest one."
+}
+
+// FeedbackPage asks how the process went (GET /feedback/{code}), or thanks the client once the
+// answer is recorded (Done).
+type FeedbackPage struct {
+	// Action is where the form posts, "/feedback/{code}".
+	Action string
+	// Rating ("1" to "5") and Comment keep what was entered after an error.
+	Rating  string
+	Comment string
+	// Errors has one message per invalid field: rating, comment.
+	Errors refund.FieldErrors
+	// Message is an optional notice at the top.
+	Message string
+	// CSRFToken goes into the form.
+	CSRFToken string
+	// Done shows the thank-you page instead of the form.
+	Done bool
+}
+
+func (p FeedbackPage) info() pageInfo {
+	switch {
+	case p.Done:
+		return pageInfo{template: "feedback", title: "Thank you for your feedback"}
+	case len(p.Errors) > 0:
+		return pageInfo{template: "feedback", title: "Error: How did we do?"}
+	}
+	return pageInfo{template: "feedback", title: "How did we do?"}
+}
+
+// Summary lists the errors in page order for the error summary.
+func (p FeedbackPage) Summary() []SummaryItem {
+	return summarize(p.Errors, []field{{"rating", "rating-1"}, {"comment", "comment"}})
+}
+
+// Ratings returns the five rating choices, the entered one selected.
+func (p FeedbackPage) Ratings() []Option {
+	labels := []string{"Very poor", "Poor", "Okay", "Good", "Very good"}
+	out := make([]Option, len(labels))
+	for i, l := range labels {
+		v := strconv.Itoa(i + 1)
+		out[i] = Option{Value: v, Label: v + " – " + l, Selected: v == p.Rating}
+	}
+	return out
+}
+
+// ErrorPage is the friendly page for an error (apigw.Error renders it for browsers).
+type ErrorPage struct {
+	// Status is the HTTP status, shown small for support conversations.
+	Status int
+	// Title is the heading; a generic one when empty.
+	Title string
+	// Message explains what happened and what to do, in words for people.
+	Message string
+	// Fields lists per-field messages, for invalid input that no form shows.
+	Fields refund.FieldErrors
+	// Reference is the request id to quote to support, shown for internal errors.
+	Reference string
+}
+
+func (p ErrorPage) info() pageInfo { return pageInfo{template: "error", title: p.Heading()} }
+
+// Heading returns the title, or a generic one.
+func (p ErrorPage) Heading() string {
+	if p.Title != "" {
+		return p.Title
+	}
+	return "Sorry, something went wrong"
+}
+
+// FieldList returns the field messages in name order.
+func (p ErrorPage) FieldList() []SummaryItem { return summarize(p.Fields, nil) }
+
+// StaffPage is the staff console (GET /staff). The page itself holds no data: its script
+// (/assets/staff.js) asks the staff JSON API for everything with the bearer token the staff member
+// pastes (kept in sessionStorage for the tab's life). The script expects these shapes, with
+// refund.Request, refund.Offer and refund.Finding in their JSON form:
+//
+//	GET  {api}/requests?status=S[&cursor=C] -> {"requests":[Request...], "next":"C2"}
+//	GET  {api}/requests/{id}                -> {"request":Request, "offers":[Offer...],
+//	        "findings":[Finding...], "review_reasons":["..."],
+//	        "audit":[{"at":RFC3339,"actor","action","from","to","detail"}...]}
+//	POST {api}/requests/{id}/review  {"decision":"approve"|"adjust"|"reject", "message":"...",
+//	        "offers":[{"id":"<offer it adjusts>","kind":"partial_refund","amount":"1234.50"}]}
+//	     (offers only for "adjust"; amount is a decimal in the offer's currency, for refund.ParseMoney)
+//	GET  {api}/feedback                     -> {"feedback":[{"request_id","rating","comment","created_at"}...]}
+//
+// Errors are apigw's {"error":{"code","message","fields"}}, whose message the console shows.
+type StaffPage struct {
+	// APIBase is the staff API's path prefix; "/staff/api" when empty.
+	APIBase string
+}
+
+func (p StaffPage) info() pageInfo {
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js"}}
+}
+
+// API returns the staff API's path prefix.
+func (p StaffPage) API() string {
+	if p.APIBase == "" {
+		return "/staff/api"
+	}
+	return p.APIBase
+}
+
+// Statuses returns every status as select options, in-review first since that is staff's queue.
+func (p StaffPage) Statuses() []Option {
+	out := []Option{{Value: string(refund.StatusInReview), Label: StatusLabel(refund.StatusInReview), Selected: true}}
+	for _, s := range refund.Statuses() {
+		if s != refund.StatusInReview {
+			out = append(out, Option{Value: string(s), Label: StatusLabel(s)})
+		}
+	}
+	return out
+}
