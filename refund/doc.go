@@ -59,7 +59,9 @@
 // is not yet refunded on the order; the breakdown says so when the limit applies.
 //
 // An offer that returns everything not yet refunded is called a full refund; any smaller refund is a
-// partial refund. When nothing can be refunded or offered, the case goes to staff.
+// partial refund. Accepting a refund or a credit also cancels the service. Whether the client asked to
+// "cancel" or for a "refund" does not change the amounts: both are settled by the same rules. When
+// nothing can be refunded or offered, the case goes to staff.
 //
 // Staff review: the offers are worked out as above, but a member of staff must approve them before the
 // client sees them when the refund is above 2,000.00 in the order's currency (exactly 2,000.00 does

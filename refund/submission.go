@@ -230,7 +230,7 @@ func ValidOrderNumber(s string) bool {
 // none empty or starting/ending with a dash), no spaces or control characters, at most 254 bytes. Mail
 // delivery is the real test; this only catches typing mistakes.
 func ValidEmail(s string) bool {
-	if len(s) > MaxEmailLen || !utf8.ValidString(s) {
+	if len(s) > MaxEmailLen || !utf8.ValidString(s) || hasControl(s, false) {
 		return false
 	}
 	local, domain, ok := strings.Cut(s, "@")
@@ -263,14 +263,16 @@ func ValidEmail(s string) bool {
 	return true
 }
 
-// hasControl reports whether s contains a control character. With text set, newline and tab are
-// allowed because a free-text field legitimately has them.
+// hasControl reports whether s contains a control character: C0/C1 controls, the Unicode line and
+// paragraph separators, and the bidirectional embedding, override and isolate controls (which can make
+// text shown to staff read differently from what it is). With text set, newline and tab are allowed
+// because a free-text field legitimately has them.
 func hasControl(s string, text bool) bool {
 	for _, r := range s {
 		if text && (r == '\n' || r == '\t') {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' {
 			return true
 		}
 	}

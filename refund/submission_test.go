@@ -31,6 +31,8 @@ func TestSubmissionValidate(t *testing.T) {
 		{"details with a NUL", func(s *Submission) { s.Details = "a\x00b" }, "details"},
 		{"details with an escape sequence", func(s *Submission) { s.Details = "a\x1b[31mred" }, "details"},
 		{"details with C1 control", func(s *Submission) { s.Details = "a\u0085b" }, "details"},
+		{"details with a bidi override", func(s *Submission) { s.Details = "invoice\u202efdp.exe" }, "details"},
+		{"details with emoji and joiners", func(s *Submission) { s.Details = "Thanks 👩‍💻 — ok" }, ""},
 		{"details with invalid UTF-8", func(s *Submission) { s.Details = "a\xffb" }, "details"},
 		{"other reason needs details", func(s *Submission) { s.Reason, s.Details = "other", "  " }, "details"},
 		{"other reason with details", func(s *Submission) { s.Reason = "other" }, ""},
