@@ -185,4 +185,3 @@ func (g *Gateway) match(method, escapedPath string) (*compiledRoute, map[string]
 	}
 	return best, bestParams
 }
-
