@@ -161,7 +161,7 @@ func (p *parser) choiceRule(v any, at string, top bool) *ChoiceRule {
 	case operandPath:
 		s, isStr := r.Value.(string)
 		path, err := ParsePath(s)
-		if !isStr || err != nil || !path.Definite() {
+		if !isStr || err != nil || !path.reference() {
 			p.schema(oat, "The value for the field '%s' must be a valid reference path: %s", op, mustEncode(r.Value))
 		} else {
 			r.valuePath = path

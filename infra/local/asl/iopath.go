@@ -50,7 +50,7 @@ func (p OptPath) ApplyWithContext(input, ctx any) (any, error) {
 	case p.Null:
 		return map[string]any{}, nil
 	}
-	path, err := ParsePath(p.Path)
+	path, err := cachedPath(p.Path)
 	if err != nil {
 		return nil, errorf(ErrRuntime, "%v", err)
 	}
@@ -74,8 +74,8 @@ func ApplyResultPath(rp OptPath, input, result any) (any, error) {
 	case rp.Null:
 		return input, nil
 	}
-	path, err := ParseReferencePath(rp.Path)
-	if err != nil || path.Context() {
+	path, err := cachedPath(rp.Path)
+	if err != nil || !path.reference() || path.Context() {
 		return nil, errorf(ErrRuntime, "invalid ResultPath %q", rp.Path)
 	}
 	if path.Root() {

@@ -364,6 +364,8 @@ func (p *parser) state(name string, obj map[string]any, at string) *State {
 			st.End = b
 		}
 		switch {
+		case hasNext && st.Next == "":
+			p.schema(at+"/Next", "Next must name a state")
 		case hasNext && st.End:
 			p.schema(at, "Only one of the fields [Next, End] can be set")
 		case !hasNext && !st.End:
@@ -450,6 +452,9 @@ func validARN(s string) bool {
 
 func (p *parser) choice(st *State, obj map[string]any, at string) {
 	st.Default = p.optString(obj, "Default", at)
+	if _, ok := obj["Default"]; ok && st.Default == "" {
+		p.schema(at+"/Default", "Default must name a state")
+	}
 	v, ok := obj["Choices"]
 	if !ok {
 		p.schema(at, "These fields are required: [Choices]")
@@ -793,7 +798,8 @@ func (p *parser) optRefPath(obj map[string]any, field, at string) string {
 		p.schema(at+"/"+field, "%s must be a string", field)
 		return ""
 	}
-	if _, err := ParseReferencePath(s); err != nil {
+	// These fields read the state's effective input, never the context object.
+	if path, err := ParseReferencePath(s); err != nil || path.Context() {
 		p.schema(at+"/"+field, "The value for the field '%s' must be a valid reference path: %s", field, s)
 	}
 	return s
@@ -811,10 +817,23 @@ func (p *parser) optPathOrIntrinsic(obj map[string]any, field, at string) string
 		p.schema(at+"/"+field, "%s must be a string", field)
 		return ""
 	}
-	if _, err := compileExpr(s); err != nil {
+	x, err := compileExpr(s)
+	if err != nil {
 		p.schema(at+"/"+field, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", field, err)
+		return s
+	}
+	// AWS allows only the intrinsics that return a string here.
+	if c, ok := x.(*call); ok && !failIntrinsics[c.name] {
+		p.schema(at+"/"+field, "States.%s cannot be used in '%s': use States.Format, States.JsonToString, States.ArrayGetItem, States.Base64Encode, States.Base64Decode, States.Hash or States.UUID", c.name, field)
 	}
 	return s
+}
+
+// failIntrinsics are the intrinsic functions a Fail state's ErrorPath and
+// CausePath accept.
+var failIntrinsics = map[string]bool{
+	"Format": true, "JsonToString": true, "ArrayGetItem": true, "Base64Encode": true,
+	"Base64Decode": true, "Hash": true, "UUID": true,
 }
 
 // template validates a payload template: every key ending in ".$" must hold

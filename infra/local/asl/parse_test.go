@@ -191,6 +191,10 @@ func TestParseProblems(t *testing.T) {
 
 		{"Fail with Error and ErrorPath", def(`"A": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}`), []string{"Only one of the fields [Error, ErrorPath] can be set at /States/A"}},
 		{"Fail with Cause and CausePath", def(`"A": {"Type": "Fail", "Cause": "C", "CausePath": "$.c"}`), []string{"Only one of the fields [Cause, CausePath] can be set"}},
+		{"Fail CausePath intrinsic not returning a string", def(`"A": {"Type": "Fail", "CausePath": "States.ArrayLength($.a)"}`), []string{"States.ArrayLength cannot be used in 'CausePath'"}},
+		{"empty Next", def(`"A": {"Type": "Pass", "Next": ""}`), []string{"Next must name a state at /States/A/Next"}},
+		{"empty Default", def(`"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsNull": true, "Next": "B"}], "Default": ""}, "B": {"Type": "Succeed"}`), []string{"Default must name a state"}},
+		{"SecondsPath from the context object", def(`"A": {"Type": "Wait", "SecondsPath": "$$.Execution.Input.s", "End": true}`), []string{"'SecondsPath' must be a valid reference path: $$.Execution.Input.s"}},
 		{"Fail bad CausePath", def(`"A": {"Type": "Fail", "CausePath": "cause"}`), []string{"'CausePath' must be a valid JSONPath or a valid intrinsic function call"}},
 
 		{"Parallel without Branches", def(`"A": {"Type": "Parallel", "End": true}`), []string{"required: [Branches] at /States/A"}},

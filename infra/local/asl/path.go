@@ -31,6 +31,7 @@ const (
 	segWildcard                // .* or [*]
 	segSlice                   // [start:end:step]
 	segFilter                  // [?(...)]
+	segMerge                   // ['a','b'] as the last segment: one object per node
 )
 
 type segment struct {
@@ -69,10 +70,20 @@ func ParseReferencePath(s string) (*Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.Definite() {
+	if !p.reference() {
 		return nil, fmt.Errorf("invalid reference path %q: only dot and bracket notation selecting a single node is allowed", s)
 	}
 	return p, nil
+}
+
+// reference reports whether the path uses only names and indexes.
+func (p *Path) reference() bool {
+	for _, s := range p.segs {
+		if s.deep || (s.kind != segName && s.kind != segIndex) {
+			return false
+		}
+	}
+	return true
 }
 
 // String returns the path as written.
@@ -81,10 +92,18 @@ func (p *Path) String() string { return p.raw }
 // Context reports whether the path starts with "$$" (the context object).
 func (p *Path) Context() bool { return p.context }
 
-// Definite reports whether the path can select at most one node.
+// Definite reports whether the path selects at most one node and so
+// evaluates to that node rather than to an array of matches. As in Jayway
+// JsonPath, a final multi-name segment like ['a','b'] is definite: it
+// selects one object holding those members.
 func (p *Path) Definite() bool {
-	for _, s := range p.segs {
-		if s.deep || (s.kind != segName && s.kind != segIndex) {
+	for i, s := range p.segs {
+		switch {
+		case s.deep:
+			return false
+		case s.kind == segName, s.kind == segIndex:
+		case s.kind == segNames && i == len(p.segs)-1:
+		default:
 			return false
 		}
 	}
@@ -105,7 +124,7 @@ func IsPath(s string) bool {
 // its matches (possibly empty). The value returned shares structure with v;
 // treat it as read-only.
 func Get(v any, path string) (any, error) {
-	p, err := ParsePath(path)
+	p, err := cachedPath(path)
 	if err != nil {
 		return nil, errorf(ErrRuntime, "%v", err)
 	}
@@ -118,6 +137,13 @@ func (p *Path) Eval(root any) (any, error) {
 	if p.Definite() {
 		cur := root
 		for _, s := range p.segs {
+			if s.kind == segNames {
+				m, ok := cur.(map[string]any)
+				if !ok {
+					return nil, errorf(ErrRuntime, "The JSONPath '%s' could not be found in the input '%s'", p.raw, mustEncode(root))
+				}
+				return mergeNames(m, s.names), nil
+			}
 			next, ok := step(cur, s)
 			if !ok {
 				return nil, errorf(ErrRuntime, "The JSONPath '%s' could not be found in the input '%s'", p.raw, mustEncode(root))
@@ -127,7 +153,11 @@ func (p *Path) Eval(root any) (any, error) {
 		return cur, nil
 	}
 	nodes := []any{root}
-	for _, s := range p.segs {
+	for i, s := range p.segs {
+		if s.kind == segNames && i == len(p.segs)-1 {
+			// Jayway merges the named members of each node into one object.
+			s = segment{kind: segMerge, names: s.names, deep: s.deep}
+		}
 		var out []any
 		for _, n := range nodes {
 			if s.deep {
@@ -204,6 +234,10 @@ func selectAll(n any, s segment, root any, out []any) []any {
 				out = append(out, v)
 			}
 		}
+	case segMerge:
+		if m, ok := n.(map[string]any); ok {
+			out = append(out, mergeNames(m, s.names))
+		}
 	case segIndexes:
 		a, ok := n.([]any)
 		if !ok {
@@ -246,6 +280,17 @@ func selectAll(n any, s segment, root any, out []any) []any {
 			if s.filter.test(t) {
 				out = append(out, t)
 			}
+		}
+	}
+	return out
+}
+
+// mergeNames returns an object with the named members of m that exist.
+func mergeNames(m map[string]any, names []string) map[string]any {
+	out := make(map[string]any, len(names))
+	for _, name := range names {
+		if v, ok := m[name]; ok {
+			out[name] = v
 		}
 	}
 	return out

@@ -155,6 +155,18 @@ var exprCache = struct {
 
 const exprCacheMax = 4096
 
+// cachedPath parses a path through the expression cache.
+func cachedPath(s string) (*Path, error) {
+	if !strings.HasPrefix(s, "$") {
+		return nil, fmt.Errorf("path %q must start with '$'", s)
+	}
+	x, err := compileExpr(s)
+	if err != nil {
+		return nil, err
+	}
+	return x.(*Path), nil
+}
+
 // compileExpr compiles a ".$" value: a path or an intrinsic function call.
 func compileExpr(s string) (expr, error) {
 	exprCache.Lock()
