@@ -79,7 +79,11 @@ var funcs = template.FuncMap{
 	"maxEmail":    func() int { return refund.MaxEmailLen },
 	"inc":         func(i int) int { return i + 1 },
 	"csrfField":   func() string { return CSRFField },
-	"fe":          func(id, msg string) fieldError { return fieldError{ID: id, Message: msg} },
+	// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
+	"fe": func(id string, msg any) fieldError {
+		s, _ := msg.(string)
+		return fieldError{ID: id, Message: s}
+	},
 }
 
 // fieldError is what the "field-error" partial renders: the message next to the input with the id.

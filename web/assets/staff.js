@@ -1,6 +1,6 @@
 // Refundflow staff console. Talks to the staff JSON API with a bearer token kept in sessionStorage.
 // Every piece of data reaches the page through textContent or setAttribute on elements this script
-// creates: never innerHTML, so nothing a client typed can become markup or script.
+// creates, never by parsing strings as HTML, so nothing a client typed can become markup or script.
 (function () {
   "use strict";
 

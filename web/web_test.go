@@ -1,0 +1,691 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"refundflow/refund"
+)
+
+// evil is put into every string field: it must come out as text, never as markup.
+const evil = `<script>alert("x")</script>"' onmouseover=alert(1) &amp;`
+
+var hashA = strings.Repeat("ab", 32)
+var hashB = strings.Repeat("cd", 32)
+
+func sampleOffer(id string, kind refund.OfferKind, amount int64) refund.Offer {
+	return refund.Offer{
+		ID: id, RequestID: "REQ-1", OrderNumber: "RF-2025-0042", Kind: kind,
+		Amount: refund.Money{Amount: amount, Currency: "EUR"},
+		Breakdown: []refund.Line{
+			{Label: "Paid " + evil, Amount: refund.Money{Amount: amount + 5000, Currency: "EUR"}},
+			{Label: "Delivered milestone", Amount: refund.Money{Amount: -5000, Currency: "EUR"}},
+		},
+		Terms: "Terms " + evil, EffectiveDate: "2025-03-04", PolicyVersion: "2025-01",
+	}
+}
+
+// pages returns one of every page with evil in every string field it shows.
+func pages() map[string]Page {
+	at := time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC)
+	req := refund.Request{
+		ID: "REQ-1" + evil, OrderNumber: "RF-" + evil, Kind: refund.KindRefund, Reason: refund.ReasonOther,
+		Details: "Line one\n" + evil, Status: refund.StatusAwaitingConsent, CreatedAt: at, UpdatedAt: at,
+	}
+	sub := refund.Submission{
+		OrderNumber: evil, PurchaseDate: evil, Email: evil, Kind: evil, Reason: evil, Details: evil, Name: evil,
+	}
+	allErrs := refund.FieldErrors{
+		"order_number": "bad order " + evil, "purchase_date": "bad date " + evil, "email": "bad email " + evil,
+		"name": "bad name " + evil, "kind": "bad kind " + evil, "reason": "bad reason " + evil,
+		"details": "bad details " + evil, "extra": "extra " + evil,
+	}
+	return map[string]Page{
+		"form":       FormPage{},
+		"form-error": FormPage{Values: sub, Errors: allErrs, Message: "conflict " + evil},
+		"status": StatusPage{
+			Request: req, Notice: "notice " + evil,
+			Timeline: []TimelineEntry{
+				{At: at, Status: refund.StatusSubmitted},
+				{At: at.Add(time.Minute), Status: refund.StatusAwaitingConsent, Note: "note " + evil},
+			},
+			Findings:    []refund.Finding{{Code: "order_matched", Message: "matched " + evil, Passed: true}},
+			CanWithdraw: true, WithdrawAction: "/requests/REQ-1/withdraw?x=" + evil, StatusCode: "code" + evil,
+			CSRFToken: "tok" + evil,
+		},
+		"consent": ConsentPage{
+			Action: "/consent/code" + evil, CustomerName: "Ana " + evil, OrderNumber: "RF-" + evil, RequestID: "REQ-" + evil,
+			Offers: []ConsentOffer{
+				{Offer: sampleOffer("REQ-1-1-full_refund", refund.OfferFullRefund, 120000), Agreement: "AGREEMENT\n  line " + evil + "\n", Hash: hashA},
+				{Offer: sampleOffer("REQ-1-1-service_credit"+evil, refund.OfferServiceCredit, 130000), Agreement: "CREDIT " + evil, Hash: hashB},
+			},
+			ExpiresAt: at.Add(14 * 24 * time.Hour), FullName: evil, DeclineReason: evil, Message: "msg " + evil,
+			Errors:    refund.FieldErrors{"offer": "choose " + evil, "full_name": "name " + evil, "agree": "agree " + evil, "decline_reason": "reason " + evil},
+			CSRFToken: "tok" + evil,
+		},
+		"link-unknown":  LinkPage{State: LinkUnknown},
+		"link-recorded": LinkPage{State: LinkRecorded, Detail: "You accepted " + evil, StatusURL: "/requests/x?t=" + evil},
+		"feedback":      FeedbackPage{Action: "/feedback/c" + evil, Rating: "4", Comment: evil, CSRFToken: "tok" + evil, Errors: refund.FieldErrors{"comment": "c " + evil}},
+		"feedback-done": FeedbackPage{Done: true},
+		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
+			Fields: refund.FieldErrors{"x": "f " + evil}},
+		"staff": StaffPage{APIBase: "/staff/api" + evil},
+	}
+}
+
+func render(t *testing.T, p Page) (string, *html.Node) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, p); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	doc, err := html.Parse(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatalf("parse html: %v", err)
+	}
+	return buf.String(), doc
+}
+
+func walk(n *html.Node, f func(*html.Node)) {
+	f(n)
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		walk(c, f)
+	}
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func elements(doc *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == tag {
+			out = append(out, n)
+		}
+	})
+	return out
+}
+
+func byID(doc *html.Node, id string) *html.Node {
+	var found *html.Node
+	walk(doc, func(n *html.Node) {
+		if v, ok := attr(n, "id"); ok && v == id && found == nil {
+			found = n
+		}
+	})
+	return found
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	walk(n, func(c *html.Node) {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	})
+	return b.String()
+}
+
+// TestPagesAreSafeAndAccessible renders every page with hostile data and checks the structural rules
+// that must hold on all of them.
+func TestPagesAreSafeAndAccessible(t *testing.T) {
+	for name, p := range pages() {
+		t.Run(name, func(t *testing.T) {
+			out, doc := render(t, p)
+
+			if strings.Contains(out, "<script>alert") || strings.Contains(out, `" onmouseover=`) {
+				t.Errorf("unescaped payload in output")
+			}
+			htmlEl := elements(doc, "html")[0]
+			if lang, _ := attr(htmlEl, "lang"); lang != "en" {
+				t.Errorf("html lang = %q, want en", lang)
+			}
+			hasViewport := false
+			for _, m := range elements(doc, "meta") {
+				if v, _ := attr(m, "name"); v == "viewport" {
+					hasViewport = true
+				}
+			}
+			if !hasViewport {
+				t.Error("no viewport meta")
+			}
+			if len(elements(doc, "title")) != 1 || len(elements(doc, "h1")) != 1 {
+				t.Errorf("want exactly one title and one h1")
+			}
+			if len(elements(doc, "style")) > 0 {
+				t.Error("inline <style> element (CSP forbids)")
+			}
+
+			ids := map[string]bool{}
+			walk(doc, func(n *html.Node) {
+				if n.Type != html.ElementNode {
+					return
+				}
+				for _, a := range n.Attr {
+					if a.Key == "style" || strings.HasPrefix(a.Key, "on") {
+						t.Errorf("<%s> has inline %s attribute (CSP forbids)", n.Data, a.Key)
+					}
+					if (a.Key == "href" || a.Key == "src" || a.Key == "action") && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "javascript:") {
+						t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+					}
+				}
+				if id, ok := attr(n, "id"); ok {
+					if ids[id] {
+						t.Errorf("duplicate id %q", id)
+					}
+					ids[id] = true
+				}
+			})
+			for _, s := range elements(doc, "script") {
+				if _, ok := attr(s, "src"); !ok || text(s) != "" {
+					t.Errorf("inline script (CSP forbids)")
+				}
+			}
+
+			// Every control a person fills in has a label bound to it.
+			labelFor := map[string]bool{}
+			for _, l := range elements(doc, "label") {
+				if f, ok := attr(l, "for"); ok {
+					labelFor[f] = true
+				}
+			}
+			for _, tag := range []string{"input", "select", "textarea"} {
+				for _, in := range elements(doc, tag) {
+					typ, _ := attr(in, "type")
+					if typ == "hidden" || typ == "submit" || typ == "button" {
+						continue
+					}
+					id, _ := attr(in, "id")
+					if id == "" || !labelFor[id] {
+						t.Errorf("<%s id=%q type=%q> has no label", tag, id, typ)
+					}
+				}
+			}
+			// Labels, aria-describedby, aria-labelledby and in-page links point at elements that exist.
+			walk(doc, func(n *html.Node) {
+				if n.Type != html.ElementNode {
+					return
+				}
+				for _, key := range []string{"aria-describedby", "aria-labelledby"} {
+					if v, ok := attr(n, key); ok {
+						for _, ref := range strings.Fields(v) {
+							if !ids[ref] {
+								t.Errorf("<%s %s=%q>: no element with id %q", n.Data, key, v, ref)
+							}
+						}
+					}
+				}
+				if n.Data == "label" {
+					if f, ok := attr(n, "for"); ok && !ids[f] {
+						t.Errorf("label for %q: no such element", f)
+					}
+				}
+				if n.Data == "a" {
+					if h, _ := attr(n, "href"); strings.HasPrefix(h, "#") && !ids[h[1:]] {
+						t.Errorf("link to %q: no such element", h)
+					}
+				}
+			})
+			// Every form that posts carries a CSRF field unless it is the public request form.
+			for _, f := range elements(doc, "form") {
+				if m, _ := attr(f, "method"); m != "post" {
+					continue
+				}
+				if act, _ := attr(f, "action"); act == "/requests" {
+					continue
+				}
+				found := false
+				walk(f, func(n *html.Node) {
+					if v, _ := attr(n, "name"); n.Data == "input" && v == CSRFField {
+						found = true
+					}
+				})
+				if !found {
+					t.Errorf("post form without %s", CSRFField)
+				}
+			}
+		})
+	}
+}
+
+// TestEscapedValuesRoundTrip checks that hostile values survive as exactly the same text: escaped in
+// the markup, identical once a browser parses it.
+func TestEscapedValuesRoundTrip(t *testing.T) {
+	_, doc := render(t, pages()["form-error"])
+	for _, id := range []string{"order_number", "purchase_date", "email", "name"} {
+		if v, _ := attr(byID(doc, id), "value"); v != evil {
+			t.Errorf("input %s value = %q, want the typed value back", id, v)
+		}
+	}
+	if got := text(byID(doc, "details")); got != evil {
+		t.Errorf("details textarea = %q, want %q", got, evil)
+	}
+	if got := text(byID(doc, "order_number-error")); !strings.Contains(got, "bad order "+evil) {
+		t.Errorf("order_number error = %q", got)
+	}
+
+	_, doc = render(t, pages()["consent"])
+	pres := elements(doc, "pre")
+	if len(pres) != 2 {
+		t.Fatalf("%d <pre>, want 2", len(pres))
+	}
+	if got, want := text(pres[0]), "AGREEMENT\n  line "+evil+"\n"; got != want {
+		t.Errorf("agreement text = %q, want exactly %q", got, want)
+	}
+	form := elements(doc, "form")[0]
+	// URLs are percent-encoded rather than entity-escaped: still inert, just not byte-identical.
+	if act, _ := attr(form, "action"); !strings.HasPrefix(act, "/consent/code%3c") || strings.ContainsAny(act, `<>"' `) {
+		t.Errorf("form action = %q", act)
+	}
+}
+
+func TestFormPageKeepsValuesAndShowsErrors(t *testing.T) {
+	sub := refund.Submission{
+		OrderNumber: "RF 42", PurchaseDate: "2025-02-30", Email: "ana@", Kind: "refund",
+		Reason: "quality", Details: "It broke.\nTwice.", Name: "Ana",
+	}
+	errs := sub.Validate()
+	if errs == nil {
+		t.Fatal("sample submission unexpectedly valid")
+	}
+	out, doc := render(t, FormPage{Values: sub, Errors: errs})
+
+	if v, _ := attr(byID(doc, "order_number"), "value"); v != "RF 42" {
+		t.Errorf("order number value = %q", v)
+	}
+	if _, ok := attr(byID(doc, "kind-refund"), "checked"); !ok {
+		t.Error("kind radio not kept")
+	}
+	if _, ok := attr(byID(doc, "kind-cancellation"), "checked"); ok {
+		t.Error("wrong kind radio checked")
+	}
+	var selected []string
+	for _, o := range elements(byID(doc, "reason"), "option") {
+		if _, ok := attr(o, "selected"); ok {
+			v, _ := attr(o, "value")
+			selected = append(selected, v)
+		}
+	}
+	if !slices.Equal(selected, []string{"quality"}) {
+		t.Errorf("selected reasons = %v", selected)
+	}
+	if got := text(byID(doc, "details")); got != sub.Details {
+		t.Errorf("details = %q", got)
+	}
+	// Every reason label from the domain is offered.
+	for _, r := range refund.Reasons() {
+		if !strings.Contains(out, r.Label()) {
+			t.Errorf("reason label %q missing", r.Label())
+		}
+	}
+	// Each error sits next to its field, is announced with it, and is listed in the summary.
+	for field := range errs {
+		errEl := byID(doc, field+"-error")
+		if errEl == nil {
+			t.Errorf("no error message element for %s", field)
+			continue
+		}
+		if !strings.Contains(text(errEl), errs[field]) {
+			t.Errorf("%s error text = %q", field, text(errEl))
+		}
+		input := byID(doc, field)
+		if input == nil {
+			continue
+		}
+		d, _ := attr(input, "aria-describedby")
+		if !slices.Contains(strings.Fields(d), field+"-error") {
+			t.Errorf("%s aria-describedby = %q, want it to include %s-error", field, d, field)
+		}
+		if v, _ := attr(input, "aria-invalid"); v != "true" {
+			t.Errorf("%s not marked aria-invalid", field)
+		}
+	}
+	summary := elements(doc, "ul")[0]
+	var links []string
+	for _, a := range elements(summary, "a") {
+		h, _ := attr(a, "href")
+		links = append(links, h)
+	}
+	if want := []string{"#order_number", "#purchase_date", "#email"}; !slices.Equal(links, want) {
+		t.Errorf("summary links = %v, want %v (form order)", links, want)
+	}
+	if title := text(elements(doc, "title")[0]); !strings.HasPrefix(title, "Error: ") {
+		t.Errorf("title %q does not announce the error", title)
+	}
+}
+
+func TestFormPageWithoutErrorsHasNoSummary(t *testing.T) {
+	out, doc := render(t, FormPage{})
+	if strings.Contains(out, "error-summary") || strings.Contains(out, "aria-invalid") {
+		t.Error("empty form shows errors")
+	}
+	if act, _ := attr(elements(doc, "form")[0], "action"); act != "/requests" {
+		t.Errorf("action = %q", act)
+	}
+}
+
+func TestStatusPage(t *testing.T) {
+	p := pages()["status"].(StatusPage)
+	out, doc := render(t, p)
+	if !strings.Contains(out, refund.StatusSubmitted.Describe()) {
+		t.Error("timeline lacks the status sentence")
+	}
+	items := elements(elements(doc, "ol")[0], "li")
+	if len(items) != 2 {
+		t.Fatalf("%d timeline items", len(items))
+	}
+	if !strings.Contains(text(items[1]), "note "+evil) || !strings.Contains(text(items[0]), "3 March 2025 at 14:05 UTC") {
+		t.Errorf("timeline = %q / %q", text(items[0]), text(items[1]))
+	}
+	form := elements(doc, "form")[0]
+	if act, _ := attr(form, "action"); !strings.HasPrefix(act, "/requests/REQ-1/withdraw?x=%3c") || strings.ContainsAny(act, `<>"' `) {
+		t.Errorf("withdraw action = %q", act)
+	}
+	hidden := map[string]string{}
+	for _, in := range elements(form, "input") {
+		n, _ := attr(in, "name")
+		v, _ := attr(in, "value")
+		hidden[n] = v
+	}
+	if hidden["t"] != p.StatusCode || hidden[CSRFField] != p.CSRFToken {
+		t.Errorf("withdraw hidden fields = %v", hidden)
+	}
+
+	p.CanWithdraw = false
+	_, doc = render(t, p)
+	if len(elements(doc, "form")) != 0 {
+		t.Error("withdraw form shown when not allowed")
+	}
+}
+
+func TestConsentPage(t *testing.T) {
+	p := pages()["consent"].(ConsentPage)
+	p.Selected = p.Offers[1].Offer.ID
+	out, doc := render(t, p)
+	forms := elements(doc, "form")
+	if len(forms) != 2 {
+		t.Fatalf("%d forms, want accept and decline", len(forms))
+	}
+	decisions := []string{}
+	for _, f := range forms {
+		for _, in := range elements(f, "input") {
+			if n, _ := attr(in, "name"); n == "decision" {
+				v, _ := attr(in, "value")
+				decisions = append(decisions, v)
+			}
+		}
+	}
+	if !slices.Equal(decisions, []string{DecisionAccept, DecisionDecline}) {
+		t.Errorf("decisions = %v", decisions)
+	}
+	var radios []*html.Node
+	for _, in := range elements(forms[0], "input") {
+		if ty, _ := attr(in, "type"); ty == "radio" {
+			radios = append(radios, in)
+		}
+	}
+	if len(radios) != 2 {
+		t.Fatalf("%d offer radios", len(radios))
+	}
+	for i, r := range radios {
+		v, _ := attr(r, "value")
+		if v != p.Offers[i].Choice() {
+			t.Errorf("radio %d value = %q, want %q", i, v, p.Offers[i].Choice())
+		}
+		_, checked := attr(r, "checked")
+		if checked != (i == 1) {
+			t.Errorf("radio %d checked = %v", i, checked)
+		}
+	}
+	for _, o := range p.Offers {
+		if !strings.Contains(out, o.Hash) {
+			t.Errorf("hash %s not shown", o.Hash)
+		}
+	}
+	// The breakdown is a table with a caption and header cells.
+	tables := elements(doc, "table")
+	if len(tables) != 2 || len(elements(tables[0], "caption")) != 1 || len(elements(tables[0], "th")) < 3 {
+		t.Errorf("breakdown tables malformed")
+	}
+	if !strings.Contains(text(tables[0]), "EUR 1,200.00") || !strings.Contains(text(tables[0]), "EUR -50.00") {
+		t.Errorf("breakdown amounts missing: %q", text(tables[0]))
+	}
+	if _, ok := attr(byID(doc, "agree"), "checked"); ok {
+		t.Error("agree box pre-ticked")
+	}
+	if !strings.Contains(out, "14 days") && !strings.Contains(out, "17 March 2025") {
+		t.Error("expiry not shown")
+	}
+}
+
+func TestLinkPages(t *testing.T) {
+	for _, tc := range []struct {
+		state  LinkState
+		status int
+	}{
+		{LinkUnknown, http.StatusNotFound}, {LinkRecorded, http.StatusGone}, {LinkExpired, http.StatusGone},
+		{LinkWithdrawn, http.StatusGone}, {LinkClosed, http.StatusGone},
+	} {
+		p := LinkPage{State: tc.state}
+		if got := p.HTTPStatus(); got != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.state, got, tc.status)
+		}
+		out, doc := render(t, p)
+		if got := text(elements(doc, "h1")[0]); got != p.Heading() {
+			t.Errorf("%s: h1 %q", tc.state, got)
+		}
+		if !strings.Contains(out, html.EscapeString(p.Message())) {
+			t.Errorf("%s: message missing", tc.state)
+		}
+	}
+}
+
+func TestFeedbackPage(t *testing.T) {
+	_, doc := render(t, FeedbackPage{Action: "/feedback/x", Rating: "4", Comment: "fine"})
+	var checked []string
+	for i := 1; i <= 5; i++ {
+		r := byID(doc, "rating-"+string(rune('0'+i)))
+		if r == nil {
+			t.Fatalf("rating %d missing", i)
+		}
+		if _, ok := attr(r, "checked"); ok {
+			v, _ := attr(r, "value")
+			checked = append(checked, v)
+		}
+	}
+	if !slices.Equal(checked, []string{"4"}) {
+		t.Errorf("checked ratings = %v", checked)
+	}
+	out, _ := render(t, FeedbackPage{Done: true})
+	if !strings.Contains(out, "Thank you") || strings.Contains(out, "<form") {
+		t.Error("thanks page wrong")
+	}
+}
+
+func TestErrorPage(t *testing.T) {
+	out, _ := render(t, ErrorPage{Status: 500, Message: "Something went wrong.", Reference: "Cq2xKhVJjoEEJdA="})
+	for _, want := range []string{"Sorry, something went wrong", "Something went wrong.", "Cq2xKhVJjoEEJdA=", "Error 500"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+}
+
+func TestStaffPageLoadsOnlyItsScript(t *testing.T) {
+	_, doc := render(t, StaffPage{})
+	scripts := elements(doc, "script")
+	if len(scripts) != 1 {
+		t.Fatalf("%d scripts", len(scripts))
+	}
+	if src, _ := attr(scripts[0], "src"); src != AssetURL("staff.js") || !strings.Contains(src, "?v=") {
+		t.Errorf("script src = %q", src)
+	}
+	if api, _ := attr(byID(doc, "console"), "data-api"); api != "/staff/api" {
+		t.Errorf("data-api = %q", api)
+	}
+	if got := Scripts(StaffPage{}); !slices.Equal(got, []string{"staff.js"}) {
+		t.Errorf("Scripts(staff) = %v", got)
+	}
+	for name, p := range pages() {
+		if _, staff := p.(StaffPage); !staff && len(Scripts(p)) > 0 {
+			t.Errorf("%s page loads scripts", name)
+		}
+	}
+	// The token field has no name, so a form submitted without the script cannot put it in a URL.
+	if _, ok := attr(byID(doc, "token"), "name"); ok {
+		t.Error("token input has a name attribute")
+	}
+}
+
+func TestStaffScriptBuildsDOMWithText(t *testing.T) {
+	js, ct, ok := Asset("staff.js")
+	if !ok || ct != "text/javascript; charset=utf-8" {
+		t.Fatalf("staff.js: ok=%v type=%q", ok, ct)
+	}
+	for _, banned := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+		if bytes.Contains(js, []byte(banned)) {
+			t.Errorf("staff.js uses %s", banned)
+		}
+	}
+	for _, need := range []string{"textContent", "sessionStorage", "Authorization", "/requests", "/feedback", "/review"} {
+		if !bytes.Contains(js, []byte(need)) {
+			t.Errorf("staff.js lacks %s", need)
+		}
+	}
+}
+
+func TestAssets(t *testing.T) {
+	for _, tc := range []struct {
+		name, ct string
+		ok       bool
+	}{
+		{"site.css", "text/css; charset=utf-8", true},
+		{"staff.js", "text/javascript; charset=utf-8", true},
+		{"favicon.svg", "image/svg+xml", true},
+		{"../web.go", "", false},
+		{"x/site.css", "", false},
+		{`..\site.css`, "", false},
+		{".hidden.css", "", false},
+		{"missing.css", "", false},
+		{"", "", false},
+	} {
+		data, ct, ok := Asset(tc.name)
+		if ok != tc.ok || ct != tc.ct || ok && len(data) == 0 {
+			t.Errorf("Asset(%q) = %d bytes, %q, %v; want %q, %v", tc.name, len(data), ct, ok, tc.ct, tc.ok)
+		}
+	}
+	css, _, _ := Asset("site.css")
+	if !bytes.Contains(css, []byte(":focus-visible")) || !bytes.Contains(css, []byte("@media")) {
+		t.Error("site.css lacks focus styles or responsive rules")
+	}
+	if u := AssetURL("site.css"); !strings.HasPrefix(u, "/assets/site.css?v=") || len(u) != len("/assets/site.css?v=")+12 {
+		t.Errorf("AssetURL = %q", u)
+	}
+}
+
+func TestSubmissionFromForm(t *testing.T) {
+	v := url.Values{"order_number": {"RF-1"}, "purchase_date": {"2025-03-01"}, "email": {"a@b.co"}, "kind": {"refund"},
+		"reason": {"other"}, "details": {"d"}, "name": {"Ana"}}
+	got := SubmissionFromForm(v)
+	want := refund.Submission{OrderNumber: "RF-1", PurchaseDate: "2025-03-01", Email: "a@b.co", Kind: "refund", Reason: "other", Details: "d", Name: "Ana"}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestParseConsentForm(t *testing.T) {
+	choice := "REQ-1-1-full_refund" + choiceSep + hashA
+	for _, tc := range []struct {
+		name   string
+		v      url.Values
+		want   ConsentForm
+		errors []string
+	}{
+		{"accept", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {"  Ana López "}, "agree": {"yes"}, CSRFField: {"t"}},
+			ConsentForm{Decision: "accept", OfferID: "REQ-1-1-full_refund", OfferHash: hashA, FullName: "Ana López", Agreed: true, CSRFToken: "t"}, nil},
+		{"id with separator", url.Values{"decision": {"accept"}, "offer": {"a|b" + choiceSep + hashA}, "full_name": {"Ana"}, "agree": {"yes"}},
+			ConsentForm{Decision: "accept", OfferID: "a|b", OfferHash: hashA, FullName: "Ana", Agreed: true}, nil},
+		{"accept missing all", url.Values{"decision": {"accept"}},
+			ConsentForm{Decision: "accept"}, []string{"agree", "full_name", "offer"}},
+		{"bad hash", url.Values{"decision": {"accept"}, "offer": {"x|ABC"}, "full_name": {"Ana"}, "agree": {"yes"}},
+			ConsentForm{Decision: "accept", FullName: "Ana", Agreed: true}, []string{"offer"}},
+		{"control in name", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {"Ana\x00"}, "agree": {"yes"}},
+			ConsentForm{Decision: "accept", OfferID: "REQ-1-1-full_refund", OfferHash: hashA, FullName: "Ana\x00", Agreed: true}, []string{"full_name"}},
+		{"long name", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {strings.Repeat("é", refund.MaxNameRunes+1)}, "agree": {"yes"}},
+			ConsentForm{Decision: "accept", OfferID: "REQ-1-1-full_refund", OfferHash: hashA, FullName: strings.Repeat("é", refund.MaxNameRunes+1), Agreed: true}, []string{"full_name"}},
+		{"agree not yes", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {"Ana"}, "agree": {"on"}},
+			ConsentForm{Decision: "accept", OfferID: "REQ-1-1-full_refund", OfferHash: hashA, FullName: "Ana"}, []string{"agree"}},
+		{"decline", url.Values{"decision": {"decline"}, "decline_reason": {" Too little.\r\nSorry "}},
+			ConsentForm{Decision: "decline", DeclineReason: "Too little.\nSorry"}, nil},
+		{"decline without reason", url.Values{"decision": {"decline"}}, ConsentForm{Decision: "decline"}, nil},
+		{"decline too long", url.Values{"decision": {"decline"}, "decline_reason": {strings.Repeat("x", refund.MaxDetailsRunes+1)}},
+			ConsentForm{Decision: "decline", DeclineReason: strings.Repeat("x", refund.MaxDetailsRunes+1)}, []string{"decline_reason"}},
+		{"no decision", url.Values{}, ConsentForm{}, []string{"decision"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, errs := ParseConsentForm(tc.v)
+			if got != tc.want {
+				t.Errorf("form = %+v, want %+v", got, tc.want)
+			}
+			var keys []string
+			for k := range errs {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if !slices.Equal(keys, tc.errors) {
+				t.Errorf("errors = %v, want %v", errs, tc.errors)
+			}
+		})
+	}
+}
+
+func TestParseFeedbackForm(t *testing.T) {
+	for _, tc := range []struct {
+		rating, comment string
+		wantRating      int
+		errors          []string
+	}{
+		{"5", "Great", 5, nil},
+		{"1", "", 1, nil},
+		{"0", "", 0, []string{"rating"}},
+		{"6", "", 0, []string{"rating"}},
+		{"+3", "", 0, []string{"rating"}},
+		{"", "", 0, []string{"rating"}},
+		{"3", strings.Repeat("x", refund.MaxDetailsRunes+1), 3, []string{"comment"}},
+		{"3", "bell\a", 3, []string{"comment"}},
+	} {
+		got, errs := ParseFeedbackForm(url.Values{"rating": {tc.rating}, "comment": {tc.comment}})
+		var keys []string
+		for k := range errs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if got.Rating != tc.wantRating || !slices.Equal(keys, tc.errors) {
+			t.Errorf("rating %q: got %d %v, want %d %v", tc.rating, got.Rating, errs, tc.wantRating, tc.errors)
+		}
+	}
+}
+
+func TestStatusLabels(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range refund.Statuses() {
+		l := StatusLabel(s)
+		if l == "" || l == string(s) || seen[l] {
+			t.Errorf("status %s has label %q (missing or duplicate)", s, l)
+		}
+		seen[l] = true
+	}
+}
