@@ -346,8 +346,9 @@ func compareChoice(op string, val, operand any) (bool, error) {
 
 // StringMatches reports whether s matches an ASL StringMatches pattern: '*'
 // matches any run of characters, "\*" a literal star and "\\" a literal
-// backslash; nothing else is special. A pattern ending in an unescaped
-// backslash is a States.Runtime error, as AWS documents.
+// backslash; nothing else is special. An "open" escape — a backslash at the
+// end or before any other character — is a States.Runtime error, as AWS
+// documents.
 func StringMatches(s, pattern string) (bool, error) {
 	// Compile the pattern to literal runes and wildcards.
 	type tok struct {
@@ -366,6 +367,11 @@ func StringMatches(s, pattern string) (bool, error) {
 				return false, errorf(ErrRuntime, "StringMatches pattern %q ends with an open escape backslash", pattern)
 			}
 			e, m := utf8.DecodeRuneInString(pattern[i:])
+			if e != '*' && e != '\\' {
+				// Only * and \ can be escaped; anything else leaves the
+				// backslash "open", which AWS reports as a runtime error.
+				return false, errorf(ErrRuntime, "StringMatches pattern %q has an open escape backslash before %q", pattern, e)
+			}
 			i += m
 			toks = append(toks, tok{r: e})
 		default:

@@ -64,7 +64,8 @@ func TestChoiceOperators(t *testing.T) {
 		{`{"Variable":"$.star","StringMatches":"a\\**"}`, true, ""},
 		{`{"Variable":"$.bs","StringMatches":"a\\\\b"}`, true, ""},
 		{`{"Variable":"$.bs","StringMatches":"a\\\\*"}`, true, ""},
-		{`{"Variable":"$.bs","StringMatches":"a\\"}`, false, ErrRuntime}, // open escape
+		{`{"Variable":"$.bs","StringMatches":"a\\"}`, false, ErrRuntime},   // open escape at the end
+		{`{"Variable":"$.bs","StringMatches":"a\\b*"}`, false, ErrRuntime}, // open escape before b
 		{`{"Variable":"$.n","StringMatches":"*"}`, false, ""},
 
 		// Numbers: exact comparison, no coercion.
