@@ -121,8 +121,9 @@ func IsPath(s string) bool {
 
 // Get evaluates a path against a value. A definite path that selects nothing
 // is a States.Runtime error, as in AWS; an indefinite path returns an array of
-// its matches (possibly empty). The value returned shares structure with v;
-// treat it as read-only.
+// its matches (possibly empty). A "$$" path is evaluated against v too, so
+// pass the context object for those. The value returned shares structure
+// with v; treat it as read-only.
 func Get(v any, path string) (any, error) {
 	p, err := cachedPath(path)
 	if err != nil {

@@ -123,8 +123,9 @@ type State struct {
 	ItemProcessor *StateMachine
 	// ItemsPath selects the array a Map state iterates over ("$" default).
 	ItemsPath string
-	// ItemSelector is the template applied to each Map item, evaluated
-	// with $$.Map.Item.Index and $$.Map.Item.Value in the context.
+	// ItemSelector is the template applied to each Map item: "$" is the
+	// Map state's effective input and $$.Map.Item.Index and
+	// $$.Map.Item.Value are the item (see Context.MapItem).
 	ItemSelector any
 	// HasItemSelector is true when ItemSelector (or Map's Parameters) is present.
 	HasItemSelector bool
