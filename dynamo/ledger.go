@@ -1,0 +1,499 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"refundflow/refund"
+)
+
+// RefundState is where a refund attempt is.
+type RefundState string
+
+// The refund states.
+const (
+	// RefundReserved: the amount is counted in the order's ledger; the provider may or may not have
+	// been called. Retrying the provider with the same idempotency key is safe.
+	RefundReserved RefundState = "reserved"
+	// RefundSucceeded: the provider confirmed the refund (ProviderRefundID).
+	RefundSucceeded RefundState = "succeeded"
+	// RefundFailed: the provider refused; the amount was released from the ledger.
+	RefundFailed RefundState = "failed"
+)
+
+// RefundRecord is one refund attempt against an order's payment, identified by request and attempt
+// number n (1, 2, ... — a new n only after an attempt failed for good).
+type RefundRecord struct {
+	OrderNumber string       `json:"order_number"`
+	RequestID   string       `json:"request_id"`
+	N           int          `json:"n"`
+	Amount      refund.Money `json:"amount"`
+	// PaymentReference is the order's payment, copied from the order at reservation: refunds go back to
+	// the original payment only.
+	PaymentReference string `json:"payment_reference"`
+	// IdempotencyKey is "refund:<requestId>:<n>", the key to send to the provider on every try.
+	IdempotencyKey string      `json:"idempotency_key"`
+	State          RefundState `json:"state"`
+	// ProviderRefundID is the provider's id of the refund, once it succeeded.
+	ProviderRefundID string `json:"provider_refund_id,omitempty"`
+	// FailureReason says why the provider refused, once failed.
+	FailureReason string    `json:"failure_reason,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// RefundIdempotencyKey returns the provider idempotency key of attempt n of a request's refund.
+func RefundIdempotencyKey(requestID string, n int) string {
+	return fmt.Sprintf("refund:%s:%d", requestID, n)
+}
+
+// maxRefundAttempts bounds n so the zero-padded sort key keeps its order.
+const maxRefundAttempts = 9999
+
+// refundSK is the sort key of a refund record; n is zero-padded so records sort by attempt.
+func refundSK(requestID string, n int) string {
+	return fmt.Sprintf("%s%s#%04d", prefixRefund, requestID, n)
+}
+
+// refundItem is the stored form of a RefundRecord.
+type refundItem struct {
+	PK string `json:"PK"`
+	SK string `json:"SK"`
+	RefundRecord
+}
+
+// validRefundKey checks the identifiers of a refund record.
+func validRefundKey(orderNumber, requestID string, n int) error {
+	if err := validID("order number", orderNumber); err != nil {
+		return err
+	}
+	if err := validID("request id", requestID); err != nil {
+		return err
+	}
+	if n < 1 || n > maxRefundAttempts {
+		return fmt.Errorf("refund attempt number %d is outside 1–%d", n, maxRefundAttempts)
+	}
+	return nil
+}
+
+// GetRefund returns refund attempt n of a request on an order, or CodeNotFound.
+func (s *Store) GetRefund(ctx context.Context, orderNumber, requestID string, n int) (RefundRecord, error) {
+	if err := validRefundKey(orderNumber, requestID, n); err != nil {
+		return RefundRecord{}, err
+	}
+	r, ok, err := s.getRefund(ctx, orderNumber, requestID, n)
+	if err != nil {
+		return RefundRecord{}, err
+	}
+	if !ok {
+		return RefundRecord{}, notFound("Refund %d of request %s was not found.", n, requestID)
+	}
+	return r, nil
+}
+
+func (s *Store) getRefund(ctx context.Context, orderNumber, requestID string, n int) (RefundRecord, bool, error) {
+	item, err := s.getItem(ctx, orderPK(orderNumber), refundSK(requestID, n))
+	if err != nil {
+		return RefundRecord{}, false, fmt.Errorf("get refund %s: %w", RefundIdempotencyKey(requestID, n), err)
+	}
+	if item == nil {
+		return RefundRecord{}, false, nil
+	}
+	var it refundItem
+	if err := unmarshal(item, &it); err != nil {
+		return RefundRecord{}, false, fmt.Errorf("decode refund %s: %w", RefundIdempotencyKey(requestID, n), err)
+	}
+	return it.RefundRecord, true, nil
+}
+
+// ReserveRefund reserves amount in the order's refund ledger for attempt n of the request's refund,
+// before the provider is called. One transaction:
+//   - puts the refund record (state reserved, the order's payment reference, the idempotency key),
+//     only if attempt n does not exist yet;
+//   - adds amount to the order's refunded total, on the condition that paid and currency are what
+//     the reservation was computed from and refunded <= paid − amount, so the total refunded can never
+//     exceed what was paid, whatever runs concurrently (DynamoDB conditions cannot do arithmetic, so
+//     paid − amount is computed here and paid is pinned by the condition);
+//   - checks that the request is executing (no refund without a recorded acceptance or a staff
+//     decision that moved it there);
+//   - appends the audit entry (action "refund_reserved" unless set).
+//
+// Reserving attempt n again returns the existing record, whatever its state, if it has the same
+// amount (so a retried step carries on with the same idempotency key); a different amount is
+// CodeConflict. An amount beyond what remains is CodeConflict naming what remains; a request that
+// is not executing is CodeConflict; an unknown order or request is CodeNotFound.
+func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit AuditEntry) (RefundRecord, error) {
+	if err := validRefundKey(orderNumber, requestID, n); err != nil {
+		return RefundRecord{}, err
+	}
+	if amount.Amount <= 0 || amount.Amount > refund.MaxAmount || !refund.ValidCurrency(amount.Currency) {
+		return RefundRecord{}, fmt.Errorf("reserve refund %s: amount %s is not a positive amount in a valid currency", RefundIdempotencyKey(requestID, n), amount)
+	}
+	if audit.Detail == "" {
+		audit.Detail = fmt.Sprintf("refund attempt %d: %s", n, amount)
+	}
+	audit, err := s.prepareAudit(audit, requestID, "refund_reserved")
+	if err != nil {
+		return RefundRecord{}, err
+	}
+	existing := func() (RefundRecord, bool, error) {
+		r, ok, err := s.getRefund(ctx, orderNumber, requestID, n)
+		if err != nil || !ok {
+			return r, ok, err
+		}
+		if r.Amount != amount {
+			return r, true, conflict("Refund attempt %d of request %s was already reserved for %s, not %s.", n, requestID, r.Amount, amount)
+		}
+		return r, true, nil
+	}
+	if r, ok, err := existing(); ok || err != nil {
+		return r, err
+	}
+
+	for attempt := 1; ; attempt++ {
+		order, err := s.GetOrder(ctx, orderNumber)
+		if err != nil {
+			return RefundRecord{}, err
+		}
+		if order.Currency != amount.Currency {
+			return RefundRecord{}, conflict("Order %s is in %s; a refund in %s is not possible.", order.Number, order.Currency, amount.Currency)
+		}
+		maxBefore := order.Paid - amount.Amount
+		if maxBefore < order.Refunded {
+			return RefundRecord{}, errExceeds(order, amount)
+		}
+		now := s.now()
+		rec := RefundRecord{
+			OrderNumber: order.Number, RequestID: requestID, N: n, Amount: amount,
+			PaymentReference: order.Payment.Reference, IdempotencyKey: RefundIdempotencyKey(requestID, n),
+			State: RefundReserved, CreatedAt: now, UpdatedAt: now,
+		}
+		items, err := s.reservationItems(rec, order, maxBefore, audit, now)
+		if err != nil {
+			return RefundRecord{}, err
+		}
+		err = s.transact(ctx, items)
+		switch {
+		case err == nil:
+			return rec, nil
+		case failedAt(err, 0):
+			r, ok, err := existing()
+			if !ok && err == nil {
+				return RefundRecord{}, conflict("Refund attempt %d of request %s changed meanwhile; try again.", n, requestID)
+			}
+			return r, err
+		case failedAt(err, 1):
+			cur, gerr := s.GetOrder(ctx, orderNumber)
+			if gerr != nil {
+				return RefundRecord{}, gerr
+			}
+			if (cur.Paid != order.Paid || cur.Currency != order.Currency) && attempt < 3 {
+				continue // the billing system changed the order meanwhile: compute again
+			}
+			if cur.Currency != amount.Currency {
+				return RefundRecord{}, conflict("Order %s is in %s; a refund in %s is not possible.", cur.Number, cur.Currency, amount.Currency)
+			}
+			return RefundRecord{}, errExceeds(cur, amount)
+		case failedAt(err, 2):
+			req, gerr := s.GetRequest(ctx, requestID)
+			if gerr != nil {
+				return RefundRecord{}, gerr
+			}
+			return RefundRecord{}, conflict("Request %s is %s, not %s, so no refund can be reserved for it.", requestID, req.Status, refund.StatusExecuting)
+		default:
+			return RefundRecord{}, fmt.Errorf("reserve refund %s on order %s: %w", rec.IdempotencyKey, orderNumber, err)
+		}
+	}
+}
+
+// errExceeds is the conflict of a refund larger than what remains on the order.
+func errExceeds(order refund.Order, amount refund.Money) error {
+	return conflict("A refund of %s is more than the %s that remains refundable on order %s.", amount, order.Remaining(), order.Number)
+}
+
+// reservationItems builds the reservation transaction: refund record, ledger update, request check,
+// audit entry, in that order (ReserveRefund decodes cancellations by position).
+func (s *Store) reservationItems(rec RefundRecord, order refund.Order, maxBefore int64, audit AuditEntry, now time.Time) ([]types.TransactWriteItem, error) {
+	recItem, err := marshal(refundItem{PK: orderPK(order.Number), SK: refundSK(rec.RequestID, rec.N), RefundRecord: rec})
+	if err != nil {
+		return nil, fmt.Errorf("encode refund %s: %w", rec.IdempotencyKey, err)
+	}
+	nowAV, err := marshalValue(now)
+	if err != nil {
+		return nil, fmt.Errorf("encode time: %w", err)
+	}
+	px := &expr{}
+	put := types.TransactWriteItem{Put: &types.Put{
+		TableName:                aws.String(s.Table),
+		Item:                     recItem,
+		ConditionExpression:      aws.String("attribute_not_exists(" + px.n(AttrPK) + ")"),
+		ExpressionAttributeNames: px.Names(),
+	}}
+	ox := &expr{}
+	ledger := types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.Table),
+		Key:       key(orderPK(order.Number), skOrder),
+		UpdateExpression: aws.String("SET " + ox.n("refunded") + " = " + ox.n("refunded") + " + " + ox.i(rec.Amount.Amount) +
+			", " + ox.n("version") + " = " + ox.n("version") + " + " + ox.i(1) +
+			", " + ox.n("updated_at") + " = " + ox.v(nowAV)),
+		ConditionExpression: aws.String(ox.n("paid") + " = " + ox.i(order.Paid) +
+			" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
+			" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore)),
+		ExpressionAttributeNames:  ox.Names(),
+		ExpressionAttributeValues: ox.Values(),
+	}}
+	cx := &expr{}
+	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(rec.RequestID), skRequest),
+		ConditionExpression:       aws.String(cx.n("status") + " = " + cx.s(string(refund.StatusExecuting))),
+		ExpressionAttributeNames:  cx.Names(),
+		ExpressionAttributeValues: cx.Values(),
+	}}
+	auditPut, err := s.auditPut(audit)
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{put, ledger, check, auditPut}, nil
+}
+
+// CompleteRefund records that the provider confirmed refund attempt n, with the provider's refund id.
+// It is idempotent: completing again with the same provider id returns the record. Completing an
+// attempt that failed, or completing with a different provider id, is CodeConflict; an attempt that
+// was never reserved is CodeNotFound. It is a single conditional write (no transaction): the ledger
+// already counted the amount at reservation.
+func (s *Store) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (RefundRecord, error) {
+	if err := validRefundKey(orderNumber, requestID, n); err != nil {
+		return RefundRecord{}, err
+	}
+	if providerRefundID == "" || len(providerRefundID) > maxKeyPartLen {
+		return RefundRecord{}, fmt.Errorf("complete refund %s: the provider refund id is required", RefundIdempotencyKey(requestID, n))
+	}
+	nowAV, err := marshalValue(s.now())
+	if err != nil {
+		return RefundRecord{}, fmt.Errorf("encode time: %w", err)
+	}
+	x := &expr{}
+	pid := x.s(providerRefundID)
+	update := "SET " + x.n("state") + " = " + x.s(string(RefundSucceeded)) + ", " + x.n("provider_refund_id") + " = " + pid +
+		", " + x.n("updated_at") + " = " + x.v(nowAV)
+	cond := "attribute_exists(" + x.n(AttrPK) + ") AND (" + x.n("state") + " = " + x.s(string(RefundReserved)) +
+		" OR (" + x.n("state") + " = " + x.s(string(RefundSucceeded)) + " AND " + x.n("provider_refund_id") + " = " + pid + "))"
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(orderPK(orderNumber), refundSK(requestID, n)),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if isConditionFailed(err) {
+		r, ok, gerr := s.getRefund(ctx, orderNumber, requestID, n)
+		switch {
+		case gerr != nil:
+			return RefundRecord{}, gerr
+		case !ok:
+			return RefundRecord{}, notFound("Refund attempt %d of request %s was never reserved.", n, requestID)
+		case r.State == RefundFailed:
+			return RefundRecord{}, conflict("Refund attempt %d of request %s was released after a failure and cannot complete.", n, requestID)
+		default:
+			return RefundRecord{}, conflict("Refund attempt %d of request %s already completed with provider refund %s.", n, requestID, r.ProviderRefundID)
+		}
+	}
+	if err != nil {
+		return RefundRecord{}, fmt.Errorf("complete refund %s: %w", RefundIdempotencyKey(requestID, n), err)
+	}
+	var it refundItem
+	if err := unmarshal(out.Attributes, &it); err != nil {
+		return RefundRecord{}, fmt.Errorf("decode refund %s: %w", RefundIdempotencyKey(requestID, n), err)
+	}
+	return it.RefundRecord, nil
+}
+
+// FailRefund records that the provider refused refund attempt n for good and releases its amount from
+// the order's ledger, in one transaction. Call it only when the provider's answer is a definite
+// refusal: after a timeout or a 5xx the refund may have happened, so retry with the same idempotency
+// key instead. Failing again is a no-op; failing an attempt that succeeded is CodeConflict; an attempt
+// that was never reserved is CodeNotFound.
+func (s *Store) FailRefund(ctx context.Context, orderNumber, requestID string, n int, reason string) error {
+	if err := validRefundKey(orderNumber, requestID, n); err != nil {
+		return err
+	}
+	rec, ok, err := s.getRefund(ctx, orderNumber, requestID, n)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return notFound("Refund attempt %d of request %s was never reserved.", n, requestID)
+	case rec.State == RefundFailed:
+		return nil
+	case rec.State == RefundSucceeded:
+		return conflict("Refund attempt %d of request %s succeeded at the provider and cannot be released.", n, requestID)
+	}
+	nowAV, err := marshalValue(s.now())
+	if err != nil {
+		return fmt.Errorf("encode time: %w", err)
+	}
+	rx := &expr{}
+	mark := types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.Table),
+		Key:       key(orderPK(orderNumber), refundSK(requestID, n)),
+		UpdateExpression: aws.String("SET " + rx.n("state") + " = " + rx.s(string(RefundFailed)) +
+			", " + rx.n("failure_reason") + " = " + rx.s(truncate(reason, maxAuditDetail)) +
+			", " + rx.n("updated_at") + " = " + rx.v(nowAV)),
+		ConditionExpression:       aws.String(rx.n("state") + " = " + rx.s(string(RefundReserved))),
+		ExpressionAttributeNames:  rx.Names(),
+		ExpressionAttributeValues: rx.Values(),
+	}}
+	ox := &expr{}
+	release := types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.Table),
+		Key:       key(orderPK(orderNumber), skOrder),
+		UpdateExpression: aws.String("SET " + ox.n("refunded") + " = " + ox.n("refunded") + " - " + ox.i(rec.Amount.Amount) +
+			", " + ox.n("version") + " = " + ox.n("version") + " + " + ox.i(1) +
+			", " + ox.n("updated_at") + " = " + ox.v(nowAV)),
+		ConditionExpression:       aws.String(ox.n("refunded") + " >= " + ox.i(rec.Amount.Amount)),
+		ExpressionAttributeNames:  ox.Names(),
+		ExpressionAttributeValues: ox.Values(),
+	}}
+	err = s.transact(ctx, []types.TransactWriteItem{mark, release})
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(err, 0):
+		cur, _, gerr := s.getRefund(ctx, orderNumber, requestID, n)
+		if gerr != nil {
+			return gerr
+		}
+		if cur.State == RefundFailed {
+			return nil // failed concurrently by another try
+		}
+		return conflict("Refund attempt %d of request %s succeeded at the provider and cannot be released.", n, requestID)
+	default:
+		return fmt.Errorf("release refund %s on order %s: %w", rec.IdempotencyKey, orderNumber, err)
+	}
+}
+
+// ListOrderRefunds returns every refund attempt on the order, by request and attempt number.
+func (s *Store) ListOrderRefunds(ctx context.Context, orderNumber string) ([]RefundRecord, error) {
+	if err := validID("order number", orderNumber); err != nil {
+		return nil, err
+	}
+	items, err := s.queryAll(ctx, orderPK(orderNumber), prefixRefund, 100_000)
+	if err != nil {
+		return nil, fmt.Errorf("list refunds of order %s: %w", orderNumber, err)
+	}
+	out := make([]RefundRecord, 0, len(items))
+	for _, item := range items {
+		var it refundItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, fmt.Errorf("decode refund of order %s: %w", orderNumber, err)
+		}
+		out = append(out, it.RefundRecord)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].RequestID != out[j].RequestID {
+			return out[i].RequestID < out[j].RequestID
+		}
+		return out[i].N < out[j].N
+	})
+	return out, nil
+}
+
+// Credit is a service credit granted on an order by a request (service credit or switch offers).
+type Credit struct {
+	OrderNumber string       `json:"order_number"`
+	RequestID   string       `json:"request_id"`
+	OfferID     string       `json:"offer_id"`
+	Amount      refund.Money `json:"amount"`
+	// ValidUntil is the last day the credit can be used, "2006-01-02".
+	ValidUntil string `json:"valid_until"`
+	// CreatedAt is set by PutCredit when zero.
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// creditItem is the stored form of a Credit.
+type creditItem struct {
+	PK string `json:"PK"`
+	SK string `json:"SK"`
+	Credit
+}
+
+// PutCredit records the credit a request granted (one per request). Recording the same credit again
+// (same offer, amount and end date) is fine, so a retried step succeeds; a different credit for the
+// same request is CodeConflict.
+func (s *Store) PutCredit(ctx context.Context, c Credit) error {
+	if err := validID("order number", c.OrderNumber); err != nil {
+		return err
+	}
+	if err := validID("request id", c.RequestID); err != nil {
+		return err
+	}
+	if err := validID("offer id", c.OfferID); err != nil {
+		return err
+	}
+	if c.Amount.Amount <= 0 || c.Amount.Amount > refund.MaxAmount || !refund.ValidCurrency(c.Amount.Currency) {
+		return fmt.Errorf("put credit for request %s: amount %s is not a positive amount in a valid currency", c.RequestID, c.Amount)
+	}
+	if _, err := refund.ParseDate(c.ValidUntil); err != nil {
+		return fmt.Errorf("put credit for request %s: valid until %q is not a date", c.RequestID, c.ValidUntil)
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now()
+	}
+	c.CreatedAt = c.CreatedAt.UTC()
+	item, err := marshal(creditItem{PK: orderPK(c.OrderNumber), SK: prefixCredit + c.RequestID, Credit: c})
+	if err != nil {
+		return fmt.Errorf("encode credit for request %s: %w", c.RequestID, err)
+	}
+	x := &expr{}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(s.Table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
+		ExpressionAttributeNames: x.Names(),
+	})
+	if isConditionFailed(err) {
+		cur, gerr := s.GetCredit(ctx, c.OrderNumber, c.RequestID)
+		if gerr != nil {
+			return gerr
+		}
+		if cur.OfferID == c.OfferID && cur.Amount == c.Amount && cur.ValidUntil == c.ValidUntil {
+			return nil
+		}
+		return conflict("Request %s already granted a different credit (%s until %s).", c.RequestID, cur.Amount, cur.ValidUntil)
+	}
+	if err != nil {
+		return fmt.Errorf("put credit for request %s: %w", c.RequestID, err)
+	}
+	return nil
+}
+
+// GetCredit returns the credit a request granted on an order, or CodeNotFound.
+func (s *Store) GetCredit(ctx context.Context, orderNumber, requestID string) (Credit, error) {
+	if err := validID("order number", orderNumber); err != nil {
+		return Credit{}, err
+	}
+	if err := validID("request id", requestID); err != nil {
+		return Credit{}, err
+	}
+	item, err := s.getItem(ctx, orderPK(orderNumber), prefixCredit+requestID)
+	if err != nil {
+		return Credit{}, fmt.Errorf("get credit of request %s: %w", requestID, err)
+	}
+	if item == nil {
+		return Credit{}, notFound("No credit was granted by request %s.", requestID)
+	}
+	var it creditItem
+	if err := unmarshal(item, &it); err != nil {
+		return Credit{}, fmt.Errorf("decode credit of request %s: %w", requestID, err)
+	}
+	return it.Credit, nil
+}

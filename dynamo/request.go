@@ -1,0 +1,519 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"refundflow/refund"
+)
+
+// TokenKind says which wait a stored Step Functions task token belongs to.
+type TokenKind string
+
+// The task token kinds.
+const (
+	// TokenReview is the token of the staff review wait (RequestStaffReview).
+	TokenReview TokenKind = "review"
+	// TokenConsent is the token of the client consent wait (RequestConsent, offer or remind phase).
+	TokenConsent TokenKind = "consent"
+)
+
+// Valid reports whether k is one of the defined kinds.
+func (k TokenKind) Valid() bool { return k == TokenReview || k == TokenConsent }
+
+// RequestRecord is a stored request: the domain request plus what the workflow keeps with it. The
+// task token itself is not part of it (GetTaskToken reads it), so a record can be shown to staff as
+// it is.
+type RequestRecord struct {
+	refund.Request
+	// Submission is the normalised form as the client sent it, including the email and name they
+	// typed. Personal data: it lives only here.
+	Submission refund.Submission `json:"submission"`
+	// Verification is the outcome of VerifyConditions, once saved.
+	Verification *refund.Verification `json:"verification,omitempty"`
+	// OfferSet is the number of the current set of offers (see PutOffers); 0 before any offer.
+	OfferSet int `json:"offer_set,omitempty"`
+	// ReviewMessage is the staff's message to the client from a review, if any.
+	ReviewMessage string `json:"review_message,omitempty"`
+	// TokenKind is the kind of the stored task token, "" when none was stored.
+	TokenKind TokenKind `json:"token_kind,omitempty"`
+}
+
+// requestItem is the stored form of a request.
+type requestItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	GSI1PK string `json:"GSI1PK"`
+	GSI1SK string `json:"GSI1SK"`
+	RequestRecord
+	TaskToken  string     `json:"task_token,omitempty"`
+	TokenSetAt *time.Time `json:"token_set_at,omitempty"`
+}
+
+// gsi1Status returns the GSI1 key values that list a request under its status, oldest change first.
+func gsi1Status(status refund.Status, updated time.Time, id string) (string, string) {
+	return prefixStatus + string(status), sortTime(updated) + "#" + id
+}
+
+// newRequestItem builds the item of a newly submitted request.
+func newRequestItem(req refund.Request, sub refund.Submission) requestItem {
+	pk, sk := gsi1Status(req.Status, req.UpdatedAt, req.ID)
+	return requestItem{
+		PK: requestPK(req.ID), SK: skRequest, GSI1PK: pk, GSI1SK: sk,
+		RequestRecord: RequestRecord{Request: req, Submission: sub.Normalize()},
+	}
+}
+
+// openLockItem is the one-open-request-per-order lock.
+type openLockItem struct {
+	PK        string    `json:"PK"`
+	SK        string    `json:"SK"`
+	RequestID string    `json:"request_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// prepareNewRequest validates a request for CreateRequest and fills its defaults.
+func (s *Store) prepareNewRequest(req refund.Request) (refund.Request, error) {
+	if err := validID("request id", req.ID); err != nil {
+		return req, err
+	}
+	if !refund.ValidOrderNumber(req.OrderNumber) {
+		return req, invalid("order_number", "The order number is not valid.")
+	}
+	if req.Status != refund.StatusSubmitted {
+		return req, fmt.Errorf("create request %s: status must be %s, not %q", req.ID, refund.StatusSubmitted, req.Status)
+	}
+	if req.Version == 0 {
+		req.Version = 1
+	}
+	now := s.now()
+	if req.CreatedAt.IsZero() {
+		req.CreatedAt = now
+	}
+	if req.UpdatedAt.IsZero() {
+		req.UpdatedAt = req.CreatedAt
+	}
+	req.CreatedAt, req.UpdatedAt = req.CreatedAt.UTC(), req.UpdatedAt.UTC()
+	return req, nil
+}
+
+// CreateRequest stores a newly submitted request in one transaction with: the order's open-request
+// lock (so the database, not a read-then-write, guarantees one open request per order), the status
+// link code (purpose LinkStatus unless set), and the "submitted" audit entry.
+//
+// req must have status submitted (refund.NewRequest makes one); version 0 is stored as 1, zero times
+// as now. sub is stored normalised. A second open request for the same order is CodeConflict "There
+// is already an open request for order ..."; a reused request ID or link hash is CodeConflict too.
+func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink LinkCode, audit AuditEntry) error {
+	req, err := s.prepareNewRequest(req)
+	if err != nil {
+		return err
+	}
+	if statusLink.Purpose == "" {
+		statusLink.Purpose = LinkStatus
+	}
+	if statusLink.CreatedAt.IsZero() {
+		statusLink.CreatedAt = req.CreatedAt
+	}
+	statusLink, err = s.prepareLink(statusLink, req.ID)
+	if err != nil {
+		return err
+	}
+	if audit.Action == "" {
+		audit.Action = "submitted"
+	}
+	audit.To = refund.StatusSubmitted
+	if audit.At.IsZero() {
+		audit.At = req.CreatedAt
+	}
+	audit, err = s.prepareAudit(audit, req.ID, "")
+	if err != nil {
+		return err
+	}
+
+	reqItem, err := marshal(newRequestItem(req, sub))
+	if err != nil {
+		return fmt.Errorf("encode request %s: %w", req.ID, err)
+	}
+	lockItem, err := marshal(openLockItem{PK: orderPK(req.OrderNumber), SK: skOpen, RequestID: req.ID, CreatedAt: req.CreatedAt})
+	if err != nil {
+		return fmt.Errorf("encode open-request lock for request %s: %w", req.ID, err)
+	}
+	linkPut, err := s.linkPut(statusLink)
+	if err != nil {
+		return err
+	}
+	auditPut, err := s.auditPut(audit)
+	if err != nil {
+		return err
+	}
+	newPut := func(item map[string]types.AttributeValue) types.TransactWriteItem {
+		x := &expr{}
+		return types.TransactWriteItem{Put: &types.Put{
+			TableName:                aws.String(s.Table),
+			Item:                     item,
+			ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
+			ExpressionAttributeNames: x.Names(),
+		}}
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{newPut(reqItem), newPut(lockItem), linkPut, auditPut})
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(err, 1):
+		return conflict("There is already an open request for order %s. We will keep you informed about it by email; please wait for it to finish before sending another.", req.OrderNumber)
+	case failedAt(err, 0):
+		return conflict("A request with ID %s already exists.", req.ID)
+	case failedAt(err, 2):
+		return conflict("This status link code already exists.")
+	default:
+		return fmt.Errorf("create request %s for order %s: %w", req.ID, req.OrderNumber, err)
+	}
+}
+
+// GetRequest returns the stored request, or CodeNotFound.
+func (s *Store) GetRequest(ctx context.Context, id string) (RequestRecord, error) {
+	it, ok, err := s.getRequestItem(ctx, id)
+	if err != nil {
+		return RequestRecord{}, err
+	}
+	if !ok {
+		return RequestRecord{}, notFound("Request %s was not found.", id)
+	}
+	return it.RequestRecord, nil
+}
+
+// getRequestItem reads the full request item, token included.
+func (s *Store) getRequestItem(ctx context.Context, id string) (requestItem, bool, error) {
+	if err := validID("request id", id); err != nil {
+		return requestItem{}, false, err
+	}
+	item, err := s.getItem(ctx, requestPK(id), skRequest)
+	if err != nil {
+		return requestItem{}, false, fmt.Errorf("get request %s: %w", id, err)
+	}
+	if item == nil {
+		return requestItem{}, false, nil
+	}
+	var it requestItem
+	if err := unmarshal(item, &it); err != nil {
+		return requestItem{}, false, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	return it, true, nil
+}
+
+// TransitionOption adds an attribute change to a Transition, written in the same transaction.
+type TransitionOption func(*transitionChanges)
+
+type transitionChanges struct {
+	reviewMessage *string
+	policyVersion *string
+	verification  *refund.Verification
+}
+
+// WithReviewMessage stores the staff's message to the client (review_rejected, adjusted offers).
+func WithReviewMessage(msg string) TransitionOption {
+	return func(c *transitionChanges) { c.reviewMessage = &msg }
+}
+
+// WithPolicyVersion stores the policy version that decided the request.
+func WithPolicyVersion(v string) TransitionOption {
+	return func(c *transitionChanges) { c.policyVersion = &v }
+}
+
+// WithVerification stores the verification findings (VerifyConditions moving to rejected or onward).
+func WithVerification(v refund.Verification) TransitionOption {
+	return func(c *transitionChanges) { c.verification = &v }
+}
+
+// Transition moves request id from status from to status to, if it is still at version, in one
+// transaction with the audit entry (From/To filled in; action "status_changed" unless set). Moving
+// to a terminal status also releases the order's open-request lock, so the client can send a new
+// request. The new version is version+1.
+//
+// A move the state machine does not allow (refund.CanTransition) is CodeConflict without touching the
+// table. If the request is no longer at from/version, the error is CodeConflict saying what it is
+// now; an unknown request is CodeNotFound.
+func (s *Store) Transition(ctx context.Context, id string, from, to refund.Status, version int64, audit AuditEntry, opts ...TransitionOption) error {
+	if err := validID("request id", id); err != nil {
+		return err
+	}
+	if !refund.CanTransition(from, to) {
+		return conflict("A request that is %s cannot become %s.", from, to)
+	}
+	var ch transitionChanges
+	for _, o := range opts {
+		o(&ch)
+	}
+	now := s.now()
+	audit.From, audit.To = from, to
+	audit, err := s.prepareAudit(audit, id, "status_changed")
+	if err != nil {
+		return err
+	}
+	update, err := s.statusUpdate(id, from, to, version, now, ch)
+	if err != nil {
+		return err
+	}
+	auditPut, err := s.auditPut(audit)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{update, auditPut}
+	if to.Terminal() {
+		cur, ok, err := s.getRequestItem(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("Request %s was not found.", id)
+		}
+		items = append(items, s.releaseLock(cur.OrderNumber, id))
+	}
+	err = s.transact(ctx, items)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(err, 0):
+		return s.explainStatusConflict(ctx, id, from, to, version)
+	default:
+		return fmt.Errorf("move request %s from %s to %s: %w", id, from, to, err)
+	}
+}
+
+// statusUpdate returns the conditional update that moves a request from one status to another at a
+// version, keeping GSI1 in step, plus any extra changes.
+func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, now time.Time, ch transitionChanges) (types.TransactWriteItem, error) {
+	x := &expr{}
+	nowAV, err := marshalValue(now)
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encode time: %w", err)
+	}
+	gpk, gsk := gsi1Status(to, now, id)
+	update := "SET " + x.n("status") + " = " + x.s(string(to)) +
+		", " + x.n("version") + " = " + x.n("version") + " + " + x.i(1) +
+		", " + x.n("updated_at") + " = " + x.v(nowAV) +
+		", " + x.n(AttrGSI1PK) + " = " + x.s(gpk) +
+		", " + x.n(AttrGSI1SK) + " = " + x.s(gsk)
+	if ch.reviewMessage != nil {
+		update += ", " + x.n("review_message") + " = " + x.s(*ch.reviewMessage)
+	}
+	if ch.policyVersion != nil {
+		update += ", " + x.n("policy_version") + " = " + x.s(*ch.policyVersion)
+	}
+	if ch.verification != nil {
+		av, err := marshalValue(*ch.verification)
+		if err != nil {
+			return types.TransactWriteItem{}, fmt.Errorf("encode verification of request %s: %w", id, err)
+		}
+		update += ", " + x.n("verification") + " = " + x.v(av)
+	}
+	cond := x.n("status") + " = " + x.s(string(from)) + " AND " + x.n("version") + " = " + x.i(version)
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                           aws.String(s.Table),
+		Key:                                 key(requestPK(id), skRequest),
+		UpdateExpression:                    aws.String(update),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            x.Names(),
+		ExpressionAttributeValues:           x.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}, nil
+}
+
+// releaseLock returns the transaction item that deletes an order's open-request lock if it belongs to
+// the request (or is already gone), so that a terminal move never fails over a missing lock and never
+// removes another request's lock.
+func (s *Store) releaseLock(orderNumber, requestID string) types.TransactWriteItem {
+	x := &expr{}
+	return types.TransactWriteItem{Delete: &types.Delete{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(orderPK(orderNumber), skOpen),
+		ConditionExpression:       aws.String("attribute_not_exists(" + x.n(AttrPK) + ") OR " + x.n("request_id") + " = " + x.s(requestID)),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	}}
+}
+
+// explainStatusConflict reads the request after a failed status condition and says what happened.
+func (s *Store) explainStatusConflict(ctx context.Context, id string, from, to refund.Status, version int64) error {
+	cur, err := s.GetRequest(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case cur.Status != from:
+		return conflict("Request %s is %s now, so it cannot move from %s to %s.", id, cur.Status, from, to)
+	case cur.Version != version:
+		return conflict("Request %s was changed by someone else (version %d, not %d); reload it and try again.", id, cur.Version, version)
+	default:
+		return conflict("Request %s could not move from %s to %s; reload it and try again.", id, from, to)
+	}
+}
+
+// SaveFindings stores the verification findings on the request without changing its status or
+// version (findings are not state; Transition with WithVerification stores them together with a
+// status change). An unknown request is CodeNotFound.
+func (s *Store) SaveFindings(ctx context.Context, id string, v refund.Verification) error {
+	if err := validID("request id", id); err != nil {
+		return err
+	}
+	av, err := marshalValue(v)
+	if err != nil {
+		return fmt.Errorf("encode verification of request %s: %w", id, err)
+	}
+	x := &expr{}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(id), skRequest),
+		UpdateExpression:          aws.String("SET " + x.n("verification") + " = " + x.v(av)),
+		ConditionExpression:       aws.String("attribute_exists(" + x.n(AttrPK) + ")"),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	})
+	if isConditionFailed(err) {
+		return notFound("Request %s was not found.", id)
+	}
+	if err != nil {
+		return fmt.Errorf("save findings of request %s: %w", id, err)
+	}
+	return nil
+}
+
+// TaskToken is the Step Functions task token of the wait a request is parked in. It never leaves the
+// backend.
+type TaskToken struct {
+	// Kind says which wait the token belongs to.
+	Kind TokenKind
+	// Token is the token to pass to SendTaskSuccess/SendTaskFailure.
+	Token string
+	// SetAt is when it was stored.
+	SetAt time.Time
+}
+
+// maxTaskToken bounds a stored token (Step Functions documents up to 2048 characters).
+const maxTaskToken = 8192
+
+// SetTaskToken stores the task token of the wait the request is parked in, replacing any earlier one
+// (the reminder phase stores a fresh token). It is conditional on the request having status
+// requireStatus (awaiting_consent or in_review), so a late step cannot park a token on a request that
+// was already decided: then it is CodeConflict naming the current status, and the caller should act
+// on that status instead. The version is not changed: a token is not a state change, and bumping it
+// would make a concurrent consent fail for no reason.
+func (s *Store) SetTaskToken(ctx context.Context, id string, kind TokenKind, token string, requireStatus refund.Status) error {
+	if err := validID("request id", id); err != nil {
+		return err
+	}
+	if !kind.Valid() {
+		return fmt.Errorf("set task token of request %s: kind %q is not valid", id, kind)
+	}
+	if token == "" || len(token) > maxTaskToken {
+		return fmt.Errorf("set task token of request %s: token must be 1–%d bytes", id, maxTaskToken)
+	}
+	nowAV, err := marshalValue(s.now())
+	if err != nil {
+		return fmt.Errorf("encode time: %w", err)
+	}
+	x := &expr{}
+	update := "SET " + x.n("task_token") + " = " + x.s(token) + ", " + x.n("token_kind") + " = " + x.s(string(kind)) +
+		", " + x.n("token_set_at") + " = " + x.v(nowAV)
+	cond := "attribute_exists(" + x.n(AttrPK) + ") AND " + x.n("status") + " = " + x.s(string(requireStatus))
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(id), skRequest),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	})
+	if isConditionFailed(err) {
+		cur, gerr := s.GetRequest(ctx, id)
+		if gerr != nil {
+			return gerr
+		}
+		return conflict("Request %s is %s now, not %s; the task token was not stored.", id, cur.Status, requireStatus)
+	}
+	if err != nil {
+		return fmt.Errorf("set %s task token of request %s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// GetTaskToken returns the stored task token of the request; a zero TaskToken (Token == "") when none
+// was stored. An unknown request is CodeNotFound.
+func (s *Store) GetTaskToken(ctx context.Context, id string) (TaskToken, error) {
+	it, ok, err := s.getRequestItem(ctx, id)
+	if err != nil {
+		return TaskToken{}, err
+	}
+	if !ok {
+		return TaskToken{}, notFound("Request %s was not found.", id)
+	}
+	t := TaskToken{Kind: it.TokenKind, Token: it.TaskToken}
+	if it.TokenSetAt != nil {
+		t.SetAt = it.TokenSetAt.UTC()
+	}
+	return t, nil
+}
+
+// ListRequestsByStatus returns one page of the requests that have status, the longest-unchanged
+// first, for the staff console. limit is the page size (1–1000; 0 means 50); a page can be shorter
+// than limit when DynamoDB's 1 MB page limit applies. cursor is "" for the first page, and otherwise
+// the next cursor a previous call returned for the same status; next is "" after the last page.
+// Cursors are opaque to clients; a cursor that was tampered with or belongs to another listing is
+// CodeInvalid. The index is eventually consistent: a request that just changed status may show up a
+// moment later.
+func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, limit int, cursor string) (requests []RequestRecord, next string, err error) {
+	if !status.Valid() {
+		return nil, "", invalid("status", fmt.Sprintf("%q is not a request status.", truncate(string(status), 40)))
+	}
+	items, next, err := s.queryGSI1(ctx, prefixStatus+string(status), limit, cursor, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("list %s requests: %w", status, err)
+	}
+	requests = make([]RequestRecord, 0, len(items))
+	for _, item := range items {
+		var it requestItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode %s request: %w", status, err)
+		}
+		requests = append(requests, it.RequestRecord)
+	}
+	return requests, next, nil
+}
+
+// queryGSI1 reads one page of a GSI1 partition.
+func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor string, forward bool) ([]map[string]types.AttributeValue, string, error) {
+	switch {
+	case limit == 0:
+		limit = 50
+	case limit < 0 || limit > 1000:
+		return nil, "", invalid("limit", "The page size must be between 1 and 1000.")
+	}
+	start, err := decodeCursor(cursor, pk)
+	if err != nil {
+		return nil, "", err
+	}
+	x := &expr{}
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.Table),
+		IndexName:                 aws.String(IndexGSI1),
+		KeyConditionExpression:    aws.String(x.n(AttrGSI1PK) + " = " + x.s(pk)),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+		ExclusiveStartKey:         start,
+		Limit:                     aws.Int32(int32(limit)),
+		ScanIndexForward:          aws.Bool(forward),
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next, err := encodeCursor(out.LastEvaluatedKey)
+	if err != nil {
+		return nil, "", err
+	}
+	return out.Items, next, nil
+}
