@@ -1,12 +1,47 @@
-# Refundflow build and test entry points. `make test` is the one command CI runs.
+# Refundflow: build, test and run. `make test` is the one command CI runs (.ci/run calls it).
 SHELL := /bin/bash
 
-.PHONY: test test-go run
-test:
-	CI=$${CI:-true} ./scripts/test-all.sh
+# Every Lambda function: logical ID <Name>Function in template.yaml, code in functions/<kebab-name>.
+FUNCTIONS := Web SubmitRequest RequestStatus RecordConsent Feedback StaffApi \
+	VerifyConditions ProposeResolution RequestStaffReview RequestConsent ExecuteResolution Notify MarkNeedsAttention
 
+# kebab turns a function name into its directory: SubmitRequest -> submit-request.
+kebab = $(shell echo '$(1)' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
+
+GOBUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
+ARTIFACTS_DIR ?= dist/$*
+
+.PHONY: test test-go run lint package clean
+
+## test: install what the full suite needs (dynalite, chromium, ...) and run every test. CI runs this.
+test:
+	./scripts/test-all.sh
+
+## test-go: plain go test; tests that need an outside tool skip with the reason.
 test-go:
 	go test ./...
 
+## run: the whole system on 127.0.0.1 (AWS in a box).
 run:
 	go run ./infra/local
+
+## lint: formatting and vet.
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+
+# build-<LogicalId>: what `sam build` calls (BuildMethod: makefile) for each function.
+build-%Function:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call kebab,$*)
+
+## package: every function's bootstrap zipped under dist/, without SAM, with the sizes.
+package:
+	@rm -rf dist && mkdir -p dist
+	@for f in $(FUNCTIONS); do \
+		$(MAKE) --no-print-directory build-$${f}Function ARTIFACTS_DIR=dist/$$f || exit 1; \
+		(cd dist/$$f && touch -t 202001010000 bootstrap && zip -qX ../$$f.zip bootstrap) || exit 1; \
+	done
+	@./scripts/sizes.sh dist
+
+clean:
+	rm -rf dist .aws-sam

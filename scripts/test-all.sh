@@ -1,14 +1,50 @@
 #!/usr/bin/env bash
-# The full test run: installs what the suite needs, then runs every test.
-# Under REFUNDFLOW_REQUIRE_ALL=1 a test that would skip for a missing outside tool fails instead.
+# The full test run (`make test`, and so CI): installs what the suite needs, starts the outside
+# services on 127.0.0.1, and runs every test. Under REFUNDFLOW_REQUIRE_ALL=1 a test that would skip
+# because an outside tool is missing fails instead, so a green run means everything really ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 export REFUNDFLOW_REQUIRE_ALL=1
+step() { printf '\n== %s\n' "$*"; }
 
-echo "== gofmt"
+step "formatting and vet"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
-echo "== go vet"
 go vet ./...
-echo "== go test -race"
+
+step "outside tools"
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v zip >/dev/null || need_apt+=(zip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} (Debian packages)"
+  if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install ${need_apt[*]}"; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
+if [ ! -x .cache/asl-validator/node_modules/.bin/asl-validator ]; then
+  npm install --prefix .cache/asl-validator --no-audit --no-fund --loglevel=error asl-validator@4
+fi
+
+step "services: dynalite and stripe-mock on 127.0.0.1"
+cleanup() { scripts/dynalite.sh stop || true; scripts/stripe-mock.sh --stop || true; }
+trap cleanup EXIT
+DYNAMODB_ENDPOINT=$(scripts/dynalite.sh)
+STRIPE_MOCK_URL=$(scripts/stripe-mock.sh)
+export DYNAMODB_ENDPOINT STRIPE_MOCK_URL
+echo "dynalite: $DYNAMODB_ENDPOINT  stripe-mock: $STRIPE_MOCK_URL"
+
+step "state machine: asl-validator on refund.asl.json (placeholders filled first)"
+go run ./scripts/aslcheck statemachine/refund.asl.json >.cache/refund.asl.resolved.json
+.cache/asl-validator/node_modules/.bin/asl-validator --json-path .cache/refund.asl.resolved.json
+
+step "go test -race (every package; minidyn, dynalite, stripe-mock, chromium)"
 go test -race -count=1 ./...
+
+step "fuzz targets, briefly"
+scripts/fuzz-all.sh 5s
+
+step "build every function for linux/arm64"
+make --no-print-directory package
