@@ -359,8 +359,13 @@ func typeName(t reflect.Type) string {
 
 // position converts a byte offset into a 1-based line and column for error messages.
 func position(body []byte, offset int64) (line, col int) {
+	// The decoder's offset counts the bytes read, including the offending one.
+	offset--
 	if offset > int64(len(body)) {
 		offset = int64(len(body))
+	}
+	if offset < 0 {
+		offset = 0
 	}
 	before := body[:offset]
 	line = bytes.Count(before, []byte("\n")) + 1
@@ -369,25 +374,30 @@ func position(body []byte, offset int64) (line, col int) {
 }
 
 // WantsJSON reports whether the response should be JSON rather than HTML. The Accept header decides
-// when it prefers one (by q-value, most specific range first): browsers ask for text/html, the staff
-// console asks for application/json. When it does not (no header, or */* only, as curl and fetch send),
-// a request that itself sent JSON gets JSON and anything else gets HTML.
+// when it prefers one: by q-value, and on equal q-values the type it names explicitly wins over one
+// only covered by a wildcard (browsers name text/html; axios sends "application/json, text/plain,
+// */*"). When it does not prefer either (no header, */* only as curl and fetch send, or both named
+// alike), a request that itself sent JSON gets JSON and anything else gets HTML.
 func WantsJSON(req events.APIGatewayV2HTTPRequest) bool {
 	accept := Header(req, "accept")
-	qJSON, qHTML := 1.0, 1.0 // no Accept header means */*
 	if strings.TrimSpace(accept) != "" {
-		qJSON, qHTML = acceptQ(accept, "application", "json"), acceptQ(accept, "text", "html")
-	}
-	if qJSON != qHTML {
-		return qJSON > qHTML
+		qJSON, specJSON := acceptQ(accept, "application", "json")
+		qHTML, specHTML := acceptQ(accept, "text", "html")
+		switch {
+		case qJSON != qHTML:
+			return qJSON > qHTML
+		case qJSON > 0 && specJSON != specHTML:
+			return specJSON > specHTML
+		}
 	}
 	mt, _, err := mediaType(req)
 	return err == nil && mt == "application/json"
 }
 
 // acceptQ returns the q-value the Accept header gives to type/subtype, using the most specific
-// matching range (RFC 9110 section 12.5.1); 0 if no range matches.
-func acceptQ(accept, typ, sub string) float64 {
+// matching range (RFC 9110 section 12.5.1), and that range's specificity: 2 for the exact type, 1 for
+// type/*, 0 for */*; q is 0 and specificity -1 if no range matches.
+func acceptQ(accept, typ, sub string) (q float64, specificity int) {
 	best, bestSpec := 0.0, -1
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
@@ -419,5 +429,5 @@ func acceptQ(accept, typ, sub string) float64 {
 			best, bestSpec = q, spec
 		}
 	}
-	return best
+	return best, bestSpec
 }
