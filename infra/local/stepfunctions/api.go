@@ -99,8 +99,29 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	if len(b) > largeResponse {
+		// Work around a race in the AWS SDK for Go v2 against a server this
+		// fast: smithy-go closes the request body as soon as the response
+		// headers arrive, and if the transport's writeLoop has not yet
+		// finished its final read of that body, the read returns io.EOF
+		// (smithy's safeWriteToReadCloser.WriteTo), the transport counts it
+		// as a write error and closes the connection, and the client fails
+		// with "use of closed network connection" on any response body
+		// larger than its 4 KiB read buffer. A brief pause lets the
+		// writeLoop finish first; small responses arrive in one read and
+		// need none.
+		time.Sleep(largeResponseDelay)
+	}
 	_, _ = w.Write(b)
 }
+
+// largeResponse and largeResponseDelay tune the SDK race work-around in
+// serveHTTP.
+const (
+	largeResponse      = 3000
+	largeResponseDelay = 2 * time.Millisecond
+)
 
 func writeError(w http.ResponseWriter, ae *APIError) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
@@ -213,9 +234,12 @@ func pageOffset(scope string, token *string) (int, error) {
 		return 0, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(*token)
-	s, n, ok := strings.Cut(string(b), "\x00")
-	off, convErr := strconv.Atoi(n)
-	if err != nil || !ok || s != scope || convErr != nil || off < 0 {
+	i := strings.LastIndexByte(string(b), 0)
+	if err != nil || i < 0 {
+		return 0, apiErrorf(codeInvalidToken, "Invalid Token: '%s'", *token)
+	}
+	off, convErr := strconv.Atoi(string(b[i+1:]))
+	if string(b[:i]) != scope || convErr != nil || off < 0 {
 		return 0, apiErrorf(codeInvalidToken, "Invalid Token: '%s'", *token)
 	}
 	return off, nil
