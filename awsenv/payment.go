@@ -1,0 +1,94 @@
+package awsenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"refundflow/payment"
+	"refundflow/payment/sandbox"
+	"refundflow/payment/stripepay"
+)
+
+// The payment providers PAYMENT_PROVIDER selects.
+const (
+	// ProviderSandbox keeps refunds in the table (payment/sandbox): staging and the local stack.
+	ProviderSandbox = "sandbox"
+	// ProviderStripe refunds through Stripe with the key from PAYMENT_SECRET_ARN.
+	ProviderStripe = "stripe"
+)
+
+// Payment requires PAYMENT_PROVIDER (and TABLE_NAME for the sandbox, PAYMENT_SECRET_ARN for Stripe)
+// and returns the gateway it names. PAYMENT_SECRET_ARN is always read, because template.yaml always
+// sets it; only Stripe needs a value. For Stripe the secret is fetched now, at cold start, so a missing
+// or unreadable key fails the function's start instead of the first refund.
+//
+// The secret's value is the Stripe secret key itself ("sk_live_..." or a restricted "rk_live_..."), or
+// a JSON object with the key under "key", "api_key" or "secret_key".
+func (e *Env) Payment(ctx context.Context) (payment.Gateway, error) {
+	provider := strings.ToLower(e.Require(VarPaymentProvider))
+	secretARN := e.Optional(VarPaymentSecretARN)
+	switch provider {
+	case "":
+		return nil, nil // reported by Missing
+	case ProviderSandbox:
+		return sandbox.New(e.DynamoDB(), e.Require(VarTableName)), nil
+	case ProviderStripe:
+		if secretARN == "" {
+			e.Require(VarPaymentSecretARN) // record it as missing
+			return nil, nil
+		}
+		key, err := e.stripeKey(ctx, secretARN)
+		if err != nil {
+			return nil, err
+		}
+		return stripepay.New(stripepay.NewClient(stripepay.ClientConfig{Key: key})), nil
+	default:
+		return nil, fmt.Errorf("%s must be %q or %q, got %q", VarPaymentProvider, ProviderSandbox, ProviderStripe, provider)
+	}
+}
+
+// stripeKey reads the Stripe key from Secrets Manager. The key is never logged or put in an error.
+func (e *Env) stripeKey(ctx context.Context, secretARN string) (string, error) {
+	out, err := e.SecretsManager().GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
+	if err != nil {
+		return "", fmt.Errorf("read the payment secret %s: %w", secretARN, err)
+	}
+	key, err := parseStripeSecret(aws.ToString(out.SecretString))
+	if err != nil {
+		return "", fmt.Errorf("payment secret %s: %w", secretARN, err)
+	}
+	return key, nil
+}
+
+// parseStripeSecret extracts the API key from a secret value: the key itself, or a JSON object with
+// it under "key", "api_key" or "secret_key".
+func parseStripeSecret(value string) (string, error) {
+	value = strings.TrimSpace(value)
+	if strings.HasPrefix(value, "{") {
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(value), &fields); err != nil {
+			return "", fmt.Errorf("the secret looks like JSON but does not parse")
+		}
+		for _, name := range []string{"key", "api_key", "secret_key"} {
+			if s, ok := fields[name].(string); ok && strings.TrimSpace(s) != "" {
+				value = strings.TrimSpace(s)
+				break
+			}
+		}
+		if strings.HasPrefix(value, "{") {
+			return "", fmt.Errorf("the secret's JSON has no \"key\", \"api_key\" or \"secret_key\" string")
+		}
+	}
+	if value == "" {
+		return "", fmt.Errorf("the secret is empty; set its value to the Stripe API key")
+	}
+	if !strings.HasPrefix(value, "sk_") && !strings.HasPrefix(value, "rk_") {
+		return "", fmt.Errorf("the secret does not hold a Stripe secret or restricted key (sk_... or rk_...)")
+	}
+	return value, nil
+}
