@@ -369,7 +369,7 @@ type StaffPage struct {
 }
 
 func (p StaffPage) info() pageInfo {
-	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js"}}
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js"}, wide: true}
 }
 
 // API returns the staff API's path prefix.

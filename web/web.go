@@ -51,12 +51,15 @@ type pageInfo struct {
 	template string
 	title    string
 	scripts  []string
+	// wide pages (the staff console's tables) use more of a large screen.
+	wide bool
 }
 
 // layoutData is what the layout template receives; the page itself is .Page.
 type layoutData struct {
 	Title   string
 	Scripts []string
+	Wide    bool
 	Page    Page
 }
 
@@ -129,7 +132,7 @@ func Render(w io.Writer, p Page) error {
 	if !ok {
 		return fmt.Errorf("render page: no template %q", info.template)
 	}
-	data := layoutData{Title: info.title, Page: p}
+	data := layoutData{Title: info.title, Wide: info.wide, Page: p}
 	for _, s := range info.scripts {
 		data.Scripts = append(data.Scripts, AssetURL(s))
 	}

@@ -1,0 +1,369 @@
+package web_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/chromedp/chromedp"
+
+	"refundflow/apigw"
+	"refundflow/refund"
+	"refundflow/web"
+)
+
+// xss is put into the data the fake staff API returns. If the console ever parsed data as HTML, the
+// image would appear in the DOM.
+const xss = `<img src=x id=pwned onerror="document.title='pwned'">`
+
+// browser starts headless Chromium, or skips (fails under REFUNDFLOW_REQUIRE_ALL=1) when it is missing.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("REFUNDFLOW_REQUIRE_ALL") == "1" {
+			t.Fatal("chromium is required (REFUNDFLOW_REQUIRE_ALL=1) but not installed: apt-get install -y chromium")
+		}
+		t.Skip("chromium not installed (apt-get install -y chromium); browser checks of the pages skipped")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// serve answers a net/http request through an apigw-style handler, the way API Gateway would: the
+// request becomes a payload 2.0 event, the response's headers and cookies become HTTP headers.
+func serve(h apigw.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req := events.APIGatewayV2HTTPRequest{
+			Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery, Headers: map[string]string{},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{
+				RequestID: "test-request",
+				HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path, SourceIP: "127.0.0.1", UserAgent: r.UserAgent()},
+			},
+			Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true,
+		}
+		for k, v := range r.Header {
+			req.Headers[strings.ToLower(k)] = strings.Join(v, ",")
+		}
+		resp, _ := apigw.Handle(h)(r.Context(), req)
+		for k, v := range resp.Headers {
+			w.Header().Set(k, v)
+		}
+		for _, c := range resp.Cookies {
+			w.Header().Add("Set-Cookie", c)
+		}
+		w.WriteHeader(resp.StatusCode)
+		if resp.IsBase64Encoded {
+			data, _ := base64.StdEncoding.DecodeString(resp.Body)
+			w.Write(data)
+			return
+		}
+		io.WriteString(w, resp.Body)
+	})
+}
+
+// fakeStaffAPI answers the staff API routes the console uses with the shapes StaffPage documents,
+// and records the review decisions it receives.
+type fakeStaffAPI struct {
+	mu      sync.Mutex
+	reviews []map[string]any
+}
+
+func (f *fakeStaffAPI) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	if apigw.Header(req, "authorization") != "Bearer test-token" {
+		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeUnauthorized, "The token is not valid.")
+	}
+	if !apigw.WantsJSON(req) {
+		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeInvalid, "The console must ask for JSON.")
+	}
+	at := time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC)
+	offers := []refund.Offer{
+		{ID: "R-1-1-full_refund", Kind: refund.OfferFullRefund, Amount: refund.Money{Amount: 120000, Currency: "EUR"}, Terms: "Refund " + xss},
+		{ID: "R-1-1-service_credit", Kind: refund.OfferServiceCredit, Amount: refund.Money{Amount: 130000, Currency: "EUR"}, Terms: "Credit"},
+	}
+	switch path := strings.TrimPrefix(req.RawPath, "/staff/api"); {
+	case path == "/requests" && apigw.Method(req) == http.MethodGet:
+		q, _ := apigw.Query(req)
+		if q.Get("status") != "in_review" {
+			return apigw.JSON(200, map[string]any{"requests": []any{}}), nil
+		}
+		return apigw.JSON(200, map[string]any{"requests": []refund.Request{
+			{ID: "R-1", OrderNumber: "RF-1", Kind: refund.KindRefund, Status: refund.StatusInReview, UpdatedAt: at},
+			{ID: "R-2", OrderNumber: xss, Kind: refund.KindCancellation, Status: refund.StatusInReview, UpdatedAt: at},
+		}}), nil
+	case path == "/requests/R-1" && apigw.Method(req) == http.MethodGet:
+		return apigw.JSON(200, map[string]any{
+			"request": refund.Request{ID: "R-1", OrderNumber: "RF-1", Kind: refund.KindRefund, Reason: refund.ReasonOther,
+				Details: "Details " + xss, Status: refund.StatusInReview, CreatedAt: at, UpdatedAt: at},
+			"offers":         offers,
+			"review_reasons": []string{"Amount above the review threshold " + xss},
+			"findings":       []refund.Finding{{Code: "order_matched", Message: "Order found", Passed: true}},
+			"audit": []map[string]string{
+				{"at": "2025-03-03T14:05:00Z", "actor": "client", "action": "submitted", "to": "submitted", "detail": xss},
+				{"at": "2025-03-03T14:05:02Z", "actor": "system:ProposeResolution", "action": "status", "from": "submitted", "to": "in_review"},
+			},
+		}), nil
+	case path == "/requests/R-1/review" && apigw.Method(req) == http.MethodPost:
+		var body map[string]any
+		if err := apigw.DecodeJSON(req, &body); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		f.mu.Lock()
+		f.reviews = append(f.reviews, body)
+		f.mu.Unlock()
+		return apigw.JSON(200, map[string]string{"status": "awaiting_consent"}), nil
+	case path == "/feedback":
+		return apigw.JSON(200, map[string]any{"feedback": []map[string]any{
+			{"request_id": "R-9", "rating": 5, "comment": "Quick " + xss, "created_at": "2025-03-04T09:00:00Z"},
+		}}), nil
+	}
+	return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeNotFound, "No such route.")
+}
+
+// site serves the pages as the Web function would, plus the fake staff API.
+func site(t *testing.T, api *fakeStaffAPI) *httptest.Server {
+	t.Helper()
+	consent := web.ConsentPage{
+		Action: "/consent/abc", CustomerName: "Ana López", OrderNumber: "RF-2025-0042", RequestID: "R-1",
+		Offers: []web.ConsentOffer{{
+			Offer: refund.Offer{ID: "R-1-1-partial_refund", Kind: refund.OfferPartialRefund, Amount: refund.Money{Amount: 95000, Currency: "EUR"},
+				Breakdown: []refund.Line{{Label: "Paid", Amount: refund.Money{Amount: 150000, Currency: "EUR"}}, {Label: "Milestone 1 delivered", Amount: refund.Money{Amount: -55000, Currency: "EUR"}}},
+				Terms:     "EUR 950.00 will be refunded to the card ending 4242, within 5 to 10 business days.", EffectiveDate: "2025-03-04"},
+			Agreement: "AGREEMENT ON YOUR REFUND REQUEST\n\nCustomer:  Ana López\nOrder:     RF-2025-0042\n", Hash: strings.Repeat("0f", 32),
+		}},
+		CSRFToken: "token",
+	}
+	mux := http.NewServeMux()
+	page := func(p web.Page) http.Handler {
+		return serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			return apigw.Page(200, p)
+		})
+	}
+	mux.Handle("GET /staff", page(web.StaffPage{}))
+	mux.Handle("GET /{$}", page(web.FormPage{}))
+	mux.Handle("GET /form-error", page(web.FormPage{Values: refund.Submission{OrderNumber: "RF 1", Email: "ana@"},
+		Errors: refund.Submission{OrderNumber: "RF 1", Email: "ana@"}.Validate()}))
+	mux.Handle("GET /consent", page(consent))
+	mux.Handle("GET /status", page(web.StatusPage{
+		Request: refund.Request{ID: "R-1", OrderNumber: "RF-2025-0042", Kind: refund.KindRefund, Reason: refund.ReasonQuality,
+			Status: refund.StatusAwaitingConsent, CreatedAt: time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC)},
+		Timeline: []web.TimelineEntry{
+			{At: time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC), Status: refund.StatusSubmitted},
+			{At: time.Date(2025, 3, 3, 14, 6, 0, 0, time.UTC), Status: refund.StatusAwaitingConsent},
+		},
+		CanWithdraw: true, WithdrawAction: "/requests/R-1/withdraw", StatusCode: "code", CSRFToken: "tok",
+	}))
+	mux.Handle("GET /assets/{file}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		data, ct, ok := web.Asset(strings.TrimPrefix(req.RawPath, "/assets/"))
+		if !ok {
+			return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeNotFound, "No such file.")
+		}
+		return apigw.Static(data, ct), nil
+	}))
+	mux.Handle("/staff/api/", serve(api.handle))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := filepath.Join("..", "testout", "web")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitText polls until the element's text contains want (the console updates after fetches).
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	js := `(() => { const n = document.querySelector(` + jsString(sel) + `); return n ? n.textContent : ""; })()`
+	for range 100 {
+		if strings.Contains(eval[string](t, ctx, js), want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q; it shows %q", sel, want, eval[string](t, ctx, js))
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// TestStaffConsoleInBrowser drives the staff console in headless Chromium under the real
+// Content-Security-Policy: the script must load and work with script-src 'self' only, call the API
+// with the bearer token, and show hostile data as text.
+func TestStaffConsoleInBrowser(t *testing.T) {
+	ctx := browser(t)
+	api := &fakeStaffAPI{}
+	srv := site(t, api)
+
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1200, 900), chromedp.Navigate(srv.URL+"/staff")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#token-status", "No token set.") // the script ran under the CSP
+
+	// Without a token the console says what to do.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#list-form button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#list-status", "Paste your access token first.")
+
+	// A wrong token: the API's 401 message is shown.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#token"), "wrong"), chromedp.Click(chromedp.CSS("#token-form button[type=submit]")),
+		chromedp.Click(chromedp.CSS("#list-form button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#list-status", "The token is not valid. Check or renew your token.")
+
+	// The right token, kept in sessionStorage.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#token"), "Bearer test-token"), chromedp.Click(chromedp.CSS("#token-form button[type=submit]"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, ctx, `sessionStorage.getItem("refundflow.staffToken")`); got != "test-token" {
+		t.Errorf("stored token = %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#list-form button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#list-status", "2 shown.")
+	if visible := eval[bool](t, ctx, `getComputedStyle(document.getElementById("list-more")).display !== "none"`); visible {
+		t.Error(`"Show more" is visible without a next page`)
+	}
+	if got := text(t, ctx, "#list-body"); !strings.Contains(got, xss) {
+		t.Errorf("hostile order number not shown as text: %q", got)
+	}
+
+	// Request detail with audit trail, then an adjusted review decision.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#list-body button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#detail-title", "Request R-1")
+	detail := text(t, ctx, "#detail-body")
+	for _, want := range []string{"Details " + xss, "Amount above the review threshold", "system:ProposeResolution", "submitted → in_review", "€1,200.00"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q: %q", want, detail)
+		}
+	}
+	if hidden := eval[bool](t, ctx, `document.getElementById("review-form").hidden`); hidden {
+		t.Fatal("review form hidden for a request in review")
+	}
+	screenshot(t, ctx, "staff-detail")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#review-adjust")),
+		chromedp.SetValue(chromedp.CSS("#adjust-amount-0"), "800.00"),
+		chromedp.Click(chromedp.CSS("#adjust-keep-1")),
+		chromedp.SendKeys(chromedp.CSS("#review-message"), "We deducted the delivered workshop."),
+		chromedp.Click(chromedp.CSS("#review-form button[type=submit]")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#review-status", "Decision recorded.")
+	api.mu.Lock()
+	reviews := api.reviews
+	api.mu.Unlock()
+	if len(reviews) != 1 {
+		t.Fatalf("%d review posts", len(reviews))
+	}
+	got, _ := json.Marshal(reviews[0])
+	if want := `{"decision":"adjust","message":"We deducted the delivered workshop.","offers":[{"amount":"800.00","id":"R-1-1-full_refund","kind":"full_refund"}]}`; string(got) != want {
+		t.Errorf("review body = %s\nwant %s", got, want)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#feedback-load"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#feedback-status", "1 answers.")
+	if got := text(t, ctx, "#feedback-body"); !strings.Contains(got, "Quick "+xss) {
+		t.Errorf("feedback = %q", got)
+	}
+
+	// Nothing hostile became markup or ran.
+	if n := eval[int](t, ctx, `document.querySelectorAll("#pwned, #console img").length`); n != 0 {
+		t.Errorf("%d injected elements", n)
+	}
+	if title := eval[string](t, ctx, `document.title`); title == "pwned" {
+		t.Error("injected script ran")
+	}
+}
+
+// TestPagesOnPhone renders the client pages at a phone's width: nothing may be wider than the screen
+// (no horizontal scrolling), stylesheets load under the CSP, and the screenshots are kept for review.
+func TestPagesOnPhone(t *testing.T) {
+	ctx := browser(t)
+	srv := site(t, &fakeStaffAPI{})
+	for _, name := range []string{"", "form-error", "consent", "status"} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+			chromedp.Navigate(srv.URL+"/"+name)); err != nil {
+			t.Fatal(err)
+		}
+		if styled := eval[string](t, ctx, `getComputedStyle(document.querySelector(".site-header")).backgroundColor`); styled != "rgb(29, 78, 137)" {
+			t.Errorf("%s: stylesheet not applied (header background %q)", name, styled)
+		}
+		if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("%s: page is %d px wide on a 390 px screen", name, w)
+		}
+		if name == "" {
+			name = "form"
+		}
+		screenshot(t, ctx, "phone-"+name)
+	}
+	// The error summary takes focus so screen reader users hear the problems first.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/form-error")); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, ctx, `document.activeElement.className`); got != "error-summary" {
+		t.Errorf("focused element class %q, want the error summary", got)
+	}
+}
