@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -63,7 +64,7 @@ type Engine struct {
 	executions map[string]*execution
 	tokens     map[string]*taskRun
 	closed     map[string]struct{} // tokens of tasks that ended
-	functions  map[string]lambda.Handler
+	functions  map[string]*function
 	timers     timerQueue
 	runq       []func()
 	spare      []func()
@@ -88,7 +89,7 @@ func New(opts Options) *Engine {
 		executions: map[string]*execution{},
 		tokens:     map[string]*taskRun{},
 		closed:     map[string]struct{}{},
-		functions:  map[string]lambda.Handler{},
+		functions:  map[string]*function{},
 		maxWorkers: opts.MaxConcurrentInvocations,
 	}
 	if e.clock == nil {
@@ -144,10 +145,30 @@ func (e *Engine) Clock() Clock { return e.clock }
 // one engine stands for one account and region). Build h with
 // lambda.NewHandler(fn) from aws-lambda-go to run a handler exactly as the
 // Lambda Go runtime would: same JSON decoding, same error reporting.
+//
+// Handlers built by aws-lambda-go run one invocation at a time per function,
+// like a single warm Lambda instance: their Invoke returns bytes from a
+// pooled buffer that the next invocation overwrites, so concurrent calls
+// would corrupt each other's results. Other lambda.Handler implementations
+// are invoked concurrently.
 func (e *Engine) RegisterFunction(arnOrName string, h lambda.Handler) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.functions[functionName(arnOrName)] = h
+	fn := &function{h: h}
+	if t := reflect.TypeOf(h); t != nil {
+		if t.Kind() == reflect.Ptr {
+			t = t.Elem()
+		}
+		fn.serial = t.PkgPath() == "github.com/aws/aws-lambda-go/lambda"
+	}
+	e.functions[functionName(arnOrName)] = fn
+}
+
+// function is a registered Lambda handler.
+type function struct {
+	h      lambda.Handler
+	serial bool       // invocations must not overlap (see RegisterFunction)
+	mu     sync.Mutex // held across Invoke and the copy of its result when serial
 }
 
 // WaitIdle blocks until the engine has nothing runnable: no queued work and
@@ -216,13 +237,28 @@ func (e *Engine) TaskTokens(executionArn string) ([]string, error) {
 	return out, nil
 }
 
-// unlock runs queued work, re-arms the wall-clock timer and releases the
-// lock. Every method that changes engine state ends with it.
+// unlock runs queued work and timers already due, re-arms the wall-clock
+// timer and releases the lock. Every method that changes engine state ends
+// with it.
 func (e *Engine) unlock() {
-	e.pump()
-	e.rearm()
+	e.settleLocked()
 	e.idle.Broadcast()
 	e.mu.Unlock()
+}
+
+// settleLocked runs the run queue and, on a virtual clock, the timers due at
+// its current time (a Wait of 0 seconds or a past timestamp runs at once, as
+// it would on the wall clock); on the wall clock it re-arms the timer.
+func (e *Engine) settleLocked() {
+	e.pump()
+	if e.shutdown {
+		return
+	}
+	if e.vclock != nil {
+		e.runDue()
+		return
+	}
+	e.rearm()
 }
 
 // enqueue schedules f to run under the lock before the current operation
@@ -261,8 +297,7 @@ func (e *Engine) worker(work func() func()) {
 		e.mu.Lock()
 		if !e.shutdown {
 			complete()
-			e.pump()
-			e.rearm()
+			e.settleLocked()
 		}
 		e.inflight--
 		if len(e.pending) == 0 {

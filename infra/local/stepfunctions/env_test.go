@@ -217,3 +217,18 @@ func jsonMarshal(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
+
+// serveForBench serves the engine's API on a test server for benchmarks.
+func serveForBench(eng *Engine) (string, func()) {
+	srv := httptest.NewServer(eng.Handler())
+	return srv.URL, srv.Close
+}
+
+// benchClient is an sfn client for a local endpoint.
+func benchClient(url string) *sfn.Client {
+	return sfn.New(sfn.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
+	})
+}

@@ -1,6 +1,7 @@
 package stepfunctions
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
@@ -87,21 +87,25 @@ type panicError struct{ value any }
 
 func (p panicError) Error() string { return fmt.Sprintf("%v", p.value) }
 
-// invokeHandler calls h like the Lambda runtime would, turning a panic into
-// an error with the runtime's naming.
-func invokeHandler(ctx context.Context, h lambda.Handler, payload []byte) (out []byte, name, cause string, failed bool) {
+// invokeHandler calls fn like the Lambda runtime would, turning a panic into
+// an error with the runtime's naming. The result is a copy the caller owns.
+func invokeHandler(ctx context.Context, fn *function, payload []byte) (out []byte, name, cause string, failed bool) {
+	if fn.serial {
+		fn.mu.Lock()
+		defer fn.mu.Unlock()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			t := reflectTypeName(p)
 			out, name, cause, failed = nil, t, lambdaErrorPayload(t, fmt.Sprintf("%v", p)), true
 		}
 	}()
-	res, err := h.Invoke(ctx, payload)
+	res, err := fn.h.Invoke(ctx, payload)
 	if err != nil {
 		name, cause = lambdaFailure(err)
 		return nil, name, cause, true
 	}
-	return res, "", "", false
+	return bytes.Clone(res), "", "", false
 }
 
 // functionName extracts the function name from any form Lambda accepts for
