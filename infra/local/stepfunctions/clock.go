@@ -83,18 +83,7 @@ func (c *VirtualClock) Set(t time.Time) {
 
 // runUntil steps the clock from timer to timer up to target.
 func (c *VirtualClock) runUntil(target time.Time) {
-	for {
-		next, ok := c.earliest()
-		if !ok || next.After(target) {
-			break
-		}
-		if next.After(c.Now()) {
-			c.set(next)
-		}
-		c.fireAll()
-	}
-	c.set(target)
-	c.fireAll()
+	stepTimers(c.Now, c.set, c.snapshot, target)
 }
 
 func (c *VirtualClock) set(t time.Time) {
@@ -109,23 +98,6 @@ func (c *VirtualClock) snapshot() []clockListener {
 	return append([]clockListener(nil), c.listeners...)
 }
 
-func (c *VirtualClock) earliest() (time.Time, bool) {
-	var best time.Time
-	found := false
-	for _, l := range c.snapshot() {
-		if t, ok := l.nextWake(); ok && (!found || t.Before(best)) {
-			best, found = t, true
-		}
-	}
-	return best, found
-}
-
-func (c *VirtualClock) fireAll() {
-	for _, l := range c.snapshot() {
-		l.fireDue()
-	}
-}
-
 func (c *VirtualClock) attach(l clockListener) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -135,12 +107,107 @@ func (c *VirtualClock) attach(l clockListener) {
 func (c *VirtualClock) detach(l clockListener) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, x := range c.listeners {
-		if x == l {
-			c.listeners = append(c.listeners[:i], c.listeners[i+1:]...)
-			return
+	c.listeners = removeListener(c.listeners, l)
+}
+
+// stepTimers moves a clock to target, stopping at each listener timer on the
+// way so that every timer fires with the clock at its exact instant.
+func stepTimers(now func() time.Time, set func(time.Time), listeners func() []clockListener, target time.Time) {
+	for {
+		var next time.Time
+		found := false
+		for _, l := range listeners() {
+			if t, ok := l.nextWake(); ok && (!found || t.Before(next)) {
+				next, found = t, true
+			}
+		}
+		if !found || next.After(target) {
+			break
+		}
+		if next.After(now()) {
+			set(next)
+		}
+		for _, l := range listeners() {
+			l.fireDue()
 		}
 	}
+	set(target)
+	for _, l := range listeners() {
+		l.fireDue()
+	}
+}
+
+func removeListener(ls []clockListener, l clockListener) []clockListener {
+	for i, x := range ls {
+		if x == l {
+			return append(ls[:i], ls[i+1:]...)
+		}
+	}
+	return ls
+}
+
+// AdjustableClock is the wall clock plus an offset that only grows. Timers
+// fire in real time, and Advance jumps ahead, firing what falls due in
+// between in order — the local stack's "advance the clock" for a person
+// trying a 14-day consent expiry by hand. The zero value is ready to use.
+type AdjustableClock struct {
+	mu        sync.Mutex
+	offset    time.Duration
+	listeners []clockListener
+	moving    sync.Mutex // serialises Advance
+}
+
+// Now returns the wall-clock time plus the offset.
+func (c *AdjustableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Offset returns how far the clock has been advanced past the wall clock.
+func (c *AdjustableClock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
+// Advance moves the clock forward by d (negative d is ignored) and returns
+// once the engines on it have processed the timers that fell due, like
+// VirtualClock.Advance.
+func (c *AdjustableClock) Advance(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	c.moving.Lock()
+	defer c.moving.Unlock()
+	stepTimers(c.Now, c.set, c.snapshot, c.Now().Add(d))
+}
+
+// set moves the offset so that Now is t (never backwards).
+func (c *AdjustableClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if off := t.Sub(time.Now()); off > c.offset {
+		c.offset = off
+	}
+}
+
+func (c *AdjustableClock) snapshot() []clockListener {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]clockListener(nil), c.listeners...)
+}
+
+func (c *AdjustableClock) attach(l clockListener) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listeners = append(c.listeners, l)
+}
+
+func (c *AdjustableClock) detach(l clockListener) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listeners = removeListener(c.listeners, l)
 }
 
 // timer is one pending wake-up in an engine's queue. It costs only this

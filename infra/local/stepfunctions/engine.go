@@ -50,7 +50,8 @@ type Options struct {
 // DynamoDB calls run on a bounded set of goroutines without the lock.
 type Engine struct {
 	clock     Clock
-	vclock    *VirtualClock
+	virtual   bool      // the clock only moves when told: no wall-clock timer
+	driver    clockHost // a clock that drives the engine's timers, if any
 	region    string
 	account   string
 	log       *slog.Logger
@@ -109,10 +110,11 @@ func New(opts Options) *Engine {
 	}
 	e.idle = sync.NewCond(&e.mu)
 	e.baseCtx, e.cancelCtx = context.WithCancel(context.Background())
-	if vc, ok := e.clock.(*VirtualClock); ok {
-		e.vclock = vc
-		vc.attach(e)
+	if h, ok := e.clock.(clockHost); ok {
+		e.driver = h
+		h.attach(e)
 	}
+	_, e.virtual = e.clock.(*VirtualClock)
 	return e
 }
 
@@ -126,8 +128,8 @@ func (e *Engine) Close() {
 		e.realTimer.Stop()
 	}
 	e.mu.Unlock()
-	if e.vclock != nil {
-		e.vclock.detach(e)
+	if e.driver != nil {
+		e.driver.detach(e)
 	}
 	e.cancelCtx()
 	e.mu.Lock()
@@ -254,7 +256,7 @@ func (e *Engine) settleLocked() {
 	if e.shutdown {
 		return
 	}
-	if e.vclock != nil {
+	if e.virtual {
 		e.runDue()
 		return
 	}
@@ -322,7 +324,7 @@ func (e *Engine) after(at time.Time, fn func()) *timer {
 // rearm points the single wall-clock timer at the earliest wake-up. With a
 // virtual clock there is nothing to arm: the clock drives the engine.
 func (e *Engine) rearm() {
-	if e.vclock != nil || e.shutdown {
+	if e.virtual || e.shutdown {
 		return
 	}
 	t, ok := e.timers.peek()
@@ -396,7 +398,16 @@ func (e *Engine) fireDue() {
 			break
 		}
 	}
+	// The clock jumped: a wall-clock timer armed before is stale.
+	e.realAt = time.Time{}
 	e.unlock()
+}
+
+// clockHost is a clock that drives engines' timers when it jumps
+// (*VirtualClock, *AdjustableClock).
+type clockHost interface {
+	attach(clockListener)
+	detach(clockListener)
 }
 
 // newUUID returns a random version 4 UUID, for execution names and request

@@ -160,3 +160,36 @@ func TestDueTimersRunWithoutAdvance(t *testing.T) {
 		t.Errorf("stopped at %v, want %v", d.StopDate, t0)
 	}
 }
+
+func TestAdjustableClock(t *testing.T) {
+	clock := &AdjustableClock{}
+	eng := New(Options{Clock: clock})
+	t.Cleanup(eng.Close)
+	sm, err := eng.CreateStateMachine("consent", `{"StartAt":"W","States":{
+	  "W":{"Type":"Wait","Seconds":1209600,"Next":"P"},
+	  "P":{"Type":"Pass","Result":"expired","End":true}}}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec, start, err := eng.StartExecution(sm, "", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(13 * 24 * time.Hour)
+	d, err := eng.apiDescribeExecution(&executionInput{ExecutionArn: &exec})
+	if err != nil || d.Status != statusRunning {
+		t.Fatalf("after 13 days: %v %v", d, err)
+	}
+	clock.Advance(24 * time.Hour)
+	d, err = eng.apiDescribeExecution(&executionInput{ExecutionArn: &exec})
+	if err != nil || d.Status != statusSucceeded {
+		t.Fatalf("after 14 days: %+v %v", d, err)
+	}
+	// The Wait ended at its own instant, not at the end of the jump.
+	if got := time.Time(*d.StopDate).Sub(start); got < 14*24*time.Hour || got > 14*24*time.Hour+time.Minute {
+		t.Errorf("stopped %v after start, want 14 days", got)
+	}
+	if clock.Offset() < 14*24*time.Hour-time.Minute {
+		t.Errorf("offset = %v", clock.Offset())
+	}
+}
