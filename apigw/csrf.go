@@ -19,8 +19,10 @@ import (
 
 // Names of the CSRF cookie. The __Host- prefix makes the browser refuse the cookie unless it is
 // Secure, has Path=/ and no Domain, so a sibling subdomain cannot plant one ("cookie tossing").
-// Browsers do not store Secure cookies from plain http pages (Chromium excepts localhost, not
-// 127.0.0.1), so the local stack uses the plain name without Secure.
+// Browsers refuse Secure cookies from plain http pages unless they count the host as secure:
+// current Chromium does for loopback (localhost and 127.0.0.1, checked by the browser test in
+// package web), other browsers and older versions may not, so the local stack on http can use the
+// plain name without Secure (CSRF.Insecure).
 const (
 	CSRFCookieSecure   = "__Host-rf_csrf"
 	CSRFCookieInsecure = "rf_csrf"

@@ -405,3 +405,36 @@ func TestQueryParsesRawQueryStringStrictly(t *testing.T) {
 	}
 	_ = url.Values{}
 }
+
+func BenchmarkFormBase64(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "events", "form-post.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Form(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeJSON(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "events", "json-post.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var sub refund.Submission
+		if err := DecodeJSON(req, &sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -367,3 +367,59 @@ func TestPagesOnPhone(t *testing.T) {
 		t.Errorf("focused element class %q, want the error summary", got)
 	}
 }
+
+// TestCSRFFormInBrowser posts a CSRF-protected form from Chromium: the token travels in the form
+// body, the visitor id in the cookie set with the page, and a real browser's form encoding goes
+// through apigw.Form. Both cookie variants work over http://127.0.0.1 here, because Chromium counts
+// loopback addresses as secure for cookies; browsers that do not are what CSRF.Insecure is for.
+func TestCSRFFormInBrowser(t *testing.T) {
+	ctx := browser(t)
+	for _, tc := range []struct {
+		insecure bool
+		want     string
+	}{
+		{true, "Thank you for your feedback"},
+		{false, "Thank you for your feedback"},
+	} {
+		csrf := apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Insecure: tc.insecure}
+		mux := http.NewServeMux()
+		mux.Handle("GET /feedback/{code}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			token, setCookie := csrf.Issue(req, "feedback:"+req.RawPath)
+			resp, err := apigw.Page(200, web.FeedbackPage{Action: req.RawPath, CSRFToken: token})
+			return apigw.WithCookie(resp, setCookie), err
+		}))
+		mux.Handle("POST /feedback/{code}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			form, err := apigw.Form(req)
+			if err != nil {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			fb, errs := web.ParseFeedbackForm(form)
+			if err := csrf.Verify(req, "feedback:"+req.RawPath, fb.CSRFToken); err != nil {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			if errs != nil || fb.Rating != 4 || fb.Comment != "Fine & quick <3" {
+				return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeInvalid, "unexpected form %+v %v", fb, errs)
+			}
+			return apigw.Page(200, web.FeedbackPage{Done: true})
+		}))
+		srv := httptest.NewServer(mux)
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(srv.URL+"/feedback/c0de"),
+			chromedp.Click(chromedp.CSS("#rating-4")),
+			chromedp.SendKeys(chromedp.CSS("#comment"), "Fine & quick <3"),
+			chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		); err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			if strings.Contains(eval[string](t, ctx, `document.body ? document.body.textContent : ""`), tc.want) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if body := eval[string](t, ctx, `document.body ? document.body.textContent : ""`); !strings.Contains(body, tc.want) {
+			t.Errorf("insecure=%v: page does not show %q: %q", tc.insecure, tc.want, body)
+		}
+		srv.Close()
+	}
+}

@@ -689,3 +689,25 @@ func TestStatusLabels(t *testing.T) {
 		seen[l] = true
 	}
 }
+
+func BenchmarkRenderConsentPage(b *testing.B) {
+	p := pages()["consent"]
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := Render(&buf, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRenderFormPageWithErrors(b *testing.B) {
+	p := pages()["form-error"]
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := Render(&buf, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
