@@ -1,0 +1,379 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/apigw"
+	"refundflow/dynamo"
+	"refundflow/refund"
+	"refundflow/web"
+)
+
+// RecordConsent is the page behind the emailed consent link: GET|HEAD /consent/{code} shows the
+// current offers, each with its exact agreement text and hash, and the accept and decline forms;
+// POST /consent/{code} records the decision and completes the workflow's consent wait.
+//
+// GET and HEAD change nothing but a "viewed" audit entry, so mail scanners that open links cannot
+// decide anything. The POST needs the CSRF token of the page, and an acceptance carries the hash of
+// the offer and agreement text the client saw: if the offer or its text changed since (a staff
+// adjustment, a change of the order record) the hash no longer matches and the client is asked to
+// review again. The consent, the link's use, the status change and the audit entry are one
+// transaction (dynamo.Store.RecordConsent), so of any number of simultaneous posts exactly one
+// decision is recorded and exactly one SendTaskSuccess is sent.
+type RecordConsent struct {
+	// Store reads the link, request, order and offers, and records the consent.
+	Store *dynamo.Store
+	// SFN completes the consent wait with {"outcome":"accepted"|"declined"}.
+	SFN StepFunctions
+	// CSRF issues and checks the forms' token.
+	CSRF apigw.CSRF
+	// Logger receives problems that do not fail the request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Handle answers one API Gateway event; errors become error pages through apigw.Handle.
+func (h RecordConsent) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return apigw.Handle(h.serve)(ctx, req)
+}
+
+func (h RecordConsent) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	route, params := matchRoute(req, "/consent/{code}")
+	if route == "" {
+		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	}
+	switch m := apigw.Method(req); m {
+	case http.MethodGet, http.MethodHead:
+		return h.show(ctx, req, params["code"])
+	case http.MethodPost:
+		return h.decide(ctx, req, params["code"])
+	default:
+		return events.APIGatewayV2HTTPResponse{}, errMethod(m)
+	}
+}
+
+// consentView is what a consent link leads to: either the page with the offers, or (closed != nil)
+// the page that explains why the link has nothing to show.
+type consentView struct {
+	link   dynamo.LinkCode
+	req    dynamo.RequestRecord
+	order  refund.Order
+	offers []web.ConsentOffer
+	closed *web.LinkPage
+}
+
+// load reads everything the consent page needs and decides which page a link leads to. Only
+// storage failures are errors; every state of the link and the request is a page.
+func (h RecordConsent) load(ctx context.Context, code string) (consentView, error) {
+	var v consentView
+	if code == "" || len(code) > maxCodeLen {
+		v.closed = &web.LinkPage{State: web.LinkUnknown}
+		return v, nil
+	}
+	link, err := h.Store.LookupLinkCode(ctx, dynamo.HashCode(code), dynamo.LinkConsent)
+	v.link = link
+	expired := false
+	switch refund.ErrorCode(err) {
+	case "":
+	case refund.CodeGone:
+		expired = true
+	case refund.CodeNotFound, refund.CodeInvalid:
+		v.closed = &web.LinkPage{State: web.LinkUnknown}
+		return v, nil
+	default:
+		return v, fmt.Errorf("look up consent link: %w", err)
+	}
+	v.req, err = h.Store.GetRequest(ctx, link.RequestID)
+	switch refund.ErrorCode(err) {
+	case "":
+	case refund.CodeNotFound, refund.CodeInvalid:
+		v.closed = &web.LinkPage{State: web.LinkUnknown}
+		return v, nil
+	default:
+		return v, fmt.Errorf("consent page of request %s: %w", link.RequestID, err)
+	}
+
+	switch st := v.req.Status; {
+	case !link.UsedAt.IsZero() || st == refund.StatusExecuting || st == refund.StatusCompleted || st == refund.StatusDeclined:
+		detail, err := h.recordedDetail(ctx, v.req.ID)
+		if err != nil {
+			return v, err
+		}
+		v.closed = &web.LinkPage{State: web.LinkRecorded, Detail: detail}
+	case st == refund.StatusWithdrawn:
+		v.closed = &web.LinkPage{State: web.LinkWithdrawn}
+	case expired || st == refund.StatusExpired:
+		v.closed = &web.LinkPage{State: web.LinkExpired}
+	case st != refund.StatusAwaitingConsent:
+		v.closed = &web.LinkPage{State: web.LinkClosed}
+	}
+	if v.closed != nil {
+		return v, nil
+	}
+
+	offers, _, err := h.Store.ListOffers(ctx, v.req.ID)
+	if err != nil {
+		return v, fmt.Errorf("consent page of request %s: %w", v.req.ID, err)
+	}
+	v.order, err = h.Store.GetOrder(ctx, v.req.OrderNumber)
+	if err != nil {
+		return v, fmt.Errorf("consent page of request %s: %w", v.req.ID, err)
+	}
+	if len(offers) == 0 {
+		// awaiting_consent without offers is a workflow defect; say so to staff, not to the client.
+		logOrDefault(h.Logger).Error("consent link of a request without offers", "requestId", v.req.ID)
+		v.closed = &web.LinkPage{State: web.LinkClosed}
+		return v, nil
+	}
+	for _, o := range offers {
+		text := refund.Agreement(v.order, v.req.Request, o)
+		v.offers = append(v.offers, web.ConsentOffer{Offer: o, Agreement: text, Hash: refund.AgreementHash(o, text)})
+	}
+	return v, nil
+}
+
+// recordedDetail says what was decided and when, for the "already recorded" page. It names only the
+// option and the amount, which the client chose themselves.
+func (h RecordConsent) recordedDetail(ctx context.Context, requestID string) (string, error) {
+	c, err := h.Store.GetConsent(ctx, requestID)
+	switch refund.ErrorCode(err) {
+	case "":
+	case refund.CodeNotFound:
+		return "", nil
+	default:
+		return "", fmt.Errorf("read consent of request %s: %w", requestID, err)
+	}
+	if c.Decision == dynamo.DecisionDecline {
+		return "You declined our offers on " + formatWhen(c.At) + ".", nil
+	}
+	o, err := h.Store.GetOffer(ctx, requestID, c.OfferID)
+	if err != nil {
+		return "You accepted one of our offers on " + formatWhen(c.At) + ".", nil
+	}
+	what := o.Kind.Label()
+	if !o.Amount.IsZero() {
+		what += " (" + o.Amount.String() + ")"
+	}
+	return "You accepted " + what + " on " + formatWhen(c.At) + ".", nil
+}
+
+// consentBinding ties the forms' CSRF token to the link (by the code's hash, so the code itself is
+// not needed to verify).
+func consentBinding(link dynamo.LinkCode) string { return "consent:" + link.Hash }
+
+// page builds the consent page for a view that has offers, with a fresh CSRF token.
+func (h RecordConsent) page(req events.APIGatewayV2HTTPRequest, v consentView, code string) (web.ConsentPage, string) {
+	token, cookie := h.CSRF.Issue(req, consentBinding(v.link))
+	return web.ConsentPage{
+		Action:       "/consent/" + url.PathEscape(code),
+		CustomerName: v.order.CustomerName,
+		OrderNumber:  v.order.Number,
+		RequestID:    v.req.ID,
+		Offers:       v.offers,
+		ExpiresAt:    v.link.ExpiresAt,
+		CSRFToken:    token,
+	}, cookie
+}
+
+// renderConsentPage answers with the consent page and its CSRF cookie.
+func renderConsentPage(status int, p web.ConsentPage, cookie string) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := apigw.Page(status, p)
+	if err != nil {
+		return resp, err
+	}
+	return apigw.WithCookie(resp, cookie), nil
+}
+
+// consentClosedResponse renders a closed link's page. Right after a successful decision (the redirect
+// carries ?recorded) the "recorded" page is the expected result, so it is a 200, not a 410.
+func consentClosedResponse(req events.APIGatewayV2HTTPRequest, p web.LinkPage) (events.APIGatewayV2HTTPResponse, error) {
+	if p.State == web.LinkRecorded && apigw.Method(req) != http.MethodPost {
+		if q, err := apigw.Query(req); err == nil && q.Has("recorded") {
+			return apigw.Page(http.StatusOK, p)
+		}
+	}
+	return linkResponse(p)
+}
+
+func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, code string) (events.APIGatewayV2HTTPResponse, error) {
+	v, err := h.load(ctx, code)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if v.req.ID != "" {
+		// The only write a GET or HEAD makes. A failure to write it must not hide the offers.
+		a := clientAudit(req, "viewed")
+		a.RequestID = v.req.ID
+		a.Detail = "consent link opened (" + apigw.Method(req) + ")"
+		if err := h.Store.AppendAudit(ctx, a); err != nil {
+			logOrDefault(h.Logger).Warn("audit consent view", "requestId", v.req.ID, "error", err.Error())
+		}
+	}
+	if v.closed != nil {
+		return consentClosedResponse(req, *v.closed)
+	}
+	p, cookie := h.page(req, v, code)
+	return renderConsentPage(http.StatusOK, p, cookie)
+}
+
+// Messages of the consent page after a POST that could not be recorded as sent.
+const (
+	msgOfferChanged = "The offer changed since you opened this page. Please review the options below again and choose once more."
+	msgReviewAgain  = "Your request changed while you were deciding. Please review the options below and choose again."
+)
+
+// maxConsentAttempts bounds how often a decision is retried after the request changed underneath
+// it (each retry re-reads everything and re-checks the offer hash).
+const maxConsentAttempts = 3
+
+func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRequest, code string) (events.APIGatewayV2HTTPResponse, error) {
+	v, err := h.load(ctx, code)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if v.closed != nil {
+		return linkResponse(*v.closed)
+	}
+	values, err := apigw.Form(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	form, fieldErrs := web.ParseConsentForm(values)
+
+	// keep fills the page with what the client entered, so an error never loses their input.
+	keep := func(p web.ConsentPage) web.ConsentPage {
+		p.Selected, p.FullName, p.Agreed, p.DeclineReason = form.OfferID, form.FullName, form.Agreed, form.DeclineReason
+		return p
+	}
+	if err := h.CSRF.Verify(req, consentBinding(v.link), form.CSRFToken); err != nil {
+		p, cookie := h.page(req, v, code)
+		p = keep(p)
+		_, d := apigw.Describe(req, err)
+		p.Message = d.Message
+		return renderConsentPage(http.StatusForbidden, p, cookie)
+	}
+	if fieldErrs != nil {
+		p, cookie := h.page(req, v, code)
+		p = keep(p)
+		p.Errors = fieldErrs
+		return renderConsentPage(http.StatusBadRequest, p, cookie)
+	}
+
+	for attempt := 1; ; attempt++ {
+		c := dynamo.Consent{
+			RequestID: v.req.ID, LinkHash: v.link.Hash, IP: apigw.ClientIP(req), UserAgent: apigw.UserAgent(req),
+		}
+		outcome := OutcomeDeclined
+		if form.Decision == web.DecisionAccept {
+			chosen, ok := findConsentOffer(v.offers, form.OfferID)
+			if !ok || chosen.Hash != form.OfferHash {
+				p, cookie := h.page(req, v, code)
+				p = keep(p)
+				p.Selected = ""
+				p.Message = msgOfferChanged
+				return renderConsentPage(http.StatusConflict, p, cookie)
+			}
+			c.Decision, c.OfferID, c.OfferHash, c.AgreementText, c.TypedName =
+				dynamo.DecisionAccept, chosen.Offer.ID, chosen.Hash, chosen.Agreement, form.FullName
+			outcome = OutcomeAccepted
+		} else {
+			c.Decision, c.DeclineReason = dynamo.DecisionDecline, form.DeclineReason
+		}
+
+		err := h.Store.RecordConsent(ctx, c, v.req.Version, clientAudit(req, ""))
+		if err == nil {
+			h.wakeConsentWait(ctx, v.req.ID, outcome)
+			return apigw.Redirect("/consent/" + url.PathEscape(code) + "?recorded=1"), nil
+		}
+		switch refund.ErrorCode(err) {
+		case refund.CodeConflict, refund.CodeGone:
+			// Another post won, the link expired, or the request moved: read again and show
+			// what is true now ("already recorded", "expired", ...), or try once more if the
+			// request is still waiting for this decision.
+			v, err = h.load(ctx, code)
+			if err != nil {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			if v.closed != nil {
+				return linkResponse(*v.closed)
+			}
+			if attempt < maxConsentAttempts {
+				continue
+			}
+			p, cookie := h.page(req, v, code)
+			p = keep(p)
+			p.Message = msgReviewAgain
+			return renderConsentPage(http.StatusConflict, p, cookie)
+		case refund.CodeNotFound:
+			p, cookie := h.page(req, v, code)
+			p = keep(p)
+			p.Selected = ""
+			p.Message = msgOfferChanged
+			return renderConsentPage(http.StatusConflict, p, cookie)
+		case refund.CodeInvalid:
+			p, cookie := h.page(req, v, code)
+			p = keep(p)
+			p.Errors = consentFieldErrors(err)
+			return renderConsentPage(http.StatusBadRequest, p, cookie)
+		default:
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("record consent of request %s: %w", v.req.ID, err)
+		}
+	}
+}
+
+// wakeConsentWait completes the workflow's consent wait with the recorded outcome. The decision is
+// already stored, so no failure here is the client's problem: if the token is stale or the call
+// fails, the workflow's next consent phase (remind or expire) finds the recorded decision and
+// continues with it.
+func (h RecordConsent) wakeConsentWait(ctx context.Context, requestID, outcome string) {
+	log := logOrDefault(h.Logger)
+	tok, err := h.Store.GetTaskToken(ctx, requestID)
+	switch {
+	case err != nil:
+		log.Warn("read task token after consent", "requestId", requestID, "error", err.Error())
+	case tok.Token == "" || tok.Kind != dynamo.TokenConsent:
+		log.Warn("no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
+	default:
+		delivered, err := SendOutcome(ctx, h.SFN, tok.Token, outcome)
+		if err != nil {
+			log.Warn("send consent outcome", "requestId", requestID, "outcome", outcome, "error", err.Error())
+		} else if !delivered {
+			log.Info("consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
+		}
+	}
+}
+
+// findConsentOffer returns the offer with the id among the page's offers.
+func findConsentOffer(offers []web.ConsentOffer, id string) (web.ConsentOffer, bool) {
+	for _, o := range offers {
+		if o.Offer.ID == id {
+			return o, true
+		}
+	}
+	return web.ConsentOffer{}, false
+}
+
+// consentFieldErrors maps the store's field names to the page's (typed_name is the full_name input).
+func consentFieldErrors(err error) refund.FieldErrors {
+	out := refund.FieldErrors{}
+	_, d := apigw.Describe(events.APIGatewayV2HTTPRequest{}, err)
+	for k, msg := range d.Fields {
+		switch k {
+		case "typed_name":
+			out["full_name"] = msg
+		case "offer_id", "offer_hash":
+			out["offer"] = msg
+		default:
+			out[k] = msg
+		}
+	}
+	if len(out) == 0 {
+		out["decision"] = d.Message
+	}
+	return out
+}

@@ -1,0 +1,248 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/apigw"
+	"refundflow/dynamo"
+	"refundflow/refund"
+	"refundflow/web"
+)
+
+// RequestStatus is the client's view of one request: GET /requests/{id}?t=<status code> shows the
+// request and its timeline (HTML, or JSON for Accept: application/json), and POST
+// /requests/{id}/withdraw (with t and a CSRF token) withdraws it while that is still allowed.
+//
+// The status code is the secret: a wrong, missing or expired code answers exactly like an unknown
+// request id (404), so the page cannot be used to find out which requests exist.
+type RequestStatus struct {
+	// Store reads the request, its link codes and audit trail, and records the withdrawal.
+	Store *dynamo.Store
+	// SFN completes the parked workflow task with {"outcome":"withdrawn"}.
+	SFN StepFunctions
+	// CSRF issues and checks the withdraw form's token.
+	CSRF apigw.CSRF
+	// Logger receives problems that do not fail the request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Handle answers one API Gateway event; errors become error pages or JSON errors through
+// apigw.Handle.
+func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return apigw.Handle(h.serve)(ctx, req)
+}
+
+func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw")
+	method := apigw.Method(req)
+	switch {
+	case route == "/requests/{id}" && (method == http.MethodGet || method == http.MethodHead):
+		return h.show(ctx, req, params["id"])
+	case route == "/requests/{id}/withdraw" && method == http.MethodPost:
+		return h.withdraw(ctx, req, params["id"])
+	case route == "":
+		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	default:
+		return events.APIGatewayV2HTTPResponse{}, errMethod(method)
+	}
+}
+
+// errUnknownRequest is the one answer for an unknown request, a wrong code, a missing code and an
+// expired code alike.
+func errUnknownRequest() error {
+	return refund.Errorf(refund.CodeNotFound, "We could not find this request. Please open the link from your confirmation email again, copying the whole address.")
+}
+
+// maxCodeLen bounds a link code from a URL before it is hashed; real codes have 32 characters.
+const maxCodeLen = 128
+
+// lookup returns the request when code is a live status code of request id. Every way of not
+// matching is errUnknownRequest; only storage failures are other errors.
+func (h RequestStatus) lookup(ctx context.Context, id, code string) (dynamo.RequestRecord, error) {
+	if id == "" || code == "" || len(code) > maxCodeLen {
+		return dynamo.RequestRecord{}, errUnknownRequest()
+	}
+	link, err := h.Store.LookupLinkCode(ctx, dynamo.HashCode(code), dynamo.LinkStatus)
+	switch refund.ErrorCode(err) {
+	case "":
+	case refund.CodeNotFound, refund.CodeGone, refund.CodeInvalid:
+		return dynamo.RequestRecord{}, errUnknownRequest()
+	default:
+		return dynamo.RequestRecord{}, fmt.Errorf("look up status link of request %s: %w", id, err)
+	}
+	if link.RequestID != id {
+		return dynamo.RequestRecord{}, errUnknownRequest()
+	}
+	rec, err := h.Store.GetRequest(ctx, id)
+	switch refund.ErrorCode(err) {
+	case "":
+		return rec, nil
+	case refund.CodeNotFound, refund.CodeInvalid:
+		return dynamo.RequestRecord{}, errUnknownRequest()
+	default:
+		return dynamo.RequestRecord{}, fmt.Errorf("read request %s: %w", id, err)
+	}
+}
+
+// StatusView is the JSON form of the status page (GET /requests/{id} with Accept: application/json).
+// It holds what the client sent and what happened, and nothing else: no link codes, no order data,
+// no email address.
+type StatusView struct {
+	// Request is the request as stored (refund.Request's JSON).
+	Request refund.Request `json:"request"`
+	// StatusLabel names the status for people ("Waiting for your answer").
+	StatusLabel string `json:"status_label"`
+	// StatusText is the sentence that explains the status.
+	StatusText string `json:"status_text"`
+	// Timeline lists the status changes, oldest first.
+	Timeline []TimelineItem `json:"timeline"`
+	// Findings are the verification checks, once they ran.
+	Findings []refund.Finding `json:"findings"`
+	// CanWithdraw says whether POST /requests/{id}/withdraw is still allowed.
+	CanWithdraw bool `json:"can_withdraw"`
+}
+
+// TimelineItem is one line of StatusView.Timeline.
+type TimelineItem struct {
+	At     time.Time     `json:"at"`
+	Status refund.Status `json:"status"`
+	Text   string        `json:"text"`
+}
+
+// statusTimeline turns the audit trail into the client's timeline: every entry that changed the status,
+// in the words of refund.Status.Describe. Views, emails and staff notes are left out.
+func statusTimeline(entries []dynamo.AuditEntry) []web.TimelineEntry {
+	var out []web.TimelineEntry
+	for _, e := range entries {
+		if e.To == "" || !e.To.Valid() {
+			continue
+		}
+		out = append(out, web.TimelineEntry{At: e.At, Status: e.To})
+	}
+	return out
+}
+
+func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (events.APIGatewayV2HTTPResponse, error) {
+	q, err := apigw.Query(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, errUnknownRequest()
+	}
+	code := q.Get("t")
+	rec, err := h.lookup(ctx, id, code)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	audit, err := h.Store.ListAudit(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("status page of request %s: %w", id, err)
+	}
+	var findings []refund.Finding
+	if rec.Verification != nil {
+		findings = rec.Verification.Findings
+	}
+	entries := statusTimeline(audit)
+	canWithdraw := refund.CanTransition(rec.Status, refund.StatusWithdrawn)
+
+	if apigw.WantsJSON(req) {
+		v := StatusView{
+			Request: rec.Request, StatusLabel: web.StatusLabel(rec.Status), StatusText: rec.Status.Describe(),
+			Timeline: []TimelineItem{}, Findings: findings, CanWithdraw: canWithdraw,
+		}
+		if v.Findings == nil {
+			v.Findings = []refund.Finding{}
+		}
+		for _, e := range entries {
+			v.Timeline = append(v.Timeline, TimelineItem{At: e.At, Status: e.Status, Text: e.Text()})
+		}
+		return apigw.JSON(http.StatusOK, v), nil
+	}
+
+	page := web.StatusPage{
+		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
+		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code,
+	}
+	var cookie string
+	if canWithdraw {
+		page.CSRFToken, cookie = h.CSRF.Issue(req, withdrawBinding(id))
+	}
+	resp, err := apigw.Page(http.StatusOK, page)
+	if err != nil {
+		return resp, err
+	}
+	return apigw.WithCookie(resp, cookie), nil
+}
+
+// withdrawBinding ties a withdraw form's CSRF token to its request.
+func withdrawBinding(id string) string { return "withdraw:" + id }
+
+// maxWithdrawAttempts bounds how often a withdrawal re-reads the request when the workflow changed
+// it at the same moment (submitted → awaiting_consent, say), which still allows withdrawing.
+const maxWithdrawAttempts = 4
+
+func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (events.APIGatewayV2HTTPResponse, error) {
+	form, err := apigw.Form(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	code := form.Get("t")
+	if _, err := h.lookup(ctx, id, code); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := h.CSRF.Verify(req, withdrawBinding(id), form.Get(apigw.CSRFField)); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	back := "/requests/" + url.PathEscape(id) + "?t=" + url.QueryEscape(code)
+
+	for attempt := 1; ; attempt++ {
+		rec, err := h.Store.GetRequest(ctx, id)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("withdraw request %s: %w", id, err)
+		}
+		if rec.Status == refund.StatusWithdrawn {
+			// A double submit, or a second tab: the request is withdrawn either way.
+			return apigw.Redirect(back), nil
+		}
+		if !refund.CanTransition(rec.Status, refund.StatusWithdrawn) {
+			return events.APIGatewayV2HTTPResponse{}, errCannotWithdraw(rec.Status)
+		}
+		err = h.Store.Transition(ctx, id, rec.Status, refund.StatusWithdrawn, rec.Version, clientAudit(req, OutcomeWithdrawn))
+		if err == nil {
+			break
+		}
+		if refund.ErrorCode(err) != refund.CodeConflict || attempt == maxWithdrawAttempts {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("withdraw request %s: %w", id, err)
+		}
+	}
+
+	// The withdrawal is recorded. Wake the workflow if it is parked (review or consent wait); if this
+	// fails, its next step reads the status and ends the same way.
+	log := logOrDefault(h.Logger)
+	tok, err := h.Store.GetTaskToken(ctx, id)
+	if err != nil {
+		log.Warn("read task token after withdrawal", "requestId", id, "error", err.Error())
+	} else if tok.Token != "" {
+		if _, err := SendOutcome(ctx, h.SFN, tok.Token, OutcomeWithdrawn); err != nil {
+			log.Warn("send withdrawn outcome", "requestId", id, "error", err.Error())
+		}
+	}
+	return apigw.Redirect(back), nil
+}
+
+// errCannotWithdraw explains why a request in status s cannot be withdrawn.
+func errCannotWithdraw(s refund.Status) error {
+	switch s {
+	case refund.StatusExecuting, refund.StatusCompleted:
+		return refund.Errorf(refund.CodeConflict, "You already accepted an offer, so this request can no longer be withdrawn.")
+	case refund.StatusNeedsAttention:
+		return refund.Errorf(refund.CodeConflict, "Our team is looking at this request, so it cannot be withdrawn online now. Please reply to our last email instead.")
+	default:
+		return refund.Errorf(refund.CodeConflict, "This request is already closed (%s), so there is nothing to withdraw.", web.StatusLabel(s))
+	}
+}

@@ -1,0 +1,615 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/apigw"
+	"refundflow/dynamo"
+	"refundflow/refund"
+)
+
+// StaffApi is the staff JSON API behind the HTTP API's JWT authorizer:
+//
+//	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
+//	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
+//	                                                   refunds, credit, feedback and audit trail
+//	POST /staff/api/requests/{id}/review               approve, adjust or reject a review
+//	PUT  /staff/api/orders/{number}                    the billing system creates or updates an order
+//	GET  /staff/api/feedback?cursor=&limit=            client feedback, newest first
+//
+// The authorizer has checked the token's signature, issuer, audience and expiry; the handler checks
+// again that the caller is staff (the "cognito:groups" claim contains "staff", else 403), because a
+// route added to the API without the authorizer must not open the staff functions. Audit entries
+// name the caller as "staff:<sub>".
+type StaffApi struct {
+	// Store reads and writes requests, offers and orders.
+	Store *dynamo.Store
+	// SFN completes the review wait with {"outcome":"approved"|"rejected"}.
+	SFN StepFunctions
+	// Logger receives problems that do not fail the request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// StaffGroup is the group a caller's "cognito:groups" claim must contain.
+const StaffGroup = "staff"
+
+// Handle answers one API Gateway event; errors become JSON errors through apigw.Handle.
+func (h StaffApi) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return apigw.Handle(h.serve)(ctx, req)
+}
+
+func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	// Everything here answers JSON, also errors, whatever the Accept header says.
+	if req.Headers == nil {
+		req.Headers = map[string]string{}
+	}
+	req.Headers["accept"] = "application/json"
+
+	actor, err := staffActor(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
+		"/staff/api/requests/{id}/review", "/staff/api/orders/{number}", "/staff/api/feedback")
+	method := apigw.Method(req)
+	switch {
+	case route == "/staff/api/requests" && method == http.MethodGet:
+		return h.list(ctx, req)
+	case route == "/staff/api/requests/{id}" && method == http.MethodGet:
+		return h.detail(ctx, params["id"])
+	case route == "/staff/api/requests/{id}/review" && method == http.MethodPost:
+		return h.review(ctx, req, actor, params["id"])
+	case route == "/staff/api/orders/{number}" && method == http.MethodPut:
+		return h.putOrder(ctx, req, actor, params["number"])
+	case route == "/staff/api/feedback" && method == http.MethodGet:
+		return h.feedback(ctx, req)
+	case route == "":
+		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	default:
+		return events.APIGatewayV2HTTPResponse{}, errMethod(method)
+	}
+}
+
+// staffActor checks the JWT claims the authorizer verified and returns the audit actor.
+func staffActor(req events.APIGatewayV2HTTPRequest) (string, error) {
+	claims := apigw.JWTClaims(req)
+	sub := strings.TrimSpace(claims["sub"])
+	if claims == nil || sub == "" {
+		return "", &refund.Error{Code: refund.CodeUnauthorized, Message: "Sign in as staff and send your access token as Authorization: Bearer <token>."}
+	}
+	if !slices.Contains(apigw.ClaimList(req, "cognito:groups"), StaffGroup) {
+		return "", &refund.Error{Code: refund.CodeForbidden, Message: "Your account is not in the staff group."}
+	}
+	return dynamo.StaffActor(sub), nil
+}
+
+// pageParams reads the cursor and limit query parameters (limit 1–100, default 50).
+func pageParams(req events.APIGatewayV2HTTPRequest) (cursor string, limit int, q map[string][]string, err error) {
+	values, err := apigw.Query(req)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	limit = 50
+	if s := values.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			msg := "limit must be a whole number from 1 to 100."
+			return "", 0, nil, &refund.Error{Code: refund.CodeInvalid, Message: msg, Fields: refund.FieldErrors{"limit": msg}}
+		}
+		limit = n
+	}
+	return values.Get("cursor"), limit, values, nil
+}
+
+// RequestList is the answer of GET /staff/api/requests.
+type RequestList struct {
+	Requests []refund.Request `json:"requests"`
+	// Next is the cursor of the next page; "" after the last page.
+	Next string `json:"next"`
+}
+
+func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	cursor, limit, q, err := pageParams(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	status := refund.StatusInReview
+	if s := ""; len(q["status"]) > 0 {
+		s = q["status"][0]
+		status = refund.Status(s)
+	}
+	recs, next, err := h.Store.ListRequestsByStatus(ctx, status, limit, cursor)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	out := RequestList{Requests: make([]refund.Request, 0, len(recs)), Next: next}
+	for _, r := range recs {
+		out.Requests = append(out.Requests, r.Request)
+	}
+	return apigw.JSON(http.StatusOK, out), nil
+}
+
+// RequestDetail is the answer of GET /staff/api/requests/{id}: everything staff need to decide.
+type RequestDetail struct {
+	// Request is the request; Submission is the form as the client sent it (typed email and name).
+	Request    refund.Request    `json:"request"`
+	Submission refund.Submission `json:"submission"`
+	// Order is the order record, null if the billing system has not sent it.
+	Order *refund.Order `json:"order"`
+	// Remaining is what can still be refunded on the order (paid − refunded).
+	Remaining *refund.Money `json:"remaining,omitempty"`
+	// Offers is the current offer set (OfferSet is its number), each with its agreement hash.
+	Offers   []StaffOffer `json:"offers"`
+	OfferSet int          `json:"offer_set"`
+	// Findings are the verification checks.
+	Findings []refund.Finding `json:"findings"`
+	// ReviewReasons say why the case waits for staff, from the audit entry that sent it to review.
+	ReviewReasons []string `json:"review_reasons"`
+	// ReviewMessage is the staff's message to the client, after a rejection.
+	ReviewMessage string `json:"review_message,omitempty"`
+	// Consent is the client's decision, null before there is one.
+	Consent *dynamo.Consent `json:"consent"`
+	// Refunds are the refund attempts of this request on the order.
+	Refunds []dynamo.RefundRecord `json:"refunds"`
+	// Credit is the credit the request granted, if any.
+	Credit *dynamo.Credit `json:"credit,omitempty"`
+	// Feedback is the client's rating, if given.
+	Feedback *dynamo.Feedback `json:"feedback,omitempty"`
+	// Audit is the whole audit trail, oldest first.
+	Audit []dynamo.AuditEntry `json:"audit"`
+	// WaitingFor is the workflow wait the request is parked in ("review", "consent"), or "".
+	WaitingFor dynamo.TokenKind `json:"waiting_for"`
+}
+
+// StaffOffer is an offer with the hash of its agreement text, as the client's consent binds to it.
+type StaffOffer struct {
+	refund.Offer
+	AgreementHash string `json:"agreement_hash,omitempty"`
+}
+
+func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTTPResponse, error) {
+	rec, err := h.Store.GetRequest(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	d := RequestDetail{
+		Request: rec.Request, Submission: rec.Submission, OfferSet: rec.OfferSet, ReviewMessage: rec.ReviewMessage,
+		Offers: []StaffOffer{}, Findings: []refund.Finding{}, ReviewReasons: []string{}, Refunds: []dynamo.RefundRecord{},
+		WaitingFor: rec.TokenKind,
+	}
+	if rec.Verification != nil {
+		d.Findings = rec.Verification.Findings
+	}
+	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
+	switch refund.ErrorCode(err) {
+	case "":
+		d.Order = &order
+		rem := order.Remaining()
+		d.Remaining = &rem
+	case refund.CodeNotFound:
+	default:
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	offers, _, err := h.Store.ListOffers(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	for _, o := range offers {
+		so := StaffOffer{Offer: o}
+		if d.Order != nil {
+			so.AgreementHash = refund.AgreementHash(o, refund.Agreement(order, rec.Request, o))
+		}
+		d.Offers = append(d.Offers, so)
+	}
+	if c, err := h.Store.GetConsent(ctx, id); err == nil {
+		d.Consent = &c
+	} else if refund.ErrorCode(err) != refund.CodeNotFound {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	refunds, err := h.Store.ListOrderRefunds(ctx, rec.OrderNumber)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	for _, r := range refunds {
+		if r.RequestID == id {
+			d.Refunds = append(d.Refunds, r)
+		}
+	}
+	if c, err := h.Store.GetCredit(ctx, rec.OrderNumber, id); err == nil {
+		d.Credit = &c
+	} else if refund.ErrorCode(err) != refund.CodeNotFound {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	if f, err := h.Store.GetFeedback(ctx, id); err == nil {
+		d.Feedback = &f
+	} else if refund.ErrorCode(err) != refund.CodeNotFound {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	d.Audit, err = h.Store.ListAudit(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	d.ReviewReasons = reviewReasons(d.Audit)
+	return apigw.JSON(http.StatusOK, d), nil
+}
+
+// reviewReasons reads why the case went to review from the detail of the latest audit entry that
+// moved it to in_review (ProposeResolution writes "review needed: <reasons>"; one reason per line
+// when there are line breaks).
+func reviewReasons(audit []dynamo.AuditEntry) []string {
+	out := []string{}
+	for i := len(audit) - 1; i >= 0; i-- {
+		if audit[i].To != refund.StatusInReview {
+			continue
+		}
+		detail := strings.TrimPrefix(audit[i].Detail, "review needed: ")
+		for _, line := range strings.Split(detail, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+		break
+	}
+	return out
+}
+
+// The review decisions.
+const (
+	ReviewApprove = "approve"
+	ReviewAdjust  = "adjust"
+	ReviewReject  = "reject"
+)
+
+// ReviewDecision is the body of POST /staff/api/requests/{id}/review.
+type ReviewDecision struct {
+	// Decision is approve, adjust or reject.
+	Decision string `json:"decision"`
+	// Message is the staff's message: required for reject (it goes to the client), optional
+	// otherwise (kept in the audit trail).
+	Message string `json:"message"`
+	// Offers are the adjusted offers, for adjust only: each names an offer of the current set and
+	// gives its new kind and amount. Offers not listed are dropped from the new set.
+	Offers []OfferAdjustment `json:"offers"`
+}
+
+// OfferAdjustment changes one offer of the current set.
+type OfferAdjustment struct {
+	// ID is the offer being adjusted.
+	ID string `json:"id"`
+	// Kind is the offer's kind; a refund may switch between full_refund and partial_refund (the
+	// amount decides which), other kinds stay what they are.
+	Kind refund.OfferKind `json:"kind"`
+	// Amount is a decimal in the order's currency, e.g. "1234.50" (refund.ParseMoney).
+	Amount string `json:"amount"`
+}
+
+// ReviewResult is the answer to a review decision.
+type ReviewResult struct {
+	// Request is the request after the decision.
+	Request refund.Request `json:"request"`
+	// Decision echoes the decision.
+	Decision string `json:"decision"`
+	// Offers is the new offer set after adjust.
+	Offers []refund.Offer `json:"offers,omitempty"`
+	// Delivered says whether the workflow took the decision now. It is false when the workflow was
+	// not waiting (it reads a rejection from the status at its next step).
+	Delivered bool `json:"delivered"`
+}
+
+// maxReviewMessageRunes bounds the staff's message.
+const maxReviewMessageRunes = 2000
+
+func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, id string) (events.APIGatewayV2HTTPResponse, error) {
+	var body ReviewDecision
+	if err := apigw.DecodeJSON(req, &body); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	body.Message = strings.TrimSpace(strings.ReplaceAll(body.Message, "\r\n", "\n"))
+	if err := validateReview(body); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	rec, err := h.Store.GetRequest(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if rec.Status != refund.StatusInReview {
+		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
+			"Request %s is %s, not waiting for a review; reload it.", id, rec.Status)
+	}
+	tok, err := h.Store.GetTaskToken(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	audit := dynamo.AuditEntry{RequestID: id, Actor: actor, Detail: body.Message}
+	result := ReviewResult{Decision: body.Decision}
+
+	if body.Decision == ReviewReject {
+		audit.Action = "review_rejected"
+		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, rec.Version, audit,
+			dynamo.WithReviewMessage(body.Message)); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		// The rejection is recorded; wake the workflow if it waits. If not, it reads the status.
+		if tok.Token != "" && tok.Kind == dynamo.TokenReview {
+			result.Delivered, err = SendOutcome(ctx, h.SFN, tok.Token, OutcomeRejected)
+			if err != nil {
+				logOrDefault(h.Logger).Warn("send rejected outcome", "requestId", id, "error", err.Error())
+			}
+		}
+		return h.reviewAnswer(ctx, id, result)
+	}
+
+	// Approve and adjust only take effect through the workflow, so it must be waiting for them.
+	if tok.Token == "" || tok.Kind != dynamo.TokenReview {
+		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
+			"The workflow of request %s is not waiting for a review decision yet; try again in a minute.", id)
+	}
+	if body.Decision == ReviewAdjust {
+		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if err := h.Store.PutOffers(ctx, id, set, offers); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		result.Offers = offers
+		audit.Action = "offers_adjusted"
+		audit.Detail = adjustmentSummary(offers, body.Message)
+	} else {
+		audit.Action = "review_approved"
+	}
+	if err := h.Store.AppendAudit(ctx, audit); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	result.Delivered, err = SendOutcome(ctx, h.SFN, tok.Token, OutcomeApproved)
+	if err != nil {
+		h.auditUndelivered(ctx, id, actor, err)
+		return unavailable(req, "The decision is recorded, but the workflow could not be told just now. Send the same decision again in a minute.")
+	}
+	if !result.Delivered {
+		h.auditUndelivered(ctx, id, actor, nil)
+		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
+			"The review wait of request %s has already ended (decided by someone else, or timed out); reload it.", id)
+	}
+	return h.reviewAnswer(ctx, id, result)
+}
+
+// auditUndelivered notes in the audit trail that a recorded approval did not reach the workflow, so
+// the trail never claims more than happened. cause is nil when the wait had already ended.
+func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string, cause error) {
+	detail := "the review wait had already ended"
+	if cause != nil {
+		detail = "the workflow could not be reached"
+		logOrDefault(h.Logger).Warn("send approved outcome", "requestId", id, "error", cause.Error())
+	}
+	if err := h.Store.AppendAudit(ctx, dynamo.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
+		logOrDefault(h.Logger).Warn("audit undelivered review", "requestId", id, "error", err.Error())
+	}
+}
+
+// reviewAnswer reads the request again and answers with the result.
+func (h StaffApi) reviewAnswer(ctx context.Context, id string, result ReviewResult) (events.APIGatewayV2HTTPResponse, error) {
+	rec, err := h.Store.GetRequest(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	result.Request = rec.Request
+	return apigw.JSON(http.StatusOK, result), nil
+}
+
+// validateReview checks the shape of a review decision.
+func validateReview(b ReviewDecision) error {
+	errs := refund.FieldErrors{}
+	switch b.Decision {
+	case ReviewApprove, ReviewReject:
+		if len(b.Offers) > 0 {
+			errs["offers"] = "offers are only sent with the decision adjust"
+		}
+	case ReviewAdjust:
+		if len(b.Offers) == 0 {
+			errs["offers"] = "list at least one offer to keep; to offer nothing, reject"
+		}
+	default:
+		errs["decision"] = "must be approve, adjust or reject"
+	}
+	switch {
+	case !utf8.ValidString(b.Message) || strings.ContainsFunc(b.Message, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\n' && r != '\t' || r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+	}):
+		errs["message"] = "must be readable text without control characters"
+	case utf8.RuneCountInString(b.Message) > maxReviewMessageRunes:
+		errs["message"] = fmt.Sprintf("must be at most %d characters", maxReviewMessageRunes)
+	case b.Decision == ReviewReject && b.Message == "":
+		errs["message"] = "write a message to the client when rejecting"
+	}
+	return errs.Err()
+}
+
+// adjustedOffers builds the next offer set from the staff's adjustments of the current one. New
+// offers get new IDs ("<request>-s<set>-<n>-<kind>"); the old ones stay stored, unchanged. A refund
+// never exceeds what remains on the order (paid − refunded); a credit never exceeds the larger of
+// the credit the policy offered and what remains; a pause or a cancellation at the period end has
+// no amount. The breakdown gets a line for the adjustment, so it still adds up to the amount, and
+// the terms name the new amount.
+func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, adj []OfferAdjustment) ([]refund.Offer, int, error) {
+	current, set, err := h.Store.ListOffers(ctx, rec.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
+	if err != nil {
+		return nil, 0, err
+	}
+	remaining := order.Remaining()
+	errs := refund.FieldErrors{}
+	seen := map[string]bool{}
+	var out []refund.Offer
+	for i, a := range adj {
+		field := fmt.Sprintf("offers[%d]", i)
+		idx := slices.IndexFunc(current, func(o refund.Offer) bool { return o.ID == a.ID })
+		if idx < 0 {
+			errs[field+".id"] = "is not an offer of the current set"
+			continue
+		}
+		if seen[a.ID] {
+			errs[field+".id"] = "appears twice"
+			continue
+		}
+		seen[a.ID] = true
+		orig := current[idx]
+		kind := a.Kind
+		if kind == "" {
+			kind = orig.Kind
+		}
+		isRefund := kind == refund.OfferFullRefund || kind == refund.OfferPartialRefund
+		if kind != orig.Kind && !(isRefund && orig.IsRefund()) {
+			errs[field+".kind"] = fmt.Sprintf("an offer of kind %s can only change its amount, not become %s", orig.Kind, kind)
+			continue
+		}
+		amount := refund.Money{Currency: orig.Amount.Currency}
+		if amount.Currency == "" {
+			amount.Currency = order.Currency
+		}
+		if s := strings.TrimSpace(a.Amount); s != "" {
+			amount, err = refund.ParseMoney(s, amount.Currency)
+			if err != nil {
+				errs[field+".amount"] = fmt.Sprintf("must be an amount in %s such as 1234.50", amount.Currency)
+				continue
+			}
+		}
+		switch {
+		case isRefund:
+			if amount.Amount <= 0 || amount.Amount > remaining.Amount {
+				errs[field+".amount"] = fmt.Sprintf("a refund must be more than zero and at most %s (paid minus already refunded)", remaining)
+				continue
+			}
+			kind = refund.OfferPartialRefund
+			if amount.Amount == remaining.Amount {
+				kind = refund.OfferFullRefund
+			}
+		case orig.IsCredit():
+			limit := max(orig.Amount.Amount, remaining.Amount)
+			if amount.Amount <= 0 || amount.Amount > limit {
+				errs[field+".amount"] = fmt.Sprintf("a credit must be more than zero and at most %s", refund.Money{Amount: limit, Currency: amount.Currency})
+				continue
+			}
+		default:
+			if amount.Amount != 0 {
+				errs[field+".amount"] = fmt.Sprintf("an offer of kind %s has no amount", orig.Kind)
+				continue
+			}
+		}
+		o, err := adjustOffer(orig, kind, amount, set+1, len(out)+1)
+		if err != nil {
+			errs[field+".amount"] = err.Error()
+			continue
+		}
+		out = append(out, o)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, 0, err
+	}
+	return out, set + 1, nil
+}
+
+// adjustOffer returns a copy of orig with a new ID, kind and amount. The terms keep the policy's
+// wording with the amount replaced; an offer whose terms do not name its amount exactly once cannot
+// be adjusted this way.
+func adjustOffer(orig refund.Offer, kind refund.OfferKind, amount refund.Money, set, n int) (refund.Offer, error) {
+	o := orig
+	o.ID = fmt.Sprintf("%s-s%d-%d-%s", orig.RequestID, set, n, kind)
+	o.Kind = kind
+	o.Breakdown = slices.Clone(orig.Breakdown)
+	if amount.Amount != orig.Amount.Amount {
+		old := orig.Amount.String()
+		if strings.Count(orig.Terms, old) != 1 {
+			return refund.Offer{}, fmt.Errorf("this offer's terms cannot be adjusted automatically; reject and contact the client instead")
+		}
+		o.Terms = strings.Replace(orig.Terms, old, amount.String(), 1)
+		o.Breakdown = append(o.Breakdown, refund.Line{Label: "Adjusted by our team",
+			Amount: refund.Money{Amount: amount.Amount - orig.Amount.Amount, Currency: amount.Currency}})
+		o.Amount = amount
+	}
+	if o.Breakdown == nil {
+		o.Breakdown = []refund.Line{}
+	}
+	return o, nil
+}
+
+// adjustmentSummary is the audit detail of an adjustment: the new offers and the staff's message.
+func adjustmentSummary(offers []refund.Offer, message string) string {
+	parts := make([]string, len(offers))
+	for i, o := range offers {
+		parts[i] = o.ID + ": " + string(o.Kind) + " " + o.Amount.String()
+	}
+	s := "new offers: " + strings.Join(parts, "; ")
+	if message != "" {
+		s += "\n" + message
+	}
+	return s
+}
+
+func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, number string) (events.APIGatewayV2HTTPResponse, error) {
+	var o refund.Order
+	if err := apigw.DecodeJSON(req, &o); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if !strings.EqualFold(strings.TrimSpace(o.Number), number) {
+		msg := "must be the order number in the address, " + number
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Message: "The order number in the body differs from the one in the address.",
+			Fields: refund.FieldErrors{"number": msg}}
+	}
+	created := o.Version == 0
+	stored, err := h.Store.PutOrder(ctx, o)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	logOrDefault(h.Logger).Info("order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return apigw.JSON(status, stored), nil
+}
+
+// FeedbackList is the answer of GET /staff/api/feedback.
+type FeedbackList struct {
+	Feedback []FeedbackItem `json:"feedback"`
+	// Next is the cursor of the next page; "" after the last page.
+	Next string `json:"next"`
+}
+
+// FeedbackItem is one client's feedback.
+type FeedbackItem struct {
+	RequestID string    `json:"request_id"`
+	Rating    int       `json:"rating"`
+	Comment   string    `json:"comment"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (h StaffApi) feedback(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	cursor, limit, _, err := pageParams(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	list, next, err := h.Store.ListFeedback(ctx, limit, cursor)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	out := FeedbackList{Feedback: make([]FeedbackItem, 0, len(list)), Next: next}
+	for _, f := range list {
+		out.Feedback = append(out.Feedback, FeedbackItem{RequestID: f.RequestID, Rating: f.Rating, Comment: f.Comment, CreatedAt: f.At})
+	}
+	return apigw.JSON(http.StatusOK, out), nil
+}

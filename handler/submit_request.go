@@ -1,0 +1,336 @@
+package handler
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"refundflow/apigw"
+	"refundflow/dynamo"
+	"refundflow/refund"
+	"refundflow/web"
+)
+
+// SubmitRequest accepts the request form: POST /requests with a form body (answered 303 to the
+// status page) or a JSON refund.Submission (answered 202 {"requestId","status","statusUrl"}).
+//
+// It validates the submission, gives the request a new ID, and stores the request, the order's
+// open-request lock, the status link code (its hash) and the "submitted" audit entry in one
+// transaction, so a second open request for the same order is refused by the database (409). Then
+// it starts the workflow with the request ID as execution name and {"requestId"} as input, so no
+// personal data reaches Step Functions and a resubmission cannot start a second workflow.
+//
+// With an Idempotency-Key header, a retry with the same key and the same submission gets the first
+// answer (for the same request) instead of a 409, and starts the workflow if the first attempt could
+// not; the same key with a different submission is a 409. If the workflow cannot be started the answer
+// is 503: the request is stored, and a retry with the same key starts it.
+type SubmitRequest struct {
+	// Store stores the request.
+	Store *dynamo.Store
+	// SFN starts the workflow.
+	SFN StepFunctions
+	// StateMachineARN is the refund workflow (env STATE_MACHINE_ARN).
+	StateMachineARN string
+	// PublicBaseURL builds the absolute statusUrl of JSON answers (env PUBLIC_BASE_URL, no trailing
+	// slash); never the request's Host header.
+	PublicBaseURL string
+	// Clock stamps the request; nil means the wall clock.
+	Clock Clock
+	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
+	StatusLinkTTL time.Duration
+	// Logger receives problems that do not fail the request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultStatusLinkTTL is how long a status link works: long enough for any request to finish and be
+// looked back on, short enough that the table's TTL eventually removes it.
+const DefaultStatusLinkTTL = 400 * 24 * time.Hour
+
+// IdempotencyKeyHeader is the optional header that makes a retried POST /requests safe.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// maxIdempotencyKeyLen bounds the header; a UUID has 36 characters.
+const maxIdempotencyKeyLen = 255
+
+// SubmitAnswer is the JSON answer to a submission (202 Accepted).
+type SubmitAnswer struct {
+	// RequestID identifies the request; the workflow's execution has the same name.
+	RequestID string `json:"requestId"`
+	// Status is the request's status when it was accepted: "submitted".
+	Status refund.Status `json:"status"`
+	// StatusURL is the status page, with the status code that opens it.
+	StatusURL string `json:"statusUrl"`
+}
+
+// Handle answers one API Gateway event; errors become error pages or JSON errors through
+// apigw.Handle.
+func (h SubmitRequest) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return apigw.Handle(h.serve)(ctx, req)
+}
+
+func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	if route, _ := matchRoute(req, "/requests"); route == "" {
+		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	}
+	if m := apigw.Method(req); m != http.MethodPost {
+		return events.APIGatewayV2HTTPResponse{}, errMethod(m)
+	}
+	sub, err := readSubmission(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	key, err := idempotencyKey(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	now := h.Clock.now()
+	id, err := NewRequestID(now)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	r, err := refund.NewRequest(id, sub, now)
+	if err != nil {
+		return h.formError(req, sub, err)
+	}
+	fingerprint := submissionFingerprint(sub)
+
+	if key != "" {
+		rec, err := h.Store.GetIdempotency(ctx, key)
+		switch refund.ErrorCode(err) {
+		case "":
+			return h.replay(ctx, req, rec, fingerprint)
+		case refund.CodeNotFound:
+		default:
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("read idempotency record: %w", err)
+		}
+	}
+
+	code, err := NewCode()
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	link := dynamo.LinkCode{Hash: dynamo.HashCode(code), Purpose: dynamo.LinkStatus, ExpiresAt: now.Add(h.linkTTL())}
+	err = h.Store.CreateRequest(ctx, r, sub, link, clientAudit(req, "submitted"))
+	if refund.ErrorCode(err) == refund.CodeConflict && key != "" {
+		// A retry racing its own first attempt: if that attempt has stored its answer by now, this
+		// is the same submission, not a second request.
+		if rec, gerr := h.Store.GetIdempotency(ctx, key); gerr == nil {
+			return h.replay(ctx, req, rec, fingerprint)
+		}
+	}
+	if err != nil {
+		return h.formError(req, sub, err)
+	}
+
+	if key != "" {
+		// Stored before the workflow starts, so that a retry after a failed start finds it.
+		body, _ := json.Marshal(idempotentAnswer{RequestID: id, Status: r.Status})
+		rec := dynamo.IdempotencyRecord{
+			Key: key, Fingerprint: fingerprint, StatusCode: successStatus(req),
+			ContentType: "application/json", Body: string(body), RequestID: id,
+		}
+		if err := h.Store.PutIdempotency(ctx, rec); err != nil {
+			// The request is stored; only the retry shortcut is lost. Carry on.
+			logOrDefault(h.Logger).Warn("store idempotency record", "requestId", id, "error", err.Error())
+		}
+	}
+	if err := h.start(ctx, id); err != nil {
+		return h.startFailed(req, id, key, err)
+	}
+	return h.accepted(req, id, r.Status, code, false)
+}
+
+// idempotencyKeyScope prefixes the client's key, so that the same key sent to another route could
+// never answer with this route's record.
+const idempotencyKeyScope = "POST /requests:"
+
+// idempotencyKey returns the scoped Idempotency-Key, or "" when the header is absent. A key that is
+// too long or not printable ASCII is refused (400): it would be ambiguous in logs and proxies.
+func idempotencyKey(req events.APIGatewayV2HTTPRequest) (string, error) {
+	k := strings.TrimSpace(apigw.Header(req, IdempotencyKeyHeader))
+	if k == "" {
+		return "", nil
+	}
+	bad := len(k) > maxIdempotencyKeyLen
+	for i := 0; i < len(k) && !bad; i++ {
+		bad = k[i] < 0x21 || k[i] > 0x7e
+	}
+	if bad {
+		msg := fmt.Sprintf("The Idempotency-Key header must be 1–%d printable ASCII characters without spaces, such as a UUID.", maxIdempotencyKeyLen)
+		return "", &refund.Error{Code: refund.CodeInvalid, Message: msg, Fields: refund.FieldErrors{IdempotencyKeyHeader: msg}}
+	}
+	return idempotencyKeyScope + k, nil
+}
+
+// readSubmission reads the body as a form or as JSON, by its Content-Type.
+func readSubmission(req events.APIGatewayV2HTTPRequest) (refund.Submission, error) {
+	mt, _, _ := mime.ParseMediaType(apigw.Header(req, "content-type"))
+	switch strings.ToLower(mt) {
+	case "application/json":
+		var sub refund.Submission
+		if err := apigw.DecodeJSON(req, &sub); err != nil {
+			return refund.Submission{}, err
+		}
+		return sub, nil
+	case "application/x-www-form-urlencoded":
+		values, err := apigw.Form(req)
+		if err != nil {
+			return refund.Submission{}, err
+		}
+		return web.SubmissionFromForm(values), nil
+	default:
+		return refund.Submission{}, &refund.Error{Code: apigw.CodeUnsupportedMediaType,
+			Message: "Send the request as a form (application/x-www-form-urlencoded) or as JSON (application/json).",
+			Err:     fmt.Errorf("submit request: content type %q", apigw.Header(req, "content-type"))}
+	}
+}
+
+// formError answers a refused submission: JSON clients get the error body; browsers get the form
+// again with what they typed and the messages (400 for invalid fields, 409 for an open request).
+func (h SubmitRequest) formError(req events.APIGatewayV2HTTPRequest, sub refund.Submission, err error) (events.APIGatewayV2HTTPResponse, error) {
+	code := refund.ErrorCode(err)
+	if apigw.WantsJSON(req) || (code != refund.CodeInvalid && code != refund.CodeConflict) {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	status, d := apigw.Describe(req, err)
+	page := web.FormPage{Values: sub}
+	if code == refund.CodeInvalid && len(d.Fields) > 0 {
+		page.Errors = d.Fields
+	} else {
+		page.Message = d.Message
+	}
+	return apigw.Page(status, page)
+}
+
+// idempotentAnswer is the stored form of a first answer. The status link code is deliberately not
+// part of it: only hashes of link codes are ever stored, so a replay gets a fresh status code for
+// the same request.
+type idempotentAnswer struct {
+	RequestID string        `json:"requestId"`
+	Status    refund.Status `json:"status"`
+}
+
+// successStatus is the status of a successful answer for this client: 202 for JSON, 303 for a form.
+func successStatus(req events.APIGatewayV2HTTPRequest) int {
+	if apigw.WantsJSON(req) {
+		return http.StatusAccepted
+	}
+	return http.StatusSeeOther
+}
+
+// replay answers a retry that carries a key already used: the same submission gets the first
+// answer (and the workflow is started if it is not running yet); another submission is refused.
+func (h SubmitRequest) replay(ctx context.Context, req events.APIGatewayV2HTTPRequest, rec dynamo.IdempotencyRecord, fingerprint string) (events.APIGatewayV2HTTPResponse, error) {
+	if rec.Fingerprint != fingerprint {
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeConflict,
+			Message: "This Idempotency-Key was already used for a different request. Use a new key for a new request."}
+	}
+	var first idempotentAnswer
+	if err := json.Unmarshal([]byte(rec.Body), &first); err != nil || first.RequestID == "" {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("decode stored answer for request %s: %v", rec.RequestID, err)
+	}
+	if err := h.start(ctx, first.RequestID); err != nil {
+		return h.startFailed(req, first.RequestID, "replay", err)
+	}
+	code, err := NewCode()
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	link := dynamo.LinkCode{Hash: dynamo.HashCode(code), RequestID: first.RequestID, Purpose: dynamo.LinkStatus,
+		ExpiresAt: h.Clock.now().Add(h.linkTTL())}
+	if err := h.Store.PutLinkCode(ctx, link); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("status link for replayed request %s: %w", first.RequestID, err)
+	}
+	return h.accepted(req, first.RequestID, first.Status, code, true)
+}
+
+// accepted is the success answer: 303 to the status page for a browser, 202 with SubmitAnswer for
+// JSON. Replays carry Idempotent-Replayed: true.
+func (h SubmitRequest) accepted(req events.APIGatewayV2HTTPRequest, id string, status refund.Status, code string, replayed bool) (events.APIGatewayV2HTTPResponse, error) {
+	path := "/requests/" + id + "?t=" + code // both are URL-safe by construction
+	var resp events.APIGatewayV2HTTPResponse
+	if apigw.WantsJSON(req) {
+		resp = apigw.JSON(http.StatusAccepted, SubmitAnswer{RequestID: id, Status: status, StatusURL: h.PublicBaseURL + path})
+	} else {
+		resp = apigw.Redirect(path)
+	}
+	if replayed {
+		resp.Headers["Idempotent-Replayed"] = "true"
+	}
+	return resp, nil
+}
+
+// start starts the request's workflow. The execution name is the request ID, so starting it twice
+// is harmless: ExecutionAlreadyExists means it was started before and counts as success.
+func (h SubmitRequest) start(ctx context.Context, id string) error {
+	input, _ := json.Marshal(map[string]string{"requestId": id})
+	_, err := h.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(h.StateMachineARN),
+		Name:            aws.String(id),
+		Input:           aws.String(string(input)),
+	})
+	var exists *sfntypes.ExecutionAlreadyExists
+	if err == nil || errors.As(err, &exists) {
+		return nil
+	}
+	return fmt.Errorf("start workflow of request %s: %w", id, err)
+}
+
+// startFailed answers 503 when the workflow could not be started. The request is stored and stays
+// submitted; with an Idempotency-Key the retry starts it.
+func (h SubmitRequest) startFailed(req events.APIGatewayV2HTTPRequest, id, key string, err error) (events.APIGatewayV2HTTPResponse, error) {
+	logOrDefault(h.Logger).Error("start workflow", "requestId", id, "error", err.Error(), "idempotencyKey", key != "")
+	msg := "We saved your request but could not start processing it just now. Please send it again in a minute"
+	if key != "" {
+		msg += " with the same Idempotency-Key; it will not be stored twice."
+	} else {
+		msg += "."
+	}
+	return unavailable(req, msg)
+}
+
+func (h SubmitRequest) linkTTL() time.Duration {
+	if h.StatusLinkTTL > 0 {
+		return h.StatusLinkTTL
+	}
+	return DefaultStatusLinkTTL
+}
+
+// submissionFingerprint identifies a submission for the idempotency check: the SHA-256 of its
+// normalised JSON, so a retry that differs only in spacing or case where case does not matter is
+// the same submission, whether it came as a form or as JSON.
+func submissionFingerprint(sub refund.Submission) string {
+	data, _ := json.Marshal(sub.Normalize())
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// requestIDEncoding is lower-case base32 without padding: letters and digits only, so an ID is safe
+// in URLs, DynamoDB keys and Step Functions execution names (which refuse spaces, brackets,
+// wildcards and most punctuation, and allow at most 80 characters).
+var requestIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewRequestID returns a new request ID such as "req-20250303-k5v3yq7n2mxb4tpwhd6c": the day of
+// submission, for people scanning lists, and 100 random bits, so IDs cannot be guessed or collide.
+func NewRequestID(now time.Time) (string, error) {
+	b := make([]byte, 13)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random bytes for a request id: %w", err)
+	}
+	return "req-" + now.UTC().Format("20060102") + "-" + requestIDEncoding.EncodeToString(b)[:20], nil
+}
