@@ -182,8 +182,18 @@ func TestParkedExecutionsHoldNoGoroutines(t *testing.T) {
 		}
 	}
 	v.settle()
-	// Invocation goroutines exit once idle; allow a little slack for the
-	// runtime's own goroutines.
+	v.eng.mu.Lock()
+	workers := v.eng.workers
+	v.eng.mu.Unlock()
+	if workers != 0 {
+		t.Errorf("%d invocation goroutines remain while every execution is parked", workers)
+	}
+	// Exiting goroutines may take a moment to leave the count; allow a
+	// little slack for the runtime's and net/http's own.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine()-before > 5 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if got := runtime.NumGoroutine() - before; got > 5 {
 		t.Errorf("%d more goroutines with 500 parked executions", got)
 	}
