@@ -98,6 +98,11 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &APIError{Code: codeInternalFailure, Message: "internal error", Status: http.StatusInternalServerError})
 		return
 	}
+	writeBody(w, http.StatusOK, b)
+}
+
+// writeBody sends a JSON response body.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	if len(b) > largeResponse {
@@ -113,6 +118,7 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// need none.
 		time.Sleep(largeResponseDelay)
 	}
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
@@ -124,19 +130,17 @@ const (
 )
 
 func writeError(w http.ResponseWriter, ae *APIError) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("X-Amzn-ErrorType", ae.Code)
 	status := ae.Status
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	w.WriteHeader(status)
 	body := map[string]any{"__type": ae.Code}
 	if ae.Message != "" {
 		body["message"] = ae.Message
 	}
 	b, _ := json.Marshal(body)
-	_, _ = w.Write(b)
+	writeBody(w, status, b)
 }
 
 // epochTime marshals as awsJson1_0 timestamps: epoch seconds.

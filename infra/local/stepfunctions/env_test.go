@@ -112,6 +112,11 @@ func (v *testEnv) history(execArn string) []types.HistoryEvent {
 		}
 		evs = append(evs, page.Events...)
 	}
+	// Every test cross-checks the billing count derived from the history
+	// with the engine's own.
+	if n, err := v.eng.StateTransitions(execArn); err != nil || n != BillableTransitions(evs) {
+		v.t.Errorf("StateTransitions = %d (%v), BillableTransitions(history) = %d", n, err, BillableTransitions(evs))
+	}
 	return evs
 }
 

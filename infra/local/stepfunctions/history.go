@@ -197,9 +197,13 @@ func withoutData(d eventDetail) any {
 			Resource     string `json:"resource"`
 		}{t.ResourceType, t.Resource}
 	case *taskScheduledDetails:
-		c := *t
-		c.Parameters = ""
-		return &c
+		return struct {
+			ResourceType       string `json:"resourceType"`
+			Resource           string `json:"resource"`
+			Region             string `json:"region"`
+			TimeoutInSeconds   int64  `json:"timeoutInSeconds,omitempty"`
+			HeartbeatInSeconds int64  `json:"heartbeatInSeconds,omitempty"`
+		}{t.ResourceType, t.Resource, t.Region, t.TimeoutInSeconds, t.HeartbeatInSeconds}
 	case *lambdaScheduledDetails:
 		return struct {
 			Resource         string `json:"resource"`

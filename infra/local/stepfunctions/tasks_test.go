@@ -487,3 +487,44 @@ func TestParallelOrderingAndFailure(t *testing.T) {
 		t.Errorf("ParallelStateFailed events: %d", got)
 	}
 }
+
+func TestParallelAndMapRetry(t *testing.T) {
+	v := newTestEnv(t)
+	var calls atomic.Int32
+	v.eng.RegisterFunction("second-time-lucky", lambda.NewHandler(func(ctx context.Context) (string, error) {
+		if calls.Add(1)%2 == 1 {
+			return "", &TransientError{}
+		}
+		return "ok", nil
+	}))
+	sm := v.create("fan-retry", `{
+	  "StartAt": "Par",
+	  "States": {
+	    "Par": {"Type": "Parallel", "Branches": [{"StartAt": "T", "States": {
+	              "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:second-time-lucky", "InputPath": "$", "ResultPath": "$.r", "End": true}}}],
+	            "Retry": [{"ErrorEquals": ["TransientError"], "IntervalSeconds": 3}],
+	            "Next": "Map"},
+	    "Map": {"Type": "Map", "ItemsPath": "$[0].items", "ItemProcessor": {"StartAt": "T2", "States": {
+	              "T2": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:second-time-lucky", "End": true}}},
+	            "Retry": [{"ErrorEquals": ["TransientError"], "IntervalSeconds": 4}],
+	            "End": true}
+	  }
+	}`)
+	exec := v.start(sm, "", `{"items": [1]}`)
+	v.clock.Advance(time.Minute)
+	d := v.wantStatus(exec, types.ExecutionStatusSucceeded)
+	jsonEqual(t, aws.ToString(d.Output), `["ok"]`)
+	evs := v.history(exec)
+	// Par, T, T (retry), Map, T, T (retry) entered, plus the two retries.
+	if got, want := BillableTransitions(evs), 8; got != want {
+		t.Errorf("BillableTransitions = %d, want %d", got, want)
+	}
+	par := eventsOf(evs, types.HistoryEventTypeParallelStateStarted)
+	if len(par) != 2 || par[1].Timestamp.Sub(*par[0].Timestamp) != 3*time.Second {
+		t.Errorf("ParallelStateStarted events %v", par)
+	}
+	mp := eventsOf(evs, types.HistoryEventTypeMapStateStarted)
+	if len(mp) != 2 || mp[1].Timestamp.Sub(*mp[0].Timestamp) != 4*time.Second {
+		t.Errorf("MapStateStarted events %v", mp)
+	}
+}
