@@ -1,10 +1,12 @@
 package stepfunctions
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -292,4 +294,23 @@ func jsonField(t *testing.T, doc, field string) string {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestCallbackFromInsideTheHandler covers a function that completes its own
+// task (an automatic approval): SendTaskSuccess arrives before the function
+// returns, and its late result is ignored.
+func TestCallbackFromInsideTheHandler(t *testing.T) {
+	v := newTestEnv(t)
+	v.eng.RegisterFunction("request-approval", lambda.NewHandler(func(ctx context.Context, in approvalRequest) (string, error) {
+		_, err := v.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{
+			TaskToken: aws.String(in.Token), Output: aws.String(`{"auto":true}`)})
+		return "sent", err
+	}))
+	sm := v.create("approval", approvalDefinition)
+	exec := v.start(sm, "auto-1", `{"requestId":"auto-1"}`)
+	d := v.wantStatus(exec, types.ExecutionStatusSucceeded)
+	jsonEqual(t, aws.ToString(d.Output), `{"requestId":"auto-1","decision":{"auto":true},"outcome":"approved"}`)
+	if n := len(eventsOf(v.history(exec), types.HistoryEventTypeTaskSubmitted)); n != 0 {
+		t.Errorf("%d TaskSubmitted events after the task had closed", n)
+	}
 }
