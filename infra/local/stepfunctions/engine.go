@@ -302,6 +302,11 @@ func (e *Engine) worker(work func() func()) {
 			e.settleLocked()
 		}
 		e.inflight--
+		if e.shutdown {
+			// Close: queued invocations are dropped, not run.
+			e.inflight -= len(e.pending)
+			e.pending = nil
+		}
 		if len(e.pending) == 0 {
 			e.workers--
 			e.idle.Broadcast()

@@ -49,10 +49,9 @@ type execution struct {
 	root        *thread
 	timeout     *timer
 
-	// ctxExecution and ctxStateMachine are the constant members of the
-	// context object ($$.Execution, $$.StateMachine).
-	ctxExecution    map[string]any
-	ctxStateMachine map[string]any
+	// inputValue is the decoded input, for $$.Execution.Input; it is
+	// dropped when the execution ends.
+	inputValue any
 }
 
 // thread is one line of control: the top-level state machine, a Parallel
@@ -64,12 +63,11 @@ type thread struct {
 	parent  *fanout // nil for the top level
 	index   int     // branch or iteration index within parent
 
-	state      *asl.State
-	input      any // the state's raw input
-	entered    time.Time
-	retries    []int // attempts used per retrier of the current state
-	retryCount int
-	last       int64 // id of this thread's latest event
+	state   *asl.State
+	input   any // the state's raw input
+	entered time.Time
+	retry   asl.RetryCounts // the current state's retries so far
+	last    int64           // id of this thread's latest event
 
 	timer *timer
 	task  *taskRun
@@ -128,20 +126,9 @@ func encode(v any) string {
 	return string(b)
 }
 
-// isoTime formats times as the context object shows them.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 // begin starts the execution: ExecutionStarted, the timeout, the first state.
 func (x *execution) begin(input any) {
-	x.ctxExecution = map[string]any{
-		"Id":           x.arn,
-		"Input":        input,
-		"Name":         x.name,
-		"RoleArn":      x.sm.roleArn,
-		"StartTime":    isoTime(x.start),
-		"RedriveCount": json.Number("0"),
-	}
-	x.ctxStateMachine = map[string]any{"Id": x.sm.arn, "Name": x.sm.name}
+	x.inputValue = input
 	x.root = &thread{x: x, machine: x.sm.machine}
 	x.emitOn(x.root, "ExecutionStarted", &executionStartedDetails{Input: x.input, RoleArn: x.sm.roleArn})
 	if s := x.sm.machine.TimeoutSeconds; s > 0 {
@@ -156,25 +143,23 @@ func (x *execution) begin(input any) {
 // contextObject builds $$ for a state of th. token and item are set for
 // tasks waiting on a token and for a Map's ItemSelector.
 func (x *execution) contextObject(th *thread, token string, item *mapItem) map[string]any {
-	ctx := map[string]any{
-		"Execution":    x.ctxExecution,
-		"StateMachine": x.ctxStateMachine,
-		"State": map[string]any{
-			"EnteredTime": isoTime(th.entered),
-			"Name":        th.state.Name,
-			"RetryCount":  json.Number(strconv.Itoa(th.retryCount)),
-		},
-	}
-	if token != "" {
-		ctx["Task"] = map[string]any{"Token": token}
+	c := asl.Context{
+		ExecutionID:        x.arn,
+		ExecutionName:      x.name,
+		ExecutionInput:     x.inputValue,
+		ExecutionStartTime: x.start,
+		RoleArn:            x.sm.roleArn,
+		StateName:          th.state.Name,
+		StateEnteredTime:   th.entered,
+		RetryCount:         th.retry.Total,
+		StateMachineID:     x.sm.arn,
+		StateMachineName:   x.sm.name,
+		TaskToken:          token,
 	}
 	if item != nil {
-		ctx["Map"] = map[string]any{"Item": map[string]any{
-			"Index": json.Number(strconv.Itoa(item.index)),
-			"Value": item.value,
-		}}
+		c.MapItem, c.MapItemIndex, c.MapItemValue = true, item.index, item.value
 	}
-	return ctx
+	return c.Value()
 }
 
 type mapItem struct {
@@ -191,12 +176,7 @@ func (x *execution) enter(th *thread, name string, input any) {
 	th.state = st
 	th.input = input
 	th.entered = x.now()
-	th.retryCount = 0
-	if len(st.Retry) > 0 {
-		th.retries = make([]int, len(st.Retry))
-	} else {
-		th.retries = nil
-	}
+	th.retry = asl.RetryCounts{}
 	if len(x.events) >= historyLimit {
 		x.finish(statusFailed, th.last, asl.ErrRuntime, fmt.Sprintf(
 			"The execution reached the maximum number of history events (%d).", historyLimit))
@@ -371,34 +351,19 @@ func (x *execution) stateFailed(th *thread, err error) {
 	}
 	ae := toStateError(err)
 	st := th.state
-	for i, r := range st.Retry {
-		if !asl.ErrorMatches(r.ErrorEquals, ae.Name) {
-			continue
-		}
-		// The first retrier that matches decides; when its attempts are used
-		// up, the error goes to Catch without trying later retriers.
-		if th.retries[i] < r.MaxAttempts {
-			th.retries[i]++
-			th.retryCount++
-			x.transitions++
-			delay := r.Delay(th.retries[i], rand.Float64)
-			th.timer = x.e.after(x.now().Add(delay), func() {
-				th.timer = nil
-				x.run(th)
-			})
-			return
-		}
-		break
+	// Retry first (only the first matching retrier counts, with AWS's
+	// per-error attempt limits), then Catch.
+	if delay, ok := st.NextRetry(&th.retry, ae.Name, rand.Float64); ok {
+		x.transitions++
+		th.timer = x.e.after(x.now().Add(delay), func() {
+			th.timer = nil
+			x.run(th)
+		})
+		return
 	}
-	for _, c := range st.Catch {
-		if !asl.ErrorMatches(c.ErrorEquals, ae.Name) {
-			continue
-		}
-		errOut := map[string]any{"Error": ae.Name}
-		if ae.Cause != "" {
-			errOut["Cause"] = ae.Cause
-		}
-		out, err := asl.ApplyResultPath(c.ResultPath, th.input, errOut)
+	if i := asl.FindCatcher(st.Catch, ae.Name); i >= 0 {
+		c := st.Catch[i]
+		out, err := asl.ApplyResultPath(c.ResultPath, th.input, asl.ErrorOutput(ae))
 		if err != nil {
 			x.threadFailed(th, toStateError(err))
 			return
@@ -458,7 +423,7 @@ func (x *execution) finish(status string, prev int64, errName, cause string) {
 		x.abort(x.root)
 	}
 	x.root = nil
-	x.ctxExecution, x.ctxStateMachine = nil, nil
+	x.inputValue = nil
 	x.e.log.Debug("execution finished", "executionArn", x.arn, "status", status, "error", errName)
 }
 
