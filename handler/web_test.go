@@ -76,7 +76,9 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	t.Helper()
 	b := dynamotest.Minidyn(t)
 	store := dynamo.New(b.Client, b.Table(t))
-	store.Now = func() time.Time { return httpT0 }
+	// Time moves a millisecond per reading, so audit entries have distinct times and keep their order.
+	var tick atomic.Int64
+	store.Now = func() time.Time { return httpT0.Add(time.Duration(tick.Add(1)) * time.Millisecond) }
 
 	eng := stepfunctions.New(stepfunctions.Options{Region: "eu-west-1"})
 	srv := httptest.NewServer(eng.Handler())

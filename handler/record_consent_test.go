@@ -1,0 +1,432 @@
+package handler_test
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/dynamo"
+	"refundflow/handler"
+	"refundflow/refund"
+)
+
+func (f *httpFixture) consentHandler() handler.RecordConsent {
+	return handler.RecordConsent{Store: f.store, SFN: f.sfn, CSRF: f.csrf}
+}
+
+// consentGet is GET /consent/{code}.
+func consentGet(t testing.TB, code string) events.APIGatewayV2HTTPRequest {
+	ev := loadEvent(t, "get-consent.json")
+	setPath(&ev, "/consent/"+code, map[string]string{"code": code})
+	return ev
+}
+
+// consentPost is the consent form post with the given fields.
+func consentPost(t testing.TB, code, cookie string, form url.Values) events.APIGatewayV2HTTPRequest {
+	ev := loadEvent(t, "post-consent-accept.json")
+	setPath(&ev, "/consent/"+code, map[string]string{"code": code})
+	setForm(&ev, form)
+	setCookie(&ev, cookie)
+	return ev
+}
+
+// consentAccept accepts the offer behind a radio button's value ("<id>|<hash>").
+func consentAccept(t testing.TB, code, cookie, token, choice, name string) events.APIGatewayV2HTTPRequest {
+	return consentPost(t, code, cookie, url.Values{
+		"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}, "full_name": {name}, "agree": {"yes"},
+	})
+}
+
+var offerChoice = regexp.MustCompile(`name="offer" value="([^"]+)"`)
+
+// choices returns the radio button values of a consent page, in page order.
+func choices(t testing.TB, page events.APIGatewayV2HTTPResponse) []string {
+	t.Helper()
+	var out []string
+	for _, m := range offerChoice.FindAllStringSubmatch(page.Body, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	if len(out) == 0 {
+		t.Fatalf("consent page without offers:\n%s", page.Body)
+	}
+	return out
+}
+
+// openConsent loads the consent page and returns it with its CSRF cookie and token.
+func (f *httpFixture) openConsent(code string) (events.APIGatewayV2HTTPResponse, string, string) {
+	f.t.Helper()
+	page := mustCall(f.t, f.consentHandler(), consentGet(f.t, code))
+	wantStatus(f.t, page, http.StatusOK)
+	cookie, token := csrfOf(f.t, page)
+	return page, cookie, token
+}
+
+func TestConsentPageShowsOffersAgreementAndHash(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, _, _ := f.openConsent(s.consentCode)
+	rec := f.request(s.id)
+	for i, o := range s.offers {
+		text := refund.Agreement(s.order, rec.Request, o)
+		hash := refund.AgreementHash(o, text)
+		if got, want := choices(t, page)[i], o.ID+"|"+hash; got != want {
+			t.Errorf("offer %d choice = %q, want %q", i, got, want)
+		}
+		if !strings.Contains(page.Body, html.EscapeString(text)) {
+			t.Errorf("offer %s: the page does not show the exact agreement text", o.ID)
+		}
+		if !strings.Contains(page.Body, "<code>"+hash+"</code>") {
+			t.Errorf("offer %s: hash not shown", o.ID)
+		}
+	}
+	if !strings.Contains(page.Body, "Hello Ana López") || !strings.Contains(page.Body, "EUR 4,500.00") {
+		t.Error("page lacks greeting or amount")
+	}
+	if strings.Contains(page.Body, s.consentCode) && !strings.Contains(page.Body, `action="/consent/`+s.consentCode+`"`) {
+		t.Error("consent code shown outside the form action")
+	}
+}
+
+func TestConsentGetAndHeadChangeNothingButViewedEntries(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	before := f.request(s.id)
+	h := f.consentHandler()
+	for range 5 {
+		wantStatus(t, mustCall(t, h, consentGet(t, s.consentCode)), http.StatusOK)
+	}
+	head := loadEvent(t, "head-consent.json")
+	setPath(&head, "/consent/"+s.consentCode, map[string]string{"code": s.consentCode})
+	resp := mustCall(t, h, head)
+	wantStatus(t, resp, http.StatusOK)
+	if resp.Body != "" {
+		t.Error("HEAD has a body")
+	}
+	after := f.request(s.id)
+	if after.Status != before.Status || after.Version != before.Version || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Errorf("request changed: %+v -> %+v", before.Request, after.Request)
+	}
+	if _, err := f.store.GetConsent(context.Background(), s.id); refund.ErrorCode(err) != refund.CodeNotFound {
+		t.Errorf("consent exists after GETs: %v", err)
+	}
+	if got := f.outcome(s.id); got != "" {
+		t.Errorf("workflow got %q from a GET", got)
+	}
+	entries, _ := f.store.ListAudit(context.Background(), s.id)
+	viewed := 0
+	for _, e := range entries {
+		if e.Action == "viewed" {
+			viewed++
+			if e.To != "" || e.Actor != dynamo.ActorClient || e.IP == "" {
+				t.Errorf("viewed entry %+v", e)
+			}
+		}
+	}
+	if viewed != 6 {
+		t.Errorf("%d viewed entries, want 6", viewed)
+	}
+	last := entries[len(entries)-1]
+	if last.IP != "192.0.2.44" || !strings.Contains(last.UserAgent, "SafeLinks") || !strings.Contains(last.Detail, "HEAD") {
+		t.Errorf("HEAD entry = %+v", last)
+	}
+}
+
+func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(s.consentCode)
+	choice := choices(t, page)[1] // the service credit
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "  Ana  López "))
+	wantStatus(t, resp, http.StatusSeeOther)
+	if got, want := resp.Headers["Location"], "/consent/"+s.consentCode+"?recorded=1"; got != want {
+		t.Errorf("Location = %q, want %q", got, want)
+	}
+
+	c, err := f.store.GetConsent(context.Background(), s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer := s.offers[1]
+	text := refund.Agreement(s.order, f.request(s.id).Request, offer)
+	if c.Decision != dynamo.DecisionAccept || c.OfferID != offer.ID || c.OfferHash != refund.AgreementHash(offer, text) ||
+		c.AgreementText != text || c.TypedName != "Ana  López" || c.IP != "203.0.113.7" || !strings.HasPrefix(c.UserAgent, "Mozilla/5.0") {
+		t.Errorf("consent = %+v", c)
+	}
+	if got := f.request(s.id).Status; got != refund.StatusExecuting {
+		t.Errorf("status = %s", got)
+	}
+	if got := f.outcome(s.id); got != "accepted" {
+		t.Errorf("workflow outcome = %q", got)
+	}
+	if got := len(f.sfn.sent()); got != 1 {
+		t.Errorf("%d SendTaskSuccess calls, want 1", got)
+	}
+
+	// Following the redirect shows "recorded" (200); a second post shows "already recorded" (410).
+	ev := consentGet(t, s.consentCode)
+	setQuery(&ev, url.Values{"recorded": {"1"}})
+	done := mustCall(t, f.consentHandler(), ev)
+	wantStatus(t, done, http.StatusOK)
+	if !strings.Contains(done.Body, "Your answer is already recorded") || !strings.Contains(done.Body, "You accepted Service credit (EUR 4,950.00) on 3 March 2025 at 14:05 UTC.") {
+		t.Errorf("recorded page:\n%s", done.Body)
+	}
+	again := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "Ana López"))
+	wantStatus(t, again, http.StatusGone)
+	if !strings.Contains(again.Body, "Your answer is already recorded") {
+		t.Error("double submit does not say already recorded")
+	}
+	if got := len(f.sfn.sent()); got != 1 {
+		t.Errorf("%d SendTaskSuccess calls after a double submit, want 1", got)
+	}
+}
+
+func TestConsentDecline(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	_, cookie, token := f.openConsent(s.consentCode)
+	resp := mustCall(t, f.consentHandler(), consentPost(t, s.consentCode, cookie, url.Values{
+		"csrf_token": {token}, "decision": {"decline"}, "decline_reason": {"Found another provider.\r\nThanks."},
+	}))
+	wantStatus(t, resp, http.StatusSeeOther)
+	c, err := f.store.GetConsent(context.Background(), s.id)
+	if err != nil || c.Decision != dynamo.DecisionDecline || c.DeclineReason != "Found another provider.\nThanks." {
+		t.Fatalf("consent = %+v, %v", c, err)
+	}
+	if got := f.request(s.id).Status; got != refund.StatusDeclined {
+		t.Errorf("status = %s", got)
+	}
+	if got := f.outcome(s.id); got != "declined" {
+		t.Errorf("outcome = %q", got)
+	}
+}
+
+func TestConsentRefusedPosts(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(s.consentCode)
+	choice := choices(t, page)[0]
+	id, hash, _ := strings.Cut(choice, "|")
+	const script = `<script>alert(1)</script>`
+
+	for _, tc := range []struct {
+		name   string
+		cookie string
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"changed hash", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {id + "|" + strings.Repeat("0", 64)}, "full_name": {"Ana"}, "agree": {"yes"}},
+			http.StatusConflict, "The offer changed since you opened this page"},
+		{"offer of another request", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {"req-x-1-full_refund|" + hash}, "full_name": {"Ana"}, "agree": {"yes"}},
+			http.StatusConflict, "The offer changed since you opened this page"},
+		{"no name, no agree box", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}},
+			http.StatusBadRequest, "Type your full name: it is your signature."},
+		{"no decision", cookie, url.Values{"csrf_token": {token}},
+			http.StatusBadRequest, "Choose whether you accept an option or decline."},
+		{"script in the name comes back escaped", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}, "full_name": {script}},
+			http.StatusBadRequest, html.EscapeString(script)},
+		{"missing CSRF cookie", "", url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}, "full_name": {"Ana"}, "agree": {"yes"}},
+			http.StatusForbidden, "Please reload the page and try again."},
+		{"forged token", cookie, url.Values{"csrf_token": {"1741010709.Zm9yZ2Vk"}, "decision": {"decline"}},
+			http.StatusForbidden, "Please reload the page and try again."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := mustCall(t, f.consentHandler(), consentPost(t, s.consentCode, tc.cookie, tc.form))
+			wantStatus(t, resp, tc.status)
+			if !strings.Contains(resp.Body, tc.want) {
+				t.Errorf("page lacks %q", tc.want)
+			}
+			if strings.Contains(resp.Body, "<script>") {
+				t.Error("raw script in the page")
+			}
+			if len(choices(t, resp)) != len(s.offers) {
+				t.Error("the page does not show the offers again")
+			}
+		})
+	}
+	if _, err := f.store.GetConsent(context.Background(), s.id); refund.ErrorCode(err) != refund.CodeNotFound {
+		t.Fatalf("a refused post recorded a consent: %v", err)
+	}
+	if got := f.request(s.id).Status; got != refund.StatusAwaitingConsent {
+		t.Errorf("status = %s", got)
+	}
+
+	t.Run("wrong content type and oversized body", func(t *testing.T) {
+		ev := consentAccept(t, s.consentCode, cookie, token, choice, "Ana")
+		ev.Headers["content-type"] = "application/json"
+		wantStatus(t, mustCall(t, f.consentHandler(), ev), http.StatusUnsupportedMediaType)
+		ev = consentPost(t, s.consentCode, cookie, url.Values{"decline_reason": {strings.Repeat("x", 300<<10)}})
+		wantStatus(t, mustCall(t, f.consentHandler(), ev), http.StatusRequestEntityTooLarge)
+	})
+}
+
+func TestConsentLinkStates(t *testing.T) {
+	f := newHTTPFixture(t)
+	h := f.consentHandler()
+	ctx := context.Background()
+
+	unknown := mustCall(t, h, consentGet(t, newCode(t)))
+	wantStatus(t, unknown, http.StatusNotFound)
+	if !strings.Contains(unknown.Body, "We do not recognise this link") {
+		t.Error("unknown link page")
+	}
+
+	// A status code is not a consent code.
+	s := f.seed(refund.StatusAwaitingConsent, false)
+	wantStatus(t, mustCall(t, h, consentGet(t, s.statusCode)), http.StatusNotFound)
+
+	// Expired link.
+	exp := f.seed(refund.StatusAwaitingConsent, false)
+	expCode := newCode(t)
+	if err := f.store.PutLinkCode(ctx, dynamo.LinkCode{Hash: dynamo.HashCode(expCode), RequestID: exp.id, Purpose: dynamo.LinkConsent, ExpiresAt: httpT0.Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	resp := mustCall(t, h, consentGet(t, expCode))
+	wantStatus(t, resp, http.StatusGone)
+	if !strings.Contains(resp.Body, "This link has expired") {
+		t.Error("expired link page")
+	}
+	post := mustCall(t, h, consentPost(t, expCode, "", url.Values{"decision": {"decline"}}))
+	wantStatus(t, post, http.StatusGone)
+
+	// Withdrawn request.
+	w := f.seed(refund.StatusAwaitingConsent, false)
+	rec := f.request(w.id)
+	if err := f.store.Transition(ctx, w.id, rec.Status, refund.StatusWithdrawn, rec.Version, dynamo.AuditEntry{Actor: dynamo.ActorClient}); err != nil {
+		t.Fatal(err)
+	}
+	resp = mustCall(t, h, consentGet(t, w.consentCode))
+	wantStatus(t, resp, http.StatusGone)
+	if !strings.Contains(resp.Body, "This request was withdrawn") {
+		t.Error("withdrawn link page")
+	}
+
+	// Expired request (the workflow's expire phase ran).
+	e := f.seed(refund.StatusAwaitingConsent, false)
+	rec = f.request(e.id)
+	if err := f.store.Transition(ctx, e.id, rec.Status, refund.StatusExpired, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("RequestConsent")}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, mustCall(t, h, consentGet(t, e.consentCode)), http.StatusGone)
+
+	// Needs attention: the link has nothing to do now.
+	n := f.seed(refund.StatusAwaitingConsent, false)
+	rec = f.request(n.id)
+	if err := f.store.Transition(ctx, n.id, rec.Status, refund.StatusNeedsAttention, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("MarkNeedsAttention")}); err != nil {
+		t.Fatal(err)
+	}
+	resp = mustCall(t, h, consentGet(t, n.consentCode))
+	wantStatus(t, resp, http.StatusGone)
+	if !strings.Contains(resp.Body, "This link is no longer in use") {
+		t.Error("closed link page")
+	}
+}
+
+func TestConsentOfferChangedByStaffNeedsAFreshLook(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(s.consentCode)
+	old := choices(t, page)[0]
+
+	// A new offer set replaces the one the client is looking at.
+	adjusted := s.offers[0]
+	adjusted.ID = s.id + "-s2-1-partial_refund"
+	adjusted.Amount.Amount -= 10_000
+	adjusted.Breakdown = append(adjusted.Breakdown, refund.Line{Label: "Adjusted by our team", Amount: refund.Money{Amount: -10_000, Currency: "EUR"}})
+	if err := f.store.PutOffers(context.Background(), s.id, 2, []refund.Offer{adjusted}); err != nil {
+		t.Fatal(err)
+	}
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, old, "Ana López"))
+	wantStatus(t, resp, http.StatusConflict)
+	fresh := choices(t, resp)
+	if len(fresh) != 1 || !strings.HasPrefix(fresh[0], adjusted.ID+"|") {
+		t.Fatalf("page shows %v, want the new offer", fresh)
+	}
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, fresh[0], "Ana López")), http.StatusSeeOther)
+	if c, _ := f.store.GetConsent(context.Background(), s.id); c.OfferID != adjusted.ID {
+		t.Errorf("accepted %q", c.OfferID)
+	}
+}
+
+func TestConsentRecordedEvenWhenTheWorkflowCannotBeTold(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(s.consentCode)
+	f.sfn.failSends = 1
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choices(t, page)[0], "Ana López"))
+	wantStatus(t, resp, http.StatusSeeOther)
+	if _, err := f.store.GetConsent(context.Background(), s.id); err != nil {
+		t.Fatalf("consent not recorded: %v", err)
+	}
+	if got := f.request(s.id).Status; got != refund.StatusExecuting {
+		t.Errorf("status = %s", got)
+	}
+	// The wait is still parked; the workflow's next consent phase finds the recorded decision.
+	if got := f.outcome(s.id); got != "" {
+		t.Errorf("outcome = %q, want still waiting", got)
+	}
+}
+
+func TestConsentFiftyParallelPosts(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(s.consentCode)
+	choice := choices(t, page)[0]
+	const n = 50
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ev events.APIGatewayV2HTTPRequest
+			if i%2 == 0 {
+				ev = consentAccept(t, s.consentCode, cookie, token, choice, "Ana López")
+			} else {
+				ev = consentPost(t, s.consentCode, cookie, url.Values{"csrf_token": {token}, "decision": {"decline"}})
+			}
+			resp, err := call(f.consentHandler(), ev)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, st := range statuses {
+		count[st]++
+	}
+	if count[http.StatusSeeOther] != 1 || count[http.StatusGone] != n-1 {
+		t.Errorf("answers = %v, want one 303 and %d 410 (already recorded)", count, n-1)
+	}
+	if got := len(f.sfn.sent()); got != 1 {
+		t.Errorf("%d SendTaskSuccess calls, want exactly 1", got)
+	}
+	c, err := f.store.GetConsent(context.Background(), s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[dynamo.Decision]string{dynamo.DecisionAccept: "accepted", dynamo.DecisionDecline: "declined"}[c.Decision]
+	if got := f.outcome(s.id); got != want {
+		t.Errorf("outcome %q for decision %s", got, c.Decision)
+	}
+	decisions := 0
+	for _, a := range f.auditActions(s.id) {
+		if strings.HasPrefix(a, "consent_") {
+			decisions++
+		}
+	}
+	if decisions != 1 {
+		t.Errorf("%d decision audit entries, want 1", decisions)
+	}
+}
