@@ -23,6 +23,10 @@ import (
 // newClient starts the SES endpoint on a loopback port and returns the
 // real SDK client pointed at it, as the local stack wires it.
 func newClient(t *testing.T, o *Outbox) *sesv2.Client {
+	return newClientTB(t, o)
+}
+
+func newClientTB(t testing.TB, o *Outbox) *sesv2.Client {
 	t.Helper()
 	srv := httptest.NewServer(o.SESHandler())
 	t.Cleanup(srv.Close)
