@@ -544,6 +544,9 @@ type Route struct {
 	Authorizer string
 	// Scopes are the scopes the token must carry (one of them suffices).
 	Scopes []string
+	// Condition is the function's Condition: when it evaluates to false
+	// (EvalCondition), the deployed stack has neither function nor route.
+	Condition string
 }
 
 // RouteKey returns "$default" or "METHOD /path".
@@ -579,7 +582,7 @@ func (t *Template) HttpRoutes() ([]Route, error) {
 				}
 				apis[apiID] = api
 			}
-			r := Route{Function: f.LogicalID, Event: e.Name, API: apiID, Method: e.Method, Path: e.Path}
+			r := Route{Function: f.LogicalID, Event: e.Name, API: apiID, Method: e.Method, Path: e.Path, Condition: f.Condition}
 			authz := e.Authorizer
 			if authz == "" {
 				authz = api.DefaultAuthorizer
