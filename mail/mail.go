@@ -1,0 +1,487 @@
+// Package mail writes Refundflow's emails and sends them through Amazon SES v2.
+//
+// Every email has a plain-text and an HTML version, rendered from embedded templates (text/template for
+// the text, html/template for the HTML, so everything a client typed is escaped in HTML). Each Kind
+// declares the Data fields it needs, and Render refuses to produce an email with a missing one, so no
+// email ever goes out with an empty placeholder. Links are absolute URLs from Links, built on the
+// configured public base URL.
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	"refundflow/refund"
+)
+
+// Kind names one email.
+type Kind string
+
+// The client emails. They go to Data.To, the email on the order record.
+const (
+	// KindReceived confirms a stored request, with the status page link.
+	KindReceived Kind = "received"
+	// KindOffers presents the offers with the consent link and its expiry.
+	KindOffers Kind = "offers"
+	// KindReminder reminds the client of the offers before the consent link expires.
+	KindReminder Kind = "reminder"
+	// KindCompleted tells what was done: refund (amount and card), credit, pause or cancellation;
+	// it invites feedback when Data.FeedbackCode is set.
+	KindCompleted Kind = "completed"
+	// KindDeclined confirms that the client declined and nothing changed.
+	KindDeclined Kind = "declined"
+	// KindWithdrawn confirms that the client withdrew the request and nothing changed.
+	KindWithdrawn Kind = "withdrawn"
+	// KindExpired tells that the offers expired without an answer.
+	KindExpired Kind = "expired"
+	// KindRejected explains why the request could not be accepted (the failed findings).
+	KindRejected Kind = "rejected"
+	// KindReviewRejected passes on the staff's explanation after a review found no offer possible.
+	KindReviewRejected Kind = "review_rejected"
+	// KindNeedsAttention tells the client that a person is looking at the request.
+	KindNeedsAttention Kind = "needs_attention"
+	// KindFeedback invites the client to rate the process, on its own.
+	KindFeedback Kind = "feedback"
+)
+
+// The staff notifications. They go to Sender.StaffTo unless Data.To is set.
+const (
+	// KindStaffReview asks staff to review a request, with the policy's reasons.
+	KindStaffReview Kind = "staff_review"
+	// KindStaffDeclined tells staff that a client declined, with the client's reason.
+	KindStaffDeclined Kind = "staff_declined"
+	// KindStaffNeedsAttention tells staff that a request failed and needs a person.
+	KindStaffNeedsAttention Kind = "staff_needs_attention"
+)
+
+// Kinds returns every kind, client emails first.
+func Kinds() []Kind {
+	return []Kind{
+		KindReceived, KindOffers, KindReminder, KindCompleted, KindDeclined, KindWithdrawn, KindExpired,
+		KindRejected, KindReviewRejected, KindNeedsAttention, KindFeedback,
+		KindStaffReview, KindStaffDeclined, KindStaffNeedsAttention,
+	}
+}
+
+// Staff reports whether k is a staff notification rather than a client email.
+func (k Kind) Staff() bool {
+	return k == KindStaffReview || k == KindStaffDeclined || k == KindStaffNeedsAttention
+}
+
+// OutcomeKind returns the client email for a request's final (or needs-attention) status, for the
+// Notify step's "outcome" event, and false for a status that has no outcome email.
+func OutcomeKind(s refund.Status) (Kind, bool) {
+	switch s {
+	case refund.StatusCompleted:
+		return KindCompleted, true
+	case refund.StatusDeclined:
+		return KindDeclined, true
+	case refund.StatusWithdrawn:
+		return KindWithdrawn, true
+	case refund.StatusExpired:
+		return KindExpired, true
+	case refund.StatusRejected:
+		return KindRejected, true
+	case refund.StatusReviewRejected:
+		return KindReviewRejected, true
+	case refund.StatusNeedsAttention:
+		return KindNeedsAttention, true
+	}
+	return "", false
+}
+
+// Data is what an email says. Each kind uses some of the fields and requires a few of them (see
+// Render); unused fields are ignored.
+type Data struct {
+	// To is the recipient of a client email: the email on the order record, never an address typed in
+	// the form. Staff notifications leave it empty to go to Sender.StaffTo.
+	To string
+	// CustomerName greets the client; the greeting is "Hello," without it.
+	CustomerName string
+	// OrderNumber and RequestID identify the case in every email.
+	OrderNumber string
+	RequestID   string
+	// RequestKind words the request as a cancellation or a refund; optional.
+	RequestKind refund.RequestKind
+	// Service is the order's service type, to name what is cancelled; optional.
+	Service refund.ServiceType
+
+	// StatusCode, ConsentCode and FeedbackCode are the random link codes (never the task token) that
+	// the links carry. A client email shows its status link whenever StatusCode is set.
+	StatusCode   string
+	ConsentCode  string
+	FeedbackCode string
+	// ConsentExpires is when the consent link stops working (offers and reminder emails).
+	ConsentExpires time.Time
+
+	// Offers are the options proposed (offers and reminder emails, staff review).
+	Offers []refund.Offer
+	// Offer is the option that was carried out (completed email).
+	Offer *refund.Offer
+	// CardHint is the last four digits of the refunded card, e.g. "4242"; optional.
+	CardHint string
+	// RefundTiming says when refunded money arrives, from the policy, e.g. "within 5–10 business
+	// days"; optional.
+	RefundTiming string
+	// RefundReference is the provider's refund id, for the client's bank; optional.
+	RefundReference string
+
+	// Findings are the verification results; the rejected email lists the failed ones.
+	Findings []refund.Finding
+	// StaffMessage is the staff's explanation to the client (review_rejected).
+	StaffMessage string
+	// DeclineReason is the client's reason for declining (staff_declined); optional.
+	DeclineReason string
+	// ReviewReasons say why the policy asks for a review (staff_review).
+	ReviewReasons []string
+	// ErrorName is the error type that stopped the workflow (staff_needs_attention), e.g.
+	// "PaymentDeclined"; optional. Never the error message, which may contain anything.
+	ErrorName string
+}
+
+// Message is a rendered email, ready for Sender.Send.
+type Message struct {
+	// Kind is the email's kind, kept for sending (staff routing, SES tags) and logs.
+	Kind Kind
+	// To lists the recipients; empty for staff notifications without Data.To.
+	To []string
+	// Subject is one line.
+	Subject string
+	// Text is the complete plain-text version.
+	Text string
+	// HTML is the complete HTML document.
+	HTML string
+}
+
+// Renderer renders emails for one deployment: its links and the company's name.
+type Renderer struct {
+	// Links builds every URL in the emails.
+	Links Links
+	// Company signs the emails, e.g. "Northwind IT Services".
+	Company string
+	// SupportEmail is where clients can write with questions; optional.
+	SupportEmail string
+}
+
+// requirement is one Data field a kind needs, with a check and a name for the error.
+type requirement struct {
+	name string
+	ok   func(Data) bool
+}
+
+var (
+	needTo       = requirement{"recipient (To)", func(d Data) bool { return strings.TrimSpace(d.To) != "" }}
+	needOrder    = requirement{"order number", func(d Data) bool { return strings.TrimSpace(d.OrderNumber) != "" }}
+	needRequest  = requirement{"request id", func(d Data) bool { return strings.TrimSpace(d.RequestID) != "" }}
+	needStatus   = requirement{"status link code", func(d Data) bool { return d.StatusCode != "" }}
+	needConsent  = requirement{"consent link code", func(d Data) bool { return d.ConsentCode != "" }}
+	needExpiry   = requirement{"consent link expiry", func(d Data) bool { return !d.ConsentExpires.IsZero() }}
+	needFeedback = requirement{"feedback link code", func(d Data) bool { return d.FeedbackCode != "" }}
+	needOffers   = requirement{"offers", func(d Data) bool { return len(d.Offers) > 0 }}
+	needOffer    = requirement{"the offer carried out", func(d Data) bool { return d.Offer != nil }}
+	needFailed   = requirement{"a failed finding", func(d Data) bool { return len(failed(d.Findings)) > 0 }}
+	needMessage  = requirement{"staff message", func(d Data) bool { return strings.TrimSpace(d.StaffMessage) != "" }}
+	needReasons  = requirement{"review reasons", func(d Data) bool { return len(d.ReviewReasons) > 0 }}
+)
+
+// requirements lists, per kind, the fields without which the email would have a hole.
+var requirements = map[Kind][]requirement{
+	KindReceived:            {needTo, needOrder, needRequest, needStatus},
+	KindOffers:              {needTo, needOrder, needRequest, needConsent, needExpiry, needOffers},
+	KindReminder:            {needTo, needOrder, needRequest, needConsent, needExpiry, needOffers},
+	KindCompleted:           {needTo, needOrder, needRequest, needOffer},
+	KindDeclined:            {needTo, needOrder, needRequest},
+	KindWithdrawn:           {needTo, needOrder, needRequest},
+	KindExpired:             {needTo, needOrder, needRequest},
+	KindRejected:            {needTo, needOrder, needRequest, needFailed},
+	KindReviewRejected:      {needTo, needOrder, needRequest, needMessage},
+	KindNeedsAttention:      {needTo, needOrder, needRequest},
+	KindFeedback:            {needTo, needOrder, needRequest, needFeedback},
+	KindStaffReview:         {needOrder, needRequest, needReasons},
+	KindStaffDeclined:       {needOrder, needRequest},
+	KindStaffNeedsAttention: {needOrder, needRequest},
+}
+
+// Required returns the names of the Data fields kind needs, for documentation and tests.
+func Required(kind Kind) []string {
+	var names []string
+	for _, r := range requirements[kind] {
+		names = append(names, r.name)
+	}
+	return names
+}
+
+// Render writes the email kind from data. It fails if the kind is unknown, a field the kind needs is
+// missing, or the Renderer is not configured.
+func (r *Renderer) Render(kind Kind, data Data) (Message, error) {
+	reqs, ok := requirements[kind]
+	if !ok {
+		return Message{}, fmt.Errorf("render email: unknown kind %q", kind)
+	}
+	if r.Links.Base == nil || strings.TrimSpace(r.Company) == "" {
+		return Message{}, fmt.Errorf("render %s email: renderer needs a public base URL and a company name", kind)
+	}
+	var missing []string
+	for _, req := range reqs {
+		if !req.ok(data) {
+			missing = append(missing, req.name)
+		}
+	}
+	if len(missing) > 0 {
+		return Message{}, fmt.Errorf("render %s email for request %s: missing %s", kind, data.RequestID, strings.Join(missing, ", "))
+	}
+	if data.Offer != nil && data.Offer.Kind == "" {
+		return Message{}, fmt.Errorf("render %s email for request %s: the offer has no kind", kind, data.RequestID)
+	}
+
+	v := r.view(kind, data)
+	set := templates[kind]
+	var subject, text, html bytes.Buffer
+	if err := set.text.ExecuteTemplate(&subject, "subject", v); err != nil {
+		return Message{}, fmt.Errorf("render %s email subject: %w", kind, err)
+	}
+	v.Subject = oneLine(subject.String())
+	if err := set.text.ExecuteTemplate(&text, "text", v); err != nil {
+		return Message{}, fmt.Errorf("render %s email text: %w", kind, err)
+	}
+	if err := set.html.ExecuteTemplate(&html, "layout", v); err != nil {
+		return Message{}, fmt.Errorf("render %s email HTML: %w", kind, err)
+	}
+	msg := Message{Kind: kind, Subject: v.Subject, Text: tidyText(text.String()), HTML: tidyHTML(html.String())}
+	if data.To != "" {
+		msg.To = []string{strings.TrimSpace(data.To)}
+	}
+	return msg, nil
+}
+
+// view is what the templates see: the data plus everything derived from it, formatted for people.
+type view struct {
+	Data
+	Kind         Kind
+	Company      string
+	SupportEmail string
+	Subject      string
+
+	Greeting string
+	Request  string // "cancellation request" / "refund request" / "request"
+	Card     string // "your card ending 4242" / "the card you paid with"
+	// ServiceName starts a sentence about the order's service ("Your support subscription"); ServiceVerb
+	// agrees with it ("is", or "are" for hours).
+	ServiceName string
+	ServiceVerb string
+	Expires     string
+	StatusURL   string
+	ConsentURL  string
+	FeedbackURL,
+	FormURL,
+	StaffURL string
+	Options []offerView
+	Done    *offerView
+	Failed  []refund.Finding
+	Reason  string // the client's decline reason, or a placeholder sentence
+}
+
+// offerView is an offer formatted for an email.
+type offerView struct {
+	Kind        refund.OfferKind
+	Label       string
+	Amount      string // "" when the offer moves no money
+	Terms       string
+	Effective   string
+	ValidUntil  string
+	ResumesOn   string
+	PauseLength string // "3 months"
+	Refund      bool
+	Credit      bool
+	Lines       []lineView
+}
+
+type lineView struct{ Label, Amount string }
+
+func (r *Renderer) view(kind Kind, d Data) view {
+	v := view{
+		Data:         d,
+		Kind:         kind,
+		Company:      strings.TrimSpace(r.Company),
+		SupportEmail: strings.TrimSpace(r.SupportEmail),
+		Greeting:     "Hello,",
+		Request:      "request",
+		Card:         "the card you paid with",
+		ServiceName:  "Your service",
+		ServiceVerb:  "is",
+		FormURL:      r.Links.FormURL(),
+		StaffURL:     r.Links.StaffRequestURL(d.RequestID),
+		Failed:       failed(d.Findings),
+		Reason:       strings.TrimSpace(d.DeclineReason),
+	}
+	if name := strings.TrimSpace(d.CustomerName); name != "" {
+		v.Greeting = "Hello " + name + ","
+	}
+	switch d.RequestKind {
+	case refund.KindCancellation:
+		v.Request = "cancellation request"
+	case refund.KindRefund:
+		v.Request = "refund request"
+	}
+	if d.Service != "" {
+		v.ServiceName = "Your " + d.Service.Label()
+		if d.Service == refund.ServiceHours {
+			v.ServiceVerb = "are"
+		}
+	}
+	if d.CardHint != "" {
+		v.Card = "your card ending " + d.CardHint
+	}
+	if !d.ConsentExpires.IsZero() {
+		v.Expires = d.ConsentExpires.UTC().Format("2 January 2006 at 15:04 UTC")
+	}
+	if d.StatusCode != "" {
+		v.StatusURL = r.Links.StatusURL(d.RequestID, d.StatusCode)
+	}
+	if d.ConsentCode != "" {
+		v.ConsentURL = r.Links.ConsentURL(d.ConsentCode)
+	}
+	if d.FeedbackCode != "" {
+		v.FeedbackURL = r.Links.FeedbackURL(d.FeedbackCode)
+	}
+	for _, o := range d.Offers {
+		v.Options = append(v.Options, formatOffer(o))
+	}
+	if d.Offer != nil {
+		o := formatOffer(*d.Offer)
+		v.Done = &o
+	}
+	return v
+}
+
+func formatOffer(o refund.Offer) offerView {
+	ov := offerView{
+		Kind:        o.Kind,
+		Label:       o.Kind.Label(),
+		Terms:       strings.TrimSpace(o.Terms),
+		Effective:   humanDate(o.EffectiveDate),
+		ValidUntil:  humanDate(o.ValidUntil),
+		PauseLength: fmt.Sprintf("%d months", o.PauseMonths),
+		Refund:      o.IsRefund(),
+		Credit:      o.IsCredit(),
+	}
+	if o.Amount.Amount != 0 {
+		ov.Amount = o.Amount.String()
+	}
+	if o.PauseMonths == 1 {
+		ov.PauseLength = "1 month"
+	}
+	if o.Kind == refund.OfferPause {
+		if from, err := refund.ParseDate(o.EffectiveDate); err == nil {
+			ov.ResumesOn = from.AddDate(0, o.PauseMonths, 0).Format("2 January 2006")
+		}
+	}
+	for _, l := range o.Breakdown {
+		ov.Lines = append(ov.Lines, lineView{Label: l.Label, Amount: l.Amount.String()})
+	}
+	return ov
+}
+
+// humanDate turns "2025-07-01" into "1 July 2025"; other input is returned as it is.
+func humanDate(s string) string {
+	t, err := refund.ParseDate(s)
+	if err != nil {
+		return s
+	}
+	return t.Format("2 January 2006")
+}
+
+func failed(fs []refund.Finding) []refund.Finding {
+	var out []refund.Finding
+	for _, f := range fs {
+		if !f.Passed && strings.TrimSpace(f.Message) != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// oneLine makes a subject safe for a mail header: control characters and runs of white space become
+// one space.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+var (
+	blankLines = regexp.MustCompile(`\n{3,}`)
+	trailingWS = regexp.MustCompile(`[ \t]+\n`)
+)
+
+// tidyText removes the white space left by template actions: trailing spaces, runs of blank lines, and
+// blank lines at the start; it ends the text with exactly one newline.
+func tidyText(s string) string {
+	s = trailingWS.ReplaceAllString(s, "\n")
+	s = blankLines.ReplaceAllString(s, "\n\n")
+	return strings.TrimSpace(s) + "\n"
+}
+
+// tidyHTML drops the blank lines template actions leave in the HTML source.
+func tidyHTML(s string) string {
+	s = trailingWS.ReplaceAllString(s, "\n")
+	s = regexp.MustCompile(`\n\s*\n`).ReplaceAllString(s, "\n")
+	return strings.TrimSpace(s) + "\n"
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+// button is the argument of the HTML "button" template: a prominent link with its address spelled out
+// below it, for mail clients that hide link targets.
+type button struct{ URL, Label string }
+
+var htmlFuncs = htmltemplate.FuncMap{
+	"button": func(url, label string) button { return button{URL: url, Label: label} },
+}
+
+// templateSet holds one kind's parsed templates.
+type templateSet struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// templates is parsed once from the embedded files; a broken template stops the program at start, not
+// at the first email.
+var templates = mustParse()
+
+func mustParse() map[Kind]templateSet {
+	sets := map[Kind]templateSet{}
+	var errs []error
+	for _, k := range Kinds() {
+		txt, err := texttemplate.New(string(k)).Option("missingkey=error").
+			ParseFS(templateFS, "templates/partials.txt", "templates/"+string(k)+".txt")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("parse %s text template: %w", k, err))
+			continue
+		}
+		html, err := htmltemplate.New(string(k)).Option("missingkey=error").Funcs(htmlFuncs).
+			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+string(k)+".html")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("parse %s HTML template: %w", k, err))
+			continue
+		}
+		sets[k] = templateSet{text: txt, html: html}
+	}
+	if err := errors.Join(errs...); err != nil {
+		panic(err)
+	}
+	return sets
+}
