@@ -1,0 +1,258 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"refundflow/dynamo"
+	"refundflow/payment"
+	"refundflow/refund"
+)
+
+// ExecuteResolution carries out the offer the client accepted: it refunds the card (through the
+// ledger and the payment provider), records a credit, or records a pause or an end date; then it marks
+// the order cancelled or fully refunded where that applies, and the request completed.
+//
+// Before anything moves it re-checks the consent against what is stored now: the decision is accept,
+// the offer is the request's own, its currency is the order's, the refund fits in what remains
+// refundable, the refund goes to the order's original payment, and the agreement hash recomputed from
+// the offer and the order as they are now equals the hash the client accepted. A failed check is an
+// *ExecutionRefused error, which the state machine catches and turns into "needs attention".
+//
+// Money moves at most once per request: the refund is reserved in the ledger as attempt 1 (a retry
+// finds the reservation), the provider is called with the idempotency key refund:<requestId>:1 (a retry
+// after a timeout replays the same key, so the provider returns its first refund), and only then is
+// the refund completed in the ledger. A provider that is unavailable returns *payment.PaymentUnavailable
+// unwrapped, which the state machine retries; a provider refusal releases the reservation and returns
+// *payment.PaymentDeclined, which ends in "needs attention".
+type ExecuteResolution struct {
+	// Store is the table.
+	Store *dynamo.Store
+	// Payment refunds the card.
+	Payment payment.Gateway
+	// Logger receives one line per invocation; nil discards.
+	Logger *slog.Logger
+}
+
+const fnExecuteResolution = "ExecuteResolution"
+
+// refundAttempt is the ledger attempt number the workflow uses. A new attempt number is only ever
+// started by a person (after a refusal); the workflow never starts one by itself, so a retried step
+// can never make a second refund.
+const refundAttempt = 1
+
+// ExecutionRefused reports that the accepted offer no longer matches what is stored (amount, currency,
+// payment, agreement hash) or that the request is not in a state to execute. Nothing was refunded for
+// it. The type name is the error name the state machine sees.
+type ExecutionRefused struct {
+	// RequestID is the request.
+	RequestID string
+	// Reason says which check failed, for staff and logs; it holds no personal data.
+	Reason string
+}
+
+// Error describes the refusal.
+func (e *ExecutionRefused) Error() string {
+	return fmt.Sprintf("request %s cannot be executed: %s", e.RequestID, e.Reason)
+}
+
+// Handle runs the step for in.RequestID.
+func (h *ExecuteResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+	log := taskLogger(ctx, h.Logger, fnExecuteResolution, in)
+	out, err := h.handle(ctx, in)
+	if err != nil {
+		log.ErrorContext(ctx, "execution failed", "error", err.Error(),
+			"paymentUnavailable", payment.IsUnavailable(err), "paymentDeclined", payment.IsDeclined(err))
+		// aws-lambda-go names the error after the returned value's type: the state machine's Retry on
+		// PaymentUnavailable only matches the payment error itself, not a wrapper.
+		return TaskOutput{}, payment.TaskError(err)
+	}
+	log.InfoContext(ctx, "execution done", "outcome", out.Outcome)
+	return out, nil
+}
+
+func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+	req, err := h.Store.GetRequest(ctx, in.RequestID)
+	if err != nil {
+		return TaskOutput{}, fmt.Errorf("execute request %s: %w", in.RequestID, err)
+	}
+	switch req.Status {
+	case refund.StatusCompleted:
+		return TaskOutput{Outcome: OutcomeCompleted}, nil // a retry after the last write
+	case refund.StatusExecuting:
+	default:
+		return TaskOutput{}, &ExecutionRefused{RequestID: req.ID, Reason: fmt.Sprintf("it is %s, not %s", req.Status, refund.StatusExecuting)}
+	}
+	consent, err := h.Store.GetConsent(ctx, req.ID)
+	if err != nil {
+		return TaskOutput{}, fmt.Errorf("execute request %s: %w", req.ID, err)
+	}
+	if consent.Decision != dynamo.DecisionAccept || consent.OfferID == "" {
+		return TaskOutput{}, &ExecutionRefused{RequestID: req.ID, Reason: "the recorded decision is not an acceptance of an offer"}
+	}
+	offer, err := h.Store.GetOffer(ctx, req.ID, consent.OfferID)
+	if err != nil {
+		return TaskOutput{}, fmt.Errorf("execute request %s: %w", req.ID, err)
+	}
+	order, err := h.Store.GetOrder(ctx, req.OrderNumber)
+	if err != nil {
+		return TaskOutput{}, fmt.Errorf("execute request %s: %w", req.ID, err)
+	}
+	if err := checkConsent(req.Request, order, offer, consent); err != nil {
+		return TaskOutput{}, err
+	}
+
+	var done string
+	switch {
+	case offer.IsRefund():
+		rec, err := h.refund(ctx, req.Request, order, offer)
+		if err != nil {
+			return TaskOutput{}, err
+		}
+		done = fmt.Sprintf("refunded %s to the original payment (provider refund %s)", rec.Amount, rec.ProviderRefundID)
+	case offer.IsCredit():
+		err := h.Store.PutCredit(ctx, dynamo.Credit{
+			OrderNumber: order.Number, RequestID: req.ID, OfferID: offer.ID, Amount: offer.Amount, ValidUntil: offer.ValidUntil,
+		})
+		if err != nil {
+			return TaskOutput{}, fmt.Errorf("record the credit of request %s: %w", req.ID, err)
+		}
+		done = fmt.Sprintf("granted a %s of %s valid until %s", strings.ReplaceAll(string(offer.Kind), "_", " "), offer.Amount, offer.ValidUntil)
+	case offer.Kind == refund.OfferPause:
+		done = fmt.Sprintf("paused the subscription for %d months from %s", offer.PauseMonths, offer.EffectiveDate)
+	case offer.Kind == refund.OfferCancelAtPeriodEnd:
+		done = fmt.Sprintf("the subscription ends after %s", offer.EffectiveDate)
+	default:
+		return TaskOutput{}, &ExecutionRefused{RequestID: req.ID, Reason: fmt.Sprintf("offer kind %q is unknown", offer.Kind)}
+	}
+
+	if err := h.closeOrder(ctx, order.Number, offer); err != nil {
+		return TaskOutput{}, err
+	}
+	err = h.Store.Transition(ctx, req.ID, refund.StatusExecuting, refund.StatusCompleted, req.Version,
+		dynamo.AuditEntry{Actor: system(fnExecuteResolution), Detail: "offer " + offer.ID + ": " + done})
+	if err != nil {
+		if cur, gerr := h.Store.GetRequest(ctx, req.ID); gerr == nil && cur.Status == refund.StatusCompleted {
+			return TaskOutput{Outcome: OutcomeCompleted}, nil // completed concurrently by a retry
+		}
+		return TaskOutput{}, fmt.Errorf("complete request %s: %w", req.ID, err)
+	}
+	return TaskOutput{Outcome: OutcomeCompleted}, nil
+}
+
+// checkConsent re-checks an acceptance against the offer and the order as stored now. The remaining
+// amount is checked by ReserveRefund, which knows whether this request already reserved it.
+func checkConsent(req refund.Request, order refund.Order, offer refund.Offer, consent dynamo.Consent) error {
+	refuse := func(format string, args ...any) error {
+		return &ExecutionRefused{RequestID: req.ID, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case offer.ID != consent.OfferID || offer.RequestID != req.ID:
+		return refuse("offer %s does not belong to this request", offer.ID)
+	case !strings.EqualFold(offer.OrderNumber, order.Number) || !strings.EqualFold(req.OrderNumber, order.Number):
+		return refuse("offer %s is for order %s, not %s", offer.ID, offer.OrderNumber, order.Number)
+	case offer.Amount.Currency != order.Currency:
+		return refuse("offer %s is in %s but the order is in %s", offer.ID, offer.Amount.Currency, order.Currency)
+	case offer.Amount.Amount < 0:
+		return refuse("offer %s has a negative amount", offer.ID)
+	case offer.IsRefund() && (!order.Payment.Captured || order.Payment.Reference == ""):
+		return refuse("order %s has no captured payment to refund to", order.Number)
+	}
+	if got := refund.AgreementHash(offer, refund.Agreement(order, req, offer)); got != consent.OfferHash {
+		return refuse("the agreement for offer %s changed after the client accepted it (hash %.12s…, accepted %.12s…)", offer.ID, got, consent.OfferHash)
+	}
+	return nil
+}
+
+// refund moves the money: reserve in the ledger, call the provider with the attempt's idempotency key,
+// record the provider's answer.
+func (h *ExecuteResolution) refund(ctx context.Context, req refund.Request, order refund.Order, offer refund.Offer) (dynamo.RefundRecord, error) {
+	if h.Payment == nil {
+		return dynamo.RefundRecord{}, errors.New("execute request " + req.ID + ": no payment gateway configured")
+	}
+	rec, err := h.Store.ReserveRefund(ctx, order.Number, req.ID, refundAttempt, offer.Amount,
+		dynamo.AuditEntry{Actor: system(fnExecuteResolution)})
+	switch {
+	case isCode(err, refund.CodeConflict):
+		// More than remains, another currency, or the request left executing: nothing was reserved.
+		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the refund could not be reserved: " + err.Error()}
+	case err != nil:
+		return dynamo.RefundRecord{}, fmt.Errorf("reserve the refund of request %s: %w", req.ID, err)
+	}
+	switch rec.State {
+	case dynamo.RefundSucceeded:
+		return rec, nil
+	case dynamo.RefundFailed:
+		return dynamo.RefundRecord{}, &payment.PaymentDeclined{Provider: "ledger", Code: "attempt_failed",
+			Message: fmt.Sprintf("refund attempt %d of request %s was refused earlier: %s", rec.N, req.ID, rec.FailureReason)}
+	}
+	if rec.PaymentReference != order.Payment.Reference {
+		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the reserved refund names another payment than the order's"}
+	}
+	res, err := h.Payment.Refund(ctx, payment.RefundRequest{
+		PaymentReference: rec.PaymentReference,
+		Amount:           rec.Amount,
+		IdempotencyKey:   payment.IdempotencyKey(req.ID, rec.N),
+		RequestID:        req.ID,
+	})
+	var declined *payment.PaymentDeclined
+	switch {
+	case errors.As(err, &declined):
+		reason := declined.Provider + ": " + declined.Code
+		if ferr := h.Store.FailRefund(ctx, order.Number, req.ID, rec.N, reason); ferr != nil {
+			return dynamo.RefundRecord{}, fmt.Errorf("release the refused refund of request %s: %w (refusal: %w)", req.ID, ferr, err)
+		}
+		return dynamo.RefundRecord{}, err
+	case err != nil:
+		// Unavailable (or unknown): the refund may have happened. Keep the reservation; the retry
+		// replays the same idempotency key.
+		return dynamo.RefundRecord{}, err
+	}
+	rec, err = h.Store.CompleteRefund(ctx, order.Number, req.ID, rec.N, res.ID)
+	if err != nil {
+		return dynamo.RefundRecord{}, fmt.Errorf("record the refund of request %s: %w", req.ID, err)
+	}
+	if res.Amount != (refund.Money{}) && res.Amount != rec.Amount {
+		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID,
+			Reason: fmt.Sprintf("the provider refunded %s, not the %s reserved", res.Amount, rec.Amount)}
+	}
+	return rec, nil
+}
+
+// closeOrder records the order's new billing status: fully refunded when nothing remains refundable,
+// cancelled when the offer ends the service (refunds, credits, switches, ending at the period's end);
+// a pause leaves the order active. The write is conditional on the order's version, and repeated on a
+// conflict (the ledger bumps the version too).
+func (h *ExecuteResolution) closeOrder(ctx context.Context, number string, offer refund.Offer) error {
+	for attempt := 1; ; attempt++ {
+		order, err := h.Store.GetOrder(ctx, number)
+		if err != nil {
+			return fmt.Errorf("close order %s: %w", number, err)
+		}
+		want := order.Status
+		switch {
+		case offer.Kind == refund.OfferPause:
+			return nil
+		case order.Paid > 0 && order.Refunded >= order.Paid:
+			want = refund.OrderFullyRefunded
+		case want == refund.OrderActive:
+			want = refund.OrderCancelled
+		}
+		if want == order.Status {
+			return nil
+		}
+		order.Status = want
+		_, err = h.Store.PutOrder(ctx, order)
+		switch {
+		case err == nil:
+			return nil
+		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
+			continue
+		default:
+			return fmt.Errorf("close order %s: %w", number, err)
+		}
+	}
+}
