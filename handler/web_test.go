@@ -83,8 +83,13 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	eng := stepfunctions.New(stepfunctions.Options{Region: "eu-west-1"})
 	srv := httptest.NewServer(eng.Handler())
 	t.Cleanup(func() {
-		srv.Close()
+		// Let every Lambda invocation finish before the table goes away (Close would cancel them,
+		// but a cancelled client leaves minidyn still serving the request while it deletes the table).
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = eng.WaitIdle(ctx)
 		eng.Close()
+		srv.Close()
 	})
 	client := sfn.New(sfn.Options{
 		Region:       "eu-west-1",
