@@ -277,16 +277,18 @@ type view struct {
 	// agrees with it ("is", or "are" for hours).
 	ServiceName string
 	ServiceVerb string
-	Expires     string
-	StatusURL   string
+	Expires     string // the consent link's expiry, "8 July 2025 at 14:30 UTC"
+
+	StatusURL   string // empty without Data.StatusCode
 	ConsentURL  string
-	FeedbackURL,
-	FormURL,
-	StaffURL string
-	Options []offerView
-	Done    *offerView
-	Failed  []refund.Finding
-	Reason  string // the client's decline reason, or a placeholder sentence
+	FeedbackURL string
+	FormURL     string
+	StaffURL    string
+
+	Options []offerView      // Data.Offers
+	Done    *offerView       // Data.Offer
+	Failed  []refund.Finding // the failed findings
+	Reason  string           // the client's decline reason, trimmed
 }
 
 // offerView is an offer formatted for an email.
@@ -434,10 +436,16 @@ func tidyText(s string) string {
 	return strings.TrimSpace(s) + "\n"
 }
 
-// tidyHTML drops the blank lines template actions leave in the HTML source.
+var (
+	blankHTMLLines = regexp.MustCompile(`\n\s*\n`)
+	paragraphBreak = regexp.MustCompile(`\n[^\S\n]*\n\s*`)
+)
+
+// tidyHTML drops the blank lines template actions leave in the HTML source. Text a person typed is
+// never affected: its line breaks are <p> and <br> by then (see paragraphs).
 func tidyHTML(s string) string {
 	s = trailingWS.ReplaceAllString(s, "\n")
-	s = regexp.MustCompile(`\n\s*\n`).ReplaceAllString(s, "\n")
+	s = blankHTMLLines.ReplaceAllString(s, "\n")
 	return strings.TrimSpace(s) + "\n"
 }
 
@@ -449,7 +457,20 @@ var templateFS embed.FS
 type button struct{ URL, Label string }
 
 var htmlFuncs = htmltemplate.FuncMap{
-	"button": func(url, label string) button { return button{URL: url, Label: label} },
+	"button":     func(url, label string) button { return button{URL: url, Label: label} },
+	"paragraphs": paragraphs,
+}
+
+// paragraphs splits text a person typed into paragraphs (at blank lines) of lines, so the HTML shows
+// its line breaks with <p> and <br> while every piece is still escaped by html/template.
+func paragraphs(s string) [][]string {
+	var out [][]string
+	for _, p := range paragraphBreak.Split(strings.TrimSpace(s), -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.Split(p, "\n"))
+		}
+	}
+	return out
 }
 
 // templateSet holds one kind's parsed templates.

@@ -484,3 +484,32 @@ func lambdaErrorType(err error) string {
 	}
 	return typ.Name()
 }
+
+// BenchmarkRefund measures one new refund (key read, payment read, three-item transaction) and one
+// replay (key read) against minidyn over HTTP.
+func BenchmarkRefund(b *testing.B) {
+	ctx := context.Background()
+	db, table := newTable(b)
+	g := sandbox.New(db, table)
+	if err := g.Capture(ctx, "pi_bench", eur(refund.MaxAmount)); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("new", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			r := payment.RefundRequest{PaymentReference: "pi_bench", Amount: eur(1), IdempotencyKey: fmt.Sprintf("bench:%d", i)}
+			if _, err := g.Refund(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("replay", func(b *testing.B) {
+		r := payment.RefundRequest{PaymentReference: "pi_bench", Amount: eur(1), IdempotencyKey: "bench:1"}
+		for b.Loop() {
+			if _, err := g.Refund(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
