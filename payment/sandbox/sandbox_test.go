@@ -4,55 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/truora/minidyn/server"
 	"pgregory.net/rapid"
 
+	"refundflow/dynamo/dynamotest"
 	"refundflow/payment"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
 )
 
-// newTable starts minidyn in an httptest server (stopped by t.Cleanup) and creates a small table with
-// string keys PK and SK, the shape of the application table. The dynamo/dynamotest harness was not in
-// the repository yet when this was written; the sandbox needs TransactWriteItems, which minidyn has.
+// newTable returns a client and a fresh application table (dynamo.TableDefinition, via the
+// dynamo/dynamotest harness) on an in-process minidyn. The sandbox writes with TransactWriteItems, which
+// dynalite lacks, so these tests use minidyn even when DYNAMODB_ENDPOINT points at dynalite.
 func newTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
-	srv := httptest.NewServer(server.NewServer())
-	t.Cleanup(srv.Close)
-	db := dynamodb.New(dynamodb.Options{
-		Region:                          "us-east-1",
-		BaseEndpoint:                    aws.String(srv.URL),
-		Credentials:                     credentials.NewStaticCredentialsProvider("test", "test", ""),
-		DisableValidateResponseChecksum: true,
-		HTTPClient:                      srv.Client(),
-	})
-	const table = "sandbox-test"
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName: aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("PK"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("SK"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("PK"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("SK"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatalf("create table: %v", err)
-	}
-	return db, table
+	b := dynamotest.Minidyn(t)
+	return b.Client, b.Table(t)
 }
 
 func eur(minor int64) refund.Money { return refund.Money{Amount: minor, Currency: "EUR"} }
