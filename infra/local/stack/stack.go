@@ -1,0 +1,684 @@
+// Package stack is "AWS in a box": it starts, in one process and on 127.0.0.1 only, stand-ins that
+// speak the same APIs as the AWS services Refundflow uses, and wires the real handlers to them from
+// template.yaml — the same file SAM deploys — so the local system cannot drift from the deployed one.
+//
+//   - DynamoDB: minidyn served over HTTP (or an external endpoint such as dynalite or DynamoDB Local),
+//     with the template's tables created from their definitions.
+//   - Step Functions: the local ASL engine (infra/local/stepfunctions) with the template's state
+//     machines, their DefinitionSubstitutions resolved to the in-process functions.
+//   - Lambda: every AWS::Serverless::Function built by its awsenv builder from the environment the
+//     template gives it, invoked through aws-lambda-go's lambda.Handler exactly as in Lambda.
+//   - API Gateway HTTP API: every HttpApi event becomes a route of the local gateway, with the JWT
+//     authorizer backed by a local issuer.
+//   - SES v2: the outbox, which keeps every email.
+//   - Payments: the sandbox gateway, on the table.
+//
+// The function code has no local mode: it only gets other endpoints.
+package stack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	minidyn "github.com/truora/minidyn/server"
+
+	"refundflow"
+	"refundflow/awsenv"
+	"refundflow/infra/local/gateway"
+	"refundflow/infra/local/outbox"
+	"refundflow/infra/local/samtemplate"
+	"refundflow/infra/local/secrets"
+	"refundflow/infra/local/stepfunctions"
+)
+
+// The AWS account the stand-ins pretend to be.
+const (
+	Region    = "us-east-1"
+	AccountID = "123456789012"
+	stackName = "refundflow"
+)
+
+// Local values of the template's parameters that have no default or whose default is for AWS.
+const (
+	localMailFrom   = "refunds@refundflow.local"
+	localStaffEmail = "staff@refundflow.local"
+	localAudience   = "refundflow-local"
+	staffTokenTTL   = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
+)
+
+// Config says how to start the stack. The zero value starts everything embedded on 127.0.0.1:8080.
+type Config struct {
+	// Addr is where the web pages and the HTTP API listen (default 127.0.0.1:8080; port 0 picks one).
+	Addr string
+	// DynamoDBEndpoint points at an external DynamoDB (DynamoDB Local, dynalite) instead of the
+	// embedded minidyn; its tables are created if missing.
+	DynamoDBEndpoint string
+	// Files holds template.yaml and the state machine definitions it names (default: the copies
+	// embedded in the binary, refundflow.Files).
+	Files fs.FS
+	// Parameters overrides template parameters (PublicBaseUrl defaults to the stack's own URL).
+	Parameters map[string]string
+	// Demo loads the demo orders.
+	Demo bool
+	// Logger receives the stack's and the functions' logs (default: discard).
+	Logger *slog.Logger
+}
+
+// Stack is a running local system. Close stops it.
+type Stack struct {
+	// URL is the base URL of the web pages and the HTTP API, e.g. http://127.0.0.1:8080.
+	URL string
+	// DynamoDBURL, StepFunctionsURL, SESURL and SecretsManagerURL are the endpoints outside tools can
+	// use (aws --endpoint-url ...).
+	DynamoDBURL, StepFunctionsURL, SESURL, SecretsManagerURL string
+	// TableName is the table the functions use.
+	TableName string
+	// StateMachineARN is the refund workflow's ARN on the local engine.
+	StateMachineARN string
+	// StaffToken is a bearer token the staff routes accept.
+	StaffToken string
+	// Demo lists the demo orders loaded at start (nil without Config.Demo).
+	Demo []DemoOrder
+	// Outbox holds every email sent.
+	Outbox *outbox.Outbox
+	// Engine is the Step Functions engine.
+	Engine *stepfunctions.Engine
+	// Clock is the stack's clock; Advance moves it forward (time travel).
+	Clock *stepfunctions.AdjustableClock
+	// DynamoDB is a client for the stack's DynamoDB.
+	DynamoDB *dynamodb.Client
+	// Routes lists the gateway's routes ("GET /requests/{id}" → function logical ID).
+	Routes map[string]string
+	// Functions lists the logical IDs of the functions the stack built.
+	Functions []string
+	// Substitutions holds the state machine's resolved DefinitionSubstitutions.
+	Substitutions map[string]string
+
+	log     *slog.Logger
+	servers []*http.Server
+	done    sync.WaitGroup
+}
+
+// Start builds and starts the stack. It returns once every listener is up and the demo data (if
+// asked for) is loaded; the servers stop with Close.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	s := &Stack{Clock: &stepfunctions.AdjustableClock{}, Outbox: outbox.New(), log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	defer func() {
+		if err != nil {
+			s.Close(context.Background())
+		}
+	}()
+	if cfg.Files == nil {
+		cfg.Files = refundflow.Files
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+
+	// Listeners first, so every URL is known before the template is resolved and a taken port is
+	// reported before anything else happens.
+	web, err := listen(cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s.URL = "http://" + web.Addr().String()
+	sfnLn, err := listen("127.0.0.1:0")
+	if err != nil {
+		web.Close()
+		return nil, err
+	}
+	sesLn, err := listen("127.0.0.1:0")
+	if err != nil {
+		web.Close()
+		sfnLn.Close()
+		return nil, err
+	}
+	s.StepFunctionsURL = "http://" + sfnLn.Addr().String()
+	s.SESURL = "http://" + sesLn.Addr().String()
+	smLn, err := listen("127.0.0.1:0")
+	if err != nil {
+		web.Close()
+		sfnLn.Close()
+		sesLn.Close()
+		return nil, err
+	}
+	s.SecretsManagerURL = "http://" + smLn.Addr().String()
+	s.DynamoDBURL = cfg.DynamoDBEndpoint
+	var ddbLn net.Listener
+	if s.DynamoDBURL == "" {
+		if ddbLn, err = listen("127.0.0.1:0"); err != nil {
+			web.Close()
+			sfnLn.Close()
+			sesLn.Close()
+			return nil, err
+		}
+		s.DynamoDBURL = "http://" + ddbLn.Addr().String()
+	}
+
+	raw, err := fs.ReadFile(cfg.Files, "template.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read template.yaml: %w", err)
+	}
+	tmpl, err := samtemplate.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse template.yaml: %w", err)
+	}
+
+	awsCfg := aws.Config{
+		Region:      Region,
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}
+	s.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(s.DynamoDBURL)
+		o.DisableValidateResponseChecksum = true
+	})
+	s.Outbox.Now = s.Clock.Now
+	s.Engine = stepfunctions.New(stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log})
+
+	if ddbLn != nil {
+		s.serve(ddbLn, minidyn.NewServer())
+	}
+	s.serve(sfnLn, s.Engine.Handler())
+	s.serve(sesLn, s.Outbox.SESHandler())
+	vault, err := s.secrets(tmpl)
+	if err != nil {
+		web.Close()
+		return nil, err
+	}
+	s.serve(smLn, vault)
+
+	res := s.resolver(tmpl, cfg.Parameters)
+	if err := res.Check(); err != nil {
+		web.Close()
+		return nil, fmt.Errorf("template.yaml parameters: %w", err)
+	}
+	if err := s.createTables(ctx, tmpl, res); err != nil {
+		web.Close()
+		return nil, err
+	}
+	if err := s.createStateMachines(tmpl, res, cfg.Files); err != nil {
+		web.Close()
+		return nil, err
+	}
+	handlers, err := s.buildFunctions(ctx, tmpl, res, awsCfg)
+	if err != nil {
+		web.Close()
+		return nil, err
+	}
+	gw, err := s.gateway(tmpl, res, handlers)
+	if err != nil {
+		web.Close()
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle(outbox.PagePath, s.Outbox.PageHandler())
+	mux.Handle(outbox.PagePath+"/", s.Outbox.PageHandler())
+	mux.HandleFunc("/_local/clock", s.clockHandler)
+	mux.HandleFunc("/_local/", s.indexHandler)
+	mux.Handle("/", gw)
+	s.serve(web, mux)
+
+	if cfg.Demo {
+		if s.Demo, err = LoadDemo(ctx, s.DynamoDB, s.TableName, s.Clock.Now()); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// listen opens a TCP listener, turning "address already in use" into a message a person can act on.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s is already in use: stop the other program or pick another address with -addr", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// serve runs an HTTP server on ln until Close.
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.servers = append(s.servers, srv)
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("server stopped", "addr", ln.Addr().String(), "error", err)
+		}
+	}()
+}
+
+// Close stops the servers (waiting for requests in flight until ctx ends) and the engine.
+func (s *Stack) Close(ctx context.Context) error {
+	var errs []error
+	for _, srv := range s.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+			srv.Close()
+		}
+	}
+	if s.Engine != nil {
+		s.Engine.Close()
+	}
+	s.done.Wait()
+	return errors.Join(errs...)
+}
+
+// resolver resolves the template as CloudFormation would for this stack: local values for the
+// parameters that name AWS things, and names and ARNs of the local resources.
+func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) samtemplate.Resolver {
+	params := map[string]string{}
+	local := map[string]string{
+		"PublicBaseUrl":           s.URL,
+		"MailFrom":                localMailFrom,
+		"StaffEmail":              localStaffEmail,
+		"SiteOrigins":             s.URL,
+		"StaffIssuer":             s.URL + "/_local/issuer",
+		"StaffAudience":           localAudience,
+		"PaymentProvider":         "sandbox",
+		"TableDeletionProtection": "false",
+	}
+	for name, v := range local {
+		if _, ok := t.Parameters[name]; ok {
+			params[name] = v
+		}
+	}
+	for name, v := range overrides {
+		params[name] = v
+	}
+	res := samtemplate.Resolver{Template: t, Parameters: params, Region: Region, AccountID: AccountID, StackName: stackName}
+	res.Ref = func(id string) (string, error) { return s.ref(t, res, id) }
+	res.GetAtt = func(id, attr string) (string, error) { return s.getAtt(t, res, id, attr) }
+	return res
+}
+
+// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ...
+func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string) (string, error) {
+	r, ok := t.Resources[id]
+	if !ok {
+		return "", fmt.Errorf("no resource %s", id)
+	}
+	switch r.Type {
+	case "AWS::DynamoDB::Table":
+		tb, err := t.Table(id)
+		if err != nil {
+			return "", err
+		}
+		return tb.Name(res)
+	case "AWS::Serverless::Function":
+		return id, nil
+	case "AWS::Serverless::StateMachine":
+		return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", Region, AccountID, id), nil
+	case "AWS::SecretsManager::Secret":
+		return fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", Region, AccountID, id), nil
+	case "AWS::Serverless::HttpApi":
+		return "local", nil
+	case "AWS::Logs::LogGroup":
+		return id, nil
+	}
+	return id, nil
+}
+
+// getAtt is Fn::GetAtt of a resource's Arn (the only attribute the template uses).
+func (s *Stack) getAtt(t *samtemplate.Template, res samtemplate.Resolver, id, attr string) (string, error) {
+	r, ok := t.Resources[id]
+	if !ok {
+		return "", fmt.Errorf("no resource %s", id)
+	}
+	if attr != "Arn" {
+		return "", fmt.Errorf("%s.%s: the local stack only knows Arn attributes", id, attr)
+	}
+	switch r.Type {
+	case "AWS::Serverless::Function":
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, AccountID, id), nil
+	case "AWS::DynamoDB::Table":
+		name, err := s.ref(t, res, id)
+		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", Region, AccountID, name), err
+	case "AWS::Logs::LogGroup":
+		return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", Region, AccountID, id), nil
+	}
+	return s.ref(t, res, id)
+}
+
+// secrets holds the template's Secrets Manager secrets: a fresh random value for each secret the
+// template generates (GenerateSecretString), an empty one for secrets an operator fills in after
+// deploying (the Stripe key, which the sandbox payment provider never reads).
+func (s *Stack) secrets(t *samtemplate.Template) (*secrets.Store, error) {
+	store := secrets.New()
+	for _, r := range t.ResourcesOfType("AWS::SecretsManager::Secret") {
+		value := ""
+		if _, ok := r.Properties["GenerateSecretString"]; ok {
+			b := make([]byte, 32)
+			if _, err := rand.Read(b); err != nil {
+				return nil, fmt.Errorf("generate secret %s: %w", r.LogicalID, err)
+			}
+			value = hex.EncodeToString(b)
+		}
+		store.Put(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", Region, AccountID, r.LogicalID), r.LogicalID, value)
+	}
+	return store, nil
+}
+
+// createTables creates the template's tables (skipping ones that exist on an external endpoint) and
+// turns on their TTL where the backend supports it.
+func (s *Stack) createTables(ctx context.Context, t *samtemplate.Template, res samtemplate.Resolver) error {
+	tables, err := t.Tables()
+	if err != nil {
+		return err
+	}
+	for _, tb := range tables {
+		in, err := tb.CreateTableInput(res)
+		if err != nil {
+			return err
+		}
+		s.TableName = aws.ToString(in.TableName)
+		_, err = s.DynamoDB.CreateTable(ctx, in)
+		var inUse *ddbtypes.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) {
+			return fmt.Errorf("create table %s at %s: %w", s.TableName, s.DynamoDBURL, err)
+		}
+		if err := s.waitActive(ctx, s.TableName); err != nil {
+			return err
+		}
+		if ttl, err := tb.UpdateTimeToLiveInput(res); err == nil && ttl != nil {
+			// minidyn and dynalite have no TTL API; expiry is checked in code anyway, so TTL is
+			// only housekeeping. Real DynamoDB (Local) gets it.
+			if _, err := s.DynamoDB.UpdateTimeToLive(ctx, ttl); err != nil {
+				s.log.Debug("TTL not set on the local table", "table", s.TableName, "error", err)
+			}
+		}
+	}
+	return nil
+}
+
+// waitActive waits until a table is ACTIVE; a backend that reports no status (minidyn) counts as ready.
+func (s *Stack) waitActive(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		out, err := s.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("describe table %s: %w", name, err)
+		}
+		if st := out.Table.TableStatus; st == "" || st == ddbtypes.TableStatusActive {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("table %s did not become ACTIVE: %w", name, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// createStateMachines creates each state machine on the engine from its DefinitionUri with its
+// substitutions resolved.
+func (s *Stack) createStateMachines(t *samtemplate.Template, res samtemplate.Resolver, files fs.FS) error {
+	sms, err := t.StateMachines()
+	if err != nil {
+		return err
+	}
+	for _, sm := range sms {
+		if sm.DefinitionUri == "" {
+			return fmt.Errorf("state machine %s: the local stack needs a DefinitionUri file", sm.LogicalID)
+		}
+		def, err := fs.ReadFile(files, sm.DefinitionUri)
+		if err != nil {
+			return fmt.Errorf("state machine %s: %w", sm.LogicalID, err)
+		}
+		subs, err := sm.ResolveSubstitutions(res)
+		if err != nil {
+			return fmt.Errorf("state machine %s: %w", sm.LogicalID, err)
+		}
+		arn, err := s.Engine.CreateStateMachine(sm.LogicalID, string(def), subs)
+		if err != nil {
+			return fmt.Errorf("state machine %s: %w", sm.LogicalID, err)
+		}
+		s.StateMachineARN = arn
+		s.Substitutions = subs
+	}
+	return nil
+}
+
+// buildFunctions builds every function of the template with its awsenv builder and the environment
+// the template gives it, and registers it with the engine under its name.
+func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res samtemplate.Resolver, awsCfg aws.Config) (map[string]lambda.Handler, error) {
+	fns, err := t.Functions()
+	if err != nil {
+		return nil, err
+	}
+	handlers := map[string]lambda.Handler{}
+	for _, f := range fns {
+		build, ok := awsenv.Builders[f.LogicalID]
+		if !ok {
+			return nil, fmt.Errorf("function %s is in template.yaml but awsenv has no builder for it", f.LogicalID)
+		}
+		vars, err := f.ResolveEnvironment(res)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
+		}
+		env := awsenv.Env{
+			Getenv:    func(name string) string { return vars[name] },
+			AWS:       awsCfg,
+			Endpoints: awsenv.Endpoints{DynamoDB: s.DynamoDBURL, StepFunctions: s.StepFunctionsURL, SES: s.SESURL, SecretsManager: s.SecretsManagerURL},
+			Clock:     s.Clock.Now,
+			Logger:    s.log.With("function", f.LogicalID),
+		}
+		h := &instances{build: func() (lambda.Handler, error) { return build(ctx, env) }}
+		// Build one instance now, so a misconfigured function stops the stack at start.
+		first, err := h.build()
+		if err != nil {
+			return nil, err
+		}
+		h.free = append(h.free, first)
+		handlers[f.LogicalID] = h
+		s.Engine.RegisterFunction(f.LogicalID, h)
+		s.Functions = append(s.Functions, f.LogicalID)
+	}
+	sort.Strings(s.Functions)
+	return handlers, nil
+}
+
+// gateway builds the HTTP API from the template's HttpApi events, with a local issuer behind each JWT
+// authorizer.
+func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handlers map[string]lambda.Handler) (*gateway.Gateway, error) {
+	routes, err := t.HttpRoutes()
+	if err != nil {
+		return nil, err
+	}
+	cfg := gateway.Config{Region: Region, AccountID: AccountID, Now: s.Clock.Now, Logger: s.log}
+	authorizers := map[string]*gateway.JWTAuthorizer{}
+	s.Routes = map[string]string{}
+	for _, r := range routes {
+		api, err := t.HttpApi(r.API)
+		if err != nil {
+			return nil, err
+		}
+		if api.Cors != nil && cfg.CORS == nil {
+			c, err := api.Cors.Resolve(res)
+			if err != nil {
+				return nil, fmt.Errorf("HTTP API %s CORS: %w", api.LogicalID, err)
+			}
+			cfg.CORS = &gateway.CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
+				ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge, AllowCredentials: c.AllowCredentials}
+		}
+		route := gateway.Route{Method: r.Method, Path: r.Path, Name: r.Function, Handler: handlers[r.Function], Scopes: r.Scopes}
+		if route.Path == "" {
+			route.Path = "$default"
+		}
+		if r.Authorizer != "" {
+			key := r.API + "/" + r.Authorizer
+			if authorizers[key] == nil {
+				a, ok := api.Authorizers[r.Authorizer]
+				if !ok {
+					return nil, fmt.Errorf("route %s: no authorizer %s", r.RouteKey(), r.Authorizer)
+				}
+				issuer, audience, err := a.ResolveJWT(res)
+				if err != nil {
+					return nil, fmt.Errorf("authorizer %s: %w", r.Authorizer, err)
+				}
+				if len(audience) == 0 {
+					return nil, fmt.Errorf("authorizer %s has no audience", r.Authorizer)
+				}
+				li, err := gateway.NewLocalIssuer(issuer, audience[0])
+				if err != nil {
+					return nil, err
+				}
+				li.TTL = staffTokenTTL
+				li.Now = s.Clock.Now
+				if s.StaffToken, err = li.Sign(map[string]any{
+					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
+				}); err != nil {
+					return nil, err
+				}
+				authorizers[key] = li.Authorizer(r.Authorizer)
+			}
+			route.Authorizer = authorizers[key]
+		}
+		cfg.Routes = append(cfg.Routes, route)
+		s.Routes[r.RouteKey()] = r.Function
+	}
+	return gateway.New(cfg)
+}
+
+// instances runs a function the way Lambda scales one: each concurrent invocation gets an instance of
+// its own, built on demand from the function's builder and reused when idle. aws-lambda-go's handlers
+// return their output in a pooled buffer that the instance's next invocation overwrites, so one
+// instance must never serve two invocations at once, and the output is copied before the instance
+// goes back to the pool.
+type instances struct {
+	build func() (lambda.Handler, error)
+	mu    sync.Mutex
+	free  []lambda.Handler
+}
+
+// Invoke runs one invocation on an idle (or new) instance.
+func (p *instances) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	p.mu.Lock()
+	var h lambda.Handler
+	if n := len(p.free); n > 0 {
+		h, p.free = p.free[n-1], p.free[:n-1]
+	}
+	p.mu.Unlock()
+	if h == nil {
+		var err error
+		if h, err = p.build(); err != nil {
+			return nil, err
+		}
+	}
+	out, err := h.Invoke(ctx, payload)
+	out = bytes.Clone(out)
+	p.mu.Lock()
+	p.free = append(p.free, h)
+	p.mu.Unlock()
+	return out, err
+}
+
+// clockHandler is time travel: GET tells the clock, POST {"advance":"7d"} (or the form on the local
+// page) moves it forward and returns once the workflows have caught up (reminders sent, offers expired).
+func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		form := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+		var in struct {
+			Advance string `json:"advance"`
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+		if form {
+			in.Advance = r.PostFormValue("advance")
+		} else {
+			dec := json.NewDecoder(r.Body)
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"advance":"7d"} (days d, hours h, minutes m, seconds s)`})
+				return
+			}
+		}
+		d, err := ParseDuration(in.Advance)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		s.Clock.Advance(d)
+		if err := s.Engine.WaitIdle(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the workflows did not settle: " + err.Error()})
+			return
+		}
+		if form {
+			http.Redirect(w, r, "/_local/", http.StatusSeeOther)
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET or POST"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"now": s.Clock.Now().UTC().Format(time.RFC3339), "offset": s.Clock.Offset().String()})
+}
+
+// ParseDuration reads a time-travel amount: a sequence of numbers with units d, h, m or s ("7d",
+// "1d12h", "90m"), between 1 second and 400 days.
+func ParseDuration(v string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not an amount of time: use days, hours, minutes or seconds, like 7d, 1d12h or 90m", v)
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 32 {
+		return 0, bad
+	}
+	var total time.Duration
+	num := 0
+	digits := 0
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9':
+			num = num*10 + int(c-'0')
+			digits++
+			if digits > 6 {
+				return 0, bad
+			}
+		case digits > 0 && strings.ContainsRune("dhms", c):
+			unit := map[rune]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute, 's': time.Second}[c]
+			total += time.Duration(num) * unit
+			num, digits = 0, 0
+		default:
+			return 0, bad
+		}
+	}
+	if digits > 0 || total < time.Second || total > 400*24*time.Hour {
+		return 0, bad
+	}
+	return total, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
