@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,8 +23,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow/apigw"
 	"refundflow/dynamo"
@@ -74,8 +77,10 @@ type httpFixture struct {
 
 func newHTTPFixture(t *testing.T) *httpFixture {
 	t.Helper()
-	b := dynamotest.Minidyn(t)
-	store := dynamo.New(b.Client, b.Table(t))
+	store := dynamo.New(minidynClient(t), "refunds")
+	if err := dynamo.EnsureTable(context.Background(), store.Client, store.Table); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
 	// Time moves a millisecond per reading, so audit entries have distinct times and keep their order.
 	var tick atomic.Int64
 	store.Now = func() time.Time { return httpT0.Add(time.Duration(tick.Add(1)) * time.Millisecond) }
@@ -108,6 +113,35 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	}
 	f.machine = aws.ToString(out.StateMachineArn)
 	return f
+}
+
+// minidynClient serves a fresh minidyn for the test and returns a real DynamoDB client for it.
+//
+// The server holds back responses larger than the client's first read for 2 ms. Against a server
+// this fast, the SDK (smithy-go) closes the request body as soon as the response headers arrive; if
+// the transport's write loop has not finished its last read of that body, the transport closes the
+// connection and a large response (a Query of offers or audit entries) fails with "use of closed
+// network connection". A real DynamoDB endpoint is never that fast; the Step Functions engine's API
+// has the same work-around (infra/local/stepfunctions serveHTTP).
+func minidynClient(t *testing.T) *dynamodb.Client {
+	t.Helper()
+	mini := miniserver.NewServer()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		mini.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		body := rec.Body.Bytes()
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		if len(body) > 3000 {
+			time.Sleep(2 * time.Millisecond)
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return dynamotest.NewClient(srv.URL)
 }
 
 // park is the Park function: it stores the task token like the real waits do.
