@@ -75,7 +75,7 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		// The reasons are about amounts and policy rules, never about the client, so the audit trail
 		// (which staff read) may carry them.
 		err = h.Store.Transition(ctx, req.ID, refund.StatusSubmitted, refund.StatusInReview, req.Version,
-			dynamo.AuditEntry{Actor: system(fnProposeResolution), Detail: "review needed: " + strings.Join(res.ReviewReasons, " ")},
+			dynamo.AuditEntry{Actor: system(fnProposeResolution), Detail: "review needed: " + strings.Join(res.ReviewReasons, "\n")},
 			dynamo.WithPolicyVersion(res.PolicyVersion))
 		switch {
 		case err == nil:
