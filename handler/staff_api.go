@@ -168,8 +168,9 @@ type RequestDetail struct {
 	Feedback *dynamo.Feedback `json:"feedback,omitempty"`
 	// Audit is the whole audit trail, oldest first.
 	Audit []dynamo.AuditEntry `json:"audit"`
-	// WaitingFor is the workflow wait the request is parked in ("review", "consent"), or "".
-	WaitingFor dynamo.TokenKind `json:"waiting_for"`
+	// LastWait is the kind of the workflow wait the request was last parked in ("review" or
+	// "consent"; "" if never). The wait may have ended since: the status says where the request is.
+	LastWait dynamo.TokenKind `json:"last_wait"`
 }
 
 // StaffOffer is an offer with the hash of its agreement text, as the client's consent binds to it.
@@ -186,7 +187,7 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 	d := RequestDetail{
 		Request: rec.Request, Submission: rec.Submission, OfferSet: rec.OfferSet, ReviewMessage: rec.ReviewMessage,
 		Offers: []StaffOffer{}, Findings: []refund.Finding{}, ReviewReasons: []string{}, Refunds: []dynamo.RefundRecord{},
-		WaitingFor: rec.TokenKind,
+		LastWait: rec.TokenKind,
 	}
 	if rec.Verification != nil {
 		d.Findings = rec.Verification.Findings

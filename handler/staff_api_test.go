@@ -133,8 +133,8 @@ func TestStaffRequestDetail(t *testing.T) {
 	if len(d.ReviewReasons) != 1 || !strings.Contains(d.ReviewReasons[0], "above the EUR 2,000.00") {
 		t.Errorf("review reasons = %q", d.ReviewReasons)
 	}
-	if len(d.Audit) != 2 || d.Audit[1].To != refund.StatusInReview || d.WaitingFor != dynamo.TokenReview {
-		t.Errorf("audit = %+v, waiting for %q", d.Audit, d.WaitingFor)
+	if len(d.Audit) != 2 || d.Audit[1].To != refund.StatusInReview || d.LastWait != dynamo.TokenReview {
+		t.Errorf("audit = %+v, last wait %q", d.Audit, d.LastWait)
 	}
 	if d.Consent != nil || len(d.Refunds) != 0 || d.Submission.Email != "ana@example.com" {
 		t.Errorf("consent %v refunds %v submission %+v", d.Consent, d.Refunds, d.Submission)
