@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func staffActor(req events.APIGatewayV2HTTPRequest) (string, error) {
 }
 
 // pageParams reads the cursor and limit query parameters (limit 1–100, default 50).
-func pageParams(req events.APIGatewayV2HTTPRequest) (cursor string, limit int, q map[string][]string, err error) {
+func pageParams(req events.APIGatewayV2HTTPRequest) (cursor string, limit int, q url.Values, err error) {
 	values, err := apigw.Query(req)
 	if err != nil {
 		return "", 0, nil, err
@@ -125,8 +126,7 @@ func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	status := refund.StatusInReview
-	if s := ""; len(q["status"]) > 0 {
-		s = q["status"][0]
+	if s := q.Get("status"); s != "" {
 		status = refund.Status(s)
 	}
 	recs, next, err := h.Store.ListRequestsByStatus(ctx, status, limit, cursor)
@@ -376,7 +376,11 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	result.Delivered, err = SendOutcome(ctx, h.SFN, tok.Token, OutcomeApproved)
 	if err != nil {
 		h.auditUndelivered(ctx, id, actor, err)
-		return unavailable(req, "The decision is recorded, but the workflow could not be told just now. Send the same decision again in a minute.")
+		msg := "The decision is recorded, but the workflow could not be told just now. Approve the request again in a minute."
+		if body.Decision == ReviewAdjust {
+			msg = "The new offers are saved, but the workflow could not be told just now. Approve the request in a minute to send them to the client."
+		}
+		return unavailable(req, msg)
 	}
 	if !result.Delivered {
 		h.auditUndelivered(ctx, id, actor, nil)

@@ -285,6 +285,20 @@ func TestStaffReviewConflicts(t *testing.T) {
 	if got := f.outcome(parked.id); got != "approved" {
 		t.Errorf("outcome after retry = %q", got)
 	}
+
+	// An adjustment whose approval cannot be delivered keeps the new offers; approving sends them.
+	adj := f.seed(refund.StatusInReview, true)
+	f.sfn.failSends = 1
+	resp = mustCall(t, h, reviewEvent(t, adj.id, map[string]any{"decision": "adjust",
+		"offers": []map[string]string{{"id": adj.offers[0].ID, "amount": "4000.00"}}}))
+	wantStatus(t, resp, http.StatusServiceUnavailable)
+	if !strings.Contains(resp.Body, "The new offers are saved") {
+		t.Errorf("body %s", resp.Body)
+	}
+	wantStatus(t, mustCall(t, h, reviewEvent(t, adj.id, map[string]any{"decision": "approve"})), http.StatusOK)
+	if got, set := f.outcome(adj.id), f.request(adj.id).OfferSet; got != "approved" || set != 2 {
+		t.Errorf("outcome %q, offer set %d", got, set)
+	}
 }
 
 func TestStaffPutOrder(t *testing.T) {

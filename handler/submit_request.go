@@ -241,8 +241,11 @@ func (h SubmitRequest) replay(ctx context.Context, req events.APIGatewayV2HTTPRe
 			Message: "This Idempotency-Key was already used for a different request. Use a new key for a new request."}
 	}
 	var first idempotentAnswer
-	if err := json.Unmarshal([]byte(rec.Body), &first); err != nil || first.RequestID == "" {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("decode stored answer for request %s: %v", rec.RequestID, err)
+	if err := json.Unmarshal([]byte(rec.Body), &first); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("decode stored answer for request %s: %w", rec.RequestID, err)
+	}
+	if first.RequestID == "" {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("stored answer for request %s has no request id", rec.RequestID)
 	}
 	if err := h.start(ctx, first.RequestID); err != nil {
 		return h.startFailed(req, first.RequestID, "replay", err)
