@@ -83,6 +83,8 @@ type harness struct {
 	orders   []string
 	// allowRunning lets executions stay RUNNING (a test that parks on purpose).
 	allowRunning bool
+	// statusCodes are the status link codes from the submission answers, by request id.
+	statusCodes map[string]string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -91,6 +93,7 @@ func newHarness(t *testing.T) *harness {
 		t: t, ctx: context.Background(),
 		clock:       stepfunctions.NewVirtualClock(t0),
 		invocations: map[string]int{},
+		statusCodes: map[string]string{},
 		failNext:    map[string][]error{},
 		intercept:   map[string]func(context.Context, handler.TaskInput, func() (handler.TaskOutput, error)) (handler.TaskOutput, error){},
 	}
@@ -316,6 +319,11 @@ func (h *harness) submitRequest(o refund.Order, reason refund.Reason, opts ...fu
 		h.t.Fatalf("decode submit answer: %v", err)
 	}
 	h.requests = append(h.requests, ans.RequestID)
+	if u, err := url.Parse(ans.StatusURL); err == nil {
+		h.mu.Lock()
+		h.statusCodes[ans.RequestID] = u.Query().Get("t")
+		h.mu.Unlock()
+	}
 	h.settle()
 	return ans.RequestID
 }
@@ -507,10 +515,19 @@ func (h *harness) openConsent(code, method string) consentPage {
 // "I agree"), or decline (choice < 0) with a reason. It returns the HTTP status.
 func (h *harness) postConsent(code string, p consentPage, choice int, declineReason string) int {
 	h.t.Helper()
+	status, err := h.tryPostConsent(code, p, choice, declineReason)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return status
+}
+
+// tryPostConsent is postConsent without failing the test, for use from other goroutines.
+func (h *harness) tryPostConsent(code string, p consentPage, choice int, declineReason string) (int, error) {
 	form := url.Values{"csrf_token": {p.csrf}}
 	if choice >= 0 {
 		if choice >= len(p.choices) {
-			h.t.Fatalf("the consent page shows %d offers, not %d:\n%s", len(p.choices), choice+1, p.body)
+			return 0, fmt.Errorf("the consent page shows %d offers, not %d:\n%s", len(p.choices), choice+1, p.body)
 		}
 		form.Set("decision", "accept")
 		form.Set("offer", p.choices[choice])
@@ -523,9 +540,9 @@ func (h *harness) postConsent(code string, p consentPage, choice int, declineRea
 	resp, err := h.consent.Handle(h.ctx, event("POST", "/consent/{code}", "/consent/"+code, "", map[string]string{"code": code},
 		map[string]string{"content-type": "application/x-www-form-urlencoded", "cookie": p.cookie, "accept": "text/html"}, form.Encode()))
 	if err != nil {
-		h.t.Fatalf("POST consent: %v", err)
+		return 0, fmt.Errorf("POST consent: %w", err)
 	}
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // accept opens the latest offers email's link and accepts the offer at index choice; it settles.
@@ -542,15 +559,25 @@ func (h *harness) accept(id string, choice int) {
 	h.settle()
 }
 
-// withdraw posts the withdraw form with the status code from the received email. It does not settle,
-// so it can run inside an intercepted task; callers settle.
+// withdraw posts the withdraw form with the status code from the received email, and settles.
 func (h *harness) withdraw(id, statusCode string) int {
 	h.t.Helper()
+	status, err := h.tryWithdraw(id, statusCode)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.settle()
+	return status
+}
+
+// tryWithdraw posts the withdraw form without settling or failing the test, so it can run inside an
+// intercepted task.
+func (h *harness) tryWithdraw(id, statusCode string) (int, error) {
 	// The withdraw form's token comes from the status page, like the consent form's.
 	q := url.Values{"t": {statusCode}}.Encode()
 	page, err := h.status.Handle(h.ctx, event("GET", "/requests/{id}", "/requests/"+id, q, map[string]string{"id": id}, map[string]string{"accept": "text/html"}, ""))
 	if err != nil || page.StatusCode != http.StatusOK {
-		h.t.Fatalf("status page: %d %v\n%s", page.StatusCode, err, page.Body)
+		return 0, fmt.Errorf("status page: %d %v\n%s", page.StatusCode, err, page.Body)
 	}
 	body := page.Body
 	if page.IsBase64Encoded {
@@ -570,9 +597,9 @@ func (h *harness) withdraw(id, statusCode string) int {
 	resp, err := h.status.Handle(h.ctx, event("POST", "/requests/{id}/withdraw", "/requests/"+id+"/withdraw", q, map[string]string{"id": id},
 		map[string]string{"content-type": "application/x-www-form-urlencoded", "cookie": cookie, "accept": "text/html"}, form.Encode()))
 	if err != nil {
-		h.t.Fatalf("withdraw: %v", err)
+		return 0, fmt.Errorf("withdraw: %w", err)
 	}
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // statusCode returns the status link code of the submission (the first received email's link).

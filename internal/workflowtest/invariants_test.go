@@ -227,7 +227,6 @@ func (h *harness) checkLedger(number string) {
 	}
 }
 
-
 // followChain orders status-change entries into the chain "" → submitted → ... by following each
 // entry's To to the next entry's From, and returns the entries that do not fit.
 func followChain(entries []dynamo.AuditEntry) (chain, rest []dynamo.AuditEntry) {
