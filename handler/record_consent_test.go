@@ -430,3 +430,20 @@ func TestConsentFiftyParallelPosts(t *testing.T) {
 		t.Errorf("%d decision audit entries, want 1", decisions)
 	}
 }
+
+// BenchmarkConsentPage measures GET /consent/{code} end to end through the Lambda handler: link
+// lookup, request, offers and order from minidyn, agreement texts and hashes, the viewed audit entry
+// and the page render.
+func BenchmarkConsentPage(b *testing.B) {
+	f := newHTTPFixture(b)
+	s := f.seed(refund.StatusAwaitingConsent, false)
+	h := f.consentHandler()
+	ev := consentGet(b, s.consentCode)
+	b.ResetTimer()
+	for b.Loop() {
+		resp, err := call(h, ev)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("%v %d", err, resp.StatusCode)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -434,5 +435,21 @@ func TestNewRequestIDIsAValidExecutionName(t *testing.T) {
 			t.Fatalf("duplicate id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// BenchmarkSubmitJSON measures POST /requests end to end through the Lambda handler: decoding and
+// validation, the create transaction on minidyn and StartExecution on the local engine.
+func BenchmarkSubmitJSON(b *testing.B) {
+	f := newHTTPFixture(b)
+	h := f.submitHandler()
+	i := 0
+	for b.Loop() {
+		i++
+		ev := jsonEvent(b, submission(projectOrder(fmt.Sprintf("RF-B-%07d", i))), "")
+		resp, err := call(h, ev)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			b.Fatalf("%v %d %s", err, resp.StatusCode, resp.Body)
+		}
 	}
 }

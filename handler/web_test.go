@@ -64,7 +64,7 @@ const parkDefinition = `{
 // httpFixture is one test's world: a fresh table, a Step Functions engine with the park workflow,
 // and the handlers' dependencies.
 type httpFixture struct {
-	t       *testing.T
+	t       testing.TB
 	store   *dynamo.Store
 	eng     *stepfunctions.Engine
 	client  *sfn.Client
@@ -75,7 +75,7 @@ type httpFixture struct {
 	parked  atomic.Int64
 }
 
-func newHTTPFixture(t *testing.T) *httpFixture {
+func newHTTPFixture(t testing.TB) *httpFixture {
 	t.Helper()
 	store := dynamo.New(minidynClient(t), "refunds")
 	if err := dynamo.EnsureTable(context.Background(), store.Client, store.Table); err != nil {
@@ -123,7 +123,7 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 // connection and a large response (a Query of offers or audit entries) fails with "use of closed
 // network connection". A real DynamoDB endpoint is never that fast; the Step Functions engine's API
 // has the same work-around (infra/local/stepfunctions serveHTTP).
-func minidynClient(t *testing.T) *dynamodb.Client {
+func minidynClient(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	mini := miniserver.NewServer()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
