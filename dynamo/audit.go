@@ -134,6 +134,11 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
 		ConditionExpression:      put.Put.ConditionExpression,
 		ExpressionAttributeNames: put.Put.ExpressionAttributeNames,
 	})
+	if isConditionFailed(err) {
+		// The sort key ends in fresh random bits, so the entry can only exist because an earlier
+		// attempt of this very call (an SDK retry after a lost response) wrote it.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("append audit entry %q for request %s: %w", e.Action, e.RequestID, err)
 	}

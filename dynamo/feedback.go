@@ -72,6 +72,10 @@ func (s *Store) PutFeedback(ctx context.Context, f Feedback) error {
 		ExpressionAttributeNames: x.Names(),
 	})
 	if isConditionFailed(err) {
+		// An SDK retry of a write that succeeded finds its own item: that is not a second feedback.
+		if cur, gerr := s.GetFeedback(ctx, f.RequestID); gerr == nil && cur == f {
+			return nil
+		}
 		return conflict("We already have your feedback for this request. Thank you!")
 	}
 	if err != nil {

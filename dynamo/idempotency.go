@@ -67,6 +67,10 @@ func (s *Store) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
 		ExpressionAttributeValues: x.Values(),
 	})
 	if isConditionFailed(err) {
+		// An SDK retry of a write that succeeded finds its own record: accept exactly that.
+		if cur, gerr := s.GetIdempotency(ctx, r.Key); gerr == nil && cur == r {
+			return nil
+		}
 		return conflict("A request with this idempotency key was already processed.")
 	}
 	if err != nil {

@@ -163,6 +163,11 @@ func (s *Store) PutLinkCode(ctx context.Context, l LinkCode) error {
 		ExpressionAttributeNames: put.Put.ExpressionAttributeNames,
 	})
 	if isConditionFailed(err) {
+		// An SDK retry of a write that succeeded finds its own item: accept that, refuse anything else.
+		if cur, ok, gerr := s.getLink(ctx, l.Hash); gerr == nil && ok && cur.RequestID == l.RequestID &&
+			cur.Purpose == l.Purpose && cur.CreatedAt.Equal(l.CreatedAt) && cur.ExpiresAt.Equal(l.ExpiresAt) && cur.UsedAt.IsZero() {
+			return nil
+		}
 		return conflict("This link code already exists.")
 	}
 	if err != nil {

@@ -127,8 +127,10 @@ func orderPK(number string) string { return prefixOrder + strings.ToUpper(number
 func requestPK(id string) string   { return prefixRequest + id }
 
 // str and num build attribute values.
-func str(s string) types.AttributeValue  { return &types.AttributeValueMemberS{Value: s} }
-func num(n int64) types.AttributeValue   { return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)} }
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
 func boolean(b bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: b} }
 
 // validID checks an identifier that becomes part of a key: non-empty, bounded, printable, and free of
@@ -312,9 +314,13 @@ func cancelled(err error) bool {
 }
 
 // notFound and conflict build the domain errors callers map to 404 and 409.
-func notFound(format string, args ...any) error { return refund.Errorf(refund.CodeNotFound, format, args...) }
-func conflict(format string, args ...any) error { return refund.Errorf(refund.CodeConflict, format, args...) }
-func gone(format string, args ...any) error     { return refund.Errorf(refund.CodeGone, format, args...) }
+func notFound(format string, args ...any) error {
+	return refund.Errorf(refund.CodeNotFound, format, args...)
+}
+func conflict(format string, args ...any) error {
+	return refund.Errorf(refund.CodeConflict, format, args...)
+}
+func gone(format string, args ...any) error { return refund.Errorf(refund.CodeGone, format, args...) }
 func invalid(field, msg string) error {
 	return &refund.Error{Code: refund.CodeInvalid, Message: msg, Fields: refund.FieldErrors{field: msg}}
 }

@@ -23,7 +23,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -85,16 +84,19 @@ func Endpoint(t testing.TB) (b *Backend, ok bool) {
 }
 
 // NewClient returns a DynamoDB client for a local test endpoint: fixed region and dummy credentials
-// (local backends accept any signature), and no response checksum validation, because minidyn's
-// HTTP server does not send the CRC32 header the SDK checks by default.
+// (local backends accept any signature); no response checksum validation, because minidyn's HTTP
+// server does not send the CRC32 header the SDK checks by default; dynamo.HTTPClient, as production
+// should use; and no SDK retries, because a retry hides exactly the transport failures that turn a
+// successful conditional write into a false conflict (see dynamo.HTTPClient). Local servers have no
+// throttling or transient failures to retry.
 func NewClient(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		BaseEndpoint:                    aws.String(endpoint),
 		Region:                          "us-east-1",
 		Credentials:                     credentials.NewStaticCredentialsProvider("test", "test", ""),
 		DisableValidateResponseChecksum: true,
-		// 50 goroutines hammering one item is a normal test here; keep connections around for them.
-		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+		HTTPClient:                      dynamo.HTTPClient(),
+		RetryMaxAttempts:                1,
 	})
 }
 

@@ -1,0 +1,247 @@
+package dynamo_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"refundflow/dynamo"
+	"refundflow/dynamo/dynamotest"
+	"refundflow/refund"
+)
+
+// seed stores a request item directly (no transaction), for the read paths on every backend.
+func (e *env) seed(id, number string, status refund.Status, updated time.Time) refund.Request {
+	e.t.Helper()
+	req, sub := testRequest(e.t, id, number)
+	req.Status, req.UpdatedAt = status, updated
+	must(e.t, e.s.SeedRequest(e.ctx, req, sub))
+	return req
+}
+
+func TestGetRequest(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		req := e.seed("req-1", "RF-1", refund.StatusSubmitted, start)
+		got, err := e.s.GetRequest(e.ctx, "req-1")
+		must(t, err)
+		if !reflect.DeepEqual(got.Request, req) {
+			t.Errorf("GetRequest = %+v, want %+v", got.Request, req)
+		}
+		if want := testSubmission("RF-1").Normalize(); got.Submission != want {
+			t.Errorf("submission = %+v, want the normalised form %+v", got.Submission, want)
+		}
+		if got.Verification != nil || got.OfferSet != 0 || got.TokenKind != "" {
+			t.Errorf("new request has verification %v, offer set %d, token kind %q; want none", got.Verification, got.OfferSet, got.TokenKind)
+		}
+
+		_, err = e.s.GetRequest(e.ctx, "req-unknown")
+		wantCode(t, err, refund.CodeNotFound, "req-unknown")
+		_, err = e.s.GetRequest(e.ctx, "")
+		wantCode(t, err, refund.CodeInvalid, "")
+
+		v := refund.Verification{OK: true, PolicyVersion: "p1", Findings: []refund.Finding{{Code: refund.FindingOK, Message: "fine", Passed: true}}}
+		must(t, e.s.SaveFindings(e.ctx, "req-1", v))
+		got, err = e.s.GetRequest(e.ctx, "req-1")
+		must(t, err)
+		if got.Verification == nil || !reflect.DeepEqual(*got.Verification, v) {
+			t.Errorf("verification = %+v, want %+v", got.Verification, v)
+		}
+		if got.Version != req.Version {
+			t.Errorf("SaveFindings changed the version to %d", got.Version)
+		}
+		wantCode(t, e.s.SaveFindings(e.ctx, "req-unknown", v), refund.CodeNotFound, "")
+	})
+}
+
+func TestTaskTokens(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		e.seed("req-1", "RF-1", refund.StatusAwaitingConsent, start)
+
+		tok, err := e.s.GetTaskToken(e.ctx, "req-1")
+		must(t, err)
+		if tok.Token != "" {
+			t.Errorf("token before any was stored = %+v, want none", tok)
+		}
+
+		err = e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenReview, "tok-review", refund.StatusInReview)
+		wantCode(t, err, refund.CodeConflict, "awaiting_consent now, not in_review")
+
+		must(t, e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, "tok-1", refund.StatusAwaitingConsent))
+		e.clock.Advance(time.Hour)
+		// The reminder replaces the token.
+		must(t, e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, "tok-2", refund.StatusAwaitingConsent))
+		tok, err = e.s.GetTaskToken(e.ctx, "req-1")
+		must(t, err)
+		if tok.Kind != dynamo.TokenConsent || tok.Token != "tok-2" || !tok.SetAt.Equal(start.Add(time.Hour)) {
+			t.Errorf("token = %+v, want consent tok-2 set at %v", tok, start.Add(time.Hour))
+		}
+		rec, err := e.s.GetRequest(e.ctx, "req-1")
+		must(t, err)
+		if rec.TokenKind != dynamo.TokenConsent || rec.Version != 1 {
+			t.Errorf("request after storing a token: kind %q version %d, want consent and the version unchanged", rec.TokenKind, rec.Version)
+		}
+
+		wantCode(t, e.s.SetTaskToken(e.ctx, "req-x", dynamo.TokenConsent, "t", refund.StatusAwaitingConsent), refund.CodeNotFound, "")
+		_, err = e.s.GetTaskToken(e.ctx, "req-x")
+		wantCode(t, err, refund.CodeNotFound, "")
+		if err := e.s.SetTaskToken(e.ctx, "req-1", "other", "t", refund.StatusAwaitingConsent); err == nil {
+			t.Error("SetTaskToken accepted an unknown kind")
+		}
+		if err := e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, strings.Repeat("x", 10000), refund.StatusAwaitingConsent); err == nil {
+			t.Error("SetTaskToken accepted a 10 kB token")
+		}
+	})
+}
+
+func TestOffers(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		e.seed("req-1", "RF-1", refund.StatusSubmitted, start)
+
+		offers, set, err := e.s.ListOffers(e.ctx, "req-1")
+		must(t, err)
+		if len(offers) != 0 || set != 0 {
+			t.Errorf("offers before any = %d in set %d, want none", len(offers), set)
+		}
+
+		// 12 offers: their order must survive even though "-10-" sorts before "-2-" as text.
+		first := testOffers("req-1", "RF-1", 12, "partial")
+		first[3].Breakdown = nil // stored as [], as the canonical JSON treats it
+		must(t, e.s.PutOffers(e.ctx, "req-1", 1, first))
+		must(t, e.s.PutOffers(e.ctx, "req-1", 1, first)) // a retried step: same offers again
+
+		got, set, err := e.s.ListOffers(e.ctx, "req-1")
+		must(t, err)
+		if set != 1 || len(got) != len(first) {
+			t.Fatalf("ListOffers = %d offers in set %d, want %d in set 1", len(got), set, len(first))
+		}
+		for i := range first {
+			if got[i].ID != first[i].ID {
+				t.Fatalf("offer %d is %s, want %s (stored order)", i, got[i].ID, first[i].ID)
+			}
+			text := "agreement " + first[i].ID
+			if h1, h2 := refund.AgreementHash(first[i], text), refund.AgreementHash(got[i], text); h1 != h2 {
+				t.Errorf("offer %s hash changed across storage: %s != %s", first[i].ID, h1, h2)
+			}
+		}
+
+		changed := append([]refund.Offer(nil), first...)
+		changed[0].Amount.Amount++
+		wantCode(t, e.s.PutOffers(e.ctx, "req-1", 1, changed), refund.CodeConflict, "offers never change")
+
+		second := testOffers("req-1", "RF-1", 2, "adjusted")
+		must(t, e.s.PutOffers(e.ctx, "req-1", 2, second))
+		got, set, err = e.s.ListOffers(e.ctx, "req-1")
+		must(t, err)
+		if set != 2 || len(got) != 2 || got[0].ID != second[0].ID {
+			t.Errorf("after set 2: %d offers in set %d, want set 2's 2 offers", len(got), set)
+		}
+		wantCode(t, e.s.PutOffers(e.ctx, "req-1", 1, first), refund.CodeConflict, "newer set of offers")
+
+		old, err := e.s.GetOffer(e.ctx, "req-1", first[5].ID)
+		must(t, err)
+		if !reflect.DeepEqual(old, first[5]) {
+			t.Errorf("GetOffer of an old set = %+v, want %+v", old, first[5])
+		}
+		_, err = e.s.GetOffer(e.ctx, "req-1", "nope")
+		wantCode(t, err, refund.CodeNotFound, "")
+
+		wantCode(t, e.s.PutOffers(e.ctx, "req-unknown", 1, testOffers("req-unknown", "RF-1", 1, "x")), refund.CodeNotFound, "")
+		_, _, err = e.s.ListOffers(e.ctx, "req-unknown")
+		wantCode(t, err, refund.CodeNotFound, "")
+		if err := e.s.PutOffers(e.ctx, "req-1", 3, testOffers("req-other", "RF-1", 1, "x")); err == nil {
+			t.Error("PutOffers accepted an offer of another request")
+		}
+	})
+}
+
+func TestListRequestsByStatus(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		for i := 0; i < 5; i++ {
+			e.seed(fmt.Sprintf("sub-%d", i), fmt.Sprintf("RF-%d", i), refund.StatusSubmitted, start.Add(time.Duration(i)*time.Minute))
+		}
+		e.seed("rev-1", "RF-9", refund.StatusInReview, start)
+
+		var ids []string
+		cursor := ""
+		pages := 0
+		for {
+			page, next, err := e.s.ListRequestsByStatus(e.ctx, refund.StatusSubmitted, 2, cursor)
+			must(t, err)
+			pages++
+			for _, r := range page {
+				ids = append(ids, r.ID)
+			}
+			if next == "" {
+				break
+			}
+			if pages > 10 {
+				t.Fatal("paging does not end")
+			}
+			cursor = next
+		}
+		if got, want := strings.Join(ids, ","), "sub-0,sub-1,sub-2,sub-3,sub-4"; got != want {
+			t.Errorf("submitted requests = %s, want %s (longest unchanged first)", got, want)
+		}
+		if pages < 3 {
+			t.Errorf("%d pages of at most 2, want at least 3", pages)
+		}
+
+		page, _, err := e.s.ListRequestsByStatus(e.ctx, refund.StatusInReview, 0, "")
+		must(t, err)
+		if len(page) != 1 || page[0].ID != "rev-1" || page[0].Submission.Email != "ada@example.com" {
+			t.Errorf("in_review page = %+v, want rev-1 with its submission", page)
+		}
+		page, next, err := e.s.ListRequestsByStatus(e.ctx, refund.StatusCompleted, 0, "")
+		must(t, err)
+		if len(page) != 0 || next != "" {
+			t.Errorf("completed page = %d items, next %q; want empty", len(page), next)
+		}
+
+		_, _, err = e.s.ListRequestsByStatus(e.ctx, "bogus", 0, "")
+		wantCode(t, err, refund.CodeInvalid, "")
+		_, _, err = e.s.ListRequestsByStatus(e.ctx, refund.StatusSubmitted, 1001, "")
+		wantCode(t, err, refund.CodeInvalid, "")
+
+		// A cursor of one listing does not work on another.
+		_, next, err = e.s.ListRequestsByStatus(e.ctx, refund.StatusSubmitted, 1, "")
+		must(t, err)
+		_, _, err = e.s.ListRequestsByStatus(e.ctx, refund.StatusInReview, 1, next)
+		wantCode(t, err, refund.CodeInvalid, "")
+		_, _, err = e.s.ListFeedback(e.ctx, 1, next)
+		wantCode(t, err, refund.CodeInvalid, "")
+	})
+}
+
+func TestCursorValidation(t *testing.T) {
+	const pk = "STATUS#submitted"
+	good := `{"GSI1PK":"STATUS#submitted","GSI1SK":"2025#r","PK":"REQ#r","SK":"REQ"}`
+	enc := func(s string) string { return b64(s) }
+	if _, err := dynamo.DecodeCursor(enc(good), pk); err != nil {
+		t.Fatalf("a well-formed cursor was refused: %v", err)
+	}
+	for name, c := range map[string]string{
+		"not base64":      "%%%",
+		"not JSON":        enc("hello"),
+		"JSON array":      enc(`["a"]`),
+		"missing key":     enc(`{"GSI1PK":"STATUS#submitted","GSI1SK":"x","PK":"REQ#r"}`),
+		"extra key":       enc(`{"GSI1PK":"STATUS#submitted","GSI1SK":"x","PK":"REQ#r","SK":"REQ","X":"y"}`),
+		"other partition": enc(`{"GSI1PK":"STATUS#completed","GSI1SK":"x","PK":"REQ#r","SK":"REQ"}`),
+		"empty value":     enc(`{"GSI1PK":"STATUS#submitted","GSI1SK":"","PK":"REQ#r","SK":"REQ"}`),
+		"number value":    enc(`{"GSI1PK":"STATUS#submitted","GSI1SK":1,"PK":"REQ#r","SK":"REQ"}`),
+		"huge":            strings.Repeat("A", 5000),
+	} {
+		if _, err := dynamo.DecodeCursor(c, pk); refund.ErrorCode(err) != refund.CodeInvalid {
+			t.Errorf("%s: err = %v, want CodeInvalid", name, err)
+		}
+	}
+}
