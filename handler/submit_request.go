@@ -38,7 +38,8 @@ import (
 // With an Idempotency-Key header, a retry with the same key and the same submission gets the first
 // answer (for the same request) instead of a 409, and starts the workflow if the first attempt could
 // not; the same key with a different submission is a 409. If the workflow cannot be started the answer
-// is 503: the request is stored, and a retry with the same key starts it.
+// is 503: the request is stored, and a retry with the same key starts it. A retry without a key gets
+// the 409 of the open request, and starts that request's workflow if it is still submitted.
 type SubmitRequest struct {
 	// Store stores the request.
 	Store *dynamo.Store
@@ -132,6 +133,9 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 		if rec, gerr := h.Store.GetIdempotency(ctx, key); gerr == nil {
 			return h.replay(ctx, req, rec, fingerprint)
 		}
+	}
+	if refund.ErrorCode(err) == refund.CodeConflict {
+		h.restartStuck(ctx, r.OrderNumber)
 	}
 	if err != nil {
 		return h.formError(req, sub, err)
@@ -292,6 +296,40 @@ func (h SubmitRequest) start(ctx context.Context, id string) error {
 		return nil
 	}
 	return fmt.Errorf("start workflow of request %s: %w", id, err)
+}
+
+// maxStuckPages bounds the look for stuck requests: submitted is a state requests leave within
+// seconds, so one page almost always holds them all.
+const maxStuckPages = 3
+
+// restartStuck starts the workflow of the order's requests that are still submitted. It runs when a
+// submission is refused because the order already has an open request: if that request's workflow
+// never started (StartExecution failed and the client retried without an Idempotency-Key), the
+// retry starts it now, so the "we will keep you informed" of the 409 comes true. Starting a workflow
+// that runs or ran is harmless (execution name = request id). Failures are only logged: the 409
+// stands either way.
+func (h SubmitRequest) restartStuck(ctx context.Context, orderNumber string) {
+	log := logOrDefault(h.Logger)
+	cursor := ""
+	for range maxStuckPages {
+		recs, next, err := h.Store.ListRequestsByStatus(ctx, refund.StatusSubmitted, 100, cursor)
+		if err != nil {
+			log.Warn("look for a stuck submitted request", "error", err.Error())
+			return
+		}
+		for _, r := range recs {
+			if r.OrderNumber != orderNumber {
+				continue
+			}
+			if err := h.start(ctx, r.ID); err != nil {
+				log.Warn("restart workflow of a submitted request", "requestId", r.ID, "error", err.Error())
+			}
+		}
+		if next == "" {
+			return
+		}
+		cursor = next
+	}
 }
 
 // startFailed answers 503 when the workflow could not be started. The request is stored and stays

@@ -294,6 +294,20 @@ func TestSubmitStartFailureWithoutKeyForm(t *testing.T) {
 	if !strings.Contains(resp.Body, "We saved your request but could not start processing it") || !strings.Contains(resp.Headers["Content-Type"], "text/html") {
 		t.Errorf("503 page: %s", resp.Body)
 	}
+	list, _, err := f.store.ListRequestsByStatus(context.Background(), refund.StatusSubmitted, 10, "")
+	if err != nil || len(list) != 1 || f.execution(list[0].ID) != nil {
+		t.Fatalf("want one stored request without a workflow: %v %v", list, err)
+	}
+	// The client sends the form again (no key): the order has an open request, so 409, and that
+	// request's workflow is started now.
+	resp = mustCall(t, f.submitHandler(), formEvent(t, submission(projectOrder("RF-2025-0042"))))
+	wantStatus(t, resp, http.StatusConflict)
+	if f.execution(list[0].ID) == nil {
+		t.Error("the retry did not start the stuck request's workflow")
+	}
+	if got := len(f.sfn.starts); got != 1 {
+		t.Errorf("%d starts, want 1", got)
+	}
 }
 
 func TestSubmitHostileInput(t *testing.T) {
@@ -383,8 +397,12 @@ func TestSubmitConcurrentSubmissionsOneOpenRequest(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("stored %d requests (%v), want 1", len(list), err)
 	}
-	if got := len(f.sfn.starts); got != 1 {
-		t.Errorf("%d workflows started, want 1", got)
+	// The 409s may start the winner's workflow again (harmless: same execution name), but there is
+	// one execution.
+	f.idle()
+	out, err := f.client.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(f.machine)})
+	if err != nil || len(out.Executions) != 1 || aws.ToString(out.Executions[0].Name) != list[0].ID {
+		t.Errorf("executions = %d (%v), want 1 named %s", len(out.Executions), err, list[0].ID)
 	}
 }
 
