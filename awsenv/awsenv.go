@@ -248,3 +248,10 @@ func (e *Env) done(function string, problems ...error) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Fail logs why a function could not start and exits, so Lambda reports an init error (and retries
+// the cold start) instead of serving requests with a broken configuration. Only main packages call it.
+func Fail(env Env, function string, err error) {
+	env.log().Error("function cannot start", "function", function, "error", err.Error())
+	os.Exit(1)
+}

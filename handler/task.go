@@ -125,7 +125,7 @@ func taskLogger(ctx context.Context, base *slog.Logger, function string, in Task
 	if base == nil {
 		base = slog.New(slog.DiscardHandler)
 	}
-	attrs := []any{"function", function, "requestId", in.RequestID}
+	attrs := []any{"task", function, "requestId", in.RequestID}
 	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
 		attrs = append(attrs, "awsRequestId", lc.AwsRequestID)
 	}
