@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -96,12 +97,17 @@ func (s *Store) prepareAudit(e AuditEntry, requestID, defaultAction string) (Aud
 	return e, nil
 }
 
-// auditPut returns the transaction item that appends e. The sort key ends in random hex so that two
-// entries in the same nanosecond do not collide; attribute_not_exists makes the trail append-only.
+// auditSeq numbers the audit entries this process writes, so that entries with the same time (a
+// test clock, or two writes within a clock tick) keep the order in which they were written.
+var auditSeq atomic.Uint32
+
+// auditPut returns the transaction item that appends e. The sort key is the time, then this
+// process's sequence number (order within one instant), then random hex (no collision between
+// processes); attribute_not_exists makes the trail append-only.
 func (s *Store) auditPut(e AuditEntry) (types.TransactWriteItem, error) {
 	item, err := marshal(auditItem{
 		PK:         requestPK(e.RequestID),
-		SK:         prefixAudit + sortTime(e.At) + "#" + randomHex(4),
+		SK:         fmt.Sprintf("%s%s#%08x%s", prefixAudit, sortTime(e.At), auditSeq.Add(1), randomHex(4)),
 		AuditEntry: e,
 	})
 	if err != nil {
@@ -163,8 +169,8 @@ func (s *Store) ListAudit(ctx context.Context, requestID string) ([]AuditEntry, 
 		}
 		entries = append(entries, a.AuditEntry)
 	}
-	// The sort key already orders by time; sorting again keeps the order if a backend returns pages
-	// differently. Stable, so entries in the same nanosecond keep the key order.
+	// The sort key already orders by time; sorting again guards against a backend that returns pages
+	// differently. Stable, so entries of the same instant keep the key order (the order written).
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].At.Before(entries[j].At) })
 	return entries, nil
 }

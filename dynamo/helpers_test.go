@@ -171,7 +171,7 @@ func (e *env) awaitingConsent(id, number string) (refund.Request, []refund.Offer
 	offers := testOffers(id, req.OrderNumber, 2, "partial")
 	must(e.t, e.s.PutOffers(e.ctx, id, 1, offers))
 	must(e.t, e.s.Transition(e.ctx, id, refund.StatusSubmitted, refund.StatusAwaitingConsent, 1, systemAudit("ProposeResolution")))
-	consentCode, link := linkFor(id, dynamo.LinkConsent, start.Add(7*24*time.Hour))
+	consentCode, link := linkFor(id, dynamo.LinkConsent, e.clock.Now().Add(7*24*time.Hour))
 	must(e.t, e.s.PutLinkCode(e.ctx, link))
 	req.Status, req.Version = refund.StatusAwaitingConsent, 2
 	return req, offers, consentCode

@@ -15,7 +15,7 @@
 //	REQ#<id>        REQ                       RequestRecord; GSI1 = STATUS#<status> / <updated>#<id>
 //	REQ#<id>        OFFER#<offerId>           immutable refund.Offer (JSON), offer set, position
 //	REQ#<id>        CONSENT                   Consent (one per request)
-//	REQ#<id>        AUDIT#<time>#<8 hex>      AuditEntry (append-only)
+//	REQ#<id>        AUDIT#<time>#<seq><rand>  AuditEntry (append-only)
 //	REQ#<id>        FEEDBACK                  Feedback; GSI1 = FEEDBACK / <time>#<id>
 //	REQ#<id>        MAIL#<event>              mail-sent marker
 //	LINK#<sha256>   LINK                      LinkCode; ttl = expiry + LinkGrace
