@@ -1,11 +1,13 @@
 package workflowtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -85,6 +87,8 @@ type harness struct {
 	allowRunning bool
 	// statusCodes are the status link codes from the submission answers, by request id.
 	statusCodes map[string]string
+	// logs receives the task handlers' JSON log lines.
+	logs lockedBuffer
 }
 
 func newHarness(t *testing.T) *harness {
@@ -125,17 +129,18 @@ func newHarness(t *testing.T) *harness {
 	sender := &mail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{staffEmail}}
 	emails := handler.Emails{Store: h.store, Renderer: renderer, Sender: sender}
 	clock := handler.Clock(h.clock.Now)
+	log := slog.New(slog.NewJSONHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	tasks := map[string]interface {
 		Handle(context.Context, handler.TaskInput) (handler.TaskOutput, error)
 	}{
-		"VerifyConditions":   &handler.VerifyConditions{Store: h.store},
-		"ProposeResolution":  &handler.ProposeResolution{Store: h.store},
-		"RequestStaffReview": &handler.RequestStaffReview{Store: h.store, SFN: h.sfn, Emails: emails},
-		"RequestConsent":     &handler.RequestConsent{Store: h.store, SFN: h.sfn, Emails: emails, Clock: clock},
-		"ExecuteResolution":  &handler.ExecuteResolution{Store: h.store, Payment: h.pay},
-		"Notify":             &handler.Notify{Store: h.store, Emails: emails, Clock: clock},
-		"MarkNeedsAttention": &handler.MarkNeedsAttention{Store: h.store},
+		"VerifyConditions":   &handler.VerifyConditions{Store: h.store, Logger: log},
+		"ProposeResolution":  &handler.ProposeResolution{Store: h.store, Logger: log},
+		"RequestStaffReview": &handler.RequestStaffReview{Store: h.store, SFN: h.sfn, Emails: emails, Logger: log},
+		"RequestConsent":     &handler.RequestConsent{Store: h.store, SFN: h.sfn, Emails: emails, Clock: clock, Logger: log},
+		"ExecuteResolution":  &handler.ExecuteResolution{Store: h.store, Payment: h.pay, Logger: log},
+		"Notify":             &handler.Notify{Store: h.store, Emails: emails, Clock: clock, Logger: log},
+		"MarkNeedsAttention": &handler.MarkNeedsAttention{Store: h.store, Logger: log},
 	}
 	subs := map[string]string{}
 	for _, name := range taskFunctions {
@@ -178,6 +183,24 @@ func newHarness(t *testing.T) *harness {
 		}
 	})
 	return h
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of handler goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // invoked returns how often a task function ran.

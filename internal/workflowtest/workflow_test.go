@@ -2,6 +2,7 @@ package workflowtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -894,5 +895,39 @@ func TestAgreementChangedAfterConsent(t *testing.T) {
 	}
 	if refunds, _ := h.store.ListOrderRefunds(h.ctx, o.Number); len(refunds) != 0 {
 		t.Errorf("refund records %+v, want none", refunds)
+	}
+}
+
+func TestLogsCarryIDsButNoSecretsOrPersonalData(t *testing.T) {
+	h := newHarness(t)
+	o := h.newOrder(refund.ServiceProject, func(o *refund.Order) {
+		o.CustomerName = "Zoë Quartermaine"
+		o.Email = "zoe.quartermaine@example.org"
+	})
+	id := h.submitRequest(o, refund.ReasonChangedMind)
+	consentCode := h.consentCode(id, mail.KindOffers)
+	tok, _ := h.store.GetTaskToken(h.ctx, id)
+	h.pay.FailNext(1, sandbox.FaultUnavailable) // an error line too
+	h.accept(id, 0)
+	h.wantStatus(id, refund.StatusCompleted)
+
+	logs := h.logs.String()
+	lines := strings.Split(strings.TrimSpace(logs), "\n")
+	if len(lines) < 7 {
+		t.Fatalf("only %d log lines:\n%s", len(lines), logs)
+	}
+	for _, secret := range []string{o.Email, o.CustomerName, "Quartermaine", consentCode, h.statusCodes[id], tok.Token} {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Errorf("the logs contain %q", secret)
+		}
+	}
+	for _, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		if rec["requestId"] != id || rec["executionArn"] != h.executionArn(id) || rec["task"] == nil || rec["awsRequestId"] == nil {
+			t.Errorf("log line without the ids: %s", line)
+		}
 	}
 }
