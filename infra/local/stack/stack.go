@@ -24,10 +24,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -112,10 +115,15 @@ type Stack struct {
 	Functions []string
 	// Substitutions holds the state machine's resolved DefinitionSubstitutions.
 	Substitutions map[string]string
+	// Environment holds each function's environment variables as the template resolves them locally
+	// (function logical ID → name → value): what its builder read.
+	Environment map[string]map[string]string
 
-	log     *slog.Logger
-	servers []*http.Server
-	done    sync.WaitGroup
+	log       *slog.Logger
+	listeners []net.Listener
+	web       *http.Server
+	backends  []*http.Server
+	done      sync.WaitGroup
 }
 
 // Start builds and starts the stack. It returns once every listener is up and the demo data (if
@@ -127,6 +135,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	defer func() {
 		if err != nil {
+			for _, ln := range s.listeners {
+				ln.Close() // the ones a server already owns are closed again, harmlessly
+			}
 			s.Close(context.Background())
 		}
 	}()
@@ -138,40 +149,31 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	// Listeners first, so every URL is known before the template is resolved and a taken port is
-	// reported before anything else happens.
-	web, err := listen(cfg.Addr)
+	// reported before anything else happens. Until a server owns a listener, a failed start closes it.
+	web, err := s.listen(cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
 	s.URL = "http://" + web.Addr().String()
-	sfnLn, err := listen("127.0.0.1:0")
+	sfnLn, err := s.listen("127.0.0.1:0")
 	if err != nil {
-		web.Close()
 		return nil, err
 	}
-	sesLn, err := listen("127.0.0.1:0")
+	sesLn, err := s.listen("127.0.0.1:0")
 	if err != nil {
-		web.Close()
-		sfnLn.Close()
+		return nil, err
+	}
+	smLn, err := s.listen("127.0.0.1:0")
+	if err != nil {
 		return nil, err
 	}
 	s.StepFunctionsURL = "http://" + sfnLn.Addr().String()
 	s.SESURL = "http://" + sesLn.Addr().String()
-	smLn, err := listen("127.0.0.1:0")
-	if err != nil {
-		web.Close()
-		sfnLn.Close()
-		sesLn.Close()
-		return nil, err
-	}
 	s.SecretsManagerURL = "http://" + smLn.Addr().String()
-	s.DynamoDBURL = cfg.DynamoDBEndpoint
+	s.DynamoDBURL = strings.TrimRight(cfg.DynamoDBEndpoint, "/")
 	var ddbLn net.Listener
 	if s.DynamoDBURL == "" {
-		if ddbLn, err = listen("127.0.0.1:0"); err != nil {
-			web.Close()
-			sfnLn.Close()
-			sesLn.Close()
+		if ddbLn, err = s.listen("127.0.0.1:0"); err != nil {
 			return nil, err
 		}
 		s.DynamoDBURL = "http://" + ddbLn.Addr().String()
@@ -198,38 +200,32 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Engine = stepfunctions.New(stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log})
 
 	if ddbLn != nil {
-		s.serve(ddbLn, minidyn.NewServer())
+		s.serve(ddbLn, minidyn.NewServer(), false)
 	}
-	s.serve(sfnLn, s.Engine.Handler())
-	s.serve(sesLn, s.Outbox.SESHandler())
+	s.serve(sfnLn, s.Engine.Handler(), false)
+	s.serve(sesLn, s.Outbox.SESHandler(), false)
 	vault, err := s.secrets(tmpl)
 	if err != nil {
-		web.Close()
 		return nil, err
 	}
-	s.serve(smLn, vault)
+	s.serve(smLn, vault, false)
 
 	res := s.resolver(tmpl, cfg.Parameters)
 	if err := res.Check(); err != nil {
-		web.Close()
 		return nil, fmt.Errorf("template.yaml parameters: %w", err)
 	}
 	if err := s.createTables(ctx, tmpl, res); err != nil {
-		web.Close()
 		return nil, err
 	}
 	if err := s.createStateMachines(tmpl, res, cfg.Files); err != nil {
-		web.Close()
 		return nil, err
 	}
 	handlers, err := s.buildFunctions(ctx, tmpl, res, awsCfg)
 	if err != nil {
-		web.Close()
 		return nil, err
 	}
 	gw, err := s.gateway(tmpl, res, handlers)
 	if err != nil {
-		web.Close()
 		return nil, err
 	}
 
@@ -239,32 +235,40 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.HandleFunc("/_local/clock", s.clockHandler)
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", gw)
-	s.serve(web, mux)
 
 	if cfg.Demo {
 		if s.Demo, err = LoadDemo(ctx, s.DynamoDB, s.TableName, s.Clock.Now()); err != nil {
 			return nil, err
 		}
 	}
+	// Last, so that nobody can submit a form for a demo order that is not stored yet.
+	s.serve(web, mux, true)
 	return s, nil
 }
 
-// listen opens a TCP listener, turning "address already in use" into a message a person can act on.
-func listen(addr string) (net.Listener, error) {
+// listen opens a TCP listener, turning "address already in use" into a message a person can act on,
+// and remembers it so that a failed Start closes it.
+func (s *Stack) listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("%s is already in use: stop the other program or pick another address with -addr", addr)
+		return nil, fmt.Errorf("%s is already in use (another Refundflow, or another program): stop it or pick another address with -addr", addr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	s.listeners = append(s.listeners, ln)
 	return ln, nil
 }
 
-// serve runs an HTTP server on ln until Close.
-func (s *Stack) serve(ln net.Listener, h http.Handler) {
+// serve runs an HTTP server on ln until Close. The web server (the gateway and the local pages) is
+// kept apart from the AWS stand-ins, because Close stops it first.
+func (s *Stack) serve(ln net.Listener, h http.Handler, web bool) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	s.servers = append(s.servers, srv)
+	if web {
+		s.web = srv
+	} else {
+		s.backends = append(s.backends, srv)
+	}
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
@@ -274,17 +278,26 @@ func (s *Stack) serve(ln net.Listener, h http.Handler) {
 	}()
 }
 
-// Close stops the servers (waiting for requests in flight until ctx ends) and the engine.
+// Close stops the stack in the order that loses no work in flight: first the web server (no new
+// requests; requests in flight finish until ctx ends), then the engine (running task invocations
+// are cancelled and awaited), and last the AWS stand-ins those invocations were still calling.
+// Everything is in memory, so what was stored is gone afterwards.
 func (s *Stack) Close(ctx context.Context) error {
 	var errs []error
-	for _, srv := range s.servers {
+	shutdown := func(srv *http.Server) {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 			srv.Close()
 		}
 	}
+	if s.web != nil {
+		shutdown(s.web)
+	}
 	if s.Engine != nil {
 		s.Engine.Close()
+	}
+	for _, srv := range s.backends {
+		shutdown(srv)
 	}
 	s.done.Wait()
 	return errors.Join(errs...)
@@ -474,6 +487,10 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 		return nil, err
 	}
 	handlers := map[string]lambda.Handler{}
+	s.Environment = map[string]map[string]string{}
+	// Instances are built on demand for as long as the stack runs, not only while Start's ctx (which
+	// may be a start-up deadline) lasts.
+	coldStart := context.WithoutCancel(ctx)
 	for _, f := range fns {
 		build, ok := awsenv.Builders[f.LogicalID]
 		if !ok {
@@ -490,7 +507,8 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 			Clock:     s.Clock.Now,
 			Logger:    s.log.With("function", f.LogicalID),
 		}
-		h := &instances{build: func() (lambda.Handler, error) { return build(ctx, env) }}
+		s.Environment[f.LogicalID] = vars
+		h := &instances{build: func() (lambda.Handler, error) { return build(coldStart, env) }}
 		// Build one instance now, so a misconfigured function stops the stack at start.
 		first, err := h.build()
 		if err != nil {
@@ -602,26 +620,29 @@ func (p *instances) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 
 // clockHandler is time travel: GET tells the clock, POST {"advance":"7d"} (or the form on the local
 // page) moves it forward and returns once the workflows have caught up (reminders sent, offers expired).
+//
+// A JSON body is read as JSON whatever its Content-Type, because `curl -d '{"advance":"7d"}'` sends
+// it as application/x-www-form-urlencoded. A POST from a page of another origin is refused: any web
+// site could otherwise move the clock of a stack running on this machine.
 func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
-		form := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
-		var in struct {
-			Advance string `json:"advance"`
+		if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "time travel is only allowed from the stack's own pages"})
+			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
-		if form {
-			in.Advance = r.PostFormValue("advance")
-		} else {
-			dec := json.NewDecoder(r.Body)
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&in); err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"advance":"7d"} (days d, hours h, minutes m, seconds s)`})
-				return
-			}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<10))
+		if err != nil {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "the body is too large: send {\"advance\":\"7d\"}"})
+			return
 		}
-		d, err := ParseDuration(in.Advance)
+		advance, form, err := readAdvance(r.Header.Get("Content-Type"), body)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		d, err := ParseDuration(advance)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
@@ -640,7 +661,37 @@ func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET or POST"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"now": s.Clock.Now().UTC().Format(time.RFC3339), "offset": s.Clock.Offset().String()})
+	writeJSON(w, http.StatusOK, map[string]string{
+		"now":    s.Clock.Now().UTC().Format(time.RFC3339),
+		"offset": s.Clock.Offset().Round(time.Second).String(),
+	})
+}
+
+// readAdvance reads the amount of a time-travel POST: a JSON object {"advance": "..."} (whatever the
+// Content-Type says), or the local page's form field. form reports the form, which is answered with a
+// redirect back to the page.
+func readAdvance(contentType string, body []byte) (advance string, form bool, err error) {
+	usage := errors.New(`send {"advance":"7d"} (days d, hours h, minutes m, seconds s)`)
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
+		var in struct {
+			Advance string `json:"advance"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil || dec.More() {
+			return "", false, usage
+		}
+		return in.Advance, false, nil
+	}
+	if mt == "application/x-www-form-urlencoded" {
+		values, err := url.ParseQuery(string(body))
+		if err != nil || !values.Has("advance") {
+			return "", false, usage
+		}
+		return values.Get("advance"), true, nil
+	}
+	return "", false, usage
 }
 
 // ParseDuration reads a time-travel amount: a sequence of numbers with units d, h, m or s ("7d",
