@@ -120,6 +120,7 @@ type Stack struct {
 	Environment map[string]map[string]string
 
 	log       *slog.Logger
+	gw        *gateway.Gateway
 	listeners []net.Listener
 	web       *http.Server
 	backends  []*http.Server
@@ -224,8 +225,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err := s.gateway(tmpl, res, handlers)
-	if err != nil {
+	if s.gw, err = s.gateway(tmpl, res, handlers); err != nil {
 		return nil, err
 	}
 
@@ -234,7 +234,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle(outbox.PagePath+"/", s.Outbox.PageHandler())
 	mux.HandleFunc("/_local/clock", s.clockHandler)
 	mux.HandleFunc("/_local/", s.indexHandler)
-	mux.Handle("/", gw)
+	mux.Handle("/", s.gw)
 
 	if cfg.Demo {
 		if s.Demo, err = LoadDemo(ctx, s.DynamoDB, s.TableName, s.Clock.Now()); err != nil {
