@@ -25,3 +25,8 @@ func (s *Store) SeedRequest(ctx context.Context, req refund.Request, sub refund.
 
 // DecodeCursor exposes decodeCursor to the tests.
 var DecodeCursor = decodeCursor
+
+// SendTransactionsOneByOne makes the store send each transaction item as its own request, so that a
+// backend without TransactWriteItems (dynalite) checks every item's expressions, names, values and
+// sizes. Not atomic: use it for single-threaded happy paths only.
+func (s *Store) SendTransactionsOneByOne() { s.oneByOne = true }

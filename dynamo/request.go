@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -176,6 +177,26 @@ func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refun
 	}
 }
 
+// OpenRequestID returns the ID of the order's open request (the one holding the order's lock), or ""
+// when the order has none. The order number is compared without regard to case.
+func (s *Store) OpenRequestID(ctx context.Context, orderNumber string) (string, error) {
+	if err := validID("order number", orderNumber); err != nil {
+		return "", err
+	}
+	item, err := s.getItem(ctx, orderPK(orderNumber), skOpen)
+	if err != nil {
+		return "", fmt.Errorf("get open request of order %s: %w", orderNumber, err)
+	}
+	if item == nil {
+		return "", nil
+	}
+	var lock openLockItem
+	if err := unmarshal(item, &lock); err != nil {
+		return "", fmt.Errorf("decode open request of order %s: %w", orderNumber, err)
+	}
+	return lock.RequestID, nil
+}
+
 // GetRequest returns the stored request, or CodeNotFound.
 func (s *Store) GetRequest(ctx context.Context, id string) (RequestRecord, error) {
 	it, ok, err := s.getRequestItem(ctx, id)
@@ -249,6 +270,9 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 	var ch transitionChanges
 	for _, o := range opts {
 		o(&ch)
+	}
+	if ch.reviewMessage != nil && utf8.RuneCountInString(*ch.reviewMessage) > refund.MaxDetailsRunes {
+		return invalid("message", fmt.Sprintf("Please shorten the message to at most %d characters.", refund.MaxDetailsRunes))
 	}
 	now := s.now()
 	audit.From, audit.To = from, to

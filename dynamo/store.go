@@ -72,6 +72,11 @@ type Store struct {
 	Table string
 	// Now returns the current time; nil means time.Now. Tests set it to move time (link expiry).
 	Now func() time.Time
+
+	// oneByOne makes transact send each transaction item as its own request. Only tests set it (see
+	// export_test.go), to have backends without TransactWriteItems (dynalite) validate every item's
+	// expressions, names, values and sizes.
+	oneByOne bool
 }
 
 // New returns a Store for the table, using the wall clock.
@@ -266,6 +271,9 @@ func isConditionFailed(err error) bool {
 // on one of the items; real DynamoDB) are retried with jittered backoff; any other cancellation is
 // returned for the caller to decode with failedAt.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	if s.oneByOne {
+		return s.transactOneByOne(ctx, items)
+	}
 	delay := 20 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -281,6 +289,55 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 		}
 		delay *= 2
 	}
+}
+
+// transactOneByOne sends each item of a transaction as a single-item request, in order, and reports a
+// failed condition as a TransactionCanceledException for that item, as a transaction would. It is not
+// atomic (items before a failure stay written), so only tests use it, for the expressions' sake.
+func (s *Store) transactOneByOne(ctx context.Context, items []types.TransactWriteItem) error {
+	for i, it := range items {
+		var err error
+		switch {
+		case it.Put != nil:
+			p := it.Put
+			_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+				ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+				ExpressionAttributeValues: p.ExpressionAttributeValues})
+		case it.Update != nil:
+			u := it.Update
+			_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
+				UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+				ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+		case it.Delete != nil:
+			d := it.Delete
+			_, err = s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: d.TableName, Key: d.Key,
+				ConditionExpression: d.ConditionExpression, ExpressionAttributeNames: d.ExpressionAttributeNames,
+				ExpressionAttributeValues: d.ExpressionAttributeValues})
+		case it.ConditionCheck != nil:
+			// The same condition on an update that changes nothing (removing an attribute no item has).
+			c := it.ConditionCheck
+			names := map[string]string{"#probe": "condition_check_probe"}
+			for k, v := range c.ExpressionAttributeNames {
+				names[k] = v
+			}
+			_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: c.TableName, Key: c.Key,
+				UpdateExpression:    aws.String("REMOVE #probe"),
+				ConditionExpression: c.ConditionExpression, ExpressionAttributeNames: names,
+				ExpressionAttributeValues: c.ExpressionAttributeValues})
+		}
+		if isConditionFailed(err) {
+			reasons := make([]types.CancellationReason, len(items))
+			for j := range reasons {
+				reasons[j].Code = aws.String("None")
+			}
+			reasons[i].Code = aws.String(condFailedCode)
+			return &types.TransactionCanceledException{Message: aws.String("one by one: condition failed"), CancellationReasons: reasons}
+		}
+		if err != nil {
+			return fmt.Errorf("transaction item %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // onlyConflicts reports whether a cancellation was caused by transaction conflicts alone.

@@ -73,8 +73,16 @@ func TestCreateRequest(t *testing.T) {
 		req1b, sub1b := testRequest(t, "req-1", "RF-OTHER")
 		wantCode(t, e.s.CreateRequest(e.ctx, req1b, sub1b, l3, clientAudit()), refund.CodeConflict, "already exists")
 
+		if open, err := e.s.OpenRequestID(e.ctx, "rf-1"); err != nil || open != "req-1" {
+			t.Errorf("OpenRequestID = %q, %v; want req-1", open, err)
+		}
+
 		// A terminal status releases the lock: the client may ask again.
+		e.clock.Advance(time.Second)
 		must(t, e.s.Transition(e.ctx, "req-1", refund.StatusSubmitted, refund.StatusWithdrawn, req.Version, clientAudit()))
+		if open, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || open != "" {
+			t.Errorf("OpenRequestID after withdrawal = %q, %v; want none", open, err)
+		}
 		must(t, e.s.CreateRequest(e.ctx, req2, sub2, l2, clientAudit()))
 
 		// Bad input never reaches the table.
@@ -123,6 +131,9 @@ func TestTransition(t *testing.T) {
 		wantCode(t, err, refund.CodeNotFound, "")
 		err = e.s.Transition(e.ctx, "req-x", refund.StatusSubmitted, refund.StatusWithdrawn, 1, systemAudit("x"))
 		wantCode(t, err, refund.CodeNotFound, "")
+		err = e.s.Transition(e.ctx, "req-1", refund.StatusInReview, refund.StatusReviewRejected, 2, systemAudit("x"),
+			dynamo.WithReviewMessage(strings.Repeat("m", refund.MaxDetailsRunes+1)))
+		wantCode(t, err, refund.CodeInvalid, "")
 
 		// Staff reject with a message: terminal, lock released, message stored.
 		e.clock.Advance(time.Minute)
