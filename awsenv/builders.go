@@ -12,8 +12,8 @@ type Builder func(context.Context, Env) (lambda.Handler, error)
 // Builders maps the logical ID of every function in template.yaml ("VerifyConditionsFunction") to its
 // builder. The local stack builds every function from it, and the template-agreement test checks that
 // it lists exactly the template's functions and that each builder reads exactly the variables of its
-// function's Environment. The state machine tasks are listed in tasks.go; the HTTP functions add
-// themselves from http.go (in an init function: registering a builder is wiring, it builds nothing).
+// function's Environment. tasks.go (the state machine tasks) and http.go (the HTTP functions) add
+// their builders in init functions: registering a builder is wiring, it builds nothing.
 var Builders = map[string]Builder{}
 
 // Adapt turns a typed builder into a Builder: the handler's Handle method becomes a lambda.Handler

@@ -56,7 +56,7 @@ var taskFunctions = []string{
 
 // harness is one isolated world: its own clock, engine, table, outbox and sandbox.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	clock   *stepfunctions.VirtualClock
 	eng     *stepfunctions.Engine
@@ -91,7 +91,7 @@ type harness struct {
 	logs lockedBuffer
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{
 		t: t, ctx: context.Background(),

@@ -41,7 +41,7 @@ func afterCoolingOff(o *refund.Order) {
 func disputed(o *refund.Order) { o.Disputed = true }
 
 // choiceOf returns the index of the offer of kind on a consent page.
-func choiceOf(t *testing.T, p consentPage, kind refund.OfferKind) int {
+func choiceOf(t testing.TB, p consentPage, kind refund.OfferKind) int {
 	t.Helper()
 	for i, c := range p.choices {
 		if strings.Contains(c, "-"+string(kind)+"|") {
@@ -928,6 +928,22 @@ func TestLogsCarryIDsButNoSecretsOrPersonalData(t *testing.T) {
 		}
 		if rec["requestId"] != id || rec["executionArn"] != h.executionArn(id) || rec["task"] == nil || rec["awsRequestId"] == nil {
 			t.Errorf("log line without the ids: %s", line)
+		}
+	}
+}
+
+// BenchmarkRequestToRefund measures one request from the form to the refund: submission, the
+// workflow up to the consent wait, the consent page and POST, execution and the outcome email, all
+// through the real handlers, engine, minidyn, sandbox and outbox.
+func BenchmarkRequestToRefund(b *testing.B) {
+	h := newHarness(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := h.newOrder(refund.ServiceProject)
+		id := h.submitRequest(o, refund.ReasonChangedMind)
+		h.accept(id, 0)
+		if h.request(id).Status != refund.StatusCompleted {
+			b.Fatalf("request %s did not complete", id)
 		}
 	}
 }
