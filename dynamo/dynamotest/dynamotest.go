@@ -12,6 +12,8 @@
 //
 //   - A test that needs a capability the backend lacks (Backend.RequireTransactions on dynalite) is
 //     skipped on that backend only, with the reason; it still runs on minidyn.
+//   - Tests of other packages use New (or Default), which picks a backend with transactions, so they
+//     run on minidyn in CI rather than being skipped on dynalite.
 //   - A test that needs a backend that is not there (the DYNAMODB_ENDPOINT backend of Run when the
 //     variable is unset) is skipped with the reason under plain `go test`, and fails when
 //     REFUNDFLOW_REQUIRE_ALL=1 (CI), so CI cannot pass by silently skipping.
@@ -201,30 +203,32 @@ func Missing(t testing.TB, reason string) {
 	t.Skip(reason)
 }
 
-// New returns a client and a fresh table on the default backend: DYNAMODB_ENDPOINT when set, minidyn
-// otherwise. Tests that need transactions should call Transactions (or use Minidyn) because the
-// endpoint in CI is dynalite.
+// New returns a client and a fresh table for tests outside this package (handlers, workflows) on the
+// default backend (see Default), which always has the whole API the store uses.
 func New(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	b := Default(t)
 	return b.Client, b.Table(t)
 }
 
-// Default returns the default backend: DYNAMODB_ENDPOINT when set, a fresh minidyn otherwise.
+// Default returns the DYNAMODB_ENDPOINT backend when it implements transactions, and a fresh minidyn
+// otherwise. CI points DYNAMODB_ENDPOINT at dynalite, which has no TransactWriteItems: falling back to
+// minidyn keeps handler and workflow tests running there instead of skipping them all. dynalite itself
+// is covered by package dynamo's contract suite, which runs every backend through Run.
 func Default(t testing.TB) *Backend {
 	t.Helper()
-	if b, ok := Endpoint(t); ok {
+	if b, ok := Endpoint(t); ok && b.Transactions {
 		return b
 	}
 	return Minidyn(t)
 }
 
-// Transactions reports whether the default backend (see New) implements TransactWriteItems.
+// Transactions reports whether the default backend (see New and Default) implements
+// TransactWriteItems. Because Default falls back to minidyn, it is true; tests may still check it
+// before relying on transactions.
 func Transactions(t testing.TB) bool {
 	t.Helper()
-	if b, ok := Endpoint(t); ok {
-		return b.Transactions
-	}
+	Endpoint(t) // probes DYNAMODB_ENDPOINT if set (and fails the test if it does not answer), as New would
 	return true
 }
 
