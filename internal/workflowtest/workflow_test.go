@@ -675,15 +675,15 @@ func TestDuplicateConsent(t *testing.T) {
 			t.Fatalf("provider refunds = %+v, want exactly one", r)
 		}
 	})
-	t.Run("20 at once", func(t *testing.T) {
+	t.Run("50 at once", func(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceHours)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
 		code := h.consentCode(id, mail.KindOffers)
 		p := h.openConsent(code, "GET")
 		var wg sync.WaitGroup
-		statuses := make([]int, 20)
-		errs := make([]error, 20)
+		statuses := make([]int, 50)
+		errs := make([]error, 50)
 		for i := range statuses {
 			wg.Add(1)
 			go func() {
@@ -945,5 +945,58 @@ func BenchmarkRequestToRefund(b *testing.B) {
 		if h.request(id).Status != refund.StatusCompleted {
 			b.Fatalf("request %s did not complete", id)
 		}
+	}
+}
+
+func TestFiftyParallelSubmissionsStartOneWorkflow(t *testing.T) {
+	h := newHarness(t)
+	o := h.newOrder(refund.ServiceHours)
+	body, _ := json.Marshal(refund.Submission{OrderNumber: o.Number, PurchaseDate: o.PurchaseDate, Email: o.Email,
+		Kind: string(refund.KindRefund), Reason: string(refund.ReasonChangedMind), Name: o.CustomerName})
+	var wg sync.WaitGroup
+	statuses := make([]int, 50)
+	ids := make([]string, 50)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := h.submit.Handle(h.ctx, event("POST", "/requests", "/requests", "", nil,
+				map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses[i] = resp.StatusCode
+			var ans handler.SubmitAnswer
+			if json.Unmarshal([]byte(resp.Body), &ans) == nil {
+				ids[i] = ans.RequestID
+			}
+		}()
+	}
+	wg.Wait()
+	var accepted []string
+	for i, s := range statuses {
+		switch s {
+		case http.StatusAccepted:
+			accepted = append(accepted, ids[i])
+		case http.StatusConflict:
+		default:
+			t.Errorf("submission answered %d", s)
+		}
+	}
+	if len(accepted) != 1 {
+		t.Fatalf("%d submissions accepted, want exactly 1 (statuses %v)", len(accepted), statuses)
+	}
+	id := accepted[0]
+	h.requests = append(h.requests, id)
+	h.settle()
+	out, err := h.sfn.ListExecutions(h.ctx, &sfn.ListExecutionsInput{StateMachineArn: &h.machine})
+	if err != nil || len(out.Executions) != 1 {
+		t.Fatalf("executions = %d, %v; want exactly one", len(out.Executions), err)
+	}
+	h.accept(id, 0)
+	h.wantStatus(id, refund.StatusCompleted)
+	if len(h.providerRefunds(o)) != 1 {
+		t.Error("want exactly one refund")
 	}
 }
