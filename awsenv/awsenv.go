@@ -91,7 +91,10 @@ type Env struct {
 // on stderr (Lambda's JSON log format passes such lines through as they are).
 func FromProcess(ctx context.Context) (Env, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, err := config.LoadDefaultConfig(ctx)
+	// Every client reads its response bodies inside the round trip: the SDK otherwise races the
+	// transport on bodies over 4 kB and can turn a write that succeeded into a retried false conflict
+	// (see dynamo.HTTPClient).
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(dynamo.HTTPClient()))
 	if err != nil {
 		return Env{Getenv: os.Getenv, Logger: logger}, fmt.Errorf("load the AWS configuration: %w", err)
 	}

@@ -46,6 +46,7 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
+	"refundflow/dynamo"
 	"refundflow/infra/local/gateway"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/samtemplate"
@@ -192,6 +193,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	awsCfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:  dynamo.HTTPClient(), // as in AWS (awsenv.FromProcess)
 	}
 	s.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(s.DynamoDBURL)
