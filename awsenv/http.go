@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -27,19 +26,6 @@ const (
 	FunctionFeedback      = "FeedbackFunction"
 	FunctionStaffApi      = "StaffApiFunction"
 )
-
-func init() {
-	type (
-		in  = events.APIGatewayV2HTTPRequest
-		out = events.APIGatewayV2HTTPResponse
-	)
-	Builders[FunctionWeb] = Adapt[in, out](BuildWeb)
-	Builders[FunctionSubmitRequest] = Adapt[in, out](BuildSubmitRequest)
-	Builders[FunctionRequestStatus] = Adapt[in, out](BuildRequestStatus)
-	Builders[FunctionRecordConsent] = Adapt[in, out](BuildRecordConsent)
-	Builders[FunctionFeedback] = Adapt[in, out](BuildFeedback)
-	Builders[FunctionStaffApi] = Adapt[in, out](BuildStaffApi)
-}
 
 // BuildWeb builds the Web function. It reads no environment: its pages hold no data.
 func BuildWeb(_ context.Context, env Env) (handler.Web, error) {

@@ -42,7 +42,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
 	for _, name := range []string{FunctionWeb, FunctionSubmitRequest, FunctionRequestStatus, FunctionRecordConsent, FunctionFeedback, FunctionStaffApi} {
-		if Builders[name] == nil {
+		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
 	}
@@ -57,13 +57,13 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 		FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
 		FunctionStaffApi:      "TABLE_NAME",
 	} {
-		_, err := Builders[name](ctx, httpEnv(nil, ""))
+		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
 		if !errors.As(err, &me) || strings.Join(me.Names, ", ") != want {
 			t.Errorf("%s: %v, want missing %s", name, err, want)
 		}
 	}
-	if _, err := Builders[FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
+	if _, err := Builders()[FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
 		t.Errorf("Web needs nothing, got %v", err)
 	}
 }

@@ -11,20 +11,6 @@ import (
 // VarCompanyName names the company that signs the emails.
 const VarCompanyName = "COMPANY_NAME"
 
-func init() {
-	for id, b := range map[string]Builder{
-		"VerifyConditionsFunction":   Adapt[handler.TaskInput, handler.TaskOutput](VerifyConditions),
-		"ProposeResolutionFunction":  Adapt[handler.TaskInput, handler.TaskOutput](ProposeResolution),
-		"RequestStaffReviewFunction": Adapt[handler.TaskInput, handler.TaskOutput](RequestStaffReview),
-		"RequestConsentFunction":     Adapt[handler.TaskInput, handler.TaskOutput](RequestConsent),
-		"ExecuteResolutionFunction":  Adapt[handler.TaskInput, handler.TaskOutput](ExecuteResolution),
-		"NotifyFunction":             Adapt[handler.TaskInput, handler.TaskOutput](Notify),
-		"MarkNeedsAttentionFunction": Adapt[handler.TaskInput, handler.TaskOutput](MarkNeedsAttention),
-	} {
-		Builders[id] = b
-	}
-}
-
 // emails requires PUBLIC_BASE_URL, MAIL_FROM and COMPANY_NAME (and STAFF_EMAIL when staff is true)
 // and returns the renderer and SES sender on store's mail markers.
 func (e *Env) emails(store *dynamo.Store, staff bool) (handler.Emails, error) {

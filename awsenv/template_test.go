@@ -42,7 +42,7 @@ func TestBuildersAgreeWithTheTemplate(t *testing.T) {
 	for _, f := range fns {
 		inTemplate[f.LogicalID] = true
 		t.Run(f.LogicalID, func(t *testing.T) {
-			build, ok := Builders[f.LogicalID]
+			build, ok := Builders()[f.LogicalID]
 			if !ok {
 				t.Fatalf("template.yaml declares %s, but awsenv.Builders has no builder for it", f.LogicalID)
 			}
@@ -85,7 +85,7 @@ func TestBuildersAgreeWithTheTemplate(t *testing.T) {
 			}
 		})
 	}
-	for id := range Builders {
+	for id := range Builders() {
 		if !inTemplate[id] {
 			t.Errorf("awsenv.Builders has %s, which template.yaml does not declare", id)
 		}
@@ -105,7 +105,7 @@ func TestTaskBuildersReportEveryMissingVariable(t *testing.T) {
 		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, COMPANY_NAME, STAFF_EMAIL",
 		"MarkNeedsAttentionFunction": "TABLE_NAME",
 	} {
-		_, err := Builders[name](ctx, httpEnv(nil, ""))
+		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		if err == nil || !strings.Contains(err.Error(), name+": missing environment") || !strings.Contains(err.Error(), want+" (set in template.yaml)") {
 			t.Errorf("%s without environment: %v\nwant the missing %s", name, err, want)
 		}
@@ -119,16 +119,16 @@ func TestBuildersRefuseBadValues(t *testing.T) {
 		vars[k] = v
 	}
 	vars[VarPaymentProvider] = "paypal"
-	if _, err := Builders["ExecuteResolutionFunction"](ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), "PAYMENT_PROVIDER") {
+	if _, err := Builders()["ExecuteResolutionFunction"](ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), "PAYMENT_PROVIDER") {
 		t.Errorf("unknown provider: %v", err)
 	}
 	vars[VarPaymentProvider] = ProviderStripe
 	vars[VarPaymentSecretARN] = ""
-	if _, err := Builders["ExecuteResolutionFunction"](ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), "PAYMENT_SECRET_ARN") {
+	if _, err := Builders()["ExecuteResolutionFunction"](ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), "PAYMENT_SECRET_ARN") {
 		t.Errorf("stripe without a secret: %v", err)
 	}
 	vars[VarPublicBaseURL] = "refunds.example.com"
-	if _, err := Builders["NotifyFunction"](ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), "public base URL") {
+	if _, err := Builders()["NotifyFunction"](ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), "public base URL") {
 		t.Errorf("relative base URL: %v", err)
 	}
 }

@@ -494,7 +494,7 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 	// may be a start-up deadline) lasts.
 	coldStart := context.WithoutCancel(ctx)
 	for _, f := range fns {
-		build, ok := awsenv.Builders[f.LogicalID]
+		build, ok := awsenv.Builders()[f.LogicalID]
 		if !ok {
 			return nil, fmt.Errorf("function %s is in template.yaml but awsenv has no builder for it", f.LogicalID)
 		}

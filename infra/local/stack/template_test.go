@@ -150,7 +150,7 @@ func TestStackBuildsExactlyTheTemplateFunctions(t *testing.T) {
 	if !equal(s.Functions, want) {
 		t.Errorf("stack functions %v\ntemplate functions %v", s.Functions, want)
 	}
-	if got := sortedKeys(awsenv.Builders); !equal(got, want) {
+	if got := sortedKeys(awsenv.Builders()); !equal(got, want) {
 		t.Errorf("awsenv builders %v\ntemplate functions %v", got, want)
 	}
 
