@@ -7,7 +7,10 @@
 //	go run ./infra/local -dynamodb-endpoint http://127.0.0.1:8000   # DynamoDB Local or dynalite
 //
 // Every flag has an environment variable equivalent (REFUNDFLOW_ADDR, REFUNDFLOW_DYNAMODB_ENDPOINT,
-// REFUNDFLOW_LOG). Ctrl-C stops it cleanly.
+// REFUNDFLOW_LOG). Ctrl-C stops it cleanly. Everything is kept in memory (the embedded DynamoDB, the
+// workflow executions, the outbox), so a restart begins afresh: there is no data directory, because
+// the local Step Functions engine cannot carry running executions over a restart, and a table without
+// its executions would leave requests that nothing moves on.
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,10 +30,12 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "refundflow:", err)
-		}
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h printed the usage; asking for help is not a failure.
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "refundflow:", err)
 		os.Exit(1)
 	}
 }
@@ -43,6 +49,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	logLevel := fs.String("log", envOr("REFUNDFLOW_LOG", "warn"), "log level of the functions' JSON logs on stderr: debug, info, warn, error (env REFUNDFLOW_LOG)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -60,16 +69,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printBanner(stdout, s)
+	printBanner(stdout, s, *addr)
 	<-ctx.Done()
-	fmt.Fprintln(stdout, "\nstopping...")
+	stop() // a second Ctrl-C during shutdown ends the process at once
+	fmt.Fprintln(stdout, "\nStopping: finishing requests in flight (at most 5 s)...")
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return s.Close(shutdown)
+	if err := s.Close(shutdown); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	if s.External {
+		fmt.Fprintf(stdout, "Stopped. The table %s at %s keeps its items; the workflows were in memory and are gone.\n", s.TableName, s.DynamoDBURL)
+	} else {
+		fmt.Fprintln(stdout, "Stopped. Everything was in memory: the next start begins afresh.")
+	}
+	return nil
 }
 
 // printBanner tells a person where everything is and what to try.
-func printBanner(w io.Writer, s *stack.Stack) {
+func printBanner(w io.Writer, s *stack.Stack, addr string) {
 	fmt.Fprintf(w, `Refundflow is running (AWS in a box). Ctrl-C stops it.
 
   Request form      %[1]s/
@@ -93,6 +111,25 @@ AWS endpoints for outside tools (any credentials, region %[2]s):
 Staff bearer token (staff console, or: curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review):
 %[8]s
 `, s.URL, stack.Region, s.TableName, s.DynamoDBURL, s.StateMachineARN, s.StepFunctionsURL, s.SESURL, s.StaffToken)
+	if s.ReusedTable {
+		fmt.Fprintf(w, "\nNote: the table %s already existed at %s. Requests an earlier run left open have no\nworkflow any more (executions live in memory only): their links will not move them on, and their orders\ntake no new request. Delete the table for a clean start:\n  aws dynamodb delete-table --table-name %s --endpoint-url %s\n", s.TableName, s.DynamoDBURL, s.TableName, s.DynamoDBURL)
+	}
+	if !loopback(addr) {
+		fmt.Fprintf(w, "\nNote: -addr %s is reachable from other machines. The staff API needs the token, but the\nlocal pages (outbox, time travel) do not: use this only on a network you trust.\n", addr)
+	}
+}
+
+// loopback reports whether addr (host:port) listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // envOr returns the environment variable name, or def when it is unset or empty.

@@ -96,6 +96,10 @@ type Stack struct {
 	DynamoDBURL, StepFunctionsURL, SESURL, SecretsManagerURL string
 	// TableName is the table the functions use.
 	TableName string
+	// External reports that DynamoDB is an outside endpoint (Config.DynamoDBEndpoint), which keeps its
+	// items when the stack stops; ReusedTable, that the table was already there at start. The workflow
+	// executions are in memory either way, so requests an earlier run left open have no workflow.
+	External, ReusedTable bool
 	// StateMachineARN is the refund workflow's ARN on the local engine.
 	StateMachineARN string
 	// StaffToken is a bearer token the staff routes accept.
@@ -156,7 +160,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.URL = "http://" + web.Addr().String()
+	s.URL = baseURL(web.Addr())
 	sfnLn, err := s.listen("127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -173,6 +177,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.SESURL = "http://" + sesLn.Addr().String()
 	s.SecretsManagerURL = "http://" + smLn.Addr().String()
 	s.DynamoDBURL = strings.TrimRight(cfg.DynamoDBEndpoint, "/")
+	s.External = s.DynamoDBURL != ""
 	var ddbLn net.Listener
 	if s.DynamoDBURL == "" {
 		if ddbLn, err = s.listen("127.0.0.1:0"); err != nil {
@@ -246,6 +251,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// Last, so that nobody can submit a form for a demo order that is not stored yet.
 	s.serve(web, mux, true)
 	return s, nil
+}
+
+// baseURL is the URL of the web listener for links: a listener on every interface (-addr :8080) is
+// reached through the loopback address, because "http://[::]:8080" is no address a browser can open
+// from an email.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // listen opens a TCP listener, turning "address already in use" into a message a person can act on,
@@ -415,7 +434,9 @@ func (s *Stack) createTables(ctx context.Context, t *samtemplate.Template, res s
 		s.TableName = aws.ToString(in.TableName)
 		_, err = s.DynamoDB.CreateTable(ctx, in)
 		var inUse *ddbtypes.ResourceInUseException
-		if err != nil && !errors.As(err, &inUse) {
+		if errors.As(err, &inUse) {
+			s.ReusedTable = true
+		} else if err != nil {
 			return fmt.Errorf("create table %s at %s: %w", s.TableName, s.DynamoDBURL, err)
 		}
 		if err := s.waitActive(ctx, s.TableName); err != nil {

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runAsMainEnv makes the test binary run main() instead of the tests, so the tests can start the
+// command as a separate process (signals, exit status, output) without building it first.
+const runAsMainEnv = "REFUNDFLOW_LOCAL_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// command returns the command as a process with args, its environment cleared of the REFUNDFLOW_
+// variables that would change its flags' defaults.
+func command(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REFUNDFLOW_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, runAsMainEnv+"=1")
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestTakenPortIsReportedClearly(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := command(t, ctx, "-addr", ln.Addr().String())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1\nstderr: %s", err, stderr.String())
+	}
+	want := "refundflow: " + ln.Addr().String() + " is already in use (another Refundflow, or another program): stop it or pick another address with -addr\n"
+	if got := stderr.String(); got != want {
+		t.Errorf("stderr:\n%q\nwant\n%q", got, want)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout: %q, want nothing (no banner for a stack that did not start)", stdout.String())
+	}
+}
+
+func TestInterruptStopsCleanly(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := command(t, ctx, "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The banner tells where the pages are; read until the staff token, its last line.
+	var out lockedBuffer
+	lines := bufio.NewScanner(io.TeeReader(stdout, &out))
+	var base string
+	formLine := regexp.MustCompile(`^\s+Request form\s+(http://127\.0\.0\.1:\d+)/$`)
+	for lines.Scan() {
+		if m := formLine.FindStringSubmatch(lines.Text()); m != nil {
+			base = m[1]
+		}
+		if strings.HasPrefix(lines.Text(), "eyJ") { // the staff token, a JWT
+			break
+		}
+	}
+	if base == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no banner with the request form's URL:\n%s\nstderr:\n%s", out.String(), stderr.String())
+	}
+	done := make(chan struct{})
+	go func() { // keep draining stdout so the process never blocks on it
+		io.Copy(io.Discard, io.TeeReader(stdout, &out))
+		close(done)
+	}()
+	for _, want := range []string{"RF-1001", "Email outbox", "aws dynamodb scan", "_local/clock"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the banner does not mention %q:\n%s", want, out.String())
+		}
+	}
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatalf("the request form: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the request form: %s", resp.Status)
+	}
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after Ctrl-C: %v, want exit status 0\nstderr:\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"Stopping", "Stopped. Everything was in memory"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout does not say %q:\n%s", want, out.String())
+		}
+	}
+	if s := stderr.String(); strings.Contains(s, "goroutine") || strings.Contains(s, `"level":"ERROR"`) {
+		t.Errorf("stderr after a clean stop:\n%s", s)
+	}
+	// The port is free again.
+	ln, err := net.Listen("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Errorf("the port is still taken after the stop: %v", err)
+	} else {
+		ln.Close()
+	}
+}
+
+func TestSIGTERMStopsCleanly(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := command(t, ctx, "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuffer
+	lines := bufio.NewScanner(io.TeeReader(stdout, &out))
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "eyJ") {
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, io.TeeReader(stdout, &out))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Stopped.") {
+		t.Errorf("stdout:\n%s", out.String())
+	}
+}
+
+func TestFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		status int
+		stderr string
+	}{
+		{"help", []string{"-h"}, 0, "-dynamodb-endpoint"},
+		{"unknown flag", []string{"-data", "/tmp/x"}, 1, "flag provided but not defined: -data"},
+		{"bad log level", []string{"-log", "loud"}, 1, "refundflow: -log:"},
+		{"stray argument", []string{"serve"}, 1, `refundflow: unexpected argument "serve"`},
+		{"bad address", []string{"-addr", "127.0.0.1:99999"}, 1, "refundflow: listen on 127.0.0.1:99999"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := command(t, ctx, tc.args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			status := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				status = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if status != tc.status || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", status, stderr.String(), tc.status, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "localhost:8080": true, "[::1]:8080": true,
+		":8080": false, "0.0.0.0:8080": false, "192.168.1.5:8080": false, "nonsense": false,
+	} {
+		if got := loopback(addr); got != want {
+			t.Errorf("loopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

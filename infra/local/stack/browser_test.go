@@ -1,0 +1,317 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"refundflow/dynamo/dynamotest"
+	"refundflow/refund"
+)
+
+// The browser test is a person at headless Chromium: the request form filled in and sent, the email
+// opened in the outbox, the consent given by clicking, the feedback sent, and the staff console used
+// with the printed token on a case in review. Every page is saved as a screenshot under
+// testout/browser/ (gitignored) for a person to look at.
+
+// chromiumPath returns Chromium's executable: CHROMIUM_PATH, or /usr/bin/chromium.
+func chromiumPath() (string, error) {
+	p := os.Getenv("CHROMIUM_PATH")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("no Chromium at %s (install it with apt-get install -y chromium, or set CHROMIUM_PATH): %w", p, err)
+	}
+	return p, nil
+}
+
+// screenshotDir returns testout/browser at the module root, emptied of earlier screenshots.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+	out := filepath.Join(dir, "testout", "browser")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(out, "*.png"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	return out
+}
+
+// browser is one headless Chromium with a fresh profile, and where its screenshots go.
+type browser struct {
+	t             *testing.T
+	ctx           context.Context
+	dir           string
+	n             int
+	width, height int64 // the viewport
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path, err := chromiumPath()
+	if err != nil {
+		dynamotest.Missing(t, "browser test: "+err.Error())
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first Run starts the browser; it must not carry a timeout, which would end the browser
+	// with it. The steps below each get their own.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start Chromium %s: %v", path, err)
+	}
+	b := &browser{t: t, ctx: ctx, dir: screenshotDir(t)}
+	b.viewport(1200, 900)
+	return b
+}
+
+// viewport sets the size of the page's viewport, as a window of that size would have.
+func (b *browser) viewport(width, height int64) {
+	b.t.Helper()
+	b.width, b.height = width, height
+	b.do(fmt.Sprintf("set the viewport to %dx%d", width, height), chromedp.EmulateViewport(width, height))
+}
+
+// do runs steps with a time limit, failing the test with what was being done.
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text returns the text of the first element matching the CSS selector.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// location returns the URL of the page shown.
+func (b *browser) location() string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	u, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatalf("location: %v", err)
+	}
+	return u
+}
+
+// attribute returns an attribute of the first element matching the CSS selector.
+func (b *browser) attribute(sel, name string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	res, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil || !res.Exists {
+		b.t.Fatalf("attribute %s of %s: %v", name, sel, err)
+	}
+	return res.Value
+}
+
+// shot saves a full-page screenshot as NN-name.png. For the shot the viewport grows to the page's
+// height: Chromium does not paint iframes outside the viewport (the outbox's email bodies), so a
+// screenshot "beyond the viewport" would show them blank.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	h, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollHeight"))
+	if err != nil {
+		b.t.Fatalf("page height for screenshot %s: %v", name, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(b.width, max(b.height, int64(h)))); err != nil {
+		b.t.Fatalf("viewport for screenshot %s: %v", name, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(b.width, b.height)); err != nil {
+		b.t.Fatalf("viewport after screenshot %s: %v", name, err)
+	}
+	b.n++
+	if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%02d-%s.png", b.n, name)), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// mustSay fails the test unless the text of the page's <main> contains want.
+func (b *browser) mustSay(want string) {
+	b.t.Helper()
+	if got := b.text("main"); !strings.Contains(got, want) {
+		b.t.Errorf("%s does not say %q; it says: %s", b.location(), want, truncate(got, 800))
+	}
+}
+
+func TestBrowserWalkthrough(t *testing.T) {
+	t.Parallel()
+	b := newBrowser(t)
+	s := startStack(t)
+	v := newVisitor(t, s) // reads the outbox JSON and polls statuses, as a person glances at them
+	order := demoOrder(t, s, "RF-1001")
+
+	b.do("open the local page", chromedp.Navigate(s.URL+"/_local/"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	b.shot("local")
+
+	// The request form: first sent empty (the errors show next to the fields), then filled in.
+	b.do("open the request form", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.ID("order_number")))
+	b.shot("form")
+	b.do("send the empty form", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(".error-summary, .field-invalid")))
+	b.shot("form-errors")
+	for _, step := range []struct {
+		what string
+		a    chromedp.Action[chromedp.Void]
+	}{
+		{"type the order number", chromedp.SendKeys(chromedp.ID("order_number"), order.Number)},
+		{"set the purchase date", chromedp.SetValue(chromedp.ID("purchase_date"), order.PurchaseDate)},
+		{"type the email", chromedp.SendKeys(chromedp.ID("email"), order.Email)},
+		{"type the name", chromedp.SendKeys(chromedp.ID("name"), order.CustomerName)},
+		{"choose a refund", chromedp.Click(chromedp.ID("kind-refund"))},
+		{"choose the reason", chromedp.SetValue(chromedp.ID("reason"), string(refund.ReasonChangedMind))},
+		{"type the details", chromedp.SendKeys(chromedp.ID("details"), "Our in-house team will build it after all.")},
+	} {
+		b.do(step.what, step.a)
+	}
+	b.shot("form-filled")
+	b.do("send the request", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(".status-box")))
+	statusURL := b.location()
+	if !strings.Contains(statusURL, "/requests/req-") {
+		t.Fatalf("sending the form led to %s", statusURL)
+	}
+	b.mustSay("Our in-house team will build it after all.")
+	b.shot("status-submitted")
+
+	// The email, in the outbox page; its consent link followed.
+	v.waitMail(order.Email, "Your options for order "+order.Number)
+	b.do("open the outbox", chromedp.Navigate(s.URL+"/_local/outbox/"), chromedp.WaitVisible(chromedp.CSS(`ul.links a[href*="/consent/"]`)))
+	b.shot("outbox")
+	consentURL := b.attribute(`ul.links a[href*="/consent/"]`, "href")
+	b.do("follow the consent link", chromedp.Navigate(consentURL), chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
+	b.shot("consent")
+
+	// Accept without the name and the box first: the errors, then the consent by clicking.
+	b.do("accept without signing", chromedp.Click(chromedp.ID("offer-1")), chromedp.Click(chromedp.CSS("form.consent-accept button")),
+		chromedp.WaitVisible(chromedp.CSS(".field-invalid")))
+	b.shot("consent-errors")
+	b.do("choose, sign and accept",
+		chromedp.Click(chromedp.ID("offer-1")),
+		chromedp.SendKeys(chromedp.ID("full_name"), order.CustomerName),
+		chromedp.Click(chromedp.ID("agree")),
+		chromedp.Click(chromedp.CSS("form.consent-accept button")),
+		chromedp.WaitNotPresent(chromedp.CSS("form.consent-accept")),
+	)
+	b.mustSay("You accepted")
+	b.shot("consent-recorded")
+
+	// The status page once the refund is issued; the outcome email; feedback.
+	v.waitStatus(statusURL, refund.StatusCompleted)
+	b.do("open the status page", chromedp.Navigate(statusURL), chromedp.WaitVisible(chromedp.CSS(".status-box")))
+	b.mustSay("Completed")
+	b.shot("status-completed")
+	outcome := v.waitMail(order.Email, "Your refund for order "+order.Number+" has been issued")
+	b.do("open the outbox again", chromedp.Navigate(s.URL+"/_local/outbox/"), chromedp.WaitVisible(chromedp.CSS(`ul.links a[href*="/feedback/"]`)))
+	b.shot("outbox-outcome")
+	b.do("follow the feedback link", chromedp.Navigate(link(t, outcome, "/feedback/")), chromedp.WaitVisible(chromedp.ID("rating-5")))
+	b.shot("feedback")
+	b.do("give feedback",
+		chromedp.Click(chromedp.ID("rating-5")),
+		chromedp.SendKeys(chromedp.ID("comment"), "Quick and clear, thank you."),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.ID("rating-5")),
+	)
+	b.mustSay("Thank you for your feedback")
+	b.shot("feedback-thanks")
+	b.do("open the used consent link", chromedp.Navigate(consentURL), chromedp.WaitVisible(chromedp.CSS("h1")))
+	b.mustSay("already recorded")
+	b.shot("consent-link-used")
+
+	// Staff: a case in review, opened and approved in the console with the printed token.
+	review := demoOrder(t, s, "RF-1005")
+	reviewStatus := v.submitForm(review, refund.KindRefund, refund.ReasonChangedMind, "").URL
+	v.waitStatus(reviewStatus, refund.StatusInReview)
+	id := requestID(t, reviewStatus)
+	b.do("open the staff console", chromedp.Navigate(s.URL+"/staff"), chromedp.WaitVisible(chromedp.ID("token")))
+	b.shot("staff")
+	b.do("use the token",
+		chromedp.SetValue(chromedp.ID("token"), s.StaffToken),
+		chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`)),
+		chromedp.SetValue(chromedp.ID("list-status-select"), string(refund.StatusInReview)),
+		chromedp.Click(chromedp.CSS(`#list-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("list-table")),
+	)
+	if got := b.text("#list-body"); !strings.Contains(got, id) {
+		t.Fatalf("the console's list of requests in review does not show %s: %s", id, got)
+	}
+	b.shot("staff-list")
+	b.do("open the request", chromedp.Click(chromedp.CSS("#list-body button, #list-body a")), chromedp.WaitVisible(chromedp.ID("review-form")))
+	b.shot("staff-detail")
+	b.do("approve", chromedp.Click(chromedp.ID("review-approve")), chromedp.Click(chromedp.CSS(`#review-form button[type="submit"]`)))
+	v.waitMail(review.Email, "Your options for order "+review.Number)
+	v.waitStatus(reviewStatus, refund.StatusAwaitingConsent)
+	b.do("wait for the console to confirm", chromedp.WaitVisible(chromedp.ID("review-status")))
+	b.shot("staff-approved")
+	b.do("show feedback", chromedp.Click(chromedp.ID("feedback-load")), chromedp.WaitVisible(chromedp.ID("feedback-table")))
+	if got := b.text("#feedback-body"); !strings.Contains(got, "Quick and clear") {
+		t.Errorf("the console's feedback list: %s", got)
+	}
+	b.shot("staff-feedback")
+
+	// The page at phone width.
+	b.viewport(390, 844)
+	b.do("open the form on a phone", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.ID("order_number")))
+	b.shot("form-phone")
+	b.do("open the consent page on a phone", chromedp.Navigate(link(t, v.waitMail(review.Email, "Your options for order "+review.Number), "/consent/")),
+		chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
+	b.shot("consent-phone")
+
+	if p := v.get(reviewStatus); p.Status != http.StatusOK {
+		t.Errorf("status page of the reviewed request: %s", p)
+	}
+}
