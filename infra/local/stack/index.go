@@ -12,7 +12,8 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Refundflow — local stack</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code,textarea{font:14px ui-monospace,monospace}textarea{width:100%}td,th{padding:.25rem .5rem;text-align:left;vertical-align:top}</style>
+code,textarea{font:14px ui-monospace,monospace}textarea{width:100%;word-break:break-all}td,th{padding:.25rem .5rem;text-align:left;vertical-align:top}
+td:first-child,td:nth-child(2){white-space:nowrap}</style>
 </head><body>
 <h1>Refundflow — local stack</h1>
 <p>Clock: <strong>{{.Now}}</strong> ({{.Offset}} ahead of the wall clock)</p>
@@ -30,12 +31,13 @@ code,textarea{font:14px ui-monospace,monospace}textarea{width:100%}td,th{padding
 </table>
 <h2>Staff token</h2>
 <label for="token">Bearer token for the staff console and <code>/staff/api/*</code></label>
-<textarea id="token" rows="5" readonly>{{.Token}}</textarea>
+<textarea id="token" rows="8" readonly>{{.Token}}</textarea>
 <h2>AWS endpoints (for the AWS CLI, NoSQL Workbench, any SDK)</h2>
 <ul>
 <li>DynamoDB: <code>{{.DynamoDB}}</code> — table <code>{{.Table}}</code></li>
 <li>Step Functions: <code>{{.StepFunctions}}</code> — state machine <code>{{.StateMachine}}</code></li>
-<li>SES v2: <code>{{.SES}}</code></li>
+<li>SES v2: <code>{{.SES}}</code> (what it receives is in the outbox)</li>
+<li>Secrets Manager: <code>{{.SecretsManager}}</code></li>
 </ul>
 </body></html>`))
 
@@ -48,9 +50,13 @@ func (s *Stack) indexHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	// The page holds the staff token and a form that moves the clock: no framing, no scripts.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	indexPage.Execute(w, map[string]any{
 		"Now": s.Clock.Now().UTC().Format(time.RFC1123), "Offset": s.Clock.Offset().Round(time.Second).String(),
 		"Demo": s.Demo, "Token": s.StaffToken, "DynamoDB": s.DynamoDBURL, "Table": s.TableName,
 		"StepFunctions": s.StepFunctionsURL, "StateMachine": s.StateMachineARN, "SES": s.SESURL,
+		"SecretsManager": s.SecretsManagerURL,
 	})
 }
