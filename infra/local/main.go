@@ -103,10 +103,11 @@ Demo orders (fill the form with the order number, purchase date and email):
 	fmt.Fprintf(w, `
 Time travel: curl -X POST %[1]s/_local/clock -d '{"advance":"7d"}'
 
-AWS endpoints for outside tools (any credentials, region %[2]s):
-  aws dynamodb scan --table-name %[3]s --endpoint-url %[4]s
-  aws stepfunctions list-executions --state-machine-arn %[5]s --endpoint-url %[6]s
-  SES v2 outbox endpoint: %[7]s
+AWS endpoints for outside tools (any credentials do: export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local):
+  aws dynamodb scan --table-name %[3]s --region %[2]s --endpoint-url %[4]s
+  aws stepfunctions list-executions --state-machine-arn %[5]s --region %[2]s --endpoint-url %[6]s
+  aws stepfunctions get-execution-history --execution-arn <executionArn> --region %[2]s --endpoint-url %[6]s
+  SES v2 (its mail is in the outbox): %[7]s
 
 Staff bearer token (staff console, or: curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review):
 %[8]s
