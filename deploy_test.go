@@ -1,0 +1,323 @@
+package refundflow_test
+
+// The template tests load template.yaml the way the local stack does (infra/local/samtemplate: the
+// short-form tags, Globals merged) and check that what SAM deploys agrees with the code: routes,
+// state machine substitutions and invoke permissions, IAM statements against what each function's
+// code calls (iam_test.go), log groups and alarms (observability_test.go), and the deploy guide's
+// parameter list (docs_test.go).
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"refundflow"
+	"refundflow/infra/local/samtemplate"
+)
+
+// loadTemplate parses the embedded template.yaml, the file SAM deploys.
+func loadTemplate(t *testing.T) *samtemplate.Template {
+	t.Helper()
+	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := samtemplate.Parse(raw)
+	if err != nil {
+		t.Fatalf("parse template.yaml: %v", err)
+	}
+	return tmpl
+}
+
+// symbolic returns a resolver that keeps references visible: Ref X becomes "{Ref X}", GetAtt X.Arn
+// becomes "{X.Arn}", and a parameter without a default becomes "{Param X}", so that a test can see
+// which resource a policy or an environment variable points at.
+func symbolic(tmpl *samtemplate.Template) samtemplate.Resolver {
+	params := map[string]string{}
+	for name, p := range tmpl.Parameters {
+		if p.HasDefault {
+			continue
+		}
+		params[name] = "{Param " + name + "}"
+		if p.AllowedPattern != "" && !regexp.MustCompile(p.AllowedPattern).MatchString(params[name]) {
+			// A URL parameter: keep the name visible inside a value the pattern accepts.
+			params[name] = "https://param-" + strings.ToLower(name) + ".example"
+		}
+	}
+	return samtemplate.Resolver{
+		Template:   tmpl,
+		Parameters: params,
+		Ref: func(id string) (string, error) {
+			if _, ok := tmpl.Resources[id]; !ok {
+				return "", fmt.Errorf("Ref to unknown resource %s", id)
+			}
+			return "{Ref " + id + "}", nil
+		},
+		GetAtt: func(id, attr string) (string, error) {
+			if _, ok := tmpl.Resources[id]; !ok {
+				return "", fmt.Errorf("GetAtt of unknown resource %s", id)
+			}
+			return "{" + id + "." + attr + "}", nil
+		},
+	}
+}
+
+// refTarget returns X for "{Ref X}", or "".
+func refTarget(s string) string {
+	if id, ok := strings.CutPrefix(s, "{Ref "); ok {
+		return strings.TrimSuffix(id, "}")
+	}
+	return ""
+}
+
+// functions returns the template's functions by logical ID.
+func functions(t *testing.T, tmpl *samtemplate.Template) map[string]samtemplate.Function {
+	t.Helper()
+	fns, err := tmpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]samtemplate.Function{}
+	for _, f := range fns {
+		out[f.LogicalID] = f
+	}
+	return out
+}
+
+// sortedKeys returns a set's members in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestEveryRouteInvokesATemplateFunction checks that each HttpApi route's function is a function of
+// the template with code under functions/, that staff routes are behind the JWT authorizer and client
+// routes are not, and that no function is left without a way to run (neither routed nor invoked by
+// the state machine).
+func TestEveryRouteInvokesATemplateFunction(t *testing.T) {
+	tmpl := loadTemplate(t)
+	fns := functions(t, tmpl)
+	routes, err := tmpl.HttpRoutes()
+	if err != nil {
+		t.Fatalf("routes: %v", err)
+	}
+	if len(routes) == 0 {
+		t.Fatal("template.yaml has no HttpApi routes")
+	}
+	used := map[string]bool{}
+	for _, r := range routes {
+		f, ok := fns[r.Function]
+		if !ok {
+			t.Errorf("route %s invokes %s, which is not a function of the template", r.RouteKey(), r.Function)
+			continue
+		}
+		used[r.Function] = true
+		if f.BuildMethod != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile (the Makefile's build-%s target)", r.Function, f.BuildMethod, r.Function)
+		}
+		staff := strings.HasPrefix(r.Path, "/staff/api/")
+		if got, want := r.Authorizer != "", staff; got != want {
+			t.Errorf("route %s: behind an authorizer = %v, want %v (only the staff API is)", r.RouteKey(), got, want)
+		}
+	}
+	for _, id := range invokedByStateMachines(t, tmpl) {
+		used[id] = true
+	}
+	for id := range fns {
+		if !used[id] {
+			t.Errorf("function %s is neither routed nor invoked by a state machine", id)
+		}
+	}
+}
+
+// placeholder matches a DefinitionSubstitutions placeholder in a definition.
+var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
+
+// TestStateMachineSubstitutionsMatchTheDefinition checks both directions: every ${Placeholder} in
+// the definition file has a substitution (an unfilled one reaches Step Functions as text and the
+// deployment fails), and every substitution is used (a leftover means the file and template drifted).
+func TestStateMachineSubstitutionsMatchTheDefinition(t *testing.T) {
+	tmpl := loadTemplate(t)
+	sms, err := tmpl.StateMachines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sms) == 0 {
+		t.Fatal("no state machine in template.yaml")
+	}
+	for _, sm := range sms {
+		def, err := fs.ReadFile(refundflow.Files, sm.DefinitionUri)
+		if err != nil {
+			t.Fatalf("%s: DefinitionUri %q: %v", sm.LogicalID, sm.DefinitionUri, err)
+		}
+		used := map[string]bool{}
+		for _, m := range placeholder.FindAllStringSubmatch(string(def), -1) {
+			used[m[1]] = true
+			if _, ok := sm.DefinitionSubstitutions[m[1]]; !ok {
+				t.Errorf("%s: %s uses ${%s}, which DefinitionSubstitutions does not fill", sm.LogicalID, sm.DefinitionUri, m[1])
+			}
+		}
+		for name := range sm.DefinitionSubstitutions {
+			if !used[name] {
+				t.Errorf("%s: substitution %s is not used in %s", sm.LogicalID, name, sm.DefinitionUri)
+			}
+		}
+		if !sm.Tracing {
+			t.Errorf("%s: X-Ray tracing is off", sm.LogicalID)
+		}
+		if sm.Logging == nil || sm.Logging.Level == "" || sm.Logging.Level == "OFF" {
+			t.Errorf("%s: execution logging is off", sm.LogicalID)
+		} else if sm.Logging.IncludeExecutionData {
+			t.Errorf("%s: logging includes execution data (inputs and outputs); keep personal data out of logs", sm.LogicalID)
+		}
+	}
+}
+
+// invokedByStateMachines returns the logical IDs of the functions the template's state machines
+// invoke, read from the definitions' Task states (FunctionName or Resource) through the substitutions.
+func invokedByStateMachines(t *testing.T, tmpl *samtemplate.Template) []string {
+	t.Helper()
+	sms, err := tmpl.StateMachines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := symbolic(tmpl)
+	out := map[string]bool{}
+	for _, sm := range sms {
+		for id := range invokedBy(t, tmpl, res, sm) {
+			out[id] = true
+		}
+	}
+	return sortedKeys(out)
+}
+
+// invokedBy returns the functions one state machine's Task states invoke.
+func invokedBy(t *testing.T, tmpl *samtemplate.Template, res samtemplate.Resolver, sm samtemplate.StateMachine) map[string]bool {
+	t.Helper()
+	subs, err := sm.ResolveSubstitutions(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := fs.ReadFile(refundflow.Files, sm.DefinitionUri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(def, &doc); err != nil {
+		t.Fatalf("%s: %v", sm.DefinitionUri, err)
+	}
+	out := map[string]bool{}
+	// functionOf maps a FunctionName (or Resource) value to the function it names.
+	functionOf := func(state, v string) {
+		m := placeholder.FindStringSubmatch(v)
+		if m == nil {
+			if strings.Contains(v, ":lambda:") || strings.Contains(v, ":function:") {
+				t.Errorf("%s: state %s invokes %q, a function not named through a substitution", sm.LogicalID, state, v)
+			}
+			return
+		}
+		target := subs[m[1]]
+		id, _, ok := strings.Cut(strings.TrimPrefix(target, "{"), ".Arn}")
+		if !ok || !strings.HasPrefix(target, "{") {
+			id = refTarget(target)
+		}
+		if r, ok := tmpl.Resources[id]; !ok || r.Type != samtemplate.TypeFunction {
+			t.Errorf("%s: state %s invokes ${%s} = %s, which is not a function of the template", sm.LogicalID, state, m[1], target)
+			return
+		}
+		out[id] = true
+	}
+	var walk func(states map[string]any)
+	walk = func(states map[string]any) {
+		for name, raw := range states {
+			st, _ := raw.(map[string]any)
+			switch st["Type"] {
+			case "Task":
+				resource, _ := st["Resource"].(string)
+				if strings.HasPrefix(resource, "arn:aws:states:::lambda:invoke") {
+					params, _ := st["Parameters"].(map[string]any)
+					if params == nil {
+						params, _ = st["Arguments"].(map[string]any)
+					}
+					fn, _ := params["FunctionName"].(string)
+					functionOf(name, fn)
+				} else {
+					functionOf(name, resource)
+				}
+			case "Parallel":
+				branches, _ := st["Branches"].([]any)
+				for _, b := range branches {
+					bm, _ := b.(map[string]any)
+					sub, _ := bm["States"].(map[string]any)
+					walk(sub)
+				}
+			case "Map":
+				for _, key := range []string{"ItemProcessor", "Iterator"} {
+					if p, ok := st[key].(map[string]any); ok {
+						sub, _ := p["States"].(map[string]any)
+						walk(sub)
+					}
+				}
+			}
+		}
+	}
+	states, _ := doc["States"].(map[string]any)
+	walk(states)
+	return out
+}
+
+// TestStateMachineMayInvokeExactlyItsFunctions checks that every function a state machine's Task
+// states invoke is in its LambdaInvokePolicy list (else the execution fails with AccessDenied), and
+// that the list has no function the definition does not invoke.
+func TestStateMachineMayInvokeExactlyItsFunctions(t *testing.T) {
+	tmpl := loadTemplate(t)
+	res := symbolic(tmpl)
+	sms, err := tmpl.StateMachines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range sms {
+		invoked := invokedBy(t, tmpl, res, sm)
+		if len(invoked) == 0 {
+			t.Errorf("%s invokes no function", sm.LogicalID)
+		}
+		allowed := map[string]bool{}
+		policies, _ := sm.Policies.([]any)
+		for _, p := range policies {
+			pm, _ := p.(map[string]any)
+			lip, ok := pm["LambdaInvokePolicy"]
+			if !ok {
+				continue
+			}
+			v, err := samtemplate.ResolveValue(lip, res)
+			if err != nil {
+				t.Fatalf("%s: LambdaInvokePolicy: %v", sm.LogicalID, err)
+			}
+			name, _ := v.(map[string]any)["FunctionName"].(string)
+			id := refTarget(name)
+			if id == "" {
+				t.Errorf("%s: LambdaInvokePolicy FunctionName %q is not a Ref to a function", sm.LogicalID, name)
+				continue
+			}
+			allowed[id] = true
+		}
+		for id := range invoked {
+			if !allowed[id] {
+				t.Errorf("%s invokes %s, which its LambdaInvokePolicy list leaves out", sm.LogicalID, id)
+			}
+		}
+		for id := range allowed {
+			if !invoked[id] {
+				t.Errorf("%s may invoke %s, which its definition never invokes", sm.LogicalID, id)
+			}
+		}
+	}
+}
