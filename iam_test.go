@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"refundflow/internal/awscalls"
 	"refundflow/infra/local/samtemplate"
+	"refundflow/internal/awscalls"
 )
 
 // auditPartition is the start of the partition key of the audit trail's items (dynamo's item layout:
