@@ -109,7 +109,7 @@ func (h Feedback) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	a.RequestID = link.RequestID
 	a.Detail = "feedback link opened (" + apigw.Method(req) + ")"
 	if err := h.Store.AppendAudit(ctx, a); err != nil {
-		logOrDefault(h.Logger).Warn("audit feedback view", "requestId", link.RequestID, "error", err.Error())
+		logOrDefault(h.Logger).WarnContext(ctx, "audit feedback view", "requestId", link.RequestID, "error", err.Error())
 	}
 	done, err := h.given(ctx, link.RequestID)
 	if err != nil {
@@ -144,7 +144,7 @@ func (h Feedback) send(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		a.RequestID = link.RequestID
 		a.Detail = "rating " + strconv.Itoa(f.Rating)
 		if err := h.Store.AppendAudit(ctx, a); err != nil {
-			logOrDefault(h.Logger).Warn("audit feedback", "requestId", link.RequestID, "error", err.Error())
+			logOrDefault(h.Logger).WarnContext(ctx, "audit feedback", "requestId", link.RequestID, "error", err.Error())
 		}
 	case refund.CodeConflict:
 		// Already given: once is enough, and the first answer stays.

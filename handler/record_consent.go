@@ -126,7 +126,7 @@ func (h RecordConsent) load(ctx context.Context, code string) (consentView, erro
 	}
 	if len(offers) == 0 {
 		// awaiting_consent without offers is a workflow defect; say so to staff, not to the client.
-		logOrDefault(h.Logger).Error("consent link of a request without offers", "requestId", v.req.ID)
+		logOrDefault(h.Logger).ErrorContext(ctx, "consent link of a request without offers", "requestId", v.req.ID)
 		v.closed = &web.LinkPage{State: web.LinkClosed}
 		return v, nil
 	}
@@ -211,7 +211,7 @@ func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		a.RequestID = v.req.ID
 		a.Detail = "consent link opened (" + apigw.Method(req) + ")"
 		if err := h.Store.AppendAudit(ctx, a); err != nil {
-			logOrDefault(h.Logger).Warn("audit consent view", "requestId", v.req.ID, "error", err.Error())
+			logOrDefault(h.Logger).WarnContext(ctx, "audit consent view", "requestId", v.req.ID, "error", err.Error())
 		}
 	}
 	if v.closed != nil {
@@ -335,15 +335,15 @@ func (h RecordConsent) wakeConsentWait(ctx context.Context, requestID, outcome s
 	tok, err := h.Store.GetTaskToken(ctx, requestID)
 	switch {
 	case err != nil:
-		log.Warn("read task token after consent", "requestId", requestID, "error", err.Error())
+		log.WarnContext(ctx, "read task token after consent", "requestId", requestID, "error", err.Error())
 	case tok.Token == "" || tok.Kind != dynamo.TokenConsent:
-		log.Warn("no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
+		log.WarnContext(ctx, "no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
 	default:
 		delivered, err := SendOutcome(ctx, h.SFN, tok.Token, outcome)
 		if err != nil {
-			log.Warn("send consent outcome", "requestId", requestID, "outcome", outcome, "error", err.Error())
+			log.WarnContext(ctx, "send consent outcome", "requestId", requestID, "outcome", outcome, "error", err.Error())
 		} else if !delivered {
-			log.Info("consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
+			log.InfoContext(ctx, "consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
 		}
 	}
 }

@@ -226,10 +226,10 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 	log := logOrDefault(h.Logger)
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
-		log.Warn("read task token after withdrawal", "requestId", id, "error", err.Error())
+		log.WarnContext(ctx, "read task token after withdrawal", "requestId", id, "error", err.Error())
 	} else if tok.Token != "" {
 		if _, err := SendOutcome(ctx, h.SFN, tok.Token, OutcomeWithdrawn); err != nil {
-			log.Warn("send withdrawn outcome", "requestId", id, "error", err.Error())
+			log.WarnContext(ctx, "send withdrawn outcome", "requestId", id, "error", err.Error())
 		}
 	}
 	return apigw.Redirect(back), nil

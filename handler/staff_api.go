@@ -345,7 +345,7 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		if tok.Token != "" && tok.Kind == dynamo.TokenReview {
 			result.Delivered, err = SendOutcome(ctx, h.SFN, tok.Token, OutcomeRejected)
 			if err != nil {
-				logOrDefault(h.Logger).Warn("send rejected outcome", "requestId", id, "error", err.Error())
+				logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome", "requestId", id, "error", err.Error())
 			}
 		}
 		return h.reviewAnswer(ctx, id, result)
@@ -396,10 +396,10 @@ func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string, cause 
 	detail := "the review wait had already ended"
 	if cause != nil {
 		detail = "the workflow could not be reached"
-		logOrDefault(h.Logger).Warn("send approved outcome", "requestId", id, "error", cause.Error())
+		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome", "requestId", id, "error", cause.Error())
 	}
 	if err := h.Store.AppendAudit(ctx, dynamo.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
-		logOrDefault(h.Logger).Warn("audit undelivered review", "requestId", id, "error", err.Error())
+		logOrDefault(h.Logger).WarnContext(ctx, "audit undelivered review", "requestId", id, "error", err.Error())
 	}
 }
 
@@ -580,7 +580,7 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	logOrDefault(h.Logger).Info("order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
+	logOrDefault(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

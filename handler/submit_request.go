@@ -150,11 +150,11 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 		}
 		if err := h.Store.PutIdempotency(ctx, rec); err != nil {
 			// The request is stored; only the retry shortcut is lost. Carry on.
-			logOrDefault(h.Logger).Warn("store idempotency record", "requestId", id, "error", err.Error())
+			logOrDefault(h.Logger).WarnContext(ctx, "store idempotency record", "requestId", id, "error", err.Error())
 		}
 	}
 	if err := h.start(ctx, id); err != nil {
-		return h.startFailed(req, id, key, err)
+		return h.startFailed(ctx, req, id, key, err)
 	}
 	return h.accepted(req, id, r.Status, code, false)
 }
@@ -252,7 +252,7 @@ func (h SubmitRequest) replay(ctx context.Context, req events.APIGatewayV2HTTPRe
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("stored answer for request %s has no request id", rec.RequestID)
 	}
 	if err := h.start(ctx, first.RequestID); err != nil {
-		return h.startFailed(req, first.RequestID, "replay", err)
+		return h.startFailed(ctx, req, first.RequestID, "replay", err)
 	}
 	code, err := NewCode()
 	if err != nil {
@@ -314,7 +314,7 @@ func (h SubmitRequest) restartStuck(ctx context.Context, orderNumber string) {
 	for range maxStuckPages {
 		recs, next, err := h.Store.ListRequestsByStatus(ctx, refund.StatusSubmitted, 100, cursor)
 		if err != nil {
-			log.Warn("look for a stuck submitted request", "error", err.Error())
+			log.WarnContext(ctx, "look for a stuck submitted request", "error", err.Error())
 			return
 		}
 		for _, r := range recs {
@@ -322,7 +322,7 @@ func (h SubmitRequest) restartStuck(ctx context.Context, orderNumber string) {
 				continue
 			}
 			if err := h.start(ctx, r.ID); err != nil {
-				log.Warn("restart workflow of a submitted request", "requestId", r.ID, "error", err.Error())
+				log.WarnContext(ctx, "restart workflow of a submitted request", "requestId", r.ID, "error", err.Error())
 			}
 		}
 		if next == "" {
@@ -334,8 +334,8 @@ func (h SubmitRequest) restartStuck(ctx context.Context, orderNumber string) {
 
 // startFailed answers 503 when the workflow could not be started. The request is stored and stays
 // submitted; with an Idempotency-Key the retry starts it.
-func (h SubmitRequest) startFailed(req events.APIGatewayV2HTTPRequest, id, key string, err error) (events.APIGatewayV2HTTPResponse, error) {
-	logOrDefault(h.Logger).Error("start workflow", "requestId", id, "error", err.Error(), "idempotencyKey", key != "")
+func (h SubmitRequest) startFailed(ctx context.Context, req events.APIGatewayV2HTTPRequest, id, key string, err error) (events.APIGatewayV2HTTPResponse, error) {
+	logOrDefault(h.Logger).ErrorContext(ctx, "start workflow", "requestId", id, "error", err.Error(), "idempotencyKey", key != "")
 	msg := "We saved your request but could not start processing it just now. Please send it again in a minute"
 	if key != "" {
 		msg += " with the same Idempotency-Key; it will not be stored twice."
