@@ -32,6 +32,7 @@ import (
 
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/internal/logging"
 )
 
 // The environment variables the functions read. template.yaml sets them per function.
@@ -88,9 +89,10 @@ type Env struct {
 
 // FromProcess returns the Env of a Lambda function: the process environment, the default AWS
 // configuration (the Lambda execution role's credentials and region), the wall clock and a JSON logger
-// on stderr (Lambda's JSON log format passes such lines through as they are).
+// on stderr (Lambda's JSON log format passes such lines through as they are) that adds the Lambda
+// request id to every record logged with the invocation's context (internal/logging).
 func FromProcess(ctx context.Context) (Env, error) {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(logging.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// Every client reads its response bodies inside the round trip: the SDK otherwise races the
 	// transport on bodies over 4 kB and can turn a write that succeeded into a retried false conflict
 	// (see dynamo.HTTPClient).
