@@ -370,8 +370,8 @@ func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	r.staff(http.MethodPut, "/orders/RF-2001", map[string]any{
 		"number": "RF-2001", "customer_name": "Barbara Liskov", "email": "barbara@example.org",
 		"purchase_date": s.Clock.Now().UTC().Format("2006-01-02"), "currency": "EUR", "paid": 50000, "status": "active",
-		"payment":  map[string]any{"provider": "sandbox", "reference": "pi_log_2001", "card_hint": "1117", "three_d_secure": true, "captured": true},
-		"service":  map[string]any{"type": "hours", "hours": map[string]any{"purchased": 10, "used": 0, "total_price": 50000}},
+		"payment": map[string]any{"provider": "sandbox", "reference": "pi_log_2001", "card_hint": "1117", "three_d_secure": true, "captured": true},
+		"service": map[string]any{"type": "hours", "hours": map[string]any{"purchased": 10, "used": 0, "total_price": 50000}},
 	}, nil)
 	r.secrets.add("email", "barbara@example.org")
 	r.secrets.add("customer name", "Barbara Liskov")
