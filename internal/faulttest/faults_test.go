@@ -1,0 +1,463 @@
+package faulttest
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"refundflow/handler"
+	"refundflow/infra/local/stepfunctions"
+	"refundflow/mail"
+	"refundflow/payment/sandbox"
+	"refundflow/refund"
+)
+
+// happyPath takes a fresh order from the form to an accepted full refund, and returns the request.
+func (h *harness) happyPath() (refund.Order, string) {
+	h.t.Helper()
+	o := h.newOrder()
+	id, _ := h.submitRequest(o)
+	h.settle()
+	if st := h.request(id).Status; st != refund.StatusAwaitingConsent {
+		return o, id // the caller checks the outcome; a fault may have sent it to staff
+	}
+	h.accept(id)
+	h.settle()
+	return o, id
+}
+
+// wantOneEachEmail checks that the request's client got each email of the happy path exactly once.
+func (h *harness) wantOneEachEmail(id string) {
+	h.t.Helper()
+	h.wantEachEmail(id, 1, 1)
+}
+
+// wantEachEmail checks that the request's client got each email of the happy path between least and
+// most times.
+func (h *harness) wantEachEmail(id string, least, most int) {
+	h.t.Helper()
+	for _, k := range []mail.Kind{mail.KindReceived, mail.KindOffers, mail.KindCompleted} {
+		if n := len(h.mails(k, id)); n < least || n > most {
+			h.t.Errorf("request %s: %d %s emails, want %d to %d (outbox: %s)", id, n, k, least, most, h.outboxSummary())
+		} else if n > 1 {
+			h.t.Logf("request %s: %d %s emails (two runs at the same instant)", id, n, k)
+		}
+	}
+}
+
+// TestDynamoDBFailing fails a share of every DynamoDB call while requests go from the form to the
+// refund, the way DynamoDB answers under an internal error or a partition hiccup (500
+// InternalServerError, which the SDK retries up to 4 times).
+func TestDynamoDBFailing(t *testing.T) {
+	t.Parallel()
+	t.Run("a share the SDK's retries absorb", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		// Each call fails at most twice, so the SDK's four attempts get every call through.
+		h.ddb.SetFault(&Fault{Share: 0.25, PerCall: 2})
+		var ids []string
+		for i := 0; i < 4; i++ {
+			_, id := h.happyPath()
+			ids = append(ids, id)
+		}
+		injected := h.ddb.Injected()
+		h.ddb.SetFault(nil)
+		h.settle()
+		if injected < 20 {
+			t.Fatalf("only %d failures injected; the scenario did not exercise the retries", injected)
+		}
+		for _, id := range ids {
+			if st := h.request(id).Status; st != refund.StatusCompleted {
+				t.Errorf("request %s ended %s, want completed: the SDK's retries absorb these failures; states: %s", id, st, h.history(id))
+			} else {
+				h.wantOneEachEmail(id)
+			}
+		}
+		t.Logf("%d DynamoDB calls failed on purpose; outcomes: %v", injected, h.outcomes(ids))
+	})
+	// An outage longer than the SDK's retries (about 200 ms for DynamoDB) fails a task; its Catch
+	// sends the request to MarkNeedsAttention at once, which fails too in the same outage, and the
+	// execution ends in AttentionFailed with the request left submitted or executing: nothing will
+	// move it on. The state machine must retry MarkNeedsAttention for every error, with a backoff
+	// long enough to outlast an outage, e.g. (refund.asl.json, MarkNeedsAttention.Retry):
+	//
+	//	{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 30, "MaxAttempts": 8, "BackoffRate": 2, "JitterStrategy": "FULL"}
+	//
+	// (about two hours in all; MarkNeedsAttention is safe to repeat).
+	t.Run("an outage beyond the SDK's retries, then recovery", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		outage := &Fault{Share: 1}
+		startOutage := func(task string) {
+			var once sync.Once
+			h.setIntercept(task, func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+				once.Do(func() { h.ddb.SetFault(outage) })
+				return next()
+			})
+		}
+
+		// A: parked for consent when DynamoDB goes down; the client's accept fails until it is back.
+		a := h.newOrder()
+		aID, _ := h.submitRequest(a)
+		h.settle()
+		// B: DynamoDB goes down as its verification starts.
+		b := h.newOrder()
+		startOutage("VerifyConditions")
+		bID, _ := h.submitRequest(b)
+		h.settle()
+		h.setIntercept("VerifyConditions", nil)
+		if statuses := h.accept(aID); statuses[len(statuses)-1] < 500 {
+			t.Fatalf("accepting during the outage answered %v", statuses)
+		}
+		h.ddb.SetFault(nil)
+		h.settle()
+		// C: DynamoDB goes down as its refund starts.
+		c := h.newOrder()
+		cID, _ := h.submitRequest(c)
+		h.settle()
+		startOutage("ExecuteResolution")
+		h.accept(cID)
+		h.settle()
+		h.setIntercept("ExecuteResolution", nil)
+		h.ddb.SetFault(nil)
+		h.settle()
+
+		// The client of A tries again once the site works.
+		if statuses := h.accept(aID); statuses[len(statuses)-1] != http.StatusSeeOther {
+			t.Errorf("accepting after the outage answered %v, want 303", statuses)
+		}
+		h.settle()
+		h.wantStatus(aID, refund.StatusCompleted)
+		h.advance(15 * 24 * time.Hour)
+		// What must hold for B and C is in the invariants: a status that says what happens next
+		// (needs attention, with staff told), and no money moved.
+		t.Logf("after the outage: A %s, B %s, C %s", h.request(aID).Status, h.request(bID).Status, h.request(cID).Status)
+	})
+	t.Run("answers lost after the write", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		// The write happens, its answer does not arrive, and the SDK sends the same call again: a
+		// conditional write then fails against its own first attempt.
+		h.ddb.SetFault(&Fault{Share: 0.3, PerCall: 3, Mode: FailAfter, Ops: []string{"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}})
+		var ids []string
+		for i := 0; i < 4; i++ {
+			_, id := h.happyPath()
+			ids = append(ids, id)
+		}
+		injected := h.ddb.Injected()
+		h.ddb.SetFault(nil)
+		h.settle()
+		if injected < 5 {
+			t.Fatalf("only %d answers lost; the scenario did not exercise the retries", injected)
+		}
+		for _, id := range ids {
+			if st := h.request(id).Status; st != refund.StatusCompleted {
+				t.Errorf("request %s ended %s after lost write answers, want completed; states: %s", id, st, h.history(id))
+			} else {
+				h.wantOneEachEmail(id)
+			}
+		}
+		t.Logf("%d write answers lost on purpose; outcomes: %v", injected, h.outcomes(ids))
+	})
+}
+
+// outcomes counts the requests' statuses, for logs.
+func (h *harness) outcomes(ids []string) map[refund.Status]int {
+	out := map[refund.Status]int{}
+	for _, id := range ids {
+		out[h.request(id).Status]++
+	}
+	return out
+}
+
+// TestPaymentTimesOutAfterSuccess has the provider make the refund and then fail to answer in time.
+func TestPaymentTimesOutAfterSuccess(t *testing.T) {
+	t.Parallel()
+	t.Run("once: the retry replays the key and finds the refund", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.pay.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
+		o, id := h.happyPath()
+		h.wantStatus(id, refund.StatusCompleted)
+		if got := h.invoked("ExecuteResolution"); got != 2 {
+			t.Errorf("ExecuteResolution ran %d times, want 2", got)
+		}
+		if r := h.providerRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
+			t.Errorf("provider refunds %+v, want one of %d", r, o.Paid)
+		}
+		h.wantOneEachEmail(id)
+	})
+	t.Run("every time: needs attention with the refund on record", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.pay.FailNext(10, sandbox.FaultTimeoutAfterSuccess)
+		o, id := h.happyPath()
+		h.wantStatus(id, refund.StatusNeedsAttention)
+		if got := h.invoked("ExecuteResolution"); got != 5 {
+			t.Errorf("ExecuteResolution ran %d times, want 5 (PaymentUnavailable is retried 4 times)", got)
+		}
+		if r := h.providerRefunds(o); len(r) != 1 {
+			t.Errorf("provider refunds %+v, want exactly one however often the answer was lost", r)
+		}
+		if n := len(h.mails(mail.KindStaffNeedsAttention, id)); n != 1 {
+			t.Errorf("%d staff emails, want 1", n)
+		}
+	})
+}
+
+// crashAfter returns an interceptor that runs the handler and then, the first time only, reports a
+// failure of the Lambda service, as if the function's answer was lost after its side effects; the
+// state machine retries it.
+func crashAfter() interceptor {
+	var once sync.Once
+	return func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		out, err := next()
+		crash := false
+		once.Do(func() { crash = true })
+		if crash {
+			return handler.TaskOutput{}, &stepfunctions.ServiceError{Name: "Lambda.ServiceException", Cause: "the function's answer was lost (injected)"}
+		}
+		return out, err
+	}
+}
+
+// twice returns an interceptor that runs the handler twice for one invocation, one after the other
+// or at the same time, as Step Functions' at-least-once delivery may.
+func twice(concurrent bool) interceptor {
+	return func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		if !concurrent {
+			next()
+			return next()
+		}
+		var wg sync.WaitGroup
+		var out [2]handler.TaskOutput
+		var errs [2]error
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out[i], errs[i] = next()
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil {
+			return out[1], errs[1]
+		}
+		return out[0], errs[0]
+	}
+}
+
+// TestTaskFaults runs the happy path (and the staff review path for its task) with each task
+// function crashing after its side effects, and run twice in a row and at the same time.
+func TestTaskFaults(t *testing.T) {
+	t.Parallel()
+	for _, task := range taskFunctions {
+		for _, fault := range []struct {
+			name string
+			icpt func() interceptor
+			// concurrent runs may send an email twice: Emails.once checks its marker, sends, then
+			// marks, so two runs at the same instant both send (see the report in BENCHMARKS.md).
+			concurrent bool
+		}{
+			{"crashes after its side effect", crashAfter, false},
+			{"runs twice", func() interceptor { return twice(false) }, false},
+			{"runs twice at once", func() interceptor { return twice(true) }, true},
+		} {
+			t.Run(task+" "+fault.name, func(t *testing.T) {
+				t.Parallel()
+				h := newHarness(t)
+				var opts []func(*refund.Order)
+				switch task {
+				case "RequestStaffReview":
+					opts = append(opts, disputed)
+				case "MarkNeedsAttention":
+					h.pay.FailNext(1, sandbox.FaultDeclined) // the refusal ends in needs attention
+				}
+				h.setIntercept(task, fault.icpt())
+				if fault.concurrent {
+					h.duplicateMails = 1
+				}
+				o := h.newOrder(opts...)
+				id, _ := h.submitRequest(o)
+				h.settle()
+				if task == "RequestStaffReview" {
+					h.wantStatus(id, refund.StatusInReview)
+					if a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove}); a.status != http.StatusOK {
+						t.Fatalf("approve: %d %s", a.status, a.body)
+					}
+					h.settle()
+				}
+				h.wantStatus(id, refund.StatusAwaitingConsent)
+				h.accept(id)
+				h.settle()
+				want := refund.StatusCompleted
+				if task == "MarkNeedsAttention" {
+					want = refund.StatusNeedsAttention
+				}
+				h.wantStatus(id, want)
+				if want == refund.StatusCompleted {
+					if fault.concurrent {
+						h.wantEachEmail(id, 1, 2)
+					} else {
+						h.wantOneEachEmail(id)
+					}
+					if r := h.providerRefunds(o); len(r) != 1 {
+						t.Errorf("provider refunds %+v, want exactly one", r)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestConsentAfterTheTimeout answers after the consent waits have timed out.
+func TestConsentAfterTheTimeout(t *testing.T) {
+	t.Parallel()
+	t.Run("after the reminder: the first link still works", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder()
+		id, _ := h.submitRequest(o)
+		h.settle()
+		first := h.consentCode(id)
+		h.advance(7*24*time.Hour + time.Minute)
+		if n := len(h.mails(mail.KindReminder, id)); n != 1 {
+			t.Fatalf("%d reminders after 7 days, want 1", n)
+		}
+		p := h.openConsent(first)
+		if a := h.postAccept(first, p); a.status != http.StatusSeeOther {
+			t.Fatalf("accept through the first link after the reminder: %d", a.status)
+		}
+		h.settle()
+		h.wantStatus(id, refund.StatusCompleted)
+	})
+	t.Run("after expiry: refused, nothing refunded", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder()
+		id, _ := h.submitRequest(o)
+		h.settle()
+		code := h.consentCode(id)
+		h.advance(14*24*time.Hour - 30*time.Minute) // settling moves the clock 12 minutes more
+		p := h.openConsent(code)                    // opened in time, sent too late
+		if p.status != http.StatusOK {
+			t.Fatalf("the consent page minutes before expiry answered %d", p.status)
+		}
+		h.advance(30 * time.Minute)
+		h.wantStatus(id, refund.StatusExpired)
+		if a := h.postAccept(code, p); a.status != http.StatusGone {
+			t.Errorf("a consent after expiry answered %d, want 410", a.status)
+		}
+		h.settle()
+		h.wantStatus(id, refund.StatusExpired)
+		if r := h.providerRefunds(o); len(r) != 0 {
+			t.Errorf("an expired offer was refunded: %+v", r)
+		}
+	})
+	t.Run("while the expiry runs: one of them wins", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder()
+		id, _ := h.submitRequest(o)
+		h.settle()
+		code := h.consentCode(id)
+		var posted int
+		h.setIntercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+			if in.Phase == handler.PhaseExpire && posted == 0 {
+				// The client clicks as the offer expires.
+				posted = h.postAccept(code, h.openConsent(code)).status
+			}
+			return next()
+		})
+		h.advance(14*24*time.Hour + time.Minute)
+		if posted != http.StatusSeeOther {
+			t.Fatalf("the last-moment consent answered %d", posted)
+		}
+		h.wantStatus(id, refund.StatusCompleted)
+		if r := h.providerRefunds(o); len(r) != 1 {
+			t.Errorf("provider refunds %+v, want one", r)
+		}
+	})
+}
+
+// TestSendTaskSuccessFails records decisions while Step Functions cannot be reached from the HTTP
+// functions: the decision is stored, the client is answered, and the workflow picks the decision up
+// when its wait times out.
+func TestSendTaskSuccessFails(t *testing.T) {
+	t.Parallel()
+	t.Run("consent", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder()
+		id, _ := h.submitRequest(o)
+		h.settle()
+		h.flaky.failSend.Store(100)
+		statuses := h.accept(id)
+		if statuses[0] != http.StatusSeeOther {
+			t.Fatalf("accept answered %v, want 303: the decision is recorded even if the workflow cannot be told", statuses)
+		}
+		if h.flaky.sendFailed.Load() == 0 {
+			t.Fatal("SendTaskSuccess was not called")
+		}
+		h.settle()
+		h.wantStatus(id, refund.StatusExecuting) // parked on the consent wait, which times out
+		if r := h.providerRefunds(o); len(r) != 0 {
+			t.Fatalf("refunded before the workflow was told: %+v", r)
+		}
+		h.checkInvariants()
+		h.flaky.failSend.Store(0)
+		h.advance(7*24*time.Hour + time.Minute)
+		h.wantStatus(id, refund.StatusCompleted)
+		if n := len(h.mails(mail.KindReminder, id)); n != 0 {
+			t.Errorf("a client who accepted got %d reminders", n)
+		}
+		if r := h.providerRefunds(o); len(r) != 1 {
+			t.Errorf("provider refunds %+v, want one", r)
+		}
+	})
+	t.Run("withdraw", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder()
+		id, statusCode := h.submitRequest(o)
+		h.settle()
+		h.flaky.failSend.Store(100)
+		if a := h.withdraw(id, statusCode); a.status != http.StatusSeeOther {
+			t.Fatalf("withdraw answered %d: %s", a.status, a.body)
+		}
+		h.settle()
+		h.wantStatus(id, refund.StatusWithdrawn)
+		h.flaky.failSend.Store(0)
+		h.advance(7*24*time.Hour + time.Minute)
+		if n := len(h.mails(mail.KindWithdrawn, id)); n != 1 {
+			t.Errorf("%d withdrawn emails, want 1", n)
+		}
+	})
+	t.Run("staff approval", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder(disputed)
+		id, _ := h.submitRequest(o)
+		h.settle()
+		h.wantStatus(id, refund.StatusInReview)
+		h.flaky.failSend.Store(100)
+		a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove})
+		if a.status != http.StatusServiceUnavailable {
+			t.Errorf("approval while Step Functions fails answered %d %s, want 503 asking staff to approve again", a.status, a.body)
+		}
+		h.settle()
+		h.wantStatus(id, refund.StatusInReview)
+		h.flaky.failSend.Store(0)
+		// Staff do as the answer says.
+		if a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove}); a.status != http.StatusOK {
+			t.Fatalf("approving again answered %d %s", a.status, a.body)
+		}
+		h.settle()
+		h.wantStatus(id, refund.StatusAwaitingConsent)
+		h.accept(id)
+		h.settle()
+		h.wantStatus(id, refund.StatusCompleted)
+	})
+}
