@@ -205,3 +205,25 @@ func TestTemplatePassesCfnLint(t *testing.T) {
 		t.Errorf("cfn-lint template.yaml: %v\n%s", err, out)
 	}
 }
+
+// TestFunctionsLogWithTheInvocationContext checks that the functions' code logs through the
+// context-taking slog methods (InfoContext(ctx, ...)), because the log handler takes the Lambda
+// request id from the context: a line logged without it cannot be tied to its request. Two exemptions:
+// awsenv, whose builders run at cold start before there is an invocation, and apigw, whose
+// internal-error lines go through the default logger (awsenv.FromProcess makes it the JSON handler)
+// with the API Gateway request id of the event, which the API's access log records too.
+func TestFunctionsLogWithTheInvocationContext(t *testing.T) {
+	p := loadProgram(t)
+	var names []string
+	for _, m := range []string{"Debug", "Info", "Warn", "Error"} {
+		names = append(names, "(*log/slog.Logger)."+m, "log/slog."+m, "log.Print", "log.Printf", "log.Println")
+	}
+	for _, s := range p.CallSites(names...) {
+		if s.In != nil && s.In.Pkg() != nil {
+			if path := s.In.Pkg().Path(); path == p.Module()+"/awsenv" || path == p.Module()+"/apigw" {
+				continue
+			}
+		}
+		t.Errorf("%s: %s logs without the invocation's context; use %sContext(ctx, ...)", s.At, s.Callee.FullName(), s.Callee.Name())
+	}
+}

@@ -93,6 +93,8 @@ type Env struct {
 // request id to every record logged with the invocation's context (internal/logging).
 func FromProcess(ctx context.Context) (Env, error) {
 	logger := slog.New(logging.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
+	slog.SetDefault(logger)
 	// Every client reads its response bodies inside the round trip: the SDK otherwise races the
 	// transport on bodies over 4 kB and can turn a write that succeeded into a retried false conflict
 	// (see dynamo.HTTPClient).

@@ -126,3 +126,15 @@ func lookupType(t *testing.T, p *Program, name string) types.Type {
 	}
 	return obj.Type()
 }
+
+func TestCallSitesFindsCallsByFullName(t *testing.T) {
+	p := fixture(t)
+	sites := p.CallSites("(*github.com/aws/aws-sdk-go-v2/service/dynamodb.Client).DeleteItem", "refundflow/internal/awscalls/testdata/fixture.lockPK")
+	var got []string
+	for _, s := range sites {
+		got = append(got, s.Callee.Name()+" in "+s.In.Name())
+	}
+	if got, want := strings.Join(got, ", "), "lockPK in Release, DeleteItem in Release, DeleteItem in Unreached, DeleteItem in BadDelete"; got != want {
+		t.Errorf("call sites: %s\nwant %s", got, want)
+	}
+}

@@ -412,3 +412,42 @@ func constantString(tv types.TypeAndValue) string {
 	}
 	return tv.Value.ExactString()
 }
+
+// Site is a call in the module's code.
+type Site struct {
+	// At is where the call is.
+	At token.Position
+	// Callee is the function called.
+	Callee *types.Func
+	// In is the function declaration the call is in (nil at package level).
+	In *types.Func
+}
+
+// CallSites returns every call in the loaded module packages of a function or method whose
+// types.Func.FullName is among names, e.g. "(*log/slog.Logger).Info" or "log/slog.Info".
+func (p *Program) CallSites(names ...string) []Site {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []Site
+	for _, pk := range p.order {
+		for _, f := range pk.files {
+			var in *types.Func
+			ast.Inspect(f, func(n ast.Node) bool {
+				if fd, ok := n.(*ast.FuncDecl); ok {
+					in, _ = pk.info.Defs[fd.Name].(*types.Func)
+				}
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				if fn := p.callee(pk, call); fn != nil && want[fn.FullName()] {
+					out = append(out, Site{At: p.fset.Position(call.Pos()), Callee: fn, In: in})
+				}
+				return true
+			})
+		}
+	}
+	return out
+}
