@@ -25,7 +25,7 @@ test-go:
 run:
 	go run ./infra/local
 
-## lint: formatting and vet.
+## lint: formatting (gofmt) and go vet.
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
@@ -34,14 +34,14 @@ lint:
 build-%Function:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call kebab,$*)
 
-## package: every function's bootstrap zipped under dist/, without SAM, with the sizes.
+## package: every function built for Lambda and zipped under dist/<Name>.zip, without SAM (and
+## without the zip binary: scripts/lambdazip), then each bootstrap's size and the total.
 package:
 	@rm -rf dist && mkdir -p dist
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$${f}Function ARTIFACTS_DIR=dist/$$f || exit 1; \
-		(cd dist/$$f && touch -t 202001010000 bootstrap && zip -qX ../$$f.zip bootstrap) || exit 1; \
 	done
-	@./scripts/sizes.sh dist
+	@go run ./scripts/lambdazip dist
 
 clean:
 	rm -rf dist .aws-sam

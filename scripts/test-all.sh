@@ -16,7 +16,6 @@ go vet ./...
 step "outside tools"
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
-command -v zip >/dev/null || need_apt+=(zip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (Debian packages)"
   if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install ${need_apt[*]}"; exit 1; fi
