@@ -10,6 +10,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -317,6 +320,52 @@ func TestStateMachineMayInvokeExactlyItsFunctions(t *testing.T) {
 		for id := range allowed {
 			if !invoked[id] {
 				t.Errorf("%s may invoke %s, which its definition never invokes", sm.LogicalID, id)
+			}
+		}
+	}
+}
+
+// TestMakefileBuildsEveryFunction checks the Makefile against the template: FUNCTIONS lists exactly
+// the template's functions (make package builds that list), and build-<LogicalId>, the target
+// `sam build` calls for BuildMethod: makefile, builds ./functions/<name> for Lambda (linux/arm64,
+// static, lambda.norpc, trimmed and stripped) into $(ARTIFACTS_DIR)/bootstrap.
+func TestMakefileBuildsEveryFunction(t *testing.T) {
+	raw, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(raw), "\\\n", " ")
+	m := regexp.MustCompile(`(?m)^FUNCTIONS\s*:=(.*)$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatal("the Makefile has no FUNCTIONS := list")
+	}
+	listed := map[string]bool{}
+	for _, f := range strings.Fields(m[1]) {
+		listed[f+"Function"] = true
+	}
+	fns := functions(t, loadTemplate(t))
+	if got, want := strings.Join(sortedKeys(listed), " "), strings.Join(sortedKeys(fns), " "); got != want {
+		t.Errorf("Makefile FUNCTIONS:\n got %s\nwant %s (template.yaml)", got, want)
+	}
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make is not installed")
+	}
+	for id := range fns {
+		dir := "./functions/" + kebab(strings.TrimSuffix(id, "Function"))
+		if _, err := os.Stat(filepath.Join(dir, "main.go")); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+		out, err := exec.Command(makeBin, "-n", "build-"+id, "ARTIFACTS_DIR=/tmp/artifacts").CombinedOutput()
+		if err != nil {
+			t.Errorf("make -n build-%s: %v\n%s", id, err, out)
+			continue
+		}
+		cmd := string(out)
+		for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "go build", "-tags lambda.norpc", "-trimpath",
+			`-ldflags "-s -w -buildid="`, "-o /tmp/artifacts/bootstrap", dir} {
+			if !strings.Contains(cmd, want) {
+				t.Errorf("make build-%s runs %q, which lacks %s", id, strings.TrimSpace(cmd), want)
 			}
 		}
 	}
