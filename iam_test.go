@@ -275,6 +275,7 @@ func (c policyCheck) check(stmts []statement) {
 			c.resources(a, s)
 		}
 	}
+	c.queries(granted["dynamodb:Query"])
 	if granted["states:SendTaskSuccess"] != nil || granted["states:SendTaskFailure"] != nil {
 		if !taskResponders[c.id] {
 			t.Errorf("may complete workflow tasks (SendTaskSuccess/SendTaskFailure), which only %v may", sortedKeys(taskResponders))
@@ -341,21 +342,29 @@ func (c policyCheck) resources(action string, s statement) {
 			t.Errorf("%s: no resource rule for this action in the test; add one", action)
 		}
 	}
-	if len(c.usage.IndexQueries) > 0 && action == "dynamodb:Query" {
-		found := false
-		for _, r := range s.Resources {
-			if strings.HasPrefix(r, tableArn+"/index/") {
-				found = true
-			}
-		}
-		if !found && len(c.usage.TableQueries) == 0 {
-			t.Errorf("the code queries an index (%s); grant Query on %s/index/<name>", c.usage.IndexQueries[0], tableArn)
-		}
-	}
 	for k := range s.Condition {
 		if action != "dynamodb:DeleteItem" {
 			t.Errorf("%s: unexpected Condition %s", action, k)
 		}
+	}
+}
+
+// queries checks that Query is granted on the table when the code queries the table, and on an index
+// when it queries one (resources() checks the other direction).
+func (c policyCheck) queries(grants []statement) {
+	tableArn := "{" + c.table + ".Arn}"
+	onTable, onIndex := false, false
+	for _, s := range grants {
+		for _, r := range s.Resources {
+			onTable = onTable || r == tableArn
+			onIndex = onIndex || strings.HasPrefix(r, tableArn+"/index/")
+		}
+	}
+	if len(c.usage.TableQueries) > 0 && !onTable {
+		c.t.Errorf("the code queries the table (%s); grant Query on %s", c.usage.TableQueries[0], tableArn)
+	}
+	if len(c.usage.IndexQueries) > 0 && !onIndex {
+		c.t.Errorf("the code queries an index (%s); grant Query on %s/index/<name>", c.usage.IndexQueries[0], tableArn)
 	}
 }
 
