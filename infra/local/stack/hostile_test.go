@@ -271,7 +271,7 @@ func TestHostileRequests(t *testing.T) {
 		m := map[string]any{"number": "RF-9001", "customer_name": "Mallory", "email": "m@example.com",
 			"purchase_date": "2025-01-10", "currency": "EUR", "paid": 100000, "refunded": 0,
 			"payment": map[string]any{"provider": "sandbox", "reference": "pi_evil", "card_hint": "4242", "three_d_secure": true, "captured": true},
-			"status": "active", "service": map[string]any{"type": "hours", "hours": map[string]any{"purchased": 10, "used": 0, "total_price": 100000}}, "version": 0}
+			"status":  "active", "service": map[string]any{"type": "hours", "hours": map[string]any{"purchased": 10, "used": 0, "total_price": 100000}}, "version": 0}
 		change(m)
 		b, _ := json.Marshal(m)
 		return string(b)
