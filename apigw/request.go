@@ -269,6 +269,11 @@ func DecodeJSONLimit(req events.APIGatewayV2HTTPRequest, v any, limit int) error
 	if err != nil {
 		return err
 	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and store what the client never
+	// sent; refuse it instead, like the form parser does.
+	if !utf8.Valid(body) {
+		return invalidJSON("The request body is not valid UTF-8 text.", nil, errors.New("invalid UTF-8"))
+	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return invalidJSON("The request body is empty; send a JSON object.", nil, errors.New("empty body"))

@@ -203,6 +203,7 @@ func TestDecodeJSONErrors(t *testing.T) {
 		{"trailing garbage", "application/json", `{} x`, refund.CodeInvalid, "", "exactly one JSON value"},
 		{"trailing space ok", "application/json", "{}\n  ", "", "", ""},
 		{"empty", "application/json", ``, refund.CodeInvalid, "", "empty"},
+		{"invalid utf-8", "application/json", "{\"order_number\":\"RF\xff1\"}", refund.CodeInvalid, "", "not valid UTF-8"},
 		{"null", "application/json", `null`, refund.CodeInvalid, "", "JSON object"},
 		{"array", "application/json", `[1]`, refund.CodeInvalid, "", "JSON object"},
 		{"no content type", "", `{}`, CodeUnsupportedMediaType, "", "Content-Type: application/json"},

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -66,7 +67,10 @@ func (g *Gateway) buildEvent(r *http.Request, route *compiledRoute, params map[s
 		}
 	}
 	if len(body) > 0 {
-		if isTextContent(r.Header.Get("Content-Type")) {
+		// A text body that is not valid UTF-8 cannot travel as a JSON string without being altered
+		// (encoding/json would replace the bad bytes with U+FFFD), so it goes base64-encoded like a
+		// binary body: the function sees exactly the bytes the client sent and can refuse them.
+		if isTextContent(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body = base64.StdEncoding.EncodeToString(body)
