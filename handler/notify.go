@@ -107,7 +107,8 @@ func orderConfirmed(req dynamo.RequestRecord) bool {
 // NotifyOutcome).
 //
 // Event "received": the confirmation with a fresh status link, to the order's email, once the request
-// passed verification. Event "outcome": the email for the request's current status (completed with
+// passed verification. Event "outcome": the email for the request's current status, also with a fresh
+// status link, so the client can follow the link to the whole timeline (completed with
 // the amount and card or the credit, plus a feedback invitation with a fresh feedback link; declined,
 // also to staff with the client's reason; withdrawn; expired; rejected with the findings;
 // review_rejected with the staff's message; needs_attention, also to staff with the error's name).
@@ -171,8 +172,7 @@ func (h *Notify) received(ctx context.Context, id string) (TaskOutput, error) {
 		return TaskOutput{}, fmt.Errorf("notify request %s received: %w", id, err)
 	}
 	sent, err := h.Emails.once(ctx, id, EventReceived, mail.KindReceived, func() (mail.Data, error) {
-		now := h.Clock.now()
-		code, err := newLinkCode(ctx, h.Store, id, dynamo.LinkStatus, now, now.Add(ttlOr(h.StatusLinkTTL, DefaultStatusLinkTTL)))
+		code, err := h.statusCode(ctx, id)
 		if err != nil {
 			return mail.Data{}, err
 		}
@@ -187,6 +187,12 @@ func (h *Notify) received(ctx context.Context, id string) (TaskOutput, error) {
 		return TaskOutput{Outcome: OutcomeSkipped}, nil
 	}
 	return TaskOutput{Outcome: EventReceived}, nil
+}
+
+// statusCode mints a status link code for an email about request id; only its hash is stored.
+func (h *Notify) statusCode(ctx context.Context, id string) (string, error) {
+	now := h.Clock.now()
+	return newLinkCode(ctx, h.Store, id, dynamo.LinkStatus, now, now.Add(ttlOr(h.StatusLinkTTL, DefaultStatusLinkTTL)))
 }
 
 func ttlOr(d, def time.Duration) time.Duration {
@@ -243,6 +249,13 @@ func (h *Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 	}
 	_, err = h.Emails.once(ctx, id, "outcome:"+string(req.Status), kind, func() (mail.Data, error) {
 		d := clientData(req, order)
+		// A fresh status link, as in the received email, so the client can see the whole timeline
+		// from the email that ends it (the received email may be long gone).
+		code, err := h.statusCode(ctx, id)
+		if err != nil {
+			return mail.Data{}, err
+		}
+		d.StatusCode = code
 		switch req.Status {
 		case refund.StatusCompleted:
 			return h.completedData(ctx, req, order, d)

@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -324,6 +325,52 @@ func TestNotifyMailIsRetriedUntilSentAndSentOnce(t *testing.T) {
 	}
 	if _, err := n.Handle(f.ctx, handler.TaskInput{RequestID: f.id, Event: "party"}); err == nil {
 		t.Error("unknown event accepted")
+	}
+}
+
+// Every outcome email links to the status page with a fresh status code, as the received email does:
+// the link opens the page of this request, and only the code's hash is stored.
+func TestNotifyOutcomeEmailsLinkToTheStatusPage(t *testing.T) {
+	statusLink := regexp.MustCompile(`https://refunds\.example\.com/requests/req-1\?t=([A-Za-z0-9_-]+)`)
+	for _, tc := range []struct {
+		name string
+		end  func(f *taskFixture)
+		kind mail.Kind
+	}{
+		{"completed", func(f *taskFixture) {
+			f.accept()
+			gw := sandbox.New(f.store.Client, f.store.Table)
+			if err := gw.Capture(f.ctx, "pi_1", refund.Money{Amount: 80000, Currency: "EUR"}); err != nil {
+				f.t.Fatal(err)
+			}
+			f.run(&handler.ExecuteResolution{Store: f.store, Payment: gw}, handler.TaskInput{})
+		}, mail.KindCompleted},
+		{"expired", func(f *taskFixture) {
+			f.run(&handler.RequestConsent{Store: f.store, SFN: f.sfn, Emails: f.emails}, handler.TaskInput{Phase: handler.PhaseExpire})
+		}, mail.KindExpired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newTaskFixture(t, refund.ServiceHours)
+			f.toConsent()
+			tc.end(f)
+			n := &handler.Notify{Store: f.store, Emails: f.emails}
+			f.run(n, handler.TaskInput{Event: handler.EventOutcome})
+			msg := f.mail.msgs[len(f.mail.msgs)-1]
+			if msg.Kind != tc.kind {
+				t.Fatalf("last email is %s, want %s", msg.Kind, tc.kind)
+			}
+			m := statusLink.FindStringSubmatch(msg.Text)
+			if m == nil {
+				t.Fatalf("%s email has no status link:\n%s", tc.kind, msg.Text)
+			}
+			if !strings.Contains(msg.HTML, m[0]) {
+				t.Errorf("%s HTML lacks the status link", tc.kind)
+			}
+			link, err := f.store.LookupLinkCode(f.ctx, dynamo.HashCode(m[1]), dynamo.LinkStatus)
+			if err != nil || link.RequestID != f.id || link.Hash != dynamo.HashCode(m[1]) {
+				t.Errorf("status code of the %s email: %+v, %v", tc.kind, link, err)
+			}
+		})
 	}
 }
 

@@ -115,7 +115,9 @@ type Data struct {
 	Service refund.ServiceType
 
 	// StatusCode, ConsentCode and FeedbackCode are the random link codes (never the task token) that
-	// the links carry. A client email shows its status link whenever StatusCode is set.
+	// the links carry. A client email shows its status link whenever StatusCode is set; the received
+	// email and every outcome email (OutcomeKind) require it, so the email that ends a request
+	// always leads to its whole timeline.
 	StatusCode   string
 	ConsentCode  string
 	FeedbackCode string
@@ -192,18 +194,19 @@ var (
 	needReasons  = requirement{"review reasons", func(d Data) bool { return len(d.ReviewReasons) > 0 }}
 )
 
-// requirements lists, per kind, the fields without which the email would have a hole.
+// requirements lists, per kind, the fields without which the email would have a hole (or, for the
+// status link of the outcome emails, without which the client could not see what happened).
 var requirements = map[Kind][]requirement{
 	KindReceived:            {needTo, needOrder, needRequest, needStatus},
 	KindOffers:              {needTo, needOrder, needRequest, needConsent, needExpiry, needOffers},
 	KindReminder:            {needTo, needOrder, needRequest, needConsent, needExpiry, needOffers},
-	KindCompleted:           {needTo, needOrder, needRequest, needOffer},
-	KindDeclined:            {needTo, needOrder, needRequest},
-	KindWithdrawn:           {needTo, needOrder, needRequest},
-	KindExpired:             {needTo, needOrder, needRequest},
-	KindRejected:            {needTo, needOrder, needRequest, needFailed},
-	KindReviewRejected:      {needTo, needOrder, needRequest, needMessage},
-	KindNeedsAttention:      {needTo, needOrder, needRequest},
+	KindCompleted:           {needTo, needOrder, needRequest, needStatus, needOffer},
+	KindDeclined:            {needTo, needOrder, needRequest, needStatus},
+	KindWithdrawn:           {needTo, needOrder, needRequest, needStatus},
+	KindExpired:             {needTo, needOrder, needRequest, needStatus},
+	KindRejected:            {needTo, needOrder, needRequest, needStatus, needFailed},
+	KindReviewRejected:      {needTo, needOrder, needRequest, needStatus, needMessage},
+	KindNeedsAttention:      {needTo, needOrder, needRequest, needStatus},
 	KindFeedback:            {needTo, needOrder, needRequest, needFeedback},
 	KindStaffReview:         {needOrder, needRequest, needReasons},
 	KindStaffDeclined:       {needOrder, needRequest},
