@@ -122,7 +122,7 @@ func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		}
 		done = fmt.Sprintf("granted a %s of %s valid until %s", strings.ReplaceAll(string(offer.Kind), "_", " "), offer.Amount, offer.ValidUntil)
 	case offer.Kind == refund.OfferPause:
-		done = fmt.Sprintf("paused the subscription for %d months from %s", offer.PauseMonths, offer.EffectiveDate)
+		done = fmt.Sprintf("paused the subscription for %s from %s", count(offer.PauseMonths, "month", "months"), offer.EffectiveDate)
 	case offer.Kind == refund.OfferCancelAtPeriodEnd:
 		done = fmt.Sprintf("the subscription ends after %s", offer.EffectiveDate)
 	default:

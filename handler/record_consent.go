@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -65,6 +66,8 @@ type consentView struct {
 	order  refund.Order
 	offers []web.ConsentOffer
 	closed *web.LinkPage
+	// answer is the decision already recorded, for a closed view in state LinkRecorded.
+	answer recordedAnswer
 }
 
 // load reads everything the consent page needs and decides which page a link leads to. Only
@@ -100,11 +103,11 @@ func (h RecordConsent) load(ctx context.Context, code string) (consentView, erro
 
 	switch st := v.req.Status; {
 	case !link.UsedAt.IsZero() || st == refund.StatusExecuting || st == refund.StatusCompleted || st == refund.StatusDeclined:
-		detail, err := h.recordedDetail(ctx, v.req.ID)
+		v.answer, err = h.readAnswer(ctx, v.req.ID)
 		if err != nil {
 			return v, err
 		}
-		v.closed = &web.LinkPage{State: web.LinkRecorded, Detail: detail}
+		v.closed = &web.LinkPage{State: web.LinkRecorded, Detail: v.answer.detail()}
 	case st == refund.StatusWithdrawn:
 		v.closed = &web.LinkPage{State: web.LinkWithdrawn}
 	case expired || st == refund.StatusExpired:
@@ -137,29 +140,65 @@ func (h RecordConsent) load(ctx context.Context, code string) (consentView, erro
 	return v, nil
 }
 
-// recordedDetail says what was decided and when, for the "already recorded" page. It names only the
-// option and the amount, which the client chose themselves.
-func (h RecordConsent) recordedDetail(ctx context.Context, requestID string) (string, error) {
+// recordedAnswer is the decision recorded for a request, as the pages after it describe it. It names
+// only the option and the amount, which the client chose themselves.
+type recordedAnswer struct {
+	// found is false when no consent is stored (the link was used, but the request ended another way).
+	found    bool
+	declined bool
+	// offer is the accepted option, "Full refund (EUR 1,200.00)"; "" when it cannot be read.
+	offer string
+	at    time.Time
+}
+
+// readAnswer reads the consent recorded for a request.
+func (h RecordConsent) readAnswer(ctx context.Context, requestID string) (recordedAnswer, error) {
 	c, err := h.Store.GetConsent(ctx, requestID)
 	switch refund.ErrorCode(err) {
 	case "":
 	case refund.CodeNotFound:
-		return "", nil
+		return recordedAnswer{}, nil
 	default:
-		return "", fmt.Errorf("read consent of request %s: %w", requestID, err)
+		return recordedAnswer{}, fmt.Errorf("read consent of request %s: %w", requestID, err)
 	}
-	if c.Decision == dynamo.DecisionDecline {
-		return "You declined our offers on " + formatWhen(c.At) + ".", nil
+	a := recordedAnswer{found: true, declined: c.Decision == dynamo.DecisionDecline, at: c.At}
+	if a.declined {
+		return a, nil
 	}
 	o, err := h.Store.GetOffer(ctx, requestID, c.OfferID)
 	if err != nil {
-		return "You accepted one of our offers on " + formatWhen(c.At) + ".", nil
+		// The offer is only named on the page; the decision stands without it.
+		logOrDefault(h.Logger).WarnContext(ctx, "read accepted offer", "requestId", requestID, "error", err.Error())
+		return a, nil
 	}
-	what := o.Kind.Label()
+	a.offer = o.Kind.Label()
 	if !o.Amount.IsZero() {
-		what += " (" + o.Amount.String() + ")"
+		a.offer += " (" + o.Amount.String() + ")"
 	}
-	return "You accepted " + what + " on " + formatWhen(c.At) + ".", nil
+	return a, nil
+}
+
+// detail says what was decided and when, for the "already recorded" page.
+func (a recordedAnswer) detail() string {
+	switch {
+	case !a.found:
+		return ""
+	case a.declined:
+		return "You declined our offers on " + formatWhen(a.at) + "."
+	case a.offer == "":
+		return "You accepted one of our offers on " + formatWhen(a.at) + "."
+	}
+	return "You accepted " + a.offer + " on " + formatWhen(a.at) + "."
+}
+
+// confirmation is the page right after the client's own decision: what they chose, what happens
+// next, and where the status page's link is. The page has no status link of its own: only the
+// emails carry status codes, and this page is reached with the consent code alone.
+func (a recordedAnswer) confirmation(status refund.Status) web.LinkPage {
+	if a.declined {
+		return web.LinkPage{State: web.LinkDeclined}
+	}
+	return web.LinkPage{State: web.LinkAccepted, Offer: a.offer, Done: status == refund.StatusCompleted}
 }
 
 // consentBinding ties the forms' CSRF token to the link (by the code's hash, so the code itself is
@@ -175,7 +214,7 @@ func (h RecordConsent) page(req events.APIGatewayV2HTTPRequest, v consentView, c
 		OrderNumber:  v.order.Number,
 		RequestID:    v.req.ID,
 		Offers:       v.offers,
-		ExpiresAt:    v.link.ExpiresAt,
+		Deadline:     consentDeadline(v.req),
 		CSRFToken:    token,
 	}, cookie
 }
@@ -190,14 +229,15 @@ func renderConsentPage(status int, p web.ConsentPage, cookie string) (events.API
 }
 
 // consentClosedResponse renders a closed link's page. Right after a successful decision (the redirect
-// carries ?recorded) the "recorded" page is the expected result, so it is a 200, not a 410.
-func consentClosedResponse(req events.APIGatewayV2HTTPRequest, p web.LinkPage) (events.APIGatewayV2HTTPResponse, error) {
-	if p.State == web.LinkRecorded && apigw.Method(req) != http.MethodPost {
+// carries ?recorded) the page confirms the client's own decision (200); any other visit to a used
+// link says the answer is already recorded (410).
+func consentClosedResponse(req events.APIGatewayV2HTTPRequest, v consentView) (events.APIGatewayV2HTTPResponse, error) {
+	if p := *v.closed; p.State == web.LinkRecorded && v.answer.found && apigw.Method(req) != http.MethodPost {
 		if q, err := apigw.Query(req); err == nil && q.Has("recorded") {
-			return apigw.Page(http.StatusOK, p)
+			return linkResponse(v.answer.confirmation(v.req.Status))
 		}
 	}
-	return linkResponse(p)
+	return linkResponse(*v.closed)
 }
 
 func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, code string) (events.APIGatewayV2HTTPResponse, error) {
@@ -215,7 +255,7 @@ func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 	}
 	if v.closed != nil {
-		return consentClosedResponse(req, *v.closed)
+		return consentClosedResponse(req, v)
 	}
 	p, cookie := h.page(req, v, code)
 	return renderConsentPage(http.StatusOK, p, cookie)

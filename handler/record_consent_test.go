@@ -170,18 +170,38 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 		t.Errorf("%d SendTaskSuccess calls, want 1", got)
 	}
 
-	// Following the redirect shows "recorded" (200); a second post shows "already recorded" (410).
+	// Following the redirect confirms the client's own decision (200): what they accepted, that it
+	// is being carried out, where the status page's link is. It is not the duplicate's page, and it
+	// carries no status code (only the emails do).
 	ev := consentGet(t, s.consentCode)
 	setQuery(&ev, url.Values{"recorded": {"1"}})
 	done := mustCall(t, f.consentHandler(), ev)
 	wantStatus(t, done, http.StatusOK)
-	if !strings.Contains(done.Body, "Your answer is already recorded") || !strings.Contains(done.Body, "You accepted Service credit (EUR 4,950.00) on 3 March 2025 at 14:05 UTC.") {
-		t.Errorf("recorded page:\n%s", done.Body)
+	for _, want := range []string{
+		"<h1>Thank you — we recorded your acceptance</h1>",
+		"You accepted Service credit (EUR 4,950.00). We are carrying it out now and will email you as soon as it is done.",
+		"the link is in the email we sent when we received your request",
+	} {
+		if !strings.Contains(done.Body, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, done.Body)
+		}
 	}
+	for _, unwanted := range []string{"already", "Send a new request", s.statusCode, "/requests/"} {
+		if strings.Contains(done.Body, unwanted) {
+			t.Errorf("confirmation contains %q", unwanted)
+		}
+	}
+
+	// A second post, and a later visit of the link, say "already recorded" (410).
 	again := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "Ana López"))
 	wantStatus(t, again, http.StatusGone)
-	if !strings.Contains(again.Body, "Your answer is already recorded") {
-		t.Error("double submit does not say already recorded")
+	if !strings.Contains(again.Body, "Your answer is already recorded") || !strings.Contains(again.Body, "You accepted Service credit (EUR 4,950.00) on 3 March 2025 at 14:05 UTC.") {
+		t.Errorf("double submit does not say already recorded:\n%s", again.Body)
+	}
+	later := mustCall(t, f.consentHandler(), consentGet(t, s.consentCode))
+	wantStatus(t, later, http.StatusGone)
+	if !strings.Contains(later.Body, "Your answer is already recorded") {
+		t.Error("a later visit does not say already recorded")
 	}
 	if got := len(f.sfn.sent()); got != 1 {
 		t.Errorf("%d SendTaskSuccess calls after a double submit, want 1", got)
@@ -205,6 +225,37 @@ func TestConsentDecline(t *testing.T) {
 	}
 	if got := f.outcome(s.id); got != "declined" {
 		t.Errorf("outcome = %q", got)
+	}
+	ev := consentGet(t, s.consentCode)
+	setQuery(&ev, url.Values{"recorded": {"1"}})
+	done := mustCall(t, f.consentHandler(), ev)
+	wantStatus(t, done, http.StatusOK)
+	if !strings.Contains(done.Body, "<h1>Thank you — we recorded your answer</h1>") || !strings.Contains(done.Body, "You declined our offers, so nothing is refunded or changed") {
+		t.Errorf("decline confirmation:\n%s", done.Body)
+	}
+}
+
+// The consent page gives the offers' real deadline, the date the offers email gives (the end of
+// the consent period), not the link's expiry, which runs a day longer.
+func TestConsentPageShowsTheOffersDeadline(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, false)
+	rec := f.request(s.id)
+	deadline := rec.UpdatedAt.Add(handler.ConsentPeriod)
+	code := newCode(t)
+	// As RequestConsent mints it: valid until the deadline plus the grace.
+	err := f.store.PutLinkCode(context.Background(), dynamo.LinkCode{Hash: dynamo.HashCode(code), RequestID: s.id,
+		Purpose: dynamo.LinkConsent, ExpiresAt: deadline.Add(handler.ConsentLinkGrace)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, _ := f.openConsent(code)
+	want := deadline.UTC().Format("2 January 2006 at 15:04 UTC")
+	if !strings.Contains(page.Body, `<time datetime="`+deadline.UTC().Format(time.RFC3339)+`">`+want+`</time>`) {
+		t.Errorf("the page does not give the deadline %s", want)
+	}
+	if late := deadline.Add(handler.ConsentLinkGrace).UTC().Format("2 January 2006"); strings.Contains(page.Body, late) {
+		t.Errorf("the page gives the link's expiry %s, a day after the offers expire", late)
 	}
 }
 

@@ -104,7 +104,7 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 			return TaskOutput{}, fmt.Errorf("request consent for %s: there are no offers to send", req.ID)
 		}
 		err = h.Store.Transition(ctx, req.ID, req.Status, refund.StatusAwaitingConsent, req.Version,
-			dynamo.AuditEntry{Actor: system(fnRequestConsent), Detail: fmt.Sprintf("%d offers sent", len(offers))},
+			dynamo.AuditEntry{Actor: system(fnRequestConsent), Detail: count(len(offers), "offer", "offers") + " sent"},
 			dynamo.WithPolicyVersion(offers[0].PolicyVersion))
 		if err != nil && !(isCode(err, refund.CodeConflict) && attempt < maxConflictRetries) {
 			return TaskOutput{}, fmt.Errorf("request consent for %s: %w", req.ID, err)
@@ -129,9 +129,7 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 		kind, event = mail.KindReminder, "reminder:"
 	}
 	event += strconv.Itoa(req.OfferSet)
-	// The request became awaiting_consent at UpdatedAt and nothing changed its status since, so the
-	// offers expire ConsentPeriod after that, whichever phase this is.
-	expires := req.UpdatedAt.Add(ConsentPeriod)
+	expires := consentDeadline(req)
 	_, err = h.Emails.once(ctx, req.ID, event, kind, func() (mail.Data, error) {
 		order, err := h.Store.GetOrder(ctx, req.OrderNumber)
 		if err != nil {
@@ -154,6 +152,12 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 	}
 	return TaskOutput{Outcome: OutcomeWaiting}, nil
 }
+
+// consentDeadline is when the offers of a request awaiting consent expire: ConsentPeriod after the
+// request became awaiting_consent. Only status changes move UpdatedAt, so while the request awaits
+// consent UpdatedAt is that moment, whichever phase reads it. The offers and reminder emails and the
+// consent page all show this time; the link itself works ConsentLinkGrace longer.
+func consentDeadline(req dynamo.RequestRecord) time.Time { return req.UpdatedAt.Add(ConsentPeriod) }
 
 // decided completes the wait's own token with the decision the request's status records.
 func (h *RequestConsent) decided(ctx context.Context, req dynamo.RequestRecord, token string) (TaskOutput, error) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -139,15 +140,11 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	audit, err := h.Store.ListAudit(ctx, id)
+	rec, entries, err := h.consistent(ctx, rec)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("status page of request %s: %w", id, err)
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	var findings []refund.Finding
-	if rec.Verification != nil {
-		findings = rec.Verification.Findings
-	}
-	entries := statusTimeline(audit)
+	findings := clientFindings(rec)
 	canWithdraw := refund.CanTransition(rec.Status, refund.StatusWithdrawn)
 
 	if apigw.WantsJSON(req) {
@@ -164,9 +161,13 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		return apigw.JSON(http.StatusOK, v), nil
 	}
 
+	outcome, err := h.outcome(ctx, rec)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	page := web.StatusPage{
 		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
-		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code,
+		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code, Outcome: outcome,
 	}
 	var cookie string
 	if canWithdraw {
@@ -177,6 +178,85 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		return resp, err
 	}
 	return apigw.WithCookie(resp, cookie), nil
+}
+
+// maxStatusReads bounds how often the status page reads the request and its audit trail again to
+// get a status and a timeline that agree.
+const maxStatusReads = 3
+
+// consistent returns the request with its timeline such that the timeline ends with the request's
+// status. The workflow moves requests while the page reads them (within a second of the form being
+// sent, on the local stack), and the request and its audit trail are two reads: the page must not say
+// "Received" above a timeline that already reaches "waiting for your answer". The status change and
+// its audit entry are written in one transaction, so reading again settles it.
+func (h RequestStatus) consistent(ctx context.Context, rec dynamo.RequestRecord) (dynamo.RequestRecord, []web.TimelineEntry, error) {
+	for attempt := 1; ; attempt++ {
+		audit, err := h.Store.ListAudit(ctx, rec.ID)
+		if err != nil {
+			return rec, nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+		}
+		entries := statusTimeline(audit)
+		if len(entries) == 0 || entries[len(entries)-1].Status == rec.Status || attempt == maxStatusReads {
+			return rec, entries, nil
+		}
+		if rec, err = h.Store.GetRequest(ctx, rec.ID); err != nil {
+			return rec, nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+		}
+	}
+}
+
+// msgConditionsMet replaces the last check's message once the request has moved on: the stored
+// message ("...; we are now preparing your options.") speaks of the moment verification ended.
+const msgConditionsMet = "Your request meets the conditions of our refund policy."
+
+// clientFindings returns the verification checks as the client sees them now.
+func clientFindings(rec dynamo.RequestRecord) []refund.Finding {
+	if rec.Verification == nil {
+		return nil
+	}
+	out := slices.Clone(rec.Verification.Findings)
+	if rec.Status != refund.StatusSubmitted {
+		for i := range out {
+			if out[i].Code == refund.FindingOK {
+				out[i].Message = msgConditionsMet
+			}
+		}
+	}
+	return out
+}
+
+// outcome reads what the client accepted, for the status page of a request whose offer was accepted
+// (being carried out, done, or stopped for a closer look); nil for every other request.
+func (h RequestStatus) outcome(ctx context.Context, rec dynamo.RequestRecord) (*web.StatusOutcome, error) {
+	switch rec.Status {
+	case refund.StatusExecuting, refund.StatusCompleted, refund.StatusNeedsAttention:
+	default:
+		return nil, nil
+	}
+	c, err := h.Store.GetConsent(ctx, rec.ID)
+	switch {
+	case isCode(err, refund.CodeNotFound):
+		return nil, nil // needs attention before any decision
+	case err != nil:
+		return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+	case c.Decision != dynamo.DecisionAccept:
+		return nil, nil
+	}
+	offer, err := h.Store.GetOffer(ctx, rec.ID, c.OfferID)
+	if err != nil {
+		return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+	}
+	out := &web.StatusOutcome{Offer: offer, Done: rec.Status == refund.StatusCompleted}
+	if offer.IsRefund() {
+		order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
+		switch {
+		case err == nil:
+			out.CardHint = order.Payment.CardHint
+		case !isCode(err, refund.CodeNotFound):
+			return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+		}
+	}
+	return out, nil
 }
 
 // withdrawBinding ties a withdraw form's CSRF token to its request.

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
@@ -63,6 +65,45 @@ func TestStatusPageShowsRequestAndTimeline(t *testing.T) {
 	}
 	if resp.Headers["Cache-Control"] != "no-store" || resp.Headers["Referrer-Policy"] != "no-referrer" {
 		t.Errorf("a page with a code must not be cached or leak through Referer: %v", resp.Headers)
+	}
+}
+
+// Once the client accepted, the status page says what: while it is carried out, and once it is done
+// (the amount and the card for a refund). The last check no longer says options are being prepared.
+func TestStatusPageShowsTheOutcome(t *testing.T) {
+	f := newHTTPFixture(t)
+	ctx := context.Background()
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	v := refund.Verification{OK: true, Findings: []refund.Finding{
+		{Code: refund.FindingOrderMatched, Message: "We found order " + s.order.Number + ".", Passed: true},
+		{Code: refund.FindingOK, Message: "Your request meets the conditions of our refund policy; we are now preparing your options.", Passed: true},
+	}}
+	if err := f.store.SaveFindings(ctx, s.id, v); err != nil {
+		t.Fatal(err)
+	}
+	page, cookie, token := f.openConsent(s.consentCode)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+
+	for _, tc := range []struct {
+		status refund.Status
+		want   string
+	}{
+		{refund.StatusExecuting, "You accepted a refund of EUR 4,500.00 to your card ending 4242."},
+		{refund.StatusCompleted, "We refunded EUR 4,500.00 to your card ending 4242."},
+	} {
+		if rec := f.request(s.id); rec.Status != tc.status {
+			if err := f.store.Transition(ctx, s.id, rec.Status, tc.status, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("ExecuteResolution")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
+		wantStatus(t, resp, http.StatusOK)
+		if !strings.Contains(resp.Body, tc.want) {
+			t.Errorf("%s: page lacks %q", tc.status, tc.want)
+		}
+		if !strings.Contains(resp.Body, "Your request meets the conditions of our refund policy.") || strings.Contains(resp.Body, "preparing your options") {
+			t.Errorf("%s: the last check still speaks of preparing options", tc.status)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -155,3 +156,12 @@ func policyOrDefault(p refund.Policy) refund.Policy {
 // maxConflictRetries bounds how often a task re-reads a request after a conflicting write before it
 // gives up; a conflict means another actor moved the request, so one or two re-reads settle it.
 const maxConflictRetries = 3
+
+// count words a number of things for audit details and messages people read: "1 offer",
+// "3 offers". plural is used for every number but 1, including 0.
+func count(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return strconv.Itoa(n) + " " + plural
+}

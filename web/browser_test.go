@@ -92,6 +92,10 @@ type fakeStaffAPI struct {
 	reviews []map[string]any
 }
 
+// fakeRefunds are refund attempts in currencies with 0, 2 and 3 decimals, to compare the console's
+// money format with refund.Money.String.
+var fakeRefunds = []refund.Money{{Amount: 120000, Currency: "JPY"}, {Amount: 1234567, Currency: "KWD"}, {Amount: 5, Currency: "EUR"}}
+
 func (f *fakeStaffAPI) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	if apigw.Header(req, "authorization") != "Bearer test-token" {
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeUnauthorized, "The token is not valid.")
@@ -110,14 +114,27 @@ func (f *fakeStaffAPI) handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if q.Get("status") != "in_review" {
 			return apigw.JSON(200, map[string]any{"requests": []any{}}), nil
 		}
-		return apigw.JSON(200, map[string]any{"requests": []refund.Request{
-			{ID: "R-1", OrderNumber: "RF-1", Kind: refund.KindRefund, Status: refund.StatusInReview, UpdatedAt: at},
-			{ID: "R-2", OrderNumber: xss, Kind: refund.KindCancellation, Status: refund.StatusInReview, UpdatedAt: at},
-		}}), nil
+		list := []refund.Request{{ID: "R-2", OrderNumber: xss, Kind: refund.KindCancellation, Status: refund.StatusInReview, UpdatedAt: at}}
+		if !f.decided() {
+			list = append([]refund.Request{{ID: "R-1", OrderNumber: "RF-1", Kind: refund.KindRefund, Status: refund.StatusInReview, UpdatedAt: at}}, list...)
+		}
+		return apigw.JSON(200, map[string]any{"requests": list}), nil
 	case path == "/requests/R-1" && apigw.Method(req) == http.MethodGet:
+		status := refund.StatusInReview
+		if f.decided() {
+			status = refund.StatusAwaitingConsent
+		}
+		var refunds []map[string]any
+		for i, m := range fakeRefunds {
+			refunds = append(refunds, map[string]any{"n": i + 1, "amount": m, "state": "completed", "provider_refund_id": "re_" + xss})
+		}
 		return apigw.JSON(200, map[string]any{
 			"request": refund.Request{ID: "R-1", OrderNumber: "RF-1", Kind: refund.KindRefund, Reason: refund.ReasonOther,
-				Details: "Details " + xss, Status: refund.StatusInReview, CreatedAt: at, UpdatedAt: at},
+				Details: "Details " + xss, Status: status, CreatedAt: at, UpdatedAt: at},
+			"order": refund.Order{Number: "RF-1", CustomerName: "Ana " + xss, Email: "ana@example.com", PurchaseDate: "2025-03-01",
+				Currency: "EUR", Paid: 1_500_000, Refunded: 250_000, Payment: refund.Payment{CardHint: "4242"}},
+			"remaining":      refund.Money{Amount: 1_250_000, Currency: "EUR"},
+			"refunds":        refunds,
 			"offers":         offers,
 			"review_reasons": []string{"Amount above the review threshold " + xss},
 			"findings":       []refund.Finding{{Code: "order_matched", Message: "Order found", Passed: true}},
@@ -143,6 +160,13 @@ func (f *fakeStaffAPI) handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 	return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeNotFound, "No such route.")
 }
 
+// decided reports whether a review decision was posted.
+func (f *fakeStaffAPI) decided() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.reviews) > 0
+}
+
 // site serves the pages as the Web function would, plus the fake staff API.
 func site(t *testing.T, api *fakeStaffAPI) *httptest.Server {
 	t.Helper()
@@ -152,7 +176,10 @@ func site(t *testing.T, api *fakeStaffAPI) *httptest.Server {
 			Offer: refund.Offer{ID: "R-1-1-partial_refund", Kind: refund.OfferPartialRefund, Amount: refund.Money{Amount: 95000, Currency: "EUR"},
 				Breakdown: []refund.Line{{Label: "Paid", Amount: refund.Money{Amount: 150000, Currency: "EUR"}}, {Label: "Milestone 1 delivered", Amount: refund.Money{Amount: -55000, Currency: "EUR"}}},
 				Terms:     "EUR 950.00 will be refunded to the card ending 4242, within 5 to 10 business days.", EffectiveDate: "2025-03-04"},
-			Agreement: "AGREEMENT ON YOUR REFUND REQUEST\n\nCustomer:  Ana López\nOrder:     RF-2025-0042\n", Hash: strings.Repeat("0f", 32),
+			Agreement: "AGREEMENT ON YOUR REFUND REQUEST\n\nCustomer:  Ana López\nOrder:     RF-2025-0042, fixed-price project, bought on 2025-01-10, paid EUR 1,500.00\n" +
+				"Request:   req-20250303-sva7zaq4gvhd3tsjejrd (refund: I changed my mind)\n\nWHERE THE MONEY GOES\n" +
+				"EUR 950.00 will be refunded to the card ending 4242 used for the original 3-D Secure payment, within 5 to 10 business days.\n",
+			Hash: strings.Repeat("0f", 32),
 		}},
 		CSRFToken: "token",
 	}
@@ -276,7 +303,7 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#list-form button"))); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, "#list-status", "2 shown.")
+	waitText(t, ctx, "#list-status", "2 requests shown.")
 	if visible := eval[bool](t, ctx, `getComputedStyle(document.getElementById("list-more")).display !== "none"`); visible {
 		t.Error(`"Show more" is visible without a next page`)
 	}
@@ -290,10 +317,23 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	}
 	waitText(t, ctx, "#detail-title", "Request R-1")
 	detail := text(t, ctx, "#detail-body")
-	for _, want := range []string{"Details " + xss, "Amount above the review threshold", "system:ProposeResolution", "submitted → in_review", "€1,200.00"} {
+	// Money reads as the server writes it (refund.Money.String), in every currency; the order's
+	// paid, refunded and remaining amounts are shown.
+	wants := []string{"Details " + xss, "Amount above the review threshold", "system:ProposeResolution", "submitted → in_review",
+		"EUR 1,200.00", "Ana " + xss, "PaidEUR 15,000.00", "RefundedEUR 2,500.00", "RemainingEUR 12,500.00", "ending 4242"}
+	for _, m := range fakeRefunds {
+		wants = append(wants, m.String())
+	}
+	for _, want := range wants {
 		if !strings.Contains(detail, want) {
 			t.Errorf("detail lacks %q: %q", want, detail)
 		}
+	}
+	if strings.Contains(detail, "€") {
+		t.Errorf("detail mixes money formats: %q", detail)
+	}
+	if visible := eval[bool](t, ctx, `!document.getElementById("review-adjust-box").hidden`); visible {
+		t.Error("adjustment fields shown while the decision is approve")
 	}
 	if hidden := eval[bool](t, ctx, `document.getElementById("review-form").hidden`); hidden {
 		t.Fatal("review form hidden for a request in review")
@@ -310,6 +350,15 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#review-status", "Decision recorded.")
+	// The list and the detail show the request moved on, without a reload.
+	waitText(t, ctx, "#list-status", "1 request shown.")
+	if got := text(t, ctx, "#list-body"); strings.Contains(got, "R-1") {
+		t.Errorf("the list still shows the decided request: %q", got)
+	}
+	waitText(t, ctx, "#detail-body", "awaiting_consent")
+	if got := text(t, ctx, "#review-status"); got != "Decision recorded." {
+		t.Errorf("review status = %q after the refresh", got)
+	}
 	api.mu.Lock()
 	reviews := api.reviews
 	api.mu.Unlock()
@@ -324,10 +373,16 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#feedback-load"))); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, "#feedback-status", "1 answers.")
+	waitText(t, ctx, "#feedback-status", "1 answer.")
 	if got := text(t, ctx, "#feedback-body"); !strings.Contains(got, "Quick "+xss) {
 		t.Errorf("feedback = %q", got)
 	}
+
+	// A staff email's link, /staff?request=<id>, opens that request.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/staff?request=R-1")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#detail-title", "Request R-1")
 
 	// Nothing hostile became markup or ran.
 	if n := eval[int](t, ctx, `document.querySelectorAll("#pwned, #console img").length`); n != 0 {
@@ -354,6 +409,18 @@ func TestPagesOnPhone(t *testing.T) {
 		if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
 			t.Errorf("%s: page is %d px wide on a 390 px screen", name, w)
 		}
+		// The heading has room below the header bar.
+		if gap := eval[float64](t, ctx, `document.querySelector("h1").getBoundingClientRect().top - document.querySelector(".site-header").getBoundingClientRect().bottom`); gap < 16 {
+			t.Errorf("%s: the heading is %.0f px below the header bar", name, gap)
+		}
+		// The whole agreement text is visible: nothing scrolls out of sight sideways or downwards.
+		if name == "consent" {
+			hidden := eval[string](t, ctx, `(() => { const p = document.querySelector(".agreement");
+				return (p.scrollWidth - p.clientWidth) + "x" + (p.scrollHeight - p.clientHeight); })()`)
+			if hidden != "0x0" {
+				t.Errorf("consent: %s px of the agreement text are out of sight", hidden)
+			}
+		}
 		if name == "" {
 			name = "form"
 		}
@@ -365,6 +432,60 @@ func TestPagesOnPhone(t *testing.T) {
 	}
 	if got := eval[string](t, ctx, `document.activeElement.className`); got != "error-summary" {
 		t.Errorf("focused element class %q, want the error summary", got)
+	}
+}
+
+// TestDateInputSendsWhatTheServerReads sets the purchase date the way a person does, through
+// Chromium's date input (whatever it displays), sends the form, and checks that what arrives is
+// YYYY-MM-DD, which the submission's validation accepts.
+func TestDateInputSendsWhatTheServerReads(t *testing.T) {
+	ctx := browser(t)
+	got := make(chan refund.Submission, 1)
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return apigw.Page(200, web.FormPage{})
+	}))
+	mux.Handle("POST /requests", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		form, err := apigw.Form(req)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		got <- web.SubmissionFromForm(form)
+		return apigw.Page(200, web.FeedbackPage{Done: true})
+	}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#purchase_date"))); err != nil {
+		t.Fatal(err)
+	}
+	// Type the date in the order the input shows its fields (month/day/year in Chromium's en-US).
+	order := eval[string](t, ctx, `new Intl.DateTimeFormat(navigator.language).formatToParts(new Date(2025, 2, 1)).filter(p => p.type !== "literal").map(p => p.type).join(",")`)
+	keys := map[string]string{"year": "2025", "month": "03", "day": "01"}
+	var typed string
+	for _, part := range strings.Split(order, ",") {
+		typed += keys[part]
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#purchase_date"), typed),
+		chromedp.SendKeys(chromedp.CSS("#order_number"), "RF-2025-0042"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "ana@example.com"),
+		chromedp.Click(chromedp.CSS("#kind-refund")),
+		chromedp.SetValue(chromedp.CSS("#reason"), string(refund.ReasonChangedMind)),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var sub refund.Submission
+	select {
+	case sub = <-got:
+	case <-ctx.Done():
+		t.Fatal("the form never arrived")
+	}
+	if sub.PurchaseDate != "2025-03-01" {
+		t.Errorf("the date input sent %q (typed %q for fields %s), want 2025-03-01", sub.PurchaseDate, typed, order)
+	}
+	if errs := sub.Validate(); errs["purchase_date"] != "" {
+		t.Errorf("the server refuses the date input's value %q: %s", sub.PurchaseDate, errs["purchase_date"])
 	}
 }
 

@@ -147,6 +147,67 @@ type StatusPage struct {
 	StatusCode string
 	// CSRFToken goes into the withdraw form.
 	CSRFToken string
+	// Outcome says what the client accepted and, once it is carried out, what was done; nil when
+	// the client has not accepted an offer.
+	Outcome *StatusOutcome
+}
+
+// StatusOutcome is the offer a client accepted, for the status page: the amount and the card for a
+// refund, the credit and until when it can be used, the pause or the end of a subscription.
+type StatusOutcome struct {
+	// Offer is the accepted offer.
+	Offer refund.Offer
+	// CardHint is the last four digits of the card a refund goes back to; "" when unknown.
+	CardHint string
+	// Done says the offer has been carried out (the request is completed).
+	Done bool
+}
+
+// Text returns the sentence the status page shows: what was done, or what was accepted and is
+// being carried out.
+func (o StatusOutcome) Text() string {
+	amount := o.Offer.Amount.String()
+	card := "the card you paid with"
+	if o.CardHint != "" {
+		card = "your card ending " + o.CardHint
+	}
+	until := ""
+	if o.Offer.ValidUntil != "" {
+		until = ", usable until " + formatDay(o.Offer.ValidUntil)
+	}
+	from := formatDay(o.Offer.EffectiveDate)
+	months := strconv.Itoa(o.Offer.PauseMonths) + " months"
+	if o.Offer.PauseMonths == 1 {
+		months = "1 month"
+	}
+	switch o.Offer.Kind {
+	case refund.OfferFullRefund, refund.OfferPartialRefund:
+		if o.Done {
+			return "We refunded " + amount + " to " + card + "."
+		}
+		return "You accepted a refund of " + amount + " to " + card + "."
+	case refund.OfferServiceCredit:
+		if o.Done {
+			return "A service credit of " + amount + " is on your account" + until + "."
+		}
+		return "You accepted a service credit of " + amount + until + "."
+	case refund.OfferSwitchService:
+		if o.Done {
+			return "A credit of " + amount + " is reserved for your new service" + until + "."
+		}
+		return "You accepted a credit of " + amount + " for a new service" + until + "."
+	case refund.OfferPause:
+		if o.Done {
+			return "Your subscription is paused for " + months + " from " + from + "."
+		}
+		return "You accepted a pause of your subscription for " + months + " from " + from + "."
+	case refund.OfferCancelAtPeriodEnd:
+		if o.Done {
+			return "Your subscription continues until " + from + " and then ends."
+		}
+		return "You accepted that your subscription ends on " + from + "."
+	}
+	return "You accepted: " + o.Offer.Kind.Label() + "."
 }
 
 func (p StatusPage) info() pageInfo {
@@ -177,8 +238,10 @@ type ConsentPage struct {
 	RequestID   string
 	// Offers are the options, recommended first.
 	Offers []ConsentOffer
-	// ExpiresAt is when the link stops working; not shown when zero.
-	ExpiresAt time.Time
+	// Deadline is when the offers expire: the end of the consent period, the date the offers email
+	// gives. It is not the link's own expiry, which runs a little longer so that a link never dies
+	// before the workflow has expired the offers. Not shown when zero.
+	Deadline time.Time
 	// Selected is the offer id chosen before an error; FullName, Agreed and DeclineReason likewise
 	// keep what was entered.
 	Selected      string
@@ -224,6 +287,11 @@ const (
 	LinkWithdrawn LinkState = "withdrawn"
 	// LinkClosed: the request ended another way, so the link has nothing left to do. Answered 410.
 	LinkClosed LinkState = "closed"
+	// LinkAccepted: the confirmation right after the client's own acceptance was recorded (the
+	// consent POST redirects to it). Answered 200.
+	LinkAccepted LinkState = "accepted"
+	// LinkDeclined: the confirmation right after the client's own decline was recorded. Answered 200.
+	LinkDeclined LinkState = "declined"
 )
 
 // LinkPage is the clear page for a consent or feedback link that cannot be used (never a 500).
@@ -233,23 +301,52 @@ type LinkPage struct {
 	// Detail is an optional extra sentence, such as what was recorded and when: "You accepted
 	// Full refund (EUR 1,200.00) on 3 March 2025 at 14:05 UTC."
 	Detail string
-	// StatusURL, when set, links to the request's status page.
+	// StatusURL, when set, links to the request's status page. A confirmation without it says where
+	// the status page's link is (in the emails), since only the emails carry status codes.
 	StatusURL string
+	// Offer names what the client accepted, such as "Full refund (EUR 1,200.00)" (LinkAccepted).
+	Offer string
+	// Done says that the accepted offer has already been carried out (LinkAccepted).
+	Done bool
 }
 
 func (p LinkPage) info() pageInfo { return pageInfo{template: "link", title: p.Heading()} }
 
-// HTTPStatus returns the status to answer with: 404 for an unknown link, 410 Gone otherwise.
+// HTTPStatus returns the status to answer with: 404 for an unknown link, 200 for a confirmation,
+// 410 Gone otherwise.
 func (p LinkPage) HTTPStatus() int {
-	if p.State == LinkUnknown || p.State == "" {
+	switch p.State {
+	case LinkUnknown, "":
 		return http.StatusNotFound
+	case LinkAccepted, LinkDeclined:
+		return http.StatusOK
 	}
 	return http.StatusGone
+}
+
+// Confirmation reports whether the page confirms a decision the client has just made, rather than
+// explaining why a link cannot be used.
+func (p LinkPage) Confirmation() bool { return p.State == LinkAccepted || p.State == LinkDeclined }
+
+// StatusNote says where the link to the status page is, for a confirmation without StatusURL.
+func (p LinkPage) StatusNote() string {
+	return "You can follow your request on its status page: the link is in the email we sent when we received your request, and in the email we will send you next."
+}
+
+// OffersNewRequest reports whether the page suggests sending a new request: only when the request
+// ended without the client's decision (expired, withdrawn, closed) or the link is unknown, not
+// right after a decision or for a decision already recorded.
+func (p LinkPage) OffersNewRequest() bool {
+	return !p.Confirmation() && p.State != LinkRecorded
 }
 
 // Heading returns the page's heading for the state.
 func (p LinkPage) Heading() string {
 	switch p.State {
+	case LinkAccepted:
+		return "Thank you — we recorded your acceptance"
+	case LinkDeclined:
+		return "Thank you — we recorded your answer"
 	case LinkRecorded:
 		return "Your answer is already recorded"
 	case LinkExpired:
@@ -265,6 +362,17 @@ func (p LinkPage) Heading() string {
 // Message returns the explanation for the state.
 func (p LinkPage) Message() string {
 	switch p.State {
+	case LinkAccepted:
+		offer := p.Offer
+		if offer == "" {
+			offer = "our offer"
+		}
+		if p.Done {
+			return "You accepted " + offer + ". It has been carried out, and we have emailed you the details."
+		}
+		return "You accepted " + offer + ". We are carrying it out now and will email you as soon as it is done."
+	case LinkDeclined:
+		return "You declined our offers, so nothing is refunded or changed and your request is closed. We will email you a confirmation."
 	case LinkRecorded:
 		return "We already have your answer, so nothing more is needed from you. We will email you about the next steps."
 	case LinkExpired:
@@ -369,7 +477,7 @@ type StaffPage struct {
 }
 
 func (p StaffPage) info() pageInfo {
-	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js"}, wide: true}
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js"}, wide: true, staff: true}
 }
 
 // API returns the staff API's path prefix.

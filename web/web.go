@@ -53,6 +53,9 @@ type pageInfo struct {
 	scripts  []string
 	// wide pages (the staff console's tables) use more of a large screen.
 	wide bool
+	// staff pages are for the company's staff: they have no client footer ("reply to any email we
+	// sent you").
+	staff bool
 }
 
 // layoutData is what the layout template receives; the page itself is .Page.
@@ -60,6 +63,7 @@ type layoutData struct {
 	Title   string
 	Scripts []string
 	Wide    bool
+	Staff   bool
 	Page    Page
 }
 
@@ -132,7 +136,7 @@ func Render(w io.Writer, p Page) error {
 	if !ok {
 		return fmt.Errorf("render page: no template %q", info.template)
 	}
-	data := layoutData{Title: info.title, Wide: info.wide, Page: p}
+	data := layoutData{Title: info.title, Wide: info.wide, Staff: info.staff, Page: p}
 	for _, s := range info.scripts {
 		data.Scripts = append(data.Scripts, AssetURL(s))
 	}

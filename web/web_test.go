@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -59,6 +60,7 @@ func pages() map[string]Page {
 			Findings:    []refund.Finding{{Code: "order_matched", Message: "matched " + evil, Passed: true}},
 			CanWithdraw: true, WithdrawAction: "/requests/REQ-1/withdraw?x=" + evil, StatusCode: "code" + evil,
 			CSRFToken: "tok" + evil,
+			Outcome:   &StatusOutcome{Offer: sampleOffer("REQ-1-1-full_refund", refund.OfferFullRefund, 120000), CardHint: "42" + evil},
 		},
 		"consent": ConsentPage{
 			Action: "/consent/code" + evil, CustomerName: "Ana " + evil, OrderNumber: "RF-" + evil, RequestID: "REQ-" + evil,
@@ -66,12 +68,14 @@ func pages() map[string]Page {
 				{Offer: sampleOffer("REQ-1-1-full_refund", refund.OfferFullRefund, 120000), Agreement: "AGREEMENT\n  line " + evil + "\n", Hash: hashA},
 				{Offer: sampleOffer("REQ-1-1-service_credit"+evil, refund.OfferServiceCredit, 130000), Agreement: "CREDIT " + evil, Hash: hashB},
 			},
-			ExpiresAt: at.Add(14 * 24 * time.Hour), FullName: evil, DeclineReason: evil, Message: "msg " + evil,
+			Deadline: at.Add(14 * 24 * time.Hour), FullName: evil, DeclineReason: evil, Message: "msg " + evil,
 			Errors:    refund.FieldErrors{"offer": "choose " + evil, "full_name": "name " + evil, "agree": "agree " + evil, "decline_reason": "reason " + evil},
 			CSRFToken: "tok" + evil,
 		},
 		"link-unknown":  LinkPage{State: LinkUnknown},
 		"link-recorded": LinkPage{State: LinkRecorded, Detail: "You accepted " + evil, StatusURL: "/requests/x?t=" + evil},
+		"link-accepted": LinkPage{State: LinkAccepted, Offer: "Full refund " + evil},
+		"link-declined": LinkPage{State: LinkDeclined},
 		"feedback":      FeedbackPage{Action: "/feedback/c" + evil, Rating: "4", Comment: evil, CSRFToken: "tok" + evil, Errors: refund.FieldErrors{"comment": "c " + evil}},
 		"feedback-done": FeedbackPage{Done: true},
 		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
@@ -466,18 +470,47 @@ func TestConsentPage(t *testing.T) {
 	if _, ok := attr(byID(doc, "agree"), "checked"); ok {
 		t.Error("agree box pre-ticked")
 	}
-	if !strings.Contains(out, "14 days") && !strings.Contains(out, "17 March 2025") {
-		t.Error("expiry not shown")
+	// The deadline is the offers', said as such (not "this link works until").
+	if !strings.Contains(out, `You can answer until <strong><time datetime="2025-03-17T14:05:00Z">17 March 2025 at 14:05 UTC</time></strong>. After that the offers expire`) {
+		t.Error("deadline not shown")
+	}
+	p.Deadline = time.Time{}
+	if out, _ := render(t, p); strings.Contains(out, "You can answer until") {
+		t.Error("zero deadline shown")
+	}
+}
+
+// The agreement text is shown whole at any width: its lines wrap rather than hide behind a scroll.
+func TestAgreementTextWraps(t *testing.T) {
+	css, _, _ := Asset("site.css")
+	rule := regexp.MustCompile(`(?s)\.agreement \{(.*?)\}`).FindSubmatch(css)
+	if rule == nil {
+		t.Fatal("no .agreement rule")
+	}
+	body := string(rule[1])
+	for _, want := range []string{"white-space: pre-wrap", "overflow-wrap: anywhere"} {
+		if !strings.Contains(body, want) {
+			t.Errorf(".agreement lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{"white-space: pre;", "overflow-x", "max-height"} {
+		if strings.Contains(body, unwanted) {
+			t.Errorf(".agreement has %q, which hides part of the text", unwanted)
+		}
 	}
 }
 
 func TestLinkPages(t *testing.T) {
 	for _, tc := range []struct {
-		state  LinkState
-		status int
+		state      LinkState
+		status     int
+		newRequest bool // offers "Send a new request"
+		statusNote bool // says where the status page's link is
 	}{
-		{LinkUnknown, http.StatusNotFound}, {LinkRecorded, http.StatusGone}, {LinkExpired, http.StatusGone},
-		{LinkWithdrawn, http.StatusGone}, {LinkClosed, http.StatusGone},
+		{LinkUnknown, http.StatusNotFound, true, false}, {LinkRecorded, http.StatusGone, false, false},
+		{LinkExpired, http.StatusGone, true, false}, {LinkWithdrawn, http.StatusGone, true, false},
+		{LinkClosed, http.StatusGone, true, false},
+		{LinkAccepted, http.StatusOK, false, true}, {LinkDeclined, http.StatusOK, false, true},
 	} {
 		p := LinkPage{State: tc.state}
 		if got := p.HTTPStatus(); got != tc.status {
@@ -490,6 +523,90 @@ func TestLinkPages(t *testing.T) {
 		if !strings.Contains(out, html.EscapeString(p.Message())) {
 			t.Errorf("%s: message missing", tc.state)
 		}
+		if got := strings.Contains(out, "Send a new request"); got != tc.newRequest {
+			t.Errorf("%s: offers a new request = %v, want %v", tc.state, got, tc.newRequest)
+		}
+		if got := strings.Contains(out, html.EscapeString(p.StatusNote())); got != tc.statusNote {
+			t.Errorf("%s: status note = %v, want %v", tc.state, got, tc.statusNote)
+		}
+	}
+
+	// A confirmation is not the duplicate's page: it names what was accepted and what happens next.
+	for _, tc := range []struct {
+		p       LinkPage
+		heading string
+		message string
+	}{
+		{LinkPage{State: LinkAccepted, Offer: "Full refund (EUR 1,200.00)"}, "Thank you — we recorded your acceptance",
+			"You accepted Full refund (EUR 1,200.00). We are carrying it out now and will email you as soon as it is done."},
+		{LinkPage{State: LinkAccepted, Offer: "Service credit (EUR 1,300.00)", Done: true}, "Thank you — we recorded your acceptance",
+			"You accepted Service credit (EUR 1,300.00). It has been carried out, and we have emailed you the details."},
+		{LinkPage{State: LinkAccepted}, "Thank you — we recorded your acceptance",
+			"You accepted our offer. We are carrying it out now and will email you as soon as it is done."},
+		{LinkPage{State: LinkDeclined}, "Thank you — we recorded your answer",
+			"You declined our offers, so nothing is refunded or changed and your request is closed. We will email you a confirmation."},
+		{LinkPage{State: LinkRecorded}, "Your answer is already recorded",
+			"We already have your answer, so nothing more is needed from you. We will email you about the next steps."},
+	} {
+		if got, want := tc.p.Heading(), tc.heading; got != want {
+			t.Errorf("%s heading = %q, want %q", tc.p.State, got, want)
+		}
+		if got, want := tc.p.Message(), tc.message; got != want {
+			t.Errorf("%s message = %q, want %q", tc.p.State, got, want)
+		}
+	}
+	// With a status URL, a confirmation links to it instead of explaining where the link is.
+	out, _ := render(t, LinkPage{State: LinkAccepted, StatusURL: "/requests/R-1?t=abc"})
+	if !strings.Contains(out, `<a href="/requests/R-1?t=abc">See the status of your request</a>`) || strings.Contains(out, "the link is in the email") {
+		t.Errorf("confirmation with a status URL:\n%s", out)
+	}
+}
+
+func TestStatusOutcomeText(t *testing.T) {
+	eur := func(a int64) refund.Money { return refund.Money{Amount: a, Currency: "EUR"} }
+	for _, tc := range []struct {
+		offer refund.Offer
+		card  string
+		done  bool
+		want  string
+	}{
+		{refund.Offer{Kind: refund.OfferPartialRefund, Amount: eur(95000)}, "4242", true, "We refunded EUR 950.00 to your card ending 4242."},
+		{refund.Offer{Kind: refund.OfferFullRefund, Amount: eur(95000)}, "", true, "We refunded EUR 950.00 to the card you paid with."},
+		{refund.Offer{Kind: refund.OfferFullRefund, Amount: eur(95000)}, "4242", false, "You accepted a refund of EUR 950.00 to your card ending 4242."},
+		{refund.Offer{Kind: refund.OfferServiceCredit, Amount: eur(130000), ValidUntil: "2026-03-04"}, "4242", true,
+			"A service credit of EUR 1,300.00 is on your account, usable until 4 March 2026."},
+		{refund.Offer{Kind: refund.OfferServiceCredit, Amount: eur(130000), ValidUntil: "2026-03-04"}, "", false,
+			"You accepted a service credit of EUR 1,300.00, usable until 4 March 2026."},
+		{refund.Offer{Kind: refund.OfferSwitchService, Amount: eur(130000), ValidUntil: "2026-03-04"}, "", true,
+			"A credit of EUR 1,300.00 is reserved for your new service, usable until 4 March 2026."},
+		{refund.Offer{Kind: refund.OfferPause, PauseMonths: 1, EffectiveDate: "2025-04-01"}, "", true,
+			"Your subscription is paused for 1 month from 1 April 2025."},
+		{refund.Offer{Kind: refund.OfferPause, PauseMonths: 3, EffectiveDate: "2025-04-01"}, "", false,
+			"You accepted a pause of your subscription for 3 months from 1 April 2025."},
+		{refund.Offer{Kind: refund.OfferCancelAtPeriodEnd, EffectiveDate: "2025-04-30"}, "", true,
+			"Your subscription continues until 30 April 2025 and then ends."},
+	} {
+		o := StatusOutcome{Offer: tc.offer, CardHint: tc.card, Done: tc.done}
+		if got, want := o.Text(), tc.want; got != want {
+			t.Errorf("%s done=%v: %q, want %q", tc.offer.Kind, tc.done, got, want)
+		}
+	}
+	p := pages()["status"].(StatusPage)
+	p.Request.Status = refund.StatusCompleted
+	p.Outcome = &StatusOutcome{Offer: refund.Offer{Kind: refund.OfferFullRefund, Amount: eur(120000)}, CardHint: "4242", Done: true}
+	_, doc := render(t, p)
+	var box string
+	for _, d := range elements(doc, "div") {
+		if c, _ := attr(d, "class"); strings.HasPrefix(c, "status-box") {
+			box = text(d)
+		}
+	}
+	if !strings.Contains(box, "Completed") || !strings.Contains(box, "We refunded EUR 1,200.00 to your card ending 4242.") {
+		t.Errorf("status box = %q", box)
+	}
+	p.Outcome = nil
+	if out, _ := render(t, p); strings.Contains(out, `class="outcome"`) {
+		t.Error("outcome shown without one")
 	}
 }
 
@@ -521,6 +638,30 @@ func TestErrorPage(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("error page lacks %q", want)
 		}
+	}
+}
+
+// The client footer ("reply to any email we sent you") is for clients, not on the staff console.
+func TestFooterOnlyOnClientPages(t *testing.T) {
+	for name, p := range pages() {
+		_, doc := render(t, p)
+		_, staff := p.(StaffPage)
+		if got := len(elements(doc, "footer")) == 1; got == staff {
+			t.Errorf("%s: footer shown = %v", name, got)
+		}
+	}
+}
+
+// The date hint matches what a date input shows (each browser its own format) and sends
+// (YYYY-MM-DD, which the server parses).
+func TestFormDateHint(t *testing.T) {
+	_, doc := render(t, FormPage{})
+	if typ, _ := attr(byID(doc, "purchase_date"), "type"); typ != "date" {
+		t.Fatalf("purchase date input type %q", typ)
+	}
+	hint := text(byID(doc, "purchase_date-hint"))
+	if strings.Contains(hint, "year-month-day") || strings.Contains(hint, "2025-03-01") {
+		t.Errorf("hint %q describes a format the date input may not show", hint)
 	}
 }
 

@@ -66,27 +66,37 @@
     });
   }
 
-  // money formats {amount, currency} (minor units) with the currency's own number of decimals.
-  function money(m) {
-    if (!m || typeof m.amount !== "number" || !m.currency) return "";
-    try {
-      var f = new Intl.NumberFormat("en", { style: "currency", currency: m.currency });
-      var digits = f.resolvedOptions().maximumFractionDigits;
-      return f.format(m.amount / Math.pow(10, digits));
-    } catch (e) {
-      return m.currency + " " + m.amount;
-    }
+  // The currencies whose minor unit is not 1/100, as refund.Exponent lists them: the console must
+  // read and write amounts with the same number of decimals as the server.
+  var ZERO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(" ");
+  var THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND".split(" ");
+  function exponent(currency) {
+    if (ZERO_DECIMALS.indexOf(currency) >= 0) return 0;
+    if (THREE_DECIMALS.indexOf(currency) >= 0) return 3;
+    return 2;
   }
 
-  // decimal gives a minor-unit amount as a plain decimal string for editing, e.g. "1234.50".
-  function decimal(m) {
-    var digits = 2;
-    try { digits = new Intl.NumberFormat("en", { style: "currency", currency: m.currency }).resolvedOptions().maximumFractionDigits; } catch (e) { /* keep 2 */ }
+  // decimal gives a minor-unit amount as a decimal string: "1234.50" for editing (what
+  // refund.ParseMoney reads), or with grouping "1,234.50".
+  function decimal(m, grouped) {
+    var digits = exponent(m.currency);
     var neg = m.amount < 0, abs = Math.abs(m.amount), unit = Math.pow(10, digits);
-    var whole = Math.floor(abs / unit), frac = String(abs % unit);
+    var whole = String(Math.floor(abs / unit)), frac = String(abs % unit);
     while (frac.length < digits) frac = "0" + frac;
+    if (grouped) whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     return (neg ? "-" : "") + whole + (digits > 0 ? "." + frac : "");
   }
+
+  // money formats {amount, currency} (minor units) exactly as refund.Money.String does
+  // ("EUR 12,000.00", "JPY 1,200", "EUR -300.00"), so amounts the console formats read like the
+  // ones inside terms and audit details, which the server wrote.
+  function money(m) {
+    if (!m || typeof m.amount !== "number" || !m.currency) return "";
+    return m.currency + " " + decimal(m, true);
+  }
+
+  // count words a number of things: "1 answer", "3 answers", "0 answers".
+  function count(n, singular, plural) { return n === 1 ? "1 " + singular : n + " " + plural; }
 
   function when(s) {
     if (!s) return "";
@@ -134,7 +144,7 @@
       byId("list-more").hidden = !listCursor;
       byId("list-table").hidden = body.childNodes.length === 0;
       byId("list-caption").textContent = "Requests with status " + status;
-      say("list-status", body.childNodes.length === 0 ? "No requests with this status." : body.childNodes.length + " shown.");
+      say("list-status", body.childNodes.length === 0 ? "No requests with this status." : count(body.childNodes.length, "request", "requests") + " shown.");
     }).catch(function (err) { say("list-status", err.message, true); });
   }
   byId("list-form").addEventListener("submit", function (ev) { ev.preventDefault(); loadList(false); });
@@ -152,21 +162,31 @@
     return dl;
   }
 
-  function table(caption, heads, rows) {
+  // table builds a data table; the columns listed in numeric (indexes) hold amounts, which align
+  // right and never break inside.
+  function table(caption, heads, rows, numeric) {
+    var isNum = function (i) { return (numeric || []).indexOf(i) >= 0; };
     var thead = el("tr");
-    heads.forEach(function (h) { thead.appendChild(el("th", { scope: "col" }, h)); });
+    heads.forEach(function (h, i) { thead.appendChild(el("th", { scope: "col", "class": isNum(i) ? "num" : null }, h)); });
     var tbody = el("tbody");
     rows.forEach(function (r) {
       var tr = el("tr");
-      r.forEach(function (v, i) { tr.appendChild(cell(i === 0 ? "th" : "td", v)); });
+      r.forEach(function (v, i) {
+        var c = cell(i === 0 ? "th" : "td", v);
+        if (isNum(i)) c.className = "num";
+        tr.appendChild(c);
+      });
       tbody.appendChild(tr);
     });
-    return el("div", { "class": "table-scroll" }, el("table", { "class": "data-table" }, el("caption", null, caption), el("thead", null, thead), tbody));
+    // Every detail table follows a heading that names it, so its caption is for screen readers only.
+    return el("div", { "class": "table-scroll" }, el("table", { "class": "data-table" }, el("caption", { "class": "visually-hidden" }, caption), el("thead", null, thead), tbody));
   }
 
-  function openRequest(id) {
-    say("review-status", "");
-    call("GET", "/requests/" + encodeURIComponent(id)).then(function (data) {
+  // openRequest shows a request's detail and returns a promise of its data (null when it failed).
+  // keepStatus keeps the review status line, for a refresh after a decision.
+  function openRequest(id, keepStatus) {
+    if (!keepStatus) say("review-status", "");
+    return call("GET", "/requests/" + encodeURIComponent(id)).then(function (data) {
       current = data;
       var r = data.request || {};
       var box = byId("detail-body");
@@ -177,8 +197,21 @@
         ["Details", r.details], ["Created", when(r.created_at)], ["Updated", when(r.updated_at)],
         ["Policy", r.policy_version]
       ]));
+      box.appendChild(el("h3", null, "Order"));
+      var o = data.order;
+      if (o) {
+        var m = function (amount) { return money({ amount: amount || 0, currency: o.currency }); };
+        box.appendChild(definitionList([
+          ["Customer", o.customer_name], ["Email", o.email], ["Purchase date", o.purchase_date],
+          ["Service", o.service && o.service.type], ["Card", o.payment && o.payment.card_hint ? "ending " + o.payment.card_hint : ""],
+          ["Paid", m(o.paid)], ["Refunded", m(o.refunded)],
+          ["Remaining", data.remaining ? money(data.remaining) : m((o.paid || 0) - (o.refunded || 0))]
+        ]));
+      } else {
+        box.appendChild(el("p", null, "The billing system has not sent this order."));
+      }
       if ((data.review_reasons || []).length) {
-        box.appendChild(el("h3", null, "Why it needs review"));
+        box.appendChild(el("h3", null, r.status === "in_review" ? "Why it needs review" : "Why it went to review"));
         var ul = el("ul");
         data.review_reasons.forEach(function (s) { ul.appendChild(el("li", null, s)); });
         box.appendChild(ul);
@@ -193,7 +226,25 @@
         box.appendChild(el("h3", null, "Offers"));
         box.appendChild(table("Offers", ["Offer", "Kind", "Amount", "Terms"], data.offers.map(function (o) {
           return [o.id, o.kind, money(o.amount), o.terms];
-        })));
+        }), [2]));
+      }
+      var c = data.consent;
+      if (c) {
+        box.appendChild(el("h3", null, "Client's answer"));
+        box.appendChild(definitionList([
+          ["Decision", c.decision], ["Offer", c.offer_id], ["Signed as", c.typed_name],
+          ["Reason for declining", c.decline_reason], ["When", when(c.at)]
+        ]));
+      }
+      if ((data.refunds || []).length) {
+        box.appendChild(el("h3", null, "Refunds"));
+        box.appendChild(table("Refunds", ["Attempt", "Amount", "State", "Provider refund"], data.refunds.map(function (f) {
+          return [String(f.n), money(f.amount), f.state, f.provider_refund_id || f.failure_reason || ""];
+        }), [1]));
+      }
+      if (data.credit) {
+        box.appendChild(el("h3", null, "Credit"));
+        box.appendChild(definitionList([["Amount", money(data.credit.amount)], ["Valid until", data.credit.valid_until]]));
       }
       box.appendChild(el("h3", null, "Audit trail"));
       box.appendChild(table("Audit trail, oldest first", ["When", "Actor", "Action", "Status", "Detail"], (data.audit || []).map(function (a) {
@@ -202,9 +253,11 @@
       })));
       buildReview(r, data.offers || []);
       var detail = byId("detail");
+      var wasHidden = detail.hidden;
       detail.hidden = false;
-      detail.focus();
-    }).catch(function (err) { say("list-status", err.message, true); });
+      if (!keepStatus || wasHidden) detail.focus();
+      return data;
+    }).catch(function (err) { say("list-status", err.message, true); return null; });
   }
 
   function buildReview(r, offers) {
@@ -213,6 +266,7 @@
     var box = byId("review-offers");
     clear(box);
     byId("review-message").value = "";
+    byId("review-adjust-box").hidden = !byId("review-adjust").checked;
     offers.forEach(function (o, i) {
       var keepId = "adjust-keep-" + i, amountId = "adjust-amount-" + i;
       var keep = el("input", { type: "checkbox", id: keepId, checked: "checked" });
@@ -220,7 +274,7 @@
       keep.dataset.offer = String(i);
       amount.dataset.offer = String(i);
       box.appendChild(el("div", { "class": "offer-edit" },
-        el("div", { "class": "choice" }, keep, el("label", { "for": keepId }, "Keep " + o.kind + " (" + o.id + ")")),
+        el("div", { "class": "choice" }, keep, el("label", { "for": keepId }, "Keep " + o.kind + " (" + o.id + "), now " + money(o.amount))),
         el("div", { "class": "field" }, el("label", { "for": amountId }, "Amount in " + (o.amount ? o.amount.currency : "")), amount)));
     });
   }
@@ -246,9 +300,28 @@
     say("review-status", "Saving…");
     var id = current.request.id;
     call("POST", "/requests/" + encodeURIComponent(id) + "/review", body).then(function () {
-      openRequest(id);
       say("review-status", "Decision recorded.");
+      refreshAfterDecision(id, 10);
     }).catch(function (err) { say("review-status", err.message, true); });
+  });
+
+  // refreshAfterDecision shows the request and the list again once the workflow has moved the request
+  // on: an approval takes effect when the workflow sends the offers, a moment after the API answered.
+  // It looks again a few times while the request still shows as in review.
+  function refreshAfterDecision(id, tries) {
+    openRequest(id, true).then(function (data) {
+      var inReview = data && data.request && data.request.status === "in_review";
+      if (inReview && tries > 1) {
+        setTimeout(function () { refreshAfterDecision(id, tries - 1); }, 500);
+        return;
+      }
+      loadList(false);
+    });
+  }
+
+  // The adjustment fields matter only for the "adjust" decision.
+  Array.prototype.forEach.call(document.querySelectorAll("input[name='review-decision']"), function (r) {
+    r.addEventListener("change", function () { byId("review-adjust-box").hidden = !byId("review-adjust").checked; });
   });
 
   // --- feedback ------------------------------------------------------------------------------
@@ -261,7 +334,21 @@
         body.appendChild(el("tr", null, cell("th", f.request_id), cell("td", f.rating), cell("td", f.comment), cell("td", when(f.created_at))));
       });
       byId("feedback-table").hidden = body.childNodes.length === 0;
-      say("feedback-status", body.childNodes.length === 0 ? "No feedback yet." : body.childNodes.length + " answers.");
+      say("feedback-status", body.childNodes.length === 0 ? "No feedback yet." : count(body.childNodes.length, "answer", "answers") + ".");
     }).catch(function (err) { say("feedback-status", err.message, true); });
   });
+
+  // --- a request named in the address ----------------------------------------------------------
+  // Staff emails link to /staff?request=<id>: open that request once a token is set.
+  var wanted = "";
+  try { wanted = new URLSearchParams(window.location.search).get("request") || ""; } catch (e) { wanted = ""; }
+  function openWanted() {
+    if (!wanted) return;
+    if (!token()) { say("list-status", "Use your token to open request " + wanted + "."); return; }
+    var id = wanted;
+    wanted = "";
+    openRequest(id);
+  }
+  byId("token-form").addEventListener("submit", openWanted);
+  openWanted();
 })();

@@ -84,7 +84,11 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; mar
 dt { font-weight: 600; }
 dd { margin: 0; overflow-wrap: anywhere; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: .75rem; }
-iframe { width: 100%; min-height: 24rem; border: 1px solid #ddd; background: #fff; }
+/* The page may run no script (CSP), so an iframe cannot be sized to its email: the box is tall
+   enough for a whole typical email (the offers email with three options), and a person can drag it
+   taller or shorter. */
+.html-body { height: 72rem; min-height: 8rem; resize: vertical; overflow: hidden; border: 1px solid #ddd; }
+iframe { display: block; width: 100%; height: 100%; border: 0; background: #fff; }
 ul.links a { overflow-wrap: anywhere; }
 </style>
 </head>
@@ -108,7 +112,7 @@ ul.links a { overflow-wrap: anywhere; }
 {{if .Links}}<h3>Links</h3>
 <ul class="links">{{range .Links}}<li><a href="{{.}}" rel="noreferrer noopener" target="_blank">{{.}}</a></li>{{end}}</ul>{{end}}
 {{if .HTML}}<h3>HTML</h3>
-<iframe title="HTML body of {{.Subject}}" sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" srcdoc="{{.HTML}}"></iframe>{{end}}
+<div class="html-body"><iframe title="HTML body of {{.Subject}}" sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" srcdoc="{{.HTML}}"></iframe></div>{{end}}
 {{if .Text}}<h3>Text</h3>
 <pre>{{.Text}}</pre>{{end}}
 </article>
