@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -371,6 +372,35 @@ func TestNotifyOutcomeEmailsLinkToTheStatusPage(t *testing.T) {
 				t.Errorf("status code of the %s email: %+v, %v", tc.kind, link, err)
 			}
 		})
+	}
+}
+
+// The audit detail of the offer phase counts the offers in words people read: "1 offer sent".
+func TestRequestConsentAuditCountsOffers(t *testing.T) {
+	for _, service := range []refund.ServiceType{refund.ServiceProject, refund.ServiceHours} {
+		f := newTaskFixture(t, service)
+		f.toConsent()
+		offers, _, err := f.store.ListOffers(f.ctx, f.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%d offers sent", len(offers))
+		if len(offers) == 1 {
+			want = "1 offer sent"
+		}
+		entries, err := f.store.ListAudit(f.ctx, f.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, e := range entries {
+			if e.To == refund.StatusAwaitingConsent {
+				got = e.Detail
+			}
+		}
+		if got != want {
+			t.Errorf("%s: audit detail %q, want %q", service, got, want)
+		}
 	}
 }
 
