@@ -203,6 +203,16 @@ func site(t *testing.T, api *fakeStaffAPI) *httptest.Server {
 		},
 		CanWithdraw: true, WithdrawAction: "/requests/R-1/withdraw", StatusCode: "code", CSRFToken: "tok",
 	}))
+	mux.Handle("GET /accepted", page(web.LinkPage{State: web.LinkAccepted, Offer: "Partial refund (EUR 950.00)"}))
+	mux.Handle("GET /completed", page(web.StatusPage{
+		Request: refund.Request{ID: "req-20250303-sva7zaq4gvhd3tsjejrd", OrderNumber: "RF-2025-0042", Kind: refund.KindRefund, Reason: refund.ReasonQuality,
+			Status: refund.StatusCompleted, CreatedAt: time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC)},
+		Timeline: []web.TimelineEntry{
+			{At: time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC), Status: refund.StatusSubmitted},
+			{At: time.Date(2025, 3, 3, 14, 6, 0, 0, time.UTC), Status: refund.StatusCompleted},
+		},
+		Outcome: &web.StatusOutcome{Offer: consent.Offers[0].Offer, CardHint: "4242", Done: true},
+	}))
 	mux.Handle("GET /assets/{file}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		data, ct, ok := web.Asset(strings.TrimPrefix(req.RawPath, "/assets/"))
 		if !ok {
@@ -398,7 +408,7 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 func TestPagesOnPhone(t *testing.T) {
 	ctx := browser(t)
 	srv := site(t, &fakeStaffAPI{})
-	for _, name := range []string{"", "form-error", "consent", "status"} {
+	for _, name := range []string{"", "form-error", "consent", "status", "completed", "accepted"} {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 			chromedp.Navigate(srv.URL+"/"+name)); err != nil {
 			t.Fatal(err)
