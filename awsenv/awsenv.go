@@ -21,10 +21,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -87,22 +88,49 @@ type Env struct {
 	missing []string
 }
 
-// FromProcess returns the Env of a Lambda function: the process environment, the default AWS
-// configuration (the Lambda execution role's credentials and region), the wall clock and a JSON logger
-// on stderr (Lambda's JSON log format passes such lines through as they are) that adds the Lambda
-// request id to every record logged with the invocation's context (internal/logging).
+// FromProcess returns the Env of a Lambda function: the process environment, the AWS configuration of
+// the Lambda runtime (the execution role's credentials and the region, which Lambda puts in
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION), the wall clock and a JSON
+// logger on stderr (Lambda's JSON log format passes such lines through as they are) that adds the
+// Lambda request id to every record logged with the invocation's context (internal/logging).
+//
+// It reads those variables itself instead of calling config.LoadDefaultConfig, which in Lambda ends at
+// the same environment credentials but links shared-config, SSO and IMDS code into every function
+// (about 2 MB each) and parses files at cold start.
 func FromProcess(ctx context.Context) (Env, error) {
 	logger := slog.New(logging.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
 	slog.SetDefault(logger)
-	// Every client reads its response bodies inside the round trip: the SDK otherwise races the
-	// transport on bodies over 4 kB and can turn a write that succeeded into a retried false conflict
-	// (see dynamo.HTTPClient).
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(dynamo.HTTPClient()))
+	env := Env{Getenv: os.Getenv, Logger: logger}
+	cfg, err := LambdaConfig(os.Getenv)
 	if err != nil {
-		return Env{Getenv: os.Getenv, Logger: logger}, fmt.Errorf("load the AWS configuration: %w", err)
+		return env, err
 	}
-	return Env{Getenv: os.Getenv, AWS: cfg, Logger: logger}, nil
+	env.AWS = cfg
+	return env, nil
+}
+
+// LambdaConfig builds the AWS configuration from the variables the Lambda runtime sets. Every client
+// reads its response bodies inside the round trip: the SDK otherwise races the transport on bodies
+// over 4 kB and can turn a write that succeeded into a retried false conflict (see dynamo.HTTPClient).
+func LambdaConfig(getenv func(string) string) (aws.Config, error) {
+	region := getenv("AWS_REGION")
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	var missing []string
+	for name, v := range map[string]string{"AWS_REGION": region, "AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return aws.Config{}, fmt.Errorf("the AWS configuration: %s not set (the Lambda runtime sets them)", strings.Join(missing, ", "))
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
+		HTTPClient:  dynamo.HTTPClient(),
+	}, nil
 }
 
 // Require returns the value of the environment variable name with surrounding spaces removed. An
@@ -261,4 +289,25 @@ func (e *Env) done(function string, problems ...error) error {
 func Fail(env Env, function string, err error) {
 	env.log().Error("function cannot start", "function", function, "error", err.Error())
 	os.Exit(1)
+}
+
+// stepFunctionCalls returns the Step Functions calls the handlers make, through a small adapter rather
+// than the *sfn.Client itself: a client stored in an interface keeps every one of its ~40 operations
+// in the binary (html/template's reflection makes the linker keep all exported methods of types used
+// as interfaces), while the adapter exposes only the two the handlers call.
+func (e *Env) stepFunctionCalls() handler.StepFunctions {
+	return sfnCalls{client: e.StepFunctions()}
+}
+
+// sfnCalls forwards the handlers' two Step Functions calls to a client.
+type sfnCalls struct{ client *sfn.Client }
+
+// StartExecution starts a workflow execution.
+func (s sfnCalls) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	return s.client.StartExecution(ctx, in, opts...)
+}
+
+// SendTaskSuccess completes a task that waits for a task token.
+func (s sfnCalls) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
+	return s.client.SendTaskSuccess(ctx, in, opts...)
 }

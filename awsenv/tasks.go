@@ -49,7 +49,7 @@ func ProposeResolution(ctx context.Context, env Env) (*handler.ProposeResolution
 func RequestStaffReview(ctx context.Context, env Env) (*handler.RequestStaffReview, error) {
 	store := env.Store()
 	emails, err := env.emails(store, true)
-	h := &handler.RequestStaffReview{Store: store, SFN: env.StepFunctions(), Emails: emails, Logger: env.log()}
+	h := &handler.RequestStaffReview{Store: store, SFN: env.stepFunctionCalls(), Emails: emails, Logger: env.log()}
 	return built(h, env.done("RequestStaffReviewFunction", err))
 }
 
@@ -58,7 +58,7 @@ func RequestStaffReview(ctx context.Context, env Env) (*handler.RequestStaffRevi
 func RequestConsent(ctx context.Context, env Env) (*handler.RequestConsent, error) {
 	store := env.Store()
 	emails, err := env.emails(store, false)
-	h := &handler.RequestConsent{Store: store, SFN: env.StepFunctions(), Emails: emails, Clock: env.Clock, Logger: env.log()}
+	h := &handler.RequestConsent{Store: store, SFN: env.stepFunctionCalls(), Emails: emails, Clock: env.Clock, Logger: env.log()}
 	return built(h, env.done("RequestConsentFunction", err))
 }
 
