@@ -131,6 +131,11 @@ func (u Usage) String() string {
 // a call repeating the token of a call that succeeded succeeds without changing anything, so an SDK
 // retry after a lost answer (FailAfter) behaves as on AWS.
 type DynamoDB struct {
+	// Classify, when set, names the counter a call is added to (by default its operation). The cost
+	// model uses it to keep the sandbox payment provider's own items apart from the application's.
+	// Set it before the first call.
+	Classify func(op string, body []byte) string
+
 	next http.Handler
 
 	mu    sync.Mutex
@@ -187,12 +192,12 @@ func (d *DynamoDB) Usage() Usage {
 }
 
 // decide reports whether this call of op fails, and how.
-func (d *DynamoDB) decide(op string, body []byte) (*Fault, bool) {
+func (d *DynamoDB) decide(op, counter string, body []byte) (*Fault, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.usage[op]
+	s := d.usage[counter]
 	s.Calls++
-	d.usage[op] = s
+	d.usage[counter] = s
 	f := d.fault
 	if f == nil || f.Limit > 0 && d.hits >= f.Limit {
 		return nil, false
@@ -212,7 +217,7 @@ func (d *DynamoDB) decide(op string, body []byte) (*Fault, bool) {
 	}
 	d.hits++
 	s.Failed++
-	d.usage[op] = s
+	d.usage[counter] = s
 	return f, true
 }
 
@@ -236,7 +241,11 @@ func (d *DynamoDB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDynamoError(w, http.StatusBadRequest, "SerializationException", "could not read the request body")
 		return
 	}
-	f, fail := d.decide(op, body)
+	counter := op
+	if d.Classify != nil {
+		counter = d.Classify(op, body)
+	}
+	f, fail := d.decide(op, counter, body)
 	if fail && f.Mode == FailBefore {
 		writeFault(w, f)
 		return
@@ -249,7 +258,7 @@ func (d *DynamoDB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// DynamoDB: a TransactWriteItems with the token of a call that succeeded (within 10
 			// minutes) succeeds again without changing anything; the SDK sets one token for all
 			// attempts of a call. minidyn does not implement this, so the proxy does.
-			d.add(op, http.StatusOK, 0, 0)
+			d.add(counter, http.StatusOK, 0, 0)
 			if fail {
 				writeFault(w, f)
 				return
@@ -268,7 +277,7 @@ func (d *DynamoDB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.next.ServeHTTP(rec, inner)
 
 	read, write := d.units(op, req, rec.Body.Bytes(), rec.Code, before)
-	d.add(op, rec.Code, read, write)
+	d.add(counter, rec.Code, read, write)
 	if op == "TransactWriteItems" && token != "" && rec.Code == http.StatusOK {
 		d.mu.Lock()
 		d.tokens[token] = tokenAnswer{body: body, answer: rec.Body.Bytes()}

@@ -1,0 +1,412 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	miniserver "github.com/truora/minidyn/server"
+
+	"refundflow"
+	"refundflow/awsenv"
+	"refundflow/dynamo"
+	"refundflow/handler"
+	"refundflow/infra/local/loadtest/walk"
+	"refundflow/infra/local/samtemplate"
+	"refundflow/infra/local/stack"
+	"refundflow/internal/faulttest"
+	"refundflow/payment/sandbox"
+	"refundflow/refund"
+)
+
+// Targets of issue 6 for the happy path.
+const (
+	maxHappyTransitions = 12
+	maxHappyPer1000     = 0.50
+)
+
+// awsLatencyMillis is the guess at what each AWS call (DynamoDB, SES) adds to a function's duration in
+// Lambda, where the local stack answers in microseconds. It only affects the Lambda line, which is
+// small either way.
+const awsLatencyMillis = 10
+
+// meter counts Lambda invocations and their billed duration.
+type meter struct {
+	mu          sync.Mutex
+	invocations int
+	millis      float64
+	api         int
+}
+
+func (m *meter) add(d time.Duration, api bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.invocations++
+	m.millis += BilledMillis(float64(d) / float64(time.Millisecond))
+	if api {
+		m.api++
+	}
+}
+
+// metered wraps a task function: it runs one invocation at a time (aws-lambda-go handlers reuse their
+// output buffer) and times it.
+type metered struct {
+	m  *meter
+	h  lambda.Handler
+	mu sync.Mutex
+}
+
+func (w *metered) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	start := time.Now()
+	out, err := w.h.Invoke(ctx, payload)
+	out = bytes.Clone(out)
+	w.m.add(time.Since(start), false)
+	return out, err
+}
+
+// world is a running stack with every meter attached.
+type world struct {
+	t      *testing.T
+	ctx    context.Context
+	s      *stack.Stack
+	ddb    *faulttest.DynamoDB
+	raw    *dynamodb.Client // straight to minidyn: reads for the test's own checks are not counted
+	meter  *meter
+	client *walk.Client
+	memory int
+	seq    int
+}
+
+// snapshot is the counters at one moment.
+type snapshot struct {
+	ddb         faulttest.Usage
+	invocations int
+	millis      float64
+	api         int
+	emails      int
+}
+
+func (w *world) snap() snapshot {
+	w.meter.mu.Lock()
+	defer w.meter.mu.Unlock()
+	return snapshot{ddb: w.ddb.Usage(), invocations: w.meter.invocations, millis: w.meter.millis, api: w.meter.api, emails: len(w.s.Outbox.Messages())}
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{t: t, ctx: context.Background(), meter: &meter{}}
+	backend := miniserver.NewServer()
+	w.ddb = faulttest.NewDynamoDB(backend, 1)
+	w.ddb.Classify = func(op string, body []byte) string {
+		// The sandbox payment provider keeps its records in the table; in AWS that is Stripe's
+		// business, not a DynamoDB cost.
+		if bytes.Contains(body, []byte(`"SANDBOX`)) {
+			return "sandbox:" + op
+		}
+		return op
+	}
+	proxy := httptest.NewServer(w.ddb)
+	rawSrv := httptest.NewServer(backend)
+	t.Cleanup(func() { proxy.Close(); rawSrv.Close() })
+	w.raw = dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(rawSrv.URL), DisableValidateResponseChecksum: true,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: dynamo.HTTPClient()})
+
+	s, err := stack.Start(w.ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: proxy.URL})
+	if err != nil {
+		t.Fatalf("start the stack: %v", err)
+	}
+	w.s = s
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	})
+
+	// Every workflow task runs metered: the same handler the stack built, from the same builder and
+	// environment, timed per invocation.
+	awsCfg := aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: dynamo.HTTPClient()}
+	builders := awsenv.Builders()
+	for _, arn := range s.Substitutions {
+		if !strings.Contains(arn, ":function:") {
+			continue
+		}
+		id := arn[strings.LastIndex(arn, ":")+1:]
+		vars := s.Environment[id]
+		h, err := builders[id](w.ctx, awsenv.Env{
+			Getenv:    func(name string) string { return vars[name] },
+			AWS:       awsCfg,
+			Endpoints: awsenv.Endpoints{DynamoDB: s.DynamoDBURL, StepFunctions: s.StepFunctionsURL, SES: s.SESURL, SecretsManager: s.SecretsManagerURL},
+			Clock:     s.Clock.Now,
+		})
+		if err != nil {
+			t.Fatalf("build %s: %v", id, err)
+		}
+		s.Engine.RegisterFunction(id, &metered{m: w.meter, h: h})
+	}
+	w.client = walk.NewClient(s.URL, s.StaffToken)
+	w.client.Record = func(c walk.Call) { w.meter.add(c.Latency, true) }
+	t.Cleanup(w.client.Close)
+
+	// The functions' memory, from the template.
+	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := samtemplate.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := tmpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fns {
+		w.memory = max(w.memory, f.MemorySize) // the largest, to stay on the safe side
+	}
+	if w.memory == 0 {
+		t.Fatal("template.yaml gives the functions no MemorySize")
+	}
+	return w
+}
+
+// order puts a new order through the staff API, as the billing system does, and captures its payment
+// at the provider. Neither is part of a request's cost.
+func (w *world) order(opts ...func(*refund.Order)) refund.Order {
+	w.t.Helper()
+	w.seq++
+	o := refund.Order{Number: fmt.Sprintf("RF-C-%03d", w.seq), CustomerName: "Ada Lovelace", Email: fmt.Sprintf("client%d@example.com", w.seq),
+		PurchaseDate: w.s.Clock.Now().UTC().AddDate(0, 0, -3).Format(refund.DateLayout), Currency: "EUR", Paid: 180000,
+		Status:  refund.OrderActive,
+		Payment: refund.Payment{Provider: sandbox.Provider, Reference: fmt.Sprintf("pi_cost_%03d", w.seq), CardHint: "4242", ThreeDSecure: true, Captured: true},
+		Service: refund.Service{Type: refund.ServiceProject, Project: &refund.Project{Milestones: []refund.Milestone{
+			{Name: "Discovery", Price: 60000, Status: refund.MilestoneNotStarted},
+			{Name: "Build", Price: 120000, Status: refund.MilestoneNotStarted},
+		}}}}
+	for _, f := range opts {
+		f(&o)
+	}
+	stored, err := w.client.PutOrder(w.ctx, o)
+	if err != nil {
+		w.t.Fatalf("put order %s: %v", o.Number, err)
+	}
+	if err := sandbox.New(w.raw, w.s.TableName).Capture(w.ctx, o.Payment.Reference, refund.Money{Amount: o.Paid, Currency: o.Currency}); err != nil {
+		w.t.Fatalf("capture %s: %v", o.Payment.Reference, err)
+	}
+	return stored
+}
+
+func submission(o refund.Order) refund.Submission {
+	return refund.Submission{OrderNumber: o.Number, PurchaseDate: o.PurchaseDate, Email: o.Email, Name: o.CustomerName,
+		Kind: string(refund.KindRefund), Reason: string(refund.ReasonChangedMind), Details: "We found an in-house team."}
+}
+
+// settle waits until the workflows have nothing left to run.
+func (w *world) settle() {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(w.ctx, 30*time.Second)
+	defer cancel()
+	if err := w.s.Engine.WaitIdle(ctx); err != nil {
+		w.t.Fatalf("the workflows did not settle: %v", err)
+	}
+}
+
+// consentCode returns the consent code emailed to the order's address.
+func (w *world) consentCode(o refund.Order) string {
+	w.t.Helper()
+	for _, m := range w.s.Outbox.Messages() {
+		if len(m.To) == 1 && m.To[0] == o.Email && strings.HasPrefix(m.Subject, "Your options for order "+o.Number) {
+			if c := walk.ConsentCode(m); c != "" {
+				return c
+			}
+		}
+	}
+	w.t.Fatalf("no options email for %s", o.Number)
+	return ""
+}
+
+// status reads a request's status without going through the metered endpoint.
+func (w *world) status(id string) refund.Status {
+	w.t.Helper()
+	r, err := dynamo.New(w.raw, w.s.TableName).GetRequest(w.ctx, id)
+	if err != nil {
+		w.t.Fatalf("request %s: %v", id, err)
+	}
+	return r.Status
+}
+
+// measure runs one request's path and returns what it used. run returns the request's ID.
+func (w *world) measure(want refund.Status, run func() string) Usage {
+	w.t.Helper()
+	before := w.snap()
+	id := run()
+	w.settle()
+	after := w.snap()
+	if got := w.status(id); got != want {
+		w.t.Fatalf("request %s ended %s, want %s", id, got, want)
+	}
+	arn := strings.Replace(w.s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
+	transitions, err := w.s.Engine.StateTransitions(arn)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var ddbCalls int
+	u := Usage{Transitions: transitions, MemoryMB: w.memory, Invocations: after.invocations - before.invocations,
+		LambdaMillis: after.millis - before.millis, APIRequests: after.api - before.api, Emails: after.emails - before.emails}
+	for op, s := range after.ddb.Sub(before.ddb) {
+		if strings.HasPrefix(op, "sandbox:") {
+			continue
+		}
+		u.ReadUnits += s.ReadUnits
+		u.WriteUnits += s.WriteUnits
+		ddbCalls += s.Calls
+	}
+	local := u.LambdaMillis
+	u.LambdaMillis += float64(awsLatencyMillis * (ddbCalls + u.Emails))
+	w.t.Logf("%s: %d DynamoDB calls, Lambda %.0f ms measured locally, %.0f ms with %d ms per AWS call", id, ddbCalls, local, u.LambdaMillis, awsLatencyMillis)
+	return u
+}
+
+// TestCostPerPath measures one request on each path through the whole system (over HTTP, on the
+// local stack built from template.yaml), prices it, and checks the happy path's targets: at most 12
+// billable state transitions and under $0.50 per 1,000 requests, emails included. The assertions are
+// on counts (transitions, calls, units, emails), not on timings; only the small Lambda line depends
+// on measured durations.
+func TestCostPerPath(t *testing.T) {
+	prices, err := ListPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	ctx := w.ctx
+	var rows []Row
+	row := func(path string, u Usage) Usage {
+		rows = append(rows, Row{Path: path, Usage: u, Per1000: prices.Price(u).Times(1000)})
+		return u
+	}
+
+	// The happy path: the form, the options email, the consent page, accept; the refund is issued.
+	o := w.order()
+	happy := row("accepted refund (happy path)", w.measure(refund.StatusCompleted, func() string {
+		v := w.client.NewVisitor()
+		id, _, err := v.SubmitForm(ctx, submission(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		code := w.consentCode(o)
+		p, err := v.OpenConsent(ctx, code)
+		if err != nil || len(p.Choices) == 0 {
+			t.Fatalf("consent page: %v %+v", err, p)
+		}
+		if st, err := v.Accept(ctx, code, p, 0, o.CustomerName); err != nil || st != 303 {
+			t.Fatalf("accept: %d %v", st, err)
+		}
+		return id
+	}))
+
+	o = w.order()
+	row("declined", w.measure(refund.StatusDeclined, func() string {
+		v := w.client.NewVisitor()
+		id, _, err := v.SubmitForm(ctx, submission(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		code := w.consentCode(o)
+		p, _ := v.OpenConsent(ctx, code)
+		if st, err := v.Decline(ctx, code, p, "We will finish the project after all."); err != nil || st != 303 {
+			t.Fatalf("decline: %d %v", st, err)
+		}
+		return id
+	}))
+
+	o = w.order(func(o *refund.Order) { o.Disputed = true })
+	row("staff review, approved, accepted", w.measure(refund.StatusCompleted, func() string {
+		v := w.client.NewVisitor()
+		id, _, err := v.SubmitForm(ctx, submission(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		if _, err := w.client.InReview(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.client.Detail(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.client.Review(ctx, id, handler.ReviewDecision{Decision: handler.ReviewApprove}); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		code := w.consentCode(o)
+		p, _ := v.OpenConsent(ctx, code)
+		if st, err := v.Accept(ctx, code, p, 0, o.CustomerName); err != nil || st != 303 {
+			t.Fatalf("accept: %d %v", st, err)
+		}
+		return id
+	}))
+
+	o = w.order()
+	row("withdrawn while waiting", w.measure(refund.StatusWithdrawn, func() string {
+		v := w.client.NewVisitor()
+		id, code, err := v.SubmitForm(ctx, submission(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		if st, err := v.Withdraw(ctx, id, code); err != nil || st != 303 {
+			t.Fatalf("withdraw: %d %v", st, err)
+		}
+		return id
+	}))
+
+	o = w.order()
+	row("rejected (order not matched)", w.measure(refund.StatusRejected, func() string {
+		sub := submission(o)
+		sub.Email = "someone.else@example.com"
+		id, _, err := w.client.NewVisitor().SubmitForm(ctx, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}))
+
+	// Last, because it moves the stack's clock 14 days: no answer, a reminder, expiry.
+	o = w.order()
+	row("no answer: reminder, expired", w.measure(refund.StatusExpired, func() string {
+		id, _, err := w.client.NewVisitor().SubmitForm(ctx, submission(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		for i := 0; i < 2; i++ {
+			if err := w.client.Advance(ctx, "7d1m"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}))
+
+	t.Logf("prices of %s (%s), functions at %d MB:\n%s", prices.Date, prices.Region, w.memory, Table(rows))
+
+	if happy.Transitions > maxHappyTransitions {
+		t.Errorf("the happy path takes %d billable state transitions, target at most %d", happy.Transitions, maxHappyTransitions)
+	}
+	if got := prices.Price(happy).Times(1000).Total(); got >= maxHappyPer1000 {
+		b := prices.Price(happy).Times(1000)
+		t.Errorf("the happy path costs $%.4f per 1,000 requests, target under $%.2f (Step Functions $%.4f, SES $%.4f for %d emails, DynamoDB $%.4f, Lambda $%.4f, API Gateway $%.4f)",
+			got, maxHappyPer1000, b.StepFunctions, b.SES, happy.Emails, b.DynamoDB, b.Lambda, b.APIGateway)
+	}
+}
