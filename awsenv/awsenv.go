@@ -34,6 +34,7 @@ import (
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/internal/logging"
+	"refundflow/mail"
 )
 
 // The environment variables the functions read. template.yaml sets them per function.
@@ -291,23 +292,49 @@ func Fail(env Env, function string, err error) {
 	os.Exit(1)
 }
 
-// stepFunctionCalls returns the Step Functions calls the handlers make, through a small adapter rather
-// than the *sfn.Client itself: a client stored in an interface keeps every one of its ~40 operations
-// in the binary (html/template's reflection makes the linker keep all exported methods of types used
-// as interfaces), while the adapter exposes only the two the handlers call.
-func (e *Env) stepFunctionCalls() handler.StepFunctions {
-	return sfnCalls{client: e.StepFunctions()}
+// workflowStarter and taskCompleter return the one Step Functions call a function may make, as a
+// method value rather than the *sfn.Client: a type that reaches an interface (directly or as a field
+// of one) keeps every one of its exported methods in the binary, because html/template's reflection
+// makes the linker keep all methods of such types — for the Step Functions client about 40
+// operations. Handing each function only the call its IAM policy grants also keeps the code and the
+// template's permissions in step (the IAM test reads these calls).
+func (e *Env) workflowStarter() handler.StepFunctions {
+	return sfnCalls{start: e.StepFunctions().StartExecution}
 }
 
-// sfnCalls forwards the handlers' two Step Functions calls to a client.
-type sfnCalls struct{ client *sfn.Client }
+// taskCompleter returns SendTaskSuccess; see workflowStarter.
+func (e *Env) taskCompleter() handler.StepFunctions {
+	return sfnCalls{sendSuccess: e.StepFunctions().SendTaskSuccess}
+}
+
+// sfnCalls forwards the Step Functions calls a function was given; any other call is refused.
+type sfnCalls struct {
+	start       func(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	sendSuccess func(context.Context, *sfn.SendTaskSuccessInput, ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
+}
+
+// errNotGranted is what a function gets for a Step Functions call it was not given.
+var errNotGranted = errors.New("this function is not wired (or permitted) to make that Step Functions call")
 
 // StartExecution starts a workflow execution.
 func (s sfnCalls) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
-	return s.client.StartExecution(ctx, in, opts...)
+	if s.start == nil {
+		return nil, errNotGranted
+	}
+	return s.start(ctx, in, opts...)
 }
 
 // SendTaskSuccess completes a task that waits for a task token.
 func (s sfnCalls) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
-	return s.client.SendTaskSuccess(ctx, in, opts...)
+	if s.sendSuccess == nil {
+		return nil, errNotGranted
+	}
+	return s.sendSuccess(ctx, in, opts...)
 }
+
+// mailer hands the handlers mail.Sender's Send as a method value, for the same reason: a *mail.Sender
+// in the handler.Mailer interface would keep all ~110 SES operations of its client in the binary.
+type mailer func(context.Context, mail.Message) (string, error)
+
+// Send sends one email.
+func (m mailer) Send(ctx context.Context, msg mail.Message) (string, error) { return m(ctx, msg) }

@@ -37,7 +37,7 @@ func BuildWeb(_ context.Context, env Env) (handler.Web, error) {
 func BuildSubmitRequest(_ context.Context, env Env) (handler.SubmitRequest, error) {
 	h := handler.SubmitRequest{
 		Store:           env.Store(),
-		SFN:             env.stepFunctionCalls(),
+		SFN:             env.workflowStarter(),
 		StateMachineARN: env.Require(VarStateMachineARN),
 		PublicBaseURL:   env.PublicBaseURL(),
 		Clock:           env.Clock,
@@ -49,7 +49,7 @@ func BuildSubmitRequest(_ context.Context, env Env) (handler.SubmitRequest, erro
 // BuildRequestStatus builds the RequestStatus function from TABLE_NAME, PUBLIC_BASE_URL (an http://
 // base means the local stack, whose CSRF cookie cannot be Secure) and CSRF_SECRET_ARN.
 func BuildRequestStatus(ctx context.Context, env Env) (handler.RequestStatus, error) {
-	h := handler.RequestStatus{Store: env.Store(), SFN: env.stepFunctionCalls(), Logger: env.log()}
+	h := handler.RequestStatus{Store: env.Store(), SFN: env.taskCompleter(), Logger: env.log()}
 	base := env.PublicBaseURL()
 	csrf, err := env.CSRF(ctx, base)
 	h.CSRF = csrf
@@ -59,7 +59,7 @@ func BuildRequestStatus(ctx context.Context, env Env) (handler.RequestStatus, er
 // BuildRecordConsent builds the RecordConsent function from TABLE_NAME, PUBLIC_BASE_URL and
 // CSRF_SECRET_ARN.
 func BuildRecordConsent(ctx context.Context, env Env) (handler.RecordConsent, error) {
-	h := handler.RecordConsent{Store: env.Store(), SFN: env.stepFunctionCalls(), Logger: env.log()}
+	h := handler.RecordConsent{Store: env.Store(), SFN: env.taskCompleter(), Logger: env.log()}
 	base := env.PublicBaseURL()
 	csrf, err := env.CSRF(ctx, base)
 	h.CSRF = csrf
@@ -77,7 +77,7 @@ func BuildFeedback(ctx context.Context, env Env) (handler.Feedback, error) {
 
 // BuildStaffApi builds the StaffApi function from TABLE_NAME.
 func BuildStaffApi(_ context.Context, env Env) (handler.StaffApi, error) {
-	h := handler.StaffApi{Store: env.Store(), SFN: env.stepFunctionCalls(), Logger: env.log()}
+	h := handler.StaffApi{Store: env.Store(), SFN: env.taskCompleter(), Logger: env.log()}
 	return h, env.done(FunctionStaffApi)
 }
 

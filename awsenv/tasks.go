@@ -29,7 +29,7 @@ func (e *Env) emails(store *dynamo.Store, staff bool) (handler.Emails, error) {
 		}
 		r.Links = links
 	}
-	return handler.Emails{Store: store, Renderer: r, Sender: &mail.Sender{SES: e.SES(), From: from, StaffTo: staffTo}}, nil
+	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&mail.Sender{SES: e.SES(), From: from, StaffTo: staffTo}).Send)}, nil
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).
@@ -49,7 +49,7 @@ func ProposeResolution(ctx context.Context, env Env) (*handler.ProposeResolution
 func RequestStaffReview(ctx context.Context, env Env) (*handler.RequestStaffReview, error) {
 	store := env.Store()
 	emails, err := env.emails(store, true)
-	h := &handler.RequestStaffReview{Store: store, SFN: env.stepFunctionCalls(), Emails: emails, Logger: env.log()}
+	h := &handler.RequestStaffReview{Store: store, SFN: env.taskCompleter(), Emails: emails, Logger: env.log()}
 	return built(h, env.done("RequestStaffReviewFunction", err))
 }
 
@@ -58,7 +58,7 @@ func RequestStaffReview(ctx context.Context, env Env) (*handler.RequestStaffRevi
 func RequestConsent(ctx context.Context, env Env) (*handler.RequestConsent, error) {
 	store := env.Store()
 	emails, err := env.emails(store, false)
-	h := &handler.RequestConsent{Store: store, SFN: env.stepFunctionCalls(), Emails: emails, Clock: env.Clock, Logger: env.log()}
+	h := &handler.RequestConsent{Store: store, SFN: env.taskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.log()}
 	return built(h, env.done("RequestConsentFunction", err))
 }
 
