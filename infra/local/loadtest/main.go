@@ -172,7 +172,7 @@ func startTarget(ctx context.Context, cfg config, client func(string, string) *w
 		}
 		return &target{client: client(s.URL, s.StaffToken),
 			url: s.URL, token: s.StaffToken, ddb: s.DynamoDB, table: s.TableName, machine: s.StateMachineARN, now: s.Clock.Now,
-			sfn: sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}),
+			sfn:    sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}),
 			settle: s.Engine.WaitIdle,
 			mail:   func(context.Context) ([]outbox.Message, error) { return s.Outbox.Messages(), nil },
 			close: func() {
