@@ -1,0 +1,417 @@
+// Command coldstart measures each Lambda function's cold start: it builds every function of
+// template.yaml as Lambda runs it (bootstrap, CGO_ENABLED=0, -tags lambda.norpc, -trimpath,
+// -ldflags "-s -w"), for this machine's architecture, and runs each one as its own process under a
+// small stand-in for the Lambda Runtime API (runtimeapi.go), with its environment pointing at a local
+// stack started in this process. It reports, per function and beside the binary's size, the time from
+// starting the process to its first GET .../invocation/next (init) and to its answer to the first
+// invocation (cold start), the median of -runs runs. One function per process, invocations one at a
+// time, everything on 127.0.0.1.
+//
+//	go run ./internal/coldstart            # 5 runs each
+//	go run ./internal/coldstart -runs 11
+//
+// The first invocation does real work against the stack (a DynamoDB read at least): a status page
+// with a wrong code, a workflow step on a request that waits for consent, and so on. Each process
+// reads its configuration from the environment like in Lambda (awsenv.FromProcess) and calls AWS's real
+// endpoint names over TLS; HTTPS_PROXY and SSL_CERT_FILE send those calls to a local proxy that
+// answers for them with the stand-ins (proxy.go), so the TLS handshakes are part of the cold start.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	miniserver "github.com/truora/minidyn/server"
+
+	"refundflow"
+	"refundflow/handler"
+	"refundflow/infra/local/loadtest/walk"
+	"refundflow/infra/local/samtemplate"
+	"refundflow/infra/local/stack"
+	"refundflow/refund"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "coldstart:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// target is the cold start the issue asks for.
+const target = 15 * time.Millisecond
+
+// result is one function's figures.
+type result struct {
+	id              string
+	size            int64
+	init, coldStart []time.Duration
+	kinds           map[string]int
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fset := flag.NewFlagSet("coldstart", flag.ContinueOnError)
+	fset.SetOutput(out)
+	runs := fset.Int("runs", 5, "cold starts per function (the median is reported)")
+	proxyCAOnly := fset.Bool("proxy-ca-only", false, "trust only the proxy's CA (SSL_CERT_DIR empty): leaves out loading the system's root certificates on the first TLS handshake")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if *runs < 1 || *runs > 50 {
+		return errors.New("-runs must be 1 to 50")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "coldstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// The functions, in template order, and their binaries.
+	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
+	if err != nil {
+		return err
+	}
+	tmpl, err := samtemplate.Parse(raw)
+	if err != nil {
+		return err
+	}
+	fns, err := tmpl.Functions()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Building %d functions for linux/%s...\n", len(fns), runtime.GOARCH)
+	sizes := map[string]int64{}
+	for _, f := range fns {
+		bin := filepath.Join(dir, f.LogicalID, "bootstrap")
+		if sizes[f.LogicalID], err = build(ctx, root, kebab(strings.TrimSuffix(f.LogicalID, "Function")), bin); err != nil {
+			return err
+		}
+	}
+
+	// The baseline: an empty aws-lambda-go function, built the same way.
+	emptyBin := filepath.Join(dir, "empty", "bootstrap")
+	emptySize, err := buildPath(ctx, root, "./internal/coldstart/testdata/empty", emptyBin)
+	if err != nil {
+		return err
+	}
+
+	// The stack the functions talk to, with a request waiting for consent for the workflow steps.
+	s, requestID, err := startStack(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	}()
+
+	proxy, err := newAWSProxy(dir, map[string]string{
+		"dynamodb": s.DynamoDBURL, "states": s.StepFunctionsURL, "email": s.SESURL, "secretsmanager": s.SecretsManagerURL,
+	})
+	if err != nil {
+		return err
+	}
+	defer proxy.Close()
+	if *proxyCAOnly {
+		noDir := filepath.Join(dir, "no-cert-dir")
+		if err := os.Mkdir(noDir, 0o700); err != nil {
+			return err
+		}
+		proxy.certDir = noDir
+	}
+
+	var results []result
+	empty := result{id: "(baseline: empty aws-lambda-go function)", size: emptySize, kinds: map[string]int{}}
+	for i := 0; i < *runs; i++ {
+		init, cold, kind, err := coldStart(ctx, emptyBin, samtemplate.Function{LogicalID: "EmptyFunction", MemorySize: 128}, s, proxy, []byte(`{}`))
+		if err != nil {
+			return fmt.Errorf("empty function: %w", err)
+		}
+		empty.init = append(empty.init, init)
+		empty.coldStart = append(empty.coldStart, cold)
+		empty.kinds[kind]++
+	}
+	results = append(results, empty)
+	order := slices.Clone(fns)
+	// MarkNeedsAttention moves the request; run it last so the others see it waiting.
+	slices.SortStableFunc(order, func(a, b samtemplate.Function) int {
+		return boolInt(a.LogicalID == "MarkNeedsAttentionFunction") - boolInt(b.LogicalID == "MarkNeedsAttentionFunction")
+	})
+	for _, f := range order {
+		ev, err := firstEvent(f.LogicalID, requestID)
+		if err != nil {
+			return err
+		}
+		r := result{id: f.LogicalID, size: sizes[f.LogicalID], kinds: map[string]int{}}
+		for i := 0; i < *runs; i++ {
+			init, cold, kind, err := coldStart(ctx, filepath.Join(dir, f.LogicalID, "bootstrap"), f, s, proxy, ev)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.LogicalID, err)
+			}
+			r.init = append(r.init, init)
+			r.coldStart = append(r.coldStart, cold)
+			r.kinds[kind]++
+		}
+		results = append(results, r)
+	}
+	printResults(out, results, *runs)
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// moduleRoot finds the repository (go.mod of module refundflow).
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("find the module root (run from inside the repository): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+var upperAfterLower = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+
+// kebab turns a function name into its directory, as the Makefile does: SubmitRequest → submit-request.
+func kebab(name string) string {
+	return strings.ToLower(upperAfterLower.ReplaceAllString(name, "$1-$2"))
+}
+
+// build builds one function's bootstrap as the Makefile does, for this machine's architecture, and
+// returns its size.
+func build(ctx context.Context, root, dir, out string) (int64, error) {
+	return buildPath(ctx, root, "./functions/"+dir, out)
+}
+
+// buildPath builds the main package at pkg (relative to root) as a bootstrap.
+func buildPath(ctx context.Context, root, pkg, out string) (int64, error) {
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w -buildid=", "-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("build %s: %v\n%s", pkg, err, msg)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// crcHandler adds the X-Amz-Crc32 header DynamoDB sends (minidyn does not): the functions' SDK
+// clients are the ones Lambda runs and validate it.
+func crcHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(rec.Body.Bytes())), 10))
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}
+
+// startStack starts the local stack (its DynamoDB behind crcHandler) with the demo orders, and
+// submits a request that parks for consent.
+func startStack(ctx context.Context) (*stack.Stack, string, error) {
+	ddb := httptest.NewServer(crcHandler(miniserver.NewServer()))
+	s, err := stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: ddb.URL, Demo: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		ddb.Close()
+		return nil, "", err
+	}
+	o := s.Demo[0].Order
+	c := walk.NewClient(s.URL, s.StaffToken)
+	defer c.Close()
+	ans, _, err := c.NewVisitor().SubmitJSON(ctx, refund.Submission{OrderNumber: o.Number, PurchaseDate: o.PurchaseDate, Email: o.Email,
+		Kind: string(refund.KindRefund), Reason: string(refund.ReasonChangedMind)}, "")
+	if err != nil {
+		s.Close(ctx)
+		return nil, "", err
+	}
+	if err := s.Engine.WaitIdle(ctx); err != nil {
+		s.Close(ctx)
+		return nil, "", err
+	}
+	return s, ans.RequestID, nil
+}
+
+// firstEvent is the first invocation's payload: a workflow step on the waiting request, or an HTTP
+// request that reads the table.
+func firstEvent(id, requestID string) ([]byte, error) {
+	task := func(in handler.TaskInput) ([]byte, error) {
+		in.RequestID = requestID
+		in.ExecutionArn = "arn:aws:states:us-east-1:123456789012:execution:RefundWorkflow:" + requestID
+		return json.Marshal(in)
+	}
+	httpEvent := func(method, routePath, path, query string, params map[string]string, body string) ([]byte, error) {
+		e := events.APIGatewayV2HTTPRequest{
+			Version: "2.0", RouteKey: method + " " + routePath, RawPath: path, RawQueryString: query, PathParameters: params,
+			Headers: map[string]string{"host": "127.0.0.1", "user-agent": "coldstart", "accept": "text/html"},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{RouteKey: method + " " + routePath, RequestID: "coldstart", Stage: "$default",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "127.0.0.1", UserAgent: "coldstart"}},
+		}
+		if body != "" {
+			e.Headers["content-type"] = "application/json"
+			e.Body = body
+		}
+		if strings.HasPrefix(path, "/staff/api") {
+			e.Headers["accept"] = "application/json"
+			e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}},
+			}
+		}
+		return json.Marshal(e)
+	}
+	wrongCode := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	switch id {
+	case "WebFunction":
+		return httpEvent("GET", "/", "/", "", nil, "")
+	case "SubmitRequestFunction":
+		return httpEvent("POST", "/requests", "/requests", "", nil, `{"order_number":"RF-1001","purchase_date":"2025-01-01","email":"nobody@example.com","kind":"refund","reason":"changed_mind"}`)
+	case "RequestStatusFunction":
+		return httpEvent("GET", "/requests/{id}", "/requests/"+requestID, "t="+wrongCode, map[string]string{"id": requestID}, "")
+	case "RecordConsentFunction":
+		return httpEvent("GET", "/consent/{code}", "/consent/"+wrongCode, "", map[string]string{"code": wrongCode}, "")
+	case "FeedbackFunction":
+		return httpEvent("GET", "/feedback/{code}", "/feedback/"+wrongCode, "", map[string]string{"code": wrongCode}, "")
+	case "StaffApiFunction":
+		return httpEvent("GET", "/staff/api/requests", "/staff/api/requests", "status=awaiting_consent", nil, "")
+	case "VerifyConditionsFunction", "ProposeResolutionFunction", "ExecuteResolutionFunction":
+		return task(handler.TaskInput{})
+	case "RequestStaffReviewFunction":
+		return task(handler.TaskInput{TaskToken: "coldstart-token"})
+	case "RequestConsentFunction":
+		return task(handler.TaskInput{TaskToken: "coldstart-token", Phase: handler.PhaseRemind})
+	case "NotifyFunction":
+		return task(handler.TaskInput{Event: handler.EventReceived})
+	case "MarkNeedsAttentionFunction":
+		return task(handler.TaskInput{Error: "ColdStart"})
+	}
+	return nil, fmt.Errorf("no first event for %s", id)
+}
+
+// coldStart starts the function's process under a fresh Runtime API and returns the time to its
+// first request for work (init) and to its answer to the first invocation.
+func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack.Stack, proxy *awsProxy, event []byte) (init, cold time.Duration, kind string, err error) {
+	api := newRuntimeAPI(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", stack.Region, stack.AccountID, f.LogicalID), event)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	memory := f.MemorySize
+	if memory == 0 {
+		memory = 128
+	}
+	env := []string{
+		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(srv.URL, "http://"),
+		"AWS_REGION=" + stack.Region, "AWS_DEFAULT_REGION=" + stack.Region,
+		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_SESSION_TOKEN=local",
+		"AWS_LAMBDA_FUNCTION_NAME=" + f.LogicalID, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(memory), "_HANDLER=bootstrap", "TZ=:UTC",
+		"LAMBDA_TASK_ROOT=" + filepath.Dir(bin), "HOME=" + filepath.Dir(bin),
+		"AWS_EC2_METADATA_DISABLED=true",
+		// The function calls AWS's real endpoints over TLS; the proxy answers for them.
+		"HTTPS_PROXY=" + proxy.URL(), "SSL_CERT_FILE=" + proxy.caFile,
+	}
+	if proxy.certDir != "" {
+		env = append(env, "SSL_CERT_DIR="+proxy.certDir)
+	}
+	for k, v := range s.Environment[f.LogicalID] {
+		env = append(env, k+"="+v)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = io.Discard
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, "", err
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	exited := make(chan struct{})
+	go func() {
+		cmd.Process.Wait()
+		close(exited)
+	}()
+	select {
+	case a := <-api.answers:
+		if a.kind == "init/error" {
+			return 0, 0, "", fmt.Errorf("init failed: %s\n%s", a.body, stderr.String())
+		}
+		return api.initDone().Sub(start), a.at.Sub(start), a.kind, nil
+	case <-exited:
+		return 0, 0, "", fmt.Errorf("the process exited before answering: %s", stderr.String())
+	case <-time.After(20 * time.Second):
+		return 0, 0, "", fmt.Errorf("no answer within 20 s: %s", stderr.String())
+	case <-ctx.Done():
+		return 0, 0, "", ctx.Err()
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func msf(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
+
+// printResults prints the table (Markdown) and whether each function meets the target.
+func printResults(out io.Writer, rs []result, runs int) {
+	fmt.Fprintf(out, "\nlinux/%s, %d cold starts per function (median; min–max of the cold start):\n\n", runtime.GOARCH, runs)
+	fmt.Fprintln(out, "| function | bootstrap size | init (start → first /next) | cold start (start → first answer) | min–max | first answer | under 15 ms |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---|---|")
+	for _, r := range rs {
+		lo, hi := slices.Min(r.coldStart), slices.Max(r.coldStart)
+		kinds := make([]string, 0, len(r.kinds))
+		for k, n := range r.kinds {
+			kinds = append(kinds, fmt.Sprintf("%s×%d", k, n))
+		}
+		slices.Sort(kinds)
+		ok := "yes"
+		if median(r.coldStart) >= target {
+			ok = "**no**"
+		}
+		fmt.Fprintf(out, "| %s | %.1f MB | %s ms | %s ms | %s–%s ms | %s | %s |\n", r.id, float64(r.size)/(1<<20),
+			msf(median(r.init)), msf(median(r.coldStart)), msf(lo), msf(hi), strings.Join(kinds, " "), ok)
+	}
+}
