@@ -141,6 +141,7 @@ type Error struct {
 	Body   string
 }
 
+// Error names the route and the status, with the start of the answer.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s answered %d: %.300s", e.Route, e.Status, e.Body)
 }
