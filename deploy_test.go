@@ -20,6 +20,7 @@ import (
 
 	"refundflow"
 	"refundflow/infra/local/samtemplate"
+	"refundflow/internal/testenv"
 )
 
 // loadTemplate parses the embedded template.yaml, the file SAM deploys.
@@ -349,7 +350,7 @@ func TestMakefileBuildsEveryFunction(t *testing.T) {
 	}
 	makeBin, err := exec.LookPath("make")
 	if err != nil {
-		t.Skip("make is not installed")
+		testenv.Missing(t, "make is not installed")
 	}
 	for id := range fns {
 		dir := "./functions/" + kebab(strings.TrimSuffix(id, "Function"))

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"refundflow/apigw"
+	"refundflow/internal/testenv"
 	"refundflow/refund"
 	"refundflow/web"
 )
@@ -38,10 +39,7 @@ func browser(t *testing.T) context.Context {
 		}
 	}
 	if path == "" {
-		if os.Getenv("REFUNDFLOW_REQUIRE_ALL") == "1" {
-			t.Fatal("chromium is required (REFUNDFLOW_REQUIRE_ALL=1) but not installed: apt-get install -y chromium")
-		}
-		t.Skip("chromium not installed (apt-get install -y chromium); browser checks of the pages skipped")
+		testenv.Missing(t, "chromium is not installed (apt-get install -y chromium); browser checks of the pages skipped")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
 		chromedp.Flag("disable-dev-shm-usage", true))

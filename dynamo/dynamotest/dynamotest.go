@@ -40,6 +40,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow/dynamo"
+	"refundflow/internal/testenv"
 )
 
 // EndpointEnv names the environment variable that points the tests at an external DynamoDB-compatible
@@ -48,7 +49,7 @@ const EndpointEnv = "DYNAMODB_ENDPOINT"
 
 // RequireAllEnv names the environment variable that turns "skipped because a backend is missing" into
 // a failure. CI sets it to 1.
-const RequireAllEnv = "REFUNDFLOW_REQUIRE_ALL"
+const RequireAllEnv = testenv.RequireAllEnv
 
 // Backend is one DynamoDB implementation that tests can make tables on.
 type Backend struct {
@@ -193,14 +194,11 @@ func Run(t *testing.T, f func(t *testing.T, b *Backend)) {
 	})
 }
 
-// Missing reports that the test cannot run because something outside Go is missing: it skips with the
-// reason, or fails under REFUNDFLOW_REQUIRE_ALL=1.
+// Missing reports that the test cannot run because a backend is missing: it skips with the reason, or
+// fails under REFUNDFLOW_REQUIRE_ALL=1 (testenv.Missing).
 func Missing(t testing.TB, reason string) {
 	t.Helper()
-	if os.Getenv(RequireAllEnv) == "1" {
-		t.Fatalf("%s (%s=1 forbids skipping)", reason, RequireAllEnv)
-	}
-	t.Skip(reason)
+	testenv.Missing(t, reason)
 }
 
 // New returns a client and a fresh table for tests outside this package (handlers, workflows) on the
@@ -221,15 +219,6 @@ func Default(t testing.TB) *Backend {
 		return b
 	}
 	return Minidyn(t)
-}
-
-// Transactions reports whether the default backend (see New and Default) implements
-// TransactWriteItems. Because Default falls back to minidyn, it is true; tests may still check it
-// before relying on transactions.
-func Transactions(t testing.TB) bool {
-	t.Helper()
-	Endpoint(t) // probes DYNAMODB_ENDPOINT if set (and fails the test if it does not answer), as New would
-	return true
 }
 
 // tableName builds a valid, unique table name from the test's name: DynamoDB allows 3–255 characters

@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"refundflow/dynamo/dynamotest"
+	"refundflow/internal/testenv"
 	"refundflow/refund"
 )
 
@@ -74,7 +74,7 @@ func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	path, err := chromiumPath()
 	if err != nil {
-		dynamotest.Missing(t, "browser test: "+err.Error())
+		testenv.Missing(t, "browser test: "+err.Error())
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
