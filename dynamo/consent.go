@@ -105,8 +105,10 @@ func validateConsent(c Consent) error {
 //   - moves the request from awaiting_consent at version to executing (accept) or declined (decline;
 //     this also releases the order's open-request lock),
 //   - appends the audit entry (action consent_accepted/consent_declined, From/To, IP and user agent
-//     from the consent unless set), and
-//   - for accept, checks that the chosen offer is stored.
+//     from the consent unless set),
+//   - for accept, checks that the chosen offer is stored, and
+//   - puts the resume marker (ConsentOutcome of the decision) that the caller clears once the
+//     workflow's consent wait took the outcome (see ClearResume).
 //
 // Errors a person understands: a second decision (double submit, or a second code after the
 // reminder) is CodeConflict "Your decision on this request has already been recorded."; an expired
@@ -185,6 +187,12 @@ func (s *Store) RecordConsent(ctx context.Context, c Consent, version int64, aud
 		}
 		items = append(items, s.releaseLock(cur.OrderNumber, c.RequestID))
 	}
+	// Last, so the indexes failedAt reads above stay as they are.
+	marker, err := s.resumePut(c.RequestID, ConsentOutcome(c.Decision), now)
+	if err != nil {
+		return err
+	}
+	items = append(items, marker)
 
 	err = s.transact(ctx, items)
 	switch {

@@ -235,6 +235,7 @@ type transitionChanges struct {
 	reviewMessage *string
 	policyVersion *string
 	verification  *refund.Verification
+	resume        *string // outcome of a resume marker written with the change (resume.go)
 }
 
 // WithReviewMessage stores the staff's message to the client (review_rejected, adjusted offers).
@@ -298,6 +299,13 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 			return notFound("Request %s was not found.", id)
 		}
 		items = append(items, s.releaseLock(cur.OrderNumber, id))
+	}
+	if ch.resume != nil {
+		marker, err := s.resumePut(id, *ch.resume, now)
+		if err != nil {
+			return err
+		}
+		items = append(items, marker)
 	}
 	err = s.transact(ctx, items)
 	switch {

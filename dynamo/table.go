@@ -21,7 +21,8 @@ const (
 	AttrPK = "PK"
 	AttrSK = "SK"
 	// IndexGSI1 is the one global secondary index (projection ALL), keyed on AttrGSI1PK/AttrGSI1SK.
-	// It serves "requests by status" (GSI1PK = STATUS#<status>) and "all feedback" (GSI1PK = FEEDBACK).
+	// It serves "requests by status" (GSI1PK = STATUS#<status>), "all feedback" (GSI1PK = FEEDBACK)
+	// and "decisions not yet delivered to their workflow" (GSI1PK = RESUME, see resume.go).
 	IndexGSI1  = "GSI1"
 	AttrGSI1PK = "GSI1PK"
 	AttrGSI1SK = "GSI1SK"

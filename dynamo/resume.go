@@ -1,0 +1,267 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"refundflow/refund"
+)
+
+// Resume markers: a decision recorded for a request whose workflow is parked on a task token (a
+// consent, a withdrawal, a staff review decision) must reach the workflow even when the
+// SendTaskSuccess right after it fails. The transaction that records the decision also puts a small
+// marker item,
+//
+//	REQ#<id>  RESUME  {request_id, outcome, recorded_at}; GSI1 = RESUME / <recorded_at>#<id>
+//
+// which the caller clears once the workflow took the outcome (or its wait is gone). A marker that
+// stays pending is found by the ResumeDecisions sweeper with one Query of the GSI1 partition RESUME,
+// which holds pending markers only, and delivered again. Markers are never deleted by the code (IAM
+// allows DeleteItem only under ORDER#): clearing moves the marker to the GSI1 partition RESUMED,
+// which nothing reads, and sets its TTL, so DynamoDB deletes the item later.
+
+const (
+	skResume    = "RESUME"
+	gsi1Resume  = "RESUME"
+	gsi1Resumed = "RESUMED"
+	// resumeKeep is how long a cleared marker stays before TTL deletes it, so the audit of what was
+	// resumed can be read for a while.
+	resumeKeep = 30 * 24 * time.Hour
+	// maxOutcome bounds a marker's outcome word.
+	maxOutcome = 64
+)
+
+// ResumeMarker is a recorded decision that still has to reach the request's parked workflow task.
+type ResumeMarker struct {
+	// RequestID is the request the decision is about.
+	RequestID string `json:"request_id"`
+	// Outcome is what the parked task is completed with ({"outcome": Outcome}), e.g. "accepted".
+	Outcome string `json:"outcome"`
+	// RecordedAt is when the decision was recorded.
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// resumeItem is the stored form of a ResumeMarker. GSI1PK is RESUME while it is pending.
+type resumeItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	GSI1PK string `json:"GSI1PK"`
+	GSI1SK string `json:"GSI1SK"`
+	ResumeMarker
+	ClearedAt *time.Time `json:"cleared_at,omitempty"`
+	TTL       int64      `json:"ttl,omitempty"`
+}
+
+// ConsentOutcome is the outcome a recorded consent decision completes the consent wait with; the
+// workflow routes on the same words (handler.OutcomeAccepted, handler.OutcomeDeclined).
+func ConsentOutcome(d Decision) string {
+	if d == DecisionAccept {
+		return "accepted"
+	}
+	return "declined"
+}
+
+// validOutcome checks an outcome word before it becomes part of an item.
+func validOutcome(outcome string) error {
+	if outcome == "" || len(outcome) > maxOutcome {
+		return fmt.Errorf("resume marker: outcome %q is not valid", truncate(outcome, maxOutcome))
+	}
+	for _, r := range outcome {
+		if !(r >= 'a' && r <= 'z' || r == '_') {
+			return fmt.Errorf("resume marker: outcome %q is not valid", truncate(outcome, maxOutcome))
+		}
+	}
+	return nil
+}
+
+// resumePut returns the transaction item that records a pending marker, replacing any earlier
+// marker of the request (the latest decision is the one to deliver; the workflow re-reads the
+// status anyway).
+func (s *Store) resumePut(id, outcome string, at time.Time) (types.TransactWriteItem, error) {
+	if err := validOutcome(outcome); err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	at = at.UTC()
+	item, err := marshal(resumeItem{
+		PK: requestPK(id), SK: skResume, GSI1PK: gsi1Resume, GSI1SK: sortTime(at) + "#" + id,
+		ResumeMarker: ResumeMarker{RequestID: id, Outcome: outcome, RecordedAt: at},
+	})
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encode resume marker of request %s: %w", id, err)
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item}}, nil
+}
+
+// WithResume records, in the same transaction as the status change, that the workflow's parked
+// task must be completed with outcome (a withdrawal, a staff rejection). The caller clears it with
+// ClearResume after SendTaskSuccess; if that never happens, the sweeper delivers it.
+func WithResume(outcome string) TransitionOption {
+	return func(c *transitionChanges) { c.resume = &outcome }
+}
+
+// RecordResume appends the audit entry of a decision that changes no status (a staff approval: the
+// workflow moves the request on) together with its resume marker, in one transaction that requires
+// the request to have status require. A request that moved meanwhile is CodeConflict naming its
+// status now; an unknown one is CodeNotFound.
+func (s *Store) RecordResume(ctx context.Context, audit AuditEntry, outcome string, require refund.Status) error {
+	audit, err := s.prepareAudit(audit, "", "")
+	if err != nil {
+		return err
+	}
+	id := audit.RequestID
+	auditPut, err := s.auditPut(audit)
+	if err != nil {
+		return err
+	}
+	marker, err := s.resumePut(id, outcome, s.now())
+	if err != nil {
+		return err
+	}
+	x := &expr{}
+	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(id), skRequest),
+		ConditionExpression:       aws.String(x.n("status") + " = " + x.s(string(require))),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	}}
+	err = s.transact(ctx, []types.TransactWriteItem{check, auditPut, marker})
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(err, 0):
+		cur, gerr := s.GetRequest(ctx, id)
+		if gerr != nil {
+			return gerr
+		}
+		return conflict("Request %s is %s now, not %s; reload it.", id, cur.Status, require)
+	default:
+		return fmt.Errorf("record %s of request %s: %w", audit.Action, id, err)
+	}
+}
+
+// GetResume returns the request's resume marker and whether it is still pending; a request without
+// one gives a zero marker and false.
+func (s *Store) GetResume(ctx context.Context, id string) (ResumeMarker, bool, error) {
+	if err := validID("request id", id); err != nil {
+		return ResumeMarker{}, false, err
+	}
+	item, err := s.getItem(ctx, requestPK(id), skResume)
+	if err != nil {
+		return ResumeMarker{}, false, fmt.Errorf("get resume marker of request %s: %w", id, err)
+	}
+	if item == nil {
+		return ResumeMarker{}, false, nil
+	}
+	var it resumeItem
+	if err := unmarshal(item, &it); err != nil {
+		return ResumeMarker{}, false, fmt.Errorf("decode resume marker of request %s: %w", id, err)
+	}
+	return it.ResumeMarker, it.GSI1PK == gsi1Resume, nil
+}
+
+// ClearResume marks the request's pending marker for outcome as done: it leaves the sweeper's
+// listing and expires by TTL. It is conditional on the marker still being
+// pending with that outcome, so a newer decision recorded meanwhile stays pending; cleared reports
+// whether this call cleared it (false: already cleared, replaced, or never written).
+func (s *Store) ClearResume(ctx context.Context, id, outcome string) (cleared bool, err error) {
+	if err := validID("request id", id); err != nil {
+		return false, err
+	}
+	now := s.now()
+	nowAV, err := marshalValue(now)
+	if err != nil {
+		return false, fmt.Errorf("encode time: %w", err)
+	}
+	x := &expr{}
+	// The GSI1 partition key moves to RESUMED instead of being removed: minidyn (the local stack's
+	// and the tests' DynamoDB) ignores REMOVE of an index key attribute, and the sweeper's Query
+	// reads only the RESUME partition either way.
+	update := "SET " + x.n("cleared_at") + " = " + x.v(nowAV) + ", " + x.n(AttrTTL) + " = " + x.i(now.Add(resumeKeep).Unix()) +
+		", " + x.n(AttrGSI1PK) + " = " + x.s(gsi1Resumed)
+	cond := x.n(AttrGSI1PK) + " = " + x.s(gsi1Resume) + " AND " + x.n("outcome") + " = " + x.s(outcome)
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(id), skResume),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("clear resume marker of request %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// PendingResumes returns one page of the pending markers recorded before `before`, oldest first.
+// limit is the page size (1–1000; 0 means 50); cursor is "" for the first page and otherwise the
+// next cursor of the previous page; next is "" after the last page. The index is eventually
+// consistent: a marker cleared a moment ago can still be listed, so callers read the marker again
+// (GetResume) or act idempotently.
+func (s *Store) PendingResumes(ctx context.Context, before time.Time, limit int, cursor string) (markers []ResumeMarker, next string, err error) {
+	switch {
+	case limit == 0:
+		limit = 50
+	case limit < 0 || limit > 1000:
+		return nil, "", invalid("limit", "The page size must be between 1 and 1000.")
+	}
+	start, err := decodeCursor(cursor, gsi1Resume)
+	if err != nil {
+		return nil, "", err
+	}
+	x := &expr{}
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table),
+		IndexName: aws.String(IndexGSI1),
+		// Sort keys are <recorded_at>#<id>; a key that starts with a time before `before` sorts
+		// below the bare time, whatever the id.
+		KeyConditionExpression:    aws.String(x.n(AttrGSI1PK) + " = " + x.s(gsi1Resume) + " AND " + x.n(AttrGSI1SK) + " < " + x.s(sortTime(before))),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+		ExclusiveStartKey:         start,
+		Limit:                     aws.Int32(int32(limit)),
+		ScanIndexForward:          aws.Bool(true),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list pending resume markers: %w", err)
+	}
+	markers = make([]ResumeMarker, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it resumeItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode resume marker: %w", err)
+		}
+		markers = append(markers, it.ResumeMarker)
+	}
+	if next, err = encodeCursor(out.LastEvaluatedKey); err != nil {
+		return nil, "", err
+	}
+	return markers, next, nil
+}
+
+// GetRequestAndToken reads a request and its stored task token with one strongly consistent read
+// (the sweeper needs both, and they must belong to the same moment). An unknown request is
+// CodeNotFound.
+func (s *Store) GetRequestAndToken(ctx context.Context, id string) (RequestRecord, TaskToken, error) {
+	it, ok, err := s.getRequestItem(ctx, id)
+	if err != nil {
+		return RequestRecord{}, TaskToken{}, err
+	}
+	if !ok {
+		return RequestRecord{}, TaskToken{}, notFound("Request %s was not found.", id)
+	}
+	t := TaskToken{Kind: it.TokenKind, Token: it.TaskToken}
+	if it.TokenSetAt != nil {
+		t.SetAt = it.TokenSetAt.UTC()
+	}
+	return it.RequestRecord, t, nil
+}
