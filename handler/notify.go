@@ -106,8 +106,9 @@ func orderConfirmed(req dynamo.RequestRecord) bool {
 // Notify sends the workflow's notifications (statemachine/refund.asl.json NotifyReceived and
 // NotifyOutcome).
 //
-// Event "received": the confirmation with a fresh status link, to the order's email, once the request
-// passed verification. Event "outcome": the email for the request's current status, also with a fresh
+// Event "received": the confirmation with a fresh status link, to the order's email, when a verified
+// request goes to staff review (on the automatic path the offers email is the first the client gets,
+// seconds after the form, so a separate confirmation would only add cost). Event "outcome": the email for the request's current status, also with a fresh
 // status link, so the client can follow the link to the whole timeline (completed with
 // the amount and card or the credit, plus a feedback invitation with a fresh feedback link; declined,
 // also to staff with the client's reason; withdrawn; expired; rejected with the findings;

@@ -139,12 +139,18 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 		if err != nil {
 			return mail.Data{}, err
 		}
-		code, err := newLinkCode(ctx, h.Store, req.ID, dynamo.LinkConsent, h.Clock.now(), expires.Add(ConsentLinkGrace))
+		now := h.Clock.now()
+		code, err := newLinkCode(ctx, h.Store, req.ID, dynamo.LinkConsent, now, expires.Add(ConsentLinkGrace))
+		if err != nil {
+			return mail.Data{}, err
+		}
+		// A status link too: on the automatic path the offers email is the client's first email.
+		status, err := newLinkCode(ctx, h.Store, req.ID, dynamo.LinkStatus, now, now.Add(DefaultStatusLinkTTL))
 		if err != nil {
 			return mail.Data{}, err
 		}
 		d := clientData(req, order)
-		d.ConsentCode, d.ConsentExpires, d.Offers = code, expires, offers
+		d.ConsentCode, d.ConsentExpires, d.Offers, d.StatusCode = code, expires, offers, status
 		return d, nil
 	})
 	if err != nil {

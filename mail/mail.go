@@ -27,7 +27,8 @@ type Kind string
 
 // The client emails. They go to Data.To, the email on the order record.
 const (
-	// KindReceived confirms a stored request, with the status page link.
+	// KindReceived confirms a request that goes to staff review, with the status page link (requests
+	// decided automatically get the offers email first, seconds later).
 	KindReceived Kind = "received"
 	// KindOffers presents the offers with the consent link and its expiry.
 	KindOffers Kind = "offers"
@@ -198,8 +199,8 @@ var (
 // status link of the outcome emails, without which the client could not see what happened).
 var requirements = map[Kind][]requirement{
 	KindReceived:            {needTo, needOrder, needRequest, needStatus},
-	KindOffers:              {needTo, needOrder, needRequest, needConsent, needExpiry, needOffers},
-	KindReminder:            {needTo, needOrder, needRequest, needConsent, needExpiry, needOffers},
+	KindOffers:              {needTo, needOrder, needRequest, needStatus, needConsent, needExpiry, needOffers},
+	KindReminder:            {needTo, needOrder, needRequest, needStatus, needConsent, needExpiry, needOffers},
 	KindCompleted:           {needTo, needOrder, needRequest, needStatus, needOffer},
 	KindDeclined:            {needTo, needOrder, needRequest, needStatus},
 	KindWithdrawn:           {needTo, needOrder, needRequest, needStatus},

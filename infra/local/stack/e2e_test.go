@@ -90,15 +90,13 @@ func TestClientAcceptsRefundAndGivesFeedback(t *testing.T) {
 		}
 	}
 
-	// The confirmation email links a status page of its own.
-	received := client.waitMail(order.Email, "We received your refund request for order "+order.Number)
-	if p := client.get(link(t, received, "/requests/"+id)); p.Status != http.StatusOK {
-		t.Errorf("status link of the confirmation email: %s", p)
-	}
-
-	// The options email goes to the address on the order; its link opens the consent page.
+	// The options email (the first email on the automatic path) goes to the address on the order;
+	// its link opens the consent page, and it links a status page of its own.
 	offers := client.waitMail(order.Email, "Your options for order "+order.Number)
 	consentURL := link(t, offers, "/consent/")
+	if p := client.get(link(t, offers, "/requests/"+id)); p.Status != http.StatusOK {
+		t.Errorf("status link of the options email: %s", p)
+	}
 	view := client.waitStatus(statusURL, refund.StatusAwaitingConsent)
 	if !view.CanWithdraw {
 		t.Errorf("a request awaiting consent cannot be withdrawn: %+v", view)
@@ -256,6 +254,15 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 	statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonNoLongerNeeded, "").URL
 	id := requestID(t, statusURL)
 	client.waitStatus(statusURL, refund.StatusInReview)
+
+	// The client is told the request was received and is with staff, with a status link.
+	received := client.waitMail(order.Email, "We received your refund request for order "+order.Number)
+	if !strings.Contains(received.Text, "reviewing it") {
+		t.Errorf("the confirmation email does not say staff review the request:\n%s", received.Text)
+	}
+	if p := client.get(link(t, received, "/requests/"+id)); p.Status != http.StatusOK {
+		t.Errorf("status link of the confirmation email: %s", p)
+	}
 
 	// Staff are told, with a link to the console.
 	notice := client.waitMail(localStaffEmail, "Review needed: request "+id)
