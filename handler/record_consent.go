@@ -367,24 +367,25 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 // wakeConsentWait completes the workflow's consent wait with the recorded outcome. The decision is
-// already stored, so no failure here is the client's problem: if the token is stale or the call
-// fails, the workflow's next consent phase (remind or expire) finds the recorded decision and
-// continues with it.
+// already stored with its resume marker, so no failure here is the client's problem: if the call
+// fails, the ResumeDecisions sweeper delivers the outcome within minutes; if the token is stale, the
+// workflow's next consent phase (remind or expire) finds the recorded decision and continues with it.
 func (h RecordConsent) wakeConsentWait(ctx context.Context, requestID, outcome string) {
 	log := logOrDefault(h.Logger)
 	tok, err := h.Store.GetTaskToken(ctx, requestID)
+	if err != nil {
+		log.WarnContext(ctx, "read task token after consent; the sweeper delivers the decision", "requestId", requestID, "error", err.Error())
+		return
+	}
+	if tok.Token == "" || tok.Kind != dynamo.TokenConsent {
+		log.WarnContext(ctx, "no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
+	}
+	delivered, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, requestID, outcome, tok)
 	switch {
 	case err != nil:
-		log.WarnContext(ctx, "read task token after consent", "requestId", requestID, "error", err.Error())
-	case tok.Token == "" || tok.Kind != dynamo.TokenConsent:
-		log.WarnContext(ctx, "no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
-	default:
-		delivered, err := SendOutcome(ctx, h.SFN, tok.Token, outcome)
-		if err != nil {
-			log.WarnContext(ctx, "send consent outcome", "requestId", requestID, "outcome", outcome, "error", err.Error())
-		} else if !delivered {
-			log.InfoContext(ctx, "consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
-		}
+		log.WarnContext(ctx, "send consent outcome; the sweeper delivers it", "requestId", requestID, "outcome", outcome, "error", err.Error())
+	case !delivered && tok.Token != "" && tok.Kind == dynamo.TokenConsent:
+		log.InfoContext(ctx, "consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
 	}
 }
 

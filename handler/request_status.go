@@ -292,7 +292,8 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 		if !refund.CanTransition(rec.Status, refund.StatusWithdrawn) {
 			return events.APIGatewayV2HTTPResponse{}, errCannotWithdraw(rec.Status)
 		}
-		err = h.Store.Transition(ctx, id, rec.Status, refund.StatusWithdrawn, rec.Version, clientAudit(req, OutcomeWithdrawn))
+		err = h.Store.Transition(ctx, id, rec.Status, refund.StatusWithdrawn, rec.Version, clientAudit(req, OutcomeWithdrawn),
+			dynamo.WithResume(OutcomeWithdrawn))
 		if err == nil {
 			break
 		}
@@ -301,16 +302,15 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 		}
 	}
 
-	// The withdrawal is recorded. Wake the workflow if it is parked (review or consent wait); if this
-	// fails, its next step reads the status and ends the same way.
+	// The withdrawal is recorded with its resume marker. Wake the workflow if it is parked (review or
+	// consent wait); if this fails, the sweeper delivers it within minutes, and a workflow that is not
+	// parked reads the status at its next step.
 	log := logOrDefault(h.Logger)
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
-		log.WarnContext(ctx, "read task token after withdrawal", "requestId", id, "error", err.Error())
-	} else if tok.Token != "" {
-		if _, err := SendOutcome(ctx, h.SFN, tok.Token, OutcomeWithdrawn); err != nil {
-			log.WarnContext(ctx, "send withdrawn outcome", "requestId", id, "error", err.Error())
-		}
+		log.WarnContext(ctx, "read task token after withdrawal; the sweeper delivers it", "requestId", id, "error", err.Error())
+	} else if _, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeWithdrawn, tok); err != nil {
+		log.WarnContext(ctx, "send withdrawn outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 	}
 	return apigw.Redirect(back), nil
 }

@@ -304,9 +304,16 @@ type ReviewResult struct {
 	// Offers is the new offer set after adjust.
 	Offers []refund.Offer `json:"offers,omitempty"`
 	// Delivered says whether the workflow took the decision now. It is false when the workflow was
-	// not waiting (it reads a rejection from the status at its next step).
+	// not waiting (it reads a rejection from the status at its next step) or could not be reached
+	// just now: the decision is recorded either way, and the sweeper (ResumeDecisions) delivers it
+	// within minutes.
 	Delivered bool `json:"delivered"`
+	// Message says what happens next when the decision was recorded but not delivered.
+	Message string `json:"message,omitempty"`
 }
+
+// msgResumesSoon is the answer to a decision that is recorded but could not reach the workflow.
+const msgResumesSoon = "The decision is recorded; the workflow could not be reached just now and resumes with it within minutes."
 
 // maxReviewMessageRunes bounds the staff's message.
 const maxReviewMessageRunes = 2000
@@ -338,15 +345,15 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if body.Decision == ReviewReject {
 		audit.Action = "review_rejected"
 		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, rec.Version, audit,
-			dynamo.WithReviewMessage(body.Message)); err != nil {
+			dynamo.WithReviewMessage(body.Message), dynamo.WithResume(OutcomeRejected)); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		// The rejection is recorded; wake the workflow if it waits. If not, it reads the status.
-		if tok.Token != "" && tok.Kind == dynamo.TokenReview {
-			result.Delivered, err = SendOutcome(ctx, h.SFN, tok.Token, OutcomeRejected)
-			if err != nil {
-				logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome", "requestId", id, "error", err.Error())
-			}
+		// The rejection is recorded with its resume marker; wake the workflow if it waits. If not, it
+		// reads the status; if it cannot be reached now, the sweeper delivers the rejection.
+		result.Delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeRejected, tok)
+		if err != nil {
+			logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
+			result.Message = msgResumesSoon
 		}
 		return h.reviewAnswer(ctx, id, result)
 	}
@@ -370,34 +377,30 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	} else {
 		audit.Action = "review_approved"
 	}
-	if err := h.Store.AppendAudit(ctx, audit); err != nil {
+	// The approval and its resume marker are one write, made only while the request is still in
+	// review; then the workflow is told. If it cannot be told now, the sweeper tells it within
+	// minutes, so staff need not approve again.
+	if err := h.Store.RecordResume(ctx, audit, OutcomeApproved, refund.StatusInReview); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	result.Delivered, err = SendOutcome(ctx, h.SFN, tok.Token, OutcomeApproved)
+	result.Delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeApproved, tok)
 	if err != nil {
-		h.auditUndelivered(ctx, id, actor, err)
-		msg := "The decision is recorded, but the workflow could not be told just now. Approve the request again in a minute."
-		if body.Decision == ReviewAdjust {
-			msg = "The new offers are saved, but the workflow could not be told just now. Approve the request in a minute to send them to the client."
-		}
-		return unavailable(req, msg)
+		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
+		result.Message = msgResumesSoon
+		return h.reviewAnswer(ctx, id, result)
 	}
 	if !result.Delivered {
-		h.auditUndelivered(ctx, id, actor, nil)
+		h.auditUndelivered(ctx, id, actor)
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 			"The review wait of request %s has already ended (decided by someone else, or timed out); reload it.", id)
 	}
 	return h.reviewAnswer(ctx, id, result)
 }
 
-// auditUndelivered notes in the audit trail that a recorded approval did not reach the workflow, so
-// the trail never claims more than happened. cause is nil when the wait had already ended.
-func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string, cause error) {
+// auditUndelivered notes in the audit trail that a recorded approval did not reach the workflow
+// because its review wait had already ended, so the trail never claims more than happened.
+func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string) {
 	detail := "the review wait had already ended"
-	if cause != nil {
-		detail = "the workflow could not be reached"
-		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome", "requestId", id, "error", cause.Error())
-	}
 	if err := h.Store.AppendAudit(ctx, dynamo.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
 		logOrDefault(h.Logger).WarnContext(ctx, "audit undelivered review", "requestId", id, "error", err.Error())
 	}

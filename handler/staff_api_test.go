@@ -277,28 +277,37 @@ func TestStaffReviewConflicts(t *testing.T) {
 	wantStatus(t, mustCall(t, h, reviewEvent(t, consent.id, map[string]any{"decision": "approve"})), http.StatusConflict)
 	wantStatus(t, mustCall(t, h, reviewEvent(t, consent.id, map[string]any{"decision": "maybe"})), http.StatusBadRequest)
 
+	// An approval that cannot reach the workflow is recorded with its resume marker and answered
+	// 200 (not delivered, resumes within minutes): the sweeper delivers it, staff do nothing again.
 	parked := f.seed(refund.StatusInReview, true)
 	f.sfn.failSends = 1
 	resp = mustCall(t, h, reviewEvent(t, parked.id, map[string]any{"decision": "approve"}))
-	wantStatus(t, resp, http.StatusServiceUnavailable)
-	wantStatus(t, mustCall(t, h, reviewEvent(t, parked.id, map[string]any{"decision": "approve"})), http.StatusOK)
+	wantStatus(t, resp, http.StatusOK)
+	var res handler.ReviewResult
+	decodeJSON(t, resp, &res)
+	if res.Delivered || !strings.Contains(res.Message, "resumes with it within minutes") {
+		t.Errorf("answer %+v, want recorded, not delivered, resuming within minutes", res)
+	}
+	if got := f.outcome(parked.id); got != "" {
+		t.Errorf("outcome before the sweep = %q", got)
+	}
+	f.sweep(t, 1)
 	if got := f.outcome(parked.id); got != "approved" {
-		t.Errorf("outcome after retry = %q", got)
+		t.Errorf("outcome after the sweep = %q", got)
 	}
 
-	// An adjustment whose approval cannot be delivered keeps the new offers; approving sends them.
+	// An adjustment whose approval cannot be delivered keeps the new offers; the sweeper sends them.
 	adj := f.seed(refund.StatusInReview, true)
 	f.sfn.failSends = 1
 	resp = mustCall(t, h, reviewEvent(t, adj.id, map[string]any{"decision": "adjust",
 		"offers": []map[string]string{{"id": adj.offers[0].ID, "amount": "4000.00"}}}))
-	wantStatus(t, resp, http.StatusServiceUnavailable)
-	if !strings.Contains(resp.Body, "The new offers are saved") {
-		t.Errorf("body %s", resp.Body)
-	}
-	wantStatus(t, mustCall(t, h, reviewEvent(t, adj.id, map[string]any{"decision": "approve"})), http.StatusOK)
+	wantStatus(t, resp, http.StatusOK)
+	f.sweep(t, 1)
 	if got, set := f.outcome(adj.id), f.request(adj.id).OfferSet; got != "approved" || set != 2 {
 		t.Errorf("outcome %q, offer set %d", got, set)
 	}
+	// Approving a request whose review wait already ended is a conflict, as before.
+	wantStatus(t, mustCall(t, h, reviewEvent(t, adj.id, map[string]any{"decision": "approve"})), http.StatusConflict)
 }
 
 func TestStaffPutOrder(t *testing.T) {

@@ -1,0 +1,236 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/dynamo"
+	"refundflow/refund"
+)
+
+// ResumeDecisions is the scheduled sweeper (ResumeDecisionsFunction, every five minutes): it
+// delivers decisions that are recorded in DynamoDB but did not reach their workflow, because the
+// SendTaskSuccess right after recording them failed (network, throttling, a Step Functions outage).
+// Without it such a workflow would stay parked until its wait times out (7 days for consent, 14 for
+// a staff review).
+//
+// Every recorded decision (a consent, a withdrawal, a staff approval or rejection) writes a resume
+// marker in its own transaction (dynamo.ResumeMarker), and the HTTP handler clears it once its own
+// SendTaskSuccess was accepted or the wait is gone. Each run lists the markers older than MinAge (so
+// it does not race the handler that is still sending), reads each again with the request and its
+// stored task token, completes the token with the marker's outcome and clears the marker; a marker
+// whose send fails stays for the next run.
+//
+// Running twice, or two runs at once, is safe: Step Functions accepts one SendTaskSuccess per
+// token, and the second gets TaskTimedOut, which counts as delivered elsewhere (TokenGone). The
+// outcome goes only to a token of the wait it belongs to (a consent outcome to a consent wait, a
+// review outcome to a review wait) and only while the request's status still says that decision, so
+// a stale marker never moves a workflow the wrong way.
+type ResumeDecisions struct {
+	// Store lists, reads and clears the markers.
+	Store *dynamo.Store
+	// SFN completes the parked tasks.
+	SFN StepFunctions
+	// Clock decides which markers are old enough; nil means the wall clock.
+	Clock Clock
+	// Logger receives one line per run with counts only; nil discards.
+	Logger *slog.Logger
+	// MinAge leaves markers younger than this to the handler that wrote them; 0 means ResumeMinAge.
+	MinAge time.Duration
+	// PageSize is the number of markers listed per Query; 0 means 50.
+	PageSize int
+	// MaxPerRun bounds the markers one run handles; 0 means 500. The rest wait for the next run.
+	MaxPerRun int
+	// Reserve stops a run before the invocation's deadline (Lambda's timeout) is closer than this;
+	// 0 means 5 seconds.
+	Reserve time.Duration
+}
+
+// ResumeMinAge is how old a marker must be before the sweeper delivers it: the HTTP handler that
+// recorded the decision sends it within its own request, well under a minute.
+const ResumeMinAge = time.Minute
+
+// ResumeReport is what one sweep did, in counts: the log and the answer never name a request, a
+// token or a person.
+type ResumeReport struct {
+	// Listed is the number of markers looked at.
+	Listed int `json:"listed"`
+	// Resumed counts workflows that took their outcome in this run.
+	Resumed int `json:"resumed"`
+	// Settled counts markers cleared without a send being accepted: the wait had already ended
+	// (token gone), no wait of the decision's kind was parked, the request had moved on, or the
+	// marker was cleared or replaced meanwhile.
+	Settled int `json:"settled"`
+	// Failed counts markers left for the next run because a read, the send or the clear failed.
+	Failed int `json:"failed"`
+	// More reports that the run stopped early (its deadline or MaxPerRun) with markers left.
+	More bool `json:"more"`
+}
+
+// ResumeIncomplete is the error of a sweep that could not deliver every marker it looked at, so
+// that the function's Errors alarm shows a Step Functions or DynamoDB outage that outlasts a run.
+// The markers stay; the next run tries them again.
+type ResumeIncomplete struct {
+	// Report is what the run did.
+	Report ResumeReport
+	// First is the first failure, for the log.
+	First error
+}
+
+// Error says how many markers are left.
+func (e *ResumeIncomplete) Error() string {
+	return fmt.Sprintf("%d of %d recorded decisions could not be delivered this run (first: %v); the next run tries again",
+		e.Report.Failed, e.Report.Listed, e.First)
+}
+
+// Unwrap returns the first failure.
+func (e *ResumeIncomplete) Unwrap() error { return e.First }
+
+const fnResumeDecisions = "ResumeDecisions"
+
+// Handle runs one sweep. The event (EventBridge's scheduled event) carries nothing the sweep needs.
+func (h *ResumeDecisions) Handle(ctx context.Context, _ events.EventBridgeEvent) (ResumeReport, error) {
+	log := taskLogger(ctx, h.Logger, fnResumeDecisions, TaskInput{})
+	rep, err := h.Sweep(ctx)
+	attrs := []any{"listed", rep.Listed, "resumed", rep.Resumed, "settled", rep.Settled, "failed", rep.Failed, "more", rep.More}
+	if err != nil {
+		log.ErrorContext(ctx, "sweep incomplete", append(attrs, "error", err.Error())...)
+		return rep, err
+	}
+	log.InfoContext(ctx, "sweep done", attrs...)
+	return rep, nil
+}
+
+// Sweep delivers the pending markers older than MinAge, oldest first, within the run's bounds. The
+// error is a *ResumeIncomplete when some markers are left after a failure, or the listing's error.
+func (h *ResumeDecisions) Sweep(ctx context.Context) (ResumeReport, error) {
+	minAge, pageSize, maxPerRun, reserve := h.MinAge, h.PageSize, h.MaxPerRun, h.Reserve
+	if minAge <= 0 {
+		minAge = ResumeMinAge
+	}
+	if pageSize <= 0 {
+		pageSize = 50
+	}
+	if maxPerRun <= 0 {
+		maxPerRun = 500
+	}
+	if reserve <= 0 {
+		reserve = 5 * time.Second
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	before := h.Clock.now().Add(-minAge)
+
+	var rep ResumeReport
+	var first error
+	cursor := ""
+	for {
+		markers, next, err := h.Store.PendingResumes(ctx, before, pageSize, cursor)
+		if err != nil {
+			return rep, fmt.Errorf("sweep recorded decisions: %w", err)
+		}
+		for _, m := range markers {
+			if rep.Listed == maxPerRun || hasDeadline && time.Until(deadline) < reserve {
+				rep.More = true
+				return rep, incomplete(rep, first)
+			}
+			rep.Listed++
+			delivered, err := h.resume(ctx, m)
+			switch {
+			case err != nil:
+				rep.Failed++
+				if first == nil {
+					first = err
+				}
+			case delivered:
+				rep.Resumed++
+			default:
+				rep.Settled++
+			}
+		}
+		if next == "" {
+			return rep, incomplete(rep, first)
+		}
+		cursor = next
+	}
+}
+
+// incomplete returns the run's error: nil when nothing failed.
+func incomplete(rep ResumeReport, first error) error {
+	if rep.Failed == 0 {
+		return nil
+	}
+	return &ResumeIncomplete{Report: rep, First: first}
+}
+
+// resume delivers one listed marker: it reads the marker again (the index is eventually
+// consistent, and a newer decision may have replaced it), then the request with its token, and
+// completes the token with the marker's outcome when the request still records that decision.
+func (h *ResumeDecisions) resume(ctx context.Context, listed dynamo.ResumeMarker) (delivered bool, err error) {
+	m, pending, err := h.Store.GetResume(ctx, listed.RequestID)
+	if err != nil || !pending {
+		return false, err
+	}
+	req, tok, err := h.Store.GetRequestAndToken(ctx, m.RequestID)
+	if refund.ErrorCode(err) == refund.CodeNotFound {
+		_, err = h.Store.ClearResume(ctx, m.RequestID, m.Outcome)
+		return false, err
+	}
+	if err != nil {
+		return false, err
+	}
+	if !recordsOutcome(req.Status, m.Outcome) {
+		// The request moved on (the workflow took the decision and went further): nothing to wake.
+		_, err = h.Store.ClearResume(ctx, m.RequestID, m.Outcome)
+		return false, err
+	}
+	delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, m.RequestID, m.Outcome, tok)
+	if err != nil {
+		return false, err
+	}
+	return delivered, nil
+}
+
+// recordsOutcome reports whether a request's status still says the decision outcome: a staff
+// approval leaves the request in review until the workflow moves it on, every other decision is a
+// status of its own.
+func recordsOutcome(s refund.Status, outcome string) bool {
+	if outcome == OutcomeApproved {
+		return s == refund.StatusInReview
+	}
+	got, ok := decidedOutcome(s)
+	return ok && got == outcome
+}
+
+// waitFor returns the kind of wait an outcome completes, or "" when it completes either (a
+// withdrawal ends a review wait or a consent wait).
+func waitFor(outcome string) dynamo.TokenKind {
+	switch outcome {
+	case OutcomeAccepted, OutcomeDeclined:
+		return dynamo.TokenConsent
+	case OutcomeApproved, OutcomeRejected:
+		return dynamo.TokenReview
+	}
+	return ""
+}
+
+// deliverDecision completes the parked wait tok with outcome and clears the request's resume marker
+// for outcome once nothing is left to deliver: the send was accepted (delivered), the token no longer
+// waits, or no token of the outcome's kind is stored (nothing is parked for it; the step that parks
+// next reads the recorded status). A failed send returns the error and leaves the marker, which the
+// sweeper delivers later. A failure to clear is only logged: the sweeper then finds the token gone.
+func deliverDecision(ctx context.Context, store *dynamo.Store, sf StepFunctions, log *slog.Logger, id, outcome string, tok dynamo.TaskToken) (delivered bool, err error) {
+	if tok.Token != "" && (waitFor(outcome) == "" || waitFor(outcome) == tok.Kind) {
+		delivered, err = SendOutcome(ctx, sf, tok.Token, outcome)
+		if err != nil {
+			return false, err
+		}
+	}
+	if _, err := store.ClearResume(ctx, id, outcome); err != nil {
+		logOrDefault(log).WarnContext(ctx, "clear resume marker", "requestId", id, "outcome", outcome, "error", err.Error())
+	}
+	return delivered, nil
+}

@@ -1,0 +1,265 @@
+package handler_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/dynamo"
+	"refundflow/handler"
+	"refundflow/refund"
+)
+
+// sweeper is the ResumeDecisions function of the fixture, its clock an hour after the fixture's
+// store clock, so every marker the test wrote is old enough.
+func (f *httpFixture) sweeper() *handler.ResumeDecisions {
+	return &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, Clock: func() time.Time { return httpT0.Add(time.Hour) }}
+}
+
+// sweep runs one sweep, expects it to deliver `resumed` decisions without a failure, and lets the
+// engine run what they woke.
+func (f *httpFixture) sweep(t testing.TB, resumed int) handler.ResumeReport {
+	t.Helper()
+	rep, err := f.sweeper().Handle(context.Background(), events.EventBridgeEvent{DetailType: "Scheduled Event"})
+	if err != nil {
+		t.Fatalf("sweep: %v (%+v)", err, rep)
+	}
+	if rep.Resumed != resumed {
+		t.Fatalf("sweep resumed %d, want %d (%+v)", rep.Resumed, resumed, rep)
+	}
+	f.idle()
+	return rep
+}
+
+// wantMarker checks whether the request's resume marker is pending, and with which outcome.
+func (f *httpFixture) wantMarker(t testing.TB, id string, pending bool, outcome string) {
+	t.Helper()
+	m, got, err := f.store.GetResume(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != pending || pending && m.Outcome != outcome {
+		t.Errorf("resume marker of %s: %+v pending %v, want pending %v with %q", id, m, got, pending, outcome)
+	}
+}
+
+// TestSweeperDeliversWhatTheHandlersCouldNot records each kind of decision while SendTaskSuccess
+// fails: each is recorded with a pending marker and its workflow stays parked, until one sweep
+// delivers all of them and clears the markers; the next sweep finds nothing.
+func TestSweeperDeliversWhatTheHandlersCouldNot(t *testing.T) {
+	f := newHTTPFixture(t)
+
+	consent := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(consent.consentCode)
+	f.sfn.failSends = 1
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, consent.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+
+	withdrawn := f.seed(refund.StatusInReview, true)
+	cookie, token = csrfOf(t, mustCall(t, f.statusHandler(), statusEvent(t, withdrawn.id, withdrawn.statusCode, false)))
+	f.sfn.failSends = 1
+	wantStatus(t, mustCall(t, f.statusHandler(), withdrawEvent(t, withdrawn.id, withdrawn.statusCode, cookie, token)), http.StatusSeeOther)
+
+	approved := f.seed(refund.StatusInReview, true)
+	f.sfn.failSends = 1
+	wantStatus(t, mustCall(t, f.staffHandler(), reviewEvent(t, approved.id, map[string]any{"decision": "approve"})), http.StatusOK)
+
+	rejected := f.seed(refund.StatusInReview, true)
+	f.sfn.failSends = 1
+	resp := mustCall(t, f.staffHandler(), reviewEvent(t, rejected.id, map[string]any{"decision": "reject", "message": "Delivered as agreed."}))
+	wantStatus(t, resp, http.StatusOK)
+	var res handler.ReviewResult
+	decodeJSON(t, resp, &res)
+	if res.Delivered || res.Request.Status != refund.StatusReviewRejected || res.Message == "" {
+		t.Errorf("rejection answer %+v", res)
+	}
+
+	want := map[string]string{consent.id: "accepted", withdrawn.id: "withdrawn", approved.id: "approved", rejected.id: "rejected"}
+	for id, outcome := range want {
+		f.wantMarker(t, id, true, outcome)
+		if got := f.outcome(id); got != "" {
+			t.Errorf("%s took %q before any sweep", outcome, got)
+		}
+	}
+
+	// Too young: a sweep within a minute of the decisions leaves them to the handlers.
+	young := &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, Clock: func() time.Time { return httpT0.Add(30 * time.Second) }}
+	if rep, err := young.Sweep(context.Background()); err != nil || rep.Listed != 0 {
+		t.Errorf("sweep 30 s after the decisions: %+v, %v; want nothing listed", rep, err)
+	}
+
+	rep := f.sweep(t, 4)
+	if rep.Listed != 4 || rep.Settled != 0 || rep.Failed != 0 || rep.More {
+		t.Errorf("report %+v", rep)
+	}
+	for id, outcome := range want {
+		if got := f.outcome(id); got != outcome {
+			t.Errorf("workflow of the %s request took %q", outcome, got)
+		}
+		f.wantMarker(t, id, false, "")
+	}
+	if rep := f.sweep(t, 0); rep.Listed != 0 {
+		t.Errorf("second sweep %+v, want nothing left", rep)
+	}
+}
+
+// TestHandlersClearTheirMarker: a decision whose own SendTaskSuccess succeeds leaves nothing for the
+// sweeper, and neither does one whose workflow is not parked.
+func TestHandlersClearTheirMarker(t *testing.T) {
+	f := newHTTPFixture(t)
+	consent := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(consent.consentCode)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, consent.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+	notParked := f.seed(refund.StatusInReview, false)
+	cookie, token = csrfOf(t, mustCall(t, f.statusHandler(), statusEvent(t, notParked.id, notParked.statusCode, false)))
+	wantStatus(t, mustCall(t, f.statusHandler(), withdrawEvent(t, notParked.id, notParked.statusCode, cookie, token)), http.StatusSeeOther)
+
+	f.wantMarker(t, consent.id, false, "")
+	f.wantMarker(t, notParked.id, false, "")
+	if got := f.outcome(consent.id); got != "accepted" {
+		t.Errorf("outcome %q", got)
+	}
+	if rep := f.sweep(t, 0); rep.Listed != 0 {
+		t.Errorf("sweep %+v, want nothing listed", rep)
+	}
+}
+
+// TestSweeperLeavesFailuresForTheNextRun: while Step Functions stays unreachable the marker stays,
+// the run reports the failure as a *ResumeIncomplete (the function's Errors alarm), and a later run
+// delivers it.
+func TestSweeperLeavesFailuresForTheNextRun(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusInReview, true)
+	f.sfn.failSends = 3 // the handler's send and two sweeps
+	wantStatus(t, mustCall(t, f.staffHandler(), reviewEvent(t, s.id, map[string]any{"decision": "approve"})), http.StatusOK)
+	for range 2 {
+		rep, err := f.sweeper().Handle(context.Background(), events.EventBridgeEvent{})
+		var inc *handler.ResumeIncomplete
+		if !errors.As(err, &inc) || rep.Failed != 1 || rep.Resumed != 0 || inc.Report != rep {
+			t.Fatalf("sweep while Step Functions fails: %+v, %v", rep, err)
+		}
+		if strings.Contains(err.Error(), s.id) {
+			t.Errorf("the error names the request: %v", err)
+		}
+		f.wantMarker(t, s.id, true, "approved")
+	}
+	f.sweep(t, 1)
+	if got := f.outcome(s.id); got != "approved" {
+		t.Errorf("outcome %q", got)
+	}
+}
+
+// TestSweeperSettlesStaleMarkers: markers whose wait is gone, whose request moved on, or whose
+// request has no wait of the decision's kind are cleared without waking anything.
+func TestSweeperSettlesStaleMarkers(t *testing.T) {
+	f := newHTTPFixture(t)
+	ctx := context.Background()
+
+	// The consent wait already took the decision (the handler's send went through, its clear did
+	// not): the token is used, so the send answers TaskTimedOut.
+	gone := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(gone.consentCode)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, gone.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+	rec := f.request(gone.id)
+	noErr(t, f.store.Transition(ctx, gone.id, refund.StatusExecuting, refund.StatusNeedsAttention, rec.Version,
+		dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}))
+	noErr(t, f.store.Transition(ctx, gone.id, refund.StatusNeedsAttention, refund.StatusExecuting, rec.Version+1,
+		dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}, dynamo.WithResume(handler.OutcomeAccepted)))
+
+	// An approval marker on a request the workflow already moved to awaiting consent.
+	moved := f.seed(refund.StatusInReview, true)
+	noErr(t, f.store.RecordResume(ctx, dynamo.AuditEntry{RequestID: moved.id, Actor: dynamo.StaffActor("s"), Action: "review_approved"},
+		handler.OutcomeApproved, refund.StatusInReview))
+	rec = f.request(moved.id)
+	noErr(t, f.store.Transition(ctx, moved.id, refund.StatusInReview, refund.StatusAwaitingConsent, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}))
+
+	// A withdrawal while nothing is parked (no token at all).
+	idle := f.seed(refund.StatusSubmitted, false)
+	noErr(t, f.store.Transition(ctx, idle.id, refund.StatusSubmitted, refund.StatusWithdrawn, 1, dynamo.AuditEntry{Actor: dynamo.ActorClient},
+		dynamo.WithResume(handler.OutcomeWithdrawn)))
+
+	sendsBefore := len(f.sfn.sent())
+	rep := f.sweep(t, 0)
+	if rep.Listed != 3 || rep.Settled != 3 {
+		t.Errorf("report %+v, want 3 listed and settled", rep)
+	}
+	if n := len(f.sfn.sent()) - sendsBefore; n != 0 {
+		t.Errorf("%d sends accepted for stale markers", n)
+	}
+	if got := f.outcome(moved.id); got != "" {
+		t.Errorf("a stale approval moved the workflow: %q", got)
+	}
+	for _, id := range []string{gone.id, moved.id, idle.id} {
+		f.wantMarker(t, id, false, "")
+	}
+}
+
+// TestSweepsRacingTheHandler: the consent handler's own send and two sweeps running at the same
+// time (MinAge zero, so the sweeps see the marker at once) deliver the decision exactly once.
+func TestSweepsRacingTheHandler(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	page, cookie, token := f.openConsent(s.consentCode)
+	choice := choices(t, page)[0]
+	sweeper := &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, MinAge: time.Nanosecond,
+		Clock: func() time.Time { return httpT0.Add(time.Hour) }}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := sweeper.Sweep(context.Background()); err != nil {
+					errs <- err
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "Ana López"))
+	for i := 0; i < 3; i++ { // a few more rounds after the decision
+		if _, err := sweeper.Sweep(context.Background()); err != nil {
+			errs <- err
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("sweep: %v", err)
+	}
+	wantStatus(t, resp, http.StatusSeeOther)
+	if got := f.outcome(s.id); got != "accepted" {
+		t.Errorf("outcome %q", got)
+	}
+	accepted := 0
+	for _, out := range f.sfn.sent() {
+		if strings.Contains(out, `"accepted"`) {
+			accepted++
+		}
+	}
+	if accepted != 1 {
+		t.Errorf("%d accepted sends went through, want exactly 1", accepted)
+	}
+	f.wantMarker(t, s.id, false, "")
+}
+
+// noErr fails the test on an error.
+func noErr(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
