@@ -348,6 +348,7 @@ func (e *Engine) createStateMachine(name, definition, roleArn, typ string) (*sta
 	sm := &stateMachine{arn: arn, name: name, definition: definition, roleArn: roleArn, typ: typ,
 		created: e.clock.Now(), machine: machine}
 	e.machines[arn] = sm
+	e.changes++
 	return sm, nil
 }
 
@@ -510,7 +511,7 @@ func (e *Engine) StartExecution(stateMachineArn, name, input string) (executionA
 		}
 		return "", time.Time{}, apiErrorf(codeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
 	}
-	x := &execution{e: e, arn: arn, name: name, sm: sm, input: input, status: statusRunning, start: e.clock.Now()}
+	x := &execution{e: e, arn: arn, name: name, sm: sm, definition: sm.definition, input: input, status: statusRunning, start: e.clock.Now()}
 	e.executions[arn] = x
 	sm.executions = append(sm.executions, x)
 	e.log.Debug("execution started", "executionArn", arn)

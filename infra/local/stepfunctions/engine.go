@@ -76,6 +76,12 @@ type Engine struct {
 	realTimer  *time.Timer
 	realAt     time.Time
 	shutdown   bool
+	// changes grows whenever the state may have changed (see Changes).
+	changes uint64
+	// async holds the Event (asynchronous) invocations not yet returned,
+	// so that a snapshot can have them run again.
+	async    map[uint64]*asyncCall
+	asyncSeq uint64
 }
 
 // New returns an engine configured by opts.
@@ -91,6 +97,7 @@ func New(opts Options) *Engine {
 		tokens:     map[string]*taskRun{},
 		closed:     map[string]struct{}{},
 		functions:  map[string]*function{},
+		async:      map[uint64]*asyncCall{},
 		maxWorkers: opts.MaxConcurrentInvocations,
 	}
 	if e.clock == nil {
@@ -252,6 +259,7 @@ func (e *Engine) unlock() {
 // its current time (a Wait of 0 seconds or a past timestamp runs at once, as
 // it would on the wall clock); on the wall clock it re-arms the timer.
 func (e *Engine) settleLocked() {
+	e.changes++
 	e.pump()
 	if e.shutdown {
 		return
@@ -435,4 +443,41 @@ type stateMachine struct {
 	created    time.Time
 	machine    *asl.StateMachine
 	executions []*execution // in start order
+}
+
+// asyncCall is an Event invocation that has not returned yet.
+type asyncCall struct {
+	function string // the registered name
+	payload  []byte
+}
+
+// invokeAsync runs an Event invocation of a registered function on an
+// invocation goroutine. Until it returns, it is listed in e.async, so that a
+// snapshot taken meanwhile runs it again on restore (Lambda runs Event
+// invocations at least once).
+func (e *Engine) invokeAsync(name string, payload []byte) {
+	h, ok := e.functions[name]
+	if !ok {
+		e.log.Error("event invocation of a function that is not registered", "function", name)
+		return
+	}
+	e.asyncSeq++
+	id := e.asyncSeq
+	e.async[id] = &asyncCall{function: name, payload: payload}
+	fnArn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.region, e.account, name)
+	ctx := lambdaContext(e.baseCtx, newUUID(), fnArn)
+	e.spawn(func() func() {
+		invokeHandler(ctx, h, payload)
+		return func() { delete(e.async, id) }
+	})
+}
+
+// Changes returns a number that grows whenever the engine's state may have
+// changed: a state machine created, an execution started, moved on or
+// stopped, a timer fired, a task answered. The local stack compares it with
+// the value of its last snapshot to skip saving an engine that did nothing.
+func (e *Engine) Changes() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.changes
 }

@@ -32,17 +32,21 @@ const (
 // execution is one run of a state machine. Everything in it is guarded by
 // the engine's lock.
 type execution struct {
-	e       *Engine
-	arn     string
-	name    string
-	sm      *stateMachine
-	input   string
-	status  string
-	start   time.Time
-	stop    time.Time
-	output  string // valid when status is SUCCEEDED
-	errName string // valid when FAILED, TIMED_OUT or ABORTED
-	cause   string
+	e    *Engine
+	arn  string
+	name string
+	sm   *stateMachine
+	// definition is the definition the execution runs: its state
+	// machine's when it started (a snapshot keeps it, as AWS keeps running
+	// executions on the version they started with).
+	definition string
+	input      string
+	status     string
+	start      time.Time
+	stop       time.Time
+	output     string // valid when status is SUCCEEDED
+	errName    string // valid when FAILED, TIMED_OUT or ABORTED
+	cause      string
 
 	events      []event
 	transitions int
@@ -85,6 +89,10 @@ type taskRun struct {
 	heartbeat   *timer
 	hbEvery     time.Duration
 	closed      bool
+	// submitted is set when a .waitForTaskToken task's function has
+	// returned: the task then only waits for its token. Before that, its
+	// invocation is in flight.
+	submitted bool
 }
 
 // fanout is a running Parallel or Map state.
@@ -132,12 +140,60 @@ func (x *execution) begin(input any) {
 	x.root = &thread{x: x, machine: x.sm.machine}
 	x.emitOn(x.root, "ExecutionStarted", &executionStartedDetails{Input: x.input, RoleArn: x.sm.roleArn})
 	if s := x.sm.machine.TimeoutSeconds; s > 0 {
-		x.timeout = x.e.after(x.start.Add(time.Duration(s)*time.Second), func() {
-			x.timeout = nil
-			x.finish(statusTimedOut, x.root.last, asl.ErrTimeout, "The execution timed out")
-		})
+		x.armTimeout(x.start.Add(time.Duration(s) * time.Second))
 	}
 	x.enter(x.root, x.sm.machine.StartAt, input)
+}
+
+// The arm* methods set the engine's timers. Each timer's work is a method
+// of the execution, not a closure over local state, so that Restore can set
+// the same timers again from a snapshot.
+
+// armTimeout sets the execution's TimeoutSeconds timer.
+func (x *execution) armTimeout(at time.Time) {
+	x.timeout = x.e.after(at, func() {
+		x.timeout = nil
+		x.finish(statusTimedOut, x.root.last, asl.ErrTimeout, "The execution timed out")
+	})
+}
+
+// armWait sets the timer of th's Wait state; eff is the state's effective
+// input (its InputPath applied).
+func (x *execution) armWait(th *thread, until time.Time, eff any) {
+	st := th.state
+	th.timer = x.e.after(until, func() {
+		th.timer = nil
+		out, err := st.OutputPath.Apply(eff)
+		if err != nil {
+			x.stateFailed(th, err)
+			return
+		}
+		x.exit(th, out, st.Next)
+	})
+}
+
+// armRetry sets the timer after which th's current state runs again.
+func (x *execution) armRetry(th *thread, at time.Time) {
+	th.timer = x.e.after(at, func() {
+		th.timer = nil
+		x.run(th)
+	})
+}
+
+// armTaskTimeout sets a task attempt's TimeoutSeconds timer.
+func (x *execution) armTaskTimeout(tr *taskRun, at time.Time) {
+	tr.timeout = x.e.after(at, func() {
+		tr.timeout = nil
+		x.taskTimedOut(tr, asl.ErrTimeout)
+	})
+}
+
+// armHeartbeatAt sets a parked task's heartbeat deadline.
+func (x *execution) armHeartbeatAt(tr *taskRun, at time.Time) {
+	tr.heartbeat = x.e.after(at, func() {
+		tr.heartbeat = nil
+		x.taskTimedOut(tr, asl.ErrHeartbeatTimeout)
+	})
 }
 
 // contextObject builds $$ for a state of th. token and item are set for
@@ -243,15 +299,7 @@ func (x *execution) run(th *thread) {
 			x.stateFailed(th, err)
 			return
 		}
-		th.timer = x.e.after(until, func() {
-			th.timer = nil
-			out, err := st.OutputPath.Apply(eff)
-			if err != nil {
-				x.stateFailed(th, err)
-				return
-			}
-			x.exit(th, out, st.Next)
-		})
+		x.armWait(th, until, eff)
 	case asl.TypeSucceed:
 		out, err := st.OutputPath.Apply(eff)
 		if err != nil {
@@ -355,10 +403,7 @@ func (x *execution) stateFailed(th *thread, err error) {
 	// per-error attempt limits), then Catch.
 	if delay, ok := st.NextRetry(&th.retry, ae.Name, rand.Float64); ok {
 		x.transitions++
-		th.timer = x.e.after(x.now().Add(delay), func() {
-			th.timer = nil
-			x.run(th)
-		})
+		x.armRetry(th, x.now().Add(delay))
 		return
 	}
 	if i := asl.FindCatcher(st.Catch, ae.Name); i >= 0 {
@@ -495,13 +540,18 @@ func (x *execution) startTask(th *thread, eff any) {
 		x.emitOn(th, "TaskStarted", &taskStartedDetails{ResourceType: res.typ, Resource: res.name})
 	}
 	if timeout > 0 {
-		tr.timeout = x.e.after(x.now().Add(timeout), func() {
-			tr.timeout = nil
-			x.taskTimedOut(tr, asl.ErrTimeout)
-		})
+		x.armTaskTimeout(tr, x.now().Add(timeout))
 	}
-	switch res.kind {
+	x.invokeTask(tr, params)
+}
+
+// invokeTask starts a task attempt's work with its resolved Parameters: a
+// Lambda invocation or a DynamoDB call. Restore calls it again for an
+// attempt whose work was in flight when the snapshot was taken.
+func (x *execution) invokeTask(tr *taskRun, params any) {
+	switch tr.res.kind {
 	case resLambdaARN:
+		st := tr.th.state
 		x.invokeLambda(tr, functionName(st.Resource), st.Resource, params, false)
 	case resLambdaInvoke, resLambdaWait:
 		x.invokeLambdaIntegration(tr, params)
@@ -563,10 +613,7 @@ func (x *execution) invokeLambda(tr *taskRun, name, ref string, payload any, asy
 	if async {
 		// An Event invocation is accepted at once; the function runs on its
 		// own and its result is not seen by the state machine.
-		e.spawn(func() func() {
-			invokeHandler(ctx, h, body)
-			return func() {}
-		})
+		e.invokeAsync(name, body)
 		x.lambdaSucceeded(tr, invokeResult("", requestID, 202))
 		return
 	}
@@ -638,6 +685,7 @@ func (x *execution) lambdaSucceeded(tr *taskRun, result any) {
 		x.emitOn(th, "TaskSubmitted", &taskOutputDetails{k: "taskSubmittedEventDetails",
 			ResourceType: tr.res.typ, Resource: tr.res.name, Output: encode(result)})
 		// The heartbeat clock starts once the function has returned, as on AWS.
+		tr.submitted = true
 		x.armHeartbeat(tr)
 		return
 	default:
@@ -653,10 +701,7 @@ func (x *execution) armHeartbeat(tr *taskRun) {
 		return
 	}
 	x.e.timers.cancel(tr.heartbeat)
-	tr.heartbeat = x.e.after(x.now().Add(tr.hbEvery), func() {
-		tr.heartbeat = nil
-		x.taskTimedOut(tr, asl.ErrHeartbeatTimeout)
-	})
+	x.armHeartbeatAt(tr, x.now().Add(tr.hbEvery))
 }
 
 // taskFailed records a failed task attempt and hands the error to
