@@ -9,15 +9,46 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// mailItem marks that the email for one event of a request was sent.
-type mailItem struct {
-	PK     string    `json:"PK"`
-	SK     string    `json:"SK"`
-	Event  string    `json:"event"`
-	SentAt time.Time `json:"sent_at"`
+// The mail marker of one request and event (PK=REQ#<id>, SK=MAIL#<event>) is claimed before the
+// email is sent and marked sent after, so two runs of one workflow step at the same instant (Step
+// Functions retrying an invocation that still runs) send one email, not two:
+//
+//	event        the event name
+//	claim_until  Unix milliseconds until which the run that claimed it is sending; 0 once released
+//	sent_at      when the email went out; once set, the marker is final
+const (
+	attrMailEvent = "event"
+	attrClaimedTo = "claim_until"
+	attrMailSent  = "sent_at"
+)
+
+// MailClaim is the answer to ClaimMail.
+type MailClaim int
+
+const (
+	// MailClaimed: this run holds the claim and sends the email, then calls MarkMailSent (or
+	// ReleaseMail when sending failed).
+	MailClaimed MailClaim = iota + 1
+	// MailAlreadySent: the email went out already; nothing to do.
+	MailAlreadySent
+	// MailInProgress: another run holds an unexpired claim and is sending it now.
+	MailInProgress
+)
+
+// String names the answer for logs and test failures.
+func (c MailClaim) String() string {
+	switch c {
+	case MailClaimed:
+		return "claimed"
+	case MailAlreadySent:
+		return "already sent"
+	case MailInProgress:
+		return "in progress"
+	}
+	return fmt.Sprintf("MailClaim(%d)", int(c))
 }
 
-// validEvent checks a mail event name ("received", "offers", "outcome:completed", ...).
+// validEvent checks a mail event name ("received", "offers:1", "outcome:completed", ...).
 func validEvent(event string) error {
 	if event == "" || len(event) > 200 {
 		return fmt.Errorf("mail event name %q must be 1–200 bytes", truncate(event, 40))
@@ -25,8 +56,52 @@ func validEvent(event string) error {
 	return nil
 }
 
-// MarkMailSent records that the email for an event of a request was sent (record-then-send-then-mark:
-// a step checks MailSent, sends, then marks). Marking again is a no-op that keeps the first time.
+// ClaimMail claims the email for an event of a request for lease, with one conditional write: it
+// succeeds when no marker exists, or when the marker is not sent and its claim expired (the run that
+// held it crashed or gave up). The lease must be longer than a sending run can live (the Lambda
+// function's timeout), so two live runs never both hold it; a run that dies after sending but before
+// MarkMailSent makes the email go out again after the lease (at least once, never lost).
+func (s *Store) ClaimMail(ctx context.Context, requestID, event string, lease time.Duration) (MailClaim, error) {
+	if err := validID("request id", requestID); err != nil {
+		return 0, err
+	}
+	if err := validEvent(event); err != nil {
+		return 0, err
+	}
+	if lease <= 0 {
+		return 0, fmt.Errorf("claim %s mail of request %s: lease %v must be positive", event, requestID, lease)
+	}
+	now := s.now()
+	x := &expr{}
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table),
+		Key:       key(requestPK(requestID), prefixMail+event),
+		UpdateExpression: aws.String("SET " + x.n(attrMailEvent) + " = " + x.s(event) + ", " +
+			x.n(attrClaimedTo) + " = " + x.i(now.Add(lease).UnixMilli())),
+		ConditionExpression: aws.String("attribute_not_exists(" + x.n(AttrPK) + ") OR (attribute_not_exists(" +
+			x.n(attrMailSent) + ") AND " + x.n(attrClaimedTo) + " < " + x.i(now.UnixMilli()) + ")"),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	})
+	if err == nil {
+		return MailClaimed, nil
+	}
+	if !isConditionFailed(err) {
+		return 0, fmt.Errorf("claim %s mail of request %s: %w", event, requestID, err)
+	}
+	item, err := s.getItem(ctx, requestPK(requestID), prefixMail+event)
+	if err != nil {
+		return 0, fmt.Errorf("check %s mail of request %s: %w", event, requestID, err)
+	}
+	if item != nil && item[attrMailSent] != nil {
+		return MailAlreadySent, nil
+	}
+	// Claimed by another run (or, if it vanished meanwhile, the next attempt claims it).
+	return MailInProgress, nil
+}
+
+// MarkMailSent records that the email for an event of a request was sent, which makes the marker
+// final. Marking again is a no-op that keeps the first time.
 func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error {
 	if err := validID("request id", requestID); err != nil {
 		return err
@@ -34,34 +109,45 @@ func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error
 	if err := validEvent(event); err != nil {
 		return err
 	}
-	item, err := marshal(mailItem{PK: requestPK(requestID), SK: prefixMail + event, Event: event, SentAt: s.now()})
+	sentAt, err := marshalValue(s.now())
 	if err != nil {
-		return fmt.Errorf("encode mail marker: %w", err)
+		return fmt.Errorf("encode mail marker time: %w", err)
 	}
 	x := &expr{}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.Table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
-		ExpressionAttributeNames: x.Names(),
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table),
+		Key:       key(requestPK(requestID), prefixMail+event),
+		UpdateExpression: aws.String("SET " + x.n(attrMailEvent) + " = " + x.s(event) + ", " +
+			x.n(attrMailSent) + " = if_not_exists(" + x.n(attrMailSent) + ", " + x.v(sentAt) + ") REMOVE " + x.n(attrClaimedTo)),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
 	})
-	if err != nil && !isConditionFailed(err) {
+	if err != nil {
 		return fmt.Errorf("mark %s mail sent for request %s: %w", event, requestID, err)
 	}
 	return nil
 }
 
-// MailSent reports whether the email for an event of a request was marked sent.
-func (s *Store) MailSent(ctx context.Context, requestID, event string) (bool, error) {
+// ReleaseMail gives up a claim whose email could not be sent, so the step's retry can claim it at
+// once instead of waiting for the lease. It never touches a marker that was sent.
+func (s *Store) ReleaseMail(ctx context.Context, requestID, event string) error {
 	if err := validID("request id", requestID); err != nil {
-		return false, err
+		return err
 	}
 	if err := validEvent(event); err != nil {
-		return false, err
+		return err
 	}
-	item, err := s.getItem(ctx, requestPK(requestID), prefixMail+event)
-	if err != nil {
-		return false, fmt.Errorf("check %s mail of request %s: %w", event, requestID, err)
+	x := &expr{}
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(requestID), prefixMail+event),
+		UpdateExpression:          aws.String("SET " + x.n(attrClaimedTo) + " = " + x.i(0)),
+		ConditionExpression:       aws.String("attribute_exists(" + x.n(AttrPK) + ") AND attribute_not_exists(" + x.n(attrMailSent) + ")"),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("release %s mail claim of request %s: %w", event, requestID, err)
 	}
-	return item != nil, nil
+	return nil
 }

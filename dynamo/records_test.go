@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -218,24 +219,78 @@ func TestIdempotency(t *testing.T) {
 
 func TestMailMarkers(t *testing.T) {
 	t.Parallel()
+	const lease = time.Minute
+	claim := func(e *env, event string, want dynamo.MailClaim) {
+		t.Helper()
+		got, err := e.s.ClaimMail(e.ctx, "req-1", event, lease)
+		must(t, err)
+		if got != want {
+			t.Errorf("ClaimMail(%s) = %v, want %v", event, got, want)
+		}
+	}
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
-		sent, err := e.s.MailSent(e.ctx, "req-1", "received")
-		must(t, err)
-		if sent {
-			t.Fatal("mail marked sent before it was")
-		}
+		claim(e, "received", dynamo.MailClaimed)
+		claim(e, "received", dynamo.MailInProgress) // a second run while the first sends
+		e.clock.Advance(lease - time.Second)
+		claim(e, "received", dynamo.MailInProgress)
+		e.clock.Advance(2 * time.Second) // the first run died without sending: the lease ran out
+		claim(e, "received", dynamo.MailClaimed)
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received"))
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received")) // a retried step
-		for event, want := range map[string]bool{"received": true, "outcome:completed": false} {
-			sent, err := e.s.MailSent(e.ctx, "req-1", event)
-			must(t, err)
-			if sent != want {
-				t.Errorf("MailSent(%s) = %v, want %v", event, sent, want)
-			}
-		}
+		claim(e, "received", dynamo.MailAlreadySent)
+		e.clock.Advance(24 * time.Hour)
+		claim(e, "received", dynamo.MailAlreadySent) // sent is final
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received"))
+		claim(e, "received", dynamo.MailAlreadySent) // releasing a sent marker changes nothing
+
+		// A run whose send failed releases its claim: the retry claims at once.
+		claim(e, "outcome:completed", dynamo.MailClaimed)
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "outcome:completed"))
+		claim(e, "outcome:completed", dynamo.MailClaimed)
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "never-claimed")) // no marker: nothing to release
+
+		// Marking without a claim (a marker from before claims existed) is final too.
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "offers:1"))
+		claim(e, "offers:1", dynamo.MailAlreadySent)
+
 		if err := e.s.MarkMailSent(e.ctx, "req-1", ""); err == nil {
 			t.Error("MarkMailSent accepted an empty event")
+		}
+		if _, err := e.s.ClaimMail(e.ctx, "req-1", "x", 0); err == nil {
+			t.Error("ClaimMail accepted a zero lease")
+		}
+	})
+}
+
+// TestMailClaimRace claims one marker from many goroutines at once: exactly one run may send.
+func TestMailClaimRace(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		const runs = 16
+		var wg sync.WaitGroup
+		results := make(chan dynamo.MailClaim, runs)
+		for range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := e.s.ClaimMail(e.ctx, "req-1", "offers:1", time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				results <- c
+			}()
+		}
+		wg.Wait()
+		close(results)
+		counts := map[dynamo.MailClaim]int{}
+		for c := range results {
+			counts[c]++
+		}
+		if counts[dynamo.MailClaimed] != 1 || counts[dynamo.MailInProgress] != runs-1 {
+			t.Errorf("claims = %v, want exactly one claimed and %d in progress", counts, runs-1)
 		}
 	})
 }

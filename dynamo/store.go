@@ -17,7 +17,7 @@
 //	REQ#<id>        CONSENT                   Consent (one per request)
 //	REQ#<id>        AUDIT#<time>#<seq><rand>  AuditEntry (append-only)
 //	REQ#<id>        FEEDBACK                  Feedback; GSI1 = FEEDBACK / <time>#<id>
-//	REQ#<id>        MAIL#<event>              mail-sent marker
+//	REQ#<id>        MAIL#<event>              mail marker: claimed while sending, then sent
 //	REQ#<id>        RESUME                    ResumeMarker; GSI1 = RESUME / <recorded>#<id> while pending
 //	LINK#<sha256>   LINK                      LinkCode; ttl = expiry + LinkGrace
 //	IDEM#<sha256>   IDEM                      IdempotencyRecord; ttl = 24 h

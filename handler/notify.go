@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -17,10 +18,13 @@ type Mailer interface {
 	Send(ctx context.Context, msg mail.Message) (string, error)
 }
 
-// Emails renders and sends the workflow's emails, each at most once per request and event as far as
-// the mail markers can tell: the marker is checked first, the email sent, then the marker written. A
-// crash between sending and marking sends the email again on the retry (at least once, never silently
-// lost).
+// Emails renders and sends the workflow's emails, each once per request and event: the mail marker
+// is claimed with a conditional write (dynamo.Store.ClaimMail), the email sent, then the marker
+// marked sent. Two runs of one step at the same instant (Step Functions retrying an invocation that
+// still runs) send one email: the second waits a moment for the first and, while the first still
+// holds the claim, fails with MailInProgress, which the state machine retries. A run that dies
+// between sending and marking makes the email go out again once its claim expires (at least once,
+// never silently lost).
 type Emails struct {
 	// Store holds the mail markers.
 	Store *dynamo.Store
@@ -28,6 +32,29 @@ type Emails struct {
 	Renderer *mail.Renderer
 	// Sender sends them.
 	Sender Mailer
+	// Wait is how long a run waits for another run's claim to end before it fails with
+	// MailInProgress; DefaultMailWait when zero.
+	Wait time.Duration
+}
+
+// MailLease is how long a claim on a mail marker holds: longer than any function that sends email
+// can run (template.yaml's timeouts are at most 30 s), so two live runs never both hold one.
+const MailLease = 60 * time.Second
+
+// DefaultMailWait is how long a run waits for another run that is sending the same email: enough
+// for the usual case (the other run sends within milliseconds), short against the function's
+// timeout.
+const DefaultMailWait = 2 * time.Second
+
+// MailInProgress is the error of a run that found another run sending the same email. Its name is
+// the Lambda error type the state machine retries ("MailInProgress"): by then the other run has
+// sent (the retry finds the marker sent) or died (its claim expires and the retry sends).
+type MailInProgress struct {
+	RequestID, Event string
+}
+
+func (e *MailInProgress) Error() string {
+	return fmt.Sprintf("another run is sending the %s email of request %s; retry later", e.Event, e.RequestID)
 }
 
 // once sends the email kind for request id unless the marker event says it went out already. data is
@@ -37,28 +64,74 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 	if e.Renderer == nil || e.Sender == nil {
 		return false, fmt.Errorf("send %s email for request %s: no renderer or sender configured", kind, id)
 	}
-	sent, err := e.Store.MailSent(ctx, id, event)
-	if err != nil {
+	claim, err := e.claim(ctx, id, event)
+	if err != nil || claim == dynamo.MailAlreadySent {
 		return false, err
 	}
-	if sent {
-		return false, nil
-	}
-	d, err := data()
-	if err != nil {
-		return false, err
-	}
-	msg, err := e.Renderer.Render(kind, d)
-	if err != nil {
-		return false, err
-	}
-	if _, err := e.Sender.Send(ctx, msg); err != nil {
+	if err := e.send(ctx, kind, data); err != nil {
+		// Let the step's retry claim it at once; a failed release only makes it wait the lease.
+		if rerr := e.Store.ReleaseMail(context.WithoutCancel(ctx), id, event); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
 		return false, err
 	}
 	if err := e.Store.MarkMailSent(ctx, id, event); err != nil {
 		return true, err
 	}
 	return true, nil
+}
+
+// claim claims the marker, waiting up to Wait for another run that holds it. The answer is
+// MailClaimed or MailAlreadySent; a claim still held by another run is a *MailInProgress error.
+func (e Emails) claim(ctx context.Context, id, event string) (dynamo.MailClaim, error) {
+	wait := e.Wait
+	if wait <= 0 {
+		wait = DefaultMailWait
+	}
+	deadline := time.Now().Add(wait)
+	pause := 20 * time.Millisecond
+	for {
+		c, err := e.Store.ClaimMail(ctx, id, event, MailLease)
+		if err != nil || c != dynamo.MailInProgress {
+			return c, err
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return 0, &MailInProgress{RequestID: id, Event: event}
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 500*time.Millisecond)
+	}
+}
+
+// lambdaError is what a task returns to Lambda for err: a *MailInProgress inside it unwrapped, since
+// Lambda names an error by its outermost type and the state machine retries "MailInProgress" by
+// name; any other error as it is.
+func lambdaError(err error) error {
+	var busy *MailInProgress
+	if errors.As(err, &busy) {
+		return busy
+	}
+	return err
+}
+
+// send renders and sends one email.
+func (e Emails) send(ctx context.Context, kind mail.Kind, data func() (mail.Data, error)) error {
+	d, err := data()
+	if err != nil {
+		return err
+	}
+	msg, err := e.Renderer.Render(kind, d)
+	if err != nil {
+		return err
+	}
+	_, err = e.Sender.Send(ctx, msg)
+	return err
 }
 
 // newLinkCode mints a random link code for an email, stores its hash for the request and purpose
@@ -154,7 +227,7 @@ func (h *Notify) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "notification failed", "event", in.Event, "error", err.Error())
-		return TaskOutput{}, err
+		return TaskOutput{}, lambdaError(err)
 	}
 	log.InfoContext(ctx, "notification done", "event", in.Event, "outcome", out.Outcome)
 	return out, nil

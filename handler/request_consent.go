@@ -72,7 +72,7 @@ func (h *RequestConsent) Handle(ctx context.Context, in TaskInput) (TaskOutput, 
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "consent step failed", "phase", in.Phase, "error", err.Error())
-		return TaskOutput{}, err
+		return TaskOutput{}, lambdaError(err)
 	}
 	log.InfoContext(ctx, "consent step done", "phase", in.Phase, "outcome", out.Outcome)
 	return out, nil

@@ -41,7 +41,7 @@ func (h *RequestStaffReview) Handle(ctx context.Context, in TaskInput) (TaskOutp
 	out, err := h.handle(ctx, in)
 	if err != nil {
 		log.ErrorContext(ctx, "staff review request failed", "error", err.Error())
-		return TaskOutput{}, err
+		return TaskOutput{}, lambdaError(err)
 	}
 	log.InfoContext(ctx, "staff review requested", "outcome", out.Outcome)
 	return out, nil

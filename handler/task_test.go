@@ -520,3 +520,72 @@ func TestStaffReviewAlreadyDecided(t *testing.T) {
 		t.Errorf("staff were asked to review a decided request: %v", f.mail.kinds())
 	}
 }
+
+// blockingSender holds every Send until release is closed, telling started when the first begins.
+type blockingSender struct {
+	inner   handler.Mailer
+	once    sync.Once
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingSender) Send(ctx context.Context, m mail.Message) (string, error) {
+	s.once.Do(func() { close(s.started) })
+	<-s.release
+	return s.inner.Send(ctx, m)
+}
+
+// Two runs of one Notify step at the same instant (Step Functions retrying an invocation that still
+// runs) send one email: the second waits for the first, or fails with the retryable MailInProgress.
+func TestNotifyRunsAtTheSameInstantSendOnce(t *testing.T) {
+	f := newTaskFixture(t, refund.ServiceHours)
+	if got := f.run(&handler.VerifyConditions{Store: f.store}, handler.TaskInput{}); got != handler.OutcomeVerified {
+		t.Fatal(got)
+	}
+	in := handler.TaskInput{RequestID: f.id, Event: handler.EventReceived}
+	sender := &blockingSender{inner: f.mail, started: make(chan struct{}), release: make(chan struct{})}
+	notifier := func(wait time.Duration) *handler.Notify {
+		e := f.emails
+		e.Sender, e.Wait = sender, wait
+		return &handler.Notify{Store: f.store, Emails: e}
+	}
+	first := make(chan error, 1)
+	go func() {
+		out, err := notifier(0).Handle(f.ctx, in)
+		if err == nil && out.Outcome != handler.EventReceived {
+			err = fmt.Errorf("first run's outcome %q, want %q", out.Outcome, handler.EventReceived)
+		}
+		first <- err
+	}()
+	<-sender.started // the first run holds the claim and is sending
+
+	// A second run that gives up quickly fails with the error the state machine retries.
+	_, err := notifier(30*time.Millisecond).Handle(f.ctx, in)
+	var busy *handler.MailInProgress
+	if !errors.As(err, &busy) {
+		t.Fatalf("second run while the first sends: %v, want *MailInProgress", err)
+	}
+	if got := stepfunctions.LambdaErrorType(err); got != "MailInProgress" {
+		t.Errorf("Lambda error type %q, want MailInProgress (statemachine/refund.asl.json retries that name)", got)
+	}
+
+	// A third run that waits sees the first one finish and sends nothing.
+	third := make(chan string, 1)
+	go func() {
+		out, err := notifier(10*time.Second).Handle(f.ctx, in)
+		if err != nil {
+			t.Error(err)
+		}
+		third <- out.Outcome
+	}()
+	close(sender.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-third; got != handler.OutcomeSkipped {
+		t.Errorf("waiting run's outcome %q, want skipped", got)
+	}
+	if got := strings.Join(f.mail.kinds(), ","); got != "received" {
+		t.Errorf("emails = %s, want exactly one received", got)
+	}
+}

@@ -99,9 +99,6 @@ type harness struct {
 	requests []string
 	orders   []refund.Order
 	seq      int
-	// duplicateMails is how many duplicate outcome emails the invariants accept (tasks run twice at
-	// the same instant may send one twice).
-	duplicateMails int
 	// logs receives the handlers' warnings and errors; a failed test prints them.
 	logs lockedBuffer
 }
