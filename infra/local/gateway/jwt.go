@@ -3,9 +3,11 @@ package gateway
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -265,6 +267,42 @@ func NewLocalIssuer(issuer, audience string) (*LocalIssuer, error) {
 	kid := make([]byte, 8)
 	_, _ = rand.Read(kid)
 	return &LocalIssuer{Issuer: issuer, Audience: audience, KeyID: hex.EncodeToString(kid), TTL: time.Hour, key: key}, nil
+}
+
+// PrivateKeyPEM returns the issuer's signing key as a PKCS #8 PEM block,
+// for the local stack's data directory: an issuer restored from it (see
+// RestoreLocalIssuer) accepts the tokens signed before a restart.
+func (li *LocalIssuer) PrivateKeyPEM() ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(li.key)
+	if err != nil {
+		return nil, fmt.Errorf("local issuer: encode key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// RestoreLocalIssuer returns an issuer for issuer and audience that signs
+// with a key PrivateKeyPEM returned, under the key ID kid (the one the
+// saved issuer had, so that tokens it signed find their key).
+func RestoreLocalIssuer(issuer, audience, kid string, keyPEM []byte) (*LocalIssuer, error) {
+	block, _ := pem.Decode(keyPEM)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, errors.New("local issuer: the key is not a PEM PRIVATE KEY block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("local issuer: parse key: %w", err)
+	}
+	key, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("local issuer: the key is a %T, not an RSA key", k)
+	}
+	if err := key.Validate(); err != nil {
+		return nil, fmt.Errorf("local issuer: %w", err)
+	}
+	if kid == "" {
+		return nil, errors.New("local issuer: no key ID")
+	}
+	return &LocalIssuer{Issuer: issuer, Audience: audience, KeyID: kid, TTL: time.Hour, key: key}, nil
 }
 
 // Sign signs claims with RS256. iss, aud, iat and exp are filled in when

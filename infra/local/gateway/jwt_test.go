@@ -178,3 +178,62 @@ func TestClaimString(t *testing.T) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}
 }
+
+// TestRestoreLocalIssuer keeps an issuer's key across a restart: a token
+// signed before is accepted by the authorizer of the restored issuer, and a
+// bad key is refused with a reason.
+func TestRestoreLocalIssuer(t *testing.T) {
+	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	li, err := NewLocalIssuer("http://127.0.0.1:8080/_local/issuer", "refundflow-local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	li.Now = func() time.Time { return now }
+	tok, err := li.Sign(map[string]any{"sub": "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := li.PrivateKeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := RestoreLocalIssuer(li.Issuer, li.Audience, li.KeyID, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := back.Authorizer("StaffAuth").Verify(tok, now.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("a token signed before the restore: %v", err)
+	}
+	if got, want := claims["sub"], "staff"; got != want {
+		t.Errorf("sub = %v, want %v", got, want)
+	}
+	// The restored issuer signs tokens the original's authorizer accepts.
+	back.Now = li.Now
+	tok2, err := back.Sign(map[string]any{"sub": "again"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := li.Authorizer("StaffAuth").Verify(tok2, now); err != nil {
+		t.Errorf("a token of the restored issuer: %v", err)
+	}
+	other, err := NewLocalIssuer(li.Issuer, li.Audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Authorizer("StaffAuth").Verify(tok, now); err == nil {
+		t.Errorf("a fresh key accepted a token of the old one")
+	}
+
+	for _, tc := range []struct {
+		name, kid, key, want string
+	}{
+		{"not PEM", li.KeyID, "nonsense", "not a PEM PRIVATE KEY block"},
+		{"not PKCS 8", li.KeyID, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "parse key"},
+		{"no key ID", "", string(keyPEM), "no key ID"},
+	} {
+		if _, err := RestoreLocalIssuer(li.Issuer, li.Audience, tc.kid, []byte(tc.key)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -56,6 +56,7 @@ type Outbox struct {
 	mu      sync.Mutex
 	msgs    []Message
 	changed chan struct{} // closed and replaced whenever a message is added
+	changes uint64        // see Changes
 }
 
 // New returns an empty outbox.
@@ -77,10 +78,32 @@ func (o *Outbox) Add(m Message) Message {
 	m.Links = ExtractLinks(m.Text, m.HTML)
 	o.mu.Lock()
 	o.msgs = append(o.msgs, m)
+	o.changes++
 	close(o.changed)
 	o.changed = make(chan struct{})
 	o.mu.Unlock()
 	return m
+}
+
+// Restore replaces the outbox's messages with msgs, exactly as they are
+// (IDs, SentAt and Links kept): the local stack's data directory brings back
+// the emails of an earlier run, so that their links can still be followed.
+func (o *Outbox) Restore(msgs []Message) {
+	o.mu.Lock()
+	o.msgs = append([]Message(nil), msgs...)
+	o.changes++
+	close(o.changed)
+	o.changed = make(chan struct{})
+	o.mu.Unlock()
+}
+
+// Changes returns a number that grows whenever the messages change (Add,
+// Reset, Restore), so that a caller saving the outbox can tell whether it
+// has anything new to save.
+func (o *Outbox) Changes() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.changes
 }
 
 // Messages returns every message in the order they were sent.
@@ -94,6 +117,7 @@ func (o *Outbox) Messages() []Message {
 func (o *Outbox) Reset() {
 	o.mu.Lock()
 	o.msgs = nil
+	o.changes++
 	o.mu.Unlock()
 }
 

@@ -471,3 +471,58 @@ func TestPages(t *testing.T) {
 		t.Errorf("empty outbox JSON = %s, want []", got)
 	}
 }
+
+// TestRestore brings back messages as JSON-encoded by the local stack's
+// data directory: IDs, times and links as they were, the JSON page lists
+// them, waiters see them, and Changes moves.
+func TestRestore(t *testing.T) {
+	first := New()
+	first.Now = func() time.Time { return time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC) }
+	sent := first.Add(Message{To: []string{"a@example.org"}, Subject: "Your options", Text: "Open http://127.0.0.1:8080/consent/abc to answer."})
+	saved, err := json.Marshal(first.Messages())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	o := New()
+	before := o.Changes()
+	var msgs []Message
+	if err := json.Unmarshal(saved, &msgs); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan Message, 1)
+	go func() {
+		m, _ := o.Wait(context.Background(), func(m Message) bool { return m.Subject == "Your options" })
+		waited <- m
+	}()
+	o.Restore(msgs)
+	if got := o.Changes(); got == before {
+		t.Errorf("Changes did not move on Restore")
+	}
+	got := o.Messages()
+	if len(got) != 1 || got[0].ID != sent.ID || !got[0].SentAt.Equal(sent.SentAt) || !reflect.DeepEqual(got[0].Links, sent.Links) {
+		t.Fatalf("restored %+v, want %+v", got, sent)
+	}
+	if m := <-waited; m.ID != sent.ID {
+		t.Errorf("Wait returned %+v", m)
+	}
+	srv := httptest.NewServer(o.PageHandler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + PagePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var listed []Message
+	if err := json.NewDecoder(resp.Body).Decode(&listed); err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 1 || listed[0].ID != sent.ID || listed[0].Links[0] != "http://127.0.0.1:8080/consent/abc" {
+		t.Errorf("the JSON page lists %+v", listed)
+	}
+	n := o.Changes()
+	o.Add(Message{Subject: "next"})
+	if o.Changes() == n {
+		t.Errorf("Changes did not move on Add")
+	}
+}
