@@ -6,6 +6,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/forms"
+	"refundflow/awsenv/mailing"
+	"refundflow/awsenv/payments"
 	"refundflow/handler"
 )
 
@@ -17,9 +21,9 @@ type Builder func(context.Context, Env) (lambda.Handler, error)
 // template-agreement test checks that it lists exactly the template's functions and that each builder
 // reads exactly the variables of its function's Environment.
 //
-// It is a function, not a package-level map, on purpose: a function's main calls only its own
-// builder, and the linker then leaves every other handler (and its dependencies) out of the binary.
-// A map filled at init would keep all thirteen in every binary (26 MB instead of about 11).
+// It is a function, not a package-level map, on purpose: even a binary that imported this package
+// would link only the builders it calls. The functions' mains do not import it at all (see the
+// package comment): they call their own builder in its subpackage, which the IAM test checks.
 func Builders() map[string]Builder {
 	type (
 		task   = handler.TaskInput
@@ -28,19 +32,19 @@ func Builders() map[string]Builder {
 		out    = events.APIGatewayV2HTTPResponse
 	)
 	return map[string]Builder{
-		FunctionWeb:                  Adapt[in, out](BuildWeb),
-		FunctionSubmitRequest:        Adapt[in, out](BuildSubmitRequest),
-		FunctionRequestStatus:        Adapt[in, out](BuildRequestStatus),
-		FunctionRecordConsent:        Adapt[in, out](BuildRecordConsent),
-		FunctionFeedback:             Adapt[in, out](BuildFeedback),
-		FunctionStaffApi:             Adapt[in, out](BuildStaffApi),
-		"VerifyConditionsFunction":   Adapt[task, result](VerifyConditions),
-		"ProposeResolutionFunction":  Adapt[task, result](ProposeResolution),
-		"RequestStaffReviewFunction": Adapt[task, result](RequestStaffReview),
-		"RequestConsentFunction":     Adapt[task, result](RequestConsent),
-		"ExecuteResolutionFunction":  Adapt[task, result](ExecuteResolution),
-		"NotifyFunction":             Adapt[task, result](Notify),
-		"MarkNeedsAttentionFunction": Adapt[task, result](MarkNeedsAttention),
+		basic.FunctionWeb:                  Adapt[in, out](basic.BuildWeb),
+		basic.FunctionSubmitRequest:        Adapt[in, out](basic.BuildSubmitRequest),
+		forms.FunctionRequestStatus:        Adapt[in, out](forms.BuildRequestStatus),
+		forms.FunctionRecordConsent:        Adapt[in, out](forms.BuildRecordConsent),
+		forms.FunctionFeedback:             Adapt[in, out](forms.BuildFeedback),
+		basic.FunctionStaffApi:             Adapt[in, out](basic.BuildStaffApi),
+		basic.FunctionVerifyConditions:     Adapt[task, result](basic.VerifyConditions),
+		basic.FunctionProposeResolution:    Adapt[task, result](basic.ProposeResolution),
+		mailing.FunctionRequestStaffReview: Adapt[task, result](mailing.RequestStaffReview),
+		mailing.FunctionRequestConsent:     Adapt[task, result](mailing.RequestConsent),
+		payments.FunctionExecuteResolution: Adapt[task, result](payments.ExecuteResolution),
+		mailing.FunctionNotify:             Adapt[task, result](mailing.Notify),
+		basic.FunctionMarkNeedsAttention:   Adapt[task, result](basic.MarkNeedsAttention),
 	}
 }
 

@@ -11,6 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/forms"
 )
 
 // secretsStandIn answers Secrets Manager's GetSecretValue (awsJson1_1) with the given value, so the
@@ -31,6 +34,10 @@ func secretsStandIn(t *testing.T, value string) string {
 	return srv.URL
 }
 
+func mapEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
 func httpEnv(vars map[string]string, secretsURL string) Env {
 	return Env{
 		Getenv: mapEnv(vars),
@@ -41,7 +48,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{FunctionWeb, FunctionSubmitRequest, FunctionRequestStatus, FunctionRecordConsent, FunctionFeedback, FunctionStaffApi} {
+	for _, name := range []string{basic.FunctionWeb, basic.FunctionSubmitRequest, forms.FunctionRequestStatus, forms.FunctionRecordConsent, forms.FunctionFeedback, basic.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -51,11 +58,11 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
-		FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		FunctionStaffApi:      "TABLE_NAME",
+		basic.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
+		forms.FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		forms.FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		forms.FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		basic.FunctionStaffApi:      "TABLE_NAME",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
@@ -63,7 +70,7 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 			t.Errorf("%s: %v, want missing %s", name, err, want)
 		}
 	}
-	if _, err := Builders()[FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
+	if _, err := Builders()[basic.FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
 		t.Errorf("Web needs nothing, got %v", err)
 	}
 }
@@ -74,7 +81,7 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 	vars := map[string]string{
 		VarTableName: "refunds", VarPublicBaseURL: "http://127.0.0.1:8080/", VarCSRFSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
 	}
-	h, err := BuildRecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
+	h, err := forms.BuildRecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,12 +89,12 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 		t.Errorf("consent handler: key %q insecure %v table %q", h.CSRF.Key, h.CSRF.Insecure, h.Store.Table)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com"
-	s, err := BuildRequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
+	s, err := forms.BuildRequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
 	if err != nil || s.CSRF.Insecure {
 		t.Errorf("https base: insecure %v, %v", s.CSRF.Insecure, err)
 	}
 
-	_, err = BuildFeedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
+	_, err = forms.BuildFeedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
 	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
 		t.Errorf("short secret: %v (the value must not appear)", err)
 	}
@@ -95,11 +102,11 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 
 func TestBuildSubmitRequestChecksBaseURL(t *testing.T) {
 	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"}
-	if _, err := BuildSubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
+	if _, err := basic.BuildSubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com/"
-	h, err := BuildSubmitRequest(context.Background(), httpEnv(vars, ""))
+	h, err := basic.BuildSubmitRequest(context.Background(), httpEnv(vars, ""))
 	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.StateMachineARN == "" {
 		t.Errorf("submit handler %+v, %v", h, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"refundflow/awsenv/payments"
 	"refundflow/infra/local/samtemplate"
 )
 
@@ -139,11 +140,11 @@ func TestStripeKeyIsReadAtColdStart(t *testing.T) {
 		vars[k] = v
 	}
 	vars[VarPaymentProvider] = ProviderStripe
-	h, err := ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, `{"key":"sk_test_123"}`)))
+	h, err := payments.ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, `{"key":"sk_test_123"}`)))
 	if err != nil || h.Payment == nil {
 		t.Fatalf("ExecuteResolution with a Stripe secret = %v, %v", h, err)
 	}
-	_, err = ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, "pk_test_public")))
+	_, err = payments.ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, "pk_test_public")))
 	if err == nil || strings.Contains(err.Error(), "pk_test_public") {
 		t.Errorf("a publishable key must be refused without being quoted: %v", err)
 	}

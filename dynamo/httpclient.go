@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +21,18 @@ import (
 // before the SDK can close the request body removes that window. DynamoDB responses are at most about
 // 1 MB (one page), so buffering them costs little.
 func HTTPClient() *http.Client {
+	return NewHTTPClient(nil)
+}
+
+// NewHTTPClient returns HTTPClient's client trusting only roots for TLS; nil means the system's
+// roots. The Lambda functions pass the Amazon Trust Services roots (awsenv/lambdaenv.RootCAs), so
+// their first TLS handshake does not load the system's whole CA bundle.
+func NewHTTPClient(roots *x509.CertPool) *http.Client {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 64 // Lambda handlers and tests issue bursts of concurrent calls
+	if roots != nil {
+		base.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
 	return &http.Client{Transport: bufferingTransport{base: base}}
 }
 

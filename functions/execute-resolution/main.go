@@ -1,7 +1,8 @@
 // Command execute-resolution is the ExecuteResolutionFunction Lambda function: the workflow step
-// that refunds, credits, pauses or cancels. It is wiring only: the handler is
-// handler.ExecuteResolution, built by awsenv.ExecuteResolution from the environment template.yaml
-// gives the function.
+// that refunds, credits, pauses or cancels. It is wiring only (it imports only its own builder
+// group, so the binary links and initialises no other AWS client): the handler is
+// handler.ExecuteResolution, built by awsenv/payments.ExecuteResolution from the environment
+// template.yaml gives the function.
 package main
 
 import (
@@ -9,18 +10,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/payments"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "ExecuteResolutionFunction", err)
+		lambdaenv.Fail(env, "ExecuteResolutionFunction", err)
 	}
-	h, err := awsenv.ExecuteResolution(ctx, env)
+	h, err := payments.ExecuteResolution(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "ExecuteResolutionFunction", err)
+		lambdaenv.Fail(env, "ExecuteResolutionFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,6 +1,7 @@
-// Command feedback is the FeedbackFunction Lambda function: the feedback page. It is wiring only:
-// the handler is handler.Feedback, built by awsenv.BuildFeedback from the environment template.yaml
-// gives the function.
+// Command feedback is the FeedbackFunction Lambda function: the feedback page. It is wiring only
+// (it imports only its own builder group, so the binary links and initialises no other AWS client):
+// the handler is handler.Feedback, built by awsenv/forms.BuildFeedback from the environment
+// template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/forms"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "FeedbackFunction", err)
+		lambdaenv.Fail(env, "FeedbackFunction", err)
 	}
-	h, err := awsenv.BuildFeedback(ctx, env)
+	h, err := forms.BuildFeedback(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "FeedbackFunction", err)
+		lambdaenv.Fail(env, "FeedbackFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

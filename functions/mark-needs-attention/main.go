@@ -1,6 +1,7 @@
 // Command mark-needs-attention is the MarkNeedsAttentionFunction Lambda function: the workflow step
-// where unexpected failures end. It is wiring only: the handler is handler.MarkNeedsAttention,
-// built by awsenv.MarkNeedsAttention from the environment template.yaml gives the function.
+// where unexpected failures end. It is wiring only (it imports only its own builder group, so the
+// binary links and initialises no other AWS client): the handler is handler.MarkNeedsAttention,
+// built by awsenv/basic.MarkNeedsAttention from the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "MarkNeedsAttentionFunction", err)
+		lambdaenv.Fail(env, "MarkNeedsAttentionFunction", err)
 	}
-	h, err := awsenv.MarkNeedsAttention(ctx, env)
+	h, err := basic.MarkNeedsAttention(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "MarkNeedsAttentionFunction", err)
+		lambdaenv.Fail(env, "MarkNeedsAttentionFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,6 +1,7 @@
 // Command notify is the NotifyFunction Lambda function: the workflow step that sends the received
-// and outcome emails. It is wiring only: the handler is handler.Notify, built by awsenv.Notify from
-// the environment template.yaml gives the function.
+// and outcome emails. It is wiring only (it imports only its own builder group, so the binary links
+// and initialises no other AWS client): the handler is handler.Notify, built by
+// awsenv/mailing.Notify from the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/mailing"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "NotifyFunction", err)
+		lambdaenv.Fail(env, "NotifyFunction", err)
 	}
-	h, err := awsenv.Notify(ctx, env)
+	h, err := mailing.Notify(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "NotifyFunction", err)
+		lambdaenv.Fail(env, "NotifyFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

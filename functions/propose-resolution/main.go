@@ -1,6 +1,7 @@
 // Command propose-resolution is the ProposeResolutionFunction Lambda function: the workflow step
-// that works out the offers. It is wiring only: the handler is handler.ProposeResolution, built by
-// awsenv.ProposeResolution from the environment template.yaml gives the function.
+// that works out the offers. It is wiring only (it imports only its own builder group, so the
+// binary links and initialises no other AWS client): the handler is handler.ProposeResolution,
+// built by awsenv/basic.ProposeResolution from the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "ProposeResolutionFunction", err)
+		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
 	}
-	h, err := awsenv.ProposeResolution(ctx, env)
+	h, err := basic.ProposeResolution(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "ProposeResolutionFunction", err)
+		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,6 +1,7 @@
 // Command record-consent is the RecordConsentFunction Lambda function: the consent page behind the
-// emailed link. It is wiring only: the handler is handler.RecordConsent, built by
-// awsenv.BuildRecordConsent from the environment template.yaml gives the function.
+// emailed link. It is wiring only (it imports only its own builder group, so the binary links and
+// initialises no other AWS client): the handler is handler.RecordConsent, built by
+// awsenv/forms.BuildRecordConsent from the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/forms"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "RecordConsentFunction", err)
+		lambdaenv.Fail(env, "RecordConsentFunction", err)
 	}
-	h, err := awsenv.BuildRecordConsent(ctx, env)
+	h, err := forms.BuildRecordConsent(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "RecordConsentFunction", err)
+		lambdaenv.Fail(env, "RecordConsentFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

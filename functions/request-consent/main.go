@@ -1,7 +1,8 @@
 // Command request-consent is the RequestConsentFunction Lambda function: the workflow step that
-// sends the offers, the reminder, and expires them. It is wiring only: the handler is
-// handler.RequestConsent, built by awsenv.RequestConsent from the environment template.yaml gives
-// the function.
+// sends the offers, the reminder, and expires them. It is wiring only (it imports only its own
+// builder group, so the binary links and initialises no other AWS client): the handler is
+// handler.RequestConsent, built by awsenv/mailing.RequestConsent from the environment template.yaml
+// gives the function.
 package main
 
 import (
@@ -9,18 +10,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/mailing"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "RequestConsentFunction", err)
+		lambdaenv.Fail(env, "RequestConsentFunction", err)
 	}
-	h, err := awsenv.RequestConsent(ctx, env)
+	h, err := mailing.RequestConsent(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "RequestConsentFunction", err)
+		lambdaenv.Fail(env, "RequestConsentFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,8 @@
 // Command request-staff-review is the RequestStaffReviewFunction Lambda function: the workflow step
-// that parks a request for a staff decision. It is wiring only: the handler is
-// handler.RequestStaffReview, built by awsenv.RequestStaffReview from the environment template.yaml
-// gives the function.
+// that parks a request for a staff decision. It is wiring only (it imports only its own builder
+// group, so the binary links and initialises no other AWS client): the handler is
+// handler.RequestStaffReview, built by awsenv/mailing.RequestStaffReview from the environment
+// template.yaml gives the function.
 package main
 
 import (
@@ -9,18 +10,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/mailing"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "RequestStaffReviewFunction", err)
+		lambdaenv.Fail(env, "RequestStaffReviewFunction", err)
 	}
-	h, err := awsenv.RequestStaffReview(ctx, env)
+	h, err := mailing.RequestStaffReview(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "RequestStaffReviewFunction", err)
+		lambdaenv.Fail(env, "RequestStaffReviewFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

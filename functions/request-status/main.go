@@ -1,6 +1,7 @@
 // Command request-status is the RequestStatusFunction Lambda function: the client's status page and
-// the withdraw action. It is wiring only: the handler is handler.RequestStatus, built by
-// awsenv.BuildRequestStatus from the environment template.yaml gives the function.
+// the withdraw action. It is wiring only (it imports only its own builder group, so the binary
+// links and initialises no other AWS client): the handler is handler.RequestStatus, built by
+// awsenv/forms.BuildRequestStatus from the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/forms"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "RequestStatusFunction", err)
+		lambdaenv.Fail(env, "RequestStatusFunction", err)
 	}
-	h, err := awsenv.BuildRequestStatus(ctx, env)
+	h, err := forms.BuildRequestStatus(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "RequestStatusFunction", err)
+		lambdaenv.Fail(env, "RequestStatusFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

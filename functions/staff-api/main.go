@@ -1,6 +1,7 @@
-// Command staff-api is the StaffApiFunction Lambda function: the staff JSON API. It is wiring only:
-// the handler is handler.StaffApi, built by awsenv.BuildStaffApi from the environment template.yaml
-// gives the function.
+// Command staff-api is the StaffApiFunction Lambda function: the staff JSON API. It is wiring only
+// (it imports only its own builder group, so the binary links and initialises no other AWS client):
+// the handler is handler.StaffApi, built by awsenv/basic.BuildStaffApi from the environment
+// template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "StaffApiFunction", err)
+		lambdaenv.Fail(env, "StaffApiFunction", err)
 	}
-	h, err := awsenv.BuildStaffApi(ctx, env)
+	h, err := basic.BuildStaffApi(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "StaffApiFunction", err)
+		lambdaenv.Fail(env, "StaffApiFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

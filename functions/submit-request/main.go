@@ -1,6 +1,7 @@
 // Command submit-request is the SubmitRequestFunction Lambda function: accepts the request form and
-// starts the workflow. It is wiring only: the handler is handler.SubmitRequest, built by
-// awsenv.BuildSubmitRequest from the environment template.yaml gives the function.
+// starts the workflow. It is wiring only (it imports only its own builder group, so the binary
+// links and initialises no other AWS client): the handler is handler.SubmitRequest, built by
+// awsenv/basic.BuildSubmitRequest from the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "SubmitRequestFunction", err)
+		lambdaenv.Fail(env, "SubmitRequestFunction", err)
 	}
-	h, err := awsenv.BuildSubmitRequest(ctx, env)
+	h, err := basic.BuildSubmitRequest(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "SubmitRequestFunction", err)
+		lambdaenv.Fail(env, "SubmitRequestFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,8 @@
 // Command verify-conditions is the VerifyConditionsFunction Lambda function: the workflow step that
-// verifies a request against the order and the policy. It is wiring only: the handler is
-// handler.VerifyConditions, built by awsenv.VerifyConditions from the environment template.yaml
-// gives the function.
+// verifies a request against the order and the policy. It is wiring only (it imports only its own
+// builder group, so the binary links and initialises no other AWS client): the handler is
+// handler.VerifyConditions, built by awsenv/basic.VerifyConditions from the environment
+// template.yaml gives the function.
 package main
 
 import (
@@ -9,18 +10,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "VerifyConditionsFunction", err)
+		lambdaenv.Fail(env, "VerifyConditionsFunction", err)
 	}
-	h, err := awsenv.VerifyConditions(ctx, env)
+	h, err := basic.VerifyConditions(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "VerifyConditionsFunction", err)
+		lambdaenv.Fail(env, "VerifyConditionsFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,6 +1,7 @@
 // Command web is the WebFunction Lambda function: the request form, the staff console page and
-// static assets. It is wiring only: the handler is handler.Web, built by awsenv.BuildWeb from the
-// environment template.yaml gives the function.
+// static assets. It is wiring only (it imports only its own builder group, so the binary links and
+// initialises no other AWS client): the handler is handler.Web, built by awsenv/basic.BuildWeb from
+// the environment template.yaml gives the function.
 package main
 
 import (
@@ -8,18 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
+	"refundflow/awsenv/lambdaenv"
 )
 
 func main() {
 	ctx := context.Background()
-	env, err := awsenv.FromProcess(ctx)
+	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		awsenv.Fail(env, "WebFunction", err)
+		lambdaenv.Fail(env, "WebFunction", err)
 	}
-	h, err := awsenv.BuildWeb(ctx, env)
+	h, err := basic.BuildWeb(ctx, env)
 	if err != nil {
-		awsenv.Fail(env, "WebFunction", err)
+		lambdaenv.Fail(env, "WebFunction", err)
 	}
 	lambda.Start(h.Handle)
 }

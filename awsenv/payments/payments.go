@@ -1,4 +1,6 @@
-package awsenv
+// Package payments builds ExecuteResolution, the one function that moves money: beside the table it
+// links the payment gateways (the sandbox, Stripe) and, for Stripe's key, Secrets Manager.
+package payments
 
 import (
 	"context"
@@ -6,13 +8,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/secrets"
+	"refundflow/handler"
 	"refundflow/payment"
 	"refundflow/payment/sandbox"
 	"refundflow/payment/stripepay"
 )
+
+// FunctionExecuteResolution is the logical ID of the function built here, as template.yaml names it.
+const FunctionExecuteResolution = "ExecuteResolutionFunction"
 
 // The payment providers PAYMENT_PROVIDER selects.
 const (
@@ -22,43 +27,52 @@ const (
 	ProviderStripe = "stripe"
 )
 
-// Payment requires PAYMENT_PROVIDER (and TABLE_NAME for the sandbox, PAYMENT_SECRET_ARN for Stripe)
+// ExecuteResolution builds the ExecuteResolutionFunction handler (TABLE_NAME, PAYMENT_PROVIDER,
+// PAYMENT_SECRET_ARN; for Stripe the key is read from Secrets Manager now).
+func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (*handler.ExecuteResolution, error) {
+	store := env.Store()
+	gw, err := Gateway(ctx, &env)
+	h := &handler.ExecuteResolution{Store: store, Payment: gw, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionExecuteResolution, err))
+}
+
+// Gateway requires PAYMENT_PROVIDER (and TABLE_NAME for the sandbox, PAYMENT_SECRET_ARN for Stripe)
 // and returns the gateway it names. PAYMENT_SECRET_ARN is always read, because template.yaml always
 // sets it; only Stripe needs a value. For Stripe the secret is fetched now, at cold start, so a missing
 // or unreadable key fails the function's start instead of the first refund.
 //
 // The secret's value is the Stripe secret key itself ("sk_live_..." or a restricted "rk_live_..."), or
 // a JSON object with the key under "key", "api_key" or "secret_key".
-func (e *Env) Payment(ctx context.Context) (payment.Gateway, error) {
-	provider := strings.ToLower(e.Require(VarPaymentProvider))
-	secretARN := e.Optional(VarPaymentSecretARN)
+func Gateway(ctx context.Context, env *lambdaenv.Env) (payment.Gateway, error) {
+	provider := strings.ToLower(env.Require(lambdaenv.VarPaymentProvider))
+	secretARN := env.Optional(lambdaenv.VarPaymentSecretARN)
 	switch provider {
 	case "":
 		return nil, nil // reported by Missing
 	case ProviderSandbox:
-		return sandbox.New(e.DynamoDB(), e.Require(VarTableName)), nil
+		return sandbox.New(env.DynamoDB(), env.Require(lambdaenv.VarTableName)), nil
 	case ProviderStripe:
 		if secretARN == "" {
-			e.Require(VarPaymentSecretARN) // record it as missing
+			env.Require(lambdaenv.VarPaymentSecretARN) // record it as missing
 			return nil, nil
 		}
-		key, err := e.stripeKey(ctx, secretARN)
+		key, err := stripeKey(ctx, env, secretARN)
 		if err != nil {
 			return nil, err
 		}
 		return stripepay.New(stripepay.NewClient(stripepay.ClientConfig{Key: key})), nil
 	default:
-		return nil, fmt.Errorf("%s must be %q or %q, got %q", VarPaymentProvider, ProviderSandbox, ProviderStripe, provider)
+		return nil, fmt.Errorf("%s must be %q or %q, got %q", lambdaenv.VarPaymentProvider, ProviderSandbox, ProviderStripe, provider)
 	}
 }
 
 // stripeKey reads the Stripe key from Secrets Manager. The key is never logged or put in an error.
-func (e *Env) stripeKey(ctx context.Context, secretARN string) (string, error) {
-	out, err := e.SecretsManager().GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
+func stripeKey(ctx context.Context, env *lambdaenv.Env, secretARN string) (string, error) {
+	value, err := secrets.String(ctx, env, "the payment secret", secretARN)
 	if err != nil {
-		return "", fmt.Errorf("read the payment secret %s: %w", secretARN, err)
+		return "", err
 	}
-	key, err := parseStripeSecret(aws.ToString(out.SecretString))
+	key, err := parseStripeSecret(value)
 	if err != nil {
 		return "", fmt.Errorf("payment secret %s: %w", secretARN, err)
 	}

@@ -1,4 +1,4 @@
-package awsenv
+package lambdaenv
 
 import (
 	"errors"
@@ -53,27 +53,6 @@ func TestCheckBaseURL(t *testing.T) {
 	} {
 		if got := CheckBaseURL(tc.in) == nil; got != tc.ok {
 			t.Errorf("CheckBaseURL(%q) ok = %v, want %v", tc.in, got, tc.ok)
-		}
-	}
-}
-
-func TestParseStripeSecret(t *testing.T) {
-	for _, tc := range []struct {
-		in, want string
-		ok       bool
-	}{
-		{"sk_test_123", "sk_test_123", true},
-		{" rk_live_abc\n", "rk_live_abc", true},
-		{`{"key":"sk_test_9"}`, "sk_test_9", true},
-		{`{"api_key":"sk_test_8"}`, "sk_test_8", true},
-		{`{"other":"x"}`, "", false},
-		{`{bad json`, "", false},
-		{"", "", false},
-		{"pk_test_public", "", false},
-	} {
-		got, err := parseStripeSecret(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("parseStripeSecret(%q) = %q, %v; want %q ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

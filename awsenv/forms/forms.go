@@ -1,0 +1,74 @@
+// Package forms builds the functions that serve the client forms: RequestStatus, RecordConsent and
+// Feedback. Beside the table they read the CSRF key from Secrets Manager, so only these (and
+// ExecuteResolution, for Stripe) link that client.
+package forms
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"refundflow/apigw"
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/secrets"
+	"refundflow/handler"
+)
+
+// The logical IDs of the functions built here, as template.yaml names them.
+const (
+	FunctionRequestStatus = "RequestStatusFunction"
+	FunctionRecordConsent = "RecordConsentFunction"
+	FunctionFeedback      = "FeedbackFunction"
+)
+
+// BuildRequestStatus builds the RequestStatus function from TABLE_NAME, PUBLIC_BASE_URL (an http://
+// base means the local stack, whose CSRF cookie cannot be Secure) and CSRF_SECRET_ARN.
+func BuildRequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
+	h := handler.RequestStatus{Store: env.Store(), SFN: env.TaskCompleter(), Logger: env.Log()}
+	base := env.PublicBaseURL()
+	csrf, err := CSRF(ctx, &env, base)
+	h.CSRF = csrf
+	return h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err)
+}
+
+// BuildRecordConsent builds the RecordConsent function from TABLE_NAME, PUBLIC_BASE_URL and
+// CSRF_SECRET_ARN.
+func BuildRecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
+	h := handler.RecordConsent{Store: env.Store(), SFN: env.TaskCompleter(), Logger: env.Log()}
+	base := env.PublicBaseURL()
+	csrf, err := CSRF(ctx, &env, base)
+	h.CSRF = csrf
+	return h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err)
+}
+
+// BuildFeedback builds the Feedback function from TABLE_NAME, PUBLIC_BASE_URL and CSRF_SECRET_ARN.
+func BuildFeedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
+	h := handler.Feedback{Store: env.Store(), Logger: env.Log()}
+	base := env.PublicBaseURL()
+	csrf, err := CSRF(ctx, &env, base)
+	h.CSRF = csrf
+	return h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err)
+}
+
+// CSRF requires CSRF_SECRET_ARN and returns the CSRF configuration signed with the secret's value,
+// fetched now (at cold start) so that a missing or unreadable secret stops the function from starting
+// instead of failing every form. base is the public base URL: with http:// (the local stack on
+// 127.0.0.1) the cookie cannot be Secure, so it loses the __Host- prefix. The secret's value is used
+// as the key as it is (template.yaml generates 64 random letters and digits); it must have at least
+// apigw.MinCSRFKeyBytes bytes. The value is never logged or put in an error.
+func CSRF(ctx context.Context, env *lambdaenv.Env, base string) (apigw.CSRF, error) {
+	c := apigw.CSRF{Insecure: strings.HasPrefix(base, "http://")}
+	arn := env.Require(lambdaenv.VarCSRFSecretARN)
+	if arn == "" {
+		return c, nil // reported by Missing
+	}
+	value, err := secrets.String(ctx, env, "the CSRF secret", arn)
+	if err != nil {
+		return c, err
+	}
+	c.Key = []byte(strings.TrimSpace(value))
+	if err := c.Validate(); err != nil {
+		return apigw.CSRF{}, fmt.Errorf("CSRF secret %s: its value has %d bytes, need at least %d random bytes", arn, len(c.Key), apigw.MinCSRFKeyBytes)
+	}
+	return c, nil
+}

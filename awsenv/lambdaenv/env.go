@@ -1,0 +1,339 @@
+// Package lambdaenv is what every function's builder builds from: the environment, the AWS
+// configuration, the DynamoDB and Step Functions clients (which every function links anyway, through
+// the handler package) and the fail-fast checking of environment variables.
+//
+// It imports no other AWS service on purpose. Every package a binary imports runs its init at cold
+// start, and an SDK service package costs milliseconds there (the DynamoDB client's generated schemas
+// alone take about 5 ms on the benchmark machine; see BENCHMARKS.md, "Cold start"). So the builders
+// live in packages grouped by the clients they need (awsenv/basic, forms, mailing, payments), each
+// function's main imports only its own group, and package awsenv lists them all for the local stack.
+//
+// An Env holds everything a builder may read: the environment (Getenv), the AWS configuration,
+// optional per-service endpoint overrides (set only by the local stack, which serves DynamoDB, Step
+// Functions, SES and Secrets Manager stand-ins on local ports), the clock and the logger.
+//
+// A builder reads each environment variable its function's Environment in template.yaml declares, and
+// only those. Missing variables do not stop the builder at the first one: Require records them, and the
+// builder fails once with an error naming every missing variable, so a misconfigured deployment is
+// fixed in one go.
+package lambdaenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"refundflow/dynamo"
+	"refundflow/handler"
+	"refundflow/internal/logging"
+)
+
+// The environment variables the functions read. template.yaml sets them per function.
+const (
+	// VarTableName is the DynamoDB table's name.
+	VarTableName = "TABLE_NAME"
+	// VarStateMachineARN is the refund workflow's ARN (SubmitRequest starts executions of it).
+	VarStateMachineARN = "STATE_MACHINE_ARN"
+	// VarPublicBaseURL is the public https base URL that links in emails are built from; never a
+	// request's Host header.
+	VarPublicBaseURL = "PUBLIC_BASE_URL"
+	// VarMailFrom is the verified SES identity emails are sent from.
+	VarMailFrom = "MAIL_FROM"
+	// VarStaffEmail is where staff notifications go; several addresses may be separated by commas.
+	VarStaffEmail = "STAFF_EMAIL"
+	// VarCompanyName names the company that signs the emails.
+	VarCompanyName = "COMPANY_NAME"
+	// VarPaymentProvider is "sandbox" or "stripe".
+	VarPaymentProvider = "PAYMENT_PROVIDER"
+	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
+	VarPaymentSecretARN = "PAYMENT_SECRET_ARN"
+	// VarCSRFSecretARN is the Secrets Manager secret whose value signs the CSRF tokens of the client
+	// forms (status page, consent page, feedback page). Every function that issues or checks them
+	// reads the same secret, so a page rendered by one verifies in another.
+	VarCSRFSecretARN = "CSRF_SECRET_ARN"
+)
+
+// Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
+// in-process stand-ins; in AWS they are all empty and the SDK resolves the real endpoints.
+type Endpoints struct {
+	// DynamoDB is the base URL of a DynamoDB-compatible endpoint (minidyn in the local stack).
+	DynamoDB string
+	// StepFunctions is the base URL of the Step Functions API (the local ASL engine).
+	StepFunctions string
+	// SES is the base URL of the SES v2 API (the local outbox).
+	SES string
+	// SecretsManager is the base URL of the Secrets Manager API.
+	SecretsManager string
+}
+
+// Env is what builders build from. Its zero value is not usable: Getenv and Logger must be set
+// (FromProcess does). Builders take an Env by value; Require records missing variables in that copy.
+type Env struct {
+	// Getenv reads an environment variable; os.Getenv in a Lambda function, a map in the local stack
+	// and in tests.
+	Getenv func(string) string
+	// AWS is the SDK configuration (region, credentials, retries, HTTP client).
+	AWS aws.Config
+	// Endpoints optionally points services at local stand-ins.
+	Endpoints Endpoints
+	// Clock is the time source handed to handlers and the store; nil means the wall clock. The local
+	// stack passes its adjustable clock so that time travel moves link expiry too.
+	Clock handler.Clock
+	// Logger receives structured logs; the functions log JSON to stderr.
+	Logger *slog.Logger
+
+	// missing lists required variables that were empty, in the order they were asked for.
+	missing []string
+}
+
+// FromProcess returns the Env of a Lambda function: the process environment, the AWS configuration of
+// the Lambda runtime (LambdaConfig), the wall clock and a JSON logger on stderr (Lambda's JSON log
+// format passes such lines through as they are) that adds the Lambda request id to every record
+// logged with the invocation's context (internal/logging).
+func FromProcess(ctx context.Context) (Env, error) {
+	logger := slog.New(logging.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
+	slog.SetDefault(logger)
+	env := Env{Getenv: os.Getenv, Logger: logger}
+	cfg, err := LambdaConfig(os.Getenv)
+	if err != nil {
+		return env, err
+	}
+	env.AWS = cfg
+	return env, nil
+}
+
+// LambdaConfig builds the AWS configuration from the variables the Lambda runtime sets: the
+// execution role's credentials and the region (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN, AWS_REGION), and AWS_CA_BUNDLE when an operator sets it (see RootCAs).
+//
+// It reads those variables itself instead of calling config.LoadDefaultConfig, which in Lambda ends at
+// the same environment credentials but links shared-config, SSO and IMDS code into every function
+// (about 2 MB each) and parses files at cold start.
+//
+// The HTTP client trusts only the Amazon Trust Services roots (RootCAs), which saves loading the
+// system's whole CA bundle on the first TLS handshake, and reads every response body inside the round
+// trip: the SDK otherwise races the transport on bodies over 4 kB and can turn a write that succeeded
+// into a retried false conflict (see dynamo.HTTPClient).
+func LambdaConfig(getenv func(string) string) (aws.Config, error) {
+	region := getenv("AWS_REGION")
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	var missing []string
+	for name, v := range map[string]string{"AWS_REGION": region, "AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return aws.Config{}, fmt.Errorf("the AWS configuration: %s not set (the Lambda runtime sets them)", strings.Join(missing, ", "))
+	}
+	roots, err := RootCAs(getenv)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("the AWS configuration: %w", err)
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
+		HTTPClient:  dynamo.NewHTTPClient(roots),
+	}, nil
+}
+
+// Require returns the value of the environment variable name with surrounding spaces removed. An
+// empty or unset variable is recorded as missing (see Missing) and "" is returned, so a builder can
+// ask for all its variables before failing once.
+func (e *Env) Require(name string) string {
+	v := e.Optional(name)
+	if v == "" {
+		for _, m := range e.missing {
+			if m == name {
+				return ""
+			}
+		}
+		e.missing = append(e.missing, name)
+	}
+	return v
+}
+
+// Optional returns the value of the environment variable name with surrounding spaces removed, ""
+// when it is unset, without recording anything.
+func (e *Env) Optional(name string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return strings.TrimSpace(e.Getenv(name))
+}
+
+// Missing returns an error naming every variable Require found empty, or nil when there was none.
+// function names the function being built, for the message.
+func (e *Env) Missing(function string) error {
+	if len(e.missing) == 0 {
+		return nil
+	}
+	return &MissingError{Function: function, Names: append([]string(nil), e.missing...)}
+}
+
+// MissingError reports the environment variables a function needs and did not get.
+type MissingError struct {
+	// Function is the function being built.
+	Function string
+	// Names lists the missing variables in the order they were asked for.
+	Names []string
+}
+
+// Error names the function and every missing variable.
+func (m *MissingError) Error() string {
+	noun := "variable"
+	if len(m.Names) > 1 {
+		noun = "variables"
+	}
+	return fmt.Sprintf("%s: missing environment %s %s (set in template.yaml)", m.Function, noun, strings.Join(m.Names, ", "))
+}
+
+// Done returns a builder's error: every missing variable (Missing) plus any other problems found,
+// each prefixed with the function's name, or nil when there is none.
+func (e *Env) Done(function string, problems ...error) error {
+	errs := []error{e.Missing(function)}
+	for _, p := range problems {
+		if p != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", function, p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Built returns h, or the zero value with err, so a builder's caller never holds a half-built
+// handler.
+func Built[H any](h H, err error) (H, error) {
+	if err != nil {
+		var zero H
+		return zero, err
+	}
+	return h, nil
+}
+
+// Log returns the logger, or one that discards everything when none is set.
+func (e *Env) Log() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
+
+// DynamoDB returns a DynamoDB client. With an endpoint override it also stops validating response
+// checksums, because minidyn's HTTP server does not send the CRC32 header the SDK checks by default.
+func (e *Env) DynamoDB() *dynamodb.Client {
+	ep := e.Endpoints.DynamoDB
+	return dynamodb.NewFromConfig(e.AWS, func(o *dynamodb.Options) {
+		if ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+			o.DisableValidateResponseChecksum = true
+		}
+	})
+}
+
+// StepFunctions returns a Step Functions client.
+func (e *Env) StepFunctions() *sfn.Client {
+	ep := e.Endpoints.StepFunctions
+	return sfn.NewFromConfig(e.AWS, func(o *sfn.Options) {
+		if ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+}
+
+// Store requires TABLE_NAME and returns the table's store, on the Env's clock. When TABLE_NAME is
+// missing the store has an empty table name; the builder's Missing check reports it before use.
+func (e *Env) Store() *dynamo.Store {
+	s := dynamo.New(e.DynamoDB(), e.Require(VarTableName))
+	if e.Clock != nil {
+		s.Now = e.Clock
+	}
+	return s
+}
+
+// PublicBaseURL requires PUBLIC_BASE_URL and returns it without a trailing slash. A value that is not
+// an absolute http(s) URL is reported by CheckBaseURL.
+func (e *Env) PublicBaseURL() string {
+	return strings.TrimRight(e.Require(VarPublicBaseURL), "/")
+}
+
+// CheckBaseURL reports whether base (from PublicBaseURL) is an absolute http or https URL without a
+// query or fragment; "" passes, because Require already reported it as missing.
+func CheckBaseURL(base string) error {
+	if base == "" {
+		return nil
+	}
+	if !strings.HasPrefix(base, "https://") && !strings.HasPrefix(base, "http://") || strings.ContainsAny(base, "?# \t") {
+		return fmt.Errorf("%s must be an absolute http(s) URL without query or fragment, got %q", VarPublicBaseURL, base)
+	}
+	return nil
+}
+
+// StaffEmails requires STAFF_EMAIL and splits it at commas into addresses.
+func (e *Env) StaffEmails() []string {
+	var out []string
+	for _, a := range strings.Split(e.Require(VarStaffEmail), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Fail logs why a function could not start and exits, so Lambda reports an init error (and retries
+// the cold start) instead of serving requests with a broken configuration. Only main packages call it.
+func Fail(env Env, function string, err error) {
+	env.Log().Error("function cannot start", "function", function, "error", err.Error())
+	os.Exit(1)
+}
+
+// WorkflowStarter returns the one Step Functions call SubmitRequest may make, StartExecution, as a
+// method value rather than the *sfn.Client: a type that reaches an interface (directly or as a field
+// of one) keeps every one of its exported methods in the binary, because html/template's reflection
+// makes the linker keep all methods of such types — for the Step Functions client about 40
+// operations. Handing each function only the call its IAM policy grants also keeps the code and the
+// template's permissions in step (the IAM test reads these calls).
+func (e *Env) WorkflowStarter() handler.StepFunctions {
+	return sfnCalls{start: e.StepFunctions().StartExecution}
+}
+
+// TaskCompleter returns SendTaskSuccess, the call of the functions that complete a parked task; see
+// WorkflowStarter.
+func (e *Env) TaskCompleter() handler.StepFunctions {
+	return sfnCalls{sendSuccess: e.StepFunctions().SendTaskSuccess}
+}
+
+// sfnCalls forwards the Step Functions calls a function was given; any other call is refused.
+type sfnCalls struct {
+	start       func(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	sendSuccess func(context.Context, *sfn.SendTaskSuccessInput, ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
+}
+
+// errNotGranted is what a function gets for a Step Functions call it was not given.
+var errNotGranted = errors.New("this function is not wired (or permitted) to make that Step Functions call")
+
+// StartExecution starts a workflow execution.
+func (s sfnCalls) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	if s.start == nil {
+		return nil, errNotGranted
+	}
+	return s.start(ctx, in, opts...)
+}
+
+// SendTaskSuccess completes a task that waits for a task token.
+func (s sfnCalls) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
+	if s.sendSuccess == nil {
+		return nil, errNotGranted
+	}
+	return s.sendSuccess(ctx, in, opts...)
+}

@@ -1,0 +1,88 @@
+// Package mailing builds the workflow steps that send email: RequestStaffReview, RequestConsent and
+// Notify. Beside the table they send through SES v2, so only these functions link that client.
+package mailing
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/dynamo"
+	"refundflow/handler"
+	"refundflow/mail"
+)
+
+// The logical IDs of the functions built here, as template.yaml names them.
+const (
+	FunctionRequestStaffReview = "RequestStaffReviewFunction"
+	FunctionRequestConsent     = "RequestConsentFunction"
+	FunctionNotify             = "NotifyFunction"
+)
+
+// RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
+// MAIL_FROM, STAFF_EMAIL, COMPANY_NAME).
+func RequestStaffReview(_ context.Context, env lambdaenv.Env) (*handler.RequestStaffReview, error) {
+	store := env.Store()
+	emails, err := Emails(&env, store, true)
+	h := &handler.RequestStaffReview{Store: store, SFN: env.TaskCompleter(), Emails: emails, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionRequestStaffReview, err))
+}
+
+// RequestConsent builds the RequestConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
+// COMPANY_NAME).
+func RequestConsent(_ context.Context, env lambdaenv.Env) (*handler.RequestConsent, error) {
+	store := env.Store()
+	emails, err := Emails(&env, store, false)
+	h := &handler.RequestConsent{Store: store, SFN: env.TaskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionRequestConsent, err))
+}
+
+// Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, STAFF_EMAIL,
+// COMPANY_NAME).
+func Notify(_ context.Context, env lambdaenv.Env) (*handler.Notify, error) {
+	store := env.Store()
+	emails, err := Emails(&env, store, true)
+	h := &handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
+}
+
+// SES returns an SES v2 client on env's configuration and endpoint override.
+func SES(env *lambdaenv.Env) *sesv2.Client {
+	ep := env.Endpoints.SES
+	return sesv2.NewFromConfig(env.AWS, func(o *sesv2.Options) {
+		if ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+}
+
+// Emails requires PUBLIC_BASE_URL, MAIL_FROM and COMPANY_NAME (and STAFF_EMAIL when staff is true)
+// and returns the renderer and SES sender on store's mail markers.
+func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails, error) {
+	base := env.PublicBaseURL()
+	from := env.Require(lambdaenv.VarMailFrom)
+	company := env.Require(lambdaenv.VarCompanyName)
+	var staffTo []string
+	if staff {
+		staffTo = env.StaffEmails()
+	}
+	r := &mail.Renderer{Company: company}
+	if base != "" {
+		links, err := mail.NewLinks(base)
+		if err != nil {
+			return handler.Emails{}, err
+		}
+		r.Links = links
+	}
+	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&mail.Sender{SES: SES(env), From: from, StaffTo: staffTo}).Send)}, nil
+}
+
+// mailer hands the handlers mail.Sender's Send as a method value: a *mail.Sender in the
+// handler.Mailer interface would keep all ~110 SES operations of its client in the binary (see
+// lambdaenv.Env.WorkflowStarter).
+type mailer func(context.Context, mail.Message) (string, error)
+
+// Send sends one email.
+func (m mailer) Send(ctx context.Context, msg mail.Message) (string, error) { return m(ctx, msg) }
