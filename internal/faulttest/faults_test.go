@@ -2,6 +2,7 @@ package faulttest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
@@ -372,9 +373,11 @@ func TestConsentAfterTheTimeout(t *testing.T) {
 	})
 }
 
-// TestSendTaskSuccessFails records decisions while Step Functions cannot be reached from the HTTP
-// functions: the decision is stored, the client is answered, and the workflow picks the decision up
-// when its wait times out.
+// TestSendTaskSuccessFails records decisions while Step Functions cannot be reached, from the HTTP
+// functions and from the sweeper alike: the decision is stored with its resume marker and the client
+// or staff member is answered; the sweep during the outage keeps the marker (and reports it), and the
+// first sweep after Step Functions recovers delivers it, so the workflow goes on within minutes of
+// virtual time instead of when its wait times out (7 days for consent, 14 for a review).
 func TestSendTaskSuccessFails(t *testing.T) {
 	t.Parallel()
 	t.Run("consent", func(t *testing.T) {
@@ -384,6 +387,7 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		id, _ := h.submitRequest(o)
 		h.settle()
 		h.flaky.failSend.Store(100)
+		decided := h.clock.Now()
 		statuses := h.accept(id)
 		if statuses[0] != http.StatusSeeOther {
 			t.Fatalf("accept answered %v, want 303: the decision is recorded even if the workflow cannot be told", statuses)
@@ -391,15 +395,17 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		if h.flaky.sendFailed.Load() == 0 {
 			t.Fatal("SendTaskSuccess was not called")
 		}
-		h.settle()
-		h.wantStatus(id, refund.StatusExecuting) // parked on the consent wait, which times out
+		h.wantSweepFails(id)
+		h.wantStatus(id, refund.StatusExecuting) // parked on the consent wait
 		if r := h.providerRefunds(o); len(r) != 0 {
 			t.Fatalf("refunded before the workflow was told: %+v", r)
 		}
-		h.checkInvariants()
-		h.flaky.failSend.Store(0)
-		h.advance(7*24*time.Hour + time.Minute)
+		h.checkInvariants() // switches the outage off
+		h.wantSweepResumes(1)
+		h.settle()
 		h.wantStatus(id, refund.StatusCompleted)
+		withinMinutes(t, "completed", decided, h.reachedAt(id, refund.StatusCompleted))
+		h.wantPendingResume(id, false)
 		if n := len(h.mails(mail.KindReminder, id)); n != 0 {
 			t.Errorf("a client who accepted got %d reminders", n)
 		}
@@ -414,16 +420,24 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		id, statusCode := h.submitRequest(o)
 		h.settle()
 		h.flaky.failSend.Store(100)
+		decided := h.clock.Now()
 		if a := h.withdraw(id, statusCode); a.status != http.StatusSeeOther {
 			t.Fatalf("withdraw answered %d: %s", a.status, a.body)
 		}
-		h.settle()
+		h.wantSweepFails(id)
 		h.wantStatus(id, refund.StatusWithdrawn)
-		h.flaky.failSend.Store(0)
-		h.advance(7*24*time.Hour + time.Minute)
-		if n := len(h.mails(mail.KindWithdrawn, id)); n != 1 {
-			t.Errorf("%d withdrawn emails, want 1", n)
+		if n := len(h.mails(mail.KindWithdrawn, id)); n != 0 {
+			t.Errorf("%d withdrawn emails before the workflow was told", n)
 		}
+		h.flaky.failSend.Store(0)
+		h.wantSweepResumes(1)
+		h.settle()
+		withdrawn := h.mails(mail.KindWithdrawn, id)
+		if len(withdrawn) != 1 {
+			t.Fatalf("%d withdrawn emails, want 1", len(withdrawn))
+		}
+		withinMinutes(t, "the withdrawn email went out", decided, withdrawn[0].SentAt)
+		h.wantPendingResume(id, false)
 	})
 	t.Run("staff approval", func(t *testing.T) {
 		t.Parallel()
@@ -433,21 +447,46 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		h.settle()
 		h.wantStatus(id, refund.StatusInReview)
 		h.flaky.failSend.Store(100)
+		decided := h.clock.Now()
 		a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove})
-		if a.status != http.StatusServiceUnavailable {
-			t.Errorf("approval while Step Functions fails answered %d %s, want 503 asking staff to approve again", a.status, a.body)
+		var res handler.ReviewResult
+		if err := json.Unmarshal([]byte(a.body), &res); a.status != http.StatusOK || err != nil || res.Delivered || res.Message == "" {
+			t.Fatalf("approval while Step Functions fails answered %d %s, want 200: recorded, resumes within minutes", a.status, a.body)
 		}
-		h.settle()
+		h.wantSweepFails(id)
 		h.wantStatus(id, refund.StatusInReview)
 		h.flaky.failSend.Store(0)
-		// Staff do as the answer says.
-		if a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove}); a.status != http.StatusOK {
-			t.Fatalf("approving again answered %d %s", a.status, a.body)
-		}
+		// Staff do nothing more: the sweeper delivers the approval.
+		h.wantSweepResumes(1)
 		h.settle()
 		h.wantStatus(id, refund.StatusAwaitingConsent)
+		withinMinutes(t, "the offers went out", decided, h.reachedAt(id, refund.StatusAwaitingConsent))
+		h.wantPendingResume(id, false)
 		h.accept(id)
 		h.settle()
 		h.wantStatus(id, refund.StatusCompleted)
+	})
+	t.Run("staff rejection", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		o := h.newOrder(disputed)
+		id, _ := h.submitRequest(o)
+		h.settle()
+		h.flaky.failSend.Store(100)
+		decided := h.clock.Now()
+		if a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewReject, Message: "The project was delivered as agreed."}); a.status != http.StatusOK {
+			t.Fatalf("rejection while Step Functions fails answered %d %s", a.status, a.body)
+		}
+		h.wantSweepFails(id)
+		h.flaky.failSend.Store(0)
+		h.wantSweepResumes(1)
+		h.settle()
+		h.wantStatus(id, refund.StatusReviewRejected)
+		rejected := h.mails(mail.KindReviewRejected, id)
+		if len(rejected) != 1 {
+			t.Fatalf("%d rejection emails, want 1 (outbox: %s)", len(rejected), h.outboxSummary())
+		}
+		withinMinutes(t, "the rejection email went out", decided, rejected[0].SentAt)
+		h.wantPendingResume(id, false)
 	})
 }
