@@ -104,8 +104,8 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // TestEveryRouteInvokesATemplateFunction checks that each HttpApi route's function is a function of
 // the template with code under functions/, that staff routes are behind the JWT authorizer and client
-// routes are not, and that no function is left without a way to run (neither routed nor invoked by
-// the state machine).
+// routes are not, and that no function is left without a way to run (neither routed, invoked by the
+// state machine, nor run on a schedule).
 func TestEveryRouteInvokesATemplateFunction(t *testing.T) {
 	tmpl := loadTemplate(t)
 	fns := functions(t, tmpl)
@@ -135,11 +135,47 @@ func TestEveryRouteInvokesATemplateFunction(t *testing.T) {
 	for _, id := range invokedByStateMachines(t, tmpl) {
 		used[id] = true
 	}
-	for id := range fns {
-		if !used[id] {
-			t.Errorf("function %s is neither routed nor invoked by a state machine", id)
+	for id, expr := range scheduledFunctions(t, tmpl) {
+		used[id] = true
+		if !scheduleExpression.MatchString(expr) {
+			t.Errorf("%s: schedule %q is not a rate(...) or cron(...) expression", id, expr)
+		}
+		if f := fns[id]; f.BuildMethod != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", id, f.BuildMethod)
 		}
 	}
+	for id := range fns {
+		if !used[id] {
+			t.Errorf("function %s is neither routed, invoked by a state machine nor scheduled", id)
+		}
+	}
+}
+
+// scheduleExpression matches an EventBridge schedule expression.
+var scheduleExpression = regexp.MustCompile(`^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$`)
+
+// scheduledFunctions returns the functions that have a Schedule or ScheduleV2 event, with its
+// expression (samtemplate's Function view keeps only HttpApi events, so the raw Events are read).
+func scheduledFunctions(t *testing.T, tmpl *samtemplate.Template) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, r := range tmpl.ResourcesOfType("AWS::Serverless::Function") {
+		events, _ := r.Properties["Events"].(map[string]any)
+		for name, raw := range events {
+			ev, _ := raw.(map[string]any)
+			props, _ := ev["Properties"].(map[string]any)
+			switch ev["Type"] {
+			case "Schedule":
+				out[r.LogicalID] = fmt.Sprint(props["Schedule"])
+			case "ScheduleV2":
+				out[r.LogicalID] = fmt.Sprint(props["ScheduleExpression"])
+			case "HttpApi":
+			default:
+				t.Errorf("%s: event %s has type %v, which neither the tests nor the local stack know", r.LogicalID, name, ev["Type"])
+			}
+		}
+	}
+	return out
 }
 
 // placeholder matches a DefinitionSubstitutions placeholder in a definition.

@@ -17,15 +17,17 @@ import (
 const auditPartition = "REQ#"
 
 // taskResponders are the functions that may complete a parked workflow task (SendTaskSuccess): the
-// consent page, the withdraw action, the staff API's review decision, and the two parking steps,
-// which complete their own wait when a decision was recorded while the token was being replaced. A
-// new caller must be added here on purpose.
+// consent page, the withdraw action, the staff API's review decision, the two parking steps, which
+// complete their own wait when a decision was recorded while the token was being replaced, and the
+// sweeper that delivers recorded decisions whose first SendTaskSuccess failed. A new caller must be
+// added here on purpose.
 var taskResponders = map[string]bool{
 	"RecordConsentFunction":      true,
 	"RequestStatusFunction":      true,
 	"StaffApiFunction":           true,
 	"RequestStaffReviewFunction": true,
 	"RequestConsentFunction":     true,
+	"ResumeDecisionsFunction":    true,
 }
 
 var (

@@ -45,6 +45,7 @@ func Builders() map[string]Builder {
 		payments.FunctionExecuteResolution: Adapt[task, result](payments.ExecuteResolution),
 		mailing.FunctionNotify:             Adapt[task, result](mailing.Notify),
 		basic.FunctionMarkNeedsAttention:   Adapt[task, result](basic.MarkNeedsAttention),
+		basic.FunctionResumeDecisions:      Adapt[events.EventBridgeEvent, handler.ResumeReport](basic.ResumeDecisions),
 	}
 }
 
