@@ -125,6 +125,7 @@ type Stack struct {
 	Environment map[string]map[string]string
 
 	log       *slog.Logger
+	schedules *scheduler // template Schedule events on Clock (schedule.go)
 	gw        *gateway.Gateway
 	listeners []net.Listener
 	web       *http.Server
@@ -235,6 +236,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.gw, err = s.gateway(tmpl, res, handlers); err != nil {
 		return nil, err
 	}
+	if err := s.startSchedules(tmpl, handlers); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle(outbox.PagePath, s.Outbox.PageHandler())
@@ -304,6 +308,7 @@ func (s *Stack) serve(ln net.Listener, h http.Handler, web bool) {
 // are cancelled and awaited), and last the AWS stand-ins those invocations were still calling.
 // Everything is in memory, so what was stored is gone afterwards.
 func (s *Stack) Close(ctx context.Context) error {
+	s.stopSchedules() // no scheduled invocation starts or runs on while the rest stops
 	var errs []error
 	shutdown := func(srv *http.Server) {
 		if err := srv.Shutdown(ctx); err != nil {
@@ -670,7 +675,7 @@ func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		s.Clock.Advance(d)
+		s.advance(r.Context(), d) // the clock, and the schedules due on the way (schedule.go)
 		if err := s.Engine.WaitIdle(r.Context()); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the workflows did not settle: " + err.Error()})
 			return

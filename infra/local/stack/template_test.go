@@ -317,3 +317,56 @@ func TestStackCreatesTheTemplateTable(t *testing.T) {
 		t.Errorf("indexes %v, template %v", gotIdx, wantIdx)
 	}
 }
+
+// TestStackServesEveryTemplateEvent reads every event of every function in the template (not through
+// the stack's own reading of them) and checks that the stack serves it: an HttpApi event is a route
+// of the gateway (TestStackServesExactlyTheTemplateRoutes checks those in detail), a Schedule or
+// ScheduleV2 event runs on the stack's clock with the template's rate, and no other event type
+// exists, because the stack would silently not run it.
+func TestStackServesEveryTemplateEvent(t *testing.T) {
+	t.Parallel()
+	tmpl := parsedTemplate(t)
+	s := startStack(t)
+	wantSchedules := map[string]string{}
+	for _, r := range tmpl.ResourcesOfType("AWS::Serverless::Function") {
+		events, _ := r.Properties["Events"].(map[string]any)
+		for name, raw := range events {
+			ev, _ := raw.(map[string]any)
+			props, _ := ev["Properties"].(map[string]any)
+			switch typ := ev["Type"]; typ {
+			case "HttpApi":
+				key := strings.ToUpper(props["Method"].(string)) + " " + props["Path"].(string)
+				if got := s.Routes[key]; got != r.LogicalID {
+					t.Errorf("%s event %s (%s): the stack routes it to %q", r.LogicalID, name, key, got)
+				}
+			case "Schedule":
+				wantSchedules[r.LogicalID+"/"+name] = props["Schedule"].(string)
+			case "ScheduleV2":
+				wantSchedules[r.LogicalID+"/"+name] = props["ScheduleExpression"].(string)
+			default:
+				t.Errorf("%s event %s has type %v, which the local stack does not run", r.LogicalID, name, typ)
+			}
+		}
+	}
+	if len(wantSchedules) == 0 {
+		t.Fatal("the template has no Schedule event; the sweeper's schedule is gone?")
+	}
+	got := map[string]string{}
+	for _, sch := range s.Schedules() {
+		got[sch.Function+"/"+sch.Event] = sch.Expression
+		if want, err := parseRate(sch.Expression); err != nil || sch.Every != want {
+			t.Errorf("schedule %s/%s runs every %v, its expression %q says %v (%v)", sch.Function, sch.Event, sch.Every, sch.Expression, want, err)
+		}
+		if !contains(s.Functions, sch.Function) {
+			t.Errorf("schedule %s/%s invokes %s, which the stack did not build", sch.Function, sch.Event, sch.Function)
+		}
+	}
+	if !equal(sortedKeys(got), sortedKeys(wantSchedules)) {
+		t.Errorf("stack schedules %v\ntemplate schedules %v", sortedKeys(got), sortedKeys(wantSchedules))
+	}
+	for k, want := range wantSchedules {
+		if got[k] != want {
+			t.Errorf("schedule %s: the stack runs %q, the template says %q", k, got[k], want)
+		}
+	}
+}
