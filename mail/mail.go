@@ -10,11 +10,11 @@ package mail
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"regexp"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode"
@@ -246,8 +246,15 @@ func (r *Renderer) Render(kind Kind, data Data) (Message, error) {
 		return Message{}, fmt.Errorf("render %s email for request %s: the offer has no kind", kind, data.RequestID)
 	}
 
+	load, ok := templates[kind]
+	if !ok {
+		return Message{}, fmt.Errorf("render %s email: no templates for this kind", kind)
+	}
+	set, err := load()
+	if err != nil {
+		return Message{}, fmt.Errorf("render %s email: %w", kind, err)
+	}
 	v := r.view(kind, data)
-	set := templates[kind]
 	var subject, text, html bytes.Buffer
 	if err := set.text.ExecuteTemplate(&subject, "subject", v); err != nil {
 		return Message{}, fmt.Errorf("render %s email subject: %w", kind, err)
@@ -483,30 +490,33 @@ type templateSet struct {
 	html *htmltemplate.Template
 }
 
-// templates is parsed once from the embedded files; a broken template stops the program at start, not
-// at the first email.
-var templates = mustParse()
+// templates parses each kind's templates from the embedded files once, on the kind's first Render,
+// not at package init: parsing all fourteen kinds there took about 6 ms of every function's cold
+// start, also in the functions that send no email, while a function that does send pays here for
+// only the kinds it renders. TestEveryKindParses keeps a broken template from being deployed.
+var templates = lazyTemplates()
 
-func mustParse() map[Kind]templateSet {
-	sets := map[Kind]templateSet{}
-	var errs []error
+// lazyTemplates returns, for every kind, a function that parses its templates on the first call and
+// returns that result ever after.
+func lazyTemplates() map[Kind]func() (templateSet, error) {
+	m := make(map[Kind]func() (templateSet, error), len(Kinds()))
 	for _, k := range Kinds() {
-		txt, err := texttemplate.New(string(k)).Option("missingkey=error").
-			ParseFS(templateFS, "templates/partials.txt", "templates/"+string(k)+".txt")
-		if err != nil {
-			errs = append(errs, fmt.Errorf("parse %s text template: %w", k, err))
-			continue
-		}
-		html, err := htmltemplate.New(string(k)).Option("missingkey=error").Funcs(htmlFuncs).
-			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+string(k)+".html")
-		if err != nil {
-			errs = append(errs, fmt.Errorf("parse %s HTML template: %w", k, err))
-			continue
-		}
-		sets[k] = templateSet{text: txt, html: html}
+		m[k] = sync.OnceValues(func() (templateSet, error) { return parse(k) })
 	}
-	if err := errors.Join(errs...); err != nil {
-		panic(err)
+	return m
+}
+
+// parse parses one kind's text and HTML templates with the shared partials and layout.
+func parse(k Kind) (templateSet, error) {
+	txt, err := texttemplate.New(string(k)).Option("missingkey=error").
+		ParseFS(templateFS, "templates/partials.txt", "templates/"+string(k)+".txt")
+	if err != nil {
+		return templateSet{}, fmt.Errorf("parse %s text template: %w", k, err)
 	}
-	return sets
+	html, err := htmltemplate.New(string(k)).Option("missingkey=error").Funcs(htmlFuncs).
+		ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+string(k)+".html")
+	if err != nil {
+		return templateSet{}, fmt.Errorf("parse %s HTML template: %w", k, err)
+	}
+	return templateSet{text: txt, html: html}, nil
 }
