@@ -12,9 +12,15 @@
 //
 // The first invocation does real work against the stack (a DynamoDB read at least): a status page
 // with a wrong code, a workflow step on a request that waits for consent, and so on. Each process
-// reads its configuration from the environment like in Lambda (awsenv.FromProcess) and calls AWS's real
-// endpoint names over TLS; HTTPS_PROXY and SSL_CERT_FILE send those calls to a local proxy that
-// answers for them with the stand-ins (proxy.go), so the TLS handshakes are part of the cold start.
+// reads its configuration from the environment like in Lambda (lambdaenv.FromProcess) and calls AWS's
+// real endpoint names over TLS; HTTPS_PROXY sends those calls to a local proxy that answers for them
+// with the stand-ins (proxy.go), so the TLS handshakes are part of the cold start. The functions'
+// AWS clients trust the proxy's CA through AWS_CA_BUNDLE, a file holding it beside the Amazon Trust
+// Services roots they embed, so they parse what they parse in Lambda plus one certificate. No
+// SSL_CERT_FILE is set: code that fell back to the system's roots would fail the TLS handshake
+// instead of hiding their cost.
+//
+//	go run ./internal/coldstart -only 'Web|Notify'   # some functions only (a regexp on logical IDs)
 package main
 
 import (
@@ -75,12 +81,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fset := flag.NewFlagSet("coldstart", flag.ContinueOnError)
 	fset.SetOutput(out)
 	runs := fset.Int("runs", 5, "cold starts per function (the median is reported)")
-	proxyCAOnly := fset.Bool("proxy-ca-only", false, "trust only the proxy's CA (SSL_CERT_DIR empty): leaves out loading the system's root certificates on the first TLS handshake")
+	only := fset.String("only", "", "measure only the functions whose logical ID matches this regexp (the baseline always runs)")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
 	if *runs < 1 || *runs > 50 {
 		return errors.New("-runs must be 1 to 50")
+	}
+	selected, err := regexp.Compile(*only)
+	if err != nil {
+		return fmt.Errorf("-only: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -104,9 +114,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fns, err := tmpl.Functions()
+	all, err := tmpl.Functions()
 	if err != nil {
 		return err
+	}
+	var fns []samtemplate.Function
+	for _, f := range all {
+		if selected.MatchString(f.LogicalID) {
+			fns = append(fns, f)
+		}
 	}
 	fmt.Fprintf(out, "Building %d functions for linux/%s...\n", len(fns), runtime.GOARCH)
 	sizes := map[string]int64{}
@@ -125,7 +141,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	// The stack the functions talk to, with a request waiting for consent for the workflow steps.
-	s, requestID, err := startStack(ctx)
+	s, requestID, markID, err := startStack(ctx)
 	if err != nil {
 		return err
 	}
@@ -142,57 +158,54 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer proxy.Close()
-	if *proxyCAOnly {
-		noDir := filepath.Join(dir, "no-cert-dir")
-		if err := os.Mkdir(noDir, 0o700); err != nil {
-			return err
-		}
-		proxy.certDir = noDir
+	// AWS_CA_BUNDLE replaces the roots the functions embed: give them those roots and the proxy's CA.
+	bundle := filepath.Join(dir, "aws-ca-bundle.pem")
+	if err := writeBundle(bundle, filepath.Join(root, "awsenv", "lambdaenv", "amazon-trust-services.pem"), proxy.caFile); err != nil {
+		return err
 	}
 
-	var results []result
-	empty := result{id: "(baseline: empty aws-lambda-go function)", size: emptySize, kinds: map[string]int{}}
-	for i := 0; i < *runs; i++ {
-		init, cold, kind, err := coldStart(ctx, emptyBin, samtemplate.Function{LogicalID: "EmptyFunction", MemorySize: 128}, s, proxy, []byte(`{}`))
-		if err != nil {
-			return fmt.Errorf("empty function: %w", err)
-		}
-		empty.init = append(empty.init, init)
-		empty.coldStart = append(empty.coldStart, cold)
-		empty.kinds[kind]++
+	// Every round starts each function once, the baseline first, so that the load of this shared
+	// machine, which changes over a run, weighs on every function alike.
+	type subject struct {
+		f     samtemplate.Function
+		bin   string
+		event []byte
+		r     *result
 	}
-	results = append(results, empty)
-	order := slices.Clone(fns)
-	// MarkNeedsAttention moves the request; run it last so the others see it waiting.
-	slices.SortStableFunc(order, func(a, b samtemplate.Function) int {
-		return boolInt(a.LogicalID == "MarkNeedsAttentionFunction") - boolInt(b.LogicalID == "MarkNeedsAttentionFunction")
-	})
-	for _, f := range order {
-		ev, err := firstEvent(f.LogicalID, requestID)
+	subjects := []subject{{
+		f: samtemplate.Function{LogicalID: "EmptyFunction", MemorySize: 128}, bin: emptyBin, event: []byte(`{}`),
+		r: &result{id: "(baseline: empty aws-lambda-go function)", size: emptySize, kinds: map[string]int{}},
+	}}
+	for _, f := range fns {
+		// MarkNeedsAttention moves its request out of the consent wait, so it gets a request of its own.
+		id := requestID
+		if f.LogicalID == "MarkNeedsAttentionFunction" {
+			id = markID
+		}
+		ev, err := firstEvent(f.LogicalID, id)
 		if err != nil {
 			return err
 		}
-		r := result{id: f.LogicalID, size: sizes[f.LogicalID], kinds: map[string]int{}}
-		for i := 0; i < *runs; i++ {
-			init, cold, kind, err := coldStart(ctx, filepath.Join(dir, f.LogicalID, "bootstrap"), f, s, proxy, ev)
+		subjects = append(subjects, subject{f: f, bin: filepath.Join(dir, f.LogicalID, "bootstrap"), event: ev,
+			r: &result{id: f.LogicalID, size: sizes[f.LogicalID], kinds: map[string]int{}}})
+	}
+	for i := 0; i < *runs; i++ {
+		for _, sub := range subjects {
+			init, cold, kind, err := coldStart(ctx, sub.bin, sub.f, s, proxy, bundle, sub.event)
 			if err != nil {
-				return fmt.Errorf("%s: %w", f.LogicalID, err)
+				return fmt.Errorf("%s: %w", sub.f.LogicalID, err)
 			}
-			r.init = append(r.init, init)
-			r.coldStart = append(r.coldStart, cold)
-			r.kinds[kind]++
+			sub.r.init = append(sub.r.init, init)
+			sub.r.coldStart = append(sub.r.coldStart, cold)
+			sub.r.kinds[kind]++
 		}
-		results = append(results, r)
+	}
+	var results []result
+	for _, sub := range subjects {
+		results = append(results, *sub.r)
 	}
 	printResults(out, results, *runs)
 	return nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // moduleRoot finds the repository (go.mod of module refundflow).
@@ -248,28 +261,38 @@ func crcHandler(next http.Handler) http.Handler {
 }
 
 // startStack starts the local stack (its DynamoDB behind crcHandler) with the demo orders, and
-// submits a request that parks for consent.
-func startStack(ctx context.Context) (*stack.Stack, string, error) {
+// submits two requests that park for consent: one for the workflow steps, one for MarkNeedsAttention,
+// which takes its request out of the wait.
+func startStack(ctx context.Context) (s *stack.Stack, requestID, markID string, err error) {
 	ddb := httptest.NewServer(crcHandler(miniserver.NewServer()))
-	s, err := stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: ddb.URL, Demo: true, Logger: slog.New(slog.DiscardHandler)})
+	s, err = stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: ddb.URL, Demo: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		ddb.Close()
-		return nil, "", err
+		return nil, "", "", err
 	}
-	o := s.Demo[0].Order
+	fail := func(err error) (*stack.Stack, string, string, error) {
+		s.Close(ctx)
+		return nil, "", "", err
+	}
+	if len(s.Demo) < 2 {
+		return fail(errors.New("the local stack's demo has fewer than two orders"))
+	}
 	c := walk.NewClient(s.URL, s.StaffToken)
 	defer c.Close()
-	ans, _, err := c.NewVisitor().SubmitJSON(ctx, refund.Submission{OrderNumber: o.Number, PurchaseDate: o.PurchaseDate, Email: o.Email,
-		Kind: string(refund.KindRefund), Reason: string(refund.ReasonChangedMind)}, "")
-	if err != nil {
-		s.Close(ctx)
-		return nil, "", err
+	var ids []string
+	for _, d := range s.Demo[:2] {
+		o := d.Order
+		ans, _, err := c.NewVisitor().SubmitJSON(ctx, refund.Submission{OrderNumber: o.Number, PurchaseDate: o.PurchaseDate, Email: o.Email,
+			Kind: string(refund.KindRefund), Reason: string(refund.ReasonChangedMind)}, "")
+		if err != nil {
+			return fail(err)
+		}
+		ids = append(ids, ans.RequestID)
 	}
 	if err := s.Engine.WaitIdle(ctx); err != nil {
-		s.Close(ctx)
-		return nil, "", err
+		return fail(err)
 	}
-	return s, ans.RequestID, nil
+	return s, ids[0], ids[1], nil
 }
 
 // firstEvent is the first invocation's payload: a workflow step on the waiting request, or an HTTP
@@ -323,13 +346,17 @@ func firstEvent(id, requestID string) ([]byte, error) {
 		return task(handler.TaskInput{Event: handler.EventReceived})
 	case "MarkNeedsAttentionFunction":
 		return task(handler.TaskInput{Error: "ColdStart"})
+	case "ResumeDecisionsFunction":
+		// The scheduled sweep: it lists the pending decisions (a DynamoDB query), none here.
+		return json.Marshal(events.EventBridgeEvent{Version: "0", ID: "coldstart", DetailType: "Scheduled Event", Source: "aws.events",
+			AccountID: stack.AccountID, Region: stack.Region, Detail: json.RawMessage(`{}`)})
 	}
 	return nil, fmt.Errorf("no first event for %s", id)
 }
 
 // coldStart starts the function's process under a fresh Runtime API and returns the time to its
 // first request for work (init) and to its answer to the first invocation.
-func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack.Stack, proxy *awsProxy, event []byte) (init, cold time.Duration, kind string, err error) {
+func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack.Stack, proxy *awsProxy, caBundle string, event []byte) (init, cold time.Duration, kind string, err error) {
 	api := newRuntimeAPI(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", stack.Region, stack.AccountID, f.LogicalID), event)
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -346,10 +373,7 @@ func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack
 		"LAMBDA_TASK_ROOT=" + filepath.Dir(bin), "HOME=" + filepath.Dir(bin),
 		"AWS_EC2_METADATA_DISABLED=true",
 		// The function calls AWS's real endpoints over TLS; the proxy answers for them.
-		"HTTPS_PROXY=" + proxy.URL(), "SSL_CERT_FILE=" + proxy.caFile,
-	}
-	if proxy.certDir != "" {
-		env = append(env, "SSL_CERT_DIR="+proxy.certDir)
+		"HTTPS_PROXY=" + proxy.URL(), "AWS_CA_BUNDLE=" + caBundle,
 	}
 	for k, v := range s.Environment[f.LogicalID] {
 		env = append(env, k+"="+v)
@@ -385,6 +409,19 @@ func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack
 	case <-ctx.Done():
 		return 0, 0, "", ctx.Err()
 	}
+}
+
+// writeBundle writes the PEM files from into one bundle file at path.
+func writeBundle(path string, from ...string) error {
+	var b []byte
+	for _, f := range from {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("CA bundle: %w", err)
+		}
+		b = append(append(b, pem...), '\n')
+	}
+	return os.WriteFile(path, b, 0o600)
 }
 
 func median(ds []time.Duration) time.Duration {

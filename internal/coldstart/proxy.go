@@ -22,17 +22,15 @@ import (
 	"time"
 )
 
-// awsProxy lets a function process that knows only AWS's real endpoints (awsenv.FromProcess builds
+// awsProxy lets a function process that knows only AWS's real endpoints (lambdaenv.FromProcess builds
 // the configuration from the Lambda runtime's variables, without endpoint overrides) reach the local
-// stand-ins: the process gets HTTPS_PROXY pointing here and SSL_CERT_FILE naming this proxy's CA, the
+// stand-ins: the process gets HTTPS_PROXY pointing here and AWS_CA_BUNDLE holding this proxy's CA, the
 // proxy accepts the CONNECT to dynamodb.us-east-1.amazonaws.com:443 (and states., email.,
 // secretsmanager.), completes the TLS handshake with a certificate for that name, and forwards the
 // requests to the stand-in. The function does its TLS handshakes as it would in Lambda.
 type awsProxy struct {
-	ln     net.Listener
-	caFile string
-	// certDir, when set, is the SSL_CERT_DIR given to the functions (see -proxy-ca-only).
-	certDir string
+	ln      net.Listener
+	caFile  string
 	ca      *x509.Certificate
 	caKey   *ecdsa.PrivateKey
 	routes  map[string]*httputil.ReverseProxy // first DNS label → stand-in
