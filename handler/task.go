@@ -81,6 +81,7 @@ func outcomeJSON(outcome string) string { return `{"outcome":"` + outcome + `"}`
 // staff review) and the workflow's own late-decision paths use it, so they send the same document.
 // A token that is no longer waiting (TaskTimedOut, TaskDoesNotExist, InvalidToken) is reported with
 // ok=false and no error: the decision is recorded in DynamoDB and the workflow's next phase picks it up.
+// Any other error leaves the decision's resume marker pending, and ResumeDecisions sends it again.
 func SendOutcome(ctx context.Context, sf StepFunctions, token, outcome string) (ok bool, err error) {
 	if token == "" {
 		return false, nil
