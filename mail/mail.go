@@ -1,10 +1,13 @@
-// Package mail writes Refundflow's emails and sends them through Amazon SES v2.
+// Package mail writes Refundflow's emails; mail/sesmail sends them through Amazon SES v2.
 //
 // Every email has a plain-text and an HTML version, rendered from embedded templates (text/template for
 // the text, html/template for the HTML, so everything a client typed is escaped in HTML). Each Kind
 // declares the Data fields it needs, and Render refuses to produce an email with a missing one, so no
 // email ever goes out with an empty placeholder. Links are absolute URLs from Links, built on the
 // configured public base URL.
+//
+// It imports no AWS package: the handler package imports it, so whatever it imports is linked and
+// initialised in every function's binary at each cold start.
 package mail
 
 import (
@@ -53,7 +56,8 @@ const (
 	KindFeedback Kind = "feedback"
 )
 
-// The staff notifications. They go to Sender.StaffTo unless Data.To is set.
+// The staff notifications. They go to the sender's staff addresses (sesmail.Sender.StaffTo) unless
+// Data.To is set.
 const (
 	// KindStaffReview asks staff to review a request, with the policy's reasons.
 	KindStaffReview Kind = "staff_review"
@@ -103,7 +107,7 @@ func OutcomeKind(s refund.Status) (Kind, bool) {
 // Render); unused fields are ignored.
 type Data struct {
 	// To is the recipient of a client email: the email on the order record, never an address typed in
-	// the form. Staff notifications leave it empty to go to Sender.StaffTo.
+	// the form. Staff notifications leave it empty to go to sesmail.Sender.StaffTo.
 	To string
 	// CustomerName greets the client; the greeting is "Hello," without it.
 	CustomerName string
@@ -150,7 +154,7 @@ type Data struct {
 	ErrorName string
 }
 
-// Message is a rendered email, ready for Sender.Send.
+// Message is a rendered email, ready for sesmail.Sender.Send.
 type Message struct {
 	// Kind is the email's kind, kept for sending (staff routing, SES tags) and logs.
 	Kind Kind

@@ -18,6 +18,7 @@ import (
 
 	"refundflow/infra/local/outbox"
 	"refundflow/mail"
+	"refundflow/mail/sesmail"
 )
 
 // sesStandIn is a tiny SES v2 endpoint that keeps the raw SendEmail request bodies (to check the exact
@@ -70,14 +71,14 @@ func (s *sesStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"MessageId":"msg-%d"}`, len(s.received))
 }
 
-func newSender(t *testing.T) (*mail.Sender, *sesStandIn) {
+func newSender(t *testing.T) (*sesmail.Sender, *sesStandIn) {
 	t.Helper()
 	stand := &sesStandIn{}
 	return senderFor(t, stand), stand
 }
 
 // senderFor returns a Sender whose real sesv2 client talks to h in an httptest server.
-func senderFor(t *testing.T, h http.Handler) *mail.Sender {
+func senderFor(t *testing.T, h http.Handler) *sesmail.Sender {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -87,7 +88,7 @@ func senderFor(t *testing.T, h http.Handler) *mail.Sender {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		HTTPClient:   srv.Client(),
 	})
-	return &mail.Sender{
+	return &sesmail.Sender{
 		SES:              client,
 		From:             "Northwind Refunds <refunds@northwind.example>",
 		StaffTo:          []string{"refund-team@northwind.example"},
@@ -221,7 +222,7 @@ func TestSendRefusals(t *testing.T) {
 	}
 }
 
-// An SES error comes back as *mail.SendError naming the kind and SES's error code, without the
+// An SES error comes back as *sesmail.SendError naming the kind and SES's error code, without the
 // recipient's address that SES's message quotes.
 func TestSendErrorKeepsAddressesOutOfLogs(t *testing.T) {
 	sender, stand := newSender(t)
@@ -231,9 +232,9 @@ func TestSendErrorKeepsAddressesOutOfLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = sender.Send(context.Background(), msg)
-	var se *mail.SendError
+	var se *sesmail.SendError
 	if !errors.As(err, &se) {
-		t.Fatalf("err = %v, want *mail.SendError", err)
+		t.Fatalf("err = %v, want *sesmail.SendError", err)
 	}
 	if got, want := err.Error(), "send received email: SES MessageRejected"; got != want {
 		t.Errorf("error = %q, want %q", got, want)

@@ -12,6 +12,7 @@ import (
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/mail"
+	"refundflow/mail/sesmail"
 )
 
 // The logical IDs of the functions built here, as template.yaml names them.
@@ -76,10 +77,10 @@ func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails
 		}
 		r.Links = links
 	}
-	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&mail.Sender{SES: SES(env), From: from, StaffTo: staffTo}).Send)}, nil
+	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo}).Send)}, nil
 }
 
-// mailer hands the handlers mail.Sender's Send as a method value: a *mail.Sender in the
+// mailer hands the handlers sesmail.Sender's Send as a method value: a *sesmail.Sender in the
 // handler.Mailer interface would keep all ~110 SES operations of its client in the binary (see
 // lambdaenv.Env.WorkflowStarter).
 type mailer func(context.Context, mail.Message) (string, error)

@@ -33,6 +33,7 @@ import (
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/mail"
+	"refundflow/mail/sesmail"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
 	"refundflow/statemachine"
@@ -175,7 +176,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	emails := handler.Emails{Store: h.store, Renderer: &mail.Renderer{Links: links, Company: "Northwind IT Services"},
-		Sender: &mail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{staffEmail}}}
+		Sender: &sesmail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{staffEmail}}}
 	clock := handler.Clock(h.clock.Now)
 	log := slog.New(slog.NewTextHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tasks := map[string]interface {

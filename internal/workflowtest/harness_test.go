@@ -32,6 +32,7 @@ import (
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/mail"
+	"refundflow/mail/sesmail"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
 	"refundflow/statemachine"
@@ -126,7 +127,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	renderer := &mail.Renderer{Links: links, Company: "Northwind IT Services"}
-	sender := &mail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{staffEmail}}
+	sender := &sesmail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{staffEmail}}
 	emails := handler.Emails{Store: h.store, Renderer: renderer, Sender: sender}
 	clock := handler.Clock(h.clock.Now)
 	log := slog.New(slog.NewJSONHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

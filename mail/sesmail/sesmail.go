@@ -1,4 +1,10 @@
-package mail
+// Package sesmail sends mail's rendered messages through Amazon SES v2.
+//
+// It is apart from package mail, which renders the emails, because the handler package imports mail
+// and so every function would link, and initialise at each cold start, the SES client (about 4 ms on
+// the benchmark machine; see BENCHMARKS.md, "Cold start"). Only the functions that send email import
+// this package.
+package sesmail
 
 import (
 	"context"
@@ -10,9 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
+
+	"refundflow/mail"
 )
 
-// Sender sends rendered messages through Amazon SES v2 (or anything speaking its API, such as the local
+// Sender sends rendered messages (mail.Message) through Amazon SES v2 (or anything speaking its API, such as the local
 // stack's outbox, reached through the client's BaseEndpoint).
 type Sender struct {
 	// SES is the injected client.
@@ -36,7 +44,7 @@ const charset = "UTF-8"
 //
 // Errors never contain the recipients or SES's own message (which can quote addresses): only the kind
 // and the API error code, with the SDK error available through errors.As.
-func (s *Sender) Send(ctx context.Context, msg Message) (string, error) {
+func (s *Sender) Send(ctx context.Context, msg mail.Message) (string, error) {
 	to := msg.To
 	if len(to) == 0 && msg.Kind.Staff() {
 		to = s.StaffTo
@@ -78,7 +86,7 @@ func (s *Sender) Send(ctx context.Context, msg Message) (string, error) {
 // error messages can quote email addresses and errors end up in logs.
 type SendError struct {
 	// Kind is the message's kind.
-	Kind Kind
+	Kind mail.Kind
 	// Err is the SDK's error.
 	Err error
 }
