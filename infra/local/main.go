@@ -4,13 +4,20 @@
 //
 //	go run ./infra/local                      # http://127.0.0.1:8080
 //	go run ./infra/local -addr 127.0.0.1:9000
+//	go run ./infra/local -data .refundflow    # keep the state across restarts
 //	go run ./infra/local -dynamodb-endpoint http://127.0.0.1:8000   # DynamoDB Local or dynalite
 //
-// Every flag has an environment variable equivalent (REFUNDFLOW_ADDR, REFUNDFLOW_DYNAMODB_ENDPOINT,
-// REFUNDFLOW_LOG). Ctrl-C stops it cleanly. Everything is kept in memory (the embedded DynamoDB, the
-// workflow executions, the outbox), so a restart begins afresh: there is no data directory, because
-// the local Step Functions engine cannot carry running executions over a restart, and a table without
-// its executions would leave requests that nothing moves on.
+// Every flag has an environment variable equivalent (REFUNDFLOW_ADDR, REFUNDFLOW_DATA,
+// REFUNDFLOW_DYNAMODB_ENDPOINT, REFUNDFLOW_LOG). Ctrl-C stops it cleanly.
+//
+// Without -data everything is in memory (the embedded DynamoDB, the workflow executions, the outbox)
+// and a restart begins afresh. With -data DIR (created if missing) the stack keeps its state in
+// DIR/refundflow-state.json: the table, the workflows with their waiting tasks, timers and history,
+// the outbox, the generated secrets and the staff token's signing key, and the time-travel offset. It
+// is saved when the stack stops and every few seconds while something changes, and the next start on
+// the same directory carries on: links in old emails still work, the printed staff token is still
+// valid, and a consent period that ended while the stack was down expires at once. A state file that
+// cannot be read is reported in one line, with what to do; it is never overwritten.
 package main
 
 import (
@@ -23,6 +30,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("REFUNDFLOW_ADDR", "127.0.0.1:8080"), "address of the web pages and the HTTP API (env REFUNDFLOW_ADDR)")
+	data := fs.String("data", os.Getenv("REFUNDFLOW_DATA"), "keep the state in this directory across restarts, created if missing (env REFUNDFLOW_DATA)")
 	ddb := fs.String("dynamodb-endpoint", os.Getenv("REFUNDFLOW_DYNAMODB_ENDPOINT"), "use this DynamoDB endpoint (DynamoDB Local, dynalite) instead of the embedded one (env REFUNDFLOW_DYNAMODB_ENDPOINT)")
 	logLevel := fs.String("log", envOr("REFUNDFLOW_LOG", "warn"), "log level of the functions' JSON logs on stderr: debug, info, warn, error (env REFUNDFLOW_LOG)")
 	if err := fs.Parse(args); err != nil {
@@ -63,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	s, err := stack.Start(ctx, stack.Config{
 		Addr:             *addr,
 		DynamoDBEndpoint: *ddb,
+		DataDir:          *data,
 		Demo:             true,
 		Logger:           slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})),
 	})
@@ -78,9 +88,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := s.Close(shutdown); err != nil {
 		return fmt.Errorf("stop: %w", err)
 	}
-	if s.External {
+	switch {
+	case s.DataDir != "" && s.External:
+		fmt.Fprintf(stdout, "Stopped. The workflows, outbox and keys are saved in %s and the table %s at %s keeps its items: start with -data %[1]s to carry on.\n", s.DataDir, s.TableName, s.DynamoDBURL)
+	case s.DataDir != "":
+		fmt.Fprintf(stdout, "Stopped. Everything is saved in %s: start with -data %[1]s to carry on.\n", s.DataDir)
+	case s.External:
 		fmt.Fprintf(stdout, "Stopped. The table %s at %s keeps its items; the workflows were in memory and are gone.\n", s.TableName, s.DynamoDBURL)
-	} else {
+	default:
 		fmt.Fprintln(stdout, "Stopped. Everything was in memory: the next start begins afresh.")
 	}
 	return nil
@@ -88,8 +103,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // printBanner tells a person where everything is and what to try.
 func printBanner(w io.Writer, s *stack.Stack, addr string) {
-	fmt.Fprintf(w, `Refundflow is running (AWS in a box). Ctrl-C stops it.
-
+	fmt.Fprintf(w, "Refundflow is running (AWS in a box). Ctrl-C stops it.\n")
+	switch {
+	case s.Restored:
+		fmt.Fprintf(w, "State kept in %s: carrying on from %s.\n", s.DataDir, s.SavedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+	case s.DataDir != "":
+		fmt.Fprintf(w, "State kept in %s (new): it is saved as it changes and on Ctrl-C.\n", s.DataDir)
+	}
+	fmt.Fprintf(w, `
   Request form      %[1]s/
   Email outbox      %[1]s/_local/outbox/
   Staff console     %[1]s/staff   (token below)
@@ -112,8 +133,14 @@ AWS endpoints for outside tools (any credentials do: export AWS_ACCESS_KEY_ID=lo
 Staff bearer token (staff console, or: curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review):
 %[8]s
 `, s.URL, stack.Region, s.TableName, s.DynamoDBURL, s.StateMachineARN, s.StepFunctionsURL, s.SESURL, s.StaffToken)
-	if s.ReusedTable {
-		fmt.Fprintf(w, "\nNote: the table %s already existed at %s. Requests an earlier run left open have no\nworkflow any more (executions live in memory only): their links will not move them on, and their orders\ntake no new request. Delete the table for a clean start:\n  aws dynamodb delete-table --table-name %s --endpoint-url %s\n", s.TableName, s.DynamoDBURL, s.TableName, s.DynamoDBURL)
+	switch {
+	case s.ReusedTable && !s.Restored:
+		fmt.Fprintf(w, "\nNote: the table %s already existed at %s. Requests an earlier run left open have no\nworkflow any more (it kept its workflows in memory only; -data DIR keeps them): their links will not move\nthem on, and their orders take no new request. Delete the table for a clean start:\n  aws dynamodb delete-table --table-name %s --endpoint-url %s\n", s.TableName, s.DynamoDBURL, s.TableName, s.DynamoDBURL)
+	case s.External && s.Restored && !s.ReusedTable:
+		fmt.Fprintf(w, "\nNote: the table %s did not exist at %s, but %s holds workflows of an earlier run: their\nrequests are gone from the table, so those workflows will fail. Move %[3]s away for a clean start.\n", s.TableName, s.DynamoDBURL, s.DataDir)
+	}
+	if s.Restored && s.PreviousURL != "" && s.PreviousURL != s.URL {
+		fmt.Fprintf(w, "\nNote: the earlier run was at %s; the links in its emails point there. Open them with %s instead\n(same path and query), or start with -addr %s.\n", s.PreviousURL, s.URL, strings.TrimPrefix(s.PreviousURL, "http://"))
 	}
 	if !loopback(addr) {
 		fmt.Fprintf(w, "\nNote: -addr %s is reachable from other machines. The staff API needs the token, but the\nlocal pages (outbox, time travel) do not: use this only on a network you trust.\n", addr)

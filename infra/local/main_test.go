@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -206,7 +207,8 @@ func TestFlags(t *testing.T) {
 		stderr string
 	}{
 		{"help", []string{"-h"}, 0, "-dynamodb-endpoint"},
-		{"unknown flag", []string{"-data", "/tmp/x"}, 1, "flag provided but not defined: -data"},
+		{"unknown flag", []string{"-datadir", "/tmp/x"}, 1, "flag provided but not defined: -datadir"},
+		{"help names -data", []string{"-h"}, 0, "REFUNDFLOW_DATA"},
 		{"bad log level", []string{"-log", "loud"}, 1, "refundflow: -log:"},
 		{"stray argument", []string{"serve"}, 1, `refundflow: unexpected argument "serve"`},
 		{"bad address", []string{"-addr", "127.0.0.1:99999"}, 1, "refundflow: listen on 127.0.0.1:99999"},
@@ -242,5 +244,123 @@ func TestLoopback(t *testing.T) {
 		if got := loopback(addr); got != want {
 			t.Errorf("loopback(%q) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// runUntilBanner starts the command with args (and env added to its environment) and reads its
+// banner up to the staff token; it returns the process, its output so far and from now on, its
+// stderr, the token, and a channel closed when stdout ends. The caller stops the process (stop).
+func runUntilBanner(t *testing.T, ctx context.Context, env []string, args ...string) (*exec.Cmd, *lockedBuffer, *lockedBuffer, string, chan struct{}) {
+	t.Helper()
+	cmd := command(t, ctx, args...)
+	cmd.Env = append(cmd.Env, env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(io.TeeReader(stdout, &out))
+	token := ""
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "eyJ") {
+			token = lines.Text()
+			break
+		}
+	}
+	if token == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no banner:\n%s\nstderr:\n%s", out.String(), stderr.String())
+	}
+	done := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, io.TeeReader(stdout, &out))
+		close(done)
+	}()
+	return cmd, &out, &stderr, token, done
+}
+
+// stop interrupts the command as Ctrl-C does and waits for a clean exit.
+func stop(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer, done chan struct{}) {
+	t.Helper()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after Ctrl-C: %v, want exit status 0\nstderr:\n%s", err, stderr.String())
+	}
+}
+
+// TestDataDirAcrossRuns runs the command twice on one data directory (made by the first run): the
+// first run says the state is kept there, Ctrl-C saves it, and the second run carries on from it,
+// with the same staff token, and says where the earlier run's links point.
+func TestDataDirAcrossRuns(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "state")
+	cmd, out, stderr, token, done := runUntilBanner(t, ctx, nil, "-addr", "127.0.0.1:0", "-data", dir)
+	if want := "State kept in " + dir + " (new)"; !strings.Contains(out.String(), want) {
+		t.Errorf("the first banner does not say %q:\n%s", want, out.String())
+	}
+	stop(t, cmd, stderr, done)
+	if want := "Stopped. Everything is saved in " + dir + ": start with -data " + dir + " to carry on."; !strings.Contains(out.String(), want) {
+		t.Errorf("stdout does not say %q:\n%s", want, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "refundflow-state.json")); err != nil {
+		t.Fatalf("no state file after Ctrl-C: %v", err)
+	}
+
+	// The environment variable works as the flag does.
+	cmd, out2, stderr2, token2, done2 := runUntilBanner(t, ctx, []string{"REFUNDFLOW_DATA=" + dir}, "-addr", "127.0.0.1:0")
+	if !strings.Contains(out2.String(), "State kept in "+dir+": carrying on from ") {
+		t.Errorf("the second banner does not say it carries on:\n%s", out2.String())
+	}
+	if token2 != token {
+		t.Errorf("the second run printed another staff token")
+	}
+	if !strings.Contains(out2.String(), "Note: the earlier run was at http://127.0.0.1:") {
+		t.Errorf("the second banner does not say where the earlier run's links point:\n%s", out2.String())
+	}
+	if !strings.Contains(out2.String(), "RF-1001") {
+		t.Errorf("the second banner lists no demo orders:\n%s", out2.String())
+	}
+	stop(t, cmd, stderr2, done2)
+}
+
+// TestDataDirUnreadableState: a state file that cannot be used stops the command with one line on
+// stderr that names the file and says what to do, and leaves the file alone.
+func TestDataDirUnreadableState(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "refundflow-state.json")
+	if err := os.WriteFile(path, []byte("{truncated"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := command(t, ctx, "-addr", "127.0.0.1:0", "-data", dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1\nstderr: %s", err, stderr.String())
+	}
+	got := stderr.String()
+	if !strings.HasPrefix(got, "refundflow: "+path+" is not a Refundflow state file (") ||
+		!strings.HasSuffix(got, "): move it away (or use another -data directory) to start afresh\n") || strings.Count(got, "\n") != 1 {
+		t.Errorf("stderr:\n%q\nwant one line naming %s, the problem and what to do", got, path)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout: %q, want no banner", stdout.String())
+	}
+	if data, _ := os.ReadFile(path); string(data) != "{truncated" {
+		t.Errorf("the state file was changed: %q", data)
 	}
 }

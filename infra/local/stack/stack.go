@@ -13,7 +13,8 @@
 //   - SES v2: the outbox, which keeps every email.
 //   - Payments: the sandbox gateway, on the table.
 //
-// The function code has no local mode: it only gets other endpoints.
+// The function code has no local mode: it only gets other endpoints. With Config.DataDir the stack keeps
+// its state (table, workflows, outbox, keys, clock) in a directory across restarts (persist.go).
 package stack
 
 import (
@@ -85,6 +86,11 @@ type Config struct {
 	Demo bool
 	// Logger receives the stack's and the functions' logs (default: discard).
 	Logger *slog.Logger
+	// DataDir keeps the stack's state across restarts (persist.go): created if missing, restored at
+	// start, saved on Close and every SaveInterval while something changed. Empty: all in memory.
+	DataDir string
+	// SaveInterval is how often the state is saved while it changes (default DefaultSaveInterval).
+	SaveInterval time.Duration
 }
 
 // Stack is a running local system. Close stops it.
@@ -97,8 +103,9 @@ type Stack struct {
 	// TableName is the table the functions use.
 	TableName string
 	// External reports that DynamoDB is an outside endpoint (Config.DynamoDBEndpoint), which keeps its
-	// items when the stack stops; ReusedTable, that the table was already there at start. The workflow
-	// executions are in memory either way, so requests an earlier run left open have no workflow.
+	// items when the stack stops; ReusedTable, that the table was already there at start. Without a data
+	// directory (Config.DataDir) the workflow executions are in memory only, so requests an earlier run
+	// left open have no workflow.
 	External, ReusedTable bool
 	// StateMachineARN is the refund workflow's ARN on the local engine.
 	StateMachineARN string
@@ -123,8 +130,15 @@ type Stack struct {
 	// Environment holds each function's environment variables as the template resolves them locally
 	// (function logical ID → name → value): what its builder read.
 	Environment map[string]map[string]string
+	// DataDir is Config.DataDir. Restored reports that the stack carried on from the state saved
+	// there (at SavedAt, by a stack at PreviousURL, where the links of its emails point).
+	DataDir     string
+	Restored    bool
+	SavedAt     time.Time
+	PreviousURL string
 
 	log       *slog.Logger
+	persist   *persister // the data directory, if any (persist.go)
 	schedules *scheduler // template Schedule events on Clock (schedule.go)
 	gw        *gateway.Gateway
 	listeners []net.Listener
@@ -153,6 +167,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
+	}
+	if err := s.openDataDir(cfg); err != nil {
+		return nil, err
 	}
 
 	// Listeners first, so every URL is known before the template is resolved and a taken port is
@@ -209,7 +226,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Engine = stepfunctions.New(stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log})
 
 	if ddbLn != nil {
-		s.serve(ddbLn, minidyn.NewServer(), false)
+		s.serve(ddbLn, s.countWrites(minidyn.NewServer()), false)
 	}
 	s.serve(sfnLn, s.Engine.Handler(), false)
 	s.serve(sesLn, s.Outbox.SESHandler(), false)
@@ -219,10 +236,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.serve(smLn, vault, false)
 
-	res := s.resolver(tmpl, cfg.Parameters)
+	res := s.resolver(tmpl, s.parameters(cfg.Parameters))
 	if err := res.Check(); err != nil {
 		return nil, fmt.Errorf("template.yaml parameters: %w", err)
 	}
+	s.keepParameters(res.Parameters)
 	if err := s.createTables(ctx, tmpl, res); err != nil {
 		return nil, err
 	}
@@ -231,6 +249,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	handlers, err := s.buildFunctions(ctx, tmpl, res, awsCfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.restoreData(ctx); err != nil {
 		return nil, err
 	}
 	if s.gw, err = s.gateway(tmpl, res, handlers); err != nil {
@@ -247,13 +268,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", s.gw)
 
-	if cfg.Demo {
-		if s.Demo, err = LoadDemo(ctx, s.DynamoDB, s.TableName, s.Clock.Now()); err != nil {
-			return nil, err
-		}
+	if err := s.loadDemo(ctx, cfg.Demo); err != nil {
+		return nil, err
 	}
 	// Last, so that nobody can submit a form for a demo order that is not stored yet.
-	s.serve(web, mux, true)
+	s.serve(web, s.gate(mux), true)
+	s.startSaving(cfg.SaveInterval)
 	return s, nil
 }
 
@@ -306,7 +326,9 @@ func (s *Stack) serve(ln net.Listener, h http.Handler, web bool) {
 // Close stops the stack in the order that loses no work in flight: first the web server (no new
 // requests; requests in flight finish until ctx ends), then the engine (running task invocations
 // are cancelled and awaited), and last the AWS stand-ins those invocations were still calling.
-// Everything is in memory, so what was stored is gone afterwards.
+// Without a data directory everything is in memory, so what was stored is gone afterwards; with one,
+// the workflows are first given until ctx ends to finish the tasks in flight, and the state is saved
+// before the stand-ins stop (a task still running is saved as to be run again).
 func (s *Stack) Close(ctx context.Context) error {
 	s.stopSchedules() // no scheduled invocation starts or runs on while the rest stops
 	var errs []error
@@ -319,8 +341,13 @@ func (s *Stack) Close(ctx context.Context) error {
 	if s.web != nil {
 		shutdown(s.web)
 	}
+	s.stopSaving()
 	if s.Engine != nil {
+		s.drain(ctx)
 		s.Engine.Close()
+	}
+	if err := s.saveOnClose(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	for _, srv := range s.backends {
 		shutdown(srv)
@@ -411,14 +438,15 @@ func (s *Stack) getAtt(t *samtemplate.Template, res samtemplate.Resolver, id, at
 func (s *Stack) secrets(t *samtemplate.Template) (*secrets.Store, error) {
 	store := secrets.New()
 	for _, r := range t.ResourcesOfType("AWS::SecretsManager::Secret") {
-		value := ""
-		if _, ok := r.Properties["GenerateSecretString"]; ok {
+		value, saved := s.secretValue(r.LogicalID)
+		if _, ok := r.Properties["GenerateSecretString"]; ok && !saved {
 			b := make([]byte, 32)
 			if _, err := rand.Read(b); err != nil {
 				return nil, fmt.Errorf("generate secret %s: %w", r.LogicalID, err)
 			}
 			value = hex.EncodeToString(b)
 		}
+		s.keepSecret(r.LogicalID, value)
 		store.Put(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", Region, AccountID, r.LogicalID), r.LogicalID, value)
 	}
 	return store, nil
@@ -592,13 +620,13 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				if len(audience) == 0 {
 					return nil, fmt.Errorf("authorizer %s has no audience", r.Authorizer)
 				}
-				li, err := gateway.NewLocalIssuer(issuer, audience[0])
+				li, err := s.localIssuer(key, issuer, audience[0])
 				if err != nil {
 					return nil, err
 				}
 				li.TTL = staffTokenTTL
 				li.Now = s.Clock.Now
-				if s.StaffToken, err = li.Sign(map[string]any{
+				if s.StaffToken, err = s.staffToken(li, r.Authorizer, map[string]any{
 					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
 					return nil, err

@@ -183,6 +183,18 @@ func (c *AdjustableClock) Advance(d time.Duration) {
 	stepTimers(c.Now, c.set, c.snapshot, c.Now().Add(d))
 }
 
+// RestoreOffset sets the offset to d exactly, as a saved clock had it, when
+// that is further than the current offset. It fires no timers: it is for
+// a clock that no engine uses yet (the local stack restoring its data
+// directory before it creates its engine).
+func (c *AdjustableClock) RestoreOffset(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > c.offset {
+		c.offset = d
+	}
+}
+
 // set moves the offset so that Now is t (never backwards).
 func (c *AdjustableClock) set(t time.Time) {
 	c.mu.Lock()

@@ -752,3 +752,25 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 	})
 }
+
+func TestAdjustableClockRestoreOffset(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		before, saved time.Duration
+		want          time.Duration
+	}{
+		{"a new clock takes the saved offset exactly", 0, 7*24*time.Hour + 1234, 7*24*time.Hour + 1234},
+		{"zero changes nothing", 0, 0, 0},
+		{"never backwards", time.Hour, time.Minute, time.Hour},
+	} {
+		c := &AdjustableClock{}
+		c.Advance(tc.before)
+		if tc.before > 0 {
+			c.RestoreOffset(tc.before) // Advance loses a little to the wall clock moving meanwhile
+		}
+		c.RestoreOffset(tc.saved)
+		if got := c.Offset(); got != tc.want {
+			t.Errorf("%s: offset %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
