@@ -148,9 +148,13 @@ func TestSweepsRaceTheHandler(t *testing.T) {
 			statuses := h.accept(id)
 			// A few more rounds after the decision, then stop.
 			for i := 0; i < 3; i++ {
-				if _, err := ahead.Sweep(h.ctx); err != nil {
+				rep, err := ahead.Sweep(h.ctx)
+				if err != nil {
 					t.Errorf("sweep: %v", err)
 				}
+				mu.Lock()
+				resumed += rep.Resumed
+				mu.Unlock()
 			}
 			close(stop)
 			wg.Wait()
