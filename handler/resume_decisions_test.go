@@ -263,3 +263,36 @@ func noErr(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkSweepIdle is what the sweeper does on almost every run: one Query of an empty RESUME
+// partition (the fixed cost in BENCHMARKS.md assumes an idle run stays well under 50 ms in Lambda).
+func BenchmarkSweepIdle(b *testing.B) {
+	f := newHTTPFixture(b)
+	sw := f.sweeper()
+	ctx := context.Background()
+	for b.Loop() {
+		if rep, err := sw.Sweep(ctx); err != nil || rep.Listed != 0 {
+			b.Fatalf("%+v, %v", rep, err)
+		}
+	}
+}
+
+// BenchmarkSweepDeliver is a sweep that delivers one recorded decision (a withdrawal of a parked
+// request): the listing, three reads, SendTaskSuccess to the local engine and the clear.
+func BenchmarkSweepDeliver(b *testing.B) {
+	f := newHTTPFixture(b)
+	sw := f.sweeper()
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		s := f.seed(refund.StatusInReview, true)
+		if err := f.store.Transition(ctx, s.id, refund.StatusInReview, refund.StatusWithdrawn, 2, dynamo.AuditEntry{Actor: dynamo.ActorClient},
+			dynamo.WithResume(handler.OutcomeWithdrawn)); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if rep, err := sw.Sweep(ctx); err != nil || rep.Resumed != 1 {
+			b.Fatalf("%+v, %v", rep, err)
+		}
+	}
+}
