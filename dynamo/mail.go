@@ -14,10 +14,12 @@ import (
 // Functions retrying an invocation that still runs) send one email, not two:
 //
 //	event        the event name
-//	claim_until  Unix milliseconds until which the run that claimed it is sending; 0 once released
+//	claim_id     the run that claimed it (random, one per run)
+//	claim_until  Unix milliseconds until which that run is sending; 0 once released
 //	sent_at      when the email went out; once set, the marker is final
 const (
 	attrMailEvent = "event"
+	attrClaimID   = "claim_id"
 	attrClaimedTo = "claim_until"
 	attrMailSent  = "sent_at"
 )
@@ -56,17 +58,22 @@ func validEvent(event string) error {
 	return nil
 }
 
-// ClaimMail claims the email for an event of a request for lease, with one conditional write: it
-// succeeds when no marker exists, or when the marker is not sent and its claim expired (the run that
-// held it crashed or gave up). The lease must be longer than a sending run can live (the Lambda
-// function's timeout), so two live runs never both hold it; a run that dies after sending but before
-// MarkMailSent makes the email go out again after the lease (at least once, never lost).
-func (s *Store) ClaimMail(ctx context.Context, requestID, event string, lease time.Duration) (MailClaim, error) {
+// ClaimMail claims the email for an event of a request for the run claimID (a random id the run
+// keeps) for lease, with one conditional write: it succeeds when no marker exists, when the marker is
+// not sent and its claim expired (the run that held it crashed or gave up), or when the claim is this
+// run's own already (the SDK retried a write whose answer was lost, or the run asks again). The lease
+// must be longer than a sending run can live (the Lambda function's timeout), so two live runs never
+// both hold it; a run that dies after sending but before MarkMailSent makes the email go out again
+// after the lease (at least once, never lost).
+func (s *Store) ClaimMail(ctx context.Context, requestID, event, claimID string, lease time.Duration) (MailClaim, error) {
 	if err := validID("request id", requestID); err != nil {
 		return 0, err
 	}
 	if err := validEvent(event); err != nil {
 		return 0, err
+	}
+	if claimID == "" {
+		return 0, fmt.Errorf("claim %s mail of request %s: no claim id", event, requestID)
 	}
 	if lease <= 0 {
 		return 0, fmt.Errorf("claim %s mail of request %s: lease %v must be positive", event, requestID, lease)
@@ -77,9 +84,10 @@ func (s *Store) ClaimMail(ctx context.Context, requestID, event string, lease ti
 		TableName: aws.String(s.Table),
 		Key:       key(requestPK(requestID), prefixMail+event),
 		UpdateExpression: aws.String("SET " + x.n(attrMailEvent) + " = " + x.s(event) + ", " +
-			x.n(attrClaimedTo) + " = " + x.i(now.Add(lease).UnixMilli())),
+			x.n(attrClaimID) + " = " + x.s(claimID) + ", " + x.n(attrClaimedTo) + " = " + x.i(now.Add(lease).UnixMilli())),
 		ConditionExpression: aws.String("attribute_not_exists(" + x.n(AttrPK) + ") OR (attribute_not_exists(" +
-			x.n(attrMailSent) + ") AND " + x.n(attrClaimedTo) + " < " + x.i(now.UnixMilli()) + ")"),
+			x.n(attrMailSent) + ") AND (" + x.n(attrClaimedTo) + " < " + x.i(now.UnixMilli()) + " OR " +
+			x.n(attrClaimID) + " = " + x.s(claimID) + "))"),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 	})
@@ -118,7 +126,8 @@ func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error
 		TableName: aws.String(s.Table),
 		Key:       key(requestPK(requestID), prefixMail+event),
 		UpdateExpression: aws.String("SET " + x.n(attrMailEvent) + " = " + x.s(event) + ", " +
-			x.n(attrMailSent) + " = if_not_exists(" + x.n(attrMailSent) + ", " + x.v(sentAt) + ") REMOVE " + x.n(attrClaimedTo)),
+			x.n(attrMailSent) + " = if_not_exists(" + x.n(attrMailSent) + ", " + x.v(sentAt) + ") REMOVE " +
+			x.n(attrClaimedTo) + ", " + x.n(attrClaimID)),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 	})
@@ -128,9 +137,10 @@ func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error
 	return nil
 }
 
-// ReleaseMail gives up a claim whose email could not be sent, so the step's retry can claim it at
-// once instead of waiting for the lease. It never touches a marker that was sent.
-func (s *Store) ReleaseMail(ctx context.Context, requestID, event string) error {
+// ReleaseMail gives up the run claimID's claim whose email could not be sent, so the step's retry can
+// claim it at once instead of waiting for the lease. It never touches a marker that was sent or that
+// another run claimed.
+func (s *Store) ReleaseMail(ctx context.Context, requestID, event, claimID string) error {
 	if err := validID("request id", requestID); err != nil {
 		return err
 	}
@@ -139,10 +149,11 @@ func (s *Store) ReleaseMail(ctx context.Context, requestID, event string) error 
 	}
 	x := &expr{}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.Table),
-		Key:                       key(requestPK(requestID), prefixMail+event),
-		UpdateExpression:          aws.String("SET " + x.n(attrClaimedTo) + " = " + x.i(0)),
-		ConditionExpression:       aws.String("attribute_exists(" + x.n(AttrPK) + ") AND attribute_not_exists(" + x.n(attrMailSent) + ")"),
+		TableName:        aws.String(s.Table),
+		Key:              key(requestPK(requestID), prefixMail+event),
+		UpdateExpression: aws.String("SET " + x.n(attrClaimedTo) + " = " + x.i(0)),
+		ConditionExpression: aws.String("attribute_not_exists(" + x.n(attrMailSent) + ") AND " +
+			x.n(attrClaimID) + " = " + x.s(claimID)),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 	})

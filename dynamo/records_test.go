@@ -220,45 +220,52 @@ func TestIdempotency(t *testing.T) {
 func TestMailMarkers(t *testing.T) {
 	t.Parallel()
 	const lease = time.Minute
-	claim := func(e *env, event string, want dynamo.MailClaim) {
+	claim := func(e *env, event, run string, want dynamo.MailClaim) {
 		t.Helper()
-		got, err := e.s.ClaimMail(e.ctx, "req-1", event, lease)
+		got, err := e.s.ClaimMail(e.ctx, "req-1", event, run, lease)
 		must(t, err)
 		if got != want {
-			t.Errorf("ClaimMail(%s) = %v, want %v", event, got, want)
+			t.Errorf("ClaimMail(%s) by %s = %v, want %v", event, run, got, want)
 		}
 	}
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
-		claim(e, "received", dynamo.MailClaimed)
-		claim(e, "received", dynamo.MailInProgress) // a second run while the first sends
+		claim(e, "received", "run-a", dynamo.MailClaimed)
+		claim(e, "received", "run-a", dynamo.MailClaimed)    // the same run again (a retried write): still its own
+		claim(e, "received", "run-b", dynamo.MailInProgress) // a second run while the first sends
 		e.clock.Advance(lease - time.Second)
-		claim(e, "received", dynamo.MailInProgress)
+		claim(e, "received", "run-b", dynamo.MailInProgress)
 		e.clock.Advance(2 * time.Second) // the first run died without sending: the lease ran out
-		claim(e, "received", dynamo.MailClaimed)
+		claim(e, "received", "run-b", dynamo.MailClaimed)
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received", "run-a")) // the dead run's release: not its claim now
+		claim(e, "received", "run-c", dynamo.MailInProgress)
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received"))
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received")) // a retried step
-		claim(e, "received", dynamo.MailAlreadySent)
+		claim(e, "received", "run-c", dynamo.MailAlreadySent)
+		claim(e, "received", "run-b", dynamo.MailAlreadySent) // sent is final, even for its sender
 		e.clock.Advance(24 * time.Hour)
-		claim(e, "received", dynamo.MailAlreadySent) // sent is final
-		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received"))
-		claim(e, "received", dynamo.MailAlreadySent) // releasing a sent marker changes nothing
+		claim(e, "received", "run-d", dynamo.MailAlreadySent)
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received", "run-b"))
+		claim(e, "received", "run-d", dynamo.MailAlreadySent) // releasing a sent marker changes nothing
 
 		// A run whose send failed releases its claim: the retry claims at once.
-		claim(e, "outcome:completed", dynamo.MailClaimed)
-		must(t, e.s.ReleaseMail(e.ctx, "req-1", "outcome:completed"))
-		claim(e, "outcome:completed", dynamo.MailClaimed)
-		must(t, e.s.ReleaseMail(e.ctx, "req-1", "never-claimed")) // no marker: nothing to release
+		claim(e, "outcome:completed", "run-a", dynamo.MailClaimed)
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "outcome:completed", "run-a"))
+		claim(e, "outcome:completed", "run-b", dynamo.MailClaimed)
+		must(t, e.s.ReleaseMail(e.ctx, "req-1", "never-claimed", "run-a")) // no marker: nothing to release
 
 		// Marking without a claim (a marker from before claims existed) is final too.
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "offers:1"))
-		claim(e, "offers:1", dynamo.MailAlreadySent)
+		claim(e, "offers:1", "run-a", dynamo.MailAlreadySent)
 
 		if err := e.s.MarkMailSent(e.ctx, "req-1", ""); err == nil {
 			t.Error("MarkMailSent accepted an empty event")
 		}
-		if _, err := e.s.ClaimMail(e.ctx, "req-1", "x", 0); err == nil {
+		if _, err := e.s.ClaimMail(e.ctx, "req-1", "x", "run-a", 0); err == nil {
 			t.Error("ClaimMail accepted a zero lease")
+		}
+		if _, err := e.s.ClaimMail(e.ctx, "req-1", "x", "", lease); err == nil {
+			t.Error("ClaimMail accepted an empty claim id")
 		}
 	})
 }
@@ -271,11 +278,11 @@ func TestMailClaimRace(t *testing.T) {
 		const runs = 16
 		var wg sync.WaitGroup
 		results := make(chan dynamo.MailClaim, runs)
-		for range runs {
+		for i := range runs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c, err := e.s.ClaimMail(e.ctx, "req-1", "offers:1", time.Minute)
+				c, err := e.s.ClaimMail(e.ctx, "req-1", "offers:1", fmt.Sprintf("run-%d", i), time.Minute)
 				if err != nil {
 					t.Error(err)
 					return

@@ -64,13 +64,17 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 	if e.Renderer == nil || e.Sender == nil {
 		return false, fmt.Errorf("send %s email for request %s: no renderer or sender configured", kind, id)
 	}
-	claim, err := e.claim(ctx, id, event)
+	claimID, err := NewCode()
+	if err != nil {
+		return false, err
+	}
+	claim, err := e.claim(ctx, id, event, claimID)
 	if err != nil || claim == dynamo.MailAlreadySent {
 		return false, err
 	}
 	if err := e.send(ctx, kind, data); err != nil {
 		// Let the step's retry claim it at once; a failed release only makes it wait the lease.
-		if rerr := e.Store.ReleaseMail(context.WithoutCancel(ctx), id, event); rerr != nil {
+		if rerr := e.Store.ReleaseMail(context.WithoutCancel(ctx), id, event, claimID); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 		return false, err
@@ -81,9 +85,10 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 	return true, nil
 }
 
-// claim claims the marker, waiting up to Wait for another run that holds it. The answer is
-// MailClaimed or MailAlreadySent; a claim still held by another run is a *MailInProgress error.
-func (e Emails) claim(ctx context.Context, id, event string) (dynamo.MailClaim, error) {
+// claim claims the marker for this run (claimID), waiting up to Wait for another run that holds it.
+// The answer is MailClaimed or MailAlreadySent; a claim still held by another run is a
+// *MailInProgress error.
+func (e Emails) claim(ctx context.Context, id, event, claimID string) (dynamo.MailClaim, error) {
 	wait := e.Wait
 	if wait <= 0 {
 		wait = DefaultMailWait
@@ -91,7 +96,7 @@ func (e Emails) claim(ctx context.Context, id, event string) (dynamo.MailClaim, 
 	deadline := time.Now().Add(wait)
 	pause := 20 * time.Millisecond
 	for {
-		c, err := e.Store.ClaimMail(ctx, id, event, MailLease)
+		c, err := e.Store.ClaimMail(ctx, id, event, claimID, MailLease)
 		if err != nil || c != dynamo.MailInProgress {
 			return c, err
 		}
