@@ -299,8 +299,9 @@
     }
     say("review-status", "Saving…");
     var id = current.request.id;
-    call("POST", "/requests/" + encodeURIComponent(id) + "/review", body).then(function () {
-      say("review-status", "Decision recorded.");
+    call("POST", "/requests/" + encodeURIComponent(id) + "/review", body).then(function (answer) {
+      // When the workflow could not be reached, the API says when it resumes; show that instead.
+      say("review-status", (answer && answer.delivered === false && answer.message) || "Decision recorded.");
       refreshAfterDecision(id, 10);
     }).catch(function (err) { say("review-status", err.message, true); });
   });
