@@ -106,7 +106,7 @@ func printBanner(w io.Writer, s *stack.Stack, addr string) {
 	fmt.Fprintf(w, "Refundflow is running (AWS in a box). Ctrl-C stops it.\n")
 	switch {
 	case s.Restored:
-		fmt.Fprintf(w, "State kept in %s: carrying on from %s.\n", s.DataDir, s.SavedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+		fmt.Fprintf(w, "State kept in %s: carrying on from the state saved at %s.\n", s.DataDir, s.SavedAt.UTC().Format("2006-01-02 15:04:05 MST"))
 	case s.DataDir != "":
 		fmt.Fprintf(w, "State kept in %s (new): it is saved as it changes and on Ctrl-C.\n", s.DataDir)
 	}

@@ -318,7 +318,7 @@ func TestDataDirAcrossRuns(t *testing.T) {
 
 	// The environment variable works as the flag does.
 	cmd, out2, stderr2, token2, done2 := runUntilBanner(t, ctx, []string{"REFUNDFLOW_DATA=" + dir}, "-addr", "127.0.0.1:0")
-	if !strings.Contains(out2.String(), "State kept in "+dir+": carrying on from ") {
+	if !strings.Contains(out2.String(), "State kept in "+dir+": carrying on from the state saved at ") {
 		t.Errorf("the second banner does not say it carries on:\n%s", out2.String())
 	}
 	if token2 != token {

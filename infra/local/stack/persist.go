@@ -71,8 +71,9 @@ func (e *StateError) Unwrap() error { return e.Err }
 
 // savedState is the state file.
 type savedState struct {
-	Format  string    `json:"format"`
-	Version int       `json:"version"`
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// SavedAt is the wall-clock time of the save.
 	SavedAt time.Time `json:"savedAt"`
 	// URL is the stack's base URL when it was saved; emails of that run link there.
 	URL string `json:"url"`
@@ -474,7 +475,7 @@ func (s *Stack) Save(ctx context.Context) error {
 	err := func() error {
 		p.gate.Lock()
 		defer p.gate.Unlock()
-		st.SavedAt = s.Clock.Now()
+		st.SavedAt = time.Now().UTC() // the wall clock: when a person stopped it, whatever time travel did
 		st.ClockOffset = s.Clock.Offset()
 		engine, err := s.Engine.Snapshot()
 		if err != nil {

@@ -271,7 +271,12 @@ func TestDataDirSavesWhileRunning(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(killed, StateFile), state, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Nothing changes: no more saves (the file stays byte for byte the same).
+	// Once the workflow is parked and the last change saved, nothing changes: no more saves (the file
+	// stays byte for byte the same).
+	if err := first.Engine.WaitIdle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the last change saved", func() bool { return first.fingerprint() == first.persist.lastSaved() })
 	before, _ := os.ReadFile(filepath.Join(dir, StateFile))
 	time.Sleep(200 * time.Millisecond)
 	after, _ := os.ReadFile(filepath.Join(dir, StateFile))
@@ -404,4 +409,53 @@ func sfnClient(s *Stack) *sfn.Client {
 // executionArn is the refund workflow's execution of a request (execution name = request ID).
 func executionArn(s *Stack, id string) string {
 	return strings.Replace(s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
+}
+
+// TestDataDirWithAnExternalTable: with -dynamodb-endpoint the endpoint keeps the table and the data
+// directory everything else (no items in the state file); the next start on both carries on.
+func TestDataDirWithAnExternalTable(t *testing.T) {
+	t.Parallel()
+	external := startStack(t) // its embedded DynamoDB stands for DynamoDB Local
+	dir := t.TempDir()
+	start := func() *Stack {
+		s, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Demo: true, DataDir: dir, DynamoDBEndpoint: external.DynamoDBURL})
+		if err != nil {
+			t.Fatalf("start on the external table: %v", err)
+		}
+		t.Cleanup(func() { closeStack(t, s) })
+		return s
+	}
+	first := start()
+	client := newVisitor(t, first)
+	order := demoOrder(t, first, "RF-1004")
+	statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonNoLongerNeeded, "").URL
+	offers := client.waitMail(order.Email, "Your options for order "+order.Number)
+	client.waitStatus(statusURL, refund.StatusAwaitingConsent)
+	closeStack(t, first)
+	data, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st savedState
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.DynamoDB.Endpoint != external.DynamoDBURL || len(st.DynamoDB.Items) != 0 {
+		t.Errorf("saved table %q with %d items, want the endpoint %s and no items", st.DynamoDB.Endpoint, len(st.DynamoDB.Items), external.DynamoDBURL)
+	}
+
+	second := start()
+	if !second.Restored || !second.ReusedTable {
+		t.Fatalf("second start: restored %v, reused table %v", second.Restored, second.ReusedTable)
+	}
+	client.moveTo(second)
+	accept(t, client, onStack(t, second, link(t, offers, "/consent/")), refund.OfferPartialRefund, order.CustomerName)
+	client.waitStatus(onStack(t, second, statusURL), refund.StatusCompleted)
+
+	// The same directory with the embedded table is refused: its workflows belong to the other table.
+	_, err = Start(context.Background(), Config{Addr: "127.0.0.1:0", DataDir: dir})
+	var se *StateError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "was saved with the DynamoDB at "+external.DynamoDBURL+", so it cannot be used with the embedded DynamoDB") {
+		t.Errorf("embedded start on an external table's directory: %v", err)
+	}
 }
