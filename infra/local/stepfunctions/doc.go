@@ -29,6 +29,16 @@
 // invocations it started; WaitIdle does the same after API calls. Do not
 // call Advance from inside a Lambda handler run by the same engine.
 //
+// # Snapshots
+//
+// Snapshot writes the engine's whole state as versioned JSON and Restore
+// carries on from it in another engine (the local stack's -data directory):
+// executions running and finished with their histories, parked tasks with
+// the same tokens, timers at their instants (those that fell due meanwhile
+// fire at once), closed tokens, name idempotency and transition counts.
+// Work in flight when the snapshot was taken is started again on restore,
+// which Step Functions' at-least-once task semantics allow.
+//
 // # Fidelity notes
 //
 // Task tokens answer as AWS documents: InvalidToken for a string that is not
