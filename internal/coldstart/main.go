@@ -21,6 +21,7 @@
 // instead of hiding their cost.
 //
 //	go run ./internal/coldstart -only 'Web|Notify'   # some functions only (a regexp on logical IDs)
+//	go run ./internal/coldstart -runs 1 -godebug inittrace=1,gctrace=1   # and their runtime traces
 package main
 
 import (
@@ -81,6 +82,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fset := flag.NewFlagSet("coldstart", flag.ContinueOnError)
 	fset.SetOutput(out)
 	runs := fset.Int("runs", 5, "cold starts per function (the median is reported)")
+	godebug := fset.String("godebug", "", "GODEBUG for the functions (e.g. inittrace=1,gctrace=1); each one's stderr of the last run is printed (the figures then include the tracing)")
+	pkgs := map[string]string{}
+	fset.Func("pkg", "`ID=./path`: build function ID from this main package instead of its own (an instrumented or older copy, for experiments); repeatable", func(v string) error {
+		id, path, ok := strings.Cut(v, "=")
+		if !ok || id == "" || path == "" {
+			return errors.New("want ID=./path")
+		}
+		pkgs[id] = path
+		return nil
+	})
 	only := fset.String("only", "", "measure only the functions whose logical ID matches this regexp (the baseline always runs)")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -128,7 +139,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	sizes := map[string]int64{}
 	for _, f := range fns {
 		bin := filepath.Join(dir, f.LogicalID, "bootstrap")
-		if sizes[f.LogicalID], err = build(ctx, root, kebab(strings.TrimSuffix(f.LogicalID, "Function")), bin); err != nil {
+		pkg, ok := pkgs[f.LogicalID]
+		if !ok {
+			pkg = "./functions/" + kebab(strings.TrimSuffix(f.LogicalID, "Function"))
+		} else {
+			fmt.Fprintf(out, "%s from %s\n", f.LogicalID, pkg)
+		}
+		if sizes[f.LogicalID], err = buildPath(ctx, root, pkg, bin); err != nil {
 			return err
 		}
 	}
@@ -191,9 +208,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	for i := 0; i < *runs; i++ {
 		for _, sub := range subjects {
-			init, cold, kind, err := coldStart(ctx, sub.bin, sub.f, s, proxy, bundle, sub.event)
+			init, cold, kind, stderr, err := coldStart(ctx, sub.bin, sub.f, s, proxy, bundle, *godebug, sub.event)
 			if err != nil {
-				return fmt.Errorf("%s: %w", sub.f.LogicalID, err)
+				return fmt.Errorf("%s: %w\n%s", sub.f.LogicalID, err, stderr)
+			}
+			if *godebug != "" && i == *runs-1 {
+				fmt.Fprintf(out, "\n%s, last run, stderr:\n%s", sub.r.id, stderr)
 			}
 			sub.r.init = append(sub.r.init, init)
 			sub.r.coldStart = append(sub.r.coldStart, cold)
@@ -222,12 +242,6 @@ var upperAfterLower = regexp.MustCompile(`([a-z0-9])([A-Z])`)
 // kebab turns a function name into its directory, as the Makefile does: SubmitRequest → submit-request.
 func kebab(name string) string {
 	return strings.ToLower(upperAfterLower.ReplaceAllString(name, "$1-$2"))
-}
-
-// build builds one function's bootstrap as the Makefile does, for this machine's architecture, and
-// returns its size.
-func build(ctx context.Context, root, dir, out string) (int64, error) {
-	return buildPath(ctx, root, "./functions/"+dir, out)
 }
 
 // buildPath builds the main package at pkg (relative to root) as a bootstrap.
@@ -356,7 +370,7 @@ func firstEvent(id, requestID string) ([]byte, error) {
 
 // coldStart starts the function's process under a fresh Runtime API and returns the time to its
 // first request for work (init) and to its answer to the first invocation.
-func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack.Stack, proxy *awsProxy, caBundle string, event []byte) (init, cold time.Duration, kind string, err error) {
+func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack.Stack, proxy *awsProxy, caBundle, godebug string, event []byte) (init, cold time.Duration, kind, stderrText string, err error) {
 	api := newRuntimeAPI(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", stack.Region, stack.AccountID, f.LogicalID), event)
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -375,6 +389,9 @@ func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack
 		// The function calls AWS's real endpoints over TLS; the proxy answers for them.
 		"HTTPS_PROXY=" + proxy.URL(), "AWS_CA_BUNDLE=" + caBundle,
 	}
+	if godebug != "" {
+		env = append(env, "GODEBUG="+godebug)
+	}
 	for k, v := range s.Environment[f.LogicalID] {
 		env = append(env, k+"="+v)
 	}
@@ -385,11 +402,12 @@ func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack
 	cmd.Stdout = io.Discard
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, "", err
+		return 0, 0, "", "", err
 	}
 	defer func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		stderrText = stderr.String() // complete once Wait has returned
 	}()
 	exited := make(chan struct{})
 	go func() {
@@ -399,15 +417,15 @@ func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack
 	select {
 	case a := <-api.answers:
 		if a.kind == "init/error" {
-			return 0, 0, "", fmt.Errorf("init failed: %s\n%s", a.body, stderr.String())
+			return 0, 0, "", "", fmt.Errorf("init failed: %s", a.body)
 		}
-		return api.initDone().Sub(start), a.at.Sub(start), a.kind, nil
+		return api.initDone().Sub(start), a.at.Sub(start), a.kind, "", nil
 	case <-exited:
-		return 0, 0, "", fmt.Errorf("the process exited before answering: %s", stderr.String())
+		return 0, 0, "", "", errors.New("the process exited before answering")
 	case <-time.After(20 * time.Second):
-		return 0, 0, "", fmt.Errorf("no answer within 20 s: %s", stderr.String())
+		return 0, 0, "", "", errors.New("no answer within 20 s")
 	case <-ctx.Done():
-		return 0, 0, "", ctx.Err()
+		return 0, 0, "", "", ctx.Err()
 	}
 }
 
