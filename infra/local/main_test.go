@@ -324,13 +324,14 @@ func TestDataDirAcrossRuns(t *testing.T) {
 	if token2 != token {
 		t.Errorf("the second run printed another staff token")
 	}
-	if !strings.Contains(out2.String(), "Note: the earlier run was at http://127.0.0.1:") {
-		t.Errorf("the second banner does not say where the earlier run's links point:\n%s", out2.String())
-	}
 	if !strings.Contains(out2.String(), "RF-1001") {
 		t.Errorf("the second banner lists no demo orders:\n%s", out2.String())
 	}
 	stop(t, cmd, stderr2, done2)
+	// After the token: read once the output is complete.
+	if !strings.Contains(out2.String(), "Note: the earlier run was at http://127.0.0.1:") {
+		t.Errorf("the second banner does not say where the earlier run's links point:\n%s", out2.String())
+	}
 }
 
 // TestDataDirUnreadableState: a state file that cannot be used stops the command with one line on
