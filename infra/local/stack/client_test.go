@@ -195,8 +195,9 @@ func (st staffVisitor) detail(id string) handler.RequestDetail {
 	return d
 }
 
-// waitInReview waits until the staff list of requests in review shows the request of the order, and
-// returns it.
+// waitInReview waits until the staff list of requests in review shows the request of the order and
+// its workflow waits for the decision (the moment staff get the "Review needed" email; a decision a
+// few milliseconds before that is refused with "try again"), and returns it.
 func (st staffVisitor) waitInReview(orderNumber string) refund.Request {
 	st.t.Helper()
 	var found refund.Request
@@ -211,6 +212,7 @@ func (st staffVisitor) waitInReview(orderNumber string) refund.Request {
 		}
 		return false
 	})
+	eventually(st.t, "the review wait of "+found.ID, func() bool { return st.detail(found.ID).LastWait == dynamo.TokenReview })
 	return found
 }
 
