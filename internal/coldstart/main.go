@@ -450,12 +450,15 @@ func median(ds []time.Duration) time.Duration {
 
 func msf(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
-// printResults prints the table (Markdown) and whether each function meets the target.
+// printResults prints the table (Markdown) and whether each function meets the target. The first
+// result is the baseline; "above baseline" is each median cold start minus the baseline's, the part a
+// function adds to what process start and the runtime client cost on this machine.
 func printResults(out io.Writer, rs []result, runs int) {
 	fmt.Fprintf(out, "\nlinux/%s, %d cold starts per function (median; min–max of the cold start):\n\n", runtime.GOARCH, runs)
-	fmt.Fprintln(out, "| function | bootstrap size | init (start → first /next) | cold start (start → first answer) | min–max | first answer | under 15 ms |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---|---|")
-	for _, r := range rs {
+	fmt.Fprintln(out, "| function | bootstrap size | init (start → first /next) | cold start (start → first answer) | min–max | above baseline | first answer | under 15 ms |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---|---|")
+	base := median(rs[0].coldStart)
+	for i, r := range rs {
 		lo, hi := slices.Min(r.coldStart), slices.Max(r.coldStart)
 		kinds := make([]string, 0, len(r.kinds))
 		for k, n := range r.kinds {
@@ -466,7 +469,11 @@ func printResults(out io.Writer, rs []result, runs int) {
 		if median(r.coldStart) >= target {
 			ok = "**no**"
 		}
-		fmt.Fprintf(out, "| %s | %.1f MB | %s ms | %s ms | %s–%s ms | %s | %s |\n", r.id, float64(r.size)/(1<<20),
-			msf(median(r.init)), msf(median(r.coldStart)), msf(lo), msf(hi), strings.Join(kinds, " "), ok)
+		above := "—"
+		if i > 0 {
+			above = fmt.Sprintf("+%s ms", msf(median(r.coldStart)-base))
+		}
+		fmt.Fprintf(out, "| %s | %.1f MB | %s ms | %s ms | %s–%s ms | %s | %s | %s |\n", r.id, float64(r.size)/(1<<20),
+			msf(median(r.init)), msf(median(r.coldStart)), msf(lo), msf(hi), above, strings.Join(kinds, " "), ok)
 	}
 }
