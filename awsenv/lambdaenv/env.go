@@ -293,7 +293,8 @@ func (e *Env) StaffEmails() []string {
 // Fail logs why a function could not start and exits, so Lambda reports an init error (and retries
 // the cold start) instead of serving requests with a broken configuration. Only main packages call it.
 func Fail(env Env, function string, err error) {
-	env.Log().Error("function cannot start", "function", function, "error", err.Error())
+	// Init has no invocation, so no Lambda request id for the log handler to add from a context.
+	env.Log().ErrorContext(context.Background(), "function cannot start", "function", function, "error", err.Error())
 	os.Exit(1)
 }
 
