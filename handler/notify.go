@@ -13,7 +13,7 @@ import (
 	"refundflow/refund"
 )
 
-// Mailer sends one rendered email and returns the provider's message id. *mail.Sender satisfies it.
+// Mailer sends one rendered email and returns the provider's message id. *sesmail.Sender satisfies it.
 type Mailer interface {
 	Send(ctx context.Context, msg mail.Message) (string, error)
 }
