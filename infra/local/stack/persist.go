@@ -2,7 +2,6 @@ package stack
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"refundflow/infra/local/ddbjson"
 	"refundflow/infra/local/gateway"
 	"refundflow/infra/local/outbox"
 )
@@ -546,7 +546,7 @@ func (s *Stack) dumpItems(ctx context.Context) ([]map[string]any, error) {
 			return nil, fmt.Errorf("scan table %s: %w", s.TableName, err)
 		}
 		for _, it := range page.Items {
-			items = append(items, itemJSON(it))
+			items = append(items, ddbjson.ItemToJSON(it))
 		}
 	}
 	return items, nil
@@ -557,7 +557,7 @@ func (s *Stack) loadItems(ctx context.Context, items []map[string]any) error {
 	for start := 0; start < len(items); start += 25 {
 		var reqs []ddbtypes.WriteRequest
 		for i, raw := range items[start:min(start+25, len(items))] {
-			it, err := itemFromJSON(raw)
+			it, err := ddbjson.ItemFromJSON(raw)
 			if err != nil {
 				return fmt.Errorf("item %d: %w", start+i+1, err)
 			}
@@ -576,159 +576,6 @@ func (s *Stack) loadItems(ctx context.Context, items []map[string]any) error {
 		}
 	}
 	return nil
-}
-
-// itemJSON renders an item in DynamoDB's JSON form.
-func itemJSON(item map[string]ddbtypes.AttributeValue) map[string]any {
-	out := make(map[string]any, len(item))
-	for k, v := range item {
-		out[k] = attrJSON(v)
-	}
-	return out
-}
-
-func attrJSON(v ddbtypes.AttributeValue) map[string]any {
-	switch t := v.(type) {
-	case *ddbtypes.AttributeValueMemberS:
-		return map[string]any{"S": t.Value}
-	case *ddbtypes.AttributeValueMemberN:
-		return map[string]any{"N": t.Value}
-	case *ddbtypes.AttributeValueMemberB:
-		return map[string]any{"B": base64.StdEncoding.EncodeToString(t.Value)}
-	case *ddbtypes.AttributeValueMemberBOOL:
-		return map[string]any{"BOOL": t.Value}
-	case *ddbtypes.AttributeValueMemberNULL:
-		return map[string]any{"NULL": true}
-	case *ddbtypes.AttributeValueMemberSS:
-		return map[string]any{"SS": t.Value}
-	case *ddbtypes.AttributeValueMemberNS:
-		return map[string]any{"NS": t.Value}
-	case *ddbtypes.AttributeValueMemberBS:
-		bs := make([]string, len(t.Value))
-		for i, b := range t.Value {
-			bs[i] = base64.StdEncoding.EncodeToString(b)
-		}
-		return map[string]any{"BS": bs}
-	case *ddbtypes.AttributeValueMemberL:
-		l := make([]any, len(t.Value))
-		for i, e := range t.Value {
-			l[i] = attrJSON(e)
-		}
-		return map[string]any{"L": l}
-	case *ddbtypes.AttributeValueMemberM:
-		return map[string]any{"M": itemJSON(t.Value)}
-	}
-	// The SDK's union has no other members; an unknown one would be a new DynamoDB type.
-	return map[string]any{"?": fmt.Sprintf("%T", v)}
-}
-
-// itemFromJSON reads an item in DynamoDB's JSON form.
-func itemFromJSON(raw map[string]any) (map[string]ddbtypes.AttributeValue, error) {
-	out := make(map[string]ddbtypes.AttributeValue, len(raw))
-	for k, v := range raw {
-		av, err := attrFromJSON(v)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %s: %w", k, err)
-		}
-		out[k] = av
-	}
-	return out, nil
-}
-
-func attrFromJSON(v any) (ddbtypes.AttributeValue, error) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
-		return nil, fmt.Errorf("want an object with one type key, got %v", v)
-	}
-	var typ string
-	var val any
-	for typ, val = range m {
-	}
-	strs := func() ([]string, error) {
-		l, ok := val.([]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: want a list", typ)
-		}
-		out := make([]string, len(l))
-		for i, e := range l {
-			if out[i], ok = e.(string); !ok {
-				return nil, fmt.Errorf("%s: want strings", typ)
-			}
-		}
-		return out, nil
-	}
-	switch typ {
-	case "S", "N":
-		s, ok := val.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s: want a string", typ)
-		}
-		if typ == "S" {
-			return &ddbtypes.AttributeValueMemberS{Value: s}, nil
-		}
-		return &ddbtypes.AttributeValueMemberN{Value: s}, nil
-	case "B":
-		s, _ := val.(string)
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return nil, fmt.Errorf("B: %w", err)
-		}
-		return &ddbtypes.AttributeValueMemberB{Value: b}, nil
-	case "BOOL":
-		b, ok := val.(bool)
-		if !ok {
-			return nil, errors.New("BOOL: want true or false")
-		}
-		return &ddbtypes.AttributeValueMemberBOOL{Value: b}, nil
-	case "NULL":
-		return &ddbtypes.AttributeValueMemberNULL{Value: true}, nil
-	case "SS", "NS":
-		l, err := strs()
-		if err != nil {
-			return nil, err
-		}
-		if typ == "SS" {
-			return &ddbtypes.AttributeValueMemberSS{Value: l}, nil
-		}
-		return &ddbtypes.AttributeValueMemberNS{Value: l}, nil
-	case "BS":
-		l, err := strs()
-		if err != nil {
-			return nil, err
-		}
-		bs := make([][]byte, len(l))
-		for i, s := range l {
-			if bs[i], err = base64.StdEncoding.DecodeString(s); err != nil {
-				return nil, fmt.Errorf("BS: %w", err)
-			}
-		}
-		return &ddbtypes.AttributeValueMemberBS{Value: bs}, nil
-	case "L":
-		l, ok := val.([]any)
-		if !ok {
-			return nil, errors.New("L: want a list")
-		}
-		out := make([]ddbtypes.AttributeValue, len(l))
-		for i, e := range l {
-			av, err := attrFromJSON(e)
-			if err != nil {
-				return nil, fmt.Errorf("L[%d]: %w", i, err)
-			}
-			out[i] = av
-		}
-		return &ddbtypes.AttributeValueMemberL{Value: out}, nil
-	case "M":
-		mm, ok := val.(map[string]any)
-		if !ok {
-			return nil, errors.New("M: want an object")
-		}
-		item, err := itemFromJSON(mm)
-		if err != nil {
-			return nil, err
-		}
-		return &ddbtypes.AttributeValueMemberM{Value: item}, nil
-	}
-	return nil, fmt.Errorf("unknown type %q", typ)
 }
 
 // drain gives the tasks in flight until ctx ends to finish, so that a save on Close finds the

@@ -2,7 +2,6 @@ package stepfunctions
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"refundflow/infra/local/asl"
+	"refundflow/infra/local/ddbjson"
 )
 
 // callDynamo runs a dynamodb:getItem/putItem/updateItem task through the
@@ -94,7 +94,7 @@ func dynamoRequest(kind resourceKind, p map[string]any) (dynamoCall, error) {
 			}
 			res := sdkMetadata(out.ResultMetadata)
 			if out.Item != nil {
-				res["Item"] = avMapToJSON(out.Item)
+				res["Item"] = ddbjson.ItemToJSON(out.Item)
 			}
 			return res, nil
 		}
@@ -109,7 +109,7 @@ func dynamoRequest(kind resourceKind, p map[string]any) (dynamoCall, error) {
 			}
 			res := sdkMetadata(out.ResultMetadata)
 			if out.Attributes != nil {
-				res["Attributes"] = avMapToJSON(out.Attributes)
+				res["Attributes"] = ddbjson.ItemToJSON(out.Attributes)
 			}
 			return res, nil
 		}
@@ -125,7 +125,7 @@ func dynamoRequest(kind resourceKind, p map[string]any) (dynamoCall, error) {
 			}
 			res := sdkMetadata(out.ResultMetadata)
 			if out.Attributes != nil {
-				res["Attributes"] = avMapToJSON(out.Attributes)
+				res["Attributes"] = ddbjson.ItemToJSON(out.Attributes)
 			}
 			return res, nil
 		}
@@ -240,7 +240,7 @@ func (r *paramReader) avMap(k string) map[string]ddbtypes.AttributeValue {
 	if !ok {
 		return nil
 	}
-	m, err := avMapFromJSON(v)
+	m, err := ddbjson.ItemFromJSON(v)
 	if err != nil {
 		r.fail("%s: %v", k, err)
 	}
@@ -262,172 +262,4 @@ func (r *paramReader) finish() error {
 		return fmt.Errorf("unsupported field(s) %s", strings.Join(unknown, ", "))
 	}
 	return nil
-}
-
-// avMapFromJSON converts DynamoDB attribute-value JSON ({"pk":{"S":"x"}})
-// to SDK attribute values.
-func avMapFromJSON(v any) (map[string]ddbtypes.AttributeValue, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("must be an object of attribute values, not %s", encode(v))
-	}
-	out := make(map[string]ddbtypes.AttributeValue, len(m))
-	for k, e := range m {
-		av, err := avFromJSON(e)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %q: %w", k, err)
-		}
-		out[k] = av
-	}
-	return out, nil
-}
-
-// avFromJSON converts one attribute value, e.g. {"N":"5"} or {"L":[...]}.
-func avFromJSON(v any) (ddbtypes.AttributeValue, error) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
-		return nil, fmt.Errorf("an attribute value must be an object with exactly one type key, not %s", encode(v))
-	}
-	for typ, val := range m {
-		bad := fmt.Errorf("invalid %s attribute value %s", typ, encode(val))
-		switch typ {
-		case "S", "N":
-			s, ok := val.(string)
-			if !ok {
-				return nil, bad
-			}
-			if typ == "S" {
-				return &ddbtypes.AttributeValueMemberS{Value: s}, nil
-			}
-			return &ddbtypes.AttributeValueMemberN{Value: s}, nil
-		case "B":
-			b, err := b64(val)
-			if err != nil {
-				return nil, bad
-			}
-			return &ddbtypes.AttributeValueMemberB{Value: b}, nil
-		case "BOOL", "NULL":
-			b, ok := val.(bool)
-			if !ok {
-				return nil, bad
-			}
-			if typ == "BOOL" {
-				return &ddbtypes.AttributeValueMemberBOOL{Value: b}, nil
-			}
-			return &ddbtypes.AttributeValueMemberNULL{Value: b}, nil
-		case "M":
-			mm, err := avMapFromJSON(val)
-			if err != nil {
-				return nil, err
-			}
-			return &ddbtypes.AttributeValueMemberM{Value: mm}, nil
-		case "L":
-			arr, ok := val.([]any)
-			if !ok {
-				return nil, bad
-			}
-			l := make([]ddbtypes.AttributeValue, len(arr))
-			for i, e := range arr {
-				av, err := avFromJSON(e)
-				if err != nil {
-					return nil, err
-				}
-				l[i] = av
-			}
-			return &ddbtypes.AttributeValueMemberL{Value: l}, nil
-		case "SS", "NS":
-			arr, ok := val.([]any)
-			if !ok {
-				return nil, bad
-			}
-			ss := make([]string, len(arr))
-			for i, e := range arr {
-				s, ok := e.(string)
-				if !ok {
-					return nil, bad
-				}
-				ss[i] = s
-			}
-			if typ == "SS" {
-				return &ddbtypes.AttributeValueMemberSS{Value: ss}, nil
-			}
-			return &ddbtypes.AttributeValueMemberNS{Value: ss}, nil
-		case "BS":
-			arr, ok := val.([]any)
-			if !ok {
-				return nil, bad
-			}
-			bs := make([][]byte, len(arr))
-			for i, e := range arr {
-				b, err := b64(e)
-				if err != nil {
-					return nil, bad
-				}
-				bs[i] = b
-			}
-			return &ddbtypes.AttributeValueMemberBS{Value: bs}, nil
-		default:
-			return nil, fmt.Errorf("unknown attribute value type %q", typ)
-		}
-	}
-	return nil, errors.New("empty attribute value")
-}
-
-func b64(v any) ([]byte, error) {
-	s, ok := v.(string)
-	if !ok {
-		return nil, errors.New("not a string")
-	}
-	return base64.StdEncoding.DecodeString(s)
-}
-
-// avMapToJSON converts SDK attribute values back to attribute-value JSON.
-func avMapToJSON(m map[string]ddbtypes.AttributeValue) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = avToJSON(v)
-	}
-	return out
-}
-
-func avToJSON(av ddbtypes.AttributeValue) any {
-	switch t := av.(type) {
-	case *ddbtypes.AttributeValueMemberS:
-		return map[string]any{"S": t.Value}
-	case *ddbtypes.AttributeValueMemberN:
-		return map[string]any{"N": t.Value}
-	case *ddbtypes.AttributeValueMemberB:
-		return map[string]any{"B": base64.StdEncoding.EncodeToString(t.Value)}
-	case *ddbtypes.AttributeValueMemberBOOL:
-		return map[string]any{"BOOL": t.Value}
-	case *ddbtypes.AttributeValueMemberNULL:
-		return map[string]any{"NULL": t.Value}
-	case *ddbtypes.AttributeValueMemberM:
-		return map[string]any{"M": avMapToJSON(t.Value)}
-	case *ddbtypes.AttributeValueMemberL:
-		l := make([]any, len(t.Value))
-		for i, e := range t.Value {
-			l[i] = avToJSON(e)
-		}
-		return map[string]any{"L": l}
-	case *ddbtypes.AttributeValueMemberSS:
-		return map[string]any{"SS": strSlice(t.Value)}
-	case *ddbtypes.AttributeValueMemberNS:
-		return map[string]any{"NS": strSlice(t.Value)}
-	case *ddbtypes.AttributeValueMemberBS:
-		l := make([]any, len(t.Value))
-		for i, b := range t.Value {
-			l[i] = base64.StdEncoding.EncodeToString(b)
-		}
-		return map[string]any{"BS": l}
-	}
-	return nil
-}
-
-func strSlice(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
