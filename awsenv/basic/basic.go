@@ -1,6 +1,6 @@
 // Package basic builds the functions that need only the table and Step Functions: Web, SubmitRequest,
-// StaffApi, VerifyConditions, ProposeResolution and MarkNeedsAttention. It links no other AWS service
-// (see awsenv/lambdaenv for why that matters at cold start).
+// StaffApi, VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no
+// other AWS service (see awsenv/lambdaenv for why that matters at cold start).
 package basic
 
 import (
