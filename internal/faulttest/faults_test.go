@@ -17,31 +17,31 @@ import (
 
 // happyPath takes a fresh order from the form to an accepted full refund, and returns the request.
 func (h *harness) happyPath() (refund.Order, string) {
-	h.t.Helper()
+	h.T.Helper()
 	o := h.newOrder()
 	id, _ := h.submitRequest(o)
-	h.settle()
-	if st := h.request(id).Status; st != refund.StatusAwaitingConsent {
+	h.Settle()
+	if st := h.Request(id).Status; st != refund.StatusAwaitingConsent {
 		return o, id // the caller checks the outcome; a fault may have sent it to staff
 	}
 	h.accept(id)
-	h.settle()
+	h.Settle()
 	return o, id
 }
 
 // wantOneEachEmail checks that the request's client got each email of its path exactly once: offers,
 // completed, and received when staff reviewed it (on the automatic path the offers are the first).
 func (h *harness) wantOneEachEmail(id string) {
-	h.t.Helper()
+	h.T.Helper()
 	kinds := []mail.Kind{mail.KindOffers, mail.KindCompleted}
-	if len(h.mails(mail.KindStaffReview, id)) > 0 {
+	if len(h.Mails(mail.KindStaffReview, id)) > 0 {
 		kinds = append(kinds, mail.KindReceived)
-	} else if n := len(h.mails(mail.KindReceived, id)); n != 0 {
-		h.t.Errorf("request %s: %d received emails without a staff review, want none", id, n)
+	} else if n := len(h.Mails(mail.KindReceived, id)); n != 0 {
+		h.T.Errorf("request %s: %d received emails without a staff review, want none", id, n)
 	}
 	for _, k := range kinds {
-		if n := len(h.mails(k, id)); n != 1 {
-			h.t.Errorf("request %s: %d %s emails, want 1 (outbox: %s)", id, n, k, h.outboxSummary())
+		if n := len(h.Mails(k, id)); n != 1 {
+			h.T.Errorf("request %s: %d %s emails, want 1 (outbox: %s)", id, n, k, h.OutboxSummary())
 		}
 	}
 }
@@ -63,13 +63,13 @@ func TestDynamoDBFailing(t *testing.T) {
 		}
 		injected := h.ddb.Injected()
 		h.ddb.SetFault(nil)
-		h.settle()
+		h.Settle()
 		if injected < 20 {
 			t.Fatalf("only %d failures injected; the scenario did not exercise the retries", injected)
 		}
 		for _, id := range ids {
-			if st := h.request(id).Status; st != refund.StatusCompleted {
-				t.Errorf("request %s ended %s, want completed: the SDK's retries absorb these failures; states: %s", id, st, h.history(id))
+			if st := h.Request(id).Status; st != refund.StatusCompleted {
+				t.Errorf("request %s ended %s, want completed: the SDK's retries absorb these failures; states: %s", id, st, h.History(id))
 			} else {
 				h.wantOneEachEmail(id)
 			}
@@ -91,7 +91,7 @@ func TestDynamoDBFailing(t *testing.T) {
 		outage := &Fault{Share: 1}
 		startOutage := func(task string) {
 			var once sync.Once
-			h.setIntercept(task, func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+			h.Intercept(task, func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 				once.Do(func() { h.ddb.SetFault(outage) })
 				return next()
 			})
@@ -100,39 +100,39 @@ func TestDynamoDBFailing(t *testing.T) {
 		// A: parked for consent when DynamoDB goes down; the client's accept fails until it is back.
 		a := h.newOrder()
 		aID, _ := h.submitRequest(a)
-		h.settle()
+		h.Settle()
 		// B: DynamoDB goes down as its verification starts.
 		b := h.newOrder()
 		startOutage("VerifyConditions")
 		bID, _ := h.submitRequest(b)
-		h.settle()
-		h.setIntercept("VerifyConditions", nil)
+		h.Settle()
+		h.Intercept("VerifyConditions", nil)
 		if statuses := h.accept(aID); statuses[len(statuses)-1] < 500 {
 			t.Fatalf("accepting during the outage answered %v", statuses)
 		}
 		h.ddb.SetFault(nil)
-		h.settle()
+		h.Settle()
 		// C: DynamoDB goes down as its refund starts.
 		c := h.newOrder()
 		cID, _ := h.submitRequest(c)
-		h.settle()
+		h.Settle()
 		startOutage("ExecuteResolution")
 		h.accept(cID)
-		h.settle()
-		h.setIntercept("ExecuteResolution", nil)
+		h.Settle()
+		h.Intercept("ExecuteResolution", nil)
 		h.ddb.SetFault(nil)
-		h.settle()
+		h.Settle()
 
 		// The client of A tries again once the site works.
 		if statuses := h.accept(aID); statuses[len(statuses)-1] != http.StatusSeeOther {
 			t.Errorf("accepting after the outage answered %v, want 303", statuses)
 		}
-		h.settle()
-		h.wantStatus(aID, refund.StatusCompleted)
-		h.advance(15 * 24 * time.Hour)
+		h.Settle()
+		h.WantStatus(aID, refund.StatusCompleted)
+		h.Advance(15 * 24 * time.Hour)
 		// What must hold for B and C is in the invariants: a status that says what happens next
 		// (needs attention, with staff told), and no money moved.
-		t.Logf("after the outage: A %s, B %s, C %s", h.request(aID).Status, h.request(bID).Status, h.request(cID).Status)
+		t.Logf("after the outage: A %s, B %s, C %s", h.Request(aID).Status, h.Request(bID).Status, h.Request(cID).Status)
 	})
 	t.Run("answers lost after the write", func(t *testing.T) {
 		t.Parallel()
@@ -147,13 +147,13 @@ func TestDynamoDBFailing(t *testing.T) {
 		}
 		injected := h.ddb.Injected()
 		h.ddb.SetFault(nil)
-		h.settle()
+		h.Settle()
 		if injected < 5 {
 			t.Fatalf("only %d answers lost; the scenario did not exercise the retries", injected)
 		}
 		for _, id := range ids {
-			if st := h.request(id).Status; st != refund.StatusCompleted {
-				t.Errorf("request %s ended %s after lost write answers, want completed; states: %s", id, st, h.history(id))
+			if st := h.Request(id).Status; st != refund.StatusCompleted {
+				t.Errorf("request %s ended %s after lost write answers, want completed; states: %s", id, st, h.History(id))
 			} else {
 				h.wantOneEachEmail(id)
 			}
@@ -166,7 +166,7 @@ func TestDynamoDBFailing(t *testing.T) {
 func (h *harness) outcomes(ids []string) map[refund.Status]int {
 	out := map[refund.Status]int{}
 	for _, id := range ids {
-		out[h.request(id).Status]++
+		out[h.Request(id).Status]++
 	}
 	return out
 }
@@ -177,13 +177,13 @@ func TestPaymentTimesOutAfterSuccess(t *testing.T) {
 	t.Run("once: the retry replays the key and finds the refund", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		h.pay.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
+		h.Pay.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
 		o, id := h.happyPath()
-		h.wantStatus(id, refund.StatusCompleted)
-		if got := h.invoked("ExecuteResolution"); got != 2 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.providerRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
+		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
 			t.Errorf("provider refunds %+v, want one of %d", r, o.Paid)
 		}
 		h.wantOneEachEmail(id)
@@ -191,16 +191,16 @@ func TestPaymentTimesOutAfterSuccess(t *testing.T) {
 	t.Run("every time: needs attention with the refund on record", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
-		h.pay.FailNext(10, sandbox.FaultTimeoutAfterSuccess)
+		h.Pay.FailNext(10, sandbox.FaultTimeoutAfterSuccess)
 		o, id := h.happyPath()
-		h.wantStatus(id, refund.StatusNeedsAttention)
-		if got := h.invoked("ExecuteResolution"); got != 5 {
+		h.WantStatus(id, refund.StatusNeedsAttention)
+		if got := h.Invoked("ExecuteResolution"); got != 5 {
 			t.Errorf("ExecuteResolution ran %d times, want 5 (PaymentUnavailable is retried 4 times)", got)
 		}
-		if r := h.providerRefunds(o); len(r) != 1 {
+		if r := h.ProviderRefunds(o); len(r) != 1 {
 			t.Errorf("provider refunds %+v, want exactly one however often the answer was lost", r)
 		}
-		if n := len(h.mails(mail.KindStaffNeedsAttention, id)); n != 1 {
+		if n := len(h.Mails(mail.KindStaffNeedsAttention, id)); n != 1 {
 			t.Errorf("%d staff emails, want 1", n)
 		}
 	})
@@ -271,30 +271,30 @@ func TestTaskFaults(t *testing.T) {
 				case "RequestStaffReview":
 					opts = append(opts, disputed)
 				case "MarkNeedsAttention":
-					h.pay.FailNext(1, sandbox.FaultDeclined) // the refusal ends in needs attention
+					h.Pay.FailNext(1, sandbox.FaultDeclined) // the refusal ends in needs attention
 				}
-				h.setIntercept(task, fault.icpt())
+				h.Intercept(task, fault.icpt())
 				o := h.newOrder(opts...)
 				id, _ := h.submitRequest(o)
-				h.settle()
+				h.Settle()
 				if task == "RequestStaffReview" {
-					h.wantStatus(id, refund.StatusInReview)
-					if a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove}); a.status != http.StatusOK {
-						t.Fatalf("approve: %d %s", a.status, a.body)
+					h.WantStatus(id, refund.StatusInReview)
+					if a := h.Review(id, handler.ReviewDecision{Decision: handler.ReviewApprove}); a.Status != http.StatusOK {
+						t.Fatalf("approve: %d %s", a.Status, a.Body)
 					}
-					h.settle()
+					h.Settle()
 				}
-				h.wantStatus(id, refund.StatusAwaitingConsent)
+				h.WantStatus(id, refund.StatusAwaitingConsent)
 				h.accept(id)
-				h.settle()
+				h.Settle()
 				want := refund.StatusCompleted
 				if task == "MarkNeedsAttention" {
 					want = refund.StatusNeedsAttention
 				}
-				h.wantStatus(id, want)
+				h.WantStatus(id, want)
 				if want == refund.StatusCompleted {
 					h.wantOneEachEmail(id)
-					if r := h.providerRefunds(o); len(r) != 1 {
+					if r := h.ProviderRefunds(o); len(r) != 1 {
 						t.Errorf("provider refunds %+v, want exactly one", r)
 					}
 				}
@@ -311,39 +311,39 @@ func TestConsentAfterTheTimeout(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder()
 		id, _ := h.submitRequest(o)
-		h.settle()
+		h.Settle()
 		first := h.consentCode(id)
-		h.advance(7*24*time.Hour + time.Minute)
-		if n := len(h.mails(mail.KindReminder, id)); n != 1 {
+		h.Advance(7*24*time.Hour + time.Minute)
+		if n := len(h.Mails(mail.KindReminder, id)); n != 1 {
 			t.Fatalf("%d reminders after 7 days, want 1", n)
 		}
 		p := h.openConsent(first)
-		if a := h.postAccept(first, p); a.status != http.StatusSeeOther {
-			t.Fatalf("accept through the first link after the reminder: %d", a.status)
+		if a := h.postAccept(first, p); a.Status != http.StatusSeeOther {
+			t.Fatalf("accept through the first link after the reminder: %d", a.Status)
 		}
-		h.settle()
-		h.wantStatus(id, refund.StatusCompleted)
+		h.Settle()
+		h.WantStatus(id, refund.StatusCompleted)
 	})
 	t.Run("after expiry: refused, nothing refunded", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		o := h.newOrder()
 		id, _ := h.submitRequest(o)
-		h.settle()
+		h.Settle()
 		code := h.consentCode(id)
-		h.advance(14*24*time.Hour - 30*time.Minute) // settling moves the clock 12 minutes more
+		h.Advance(14*24*time.Hour - 30*time.Minute) // settling moves the clock 12 minutes more
 		p := h.openConsent(code)                    // opened in time, sent too late
-		if p.status != http.StatusOK {
-			t.Fatalf("the consent page minutes before expiry answered %d", p.status)
+		if p.Status != http.StatusOK {
+			t.Fatalf("the consent page minutes before expiry answered %d", p.Status)
 		}
-		h.advance(30 * time.Minute)
-		h.wantStatus(id, refund.StatusExpired)
-		if a := h.postAccept(code, p); a.status != http.StatusGone {
-			t.Errorf("a consent after expiry answered %d, want 410", a.status)
+		h.Advance(30 * time.Minute)
+		h.WantStatus(id, refund.StatusExpired)
+		if a := h.postAccept(code, p); a.Status != http.StatusGone {
+			t.Errorf("a consent after expiry answered %d, want 410", a.Status)
 		}
-		h.settle()
-		h.wantStatus(id, refund.StatusExpired)
-		if r := h.providerRefunds(o); len(r) != 0 {
+		h.Settle()
+		h.WantStatus(id, refund.StatusExpired)
+		if r := h.ProviderRefunds(o); len(r) != 0 {
 			t.Errorf("an expired offer was refunded: %+v", r)
 		}
 	})
@@ -352,22 +352,22 @@ func TestConsentAfterTheTimeout(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder()
 		id, _ := h.submitRequest(o)
-		h.settle()
+		h.Settle()
 		code := h.consentCode(id)
 		var posted int
-		h.setIntercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		h.Intercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 			if in.Phase == handler.PhaseExpire && posted == 0 {
 				// The client clicks as the offer expires.
-				posted = h.postAccept(code, h.openConsent(code)).status
+				posted = h.postAccept(code, h.openConsent(code)).Status
 			}
 			return next()
 		})
-		h.advance(14*24*time.Hour + time.Minute)
+		h.Advance(14*24*time.Hour + time.Minute)
 		if posted != http.StatusSeeOther {
 			t.Fatalf("the last-moment consent answered %d", posted)
 		}
-		h.wantStatus(id, refund.StatusCompleted)
-		if r := h.providerRefunds(o); len(r) != 1 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if r := h.ProviderRefunds(o); len(r) != 1 {
 			t.Errorf("provider refunds %+v, want one", r)
 		}
 	})
@@ -385,31 +385,31 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder()
 		id, _ := h.submitRequest(o)
-		h.settle()
-		h.flaky.failSend.Store(100)
-		decided := h.clock.Now()
+		h.Settle()
+		h.Flaky.FailSend.Store(100)
+		decided := h.Clock.Now()
 		statuses := h.accept(id)
 		if statuses[0] != http.StatusSeeOther {
 			t.Fatalf("accept answered %v, want 303: the decision is recorded even if the workflow cannot be told", statuses)
 		}
-		if h.flaky.sendFailed.Load() == 0 {
+		if h.Flaky.SendFailed.Load() == 0 {
 			t.Fatal("SendTaskSuccess was not called")
 		}
 		h.wantSweepFails(id)
-		h.wantStatus(id, refund.StatusExecuting) // parked on the consent wait
-		if r := h.providerRefunds(o); len(r) != 0 {
+		h.WantStatus(id, refund.StatusExecuting) // parked on the consent wait
+		if r := h.ProviderRefunds(o); len(r) != 0 {
 			t.Fatalf("refunded before the workflow was told: %+v", r)
 		}
 		h.checkInvariants() // switches the outage off
 		h.wantSweepResumes(1)
-		h.settle()
-		h.wantStatus(id, refund.StatusCompleted)
+		h.Settle()
+		h.WantStatus(id, refund.StatusCompleted)
 		withinMinutes(t, "completed", decided, h.reachedAt(id, refund.StatusCompleted))
 		h.wantPendingResume(id, false)
-		if n := len(h.mails(mail.KindReminder, id)); n != 0 {
+		if n := len(h.Mails(mail.KindReminder, id)); n != 0 {
 			t.Errorf("a client who accepted got %d reminders", n)
 		}
-		if r := h.providerRefunds(o); len(r) != 1 {
+		if r := h.ProviderRefunds(o); len(r) != 1 {
 			t.Errorf("provider refunds %+v, want one", r)
 		}
 	})
@@ -418,21 +418,21 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder()
 		id, statusCode := h.submitRequest(o)
-		h.settle()
-		h.flaky.failSend.Store(100)
-		decided := h.clock.Now()
-		if a := h.withdraw(id, statusCode); a.status != http.StatusSeeOther {
-			t.Fatalf("withdraw answered %d: %s", a.status, a.body)
+		h.Settle()
+		h.Flaky.FailSend.Store(100)
+		decided := h.Clock.Now()
+		if a := h.Withdraw(id, statusCode); a.Status != http.StatusSeeOther {
+			t.Fatalf("withdraw answered %d: %s", a.Status, a.Body)
 		}
 		h.wantSweepFails(id)
-		h.wantStatus(id, refund.StatusWithdrawn)
-		if n := len(h.mails(mail.KindWithdrawn, id)); n != 0 {
+		h.WantStatus(id, refund.StatusWithdrawn)
+		if n := len(h.Mails(mail.KindWithdrawn, id)); n != 0 {
 			t.Errorf("%d withdrawn emails before the workflow was told", n)
 		}
-		h.flaky.failSend.Store(0)
+		h.Flaky.FailSend.Store(0)
 		h.wantSweepResumes(1)
-		h.settle()
-		withdrawn := h.mails(mail.KindWithdrawn, id)
+		h.Settle()
+		withdrawn := h.Mails(mail.KindWithdrawn, id)
 		if len(withdrawn) != 1 {
 			t.Fatalf("%d withdrawn emails, want 1", len(withdrawn))
 		}
@@ -444,47 +444,47 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(disputed)
 		id, _ := h.submitRequest(o)
-		h.settle()
-		h.wantStatus(id, refund.StatusInReview)
-		h.flaky.failSend.Store(100)
-		decided := h.clock.Now()
-		a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove})
+		h.Settle()
+		h.WantStatus(id, refund.StatusInReview)
+		h.Flaky.FailSend.Store(100)
+		decided := h.Clock.Now()
+		a := h.Review(id, handler.ReviewDecision{Decision: handler.ReviewApprove})
 		var res handler.ReviewResult
-		if err := json.Unmarshal([]byte(a.body), &res); a.status != http.StatusOK || err != nil || res.Delivered || res.Message == "" {
-			t.Fatalf("approval while Step Functions fails answered %d %s, want 200: recorded, resumes within minutes", a.status, a.body)
+		if err := json.Unmarshal([]byte(a.Body), &res); a.Status != http.StatusOK || err != nil || res.Delivered || res.Message == "" {
+			t.Fatalf("approval while Step Functions fails answered %d %s, want 200: recorded, resumes within minutes", a.Status, a.Body)
 		}
 		h.wantSweepFails(id)
-		h.wantStatus(id, refund.StatusInReview)
-		h.flaky.failSend.Store(0)
+		h.WantStatus(id, refund.StatusInReview)
+		h.Flaky.FailSend.Store(0)
 		// Staff do nothing more: the sweeper delivers the approval.
 		h.wantSweepResumes(1)
-		h.settle()
-		h.wantStatus(id, refund.StatusAwaitingConsent)
+		h.Settle()
+		h.WantStatus(id, refund.StatusAwaitingConsent)
 		withinMinutes(t, "the offers went out", decided, h.reachedAt(id, refund.StatusAwaitingConsent))
 		h.wantPendingResume(id, false)
 		h.accept(id)
-		h.settle()
-		h.wantStatus(id, refund.StatusCompleted)
+		h.Settle()
+		h.WantStatus(id, refund.StatusCompleted)
 	})
 	t.Run("staff rejection", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		o := h.newOrder(disputed)
 		id, _ := h.submitRequest(o)
-		h.settle()
-		h.flaky.failSend.Store(100)
-		decided := h.clock.Now()
-		if a := h.review(id, handler.ReviewDecision{Decision: handler.ReviewReject, Message: "The project was delivered as agreed."}); a.status != http.StatusOK {
-			t.Fatalf("rejection while Step Functions fails answered %d %s", a.status, a.body)
+		h.Settle()
+		h.Flaky.FailSend.Store(100)
+		decided := h.Clock.Now()
+		if a := h.Review(id, handler.ReviewDecision{Decision: handler.ReviewReject, Message: "The project was delivered as agreed."}); a.Status != http.StatusOK {
+			t.Fatalf("rejection while Step Functions fails answered %d %s", a.Status, a.Body)
 		}
 		h.wantSweepFails(id)
-		h.flaky.failSend.Store(0)
+		h.Flaky.FailSend.Store(0)
 		h.wantSweepResumes(1)
-		h.settle()
-		h.wantStatus(id, refund.StatusReviewRejected)
-		rejected := h.mails(mail.KindReviewRejected, id)
+		h.Settle()
+		h.WantStatus(id, refund.StatusReviewRejected)
+		rejected := h.Mails(mail.KindReviewRejected, id)
 		if len(rejected) != 1 {
-			t.Fatalf("%d rejection emails, want 1 (outbox: %s)", len(rejected), h.outboxSummary())
+			t.Fatalf("%d rejection emails, want 1 (outbox: %s)", len(rejected), h.OutboxSummary())
 		}
 		withinMinutes(t, "the rejection email went out", decided, rejected[0].SentAt)
 		h.wantPendingResume(id, false)

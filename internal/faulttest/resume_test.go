@@ -21,20 +21,20 @@ const sweepEvery = 5 * time.Minute
 
 // sweeper returns the ResumeDecisions function of the harness.
 func (h *harness) sweeper() *handler.ResumeDecisions {
-	return &handler.ResumeDecisions{Store: h.store, SFN: h.flaky, Clock: h.clock.Now}
+	return &handler.ResumeDecisions{Store: h.Store, SFN: h.Flaky, Clock: h.Clock.Now}
 }
 
 // sweep lets the schedule's next five minutes pass, runs one sweep and waits until the engine has
 // run what it woke (without the extra minutes settle adds, so the times in the audit trail say when
 // the sweep delivered).
 func (h *harness) sweep() (handler.ResumeReport, error) {
-	h.t.Helper()
-	h.clock.Advance(sweepEvery)
-	rep, err := h.sweeper().Sweep(h.ctx)
-	ctx, cancel := context.WithTimeout(h.ctx, 30*time.Second)
+	h.T.Helper()
+	h.Clock.Advance(sweepEvery)
+	rep, err := h.sweeper().Sweep(h.Ctx)
+	ctx, cancel := context.WithTimeout(h.Ctx, 30*time.Second)
 	defer cancel()
-	if werr := h.eng.WaitIdle(ctx); werr != nil {
-		h.t.Fatalf("engine did not settle after the sweep: %v", werr)
+	if werr := h.Eng.WaitIdle(ctx); werr != nil {
+		h.T.Fatalf("engine did not settle after the sweep: %v", werr)
 	}
 	return rep, err
 }
@@ -42,49 +42,49 @@ func (h *harness) sweep() (handler.ResumeReport, error) {
 // wantSweepFails runs a sweep while Step Functions is still down: it must report the undelivered
 // decision (the function's Errors alarm) and keep the marker for the next run.
 func (h *harness) wantSweepFails(id string) {
-	h.t.Helper()
+	h.T.Helper()
 	rep, err := h.sweep()
 	var inc *handler.ResumeIncomplete
 	if !errors.As(err, &inc) || rep.Failed == 0 || rep.Resumed != 0 {
-		h.t.Fatalf("sweep during the outage: %+v, %v; want the decision left for the next run", rep, err)
+		h.T.Fatalf("sweep during the outage: %+v, %v; want the decision left for the next run", rep, err)
 	}
 	h.wantPendingResume(id, true)
 }
 
 // wantSweepResumes runs a sweep after the outage: it must deliver n decisions.
 func (h *harness) wantSweepResumes(n int) {
-	h.t.Helper()
+	h.T.Helper()
 	rep, err := h.sweep()
 	if err != nil || rep.Resumed != n || rep.Failed != 0 {
-		h.t.Fatalf("sweep after the outage: %+v, %v; want %d resumed", rep, err, n)
+		h.T.Fatalf("sweep after the outage: %+v, %v; want %d resumed", rep, err, n)
 	}
 }
 
 // wantPendingResume checks whether the request's decision still waits for the sweeper.
 func (h *harness) wantPendingResume(id string, want bool) {
-	h.t.Helper()
-	_, pending, err := h.store.GetResume(h.ctx, id)
+	h.T.Helper()
+	_, pending, err := h.Store.GetResume(h.Ctx, id)
 	if err != nil {
-		h.t.Fatalf("resume marker of %s: %v", id, err)
+		h.T.Fatalf("resume marker of %s: %v", id, err)
 	}
 	if pending != want {
-		h.t.Errorf("resume marker of %s pending = %v, want %v", id, pending, want)
+		h.T.Errorf("resume marker of %s pending = %v, want %v", id, pending, want)
 	}
 }
 
 // reachedAt returns when the request's audit trail says it moved into status.
 func (h *harness) reachedAt(id string, status refund.Status) time.Time {
-	h.t.Helper()
-	entries, err := h.store.ListAudit(h.ctx, id)
+	h.T.Helper()
+	entries, err := h.Store.ListAudit(h.Ctx, id)
 	if err != nil {
-		h.t.Fatalf("audit of %s: %v", id, err)
+		h.T.Fatalf("audit of %s: %v", id, err)
 	}
 	for _, e := range entries {
 		if e.To == status {
 			return e.At
 		}
 	}
-	h.t.Fatalf("request %s never became %s; states: %s", id, status, h.history(id))
+	h.T.Fatalf("request %s never became %s; states: %s", id, status, h.History(id))
 	return time.Time{}
 }
 
@@ -114,8 +114,8 @@ func TestSweepsRaceTheHandler(t *testing.T) {
 			h := newHarness(t)
 			o := h.newOrder()
 			id, _ := h.submitRequest(o)
-			h.settle()
-			ahead := &handler.ResumeDecisions{Store: h.store, SFN: h.sfn, Clock: func() time.Time { return h.clock.Now().Add(2 * time.Minute) }}
+			h.Settle()
+			ahead := &handler.ResumeDecisions{Store: h.Store, SFN: h.SFN, Clock: func() time.Time { return h.Clock.Now().Add(2 * time.Minute) }}
 
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
@@ -127,7 +127,7 @@ func TestSweepsRaceTheHandler(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for {
-						rep, err := ahead.Sweep(h.ctx)
+						rep, err := ahead.Sweep(h.Ctx)
 						mu.Lock()
 						resumed += rep.Resumed
 						if err != nil {
@@ -143,12 +143,12 @@ func TestSweepsRaceTheHandler(t *testing.T) {
 				}()
 			}
 			if handlerFails {
-				h.flaky.failSend.Store(1)
+				h.Flaky.FailSend.Store(1)
 			}
 			statuses := h.accept(id)
 			// A few more rounds after the decision, then stop.
 			for i := 0; i < 3; i++ {
-				rep, err := ahead.Sweep(h.ctx)
+				rep, err := ahead.Sweep(h.Ctx)
 				if err != nil {
 					t.Errorf("sweep: %v", err)
 				}
@@ -167,10 +167,10 @@ func TestSweepsRaceTheHandler(t *testing.T) {
 			if handlerFails && resumed != 1 {
 				t.Errorf("the sweeps resumed %d workflows, want 1", resumed)
 			}
-			h.settle()
-			h.wantStatus(id, refund.StatusCompleted)
+			h.Settle()
+			h.WantStatus(id, refund.StatusCompleted)
 			h.wantPendingResume(id, false)
-			if r := h.providerRefunds(o); len(r) != 1 {
+			if r := h.ProviderRefunds(o); len(r) != 1 {
 				t.Errorf("provider refunds %+v, want one", r)
 			}
 		})

@@ -22,7 +22,7 @@ import (
 	"refundflow/refund"
 )
 
-// afterCoolingOff moves an order's purchase two months before t0, with some work done, so the
+// afterCoolingOff moves an order's purchase two months before T0, with some work done, so the
 // policy's partial rules and alternatives apply.
 func afterCoolingOff(o *refund.Order) {
 	o.PurchaseDate = "2025-01-10"
@@ -41,46 +41,26 @@ func afterCoolingOff(o *refund.Order) {
 func disputed(o *refund.Order) { o.Disputed = true }
 
 // choiceOf returns the index of the offer of kind on a consent page.
-func choiceOf(t testing.TB, p consentPage, kind refund.OfferKind) int {
+func choiceOf(t testing.TB, p ConsentPage, kind refund.OfferKind) int {
 	t.Helper()
-	for i, c := range p.choices {
+	for i, c := range p.Choices {
 		if strings.Contains(c, "-"+string(kind)+"|") {
 			return i
 		}
 	}
-	t.Fatalf("no %s offer on the consent page: %v", kind, p.choices)
+	t.Fatalf("no %s offer on the consent page: %v", kind, p.Choices)
 	return -1
 }
 
 // acceptKind accepts the offer of kind through the latest offers email.
 func (h *harness) acceptKind(id string, kind refund.OfferKind) {
-	h.t.Helper()
-	code := h.consentCode(id, mail.KindOffers)
-	p := h.openConsent(code, "GET")
-	if got := h.postConsent(code, p, choiceOf(h.t, p, kind), ""); got != http.StatusSeeOther {
-		h.t.Fatalf("accept %s answered %d, want 303", kind, got)
+	h.T.Helper()
+	code := h.ConsentCode(id, mail.KindOffers)
+	p := h.OpenConsent(code, "GET")
+	if got := h.postConsent(code, p, choiceOf(h.T, p, kind), ""); got != http.StatusSeeOther {
+		h.T.Fatalf("accept %s answered %d, want 303", kind, got)
 	}
-	h.settle()
-}
-
-// refunds returns the provider's refunds of the order's payment.
-func (h *harness) providerRefunds(o refund.Order) []sandbox.Record {
-	h.t.Helper()
-	st, err := h.pay.Payment(h.ctx, o.Payment.Reference)
-	if err != nil {
-		h.t.Fatalf("sandbox payment %s: %v", o.Payment.Reference, err)
-	}
-	return st.Refunds
-}
-
-// order reads an order.
-func (h *harness) order(number string) refund.Order {
-	h.t.Helper()
-	o, err := h.store.GetOrder(h.ctx, number)
-	if err != nil {
-		h.t.Fatalf("get order %s: %v", number, err)
-	}
-	return o
+	h.Settle()
 }
 
 func TestHappyPathPerServiceType(t *testing.T) {
@@ -99,28 +79,28 @@ func TestHappyPathPerServiceType(t *testing.T) {
 
 			// Parked on the consent wait; the client got the offers at the order's address, and no
 			// separate confirmation (decided automatically, the offers are the first email).
-			h.wantStatus(id, refund.StatusAwaitingConsent)
-			h.wantExecution(id, sfntypes.ExecutionStatusRunning)
-			if got := strings.Join(h.oneMail(mail.KindOffers, id).To, ","); got != o.Email {
+			h.WantStatus(id, refund.StatusAwaitingConsent)
+			h.WantExecution(id, sfntypes.ExecutionStatusRunning)
+			if got := strings.Join(h.OneMail(mail.KindOffers, id).To, ","); got != o.Email {
 				t.Errorf("offers email went to %q, want the order's %q", got, o.Email)
 			}
-			if n := len(h.mails(mail.KindReceived, id)); n != 0 {
+			if n := len(h.Mails(mail.KindReceived, id)); n != 0 {
 				t.Errorf("%d received emails on the automatic path, want none", n)
 			}
-			tok, err := h.store.GetTaskToken(h.ctx, id)
+			tok, err := h.Store.GetTaskToken(h.Ctx, id)
 			if err != nil || tok.Kind != dynamo.TokenConsent || tok.Token == "" {
 				t.Fatalf("stored token = %+v, %v; want the consent wait's", tok, err)
 			}
 
 			h.acceptKind(id, refund.OfferFullRefund)
 
-			h.wantStatus(id, refund.StatusCompleted)
-			h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-			if got, want := h.statesEntered(id), []string{"VerifyConditions", "AfterVerify", "ProposeResolution",
+			h.WantStatus(id, refund.StatusCompleted)
+			h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+			if got, want := h.StatesEntered(id), []string{"VerifyConditions", "AfterVerify", "ProposeResolution",
 				"AfterPropose", "RequestConsent", "Decision", "ExecuteResolution", "NotifyOutcome"}; strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("states = %v\nwant     %v", got, want)
 			}
-			n, err := h.eng.StateTransitions(h.executionArn(id))
+			n, err := h.Eng.StateTransitions(h.ExecutionArn(id))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,18 +109,18 @@ func TestHappyPathPerServiceType(t *testing.T) {
 			}
 			t.Logf("%s: %d billable state transitions", tc.service, n)
 
-			refunds := h.providerRefunds(o)
+			refunds := h.ProviderRefunds(o)
 			if len(refunds) != 1 || refunds[0].Refund.Amount.Amount != tc.paid || refunds[0].IdempotencyKey != "refund:"+id+":1" {
 				t.Fatalf("provider refunds = %+v, want one of %d with key refund:%s:1", refunds, tc.paid, id)
 			}
-			if got := h.order(o.Number); got.Refunded != tc.paid || got.Status != refund.OrderFullyRefunded {
+			if got := h.Order(o.Number); got.Refunded != tc.paid || got.Status != refund.OrderFullyRefunded {
 				t.Errorf("order after the refund: refunded %d, status %s; want %d, fully_refunded", got.Refunded, got.Status, tc.paid)
 			}
-			done := h.oneMail(mail.KindCompleted, id)
+			done := h.OneMail(mail.KindCompleted, id)
 			if !strings.Contains(done.Text, refund.Money{Amount: tc.paid, Currency: "EUR"}.String()) || !strings.Contains(done.Text, "4242") {
 				t.Errorf("completed email does not name the amount and the card:\n%s", done.Text)
 			}
-			if code := h.linkCode(done, "/feedback/"); code == "" {
+			if code := h.LinkCode(done, "/feedback/"); code == "" {
 				t.Error("completed email has no feedback link")
 			}
 		})
@@ -153,14 +133,14 @@ func TestAlternativesCarriedOut(t *testing.T) {
 		o := h.newOrder(refund.ServiceSubscription, afterCoolingOff)
 		id := h.submitRequest(o, refund.ReasonTooExpensive)
 		h.acceptKind(id, refund.OfferPause)
-		h.wantStatus(id, refund.StatusCompleted)
-		if got := h.order(o.Number); got.Status != refund.OrderActive || got.Refunded != 0 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if got := h.Order(o.Number); got.Status != refund.OrderActive || got.Refunded != 0 {
 			t.Errorf("a pause left the order %s with %d refunded; want active, nothing refunded", got.Status, got.Refunded)
 		}
-		if len(h.providerRefunds(o)) != 0 {
+		if len(h.ProviderRefunds(o)) != 0 {
 			t.Error("a pause refunded money")
 		}
-		if !strings.Contains(h.oneMail(mail.KindCompleted, id).Text, "paused") {
+		if !strings.Contains(h.OneMail(mail.KindCompleted, id).Text, "paused") {
 			t.Error("completed email does not mention the pause")
 		}
 	})
@@ -169,8 +149,8 @@ func TestAlternativesCarriedOut(t *testing.T) {
 		o := h.newOrder(refund.ServiceHours, afterCoolingOff)
 		id := h.submitRequest(o, refund.ReasonNoLongerNeeded)
 		h.acceptKind(id, refund.OfferServiceCredit)
-		h.wantStatus(id, refund.StatusCompleted)
-		c, err := h.store.GetCredit(h.ctx, o.Number, id)
+		h.WantStatus(id, refund.StatusCompleted)
+		c, err := h.Store.GetCredit(h.Ctx, o.Number, id)
 		if err != nil {
 			t.Fatalf("credit: %v", err)
 		}
@@ -178,7 +158,7 @@ func TestAlternativesCarriedOut(t *testing.T) {
 		if got, want := c.Amount, (refund.Money{Amount: 66000, Currency: "EUR"}); got != want {
 			t.Errorf("credit = %s, want %s", got, want)
 		}
-		if got := h.order(o.Number); got.Status != refund.OrderCancelled || got.Refunded != 0 {
+		if got := h.Order(o.Number); got.Status != refund.OrderCancelled || got.Refunded != 0 {
 			t.Errorf("order after a credit: %s, %d refunded; want cancelled, nothing refunded", got.Status, got.Refunded)
 		}
 	})
@@ -187,12 +167,12 @@ func TestAlternativesCarriedOut(t *testing.T) {
 		o := h.newOrder(refund.ServiceSubscription, afterCoolingOff)
 		id := h.submitRequest(o, refund.ReasonTooExpensive)
 		h.acceptKind(id, refund.OfferPartialRefund)
-		h.wantStatus(id, refund.StatusCompleted)
+		h.WantStatus(id, refund.StatusCompleted)
 		// 31 days at EUR 310.00; 10 used (1 to 10 March): 21 unused = EUR 210.00.
-		if r := h.providerRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 21000 {
+		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 21000 {
 			t.Fatalf("provider refunds = %+v, want one of EUR 210.00", r)
 		}
-		if got := h.order(o.Number); got.Status != refund.OrderCancelled {
+		if got := h.Order(o.Number); got.Status != refund.OrderCancelled {
 			t.Errorf("order after a partial refund is %s, want cancelled", got.Status)
 		}
 	})
@@ -203,20 +183,20 @@ func TestStaffReview(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceProject, disputed)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.wantStatus(id, refund.StatusInReview)
-		h.wantExecution(id, sfntypes.ExecutionStatusRunning)
-		staff := h.oneMail(mail.KindStaffReview, id)
-		if got := strings.Join(staff.To, ","); got != staffEmail {
-			t.Errorf("review email went to %q, want %q", got, staffEmail)
+		h.WantStatus(id, refund.StatusInReview)
+		h.WantExecution(id, sfntypes.ExecutionStatusRunning)
+		staff := h.OneMail(mail.KindStaffReview, id)
+		if got := strings.Join(staff.To, ","); got != StaffEmail {
+			t.Errorf("review email went to %q, want %q", got, StaffEmail)
 		}
 		if strings.Contains(staff.Text, o.Email) || strings.Contains(staff.Text, o.CustomerName) {
 			t.Error("the staff review email carries the client's personal data")
 		}
-		if len(h.mails(mail.KindOffers, id)) != 0 {
+		if len(h.Mails(mail.KindOffers, id)) != 0 {
 			t.Fatal("offers went to the client before the review")
 		}
 		// The client is told the request was received and is with staff (a review takes days).
-		received := h.oneMail(mail.KindReceived, id)
+		received := h.OneMail(mail.KindReceived, id)
 		if got := strings.Join(received.To, ","); got != o.Email {
 			t.Errorf("received email went to %q, want the order's %q", got, o.Email)
 		}
@@ -231,20 +211,20 @@ func TestStaffReview(t *testing.T) {
 		if code, body := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove, Message: "Fine."}); code != http.StatusOK {
 			t.Fatalf("approve answered %d: %s", code, body)
 		}
-		h.wantStatus(id, refund.StatusAwaitingConsent)
+		h.WantStatus(id, refund.StatusAwaitingConsent)
 		h.acceptKind(id, refund.OfferFullRefund)
-		h.wantStatus(id, refund.StatusCompleted)
-		if r := h.providerRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
+		h.WantStatus(id, refund.StatusCompleted)
+		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
 			t.Fatalf("provider refunds = %+v, want the full %d", r, o.Paid)
 		}
-		if got := h.statesEntered(id); !contains(got, "RequestStaffReview") || !contains(got, "AfterReview") {
+		if got := h.StatesEntered(id); !contains(got, "RequestStaffReview") || !contains(got, "AfterReview") {
 			t.Errorf("states = %v, want the review", got)
 		}
 	})
 
 	t.Run("adjust", func(t *testing.T) {
 		h, o, id := park(t)
-		offers, _, err := h.store.ListOffers(h.ctx, id)
+		offers, _, err := h.Store.ListOffers(h.Ctx, id)
 		if err != nil || len(offers) == 0 {
 			t.Fatalf("offers: %v %v", offers, err)
 		}
@@ -253,16 +233,16 @@ func TestStaffReview(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("adjust answered %d: %s", code, body)
 		}
-		h.wantStatus(id, refund.StatusAwaitingConsent)
-		if !strings.Contains(h.oneMail(mail.KindOffers, id).Text, "EUR 1,000.00") {
+		h.WantStatus(id, refund.StatusAwaitingConsent)
+		if !strings.Contains(h.OneMail(mail.KindOffers, id).Text, "EUR 1,000.00") {
 			t.Error("the offers email does not show the adjusted amount")
 		}
 		h.acceptKind(id, refund.OfferPartialRefund)
-		h.wantStatus(id, refund.StatusCompleted)
-		if r := h.providerRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 100000 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 100000 {
 			t.Fatalf("provider refunds = %+v, want one of EUR 1,000.00", r)
 		}
-		if got := h.order(o.Number); got.Status != refund.OrderCancelled || got.Refunded != 100000 {
+		if got := h.Order(o.Number); got.Status != refund.OrderCancelled || got.Refunded != 100000 {
 			t.Errorf("order: %s with %d refunded; want cancelled with 100000", got.Status, got.Refunded)
 		}
 	})
@@ -273,22 +253,22 @@ func TestStaffReview(t *testing.T) {
 		if code, body := h.review(id, handler.ReviewDecision{Decision: handler.ReviewReject, Message: msg}); code != http.StatusOK {
 			t.Fatalf("reject answered %d: %s", code, body)
 		}
-		h.wantStatus(id, refund.StatusReviewRejected)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		if !strings.Contains(h.oneMail(mail.KindReviewRejected, id).Text, msg) {
+		h.WantStatus(id, refund.StatusReviewRejected)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		if !strings.Contains(h.OneMail(mail.KindReviewRejected, id).Text, msg) {
 			t.Error("the client's email does not carry the staff's message")
 		}
-		if len(h.providerRefunds(o)) != 0 {
+		if len(h.ProviderRefunds(o)) != 0 {
 			t.Error("money moved after a rejection")
 		}
 	})
 
 	t.Run("no decision in 14 days", func(t *testing.T) {
 		h, _, id := park(t)
-		h.advance(14*24*time.Hour + time.Minute)
-		h.wantStatus(id, refund.StatusNeedsAttention)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		if !strings.Contains(h.oneMail(mail.KindStaffNeedsAttention, id).Text, "States.Timeout") {
+		h.Advance(14*24*time.Hour + time.Minute)
+		h.WantStatus(id, refund.StatusNeedsAttention)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		if !strings.Contains(h.OneMail(mail.KindStaffNeedsAttention, id).Text, "States.Timeout") {
 			t.Error("the staff email does not name the timeout")
 		}
 	})
@@ -307,23 +287,23 @@ func TestDecline(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceHours)
 	id := h.submitRequest(o, refund.ReasonOther)
-	code := h.consentCode(id, mail.KindOffers)
-	p := h.openConsent(code, "GET")
+	code := h.ConsentCode(id, mail.KindOffers)
+	p := h.OpenConsent(code, "GET")
 	reason := "I found a better offer elsewhere."
 	if got := h.postConsent(code, p, -1, reason); got != http.StatusSeeOther {
 		t.Fatalf("decline answered %d", got)
 	}
-	h.settle()
-	h.wantStatus(id, refund.StatusDeclined)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	h.oneMail(mail.KindDeclined, id)
-	if !strings.Contains(h.oneMail(mail.KindStaffDeclined, id).Text, reason) {
+	h.Settle()
+	h.WantStatus(id, refund.StatusDeclined)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	h.OneMail(mail.KindDeclined, id)
+	if !strings.Contains(h.OneMail(mail.KindStaffDeclined, id).Text, reason) {
 		t.Error("staff were not told the client's reason")
 	}
-	if len(h.providerRefunds(o)) != 0 {
+	if len(h.ProviderRefunds(o)) != 0 {
 		t.Error("money moved after a decline")
 	}
-	if h.invoked("ExecuteResolution") != 0 {
+	if h.Invoked("ExecuteResolution") != 0 {
 		t.Error("ExecuteResolution ran after a decline")
 	}
 }
@@ -336,12 +316,12 @@ func TestWithdraw(t *testing.T) {
 		if got := h.withdraw(id, h.statusCode(id)); got != http.StatusSeeOther {
 			t.Fatalf("withdraw answered %d", got)
 		}
-		h.wantStatus(id, refund.StatusWithdrawn)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		h.oneMail(mail.KindWithdrawn, id)
+		h.WantStatus(id, refund.StatusWithdrawn)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		h.OneMail(mail.KindWithdrawn, id)
 		// The consent link now says the request was withdrawn.
-		if p := h.openConsent(h.consentCode(id, mail.KindOffers), "GET"); p.status != http.StatusGone {
-			t.Errorf("consent link after withdrawal answered %d, want 410", p.status)
+		if p := h.OpenConsent(h.ConsentCode(id, mail.KindOffers), "GET"); p.Status != http.StatusGone {
+			t.Errorf("consent link after withdrawal answered %d, want 410", p.Status)
 		}
 	})
 
@@ -349,11 +329,11 @@ func TestWithdraw(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceProject, disputed)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.wantStatus(id, refund.StatusInReview)
+		h.WantStatus(id, refund.StatusInReview)
 		h.withdraw(id, h.statusCode(id))
-		h.wantStatus(id, refund.StatusWithdrawn)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		h.oneMail(mail.KindWithdrawn, id)
+		h.WantStatus(id, refund.StatusWithdrawn)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		h.OneMail(mail.KindWithdrawn, id)
 	})
 
 	t.Run("before the consent wait parks", func(t *testing.T) {
@@ -362,53 +342,50 @@ func TestWithdraw(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceSubscription)
 		var werr error
-		h.intercept["RequestConsent"] = func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		h.Intercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 			if in.Phase == handler.PhaseOffer {
-				h.mu.Lock()
-				code := h.statusCodes[in.RequestID]
-				h.mu.Unlock()
-				if _, err := h.tryWithdraw(in.RequestID, code); err != nil {
-					werr = err
+				if a := h.Withdraw(in.RequestID, h.StatusCode(in.RequestID)); a.Err != nil {
+					werr = a.Err
 				}
 			}
 			return next()
-		}
+		})
 		id := h.submitRequest(o, refund.ReasonChangedMind)
 		if werr != nil {
 			t.Fatal(werr)
 		}
-		h.wantStatus(id, refund.StatusWithdrawn)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		if len(h.mails(mail.KindOffers, id)) != 0 {
+		h.WantStatus(id, refund.StatusWithdrawn)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		if len(h.Mails(mail.KindOffers, id)) != 0 {
 			t.Error("offers were sent for a withdrawn request")
 		}
-		h.oneMail(mail.KindWithdrawn, id)
+		h.OneMail(mail.KindWithdrawn, id)
 	})
 
 	t.Run("before verification", func(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceHours)
-		h.intercept["VerifyConditions"] = func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		h.Intercept("VerifyConditions", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 			// What the withdraw form does, before the status code reached the test.
-			req, err := h.store.GetRequest(ctx, in.RequestID)
+			req, err := h.Store.GetRequest(ctx, in.RequestID)
 			if err == nil {
-				err = h.store.Transition(ctx, in.RequestID, req.Status, refund.StatusWithdrawn, req.Version,
+				err = h.Store.Transition(ctx, in.RequestID, req.Status, refund.StatusWithdrawn, req.Version,
 					dynamo.AuditEntry{Actor: dynamo.ActorClient, Action: "withdrawn"})
 			}
 			if err != nil {
 				return handler.TaskOutput{}, err
 			}
 			return next()
-		}
+		})
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.wantStatus(id, refund.StatusWithdrawn)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		if got := h.statesEntered(id); strings.Join(got, ",") != "VerifyConditions,AfterVerify,NotifyOutcome" {
+		h.WantStatus(id, refund.StatusWithdrawn)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		if got := h.StatesEntered(id); strings.Join(got, ",") != "VerifyConditions,AfterVerify,NotifyOutcome" {
 			t.Errorf("states = %v", got)
 		}
 		// Nothing verified the order, so nothing is sent to its address.
-		if len(h.box.Messages()) != 0 {
-			t.Errorf("emails sent for an unverified withdrawn request: %s", h.outboxSummary())
+		if len(h.Box.Messages()) != 0 {
+			t.Errorf("emails sent for an unverified withdrawn request: %s", h.OutboxSummary())
 		}
 	})
 }
@@ -417,37 +394,37 @@ func TestReminderThenConsent(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	first := h.consentCode(id, mail.KindOffers)
-	firstToken, _ := h.store.GetTaskToken(h.ctx, id)
+	first := h.ConsentCode(id, mail.KindOffers)
+	firstToken, _ := h.Store.GetTaskToken(h.Ctx, id)
 
-	h.advance(7*24*time.Hour + time.Minute)
-	h.wantStatus(id, refund.StatusAwaitingConsent)
-	reminder := h.oneMail(mail.KindReminder, id)
-	second := h.linkCode(reminder, "/consent/")
+	h.Advance(7*24*time.Hour + time.Minute)
+	h.WantStatus(id, refund.StatusAwaitingConsent)
+	reminder := h.OneMail(mail.KindReminder, id)
+	second := h.LinkCode(reminder, "/consent/")
 	if second == first {
 		t.Error("the reminder reuses the first link code")
 	}
-	if tok, _ := h.store.GetTaskToken(h.ctx, id); tok.Token == firstToken.Token || tok.Token == "" {
+	if tok, _ := h.Store.GetTaskToken(h.Ctx, id); tok.Token == firstToken.Token || tok.Token == "" {
 		t.Error("the reminder did not store the new wait's token")
 	}
 	// Both links work; the client uses the first email's.
-	if p := h.openConsent(second, "GET"); p.status != http.StatusOK {
-		t.Errorf("the reminder's link answered %d", p.status)
+	if p := h.OpenConsent(second, "GET"); p.Status != http.StatusOK {
+		t.Errorf("the reminder's link answered %d", p.Status)
 	}
-	p := h.openConsent(first, "GET")
-	if p.status != http.StatusOK {
-		t.Fatalf("the first link answered %d after the reminder", p.status)
+	p := h.OpenConsent(first, "GET")
+	if p.Status != http.StatusOK {
+		t.Fatalf("the first link answered %d after the reminder", p.Status)
 	}
 	if got := h.postConsent(first, p, 0, ""); got != http.StatusSeeOther {
 		t.Fatalf("accept answered %d", got)
 	}
-	h.settle()
-	h.wantStatus(id, refund.StatusCompleted)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if got := h.statesEntered(id); !contains(got, "RemindConsent") || contains(got, "ExpireConsent") {
+	h.Settle()
+	h.WantStatus(id, refund.StatusCompleted)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if got := h.StatesEntered(id); !contains(got, "RemindConsent") || contains(got, "ExpireConsent") {
 		t.Errorf("states = %v", got)
 	}
-	if len(h.providerRefunds(o)) != 1 {
+	if len(h.ProviderRefunds(o)) != 1 {
 		t.Error("want exactly one refund")
 	}
 }
@@ -456,26 +433,26 @@ func TestExpiry(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceSubscription)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	code := h.consentCode(id, mail.KindOffers)
-	page := h.openConsent(code, "GET")
+	code := h.ConsentCode(id, mail.KindOffers)
+	page := h.OpenConsent(code, "GET")
 
-	h.advance(7*24*time.Hour + time.Minute)
-	h.oneMail(mail.KindReminder, id)
-	h.advance(7*24*time.Hour + time.Minute)
+	h.Advance(7*24*time.Hour + time.Minute)
+	h.OneMail(mail.KindReminder, id)
+	h.Advance(7*24*time.Hour + time.Minute)
 
-	h.wantStatus(id, refund.StatusExpired)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	h.oneMail(mail.KindExpired, id)
+	h.WantStatus(id, refund.StatusExpired)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	h.OneMail(mail.KindExpired, id)
 	// A decision arriving after the expiry is refused with a clear page, and moves nothing.
 	if got := h.postConsent(code, page, 0, ""); got != http.StatusGone {
 		t.Errorf("a late acceptance answered %d, want 410", got)
 	}
-	if p := h.openConsent(code, "GET"); p.status != http.StatusGone {
-		t.Errorf("the link after expiry answered %d, want 410", p.status)
+	if p := h.OpenConsent(code, "GET"); p.Status != http.StatusGone {
+		t.Errorf("the link after expiry answered %d, want 410", p.Status)
 	}
-	h.settle()
-	h.wantStatus(id, refund.StatusExpired)
-	if len(h.providerRefunds(o)) != 0 {
+	h.Settle()
+	h.WantStatus(id, refund.StatusExpired)
+	if len(h.ProviderRefunds(o)) != 0 {
 		t.Error("money moved after the expiry")
 	}
 }
@@ -500,24 +477,24 @@ func TestConsentWhoseWakeUpWasLost(t *testing.T) {
 	// phase (the reminder, a week later): it completes its own token with the recorded decision and
 	// sends no reminder.
 	h := newHarness(t)
-	lost := &lostSFN{StepFunctions: h.sfn}
-	h.consent.SFN = lost
+	lost := &lostSFN{StepFunctions: h.SFN}
+	h.HTTP.Consent.SFN = lost
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
 	h.accept(id, 0)
 	if lost.lost != 1 {
 		t.Fatalf("%d lost wake-ups, want 1", lost.lost)
 	}
-	h.wantStatus(id, refund.StatusExecuting)
-	h.wantExecution(id, sfntypes.ExecutionStatusRunning)
+	h.WantStatus(id, refund.StatusExecuting)
+	h.WantExecution(id, sfntypes.ExecutionStatusRunning)
 
-	h.advance(7*24*time.Hour + time.Minute)
-	h.wantStatus(id, refund.StatusCompleted)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if len(h.mails(mail.KindReminder, id)) != 0 {
+	h.Advance(7*24*time.Hour + time.Minute)
+	h.WantStatus(id, refund.StatusCompleted)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if len(h.Mails(mail.KindReminder, id)) != 0 {
 		t.Error("a reminder went out for a decided request")
 	}
-	if len(h.providerRefunds(o)) != 1 {
+	if len(h.ProviderRefunds(o)) != 1 {
 		t.Error("want exactly one refund")
 	}
 }
@@ -529,27 +506,27 @@ func TestConsentAtTheLastMoment(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceHours)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	code := h.consentCode(id, mail.KindOffers)
+	code := h.ConsentCode(id, mail.KindOffers)
 	var perr error
-	h.intercept["RequestConsent"] = func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+	h.Intercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 		if in.Phase == handler.PhaseExpire {
-			p := h.openConsent(code, "GET")
+			p := h.OpenConsent(code, "GET")
 			if status, err := h.tryPostConsent(code, p, 0, ""); err != nil || status != http.StatusSeeOther {
 				perr = fmt.Errorf("late accept: %d %v", status, err)
 			}
 		}
 		return next()
-	}
-	h.advance(14*24*time.Hour + 2*time.Minute)
+	})
+	h.Advance(14*24*time.Hour + 2*time.Minute)
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	h.wantStatus(id, refund.StatusCompleted)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if len(h.mails(mail.KindExpired, id)) != 0 {
+	h.WantStatus(id, refund.StatusCompleted)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if len(h.Mails(mail.KindExpired, id)) != 0 {
 		t.Error("an expiry email went out for an accepted offer")
 	}
-	if len(h.providerRefunds(o)) != 1 {
+	if len(h.ProviderRefunds(o)) != 1 {
 		t.Error("want exactly one refund")
 	}
 }
@@ -558,18 +535,18 @@ func TestPaymentUnavailableThenRetry(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	h.pay.FailNext(2, sandbox.FaultUnavailable)
+	h.Pay.FailNext(2, sandbox.FaultUnavailable)
 	h.accept(id, 0)
 
-	h.wantStatus(id, refund.StatusCompleted)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if got := h.invoked("ExecuteResolution"); got != 3 {
+	h.WantStatus(id, refund.StatusCompleted)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if got := h.Invoked("ExecuteResolution"); got != 3 {
 		t.Errorf("ExecuteResolution ran %d times, want 3 (two failures, then success)", got)
 	}
-	if !strings.Contains(h.historySummary(id), "!PaymentUnavailable") {
-		t.Errorf("history shows no PaymentUnavailable: %s", h.historySummary(id))
+	if !strings.Contains(h.History(id), "!PaymentUnavailable") {
+		t.Errorf("history shows no PaymentUnavailable: %s", h.History(id))
 	}
-	if r := h.providerRefunds(o); len(r) != 1 {
+	if r := h.ProviderRefunds(o); len(r) != 1 {
 		t.Fatalf("provider refunds = %+v, want exactly one", r)
 	}
 }
@@ -580,19 +557,19 @@ func TestPaymentUnavailableForGood(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	h.pay.FailNext(20, sandbox.FaultUnavailable)
+	h.Pay.FailNext(20, sandbox.FaultUnavailable)
 	h.accept(id, 0)
 
-	h.wantStatus(id, refund.StatusNeedsAttention)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if got := h.invoked("ExecuteResolution"); got != 5 {
+	h.WantStatus(id, refund.StatusNeedsAttention)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if got := h.Invoked("ExecuteResolution"); got != 5 {
 		t.Errorf("ExecuteResolution ran %d times, want 5 (the first try and 4 retries)", got)
 	}
-	if !strings.Contains(h.oneMail(mail.KindStaffNeedsAttention, id).Text, "PaymentUnavailable") {
+	if !strings.Contains(h.OneMail(mail.KindStaffNeedsAttention, id).Text, "PaymentUnavailable") {
 		t.Error("staff were not told the error's name")
 	}
-	h.oneMail(mail.KindNeedsAttention, id)
-	rec, err := h.store.GetRefund(h.ctx, o.Number, id, 1)
+	h.OneMail(mail.KindNeedsAttention, id)
+	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
 	if err != nil || rec.State != dynamo.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved", rec, err)
 	}
@@ -603,13 +580,13 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceSubscription)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.pay.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
+		h.Pay.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
 		h.accept(id, 0)
-		h.wantStatus(id, refund.StatusCompleted)
-		if got := h.invoked("ExecuteResolution"); got != 2 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.providerRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
+		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
 			t.Fatalf("provider refunds = %+v, want exactly one of %d", r, o.Paid)
 		}
 	})
@@ -618,7 +595,7 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 		o := h.newOrder(refund.ServiceHours)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
 		once := sync.Once{}
-		h.intercept["ExecuteResolution"] = func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		h.Intercept("ExecuteResolution", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 			out, err := next()
 			lost := false
 			once.Do(func() { lost = true })
@@ -626,14 +603,14 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 				return handler.TaskOutput{}, &stepfunctions.ServiceError{Name: "Lambda.ServiceException", Cause: "response lost"}
 			}
 			return out, err
-		}
+		})
 		h.accept(id, 0)
-		h.wantStatus(id, refund.StatusCompleted)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		if got := h.invoked("ExecuteResolution"); got != 2 {
+		h.WantStatus(id, refund.StatusCompleted)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.providerRefunds(o); len(r) != 1 {
+		if r := h.ProviderRefunds(o); len(r) != 1 {
 			t.Fatalf("provider refunds = %+v, want exactly one", r)
 		}
 	})
@@ -643,22 +620,22 @@ func TestPaymentDeclined(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	h.pay.FailNext(1, sandbox.FaultDeclined)
+	h.Pay.FailNext(1, sandbox.FaultDeclined)
 	h.accept(id, 0)
 
-	h.wantStatus(id, refund.StatusNeedsAttention)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if got := h.invoked("ExecuteResolution"); got != 1 {
+	h.WantStatus(id, refund.StatusNeedsAttention)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if got := h.Invoked("ExecuteResolution"); got != 1 {
 		t.Errorf("ExecuteResolution ran %d times, want 1 (a refusal is not retried)", got)
 	}
-	rec, err := h.store.GetRefund(h.ctx, o.Number, id, 1)
+	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
 	if err != nil || rec.State != dynamo.RefundFailed {
 		t.Errorf("refund record = %+v, %v; want failed", rec, err)
 	}
-	if got := h.order(o.Number); got.Refunded != 0 || got.Status != refund.OrderActive {
+	if got := h.Order(o.Number); got.Refunded != 0 || got.Status != refund.OrderActive {
 		t.Errorf("order after a refusal: %d refunded, %s; want the reservation released and the order active", got.Refunded, got.Status)
 	}
-	if !strings.Contains(h.oneMail(mail.KindStaffNeedsAttention, id).Text, "PaymentDeclined") {
+	if !strings.Contains(h.OneMail(mail.KindStaffNeedsAttention, id).Text, "PaymentDeclined") {
 		t.Error("staff were not told the error's name")
 	}
 }
@@ -668,19 +645,19 @@ func TestDuplicateConsent(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceProject)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		code := h.consentCode(id, mail.KindOffers)
-		p := h.openConsent(code, "GET")
+		code := h.ConsentCode(id, mail.KindOffers)
+		p := h.OpenConsent(code, "GET")
 		if got := h.postConsent(code, p, 0, ""); got != http.StatusSeeOther {
 			t.Fatalf("first POST answered %d", got)
 		}
 		second := h.postConsent(code, p, 0, "")
 		third := h.postConsent(code, p, -1, "changed my mind")
-		h.settle()
+		h.Settle()
 		if second == http.StatusSeeOther || third == http.StatusSeeOther {
 			t.Errorf("later POSTs answered %d and %d; they must not record anything", second, third)
 		}
-		h.wantStatus(id, refund.StatusCompleted)
-		if r := h.providerRefunds(o); len(r) != 1 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if r := h.ProviderRefunds(o); len(r) != 1 {
 			t.Fatalf("provider refunds = %+v, want exactly one", r)
 		}
 	})
@@ -688,8 +665,8 @@ func TestDuplicateConsent(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceHours)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		code := h.consentCode(id, mail.KindOffers)
-		p := h.openConsent(code, "GET")
+		code := h.ConsentCode(id, mail.KindOffers)
+		p := h.OpenConsent(code, "GET")
 		var wg sync.WaitGroup
 		statuses := make([]int, 50)
 		errs := make([]error, 50)
@@ -713,9 +690,9 @@ func TestDuplicateConsent(t *testing.T) {
 		if recorded != 1 {
 			t.Errorf("%d POSTs were recorded, want exactly 1 (statuses %v)", recorded, statuses)
 		}
-		h.settle()
-		h.wantStatus(id, refund.StatusCompleted)
-		if r := h.providerRefunds(o); len(r) != 1 {
+		h.Settle()
+		h.WantStatus(id, refund.StatusCompleted)
+		if r := h.ProviderRefunds(o); len(r) != 1 {
 			t.Fatalf("provider refunds = %+v, want exactly one", r)
 		}
 	})
@@ -725,22 +702,22 @@ func TestScannerVisitsChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceSubscription)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	code := h.consentCode(id, mail.KindOffers)
-	before := h.request(id)
+	code := h.ConsentCode(id, mail.KindOffers)
+	before := h.Request(id)
 	for _, m := range []string{"GET", "HEAD", "GET", "HEAD", "GET"} {
-		if p := h.openConsent(code, m); p.status != http.StatusOK {
-			t.Fatalf("%s answered %d", m, p.status)
+		if p := h.OpenConsent(code, m); p.Status != http.StatusOK {
+			t.Fatalf("%s answered %d", m, p.Status)
 		}
 	}
-	h.settle()
-	after := h.request(id)
+	h.Settle()
+	after := h.Request(id)
 	if after.Status != refund.StatusAwaitingConsent || after.Version != before.Version {
 		t.Errorf("link visits changed the request: %s v%d → %s v%d", before.Status, before.Version, after.Status, after.Version)
 	}
-	if _, err := h.store.GetConsent(h.ctx, id); refund.ErrorCode(err) != refund.CodeNotFound {
+	if _, err := h.Store.GetConsent(h.Ctx, id); refund.ErrorCode(err) != refund.CodeNotFound {
 		t.Errorf("a consent exists after GET/HEAD visits: %v", err)
 	}
-	audit, _ := h.store.ListAudit(h.ctx, id)
+	audit, _ := h.Store.ListAudit(h.Ctx, id)
 	viewed := 0
 	for _, e := range audit {
 		if e.Action == "viewed" {
@@ -752,7 +729,7 @@ func TestScannerVisitsChangeNothing(t *testing.T) {
 	}
 	// The request stays parked until the client decides; then it completes normally.
 	h.acceptKind(id, refund.OfferFullRefund)
-	h.wantStatus(id, refund.StatusCompleted)
+	h.WantStatus(id, refund.StatusCompleted)
 }
 
 func TestRejected(t *testing.T) {
@@ -760,13 +737,13 @@ func TestRejected(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceProject)
 		id := h.submitRequest(o, refund.ReasonChangedMind, func(s *refund.Submission) { s.Email = "someone.else@example.com" })
-		h.wantStatus(id, refund.StatusRejected)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		h.WantStatus(id, refund.StatusRejected)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
 		// Neither the order's owner nor the typed address hears from us: the status page shows it.
-		if n := len(h.box.Messages()); n != 0 {
-			t.Errorf("%d emails for an unmatched request: %s", n, h.outboxSummary())
+		if n := len(h.Box.Messages()); n != 0 {
+			t.Errorf("%d emails for an unmatched request: %s", n, h.OutboxSummary())
 		}
-		v := h.request(id).Verification
+		v := h.Request(id).Verification
 		if v == nil || v.OK || v.Findings[len(v.Findings)-1].Code != refund.FindingOrderNotMatched {
 			t.Errorf("verification = %+v", v)
 		}
@@ -775,16 +752,16 @@ func TestRejected(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceHours, func(o *refund.Order) { o.PurchaseDate = "2023-12-01" })
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.wantStatus(id, refund.StatusRejected)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		m := h.oneMail(mail.KindRejected, id)
+		h.WantStatus(id, refund.StatusRejected)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		m := h.OneMail(mail.KindRejected, id)
 		if got := strings.Join(m.To, ","); got != o.Email {
 			t.Errorf("rejected email to %q, want %q", got, o.Email)
 		}
 		if !strings.Contains(m.Text, "365 days") {
 			t.Errorf("rejected email does not explain the finding:\n%s", m.Text)
 		}
-		if len(h.mails(mail.KindReceived, id)) != 0 {
+		if len(h.Mails(mail.KindReceived, id)) != 0 {
 			t.Error("a received email went out for a rejected request")
 		}
 	})
@@ -794,28 +771,28 @@ func TestUnexpectedFailures(t *testing.T) {
 	t.Run("transient Lambda error is retried", func(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceProject)
-		h.failNextInvocation("VerifyConditions", &stepfunctions.ServiceError{Name: "Lambda.TooManyRequestsException", Cause: "Rate exceeded"})
-		h.failNextInvocation("ProposeResolution", &stepfunctions.ServiceError{Name: "Lambda.ServiceException", Cause: "oops"})
+		h.FailNextInvocation("VerifyConditions", &stepfunctions.ServiceError{Name: "Lambda.TooManyRequestsException", Cause: "Rate exceeded"})
+		h.FailNextInvocation("ProposeResolution", &stepfunctions.ServiceError{Name: "Lambda.ServiceException", Cause: "oops"})
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.wantStatus(id, refund.StatusAwaitingConsent)
+		h.WantStatus(id, refund.StatusAwaitingConsent)
 		h.accept(id, 0)
-		h.wantStatus(id, refund.StatusCompleted)
-		if got := h.invoked("VerifyConditions") + h.invoked("ProposeResolution"); got != 4 {
+		h.WantStatus(id, refund.StatusCompleted)
+		if got := h.Invoked("VerifyConditions") + h.Invoked("ProposeResolution"); got != 4 {
 			t.Errorf("verify and resolve ran %d times, want 4", got)
 		}
 	})
 	t.Run("unexpected error ends in needs attention", func(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceProject)
-		h.failNextInvocation("ProposeResolution", errors.New("disk on fire"))
+		h.FailNextInvocation("ProposeResolution", errors.New("disk on fire"))
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.wantStatus(id, refund.StatusNeedsAttention)
-		h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-		staff := h.oneMail(mail.KindStaffNeedsAttention, id)
+		h.WantStatus(id, refund.StatusNeedsAttention)
+		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		staff := h.OneMail(mail.KindStaffNeedsAttention, id)
 		if strings.Contains(staff.Text, "disk on fire") {
 			t.Error("the staff email quotes the error's cause; only its name belongs there")
 		}
-		audit, _ := h.store.ListAudit(h.ctx, id)
+		audit, _ := h.Store.ListAudit(h.Ctx, id)
 		last := audit[len(audit)-1]
 		for _, e := range audit {
 			if e.To == refund.StatusNeedsAttention {
@@ -834,9 +811,9 @@ func TestHandlersAreSafeToRunTwice(t *testing.T) {
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
 	h.accept(id, 0)
-	h.wantStatus(id, refund.StatusCompleted)
-	before := h.request(id)
-	mails := len(h.box.Messages())
+	h.WantStatus(id, refund.StatusCompleted)
+	before := h.Request(id)
+	mails := len(h.Box.Messages())
 
 	in := handler.TaskInput{RequestID: id}
 	for _, tc := range []struct {
@@ -845,16 +822,16 @@ func TestHandlersAreSafeToRunTwice(t *testing.T) {
 		want string
 	}{
 		{"VerifyConditions", func() (handler.TaskOutput, error) {
-			return (&handler.VerifyConditions{Store: h.store}).Handle(h.ctx, in)
+			return (&handler.VerifyConditions{Store: h.Store}).Handle(h.Ctx, in)
 		}, "completed"},
 		{"ExecuteResolution", func() (handler.TaskOutput, error) {
-			return (&handler.ExecuteResolution{Store: h.store, Payment: h.pay}).Handle(h.ctx, in)
+			return (&handler.ExecuteResolution{Store: h.Store, Payment: h.Pay}).Handle(h.Ctx, in)
 		}, "completed"},
 		{"MarkNeedsAttention", func() (handler.TaskOutput, error) {
-			return (&handler.MarkNeedsAttention{Store: h.store}).Handle(h.ctx, in)
+			return (&handler.MarkNeedsAttention{Store: h.Store}).Handle(h.Ctx, in)
 		}, "completed"},
 		{"RequestConsent expire", func() (handler.TaskOutput, error) {
-			return (&handler.RequestConsent{Store: h.store}).Handle(h.ctx, handler.TaskInput{RequestID: id, Phase: handler.PhaseExpire})
+			return (&handler.RequestConsent{Store: h.Store}).Handle(h.Ctx, handler.TaskInput{RequestID: id, Phase: handler.PhaseExpire})
 		}, "accepted"},
 	} {
 		out, err := tc.run()
@@ -862,14 +839,14 @@ func TestHandlersAreSafeToRunTwice(t *testing.T) {
 			t.Errorf("%s again = %+v, %v; want %q", tc.name, out, err, tc.want)
 		}
 	}
-	after := h.request(id)
+	after := h.Request(id)
 	if after.Version != before.Version || after.Status != before.Status {
 		t.Errorf("running the tasks again changed the request: v%d %s → v%d %s", before.Version, before.Status, after.Version, after.Status)
 	}
-	if got := len(h.box.Messages()); got != mails {
+	if got := len(h.Box.Messages()); got != mails {
 		t.Errorf("running the tasks again sent %d emails", got-mails)
 	}
-	if len(h.providerRefunds(o)) != 1 {
+	if len(h.ProviderRefunds(o)) != 1 {
 		t.Error("want exactly one refund")
 	}
 }
@@ -880,29 +857,29 @@ func TestAgreementChangedAfterConsent(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceHours, afterCoolingOff)
 	id := h.submitRequest(o, refund.ReasonNoLongerNeeded)
-	h.intercept["ExecuteResolution"] = func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
-		cur, err := h.store.GetOrder(ctx, o.Number)
+	h.Intercept("ExecuteResolution", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		cur, err := h.Store.GetOrder(ctx, o.Number)
 		if err != nil {
 			return handler.TaskOutput{}, err
 		}
 		if cur.Service.Hours.Used == 10 {
 			cur.Service.Hours.Used = 30
-			if _, err := h.store.PutOrder(ctx, cur); err != nil {
+			if _, err := h.Store.PutOrder(ctx, cur); err != nil {
 				return handler.TaskOutput{}, err
 			}
 		}
 		return next()
-	}
+	})
 	h.acceptKind(id, refund.OfferPartialRefund)
-	h.wantStatus(id, refund.StatusNeedsAttention)
-	h.wantExecution(id, sfntypes.ExecutionStatusSucceeded)
-	if !strings.Contains(h.oneMail(mail.KindStaffNeedsAttention, id).Text, "ExecutionRefused") {
+	h.WantStatus(id, refund.StatusNeedsAttention)
+	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	if !strings.Contains(h.OneMail(mail.KindStaffNeedsAttention, id).Text, "ExecutionRefused") {
 		t.Error("staff were not told why")
 	}
-	if len(h.providerRefunds(o)) != 0 {
+	if len(h.ProviderRefunds(o)) != 0 {
 		t.Error("money moved for an agreement that no longer matches the order")
 	}
-	if refunds, _ := h.store.ListOrderRefunds(h.ctx, o.Number); len(refunds) != 0 {
+	if refunds, _ := h.Store.ListOrderRefunds(h.Ctx, o.Number); len(refunds) != 0 {
 		t.Errorf("refund records %+v, want none", refunds)
 	}
 }
@@ -914,18 +891,18 @@ func TestLogsCarryIDsButNoSecretsOrPersonalData(t *testing.T) {
 		o.Email = "zoe.quartermaine@example.org"
 	})
 	id := h.submitRequest(o, refund.ReasonChangedMind)
-	consentCode := h.consentCode(id, mail.KindOffers)
-	tok, _ := h.store.GetTaskToken(h.ctx, id)
-	h.pay.FailNext(1, sandbox.FaultUnavailable) // an error line too
+	consentCode := h.ConsentCode(id, mail.KindOffers)
+	tok, _ := h.Store.GetTaskToken(h.Ctx, id)
+	h.Pay.FailNext(1, sandbox.FaultUnavailable) // an error line too
 	h.accept(id, 0)
-	h.wantStatus(id, refund.StatusCompleted)
+	h.WantStatus(id, refund.StatusCompleted)
 
-	logs := h.logs.String()
+	logs := h.Logs.String()
 	lines := strings.Split(strings.TrimSpace(logs), "\n")
 	if len(lines) < 6 {
 		t.Fatalf("only %d log lines:\n%s", len(lines), logs)
 	}
-	for _, secret := range []string{o.Email, o.CustomerName, "Quartermaine", consentCode, h.statusCodes[id], tok.Token} {
+	for _, secret := range []string{o.Email, o.CustomerName, "Quartermaine", consentCode, h.StatusCode(id), tok.Token} {
 		if secret != "" && strings.Contains(logs, secret) {
 			t.Errorf("the logs contain %q", secret)
 		}
@@ -935,7 +912,7 @@ func TestLogsCarryIDsButNoSecretsOrPersonalData(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line is not JSON: %s", line)
 		}
-		if rec["requestId"] != id || rec["executionArn"] != h.executionArn(id) || rec["task"] == nil || rec["awsRequestId"] == nil {
+		if rec["requestId"] != id || rec["executionArn"] != h.ExecutionArn(id) || rec["task"] == nil || rec["awsRequestId"] == nil {
 			t.Errorf("log line without the ids: %s", line)
 		}
 	}
@@ -951,7 +928,7 @@ func BenchmarkRequestToRefund(b *testing.B) {
 		o := h.newOrder(refund.ServiceProject)
 		id := h.submitRequest(o, refund.ReasonChangedMind)
 		h.accept(id, 0)
-		if h.request(id).Status != refund.StatusCompleted {
+		if h.Request(id).Status != refund.StatusCompleted {
 			b.Fatalf("request %s did not complete", id)
 		}
 	}
@@ -969,7 +946,7 @@ func TestFiftyParallelSubmissionsStartOneWorkflow(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := h.submit.Handle(h.ctx, event("POST", "/requests", "/requests", "", nil,
+			resp, err := h.HTTP.Submit.Handle(h.Ctx, Event("POST", "/requests", "/requests", "", nil,
 				map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body)))
 			if err != nil {
 				t.Error(err)
@@ -997,15 +974,15 @@ func TestFiftyParallelSubmissionsStartOneWorkflow(t *testing.T) {
 		t.Fatalf("%d submissions accepted, want exactly 1 (statuses %v)", len(accepted), statuses)
 	}
 	id := accepted[0]
-	h.requests = append(h.requests, id)
-	h.settle()
-	out, err := h.sfn.ListExecutions(h.ctx, &sfn.ListExecutionsInput{StateMachineArn: &h.machine})
+	h.Track(id)
+	h.Settle()
+	out, err := h.SFN.ListExecutions(h.Ctx, &sfn.ListExecutionsInput{StateMachineArn: &h.Machine})
 	if err != nil || len(out.Executions) != 1 {
 		t.Fatalf("executions = %d, %v; want exactly one", len(out.Executions), err)
 	}
 	h.accept(id, 0)
-	h.wantStatus(id, refund.StatusCompleted)
-	if len(h.providerRefunds(o)) != 1 {
+	h.WantStatus(id, refund.StatusCompleted)
+	if len(h.ProviderRefunds(o)) != 1 {
 		t.Error("want exactly one refund")
 	}
 }

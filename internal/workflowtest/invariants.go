@@ -1,0 +1,302 @@
+package workflowtest
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"refundflow/dynamo"
+	"refundflow/mail"
+	"refundflow/payment/sandbox"
+	"refundflow/refund"
+)
+
+// CheckInvariants checks what must hold whatever happened, on every order and request the harness
+// created (New runs it when the test ends, unless the test failed; faults must be off by then):
+//
+//   - no refund lost, none doubled: per payment, refunded <= paid in the order's ledger and at the
+//     provider; the ledger's total is its refund records' total; the provider's refunds have
+//     distinct idempotency keys and each is in the ledger (reserved or succeeded, same amount); the
+//     provider refunded at least what the ledger completed and at most that plus what is reserved;
+//   - no request has more than one refund record, and a completed request whose accepted offer is a
+//     refund has exactly one succeeded record and one provider refund of exactly that amount;
+//   - no money and no credit without an accepted consent whose hash is the agreement hash of the
+//     accepted offer (recomputed from the stored offer and order, and from the text the client saw),
+//     and whose offer is what was refunded (to the order's payment) or credited;
+//   - the audit trail is complete: its status changes form one unbroken chain from submitted to the
+//     status now, one per version, with exactly one move into a final status for a final request;
+//   - at most one outcome email per request, and none of a kind its status does not call for;
+//   - nothing stuck: a request in a final status or needs_attention has no running execution; any
+//     other request is allowed only with Options.Parked, and then its execution runs parked on a
+//     task token; without Parked no execution is left RUNNING.
+func (h *Harness) CheckInvariants() {
+	h.T.Helper()
+	h.mu.Lock()
+	requests := append([]string(nil), h.requests...)
+	orders := append([]string(nil), h.orders...)
+	h.mu.Unlock()
+	for _, id := range requests {
+		h.checkRequest(id)
+	}
+	for _, number := range orders {
+		h.checkLedger(number)
+	}
+}
+
+func (h *Harness) checkRequest(id string) {
+	h.T.Helper()
+	req := h.Request(id)
+	audit, err := h.Store.ListAudit(h.Ctx, id)
+	if err != nil {
+		h.T.Errorf("audit of %s: %v", id, err)
+		return
+	}
+
+	// The audit trail's status changes: an unbroken chain, one per version, ending at the status. On
+	// the virtual clock several entries share a timestamp, so the chain is followed by status rather
+	// than read in time order.
+	var changes []dynamo.AuditEntry
+	for _, e := range audit {
+		if e.To != "" {
+			changes = append(changes, e)
+		}
+	}
+	chain, rest := FollowChain(changes)
+	switch {
+	case len(rest) > 0 || len(chain) == 0:
+		h.T.Errorf("request %s: the audit trail's status changes do not form one chain from submitted: chain %v, left over %v", id, StatusMoves(chain), StatusMoves(rest))
+		return
+	case chain[len(chain)-1].To != req.Status:
+		h.T.Errorf("request %s is %s, but its audit trail ends at %s", id, req.Status, chain[len(chain)-1].To)
+	case int64(len(chain)) != req.Version:
+		h.T.Errorf("request %s: %d status entries in the audit trail for version %d (one per version): %v", id, len(chain), req.Version, StatusMoves(chain))
+	}
+
+	// Exactly one terminal outcome.
+	finals := 0
+	for _, e := range chain {
+		if e.To.Terminal() {
+			finals++
+		}
+	}
+	if req.Status.Terminal() && finals != 1 || !req.Status.Terminal() && finals != 0 {
+		h.T.Errorf("request %s is %s after %d moves into a final status", id, req.Status, finals)
+	}
+	want, _ := mail.OutcomeKind(req.Status)
+	for k := range outcomeKinds {
+		n := len(h.Mails(k, id))
+		switch {
+		case k == want && n > 1:
+			h.T.Errorf("request %s: %d %s emails, want at most 1", id, n, k)
+		case k != want && n > 0:
+			h.T.Errorf("request %s is %s but got %d %s emails", id, req.Status, n, k)
+		}
+	}
+
+	h.checkExecution(id, req)
+
+	// No money or credit without an accepted consent on the same offer hash.
+	refunds, err := h.Store.ListOrderRefunds(h.Ctx, req.OrderNumber)
+	if err != nil {
+		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
+		return
+	}
+	var mine []dynamo.RefundRecord
+	for _, r := range refunds {
+		if r.RequestID == id {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) > 1 {
+		h.T.Errorf("request %s has %d refund records; the workflow only ever makes one", id, len(mine))
+	}
+	credit, cerr := h.Store.GetCredit(h.Ctx, req.OrderNumber, id)
+	hasCredit := cerr == nil
+	if len(mine) == 0 && !hasCredit && req.Status != refund.StatusExecuting && req.Status != refund.StatusCompleted {
+		return
+	}
+	offer, err := h.consentCovers(req, mine, credit, hasCredit)
+	if err != nil {
+		h.T.Errorf("request %s: %v", id, err)
+		return
+	}
+	if req.Status == refund.StatusCompleted && offer.IsRefund() {
+		order := h.Order(req.OrderNumber)
+		var provider []sandbox.Record
+		for _, p := range h.ProviderRefunds(order) {
+			if p.RequestID == id {
+				provider = append(provider, p)
+			}
+		}
+		if len(mine) != 1 || mine[0].State != dynamo.RefundSucceeded || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
+			h.T.Errorf("request %s completed a refund of %s: want one succeeded ledger record and one provider refund of that amount, got %+v and %+v", id, offer.Amount, mine, provider)
+		}
+	}
+}
+
+// checkExecution checks that the request is not stuck and that its execution ended when it should.
+func (h *Harness) checkExecution(id string, req dynamo.RequestRecord) {
+	h.T.Helper()
+	x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.ExecutionArn(id))})
+	if err != nil {
+		h.T.Errorf("request %s has no execution: %v", id, err)
+		return
+	}
+	running := x.Status == sfntypes.ExecutionStatusRunning
+	switch {
+	case req.Status.Terminal() || req.Status == refund.StatusNeedsAttention:
+		if running {
+			h.T.Errorf("request %s is %s but its execution still runs: %s", id, req.Status, h.History(id))
+		}
+	case !h.opts.Parked:
+		h.T.Errorf("request %s ended the test %s with its execution %s, want a final status and an ended execution: %s", id, req.Status, x.Status, h.History(id))
+	case !running:
+		h.T.Errorf("request %s is stuck: %s with its execution %s, so nothing will move it on; states: %s", id, req.Status, x.Status, h.History(id))
+	default:
+		tokens, err := h.Eng.TaskTokens(h.ExecutionArn(id))
+		if err != nil || len(tokens) == 0 {
+			h.T.Errorf("request %s is %s and its execution runs without waiting on a task that times out (%v); states: %s", id, req.Status, err, h.History(id))
+		}
+	}
+}
+
+// outcomeKinds are the client emails that announce a final (or needs-attention) status.
+var outcomeKinds = map[mail.Kind]bool{
+	mail.KindCompleted: true, mail.KindDeclined: true, mail.KindWithdrawn: true, mail.KindExpired: true,
+	mail.KindRejected: true, mail.KindReviewRejected: true, mail.KindNeedsAttention: true,
+}
+
+// consentCovers checks that the request's refunds and credit were accepted by the client: an accept
+// consent whose hash is the agreement hash of the accepted offer, recomputed from the stored offer
+// and the order, and whose offer is what was refunded or credited. It returns the accepted offer.
+func (h *Harness) consentCovers(req dynamo.RequestRecord, refunds []dynamo.RefundRecord, credit dynamo.Credit, hasCredit bool) (refund.Offer, error) {
+	c, err := h.Store.GetConsent(h.Ctx, req.ID)
+	if err != nil {
+		return refund.Offer{}, fmt.Errorf("money moved (or is moving) without a consent: %w", err)
+	}
+	if c.Decision != dynamo.DecisionAccept {
+		return refund.Offer{}, errors.New("money moved after a decline")
+	}
+	offer, err := h.Store.GetOffer(h.Ctx, req.ID, c.OfferID)
+	if err != nil {
+		return refund.Offer{}, fmt.Errorf("the accepted offer %s: %w", c.OfferID, err)
+	}
+	order, err := h.Store.GetOrder(h.Ctx, req.OrderNumber)
+	if err != nil {
+		return refund.Offer{}, fmt.Errorf("order %s: %w", req.OrderNumber, err)
+	}
+	if got := refund.AgreementHash(offer, refund.Agreement(order, req.Request, offer)); got != c.OfferHash {
+		return offer, fmt.Errorf("the consent's hash %.12s is not the hash %.12s of offer %s and its agreement", c.OfferHash, got, offer.ID)
+	}
+	if got := refund.AgreementHash(offer, c.AgreementText); got != c.OfferHash {
+		return offer, errors.New("the consent's hash does not cover the agreement text the client saw")
+	}
+	for _, r := range refunds {
+		if !offer.IsRefund() || r.Amount != offer.Amount {
+			return offer, fmt.Errorf("refund %s of %s does not match the accepted offer %s (%s %s)", r.IdempotencyKey, r.Amount, offer.ID, offer.Kind, offer.Amount)
+		}
+		if r.PaymentReference != order.Payment.Reference {
+			return offer, fmt.Errorf("refund %s went to %s, not the order's payment", r.IdempotencyKey, r.PaymentReference)
+		}
+	}
+	if hasCredit && (!offer.IsCredit() || credit.OfferID != offer.ID || credit.Amount != offer.Amount) {
+		return offer, fmt.Errorf("credit %s does not match the accepted offer %s", credit.Amount, offer.ID)
+	}
+	return offer, nil
+}
+
+// checkLedger checks an order's payment: refunded <= paid, the ledger adds up, and the provider's
+// refunds are each in the ledger once.
+func (h *Harness) checkLedger(number string) {
+	h.T.Helper()
+	o, err := h.Store.GetOrder(h.Ctx, number)
+	if err != nil {
+		h.T.Errorf("order %s: %v", number, err)
+		return
+	}
+	if o.Refunded < 0 || o.Refunded > o.Paid {
+		h.T.Errorf("order %s: refunded %d of paid %d", number, o.Refunded, o.Paid)
+	}
+	records, err := h.Store.ListOrderRefunds(h.Ctx, number)
+	if err != nil {
+		h.T.Errorf("refunds of %s: %v", number, err)
+		return
+	}
+	var reserved, succeeded int64
+	byKey := map[string]dynamo.RefundRecord{}
+	for _, r := range records {
+		byKey[r.IdempotencyKey] = r
+		switch r.State {
+		case dynamo.RefundReserved:
+			reserved += r.Amount.Amount
+		case dynamo.RefundSucceeded:
+			succeeded += r.Amount.Amount
+		}
+	}
+	if got := reserved + succeeded; got != o.Refunded {
+		h.T.Errorf("order %s: ledger says %d refunded, its records add up to %d", number, o.Refunded, got)
+	}
+	st, err := h.Pay.Payment(h.Ctx, o.Payment.Reference)
+	if errors.Is(err, sandbox.ErrNoPayment) {
+		return
+	}
+	if err != nil {
+		h.T.Errorf("sandbox payment %s: %v", o.Payment.Reference, err)
+		return
+	}
+	if st.Refunded.Amount > st.Captured.Amount {
+		h.T.Errorf("payment %s: the provider refunded %s of %s captured", o.Payment.Reference, st.Refunded, st.Captured)
+	}
+	seen := map[string]bool{}
+	var total int64
+	for _, p := range st.Refunds {
+		if seen[p.IdempotencyKey] {
+			h.T.Errorf("payment %s: two provider refunds with key %s (a doubled refund)", o.Payment.Reference, p.IdempotencyKey)
+		}
+		seen[p.IdempotencyKey] = true
+		total += p.Refund.Amount.Amount
+		r, ok := byKey[p.IdempotencyKey]
+		if !ok || (r.State != dynamo.RefundReserved && r.State != dynamo.RefundSucceeded) || r.Amount != p.Refund.Amount {
+			h.T.Errorf("payment %s: provider refund %s of %s is not in the ledger as reserved or succeeded (a lost refund): %+v", o.Payment.Reference, p.IdempotencyKey, p.Refund.Amount, r)
+		}
+	}
+	// What the provider refunded is exactly what the ledger completed, plus reservations whose outcome
+	// is still unknown (a timeout the workflow gave up on).
+	if total < succeeded || total > succeeded+reserved {
+		h.T.Errorf("payment %s: the provider refunded %d, the ledger completed %d with %d still reserved", o.Payment.Reference, total, succeeded, reserved)
+	}
+}
+
+// FollowChain orders status-change entries into the chain "" → submitted → ... by following each
+// entry's To to the next entry's From, and returns the entries that do not fit.
+func FollowChain(entries []dynamo.AuditEntry) (chain, rest []dynamo.AuditEntry) {
+	rest = append(rest, entries...)
+	var at refund.Status
+	for {
+		next := -1
+		for i, e := range rest {
+			if e.From == at && (at != "" || e.To == refund.StatusSubmitted) {
+				next = i
+				break
+			}
+		}
+		if next < 0 {
+			return chain, rest
+		}
+		chain = append(chain, rest[next])
+		at = rest[next].To
+		rest = append(rest[:next], rest[next+1:]...)
+	}
+}
+
+// StatusMoves renders entries as "from→to" for messages.
+func StatusMoves(entries []dynamo.AuditEntry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = string(e.From) + "→" + string(e.To)
+	}
+	return out
+}
