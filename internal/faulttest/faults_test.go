@@ -55,26 +55,7 @@ func TestDynamoDBFailing(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		// Each call fails at most twice, so the SDK's four attempts get every call through.
-		h.ddb.SetFault(&Fault{Share: 0.25, PerCall: 2})
-		var ids []string
-		for i := 0; i < 4; i++ {
-			_, id := h.happyPath()
-			ids = append(ids, id)
-		}
-		injected := h.ddb.Injected()
-		h.ddb.SetFault(nil)
-		h.Settle()
-		if injected < 20 {
-			t.Fatalf("only %d failures injected; the scenario did not exercise the retries", injected)
-		}
-		for _, id := range ids {
-			if st := h.Request(id).Status; st != refund.StatusCompleted {
-				t.Errorf("request %s ended %s, want completed: the SDK's retries absorb these failures; states: %s", id, st, h.History(id))
-			} else {
-				h.wantOneEachEmail(id)
-			}
-		}
-		t.Logf("%d DynamoDB calls failed on purpose; outcomes: %v", injected, h.outcomes(ids))
+		h.completeFourUnder(&Fault{Share: 0.25, PerCall: 2}, 20, "DynamoDB calls failed")
 	})
 	// An outage longer than the SDK's retries (about 200 ms for DynamoDB) fails a task; its Catch
 	// sends the request to MarkNeedsAttention at once, which fails too in the same outage, and the
@@ -139,27 +120,36 @@ func TestDynamoDBFailing(t *testing.T) {
 		h := newHarness(t)
 		// The write happens, its answer does not arrive, and the SDK sends the same call again: a
 		// conditional write then fails against its own first attempt.
-		h.ddb.SetFault(&Fault{Share: 0.3, PerCall: 3, Mode: FailAfter, Ops: []string{"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}})
-		var ids []string
-		for i := 0; i < 4; i++ {
-			_, id := h.happyPath()
-			ids = append(ids, id)
-		}
-		injected := h.ddb.Injected()
-		h.ddb.SetFault(nil)
-		h.Settle()
-		if injected < 5 {
-			t.Fatalf("only %d answers lost; the scenario did not exercise the retries", injected)
-		}
-		for _, id := range ids {
-			if st := h.Request(id).Status; st != refund.StatusCompleted {
-				t.Errorf("request %s ended %s after lost write answers, want completed; states: %s", id, st, h.History(id))
-			} else {
-				h.wantOneEachEmail(id)
-			}
-		}
-		t.Logf("%d write answers lost on purpose; outcomes: %v", injected, h.outcomes(ids))
+		h.completeFourUnder(&Fault{Share: 0.3, PerCall: 3, Mode: FailAfter, Ops: []string{"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}},
+			5, "write answers lost")
 	})
+}
+
+// completeFourUnder takes four requests from the form to the refund while DynamoDB has the fault,
+// then checks that the fault fired at least least times (what names the injected failures) and that
+// each request completed with each email once: the SDK's retries absorb the fault.
+func (h *harness) completeFourUnder(fault *Fault, least int, what string) {
+	h.T.Helper()
+	h.ddb.SetFault(fault)
+	var ids []string
+	for i := 0; i < 4; i++ {
+		_, id := h.happyPath()
+		ids = append(ids, id)
+	}
+	injected := h.ddb.Injected()
+	h.ddb.SetFault(nil)
+	h.Settle()
+	if injected < least {
+		h.T.Fatalf("only %d %s; the scenario did not exercise the retries", injected, what)
+	}
+	for _, id := range ids {
+		if st := h.Request(id).Status; st != refund.StatusCompleted {
+			h.T.Errorf("request %s ended %s with %s, want completed; states: %s", id, st, what, h.History(id))
+		} else {
+			h.wantOneEachEmail(id)
+		}
+	}
+	h.T.Logf("%d %s on purpose; outcomes: %v", injected, what, h.outcomes(ids))
 }
 
 // outcomes counts the requests' statuses, for logs.
