@@ -408,10 +408,12 @@ func (e *Engine) transactWriteItems(in *transactWriteItemsInput, body []byte) (*
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.opts.Now()
+	var request []byte
 	if in.ClientRequestToken != "" {
+		request = canonicalJSON(body)
 		e.dropOldTokens(now)
 		if prev, ok := e.tokens[in.ClientRequestToken]; ok {
-			if !bytes.Equal(prev.request, body) {
+			if !bytes.Equal(prev.request, request) {
 				return nil, &apiError{code: "IdempotentParameterMismatchException", status: http.StatusBadRequest,
 					message: "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical."}
 			}
@@ -481,10 +483,24 @@ func (e *Engine) transactWriteItems(in *transactWriteItemsInput, body []byte) (*
 		op.commit(results[i].next, results[i].remove)
 	}
 	if in.ClientRequestToken != "" {
-		e.tokens[in.ClientRequestToken] = tokenRecord{request: bytes.Clone(body), at: now}
+		e.tokens[in.ClientRequestToken] = tokenRecord{request: request, at: now}
 		e.tokenOrder = append(e.tokenOrder, in.ClientRequestToken)
 	}
 	return &emptyOutput{}, nil
+}
+
+// canonicalJSON re-encodes a JSON document with its object keys sorted, so that two encodings of the
+// same request (the SDKs write maps in any order) compare equal.
+func canonicalJSON(body []byte) []byte {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // dropOldTokens forgets the client tokens older than DynamoDB's 10 minutes.
