@@ -72,7 +72,7 @@ type Engine struct {
 
 // tokenRecord is a successful TransactWriteItems, kept 10 minutes for its ClientRequestToken.
 type tokenRecord struct {
-	request []byte // the request body without the token, to tell a retry from a different call
+	request []byte // the request, to tell a retry from a different call with the same token
 	at      time.Time
 }
 

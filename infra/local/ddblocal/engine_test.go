@@ -216,3 +216,14 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestNumberSize(t *testing.T) {
+	for _, c := range []struct {
+		n    string
+		want int
+	}{{"0", 1}, {"7", 2}, {"-7", 2}, {"12", 2}, {"123", 3}, {"1000", 2}, {"0.001", 2}, {"10.01", 3}, {"-123.45", 4}} {
+		if got := numberSize(c.n); got != c.want {
+			t.Errorf("numberSize(%s) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}

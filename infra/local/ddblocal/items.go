@@ -408,12 +408,11 @@ func (e *Engine) transactWriteItems(in *transactWriteItemsInput, body []byte) (*
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.opts.Now()
-	var request []byte
 	if in.ClientRequestToken != "" {
-		request = canonicalJSON(body)
 		e.dropOldTokens(now)
 		if prev, ok := e.tokens[in.ClientRequestToken]; ok {
-			if !bytes.Equal(prev.request, request) {
+			// The SDKs write maps in any order: compare the requests' content, not their bytes.
+			if !bytes.Equal(prev.request, body) && !bytes.Equal(canonicalJSON(prev.request), canonicalJSON(body)) {
 				return nil, &apiError{code: "IdempotentParameterMismatchException", status: http.StatusBadRequest,
 					message: "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical."}
 			}
@@ -483,7 +482,7 @@ func (e *Engine) transactWriteItems(in *transactWriteItemsInput, body []byte) (*
 		op.commit(results[i].next, results[i].remove)
 	}
 	if in.ClientRequestToken != "" {
-		e.tokens[in.ClientRequestToken] = tokenRecord{request: request, at: now}
+		e.tokens[in.ClientRequestToken] = tokenRecord{request: body, at: now}
 		e.tokenOrder = append(e.tokenOrder, in.ClientRequestToken)
 	}
 	return &emptyOutput{}, nil

@@ -320,7 +320,25 @@ func (v *Value) size() int {
 }
 
 func numberSize(canonical string) int {
-	digits := len(strings.Trim(strings.NewReplacer("-", "", ".", "").Replace(canonical), "0"))
+	// Significant digits: from the first non-zero digit to the last (sign and point not counted).
+	n, first, last := 0, -1, -1
+	for i := 0; i < len(canonical); i++ {
+		c := canonical[i]
+		if c < '0' || c > '9' {
+			continue
+		}
+		if c != '0' {
+			if first < 0 {
+				first = n
+			}
+			last = n
+		}
+		n++
+	}
+	digits := 0
+	if first >= 0 {
+		digits = last - first + 1
+	}
 	return (digits+1)/2 + 1
 }
 
