@@ -562,6 +562,14 @@ func TestLimits(t *testing.T) {
 		if errCode(err) != "ValidationException" {
 			t.Errorf("empty sort key: err = %v, want ValidationException", err)
 		}
+		_, err = b.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item(strings.Repeat("k", 2049), "1")})
+		if errCode(err) != "ValidationException" {
+			t.Errorf("partition key over 2048 bytes: err = %v, want ValidationException", err)
+		}
+		_, err = b.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item("L", strings.Repeat("k", 1025))})
+		if errCode(err) != "ValidationException" {
+			t.Errorf("sort key over 1024 bytes: err = %v, want ValidationException", err)
+		}
 		_, err = b.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: {
 			{PutRequest: &types.PutRequest{Item: item("L", "1")}}, {PutRequest: &types.PutRequest{Item: item("L", "1")}}}}})
 		if errCode(err) != "ValidationException" {

@@ -305,7 +305,23 @@ func (t *table) keyValue(item Item, name string) (*Value, error) {
 	if v.str == "" {
 		return nil, validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", emptyNoun(v.kind), name)
 	}
+	if err := t.checkKeySize(name, v); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// checkKeySize applies DynamoDB's key size limits: 2048 bytes for a partition key, 1024 for a sort
+// key (numbers are always within them).
+func (t *table) checkKeySize(name string, v *Value) error {
+	switch {
+	case v.kind == kindN:
+	case name == t.keys.hash && len(v.str) > 2048:
+		return validationf("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+	case name == t.keys.rng && len(v.str) > 1024:
+		return validationf("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+	}
+	return nil
 }
 
 func emptyNoun(k kind) string {
@@ -334,6 +350,9 @@ func (t *table) validateItem(item Item) error {
 		}
 		if v.str == "" {
 			return validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", emptyNoun(v.kind), name)
+		}
+		if err := t.checkKeySize(name, v); err != nil {
+			return err
 		}
 	}
 	for _, ix := range t.indexes {
