@@ -227,3 +227,32 @@ func TestNumberSize(t *testing.T) {
 		}
 	}
 }
+
+func TestProjection(t *testing.T) {
+	item := Item{
+		"a": sValue("A"),
+		"m": {kind: kindM, m: map[string]*Value{"x": nValue("1"), "y": nValue("2"), "deep": {kind: kindM, m: map[string]*Value{"z": sValue("Z")}}}},
+		"l": {kind: kindL, list: []*Value{sValue("l0"), sValue("l1"), sValue("l2"), sValue("l3")}},
+	}
+	for _, c := range []struct{ expr, want string }{
+		{"a", `{"a":{"S":"A"}}`},
+		{"m.y, a", `{"a":{"S":"A"},"m":{"M":{"y":{"N":"2"}}}}`},
+		{"m.deep.z", `{"m":{"M":{"deep":{"M":{"z":{"S":"Z"}}}}}}`},
+		{"l[3], l[1]", `{"l":{"L":[{"S":"l1"},{"S":"l3"}]}}`}, // in list order, closed up
+		{"l[9], nothere, m.nothere", `{}`},
+	} {
+		ctx := newExprContext(nil, nil)
+		paths, err := parseProjection(ctx, c.expr)
+		if err != nil {
+			t.Fatalf("%q: %v", c.expr, err)
+		}
+		got, _ := projectItem(item, paths).MarshalJSON()
+		if string(got) != c.want {
+			t.Errorf("project %q = %s, want %s", c.expr, got, c.want)
+		}
+	}
+	// The stored item is untouched.
+	if got, _ := item.MarshalJSON(); !strings.Contains(string(got), `"l3"`) || !strings.Contains(string(got), `"x"`) {
+		t.Errorf("projection changed the item: %s", got)
+	}
+}

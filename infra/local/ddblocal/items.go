@@ -435,6 +435,9 @@ func (e *Engine) transactWriteItems(in *transactWriteItemsInput, body []byte) (*
 		if count != 1 {
 			return nil, validationf("TransactItems can only contain one of Check, Put, Update or Delete")
 		}
+		if kind == "Update" && p.UpdateExpression == nil {
+			return nil, validationf("1 validation error detected: Value null at 'transactItems.%d.member.update.updateExpression' failed to satisfy constraint: Member must not be null", i+1)
+		}
 		op, err := e.prepare(kind, p)
 		if err != nil {
 			return nil, err
