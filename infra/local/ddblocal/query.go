@@ -500,12 +500,13 @@ func (p *readPlan) run() *readOutput {
 		if p.segments > 0 && segmentOf(x.rec.hash, p.segments) != p.segment {
 			return true
 		}
-		item := x.rec.item
-		if p.ix != nil {
+		item, itemSize := x.rec.item, x.rec.size
+		if p.ix != nil && p.ix.proj.typ != "ALL" {
 			item = p.ix.projected(item, p.t.keys)
+			itemSize = item.size()
 		}
 		out.ScannedCount++
-		size += item.size()
+		size += itemSize
 		last = x
 		if p.filter == nil || match(item, p.filter) {
 			out.Count++
