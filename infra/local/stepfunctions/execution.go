@@ -229,6 +229,12 @@ func (x *execution) enter(th *thread, name string, input any) {
 	if x.status != statusRunning || th.done {
 		return
 	}
+	if x.sm.deleting {
+		// DeleteStateMachine ends the executions still running at their
+		// next state transition, with AWS's error and cause.
+		x.finish(statusFailed, th.last, asl.ErrRuntime, fmt.Sprintf("State machine %s has been deleted.", x.sm.name))
+		return
+	}
 	st := th.machine.States[name]
 	th.state = st
 	th.input = input
@@ -514,6 +520,7 @@ func (x *execution) finish(status string, prev int64, errName, cause string) {
 	x.root = nil
 	x.inputValue = nil
 	x.e.log.Debug("execution finished", "executionArn", x.arn, "status", status, "error", errName)
+	x.e.finishDeletion(x.sm)
 }
 
 // abort stops th and everything under it: timers cancelled, tasks closed
