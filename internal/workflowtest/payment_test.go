@@ -170,3 +170,50 @@ func TestSlowProviderIsRetriedInTime(t *testing.T) {
 		t.Errorf("provider refunds = %+v, want exactly one", r)
 	}
 }
+
+// Offers are rounded down to amounts the payment's provider can refund: the sandbox takes Stripe's
+// rules, so a partial refund of prepaid hours in KWD ends in a whole 10 fils and one in MGA in whole
+// ariary, the breakdown says so and still adds up, and the refund goes through. Credits are not
+// provider money and keep the policy's amount.
+func TestPartialRefundsRoundedToWhatTheProviderRefunds(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		step     int64
+	}{{"KWD", 10}, {"MGA", 100}, {"EUR", 1}} {
+		t.Run(tc.currency, func(t *testing.T) {
+			h := newHarness(t)
+			o := h.newOrder(refund.ServiceHours, func(o *refund.Order) {
+				o.Currency = tc.currency
+				o.PurchaseDate = "2025-01-10" // after cooling-off
+				o.Paid = 80000
+				o.Service.Hours = &refund.Hours{Purchased: 30, Used: 10, TotalPrice: 80000}
+			})
+			id := h.submitRequest(o, refund.ReasonChangedMind)
+			offers, _, err := h.Store.ListOffers(h.Ctx, id)
+			if err != nil || len(offers) == 0 {
+				t.Fatalf("offers = %+v, %v", offers, err)
+			}
+			const exact = 80000 * 20 / 30 // 53,333 minor units of unused hours, rounded down
+			for _, of := range offers {
+				if got := of.BreakdownTotal(); got != of.Amount {
+					t.Errorf("offer %s: breakdown adds up to %s, amount %s", of.ID, got, of.Amount)
+				}
+				switch {
+				case of.IsRefund():
+					if want := exact - exact%tc.step; of.Amount.Amount != want {
+						t.Errorf("refund offer = %s, want %s", of.Amount, refund.Money{Amount: want, Currency: tc.currency})
+					}
+				case of.IsCredit():
+					if want := int64(exact * 110 / 100); of.Amount.Amount != want {
+						t.Errorf("credit offer = %s, want %s (credits are not rounded to the provider's step)", of.Amount, refund.Money{Amount: want, Currency: tc.currency})
+					}
+				}
+			}
+			h.acceptKind(id, refund.OfferPartialRefund)
+			h.WantStatus(id, refund.StatusCompleted)
+			if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount%tc.step != 0 {
+				t.Errorf("provider refunds = %+v, want one in steps of %d", r, tc.step)
+			}
+		})
+	}
+}
