@@ -13,8 +13,8 @@
 // refunded on the order, and no offered amount is ever negative.
 //
 // A refund goes back through the payment provider, which may only refund in larger steps than the
-// minor unit: Stripe takes Bahraini, Jordanian and Kuwaiti dinars, Omani rials and Tunisian dinars in steps
-// of 10 fils (the last digit 0) and Malagasy ariary only whole. The provider's step for the order's
+// minor unit: Stripe takes Bahraini, Jordanian and Kuwaiti dinars, Omani rials and Tunisian dinars
+// in steps of 10 thousandths (the last digit 0) and Malagasy ariary only whole. The provider's step for the order's
 // currency is given to Resolve (WithRefundIncrement; this package knows no provider), and the refund
 // the rules work out is rounded down to it on a line of its own ("Rounded down to a multiple of KWD
 // 0.010, the smallest amount the card payment can be refunded in"), so the lines still add up. Credits
