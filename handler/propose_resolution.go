@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"refundflow/dynamo"
+	"refundflow/payment"
 	"refundflow/refund"
 )
 
 // ProposeResolution is the workflow's second step: it works out the offers under the policy
-// (refund.Resolve), stores them, and decides whether staff must review them first.
+// (refund.Resolve, with refunds rounded down to what the order's payment provider can refund), stores
+// them, and decides whether staff must review them first.
 //
 // Outcomes: "consent" (the offers go to the client; the status stays submitted until RequestConsent
 // sends them), "review" (the request moves to in_review), or the status of a request that was closed
@@ -63,7 +65,7 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		if err != nil {
 			return TaskOutput{}, fmt.Errorf("resolve request %s: %w", req.ID, err)
 		}
-		res := refund.Resolve(policyOrDefault(h.Policy), req.Request, order, req.CreatedAt)
+		res := resolve(h.Policy, req.Request, order)
 		if len(res.Offers) > 0 && req.OfferSet == 0 {
 			if err := h.Store.PutOffers(ctx, req.ID, 1, res.Offers); err != nil {
 				return TaskOutput{}, fmt.Errorf("store offers of request %s: %w", req.ID, err)
@@ -86,4 +88,12 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 			return TaskOutput{}, fmt.Errorf("send request %s to review: %w", req.ID, err)
 		}
 	}
+}
+
+// resolve applies the policy (the zero value: the default) to a request and its order as of the
+// request's submission, with the refundable increment of the order's payment provider, so that every
+// refund offered is an amount the provider can refund.
+func resolve(p refund.Policy, req refund.Request, order refund.Order) refund.Resolution {
+	step := payment.RefundIncrement(order.Payment.Provider, order.Currency)
+	return refund.Resolve(policyOrDefault(p), req, order, req.CreatedAt, refund.WithRefundIncrement(step))
 }

@@ -17,6 +17,7 @@ import (
 
 	"refundflow/apigw"
 	"refundflow/dynamo"
+	"refundflow/payment"
 	"refundflow/refund"
 )
 
@@ -446,7 +447,8 @@ func validateReview(b ReviewDecision) error {
 
 // adjustedOffers builds the next offer set from the staff's adjustments of the current one. New
 // offers get new IDs ("<request>-s<set>-<n>-<kind>"); the old ones stay stored, unchanged. A refund
-// never exceeds what remains on the order (paid − refunded); a credit never exceeds the larger of
+// never exceeds what remains on the order (paid − refunded) and is a multiple of the payment
+// provider's refundable increment (payment.RefundIncrement); a credit never exceeds the larger of
 // the credit the policy offered and what remains; a pause or a cancellation at the period end has
 // no amount. The breakdown gets a line for the adjustment, so it still adds up to the amount, and
 // the terms name the new amount.
@@ -502,6 +504,10 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 				errs[field+".amount"] = fmt.Sprintf("a refund must be more than zero and at most %s (paid minus already refunded)", remaining)
 				continue
 			}
+			if msg := refundStepProblem(amount, payment.RefundIncrement(order.Payment.Provider, amount.Currency), remaining); msg != "" {
+				errs[field+".amount"] = msg
+				continue
+			}
 			kind = refund.OfferPartialRefund
 			if amount.Amount == remaining.Amount {
 				kind = refund.OfferFullRefund
@@ -529,6 +535,27 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 		return nil, 0, err
 	}
 	return out, set + 1, nil
+}
+
+// refundStepProblem explains why amount cannot be refunded by a provider that refunds in steps of step
+// minor units, naming the nearest amounts it can refund (above zero, at most remaining); "" if it can.
+func refundStepProblem(amount refund.Money, step int64, remaining refund.Money) string {
+	if step <= 1 || amount.Amount%step == 0 {
+		return ""
+	}
+	below := amount.Amount - amount.Amount%step
+	var near []string
+	if below > 0 {
+		near = append(near, refund.Money{Amount: below, Currency: amount.Currency}.String())
+	}
+	if above := below + step; above <= remaining.Amount {
+		near = append(near, refund.Money{Amount: above, Currency: amount.Currency}.String())
+	}
+	msg := fmt.Sprintf("the payment provider refunds %s only in steps of %s", amount.Currency, refund.Money{Amount: step, Currency: amount.Currency})
+	if len(near) == 0 {
+		return msg + ", and less than that remains"
+	}
+	return msg + "; the nearest amounts are " + strings.Join(near, " and ")
 }
 
 // adjustOffer returns a copy of orig with a new ID, kind and amount. The terms keep the policy's
