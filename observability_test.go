@@ -162,7 +162,9 @@ func TestAlarmsCoverEveryFunctionAndTheWorkflow(t *testing.T) {
 }
 
 // TestTableIsProtected checks the table's protections: on-demand billing, point-in-time recovery,
-// TTL on the attribute the code writes, deletion protection from a parameter.
+// TTL on the attribute the code writes, deletion protection from a parameter, and the policies that
+// keep the table when the stack is deleted or an update would replace it, except when the operation
+// that created it rolls back.
 func TestTableIsProtected(t *testing.T) {
 	tmpl := loadTemplate(t)
 	tables, err := tmpl.Tables()
@@ -185,6 +187,13 @@ func TestTableIsProtected(t *testing.T) {
 	}
 	if p := tmpl.Parameters["TableDeletionProtection"]; p.Default != "true" {
 		t.Errorf("TableDeletionProtection defaults to %q, want true", p.Default)
+	}
+	r := tmpl.Resources[tb.LogicalID]
+	if got, want := r.DeletionPolicy, "RetainExceptOnCreate"; got != want {
+		t.Errorf("DeletionPolicy = %q, want %q", got, want)
+	}
+	if got, want := r.UpdateReplacePolicy, "Retain"; got != want {
+		t.Errorf("UpdateReplacePolicy = %q, want %q (a replacement must not delete the data)", got, want)
 	}
 }
 

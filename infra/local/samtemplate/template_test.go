@@ -110,6 +110,8 @@ func TestParseErrors(t *testing.T) {
 		{"default not allowed", "Parameters:\n  P: {Type: String, Default: c, AllowedValues: [a, b]}\nResources:\n  X: {Type: A}\n", `parameter P: Default "c" is not one of AllowedValues`},
 		{"parameter without type", "Parameters:\n  P: {Default: c}\nResources:\n  X: {Type: A}\n", "parameter P: Type is required"},
 		{"unknown condition", "Resources:\n  X: {Type: A, Condition: Nope}\n", `resource X: Condition "Nope" is not in Conditions`},
+		{"unknown deletion policy", "Resources:\n  X: {Type: A, DeletionPolicy: Keep}\n", `resource X: DeletionPolicy "Keep" is not one of`},
+		{"retain except on create on replace", "Resources:\n  X: {Type: A, UpdateReplacePolicy: RetainExceptOnCreate}\n", `resource X: UpdateReplacePolicy "RetainExceptOnCreate" is not one of`},
 		{"not yaml", "Resources: [\n", "parse template"},
 		{"top level list", "- a\n", "top level is not a mapping"},
 	}
@@ -158,6 +160,15 @@ func TestTemplateSections(t *testing.T) {
 	}
 	if got, want := tpl.Resources["ProdOnlyAlarm"].Condition, "ProdAndProtected"; got != want {
 		t.Errorf("alarm condition = %q, want %q", got, want)
+	}
+	policies := func(id string) string {
+		return tpl.Resources[id].DeletionPolicy + "/" + tpl.Resources[id].UpdateReplacePolicy
+	}
+	if got, want := policies("RefundTable"), "RetainExceptOnCreate/Retain"; got != want {
+		t.Errorf("table DeletionPolicy/UpdateReplacePolicy = %s, want %s", got, want)
+	}
+	if got, want := policies("ProdOnlyAlarm"), "/"; got != want {
+		t.Errorf("alarm DeletionPolicy/UpdateReplacePolicy = %s, want none", got)
 	}
 }
 
