@@ -47,9 +47,15 @@ func symbolic(tmpl *samtemplate.Template) samtemplate.Resolver {
 			continue
 		}
 		params[name] = "{Param " + name + "}"
-		if p.AllowedPattern != "" && !regexp.MustCompile(p.AllowedPattern).MatchString(params[name]) {
-			// A URL parameter: keep the name visible inside a value the pattern accepts.
-			params[name] = "https://param-" + strings.ToLower(name) + ".example"
+		if p.AllowedPattern != "" {
+			// A URL or an email address: keep the name visible inside a value the pattern accepts.
+			re := regexp.MustCompile(p.AllowedPattern)
+			for _, v := range []string{params[name], "https://param-" + strings.ToLower(name) + ".example", "param-" + strings.ToLower(name) + "@example.com"} {
+				if re.MatchString(v) {
+					params[name] = v
+					break
+				}
+			}
 		}
 	}
 	return samtemplate.Resolver{

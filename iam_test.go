@@ -337,17 +337,55 @@ func (c policyCheck) resources(action string, s statement) {
 				t.Errorf("GetSecretValue on %s, which no *_SECRET_ARN variable of the function names", r)
 			}
 		case action == "ses:SendEmail":
-			if !regexp.MustCompile(`^arn:[^:]+:ses:[^:]+:[^:]+:identity/`).MatchString(r) {
-				t.Errorf("SendEmail on %s, want SES identities of the stack's account and region", r)
+			// SES v2 authorises a send on the sender's identity and, when the email names one, on
+			// its configuration set too.
+			m := regexp.MustCompile(`^arn:[^:]+:ses:[^:]+:[^:]+:(.*)$`).FindStringSubmatch(r)
+			if m == nil {
+				t.Errorf("SendEmail on %s, want SES resources of the stack's account and region", r)
+				continue
+			}
+			set, isSet := strings.CutPrefix(m[1], "configuration-set/")
+			if !isSet && !strings.HasPrefix(m[1], "identity/") {
+				t.Errorf("SendEmail on %s, want SES identities or the configuration set", r)
+			}
+			if isSet && set != c.env["MAIL_CONFIGURATION_SET"] {
+				t.Errorf("SendEmail on configuration set %s, but MAIL_CONFIGURATION_SET names %q", set, c.env["MAIL_CONFIGURATION_SET"])
 			}
 		default:
 			t.Errorf("%s: no resource rule for this action in the test; add one", action)
 		}
 	}
+	if action == "ses:SendEmail" {
+		c.sendEmailCondition(s)
+		return
+	}
 	for k := range s.Condition {
 		if action != "dynamodb:DeleteItem" {
 			t.Errorf("%s: unexpected Condition %s", action, k)
 		}
+	}
+}
+
+// sendEmailCondition checks that SendEmail is allowed from the function's sender address only
+// (MAIL_FROM), and on the configuration set its emails name (MAIL_CONFIGURATION_SET).
+func (c policyCheck) sendEmailCondition(s statement) {
+	t := c.t
+	eq, _ := s.Condition["StringEquals"].(map[string]any)
+	from := asList(eq["ses:FromAddress"])
+	if len(s.Condition) != 1 || len(eq) != 1 || len(from) != 1 || fmt.Sprint(from[0]) != c.env["MAIL_FROM"] || c.env["MAIL_FROM"] == "" {
+		t.Errorf("SendEmail condition %v, want StringEquals ses:FromAddress = MAIL_FROM (%q) and nothing else", s.Condition, c.env["MAIL_FROM"])
+	}
+	set := c.env["MAIL_CONFIGURATION_SET"]
+	if set == "" {
+		t.Errorf("sends email without MAIL_CONFIGURATION_SET: its bounces and complaints would reach no one")
+		return
+	}
+	granted := false
+	for _, r := range s.Resources {
+		granted = granted || strings.HasSuffix(r, ":configuration-set/"+set)
+	}
+	if !granted {
+		t.Errorf("SendEmail is not granted on the configuration set %s; SES refuses a send naming it", set)
 	}
 }
 

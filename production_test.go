@@ -1,11 +1,13 @@
 package refundflow_test
 
 // Checks of the template's production settings that no local run exercises: how the scheduled
-// sweeper is invoked, and more (see each test).
+// sweeper is invoked, what the alarms watch, where email bounces go (see each test).
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +96,269 @@ func rateOf(expr string) (time.Duration, error) {
 		return time.Duration(n) * time.Hour, nil
 	}
 	return time.Duration(n) * 24 * time.Hour, nil
+}
+
+// alarm returns the resolved properties of the template's alarm id.
+func alarm(t *testing.T, id string) map[string]any {
+	t.Helper()
+	tmpl := loadTemplate(t)
+	a := resourcesOfType(t, tmpl, symbolic(tmpl), "AWS::CloudWatch::Alarm")[id]
+	if a == nil {
+		t.Fatalf("template.yaml has no alarm %s", id)
+	}
+	return a
+}
+
+// dimension returns the value of a metric's dimension.
+func dimension(dims any, name string) string {
+	for _, d := range asList(dims) {
+		if dm, _ := d.(map[string]any); dm["Name"] == name {
+			return fmt.Sprint(dm["Value"])
+		}
+	}
+	return ""
+}
+
+// TestSweepStoppingIsAlarmed checks the heartbeat of every scheduled function: an alarm on its
+// invocations that fires when none happened for two to four periods, with missing data (which is what
+// a stopped schedule produces) counted as breaching.
+func TestSweepStoppingIsAlarmed(t *testing.T) {
+	tmpl := loadTemplate(t)
+	alarms := resourcesOfType(t, tmpl, symbolic(tmpl), "AWS::CloudWatch::Alarm")
+	for id, expr := range scheduledFunctions(t, tmpl) {
+		every, err := rateOf(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for name, a := range alarms {
+			if a["Namespace"] != "AWS/Lambda" || a["MetricName"] != "Invocations" || dimension(a["Dimensions"], "FunctionName") != "{Ref "+id+"}" {
+				continue
+			}
+			found = true
+			if a["ComparisonOperator"] != "LessThanThreshold" || fmt.Sprint(a["Threshold"]) != "1" || a["TreatMissingData"] != "breaching" {
+				t.Errorf("%s: %v %v, missing data %v; want LessThanThreshold 1, missing data breaching", name, a["ComparisonOperator"], a["Threshold"], a["TreatMissingData"])
+			}
+			silence := time.Duration(intProp(a, "DatapointsToAlarm")*intProp(a, "Period")) * time.Second
+			if silence < 2*every || silence > 4*every || intProp(a, "DatapointsToAlarm") != intProp(a, "EvaluationPeriods") {
+				t.Errorf("%s fires after %s without a run (%d of %d periods); want 2 to 4 times the schedule's %s, every period empty",
+					name, silence, intProp(a, "DatapointsToAlarm"), intProp(a, "EvaluationPeriods"), every)
+			}
+		}
+		if !found {
+			t.Errorf("no alarm on the invocations of the scheduled %s: nobody would notice it stopped", id)
+		}
+	}
+}
+
+// TestExecuteResolutionNearItsTimeoutIsAlarmed checks the alarm on ExecuteResolution's longest run:
+// between half and 95 % of the function's timeout, so it fires before a Lambda timeout (which Step
+// Functions does not retry) and not on ordinary runs.
+func TestExecuteResolutionNearItsTimeoutIsAlarmed(t *testing.T) {
+	a := alarm(t, "ExecuteResolutionNearTimeoutAlarm")
+	fn := functions(t, loadTemplate(t))["ExecuteResolutionFunction"]
+	if a["Namespace"] != "AWS/Lambda" || a["MetricName"] != "Duration" || a["Statistic"] != "Maximum" ||
+		dimension(a["Dimensions"], "FunctionName") != "{Ref ExecuteResolutionFunction}" {
+		t.Fatalf("ExecuteResolutionNearTimeoutAlarm is on %v/%v %v of %v, want the Maximum AWS/Lambda Duration of ExecuteResolutionFunction",
+			a["Namespace"], a["MetricName"], a["Statistic"], a["Dimensions"])
+	}
+	threshold, _ := strconv.ParseFloat(fmt.Sprint(a["Threshold"]), 64)
+	timeoutMs := float64(fn.Timeout) * 1000
+	if threshold < timeoutMs/2 || threshold > timeoutMs*0.95 {
+		t.Errorf("threshold %v ms for a %d s timeout; want 50 %% to 95 %% of it", threshold, fn.Timeout)
+	}
+}
+
+// TestTableThrottlesAreAlarmed checks that the throttle alarm sums the read and write throttle events
+// of the table and of every index.
+func TestTableThrottlesAreAlarmed(t *testing.T) {
+	tmpl := loadTemplate(t)
+	tables, err := tmpl.Tables()
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("want one table: %v", err)
+	}
+	want := map[string]bool{}
+	for _, metric := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
+		want[metric+" "] = true
+		for _, ix := range tables[0].GlobalSecondaryIndexes {
+			want[metric+" "+ix.Name] = true
+		}
+	}
+	a := alarm(t, "TableThrottlesAlarm")
+	for _, m := range asList(a["Metrics"]) {
+		mm, _ := m.(map[string]any)
+		stat, _ := mm["MetricStat"].(map[string]any)
+		metric, _ := stat["Metric"].(map[string]any)
+		if metric == nil {
+			continue
+		}
+		if dimension(metric["Dimensions"], "TableName") != "{Ref "+tables[0].LogicalID+"}" {
+			t.Errorf("metric %v is not on the table", mm["Id"])
+		}
+		delete(want, fmt.Sprint(metric["MetricName"])+" "+dimension(metric["Dimensions"], "GlobalSecondaryIndexName"))
+	}
+	for m := range want {
+		t.Errorf("TableThrottlesAlarm leaves out %s", m)
+	}
+}
+
+// TestMailBouncesAndComplaintsReachSomeone checks that every function that sends email names the
+// stack's configuration set, that the set publishes bounces and complaints to an SNS topic of the
+// stack, and that the account's bounce and complaint rates are alarmed on at or below the levels
+// where SES reviews an account (5 % and 0.1 %).
+func TestMailBouncesAndComplaintsReachSomeone(t *testing.T) {
+	tmpl := loadTemplate(t)
+	res := symbolic(tmpl)
+	sets := map[string]bool{}
+	for _, r := range tmpl.ResourcesOfType("AWS::SES::ConfigurationSetEventDestination") {
+		v, err := samtemplate.ResolveValue(r.Properties, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := v.(map[string]any)
+		dest, _ := p["EventDestination"].(map[string]any)
+		types := map[string]bool{}
+		for _, e := range asList(dest["MatchingEventTypes"]) {
+			types[strings.ToLower(fmt.Sprint(e))] = true
+		}
+		sns, _ := dest["SnsDestination"].(map[string]any)
+		topic := tmpl.Resources[refTarget(fmt.Sprint(sns["TopicARN"]))]
+		if dest["Enabled"] == true && types["bounce"] && types["complaint"] && topic.Type == "AWS::SNS::Topic" {
+			sets[refTarget(fmt.Sprint(p["ConfigurationSetName"]))] = true
+		}
+	}
+	senders := 0
+	for id, f := range functions(t, tmpl) {
+		env, err := f.ResolveEnvironment(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env["MAIL_FROM"] == "" {
+			continue
+		}
+		senders++
+		set := refTarget(env["MAIL_CONFIGURATION_SET"])
+		if tmpl.Resources[set].Type != "AWS::SES::ConfigurationSet" || !sets[set] {
+			t.Errorf("%s sends email in configuration set %q, which publishes no bounces and complaints to an SNS topic of the stack", id, env["MAIL_CONFIGURATION_SET"])
+		}
+	}
+	if senders == 0 {
+		t.Fatal("no function sends email")
+	}
+	for id, limit := range map[string]float64{"MailBounceRateAlarm": 0.05, "MailComplaintRateAlarm": 0.001} {
+		a := alarm(t, id)
+		threshold, _ := strconv.ParseFloat(fmt.Sprint(a["Threshold"]), 64)
+		if a["Namespace"] != "AWS/SES" || !strings.HasPrefix(fmt.Sprint(a["MetricName"]), "Reputation.") || threshold <= 0 || threshold > limit {
+			t.Errorf("%s: %v/%v at %v, want an AWS/SES Reputation rate at or below %v", id, a["Namespace"], a["MetricName"], a["Threshold"], limit)
+		}
+	}
+}
+
+// TestTaskErrorsAlarmIgnoresSelfHealingRetries checks that TaskFunctionErrorsAlarm cannot be set off
+// by retries that heal: for every Lambda task, and every task followed by the next one on a path (an
+// outage that two steps in a row ride out), the errors of all its retriers but the last attempt
+// (which succeeds), placed as the retriers' back-off spaces them (without jitter, which only brings
+// them closer), at every alignment with the alarm's periods, must not fill as many consecutive
+// periods as the alarm needs.
+func TestTaskErrorsAlarmIgnoresSelfHealingRetries(t *testing.T) {
+	a := alarm(t, "TaskFunctionErrorsAlarm")
+	period := intProp(a, "Period")
+	for _, m := range asList(a["Metrics"]) {
+		if stat, _ := m.(map[string]any)["MetricStat"].(map[string]any); stat != nil {
+			period = intProp(stat, "Period")
+		}
+	}
+	need := intProp(a, "DatapointsToAlarm")
+	if need < 0 {
+		need = intProp(a, "EvaluationPeriods")
+	}
+	if period <= 0 || need <= 0 {
+		t.Fatalf("TaskFunctionErrorsAlarm: period %d, datapoints %d", period, need)
+	}
+	_, _, states, fnOf := loadASL(t)
+	// errorsOf returns the times (seconds from the first) at which a task's self-healing retries fail.
+	errorsOf := func(name string) (times []float64, end float64) {
+		for _, r := range states[name].Retry {
+			interval, attempts, rate := 1.0, 3, 2.0
+			if r.IntervalSeconds != nil {
+				interval = *r.IntervalSeconds
+			}
+			if r.MaxAttempts != nil {
+				attempts = *r.MaxAttempts
+			}
+			if r.BackoffRate != nil {
+				rate = *r.BackoffRate
+			}
+			for k := range attempts {
+				times = append(times, end)
+				d := interval * math.Pow(rate, float64(k))
+				if r.MaxDelaySeconds > 0 {
+					d = min(d, r.MaxDelaySeconds)
+				}
+				end += d
+			}
+		}
+		return times, end
+	}
+	next := func(st aslState) []string {
+		out := []string{st.Next, st.Default}
+		for _, c := range st.Choices {
+			out = append(out, c.Next)
+		}
+		return out
+	}
+	// nextTasks returns the Lambda tasks reachable from a state through Choice states only.
+	var nextTasks func(name string, seen map[string]bool) []string
+	nextTasks = func(name string, seen map[string]bool) []string {
+		if name == "" || seen[name] {
+			return nil
+		}
+		seen[name] = true
+		if _, ok := fnOf[name]; ok {
+			return []string{name}
+		}
+		var out []string
+		for _, n := range next(states[name]) {
+			out = append(out, nextTasks(n, seen)...)
+		}
+		return out
+	}
+	worst, worstChain := 0, ""
+	for name := range fnOf {
+		first, end := errorsOf(name)
+		chains := map[string][]float64{name: first}
+		for _, n := range next(states[name]) {
+			for _, task := range nextTasks(n, map[string]bool{}) {
+				more, _ := errorsOf(task)
+				chain := append([]float64{}, first...)
+				for _, x := range more {
+					chain = append(chain, end+x)
+				}
+				chains[name+" then "+task] = chain
+			}
+		}
+		for label, times := range chains {
+			for offset := 0; offset < period; offset++ {
+				filled := map[int]bool{}
+				for _, x := range times {
+					filled[(int(x)+offset)/period] = true
+				}
+				run := 0
+				for p := 0; p <= (int(times[len(times)-1])+offset)/period; p++ {
+					if filled[p] {
+						run++
+						if run > worst {
+							worst, worstChain = run, label
+						}
+					} else {
+						run = 0
+					}
+				}
+			}
+		}
+	}
+	t.Logf("self-healing retries fill at most %d consecutive %d s periods (%s); the alarm needs %d", worst, period, worstChain, need)
+	if worst >= need {
+		t.Errorf("retries that heal (%s) can fill %d consecutive periods of %d s; TaskFunctionErrorsAlarm fires at %d", worstChain, worst, period, need)
+	}
 }
