@@ -62,6 +62,13 @@ func symbolic(tmpl *samtemplate.Template) samtemplate.Resolver {
 		Template:   tmpl,
 		Parameters: params,
 		Ref: func(id string) (string, error) {
+			if fn, prop, ok := samtemplate.RefProperty(id); ok {
+				// The alias SAM publishes for a function with AutoPublishAlias.
+				if f, err := tmpl.Function(fn); err != nil || prop != "Alias" || f.AutoPublishAlias == "" {
+					return "", fmt.Errorf("Ref to %s, which SAM does not generate", id)
+				}
+				return "{Ref " + id + "}", nil
+			}
 			if _, ok := tmpl.Resources[id]; !ok {
 				return "", fmt.Errorf("Ref to unknown resource %s", id)
 			}
@@ -271,10 +278,7 @@ func invokedBy(t *testing.T, tmpl *samtemplate.Template, res samtemplate.Resolve
 			return
 		}
 		target := subs[m[1]]
-		id, _, ok := strings.Cut(strings.TrimPrefix(target, "{"), ".Arn}")
-		if !ok || !strings.HasPrefix(target, "{") {
-			id = refTarget(target)
-		}
+		id := functionID(target)
 		if r, ok := tmpl.Resources[id]; !ok || r.Type != samtemplate.TypeFunction {
 			t.Errorf("%s: state %s invokes ${%s} = %s, which is not a function of the template", sm.LogicalID, state, m[1], target)
 			return

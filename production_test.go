@@ -362,3 +362,34 @@ func TestTaskErrorsAlarmIgnoresSelfHealingRetries(t *testing.T) {
 		t.Errorf("retries that heal (%s) can fill %d consecutive periods of %d s; TaskFunctionErrorsAlarm fires at %d", worstChain, worst, period, need)
 	}
 }
+
+// TestEverythingInvokesAliases checks that every function publishes a version under an alias on each
+// deploy, of any change to it (code or configuration), and that the state machine invokes the
+// aliases: SAM points the routes and schedules of a function with AutoPublishAlias at the alias, so
+// nothing runs $LATEST and rolling back is one alias update.
+func TestEverythingInvokesAliases(t *testing.T) {
+	tmpl := loadTemplate(t)
+	for id, f := range functions(t, tmpl) {
+		if f.AutoPublishAlias == "" {
+			t.Errorf("%s has no AutoPublishAlias: its events would invoke $LATEST", id)
+		}
+		if f.Properties["AutoPublishAliasAllProperties"] != true {
+			t.Errorf("%s: AutoPublishAliasAllProperties is not true: a change of its environment would not publish a version", id)
+		}
+	}
+	sms, err := tmpl.StateMachines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range sms {
+		subs, err := sm.ResolveSubstitutions(symbolic(tmpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range subs {
+			if id := functionID(v); tmpl.Resources[id].Type == samtemplate.TypeFunction && v != "{Ref "+id+".Alias}" {
+				t.Errorf("%s: ${%s} = %s, want !Ref %s.Alias", sm.LogicalID, name, v, id)
+			}
+		}
+	}
+}

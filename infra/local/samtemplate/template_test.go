@@ -464,3 +464,31 @@ func TestResolveEnvironmentErrorNamesFunctionAndVariable(t *testing.T) {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }
+
+func TestRefProperty(t *testing.T) {
+	for _, tt := range []struct{ in, id, prop string }{
+		{"MyFunction.Alias", "MyFunction", "Alias"},
+		{"MyFunction.Version", "MyFunction", "Version"},
+		{"MyFunction", "MyFunction", ""},
+		{".Alias", ".Alias", ""},
+		{"MyFunction.", "MyFunction.", ""},
+	} {
+		id, prop, ok := RefProperty(tt.in)
+		if id != tt.id || prop != tt.prop || ok != (tt.prop != "") {
+			t.Errorf("RefProperty(%q) = %q, %q, %v; want %q, %q", tt.in, id, prop, ok, tt.id, tt.prop)
+		}
+	}
+	tpl, err := Parse([]byte("Globals:\n  Function: {AutoPublishAlias: live}\nResources:\n  F: {Type: AWS::Serverless::Function}\n  G:\n    Type: AWS::Serverless::Function\n    Properties: {AutoPublishAlias: canary}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"F": "live", "G": "canary"} {
+		if f, err := tpl.Function(id); err != nil || f.AutoPublishAlias != want {
+			t.Errorf("%s: AutoPublishAlias = %q (%v), want %q", id, f.AutoPublishAlias, err, want)
+		}
+	}
+	// Without a Ref callback, a Ref to a generated resource of a declared one passes the check.
+	if _, err := Resolve(map[string]any{"Ref": "F.Alias"}, Resolver{Template: tpl}); err == nil || !strings.Contains(err.Error(), "no Ref callback") {
+		t.Errorf("Ref F.Alias without a callback: %v", err)
+	}
+}

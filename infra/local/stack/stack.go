@@ -384,8 +384,23 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 	return res
 }
 
-// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ...
+// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ... and of the
+// alias SAM publishes for a function with AutoPublishAlias (X.Alias): the alias's ARN, which the
+// engine invokes as the function itself (the local stack runs one version of each).
 func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string) (string, error) {
+	if fnID, prop, ok := samtemplate.RefProperty(id); ok {
+		if prop != "Alias" {
+			return "", fmt.Errorf("Ref %s: the local stack knows the .Alias of functions only", id)
+		}
+		f, err := t.Function(fnID)
+		if err != nil {
+			return "", fmt.Errorf("Ref %s: %w", id, err)
+		}
+		if f.AutoPublishAlias == "" {
+			return "", fmt.Errorf("Ref %s: function %s has no AutoPublishAlias", id, fnID)
+		}
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", Region, AccountID, fnID, f.AutoPublishAlias), nil
+	}
 	r, ok := t.Resources[id]
 	if !ok {
 		return "", fmt.Errorf("no resource %s", id)
