@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"refundflow/handler"
 	"refundflow/infra/local/samtemplate"
 )
 
@@ -390,6 +391,104 @@ func TestEverythingInvokesAliases(t *testing.T) {
 			if id := functionID(v); tmpl.Resources[id].Type == samtemplate.TypeFunction && v != "{Ref "+id+".Alias}" {
 				t.Errorf("%s: ${%s} = %s, want !Ref %s.Alias", sm.LogicalID, name, v, id)
 			}
+		}
+	}
+}
+
+// TestStaffSignInIsInTheStack checks the staff user pool: MFA required (TOTP), users created by
+// administrators only, the staff group the handler checks, the console's app client (authorization
+// code, no secret, not the billing scope) and the billing system's (client credentials and exactly
+// the billing scope, which the pool's resource server defines), the authorizer trusting the pool and
+// both clients, and the billing scope required by the order route and by no other.
+func TestStaffSignInIsInTheStack(t *testing.T) {
+	tmpl := loadTemplate(t)
+	res := symbolic(tmpl)
+	resolved := func(typ string) map[string]map[string]any { return resourcesOfType(t, tmpl, res, typ) }
+	pools := resolved("AWS::Cognito::UserPool")
+	if len(pools) != 1 {
+		t.Fatalf("want one user pool, got %d", len(pools))
+	}
+	var poolID string
+	for id, p := range pools {
+		poolID = id
+		if p["MfaConfiguration"] != "ON" || fmt.Sprint(p["EnabledMfas"]) != "[SOFTWARE_TOKEN_MFA]" {
+			t.Errorf("%s: MFA %v %v, want ON with SOFTWARE_TOKEN_MFA only", id, p["MfaConfiguration"], p["EnabledMfas"])
+		}
+		if admin, _ := p["AdminCreateUserConfig"].(map[string]any); admin["AllowAdminCreateUserOnly"] != true {
+			t.Errorf("%s: anyone may sign up", id)
+		}
+	}
+	groups := 0
+	for _, g := range resolved("AWS::Cognito::UserPoolGroup") {
+		if g["GroupName"] == handler.StaffGroup && g["UserPoolId"] == "{Ref "+poolID+"}" {
+			groups++
+		}
+	}
+	if groups != 1 {
+		t.Errorf("the pool has %d groups named %q, want 1", groups, handler.StaffGroup)
+	}
+	scopes := map[string]bool{}
+	for _, rs := range resolved("AWS::Cognito::UserPoolResourceServer") {
+		for _, sc := range asList(rs["Scopes"]) {
+			scopes[fmt.Sprintf("%v/%v", rs["Identifier"], sc.(map[string]any)["ScopeName"])] = true
+		}
+	}
+	if !scopes[handler.OrdersWriteScope] {
+		t.Errorf("no resource server defines %s (defined: %v)", handler.OrdersWriteScope, sortedKeys(scopes))
+	}
+	console, billing := "", ""
+	for id, c := range resolved("AWS::Cognito::UserPoolClient") {
+		flows, clientScopes := fmt.Sprint(c["AllowedOAuthFlows"]), asList(c["AllowedOAuthScopes"])
+		switch flows {
+		case "[code]":
+			console = id
+			if c["GenerateSecret"] == true {
+				t.Errorf("%s: a browser app has a secret", id)
+			}
+			if len(asList(c["CallbackURLs"])) == 0 || len(asList(c["LogoutURLs"])) == 0 {
+				t.Errorf("%s: no callback or sign-out URLs", id)
+			}
+			for _, sc := range clientScopes {
+				if sc == handler.OrdersWriteScope {
+					t.Errorf("%s: a person's token may carry the billing scope", id)
+				}
+			}
+		case "[client_credentials]":
+			billing = id
+			if c["GenerateSecret"] != true || fmt.Sprint(clientScopes) != "["+handler.OrdersWriteScope+"]" {
+				t.Errorf("%s: secret %v, scopes %v; want a secret and exactly %s", id, c["GenerateSecret"], clientScopes, handler.OrdersWriteScope)
+			}
+		default:
+			t.Errorf("%s: OAuth flows %s, want [code] (the console) or [client_credentials] (the billing system)", id, flows)
+		}
+	}
+	if console == "" || billing == "" {
+		t.Fatalf("console client %q, billing client %q: want both", console, billing)
+	}
+	api, err := tmpl.HttpApi("HttpApi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range api.Authorizers {
+		issuer, audience, err := a.ResolveJWT(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "https://cognito-idp.us-east-1.amazonaws.com/{Ref " + poolID + "}"; issuer != want {
+			t.Errorf("authorizer %s: issuer %s, want %s", name, issuer, want)
+		}
+		if got, want := fmt.Sprint(audience), fmt.Sprintf("[{Ref %s} {Ref %s}]", console, billing); got != want {
+			t.Errorf("authorizer %s: audience %s, want %s", name, got, want)
+		}
+	}
+	routes, err := tmpl.HttpRoutes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range routes {
+		orders := r.Path == "/staff/api/orders/{number}"
+		if got := fmt.Sprint(r.Scopes); orders != (got == "["+handler.OrdersWriteScope+"]") || (!orders && len(r.Scopes) > 0) {
+			t.Errorf("route %s: scopes %s; only the order route requires %s, and it nothing else", r.RouteKey(), got, handler.OrdersWriteScope)
 		}
 	}
 }
