@@ -308,6 +308,25 @@ func TestDataDirAcrossRuns(t *testing.T) {
 	if want := "State kept in " + dir + " (new)"; !strings.Contains(out.String(), want) {
 		t.Errorf("the first banner does not say %q:\n%s", want, out.String())
 	}
+	if strings.Contains(out.String(), "Time travel: the stack's clock") {
+		t.Errorf("the first banner says the clock travelled:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`(?m)^  RF-1001 .* bought 3 days ago, nothing started\n +→ full refund of EUR 1,800.00 \(cooling-off until `).MatchString(out.String()) {
+		t.Errorf("the first banner does not offer RF-1001 its cooling-off refund:\n%s", out.String())
+	}
+	// Travel 30 days before the stop: the next run carries the clock on, and its banner says so.
+	m := regexp.MustCompile(`(?m)^\s+Request form\s+(http://127\.0\.0\.1:\d+)/$`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no request form URL in the banner:\n%s", out.String())
+	}
+	resp, err := http.Post(m[1]+"/_local/clock", "application/json", strings.NewReader(`{"advance":"30d"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("time travel: %s", resp.Status)
+	}
 	stop(t, cmd, stderr, done)
 	if want := "Stopped. Everything is saved in " + dir + ": start with -data " + dir + " to carry on."; !strings.Contains(out.String(), want) {
 		t.Errorf("stdout does not say %q:\n%s", want, out.String())
@@ -324,8 +343,13 @@ func TestDataDirAcrossRuns(t *testing.T) {
 	if token2 != token {
 		t.Errorf("the second run printed another staff token")
 	}
-	if !strings.Contains(out2.String(), "RF-1001") {
-		t.Errorf("the second banner lists no demo orders:\n%s", out2.String())
+	if !strings.Contains(out2.String(), "Time travel: the stack's clock is 30 days ahead of the wall clock, at ") {
+		t.Errorf("the second banner does not say the clock is 30 days ahead:\n%s", out2.String())
+	}
+	// RF-1001 was bought 3 days before the first run: 33 days before the travelled clock, when its
+	// cooling-off is over.
+	if !regexp.MustCompile(`(?m)^  RF-1001 .* bought 33 days ago, nothing started\n +→ partial refund of EUR 1,710.00, .*\(the 14-day cooling-off ended on `).MatchString(out2.String()) {
+		t.Errorf("the second banner does not describe RF-1001 on the travelled clock:\n%s", out2.String())
 	}
 	stop(t, cmd, stderr2, done2)
 	// After the token: read once the output is complete.
