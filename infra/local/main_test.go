@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"refundflow/infra/local/stack"
 )
 
 // runAsMainEnv makes the test binary run main() instead of the tests, so the tests can start the
@@ -387,5 +389,48 @@ func TestDataDirUnreadableState(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != "{truncated" {
 		t.Errorf("the state file was changed: %q", data)
+	}
+}
+
+// TestDocsShowTheBanner keeps the banner that README.md and docs/local.md show true: each line of it
+// (dates, ports and the token aside, which change with every start) is a line the banner of a fresh
+// stack prints.
+func TestDocsShowTheBanner(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	var banner bytes.Buffer
+	printBanner(ctx, &banner, s, "127.0.0.1:8080")
+
+	variable := regexp.MustCompile(`\d{4}-\d{2}-\d{2}|http://127\.0\.0\.1:\d+|^eyJ\S*`)
+	normal := func(line string) string { return variable.ReplaceAllString(line, "…") }
+	printed := map[string]bool{}
+	for _, line := range strings.Split(banner.String(), "\n") {
+		printed[normal(line)] = true
+	}
+	for _, doc := range []string{"../../README.md", "../../docs/local.md"} {
+		raw, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, block, ok := strings.Cut(string(raw), "```\nRefundflow is running")
+		block, _, closed := strings.Cut(block, "\n```")
+		if !ok || !closed {
+			t.Errorf("%s shows no banner", doc)
+			continue
+		}
+		for _, line := range strings.Split("Refundflow is running"+block, "\n") {
+			if strings.TrimSpace(line) == "..." {
+				continue // lines left out
+			}
+			if !printed[normal(line)] {
+				t.Errorf("%s shows a banner line the stack does not print:\n%s\nIt prints:\n%s", doc, line, banner.String())
+			}
+		}
 	}
 }

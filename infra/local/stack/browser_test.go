@@ -37,24 +37,7 @@ func chromiumPath() (string, error) {
 // screenshotDir returns testout/browser at the module root, emptied of earlier screenshots.
 func screenshotDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	out := filepath.Join(dir, "testout", "browser")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	out := localpagetest.OutDir(t, "browser")
 	old, _ := filepath.Glob(filepath.Join(out, "*.png"))
 	for _, f := range old {
 		os.Remove(f)

@@ -51,11 +51,12 @@ func New(t testing.TB, dir string) *Browser {
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start Chromium %s: %v", path, err)
 	}
-	return &Browser{t: t, ctx: ctx, dir: outDir(t, dir)}
+	return &Browser{t: t, ctx: ctx, dir: OutDir(t, dir)}
 }
 
-// outDir returns testout/dir at the module root, created if missing.
-func outDir(t testing.TB, dir string) string {
+// OutDir returns testout/dir at the module root (gitignored), created if missing: where browser tests
+// keep their screenshots for a person to look at.
+func OutDir(t testing.TB, dir string) string {
 	t.Helper()
 	root, err := os.Getwd()
 	if err != nil {
