@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -538,7 +537,7 @@ func TestConsentExpiresWithTimeTravel(t *testing.T) {
 	checkMoney(t, s, staff, id, 0)
 
 	// The local page shows how far the clock has travelled.
-	if text := mainText(t, client.get("/_local/")); !regexp.MustCompile(`\(33[56]h[0-9ms]* ahead of the wall clock\)`).MatchString(text) {
+	if text := mainText(t, client.get("/_local/")); !strings.Contains(text, ": 14 days ahead of the wall clock.") {
 		t.Errorf("the local page does not show the clock 14 days ahead: %s", truncate(text, 300))
 	}
 }

@@ -111,6 +111,11 @@ func TestDataDirCarriesARequestAcrossRestarts(t *testing.T) {
 	if _, err := dynamo.New(second.DynamoDB, second.TableName).GetOrder(context.Background(), "RF-1003"); refund.ErrorCode(err) != refund.CodeNotFound {
 		t.Errorf("the deleted demo order after the restart: %v, want not found (no seeding into a restored table)", err)
 	}
+	for _, d := range second.DemoStatus(context.Background()) {
+		if d.Order.Number == "RF-1003" && !strings.HasPrefix(d.Outcome, "refused: the order is no longer in the table") {
+			t.Errorf("the deleted demo order is shown as leading to %q", d.Outcome)
+		}
+	}
 	if second.StaffToken != token || second.BillingToken != billing || billing == "" {
 		t.Errorf("the staff or billing token changed across the restart")
 	}

@@ -50,6 +50,7 @@ import (
 	"refundflow/awsenv"
 	"refundflow/dynamo"
 	"refundflow/infra/local/gateway"
+	"refundflow/infra/local/localpage"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/secrets"
@@ -271,6 +272,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle(outbox.PagePath, s.Outbox.PageHandler())
 	mux.Handle(outbox.PagePath+"/", s.Outbox.PageHandler())
 	mux.HandleFunc("/_local/clock", s.clockHandler)
+	mux.Handle(localpage.StylePath, localpage.StyleHandler())
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", s.gw)
 
@@ -742,12 +744,15 @@ func (p *instances) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 //
 // A JSON body is read as JSON whatever its Content-Type, because `curl -d '{"advance":"7d"}'` sends
 // it as application/x-www-form-urlencoded. A POST from a page of another origin is refused: any web
-// site could otherwise move the clock of a stack running on this machine.
+// site could otherwise move the clock of a stack running on this machine. The check is Go's
+// cross-origin protection (Sec-Fetch-Site, or Origin against Host), not Origin alone: the local page
+// sends no referrer, so a browser posts its form with "Origin: null" and only Sec-Fetch-Site says
+// that the form is the stack's own.
 func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
-		if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host {
+		if err := http.NewCrossOriginProtection().Check(r); err != nil {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "time travel is only allowed from the stack's own pages"})
 			return
 		}
@@ -851,4 +856,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// FormatOffset says how far time travel moved the clock, for people: "14 days", "1 day 12 hours",
+// "90 minutes" reads "1 hour 30 minutes". An offset of an hour or more is rounded to the minute and a
+// shorter one to the second: a jump also counts the moments the workflows took to catch up on the way,
+// which no one asked for.
+func FormatOffset(d time.Duration) string {
+	if d >= time.Hour {
+		d = d.Round(time.Minute)
+	} else {
+		d = d.Round(time.Second)
+	}
+	if d <= 0 {
+		return "0 seconds"
+	}
+	var parts []string
+	for _, u := range []struct {
+		size      time.Duration
+		one, many string
+	}{{24 * time.Hour, "day", "days"}, {time.Hour, "hour", "hours"}, {time.Minute, "minute", "minutes"}, {time.Second, "second", "seconds"}} {
+		if n := int(d / u.size); n > 0 {
+			parts = append(parts, plural(n, u.one, u.many))
+			d -= time.Duration(n) * u.size
+		}
+	}
+	return strings.Join(parts, " ")
 }
