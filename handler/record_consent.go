@@ -380,7 +380,7 @@ func (h RecordConsent) wakeConsentWait(ctx context.Context, requestID, outcome s
 	if tok.Token == "" || tok.Kind != dynamo.TokenConsent {
 		log.WarnContext(ctx, "no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
 	}
-	delivered, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, requestID, outcome, tok)
+	delivered, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, requestID, outcome, tok, false)
 	switch {
 	case err != nil:
 		log.WarnContext(ctx, "send consent outcome; the sweeper delivers it", "requestId", requestID, "outcome", outcome, "error", err.Error())

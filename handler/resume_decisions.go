@@ -54,6 +54,12 @@ type ResumeDecisions struct {
 // recorded the decision sends it within its own request, well under a minute.
 const ResumeMinAge = time.Minute
 
+// ResumeGiveUp is how long a staff approval's marker stays pending while its request is in review
+// but no review wait takes it (the wait's token is gone and no newer one was stored). The review
+// wait's own retries take minutes at most; an approval older than this has no wait left to wake (the
+// execution was stopped, say), so the sweeper stops trying.
+const ResumeGiveUp = time.Hour
+
 // ResumeReport is what one sweep did, in counts: the log and the answer never name a request, a
 // token or a person.
 type ResumeReport struct {
@@ -187,11 +193,8 @@ func (h *ResumeDecisions) resume(ctx context.Context, listed dynamo.ResumeMarker
 		_, err = h.Store.ClearResume(ctx, m.RequestID, m.Outcome)
 		return false, err
 	}
-	delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, m.RequestID, m.Outcome, tok)
-	if err != nil {
-		return false, err
-	}
-	return delivered, nil
+	giveUp := h.Clock.now().Sub(m.RecordedAt) > ResumeGiveUp
+	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, m.RequestID, m.Outcome, tok, giveUp)
 }
 
 // recordsOutcome reports whether a request's status still says the decision outcome: a staff
@@ -217,17 +220,47 @@ func waitFor(outcome string) dynamo.TokenKind {
 	return ""
 }
 
-// deliverDecision completes the parked wait tok with outcome and clears the request's resume marker
-// for outcome once nothing is left to deliver: the send was accepted (delivered), the token no longer
-// waits, or no token of the outcome's kind is stored (nothing is parked for it; the step that parks
-// next reads the recorded status). A failed send returns the error and leaves the marker, which the
-// sweeper delivers later. A failure to clear is only logged: the sweeper then finds the token gone.
-func deliverDecision(ctx context.Context, store *dynamo.Store, sf StepFunctions, log *slog.Logger, id, outcome string, tok dynamo.TaskToken) (delivered bool, err error) {
-	if tok.Token != "" && (waitFor(outcome) == "" || waitFor(outcome) == tok.Kind) {
+// maxTokenRereads bounds how often deliverDecision follows a newer token after the one it sent to
+// no longer waited: each retry of a wait stores a fresh token, and a wait is retried a few times at
+// most.
+const maxTokenRereads = 3
+
+// deliverDecision completes the request's parked wait with outcome and settles the request's resume
+// marker for outcome. tok is the token the caller read. When that token no longer waits, the stored
+// token is read again, and if a newer wait of the outcome's kind parked meanwhile (a retried
+// RequestStaffReview or RequestConsent stores a fresh token) the outcome goes to it.
+//
+// The marker is cleared once nothing is left to deliver: the send was accepted, or no wait of the
+// outcome's kind is parked now and the request's status records the decision, so the step that
+// parks next reads it from the status. A staff approval is not a status, though: while the request
+// is still in review and no newer wait has taken it, its marker stays pending, for the review wait
+// that parks next (RequestStaffReview takes a pending approval) or the sweeper, and is never cleared
+// because an old token is gone. Only giveUp (the sweeper, for a marker far older than any retry of
+// the wait) clears it then. A failed send or read returns the error and leaves the marker, which the
+// sweeper delivers later. A failure to clear is only logged: the sweeper then settles it.
+func deliverDecision(ctx context.Context, store *dynamo.Store, sf StepFunctions, log *slog.Logger, id, outcome string, tok dynamo.TaskToken, giveUp bool) (delivered bool, err error) {
+	for range maxTokenRereads {
+		if tok.Token == "" || waitFor(outcome) != "" && waitFor(outcome) != tok.Kind {
+			break // nothing of the outcome's kind is parked
+		}
 		delivered, err = SendOutcome(ctx, sf, tok.Token, outcome)
 		if err != nil {
 			return false, err
 		}
+		if delivered {
+			break
+		}
+		req, cur, err := store.GetRequestAndToken(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("read the task token of request %s again: %w", id, err)
+		}
+		if cur.Token == tok.Token {
+			if outcome == OutcomeApproved && req.Status == refund.StatusInReview && !giveUp {
+				return false, nil // the next review wait takes it
+			}
+			break
+		}
+		tok = cur
 	}
 	if _, err := store.ClearResume(ctx, id, outcome); err != nil {
 		logOrDefault(log).WarnContext(ctx, "clear resume marker", "requestId", id, "outcome", outcome, "error", err.Error())

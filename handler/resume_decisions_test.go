@@ -173,8 +173,9 @@ func TestSweeperSettlesStaleMarkers(t *testing.T) {
 
 	// An approval marker on a request the workflow already moved to awaiting consent.
 	moved := f.seed(refund.StatusInReview, true)
-	noErr(t, f.store.RecordResume(ctx, dynamo.AuditEntry{RequestID: moved.id, Actor: dynamo.StaffActor("s"), Action: "review_approved"},
-		handler.OutcomeApproved, refund.StatusInReview))
+	rec = f.request(moved.id)
+	noErr(t, f.store.Decide(ctx, moved.id, refund.StatusInReview, rec.Version, dynamo.AuditEntry{Actor: dynamo.StaffActor("s"), Action: "review_approved"},
+		dynamo.WithResume(handler.OutcomeApproved)))
 	rec = f.request(moved.id)
 	noErr(t, f.store.Transition(ctx, moved.id, refund.StatusInReview, refund.StatusAwaitingConsent, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}))
 
