@@ -596,7 +596,7 @@ func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, 
 	if !status.Valid() {
 		return nil, "", invalid("status", fmt.Sprintf("%q is not a request status.", truncate(string(status), 40)))
 	}
-	items, next, err := s.queryGSI1(ctx, prefixStatus+string(status), limit, cursor, true)
+	items, next, err := s.queryGSI1(ctx, prefixStatus+string(status), "", limit, cursor, true)
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s requests: %w", status, err)
 	}
@@ -611,8 +611,30 @@ func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, 
 	return requests, next, nil
 }
 
-// queryGSI1 reads one page of a GSI1 partition.
-func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor string, forward bool) ([]map[string]types.AttributeValue, string, error) {
+// SubmittedBefore returns one page of the IDs of the requests that entered status submitted before
+// `before` and are still there, the longest-waiting first: the sweeper starts their workflow in case
+// it never started. limit and cursor work as in ListRequestsByStatus; next is "" after the last page.
+// The index is eventually consistent: a request that moved on a moment ago can still be listed.
+func (s *Store) SubmittedBefore(ctx context.Context, before time.Time, limit int, cursor string) (ids []string, next string, err error) {
+	// Sort keys are <updated>#<id>; a key that starts with a time before `before` sorts below the
+	// bare time, whatever the id.
+	items, next, err := s.queryGSI1(ctx, prefixStatus+string(refund.StatusSubmitted), sortTime(before), limit, cursor, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("list requests submitted before %s: %w", sortTime(before), err)
+	}
+	ids = make([]string, 0, len(items))
+	for _, item := range items {
+		var it requestItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode submitted request: %w", err)
+		}
+		ids = append(ids, it.ID)
+	}
+	return ids, next, nil
+}
+
+// queryGSI1 reads one page of a GSI1 partition; with below set, only the sort keys below it.
+func (s *Store) queryGSI1(ctx context.Context, pk, below string, limit int, cursor string, forward bool) ([]map[string]types.AttributeValue, string, error) {
 	switch {
 	case limit == 0:
 		limit = 50
@@ -624,10 +646,14 @@ func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor stri
 		return nil, "", err
 	}
 	x := &expr{}
+	cond := x.n(AttrGSI1PK) + " = " + x.s(pk)
+	if below != "" {
+		cond += " AND " + x.n(AttrGSI1SK) + " < " + x.s(below)
+	}
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
 		IndexName:                 aws.String(IndexGSI1),
-		KeyConditionExpression:    aws.String(x.n(AttrGSI1PK) + " = " + x.s(pk)),
+		KeyConditionExpression:    aws.String(cond),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 		ExclusiveStartKey:         start,

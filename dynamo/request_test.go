@@ -196,6 +196,47 @@ func TestOffers(t *testing.T) {
 	})
 }
 
+func TestSubmittedBefore(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		for i := 0; i < 5; i++ {
+			e.seed(fmt.Sprintf("sub-%d", i), fmt.Sprintf("RF-%d", i), refund.StatusSubmitted, start.Add(time.Duration(i)*time.Minute))
+		}
+		e.seed("rev-1", "RF-9", refund.StatusInReview, start)
+		list := func(before time.Time, limit int) string {
+			var ids []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatal("more than 10 pages")
+				}
+				page, next, err := e.s.SubmittedBefore(e.ctx, before, limit, cursor)
+				must(t, err)
+				ids = append(ids, page...)
+				if next == "" {
+					return strings.Join(ids, ",")
+				}
+				cursor = next
+			}
+		}
+		for _, tc := range []struct {
+			before time.Time
+			limit  int
+			want   string
+		}{
+			{start.Add(time.Hour), 0, "sub-0,sub-1,sub-2,sub-3,sub-4"},
+			{start.Add(time.Hour), 2, "sub-0,sub-1,sub-2,sub-3,sub-4"},
+			{start.Add(2 * time.Minute), 0, "sub-0,sub-1"},
+			{start, 0, ""},
+		} {
+			if got := list(tc.before, tc.limit); got != tc.want {
+				t.Errorf("submitted before %s (limit %d) = %q, want %q", tc.before.Format(time.TimeOnly), tc.limit, got, tc.want)
+			}
+		}
+	})
+}
+
 func TestListRequestsByStatus(t *testing.T) {
 	t.Parallel()
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {

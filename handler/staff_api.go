@@ -354,9 +354,11 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 		// The rejection is recorded with its resume marker; wake the workflow if it waits. If not, it
 		// reads the status; if it cannot be reached now, the sweeper delivers the rejection.
-		if result.Delivered, err = h.deliver(ctx, id, OutcomeRejected); err != nil {
+		if done, err := h.deliver(ctx, id, OutcomeRejected); err != nil {
 			logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 			result.Message = msgResumesSoon
+		} else {
+			result.Delivered = done == delivered
 		}
 		return h.reviewAnswer(ctx, id, result)
 	}
@@ -389,18 +391,16 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err := h.Store.Decide(ctx, id, refund.StatusInReview, version, audit, opts...); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 	}
-	result.Delivered, err = h.deliver(ctx, id, OutcomeApproved)
-	if err != nil {
+	done, err := h.deliver(ctx, id, OutcomeApproved)
+	result.Delivered = done == delivered
+	switch {
+	case err != nil:
 		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 		result.Message = msgResumesSoon
-		return h.reviewAnswer(ctx, id, result)
-	}
-	if !result.Delivered {
-		if _, pending, err := h.Store.GetResume(ctx, id); err != nil || pending {
-			// The wait this read was between two attempts: the next one takes the decision.
-			result.Message = msgResumesSoon
-			return h.reviewAnswer(ctx, id, result)
-		}
+	case done == kept:
+		// The review wait is between two attempts: the next one takes the decision.
+		result.Message = msgResumesSoon
+	case done == settled:
 		h.auditUndelivered(ctx, id, actor)
 		cur, err := h.Store.GetRequest(ctx, id)
 		if err != nil {
@@ -435,10 +435,10 @@ func (h StaffApi) whatChanged(ctx context.Context, id string, err error) error {
 
 // deliver reads the request's stored task token (after the decision was recorded, so it is the
 // token of the wait that is parked now) and delivers the outcome to it.
-func (h StaffApi) deliver(ctx context.Context, id, outcome string) (bool, error) {
+func (h StaffApi) deliver(ctx context.Context, id, outcome string) (delivery, error) {
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
-		return false, err
+		return settled, err
 	}
 	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, outcome, tok, false)
 }
