@@ -305,9 +305,9 @@ type ReviewResult struct {
 	// Offers is the new offer set after adjust.
 	Offers []refund.Offer `json:"offers,omitempty"`
 	// Delivered says whether the workflow took the decision now. It is false when the workflow was
-	// not waiting (it reads a rejection from the status at its next step) or could not be reached
-	// just now: the decision is recorded either way, and the sweeper (ResumeDecisions) delivers it
-	// within minutes.
+	// not waiting (it reads a rejection from the status at its next step), was between two attempts
+	// of its review wait (the next attempt takes the decision), or could not be reached just now: the
+	// decision is recorded either way, and the sweeper (ResumeDecisions) delivers it within minutes.
 	Delivered bool `json:"delivered"`
 	// Message says what happens next when the decision was recorded but not delivered.
 	Message string `json:"message,omitempty"`
