@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"refundflow/dynamo"
+	"refundflow/payment"
 	"refundflow/refund"
 )
 
 // ProposeResolution is the workflow's second step: it works out the offers under the policy
-// (refund.Resolve), stores them, and decides whether staff must review them first.
+// (refund.Resolve, with refunds rounded down to what the order's payment provider can refund), stores
+// them, and decides whether staff must review them first.
 //
 // Outcomes: "consent" (the offers go to the client; the status stays submitted until RequestConsent
 // sends them), "review" (the request moves to in_review), or the status of a request that was closed
@@ -68,7 +70,7 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		if err != nil {
 			return TaskOutput{}, fmt.Errorf("resolve request %s: %w", req.ID, err)
 		}
-		res := refund.Resolve(policyOrDefault(h.Policy), req.Request, order, req.CreatedAt)
+		res := resolve(h.Policy, req.Request, order)
 		var opts []dynamo.TransitionOption
 		var stored []refund.Offer
 		set := req.OfferSet
@@ -143,4 +145,12 @@ func proposalSummary(offers []refund.Offer, set int) string {
 		parts[i] = string(o.Kind) + " " + o.Amount.String()
 	}
 	return fmt.Sprintf("offer set %d: %s", set, strings.Join(parts, "; "))
+}
+
+// resolve applies the policy (the zero value: the default) to a request and its order as of the
+// request's submission, with the refundable increment of the order's payment provider, so that every
+// refund offered is an amount the provider can refund.
+func resolve(p refund.Policy, req refund.Request, order refund.Order) refund.Resolution {
+	step := payment.RefundIncrement(order.Payment.Provider, order.Currency)
+	return refund.Resolve(policyOrDefault(p), req, order, req.CreatedAt, refund.WithRefundIncrement(step))
 }

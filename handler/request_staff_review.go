@@ -82,7 +82,7 @@ func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutp
 		if err != nil {
 			return mail.Data{}, err
 		}
-		res := refund.Resolve(policyOrDefault(h.Policy), req.Request, order, req.CreatedAt)
+		res := resolve(h.Policy, req.Request, order)
 		reasons := res.ReviewReasons
 		if len(reasons) == 0 {
 			reasons = []string{"The request was sent to review."}

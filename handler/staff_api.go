@@ -18,6 +18,7 @@ import (
 
 	"refundflow/apigw"
 	"refundflow/dynamo"
+	"refundflow/payment"
 	"refundflow/refund"
 )
 
@@ -30,10 +31,18 @@ import (
 //	PUT  /staff/api/orders/{number}                    the billing system creates or updates an order
 //	GET  /staff/api/feedback?cursor=&limit=            client feedback, newest first
 //
-// The authorizer has checked the token's signature, issuer, audience and expiry; the handler checks
-// again that the caller is staff (the "cognito:groups" claim contains "staff", else 403), because a
-// route added to the API without the authorizer must not open the staff functions. Audit entries
-// name the caller as "staff:<sub>".
+// The authorizer has checked the token's signature, issuer, audience and expiry. The handler checks
+// again who the caller is, because a route added to the API without the authorizer (or without its
+// scopes) must not open these functions:
+//
+//   - PUT /staff/api/orders/{number} takes only the billing system's token: a client-credentials
+//     access token with the OrdersWriteScope scope (the route also requires it at the authorizer). A
+//     staff member's token gets 403: orders come from the billing system, so a wrong order is
+//     corrected there and sent again, never edited here by hand.
+//   - Every other route takes only staff: the "cognito:groups" claim contains "staff" (else 403),
+//     and a token with the OrdersWriteScope scope is refused whatever its claims say.
+//
+// Audit entries and logs name the caller as "staff:<sub>", or "billing:<client id>".
 type StaffApi struct {
 	// Store reads and writes requests, offers and orders.
 	Store *dynamo.Store
@@ -45,6 +54,14 @@ type StaffApi struct {
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
 const StaffGroup = "staff"
+
+// OrdersWriteScope is the OAuth scope of the billing system's app client (template.yaml's resource
+// server refundflow, scope orders.write): the order route requires it, and every other route refuses
+// a token that has it.
+const OrdersWriteScope = "refundflow/orders.write"
+
+// orderRoute is the one route the billing system's token may call.
+const orderRoute = "/staff/api/orders/{number}"
 
 // Handle answers one API Gateway event; errors become JSON errors through apigw.Handle.
 func (h StaffApi) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -58,12 +75,12 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	}
 	req.Headers["accept"] = "application/json"
 
-	actor, err := staffActor(req)
+	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
+		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback")
+	actor, err := callerActor(req, route == orderRoute)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
-		"/staff/api/requests/{id}/review", "/staff/api/orders/{number}", "/staff/api/feedback")
 	method := apigw.Method(req)
 	switch {
 	case route == "/staff/api/requests" && method == http.MethodGet:
@@ -72,7 +89,7 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		return h.detail(ctx, params["id"])
 	case route == "/staff/api/requests/{id}/review" && method == http.MethodPost:
 		return h.review(ctx, req, actor, params["id"])
-	case route == "/staff/api/orders/{number}" && method == http.MethodPut:
+	case route == orderRoute && method == http.MethodPut:
 		return h.putOrder(ctx, req, actor, params["number"])
 	case route == "/staff/api/feedback" && method == http.MethodGet:
 		return h.feedback(ctx, req)
@@ -83,17 +100,40 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	}
 }
 
-// staffActor checks the JWT claims the authorizer verified and returns the audit actor.
-func staffActor(req events.APIGatewayV2HTTPRequest) (string, error) {
+// callerActor checks the JWT claims the authorizer verified against the route (orders: the billing
+// system's scope; anything else: the staff group, and not the billing system's scope) and returns the
+// audit actor.
+func callerActor(req events.APIGatewayV2HTTPRequest, orders bool) (string, error) {
 	claims := apigw.JWTClaims(req)
 	sub := strings.TrimSpace(claims["sub"])
 	if claims == nil || sub == "" {
 		return "", &refund.Error{Code: refund.CodeUnauthorized, Message: "Sign in as staff and send your access token as Authorization: Bearer <token>."}
 	}
-	if !slices.Contains(apigw.ClaimList(req, "cognito:groups"), StaffGroup) {
+	billing := slices.Contains(tokenScopes(req), OrdersWriteScope)
+	switch {
+	case orders && !billing:
+		return "", &refund.Error{Code: refund.CodeForbidden, Message: "Orders come from the billing system only: correct the order there and it sends it again."}
+	case orders:
+		client := strings.TrimSpace(claims["client_id"])
+		if client == "" {
+			client = sub
+		}
+		return "billing:" + client, nil
+	case billing:
+		return "", &refund.Error{Code: refund.CodeForbidden, Message: "The billing system's token may only send orders."}
+	case !slices.Contains(apigw.ClaimList(req, "cognito:groups"), StaffGroup):
 		return "", &refund.Error{Code: refund.CodeForbidden, Message: "Your account is not in the staff group."}
 	}
 	return dynamo.StaffActor(sub), nil
+}
+
+// tokenScopes returns the token's OAuth scopes: those the authorizer passed on, or else the
+// space-separated scope claim (API Gateway fills the list only on routes that require scopes).
+func tokenScopes(req events.APIGatewayV2HTTPRequest) []string {
+	if a := req.RequestContext.Authorizer; a != nil && a.JWT != nil && len(a.JWT.Scopes) > 0 {
+		return a.JWT.Scopes
+	}
+	return strings.Fields(apigw.JWTClaims(req)["scope"])
 }
 
 // pageParams reads the cursor and limit query parameters (limit 1–100, default 50).
@@ -494,7 +534,8 @@ func validateReview(b ReviewDecision) error {
 // adjustedOffers builds the next offer set from the staff's adjustments of the current one (its
 // number is returned with it; the store refuses it unless it is still the next one). New
 // offers get new IDs ("<request>-s<set>-<n>-<kind>"); the old ones stay stored, unchanged. A refund
-// never exceeds what remains on the order (paid − refunded); a credit never exceeds the larger of
+// never exceeds what remains on the order (paid − refunded) and is a multiple of the payment
+// provider's refundable increment (payment.RefundIncrement); a credit never exceeds the larger of
 // the credit the policy offered and what remains; a pause or a cancellation at the period end has
 // no amount. The breakdown gets a line for the adjustment, so it still adds up to the amount, and
 // the terms name the new amount.
@@ -550,6 +591,10 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 				errs[field+".amount"] = fmt.Sprintf("a refund must be more than zero and at most %s (paid minus already refunded)", remaining)
 				continue
 			}
+			if msg := refundStepProblem(amount, payment.RefundIncrement(order.Payment.Provider, amount.Currency), remaining); msg != "" {
+				errs[field+".amount"] = msg
+				continue
+			}
 			kind = refund.OfferPartialRefund
 			if amount.Amount == remaining.Amount {
 				kind = refund.OfferFullRefund
@@ -577,6 +622,27 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 		return nil, 0, err
 	}
 	return out, set + 1, nil
+}
+
+// refundStepProblem explains why amount cannot be refunded by a provider that refunds in steps of step
+// minor units, naming the nearest amounts it can refund (above zero, at most remaining); "" if it can.
+func refundStepProblem(amount refund.Money, step int64, remaining refund.Money) string {
+	if step <= 1 || amount.Amount%step == 0 {
+		return ""
+	}
+	below := amount.Amount - amount.Amount%step
+	var near []string
+	if below > 0 {
+		near = append(near, refund.Money{Amount: below, Currency: amount.Currency}.String())
+	}
+	if above := below + step; above <= remaining.Amount {
+		near = append(near, refund.Money{Amount: above, Currency: amount.Currency}.String())
+	}
+	msg := fmt.Sprintf("the payment provider refunds %s only in steps of %s", amount.Currency, refund.Money{Amount: step, Currency: amount.Currency})
+	if len(near) == 0 {
+		return msg + ", and less than that remains"
+	}
+	return msg + "; the nearest amounts are " + strings.Join(near, " and ")
 }
 
 // adjustOffer returns a copy of orig with a new ID, kind and amount. The terms keep the policy's

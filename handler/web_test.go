@@ -413,9 +413,15 @@ type seeded struct {
 // awaiting_consent; and, with park, a workflow execution parked on a task token.
 func (f *httpFixture) seed(status refund.Status, park bool) seeded {
 	f.t.Helper()
+	return f.seedOrder(projectOrder(fmt.Sprintf("RF-2025-%04d", f.seq.Add(1))), status, park)
+}
+
+// seedOrder is seed for a request on order, which it stores first.
+func (f *httpFixture) seedOrder(order refund.Order, status refund.Status, park bool) seeded {
+	f.t.Helper()
 	ctx := context.Background()
 	var s seeded
-	s.order = projectOrder(fmt.Sprintf("RF-2025-%04d", f.seq.Add(1)))
+	s.order = order
 	if _, err := f.store.PutOrder(ctx, s.order); err != nil {
 		f.t.Fatalf("put order: %v", err)
 	}

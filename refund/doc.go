@@ -12,6 +12,15 @@
 // exactly to the amount offered. No refund ever exceeds what the client paid minus what was already
 // refunded on the order, and no offered amount is ever negative.
 //
+// A refund goes back through the payment provider, which may only refund in larger steps than the
+// minor unit: Stripe takes Bahraini, Jordanian and Kuwaiti dinars, Omani rials and Tunisian dinars
+// in steps of 10 thousandths (the last digit 0) and Malagasy ariary only whole. The provider's step for the order's
+// currency is given to Resolve (WithRefundIncrement; this package knows no provider), and the refund
+// the rules work out is rounded down to it on a line of its own ("Rounded down to a multiple of KWD
+// 0.010, the smallest amount the card payment can be refunded in"), so the lines still add up. Credits
+// are not paid out by the provider and keep the rules' amount. Staff adjusting a refund must type a
+// multiple of the step too.
+//
 // # Dates
 //
 // Dates are calendar days ("2025-03-01"), compared in UTC. The purchase day is day 0, so "within 14
@@ -80,8 +89,9 @@
 // leaves it active. The billing system cannot make an order that Refundflow closed active again (a new
 // purchase is a new order), so a stale order record cannot undo a refund or a cancellation.
 //
-// An offer that returns everything not yet refunded is called a full refund; any smaller refund is a
-// partial refund. Accepting a refund or a credit also cancels the service. Whether the client asked to
+// Every refund offered is rounded down to an amount the card payment's provider can refund (see Money);
+// for most currencies that changes nothing. An offer that returns everything not yet refunded is
+// called a full refund; any smaller refund is a partial refund. Accepting a refund or a credit also cancels the service. Whether the client asked to
 // "cancel" or for a "refund" does not change the amounts: both are settled by the same rules. When
 // nothing can be refunded or offered, the case goes to staff.
 //

@@ -23,7 +23,8 @@ func TestDefaultPolicy(t *testing.T) {
 		Review: ReviewPolicy{
 			RefundAboveMajorUnits: map[string]int64{
 				"EUR": 2000, "USD": 2200, "GBP": 1700, "CHF": 1900, "SEK": 22000, "NOK": 23000, "DKK": 15000,
-				"PLN": 8500, "CZK": 50000, "CAD": 3000, "AUD": 3300, "JPY": 320000, "ISK": 300000,
+				"PLN": 8500, "CZK": 50000, "CAD": 3000, "AUD": 3300, "JPY": 320000, "HUF": 800000, "TWD": 70000,
+				"ISK": 300000, "MGA": 10_000_000, "UGX": 8_000_000,
 				"KWD": 650, "BHD": 800, "OMR": 800, "JOD": 1500, "TND": 6500,
 			},
 			Reasons:  []Reason{ReasonQuality, ReasonNotAsDescribed, ReasonServiceNotProvided},

@@ -12,7 +12,14 @@ import (
 //
 // Resolve never trusts its inputs to be consistent: an invalid policy or order record, or an order that
 // is closed, gives no offers and a review reason instead of a wrong amount.
-func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
+//
+// opts carry what the policy cannot know, such as the refundable increment of the order's payment
+// provider (WithRefundIncrement).
+func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveOption) Resolution {
+	cfg := resolveConfig{increment: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	res := Resolution{PolicyVersion: p.Version, Refundable: Money{Currency: order.Currency}}
 	review := func(reason string) {
 		res.NeedsReview = true
@@ -42,7 +49,7 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 		return res
 	}
 
-	r := resolver{p: p, req: req, order: order, today: today}
+	r := resolver{p: p, req: req, order: order, today: today, increment: cfg.increment}
 	anyDate := slices.Contains(p.FullRefundReasonsBeforeWork, req.Reason)
 	if !order.WorkStarted() && (age <= p.CoolingOffDays || anyDate) {
 		res.CoolingOff = true
@@ -82,6 +89,23 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 	return res
 }
 
+// ResolveOption adjusts Resolve for facts outside the policy.
+type ResolveOption func(*resolveConfig)
+
+// resolveConfig is what the options set.
+type resolveConfig struct {
+	increment int64
+}
+
+// WithRefundIncrement makes every refund offer a multiple of step minor units of the order's currency:
+// the smallest amount the order's payment provider can refund, and the step of all it can refund (10
+// for Stripe's three-decimal currencies, 100 for MGA at Stripe, 1 for most). The refund worked out by
+// the rules is rounded down to it, with its own breakdown line. Credits are not paid out by the
+// provider and keep the rules' amount. A step below 1 means 1, any amount.
+func WithRefundIncrement(step int64) ResolveOption {
+	return func(c *resolveConfig) { c.increment = max(step, 1) }
+}
+
 // resolver holds what the per-service rules share while they build offers.
 type resolver struct {
 	p      Policy
@@ -92,6 +116,8 @@ type resolver struct {
 	// refundable and calculation record the refund worked out by the rule, even when it is zero.
 	refundable  int64
 	calculation []Line
+	// increment is the step of the amounts the payment's provider can refund (WithRefundIncrement).
+	increment int64
 }
 
 // money returns an amount in the order's currency.
@@ -134,9 +160,15 @@ func (r *resolver) coolingOff() {
 	r.refundOffer(r.order.Remaining().Amount, r.paidLines())
 }
 
-// refundOffer records the refund worked out by a rule and adds the refund offer for it (full_refund when
-// it returns everything not yet refunded, partial_refund otherwise) if amount is positive.
+// refundOffer records the refund worked out by a rule, rounded down to the provider's refundable
+// increment, and adds the refund offer for it (full_refund when it returns everything not yet
+// refunded, partial_refund otherwise) if it is positive.
 func (r *resolver) refundOffer(amount int64, lines []Line) {
+	if rest := amount % max(r.increment, 1); amount > 0 && rest != 0 {
+		label := fmt.Sprintf("Rounded down to a multiple of %s, the smallest amount the card payment can be refunded in", r.money(r.increment))
+		lines = append(slices.Clone(lines), r.line(label, -rest))
+		amount -= rest
+	}
 	r.refundable, r.calculation = amount, slices.Clone(lines)
 	if amount <= 0 {
 		return

@@ -49,6 +49,9 @@ const (
 	VarPublicBaseURL = "PUBLIC_BASE_URL"
 	// VarMailFrom is the verified SES identity emails are sent from.
 	VarMailFrom = "MAIL_FROM"
+	// VarMailConfigurationSet is the SES configuration set every email names, so that its bounces and
+	// complaints are published (template.yaml's MailConfigurationSet).
+	VarMailConfigurationSet = "MAIL_CONFIGURATION_SET"
 	// VarStaffEmail is where staff notifications go; several addresses may be separated by commas.
 	VarStaffEmail = "STAFF_EMAIL"
 	// VarCompanyName names the company that signs the emails.

@@ -140,10 +140,11 @@ func newWorld(t *testing.T) *world {
 	awsCfg := aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: dynamo.HTTPClient()}
 	builders := awsenv.Builders()
 	for _, arn := range s.Substitutions {
-		if !strings.Contains(arn, ":function:") {
+		_, fn, ok := strings.Cut(arn, ":function:")
+		if !ok {
 			continue
 		}
-		id := arn[strings.LastIndex(arn, ":")+1:]
+		id, _, _ := strings.Cut(fn, ":") // the name, without the alias qualifier
 		vars := s.Environment[id]
 		h, err := builders[id](w.ctx, awsenv.Env{
 			Getenv:    func(name string) string { return vars[name] },
@@ -156,7 +157,7 @@ func newWorld(t *testing.T) *world {
 		}
 		s.Engine.RegisterFunction(id, &metered{m: w.meter, h: h})
 	}
-	w.client = walk.NewClient(s.URL, s.StaffToken)
+	w.client = walk.NewClient(s.URL, s.StaffToken, s.BillingToken)
 	w.client.Record = func(c walk.Call) { w.meter.add(c.Latency, true) }
 	t.Cleanup(w.client.Close)
 

@@ -339,7 +339,7 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	newOrder := func(t *testing.T, staff staffVisitor, number, email, ref string) refund.Order {
+	newOrder := func(t *testing.T, number, email, ref string) refund.Order {
 		t.Helper()
 		o := refund.Order{Number: number, CustomerName: "Barbara Liskov", Email: email,
 			PurchaseDate: s.Clock.Now().UTC().AddDate(0, 0, -2).Format(refund.DateLayout), Currency: "EUR", Paid: 1500000,
@@ -349,7 +349,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 				{Name: "Everything", Price: 1500000, Status: refund.MilestoneNotStarted},
 			}}}}
 		var stored refund.Order
-		staff.call(http.MethodPut, "/orders/"+number, o, &stored, http.StatusCreated)
+		newBilling(t, s).call(http.MethodPut, "/orders/"+number, o, &stored, http.StatusCreated)
 		captureSandbox(t, s, ref, refund.Money{Amount: o.Paid, Currency: o.Currency})
 		return stored
 	}
@@ -357,7 +357,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Run("approve", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, staff, "RF-2001", "barbara@example.com", "pi_test_2001")
+		order := newOrder(t, "RF-2001", "barbara@example.com", "pi_test_2001")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)
@@ -376,7 +376,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Run("reject", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, staff, "RF-2002", "barbara.l@example.com", "pi_test_2002")
+		order := newOrder(t, "RF-2002", "barbara.l@example.com", "pi_test_2002")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)

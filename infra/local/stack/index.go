@@ -32,6 +32,9 @@ td:first-child,td:nth-child(2){white-space:nowrap}</style>
 <h2>Staff token</h2>
 <label for="token">Bearer token for the staff console and <code>/staff/api/*</code></label>
 <textarea id="token" rows="8" readonly>{{.Token}}</textarea>
+<h2>Billing system's token</h2>
+<label for="billing-token">Bearer token of the billing system (client credentials, scope <code>refundflow/orders.write</code>): only <code>PUT /staff/api/orders/{number}</code> takes it, and that route takes no other</label>
+<textarea id="billing-token" rows="6" readonly>{{.BillingToken}}</textarea>
 <h2>AWS endpoints (for the AWS CLI, NoSQL Workbench, any SDK)</h2>
 <ul>
 <li>DynamoDB: <code>{{.DynamoDB}}</code> — table <code>{{.Table}}</code></li>
@@ -55,7 +58,7 @@ func (s *Stack) indexHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	indexPage.Execute(w, map[string]any{
 		"Now": s.Clock.Now().UTC().Format(time.RFC1123), "Offset": s.Clock.Offset().Round(time.Second).String(),
-		"Demo": s.Demo, "Token": s.StaffToken, "DynamoDB": s.DynamoDBURL, "Table": s.TableName,
+		"Demo": s.Demo, "Token": s.StaffToken, "BillingToken": s.BillingToken, "DynamoDB": s.DynamoDBURL, "Table": s.TableName,
 		"StepFunctions": s.StepFunctionsURL, "StateMachine": s.StateMachineARN, "SES": s.SESURL,
 		"SecretsManager": s.SecretsManagerURL,
 	})

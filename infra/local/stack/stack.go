@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -64,10 +65,10 @@ const (
 
 // Local values of the template's parameters that have no default or whose default is for AWS.
 const (
-	localMailFrom   = "refunds@refundflow.local"
-	localStaffEmail = "staff@refundflow.local"
-	localAudience   = "refundflow-local"
-	staffTokenTTL   = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
+	localMailFrom    = "refunds@refundflow.local"
+	localStaffEmail  = "staff@refundflow.local"
+	localStaffDomain = "refundflow-local"
+	staffTokenTTL    = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
 )
 
 // Config says how to start the stack. The zero value starts everything embedded on 127.0.0.1:8080.
@@ -109,8 +110,13 @@ type Stack struct {
 	External, ReusedTable bool
 	// StateMachineARN is the refund workflow's ARN on the local engine.
 	StateMachineARN string
-	// StaffToken is a bearer token the staff routes accept.
+	// StaffToken is a bearer token the staff routes accept: a staff member's ID token.
 	StaffToken string
+	// BillingToken is the billing system's bearer token: a client-credentials access token of the
+	// billing app client, with the scope the order route requires (and no other route accepts).
+	BillingToken string
+	// StaffIssuer is the iss of both tokens (the user pool's issuer URL as the template builds it).
+	StaffIssuer string
 	// Demo lists the demo orders loaded at start (nil without Config.Demo).
 	Demo []DemoOrder
 	// Outbox holds every email sent.
@@ -365,8 +371,7 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 		"MailFrom":                localMailFrom,
 		"StaffEmail":              localStaffEmail,
 		"SiteOrigins":             s.URL,
-		"StaffIssuer":             s.URL + "/_local/issuer",
-		"StaffAudience":           localAudience,
+		"StaffDomainPrefix":       localStaffDomain,
 		"PaymentProvider":         "sandbox",
 		"TableDeletionProtection": "false",
 	}
@@ -384,8 +389,23 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 	return res
 }
 
-// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ...
+// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ... and of the
+// alias SAM publishes for a function with AutoPublishAlias (X.Alias): the alias's ARN, which the
+// engine invokes as the function itself (the local stack runs one version of each).
 func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string) (string, error) {
+	if fnID, prop, ok := samtemplate.RefProperty(id); ok {
+		if prop != "Alias" {
+			return "", fmt.Errorf("Ref %s: the local stack knows the .Alias of functions only", id)
+		}
+		f, err := t.Function(fnID)
+		if err != nil {
+			return "", fmt.Errorf("Ref %s: %w", id, err)
+		}
+		if f.AutoPublishAlias == "" {
+			return "", fmt.Errorf("Ref %s: function %s has no AutoPublishAlias", id, fnID)
+		}
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", Region, AccountID, fnID, f.AutoPublishAlias), nil
+	}
 	r, ok := t.Resources[id]
 	if !ok {
 		return "", fmt.Errorf("no resource %s", id)
@@ -407,6 +427,8 @@ func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string
 		return "local", nil
 	case "AWS::Logs::LogGroup":
 		return id, nil
+	case "AWS::Cognito::UserPool":
+		return Region + "_" + id, nil // a pool ID has the region's prefix
 	}
 	return id, nil
 }
@@ -580,7 +602,9 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 }
 
 // gateway builds the HTTP API from the template's HttpApi events, with a local issuer behind each JWT
-// authorizer.
+// authorizer. The issuer signs two tokens, as the user pool would: a staff member's ID token for the
+// first audience (the console's app client) and, when the template has an app client with the client
+// credentials flow, that client's access token with its scopes (the billing system's).
 func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handlers map[string]lambda.Handler) (*gateway.Gateway, error) {
 	routes, err := t.HttpRoutes()
 	if err != nil {
@@ -626,12 +650,25 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				}
 				li.TTL = staffTokenTTL
 				li.Now = s.Clock.Now
-				if s.StaffToken, err = s.staffToken(li, r.Authorizer, map[string]any{
+				authorizer := li.Authorizer(r.Authorizer)
+				authorizer.Audience = audience
+				s.StaffIssuer = issuer
+				if s.StaffToken, err = s.savedToken(s.persistedStaffToken(), authorizer, li, map[string]any{
 					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
 					return nil, err
 				}
-				authorizers[key] = li.Authorizer(r.Authorizer)
+				if client, scopes, ok, err := clientCredentialsClient(t, res, audience); err != nil {
+					return nil, err
+				} else if ok {
+					// Cognito's client-credentials token: no aud, the client as client_id and sub.
+					if s.BillingToken, err = s.savedToken(s.persistedBillingToken(), authorizer, li, map[string]any{
+						"aud": nil, "client_id": client, "sub": client, "token_use": "access", "scope": strings.Join(scopes, " "),
+					}); err != nil {
+						return nil, err
+					}
+				}
+				authorizers[key] = authorizer
 			}
 			route.Authorizer = authorizers[key]
 		}
@@ -639,6 +676,32 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 		s.Routes[r.RouteKey()] = r.Function
 	}
 	return gateway.New(cfg)
+}
+
+// clientCredentialsClient finds, among an authorizer's audience, the app client of the template whose
+// OAuth flow is client_credentials (a machine, not a person), and returns its ID and allowed scopes.
+func clientCredentialsClient(t *samtemplate.Template, res samtemplate.Resolver, audience []string) (id string, scopes []string, ok bool, err error) {
+	for _, r := range t.ResourcesOfType("AWS::Cognito::UserPoolClient") {
+		v, err := samtemplate.ResolveValue(r.Properties, res)
+		if err != nil {
+			return "", nil, false, fmt.Errorf("app client %s: %w", r.LogicalID, err)
+		}
+		props, _ := v.(map[string]any)
+		flows, _ := props["AllowedOAuthFlows"].([]any)
+		if len(flows) != 1 || flows[0] != "client_credentials" {
+			continue
+		}
+		ref, err := res.Ref(r.LogicalID)
+		if err != nil || !slices.Contains(audience, ref) {
+			continue
+		}
+		list, _ := props["AllowedOAuthScopes"].([]any)
+		for _, s := range list {
+			scopes = append(scopes, fmt.Sprint(s))
+		}
+		return ref, scopes, true, nil
+	}
+	return "", nil, false, nil
 }
 
 // instances runs a function the way Lambda scales one: each concurrent invocation gets an instance of
