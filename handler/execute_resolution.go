@@ -282,8 +282,8 @@ func (h *ExecuteResolution) closeOrder(ctx context.Context, number string, offer
 		if want == order.Status {
 			return nil
 		}
-		order.Status = want
-		_, err = h.Store.PutOrder(ctx, order)
+		// Recorded as the request's closure, which the billing system cannot undo (Store.CloseOrder).
+		_, err = h.Store.CloseOrder(ctx, number, order.Version, want, offer.RequestID)
 		switch {
 		case err == nil:
 			return nil

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -344,9 +345,9 @@ type ReviewResult struct {
 	// Offers is the new offer set after adjust.
 	Offers []refund.Offer `json:"offers,omitempty"`
 	// Delivered says whether the workflow took the decision now. It is false when the workflow was
-	// not waiting (it reads a rejection from the status at its next step) or could not be reached
-	// just now: the decision is recorded either way, and the sweeper (ResumeDecisions) delivers it
-	// within minutes.
+	// not waiting (it reads a rejection from the status at its next step), was between two attempts
+	// of its review wait (the next attempt takes the decision), or could not be reached just now: the
+	// decision is recorded either way, and the sweeper (ResumeDecisions) delivers it within minutes.
 	Delivered bool `json:"delivered"`
 	// Message says what happens next when the decision was recorded but not delivered.
 	Message string `json:"message,omitempty"`
@@ -375,70 +376,116 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 			"Request %s is %s, not waiting for a review; reload it.", id, rec.Status)
 	}
-	tok, err := h.Store.GetTaskToken(ctx, id)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	// Every decision is recorded on the version the request entered review with, so it is the first
+	// and only decision of this review: of two made at once exactly one is stored (with its offers),
+	// and the other, like any later one, is a 409 that names the decision that won.
+	version := rec.Version
+	if rec.StatusVersion > 0 {
+		version = rec.StatusVersion
 	}
 	audit := dynamo.AuditEntry{RequestID: id, Actor: actor, Detail: body.Message}
 	result := ReviewResult{Decision: body.Decision}
 
 	if body.Decision == ReviewReject {
 		audit.Action = "review_rejected"
-		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, rec.Version, audit,
+		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, version, audit,
 			dynamo.WithReviewMessage(body.Message), dynamo.WithResume(OutcomeRejected)); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 		}
 		// The rejection is recorded with its resume marker; wake the workflow if it waits. If not, it
 		// reads the status; if it cannot be reached now, the sweeper delivers the rejection.
-		result.Delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeRejected, tok)
-		if err != nil {
+		if done, err := h.deliver(ctx, id, OutcomeRejected); err != nil {
 			logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 			result.Message = msgResumesSoon
+		} else {
+			result.Delivered = done == delivered
 		}
 		return h.reviewAnswer(ctx, id, result)
 	}
 
 	// Approve and adjust only take effect through the workflow, so it must be waiting for them.
+	tok, err := h.Store.GetTaskToken(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	if tok.Token == "" || tok.Kind != dynamo.TokenReview {
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 			"The workflow of request %s is not waiting for a review decision yet; try again in a minute.", id)
 	}
+	// The approval (with the adjusted offers, if any) and its resume marker are one write, made only
+	// on the version read above; then the workflow is told. If it cannot be told now, the sweeper (or
+	// the review wait's next attempt) tells it within minutes, so staff need not decide again.
+	opts := []dynamo.TransitionOption{dynamo.WithResume(OutcomeApproved)}
 	if body.Decision == ReviewAdjust {
 		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		if err := h.Store.PutOffers(ctx, id, set, offers); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
+		opts = append(opts, dynamo.WithOffers(set, offers))
 		result.Offers = offers
 		audit.Action = "offers_adjusted"
 		audit.Detail = adjustmentSummary(offers, body.Message)
 	} else {
 		audit.Action = "review_approved"
 	}
-	// The approval and its resume marker are one write, made only while the request is still in
-	// review; then the workflow is told. If it cannot be told now, the sweeper tells it within
-	// minutes, so staff need not approve again.
-	if err := h.Store.RecordResume(ctx, audit, OutcomeApproved, refund.StatusInReview); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if err := h.Store.Decide(ctx, id, refund.StatusInReview, version, audit, opts...); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 	}
-	result.Delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeApproved, tok)
-	if err != nil {
+	done, err := h.deliver(ctx, id, OutcomeApproved)
+	result.Delivered = done == delivered
+	switch {
+	case err != nil:
 		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 		result.Message = msgResumesSoon
-		return h.reviewAnswer(ctx, id, result)
-	}
-	if !result.Delivered {
+	case done == kept:
+		// The review wait is between two attempts: the next one takes the decision.
+		result.Message = msgResumesSoon
+	case done == settled:
 		h.auditUndelivered(ctx, id, actor)
+		cur, err := h.Store.GetRequest(ctx, id)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
-			"The review wait of request %s has already ended (decided by someone else, or timed out); reload it.", id)
+			"The review wait of request %s ended before the decision reached it (it is %s now); the decision is in the audit trail but changed nothing. Reload it.", id, cur.Status)
 	}
 	return h.reviewAnswer(ctx, id, result)
 }
 
+// whatChanged adds the change that got there first to a conflict of a review decision, so the
+// member of staff whose decision lost knows what to reload: "... Last change: offers adjusted by
+// staff:<sub> at 2025-03-10 12:00:05 UTC." Other errors, and a trail that cannot be read, are
+// returned as they are.
+func (h StaffApi) whatChanged(ctx context.Context, id string, err error) error {
+	var e *refund.Error
+	if !errors.As(err, &e) || e.Code != refund.CodeConflict {
+		return err
+	}
+	last, ok, lerr := h.Store.LastChange(ctx, id)
+	if lerr != nil || !ok {
+		return err
+	}
+	what := strings.ReplaceAll(last.Action, "_", " ")
+	if last.Action == "status_changed" {
+		what = "moved to " + string(last.To)
+	}
+	return &refund.Error{Code: e.Code, Fields: e.Fields, Err: e.Err,
+		Message: fmt.Sprintf("%s Last change: %s by %s at %s.", e.Message, what, last.Actor, last.At.UTC().Format("2006-01-02 15:04:05 MST"))}
+}
+
+// deliver reads the request's stored task token (after the decision was recorded, so it is the
+// token of the wait that is parked now) and delivers the outcome to it.
+func (h StaffApi) deliver(ctx context.Context, id, outcome string) (delivery, error) {
+	tok, err := h.Store.GetTaskToken(ctx, id)
+	if err != nil {
+		return settled, err
+	}
+	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, outcome, tok, false)
+}
+
 // auditUndelivered notes in the audit trail that a recorded approval did not reach the workflow
-// because its review wait had already ended, so the trail never claims more than happened.
+// because its review wait had ended meanwhile (timed out), so the trail never claims more than
+// happened.
 func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string) {
 	detail := "the review wait had already ended"
 	if err := h.Store.AppendAudit(ctx, dynamo.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
@@ -484,7 +531,8 @@ func validateReview(b ReviewDecision) error {
 	return errs.Err()
 }
 
-// adjustedOffers builds the next offer set from the staff's adjustments of the current one. New
+// adjustedOffers builds the next offer set from the staff's adjustments of the current one (its
+// number is returned with it; the store refuses it unless it is still the next one). New
 // offers get new IDs ("<request>-s<set>-<n>-<kind>"); the old ones stay stored, unchanged. A refund
 // never exceeds what remains on the order (paid − refunded) and is a multiple of the payment
 // provider's refundable increment (payment.RefundIncrement); a credit never exceeds the larger of

@@ -213,11 +213,15 @@ func TestStaffReviewApprove(t *testing.T) {
 		t.Errorf("audit = %+v", last)
 	}
 
-	// The wait has ended: a second approval is refused and the trail says it was not delivered.
+	// The review is decided: a second approval is refused before anything is recorded, and says
+	// which decision stands.
 	resp = mustCall(t, f.staffHandler(), ev)
 	wantStatus(t, resp, http.StatusConflict)
-	if actions := f.auditActions(s.id); actions[len(actions)-1] != "review_not_delivered" {
-		t.Errorf("audit = %v", actions)
+	if !strings.Contains(resp.Body, "review approved by staff:"+staffSub) {
+		t.Errorf("the 409 does not name the decision that stands: %s", resp.Body)
+	}
+	if actions := f.auditActions(s.id); strings.Count(strings.Join(actions, " "), "review_approved") != 1 {
+		t.Errorf("audit = %v, want one approval", actions)
 	}
 }
 

@@ -443,14 +443,11 @@ func (f *httpFixture) seedOrder(order refund.Order, status refund.Status, park b
 	if status != refund.StatusSubmitted {
 		res := refund.Resolve(refund.DefaultPolicy(), req, s.order, httpT0)
 		s.offers = res.Offers
-		if err := f.store.PutOffers(ctx, id, 1, s.offers); err != nil {
-			f.t.Fatalf("put offers: %v", err)
-		}
 		audit := dynamo.AuditEntry{Actor: dynamo.SystemActor("ProposeResolution")}
 		if status == refund.StatusInReview {
 			audit.Detail = "review needed: " + strings.Join(res.ReviewReasons, " ")
 		}
-		if err := f.store.Transition(ctx, id, refund.StatusSubmitted, status, 1, audit); err != nil {
+		if err := f.store.Transition(ctx, id, refund.StatusSubmitted, status, 1, audit, dynamo.WithOffers(1, s.offers)); err != nil {
 			f.t.Fatalf("move to %s: %v", status, err)
 		}
 	}

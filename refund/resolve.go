@@ -36,6 +36,10 @@ func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveO
 	today := Day(now)
 	purchased, _ := ParseDate(order.PurchaseDate)
 	age := DaysBetween(purchased, today)
+	if age < 0 && age >= -ClientDayTolerance {
+		// Bought "tomorrow" in UTC: today on the client's calendar. Count from the purchase day.
+		today, age = purchased, 0
+	}
 	switch {
 	case age < 0:
 		review(fmt.Sprintf("The order's purchase date %s is after today %s; nothing was calculated.", order.PurchaseDate, FormatDate(today)))
@@ -67,7 +71,10 @@ func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveO
 		res.Calculation = []Line{}
 	}
 
-	if threshold := p.ReviewThreshold(order.Currency); res.Refundable.Amount > threshold.Amount {
+	switch threshold, ok := p.ReviewThreshold(order.Currency); {
+	case !ok && res.Refundable.Amount > 0:
+		review(fmt.Sprintf("The policy sets no review threshold for %s, so every refund in it needs a staff decision.", order.Currency))
+	case ok && res.Refundable.Amount > threshold.Amount:
 		review(fmt.Sprintf("The refund of %s is above the %s that can be refunded without review.", res.Refundable, threshold))
 	}
 	if slices.Contains(p.Review.Reasons, req.Reason) {
@@ -195,7 +202,7 @@ func (r *resolver) creditOffer(kind OfferKind, amount int64, lines []Line, pct, 
 		Amount:        r.money(credit),
 		Breakdown:     lines,
 		EffectiveDate: FormatDate(r.today),
-		ValidUntil:    FormatDate(r.today.AddDate(0, months, 0)),
+		ValidUntil:    FormatDate(AddMonths(r.today, months)),
 	})
 }
 
@@ -227,6 +234,22 @@ func (r *resolver) roundingLabel() string {
 		return "Rounding down to the cent"
 	}
 	return "Rounding down to the smallest currency unit"
+}
+
+// lessRefunded subtracts what was already refunded on the order from the value of the unused part
+// of a service (hours, subscription days), adding the line that shows it, and never goes below zero
+// (a line then says the earlier refunds already cover it): an earlier refund, by Refundflow or before
+// it, has already paid back part of what is unused, and must never be paid back again.
+func (r *resolver) lessRefunded(amount int64, lines []Line) (int64, []Line) {
+	if r.order.Refunded <= 0 {
+		return amount, lines
+	}
+	lines = append(lines, r.line("Already refunded", -r.order.Refunded))
+	if amount -= r.order.Refunded; amount < 0 {
+		lines = append(lines, r.line("Earlier refunds already cover the unused part", -amount))
+		amount = 0
+	}
+	return amount, lines
 }
 
 // capToRemaining limits amount to what is not yet refunded on the order, adding the line that explains
@@ -280,8 +303,9 @@ func (r *resolver) project() {
 }
 
 // subscription applies the support-plan rule: refund the unused days of the current period
-// (price × unused days / period days, rounded down, at most what is not yet refunded); alternatives are
-// a pause and cancelling at the end of the period.
+// (price × unused days / period days, rounded down), minus what was already refunded on the order,
+// never below zero and at most what is not yet refunded; alternatives are a pause and cancelling at
+// the end of the period.
 func (r *resolver) subscription() {
 	s := r.order.Service.Subscription
 	start, _ := ParseDate(s.PeriodStart)
@@ -301,7 +325,8 @@ func (r *resolver) subscription() {
 	if d := prorated - (s.PricePerPeriod - usedValue); d != 0 {
 		lines = append(lines, r.line(r.roundingLabel(), d))
 	}
-	amount, lines := r.capToRemaining(prorated, lines)
+	amount, lines := r.lessRefunded(prorated, lines)
+	amount, lines = r.capToRemaining(amount, lines)
 	r.refundOffer(amount, lines)
 
 	// The pause and the end of the service start after the paid period, or today if the record's
@@ -320,8 +345,8 @@ func (r *resolver) subscription() {
 }
 
 // hours applies the prepaid-hours rule: refund the unused hours at the bought rate
-// (total price × unused / purchased, rounded down, at most what is not yet refunded); the alternative
-// is a credit.
+// (total price × unused / purchased, rounded down), minus what was already refunded on the order,
+// never below zero and at most what is not yet refunded; the alternative is a credit.
 func (r *resolver) hours() {
 	h := r.order.Service.Hours
 	purchased, used := int64(h.Purchased), int64(h.Used)
@@ -334,7 +359,8 @@ func (r *resolver) hours() {
 	if d := unusedValue - (h.TotalPrice - usedValue); d != 0 {
 		lines = append(lines, r.line(r.roundingLabel(), d))
 	}
-	amount, lines := r.capToRemaining(unusedValue, lines)
+	amount, lines := r.lessRefunded(unusedValue, lines)
+	amount, lines = r.capToRemaining(amount, lines)
 	r.refundOffer(amount, lines)
 	r.creditOffer(OfferServiceCredit, amount, lines, r.p.Hours.CreditPercent, r.p.Hours.CreditValidMonths)
 }

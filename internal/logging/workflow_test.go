@@ -303,16 +303,23 @@ func (r *run) taskTokens(id string) {
 	r.t.Helper()
 	db := dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(r.s.DynamoDBURL),
 		Credentials: aws.AnonymousCredentials{}, DisableValidateResponseChecksum: true})
-	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(r.s.TableName),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "REQ#" + id}, "SK": &types.AttributeValueMemberS{Value: "REQ"}}})
-	if err != nil {
-		r.t.Fatalf("read request %s: %v", id, err)
+	// The wait moves the request to its status first and stores its token right after: poll.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(r.s.TableName),
+			Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "REQ#" + id}, "SK": &types.AttributeValueMemberS{Value: "REQ"}}})
+		if err != nil {
+			r.t.Fatalf("read request %s: %v", id, err)
+		}
+		if tok, ok := out.Item["task_token"].(*types.AttributeValueMemberS); ok && tok.Value != "" {
+			r.secrets.add("task token", tok.Value)
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("parked request %s holds no task token (item %v)", id, out.Item)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	tok, ok := out.Item["task_token"].(*types.AttributeValueMemberS)
-	if !ok || tok.Value == "" {
-		r.t.Fatalf("parked request %s holds no task token (item %v)", id, out.Item)
-	}
-	r.secrets.add("task token", tok.Value)
 }
 
 // taskFunctions are the workflow steps: their lines also carry the execution ARN and request id.
