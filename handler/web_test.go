@@ -414,9 +414,15 @@ type seeded struct {
 // awaiting_consent; and, with park, a workflow execution parked on a task token.
 func (f *httpFixture) seed(status refund.Status, park bool) seeded {
 	f.t.Helper()
+	return f.seedOrder(projectOrder(fmt.Sprintf("RF-2025-%04d", f.seq.Add(1))), status, park)
+}
+
+// seedOrder is seed for a request on order, which it stores first.
+func (f *httpFixture) seedOrder(order refund.Order, status refund.Status, park bool) seeded {
+	f.t.Helper()
 	ctx := context.Background()
 	var s seeded
-	s.order = projectOrder(fmt.Sprintf("RF-2025-%04d", f.seq.Add(1)))
+	s.order = order
 	if _, err := f.store.PutOrder(ctx, s.order); err != nil {
 		f.t.Fatalf("put order: %v", err)
 	}
@@ -438,14 +444,11 @@ func (f *httpFixture) seed(status refund.Status, park bool) seeded {
 	if status != refund.StatusSubmitted {
 		res := refund.Resolve(refund.DefaultPolicy(), req, s.order, httpT0)
 		s.offers = res.Offers
-		if err := f.store.PutOffers(ctx, id, 1, s.offers); err != nil {
-			f.t.Fatalf("put offers: %v", err)
-		}
 		audit := dynamo.AuditEntry{Actor: dynamo.SystemActor("ProposeResolution")}
 		if status == refund.StatusInReview {
 			audit.Detail = "review needed: " + strings.Join(res.ReviewReasons, " ")
 		}
-		if err := f.store.Transition(ctx, id, refund.StatusSubmitted, status, 1, audit); err != nil {
+		if err := f.store.Transition(ctx, id, refund.StatusSubmitted, status, 1, audit, dynamo.WithOffers(1, s.offers)); err != nil {
 			f.t.Fatalf("move to %s: %v", status, err)
 		}
 	}

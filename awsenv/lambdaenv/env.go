@@ -41,13 +41,17 @@ import (
 const (
 	// VarTableName is the DynamoDB table's name.
 	VarTableName = "TABLE_NAME"
-	// VarStateMachineARN is the refund workflow's ARN (SubmitRequest starts executions of it).
+	// VarStateMachineARN is the refund workflow's ARN (SubmitRequest starts executions of it, and the
+	// sweeper those of requests left submitted).
 	VarStateMachineARN = "STATE_MACHINE_ARN"
 	// VarPublicBaseURL is the public https base URL that links in emails are built from; never a
 	// request's Host header.
 	VarPublicBaseURL = "PUBLIC_BASE_URL"
 	// VarMailFrom is the verified SES identity emails are sent from.
 	VarMailFrom = "MAIL_FROM"
+	// VarMailConfigurationSet is the SES configuration set every email names, so that its bounces and
+	// complaints are published (template.yaml's MailConfigurationSet).
+	VarMailConfigurationSet = "MAIL_CONFIGURATION_SET"
 	// VarStaffEmail is where staff notifications go; several addresses may be separated by commas.
 	VarStaffEmail = "STAFF_EMAIL"
 	// VarCompanyName names the company that signs the emails.
@@ -313,6 +317,14 @@ func (e *Env) WorkflowStarter() handler.StepFunctions {
 // WorkflowStarter.
 func (e *Env) TaskCompleter() handler.StepFunctions {
 	return sfnCalls{sendSuccess: e.StepFunctions().SendTaskSuccess}
+}
+
+// SweeperCalls returns the two calls of the scheduled sweeper (ResumeDecisions): SendTaskSuccess,
+// to deliver recorded decisions, and StartExecution, to start the workflow of requests left
+// submitted; see WorkflowStarter.
+func (e *Env) SweeperCalls() handler.StepFunctions {
+	c := e.StepFunctions()
+	return sfnCalls{start: c.StartExecution, sendSuccess: c.SendTaskSuccess}
 }
 
 // sfnCalls forwards the Step Functions calls a function was given; any other call is refused.

@@ -275,7 +275,7 @@ func startStack(ctx context.Context) (s *stack.Stack, requestID, markID string, 
 	if len(s.Demo) < 2 {
 		return fail(errors.New("the local stack's demo has fewer than two orders"))
 	}
-	c := walk.NewClient(s.URL, s.StaffToken)
+	c := walk.NewClient(s.URL, s.StaffToken, s.BillingToken)
 	defer c.Close()
 	var ids []string
 	for _, d := range s.Demo[:2] {

@@ -251,11 +251,15 @@ func (r *run) decide(consentURL, decision, typedName string) {
 	}
 }
 
-// staff calls the staff API with the stack's token.
+// staff calls the staff API with the stack's staff token, or for an order with the billing system's.
 func (r *run) staff(method, path string, in, out any) {
 	r.t.Helper()
 	var body io.Reader
-	h := map[string]string{"Authorization": "Bearer " + r.s.StaffToken, "Accept": "application/json"}
+	token := r.s.StaffToken
+	if strings.HasPrefix(path, "/orders/") {
+		token = r.s.BillingToken
+	}
+	h := map[string]string{"Authorization": "Bearer " + token, "Accept": "application/json"}
 	if in != nil {
 		data, err := json.Marshal(in)
 		if err != nil {
@@ -344,6 +348,7 @@ func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	r := &run{t: t, s: s, secrets: secrets{}, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	r.secrets.add("staff token", s.StaffToken)
+	r.secrets.add("billing token", s.BillingToken)
 
 	// 1. Accepted: form, options email, consent page, refund, outcome email, feedback.
 	id1, email1 := r.submit("RF-1001", "Our in-house team takes over; budget code 7781.")

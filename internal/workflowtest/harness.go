@@ -345,6 +345,14 @@ type injectedError struct{}
 
 func (injectedError) Error() string { return "InternalFailure: the service is unavailable (injected)" }
 
+// Sweeper returns ResumeDecisionsFunction as the template schedules it every five minutes: on the
+// harness's table and clock, with the HTTP functions' flaky Step Functions client (so an outage hits
+// the sweeper as it hits the handlers), delivering recorded decisions and starting the workflow of
+// requests left submitted.
+func (h *Harness) Sweeper() *handler.ResumeDecisions {
+	return &handler.ResumeDecisions{Store: h.Store, SFN: h.Flaky, Clock: h.Clock.Now, StateMachineARN: h.Machine}
+}
+
 // Invoked returns how often a task function ran.
 func (h *Harness) Invoked(name string) int {
 	h.mu.Lock()

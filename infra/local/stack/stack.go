@@ -33,6 +33,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ import (
 	"refundflow/dynamo"
 	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/gateway"
+	"refundflow/infra/local/localpage"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/secrets"
@@ -65,10 +67,10 @@ const (
 
 // Local values of the template's parameters that have no default or whose default is for AWS.
 const (
-	localMailFrom   = "refunds@refundflow.local"
-	localStaffEmail = "staff@refundflow.local"
-	localAudience   = "refundflow-local"
-	staffTokenTTL   = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
+	localMailFrom    = "refunds@refundflow.local"
+	localStaffEmail  = "staff@refundflow.local"
+	localStaffDomain = "refundflow-local"
+	staffTokenTTL    = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
 )
 
 // Config says how to start the stack. The zero value starts everything embedded on 127.0.0.1:8080.
@@ -110,8 +112,13 @@ type Stack struct {
 	External, ReusedTable bool
 	// StateMachineARN is the refund workflow's ARN on the local engine.
 	StateMachineARN string
-	// StaffToken is a bearer token the staff routes accept.
+	// StaffToken is a bearer token the staff routes accept: a staff member's ID token.
 	StaffToken string
+	// BillingToken is the billing system's bearer token: a client-credentials access token of the
+	// billing app client, with the scope the order route requires (and no other route accepts).
+	BillingToken string
+	// StaffIssuer is the iss of both tokens (the user pool's issuer URL as the template builds it).
+	StaffIssuer string
 	// Demo lists the demo orders loaded at start (nil without Config.Demo).
 	Demo []DemoOrder
 	// Outbox holds every email sent.
@@ -269,6 +276,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle(outbox.PagePath, s.Outbox.PageHandler())
 	mux.Handle(outbox.PagePath+"/", s.Outbox.PageHandler())
 	mux.HandleFunc("/_local/clock", s.clockHandler)
+	mux.Handle(localpage.StylePath, localpage.StyleHandler())
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", s.gw)
 
@@ -371,8 +379,7 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 		"MailFrom":                localMailFrom,
 		"StaffEmail":              localStaffEmail,
 		"SiteOrigins":             s.URL,
-		"StaffIssuer":             s.URL + "/_local/issuer",
-		"StaffAudience":           localAudience,
+		"StaffDomainPrefix":       localStaffDomain,
 		"PaymentProvider":         "sandbox",
 		"TableDeletionProtection": "false",
 	}
@@ -390,8 +397,23 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 	return res
 }
 
-// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ...
+// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ... and of the
+// alias SAM publishes for a function with AutoPublishAlias (X.Alias): the alias's ARN, which the
+// engine invokes as the function itself (the local stack runs one version of each).
 func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string) (string, error) {
+	if fnID, prop, ok := samtemplate.RefProperty(id); ok {
+		if prop != "Alias" {
+			return "", fmt.Errorf("Ref %s: the local stack knows the .Alias of functions only", id)
+		}
+		f, err := t.Function(fnID)
+		if err != nil {
+			return "", fmt.Errorf("Ref %s: %w", id, err)
+		}
+		if f.AutoPublishAlias == "" {
+			return "", fmt.Errorf("Ref %s: function %s has no AutoPublishAlias", id, fnID)
+		}
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", Region, AccountID, fnID, f.AutoPublishAlias), nil
+	}
 	r, ok := t.Resources[id]
 	if !ok {
 		return "", fmt.Errorf("no resource %s", id)
@@ -413,6 +435,8 @@ func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string
 		return "local", nil
 	case "AWS::Logs::LogGroup":
 		return id, nil
+	case "AWS::Cognito::UserPool":
+		return Region + "_" + id, nil // a pool ID has the region's prefix
 	}
 	return id, nil
 }
@@ -586,7 +610,9 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 }
 
 // gateway builds the HTTP API from the template's HttpApi events, with a local issuer behind each JWT
-// authorizer.
+// authorizer. The issuer signs two tokens, as the user pool would: a staff member's ID token for the
+// first audience (the console's app client) and, when the template has an app client with the client
+// credentials flow, that client's access token with its scopes (the billing system's).
 func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handlers map[string]lambda.Handler) (*gateway.Gateway, error) {
 	routes, err := t.HttpRoutes()
 	if err != nil {
@@ -632,12 +658,25 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				}
 				li.TTL = staffTokenTTL
 				li.Now = s.Clock.Now
-				if s.StaffToken, err = s.staffToken(li, r.Authorizer, map[string]any{
+				authorizer := li.Authorizer(r.Authorizer)
+				authorizer.Audience = audience
+				s.StaffIssuer = issuer
+				if s.StaffToken, err = s.savedToken(s.persistedStaffToken(), authorizer, li, map[string]any{
 					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
 					return nil, err
 				}
-				authorizers[key] = li.Authorizer(r.Authorizer)
+				if client, scopes, ok, err := clientCredentialsClient(t, res, audience); err != nil {
+					return nil, err
+				} else if ok {
+					// Cognito's client-credentials token: no aud, the client as client_id and sub.
+					if s.BillingToken, err = s.savedToken(s.persistedBillingToken(), authorizer, li, map[string]any{
+						"aud": nil, "client_id": client, "sub": client, "token_use": "access", "scope": strings.Join(scopes, " "),
+					}); err != nil {
+						return nil, err
+					}
+				}
+				authorizers[key] = authorizer
 			}
 			route.Authorizer = authorizers[key]
 		}
@@ -645,6 +684,32 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 		s.Routes[r.RouteKey()] = r.Function
 	}
 	return gateway.New(cfg)
+}
+
+// clientCredentialsClient finds, among an authorizer's audience, the app client of the template whose
+// OAuth flow is client_credentials (a machine, not a person), and returns its ID and allowed scopes.
+func clientCredentialsClient(t *samtemplate.Template, res samtemplate.Resolver, audience []string) (id string, scopes []string, ok bool, err error) {
+	for _, r := range t.ResourcesOfType("AWS::Cognito::UserPoolClient") {
+		v, err := samtemplate.ResolveValue(r.Properties, res)
+		if err != nil {
+			return "", nil, false, fmt.Errorf("app client %s: %w", r.LogicalID, err)
+		}
+		props, _ := v.(map[string]any)
+		flows, _ := props["AllowedOAuthFlows"].([]any)
+		if len(flows) != 1 || flows[0] != "client_credentials" {
+			continue
+		}
+		ref, err := res.Ref(r.LogicalID)
+		if err != nil || !slices.Contains(audience, ref) {
+			continue
+		}
+		list, _ := props["AllowedOAuthScopes"].([]any)
+		for _, s := range list {
+			scopes = append(scopes, fmt.Sprint(s))
+		}
+		return ref, scopes, true, nil
+	}
+	return "", nil, false, nil
 }
 
 // instances runs a function the way Lambda scales one: each concurrent invocation gets an instance of
@@ -685,12 +750,15 @@ func (p *instances) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 //
 // A JSON body is read as JSON whatever its Content-Type, because `curl -d '{"advance":"7d"}'` sends
 // it as application/x-www-form-urlencoded. A POST from a page of another origin is refused: any web
-// site could otherwise move the clock of a stack running on this machine.
+// site could otherwise move the clock of a stack running on this machine. The check is Go's
+// cross-origin protection (Sec-Fetch-Site, or Origin against Host), not Origin alone: the local page
+// sends no referrer, so a browser posts its form with "Origin: null" and only Sec-Fetch-Site says
+// that the form is the stack's own.
 func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
-		if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host {
+		if err := http.NewCrossOriginProtection().Check(r); err != nil {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "time travel is only allowed from the stack's own pages"})
 			return
 		}
@@ -794,4 +862,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// FormatOffset says how far time travel moved the clock, for people: "14 days", "1 day 12 hours",
+// "90 minutes" reads "1 hour 30 minutes". An offset of an hour or more is rounded to the minute and a
+// shorter one to the second: a jump also counts the moments the workflows took to catch up on the way,
+// which no one asked for.
+func FormatOffset(d time.Duration) string {
+	if d >= time.Hour {
+		d = d.Round(time.Minute)
+	} else {
+		d = d.Round(time.Second)
+	}
+	if d <= 0 {
+		return "0 seconds"
+	}
+	var parts []string
+	for _, u := range []struct {
+		size      time.Duration
+		one, many string
+	}{{24 * time.Hour, "day", "days"}, {time.Hour, "hour", "hours"}, {time.Minute, "minute", "minutes"}, {time.Second, "second", "seconds"}} {
+		if n := int(d / u.size); n > 0 {
+			parts = append(parts, plural(n, u.one, u.many))
+			d -= time.Duration(n) * u.size
+		}
+	}
+	return strings.Join(parts, " ")
 }
