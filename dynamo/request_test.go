@@ -105,7 +105,7 @@ func TestOffers(t *testing.T) {
 		e := newEnv(t, b)
 		if !b.Transactions {
 			// Each item on its own: dynalite validates every expression. Only the cases whose first
-			// item fails (nothing written) run there; the atomic ones run on minidyn.
+			// item fails (nothing written) run there; the atomic ones run on the in-process backends.
 			e.s.SendTransactionsOneByOne()
 		}
 		e.seed("req-1", "RF-1", refund.StatusSubmitted, start)

@@ -137,9 +137,9 @@ func (s *Store) ClearResume(ctx context.Context, id, outcome string) (cleared bo
 		return false, fmt.Errorf("encode time: %w", err)
 	}
 	x := &expr{}
-	// The GSI1 partition key moves to RESUMED instead of being removed: minidyn (the local stack's
-	// and the tests' DynamoDB) ignores REMOVE of an index key attribute, and the sweeper's Query
-	// reads only the RESUME partition either way.
+	// The GSI1 partition key moves to RESUMED instead of being removed: minidyn (one of the contract
+	// suite's backends) ignores REMOVE of an index key attribute, and the sweeper's Query reads only
+	// the RESUME partition either way.
 	update := "SET " + x.n("cleared_at") + " = " + x.v(nowAV) + ", " + x.n(AttrTTL) + " = " + x.i(now.Add(resumeKeep).Unix()) +
 		", " + x.n(AttrGSI1PK) + " = " + x.s(gsi1Resumed)
 	cond := x.n(AttrGSI1PK) + " = " + x.s(gsi1Resume) + " AND " + x.n("outcome") + " = " + x.s(outcome)

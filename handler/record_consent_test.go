@@ -484,7 +484,7 @@ func TestConsentFiftyParallelPosts(t *testing.T) {
 }
 
 // BenchmarkConsentPage measures GET /consent/{code} end to end through the Lambda handler: link
-// lookup, request, offers and order from minidyn, agreement texts and hashes, the viewed audit entry
+// lookup, request, offers and order from the local DynamoDB, agreement texts and hashes, the viewed audit entry
 // and the page render.
 func BenchmarkConsentPage(b *testing.B) {
 	f := newHTTPFixture(b)

@@ -419,7 +419,7 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if body.Decision == ReviewAdjust {
 		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 		}
 		opts = append(opts, dynamo.WithOffers(set, offers))
 		result.Offers = offers
@@ -543,6 +543,11 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 	current, set, err := h.Store.ListOffers(ctx, rec.ID)
 	if err != nil {
 		return nil, 0, err
+	}
+	if set != rec.OfferSet {
+		// Another decision replaced the offers after this one read the request: its offers were
+		// the current ones when the member of staff chose them, so this is a conflict, not a mistake.
+		return nil, 0, refund.Errorf(refund.CodeConflict, "Request %s has offer set %d now, not %d; reload it.", rec.ID, set, rec.OfferSet)
 	}
 	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
 	if err != nil {

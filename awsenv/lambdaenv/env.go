@@ -69,7 +69,7 @@ const (
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
 // in-process stand-ins; in AWS they are all empty and the SDK resolves the real endpoints.
 type Endpoints struct {
-	// DynamoDB is the base URL of a DynamoDB-compatible endpoint (minidyn in the local stack).
+	// DynamoDB is the base URL of a DynamoDB-compatible endpoint (the local stack's ddblocal).
 	DynamoDB string
 	// StepFunctions is the base URL of the Step Functions API (the local ASL engine).
 	StepFunctions string
@@ -234,7 +234,8 @@ func (e *Env) Log() *slog.Logger {
 }
 
 // DynamoDB returns a DynamoDB client. With an endpoint override it also stops validating response
-// checksums, because minidyn's HTTP server does not send the CRC32 header the SDK checks by default.
+// checksums, because not every local DynamoDB sends the CRC32 header the SDK checks by default
+// (minidyn did not; ddblocal and DynamoDB do).
 func (e *Env) DynamoDB() *dynamodb.Client {
 	ep := e.Endpoints.DynamoDB
 	return dynamodb.NewFromConfig(e.AWS, func(o *dynamodb.Options) {

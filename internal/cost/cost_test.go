@@ -15,13 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow"
 	"refundflow/awsenv"
 	"refundflow/awsenv/basic"
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
@@ -83,7 +83,7 @@ type world struct {
 	ctx    context.Context
 	s      *stack.Stack
 	ddb    *faulttest.DynamoDB
-	raw    *dynamodb.Client // straight to minidyn: reads for the test's own checks are not counted
+	raw    *dynamodb.Client // straight to the local DynamoDB: reads for the test's own checks are not counted
 	meter  *meter
 	client *walk.Client
 	memory int
@@ -108,7 +108,7 @@ func (w *world) snap() snapshot {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), meter: &meter{}}
-	backend := miniserver.NewServer()
+	backend := ddblocal.New(ddblocal.Options{})
 	w.ddb = faulttest.NewDynamoDB(backend, 1)
 	w.ddb.Classify = func(op string, body []byte) string {
 		// The sandbox payment provider keeps its records in the table; in AWS that is Stripe's

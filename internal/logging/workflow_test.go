@@ -303,20 +303,21 @@ func (r *run) taskTokens(id string) {
 	r.t.Helper()
 	db := dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(r.s.DynamoDBURL),
 		Credentials: aws.AnonymousCredentials{}, DisableValidateResponseChecksum: true})
-	// The wait moves the request to its status first and stores its token right after: poll.
-	deadline := time.Now().Add(10 * time.Second)
+	// The step stores its token in a write of its own, just after the status that parks the request,
+	// and replaces the token of an earlier wait (staff review) only then: wait for a new one.
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(r.s.TableName),
 			Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "REQ#" + id}, "SK": &types.AttributeValueMemberS{Value: "REQ"}}})
 		if err != nil {
 			r.t.Fatalf("read request %s: %v", id, err)
 		}
-		if tok, ok := out.Item["task_token"].(*types.AttributeValueMemberS); ok && tok.Value != "" {
+		if tok, ok := out.Item["task_token"].(*types.AttributeValueMemberS); ok && tok.Value != "" && r.secrets[tok.Value] == "" {
 			r.secrets.add("task token", tok.Value)
 			return
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("parked request %s holds no task token (item %v)", id, out.Item)
+			r.t.Fatalf("parked request %s holds no new task token (item %v)", id, out.Item)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

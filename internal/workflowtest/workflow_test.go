@@ -344,7 +344,13 @@ func TestWithdraw(t *testing.T) {
 		var werr error
 		h.Intercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 			if in.Phase == handler.PhaseOffer {
-				if a := h.Withdraw(in.RequestID, h.StatusCode(in.RequestID)); a.Err != nil {
+				// The workflow may reach this step before SubmitRequest has read the submit answer
+				// (the execution starts inside the submit handler): wait for the client's link code.
+				code := h.StatusCode(in.RequestID)
+				for deadline := time.Now().Add(10 * time.Second); code == "" && time.Now().Before(deadline); code = h.StatusCode(in.RequestID) {
+					time.Sleep(time.Millisecond)
+				}
+				if a := h.Withdraw(in.RequestID, code); a.Err != nil {
 					werr = a.Err
 				}
 			}
@@ -920,7 +926,7 @@ func TestLogsCarryIDsButNoSecretsOrPersonalData(t *testing.T) {
 
 // BenchmarkRequestToRefund measures one request from the form to the refund: submission, the
 // workflow up to the consent wait, the consent page and POST, execution and the outcome email, all
-// through the real handlers, engine, minidyn, sandbox and outbox.
+// through the real handlers, engine, ddblocal, sandbox and outbox.
 func BenchmarkRequestToRefund(b *testing.B) {
 	h := newHarness(b)
 	b.ResetTimer()

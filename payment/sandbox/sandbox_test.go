@@ -19,11 +19,12 @@ import (
 )
 
 // newTable returns a client and a fresh application table (dynamo.TableDefinition, via the
-// dynamo/dynamotest harness) on an in-process minidyn. The sandbox writes with TransactWriteItems, which
-// dynalite lacks, so these tests use minidyn even when DYNAMODB_ENDPOINT points at dynalite.
+// dynamo/dynamotest harness) on the in-process local DynamoDB (ddblocal). The sandbox writes with
+// TransactWriteItems, which dynalite lacks, so these tests use ddblocal even when DYNAMODB_ENDPOINT
+// points at dynalite.
 func newTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
-	b := dynamotest.Minidyn(t)
+	b := dynamotest.Local(t)
 	return b.Client, b.Table(t)
 }
 
@@ -498,7 +499,7 @@ func lambdaErrorType(err error) string {
 }
 
 // BenchmarkRefund measures one new refund (key read, payment read, three-item transaction) and one
-// replay (key read) against minidyn over HTTP.
+// replay (key read) against the local DynamoDB over HTTP.
 func BenchmarkRefund(b *testing.B) {
 	ctx := context.Background()
 	db, table := newTable(b)

@@ -18,11 +18,12 @@
 // issued = consents accepted; refunded <= paid for every payment, at the provider and in the ledger;
 // and no answer was a 5xx. It exits 1 if any does not hold.
 //
-// In process it runs the requests on several stacks, -per-stack requests each (default 25): minidyn,
-// the local DynamoDB, scans every item of the table on each Query and copies the whole table on each
-// TransactWriteItems (a CPU profile, -cpuprofile, shows it), so on one stack the run would measure
-// minidyn's table size rather than Refundflow. DynamoDB itself partitions; each stack here is a whole
-// system (gateway, functions, engine, table, outbox), and the clients load all of them at once.
+// In process it runs every request on one stack (gateway, functions, engine, table, outbox), as AWS
+// keeps one table: the local DynamoDB (infra/local/ddblocal) indexes its tables as DynamoDB does, so
+// the stack's cost does not grow with its data (BENCHMARKS.md, "Storage scaling"). -per-stack N
+// spreads the requests over stacks of N each, which the clients load all at once; the tool ran stacks
+// of 25 while the local DynamoDB was minidyn, which scanned every item on each Query and copied the
+// whole table on each TransactWriteItems.
 //
 // It talks to 127.0.0.1 only and is bounded in count (-n <= 20,000) and time (-timeout).
 package main
@@ -90,7 +91,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.SetOutput(out)
 	fs.IntVar(&cfg.n, "n", 2000, "requests to submit (one order each), at most 20000")
 	fs.IntVar(&cfg.c, "c", 50, "concurrent clients, at most 500")
-	fs.IntVar(&cfg.perStack, "per-stack", 25, "requests per in-process stack (0: one stack for all); see the package doc")
+	fs.IntVar(&cfg.perStack, "per-stack", 0, "requests per in-process stack (0: one stack for all); see the package doc")
 	fs.Float64Var(&cfg.retryShare, "retry", 0.2, "share of submissions POSTed a second time with the same Idempotency-Key")
 	fs.Float64Var(&cfg.twiceShare, "twice", 0.1, "share of acceptances POSTed twice")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up after this long")

@@ -2,8 +2,9 @@
 // speak the same APIs as the AWS services Refundflow uses, and wires the real handlers to them from
 // template.yaml — the same file SAM deploys — so the local system cannot drift from the deployed one.
 //
-//   - DynamoDB: minidyn served over HTTP (or an external endpoint such as dynalite or DynamoDB Local),
-//     with the template's tables created from their definitions.
+//   - DynamoDB: the local DynamoDB (infra/local/ddblocal) served over HTTP (or an external endpoint
+//     such as dynalite or DynamoDB Local), with the template's tables created from their definitions
+//     and TTL's background deletion run on the stack's clock (ttl.go).
 //   - Step Functions: the local ASL engine (infra/local/stepfunctions) with the template's state
 //     machines, their DefinitionSubstitutions resolved to the in-process functions.
 //   - Lambda: every AWS::Serverless::Function built by its awsenv builder from the environment the
@@ -44,11 +45,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	minidyn "github.com/truora/minidyn/server"
 
 	"refundflow"
 	"refundflow/awsenv"
 	"refundflow/dynamo"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/gateway"
 	"refundflow/infra/local/localpage"
 	"refundflow/infra/local/outbox"
@@ -77,7 +78,7 @@ type Config struct {
 	// Addr is where the web pages and the HTTP API listen (default 127.0.0.1:8080; port 0 picks one).
 	Addr string
 	// DynamoDBEndpoint points at an external DynamoDB (DynamoDB Local, dynalite) instead of the
-	// embedded minidyn; its tables are created if missing.
+	// embedded one (infra/local/ddblocal); its tables are created if missing.
 	DynamoDBEndpoint string
 	// Files holds template.yaml and the state machine definitions it names (default: the copies
 	// embedded in the binary, refundflow.Files).
@@ -145,8 +146,10 @@ type Stack struct {
 	PreviousURL string
 
 	log       *slog.Logger
-	persist   *persister // the data directory, if any (persist.go)
-	schedules *scheduler // template Schedule events on Clock (schedule.go)
+	persist   *persister       // the data directory, if any (persist.go)
+	ddb       *ddblocal.Engine // the embedded DynamoDB (nil with an external endpoint)
+	ttl       *ttlSweeper      // TTL's background deletion on the embedded DynamoDB (ttl.go)
+	schedules *scheduler       // template Schedule events on Clock (schedule.go)
 	gw        *gateway.Gateway
 	listeners []net.Listener
 	web       *http.Server
@@ -233,7 +236,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Engine = stepfunctions.New(stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log})
 
 	if ddbLn != nil {
-		s.serve(ddbLn, s.countWrites(minidyn.NewServer()), false)
+		s.ddb = ddblocal.New(ddblocal.Options{Region: Region, AccountID: AccountID})
+		s.serve(ddbLn, s.countWrites(s.ddb), false)
 	}
 	s.serve(sfnLn, s.Engine.Handler(), false)
 	s.serve(sesLn, s.Outbox.SESHandler(), false)
@@ -282,6 +286,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// Last, so that nobody can submit a form for a demo order that is not stored yet.
 	s.serve(web, s.gate(mux), true)
 	s.startSaving(cfg.SaveInterval)
+	s.startTTL()
 	return s, nil
 }
 
@@ -339,6 +344,7 @@ func (s *Stack) serve(ln net.Listener, h http.Handler, web bool) {
 // before the stand-ins stop (a task still running is saved as to be run again).
 func (s *Stack) Close(ctx context.Context) error {
 	s.stopSchedules() // no scheduled invocation starts or runs on while the rest stops
+	s.stopTTL()
 	var errs []error
 	shutdown := func(srv *http.Server) {
 		if err := srv.Shutdown(ctx); err != nil {
@@ -500,8 +506,8 @@ func (s *Stack) createTables(ctx context.Context, t *samtemplate.Template, res s
 			return err
 		}
 		if ttl, err := tb.UpdateTimeToLiveInput(res); err == nil && ttl != nil {
-			// minidyn and dynalite have no TTL API; expiry is checked in code anyway, so TTL is
-			// only housekeeping. Real DynamoDB (Local) gets it.
+			// dynalite has no TTL API; expiry is checked in code anyway, so TTL is only
+			// housekeeping. The embedded DynamoDB and DynamoDB Local get it.
 			if _, err := s.DynamoDB.UpdateTimeToLive(ctx, ttl); err != nil {
 				s.log.Debug("TTL not set on the local table", "table", s.TableName, "error", err)
 			}
@@ -510,7 +516,7 @@ func (s *Stack) createTables(ctx context.Context, t *samtemplate.Template, res s
 	return nil
 }
 
-// waitActive waits until a table is ACTIVE; a backend that reports no status (minidyn) counts as ready.
+// waitActive waits until a table is ACTIVE; a backend that reports no status counts as ready.
 func (s *Stack) waitActive(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -295,7 +295,7 @@ func TestStackCreatesTheTemplateTable(t *testing.T) {
 	if err != nil || len(tables) != 1 {
 		t.Fatalf("template tables %v, %v; the stack expects one", tables, err)
 	}
-	db := outsideDynamoDB(s) // minidyn has no ListTables, so the table is described by name
+	db := outsideDynamoDB(s)
 	res := s.resolver(tmpl, nil)
 	in, err := tables[0].CreateTableInput(res)
 	if err != nil {
