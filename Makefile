@@ -26,10 +26,11 @@ test-go:
 run:
 	go run ./infra/local
 
-## lint: formatting (gofmt) and go vet.
+## lint: formatting (gofmt), go vet, and go.mod/go.sum as `go mod tidy` leaves them.
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	go mod tidy -diff
 
 # build-<LogicalId>: what `sam build` calls (BuildMethod: makefile) for each function.
 build-%Function:

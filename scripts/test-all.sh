@@ -8,10 +8,13 @@ root=$(pwd)
 export REFUNDFLOW_REQUIRE_ALL=1
 step() { printf '\n== %s\n' "$*"; }
 
-step "formatting and vet"
+step "formatting, vet and go.mod"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
 go vet ./...
+# go.mod lists what the code imports, direct requirements apart from // indirect ones; -diff prints
+# what tidy would change and fails if anything.
+go mod tidy -diff
 
 step "outside tools"
 need_apt=()
