@@ -37,13 +37,13 @@ build-%Function:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call kebab,$*)
 
 ## package: every function built for Lambda and zipped under dist/<Name>.zip, without SAM (and
-## without the zip binary: scripts/lambdazip), then each bootstrap's size and the total.
+## without the zip binary: cmd/lambdazip), then each bootstrap's size and the total.
 package:
 	@rm -rf dist && mkdir -p dist
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$${f}Function ARTIFACTS_DIR=dist/$$f || exit 1; \
 	done
-	@go run ./scripts/lambdazip dist
+	@go run ./cmd/lambdazip dist
 
 clean:
 	rm -rf dist .aws-sam

@@ -39,7 +39,7 @@ export DYNAMODB_ENDPOINT STRIPE_MOCK_URL
 echo "dynalite: $DYNAMODB_ENDPOINT  stripe-mock: $STRIPE_MOCK_URL"
 
 step "state machine: asl-validator on refund.asl.json (placeholders filled first)"
-go run ./scripts/aslcheck statemachine/refund.asl.json >.cache/refund.asl.resolved.json
+go run ./cmd/aslcheck statemachine/refund.asl.json >.cache/refund.asl.resolved.json
 .cache/asl-validator/node_modules/.bin/asl-validator --json-path .cache/refund.asl.resolved.json
 
 step "go test -race (every package; minidyn, dynalite, stripe-mock, chromium)"

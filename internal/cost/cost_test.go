@@ -22,7 +22,7 @@ import (
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/infra/local/loadtest/walk"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
 	"refundflow/internal/faulttest"

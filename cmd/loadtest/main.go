@@ -1,9 +1,9 @@
 // Command loadtest puts Refundflow under load over HTTP and checks that it keeps money and consent
 // safe while it does:
 //
-//	go run ./infra/local/loadtest                 # 2,000 requests, 50 clients, stack in process
-//	go run ./infra/local/loadtest -n 500 -c 20
-//	go run ./infra/local/loadtest -url http://127.0.0.1:8080 -token $TOKEN -billing-token $BILLING \
+//	go run ./cmd/loadtest                         # 2,000 requests, 50 clients, stack in process
+//	go run ./cmd/loadtest -n 500 -c 20
+//	go run ./cmd/loadtest -url http://127.0.0.1:8080 -token $TOKEN -billing-token $BILLING \
 //	    -dynamodb $DDB -table $TABLE -sfn $SFN -state-machine $ARN   # a stack started with go run ./infra/local
 //
 // It puts -n orders through the staff API (and captures their payments at the sandbox provider), then
@@ -55,7 +55,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"refundflow/dynamo"
-	"refundflow/infra/local/loadtest/walk"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stack"
 	"refundflow/payment/sandbox"

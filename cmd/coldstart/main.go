@@ -7,8 +7,8 @@
 // invocation (cold start), the median of -runs runs. One function per process, invocations one at a
 // time, everything on 127.0.0.1.
 //
-//	go run ./internal/coldstart            # 5 runs each
-//	go run ./internal/coldstart -runs 11
+//	go run ./cmd/coldstart                 # 5 runs each
+//	go run ./cmd/coldstart -runs 11
 //
 // The first invocation does real work against the stack (a DynamoDB read at least): a status page
 // with a wrong code, a workflow step on a request that waits for consent, and so on. Each process
@@ -20,8 +20,8 @@
 // SSL_CERT_FILE is set: code that fell back to the system's roots would fail the TLS handshake
 // instead of hiding their cost.
 //
-//	go run ./internal/coldstart -only 'Web|Notify'   # some functions only (a regexp on logical IDs)
-//	go run ./internal/coldstart -runs 1 -godebug inittrace=1,gctrace=1   # and their runtime traces
+//	go run ./cmd/coldstart -only 'Web|Notify'        # some functions only (a regexp on logical IDs)
+//	go run ./cmd/coldstart -runs 1 -godebug inittrace=1,gctrace=1        # and their runtime traces
 package main
 
 import (
@@ -50,7 +50,7 @@ import (
 	"refundflow"
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/infra/local/loadtest/walk"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
 	"refundflow/refund"
@@ -150,7 +150,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	// The baseline: an empty aws-lambda-go function, built the same way.
 	emptyBin := filepath.Join(dir, "empty", "bootstrap")
-	emptySize, err := buildPath(ctx, root, "./internal/coldstart/testdata/empty", emptyBin)
+	emptySize, err := buildPath(ctx, root, "./cmd/coldstart/testdata/empty", emptyBin)
 	if err != nil {
 		return err
 	}
