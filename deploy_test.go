@@ -20,7 +20,7 @@ import (
 
 	"refundflow"
 	"refundflow/infra/local/samtemplate"
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 )
 
 // loadTemplate parses the embedded template.yaml, the file SAM deploys.

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/samtemplate"
-	"refundflow/internal/logging"
 	"refundflow/refund"
 )
 
@@ -72,7 +72,7 @@ func TestNeedsAttentionMetricCountsEachMove(t *testing.T) {
 	}
 
 	var logs bytes.Buffer
-	logger := slog.New(logging.NewHandler(&logs, nil)) // the functions' log format
+	logger := slog.New(lambdalog.NewHandler(&logs, nil)) // the functions' log format
 	count := func() int {
 		n := 0
 		sc := bufio.NewScanner(bytes.NewReader(logs.Bytes()))

@@ -32,9 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
-	"refundflow/internal/logging"
 )
 
 // The environment variables the functions read. template.yaml sets them per function.
@@ -102,9 +102,9 @@ type Env struct {
 // FromProcess returns the Env of a Lambda function: the process environment, the AWS configuration of
 // the Lambda runtime (LambdaConfig), the wall clock and a JSON logger on stderr (Lambda's JSON log
 // format passes such lines through as they are) that adds the Lambda request id to every record
-// logged with the invocation's context (internal/logging).
+// logged with the invocation's context (awsenv/lambdalog).
 func FromProcess(ctx context.Context) (Env, error) {
-	logger := slog.New(logging.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(lambdalog.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
 	slog.SetDefault(logger)
 	env := Env{Getenv: os.Getenv, Logger: logger}

@@ -48,9 +48,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/cmd/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
 	"refundflow/refund"

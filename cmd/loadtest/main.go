@@ -54,8 +54,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"refundflow/dynamo"
 	"refundflow/cmd/loadtest/walk"
+	"refundflow/dynamo"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stack"
 	"refundflow/payment/sandbox"

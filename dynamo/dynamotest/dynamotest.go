@@ -45,7 +45,7 @@ import (
 
 	"refundflow/dynamo"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 )
 
 // EndpointEnv names the environment variable that points the tests at an external DynamoDB-compatible

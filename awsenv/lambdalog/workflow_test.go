@@ -1,4 +1,4 @@
-package logging_test
+package lambdalog_test
 
 import (
 	"bufio"
@@ -21,9 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/net/html"
 
+	"refundflow/awsenv/lambdalog"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stack"
-	"refundflow/internal/logging"
 )
 
 // The workflow log test runs whole requests on the local stack — the template's functions built by
@@ -331,7 +331,7 @@ var taskFunctions = map[string]bool{
 
 func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	sink := &syncBuffer{}
-	logger := slog.New(logging.NewHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(lambdalog.NewHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := stack.Start(context.Background(), stack.Config{Addr: "127.0.0.1:0", Demo: true, Logger: logger})
 	if err != nil {
 		t.Fatalf("start the stack: %v", err)
@@ -425,8 +425,8 @@ func checkLines(t *testing.T, logs string, secrets secrets) {
 			continue // the stack's own lines (engine, gateway): no invocation to name
 		}
 		fromFunction[fn]++
-		if id, _ := rec[logging.KeyAWSRequestID].(string); id == "" {
-			t.Errorf("line %d of %s has no %s:\n%s", n, fn, logging.KeyAWSRequestID, line)
+		if id, _ := rec[lambdalog.KeyAWSRequestID].(string); id == "" {
+			t.Errorf("line %d of %s has no %s:\n%s", n, fn, lambdalog.KeyAWSRequestID, line)
 		}
 		if taskFunctions[fn] {
 			for _, k := range []string{"executionArn", "requestId"} {
