@@ -14,6 +14,7 @@ import (
 
 	"refundflow/awsenv/basic"
 	"refundflow/awsenv/forms"
+	"refundflow/awsenv/httpclient"
 )
 
 // secretsStandIn answers Secrets Manager's GetSecretValue (awsJson1_1) with the given value, so the
@@ -42,7 +43,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 	return Env{
 		Getenv: mapEnv(vars),
 		AWS: aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
-			RetryMaxAttempts: 1},
+			RetryMaxAttempts: 1, HTTPClient: httpclient.New(nil)},
 		Endpoints: Endpoints{SecretsManager: secretsURL},
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
@@ -124,10 +125,10 @@ func FromProcess(ctx context.Context) (Env, error) {
 // the same environment credentials but links shared-config, SSO and IMDS code into every function
 // (about 2 MB each) and parses files at cold start.
 //
-// The HTTP client trusts only the Amazon Trust Services roots (RootCAs), which saves loading the
-// system's whole CA bundle on the first TLS handshake, and reads every response body inside the round
-// trip: the SDK otherwise races the transport on bodies over 4 kB and can turn a write that succeeded
-// into a retried false conflict (see dynamo.HTTPClient).
+// The HTTP client is every AWS client's (awsenv/httpclient, which handles a race between the SDK and
+// net/http that can turn a write that succeeded into a retried false conflict), trusting only the
+// Amazon Trust Services roots (RootCAs), which saves loading the system's whole CA bundle on the first
+// TLS handshake.
 func LambdaConfig(getenv func(string) string) (aws.Config, error) {
 	region := getenv("AWS_REGION")
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
@@ -148,7 +149,7 @@ func LambdaConfig(getenv func(string) string) (aws.Config, error) {
 	return aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
-		HTTPClient:  dynamo.NewHTTPClient(roots),
+		HTTPClient:  httpclient.New(roots),
 	}, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/net/html"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/awsenv/lambdalog"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stack"
@@ -302,7 +303,7 @@ func (r *run) status(id, want string) {
 func (r *run) taskTokens(id string) {
 	r.t.Helper()
 	db := dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(r.s.DynamoDBURL),
-		Credentials: aws.AnonymousCredentials{}, DisableValidateResponseChecksum: true})
+		Credentials: aws.AnonymousCredentials{}, DisableValidateResponseChecksum: true, HTTPClient: httpclient.New(nil)})
 	// The step stores its token in a write of its own, just after the status that parks the request,
 	// and replaces the token of an earlier wait (staff review) only then: wait for a new one.
 	deadline := time.Now().Add(20 * time.Second)

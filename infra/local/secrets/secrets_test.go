@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/secrets"
 )
 
@@ -23,7 +24,7 @@ func TestGetSecretValueThroughTheSDK(t *testing.T) {
 	defer srv.Close()
 	client := secretsmanager.New(secretsmanager.Options{
 		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""),
+		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""), HTTPClient: httpclient.New(nil),
 	})
 	for _, id := range []string{"arn:aws:secretsmanager:us-east-1:123456789012:secret:CsrfSecret", "CsrfSecret"} {
 		out, err := client.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})

@@ -48,7 +48,7 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
-	"refundflow/dynamo"
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/gateway"
 	"refundflow/infra/local/localpage"
@@ -226,7 +226,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	awsCfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-		HTTPClient:  dynamo.HTTPClient(), // as in AWS (awsenv.FromProcess)
+		HTTPClient:  httpclient.New(nil), // as in AWS (lambdaenv.LambdaConfig)
 	}
 	s.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(s.DynamoDBURL)

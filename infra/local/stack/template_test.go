@@ -20,6 +20,7 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/samtemplate"
 )
 
@@ -165,7 +166,7 @@ func TestStackBuildsExactlyTheTemplateFunctions(t *testing.T) {
 		awsenv.VarPaymentProvider: "sandbox",
 	}
 	secrets := secretsmanager.New(secretsmanager.Options{Region: Region, BaseEndpoint: aws.String(s.SecretsManagerURL),
-		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", ""), HTTPClient: httpclient.New(nil)})
 	for _, f := range fns {
 		got := s.Environment[f.LogicalID]
 		if !equal(sortedKeys(got), sortedKeys(f.Environment)) {
@@ -246,7 +247,7 @@ func TestStackSubstitutesEveryStateMachinePlaceholder(t *testing.T) {
 	// The engine runs the definition with every placeholder replaced, and every Lambda task names a
 	// function of the stack.
 	client := sfn.New(sfn.Options{Region: Region, BaseEndpoint: aws.String(s.StepFunctionsURL),
-		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", ""), HTTPClient: httpclient.New(nil)})
 	out, err := client.DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(s.StateMachineARN)})
 	if err != nil {
 		t.Fatalf("describe %s: %v", s.StateMachineARN, err)
