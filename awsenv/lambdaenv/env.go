@@ -5,8 +5,9 @@
 // It imports no other AWS service on purpose. Every package a binary imports runs its init at cold
 // start, and an SDK service package costs milliseconds there (the DynamoDB client's generated schemas
 // alone take about 5 ms on the benchmark machine; see BENCHMARKS.md, "Cold start"). So the builders
-// live in packages grouped by the clients they need (awsenv/basic, forms, mailing, payments), each
-// function's main imports only its own group, and package awsenv lists them all for the local stack.
+// live in packages grouped by the clients they need (awsenv/basicfuncs, formfuncs, mailfuncs,
+// paymentfuncs), each function's main imports only its own group, and package awsenv lists them all
+// for the local stack.
 //
 // An Env holds everything a builder may read: the environment (Getenv), the AWS configuration,
 // optional per-service endpoint overrides (set only by the local stack, which serves DynamoDB, Step

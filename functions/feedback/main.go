@@ -1,6 +1,6 @@
 // Command feedback is the FeedbackFunction Lambda function: the feedback page. It is wiring only
 // (it imports only its own builder group, so the binary links and initialises no other AWS client):
-// the handler is handler.Feedback, built by awsenv/forms.BuildFeedback from the environment
+// the handler is handler.Feedback, built by awsenv/formfuncs.BuildFeedback from the environment
 // template.yaml gives the function.
 package main
 
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "FeedbackFunction", err)
 	}
-	h, err := forms.BuildFeedback(ctx, env)
+	h, err := formfuncs.BuildFeedback(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "FeedbackFunction", err)
 	}

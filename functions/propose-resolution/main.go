@@ -1,7 +1,7 @@
 // Command propose-resolution is the ProposeResolutionFunction Lambda function: the workflow step
 // that works out the offers. It is wiring only (it imports only its own builder group, so the
 // binary links and initialises no other AWS client): the handler is handler.ProposeResolution,
-// built by awsenv/basic.ProposeResolution from the environment template.yaml gives the function.
+// built by awsenv/basicfuncs.ProposeResolution from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
 	}
-	h, err := basic.ProposeResolution(ctx, env)
+	h, err := basicfuncs.ProposeResolution(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
 	}

@@ -1,7 +1,7 @@
 // Command record-consent is the RecordConsentFunction Lambda function: the consent page behind the
 // emailed link. It is wiring only (it imports only its own builder group, so the binary links and
 // initialises no other AWS client): the handler is handler.RecordConsent, built by
-// awsenv/forms.BuildRecordConsent from the environment template.yaml gives the function.
+// awsenv/formfuncs.BuildRecordConsent from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "RecordConsentFunction", err)
 	}
-	h, err := forms.BuildRecordConsent(ctx, env)
+	h, err := formfuncs.BuildRecordConsent(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "RecordConsentFunction", err)
 	}

@@ -1,7 +1,7 @@
 // Command request-consent is the RequestConsentFunction Lambda function: the workflow step that
 // sends the offers, the reminder, and expires them. It is wiring only (it imports only its own
 // builder group, so the binary links and initialises no other AWS client): the handler is
-// handler.RequestConsent, built by awsenv/mailing.RequestConsent from the environment template.yaml
+// handler.RequestConsent, built by awsenv/mailfuncs.RequestConsent from the environment template.yaml
 // gives the function.
 package main
 
@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailing"
+	"refundflow/awsenv/mailfuncs"
 )
 
 func main() {
@@ -20,7 +20,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "RequestConsentFunction", err)
 	}
-	h, err := mailing.RequestConsent(ctx, env)
+	h, err := mailfuncs.RequestConsent(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "RequestConsentFunction", err)
 	}

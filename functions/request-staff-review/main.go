@@ -1,7 +1,7 @@
 // Command request-staff-review is the RequestStaffReviewFunction Lambda function: the workflow step
 // that parks a request for a staff decision. It is wiring only (it imports only its own builder
 // group, so the binary links and initialises no other AWS client): the handler is
-// handler.RequestStaffReview, built by awsenv/mailing.RequestStaffReview from the environment
+// handler.RequestStaffReview, built by awsenv/mailfuncs.RequestStaffReview from the environment
 // template.yaml gives the function.
 package main
 
@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailing"
+	"refundflow/awsenv/mailfuncs"
 )
 
 func main() {
@@ -20,7 +20,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "RequestStaffReviewFunction", err)
 	}
-	h, err := mailing.RequestStaffReview(ctx, env)
+	h, err := mailfuncs.RequestStaffReview(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "RequestStaffReviewFunction", err)
 	}

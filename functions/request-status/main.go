@@ -1,7 +1,7 @@
 // Command request-status is the RequestStatusFunction Lambda function: the client's status page and
 // the withdraw action. It is wiring only (it imports only its own builder group, so the binary
 // links and initialises no other AWS client): the handler is handler.RequestStatus, built by
-// awsenv/forms.BuildRequestStatus from the environment template.yaml gives the function.
+// awsenv/formfuncs.BuildRequestStatus from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "RequestStatusFunction", err)
 	}
-	h, err := forms.BuildRequestStatus(ctx, env)
+	h, err := formfuncs.BuildRequestStatus(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "RequestStatusFunction", err)
 	}

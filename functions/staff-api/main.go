@@ -1,6 +1,6 @@
 // Command staff-api is the StaffApiFunction Lambda function: the staff JSON API. It is wiring only
 // (it imports only its own builder group, so the binary links and initialises no other AWS client):
-// the handler is handler.StaffApi, built by awsenv/basic.BuildStaffApi from the environment
+// the handler is handler.StaffApi, built by awsenv/basicfuncs.BuildStaffApi from the environment
 // template.yaml gives the function.
 package main
 
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "StaffApiFunction", err)
 	}
-	h, err := basic.BuildStaffApi(ctx, env)
+	h, err := basicfuncs.BuildStaffApi(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "StaffApiFunction", err)
 	}

@@ -1,7 +1,7 @@
 // Command submit-request is the SubmitRequestFunction Lambda function: accepts the request form and
 // starts the workflow. It is wiring only (it imports only its own builder group, so the binary
 // links and initialises no other AWS client): the handler is handler.SubmitRequest, built by
-// awsenv/basic.BuildSubmitRequest from the environment template.yaml gives the function.
+// awsenv/basicfuncs.BuildSubmitRequest from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "SubmitRequestFunction", err)
 	}
-	h, err := basic.BuildSubmitRequest(ctx, env)
+	h, err := basicfuncs.BuildSubmitRequest(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "SubmitRequestFunction", err)
 	}

@@ -1,7 +1,7 @@
 // Command web is the WebFunction Lambda function: the request form, the staff console page and
 // static assets. It is wiring only (it imports only its own builder group, so the binary links and
-// initialises no other AWS client): the handler is handler.Web, built by awsenv/basic.BuildWeb from
-// the environment template.yaml gives the function.
+// initialises no other AWS client): the handler is handler.Web, built by awsenv/basicfuncs.BuildWeb
+// from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, "WebFunction", err)
 	}
-	h, err := basic.BuildWeb(ctx, env)
+	h, err := basicfuncs.BuildWeb(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, "WebFunction", err)
 	}

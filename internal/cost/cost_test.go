@@ -18,7 +18,7 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/httpclient"
 	"refundflow/cmd/loadtest/walk"
 	"refundflow/dynamo"
@@ -429,8 +429,8 @@ func TestSweepCostPerMonth(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t)
-	vars := w.s.Environment[basic.FunctionResumeDecisions]
-	sweeper, err := basic.ResumeDecisions(w.ctx, awsenv.Env{
+	vars := w.s.Environment[basicfuncs.FunctionResumeDecisions]
+	sweeper, err := basicfuncs.ResumeDecisions(w.ctx, awsenv.Env{
 		Getenv:    func(name string) string { return vars[name] },
 		AWS:       aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: httpclient.New(nil)},
 		Endpoints: awsenv.Endpoints{DynamoDB: w.s.DynamoDBURL, StepFunctions: w.s.StepFunctionsURL},

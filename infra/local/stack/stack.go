@@ -54,7 +54,7 @@ import (
 	"refundflow/infra/local/localpage"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/samtemplate"
-	"refundflow/infra/local/secrets"
+	"refundflow/infra/local/secretslocal"
 	"refundflow/infra/local/stepfunctions"
 )
 
@@ -465,8 +465,8 @@ func (s *Stack) getAtt(t *samtemplate.Template, res samtemplate.Resolver, id, at
 // secrets holds the template's Secrets Manager secrets: a fresh random value for each secret the
 // template generates (GenerateSecretString), an empty one for secrets an operator fills in after
 // deploying (the Stripe key, which the sandbox payment provider never reads).
-func (s *Stack) secrets(t *samtemplate.Template) (*secrets.Store, error) {
-	store := secrets.New()
+func (s *Stack) secrets(t *samtemplate.Template) (*secretslocal.Store, error) {
+	store := secretslocal.New()
 	for _, r := range t.ResourcesOfType("AWS::SecretsManager::Secret") {
 		value, saved := s.secretValue(r.LogicalID)
 		if _, ok := r.Properties["GenerateSecretString"]; ok && !saved {

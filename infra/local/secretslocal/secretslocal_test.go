@@ -1,4 +1,4 @@
-package secrets_test
+package secretslocal_test
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"refundflow/awsenv/httpclient"
-	"refundflow/infra/local/secrets"
+	"refundflow/infra/local/secretslocal"
 )
 
 // TestGetSecretValueThroughTheSDK drives the stand-in with the real client, by ARN and by name, and
 // checks that an unknown secret is the SDK's typed ResourceNotFoundException.
 func TestGetSecretValueThroughTheSDK(t *testing.T) {
-	store := secrets.New()
+	store := secretslocal.New()
 	store.Put("arn:aws:secretsmanager:us-east-1:123456789012:secret:CsrfSecret", "CsrfSecret", "s3cr3t")
 	srv := httptest.NewServer(store)
 	defer srv.Close()
