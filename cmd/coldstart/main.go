@@ -32,7 +32,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -115,11 +114,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer os.RemoveAll(dir)
 
 	// The functions, in template order, and their binaries.
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
-	if err != nil {
-		return err
-	}
-	tmpl, err := samtemplate.Parse(raw)
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -163,11 +162,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(w.client.Close)
 
 	// The functions' memory, from the template.
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,13 +214,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.DynamoDBURL = "http://" + ddbLn.Addr().String()
 	}
 
-	raw, err := fs.ReadFile(cfg.Files, "template.yaml")
+	tmpl, err := samtemplate.LoadFS(cfg.Files, "template.yaml")
 	if err != nil {
-		return nil, fmt.Errorf("read template.yaml: %w", err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("parse template.yaml: %w", err)
+		return nil, err
 	}
 
 	awsCfg := aws.Config{

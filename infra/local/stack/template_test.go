@@ -30,16 +30,13 @@ import (
 // created, and the stack serves nothing the template lacks. (That each awsenv builder reads exactly its
 // function's variables is awsenv's TestBuildersAgreeWithTheTemplate.)
 
-// parsedTemplate parses the template.yaml the stack embeds (refundflow.Files, the file SAM deploys).
+// parsedTemplate parses, apart from the stack, the template.yaml it embeds (refundflow.Files, the file
+// SAM deploys).
 func parsedTemplate(t *testing.T) *samtemplate.Template {
 	t.Helper()
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
-	if err != nil {
-		t.Fatalf("parse template.yaml: %v", err)
 	}
 	return tmpl
 }
