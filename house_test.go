@@ -42,16 +42,16 @@ var floors = []floor{
 		{"statemachine", "the refund workflow's definition"},
 	}},
 	{"adapters", []room{
-		{"dynamo", "the table"},
+		{"dynamo/...", "the table"},
 		{"payment/...", "the payment gateways"},
 		{"mail/...", "the emails and their sender"},
-		{"apigw", "API Gateway events, errors to statuses"},
-		{"web", "pages and assets"},
+		{"apigw/...", "API Gateway events, errors to statuses"},
+		{"web/...", "pages and assets"},
 		{"awsenv/httpclient", "the HTTP client of every AWS client"},
 		{"infra/local/...", "AWS in a box: stand-ins that know nothing of refunds"},
 	}},
 	{"handlers", []room{
-		{"handler", "one file per Lambda function"},
+		{"handler/...", "one file per Lambda function"},
 	}},
 	{"wiring", []room{
 		{"awsenv/...", "each function's dependencies from its environment"},
