@@ -47,15 +47,28 @@ func symbolic(tmpl *samtemplate.Template) samtemplate.Resolver {
 			continue
 		}
 		params[name] = "{Param " + name + "}"
-		if p.AllowedPattern != "" && !regexp.MustCompile(p.AllowedPattern).MatchString(params[name]) {
-			// A URL parameter: keep the name visible inside a value the pattern accepts.
-			params[name] = "https://param-" + strings.ToLower(name) + ".example"
+		if p.AllowedPattern != "" {
+			// A URL or an email address: keep the name visible inside a value the pattern accepts.
+			re := regexp.MustCompile(p.AllowedPattern)
+			for _, v := range []string{params[name], "https://param-" + strings.ToLower(name) + ".example", "param-" + strings.ToLower(name) + "@example.com"} {
+				if re.MatchString(v) {
+					params[name] = v
+					break
+				}
+			}
 		}
 	}
 	return samtemplate.Resolver{
 		Template:   tmpl,
 		Parameters: params,
 		Ref: func(id string) (string, error) {
+			if fn, prop, ok := samtemplate.RefProperty(id); ok {
+				// The alias SAM publishes for a function with AutoPublishAlias.
+				if f, err := tmpl.Function(fn); err != nil || prop != "Alias" || f.AutoPublishAlias == "" {
+					return "", fmt.Errorf("Ref to %s, which SAM does not generate", id)
+				}
+				return "{Ref " + id + "}", nil
+			}
 			if _, ok := tmpl.Resources[id]; !ok {
 				return "", fmt.Errorf("Ref to unknown resource %s", id)
 			}
@@ -265,10 +278,7 @@ func invokedBy(t *testing.T, tmpl *samtemplate.Template, res samtemplate.Resolve
 			return
 		}
 		target := subs[m[1]]
-		id, _, ok := strings.Cut(strings.TrimPrefix(target, "{"), ".Arn}")
-		if !ok || !strings.HasPrefix(target, "{") {
-			id = refTarget(target)
-		}
+		id := functionID(target)
 		if r, ok := tmpl.Resources[id]; !ok || r.Type != samtemplate.TypeFunction {
 			t.Errorf("%s: state %s invokes ${%s} = %s, which is not a function of the template", sm.LogicalID, state, m[1], target)
 			return

@@ -29,6 +29,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/btree v1.1.3 // indirect
 	github.com/stripe/stripe-go/v85 v85.0.0 // indirect
 	github.com/truora/minidyn v0.8.2 // indirect
 	golang.org/x/net v0.62.0 // indirect

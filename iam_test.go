@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/types"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -207,6 +208,16 @@ func TestPoliciesGrantExactlyWhatTheCodeCalls(t *testing.T) {
 		regs[r.Key] = r
 	}
 	fns := functions(t, tmpl)
+	routes, err := tmpl.HttpRoutes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := map[string]bool{} // functions anyone on the internet can invoke
+	for _, r := range routes {
+		if r.Authorizer == "" || r.Authorizer == "NONE" {
+			public[r.Function] = true
+		}
+	}
 	for id := range regs {
 		if _, ok := fns[id]; !ok {
 			t.Errorf("awsenv registers a builder for %s, which template.yaml does not declare", id)
@@ -224,7 +235,7 @@ func TestPoliciesGrantExactlyWhatTheCodeCalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := policyCheck{t: t, id: id, env: env, table: table.LogicalID, indexes: indexes, usage: u}
+			c := policyCheck{t: t, id: id, env: env, table: table.LogicalID, indexes: indexes, usage: u, public: public[id]}
 			c.check(statements(t, res, f))
 			summary[id] = fmt.Sprintf("%s (table queries %d, index queries %d)", strings.Join(u.ActionNames(), " "), len(u.TableQueries), len(u.IndexQueries))
 		})
@@ -245,6 +256,8 @@ type policyCheck struct {
 	table   string
 	indexes map[string]bool
 	usage   awscalls.Usage
+	// public reports a function behind a route without an authorizer: its writes must be scoped.
+	public bool
 }
 
 func (c policyCheck) check(stmts []statement) {
@@ -284,6 +297,101 @@ func (c policyCheck) check(stmts []statement) {
 		}
 	}
 	c.deletes(granted["dynamodb:DeleteItem"])
+	c.writes(granted)
+}
+
+// writeActions are the DynamoDB item writes IAM can scope with dynamodb:LeadingKeys (a transaction
+// part is checked as its single-item action).
+var writeActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+
+// leadingKeys returns the dynamodb:LeadingKeys patterns of a statement's condition, and whether it has
+// that condition (and no other).
+func leadingKeys(s statement) ([]string, bool) {
+	cond, _ := s.Condition["ForAllValues:StringLike"].(map[string]any)
+	keys := asList(cond["dynamodb:LeadingKeys"])
+	if len(s.Condition) != 1 || len(cond) != 1 || len(keys) == 0 {
+		return nil, false
+	}
+	var out []string
+	for _, k := range keys {
+		out = append(out, fmt.Sprint(k))
+	}
+	return out, true
+}
+
+// writes checks the LeadingKeys conditions of the write grants against the partitions the code writes
+// in: every write must be admitted (else it fails with AccessDenied in AWS only), and every pattern of
+// a conditioned statement must admit some write of one of its actions (else it grants a partition
+// the code never writes). A public function must scope all its writes, and none may admit the
+// partitions of the audit trail for deletes (deletes checks that).
+func (c policyCheck) writes(granted map[string][]statement) {
+	t := c.t
+	byAction := map[string][]awscalls.Write{}
+	for _, w := range c.usage.Writes {
+		if w.Err != nil {
+			t.Errorf("cannot tell which items the %s at %s targets: %v", w.Action, w.At, w.Err)
+			continue
+		}
+		byAction[w.Action] = append(byAction[w.Action], w)
+	}
+	used := map[string]map[string]bool{} // conditioned statement -> "action pattern" some write needs
+	key := func(s statement) string { return fmt.Sprint(s.Actions, s.Resources, s.Condition) }
+	for _, action := range writeActions {
+		for _, w := range byAction[action] {
+			for _, part := range w.Partitions {
+				admitted := false
+				for _, s := range granted[action] {
+					patterns, scoped := leadingKeys(s)
+					if len(s.Condition) == 0 {
+						admitted = true
+						continue
+					}
+					for _, pat := range patterns {
+						if scoped && iamLike(pat, part+"x") {
+							admitted = true
+							if used[key(s)] == nil {
+								used[key(s)] = map[string]bool{}
+							}
+							used[key(s)][action+" "+pat] = true
+						}
+					}
+				}
+				if !admitted {
+					t.Errorf("the code's %s at %s writes under %s…, which no statement granting %s admits", action, w.At, part, action)
+				}
+			}
+		}
+	}
+	for _, action := range writeActions {
+		for _, s := range granted[action] {
+			patterns, scoped := leadingKeys(s)
+			switch {
+			case len(s.Condition) == 0:
+				if c.public {
+					t.Errorf("%s is granted on every item; a function behind a public route must scope its writes with dynamodb:LeadingKeys", action)
+				}
+			case !scoped:
+				t.Errorf("%s: condition %v; want only ForAllValues:StringLike on dynamodb:LeadingKeys", action, s.Condition)
+			default:
+				for _, pat := range patterns {
+					if !used[key(s)][action+" "+pat] && !usedByOther(used[key(s)], pat) {
+						t.Errorf("%s is granted under %s, where the code writes nothing", action, pat)
+					}
+				}
+			}
+		}
+	}
+}
+
+// usedByOther reports whether a pattern of a statement admits a write of another of its actions: a
+// statement that grants two actions on the same partitions needs each pattern by one of them only.
+func usedByOther(used map[string]bool, pattern string) bool {
+	for k := range used {
+		if strings.HasSuffix(k, " "+pattern) {
+			return true
+		}
+	}
+	return false
 }
 
 // resources checks the resources of one granted action.
@@ -337,17 +445,55 @@ func (c policyCheck) resources(action string, s statement) {
 				t.Errorf("GetSecretValue on %s, which no *_SECRET_ARN variable of the function names", r)
 			}
 		case action == "ses:SendEmail":
-			if !regexp.MustCompile(`^arn:[^:]+:ses:[^:]+:[^:]+:identity/`).MatchString(r) {
-				t.Errorf("SendEmail on %s, want SES identities of the stack's account and region", r)
+			// SES v2 authorises a send on the sender's identity and, when the email names one, on
+			// its configuration set too.
+			m := regexp.MustCompile(`^arn:[^:]+:ses:[^:]+:[^:]+:(.*)$`).FindStringSubmatch(r)
+			if m == nil {
+				t.Errorf("SendEmail on %s, want SES resources of the stack's account and region", r)
+				continue
+			}
+			set, isSet := strings.CutPrefix(m[1], "configuration-set/")
+			if !isSet && !strings.HasPrefix(m[1], "identity/") {
+				t.Errorf("SendEmail on %s, want SES identities or the configuration set", r)
+			}
+			if isSet && set != c.env["MAIL_CONFIGURATION_SET"] {
+				t.Errorf("SendEmail on configuration set %s, but MAIL_CONFIGURATION_SET names %q", set, c.env["MAIL_CONFIGURATION_SET"])
 			}
 		default:
 			t.Errorf("%s: no resource rule for this action in the test; add one", action)
 		}
 	}
+	if action == "ses:SendEmail" {
+		c.sendEmailCondition(s)
+		return
+	}
 	for k := range s.Condition {
-		if action != "dynamodb:DeleteItem" {
-			t.Errorf("%s: unexpected Condition %s", action, k)
+		if !slices.Contains(writeActions, action) {
+			t.Errorf("%s: unexpected Condition %s (only writes are scoped, by dynamodb:LeadingKeys)", action, k)
 		}
+	}
+}
+
+// sendEmailCondition checks that SendEmail is allowed from the function's sender address only
+// (MAIL_FROM), and on the configuration set its emails name (MAIL_CONFIGURATION_SET).
+func (c policyCheck) sendEmailCondition(s statement) {
+	t := c.t
+	eq, _ := s.Condition["StringEquals"].(map[string]any)
+	from := asList(eq["ses:FromAddress"])
+	if len(s.Condition) != 1 || len(eq) != 1 || len(from) != 1 || fmt.Sprint(from[0]) != c.env["MAIL_FROM"] || c.env["MAIL_FROM"] == "" {
+		t.Errorf("SendEmail condition %v, want StringEquals ses:FromAddress = MAIL_FROM (%q) and nothing else", s.Condition, c.env["MAIL_FROM"])
+	}
+	set := c.env["MAIL_CONFIGURATION_SET"]
+	if set == "" {
+		t.Errorf("sends email without MAIL_CONFIGURATION_SET: its bounces and complaints would reach no one")
+		return
+	}
+	granted := false
+	for _, r := range s.Resources {
+		granted = granted || strings.HasSuffix(r, ":configuration-set/"+set)
+	}
+	if !granted {
+		t.Errorf("SendEmail is not granted on the configuration set %s; SES refuses a send naming it", set)
 	}
 }
 

@@ -77,19 +77,31 @@ func TestEveryFunctionLogsToARetainedLogGroup(t *testing.T) {
 // TestAlarmsCoverEveryFunctionAndTheWorkflow checks that every function is in one alarm on Errors
 // and one on Throttles, that each metric math alarm sums all its metrics within CloudWatch's ten
 // metrics per alarm, that the workflow's failed and timed-out executions and the API's 5xx answers
-// are alarmed on, and that every alarm notifies AlarmTopicArn when one is given.
+// are alarmed on, and that every alarm notifies the stack's AlarmTopic, or AlarmTopicArn when one is
+// given, both when it fires and when it recovers.
 func TestAlarmsCoverEveryFunctionAndTheWorkflow(t *testing.T) {
 	tmpl := loadTemplate(t)
 	const topic = "arn:aws:sns:us-east-1:123456789012:alarms"
+	for _, given := range []string{"", topic} {
+		res := symbolic(tmpl)
+		res.Parameters["AlarmTopicArn"] = given
+		want := "[" + given + "]"
+		if given == "" {
+			want = "[{Ref AlarmTopic}]"
+		}
+		for id, a := range resourcesOfType(t, tmpl, res, "AWS::CloudWatch::Alarm") {
+			for _, key := range []string{"AlarmActions", "OKActions"} {
+				if got := fmt.Sprint(a[key]); got != want {
+					t.Errorf("%s: %s with AlarmTopicArn %q = %s, want %s", id, key, given, got, want)
+				}
+			}
+		}
+	}
 	res := symbolic(tmpl)
-	res.Parameters["AlarmTopicArn"] = topic
 	alarms := resourcesOfType(t, tmpl, res, "AWS::CloudWatch::Alarm")
 	covered := map[string]map[string]int{"Errors": {}, "Throttles": {}}
 	plain := map[string]string{} // namespace/metric -> dimension value, for single-metric alarms
 	for id, a := range alarms {
-		if got, want := fmt.Sprint(a["AlarmActions"]), "["+topic+"]"; got != want {
-			t.Errorf("%s: AlarmActions with AlarmTopicArn set = %s, want %s", id, got, want)
-		}
 		if a["AlarmDescription"] == nil {
 			t.Errorf("%s has no AlarmDescription", id)
 		}
@@ -128,8 +140,7 @@ func TestAlarmsCoverEveryFunctionAndTheWorkflow(t *testing.T) {
 			metric := stat["Metric"].(map[string]any)
 			name := fmt.Sprint(metric["MetricName"])
 			if metric["Namespace"] != "AWS/Lambda" || covered[name] == nil {
-				t.Errorf("%s: metric %v is %v/%s, want AWS/Lambda Errors or Throttles", id, mm["Id"], metric["Namespace"], name)
-				continue
+				continue // not a function's errors or throttles (the table's throttles, say)
 			}
 			dim := asList(metric["Dimensions"])[0].(map[string]any)
 			covered[name][refTarget(fmt.Sprint(dim["Value"]))]++
@@ -162,7 +173,9 @@ func TestAlarmsCoverEveryFunctionAndTheWorkflow(t *testing.T) {
 }
 
 // TestTableIsProtected checks the table's protections: on-demand billing, point-in-time recovery,
-// TTL on the attribute the code writes, deletion protection from a parameter.
+// TTL on the attribute the code writes, deletion protection from a parameter, and the policies that
+// keep the table when the stack is deleted or an update would replace it, except when the operation
+// that created it rolls back.
 func TestTableIsProtected(t *testing.T) {
 	tmpl := loadTemplate(t)
 	tables, err := tmpl.Tables()
@@ -185,6 +198,13 @@ func TestTableIsProtected(t *testing.T) {
 	}
 	if p := tmpl.Parameters["TableDeletionProtection"]; p.Default != "true" {
 		t.Errorf("TableDeletionProtection defaults to %q, want true", p.Default)
+	}
+	r := tmpl.Resources[tb.LogicalID]
+	if got, want := r.DeletionPolicy, "RetainExceptOnCreate"; got != want {
+		t.Errorf("DeletionPolicy = %q, want %q", got, want)
+	}
+	if got, want := r.UpdateReplacePolicy, "Retain"; got != want {
+		t.Errorf("UpdateReplacePolicy = %q, want %q (a replacement must not delete the data)", got, want)
 	}
 }
 

@@ -82,7 +82,8 @@ type ErrorDetail struct {
 	Code refund.Code `json:"code"`
 	// Message is a sentence for a person; generic for internal errors.
 	Message string `json:"message"`
-	// Fields has one message per invalid field, for code "invalid".
+	// Fields has one message per invalid field, for code "invalid", or per field whose stored value
+	// refuses the change, for code "conflict" (an order's status Refundflow settled).
 	Fields refund.FieldErrors `json:"fields,omitempty"`
 	// RequestID is API Gateway's request id, to quote when asking for help.
 	RequestID string `json:"requestId,omitempty"`
@@ -101,7 +102,7 @@ func Describe(req events.APIGatewayV2HTTPRequest, err error) (int, ErrorDetail) 
 		if e.Message != "" {
 			d.Message = e.Message
 		}
-		if code == refund.CodeInvalid && len(e.Fields) > 0 {
+		if (code == refund.CodeInvalid || code == refund.CodeConflict) && len(e.Fields) > 0 {
 			d.Fields = e.Fields
 		}
 	}

@@ -172,7 +172,8 @@ func TestErrorJSON(t *testing.T) {
 		{"internal message hidden", &refund.Error{Code: refund.CodeInternal, Message: "table refundflow-prod missing", Err: errors.New("secret")},
 			500, refund.CodeInternal, defaultMessages[refund.CodeInternal], nil},
 		{"unknown code is internal", &refund.Error{Code: "weird", Message: "weird thing"}, 500, refund.CodeInternal, defaultMessages[refund.CodeInternal], nil},
-		{"fields only for invalid", &refund.Error{Code: refund.CodeConflict, Message: "m", Fields: refund.FieldErrors{"a": "b"}}, 409, refund.CodeConflict, "m", nil},
+		{"fields for a conflict over a field", &refund.Error{Code: refund.CodeConflict, Message: "m", Fields: refund.FieldErrors{"a": "b"}}, 409, refund.CodeConflict, "m", refund.FieldErrors{"a": "b"}},
+		{"no fields for other codes", &refund.Error{Code: refund.CodeNotFound, Message: "m", Fields: refund.FieldErrors{"a": "b"}}, 404, refund.CodeNotFound, "m", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logs := captureLogs(t)

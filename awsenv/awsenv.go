@@ -38,6 +38,8 @@ const (
 	VarPublicBaseURL = lambdaenv.VarPublicBaseURL
 	// VarMailFrom is the verified SES identity emails are sent from.
 	VarMailFrom = lambdaenv.VarMailFrom
+	// VarMailConfigurationSet is the SES configuration set every email names.
+	VarMailConfigurationSet = lambdaenv.VarMailConfigurationSet
 	// VarStaffEmail is where staff notifications go.
 	VarStaffEmail = lambdaenv.VarStaffEmail
 	// VarCompanyName names the company that signs the emails.

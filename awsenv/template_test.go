@@ -14,15 +14,16 @@ import (
 // templateValues are plausible values for every variable template.yaml sets, so each builder can
 // finish: the sandbox payment provider (no Stripe key to fetch) and secrets served by a stand-in.
 var templateValues = map[string]string{
-	VarTableName:        "refundflow-table",
-	VarStateMachineARN:  "arn:aws:states:eu-west-1:123456789012:stateMachine:refund",
-	VarPublicBaseURL:    "https://refunds.example.com",
-	VarMailFrom:         "refunds@example.com",
-	VarStaffEmail:       "staff@example.com, lead@example.com",
-	VarCompanyName:      "Northwind IT Services",
-	VarPaymentProvider:  ProviderSandbox,
-	VarPaymentSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
-	VarCSRFSecretARN:    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+	VarTableName:            "refundflow-table",
+	VarStateMachineARN:      "arn:aws:states:eu-west-1:123456789012:stateMachine:refund",
+	VarPublicBaseURL:        "https://refunds.example.com",
+	VarMailFrom:             "refunds@example.com",
+	VarMailConfigurationSet: "refundflow-mail",
+	VarStaffEmail:           "staff@example.com, lead@example.com",
+	VarCompanyName:          "Northwind IT Services",
+	VarPaymentProvider:      ProviderSandbox,
+	VarPaymentSecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
+	VarCSRFSecretARN:        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml
@@ -100,10 +101,10 @@ func TestTaskBuildersReportEveryMissingVariable(t *testing.T) {
 	for name, want := range map[string]string{
 		"VerifyConditionsFunction":   "TABLE_NAME",
 		"ProposeResolutionFunction":  "TABLE_NAME",
-		"RequestStaffReviewFunction": "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, COMPANY_NAME, STAFF_EMAIL",
-		"RequestConsentFunction":     "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, COMPANY_NAME",
+		"RequestStaffReviewFunction": "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, STAFF_EMAIL",
+		"RequestConsentFunction":     "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME",
 		"ExecuteResolutionFunction":  "TABLE_NAME, PAYMENT_PROVIDER",
-		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, COMPANY_NAME, STAFF_EMAIL",
+		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, STAFF_EMAIL",
 		"MarkNeedsAttentionFunction": "TABLE_NAME",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))

@@ -36,6 +36,10 @@ type AuditEntry struct {
 	UserAgent string `json:"user_agent,omitempty"`
 	// Detail is a short free text for people (an error name, a staff note).
 	Detail string `json:"detail,omitempty"`
+	// Version is the request version the entry's change produced (the entry of every write that
+	// moves the version has it, so each version has exactly one entry); 0 for entries that record
+	// no change of the request, such as a link viewed. The store sets it.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Actors that are not a person with an id.
@@ -126,6 +130,7 @@ func (s *Store) auditPut(e AuditEntry) (types.TransactWriteItem, error) {
 // else (a link viewed, an email sent). Changes of state write their entry inside their transaction
 // instead. The request does not have to exist.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
+	e.Version = 0 // an entry on its own changes no version
 	e, err := s.prepareAudit(e, "", "")
 	if err != nil {
 		return err

@@ -10,13 +10,12 @@ import (
 	"refundflow/refund"
 )
 
-// benchStore is a store on a fresh in-process minidyn. The figures measure the SDK client, local HTTP
-// and minidyn as much as this package, and say nothing about DynamoDB's own latency. minidyn
-// snapshots the whole table for every transaction, so transactional figures grow with the table:
-// compare them only at the same -benchtime.
+// benchStore is a store on a fresh in-process local DynamoDB (ddblocal). The figures measure the SDK
+// client, local HTTP and ddblocal as much as this package, and say nothing about DynamoDB's own
+// latency. ddblocal's costs do not grow with the table (BenchmarkTableSize in infra/local/ddblocal).
 func benchStore(b *testing.B) *dynamo.Store {
 	b.Helper()
-	backend := dynamotest.Minidyn(b)
+	backend := dynamotest.Local(b)
 	s := dynamo.New(backend.Client, backend.Table(b))
 	s.Now = (&clock{t: start}).Now
 	return s

@@ -140,6 +140,7 @@ func (s *Store) RecordConsent(ctx context.Context, c Consent, version int64, aud
 	if audit.At.IsZero() {
 		audit.At = c.At
 	}
+	audit.Version = version + 1
 	audit, err := s.prepareAudit(audit, c.RequestID, action)
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func (s *Store) GetFeedback(ctx context.Context, requestID string) (Feedback, er
 // ListFeedback returns one page of all feedback, newest first, for staff. limit and cursor work as in
 // ListRequestsByStatus (cursors of one listing are refused by the other).
 func (s *Store) ListFeedback(ctx context.Context, limit int, cursor string) (feedback []Feedback, next string, err error) {
-	items, next, err := s.queryGSI1(ctx, gsi1Feedback, limit, cursor, false)
+	items, next, err := s.queryGSI1(ctx, gsi1Feedback, "", limit, cursor, false)
 	if err != nil {
 		return nil, "", fmt.Errorf("list feedback: %w", err)
 	}

@@ -169,8 +169,8 @@ func (e *env) awaitingConsent(id, number string) (refund.Request, []refund.Offer
 	e.t.Helper()
 	req, _ := e.createSubmitted(id, number)
 	offers := testOffers(id, req.OrderNumber, 2, "partial")
-	must(e.t, e.s.PutOffers(e.ctx, id, 1, offers))
-	must(e.t, e.s.Transition(e.ctx, id, refund.StatusSubmitted, refund.StatusAwaitingConsent, 1, systemAudit("ProposeResolution")))
+	must(e.t, e.s.Transition(e.ctx, id, refund.StatusSubmitted, refund.StatusAwaitingConsent, 1, systemAudit("ProposeResolution"),
+		dynamo.WithOffers(1, offers)))
 	consentCode, link := linkFor(id, dynamo.LinkConsent, e.clock.Now().Add(7*24*time.Hour))
 	must(e.t, e.s.PutLinkCode(e.ctx, link))
 	req.Status, req.Version = refund.StatusAwaitingConsent, 2

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow/refund"
 )
@@ -42,99 +42,73 @@ func encodeOffer(o refund.Offer) (string, error) {
 	return string(data), nil
 }
 
-// PutOffers stores a set of offers for a request and makes it the request's current set (see
-// ListOffers). set numbers start at 1; staff adjustments store a higher set with new offer IDs, and
-// the old offers stay. Offers are immutable: storing an offer again with the same content, set and
-// position is fine (so a retried step succeeds), but different content under an existing ID is
-// CodeConflict. The current set never goes back: storing set 1 after set 2 is CodeConflict. An
-// unknown request is CodeNotFound. Each offer's RequestID must be requestID.
-//
-// No transaction is needed: the offers are written first and the request's pointer to the set last,
-// so a reader never sees a set whose offers are missing, and a retry completes an interrupted call.
-func (s *Store) PutOffers(ctx context.Context, requestID string, set int, offers []refund.Offer) error {
-	if err := validID("request id", requestID); err != nil {
-		return err
-	}
-	if set < 1 {
-		return fmt.Errorf("put offers of request %s: set must be 1 or more, not %d", requestID, set)
-	}
-	if len(offers) == 0 || len(offers) > maxOffersPerSet {
-		return fmt.Errorf("put offers of request %s: a set has 1–%d offers, not %d", requestID, maxOffersPerSet, len(offers))
-	}
-	seen := map[string]bool{}
-	for _, o := range offers {
-		if err := validID("offer id", o.ID); err != nil {
-			return err
-		}
-		if o.RequestID != requestID {
-			return fmt.Errorf("put offers of request %s: offer %s belongs to request %q", requestID, o.ID, o.RequestID)
-		}
-		if seen[o.ID] {
-			return fmt.Errorf("put offers of request %s: offer %s appears twice", requestID, o.ID)
-		}
-		seen[o.ID] = true
-	}
-	now := s.now()
-	for i, o := range offers {
-		body, err := encodeOffer(o)
-		if err != nil {
-			return err
-		}
-		it := offerItem{PK: requestPK(requestID), SK: prefixOffer + o.ID, RequestID: requestID, OfferID: o.ID, Set: set, Position: i, Offer: body, CreatedAt: now}
-		if err := s.putOffer(ctx, it); err != nil {
-			return err
-		}
-	}
-	x := &expr{}
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        aws.String(s.Table),
-		Key:              key(requestPK(requestID), skRequest),
-		UpdateExpression: aws.String("SET " + x.n("offer_set") + " = " + x.i(int64(set))),
-		ConditionExpression: aws.String("attribute_exists(" + x.n(AttrPK) + ") AND (attribute_not_exists(" + x.n("offer_set") +
-			") OR " + x.n("offer_set") + " <= " + x.i(int64(set)) + ")"),
-		ExpressionAttributeNames:  x.Names(),
-		ExpressionAttributeValues: x.Values(),
-	})
-	if isConditionFailed(err) {
-		cur, gerr := s.GetRequest(ctx, requestID)
-		if gerr != nil {
-			return gerr
-		}
-		return conflict("Request %s already has a newer set of offers (%d) than set %d.", requestID, cur.OfferSet, set)
-	}
-	if err != nil {
-		return fmt.Errorf("make offer set %d current for request %s: %w", set, requestID, err)
-	}
-	return nil
+// maxOfferSetBytes bounds the encoded offers of one set, so that a set with its request update, audit
+// entry and resume marker stays far below DynamoDB's 4 MB per transaction (each offer is also far
+// below the 400 KB item limit: Resolve's breakdowns have at most a few hundred lines).
+const maxOfferSetBytes = 2 << 20
+
+// WithOffers makes offers the request's current set of offers (see ListOffers) in the same
+// transaction as the change, so an offer set becomes visible only together with the version check
+// that decided it: of two decisions made on the same version, exactly one stores its offers, and a
+// reader never sees a set whose offers are missing. set must be the request's current set + 1 (the
+// change fails with CodeConflict otherwise); staff adjustments and re-proposals store a higher set
+// with new offer IDs, and the old offers stay stored (immutable) but are no longer current. An empty
+// offers makes an empty set current: the earlier offers are withdrawn. Each offer's RequestID must
+// be the request's; an offer ID that is already stored is CodeConflict (offers never change).
+func WithOffers(set int, offers []refund.Offer) TransitionOption {
+	return func(c *transitionChanges) { c.offers = &offerChange{set: set, offers: offers} }
 }
 
-// putOffer writes one offer if it is new, and accepts it if the same offer is already stored.
-func (s *Store) putOffer(ctx context.Context, it offerItem) error {
-	item, err := marshal(it)
-	if err != nil {
-		return fmt.Errorf("encode offer %s: %w", it.OfferID, err)
+// offerChange is the offer set of a change (WithOffers).
+type offerChange struct {
+	set    int
+	offers []refund.Offer
+}
+
+// offerPuts validates a set of offers and returns the transaction items that store them, each only
+// if its ID is new.
+func (s *Store) offerPuts(requestID string, oc offerChange, now time.Time) ([]types.TransactWriteItem, error) {
+	if oc.set < 1 {
+		return nil, fmt.Errorf("put offers of request %s: set must be 1 or more, not %d", requestID, oc.set)
 	}
-	x := &expr{}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.Table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
-		ExpressionAttributeNames: x.Names(),
-	})
-	if err == nil {
-		return nil
+	if len(oc.offers) > maxOffersPerSet {
+		return nil, fmt.Errorf("put offers of request %s: a set has at most %d offers, not %d", requestID, maxOffersPerSet, len(oc.offers))
 	}
-	if !isConditionFailed(err) {
-		return fmt.Errorf("put offer %s: %w", it.OfferID, err)
+	seen := map[string]bool{}
+	items := make([]types.TransactWriteItem, 0, len(oc.offers))
+	size := 0
+	for i, o := range oc.offers {
+		if err := validID("offer id", o.ID); err != nil {
+			return nil, err
+		}
+		if o.RequestID != requestID {
+			return nil, fmt.Errorf("put offers of request %s: offer %s belongs to request %q", requestID, o.ID, o.RequestID)
+		}
+		if seen[o.ID] {
+			return nil, fmt.Errorf("put offers of request %s: offer %s appears twice", requestID, o.ID)
+		}
+		seen[o.ID] = true
+		body, err := encodeOffer(o)
+		if err != nil {
+			return nil, err
+		}
+		if size += len(body); size > maxOfferSetBytes {
+			return nil, fmt.Errorf("put offers of request %s: the set's offers exceed %d bytes", requestID, maxOfferSetBytes)
+		}
+		item, err := marshal(offerItem{PK: requestPK(requestID), SK: prefixOffer + o.ID, RequestID: requestID, OfferID: o.ID,
+			Set: oc.set, Position: i, Offer: body, CreatedAt: now})
+		if err != nil {
+			return nil, fmt.Errorf("encode offer %s: %w", o.ID, err)
+		}
+		x := &expr{}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName:                aws.String(s.Table),
+			Item:                     item,
+			ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
+			ExpressionAttributeNames: x.Names(),
+		}})
 	}
-	existing, ok, gerr := s.getOfferItem(ctx, it.RequestID, it.OfferID)
-	if gerr != nil {
-		return gerr
-	}
-	if ok && existing.Offer == it.Offer && existing.Set == it.Set && existing.Position == it.Position {
-		return nil // the same offer again: a retry
-	}
-	return conflict("Offer %s already exists with different content; offers never change, so an adjusted offer needs a new ID.", it.OfferID)
+	return items, nil
 }
 
 // getOfferItem reads one stored offer.

@@ -20,6 +20,9 @@ type orderItem struct {
 	SK string `json:"SK"`
 	refund.Order
 	UpdatedAt time.Time `json:"updated_at"`
+	// ClosedBy is the request whose execution cancelled the order or refunded it fully (CloseOrder);
+	// the billing system cannot make such an order active again.
+	ClosedBy string `json:"closed_by,omitempty"`
 }
 
 // GetOrder returns the order with this number (compared without regard to case), or a CodeNotFound
@@ -28,30 +31,31 @@ func (s *Store) GetOrder(ctx context.Context, number string) (refund.Order, erro
 	if err := validID("order number", number); err != nil {
 		return refund.Order{}, err
 	}
-	o, _, err := s.getOrderItem(ctx, number)
+	it, err := s.getOrderItem(ctx, number)
 	if err != nil {
 		return refund.Order{}, err
 	}
-	if o == nil {
+	if it == nil {
 		return refund.Order{}, notFound("Order %s was not found.", number)
 	}
-	return *o, nil
+	return it.Order, nil
 }
 
-// getOrderItem reads an order and the time of its last change; nil when there is none.
-func (s *Store) getOrderItem(ctx context.Context, number string) (*refund.Order, time.Time, error) {
+// getOrderItem reads an order item (with the time of its last change and who closed it); nil when
+// there is none.
+func (s *Store) getOrderItem(ctx context.Context, number string) (*orderItem, error) {
 	item, err := s.getItem(ctx, orderPK(number), skOrder)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("get order %s: %w", number, err)
+		return nil, fmt.Errorf("get order %s: %w", number, err)
 	}
 	if item == nil {
-		return nil, time.Time{}, nil
+		return nil, nil
 	}
 	var o orderItem
 	if err := unmarshal(item, &o); err != nil {
-		return nil, time.Time{}, fmt.Errorf("decode order %s: %w", number, err)
+		return nil, fmt.Errorf("decode order %s: %w", number, err)
 	}
-	return &o.Order, o.UpdatedAt, nil
+	return &o, nil
 }
 
 // PutOrder stores an order from the billing system and returns it as stored.
@@ -62,7 +66,10 @@ func (s *Store) getOrderItem(ctx context.Context, number string) (*refund.Order,
 // bumps the version. An update never writes Refunded: after creation the ledger belongs to
 // ReserveRefund/FailRefund, and the returned order carries the stored value. An update that would set
 // Paid below what is already refunded, or change the currency once something is refunded, is a
-// CodeConflict. The order is validated first (CodeInvalid with field messages).
+// CodeConflict. An update that would make an order active again after Refundflow cancelled it or
+// refunded it fully (CloseOrder) is a CodeConflict naming the field status: a stale record from the
+// billing system must not undo what a request's execution recorded (a new purchase is a new order).
+// The order is validated first (CodeInvalid with field messages).
 func (s *Store) PutOrder(ctx context.Context, o refund.Order) (refund.Order, error) {
 	expected := o.Version
 	if expected == 0 {
@@ -91,14 +98,14 @@ func (s *Store) createOrder(ctx context.Context, o refund.Order, now time.Time) 
 		ExpressionAttributeNames: x.Names(),
 	})
 	if isConditionFailed(err) {
-		cur, updated, gerr := s.getOrderItem(ctx, o.Number)
+		cur, gerr := s.getOrderItem(ctx, o.Number)
 		if gerr != nil {
 			return refund.Order{}, gerr
 		}
 		if cur == nil {
 			return refund.Order{}, conflict("Order %s already exists; send its current version to update it.", o.Number)
 		}
-		if updated.Equal(now) && reflect.DeepEqual(*cur, o) {
+		if cur.UpdatedAt.Equal(now) && reflect.DeepEqual(cur.Order, o) {
 			return o, nil // an SDK retry of a write that succeeded found its own item
 		}
 		return refund.Order{}, conflict("Order %s already exists at version %d; send that version to update it.", o.Number, cur.Version)
@@ -142,6 +149,9 @@ func (s *Store) updateOrder(ctx context.Context, o refund.Order, expected int64,
 	cond := x.n("version") + " = " + x.i(expected) +
 		" AND " + x.n("refunded") + " <= " + x.i(o.Paid) +
 		" AND (" + x.n("currency") + " = " + x.s(o.Currency) + " OR " + x.n("refunded") + " = " + x.i(0) + ")"
+	if o.Status == refund.OrderActive {
+		cond += " AND attribute_not_exists(" + x.n("closed_by") + ")"
+	}
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
 		Key:                       key(orderPK(o.Number), skOrder),
@@ -152,12 +162,24 @@ func (s *Store) updateOrder(ctx context.Context, o refund.Order, expected int64,
 		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if isConditionFailed(err) {
-		cur, gerr := s.GetOrder(ctx, o.Number)
+		it, gerr := s.getOrderItem(ctx, o.Number)
+		if gerr == nil && it == nil {
+			gerr = notFound("Order %s was not found.", o.Number)
+		}
+		var cur refund.Order
+		if it != nil {
+			cur = it.Order
+		}
 		switch {
 		case gerr != nil:
 			return refund.Order{}, gerr // not found, or a read failure
 		case cur.Version != expected:
 			return refund.Order{}, conflict("Order %s has changed since version %d; it is now at version %d.", o.Number, expected, cur.Version)
+		case it.ClosedBy != "" && o.Status == refund.OrderActive:
+			msg := fmt.Sprintf("is %s: request %s settled the order, so it cannot become active again; send status %s (a new purchase is a new order)",
+				cur.Status, it.ClosedBy, cur.Status)
+			return refund.Order{}, &refund.Error{Code: refund.CodeConflict, Fields: refund.FieldErrors{"status": msg},
+				Message: fmt.Sprintf("Order %s was %s by request %s and cannot become active again.", o.Number, closedWord(cur.Status), it.ClosedBy)}
 		case cur.Refunded > o.Paid:
 			return refund.Order{}, conflict("Order %s already has %s refunded, more than the new paid amount.", o.Number, refund.Money{Amount: cur.Refunded, Currency: cur.Currency})
 		default:
@@ -170,6 +192,61 @@ func (s *Store) updateOrder(ctx context.Context, o refund.Order, expected int64,
 	var stored orderItem
 	if err := unmarshal(out.Attributes, &stored); err != nil {
 		return refund.Order{}, fmt.Errorf("decode order %s: %w", o.Number, err)
+	}
+	return stored.Order, nil
+}
+
+// closedWord says how an order was closed, for messages.
+func closedWord(s refund.OrderStatus) string {
+	if s == refund.OrderFullyRefunded {
+		return "fully refunded"
+	}
+	return "cancelled"
+}
+
+// CloseOrder records the billing status a request's execution leaves its order in, cancelled or
+// fully refunded, if the order is still at version (CodeConflict otherwise, so the caller reads
+// again; CodeNotFound for an unknown order), bumping the version. It remembers the request, so that
+// an update from the billing system cannot make the order active again (PutOrder). It returns the
+// order as stored.
+func (s *Store) CloseOrder(ctx context.Context, number string, version int64, status refund.OrderStatus, requestID string) (refund.Order, error) {
+	if err := validID("order number", number); err != nil {
+		return refund.Order{}, err
+	}
+	if err := validID("request id", requestID); err != nil {
+		return refund.Order{}, err
+	}
+	if status != refund.OrderCancelled && status != refund.OrderFullyRefunded {
+		return refund.Order{}, fmt.Errorf("close order %s: status must be cancelled or fully_refunded, not %q", number, status)
+	}
+	nowAV, err := marshalValue(s.now())
+	if err != nil {
+		return refund.Order{}, fmt.Errorf("encode time: %w", err)
+	}
+	x := &expr{}
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table),
+		Key:       key(orderPK(number), skOrder),
+		UpdateExpression: aws.String("SET " + x.n("status") + " = " + x.s(string(status)) + ", " + x.n("closed_by") + " = " + x.s(requestID) +
+			", " + x.n("updated_at") + " = " + x.v(nowAV) + ", " + x.n("version") + " = " + x.n("version") + " + " + x.i(1)),
+		ConditionExpression:       aws.String(x.n("version") + " = " + x.i(version)),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if isConditionFailed(err) {
+		cur, gerr := s.GetOrder(ctx, number)
+		if gerr != nil {
+			return refund.Order{}, gerr
+		}
+		return refund.Order{}, conflict("Order %s has changed since version %d; it is now at version %d.", number, version, cur.Version)
+	}
+	if err != nil {
+		return refund.Order{}, fmt.Errorf("close order %s: %w", number, err)
+	}
+	var stored orderItem
+	if err := unmarshal(out.Attributes, &stored); err != nil {
+		return refund.Order{}, fmt.Errorf("decode order %s: %w", number, err)
 	}
 	return stored.Order, nil
 }

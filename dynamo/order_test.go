@@ -1,6 +1,8 @@
 package dynamo_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +103,58 @@ func TestLargeOrder(t *testing.T) {
 		must(t, err)
 		if n := len(got.Service.Project.Milestones); n != refund.MaxMilestones || got.Service.Project.Milestones[7].Name != name {
 			t.Errorf("read back %d milestones, want %d with their names", n, refund.MaxMilestones)
+		}
+	})
+}
+
+// An order Refundflow cancelled or refunded fully stays so: the billing system's update, even at
+// the current version, cannot make it active again (issue 17: a stale order record must not undo
+// what a request's execution recorded). Its own cancellations it may undo.
+func TestClosedOrderCannotBeReopenedByTheBillingSystem(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		o, err := e.s.PutOrder(e.ctx, testOrder("RF-1"))
+		must(t, err)
+		_, err = e.s.CloseOrder(e.ctx, "RF-1", o.Version+1, refund.OrderCancelled, "req-1")
+		wantCode(t, err, refund.CodeConflict, "since version 2; it is now at version 1")
+		closed, err := e.s.CloseOrder(e.ctx, "RF-1", o.Version, refund.OrderCancelled, "req-1")
+		must(t, err)
+		if closed.Status != refund.OrderCancelled || closed.Version != 2 {
+			t.Fatalf("closed order = %s v%d, want cancelled v2", closed.Status, closed.Version)
+		}
+		_, err = e.s.CloseOrder(e.ctx, "RF-9", 1, refund.OrderCancelled, "req-1")
+		wantCode(t, err, refund.CodeNotFound, "")
+
+		// The billing system's record still says active; it sends it at the current version.
+		stale := testOrder("RF-1")
+		stale.Version = closed.Version
+		_, err = e.s.PutOrder(e.ctx, stale)
+		wantCode(t, err, refund.CodeConflict, "cancelled by request req-1")
+		var re *refund.Error
+		if !errors.As(err, &re) || !strings.Contains(re.Fields["status"], "cannot become active again") {
+			t.Errorf("the 409 does not name the field status: %#v", err)
+		}
+		if got, err := e.s.GetOrder(e.ctx, "RF-1"); err != nil || got.Status != refund.OrderCancelled || got.Version != 2 {
+			t.Errorf("order after the refused update = %+v, %v", got, err)
+		}
+		// Any other change is fine while it keeps the status.
+		stale.Status, stale.Email = refund.OrderCancelled, "new@example.com"
+		updated, err := e.s.PutOrder(e.ctx, stale)
+		must(t, err)
+		if updated.Status != refund.OrderCancelled || updated.Email != "new@example.com" {
+			t.Errorf("update keeping the status = %+v", updated)
+		}
+
+		// The billing system's own cancellation is its own to undo.
+		own, err := e.s.PutOrder(e.ctx, testOrder("RF-2"))
+		must(t, err)
+		own.Status = refund.OrderCancelled
+		own, err = e.s.PutOrder(e.ctx, own)
+		must(t, err)
+		own.Status = refund.OrderActive
+		if _, err := e.s.PutOrder(e.ctx, own); err != nil {
+			t.Errorf("the billing system could not reactivate its own cancellation: %v", err)
 		}
 	})
 }

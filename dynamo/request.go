@@ -43,6 +43,10 @@ type RequestRecord struct {
 	ReviewMessage string `json:"review_message,omitempty"`
 	// TokenKind is the kind of the stored task token, "" when none was stored.
 	TokenKind TokenKind `json:"token_kind,omitempty"`
+	// StatusVersion is the version the request had when it entered its current status: Version
+	// equals it until a decision that keeps the status (Decide) is recorded, so a decision made
+	// "at StatusVersion" is the first one of that status. 0 on requests stored before it existed.
+	StatusVersion int64 `json:"status_version,omitempty"`
 }
 
 // requestItem is the stored form of a request.
@@ -66,7 +70,7 @@ func newRequestItem(req refund.Request, sub refund.Submission) requestItem {
 	pk, sk := gsi1Status(req.Status, req.UpdatedAt, req.ID)
 	return requestItem{
 		PK: requestPK(req.ID), SK: skRequest, GSI1PK: pk, GSI1SK: sk,
-		RequestRecord: RequestRecord{Request: req, Submission: sub.Normalize()},
+		RequestRecord: RequestRecord{Request: req, Submission: sub.Normalize(), StatusVersion: req.Version},
 	}
 }
 
@@ -132,6 +136,7 @@ func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refun
 	if audit.At.IsZero() {
 		audit.At = req.CreatedAt
 	}
+	audit.Version = req.Version
 	audit, err = s.prepareAudit(audit, req.ID, "")
 	if err != nil {
 		return err
@@ -235,7 +240,8 @@ type transitionChanges struct {
 	reviewMessage *string
 	policyVersion *string
 	verification  *refund.Verification
-	resume        *string // outcome of a resume marker written with the change (resume.go)
+	resume        *string      // outcome of a resume marker written with the change (resume.go)
+	offers        *offerChange // a new current offer set (offer.go)
 }
 
 // WithReviewMessage stores the staff's message to the client (review_rejected, adjusted offers).
@@ -253,6 +259,9 @@ func WithVerification(v refund.Verification) TransitionOption {
 	return func(c *transitionChanges) { c.verification = &v }
 }
 
+// maxTransactItems is DynamoDB's limit on the items of one TransactWriteItems.
+const maxTransactItems = 100
+
 // Transition moves request id from status from to status to, if it is still at version, in one
 // transaction with the audit entry (From/To filled in; action "status_changed" unless set). Moving
 // to a terminal status also releases the order's open-request lock, so the client can send a new
@@ -260,7 +269,7 @@ func WithVerification(v refund.Verification) TransitionOption {
 //
 // A move the state machine does not allow (refund.CanTransition) is CodeConflict without touching the
 // table. If the request is no longer at from/version, the error is CodeConflict saying what it is
-// now; an unknown request is CodeNotFound.
+// now and what changed it last; an unknown request is CodeNotFound.
 func (s *Store) Transition(ctx context.Context, id string, from, to refund.Status, version int64, audit AuditEntry, opts ...TransitionOption) error {
 	if err := validID("request id", id); err != nil {
 		return err
@@ -268,6 +277,32 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 	if !refund.CanTransition(from, to) {
 		return conflict("A request that is %s cannot become %s.", from, to)
 	}
+	audit.From, audit.To = from, to
+	return s.change(ctx, id, from, to, version, audit, "status_changed", opts)
+}
+
+// Decide records a decision that keeps the request's status but must still be made exactly once:
+// a staff approval or adjustment of a review, the workflow's offers. Like Transition it is one
+// transaction that requires the request to have status and version, moves the version to
+// version+1, and writes the audit entry (whose Action is required) with the options' changes
+// (WithOffers, WithResume, WithPolicyVersion, ...). So of two decisions made on the same version
+// exactly one is stored, and the other is CodeConflict saying what changed; an unknown request is
+// CodeNotFound. UpdatedAt and the status listing are not touched: they follow status changes only.
+func (s *Store) Decide(ctx context.Context, id string, status refund.Status, version int64, audit AuditEntry, opts ...TransitionOption) error {
+	if err := validID("request id", id); err != nil {
+		return err
+	}
+	if audit.Action == "" {
+		return fmt.Errorf("decide on request %s: the audit entry's action is required", id)
+	}
+	audit.From, audit.To = "", ""
+	return s.change(ctx, id, status, status, version, audit, "", opts)
+}
+
+// change writes a versioned change of a request (a Transition when from != to, a Decide otherwise):
+// the request update first, then the audit entry, the lock release, the resume marker and the
+// offers, whose positions the error decoding below relies on.
+func (s *Store) change(ctx context.Context, id string, from, to refund.Status, version int64, audit AuditEntry, defaultAction string, opts []TransitionOption) error {
 	var ch transitionChanges
 	for _, o := range opts {
 		o(&ch)
@@ -276,8 +311,8 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 		return invalid("message", fmt.Sprintf("Please shorten the message to at most %d characters.", refund.MaxDetailsRunes))
 	}
 	now := s.now()
-	audit.From, audit.To = from, to
-	audit, err := s.prepareAudit(audit, id, "status_changed")
+	audit.Version = version + 1
+	audit, err := s.prepareAudit(audit, id, defaultAction)
 	if err != nil {
 		return err
 	}
@@ -290,7 +325,7 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 		return err
 	}
 	items := []types.TransactWriteItem{update, auditPut}
-	if to.Terminal() {
+	if to != from && to.Terminal() {
 		cur, ok, err := s.getRequestItem(ctx, id)
 		if err != nil {
 			return err
@@ -307,31 +342,55 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 		}
 		items = append(items, marker)
 	}
+	firstOffer := len(items)
+	if ch.offers != nil {
+		puts, err := s.offerPuts(id, *ch.offers, now)
+		if err != nil {
+			return err
+		}
+		items = append(items, puts...)
+	}
+	if len(items) > maxTransactItems {
+		return fmt.Errorf("change request %s: %d transaction items, more than DynamoDB's %d", id, len(items), maxTransactItems)
+	}
 	err = s.transact(ctx, items)
 	switch {
 	case err == nil:
 		return nil
 	case failedAt(err, 0):
-		return s.explainStatusConflict(ctx, id, from, to, version)
-	default:
-		return fmt.Errorf("move request %s from %s to %s: %w", id, from, to, err)
+		return s.explainChange(ctx, id, from, to, version, ch)
 	}
+	if ch.offers != nil {
+		for i, o := range ch.offers.offers {
+			if failedAt(err, firstOffer+i) {
+				return conflict("Offer %s already exists; offers never change, so a new set needs new offer IDs.", o.ID)
+			}
+		}
+	}
+	if from == to {
+		return fmt.Errorf("record %s on request %s: %w", audit.Action, id, err)
+	}
+	return fmt.Errorf("move request %s from %s to %s: %w", id, from, to, err)
 }
 
 // statusUpdate returns the conditional update that moves a request from one status to another at a
-// version, keeping GSI1 in step, plus any extra changes.
+// version, keeping GSI1 in step, plus any extra changes. With from == to the status, UpdatedAt and
+// GSI1 stay as they are and only the version moves (a Decide).
 func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, now time.Time, ch transitionChanges) (types.TransactWriteItem, error) {
 	x := &expr{}
-	nowAV, err := marshalValue(now)
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("encode time: %w", err)
+	update := "SET " + x.n("version") + " = " + x.n("version") + " + " + x.i(1)
+	if to != from {
+		nowAV, err := marshalValue(now)
+		if err != nil {
+			return types.TransactWriteItem{}, fmt.Errorf("encode time: %w", err)
+		}
+		gpk, gsk := gsi1Status(to, now, id)
+		update += ", " + x.n("status") + " = " + x.s(string(to)) +
+			", " + x.n("status_version") + " = " + x.i(version+1) +
+			", " + x.n("updated_at") + " = " + x.v(nowAV) +
+			", " + x.n(AttrGSI1PK) + " = " + x.s(gpk) +
+			", " + x.n(AttrGSI1SK) + " = " + x.s(gsk)
 	}
-	gpk, gsk := gsi1Status(to, now, id)
-	update := "SET " + x.n("status") + " = " + x.s(string(to)) +
-		", " + x.n("version") + " = " + x.n("version") + " + " + x.i(1) +
-		", " + x.n("updated_at") + " = " + x.v(nowAV) +
-		", " + x.n(AttrGSI1PK) + " = " + x.s(gpk) +
-		", " + x.n(AttrGSI1SK) + " = " + x.s(gsk)
 	if ch.reviewMessage != nil {
 		update += ", " + x.n("review_message") + " = " + x.s(*ch.reviewMessage)
 	}
@@ -346,6 +405,16 @@ func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, n
 		update += ", " + x.n("verification") + " = " + x.v(av)
 	}
 	cond := x.n("status") + " = " + x.s(string(from)) + " AND " + x.n("version") + " = " + x.i(version)
+	if ch.offers != nil {
+		update += ", " + x.n("offer_set") + " = " + x.i(int64(ch.offers.set))
+		// The version already pins the set; naming it too makes a caller's wrong set number a
+		// conflict rather than a silent jump.
+		if prev := ch.offers.set - 1; prev == 0 {
+			cond += " AND (attribute_not_exists(" + x.n("offer_set") + ") OR " + x.n("offer_set") + " = " + x.i(0) + ")"
+		} else {
+			cond += " AND " + x.n("offer_set") + " = " + x.i(int64(prev))
+		}
+	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                           aws.String(s.Table),
 		Key:                                 key(requestPK(id), skRequest),
@@ -371,19 +440,44 @@ func (s *Store) releaseLock(orderNumber, requestID string) types.TransactWriteIt
 	}}
 }
 
-// explainStatusConflict reads the request after a failed status condition and says what happened.
-func (s *Store) explainStatusConflict(ctx context.Context, id string, from, to refund.Status, version int64) error {
+// explainChange reads the request after a failed change condition and says what is true now (the
+// staff API adds which change got there first, see LastChange).
+func (s *Store) explainChange(ctx context.Context, id string, from, to refund.Status, version int64, ch transitionChanges) error {
 	cur, err := s.GetRequest(ctx, id)
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
-	case cur.Status != from:
+	}
+	switch {
+	case cur.Status != from && from != to:
 		return conflict("Request %s is %s now, so it cannot move from %s to %s.", id, cur.Status, from, to)
+	case cur.Status != from:
+		return conflict("Request %s is %s now, not %s; reload it.", id, cur.Status, from)
 	case cur.Version != version:
 		return conflict("Request %s was changed by someone else (version %d, not %d); reload it and try again.", id, cur.Version, version)
+	case ch.offers != nil && cur.OfferSet != ch.offers.set-1:
+		return conflict("Request %s has offer set %d now, so the offers cannot become set %d; reload it and try again.", id, cur.OfferSet, ch.offers.set)
+	case from == to:
+		return conflict("Request %s could not record the decision; reload it and try again.", id)
 	default:
 		return conflict("Request %s could not move from %s to %s; reload it and try again.", id, from, to)
 	}
+}
+
+// LastChange returns the latest entry of the request's audit trail that changed its version (a
+// status change or a decision), for telling the loser of a race what got there first; ok is false
+// when the trail has none. It reads the whole trail, so only the staff API, whose conflicts a person
+// reads, calls it.
+func (s *Store) LastChange(ctx context.Context, id string) (entry AuditEntry, ok bool, err error) {
+	entries, err := s.ListAudit(ctx, id)
+	if err != nil {
+		return AuditEntry{}, false, err
+	}
+	for _, e := range entries {
+		if e.Version > 0 && (!ok || e.Version >= entry.Version) {
+			entry, ok = e, true
+		}
+	}
+	return entry, ok, nil
 }
 
 // SaveFindings stores the verification findings on the request without changing its status or
@@ -502,7 +596,7 @@ func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, 
 	if !status.Valid() {
 		return nil, "", invalid("status", fmt.Sprintf("%q is not a request status.", truncate(string(status), 40)))
 	}
-	items, next, err := s.queryGSI1(ctx, prefixStatus+string(status), limit, cursor, true)
+	items, next, err := s.queryGSI1(ctx, prefixStatus+string(status), "", limit, cursor, true)
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s requests: %w", status, err)
 	}
@@ -517,8 +611,30 @@ func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, 
 	return requests, next, nil
 }
 
-// queryGSI1 reads one page of a GSI1 partition.
-func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor string, forward bool) ([]map[string]types.AttributeValue, string, error) {
+// SubmittedBefore returns one page of the IDs of the requests that entered status submitted before
+// `before` and are still there, the longest-waiting first: the sweeper starts their workflow in case
+// it never started. limit and cursor work as in ListRequestsByStatus; next is "" after the last page.
+// The index is eventually consistent: a request that moved on a moment ago can still be listed.
+func (s *Store) SubmittedBefore(ctx context.Context, before time.Time, limit int, cursor string) (ids []string, next string, err error) {
+	// Sort keys are <updated>#<id>; a key that starts with a time before `before` sorts below the
+	// bare time, whatever the id.
+	items, next, err := s.queryGSI1(ctx, prefixStatus+string(refund.StatusSubmitted), sortTime(before), limit, cursor, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("list requests submitted before %s: %w", sortTime(before), err)
+	}
+	ids = make([]string, 0, len(items))
+	for _, item := range items {
+		var it requestItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode submitted request: %w", err)
+		}
+		ids = append(ids, it.ID)
+	}
+	return ids, next, nil
+}
+
+// queryGSI1 reads one page of a GSI1 partition; with below set, only the sort keys below it.
+func (s *Store) queryGSI1(ctx context.Context, pk, below string, limit int, cursor string, forward bool) ([]map[string]types.AttributeValue, string, error) {
 	switch {
 	case limit == 0:
 		limit = 50
@@ -530,10 +646,14 @@ func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor stri
 		return nil, "", err
 	}
 	x := &expr{}
+	cond := x.n(AttrGSI1PK) + " = " + x.s(pk)
+	if below != "" {
+		cond += " AND " + x.n(AttrGSI1SK) + " < " + x.s(below)
+	}
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
 		IndexName:                 aws.String(IndexGSI1),
-		KeyConditionExpression:    aws.String(x.n(AttrGSI1PK) + " = " + x.s(pk)),
+		KeyConditionExpression:    aws.String(cond),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 		ExclusiveStartKey:         start,

@@ -103,7 +103,13 @@ func TestOffers(t *testing.T) {
 	t.Parallel()
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
+		if !b.Transactions {
+			// Each item on its own: dynalite validates every expression. Only the cases whose first
+			// item fails (nothing written) run there; the atomic ones run on the in-process backends.
+			e.s.SendTransactionsOneByOne()
+		}
 		e.seed("req-1", "RF-1", refund.StatusSubmitted, start)
+		propose := dynamo.AuditEntry{Actor: dynamo.SystemActor("ProposeResolution"), Action: "offers_proposed"}
 
 		offers, set, err := e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
@@ -114,8 +120,13 @@ func TestOffers(t *testing.T) {
 		// 12 offers: their order must survive even though "-10-" sorts before "-2-" as text.
 		first := testOffers("req-1", "RF-1", 12, "partial")
 		first[3].Breakdown = nil // stored as [], as the canonical JSON treats it
-		must(t, e.s.PutOffers(e.ctx, "req-1", 1, first))
-		must(t, e.s.PutOffers(e.ctx, "req-1", 1, first)) // a retried step: same offers again
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, dynamo.WithOffers(1, first)))
+		// The same decision again, made on the version it read, is refused: exactly one is stored.
+		err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, dynamo.WithOffers(1, first))
+		wantCode(t, err, refund.CodeConflict, "version 2, not 1")
+		if last, ok, err := e.s.LastChange(e.ctx, "req-1"); err != nil || !ok || last.Action != "offers_proposed" || last.Version != 2 {
+			t.Errorf("LastChange = %+v, %v, %v; want the proposal at version 2", last, ok, err)
+		}
 
 		got, set, err := e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
@@ -131,19 +142,30 @@ func TestOffers(t *testing.T) {
 				t.Errorf("offer %s hash changed across storage: %s != %s", first[i].ID, h1, h2)
 			}
 		}
+		rec, err := e.s.GetRequest(e.ctx, "req-1")
+		must(t, err)
+		if rec.Version != 2 || rec.Status != refund.StatusSubmitted || !rec.UpdatedAt.Equal(start) {
+			t.Errorf("after the decision: version %d, %s, updated %s; want version 2, still submitted, updated_at unchanged", rec.Version, rec.Status, rec.UpdatedAt)
+		}
 
-		changed := append([]refund.Offer(nil), first...)
-		changed[0].Amount.Amount++
-		wantCode(t, e.s.PutOffers(e.ctx, "req-1", 1, changed), refund.CodeConflict, "offers never change")
-
+		// A new set must be the next number.
 		second := testOffers("req-1", "RF-1", 2, "adjusted")
-		must(t, e.s.PutOffers(e.ctx, "req-1", 2, second))
+		err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(3, second))
+		wantCode(t, err, refund.CodeConflict, "offer set 1 now")
+		if b.Transactions {
+			// Offers never change: a set that reuses a stored offer ID is refused as a whole.
+			err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(2, append(second[:1:1], first[0])))
+			wantCode(t, err, refund.CodeConflict, "offers never change")
+			if _, err := e.s.GetOffer(e.ctx, "req-1", second[0].ID); code(err) != refund.CodeNotFound {
+				t.Errorf("an offer of the refused set was stored: %v", err)
+			}
+		}
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(2, second)))
 		got, set, err = e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
 		if set != 2 || len(got) != 2 || got[0].ID != second[0].ID {
 			t.Errorf("after set 2: %d offers in set %d, want set 2's 2 offers", len(got), set)
 		}
-		wantCode(t, e.s.PutOffers(e.ctx, "req-1", 1, first), refund.CodeConflict, "newer set of offers")
 
 		old, err := e.s.GetOffer(e.ctx, "req-1", first[5].ID)
 		must(t, err)
@@ -153,11 +175,64 @@ func TestOffers(t *testing.T) {
 		_, err = e.s.GetOffer(e.ctx, "req-1", "nope")
 		wantCode(t, err, refund.CodeNotFound, "")
 
-		wantCode(t, e.s.PutOffers(e.ctx, "req-unknown", 1, testOffers("req-unknown", "RF-1", 1, "x")), refund.CodeNotFound, "")
+		// An empty set withdraws the offers.
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 3, propose, dynamo.WithOffers(3, nil)))
+		got, set, err = e.s.ListOffers(e.ctx, "req-1")
+		must(t, err)
+		if set != 3 || len(got) != 0 {
+			t.Errorf("after the empty set: %d offers in set %d, want none in set 3", len(got), set)
+		}
+
+		wantCode(t, e.s.Decide(e.ctx, "req-unknown", refund.StatusSubmitted, 1, propose,
+			dynamo.WithOffers(1, testOffers("req-unknown", "RF-1", 1, "x"))), refund.CodeNotFound, "")
 		_, _, err = e.s.ListOffers(e.ctx, "req-unknown")
 		wantCode(t, err, refund.CodeNotFound, "")
-		if err := e.s.PutOffers(e.ctx, "req-1", 3, testOffers("req-other", "RF-1", 1, "x")); err == nil {
-			t.Error("PutOffers accepted an offer of another request")
+		if err := e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 4, propose, dynamo.WithOffers(4, testOffers("req-other", "RF-1", 1, "x"))); err == nil {
+			t.Error("Decide stored an offer of another request")
+		}
+		if err := e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 4, dynamo.AuditEntry{Actor: "x"}); err == nil {
+			t.Error("Decide accepted an audit entry without an action")
+		}
+	})
+}
+
+func TestSubmittedBefore(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		for i := 0; i < 5; i++ {
+			e.seed(fmt.Sprintf("sub-%d", i), fmt.Sprintf("RF-%d", i), refund.StatusSubmitted, start.Add(time.Duration(i)*time.Minute))
+		}
+		e.seed("rev-1", "RF-9", refund.StatusInReview, start)
+		list := func(before time.Time, limit int) string {
+			var ids []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatal("more than 10 pages")
+				}
+				page, next, err := e.s.SubmittedBefore(e.ctx, before, limit, cursor)
+				must(t, err)
+				ids = append(ids, page...)
+				if next == "" {
+					return strings.Join(ids, ",")
+				}
+				cursor = next
+			}
+		}
+		for _, tc := range []struct {
+			before time.Time
+			limit  int
+			want   string
+		}{
+			{start.Add(time.Hour), 0, "sub-0,sub-1,sub-2,sub-3,sub-4"},
+			{start.Add(time.Hour), 2, "sub-0,sub-1,sub-2,sub-3,sub-4"},
+			{start.Add(2 * time.Minute), 0, "sub-0,sub-1"},
+			{start, 0, ""},
+		} {
+			if got := list(tc.before, tc.limit); got != tc.want {
+				t.Errorf("submitted before %s (limit %d) = %q, want %q", tc.before.Format(time.TimeOnly), tc.limit, got, tc.want)
+			}
 		}
 	})
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"refundflow/refund"
 )
 
 // Resume markers: a decision recorded for a request whose workflow is parked on a task token (a
@@ -97,52 +95,12 @@ func (s *Store) resumePut(id, outcome string, at time.Time) (types.TransactWrite
 	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item}}, nil
 }
 
-// WithResume records, in the same transaction as the status change, that the workflow's parked
-// task must be completed with outcome (a withdrawal, a staff rejection). The caller clears it with
+// WithResume records, in the same transaction as the change, that the workflow's parked task must
+// be completed with outcome (a withdrawal, a staff rejection with Transition; a staff approval or
+// adjustment with Decide). The caller clears it with
 // ClearResume after SendTaskSuccess; if that never happens, the sweeper delivers it.
 func WithResume(outcome string) TransitionOption {
 	return func(c *transitionChanges) { c.resume = &outcome }
-}
-
-// RecordResume appends the audit entry of a decision that changes no status (a staff approval: the
-// workflow moves the request on) together with its resume marker, in one transaction that requires
-// the request to have status require. A request that moved meanwhile is CodeConflict naming its
-// status now; an unknown one is CodeNotFound.
-func (s *Store) RecordResume(ctx context.Context, audit AuditEntry, outcome string, require refund.Status) error {
-	audit, err := s.prepareAudit(audit, "", "")
-	if err != nil {
-		return err
-	}
-	id := audit.RequestID
-	auditPut, err := s.auditPut(audit)
-	if err != nil {
-		return err
-	}
-	marker, err := s.resumePut(id, outcome, s.now())
-	if err != nil {
-		return err
-	}
-	x := &expr{}
-	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-		TableName:                 aws.String(s.Table),
-		Key:                       key(requestPK(id), skRequest),
-		ConditionExpression:       aws.String(x.n("status") + " = " + x.s(string(require))),
-		ExpressionAttributeNames:  x.Names(),
-		ExpressionAttributeValues: x.Values(),
-	}}
-	err = s.transact(ctx, []types.TransactWriteItem{check, auditPut, marker})
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(err, 0):
-		cur, gerr := s.GetRequest(ctx, id)
-		if gerr != nil {
-			return gerr
-		}
-		return conflict("Request %s is %s now, not %s; reload it.", id, cur.Status, require)
-	default:
-		return fmt.Errorf("record %s of request %s: %w", audit.Action, id, err)
-	}
 }
 
 // GetResume returns the request's resume marker and whether it is still pending; a request without
@@ -179,9 +137,9 @@ func (s *Store) ClearResume(ctx context.Context, id, outcome string) (cleared bo
 		return false, fmt.Errorf("encode time: %w", err)
 	}
 	x := &expr{}
-	// The GSI1 partition key moves to RESUMED instead of being removed: minidyn (the local stack's
-	// and the tests' DynamoDB) ignores REMOVE of an index key attribute, and the sweeper's Query
-	// reads only the RESUME partition either way.
+	// The GSI1 partition key moves to RESUMED instead of being removed: minidyn (one of the contract
+	// suite's backends) ignores REMOVE of an index key attribute, and the sweeper's Query reads only
+	// the RESUME partition either way.
 	update := "SET " + x.n("cleared_at") + " = " + x.v(nowAV) + ", " + x.n(AttrTTL) + " = " + x.i(now.Add(resumeKeep).Unix()) +
 		", " + x.n(AttrGSI1PK) + " = " + x.s(gsi1Resumed)
 	cond := x.n(AttrGSI1PK) + " = " + x.s(gsi1Resume) + " AND " + x.n("outcome") + " = " + x.s(outcome)

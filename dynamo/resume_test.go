@@ -52,15 +52,15 @@ func TestResumeMarkers(t *testing.T) {
 		must(t, e.s.Transition(e.ctx, "req-2", refund.StatusSubmitted, refund.StatusWithdrawn, 1, clientAudit(), dynamo.WithResume("withdrawn")))
 		e.clock.Advance(time.Minute)
 		e.createSubmitted("req-3", "RF-3")
-		approval := dynamo.AuditEntry{RequestID: "req-3", Actor: dynamo.StaffActor("s-1"), Action: "review_approved"}
-		err = e.s.RecordResume(e.ctx, approval, "approved", refund.StatusInReview)
+		approval := dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1"), Action: "review_approved"}
+		err = e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 1, approval, dynamo.WithResume("approved"))
 		wantCode(t, err, refund.CodeConflict, "submitted now")
 		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution")))
-		must(t, e.s.RecordResume(e.ctx, approval, "approved", refund.StatusInReview))
+		must(t, e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 2, approval, dynamo.WithResume("approved")))
 		if got, want := e.actions("req-3"), "submitted:>submitted status_changed:submitted>in_review review_approved"; got != want {
 			t.Errorf("audit = %q, want %q (the refused approval wrote nothing)", got, want)
 		}
-		if err := e.s.RecordResume(e.ctx, approval, "Approved!", refund.StatusInReview); err == nil {
+		if err := e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 3, approval, dynamo.WithResume("Approved!")); err == nil {
 			t.Error("an outcome that is no word was stored")
 		}
 

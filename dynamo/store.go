@@ -8,11 +8,13 @@
 // JSON. Every expression aliases every attribute name (#name), because status, version, ttl, number and
 // others are DynamoDB reserved words.
 //
-//	ORDER#<NUMBER>  ORDER                     refund.Order + version; paid/refunded are the ledger
+//	ORDER#<NUMBER>  ORDER                     refund.Order + version; paid/refunded are the ledger;
+//	                                          closed_by once a request's execution settled it
 //	ORDER#<NUMBER>  OPEN                      open-request lock {request_id}
 //	ORDER#<NUMBER>  REFUND#<requestId>#<n>    RefundRecord (n zero-padded to 4 digits)
 //	ORDER#<NUMBER>  CREDIT#<requestId>        Credit
-//	REQ#<id>        REQ                       RequestRecord; GSI1 = STATUS#<status> / <updated>#<id>
+//	REQ#<id>        REQ                       RequestRecord (version, status_version, offer_set, task
+//	                                          token); GSI1 = STATUS#<status> / <updated>#<id>
 //	REQ#<id>        OFFER#<offerId>           immutable refund.Offer (JSON), offer set, position
 //	REQ#<id>        CONSENT                   Consent (one per request)
 //	REQ#<id>        AUDIT#<time>#<seq><rand>  AuditEntry (append-only)
@@ -38,7 +40,9 @@
 //
 // Whatever must change together is one TransactWriteItems: a request with its open-order lock, status
 // link and audit entry; every status change with its audit entry (and the lock release when the status
-// is terminal); a consent with the link's use, the status change and the audit entry; a refund
+// is terminal); every decision that keeps the status (Decide: a staff approval or adjustment, the
+// workflow's offers) with the version check, its audit entry, its resume marker and the new offer set,
+// which becomes visible only there; a consent with the link's use, the status change and the audit entry; a refund
 // reservation with the ledger update, the check that the request is executing, and the audit entry.
 // Which condition failed is read from the CancellationReasons. Transactions cancelled only by
 // TransactionConflict (concurrent transactions on the same item, real DynamoDB) are retried a few times.

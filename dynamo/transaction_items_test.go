@@ -53,6 +53,24 @@ func TestTransactionItemsOneByOne(t *testing.T) {
 		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusInReview, refund.StatusReviewRejected, 2,
 			dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1")}, dynamo.WithReviewMessage("Sorry.")))
 
+		// The review decisions: the move to review with the first offers, an adjustment (offers,
+		// version, audit entry and resume marker), then the settled order.
+		e.createSubmitted("req-4", "RF-4")
+		must(t, e.s.Transition(e.ctx, "req-4", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution"),
+			dynamo.WithOffers(1, testOffers("req-4", "RF-4", 2, "partial")), dynamo.WithPolicyVersion("p1")))
+		must(t, e.s.Decide(e.ctx, "req-4", refund.StatusInReview, 2, dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1"), Action: "offers_adjusted"},
+			dynamo.WithOffers(2, adjustment("req-4", "RF-4", 12345)), dynamo.WithResume("approved")))
+		wantCode(t, e.s.Decide(e.ctx, "req-4", refund.StatusInReview, 2, dynamo.AuditEntry{Actor: dynamo.StaffActor("s-2"), Action: "review_approved"},
+			dynamo.WithResume("approved")), refund.CodeConflict, "version 3, not 2")
+		if m, pending, err := e.s.GetResume(e.ctx, "req-4"); err != nil || !pending || m.Outcome != "approved" {
+			t.Errorf("marker after the adjustment = %+v, %v, %v", m, pending, err)
+		}
+		closed, err := e.s.CloseOrder(e.ctx, "RF-1", order.Version, refund.OrderFullyRefunded, "req-1")
+		must(t, err)
+		if closed.Status != refund.OrderFullyRefunded {
+			t.Errorf("closed order = %s", closed.Status)
+		}
+
 		for id, want := range map[string]refund.Status{"req-1": refund.StatusCompleted, "req-2": refund.StatusDeclined, "req-3": refund.StatusReviewRejected} {
 			got, err := e.s.GetRequest(e.ctx, id)
 			must(t, err)

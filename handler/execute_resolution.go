@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"refundflow/dynamo"
 	"refundflow/payment"
@@ -26,8 +27,14 @@ import (
 // finds the reservation), the provider is called with the idempotency key refund:<requestId>:1 (a retry
 // after a timeout replays the same key, so the provider returns its first refund), and only then is
 // the refund completed in the ledger. A provider that is unavailable returns *payment.PaymentUnavailable
-// unwrapped, which the state machine retries; a provider refusal releases the reservation and returns
-// *payment.PaymentDeclined, which ends in "needs attention".
+// unwrapped, which the state machine retries. Only a definite refusal for the attempt's idempotency key
+// (*payment.PaymentDeclined) releases the reservation; it ends in "needs attention". Any other failure
+// — *payment.PaymentOutcomeUnknown (the API key refused, the key used with other parameters, the
+// payment unreadable), or an error of no known kind — keeps the reservation, because a refund made by
+// an earlier attempt whose answer was lost may exist, and ends in "needs attention" too.
+//
+// The provider call ends providerReserve before the invocation's deadline, so a slow provider becomes a
+// PaymentUnavailable that is recorded and retried with the same key, not a Lambda timeout.
 type ExecuteResolution struct {
 	// Store is the table.
 	Store *dynamo.Store
@@ -59,13 +66,39 @@ func (e *ExecutionRefused) Error() string {
 	return fmt.Sprintf("request %s cannot be executed: %s", e.RequestID, e.Reason)
 }
 
+// Time the step keeps back from the invocation's deadline (the function's timeout, which Lambda puts on
+// the context). A function that Lambda stops at its timeout reports no error the state machine
+// retries, and the provider's answer it was waiting for is lost to the ledger; a call that ends early
+// leaves time to record what happened and to return an error the state machine understands.
+const (
+	// providerReserve: the call to the payment provider ends this long before the deadline, leaving
+	// time to record its answer (the ledger, the order and the request: a few DynamoDB writes) and to
+	// return; a call cut short returns *payment.PaymentUnavailable (timeout), retried with the same key.
+	providerReserve = 5 * time.Second
+	// returnReserve: every other call ends this long before the deadline, so the step returns its own
+	// error instead of being stopped.
+	returnReserve = time.Second
+)
+
+// beforeDeadline returns a context that ends reserve before ctx's deadline; without a deadline (tests,
+// the local engine) it only adds a cancel.
+func beforeDeadline(ctx context.Context, reserve time.Duration) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-reserve))
+}
+
 // Handle runs the step for in.RequestID.
 func (h *ExecuteResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnExecuteResolution, in)
-	out, err := h.handle(ctx, in)
+	work, cancel := beforeDeadline(ctx, returnReserve)
+	defer cancel()
+	out, err := h.handle(work, in)
 	if err != nil {
-		log.ErrorContext(ctx, "execution failed", "error", err.Error(),
-			"paymentUnavailable", payment.IsUnavailable(err), "paymentDeclined", payment.IsDeclined(err))
+		log.ErrorContext(ctx, "execution failed", "error", err.Error(), "paymentUnavailable", payment.IsUnavailable(err),
+			"paymentDeclined", payment.IsDeclined(err), "paymentOutcomeUnknown", payment.IsOutcomeUnknown(err))
 		// aws-lambda-go names the error after the returned value's type: the state machine's Retry on
 		// PaymentUnavailable only matches the payment error itself, not a wrapper.
 		return TaskOutput{}, payment.TaskError(err)
@@ -192,23 +225,28 @@ func (h *ExecuteResolution) refund(ctx context.Context, req refund.Request, orde
 	if rec.PaymentReference != order.Payment.Reference {
 		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the reserved refund names another payment than the order's"}
 	}
-	res, err := h.Payment.Refund(ctx, payment.RefundRequest{
+	// ctx already ends returnReserve before the invocation's deadline.
+	callCtx, cancel := beforeDeadline(ctx, providerReserve-returnReserve)
+	res, err := h.Payment.Refund(callCtx, payment.RefundRequest{
 		PaymentReference: rec.PaymentReference,
 		Amount:           rec.Amount,
 		IdempotencyKey:   payment.IdempotencyKey(req.ID, rec.N),
 		RequestID:        req.ID,
 	})
+	cancel()
 	var declined *payment.PaymentDeclined
 	switch {
 	case errors.As(err, &declined):
+		// A definite refusal for this idempotency key: nothing was refunded under it, so the
+		// reservation is released.
 		reason := declined.Provider + ": " + declined.Code
 		if ferr := h.Store.FailRefund(ctx, order.Number, req.ID, rec.N, reason); ferr != nil {
 			return dynamo.RefundRecord{}, fmt.Errorf("release the refused refund of request %s: %w (refusal: %w)", req.ID, ferr, err)
 		}
 		return dynamo.RefundRecord{}, err
 	case err != nil:
-		// Unavailable (or unknown): the refund may have happened. Keep the reservation; the retry
-		// replays the same idempotency key.
+		// Unavailable (retried with the same key), outcome unknown (a person checks at the provider)
+		// or anything else: the refund may have happened, so the reservation stays.
 		return dynamo.RefundRecord{}, err
 	}
 	rec, err = h.Store.CompleteRefund(ctx, order.Number, req.ID, rec.N, res.ID)
@@ -244,8 +282,8 @@ func (h *ExecuteResolution) closeOrder(ctx context.Context, number string, offer
 		if want == order.Status {
 			return nil
 		}
-		order.Status = want
-		_, err = h.Store.PutOrder(ctx, order)
+		// Recorded as the request's closure, which the billing system cannot undo (Store.CloseOrder).
+		_, err = h.Store.CloseOrder(ctx, number, order.Version, want, offer.RequestID)
 		switch {
 		case err == nil:
 			return nil

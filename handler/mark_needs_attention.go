@@ -30,14 +30,18 @@ const fnMarkNeedsAttention = "MarkNeedsAttention"
 const attentionDetailPrefix = "workflow error: "
 
 // Handle runs the step for in.RequestID; in.Error names the failure.
+//
+// Its line "request needs attention" says with moved=true that this run moved the request (a retry
+// of the step, or a request already there, logs moved=false): template.yaml's NeedsAttentionMetricFilter
+// counts the moves for NeedsAttentionAlarm.
 func (h *MarkNeedsAttention) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnMarkNeedsAttention, in)
-	out, err := h.handle(ctx, in)
+	out, moved, err := h.handle(ctx, in)
 	if err != nil {
 		log.ErrorContext(ctx, "marking needs attention failed", "error", err.Error(), "failure", errorName(in.Error))
 		return TaskOutput{}, err
 	}
-	log.WarnContext(ctx, "request needs attention", "outcome", out.Outcome, "failure", errorName(in.Error))
+	log.WarnContext(ctx, "request needs attention", "outcome", out.Outcome, "moved", moved, "failure", errorName(in.Error))
 	return out, nil
 }
 
@@ -55,27 +59,28 @@ func errorName(name string) string {
 	return name
 }
 
-func (h *MarkNeedsAttention) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+// handle moves the request; moved reports that this call did (and not an earlier one).
+func (h *MarkNeedsAttention) handle(ctx context.Context, in TaskInput) (out TaskOutput, moved bool, err error) {
 	for attempt := 1; ; attempt++ {
 		req, err := h.Store.GetRequest(ctx, in.RequestID)
 		if err != nil {
-			return TaskOutput{}, fmt.Errorf("mark request %s as needing attention: %w", in.RequestID, err)
+			return TaskOutput{}, false, fmt.Errorf("mark request %s as needing attention: %w", in.RequestID, err)
 		}
 		switch {
 		case req.Status.Terminal():
-			return TaskOutput{Outcome: string(req.Status)}, nil
+			return TaskOutput{Outcome: string(req.Status)}, false, nil
 		case req.Status == refund.StatusNeedsAttention:
-			return TaskOutput{Outcome: OutcomeNeedsAttention}, nil
+			return TaskOutput{Outcome: OutcomeNeedsAttention}, false, nil
 		}
 		err = h.Store.Transition(ctx, req.ID, req.Status, refund.StatusNeedsAttention, req.Version,
 			dynamo.AuditEntry{Actor: system(fnMarkNeedsAttention), Detail: attentionDetailPrefix + errorName(in.Error)})
 		switch {
 		case err == nil:
-			return TaskOutput{Outcome: OutcomeNeedsAttention}, nil
+			return TaskOutput{Outcome: OutcomeNeedsAttention}, true, nil
 		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
 			continue
 		default:
-			return TaskOutput{}, fmt.Errorf("mark request %s as needing attention: %w", req.ID, err)
+			return TaskOutput{}, false, fmt.Errorf("mark request %s as needing attention: %w", req.ID, err)
 		}
 	}
 }

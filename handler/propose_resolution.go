@@ -7,16 +7,23 @@ import (
 	"strings"
 
 	"refundflow/dynamo"
+	"refundflow/payment"
 	"refundflow/refund"
 )
 
 // ProposeResolution is the workflow's second step: it works out the offers under the policy
-// (refund.Resolve), stores them, and decides whether staff must review them first.
+// (refund.Resolve, with refunds rounded down to what the order's payment provider can refund), stores
+// them, and decides whether staff must review them first.
 //
 // Outcomes: "consent" (the offers go to the client; the status stays submitted until RequestConsent
 // sends them), "review" (the request moves to in_review), or the status of a request that was closed
-// meanwhile, such as "withdrawn". Offer IDs are deterministic and the rules run as of the request's
-// submission time, so running the step again stores the same offers and gives the same outcome.
+// meanwhile, such as "withdrawn". The offers become the request's current set in the same
+// transaction that checks and moves the request's version (and, for "review", moves its status), so
+// two attempts of the step (a retry racing one that timed out) store one set. The rules run as of
+// the request's submission time, so an attempt that finds the same offers stored changes nothing;
+// one that finds different offers stored (the billing system changed the order after an earlier
+// attempt, whose answer was lost) replaces them with a new set, so only offers that fit the order
+// as it is now are live. Nothing has been shown to the client before this step has answered.
 type ProposeResolution struct {
 	// Store is the table.
 	Store *dynamo.Store
@@ -63,27 +70,87 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		if err != nil {
 			return TaskOutput{}, fmt.Errorf("resolve request %s: %w", req.ID, err)
 		}
-		res := refund.Resolve(policyOrDefault(h.Policy), req.Request, order, req.CreatedAt)
-		if len(res.Offers) > 0 && req.OfferSet == 0 {
-			if err := h.Store.PutOffers(ctx, req.ID, 1, res.Offers); err != nil {
-				return TaskOutput{}, fmt.Errorf("store offers of request %s: %w", req.ID, err)
+		res := resolve(h.Policy, req.Request, order)
+		var opts []dynamo.TransitionOption
+		var stored []refund.Offer
+		set := req.OfferSet
+		if set > 0 { // an earlier attempt stored offers: the same ones again change nothing
+			if stored, set, err = h.Store.ListOffers(ctx, req.ID); err != nil {
+				return TaskOutput{}, fmt.Errorf("resolve request %s: %w", req.ID, err)
 			}
 		}
-		if !res.NeedsReview {
-			return TaskOutput{Outcome: OutcomeConsent}, nil
+		if set == 0 && len(res.Offers) > 0 || set > 0 && !sameOffers(stored, res.Offers) {
+			opts = append(opts, dynamo.WithOffers(set+1, offersForSet(res.Offers, set+1)))
 		}
-		// The reasons are about amounts and policy rules, never about the client, so the audit trail
-		// (which staff read) may carry them.
-		err = h.Store.Transition(ctx, req.ID, refund.StatusSubmitted, refund.StatusInReview, req.Version,
-			dynamo.AuditEntry{Actor: system(fnProposeResolution), Detail: "review needed: " + strings.Join(res.ReviewReasons, "\n")},
-			dynamo.WithPolicyVersion(res.PolicyVersion))
+		if !res.NeedsReview {
+			if len(opts) == 0 {
+				return TaskOutput{Outcome: OutcomeConsent}, nil // stored by an earlier attempt
+			}
+			err = h.Store.Decide(ctx, req.ID, refund.StatusSubmitted, req.Version,
+				dynamo.AuditEntry{Actor: system(fnProposeResolution), Action: "offers_proposed", Detail: proposalSummary(res.Offers, set+1)}, opts...)
+		} else {
+			// The reasons are about amounts and policy rules, never about the client, so the audit
+			// trail (which staff read) may carry them.
+			err = h.Store.Transition(ctx, req.ID, refund.StatusSubmitted, refund.StatusInReview, req.Version,
+				dynamo.AuditEntry{Actor: system(fnProposeResolution), Detail: "review needed: " + strings.Join(res.ReviewReasons, "\n")},
+				append(opts, dynamo.WithPolicyVersion(res.PolicyVersion))...)
+		}
 		switch {
-		case err == nil:
+		case err == nil && res.NeedsReview:
 			return TaskOutput{Outcome: OutcomeReview}, nil
+		case err == nil:
+			return TaskOutput{Outcome: OutcomeConsent}, nil
 		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
-			continue
+			continue // another attempt or a withdrawal moved it: read again
 		default:
-			return TaskOutput{}, fmt.Errorf("send request %s to review: %w", req.ID, err)
+			return TaskOutput{}, fmt.Errorf("store the resolution of request %s: %w", req.ID, err)
 		}
 	}
+}
+
+// sameOffers reports whether the stored set holds exactly the offers worked out now, whatever their
+// IDs (a later set's IDs carry its number).
+func sameOffers(stored, fresh []refund.Offer) bool {
+	if len(stored) != len(fresh) {
+		return false
+	}
+	for i := range stored {
+		a, b := stored[i], fresh[i]
+		a.ID, b.ID = "", ""
+		if string(refund.CanonicalJSON(a, "")) != string(refund.CanonicalJSON(b, "")) {
+			return false
+		}
+	}
+	return true
+}
+
+// offersForSet gives the offers of a set after the first new IDs, "<request>-s<set>-<n>-<kind>" (as
+// staff adjustments name theirs), because the offers of earlier sets stay stored under theirs.
+func offersForSet(offers []refund.Offer, set int) []refund.Offer {
+	if set == 1 {
+		return offers
+	}
+	out := make([]refund.Offer, len(offers))
+	for i, o := range offers {
+		o.ID = fmt.Sprintf("%s-s%d-%d-%s", o.RequestID, set, i+1, o.Kind)
+		out[i] = o
+	}
+	return out
+}
+
+// proposalSummary is the audit detail of a proposal: the set and its offers' kinds and amounts.
+func proposalSummary(offers []refund.Offer, set int) string {
+	parts := make([]string, len(offers))
+	for i, o := range offers {
+		parts[i] = string(o.Kind) + " " + o.Amount.String()
+	}
+	return fmt.Sprintf("offer set %d: %s", set, strings.Join(parts, "; "))
+}
+
+// resolve applies the policy (the zero value: the default) to a request and its order as of the
+// request's submission, with the refundable increment of the order's payment provider, so that every
+// refund offered is an amount the provider can refund.
+func resolve(p refund.Policy, req refund.Request, order refund.Order) refund.Resolution {
+	step := payment.RefundIncrement(order.Payment.Provider, order.Currency)
+	return refund.Resolve(policyOrDefault(p), req, order, req.CreatedAt, refund.WithRefundIncrement(step))
 }

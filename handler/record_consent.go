@@ -380,11 +380,11 @@ func (h RecordConsent) wakeConsentWait(ctx context.Context, requestID, outcome s
 	if tok.Token == "" || tok.Kind != dynamo.TokenConsent {
 		log.WarnContext(ctx, "no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
 	}
-	delivered, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, requestID, outcome, tok)
+	done, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, requestID, outcome, tok, false)
 	switch {
 	case err != nil:
 		log.WarnContext(ctx, "send consent outcome; the sweeper delivers it", "requestId", requestID, "outcome", outcome, "error", err.Error())
-	case !delivered && tok.Token != "" && tok.Kind == dynamo.TokenConsent:
+	case done != delivered && tok.Token != "" && tok.Kind == dynamo.TokenConsent:
 		log.InfoContext(ctx, "consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
 	}
 }

@@ -392,7 +392,8 @@ func TestConsentOfferChangedByStaffNeedsAFreshLook(t *testing.T) {
 	adjusted.ID = s.id + "-s2-1-partial_refund"
 	adjusted.Amount.Amount -= 10_000
 	adjusted.Breakdown = append(adjusted.Breakdown, refund.Line{Label: "Adjusted by our team", Amount: refund.Money{Amount: -10_000, Currency: "EUR"}})
-	if err := f.store.PutOffers(context.Background(), s.id, 2, []refund.Offer{adjusted}); err != nil {
+	if err := f.store.Decide(context.Background(), s.id, refund.StatusAwaitingConsent, f.request(s.id).Version,
+		dynamo.AuditEntry{Actor: dynamo.StaffActor(staffSub), Action: "offers_adjusted"}, dynamo.WithOffers(2, []refund.Offer{adjusted})); err != nil {
 		t.Fatal(err)
 	}
 	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, old, "Ana López"))
@@ -483,7 +484,7 @@ func TestConsentFiftyParallelPosts(t *testing.T) {
 }
 
 // BenchmarkConsentPage measures GET /consent/{code} end to end through the Lambda handler: link
-// lookup, request, offers and order from minidyn, agreement texts and hashes, the viewed audit entry
+// lookup, request, offers and order from the local DynamoDB, agreement texts and hashes, the viewed audit entry
 // and the page render.
 func BenchmarkConsentPage(b *testing.B) {
 	f := newHTTPFixture(b)

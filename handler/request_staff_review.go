@@ -17,9 +17,9 @@ import (
 // adjusting the offers) or {"outcome":"rejected"} (after moving the request to review_rejected); a
 // withdrawal completes it with {"outcome":"withdrawn"}.
 //
-// If the request was already decided when the step runs (withdrawn, rejected by staff during a retry),
-// the step completes its own token with that outcome, so the workflow never waits for a decision that
-// was already made.
+// If the request was already decided when the step runs (withdrawn, rejected by staff during a retry,
+// or approved while no attempt of this wait was parked), the step completes its own token with that
+// outcome, so the workflow never waits for a decision that was already made.
 type RequestStaffReview struct {
 	// Store is the table.
 	Store *dynamo.Store
@@ -69,6 +69,9 @@ func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutp
 	if err != nil {
 		return TaskOutput{}, fmt.Errorf("request staff review of %s: %w", req.ID, err)
 	}
+	if out, taken, err := h.takeRecordedApproval(ctx, req, in.TaskToken); taken || err != nil {
+		return out, err
+	}
 
 	_, err = h.Emails.once(ctx, req.ID, "staff:review", mail.KindStaffReview, func() (mail.Data, error) {
 		order, err := h.Store.GetOrder(ctx, req.OrderNumber)
@@ -79,7 +82,7 @@ func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutp
 		if err != nil {
 			return mail.Data{}, err
 		}
-		res := refund.Resolve(policyOrDefault(h.Policy), req.Request, order, req.CreatedAt)
+		res := resolve(h.Policy, req.Request, order)
 		reasons := res.ReviewReasons
 		if len(reasons) == 0 {
 			reasons = []string{"The request was sent to review."}
@@ -91,6 +94,29 @@ func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutp
 		return TaskOutput{}, fmt.Errorf("tell staff to review request %s: %w", req.ID, err)
 	}
 	return TaskOutput{Outcome: OutcomeWaiting}, nil
+}
+
+// takeRecordedApproval completes this wait with a staff approval (or adjustment) that was recorded
+// while no attempt of the wait was parked: the approval leaves the request in review, so the status
+// does not show it, but its resume marker is pending. That happens when staff decided between two
+// attempts of this step (the first stored its token and failed; the approval read that token, which
+// no longer waited). Only an approval recorded since the request entered review counts. taken
+// reports that the wait was completed (or its token was already used by the approval's own delivery).
+func (h *RequestStaffReview) takeRecordedApproval(ctx context.Context, req dynamo.RequestRecord, token string) (out TaskOutput, taken bool, err error) {
+	m, pending, err := h.Store.GetResume(ctx, req.ID)
+	if err != nil {
+		return TaskOutput{}, false, fmt.Errorf("request staff review of %s: %w", req.ID, err)
+	}
+	if !pending || m.Outcome != OutcomeApproved || m.RecordedAt.Before(req.UpdatedAt) {
+		return TaskOutput{}, false, nil
+	}
+	if _, err := SendOutcome(ctx, h.SFN, token, OutcomeApproved); err != nil {
+		return TaskOutput{}, false, fmt.Errorf("complete the review wait of request %s with the recorded approval: %w", req.ID, err)
+	}
+	if _, err := h.Store.ClearResume(ctx, req.ID, OutcomeApproved); err != nil {
+		logOrDefault(h.Logger).WarnContext(ctx, "clear resume marker; the sweeper settles it", "requestId", req.ID, "error", err.Error())
+	}
+	return TaskOutput{Outcome: OutcomeApproved}, true, nil
 }
 
 // alreadyDecided completes the review wait itself for a request that left review before the wait

@@ -309,7 +309,7 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
 		log.WarnContext(ctx, "read task token after withdrawal; the sweeper delivers it", "requestId", id, "error", err.Error())
-	} else if _, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeWithdrawn, tok); err != nil {
+	} else if _, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeWithdrawn, tok, false); err != nil {
 		log.WarnContext(ctx, "send withdrawn outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 	}
 	return apigw.Redirect(back), nil

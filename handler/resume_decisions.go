@@ -12,24 +12,33 @@ import (
 	"refundflow/refund"
 )
 
-// ResumeDecisions is the scheduled sweeper (ResumeDecisionsFunction, every five minutes): it
-// delivers decisions that are recorded in DynamoDB but did not reach their workflow, because the
+// ResumeDecisions is the scheduled sweeper (ResumeDecisionsFunction, every five minutes). It does two
+// things no request may wait on for days:
+//
+// It delivers decisions that are recorded in DynamoDB but did not reach their workflow, because the
 // SendTaskSuccess right after recording them failed (network, throttling, a Step Functions outage).
 // Without it such a workflow would stay parked until its wait times out (7 days for consent, 14 for
-// a staff review).
+// a staff review). Every recorded decision (a consent, a withdrawal, a staff approval or rejection)
+// writes a resume marker in its own transaction (dynamo.ResumeMarker), and the HTTP handler clears
+// it once its own SendTaskSuccess was accepted or the wait is gone. Each run lists the markers older
+// than MinAge (so it does not race the handler that is still sending), reads each again with the
+// request and its stored task token, completes the token with the marker's outcome and clears the
+// marker; a marker whose send fails stays for the next run.
 //
-// Every recorded decision (a consent, a withdrawal, a staff approval or rejection) writes a resume
-// marker in its own transaction (dynamo.ResumeMarker), and the HTTP handler clears it once its own
-// SendTaskSuccess was accepted or the wait is gone. Each run lists the markers older than MinAge (so
-// it does not race the handler that is still sending), reads each again with the request and its
-// stored task token, completes the token with the marker's outcome and clears the marker; a marker
-// whose send fails stays for the next run.
+// And it starts the workflow of requests left submitted for longer than StartMinAge: SubmitRequest
+// stores the request and then starts its execution, and if that start failed or the function died in
+// between, and the client does not send the form again, nothing else would start it (while the
+// request holds the order's one open-request lock). The start is exactly SubmitRequest's (execution
+// name = request ID, input {"requestId"}), so it is harmless when the workflow runs: Step Functions
+// returns the running execution for the same name and input (a request stays submitted while its
+// execution verifies it and works out the offers, until RequestConsent or the review moves it on),
+// and answers ExecutionAlreadyExists for one that ended, which counts as started.
 //
 // Running twice, or two runs at once, is safe: Step Functions accepts one SendTaskSuccess per
-// token, and the second gets TaskTimedOut, which counts as delivered elsewhere (TokenGone). The
-// outcome goes only to a token of the wait it belongs to (a consent outcome to a consent wait, a
-// review outcome to a review wait) and only while the request's status still says that decision, so
-// a stale marker never moves a workflow the wrong way.
+// token, and the second gets TaskTimedOut, which counts as delivered elsewhere (TokenGone); and one
+// execution per request name. The outcome goes only to a token of the wait it belongs to (a consent
+// outcome to a consent wait, a review outcome to a review wait) and only while the request's status
+// still says that decision, so a stale marker never moves a workflow the wrong way.
 type ResumeDecisions struct {
 	// Store lists, reads and clears the markers.
 	Store *dynamo.Store
@@ -48,11 +57,29 @@ type ResumeDecisions struct {
 	// Reserve stops a run before the invocation's deadline (Lambda's timeout) is closer than this;
 	// 0 means 5 seconds.
 	Reserve time.Duration
+	// StateMachineARN is the refund workflow (env STATE_MACHINE_ARN), whose executions the sweep
+	// starts for requests left submitted; "" leaves that part out (tests of the markers alone).
+	StateMachineARN string
+	// StartMinAge leaves requests submitted less than this long ago to SubmitRequest and its client's
+	// retry; 0 means StartMinAge.
+	StartMinAge time.Duration
 }
+
+// StartMinAge is how long a request stays submitted before the sweeper starts its workflow: one
+// sweep interval, far longer than SubmitRequest takes to start it (well under a second) and than a
+// client's retry after a 503 ("send it again in a minute"). Starting earlier would be harmless too,
+// only useless.
+const StartMinAge = 5 * time.Minute
 
 // ResumeMinAge is how old a marker must be before the sweeper delivers it: the HTTP handler that
 // recorded the decision sends it within its own request, well under a minute.
 const ResumeMinAge = time.Minute
+
+// ResumeGiveUp is how long a staff approval's marker stays pending while its request is in review
+// but no review wait takes it (the wait's token is gone and no newer one was stored). The review
+// wait's own retries take minutes at most; an approval older than this has no wait left to wake (the
+// execution was stopped, say), so the sweeper stops trying.
+const ResumeGiveUp = time.Hour
 
 // ResumeReport is what one sweep did, in counts: the log and the answer never name a request, a
 // token or a person.
@@ -65,10 +92,22 @@ type ResumeReport struct {
 	// (token gone), no wait of the decision's kind was parked, the request had moved on, or the
 	// marker was cleared or replaced meanwhile.
 	Settled int `json:"settled"`
-	// Failed counts markers left for the next run because a read, the send or the clear failed.
+	// Kept counts staff approvals left pending because their review wait is between two attempts
+	// (its token is gone, no newer one is stored yet): the next attempt takes them.
+	Kept int `json:"kept"`
+	// Failed counts markers left for the next run because a read, the send or the clear failed,
+	// and submissions whose StartExecution failed.
 	Failed int `json:"failed"`
-	// More reports that the run stopped early (its deadline or MaxPerRun) with markers left.
+	// More reports that the run stopped early (its deadline or MaxPerRun) with work left.
 	More bool `json:"more"`
+	// Submitted is the number of requests found submitted for longer than StartMinAge.
+	Submitted int `json:"submitted"`
+	// Started counts those whose StartExecution was accepted: their workflow had never started, or
+	// runs (Step Functions returns the running execution).
+	Started int `json:"started"`
+	// Ended counts those whose execution had already ended (ExecutionAlreadyExists) and left the
+	// request submitted: nothing will move them; the workflow's failure alarms tell a person.
+	Ended int `json:"ended"`
 }
 
 // ResumeIncomplete is the error of a sweep that could not deliver every marker it looked at, so
@@ -83,8 +122,8 @@ type ResumeIncomplete struct {
 
 // Error says how many markers are left.
 func (e *ResumeIncomplete) Error() string {
-	return fmt.Sprintf("%d of %d recorded decisions could not be delivered this run (first: %v); the next run tries again",
-		e.Report.Failed, e.Report.Listed, e.First)
+	return fmt.Sprintf("%d of %d recorded decisions and stuck submissions could not be handled this run (first: %v); the next run tries again",
+		e.Report.Failed, e.Report.Listed+e.Report.Submitted, e.First)
 }
 
 // Unwrap returns the first failure.
@@ -96,63 +135,142 @@ const fnResumeDecisions = "ResumeDecisions"
 func (h *ResumeDecisions) Handle(ctx context.Context, _ events.EventBridgeEvent) (ResumeReport, error) {
 	log := taskLogger(ctx, h.Logger, fnResumeDecisions, TaskInput{})
 	rep, err := h.Sweep(ctx)
-	attrs := []any{"listed", rep.Listed, "resumed", rep.Resumed, "settled", rep.Settled, "failed", rep.Failed, "more", rep.More}
+	attrs := []any{"listed", rep.Listed, "resumed", rep.Resumed, "settled", rep.Settled, "kept", rep.Kept, "failed", rep.Failed, "more", rep.More,
+		"submitted", rep.Submitted, "started", rep.Started, "ended", rep.Ended}
 	if err != nil {
 		log.ErrorContext(ctx, "sweep incomplete", append(attrs, "error", err.Error())...)
 		return rep, err
+	}
+	if rep.Ended > 0 {
+		log.WarnContext(ctx, "requests left submitted by an execution that ended", attrs...)
+		return rep, nil
 	}
 	log.InfoContext(ctx, "sweep done", attrs...)
 	return rep, nil
 }
 
-// Sweep delivers the pending markers older than MinAge, oldest first, within the run's bounds. The
-// error is a *ResumeIncomplete when some markers are left after a failure, or the listing's error.
+// sweep is one run's bounds and tally.
+type sweep struct {
+	rep       ResumeReport
+	first     error
+	pageSize  int
+	maxPerRun int
+	reserve   time.Duration
+	deadline  time.Time
+	bounded   bool
+}
+
+// full reports whether the run must stop: its deadline is near, or it handled MaxPerRun items.
+func (w *sweep) full() bool {
+	if w.rep.Listed+w.rep.Submitted >= w.maxPerRun || w.bounded && time.Until(w.deadline) < w.reserve {
+		w.rep.More = true
+		return true
+	}
+	return false
+}
+
+// fail counts a failure, keeping the first.
+func (w *sweep) fail(err error) {
+	w.rep.Failed++
+	if w.first == nil {
+		w.first = err
+	}
+}
+
+// Sweep delivers the pending markers older than MinAge, oldest first, then starts the workflow of
+// the requests submitted longer than StartMinAge ago, within the run's bounds. The error is a
+// *ResumeIncomplete when something is left after a failure, or a listing's error.
 func (h *ResumeDecisions) Sweep(ctx context.Context) (ResumeReport, error) {
-	minAge, pageSize, maxPerRun, reserve := h.MinAge, h.PageSize, h.MaxPerRun, h.Reserve
+	w := &sweep{pageSize: h.PageSize, maxPerRun: h.MaxPerRun, reserve: h.Reserve}
+	if w.pageSize <= 0 {
+		w.pageSize = 50
+	}
+	if w.maxPerRun <= 0 {
+		w.maxPerRun = 500
+	}
+	if w.reserve <= 0 {
+		w.reserve = 5 * time.Second
+	}
+	w.deadline, w.bounded = ctx.Deadline()
+	if err := h.sweepMarkers(ctx, w); err != nil {
+		return w.rep, err
+	}
+	if h.StateMachineARN != "" && !w.rep.More {
+		if err := h.sweepSubmitted(ctx, w); err != nil {
+			return w.rep, err
+		}
+	}
+	return w.rep, incomplete(w.rep, w.first)
+}
+
+// sweepMarkers delivers the pending markers older than MinAge, oldest first.
+func (h *ResumeDecisions) sweepMarkers(ctx context.Context, w *sweep) error {
+	minAge := h.MinAge
 	if minAge <= 0 {
 		minAge = ResumeMinAge
 	}
-	if pageSize <= 0 {
-		pageSize = 50
-	}
-	if maxPerRun <= 0 {
-		maxPerRun = 500
-	}
-	if reserve <= 0 {
-		reserve = 5 * time.Second
-	}
-	deadline, hasDeadline := ctx.Deadline()
 	before := h.Clock.now().Add(-minAge)
-
-	var rep ResumeReport
-	var first error
 	cursor := ""
 	for {
-		markers, next, err := h.Store.PendingResumes(ctx, before, pageSize, cursor)
+		markers, next, err := h.Store.PendingResumes(ctx, before, w.pageSize, cursor)
 		if err != nil {
-			return rep, fmt.Errorf("sweep recorded decisions: %w", err)
+			return fmt.Errorf("sweep recorded decisions: %w", err)
 		}
 		for _, m := range markers {
-			if rep.Listed == maxPerRun || hasDeadline && time.Until(deadline) < reserve {
-				rep.More = true
-				return rep, incomplete(rep, first)
+			if w.full() {
+				return nil
 			}
-			rep.Listed++
-			delivered, err := h.resume(ctx, m)
+			w.rep.Listed++
+			done, err := h.resume(ctx, m)
 			switch {
 			case err != nil:
-				rep.Failed++
-				if first == nil {
-					first = err
-				}
-			case delivered:
-				rep.Resumed++
+				w.fail(err)
+			case done == delivered:
+				w.rep.Resumed++
+			case done == kept:
+				w.rep.Kept++
 			default:
-				rep.Settled++
+				w.rep.Settled++
 			}
 		}
 		if next == "" {
-			return rep, incomplete(rep, first)
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// sweepSubmitted starts the workflow of the requests submitted longer than StartMinAge ago, the
+// longest-waiting first.
+func (h *ResumeDecisions) sweepSubmitted(ctx context.Context, w *sweep) error {
+	minAge := h.StartMinAge
+	if minAge <= 0 {
+		minAge = StartMinAge
+	}
+	before := h.Clock.now().Add(-minAge)
+	cursor := ""
+	for {
+		ids, next, err := h.Store.SubmittedBefore(ctx, before, w.pageSize, cursor)
+		if err != nil {
+			return fmt.Errorf("sweep submitted requests: %w", err)
+		}
+		for _, id := range ids {
+			if w.full() {
+				return nil
+			}
+			w.rep.Submitted++
+			existed, err := startWorkflow(ctx, h.SFN, h.StateMachineARN, id)
+			switch {
+			case err != nil:
+				w.fail(err)
+			case existed:
+				w.rep.Ended++
+			default:
+				w.rep.Started++
+			}
+		}
+		if next == "" {
+			return nil
 		}
 		cursor = next
 	}
@@ -169,29 +287,26 @@ func incomplete(rep ResumeReport, first error) error {
 // resume delivers one listed marker: it reads the marker again (the index is eventually
 // consistent, and a newer decision may have replaced it), then the request with its token, and
 // completes the token with the marker's outcome when the request still records that decision.
-func (h *ResumeDecisions) resume(ctx context.Context, listed dynamo.ResumeMarker) (delivered bool, err error) {
+func (h *ResumeDecisions) resume(ctx context.Context, listed dynamo.ResumeMarker) (delivery, error) {
 	m, pending, err := h.Store.GetResume(ctx, listed.RequestID)
 	if err != nil || !pending {
-		return false, err
+		return settled, err
 	}
 	req, tok, err := h.Store.GetRequestAndToken(ctx, m.RequestID)
 	if refund.ErrorCode(err) == refund.CodeNotFound {
 		_, err = h.Store.ClearResume(ctx, m.RequestID, m.Outcome)
-		return false, err
+		return settled, err
 	}
 	if err != nil {
-		return false, err
+		return settled, err
 	}
 	if !recordsOutcome(req.Status, m.Outcome) {
 		// The request moved on (the workflow took the decision and went further): nothing to wake.
 		_, err = h.Store.ClearResume(ctx, m.RequestID, m.Outcome)
-		return false, err
+		return settled, err
 	}
-	delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, m.RequestID, m.Outcome, tok)
-	if err != nil {
-		return false, err
-	}
-	return delivered, nil
+	giveUp := h.Clock.now().Sub(m.RecordedAt) > ResumeGiveUp
+	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, m.RequestID, m.Outcome, tok, giveUp)
 }
 
 // recordsOutcome reports whether a request's status still says the decision outcome: a staff
@@ -217,20 +332,65 @@ func waitFor(outcome string) dynamo.TokenKind {
 	return ""
 }
 
-// deliverDecision completes the parked wait tok with outcome and clears the request's resume marker
-// for outcome once nothing is left to deliver: the send was accepted (delivered), the token no longer
-// waits, or no token of the outcome's kind is stored (nothing is parked for it; the step that parks
-// next reads the recorded status). A failed send returns the error and leaves the marker, which the
-// sweeper delivers later. A failure to clear is only logged: the sweeper then finds the token gone.
-func deliverDecision(ctx context.Context, store *dynamo.Store, sf StepFunctions, log *slog.Logger, id, outcome string, tok dynamo.TaskToken) (delivered bool, err error) {
-	if tok.Token != "" && (waitFor(outcome) == "" || waitFor(outcome) == tok.Kind) {
-		delivered, err = SendOutcome(ctx, sf, tok.Token, outcome)
-		if err != nil {
-			return false, err
+// maxTokenRereads bounds how often deliverDecision follows a newer token after the one it sent to
+// no longer waited: each retry of a wait stores a fresh token, and a wait is retried a few times at
+// most.
+const maxTokenRereads = 3
+
+// delivery is what deliverDecision did with a recorded decision.
+type delivery int
+
+const (
+	// settled: no send was accepted, and the marker was cleared because nothing is left to deliver.
+	settled delivery = iota
+	// delivered: the parked wait took the outcome; the marker was cleared.
+	delivered
+	// kept: a staff approval whose wait is between two attempts; the marker stays pending for the
+	// review wait that parks next (or a later sweep).
+	kept
+)
+
+// deliverDecision completes the request's parked wait with outcome and settles the request's resume
+// marker for outcome. tok is the token the caller read. When that token no longer waits, the stored
+// token is read again, and if a newer wait of the outcome's kind parked meanwhile (a retried
+// RequestStaffReview or RequestConsent stores a fresh token) the outcome goes to it.
+//
+// The marker is cleared once nothing is left to deliver: the send was accepted, or no wait of the
+// outcome's kind is parked now and the request's status records the decision, so the step that
+// parks next reads it from the status. A staff approval is not a status, though: while the request
+// is still in review and no newer wait has taken it, its marker stays pending, for the review wait
+// that parks next (RequestStaffReview takes a pending approval) or the sweeper, and is never cleared
+// because an old token is gone. Only giveUp (the sweeper, for a marker far older than any retry of
+// the wait) clears it then. A failed send or read returns the error and leaves the marker, which the
+// sweeper delivers later. A failure to clear is only logged: the sweeper then settles it.
+func deliverDecision(ctx context.Context, store *dynamo.Store, sf StepFunctions, log *slog.Logger, id, outcome string, tok dynamo.TaskToken, giveUp bool) (delivery, error) {
+	done := settled
+	for range maxTokenRereads {
+		if tok.Token == "" || waitFor(outcome) != "" && waitFor(outcome) != tok.Kind {
+			break // nothing of the outcome's kind is parked
 		}
+		ok, err := SendOutcome(ctx, sf, tok.Token, outcome)
+		if err != nil {
+			return settled, err
+		}
+		if ok {
+			done = delivered
+			break
+		}
+		req, cur, err := store.GetRequestAndToken(ctx, id)
+		if err != nil {
+			return settled, fmt.Errorf("read the task token of request %s again: %w", id, err)
+		}
+		if cur.Token == tok.Token {
+			if outcome == OutcomeApproved && req.Status == refund.StatusInReview && !giveUp {
+				return kept, nil // the next review wait takes it
+			}
+			break
+		}
+		tok = cur
 	}
 	if _, err := store.ClearResume(ctx, id, outcome); err != nil {
 		logOrDefault(log).WarnContext(ctx, "clear resume marker", "requestId", id, "outcome", outcome, "error", err.Error())
 	}
-	return delivered, nil
+	return done, nil
 }

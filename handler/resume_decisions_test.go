@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"refundflow/dynamo"
 	"refundflow/handler"
@@ -19,7 +21,7 @@ import (
 // sweeper is the ResumeDecisions function of the fixture, its clock an hour after the fixture's
 // store clock, so every marker the test wrote is old enough.
 func (f *httpFixture) sweeper() *handler.ResumeDecisions {
-	return &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, Clock: func() time.Time { return httpT0.Add(time.Hour) }}
+	return &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, Clock: func() time.Time { return httpT0.Add(time.Hour) }, StateMachineARN: f.machine}
 }
 
 // sweep runs one sweep, expects it to deliver `resumed` decisions without a failure, and lets the
@@ -173,8 +175,9 @@ func TestSweeperSettlesStaleMarkers(t *testing.T) {
 
 	// An approval marker on a request the workflow already moved to awaiting consent.
 	moved := f.seed(refund.StatusInReview, true)
-	noErr(t, f.store.RecordResume(ctx, dynamo.AuditEntry{RequestID: moved.id, Actor: dynamo.StaffActor("s"), Action: "review_approved"},
-		handler.OutcomeApproved, refund.StatusInReview))
+	rec = f.request(moved.id)
+	noErr(t, f.store.Decide(ctx, moved.id, refund.StatusInReview, rec.Version, dynamo.AuditEntry{Actor: dynamo.StaffActor("s"), Action: "review_approved"},
+		dynamo.WithResume(handler.OutcomeApproved)))
 	rec = f.request(moved.id)
 	noErr(t, f.store.Transition(ctx, moved.id, refund.StatusInReview, refund.StatusAwaitingConsent, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}))
 
@@ -265,13 +268,14 @@ func noErr(t testing.TB, err error) {
 }
 
 // BenchmarkSweepIdle is what the sweeper does on almost every run: one Query of an empty RESUME
-// partition (the fixed cost in BENCHMARKS.md assumes an idle run stays well under 50 ms in Lambda).
+// partition and one of the submitted requests older than StartMinAge, none (the fixed cost in
+// BENCHMARKS.md assumes an idle run stays well under 50 ms in Lambda).
 func BenchmarkSweepIdle(b *testing.B) {
 	f := newHTTPFixture(b)
 	sw := f.sweeper()
 	ctx := context.Background()
 	for b.Loop() {
-		if rep, err := sw.Sweep(ctx); err != nil || rep.Listed != 0 {
+		if rep, err := sw.Sweep(ctx); err != nil || rep.Listed != 0 || rep.Submitted != 0 {
 			b.Fatalf("%+v, %v", rep, err)
 		}
 	}
@@ -295,4 +299,102 @@ func BenchmarkSweepDeliver(b *testing.B) {
 			b.Fatalf("%+v, %v", rep, err)
 		}
 	}
+}
+
+// TestSweeperStartsStuckSubmissions: a request left submitted without a workflow gets its execution,
+// with exactly SubmitRequest's name and input; one whose execution ended is counted, not restarted;
+// a failed start is left for the next run and fails the run (the Errors alarm).
+func TestSweeperStartsStuckSubmissions(t *testing.T) {
+	t.Run("never started", func(t *testing.T) {
+		f := newHTTPFixture(t)
+		s := f.seed(refund.StatusSubmitted, false)
+		rep := f.sweep(t, 0)
+		if rep.Submitted != 1 || rep.Started != 1 || rep.Ended != 0 {
+			t.Fatalf("report %+v, want one started", rep)
+		}
+		if x := f.execution(s.id); x == nil || x.Status != "RUNNING" {
+			t.Fatalf("execution of %s = %+v, want it running", s.id, x)
+		}
+		f.sfn.mu.Lock()
+		starts := append([]string(nil), f.sfn.starts...)
+		f.sfn.mu.Unlock()
+		if want := s.id + ` {"requestId":"` + s.id + `"}`; len(starts) != 1 || starts[0] != want {
+			t.Errorf("starts = %q, want %q (SubmitRequest's name and input)", starts, want)
+		}
+		// Again while it runs: Step Functions returns the running execution; nothing new.
+		if rep := f.sweep(t, 0); rep.Started != 1 {
+			t.Errorf("second sweep %+v", rep)
+		}
+		if x := f.execution(s.id); x == nil || x.Status != "RUNNING" {
+			t.Errorf("execution after the second sweep = %+v", x)
+		}
+	})
+	t.Run("execution ended", func(t *testing.T) {
+		f := newHTTPFixture(t)
+		s := f.seed(refund.StatusSubmitted, true)
+		if _, err := f.client.StopExecution(context.Background(), &sfn.StopExecutionInput{
+			ExecutionArn: aws.String(strings.Replace(f.machine, ":stateMachine:", ":execution:", 1) + ":" + s.id)}); err != nil {
+			t.Fatal(err)
+		}
+		if rep := f.sweep(t, 0); rep.Submitted != 1 || rep.Ended != 1 || rep.Started != 0 {
+			t.Errorf("report %+v, want the ended execution counted", rep)
+		}
+	})
+	t.Run("start fails", func(t *testing.T) {
+		f := newHTTPFixture(t)
+		s := f.seed(refund.StatusSubmitted, false)
+		f.sfn.failStarts = 1
+		rep, err := f.sweeper().Sweep(context.Background())
+		var inc *handler.ResumeIncomplete
+		if !errors.As(err, &inc) || rep.Failed != 1 || rep.Started != 0 {
+			t.Fatalf("sweep with Step Functions down: %+v, %v; want the failure reported", rep, err)
+		}
+		if rep := f.sweep(t, 0); rep.Started != 1 {
+			t.Errorf("next sweep %+v, want it started", rep)
+		}
+		if f.execution(s.id) == nil {
+			t.Error("no execution after the next sweep")
+		}
+	})
+	t.Run("young submissions are left alone", func(t *testing.T) {
+		f := newHTTPFixture(t)
+		f.seed(refund.StatusSubmitted, false)
+		sw := f.sweeper()
+		sw.Clock = func() time.Time { return httpT0 } // the seed is an hour old by its own clock
+		sw.StartMinAge = 2 * time.Hour
+		if rep, err := sw.Sweep(context.Background()); err != nil || rep.Submitted != 0 {
+			t.Errorf("report %+v, %v; want nothing looked at", rep, err)
+		}
+	})
+}
+
+// TestSweeperKeepsAnApprovalForTheNextReviewWait: an approval whose review wait's token is gone while
+// the request is still in review (the wait is between two attempts) stays pending for the wait that
+// parks next; the sweeper gives it up only after ResumeGiveUp.
+func TestSweeperKeepsAnApprovalForTheNextReviewWait(t *testing.T) {
+	f := newHTTPFixture(t)
+	ctx := context.Background()
+	s := f.seed(refund.StatusInReview, true)
+	tok, err := f.store.GetTaskToken(ctx, s.id)
+	noErr(t, err)
+	// The wait's attempt ends (its answer lost) without taking a decision: its token is gone.
+	_, err = f.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(tok.Token), Error: aws.String("Lambda.ServiceException")})
+	noErr(t, err)
+	f.idle()
+	rec := f.request(s.id)
+	noErr(t, f.store.Decide(ctx, s.id, refund.StatusInReview, rec.Version, dynamo.AuditEntry{Actor: dynamo.StaffActor("s"), Action: "review_approved"},
+		dynamo.WithResume(handler.OutcomeApproved)))
+
+	rep := f.sweep(t, 0)
+	if rep.Kept != 1 || rep.Settled != 0 {
+		t.Fatalf("report %+v, want the approval kept", rep)
+	}
+	f.wantMarker(t, s.id, true, handler.OutcomeApproved)
+
+	late := f.sweeper()
+	late.Clock = func() time.Time { return httpT0.Add(handler.ResumeGiveUp + time.Hour) }
+	if rep, err := late.Sweep(ctx); err != nil || rep.Settled != 1 {
+		t.Fatalf("sweep after ResumeGiveUp: %+v, %v; want the approval given up", rep, err)
+	}
+	f.wantMarker(t, s.id, false, "")
 }

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"refundflow/apigw"
 	"refundflow/dynamo"
+	"refundflow/payment"
 	"refundflow/refund"
 )
 
@@ -29,10 +31,18 @@ import (
 //	PUT  /staff/api/orders/{number}                    the billing system creates or updates an order
 //	GET  /staff/api/feedback?cursor=&limit=            client feedback, newest first
 //
-// The authorizer has checked the token's signature, issuer, audience and expiry; the handler checks
-// again that the caller is staff (the "cognito:groups" claim contains "staff", else 403), because a
-// route added to the API without the authorizer must not open the staff functions. Audit entries
-// name the caller as "staff:<sub>".
+// The authorizer has checked the token's signature, issuer, audience and expiry. The handler checks
+// again who the caller is, because a route added to the API without the authorizer (or without its
+// scopes) must not open these functions:
+//
+//   - PUT /staff/api/orders/{number} takes only the billing system's token: a client-credentials
+//     access token with the OrdersWriteScope scope (the route also requires it at the authorizer). A
+//     staff member's token gets 403: orders come from the billing system, so a wrong order is
+//     corrected there and sent again, never edited here by hand.
+//   - Every other route takes only staff: the "cognito:groups" claim contains "staff" (else 403),
+//     and a token with the OrdersWriteScope scope is refused whatever its claims say.
+//
+// Audit entries and logs name the caller as "staff:<sub>", or "billing:<client id>".
 type StaffApi struct {
 	// Store reads and writes requests, offers and orders.
 	Store *dynamo.Store
@@ -44,6 +54,14 @@ type StaffApi struct {
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
 const StaffGroup = "staff"
+
+// OrdersWriteScope is the OAuth scope of the billing system's app client (template.yaml's resource
+// server refundflow, scope orders.write): the order route requires it, and every other route refuses
+// a token that has it.
+const OrdersWriteScope = "refundflow/orders.write"
+
+// orderRoute is the one route the billing system's token may call.
+const orderRoute = "/staff/api/orders/{number}"
 
 // Handle answers one API Gateway event; errors become JSON errors through apigw.Handle.
 func (h StaffApi) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -57,12 +75,12 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	}
 	req.Headers["accept"] = "application/json"
 
-	actor, err := staffActor(req)
+	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
+		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback")
+	actor, err := callerActor(req, route == orderRoute)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
-		"/staff/api/requests/{id}/review", "/staff/api/orders/{number}", "/staff/api/feedback")
 	method := apigw.Method(req)
 	switch {
 	case route == "/staff/api/requests" && method == http.MethodGet:
@@ -71,7 +89,7 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		return h.detail(ctx, params["id"])
 	case route == "/staff/api/requests/{id}/review" && method == http.MethodPost:
 		return h.review(ctx, req, actor, params["id"])
-	case route == "/staff/api/orders/{number}" && method == http.MethodPut:
+	case route == orderRoute && method == http.MethodPut:
 		return h.putOrder(ctx, req, actor, params["number"])
 	case route == "/staff/api/feedback" && method == http.MethodGet:
 		return h.feedback(ctx, req)
@@ -82,17 +100,40 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	}
 }
 
-// staffActor checks the JWT claims the authorizer verified and returns the audit actor.
-func staffActor(req events.APIGatewayV2HTTPRequest) (string, error) {
+// callerActor checks the JWT claims the authorizer verified against the route (orders: the billing
+// system's scope; anything else: the staff group, and not the billing system's scope) and returns the
+// audit actor.
+func callerActor(req events.APIGatewayV2HTTPRequest, orders bool) (string, error) {
 	claims := apigw.JWTClaims(req)
 	sub := strings.TrimSpace(claims["sub"])
 	if claims == nil || sub == "" {
 		return "", &refund.Error{Code: refund.CodeUnauthorized, Message: "Sign in as staff and send your access token as Authorization: Bearer <token>."}
 	}
-	if !slices.Contains(apigw.ClaimList(req, "cognito:groups"), StaffGroup) {
+	billing := slices.Contains(tokenScopes(req), OrdersWriteScope)
+	switch {
+	case orders && !billing:
+		return "", &refund.Error{Code: refund.CodeForbidden, Message: "Orders come from the billing system only: correct the order there and it sends it again."}
+	case orders:
+		client := strings.TrimSpace(claims["client_id"])
+		if client == "" {
+			client = sub
+		}
+		return "billing:" + client, nil
+	case billing:
+		return "", &refund.Error{Code: refund.CodeForbidden, Message: "The billing system's token may only send orders."}
+	case !slices.Contains(apigw.ClaimList(req, "cognito:groups"), StaffGroup):
 		return "", &refund.Error{Code: refund.CodeForbidden, Message: "Your account is not in the staff group."}
 	}
 	return dynamo.StaffActor(sub), nil
+}
+
+// tokenScopes returns the token's OAuth scopes: those the authorizer passed on, or else the
+// space-separated scope claim (API Gateway fills the list only on routes that require scopes).
+func tokenScopes(req events.APIGatewayV2HTTPRequest) []string {
+	if a := req.RequestContext.Authorizer; a != nil && a.JWT != nil && len(a.JWT.Scopes) > 0 {
+		return a.JWT.Scopes
+	}
+	return strings.Fields(apigw.JWTClaims(req)["scope"])
 }
 
 // pageParams reads the cursor and limit query parameters (limit 1–100, default 50).
@@ -304,9 +345,9 @@ type ReviewResult struct {
 	// Offers is the new offer set after adjust.
 	Offers []refund.Offer `json:"offers,omitempty"`
 	// Delivered says whether the workflow took the decision now. It is false when the workflow was
-	// not waiting (it reads a rejection from the status at its next step) or could not be reached
-	// just now: the decision is recorded either way, and the sweeper (ResumeDecisions) delivers it
-	// within minutes.
+	// not waiting (it reads a rejection from the status at its next step), was between two attempts
+	// of its review wait (the next attempt takes the decision), or could not be reached just now: the
+	// decision is recorded either way, and the sweeper (ResumeDecisions) delivers it within minutes.
 	Delivered bool `json:"delivered"`
 	// Message says what happens next when the decision was recorded but not delivered.
 	Message string `json:"message,omitempty"`
@@ -335,70 +376,116 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 			"Request %s is %s, not waiting for a review; reload it.", id, rec.Status)
 	}
-	tok, err := h.Store.GetTaskToken(ctx, id)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	// Every decision is recorded on the version the request entered review with, so it is the first
+	// and only decision of this review: of two made at once exactly one is stored (with its offers),
+	// and the other, like any later one, is a 409 that names the decision that won.
+	version := rec.Version
+	if rec.StatusVersion > 0 {
+		version = rec.StatusVersion
 	}
 	audit := dynamo.AuditEntry{RequestID: id, Actor: actor, Detail: body.Message}
 	result := ReviewResult{Decision: body.Decision}
 
 	if body.Decision == ReviewReject {
 		audit.Action = "review_rejected"
-		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, rec.Version, audit,
+		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, version, audit,
 			dynamo.WithReviewMessage(body.Message), dynamo.WithResume(OutcomeRejected)); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 		}
 		// The rejection is recorded with its resume marker; wake the workflow if it waits. If not, it
 		// reads the status; if it cannot be reached now, the sweeper delivers the rejection.
-		result.Delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeRejected, tok)
-		if err != nil {
+		if done, err := h.deliver(ctx, id, OutcomeRejected); err != nil {
 			logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 			result.Message = msgResumesSoon
+		} else {
+			result.Delivered = done == delivered
 		}
 		return h.reviewAnswer(ctx, id, result)
 	}
 
 	// Approve and adjust only take effect through the workflow, so it must be waiting for them.
+	tok, err := h.Store.GetTaskToken(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	if tok.Token == "" || tok.Kind != dynamo.TokenReview {
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 			"The workflow of request %s is not waiting for a review decision yet; try again in a minute.", id)
 	}
+	// The approval (with the adjusted offers, if any) and its resume marker are one write, made only
+	// on the version read above; then the workflow is told. If it cannot be told now, the sweeper (or
+	// the review wait's next attempt) tells it within minutes, so staff need not decide again.
+	opts := []dynamo.TransitionOption{dynamo.WithResume(OutcomeApproved)}
 	if body.Decision == ReviewAdjust {
 		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 		}
-		if err := h.Store.PutOffers(ctx, id, set, offers); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
+		opts = append(opts, dynamo.WithOffers(set, offers))
 		result.Offers = offers
 		audit.Action = "offers_adjusted"
 		audit.Detail = adjustmentSummary(offers, body.Message)
 	} else {
 		audit.Action = "review_approved"
 	}
-	// The approval and its resume marker are one write, made only while the request is still in
-	// review; then the workflow is told. If it cannot be told now, the sweeper tells it within
-	// minutes, so staff need not approve again.
-	if err := h.Store.RecordResume(ctx, audit, OutcomeApproved, refund.StatusInReview); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if err := h.Store.Decide(ctx, id, refund.StatusInReview, version, audit, opts...); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 	}
-	result.Delivered, err = deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeApproved, tok)
-	if err != nil {
+	done, err := h.deliver(ctx, id, OutcomeApproved)
+	result.Delivered = done == delivered
+	switch {
+	case err != nil:
 		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 		result.Message = msgResumesSoon
-		return h.reviewAnswer(ctx, id, result)
-	}
-	if !result.Delivered {
+	case done == kept:
+		// The review wait is between two attempts: the next one takes the decision.
+		result.Message = msgResumesSoon
+	case done == settled:
 		h.auditUndelivered(ctx, id, actor)
+		cur, err := h.Store.GetRequest(ctx, id)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
-			"The review wait of request %s has already ended (decided by someone else, or timed out); reload it.", id)
+			"The review wait of request %s ended before the decision reached it (it is %s now); the decision is in the audit trail but changed nothing. Reload it.", id, cur.Status)
 	}
 	return h.reviewAnswer(ctx, id, result)
 }
 
+// whatChanged adds the change that got there first to a conflict of a review decision, so the
+// member of staff whose decision lost knows what to reload: "... Last change: offers adjusted by
+// staff:<sub> at 2025-03-10 12:00:05 UTC." Other errors, and a trail that cannot be read, are
+// returned as they are.
+func (h StaffApi) whatChanged(ctx context.Context, id string, err error) error {
+	var e *refund.Error
+	if !errors.As(err, &e) || e.Code != refund.CodeConflict {
+		return err
+	}
+	last, ok, lerr := h.Store.LastChange(ctx, id)
+	if lerr != nil || !ok {
+		return err
+	}
+	what := strings.ReplaceAll(last.Action, "_", " ")
+	if last.Action == "status_changed" {
+		what = "moved to " + string(last.To)
+	}
+	return &refund.Error{Code: e.Code, Fields: e.Fields, Err: e.Err,
+		Message: fmt.Sprintf("%s Last change: %s by %s at %s.", e.Message, what, last.Actor, last.At.UTC().Format("2006-01-02 15:04:05 MST"))}
+}
+
+// deliver reads the request's stored task token (after the decision was recorded, so it is the
+// token of the wait that is parked now) and delivers the outcome to it.
+func (h StaffApi) deliver(ctx context.Context, id, outcome string) (delivery, error) {
+	tok, err := h.Store.GetTaskToken(ctx, id)
+	if err != nil {
+		return settled, err
+	}
+	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, outcome, tok, false)
+}
+
 // auditUndelivered notes in the audit trail that a recorded approval did not reach the workflow
-// because its review wait had already ended, so the trail never claims more than happened.
+// because its review wait had ended meanwhile (timed out), so the trail never claims more than
+// happened.
 func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string) {
 	detail := "the review wait had already ended"
 	if err := h.Store.AppendAudit(ctx, dynamo.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
@@ -444,9 +531,11 @@ func validateReview(b ReviewDecision) error {
 	return errs.Err()
 }
 
-// adjustedOffers builds the next offer set from the staff's adjustments of the current one. New
+// adjustedOffers builds the next offer set from the staff's adjustments of the current one (its
+// number is returned with it; the store refuses it unless it is still the next one). New
 // offers get new IDs ("<request>-s<set>-<n>-<kind>"); the old ones stay stored, unchanged. A refund
-// never exceeds what remains on the order (paid − refunded); a credit never exceeds the larger of
+// never exceeds what remains on the order (paid − refunded) and is a multiple of the payment
+// provider's refundable increment (payment.RefundIncrement); a credit never exceeds the larger of
 // the credit the policy offered and what remains; a pause or a cancellation at the period end has
 // no amount. The breakdown gets a line for the adjustment, so it still adds up to the amount, and
 // the terms name the new amount.
@@ -454,6 +543,11 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 	current, set, err := h.Store.ListOffers(ctx, rec.ID)
 	if err != nil {
 		return nil, 0, err
+	}
+	if set != rec.OfferSet {
+		// Another decision replaced the offers after this one read the request: its offers were
+		// the current ones when the member of staff chose them, so this is a conflict, not a mistake.
+		return nil, 0, refund.Errorf(refund.CodeConflict, "Request %s has offer set %d now, not %d; reload it.", rec.ID, set, rec.OfferSet)
 	}
 	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
 	if err != nil {
@@ -502,6 +596,10 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 				errs[field+".amount"] = fmt.Sprintf("a refund must be more than zero and at most %s (paid minus already refunded)", remaining)
 				continue
 			}
+			if msg := refundStepProblem(amount, payment.RefundIncrement(order.Payment.Provider, amount.Currency), remaining); msg != "" {
+				errs[field+".amount"] = msg
+				continue
+			}
 			kind = refund.OfferPartialRefund
 			if amount.Amount == remaining.Amount {
 				kind = refund.OfferFullRefund
@@ -529,6 +627,27 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 		return nil, 0, err
 	}
 	return out, set + 1, nil
+}
+
+// refundStepProblem explains why amount cannot be refunded by a provider that refunds in steps of step
+// minor units, naming the nearest amounts it can refund (above zero, at most remaining); "" if it can.
+func refundStepProblem(amount refund.Money, step int64, remaining refund.Money) string {
+	if step <= 1 || amount.Amount%step == 0 {
+		return ""
+	}
+	below := amount.Amount - amount.Amount%step
+	var near []string
+	if below > 0 {
+		near = append(near, refund.Money{Amount: below, Currency: amount.Currency}.String())
+	}
+	if above := below + step; above <= remaining.Amount {
+		near = append(near, refund.Money{Amount: above, Currency: amount.Currency}.String())
+	}
+	msg := fmt.Sprintf("the payment provider refunds %s only in steps of %s", amount.Currency, refund.Money{Amount: step, Currency: amount.Currency})
+	if len(near) == 0 {
+		return msg + ", and less than that remains"
+	}
+	return msg + "; the nearest amounts are " + strings.Join(near, " and ")
 }
 
 // adjustOffer returns a copy of orig with a new ID, kind and amount. The terms keep the policy's

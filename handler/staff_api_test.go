@@ -73,6 +73,52 @@ func TestStaffAuth(t *testing.T) {
 	decodeJSON(t, resp, &handler.RequestList{})
 }
 
+// TestOrdersTakeTheBillingSystemsTokenOnly checks who may call which staff route: the order route
+// only the billing system's client-credentials token (its scope), every other route only staff, and
+// the billing scope nowhere else, even next to a staff group.
+func TestOrdersTakeTheBillingSystemsTokenOnly(t *testing.T) {
+	f := newHTTPFixture(t)
+	h := f.staffHandler()
+	staffClaims := loadEvent(t, "staff-list-requests.json").RequestContext.Authorizer.JWT
+	billingClaims := loadEvent(t, "staff-put-order.json").RequestContext.Authorizer.JWT
+	withToken := func(ev events.APIGatewayV2HTTPRequest, jwt *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, edit func(map[string]string)) events.APIGatewayV2HTTPRequest {
+		claims := map[string]string{}
+		for k, v := range jwt.Claims {
+			claims[k] = v
+		}
+		if edit != nil {
+			edit(claims)
+		}
+		ev.RequestContext.Authorizer.JWT = &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: jwt.Scopes}
+		return ev
+	}
+	order := func(number string) events.APIGatewayV2HTTPRequest {
+		return staffEvent(t, "staff-put-order.json", "/staff/api/orders/"+number, map[string]string{"number": number}, projectOrder(number))
+	}
+	list := func() events.APIGatewayV2HTTPRequest { return loadEvent(t, "staff-list-requests.json") }
+	for _, tt := range []struct {
+		name string
+		ev   events.APIGatewayV2HTTPRequest
+		want int
+	}{
+		{"billing token puts an order", withToken(order("RF-2025-0101"), billingClaims, nil), http.StatusCreated},
+		{"billing scope only in the scope claim", withToken(order("RF-2025-0102"), &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: billingClaims.Claims}, nil), http.StatusCreated},
+		{"staff token on the order route", withToken(order("RF-2025-0103"), staffClaims, nil), http.StatusForbidden},
+		{"staff token with other scopes on the order route", withToken(order("RF-2025-0104"), staffClaims, func(c map[string]string) { c["scope"] = "openid email refundflow/orders.read" }), http.StatusForbidden},
+		{"billing token lists requests", withToken(list(), billingClaims, nil), http.StatusForbidden},
+		{"billing scope with a staff group lists requests", withToken(list(), billingClaims, func(c map[string]string) { c["cognito:groups"] = "[staff]" }), http.StatusForbidden},
+		{"staff token with the billing scope claim lists requests", withToken(list(), staffClaims, func(c map[string]string) { c["scope"] = "openid refundflow/orders.write" }), http.StatusForbidden},
+		{"staff token lists requests", withToken(list(), staffClaims, nil), http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			wantStatus(t, mustCall(t, h, tt.ev), tt.want)
+		})
+	}
+	if _, err := f.store.GetOrder(context.Background(), "RF-2025-0103"); err == nil {
+		t.Error("a staff token stored an order")
+	}
+}
+
 func TestStaffListRequestsPages(t *testing.T) {
 	f := newHTTPFixture(t)
 	h := f.staffHandler()
@@ -167,11 +213,15 @@ func TestStaffReviewApprove(t *testing.T) {
 		t.Errorf("audit = %+v", last)
 	}
 
-	// The wait has ended: a second approval is refused and the trail says it was not delivered.
+	// The review is decided: a second approval is refused before anything is recorded, and says
+	// which decision stands.
 	resp = mustCall(t, f.staffHandler(), ev)
 	wantStatus(t, resp, http.StatusConflict)
-	if actions := f.auditActions(s.id); actions[len(actions)-1] != "review_not_delivered" {
-		t.Errorf("audit = %v", actions)
+	if !strings.Contains(resp.Body, "review approved by staff:"+staffSub) {
+		t.Errorf("the 409 does not name the decision that stands: %s", resp.Body)
+	}
+	if actions := f.auditActions(s.id); strings.Count(strings.Join(actions, " "), "review_approved") != 1 {
+		t.Errorf("audit = %v, want one approval", actions)
 	}
 }
 

@@ -282,20 +282,34 @@ func (h SubmitRequest) accepted(req events.APIGatewayV2HTTPRequest, id string, s
 	return resp, nil
 }
 
-// start starts the request's workflow. The execution name is the request ID, so starting it twice
-// is harmless: ExecutionAlreadyExists means it was started before and counts as success.
+// start starts the request's workflow (see startWorkflow). Starting it twice is harmless:
+// ExecutionAlreadyExists means it was started before and counts as success.
 func (h SubmitRequest) start(ctx context.Context, id string) error {
+	_, err := startWorkflow(ctx, h.SFN, h.StateMachineARN, id)
+	return err
+}
+
+// startWorkflow starts the execution of a request's workflow, named after the request, with the input
+// {"requestId":"<id>"} and nothing else (no personal data reaches Step Functions). SubmitRequest and
+// the sweeper send exactly the same name and input, so a second start of a running execution returns
+// it (Step Functions' idempotency for Standard workflows) and a start after it ended answers
+// ExecutionAlreadyExists: existed reports that, which is not an error.
+func startWorkflow(ctx context.Context, sf StepFunctions, machine, id string) (existed bool, err error) {
 	input, _ := json.Marshal(map[string]string{"requestId": id})
-	_, err := h.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(h.StateMachineARN),
+	_, err = sf.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(machine),
 		Name:            aws.String(id),
 		Input:           aws.String(string(input)),
 	})
 	var exists *sfntypes.ExecutionAlreadyExists
-	if err == nil || errors.As(err, &exists) {
-		return nil
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.As(err, &exists):
+		return true, nil
+	default:
+		return false, fmt.Errorf("start workflow of request %s: %w", id, err)
 	}
-	return fmt.Errorf("start workflow of request %s: %w", id, err)
 }
 
 // maxStuckPages bounds the look for stuck requests: submitted is a state requests leave within

@@ -457,7 +457,7 @@ func TestNewRequestIDIsAValidExecutionName(t *testing.T) {
 }
 
 // BenchmarkSubmitJSON measures POST /requests end to end through the Lambda handler: decoding and
-// validation, the create transaction on minidyn and StartExecution on the local engine.
+// validation, the create transaction on the local DynamoDB and StartExecution on the local engine.
 func BenchmarkSubmitJSON(b *testing.B) {
 	f := newHTTPFixture(b)
 	h := f.submitHandler()

@@ -91,7 +91,7 @@ type taskFixture struct {
 
 func newTaskFixture(t *testing.T, service refund.ServiceType) *taskFixture {
 	t.Helper()
-	// dynamotest.New always gives a backend with transactions (minidyn when DYNAMODB_ENDPOINT is dynalite).
+	// dynamotest.New always gives a backend with transactions (ddblocal when DYNAMODB_ENDPOINT is dynalite).
 	client, table := dynamotest.New(t)
 	f := &taskFixture{t: t, ctx: context.Background(), store: dynamo.New(client, table), sfn: &tokenRecorder{}, mail: &fakeSender{}}
 	f.store.Now = func() time.Time { return taskT0 }

@@ -26,20 +26,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow/apigw"
 	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/handler"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/refund"
 )
 
 // The HTTP handler tests run the handlers on real-shaped API Gateway events (testdata/events, payload
 // 2.0, form posts base64-encoded), through lambda.NewHandler as the Lambda runtime calls them, against
-// minidyn through the real DynamoDB client and the project's Step Functions engine through the real
-// sfn client. The only stand-in is recordingSFN, a thin wrapper around that client that counts calls
+// the local DynamoDB (infra/local/ddblocal) through the real DynamoDB client and the project's Step
+// Functions engine through the real sfn client. The only stand-in is recordingSFN, a thin wrapper around that client that counts calls
 // and can make the next ones fail.
 
 // httpT0 is "now" in these tests: 3 March 2025, after the cooling-off period of the test orders.
@@ -77,7 +77,7 @@ type httpFixture struct {
 
 func newHTTPFixture(t testing.TB) *httpFixture {
 	t.Helper()
-	store := dynamo.New(minidynClient(t), "refunds")
+	store := dynamo.New(localDynamoDB(t), "refunds")
 	if err := dynamo.EnsureTable(context.Background(), store.Client, store.Table); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
@@ -89,7 +89,7 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 	srv := httptest.NewServer(eng.Handler())
 	t.Cleanup(func() {
 		// Let every Lambda invocation finish before the table goes away (Close would cancel them,
-		// but a cancelled client leaves minidyn still serving the request while it deletes the table).
+		// but a cancelled client leaves the server still serving the request while it deletes the table).
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		_ = eng.WaitIdle(ctx)
@@ -115,7 +115,8 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 	return f
 }
 
-// minidynClient serves a fresh minidyn for the test and returns a real DynamoDB client for it.
+// localDynamoDB serves a fresh local DynamoDB (ddblocal) for the test and returns a real DynamoDB
+// client for it.
 //
 // The server holds back responses larger than the client's first read for 2 ms. Against a server
 // this fast, the SDK (smithy-go) closes the request body as soon as the response headers arrive; if
@@ -123,9 +124,9 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 // connection and a large response (a Query of offers or audit entries) fails with "use of closed
 // network connection". A real DynamoDB endpoint is never that fast; the Step Functions engine's API
 // has the same work-around (infra/local/stepfunctions serveHTTP).
-func minidynClient(t testing.TB) *dynamodb.Client {
+func localDynamoDB(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	mini := miniserver.NewServer()
+	mini := ddblocal.New(ddblocal.Options{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		mini.ServeHTTP(rec, r)
@@ -413,9 +414,15 @@ type seeded struct {
 // awaiting_consent; and, with park, a workflow execution parked on a task token.
 func (f *httpFixture) seed(status refund.Status, park bool) seeded {
 	f.t.Helper()
+	return f.seedOrder(projectOrder(fmt.Sprintf("RF-2025-%04d", f.seq.Add(1))), status, park)
+}
+
+// seedOrder is seed for a request on order, which it stores first.
+func (f *httpFixture) seedOrder(order refund.Order, status refund.Status, park bool) seeded {
+	f.t.Helper()
 	ctx := context.Background()
 	var s seeded
-	s.order = projectOrder(fmt.Sprintf("RF-2025-%04d", f.seq.Add(1)))
+	s.order = order
 	if _, err := f.store.PutOrder(ctx, s.order); err != nil {
 		f.t.Fatalf("put order: %v", err)
 	}
@@ -437,14 +444,11 @@ func (f *httpFixture) seed(status refund.Status, park bool) seeded {
 	if status != refund.StatusSubmitted {
 		res := refund.Resolve(refund.DefaultPolicy(), req, s.order, httpT0)
 		s.offers = res.Offers
-		if err := f.store.PutOffers(ctx, id, 1, s.offers); err != nil {
-			f.t.Fatalf("put offers: %v", err)
-		}
 		audit := dynamo.AuditEntry{Actor: dynamo.SystemActor("ProposeResolution")}
 		if status == refund.StatusInReview {
 			audit.Detail = "review needed: " + strings.Join(res.ReviewReasons, " ")
 		}
-		if err := f.store.Transition(ctx, id, refund.StatusSubmitted, status, 1, audit); err != nil {
+		if err := f.store.Transition(ctx, id, refund.StatusSubmitted, status, 1, audit, dynamo.WithOffers(1, s.offers)); err != nil {
 			f.t.Fatalf("move to %s: %v", status, err)
 		}
 	}

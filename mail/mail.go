@@ -398,7 +398,7 @@ func formatOffer(o refund.Offer) offerView {
 	}
 	if o.Kind == refund.OfferPause {
 		if from, err := refund.ParseDate(o.EffectiveDate); err == nil {
-			ov.ResumesOn = from.AddDate(0, o.PauseMonths, 0).Format("2 January 2006")
+			ov.ResumesOn = refund.AddMonths(from, o.PauseMonths).Format("2 January 2006")
 		}
 	}
 	for _, l := range o.Breakdown {

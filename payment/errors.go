@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// Codes of *PaymentDeclined errors that every gateway uses for the same situation. Providers add their
-// own codes (Stripe's error codes pass through unchanged).
+// Codes of payment errors that every gateway uses for the same situation. Providers add their own
+// codes (Stripe's error codes pass through unchanged).
 const (
-	// CodeInvalidRequest: the RefundRequest failed Validate.
+	// CodeInvalidRequest: the RefundRequest failed Validate, or its amount is one the provider cannot
+	// represent (see Unit); it was never sent.
 	CodeInvalidRequest = "invalid_request"
 	// CodePaymentNotFound: the provider knows no payment with this reference.
 	CodePaymentNotFound = "payment_not_found"
@@ -16,7 +17,8 @@ const (
 	CodeCurrencyMismatch = "currency_mismatch"
 	// CodeExceedsRefundable: the refund would take the total refunded above what was captured.
 	CodeExceedsRefundable = "amount_exceeds_refundable"
-	// CodeIdempotencyMismatch: the idempotency key was already used with different parameters.
+	// CodeIdempotencyMismatch: the idempotency key was already used with different parameters. It is
+	// a *PaymentOutcomeUnknown code, never a refusal: a refund may exist under the key.
 	CodeIdempotencyMismatch = "idempotency_key_reused"
 )
 
@@ -45,8 +47,16 @@ func (e *PaymentUnavailable) Error() string {
 // Unwrap returns the underlying error.
 func (e *PaymentUnavailable) Unwrap() error { return e.Err }
 
-// PaymentDeclined reports that the provider refused the refund: the payment is unknown, already fully
-// refunded, in another currency, disputed, and so on. Retrying cannot help; the request goes to staff.
+// PaymentDeclined reports a definite refusal of this refund attempt: either the request was refused
+// before it was sent (invalid, an amount the provider cannot represent, a currency the payment is not
+// in), or the provider answered the refund call for this idempotency key with a refusal for good (the
+// payment is already refunded, the amount is too large, the card's issuer refused), or it reports the
+// refund made under this key as failed or canceled. Nothing was refunded under the key, so the caller
+// may release the amount it reserved. Retrying cannot help; the request goes to staff.
+//
+// Anything less than that answer — the provider refused the API key or its permissions, the key was
+// used with other parameters, the payment could not be read — is a *PaymentOutcomeUnknown instead,
+// never a PaymentDeclined: a refund made by an earlier attempt whose answer was lost may exist.
 //
 // Like PaymentUnavailable, the type name is what the state machine sees as errorType.
 type PaymentDeclined struct {
@@ -67,6 +77,34 @@ func (e *PaymentDeclined) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *PaymentDeclined) Unwrap() error { return e.Err }
+
+// PaymentOutcomeUnknown reports that the provider gave no definite answer for this refund's
+// idempotency key and that repeating the call will not get one: it refused the API key or its
+// permissions (a key rotation, a restricted key without refund rights), the key was already used with
+// other parameters (the refund may exist), the payment could not be read, or the provider answered
+// something the adapter does not understand. An earlier attempt whose answer was lost may have made
+// the refund, so the caller must keep the amount reserved, and a person must check at the provider.
+//
+// The type name is what the state machine sees as errorType. The state machine retries only
+// PaymentUnavailable, so this error ends in "needs attention" with the reservation kept.
+type PaymentOutcomeUnknown struct {
+	// Provider names the gateway.
+	Provider string
+	// Code is the provider's reason, e.g. "authentication_error", CodeIdempotencyMismatch.
+	Code string
+	// Message is the provider's explanation, for staff; never shown to clients.
+	Message string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+// Error describes the failure for logs.
+func (e *PaymentOutcomeUnknown) Error() string {
+	return describe("payment provider "+e.Provider+" gave no definite answer for the refund", e.Code, e.Message, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *PaymentOutcomeUnknown) Unwrap() error { return e.Err }
 
 // describe joins a headline, a code, a message and a cause into one log line.
 func describe(head, code, msg string, err error) string {
@@ -96,11 +134,17 @@ func IsDeclined(err error) bool {
 	return errors.As(err, &d)
 }
 
+// IsOutcomeUnknown reports whether err's chain holds a *PaymentOutcomeUnknown.
+func IsOutcomeUnknown(err error) bool {
+	var o *PaymentOutcomeUnknown
+	return errors.As(err, &o)
+}
+
 // TaskError returns the error a Lambda task handler should return for err. aws-lambda-go names the
 // error after the returned value's own type, so a *PaymentUnavailable wrapped with fmt.Errorf would be
 // reported as "wrapError" and the state machine's Retry on "PaymentUnavailable" would never match.
-// TaskError digs the payment error out of err's chain and returns it unwrapped; any other error is
-// returned unchanged.
+// TaskError digs the payment error (PaymentUnavailable, PaymentDeclined or PaymentOutcomeUnknown) out of
+// err's chain and returns it unwrapped; any other error is returned unchanged.
 func TaskError(err error) error {
 	var u *PaymentUnavailable
 	if errors.As(err, &u) {
@@ -109,6 +153,10 @@ func TaskError(err error) error {
 	var d *PaymentDeclined
 	if errors.As(err, &d) {
 		return d
+	}
+	var o *PaymentOutcomeUnknown
+	if errors.As(err, &o) {
+		return o
 	}
 	return err
 }

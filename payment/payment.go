@@ -1,11 +1,24 @@
 // Package payment is the boundary to the payment provider that took the client's card payment. Refunds
 // only ever go back to that original payment, identified by its provider reference.
 //
-// The package defines the Gateway interface and the two error types the refund workflow acts on:
-// *PaymentUnavailable (the outcome is unknown or the provider is down: retry with the same idempotency
-// key) and *PaymentDeclined (the provider refused: retrying cannot help, a person must look). The
-// implementations live in subpackages: sandbox (a provider stand-in whose state lives in the DynamoDB
-// table) and stripepay (Stripe).
+// The package defines the Gateway interface and the three error types the refund workflow acts on:
+//
+//   - *PaymentUnavailable: the provider is down, slow or busy; the outcome is unknown, and repeating
+//     the call with the same idempotency key will tell. The state machine retries.
+//   - *PaymentDeclined: a definite refusal of this attempt, for its idempotency key; nothing was
+//     refunded under the key, so the ledger may release the reservation. A person must look.
+//   - *PaymentOutcomeUnknown: no definite answer for the key, and repeating will not get one (the API
+//     key or its permissions were refused, the key was used with other parameters, the payment could
+//     not be read). A refund may exist, so the reservation stays. A person must look.
+//
+// Only a PaymentDeclined may ever release money reserved for a refund.
+//
+// It also converts amounts between the domain's ISO 4217 minor units and each provider's own unit
+// (Unit, UnitFor), and says in what steps a provider can refund (RefundIncrement), so offers are
+// made only in amounts the provider can return.
+//
+// The implementations live in subpackages: sandbox (a provider stand-in whose state lives in the
+// DynamoDB table, with Stripe's currency rules) and stripepay (Stripe).
 package payment
 
 import (
@@ -26,7 +39,11 @@ import (
 // after a timeout whose outcome is unknown.
 type Gateway interface {
 	// Refund returns money to the card behind req.PaymentReference. Errors are *PaymentUnavailable
-	// (retry with the same key) or *PaymentDeclined (do not retry), possibly wrapped.
+	// (retry with the same key), *PaymentDeclined (a definite refusal for the key: release, do not
+	// retry) or *PaymentOutcomeUnknown (no definite answer: keep the reservation, do not retry),
+	// possibly wrapped. An amount the provider cannot represent is a *PaymentDeclined with
+	// CodeInvalidRequest, refused before any call; the Refund's Amount is what the provider reports,
+	// converted back to the domain's unit.
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
 }
 

@@ -32,7 +32,7 @@ func terms(p Policy, order Order, o Offer) string {
 			return ""
 		}
 		return fmt.Sprintf("The support subscription is paused for %d %s from %s and resumes automatically on %s. Nothing is charged during the pause and nothing is refunded.",
-			o.PauseMonths, plural(o.PauseMonths, "month", "months"), o.EffectiveDate, FormatDate(from.AddDate(0, o.PauseMonths, 0)))
+			o.PauseMonths, plural(o.PauseMonths, "month", "months"), o.EffectiveDate, FormatDate(AddMonths(from, o.PauseMonths)))
 	case OfferCancelAtPeriodEnd:
 		return fmt.Sprintf("The support subscription continues until the end of the paid period on %s and then ends. Nothing more is charged and nothing is refunded.", o.EffectiveDate)
 	}

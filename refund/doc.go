@@ -12,6 +12,15 @@
 // exactly to the amount offered. No refund ever exceeds what the client paid minus what was already
 // refunded on the order, and no offered amount is ever negative.
 //
+// A refund goes back through the payment provider, which may only refund in larger steps than the
+// minor unit: Stripe takes Bahraini, Jordanian and Kuwaiti dinars, Omani rials and Tunisian dinars
+// in steps of 10 thousandths (the last digit 0) and Malagasy ariary only whole. The provider's step for the order's
+// currency is given to Resolve (WithRefundIncrement; this package knows no provider), and the refund
+// the rules work out is rounded down to it on a line of its own ("Rounded down to a multiple of KWD
+// 0.010, the smallest amount the card payment can be refunded in"), so the lines still add up. Credits
+// are not paid out by the provider and keep the rules' amount. Staff adjusting a refund must type a
+// multiple of the step too.
+//
 // # Dates
 //
 // Dates are calendar days ("2025-03-01"), compared in UTC. The purchase day is day 0, so "within 14
@@ -19,6 +28,16 @@
 // request on 15 March is within the cooling-off period and a request on 16 March is not. The same
 // counting applies to the maximum request age (365 days by default: day 365 is accepted, day 366 is
 // rejected).
+//
+// The client enters the purchase date from their own calendar, which can be up to 14 hours ahead of
+// UTC (UTC+14): a purchase date up to one day after today's UTC date is therefore accepted, and counts
+// as bought today (day 0, offers effective on the purchase day). A date two or more days ahead is in
+// the future.
+//
+// Months are calendar months: "12 months from 15 March" is 15 March of the next year, and a month
+// that is shorter ends the count on its last day, so one month after 31 January is 28 February (29
+// in a leap year) and three months after 30 November is 28 February. Credits' last day of use and
+// the end of a pause are counted this way.
 //
 // # Verification (step 2)
 //
@@ -55,23 +74,42 @@
 //
 // Prepaid consulting hours after cooling-off: unused hours are refunded at the rate they were bought
 // at (total price times unused hours divided by hours bought). Alternative: a service credit worth 110%
-// of that refund, valid for 12 months. For subscriptions and hours the refund is also limited to what
-// is not yet refunded on the order; the breakdown says so when the limit applies.
+// of that refund, valid for 12 months.
 //
-// An offer that returns everything not yet refunded is called a full refund; any smaller refund is a
-// partial refund. Accepting a refund or a credit also cancels the service. Whether the client asked to
+// Earlier refunds count in every later offer. For subscriptions and hours, everything already refunded
+// on the order (by an earlier request, or before the order reached Refundflow) is subtracted from the
+// value of the unused days or hours, because it has already paid back part of them: the same unused
+// part is never refunded twice. The result is never below zero (the breakdown then says the earlier
+// refunds already cover the unused part), and it is also limited to what is not yet refunded on the
+// order; the breakdown shows both. For projects the amount already refunded is part of the rule above,
+// and the cooling-off refund is everything not yet refunded.
+//
+// A request whose execution refunds or credits the order, or ends the service, leaves the order
+// cancelled (or fully refunded when nothing paid remains), and so closed for later requests; a pause
+// leaves it active. The billing system cannot make an order that Refundflow closed active again (a new
+// purchase is a new order), so a stale order record cannot undo a refund or a cancellation.
+//
+// Every refund offered is rounded down to an amount the card payment's provider can refund (see Money);
+// for most currencies that changes nothing. An offer that returns everything not yet refunded is
+// called a full refund; any smaller refund is a partial refund. Accepting a refund or a credit also cancels the service. Whether the client asked to
 // "cancel" or for a "refund" does not change the amounts: both are settled by the same rules. When
 // nothing can be refunded or offered, the case goes to staff.
 //
 // Staff review: the offers are worked out as above, but a member of staff must approve them before the
-// client sees them when the refund is above 2,000.00 in the order's currency (exactly 2,000.00 does
-// not need review), when the reason is "quality", "not as described" or "service not provided", or
-// when the order is flagged as disputed.
+// client sees them when the refund is above the review threshold of the order's currency (EUR
+// 2,000.00; exactly 2,000.00 does not need review), when the reason is "quality", "not as described"
+// or "service not provided", or when the order is flagged as disputed. The threshold is set per
+// currency, because a major unit is worth very different amounts (KWD 2,000 is about EUR 6,000): the
+// default policy sets about EUR 2,000 in each currency it names (USD 2,200, GBP 1,700, JPY 320,000,
+// KWD 650, ...; check them when exchange rates move). A refund in a currency the policy names no
+// threshold for always needs review. Staff decide once per review: of two decisions made at the same
+// time, one stands and the other is refused.
 //
 // # Policy as data
 //
-// All the numbers above (14 days, 365 days, 5%, 110%, 12 months, 3 months, 2,000.00, the review
-// reasons, the refund timing text) live in a versioned policy file, policy/default.json, which is
+// All the numbers above (14 days, 365 days, 5%, 110%, 12 months, 3 months, the review threshold of
+// each currency, the review reasons, the refund timing text) live in a versioned policy file,
+// policy/default.json, which is
 // embedded in the program and can be replaced by another file (LoadPolicy). Every verification, offer
 // and agreement records the policy version it used.
 //

@@ -102,7 +102,7 @@ func FuzzParseMoney(f *testing.F) {
 // back as JSON loads to the same policy. Accepted policies must also resolve a sample order safely.
 func FuzzLoadPolicy(f *testing.F) {
 	f.Add(DefaultPolicyJSON())
-	f.Add([]byte(`{"version":"x","cooling_off_days":0,"max_request_age_days":1,"full_refund_reasons_before_work":null,"refund_timing":"soon","project":{"fee_percent":100,"credit_percent":300,"credit_valid_months":120,"offer_switch_service":true},"subscription":{"max_pause_months":24,"offer_cancel_at_period_end":false},"hours":{"credit_percent":0,"credit_valid_months":1},"review":{"refund_above_major_units":0,"reasons":[],"disputed":false}}`))
+	f.Add([]byte(`{"version":"x","cooling_off_days":0,"max_request_age_days":1,"full_refund_reasons_before_work":null,"refund_timing":"soon","project":{"fee_percent":100,"credit_percent":300,"credit_valid_months":120,"offer_switch_service":true},"subscription":{"max_pause_months":24,"offer_cancel_at_period_end":false},"hours":{"credit_percent":0,"credit_valid_months":1},"review":{"refund_above_major_units":{"EUR":0},"reasons":[],"disputed":false}}`))
 	f.Add([]byte(`{"version":"x"} {}`))
 	f.Add([]byte(`{"version":"x","cooling_off_days":1e3}`))
 	f.Add([]byte(`null`))

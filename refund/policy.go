@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -70,9 +71,11 @@ type HoursPolicy struct {
 
 // ReviewPolicy says which cases are not decided automatically but wait for staff.
 type ReviewPolicy struct {
-	// RefundAboveMajorUnits: refunds above this many major units of the order's currency (2000 means
-	// EUR 2,000.00 or JPY 2,000) need review.
-	RefundAboveMajorUnits int64 `json:"refund_above_major_units"`
+	// RefundAboveMajorUnits maps an ISO 4217 currency to the amount, in whole major units of that
+	// currency, above which a refund needs review ({"EUR": 2000} means above EUR 2,000.00). Each
+	// currency needs its own figure, because a major unit is worth very different amounts (KWD 2,000
+	// is about EUR 6,000). A refund in a currency without an entry always needs review.
+	RefundAboveMajorUnits map[string]int64 `json:"refund_above_major_units"`
 	// Reasons lists reasons that always need review.
 	Reasons []Reason `json:"reasons"`
 	// Disputed sends orders flagged as disputed to review.
@@ -104,6 +107,7 @@ func DefaultPolicyJSON() []byte { return slices.Clone(defaultPolicyJSON) }
 func (p Policy) clone() Policy {
 	p.FullRefundReasonsBeforeWork = slices.Clone(p.FullRefundReasonsBeforeWork)
 	p.Review.Reasons = slices.Clone(p.Review.Reasons)
+	p.Review.RefundAboveMajorUnits = maps.Clone(p.Review.RefundAboveMajorUnits)
 	return p
 }
 
@@ -147,8 +151,11 @@ func (p Policy) Validate() error {
 	check(p.Subscription.MaxPauseMonths >= 0 && p.Subscription.MaxPauseMonths <= 24, "subscription.max_pause_months must be 0–24, got %d", p.Subscription.MaxPauseMonths)
 	check(p.Hours.CreditPercent >= 0 && p.Hours.CreditPercent <= 300, "hours.credit_percent must be 0–300, got %d", p.Hours.CreditPercent)
 	check(p.Hours.CreditValidMonths >= 1 && p.Hours.CreditValidMonths <= 120, "hours.credit_valid_months must be 1–120, got %d", p.Hours.CreditValidMonths)
-	check(p.Review.RefundAboveMajorUnits >= 0 && p.Review.RefundAboveMajorUnits <= 1_000_000_000,
-		"review.refund_above_major_units must be 0–1000000000, got %d", p.Review.RefundAboveMajorUnits)
+	for _, cur := range slices.Sorted(maps.Keys(p.Review.RefundAboveMajorUnits)) {
+		n := p.Review.RefundAboveMajorUnits[cur]
+		check(ValidCurrency(cur), "review.refund_above_major_units: %q is not an ISO 4217 currency code", cur)
+		check(n >= 0 && n <= 1_000_000_000, "review.refund_above_major_units.%s must be 0–1000000000, got %d", cur, n)
+	}
 	checkReasons := func(field string, rs []Reason) {
 		seen := map[Reason]bool{}
 		for _, r := range rs {
@@ -162,7 +169,13 @@ func (p Policy) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ReviewThreshold returns the refund amount above which a request in currency needs staff review.
-func (p Policy) ReviewThreshold(currency string) Money {
-	return MajorUnits(p.Review.RefundAboveMajorUnits, currency)
+// ReviewThreshold returns the refund amount above which a request in currency needs staff review;
+// ok is false when the policy names no threshold for the currency, and then every refund in it needs
+// review.
+func (p Policy) ReviewThreshold(currency string) (threshold Money, ok bool) {
+	n, ok := p.Review.RefundAboveMajorUnits[currency]
+	if !ok {
+		return Money{Currency: currency}, false
+	}
+	return MajorUnits(n, currency), true
 }

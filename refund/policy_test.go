@@ -21,9 +21,14 @@ func TestDefaultPolicy(t *testing.T) {
 		Subscription:                SubscriptionPolicy{MaxPauseMonths: 3, OfferCancelAtPeriodEnd: true},
 		Hours:                       HoursPolicy{CreditPercent: 110, CreditValidMonths: 12},
 		Review: ReviewPolicy{
-			RefundAboveMajorUnits: 2000,
-			Reasons:               []Reason{ReasonQuality, ReasonNotAsDescribed, ReasonServiceNotProvided},
-			Disputed:              true,
+			RefundAboveMajorUnits: map[string]int64{
+				"EUR": 2000, "USD": 2200, "GBP": 1700, "CHF": 1900, "SEK": 22000, "NOK": 23000, "DKK": 15000,
+				"PLN": 8500, "CZK": 50000, "CAD": 3000, "AUD": 3300, "JPY": 320000, "HUF": 800000, "TWD": 70000,
+				"ISK": 300000, "MGA": 10_000_000, "UGX": 8_000_000,
+				"KWD": 650, "BHD": 800, "OMR": 800, "JOD": 1500, "TND": 6500,
+			},
+			Reasons:  []Reason{ReasonQuality, ReasonNotAsDescribed, ReasonServiceNotProvided},
+			Disputed: true,
 		},
 	}
 	if !reflect.DeepEqual(p, want) {
@@ -35,14 +40,24 @@ func TestDefaultPolicy(t *testing.T) {
 	if q := DefaultPolicy(); q.Review.Reasons[0] != ReasonQuality || q.FullRefundReasonsBeforeWork[0] != ReasonDuplicateOrder {
 		t.Error("DefaultPolicy shares slices between callers")
 	}
-	if got, want := p.ReviewThreshold("EUR"), (Money{200000, "EUR"}); got != want {
-		t.Errorf("EUR threshold = %v, want %v", got, want)
+	p.Review.RefundAboveMajorUnits["EUR"] = 1
+	if q := DefaultPolicy(); q.Review.RefundAboveMajorUnits["EUR"] != 2000 {
+		t.Error("DefaultPolicy shares the thresholds between callers")
 	}
-	if got, want := p.ReviewThreshold("JPY"), (Money{2000, "JPY"}); got != want {
-		t.Errorf("JPY threshold = %v, want %v", got, want)
-	}
-	if got, want := p.ReviewThreshold("KWD"), (Money{2000000, "KWD"}); got != want {
-		t.Errorf("KWD threshold = %v, want %v", got, want)
+	p = DefaultPolicy()
+	for _, tc := range []struct {
+		currency string
+		want     Money
+		ok       bool
+	}{
+		{"EUR", Money{200000, "EUR"}, true},
+		{"JPY", Money{320000, "JPY"}, true},
+		{"KWD", Money{650000, "KWD"}, true},
+		{"XAF", Money{0, "XAF"}, false},
+	} {
+		if got, ok := p.ReviewThreshold(tc.currency); got != tc.want || ok != tc.ok {
+			t.Errorf("%s threshold = %v, %v; want %v, %v", tc.currency, got, ok, tc.want, tc.ok)
+		}
 	}
 }
 
@@ -102,7 +117,13 @@ func TestLoadPolicyRejects(t *testing.T) {
 		{name: "duplicate reason", edit: func(m map[string]any) {
 			m["full_refund_reasons_before_work"] = []string{"duplicate_order", "duplicate_order"}
 		}, want: "twice"},
-		{name: "negative threshold", edit: func(m map[string]any) { m["review"].(map[string]any)["refund_above_major_units"] = -1 }, want: "refund_above"},
+		{name: "negative threshold", edit: func(m map[string]any) {
+			m["review"].(map[string]any)["refund_above_major_units"] = map[string]any{"EUR": -1}
+		}, want: "refund_above_major_units.EUR"},
+		{name: "threshold for no currency", edit: func(m map[string]any) {
+			m["review"].(map[string]any)["refund_above_major_units"] = map[string]any{"euro": 2000}
+		}, want: "not an ISO 4217"},
+		{name: "one threshold for every currency", edit: func(m map[string]any) { m["review"].(map[string]any)["refund_above_major_units"] = 2000 }, want: "cannot unmarshal"},
 		{name: "fractional number", edit: func(m map[string]any) { m["project"].(map[string]any)["fee_percent"] = 2.5 }, want: "cannot unmarshal"},
 		{name: "empty refund timing", edit: func(m map[string]any) { m["refund_timing"] = "" }, want: "refund_timing"},
 		{name: "trailing data", raw: string(DefaultPolicyJSON()) + "{}", want: "after the policy"},

@@ -103,7 +103,12 @@ func genPolicy(t *rapid.T) Policy {
 	p.Hours.CreditPercent = rapid.IntRange(0, 300).Draw(t, "hoursCredit")
 	p.Subscription.MaxPauseMonths = rapid.IntRange(0, 24).Draw(t, "pause")
 	p.Subscription.OfferCancelAtPeriodEnd = rapid.Bool().Draw(t, "cancelAtEnd")
-	p.Review.RefundAboveMajorUnits = rapid.Int64Range(0, 1_000_000_000).Draw(t, "threshold")
+	p.Review.RefundAboveMajorUnits = map[string]int64{}
+	for _, c := range currencies {
+		if rapid.Bool().Draw(t, "has threshold "+c) { // a currency without one: every refund is reviewed
+			p.Review.RefundAboveMajorUnits[c] = rapid.Int64Range(0, 1_000_000_000).Draw(t, "threshold "+c)
+		}
+	}
 	return p
 }
 
@@ -145,8 +150,8 @@ func TestPropertyResolve(t *testing.T) {
 		if len(res.Offers) == 0 && !res.NeedsReview {
 			t.Fatal("no offers and no review: the client would be left without an answer")
 		}
-		if threshold := p.ReviewThreshold(o.Currency); res.Refundable.Amount > threshold.Amount && !res.NeedsReview {
-			t.Fatalf("refund %v above %v without review", res.Refundable, threshold)
+		if threshold, ok := p.ReviewThreshold(o.Currency); (!ok && res.Refundable.Amount > 0 || res.Refundable.Amount > threshold.Amount) && !res.NeedsReview {
+			t.Fatalf("refund %v above %v (configured: %v) without review", res.Refundable, threshold, ok)
 		}
 		if o.Disputed && !res.NeedsReview {
 			t.Fatal("disputed order without review")

@@ -12,7 +12,14 @@ import (
 //
 // Resolve never trusts its inputs to be consistent: an invalid policy or order record, or an order that
 // is closed, gives no offers and a review reason instead of a wrong amount.
-func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
+//
+// opts carry what the policy cannot know, such as the refundable increment of the order's payment
+// provider (WithRefundIncrement).
+func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveOption) Resolution {
+	cfg := resolveConfig{increment: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	res := Resolution{PolicyVersion: p.Version, Refundable: Money{Currency: order.Currency}}
 	review := func(reason string) {
 		res.NeedsReview = true
@@ -29,6 +36,10 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 	today := Day(now)
 	purchased, _ := ParseDate(order.PurchaseDate)
 	age := DaysBetween(purchased, today)
+	if age < 0 && age >= -ClientDayTolerance {
+		// Bought "tomorrow" in UTC: today on the client's calendar. Count from the purchase day.
+		today, age = purchased, 0
+	}
 	switch {
 	case age < 0:
 		review(fmt.Sprintf("The order's purchase date %s is after today %s; nothing was calculated.", order.PurchaseDate, FormatDate(today)))
@@ -38,7 +49,7 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 		return res
 	}
 
-	r := resolver{p: p, req: req, order: order, today: today}
+	r := resolver{p: p, req: req, order: order, today: today, increment: cfg.increment}
 	anyDate := slices.Contains(p.FullRefundReasonsBeforeWork, req.Reason)
 	if !order.WorkStarted() && (age <= p.CoolingOffDays || anyDate) {
 		res.CoolingOff = true
@@ -60,7 +71,10 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 		res.Calculation = []Line{}
 	}
 
-	if threshold := p.ReviewThreshold(order.Currency); res.Refundable.Amount > threshold.Amount {
+	switch threshold, ok := p.ReviewThreshold(order.Currency); {
+	case !ok && res.Refundable.Amount > 0:
+		review(fmt.Sprintf("The policy sets no review threshold for %s, so every refund in it needs a staff decision.", order.Currency))
+	case ok && res.Refundable.Amount > threshold.Amount:
 		review(fmt.Sprintf("The refund of %s is above the %s that can be refunded without review.", res.Refundable, threshold))
 	}
 	if slices.Contains(p.Review.Reasons, req.Reason) {
@@ -75,6 +89,23 @@ func Resolve(p Policy, req Request, order Order, now time.Time) Resolution {
 	return res
 }
 
+// ResolveOption adjusts Resolve for facts outside the policy.
+type ResolveOption func(*resolveConfig)
+
+// resolveConfig is what the options set.
+type resolveConfig struct {
+	increment int64
+}
+
+// WithRefundIncrement makes every refund offer a multiple of step minor units of the order's currency:
+// the smallest amount the order's payment provider can refund, and the step of all it can refund (10
+// for Stripe's three-decimal currencies, 100 for MGA at Stripe, 1 for most). The refund worked out by
+// the rules is rounded down to it, with its own breakdown line. Credits are not paid out by the
+// provider and keep the rules' amount. A step below 1 means 1, any amount.
+func WithRefundIncrement(step int64) ResolveOption {
+	return func(c *resolveConfig) { c.increment = max(step, 1) }
+}
+
 // resolver holds what the per-service rules share while they build offers.
 type resolver struct {
 	p      Policy
@@ -85,6 +116,8 @@ type resolver struct {
 	// refundable and calculation record the refund worked out by the rule, even when it is zero.
 	refundable  int64
 	calculation []Line
+	// increment is the step of the amounts the payment's provider can refund (WithRefundIncrement).
+	increment int64
 }
 
 // money returns an amount in the order's currency.
@@ -127,9 +160,15 @@ func (r *resolver) coolingOff() {
 	r.refundOffer(r.order.Remaining().Amount, r.paidLines())
 }
 
-// refundOffer records the refund worked out by a rule and adds the refund offer for it (full_refund when
-// it returns everything not yet refunded, partial_refund otherwise) if amount is positive.
+// refundOffer records the refund worked out by a rule, rounded down to the provider's refundable
+// increment, and adds the refund offer for it (full_refund when it returns everything not yet
+// refunded, partial_refund otherwise) if it is positive.
 func (r *resolver) refundOffer(amount int64, lines []Line) {
+	if rest := amount % max(r.increment, 1); amount > 0 && rest != 0 {
+		label := fmt.Sprintf("Rounded down to a multiple of %s, the smallest amount the card payment can be refunded in", r.money(r.increment))
+		lines = append(slices.Clone(lines), r.line(label, -rest))
+		amount -= rest
+	}
 	r.refundable, r.calculation = amount, slices.Clone(lines)
 	if amount <= 0 {
 		return
@@ -163,7 +202,7 @@ func (r *resolver) creditOffer(kind OfferKind, amount int64, lines []Line, pct, 
 		Amount:        r.money(credit),
 		Breakdown:     lines,
 		EffectiveDate: FormatDate(r.today),
-		ValidUntil:    FormatDate(r.today.AddDate(0, months, 0)),
+		ValidUntil:    FormatDate(AddMonths(r.today, months)),
 	})
 }
 
@@ -195,6 +234,22 @@ func (r *resolver) roundingLabel() string {
 		return "Rounding down to the cent"
 	}
 	return "Rounding down to the smallest currency unit"
+}
+
+// lessRefunded subtracts what was already refunded on the order from the value of the unused part
+// of a service (hours, subscription days), adding the line that shows it, and never goes below zero
+// (a line then says the earlier refunds already cover it): an earlier refund, by Refundflow or before
+// it, has already paid back part of what is unused, and must never be paid back again.
+func (r *resolver) lessRefunded(amount int64, lines []Line) (int64, []Line) {
+	if r.order.Refunded <= 0 {
+		return amount, lines
+	}
+	lines = append(lines, r.line("Already refunded", -r.order.Refunded))
+	if amount -= r.order.Refunded; amount < 0 {
+		lines = append(lines, r.line("Earlier refunds already cover the unused part", -amount))
+		amount = 0
+	}
+	return amount, lines
 }
 
 // capToRemaining limits amount to what is not yet refunded on the order, adding the line that explains
@@ -248,8 +303,9 @@ func (r *resolver) project() {
 }
 
 // subscription applies the support-plan rule: refund the unused days of the current period
-// (price × unused days / period days, rounded down, at most what is not yet refunded); alternatives are
-// a pause and cancelling at the end of the period.
+// (price × unused days / period days, rounded down), minus what was already refunded on the order,
+// never below zero and at most what is not yet refunded; alternatives are a pause and cancelling at
+// the end of the period.
 func (r *resolver) subscription() {
 	s := r.order.Service.Subscription
 	start, _ := ParseDate(s.PeriodStart)
@@ -269,7 +325,8 @@ func (r *resolver) subscription() {
 	if d := prorated - (s.PricePerPeriod - usedValue); d != 0 {
 		lines = append(lines, r.line(r.roundingLabel(), d))
 	}
-	amount, lines := r.capToRemaining(prorated, lines)
+	amount, lines := r.lessRefunded(prorated, lines)
+	amount, lines = r.capToRemaining(amount, lines)
 	r.refundOffer(amount, lines)
 
 	// The pause and the end of the service start after the paid period, or today if the record's
@@ -288,8 +345,8 @@ func (r *resolver) subscription() {
 }
 
 // hours applies the prepaid-hours rule: refund the unused hours at the bought rate
-// (total price × unused / purchased, rounded down, at most what is not yet refunded); the alternative
-// is a credit.
+// (total price × unused / purchased, rounded down), minus what was already refunded on the order,
+// never below zero and at most what is not yet refunded; the alternative is a credit.
 func (r *resolver) hours() {
 	h := r.order.Service.Hours
 	purchased, used := int64(h.Purchased), int64(h.Used)
@@ -302,7 +359,8 @@ func (r *resolver) hours() {
 	if d := unusedValue - (h.TotalPrice - usedValue); d != 0 {
 		lines = append(lines, r.line(r.roundingLabel(), d))
 	}
-	amount, lines := r.capToRemaining(unusedValue, lines)
+	amount, lines := r.lessRefunded(unusedValue, lines)
+	amount, lines = r.capToRemaining(amount, lines)
 	r.refundOffer(amount, lines)
 	r.creditOffer(OfferServiceCredit, amount, lines, r.p.Hours.CreditPercent, r.p.Hours.CreditValidMonths)
 }

@@ -188,7 +188,7 @@ func TestResolveTable(t *testing.T) {
 			refundable: 6774,
 		},
 		{
-			name: "subscription prorated refund limited to what is not yet refunded",
+			name: "subscription: an earlier refund covers more than the unused days, alternatives only",
 			order: func() Order {
 				o := subscriptionOrder(31000, "2025-03-01", "2025-03-31", 31000, 2)
 				o.Refunded = 25000
@@ -196,11 +196,27 @@ func TestResolveTable(t *testing.T) {
 			}(),
 			reason: ReasonChangedMind, now: "2025-03-16",
 			want: []string{
-				"full_refund 6000 [Current period 2025-03-01 to 2025-03-31 (31 days)=31000 | Used: 16 of 31 days=-16000 | Limited to what is not yet refunded (paid EUR 310.00, already refunded EUR 250.00)=-9000] from 2025-03-16",
 				"pause 0 from 2025-04-01 pause 3",
 				"cancel_at_period_end 0 from 2025-03-31",
 			},
-			refundable: 6000,
+			refundable: 0,
+			calc:       "Current period 2025-03-01 to 2025-03-31 (31 days)=31000 | Used: 16 of 31 days=-16000 | Already refunded=-25000 | Earlier refunds already cover the unused part=10000",
+		},
+		{
+			name: "subscription prorated refund limited to what is not yet refunded",
+			order: func() Order {
+				o := subscriptionOrder(10000, "2025-03-01", "2025-03-31", 31000, 2)
+				o.Refunded = 2000
+				return o
+			}(),
+			reason: ReasonChangedMind, now: "2025-03-16",
+			// unused 15 of 31 days of 310.00 = 150.00, less 20.00 refunded = 130.00; only 80.00 remain paid
+			want: []string{
+				"full_refund 8000 [Current period 2025-03-01 to 2025-03-31 (31 days)=31000 | Used: 16 of 31 days=-16000 | Already refunded=-2000 | Limited to what is not yet refunded (paid EUR 100.00, already refunded EUR 20.00)=-5000] from 2025-03-16",
+				"pause 0 from 2025-04-01 pause 3",
+				"cancel_at_period_end 0 from 2025-03-31",
+			},
+			refundable: 8000,
 		},
 		{
 			name:   "subscription last day of the period: nothing to refund, alternatives only",
@@ -286,9 +302,8 @@ func TestResolveTable(t *testing.T) {
 				"partial_refund 66666 [Prepaid hours bought: 3=100000 | Used: 1 of 3 hours at the bought rate=-33333 | Rounding down to the smallest currency unit=-1] from 2025-06-01",
 				"service_credit 73332 [Prepaid hours bought: 3=100000 | Used: 1 of 3 hours at the bought rate=-33333 | Rounding down to the smallest currency unit=-1 | Extra credit: 10% on top of the refundable amount, rounded down=6666] from 2025-06-01 until 2026-06-01",
 			},
-			// JPY 66,666 is above JPY 2,000: review.
+			// JPY 66,666 is below the policy's JPY 320,000 (thresholds are per currency): no review.
 			refundable: 66666,
-			review:     []string{"JPY 66,666 is above the JPY 2,000"},
 		},
 	}
 	p := DefaultPolicy()
@@ -371,7 +386,7 @@ func TestResolveRefusesInconsistentInput(t *testing.T) {
 		{name: "progress above 100", order: func(o *Order) {
 			o.Service.Project.Milestones = []Milestone{ms("Build", 1, MilestoneInProgress, 101)}
 		}, now: "2025-03-02", reason: "order record is inconsistent"},
-		{name: "purchase after today", now: "2025-02-28", reason: "after today"},
+		{name: "purchase two days after today", now: "2025-02-27", reason: "after today"},
 		{name: "cancelled order", order: func(o *Order) { o.Status = OrderCancelled }, now: "2025-03-02", reason: "The order is cancelled"},
 		{name: "invalid policy", policy: func(p *Policy) { p.Project.FeePercent = 101 }, now: "2025-03-02", reason: "policy"},
 	}
@@ -404,7 +419,7 @@ func TestResolvePolicyIsData(t *testing.T) {
 	p.Project.CreditPercent = 0
 	p.Subscription.MaxPauseMonths = 0
 	p.Subscription.OfferCancelAtPeriodEnd = false
-	p.Review.RefundAboveMajorUnits = 100
+	p.Review.RefundAboveMajorUnits = map[string]int64{"EUR": 100}
 	p.Review.Reasons = nil
 
 	// Day 8 is outside a 7-day cooling-off period.

@@ -303,5 +303,20 @@ func DaysBetween(a, b time.Time) int {
 	return int((Day(b).Unix() - Day(a).Unix()) / 86400)
 }
 
+// AddMonths returns the UTC day months calendar months after t's, on the same day of the month, or
+// on the target month's last day when it is shorter: a month after 31 January is 28 February (29 in
+// a leap year), not 3 March as time.AddDate gives. Credits' and pauses' end dates use it.
+func AddMonths(t time.Time, months int) time.Time {
+	y, m, d := t.UTC().Date()
+	first := time.Date(y, m+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(d, last), 0, 0, 0, 0, time.UTC)
+}
+
+// ClientDayTolerance is how many days a date the client enters may be after today's UTC date: the
+// client types the day of their own calendar, which is up to 14 hours ahead of UTC (UTC+14), so it
+// can be tomorrow in UTC. Such a date counts as today.
+const ClientDayTolerance = 1
+
 // FormatDate formats t's UTC day as "2006-01-02".
 func FormatDate(t time.Time) string { return t.UTC().Format(DateLayout) }

@@ -29,7 +29,7 @@ func Verify(p Policy, sub Submission, order *Order, now time.Time) Verification 
 	sub = sub.Normalize()
 	today := Day(now)
 	date, _ := ParseDate(sub.PurchaseDate) // Validate guarantees the layout
-	if date.After(today) {
+	if DaysBetween(today, date) > ClientDayTolerance {
 		return fail(FindingDateInFuture, "The purchase date you entered is in the future. Please check it against your order confirmation.")
 	}
 

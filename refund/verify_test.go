@@ -27,7 +27,9 @@ func TestVerify(t *testing.T) {
 		{name: "wrong date", sub: func(s *Submission) { s.PurchaseDate = "2025-03-02" }, now: "2025-03-10", codes: "order_not_matched"},
 		{name: "wrong email", sub: func(s *Submission) { s.Email = "john@example.com" }, now: "2025-03-10", codes: "order_not_matched"},
 		{name: "invalid form", sub: func(s *Submission) { s.Email = "nope" }, now: "2025-03-10", codes: "invalid_submission"},
-		{name: "date in the future", sub: func(s *Submission) { s.PurchaseDate = "2025-03-11" }, now: "2025-03-10", codes: "date_in_future"},
+		{name: "date in the future", sub: func(s *Submission) { s.PurchaseDate = "2025-03-12" }, now: "2025-03-10", codes: "date_in_future"},
+		// Tomorrow in UTC can be today on the client's calendar (UTC+14): it is checked like any date.
+		{name: "date one day ahead of UTC", sub: func(s *Submission) { s.PurchaseDate = "2025-03-11" }, now: "2025-03-10", codes: "order_not_matched"},
 		{name: "purchase today", order: func(o *Order) { o.PurchaseDate = "2025-03-10" }, sub: func(s *Submission) { s.PurchaseDate = "2025-03-10" },
 			now: "2025-03-10", codes: "order_matched order_open within_max_age card_payment ok", ok: true},
 		{name: "cancelled", order: func(o *Order) { o.Status = OrderCancelled }, now: "2025-03-10", codes: "order_matched order_closed"},

@@ -10,9 +10,11 @@ import (
 // FunctionResumeDecisions is the logical ID of the scheduled sweeper in template.yaml.
 const FunctionResumeDecisions = "ResumeDecisionsFunction"
 
-// ResumeDecisions builds the ResumeDecisionsFunction handler (TABLE_NAME): the table and the one
-// Step Functions call its policy grants, SendTaskSuccess.
+// ResumeDecisions builds the ResumeDecisionsFunction handler (TABLE_NAME, STATE_MACHINE_ARN): the
+// table and the two Step Functions calls its policy grants, SendTaskSuccess (recorded decisions) and
+// StartExecution on the refund state machine (requests left submitted).
 func ResumeDecisions(_ context.Context, env lambdaenv.Env) (*handler.ResumeDecisions, error) {
-	h := &handler.ResumeDecisions{Store: env.Store(), SFN: env.TaskCompleter(), Clock: env.Clock, Logger: env.Log()}
+	h := &handler.ResumeDecisions{Store: env.Store(), SFN: env.SweeperCalls(), Clock: env.Clock, Logger: env.Log(),
+		StateMachineARN: env.Require(lambdaenv.VarStateMachineARN)}
 	return lambdaenv.Built(h, env.Done(FunctionResumeDecisions))
 }

@@ -41,13 +41,17 @@ import (
 const (
 	// VarTableName is the DynamoDB table's name.
 	VarTableName = "TABLE_NAME"
-	// VarStateMachineARN is the refund workflow's ARN (SubmitRequest starts executions of it).
+	// VarStateMachineARN is the refund workflow's ARN (SubmitRequest starts executions of it, and the
+	// sweeper those of requests left submitted).
 	VarStateMachineARN = "STATE_MACHINE_ARN"
 	// VarPublicBaseURL is the public https base URL that links in emails are built from; never a
 	// request's Host header.
 	VarPublicBaseURL = "PUBLIC_BASE_URL"
 	// VarMailFrom is the verified SES identity emails are sent from.
 	VarMailFrom = "MAIL_FROM"
+	// VarMailConfigurationSet is the SES configuration set every email names, so that its bounces and
+	// complaints are published (template.yaml's MailConfigurationSet).
+	VarMailConfigurationSet = "MAIL_CONFIGURATION_SET"
 	// VarStaffEmail is where staff notifications go; several addresses may be separated by commas.
 	VarStaffEmail = "STAFF_EMAIL"
 	// VarCompanyName names the company that signs the emails.
@@ -65,7 +69,7 @@ const (
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
 // in-process stand-ins; in AWS they are all empty and the SDK resolves the real endpoints.
 type Endpoints struct {
-	// DynamoDB is the base URL of a DynamoDB-compatible endpoint (minidyn in the local stack).
+	// DynamoDB is the base URL of a DynamoDB-compatible endpoint (the local stack's ddblocal).
 	DynamoDB string
 	// StepFunctions is the base URL of the Step Functions API (the local ASL engine).
 	StepFunctions string
@@ -230,7 +234,8 @@ func (e *Env) Log() *slog.Logger {
 }
 
 // DynamoDB returns a DynamoDB client. With an endpoint override it also stops validating response
-// checksums, because minidyn's HTTP server does not send the CRC32 header the SDK checks by default.
+// checksums, because not every local DynamoDB sends the CRC32 header the SDK checks by default
+// (minidyn did not; ddblocal and DynamoDB do).
 func (e *Env) DynamoDB() *dynamodb.Client {
 	ep := e.Endpoints.DynamoDB
 	return dynamodb.NewFromConfig(e.AWS, func(o *dynamodb.Options) {
@@ -312,6 +317,14 @@ func (e *Env) WorkflowStarter() handler.StepFunctions {
 // WorkflowStarter.
 func (e *Env) TaskCompleter() handler.StepFunctions {
 	return sfnCalls{sendSuccess: e.StepFunctions().SendTaskSuccess}
+}
+
+// SweeperCalls returns the two calls of the scheduled sweeper (ResumeDecisions): SendTaskSuccess,
+// to deliver recorded decisions, and StartExecution, to start the workflow of requests left
+// submitted; see WorkflowStarter.
+func (e *Env) SweeperCalls() handler.StepFunctions {
+	c := e.StepFunctions()
+	return sfnCalls{start: c.StartExecution, sendSuccess: c.SendTaskSuccess}
 }
 
 // sfnCalls forwards the Step Functions calls a function was given; any other call is refused.

@@ -23,7 +23,7 @@ const (
 )
 
 // RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
-// MAIL_FROM, STAFF_EMAIL, COMPANY_NAME).
+// MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
 func RequestStaffReview(_ context.Context, env lambdaenv.Env) (*handler.RequestStaffReview, error) {
 	store := env.Store()
 	emails, err := Emails(&env, store, true)
@@ -32,7 +32,7 @@ func RequestStaffReview(_ context.Context, env lambdaenv.Env) (*handler.RequestS
 }
 
 // RequestConsent builds the RequestConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
-// COMPANY_NAME).
+// MAIL_CONFIGURATION_SET, COMPANY_NAME).
 func RequestConsent(_ context.Context, env lambdaenv.Env) (*handler.RequestConsent, error) {
 	store := env.Store()
 	emails, err := Emails(&env, store, false)
@@ -40,8 +40,8 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (*handler.RequestConse
 	return lambdaenv.Built(h, env.Done(FunctionRequestConsent, err))
 }
 
-// Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, STAFF_EMAIL,
-// COMPANY_NAME).
+// Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
+// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
 func Notify(_ context.Context, env lambdaenv.Env) (*handler.Notify, error) {
 	store := env.Store()
 	emails, err := Emails(&env, store, true)
@@ -59,11 +59,14 @@ func SES(env *lambdaenv.Env) *sesv2.Client {
 	})
 }
 
-// Emails requires PUBLIC_BASE_URL, MAIL_FROM and COMPANY_NAME (and STAFF_EMAIL when staff is true)
-// and returns the renderer and SES sender on store's mail markers.
+// Emails requires PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and COMPANY_NAME (and
+// STAFF_EMAIL when staff is true) and returns the renderer and SES sender on store's mail markers.
+// The configuration set is required, not optional: without it SES would send, and nobody would
+// hear of the emails that bounce.
 func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails, error) {
 	base := env.PublicBaseURL()
 	from := env.Require(lambdaenv.VarMailFrom)
+	configurationSet := env.Require(lambdaenv.VarMailConfigurationSet)
 	company := env.Require(lambdaenv.VarCompanyName)
 	var staffTo []string
 	if staff {
@@ -77,7 +80,7 @@ func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails
 		}
 		r.Links = links
 	}
-	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo}).Send)}, nil
+	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}, nil
 }
 
 // mailer hands the handlers sesmail.Sender's Send as a method value: a *sesmail.Sender in the

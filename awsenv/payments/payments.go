@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/secrets"
@@ -26,6 +27,13 @@ const (
 	// ProviderStripe refunds through Stripe with the key from PAYMENT_SECRET_ARN.
 	ProviderStripe = "stripe"
 )
+
+// StripeTimeout bounds each call to Stripe (connecting, sending, reading the answer). stripe-go's
+// default of 80 s is longer than ExecuteResolutionFunction's 30 s timeout: a slow Stripe would stop the
+// function, which the state machine does not retry, instead of failing the call with a
+// PaymentUnavailable that it retries with the same idempotency key. The handler also ends the call
+// 5 s before the invocation's deadline; this bound holds wherever the context has no deadline.
+const StripeTimeout = 20 * time.Second
 
 // ExecuteResolution builds the ExecuteResolutionFunction handler (TABLE_NAME, PAYMENT_PROVIDER,
 // PAYMENT_SECRET_ARN; for Stripe the key is read from Secrets Manager now).
@@ -60,7 +68,7 @@ func Gateway(ctx context.Context, env *lambdaenv.Env) (payment.Gateway, error) {
 		if err != nil {
 			return nil, err
 		}
-		return stripepay.New(stripepay.NewClient(stripepay.ClientConfig{Key: key})), nil
+		return stripepay.New(stripepay.NewClient(stripepay.ClientConfig{Key: key, Timeout: StripeTimeout})), nil
 	default:
 		return nil, fmt.Errorf("%s must be %q or %q, got %q", lambdaenv.VarPaymentProvider, ProviderSandbox, ProviderStripe, provider)
 	}

@@ -1,19 +1,23 @@
-// Package dynamotest gives tests a real DynamoDB API to talk to, through the real SDK client: an
-// in-process minidyn server (github.com/truora/minidyn/server in an httptest server) by default, and
-// the endpoint in DYNAMODB_ENDPOINT (dynalite in CI, see scripts/dynalite.sh) when it is set.
+// Package dynamotest gives tests a real DynamoDB API to talk to, through the real SDK client: the local
+// stack's own DynamoDB (infra/local/ddblocal in an httptest server) by default, and the endpoint in
+// DYNAMODB_ENDPOINT (dynalite in CI, see scripts/dynalite.sh) when it is set. Run, the contract suite's
+// runner, also runs every test on minidyn (github.com/truora/minidyn), the local stack's DynamoDB
+// before ddblocal: a second, independent in-process implementation, so that a test cannot pass only
+// because ddblocal and the test agree on something DynamoDB does not do.
 //
 // Every call that makes a table makes a new one with a unique name, created from
 // dynamo.TableDefinition by dynamo.EnsureTable, so tests can run in parallel against one shared
 // endpoint and each starts empty.
 //
-// Backends differ in what they implement. minidyn has transactions but no TTL API; dynalite has no
-// TransactWriteItems and no TTL API, but enforces DynamoDB's limits and validation (item size, 1 MB
-// pages, expression errors) that minidyn does not. Tests say what they need:
+// Backends differ in what they implement. ddblocal has transactions, the TTL API and DynamoDB's limits
+// and validation; minidyn has transactions but no TTL API; dynalite has no TransactWriteItems and no
+// TTL API, but enforces DynamoDB's limits and validation (item size, 1 MB pages, expression errors)
+// that minidyn does not. Tests say what they need:
 //
 //   - A test that needs a capability the backend lacks (Backend.RequireTransactions on dynalite) is
-//     skipped on that backend only, with the reason; it still runs on minidyn.
+//     skipped on that backend only, with the reason; it still runs on ddblocal and minidyn.
 //   - Tests of other packages use New (or Default), which picks a backend with transactions, so they
-//     run on minidyn in CI rather than being skipped on dynalite.
+//     run on ddblocal in CI rather than being skipped on dynalite.
 //   - A test that needs a backend that is not there (the DYNAMODB_ENDPOINT backend of Run when the
 //     variable is unset) is skipped with the reason under plain `go test`, and fails when
 //     REFUNDFLOW_REQUIRE_ALL=1 (CI), so CI cannot pass by silently skipping.
@@ -40,6 +44,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow/dynamo"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/internal/testenv"
 )
 
@@ -53,12 +58,22 @@ const RequireAllEnv = testenv.RequireAllEnv
 
 // Backend is one DynamoDB implementation that tests can make tables on.
 type Backend struct {
-	// Name is "minidyn" or "endpoint" (the DYNAMODB_ENDPOINT backend); it names Run's subtests.
+	// Name is "local" (ddblocal), "minidyn" or "endpoint" (the DYNAMODB_ENDPOINT backend); it names
+	// Run's subtests.
 	Name string
 	// Client talks to the backend through the real SDK.
 	Client *dynamodb.Client
 	// Transactions reports whether the backend implements TransactWriteItems. It is probed, not assumed.
 	Transactions bool
+}
+
+// Local starts a fresh in-process ddblocal engine, the local stack's DynamoDB, for the test (closed by
+// t.Cleanup) and returns it as a Backend.
+func Local(t testing.TB) *Backend {
+	t.Helper()
+	srv := httptest.NewServer(ddblocal.New(ddblocal.Options{}))
+	t.Cleanup(srv.Close)
+	return &Backend{Name: "local", Client: NewClient(srv.URL), Transactions: true}
 }
 
 // Minidyn starts a fresh in-process minidyn server for the test (closed by t.Cleanup) and returns it as
@@ -88,7 +103,7 @@ func Endpoint(t testing.TB) (b *Backend, ok bool) {
 
 // NewClient returns a DynamoDB client for a local test endpoint: fixed region and dummy credentials
 // (local backends accept any signature); no response checksum validation, because minidyn's HTTP
-// server does not send the CRC32 header the SDK checks by default; dynamo.HTTPClient, as production
+// server does not send the CRC32 header the SDK checks by default (ddblocal does); dynamo.HTTPClient, as production
 // should use; and no SDK retries, because a retry hides exactly the transport failures that turn a
 // successful conditional write into a false conflict (see dynamo.HTTPClient). Local servers have no
 // throttling or transient failures to retry.
@@ -172,15 +187,18 @@ func (b *Backend) Table(t testing.TB) string {
 func (b *Backend) RequireTransactions(t testing.TB) {
 	t.Helper()
 	if !b.Transactions {
-		t.Skipf("%s has no TransactWriteItems; this test runs on minidyn", b.Name)
+		t.Skipf("%s has no TransactWriteItems; this test runs on the in-process backends", b.Name)
 	}
 }
 
-// Run runs f once per backend as subtests named after the backend: "minidyn" always, and "endpoint"
-// for DYNAMODB_ENDPOINT. When DYNAMODB_ENDPOINT is unset the "endpoint" subtest is skipped with the
-// reason, or fails if REFUNDFLOW_REQUIRE_ALL=1.
+// Run runs f once per backend as subtests named after the backend: "local" and "minidyn" always, and
+// "endpoint" for DYNAMODB_ENDPOINT. When DYNAMODB_ENDPOINT is unset the "endpoint" subtest is skipped
+// with the reason, or fails if REFUNDFLOW_REQUIRE_ALL=1.
 func Run(t *testing.T, f func(t *testing.T, b *Backend)) {
 	t.Helper()
+	t.Run("local", func(t *testing.T) {
+		f(t, Local(t))
+	})
 	t.Run("minidyn", func(t *testing.T) {
 		f(t, Minidyn(t))
 	})
@@ -209,16 +227,16 @@ func New(t testing.TB) (*dynamodb.Client, string) {
 	return b.Client, b.Table(t)
 }
 
-// Default returns the DYNAMODB_ENDPOINT backend when it implements transactions, and a fresh minidyn
+// Default returns the DYNAMODB_ENDPOINT backend when it implements transactions, and a fresh ddblocal
 // otherwise. CI points DYNAMODB_ENDPOINT at dynalite, which has no TransactWriteItems: falling back to
-// minidyn keeps handler and workflow tests running there instead of skipping them all. dynalite itself
-// is covered by package dynamo's contract suite, which runs every backend through Run.
+// ddblocal keeps handler and workflow tests running there instead of skipping them all. dynalite
+// itself is covered by package dynamo's contract suite, which runs every backend through Run.
 func Default(t testing.TB) *Backend {
 	t.Helper()
 	if b, ok := Endpoint(t); ok && b.Transactions {
 		return b
 	}
-	return Minidyn(t)
+	return Local(t)
 }
 
 // tableName builds a valid, unique table name from the test's name: DynamoDB allows 3–255 characters

@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printBanner(stdout, s, *addr)
+	printBanner(ctx, stdout, s, *addr)
 	<-ctx.Done()
 	stop() // a second Ctrl-C during shutdown ends the process at once
 	fmt.Fprintln(stdout, "\nStopping: finishing requests in flight (at most 5 s)...")
@@ -101,8 +101,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// printBanner tells a person where everything is and what to try.
-func printBanner(w io.Writer, s *stack.Stack, addr string) {
+// printBanner tells a person where everything is and what to try. The demo orders are described as
+// they stand on the stack's clock now, which time travel kept in a data directory may have moved.
+func printBanner(ctx context.Context, w io.Writer, s *stack.Stack, addr string) {
 	fmt.Fprintf(w, "Refundflow is running (AWS in a box). Ctrl-C stops it.\n")
 	switch {
 	case s.Restored:
@@ -110,16 +111,24 @@ func printBanner(w io.Writer, s *stack.Stack, addr string) {
 	case s.DataDir != "":
 		fmt.Fprintf(w, "State kept in %s (new): it is saved as it changes and on Ctrl-C.\n", s.DataDir)
 	}
+	if off := s.Clock.Offset(); off > 0 {
+		fmt.Fprintf(w, "Time travel: the stack's clock is %s ahead of the wall clock, at %s.\n", stack.FormatOffset(off), s.Clock.Now().UTC().Format("2006-01-02 15:04 MST"))
+	}
 	fmt.Fprintf(w, `
   Request form      %[1]s/
   Email outbox      %[1]s/_local/outbox/
   Staff console     %[1]s/staff   (token below)
   Local tools       %[1]s/_local/  (time travel, endpoints, demo orders)
-
-Demo orders (fill the form with the order number, purchase date and email):
 `, s.URL)
-	for _, d := range s.Demo {
-		fmt.Fprintf(w, "  %-8s %s  %-22s %s\n", d.Order.Number, d.Order.PurchaseDate, d.Order.Email, d.Try)
+	if demos := s.DemoStatus(ctx); len(demos) > 0 {
+		fmt.Fprintf(w, `
+Demo orders: fill the form with the order number, purchase date and email. Under each, what asking for a
+refund because %q leads to on %s, the stack's today (Local tools keeps this up to date):
+`, stack.DemoReason.Label(), demos[0].Today)
+		for _, d := range demos {
+			fmt.Fprintf(w, "  %-8s %-10s  %-22s %s\n", d.Order.Number, d.Order.PurchaseDate, d.Order.Email, d.About)
+			fmt.Fprintf(w, "  %-8s %-10s  %-22s → %s\n", "", "", "", d.Outcome)
+		}
 	}
 	fmt.Fprintf(w, `
 Time travel: curl -X POST %[1]s/_local/clock -d '{"advance":"7d"}'
@@ -132,7 +141,10 @@ AWS endpoints for outside tools (any credentials do: export AWS_ACCESS_KEY_ID=lo
 
 Staff bearer token (staff console, or: curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review):
 %[8]s
-`, s.URL, stack.Region, s.TableName, s.DynamoDBURL, s.StateMachineARN, s.StepFunctionsURL, s.SESURL, s.StaffToken)
+
+Billing system's bearer token (client credentials, scope refundflow/orders.write; only PUT %[1]s/staff/api/orders/{number} takes it):
+%[9]s
+`, s.URL, stack.Region, s.TableName, s.DynamoDBURL, s.StateMachineARN, s.StepFunctionsURL, s.SESURL, s.StaffToken, s.BillingToken)
 	switch {
 	case s.ReusedTable && !s.Restored:
 		fmt.Fprintf(w, "\nNote: the table %s already existed at %s. Requests an earlier run left open have no\nworkflow any more (it kept its workflows in memory only; -data DIR keeps them): their links will not move\nthem on, and their orders take no new request. Delete the table for a clean start:\n  aws dynamodb delete-table --table-name %s --endpoint-url %s\n", s.TableName, s.DynamoDBURL, s.TableName, s.DynamoDBURL)

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"refundflow/infra/local/stack"
 )
 
 // runAsMainEnv makes the test binary run main() instead of the tests, so the tests can start the
@@ -308,6 +310,25 @@ func TestDataDirAcrossRuns(t *testing.T) {
 	if want := "State kept in " + dir + " (new)"; !strings.Contains(out.String(), want) {
 		t.Errorf("the first banner does not say %q:\n%s", want, out.String())
 	}
+	if strings.Contains(out.String(), "Time travel: the stack's clock") {
+		t.Errorf("the first banner says the clock travelled:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`(?m)^  RF-1001 .* bought 3 days ago, nothing started\n +→ full refund of EUR 1,800.00 \(cooling-off until `).MatchString(out.String()) {
+		t.Errorf("the first banner does not offer RF-1001 its cooling-off refund:\n%s", out.String())
+	}
+	// Travel 30 days before the stop: the next run carries the clock on, and its banner says so.
+	m := regexp.MustCompile(`(?m)^\s+Request form\s+(http://127\.0\.0\.1:\d+)/$`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no request form URL in the banner:\n%s", out.String())
+	}
+	resp, err := http.Post(m[1]+"/_local/clock", "application/json", strings.NewReader(`{"advance":"30d"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("time travel: %s", resp.Status)
+	}
 	stop(t, cmd, stderr, done)
 	if want := "Stopped. Everything is saved in " + dir + ": start with -data " + dir + " to carry on."; !strings.Contains(out.String(), want) {
 		t.Errorf("stdout does not say %q:\n%s", want, out.String())
@@ -324,8 +345,13 @@ func TestDataDirAcrossRuns(t *testing.T) {
 	if token2 != token {
 		t.Errorf("the second run printed another staff token")
 	}
-	if !strings.Contains(out2.String(), "RF-1001") {
-		t.Errorf("the second banner lists no demo orders:\n%s", out2.String())
+	if !strings.Contains(out2.String(), "Time travel: the stack's clock is 30 days ahead of the wall clock, at ") {
+		t.Errorf("the second banner does not say the clock is 30 days ahead:\n%s", out2.String())
+	}
+	// RF-1001 was bought 3 days before the first run: 33 days before the travelled clock, when its
+	// cooling-off is over.
+	if !regexp.MustCompile(`(?m)^  RF-1001 .* bought 33 days ago, nothing started\n +→ partial refund of EUR 1,710.00, .*\(the 14-day cooling-off ended on `).MatchString(out2.String()) {
+		t.Errorf("the second banner does not describe RF-1001 on the travelled clock:\n%s", out2.String())
 	}
 	stop(t, cmd, stderr2, done2)
 	// After the token: read once the output is complete.
@@ -363,5 +389,48 @@ func TestDataDirUnreadableState(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != "{truncated" {
 		t.Errorf("the state file was changed: %q", data)
+	}
+}
+
+// TestDocsShowTheBanner keeps the banner that README.md and docs/local.md show true: each line of it
+// (dates, ports and the token aside, which change with every start) is a line the banner of a fresh
+// stack prints.
+func TestDocsShowTheBanner(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	var banner bytes.Buffer
+	printBanner(ctx, &banner, s, "127.0.0.1:8080")
+
+	variable := regexp.MustCompile(`\d{4}-\d{2}-\d{2}|http://127\.0\.0\.1:\d+|^eyJ\S*`)
+	normal := func(line string) string { return variable.ReplaceAllString(line, "…") }
+	printed := map[string]bool{}
+	for _, line := range strings.Split(banner.String(), "\n") {
+		printed[normal(line)] = true
+	}
+	for _, doc := range []string{"../../README.md", "../../docs/local.md"} {
+		raw, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, block, ok := strings.Cut(string(raw), "```\nRefundflow is running")
+		block, _, closed := strings.Cut(block, "\n```")
+		if !ok || !closed {
+			t.Errorf("%s shows no banner", doc)
+			continue
+		}
+		for _, line := range strings.Split("Refundflow is running"+block, "\n") {
+			if strings.TrimSpace(line) == "..." {
+				continue // lines left out
+			}
+			if !printed[normal(line)] {
+				t.Errorf("%s shows a banner line the stack does not print:\n%s\nIt prints:\n%s", doc, line, banner.String())
+			}
+		}
 	}
 }

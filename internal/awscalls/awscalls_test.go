@@ -2,6 +2,7 @@ package awscalls
 
 import (
 	"go/types"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,26 @@ func TestReachReadsThePartitionOfEveryDelete(t *testing.T) {
 	}
 	if d := u.Deletes[0]; d.Err != nil || d.Partition != "LOCK#" {
 		t.Errorf("delete at %s: partition %q, %v; want LOCK#", d.At, d.Partition, d.Err)
+	}
+}
+
+func TestReachReadsThePartitionsOfEveryWrite(t *testing.T) {
+	u := reach(t, fixture(t))
+	var got []string
+	for _, w := range u.Writes {
+		s := w.Action + " " + strings.Join(w.Partitions, ",")
+		if w.Err != nil {
+			s += " error"
+		}
+		got = append(got, s)
+	}
+	sort.Strings(got)
+	// Release's transaction (its Put has no Item: an error, so a policy cannot be checked against
+	// it), Acquire's closure Put (a marshalled struct and a key-built map), renew's put of a parameter
+	// (every lockItem literal). Not the test-only DeleteItem.
+	want := "dynamodb:ConditionCheckItem ITEM#; dynamodb:DeleteItem LOCK#; dynamodb:PutItem  error; dynamodb:PutItem ITEM#,LOCK#; dynamodb:PutItem LOCK#"
+	if got := strings.Join(got, "; "); got != want {
+		t.Errorf("writes:\n got %s\nwant %s", got, want)
 	}
 }
 

@@ -10,12 +10,14 @@ import (
 )
 
 // maxInline bounds how many helper calls deep a key expression is followed.
-const maxInline = 8
+const maxInline = 16
 
-// frame binds the parameters of an inlined helper to the caller's argument expressions.
+// frame binds the parameters of an inlined helper to the caller's argument expressions; body is the
+// function body the frame's local variables are declared in (nil when unknown).
 type frame struct {
 	pkg  *pkg
 	args map[*types.Var]binding
+	body *ast.BlockStmt
 }
 
 // binding is an argument expression and the frame it is evaluated in.
@@ -129,7 +131,7 @@ func (p *Program) inline(fr *frame, call *ast.CallExpr) (ast.Expr, *frame, bool)
 	if !ok || len(ret.Results) != 1 {
 		return nil, nil, false
 	}
-	callee := &frame{pkg: b.pkg, args: map[*types.Var]binding{}}
+	callee := &frame{pkg: b.pkg, args: map[*types.Var]binding{}, body: b.decl.Body}
 	i := 0
 	for _, field := range b.decl.Type.Params.List {
 		for _, name := range field.Names {

@@ -15,7 +15,11 @@
 //     dynamodb:PutItem, types.ConditionCheck is dynamodb:ConditionCheckItem, ...);
 //   - queries on a secondary index (IAM needs the index's ARN);
 //   - every DynamoDB delete, with the partition-key prefix of the item it deletes, followed through the
-//     small key-building helpers (key(orderPK(n), skOpen) deletes under "ORDER#").
+//     small key-building helpers (key(orderPK(n), skOpen) deletes under "ORDER#");
+//   - every DynamoDB write (put, update, delete, condition check) with the partition-key prefixes it
+//     can write in, read from the key, or from the item: a struct marshalled with its partition-key
+//     field set in a composite literal (every literal of the type when the struct is a parameter), a
+//     local variable, a closure's parameter at each call, what a helper returns.
 //
 // The analysis over-approximates on purpose (a branch that never runs still counts), and it fails
 // loudly on what it cannot follow (a delete whose key it cannot read), so a code change that moves

@@ -20,6 +20,9 @@ type Usage struct {
 	IndexQueries []token.Position
 	// Deletes lists every DynamoDB delete (DeleteItem or a transaction's Delete).
 	Deletes []Delete
+	// Writes lists every DynamoDB write (put, update, delete, condition check; single or in a
+	// transaction) with the partitions it can write in.
+	Writes []Write
 	// Unmapped lists AWS SDK calls that Reach cannot turn into IAM actions (a waiter, say); a caller
 	// should treat any as a failure.
 	Unmapped []string
@@ -175,7 +178,7 @@ func (w *walker) visit(fn *types.Func) {
 		case *ast.CompositeLit:
 			if tv, ok := info.Types[n]; ok {
 				w.instantiate(tv.Type)
-				w.literal(b.pkg, n, tv.Type)
+				w.literal(b.pkg, b.decl.Body, n, tv.Type)
 			}
 		case *ast.CallExpr:
 			// new(T) makes a T too.
@@ -319,12 +322,26 @@ func named(t types.Type) (path, name string) {
 	return n.Obj().Pkg().Path(), n.Obj().Name()
 }
 
-// literal inspects a composite literal of an SDK type: transaction parts, index queries, deletes.
-func (w *walker) literal(pk *pkg, lit *ast.CompositeLit, t types.Type) {
+// writeInputs maps the single-item write inputs to their actions.
+var writeInputs = map[string]string{
+	"PutItemInput":    "dynamodb:PutItem",
+	"UpdateItemInput": "dynamodb:UpdateItem",
+	"DeleteItemInput": "dynamodb:DeleteItem",
+}
+
+// literal inspects a composite literal of an SDK type: transaction parts, index queries, writes and
+// deletes. body is the function body the literal is in.
+func (w *walker) literal(pk *pkg, body *ast.BlockStmt, lit *ast.CompositeLit, t types.Type) {
 	path, name := named(t)
 	switch {
 	case path == dynamoTypesPath && transactionParts[name] != "":
 		w.action(transactionParts[name], lit.Pos())
+		switch name {
+		case "Put":
+			w.write(pk, body, lit, transactionParts[name], "Item")
+		case "Update", "Delete", "ConditionCheck":
+			w.write(pk, body, lit, transactionParts[name], "Key")
+		}
 		if name == "Delete" {
 			w.delete(pk, lit)
 		}
@@ -334,8 +351,15 @@ func (w *walker) literal(pk *pkg, lit *ast.CompositeLit, t types.Type) {
 		} else {
 			w.u.TableQueries = append(w.u.TableQueries, w.p.fset.Position(lit.Pos()))
 		}
-	case path == dynamoPath && name == "DeleteItemInput":
-		w.delete(pk, lit)
+	case path == dynamoPath && writeInputs[name] != "":
+		keyField := "Key"
+		if name == "PutItemInput" {
+			keyField = "Item"
+		}
+		w.write(pk, body, lit, writeInputs[name], keyField)
+		if name == "DeleteItemInput" {
+			w.delete(pk, lit)
+		}
 	}
 }
 

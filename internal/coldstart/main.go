@@ -31,11 +31,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -48,10 +46,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow"
 	"refundflow/handler"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
@@ -259,26 +257,12 @@ func buildPath(ctx context.Context, root, pkg, out string) (int64, error) {
 	return st.Size(), nil
 }
 
-// crcHandler adds the X-Amz-Crc32 header DynamoDB sends (minidyn does not): the functions' SDK
-// clients are the ones Lambda runs and validate it.
-func crcHandler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(rec.Body.Bytes())), 10))
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
-	})
-}
-
-// startStack starts the local stack (its DynamoDB behind crcHandler) with the demo orders, and
+// startStack starts the local stack (its DynamoDB, which sends the X-Amz-Crc32 header as DynamoDB
+// does and the functions' SDK clients check, on an endpoint of its own) with the demo orders, and
 // submits two requests that park for consent: one for the workflow steps, one for MarkNeedsAttention,
 // which takes its request out of the wait.
 func startStack(ctx context.Context) (s *stack.Stack, requestID, markID string, err error) {
-	ddb := httptest.NewServer(crcHandler(miniserver.NewServer()))
+	ddb := httptest.NewServer(ddblocal.New(ddblocal.Options{}))
 	s, err = stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: ddb.URL, Demo: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		ddb.Close()
@@ -291,7 +275,7 @@ func startStack(ctx context.Context) (s *stack.Stack, requestID, markID string, 
 	if len(s.Demo) < 2 {
 		return fail(errors.New("the local stack's demo has fewer than two orders"))
 	}
-	c := walk.NewClient(s.URL, s.StaffToken)
+	c := walk.NewClient(s.URL, s.StaffToken, s.BillingToken)
 	defer c.Close()
 	var ids []string
 	for _, d := range s.Demo[:2] {

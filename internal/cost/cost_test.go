@@ -15,12 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow"
 	"refundflow/awsenv"
+	"refundflow/awsenv/basic"
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
@@ -82,7 +83,7 @@ type world struct {
 	ctx    context.Context
 	s      *stack.Stack
 	ddb    *faulttest.DynamoDB
-	raw    *dynamodb.Client // straight to minidyn: reads for the test's own checks are not counted
+	raw    *dynamodb.Client // straight to the local DynamoDB: reads for the test's own checks are not counted
 	meter  *meter
 	client *walk.Client
 	memory int
@@ -107,7 +108,7 @@ func (w *world) snap() snapshot {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), meter: &meter{}}
-	backend := miniserver.NewServer()
+	backend := ddblocal.New(ddblocal.Options{})
 	w.ddb = faulttest.NewDynamoDB(backend, 1)
 	w.ddb.Classify = func(op string, body []byte) string {
 		// The sandbox payment provider keeps its records in the table; in AWS that is Stripe's
@@ -139,10 +140,11 @@ func newWorld(t *testing.T) *world {
 	awsCfg := aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: dynamo.HTTPClient()}
 	builders := awsenv.Builders()
 	for _, arn := range s.Substitutions {
-		if !strings.Contains(arn, ":function:") {
+		_, fn, ok := strings.Cut(arn, ":function:")
+		if !ok {
 			continue
 		}
-		id := arn[strings.LastIndex(arn, ":")+1:]
+		id, _, _ := strings.Cut(fn, ":") // the name, without the alias qualifier
 		vars := s.Environment[id]
 		h, err := builders[id](w.ctx, awsenv.Env{
 			Getenv:    func(name string) string { return vars[name] },
@@ -155,7 +157,7 @@ func newWorld(t *testing.T) *world {
 		}
 		s.Engine.RegisterFunction(id, &metered{m: w.meter, h: h})
 	}
-	w.client = walk.NewClient(s.URL, s.StaffToken)
+	w.client = walk.NewClient(s.URL, s.StaffToken, s.BillingToken)
 	w.client.Record = func(c walk.Call) { w.meter.add(c.Latency, true) }
 	t.Cleanup(w.client.Close)
 
@@ -408,5 +410,75 @@ func TestCostPerPath(t *testing.T) {
 		b := prices.Price(happy).Times(1000)
 		t.Errorf("the happy path costs $%.4f per 1,000 requests, target under $%.2f (Step Functions $%.4f, SES $%.4f for %d emails, DynamoDB $%.4f, Lambda $%.4f, API Gateway $%.4f)",
 			got, maxHappyPer1000, b.StepFunctions, b.SES, happy.Emails, b.DynamoDB, b.Lambda, b.APIGateway)
+	}
+}
+
+// sweepsPerMonth is rate(5 minutes) over a 30-day month.
+const sweepsPerMonth = 30 * 24 * 60 / 5
+
+// TestSweepCostPerMonth measures the scheduled sweep (ResumeDecisionsFunction, rate(5 minutes)) as it
+// runs almost every time, with nothing to deliver and nothing stuck, built from the template's
+// environment like the deployed function, and prices a month of it: the DynamoDB Queries per run and
+// their read units, and the Lambda time. It does the same without the stuck-submission part (the
+// sweep as it was before issue 17), so the extra work is the difference. The assertions are on calls
+// and units; the Lambda line uses measured time plus awsLatencyMillis per AWS call.
+func TestSweepCostPerMonth(t *testing.T) {
+	prices, err := ListPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	vars := w.s.Environment[basic.FunctionResumeDecisions]
+	sweeper, err := basic.ResumeDecisions(w.ctx, awsenv.Env{
+		Getenv:    func(name string) string { return vars[name] },
+		AWS:       aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: dynamo.HTTPClient()},
+		Endpoints: awsenv.Endpoints{DynamoDB: w.s.DynamoDBURL, StepFunctions: w.s.StepFunctionsURL},
+		Clock:     w.s.Clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sweeper.StateMachineARN == "" {
+		t.Fatal("the template gives ResumeDecisionsFunction no STATE_MACHINE_ARN")
+	}
+	const runs = 50
+	measure := func(s *handler.ResumeDecisions) (queries float64, u Usage) {
+		before := w.ddb.Usage()
+		var millis float64
+		for range runs {
+			start := time.Now()
+			if rep, err := s.Sweep(w.ctx); err != nil || rep.Listed+rep.Submitted != 0 {
+				t.Fatalf("idle sweep: %+v, %v", rep, err)
+			}
+			millis += BilledMillis(float64(time.Since(start)) / float64(time.Millisecond))
+		}
+		d := w.ddb.Usage().Sub(before).Total()
+		queries = float64(d.Calls) / runs
+		u = Usage{Invocations: sweepsPerMonth, MemoryMB: w.memory, ReadUnits: d.ReadUnits / runs * sweepsPerMonth,
+			LambdaMillis: (millis/runs + queries*awsLatencyMillis) * sweepsPerMonth}
+		return queries, u
+	}
+	markersOnly := *sweeper
+	markersOnly.StateMachineARN = ""
+	beforeQ, before := measure(&markersOnly)
+	nowQ, now := measure(sweeper)
+	if beforeQ != 1 || nowQ != 2 {
+		t.Errorf("DynamoDB calls per idle run: %v before, %v now; want 1 and 2 (one Query each)", beforeQ, nowQ)
+	}
+	extra := Usage{MemoryMB: w.memory, ReadUnits: now.ReadUnits - before.ReadUnits, LambdaMillis: now.LambdaMillis - before.LambdaMillis}
+	row := func(name string, q float64, u Usage) string {
+		b := prices.Price(u)
+		return fmt.Sprintf("| %s | %.0f | %.1f | %.0f | %.1f | %.2f | $%.4f | $%.4f | $%.4f | **$%.4f** |\n", name, q,
+			u.ReadUnits/sweepsPerMonth, u.LambdaMillis/sweepsPerMonth, u.ReadUnits, u.GBSeconds(),
+			float64(u.Invocations)*prices.LambdaPerRequest, u.GBSeconds()*prices.LambdaPerGBSecond, b.DynamoDB, b.Total())
+	}
+	t.Logf("idle sweeps, %d a month (rate(5 minutes)), %d MB, prices of %s:\n"+
+		"| sweep | Queries per run | RRU per run | Lambda ms per run | RRU per month | GB-s per month | requests | duration | DynamoDB | **per month** |\n"+
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n%s%s%s",
+		sweepsPerMonth, w.memory, prices.Date,
+		row("decisions only (before)", beforeQ, before), row("decisions + stuck submissions (now)", nowQ, now),
+		row("extra: stuck submissions", nowQ-beforeQ, extra))
+	if got := prices.Price(extra).Total(); got > 0.01 {
+		t.Errorf("the stuck-submission sweep costs $%.4f a month, want well under a cent", got)
 	}
 }

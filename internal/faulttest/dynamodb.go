@@ -114,7 +114,7 @@ func (u Usage) String() string {
 	return b.String()
 }
 
-// DynamoDB is an http.Handler in front of a DynamoDB JSON API (minidyn's server): it can fail a share
+// DynamoDB is an http.Handler in front of a DynamoDB JSON API (the local ddblocal engine): it can fail a share
 // of calls the way DynamoDB does (500 InternalServerError, which the SDK retries), and it counts every
 // call by operation with the request units DynamoDB on-demand would bill for it.
 //
@@ -127,9 +127,9 @@ func (u Usage) String() string {
 // again for the index (two when the index key changes). The sizes before and after a write are read
 // from the backend around the call, so estimates under concurrent writes to one item are approximate.
 //
-// It also does what DynamoDB does and minidyn does not with a TransactWriteItems ClientRequestToken:
-// a call repeating the token of a call that succeeded succeeds without changing anything, so an SDK
-// retry after a lost answer (FailAfter) behaves as on AWS.
+// It also answers a TransactWriteItems that repeats the ClientRequestToken of a call that succeeded,
+// as DynamoDB (and ddblocal behind it) does: it succeeds without changing anything, so an SDK retry
+// after a lost answer (FailAfter) behaves as on AWS, and is not metered as a second write.
 type DynamoDB struct {
 	// Classify, when set, names the counter a call is added to (by default its operation). The cost
 	// model uses it to keep the sandbox payment provider's own items apart from the application's.
@@ -257,7 +257,7 @@ func (d *DynamoDB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if done, ok := d.replay(token, body); ok {
 			// DynamoDB: a TransactWriteItems with the token of a call that succeeded (within 10
 			// minutes) succeeds again without changing anything; the SDK sets one token for all
-			// attempts of a call. minidyn does not implement this, so the proxy does.
+			// attempts of a call. The proxy answers it itself so that the retry is not metered.
 			d.add(counter, http.StatusOK, 0, 0)
 			if fail {
 				writeFault(w, f)

@@ -11,15 +11,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow/dynamo"
+	"refundflow/infra/local/ddblocal"
 )
 
-// proxyClient starts minidyn behind the proxy and returns a production-configured client and a table.
+// proxyClient starts the local DynamoDB (ddblocal) behind the proxy and returns a production-configured client and a table.
 func proxyClient(t *testing.T) (*DynamoDB, *dynamodb.Client, string) {
 	t.Helper()
-	d := NewDynamoDB(miniserver.NewServer(), 7)
+	d := NewDynamoDB(ddblocal.New(ddblocal.Options{}), 7)
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
 	client := dynamodb.New(dynamodb.Options{

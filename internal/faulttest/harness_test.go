@@ -15,7 +15,7 @@ import (
 
 // The fault harness is the shared workflow harness (internal/workflowtest) set up for faults: every
 // AWS client with the SDK's production retry settings (DynamoDB: 4 attempts with a 25 ms base
-// backoff), so an injected DynamoDB failure is retried exactly as in Lambda; DynamoDB is minidyn
+// backoff), so an injected DynamoDB failure is retried exactly as in Lambda; DynamoDB is ddblocal
 // behind the fault proxy, while the sandbox payment provider keeps its own records on a client that
 // bypasses the proxy, because the provider is not our DynamoDB; the HTTP functions' Step Functions
 // client can fail (Harness.Flaky); and the "client" retries a 5xx the way the web form and the JSON

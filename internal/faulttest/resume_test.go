@@ -19,10 +19,8 @@ import (
 // sweepEvery is the template's schedule, rate(5 minutes).
 const sweepEvery = 5 * time.Minute
 
-// sweeper returns the ResumeDecisions function of the harness.
-func (h *harness) sweeper() *handler.ResumeDecisions {
-	return &handler.ResumeDecisions{Store: h.Store, SFN: h.Flaky, Clock: h.Clock.Now}
-}
+// sweeper returns the ResumeDecisions function of the harness (workflowtest.Harness.Sweeper).
+func (h *harness) sweeper() *handler.ResumeDecisions { return h.Sweeper() }
 
 // sweep lets the schedule's next five minutes pass, runs one sweep and waits until the engine has
 // run what it woke (without the extra minutes settle adds, so the times in the audit trail say when

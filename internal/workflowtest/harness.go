@@ -20,11 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	miniserver "github.com/truora/minidyn/server"
 
 	"refundflow/apigw"
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/mail"
@@ -61,7 +61,7 @@ type Interceptor func(ctx context.Context, in handler.TaskInput, next func() (ha
 // Options are what differs between the scenario suites. The zero value is the plain workflow world:
 // one SDK attempt per call, a client that does not retry, and the task handlers' debug logs.
 type Options struct {
-	// DynamoDB, when set, wraps the in-process minidyn server that the store (and so every handler)
+	// DynamoDB, when set, wraps the in-process DynamoDB (infra/local/ddblocal) that the store (and so every handler)
 	// talks to, e.g. with faulttest's fault proxy. The sandbox payment provider keeps its records on a
 	// client that bypasses the wrapper, because the provider is not this system's DynamoDB.
 	DynamoDB func(backend http.Handler) http.Handler
@@ -98,7 +98,7 @@ type HTTPFunctions struct {
 }
 
 // Harness is one isolated Refundflow: the real statemachine/refund.asl.json on the local engine with
-// a virtual clock, the real task and HTTP handlers, DynamoDB on minidyn, the sandbox payment provider
+// a virtual clock, the real task and HTTP handlers, DynamoDB on ddblocal, the sandbox payment provider
 // and the SES outbox. It records the orders and requests a test creates, and when the test ends
 // (unless it already failed) checks the invariants that protect money and consent on them.
 type Harness struct {
@@ -168,7 +168,7 @@ func New(t testing.TB, opts Options) *Harness {
 		statusCodes: map[string]string{},
 	}
 
-	backend := miniserver.NewServer()
+	backend := ddblocal.New(ddblocal.Options{Now: h.Clock.Now})
 	rawSrv := httptest.NewServer(backend)
 	ddbSrv := rawSrv
 	if opts.DynamoDB != nil {
@@ -201,7 +201,7 @@ func New(t testing.TB, opts Options) *Harness {
 	ddbClient := func(endpoint string) *dynamodb.Client {
 		return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 			o.BaseEndpoint = aws.String(endpoint)
-			// minidyn's HTTP server sends no CRC32 header.
+			// A fault proxy's own answers carry no CRC32 header.
 			o.DisableValidateResponseChecksum = true
 		})
 	}
@@ -344,6 +344,14 @@ var ErrInjected error = injectedError{}
 type injectedError struct{}
 
 func (injectedError) Error() string { return "InternalFailure: the service is unavailable (injected)" }
+
+// Sweeper returns ResumeDecisionsFunction as the template schedules it every five minutes: on the
+// harness's table and clock, with the HTTP functions' flaky Step Functions client (so an outage hits
+// the sweeper as it hits the handlers), delivering recorded decisions and starting the workflow of
+// requests left submitted.
+func (h *Harness) Sweeper() *handler.ResumeDecisions {
+	return &handler.ResumeDecisions{Store: h.Store, SFN: h.Flaky, Clock: h.Clock.Now, StateMachineARN: h.Machine}
+}
 
 // Invoked returns how often a task function ran.
 func (h *Harness) Invoked(name string) int {

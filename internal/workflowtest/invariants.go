@@ -27,7 +27,8 @@ import (
 //     accepted offer (recomputed from the stored offer and order, and from the text the client saw),
 //     and whose offer is what was refunded (to the order's payment) or credited;
 //   - the audit trail is complete: its status changes form one unbroken chain from submitted to the
-//     status now, one per version, with exactly one move into a final status for a final request;
+//     status now, with exactly one move into a final status for a final request; and one entry per
+//     version (status changes and the decisions that keep the status, such as a staff approval);
 //   - at most one outcome email per request, and none of a kind its status does not call for;
 //   - nothing stuck: a request in a final status or needs_attention has no running execution; any
 //     other request is allowed only with Options.Parked, and then its execution runs parked on a
@@ -71,8 +72,26 @@ func (h *Harness) checkRequest(id string) {
 		return
 	case chain[len(chain)-1].To != req.Status:
 		h.T.Errorf("request %s is %s, but its audit trail ends at %s", id, req.Status, chain[len(chain)-1].To)
-	case int64(len(chain)) != req.Version:
-		h.T.Errorf("request %s: %d status entries in the audit trail for version %d (one per version): %v", id, len(chain), req.Version, StatusMoves(chain))
+	}
+	// One entry per version: the status changes, plus the decisions that keep the status (a staff
+	// approval or adjustment, the workflow's offers), each naming the version it produced.
+	versions := map[int64]int{}
+	decisions := 0
+	for _, e := range audit {
+		if e.Version > 0 {
+			versions[e.Version]++
+			if e.To == "" {
+				decisions++
+			}
+		}
+	}
+	if n := int64(len(chain) + decisions); n != req.Version {
+		h.T.Errorf("request %s: %d status entries and %d decisions in the audit trail for version %d (one per version): %v", id, len(chain), decisions, req.Version, StatusMoves(chain))
+	}
+	for v := int64(1); v <= req.Version; v++ {
+		if versions[v] != 1 {
+			h.T.Errorf("request %s: %d audit entries for version %d, want exactly 1", id, versions[v], v)
+		}
 	}
 
 	// Exactly one terminal outcome.

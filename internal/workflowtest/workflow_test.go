@@ -931,7 +931,7 @@ func TestLogsCarryIDsButNoSecretsOrPersonalData(t *testing.T) {
 
 // BenchmarkRequestToRefund measures one request from the form to the refund: submission, the
 // workflow up to the consent wait, the consent page and POST, execution and the outcome email, all
-// through the real handlers, engine, minidyn, sandbox and outbox.
+// through the real handlers, engine, ddblocal, sandbox and outbox.
 func BenchmarkRequestToRefund(b *testing.B) {
 	h := newHarness(b)
 	b.ResetTimer()

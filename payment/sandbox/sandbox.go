@@ -13,6 +13,16 @@
 //
 // A refund is one TransactWriteItems: claim the key, record the refund, and raise the payment's refunded
 // total under the condition that it stays within the captured amount. DynamoDB decides every race.
+//
+// The sandbox counts in the domain's ISO 4217 minor units, but it takes only the amounts Stripe can
+// refund (payment.UnitFor applies Stripe's currency rules to the sandbox too): a refund of KWD 1.234 or
+// of MGA 100.50 is refused with CodeInvalidRequest, as the Stripe adapter refuses it before calling
+// Stripe. Staging and the local stack then round offers and refuse amounts exactly as production does.
+//
+// Its errors follow payment's rule: a *payment.PaymentDeclined only when nothing was refunded under
+// the idempotency key (every refusal comes after the key was found unused, or before anything could
+// be sent), a *payment.PaymentOutcomeUnknown when the key was used with other parameters or an
+// injected FaultUnauthorized refuses the call, a *payment.PaymentUnavailable otherwise.
 package sandbox
 
 import (
@@ -51,7 +61,14 @@ const (
 	FaultTimeoutAfterSuccess Fault = "timeout_after_success"
 	// FaultDeclined fails the call with *payment.PaymentDeclined (code CodeDeclined), recording nothing.
 	FaultDeclined Fault = "declined"
+	// FaultUnauthorized fails the call with *payment.PaymentOutcomeUnknown (code CodeUnauthorized),
+	// recording nothing, like a provider that refuses the API key during a key rotation: the call
+	// says nothing about a refund an earlier call with the same key may have made.
+	FaultUnauthorized Fault = "unauthorized"
 )
+
+// CodeUnauthorized is the PaymentOutcomeUnknown code of an injected FaultUnauthorized.
+const CodeUnauthorized = "sandbox_unauthorized"
 
 // CodeDeclined is the PaymentDeclined code of an injected FaultDeclined.
 const CodeDeclined = "sandbox_declined"
@@ -197,12 +214,17 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 	if err := req.Validate(); err != nil {
 		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: payment.CodeInvalidRequest, Message: err.Error()}
 	}
+	if _, err := payment.UnitFor(Provider, req.Amount.Currency).ToProvider(req.Amount); err != nil {
+		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: payment.CodeInvalidRequest, Message: err.Error()}
+	}
 	fault := g.nextFault()
 	switch fault {
 	case FaultUnavailable:
 		return payment.Refund{}, &payment.PaymentUnavailable{Provider: Provider, Reason: "injected"}
 	case FaultDeclined:
 		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: CodeDeclined, Message: "The sandbox was told to decline this refund."}
+	case FaultUnauthorized:
+		return payment.Refund{}, &payment.PaymentOutcomeUnknown{Provider: Provider, Code: CodeUnauthorized, Message: "The sandbox was told to refuse the API key."}
 	}
 
 	r, err := g.refund(ctx, req)
@@ -315,7 +337,8 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 }
 
 // replay answers a request whose idempotency key was already used: the stored refund if the parameters
-// match, a PaymentDeclined with CodeIdempotencyMismatch if they do not. found is false for a new key.
+// match, a PaymentOutcomeUnknown with CodeIdempotencyMismatch if they do not (a refund exists under the
+// key, so this is no refusal). found is false for a new key.
 func (g *Gateway) replay(ctx context.Context, req payment.RefundRequest) (payment.Refund, bool, error) {
 	out, err := g.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(g.table),
@@ -333,8 +356,8 @@ func (g *Gateway) replay(ctx context.Context, req payment.RefundRequest) (paymen
 		return payment.Refund{}, false, unavailable("storage", err)
 	}
 	if rec.PaymentReference != req.PaymentReference || rec.Refund.Amount != req.Amount || rec.RequestID != req.RequestID {
-		return payment.Refund{}, true, declined(payment.CodeIdempotencyMismatch,
-			"This idempotency key was already used for a refund with different parameters.")
+		return payment.Refund{}, true, &payment.PaymentOutcomeUnknown{Provider: Provider, Code: payment.CodeIdempotencyMismatch,
+			Message: "This idempotency key was already used for a refund with different parameters."}
 	}
 	return rec.Refund, true, nil
 }

@@ -19,11 +19,12 @@ import (
 )
 
 // newTable returns a client and a fresh application table (dynamo.TableDefinition, via the
-// dynamo/dynamotest harness) on an in-process minidyn. The sandbox writes with TransactWriteItems, which
-// dynalite lacks, so these tests use minidyn even when DYNAMODB_ENDPOINT points at dynalite.
+// dynamo/dynamotest harness) on the in-process local DynamoDB (ddblocal). The sandbox writes with
+// TransactWriteItems, which dynalite lacks, so these tests use ddblocal even when DYNAMODB_ENDPOINT
+// points at dynalite.
 func newTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
-	b := dynamotest.Minidyn(t)
+	b := dynamotest.Local(t)
 	return b.Client, b.Table(t)
 }
 
@@ -57,6 +58,14 @@ func declinedCode(err error) string {
 	var d *payment.PaymentDeclined
 	if errors.As(err, &d) {
 		return d.Code
+	}
+	return ""
+}
+
+func unknownCode(err error) string {
+	var o *payment.PaymentOutcomeUnknown
+	if errors.As(err, &o) {
+		return o.Code
 	}
 	return ""
 }
@@ -118,9 +127,6 @@ func TestRefundRefusals(t *testing.T) {
 		req  payment.RefundRequest
 		code string
 	}{
-		{"same key, other amount", req("k-used", 1001), payment.CodeIdempotencyMismatch},
-		{"same key, other request", payment.RefundRequest{PaymentReference: "pi_1", Amount: eur(1000), IdempotencyKey: "k-used", RequestID: "req-2"}, payment.CodeIdempotencyMismatch},
-		{"same key, other payment", payment.RefundRequest{PaymentReference: "pi_usd", Amount: refund.Money{Amount: 1000, Currency: "EUR"}, IdempotencyKey: "k-used", RequestID: "req-1"}, payment.CodeIdempotencyMismatch},
 		{"unknown payment", payment.RefundRequest{PaymentReference: "pi_nope", Amount: eur(1), IdempotencyKey: "k2"}, payment.CodePaymentNotFound},
 		{"other currency", payment.RefundRequest{PaymentReference: "pi_usd", Amount: eur(1), IdempotencyKey: "k3"}, payment.CodeCurrencyMismatch},
 		{"more than captured", req("k4", 10001), payment.CodeExceedsRefundable},
@@ -135,6 +141,23 @@ func TestRefundRefusals(t *testing.T) {
 			_, err := g.Refund(ctx, tt.req)
 			if got, want := declinedCode(err), tt.code; got != want {
 				t.Errorf("declined code = %q, want %q (err %v)", got, want, err)
+			}
+		})
+	}
+	// A key used with other parameters has a refund under it: that is no refusal, which would let the
+	// caller release its reservation, but an unknown outcome.
+	for _, tt := range []struct {
+		name string
+		req  payment.RefundRequest
+	}{
+		{"same key, other amount", req("k-used", 1001)},
+		{"same key, other request", payment.RefundRequest{PaymentReference: "pi_1", Amount: eur(1000), IdempotencyKey: "k-used", RequestID: "req-2"}},
+		{"same key, other payment", payment.RefundRequest{PaymentReference: "pi_usd", Amount: refund.Money{Amount: 1000, Currency: "EUR"}, IdempotencyKey: "k-used", RequestID: "req-1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := g.Refund(ctx, tt.req)
+			if got, want := unknownCode(err), payment.CodeIdempotencyMismatch; got != want || payment.IsDeclined(err) {
+				t.Errorf("err = %v, want PaymentOutcomeUnknown(%s)", err, want)
 			}
 		})
 	}
@@ -217,6 +240,22 @@ func TestFaults(t *testing.T) {
 		}
 		if _, err := g.Refund(ctx, req("k", 700)); err != nil {
 			t.Errorf("next call: %v", err)
+		}
+	})
+
+	t.Run("unauthorized after a lost answer is no refusal", func(t *testing.T) {
+		g := newGateway(t)
+		g.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
+		g.FailNext(1, sandbox.FaultUnauthorized)
+		if _, err := g.Refund(ctx, req("k", 700)); !payment.IsUnavailable(err) {
+			t.Fatalf("first call: err = %v, want PaymentUnavailable", err)
+		}
+		_, err := g.Refund(ctx, req("k", 700))
+		if unknownCode(err) != sandbox.CodeUnauthorized || payment.IsDeclined(err) {
+			t.Fatalf("second call: err = %v, want PaymentOutcomeUnknown(%s)", err, sandbox.CodeUnauthorized)
+		}
+		if got := len(state(t, g, "pi_1").Refunds); got != 1 {
+			t.Errorf("refunds = %d, want the one the first call made", got)
 		}
 	})
 
@@ -366,7 +405,7 @@ func TestRefundProperties(t *testing.T) {
 					rt.Fatalf("injected decline: err = %v", err)
 				}
 			case used && prev.amount != amount:
-				if declinedCode(err) != payment.CodeIdempotencyMismatch {
+				if unknownCode(err) != payment.CodeIdempotencyMismatch {
 					rt.Fatalf("reused key with other amount: err = %v", err)
 				}
 			case used:
@@ -432,12 +471,14 @@ func TestErrorTypeNamesForStateMachine(t *testing.T) {
 	g := newGateway(t)
 	g.FailNext(1, sandbox.FaultUnavailable)
 	g.FailNext(1, sandbox.FaultDeclined)
+	g.FailNext(1, sandbox.FaultUnauthorized)
 	_, err1 := g.Refund(ctx, req("k", 1))
 	_, err2 := g.Refund(ctx, req("k", 1))
+	_, err3 := g.Refund(ctx, req("k", 1))
 	for _, tt := range []struct {
 		err  error
 		want string
-	}{{err1, "PaymentUnavailable"}, {err2, "PaymentDeclined"}} {
+	}{{err1, "PaymentUnavailable"}, {err2, "PaymentDeclined"}, {err3, "PaymentOutcomeUnknown"}} {
 		wrapped := fmt.Errorf("execute request req-1: %w", tt.err)
 		if got, want := lambdaErrorType(payment.TaskError(wrapped)), tt.want; got != want {
 			t.Errorf("errorType = %q, want %q", got, want)
@@ -458,7 +499,7 @@ func lambdaErrorType(err error) string {
 }
 
 // BenchmarkRefund measures one new refund (key read, payment read, three-item transaction) and one
-// replay (key read) against minidyn over HTTP.
+// replay (key read) against the local DynamoDB over HTTP.
 func BenchmarkRefund(b *testing.B) {
 	ctx := context.Background()
 	db, table := newTable(b)
@@ -484,4 +525,38 @@ func BenchmarkRefund(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The sandbox takes only the amounts Stripe can refund, so the local stack refuses what production
+// would: three-decimal dinars in steps of 10, MGA in whole ariary. ISK is whole krónur in both units.
+func TestRefundsFollowStripeCurrencyRules(t *testing.T) {
+	ctx := context.Background()
+	g := newGateway(t)
+	for _, c := range []refund.Money{{Amount: 100_000, Currency: "KWD"}, {Amount: 100_000, Currency: "MGA"}, {Amount: 100_000, Currency: "ISK"}} {
+		if err := g.Capture(ctx, "pi_"+c.Currency, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		amount refund.Money
+		ok     bool
+	}{
+		{refund.Money{Amount: 1234, Currency: "KWD"}, false},
+		{refund.Money{Amount: 1230, Currency: "KWD"}, true},
+		{refund.Money{Amount: 10050, Currency: "MGA"}, false},
+		{refund.Money{Amount: 10000, Currency: "MGA"}, true},
+		{refund.Money{Amount: 5001, Currency: "ISK"}, true},
+	} {
+		r := payment.RefundRequest{PaymentReference: "pi_" + tt.amount.Currency, Amount: tt.amount, IdempotencyKey: fmt.Sprintf("k:%s:%d", tt.amount.Currency, tt.amount.Amount), RequestID: "req-1"}
+		got, err := g.Refund(ctx, r)
+		switch {
+		case tt.ok && (err != nil || got.Amount != tt.amount):
+			t.Errorf("refund %s = %+v, %v; want it refunded", tt.amount, got, err)
+		case !tt.ok && declinedCode(err) != payment.CodeInvalidRequest:
+			t.Errorf("refund %s: err = %v, want PaymentDeclined(%s)", tt.amount, err, payment.CodeInvalidRequest)
+		}
+	}
+	if got, want := payment.RefundIncrement(sandbox.Provider, "KWD"), int64(10); got != want {
+		t.Errorf("RefundIncrement(%q, KWD) = %d, want %d (Stripe's rules)", sandbox.Provider, got, want)
+	}
 }

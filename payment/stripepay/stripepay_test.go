@@ -94,15 +94,16 @@ func TestCurrencyMismatchMovesNoMoneyOnStripeMock(t *testing.T) {
 	}
 }
 
-// Real stripe-mock error responses map to PaymentDeclined: a missing API key (401
-// invalid_request_error) and a parameter outside Stripe's enumeration (400).
-func TestStripeMockErrorsAreDeclined(t *testing.T) {
+// Real stripe-mock error responses: a missing API key (401 invalid_request_error) says nothing about
+// the refund's idempotency key, so it is PaymentOutcomeUnknown, never a refusal that would release the
+// reservation; a parameter outside Stripe's enumeration (400) on the refund call is PaymentDeclined.
+func TestStripeMockErrors(t *testing.T) {
 	base := stripeMockURL(t)
 
 	_, err := New(NewClient(ClientConfig{Key: "", BaseURL: base})).Refund(context.Background(), refundReq(usd(100)))
-	var d *payment.PaymentDeclined
-	if !errors.As(err, &d) || d.Code != string(stripe.ErrorTypeInvalidRequest) {
-		t.Errorf("no API key: err = %v, want PaymentDeclined(invalid_request_error)", err)
+	var o *payment.PaymentOutcomeUnknown
+	if !errors.As(err, &o) || o.Code != string(stripe.ErrorTypeInvalidRequest) || payment.IsDeclined(err) {
+		t.Errorf("no API key: err = %v, want PaymentOutcomeUnknown(invalid_request_error)", err)
 	}
 	var se *stripe.Error
 	if !errors.As(err, &se) || se.HTTPStatusCode != http.StatusUnauthorized {
@@ -143,11 +144,16 @@ func stripeErr(typ, code, msg string) string {
 	return fmt.Sprintf(`{"error":{"type":%q,"code":%q,"message":%q}}`, typ, code, msg)
 }
 
+const (
+	unavailable = "PaymentUnavailable"
+	declined    = "PaymentDeclined"
+	unknown     = "PaymentOutcomeUnknown"
+)
+
+// The refund-create call carries the idempotency key: only Stripe's refusals for good and refunds it
+// reports as failed or canceled are PaymentDeclined (which releases the reservation); an error that
+// says nothing definite about the key is PaymentOutcomeUnknown, a transient one PaymentUnavailable.
 func TestErrorMapping(t *testing.T) {
-	const (
-		unavailable = "PaymentUnavailable"
-		declined    = "PaymentDeclined"
-	)
 	tests := []struct {
 		name   string
 		status int
@@ -164,11 +170,22 @@ func TestErrorMapping(t *testing.T) {
 		{"402 card error", 402, stripeErr("card_error", "expired_card", "The card has expired"), declined, "expired_card"},
 		{"400 already refunded", 400, stripeErr("invalid_request_error", "charge_already_refunded", "already refunded"), declined, "charge_already_refunded"},
 		{"400 amount too large", 400, stripeErr("invalid_request_error", "amount_too_large", "too large"), declined, "amount_too_large"},
-		{"400 idempotency error", 400, stripeErr("idempotency_error", "", "Keys for idempotent requests can only be used with the same parameters"), declined, payment.CodeIdempotencyMismatch},
+		{"424 external dependency", 424, stripeErr("api_connection_error", "", "upstream failed"), unavailable, "server_error"},
 		{"404 missing intent", 404, stripeErr("invalid_request_error", "resource_missing", "No such payment_intent"), declined, payment.CodePaymentNotFound},
-		{"401 bad key", 401, stripeErr("invalid_request_error", "", "Invalid API Key"), declined, "invalid_request_error"},
 		{"refund failed", 200, `{"id":"re_1","object":"refund","amount":2500,"currency":"usd","status":"failed","failure_reason":"lost_or_stolen_card"}`, declined, "refund_failed"},
 		{"refund canceled", 200, `{"id":"re_1","object":"refund","amount":2500,"currency":"usd","status":"canceled"}`, declined, "refund_canceled"},
+		// The key was used with other parameters: the refund may exist under it.
+		{"400 idempotency error", 400, stripeErr("idempotency_error", "", "Keys for idempotent requests can only be used with the same parameters"), unknown, payment.CodeIdempotencyMismatch},
+		// The API key or its permissions were refused (a key rotation): the call never reached the key.
+		{"401 bad key", 401, stripeErr("invalid_request_error", "", "Invalid API Key"), unknown, "invalid_request_error"},
+		{"401 expired key", 401, stripeErr("invalid_request_error", "api_key_expired", "Expired API Key"), unknown, "api_key_expired"},
+		{"403 restricted key", 403, stripeErr("permission_error", "", "The provided key does not have the required permissions"), unknown, "permission_error"},
+		// What this mapping does not know is never taken for a refusal.
+		{"418 unknown status", 418, stripeErr("invalid_request_error", "", "teapot"), unknown, "invalid_request_error"},
+		{"400 unknown error type", 400, stripeErr("temporary_session_expired", "", "?"), unknown, "temporary_session_expired"},
+		{"unknown refund status", 200, `{"id":"re_1","object":"refund","amount":2500,"currency":"usd","status":"on_hold"}`, unknown, "refund_status_unknown"},
+		{"refund in another currency", 200, `{"id":"re_1","object":"refund","amount":2500,"currency":"eur","status":"succeeded"}`, unknown, "refund_currency_unexpected"},
+		{"refund of a negative amount", 200, `{"id":"re_1","object":"refund","amount":-2500,"currency":"usd","status":"succeeded"}`, unknown, "refund_amount_unexpected"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,11 +196,49 @@ func TestErrorMapping(t *testing.T) {
 	}
 }
 
+// The PaymentIntent read carries no idempotency key: its errors never release a reservation. Transient
+// ones are retried like the create call's; every other one is PaymentOutcomeUnknown, a 404 included
+// (a key of another account or mode sees no PaymentIntent, while an earlier attempt's refund may exist).
+func TestReadErrorsAreNeverDeclined(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		kind   string
+		detail string
+	}{
+		{"401 bad key", 401, stripeErr("invalid_request_error", "", "Invalid API Key provided"), unknown, "invalid_request_error"},
+		{"403 restricted key", 403, stripeErr("permission_error", "", "no permission"), unknown, "permission_error"},
+		{"404 missing intent", 404, stripeErr("invalid_request_error", "resource_missing", "No such payment_intent"), unknown, payment.CodePaymentNotFound},
+		{"400 livemode mismatch", 400, stripeErr("invalid_request_error", "livemode_mismatch", "test key, live object"), unknown, "livemode_mismatch"},
+		{"500 api_error", 500, stripeErr("api_error", "", "Something went wrong"), unavailable, "server_error"},
+		{"429 rate limit", 429, stripeErr("invalid_request_error", "rate_limit", "Too many requests"), unavailable, "rate_limited"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			g := New(NewClient(ClientConfig{Key: "sk_test_123", BaseURL: srv.URL}))
+			_, err := g.Refund(context.Background(), refundReq(usd(2500)))
+			assertKind(t, err, tt.kind, tt.detail)
+		})
+	}
+}
+
 func assertKind(t *testing.T, err error, kind, detail string) {
 	t.Helper()
 	var u *payment.PaymentUnavailable
 	var d *payment.PaymentDeclined
+	var o *payment.PaymentOutcomeUnknown
 	switch {
+	case errors.As(err, &o):
+		if kind != unknown || o.Code != detail {
+			t.Errorf("got PaymentOutcomeUnknown(%s), want %s(%s): %v", o.Code, kind, detail, err)
+		}
 	case errors.As(err, &u):
 		if kind != "PaymentUnavailable" || u.Reason != detail {
 			t.Errorf("got PaymentUnavailable(%s), want %s(%s): %v", u.Reason, kind, detail, err)

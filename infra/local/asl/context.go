@@ -26,8 +26,13 @@ type Context struct {
 	StateName string
 	// StateEnteredTime is when the current state was entered.
 	StateEnteredTime time.Time
-	// RetryCount is how often the current state has been retried.
+	// RetryCount is how often the current state has been retried; it is
+	// part of $$.State only when HasRetryCount is set.
 	RetryCount int
+	// HasRetryCount is true for the states that can retry (Task, Parallel
+	// and Map: see State.Retries), the only ones whose $$.State carries
+	// RetryCount on AWS.
+	HasRetryCount bool
 	// StateMachineID is the state machine ARN.
 	StateMachineID string
 	// StateMachineName is the state machine's name.
@@ -46,6 +51,13 @@ type Context struct {
 
 // Value renders the context object as a JSON value.
 func (c Context) Value() map[string]any {
+	state := map[string]any{
+		"EnteredTime": FormatTimestamp(c.StateEnteredTime),
+		"Name":        c.StateName,
+	}
+	if c.HasRetryCount {
+		state["RetryCount"] = json.Number(strconv.Itoa(c.RetryCount))
+	}
 	v := map[string]any{
 		"Execution": map[string]any{
 			"Id":           c.ExecutionID,
@@ -55,11 +67,7 @@ func (c Context) Value() map[string]any {
 			"StartTime":    FormatTimestamp(c.ExecutionStartTime),
 			"RedriveCount": json.Number(strconv.Itoa(c.RedriveCount)),
 		},
-		"State": map[string]any{
-			"EnteredTime": FormatTimestamp(c.StateEnteredTime),
-			"Name":        c.StateName,
-			"RetryCount":  json.Number(strconv.Itoa(c.RetryCount)),
-		},
+		"State": state,
 		"StateMachine": map[string]any{
 			"Id":   c.StateMachineID,
 			"Name": c.StateMachineName,

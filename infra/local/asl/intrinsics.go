@@ -380,7 +380,7 @@ func (ev *evaluator) call(c *call) (any, error) {
 		case argNull:
 			vals[i] = nil
 		case argPath:
-			v, err := ev.eval(a.path, a.path.String(), "")
+			v, err := ev.eval(a.path, a.path.String())
 			if err != nil {
 				return nil, err
 			}
@@ -400,6 +400,11 @@ func (ev *evaluator) call(c *call) (any, error) {
 		s, ok := vals[0].(string)
 		if !ok {
 			return nil, c.fail("the argument must be a string, got %s", typeName(vals[0]))
+		}
+		if strings.Trim(s, " \t\r\n") == "" {
+			// An empty or blank string holds no JSON value: AWS answers
+			// null, as Jackson reads no content.
+			return nil, nil
 		}
 		v, err := Decode([]byte(s))
 		if err != nil {

@@ -35,8 +35,9 @@ func (p OptPath) String() string {
 
 // Apply applies an InputPath or OutputPath to a value: absent means "$" (the
 // whole value), null means an empty object {}, and a path selects part of the
-// value (a missing node is a States.Runtime error). The result shares
-// structure with input; treat it as read-only.
+// value. A definite path that selects nothing is a States.Runtime error worded
+// as AWS words it: "Invalid path '$.x' : No results for path: $['x']". The
+// result shares structure with input; treat it as read-only.
 func (p OptPath) Apply(input any) (any, error) {
 	return p.ApplyWithContext(input, nil)
 }
@@ -54,10 +55,18 @@ func (p OptPath) ApplyWithContext(input, ctx any) (any, error) {
 	if err != nil {
 		return nil, errorf(ErrRuntime, "%v", err)
 	}
+	root := input
 	if path.Context() {
-		return path.Eval(ctx)
+		root = ctx
 	}
-	return path.Eval(input)
+	if !path.Definite() {
+		return path.Eval(root)
+	}
+	v, missing := path.lookup(root)
+	if missing != "" {
+		return nil, errorf(ErrRuntime, "Invalid path '%s' : %s", p.Path, missing)
+	}
+	return v, nil
 }
 
 // ApplyResultPath combines a state's input with its result as ResultPath says:

@@ -58,6 +58,9 @@ const (
 	machineTop machineKind = iota
 	machineBranch
 	machineProcessor
+	// machineIterator is a Map state's legacy Iterator, which AWS accepts
+	// with the same fields as ItemProcessor, ProcessorConfig included.
+	machineIterator
 )
 
 type parser struct {
@@ -155,8 +158,12 @@ func (p *parser) machine(obj map[string]any, at string, kind machineKind) *State
 		p.checkFields(obj, at, machineFields, "the state machine")
 	case machineBranch:
 		p.checkFields(obj, at, branchFields, "a Parallel branch")
-	case machineProcessor:
-		p.checkFields(obj, at, processorFields, "a Map ItemProcessor")
+	case machineProcessor, machineIterator:
+		what := "a Map ItemProcessor"
+		if kind == machineIterator {
+			what = "a Map Iterator"
+		}
+		p.checkFields(obj, at, processorFields, what)
 		sm.ProcessorMode = "INLINE"
 		if pc, ok := obj["ProcessorConfig"]; ok {
 			sm.ProcessorMode = p.processorConfig(pc, at+"/ProcessorConfig")
@@ -557,12 +564,9 @@ func (p *parser) mapState(st *State, obj map[string]any, at string) {
 		} else {
 			kind := machineProcessor
 			if field == "Iterator" {
-				kind = machineBranch
+				kind = machineIterator
 			}
 			st.ItemProcessor = p.machine(pobj, at+"/"+field, kind)
-			if field == "Iterator" {
-				st.ItemProcessor.ProcessorMode = "INLINE"
-			}
 		}
 	}
 	if _, a := obj["ItemSelector"]; a {

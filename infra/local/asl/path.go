@@ -136,22 +136,11 @@ func Get(v any, path string) (any, error) {
 // context object according to Context).
 func (p *Path) Eval(root any) (any, error) {
 	if p.Definite() {
-		cur := root
-		for _, s := range p.segs {
-			if s.kind == segNames {
-				m, ok := cur.(map[string]any)
-				if !ok {
-					return nil, errorf(ErrRuntime, "The JSONPath '%s' could not be found in the input '%s'", p.raw, mustEncode(root))
-				}
-				return mergeNames(m, s.names), nil
-			}
-			next, ok := step(cur, s)
-			if !ok {
-				return nil, errorf(ErrRuntime, "The JSONPath '%s' could not be found in the input '%s'", p.raw, mustEncode(root))
-			}
-			cur = next
+		v, missing := p.lookup(root)
+		if missing != "" {
+			return nil, errorf(ErrRuntime, "The JSONPath '%s' could not be found in the input '%s'", p.raw, mustEncode(root))
 		}
-		return cur, nil
+		return v, nil
 	}
 	nodes := []any{root}
 	for i, s := range p.segs {
@@ -173,6 +162,59 @@ func (p *Path) Eval(root any) (any, error) {
 		nodes = []any{}
 	}
 	return nodes, nil
+}
+
+// lookup evaluates a definite path. When it selects nothing, missing is
+// the reason in the words of the Jayway JsonPath library that Step Functions
+// evaluates paths with, which AWS passes on in its errors (for example
+// "Invalid path '$.a.b' : No results for path: $['a']['b']"): a member
+// missing on the way is "Missing property in path $['a']", anything else
+// that selects nothing — the last member missing, an index out of range —
+// is "No results for path: " and the whole path in Jayway's bracket form.
+// Jayway words a member or index applied to a value of the wrong type with
+// the Java class of that value; those cases are reported as "No results"
+// too.
+func (p *Path) lookup(root any) (v any, missing string) {
+	cur := root
+	for i, s := range p.segs {
+		if s.kind == segNames {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil, "No results for path: " + p.normalized(len(p.segs))
+			}
+			return mergeNames(m, s.names), ""
+		}
+		next, ok := step(cur, s)
+		if !ok {
+			if m, isObj := cur.(map[string]any); isObj && s.kind == segName && i < len(p.segs)-1 {
+				if _, has := m[s.names[0]]; !has {
+					return nil, "Missing property in path " + p.normalized(i+1)
+				}
+			}
+			return nil, "No results for path: " + p.normalized(len(p.segs))
+		}
+		cur = next
+	}
+	return cur, ""
+}
+
+// normalized renders the first n segments of a definite path the way Jayway
+// prints paths in its messages: $['a']['b'][0], names in single quotes as
+// written (a backslash stays a backslash), and ['a','b'] for several names.
+func (p *Path) normalized(n int) string {
+	var b strings.Builder
+	b.WriteByte('$')
+	for _, s := range p.segs[:n] {
+		switch s.kind {
+		case segName, segNames:
+			b.WriteString("['")
+			b.WriteString(strings.Join(s.names, "','"))
+			b.WriteString("']")
+		case segIndex:
+			b.WriteString("[" + strconv.Itoa(s.indexes[0]) + "]")
+		}
+	}
+	return b.String()
 }
 
 // step applies a definite segment (a name or an index).
@@ -435,7 +477,7 @@ func parseBracket(s string) (segment, int, error) {
 		var names []string
 		i := 0
 		for {
-			name, n, err := parseQuoted(body[i:])
+			name, n, err := parseQuotedName(body[i:])
 			if err != nil {
 				return segment{}, 0, err
 			}
@@ -500,11 +542,34 @@ func parseBracket(s string) (segment, int, error) {
 	return segment{kind: segIndexes, indexes: idx}, consumed, nil
 }
 
-// parseQuoted parses a quoted name ('...' or "...") with backslash escapes and
-// returns it and the bytes consumed including the quotes.
-func parseQuoted(s string) (string, int, error) {
+// parseQuotedName parses the quoted member name of a bracket segment ('...'
+// or "...") and returns it and the bytes consumed including the quotes. As in
+// the Jayway JsonPath that Step Functions runs, a backslash keeps the next
+// character from ending the name, but it is not an escape: both stay part of
+// the name, so $['Test\""Name"'] selects the key Test\""Name" and
+// $['it\'s'] the key it\'s.
+func parseQuotedName(s string) (string, int, error) {
 	if s == "" || (s[0] != '\'' && s[0] != '"') {
 		return "", 0, fmt.Errorf("expected a quoted name")
+	}
+	q := s[0]
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case q:
+			return s[1:i], i + 1, nil
+		}
+	}
+	return "", 0, fmt.Errorf("unterminated quoted name")
+}
+
+// parseQuotedLiteral parses a quoted string literal of a filter expression
+// ('...' or "...") with backslash escapes, and returns it and the bytes
+// consumed including the quotes.
+func parseQuotedLiteral(s string) (string, int, error) {
+	if s == "" || (s[0] != '\'' && s[0] != '"') {
+		return "", 0, fmt.Errorf("expected a quoted string")
 	}
 	q := s[0]
 	var b strings.Builder
@@ -520,7 +585,7 @@ func parseQuoted(s string) (string, int, error) {
 			b.WriteByte(c)
 		}
 	}
-	return "", 0, fmt.Errorf("unterminated quoted name")
+	return "", 0, fmt.Errorf("unterminated quoted string")
 }
 
 // filterExpr is a parsed filter expression [?(...)].
@@ -769,7 +834,7 @@ func (p *filterParser) operand() (operand, error) {
 	case strings.HasPrefix(rest, "$"):
 		return operand{}, fmt.Errorf("filters referencing other values of the input are not supported")
 	case strings.HasPrefix(rest, "'") || strings.HasPrefix(rest, "\""):
-		str, n, err := parseQuoted(rest)
+		str, n, err := parseQuotedLiteral(rest)
 		if err != nil {
 			return operand{}, err
 		}

@@ -15,7 +15,7 @@ func TestGet(t *testing.T) {
 	    {"category": "fiction", "author": "Evelyn Waugh", "title": "Sword", "price": 12.99},
 	    {"category": "fiction", "author": "Herman Melville", "title": "Moby Dick", "isbn": "0-553", "price": 8.99}],
 	  "bicycle": {"color": "red", "price": 19.95}},
-	  "odd key": {"a.b": 1, "it's": 2}, "arr": [[1, 2], [3, 4]], "n": null, "big": 12345678901234567890}`
+	  "odd key": {"a.b": 1, "it's": 2, "it\\'s": 3}, "arr": [[1, 2], [3, 4]], "n": null, "big": 12345678901234567890}`
 	tests := []struct {
 		name, input, path, want, err string
 	}{
@@ -32,7 +32,10 @@ func TestGet(t *testing.T) {
 		{"bracket double quotes", store, `$["store"].bicycle.color`, `"red"`, ""},
 		{"dot then bracket (AWS doc form)", store, "$.store.['bicycle'].color", `"red"`, ""},
 		{"bracket with dot and quote", store, `$['odd key']['a.b']`, `1`, ""},
-		{"escaped quote", store, `$['odd key']['it\'s']`, `2`, ""},
+		// A backslash protects the quote from ending the name but stays
+		// part of it, as on AWS: the key is it\'s, not it's.
+		{"backslash before a quote stays in the name", store, `$['odd key']['it\'s']`, `3`, ""},
+		{"double-quoted name with a single quote", store, `$['odd key']["it's"]`, `2`, ""},
 		{"null value", store, "$.n", `null`, ""},
 		{"big integer keeps precision", store, "$.big", `12345678901234567890`, ""},
 		{"nested arrays", store, "$.arr[1][0]", `3`, ""},

@@ -60,19 +60,30 @@ func EvalTemplateWith(tmpl, input, ctx any, env Env) (any, error) {
 }
 
 // EvalExpr evaluates one expression as a ".$" field would: a path or an
-// intrinsic function call. Fail states use it for ErrorPath and CausePath.
+// intrinsic function call.
 func EvalExpr(expr string, input, ctx any, env Env) (any, error) {
+	return EvalField(expr, "", input, ctx, env)
+}
+
+// EvalField is EvalExpr for the value of a state's field (ErrorPath,
+// CausePath, ItemsPath ...): a path that selects nothing is reported as AWS
+// reports it for that field, "The JSONPath '$.x' specified for the field
+// 'ErrorPath' could not be found in the input '{...}'".
+func EvalField(expr, field string, input, ctx any, env Env) (any, error) {
 	e, err := compileExpr(expr)
 	if err != nil {
 		return nil, errorf(ErrRuntime, "%v", err)
 	}
-	ev := &evaluator{input: input, ctx: ctx, env: env}
-	return ev.eval(e, expr, "")
+	ev := &evaluator{input: input, ctx: ctx, env: env, field: field}
+	return ev.eval(e, expr)
 }
 
 type evaluator struct {
 	input, ctx any
 	env        Env
+	// field is the field being evaluated ("size.$", "ErrorPath"), which
+	// AWS names when a path in it selects nothing; "" when unknown.
+	field string
 }
 
 func (ev *evaluator) template(t any) (any, error) {
@@ -90,7 +101,8 @@ func (ev *evaluator) template(t any) (any, error) {
 				if err != nil {
 					return nil, errorf(ErrRuntime, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", k, err)
 				}
-				r, err := ev.eval(x, s, k)
+				ev.field = k
+				r, err := ev.eval(x, s)
 				if err != nil {
 					return nil, err
 				}
@@ -120,8 +132,10 @@ func (ev *evaluator) template(t any) (any, error) {
 }
 
 // eval evaluates a compiled expression; the result never aliases the input,
-// because templates build new documents that callers may change.
-func (ev *evaluator) eval(x expr, src, field string) (any, error) {
+// because templates build new documents that callers may change. A path
+// that selects nothing names the field being evaluated, also when the path
+// is an argument of an intrinsic function in that field.
+func (ev *evaluator) eval(x expr, src string) (any, error) {
 	switch e := x.(type) {
 	case *Path:
 		root := ev.input
@@ -130,10 +144,10 @@ func (ev *evaluator) eval(x expr, src, field string) (any, error) {
 		}
 		v, err := e.Eval(root)
 		if err != nil {
-			if field == "" {
+			if ev.field == "" {
 				return nil, errorf(ErrRuntime, "The JSONPath '%s' could not be found in the input '%s'", src, mustEncode(root))
 			}
-			return nil, errorf(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", src, field, mustEncode(root))
+			return nil, errorf(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", src, ev.field, mustEncode(root))
 		}
 		return DeepCopy(v), nil
 	case *call:

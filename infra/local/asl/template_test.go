@@ -15,6 +15,7 @@ func TestEvalTemplate(t *testing.T) {
 		StateName:          "Test",
 		StateEnteredTime:   time.Date(2019, 3, 26, 20, 14, 13, 192_000_000, time.UTC),
 		RetryCount:         3,
+		HasRetryCount:      true,
 		StateMachineID:     "arn:aws:states:us-east-1:123456789012:stateMachine:stateMachineName",
 		StateMachineName:   "name",
 		TaskToken:          "h7XRiCdLtd/83p1E0dMccoxlzFhglsdkzpK9mBVKZsp7d9yrT1W",
@@ -133,7 +134,31 @@ func TestContextValue(t *testing.T) {
 	if got := FormatTimestamp(time.Date(2024, 1, 2, 3, 4, 5, 6_789_000, time.FixedZone("x", 3600))); got != "2024-01-02T02:04:05.006Z" {
 		t.Errorf("FormatTimestamp = %s", got)
 	}
-	if !strings.Contains(enc(t, v), `"RetryCount":0`) {
-		t.Errorf("context = %s", enc(t, v))
+	if strings.Contains(enc(t, v), `RetryCount`) {
+		t.Errorf("context without HasRetryCount has a RetryCount: %s", enc(t, v))
+	}
+	if v := (Context{HasRetryCount: true}).Value(); !strings.Contains(enc(t, v), `"RetryCount":0`) {
+		t.Errorf("context with HasRetryCount = %s, want RetryCount 0", enc(t, v))
+	}
+}
+
+// TestStateRetries checks which states have $$.State.RetryCount. The AWS
+// context object reference lists RetryCount under State, and executions
+// recorded on AWS show it only for the states that can retry: a Pass
+// state's $$ ends with "State": {"Name": "TestState", "EnteredTime": ...}.
+func TestStateRetries(t *testing.T) {
+	sm := MustParse(`{"StartAt": "P", "States": {
+	  "P": {"Type": "Pass", "Next": "T"},
+	  "T": {"Type": "Task", "Resource": "` + lambdaARN + `", "Next": "Par"},
+	  "Par": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}], "Next": "M"},
+	  "M": {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "Next": "W"},
+	  "W": {"Type": "Wait", "Seconds": 1, "Next": "C"},
+	  "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "S"}], "Default": "F"},
+	  "S": {"Type": "Succeed"},
+	  "F": {"Type": "Fail"}}}`)
+	for name, want := range map[string]bool{"P": false, "T": true, "Par": true, "M": true, "W": false, "C": false, "S": false, "F": false} {
+		if got := sm.States[name].Retries(); got != want {
+			t.Errorf("%s (%s): Retries = %v, want %v", name, sm.States[name].Type, got, want)
+		}
 	}
 }

@@ -32,8 +32,9 @@ type StateMachine struct {
 	States map[string]*State
 	// Order lists the state names in the order the definition writes them.
 	Order []string
-	// ProcessorMode is "INLINE" or "DISTRIBUTED" for a Map ItemProcessor
-	// (ProcessorConfig.Mode; "INLINE" when left out), empty otherwise.
+	// ProcessorMode is "INLINE" or "DISTRIBUTED" for a Map ItemProcessor or
+	// legacy Iterator (ProcessorConfig.Mode; "INLINE" when left out), empty
+	// otherwise.
 	ProcessorMode string
 }
 
@@ -147,6 +148,18 @@ type State struct {
 	Raw map[string]any
 
 	timestamp time.Time // parsed Timestamp
+}
+
+// Retries reports whether the state is one that can retry — a Task,
+// Parallel or Map state — which is also what decides whether its context
+// object's State has a RetryCount: AWS gives $$.State.RetryCount to these
+// states only (a Pass state's $$.State is just its Name and EnteredTime).
+func (s *State) Retries() bool {
+	switch s.Type {
+	case TypeTask, TypeParallel, TypeMap:
+		return true
+	}
+	return false
 }
 
 // Retrier is one entry of a state's Retry field.

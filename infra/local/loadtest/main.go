@@ -3,8 +3,8 @@
 //
 //	go run ./infra/local/loadtest                 # 2,000 requests, 50 clients, stack in process
 //	go run ./infra/local/loadtest -n 500 -c 20
-//	go run ./infra/local/loadtest -url http://127.0.0.1:8080 -token $TOKEN -dynamodb $DDB -table $TABLE \
-//	    -sfn $SFN -state-machine $ARN            # a stack started with go run ./infra/local
+//	go run ./infra/local/loadtest -url http://127.0.0.1:8080 -token $TOKEN -billing-token $BILLING \
+//	    -dynamodb $DDB -table $TABLE -sfn $SFN -state-machine $ARN   # a stack started with go run ./infra/local
 //
 // It puts -n orders through the staff API (and captures their payments at the sandbox provider), then
 // -c clients submit one request per order as JSON with an Idempotency-Key (a share of them sends the
@@ -18,11 +18,12 @@
 // issued = consents accepted; refunded <= paid for every payment, at the provider and in the ledger;
 // and no answer was a 5xx. It exits 1 if any does not hold.
 //
-// In process it runs the requests on several stacks, -per-stack requests each (default 25): minidyn,
-// the local DynamoDB, scans every item of the table on each Query and copies the whole table on each
-// TransactWriteItems (a CPU profile, -cpuprofile, shows it), so on one stack the run would measure
-// minidyn's table size rather than Refundflow. DynamoDB itself partitions; each stack here is a whole
-// system (gateway, functions, engine, table, outbox), and the clients load all of them at once.
+// In process it runs every request on one stack (gateway, functions, engine, table, outbox), as AWS
+// keeps one table: the local DynamoDB (infra/local/ddblocal) indexes its tables as DynamoDB does, so
+// the stack's cost does not grow with its data (BENCHMARKS.md, "Storage scaling"). -per-stack N
+// spreads the requests over stacks of N each, which the clients load all at once; the tool ran stacks
+// of 25 while the local DynamoDB was minidyn, which scanned every item on each Query and copied the
+// whole table on each TransactWriteItems.
 //
 // It talks to 127.0.0.1 only and is bounded in count (-n <= 20,000) and time (-timeout).
 package main
@@ -77,6 +78,7 @@ type config struct {
 	timeout                time.Duration
 	seed                   uint64
 	url, token             string
+	billingToken           string
 	dynamoDB, table        string
 	sfnURL, machine        string
 	cpuProfile             string
@@ -89,13 +91,14 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.SetOutput(out)
 	fs.IntVar(&cfg.n, "n", 2000, "requests to submit (one order each), at most 20000")
 	fs.IntVar(&cfg.c, "c", 50, "concurrent clients, at most 500")
-	fs.IntVar(&cfg.perStack, "per-stack", 25, "requests per in-process stack (0: one stack for all); see the package doc")
+	fs.IntVar(&cfg.perStack, "per-stack", 0, "requests per in-process stack (0: one stack for all); see the package doc")
 	fs.Float64Var(&cfg.retryShare, "retry", 0.2, "share of submissions POSTed a second time with the same Idempotency-Key")
 	fs.Float64Var(&cfg.twiceShare, "twice", 0.1, "share of acceptances POSTed twice")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up after this long")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "chooses which requests are retried and accepted twice")
 	fs.StringVar(&cfg.url, "url", "", "a running stack's URL (default: start one in this process)")
 	fs.StringVar(&cfg.token, "token", "", "with -url: the staff bearer token the stack printed")
+	fs.StringVar(&cfg.billingToken, "billing-token", "", "with -url: the billing system's bearer token the stack printed (for the orders)")
 	fs.StringVar(&cfg.dynamoDB, "dynamodb", "", "with -url: the stack's DynamoDB endpoint")
 	fs.StringVar(&cfg.table, "table", "", "with -url: the stack's table")
 	fs.StringVar(&cfg.sfnURL, "sfn", "", "with -url: the stack's Step Functions endpoint")
@@ -117,7 +120,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		return cfg, errors.New("-per-stack must not be negative")
 	}
 	if cfg.url != "" {
-		for name, v := range map[string]string{"-token": cfg.token, "-dynamodb": cfg.dynamoDB, "-table": cfg.table, "-sfn": cfg.sfnURL, "-state-machine": cfg.machine} {
+		for name, v := range map[string]string{"-token": cfg.token, "-billing-token": cfg.billingToken, "-dynamodb": cfg.dynamoDB, "-table": cfg.table, "-sfn": cfg.sfnURL, "-state-machine": cfg.machine} {
 			if v == "" {
 				return cfg, fmt.Errorf("with -url, %s is needed too (go run ./infra/local prints it)", name)
 			}
@@ -164,13 +167,13 @@ type target struct {
 	client *walk.Client
 }
 
-func startTarget(ctx context.Context, cfg config, client func(string, string) *walk.Client) (*target, error) {
+func startTarget(ctx context.Context, cfg config, client func(base, staffToken, billingToken string) *walk.Client) (*target, error) {
 	if cfg.url == "" {
 		s, err := stack.Start(ctx, stack.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			return nil, err
 		}
-		return &target{client: client(s.URL, s.StaffToken),
+		return &target{client: client(s.URL, s.StaffToken, s.BillingToken),
 			url: s.URL, token: s.StaffToken, ddb: s.DynamoDB, table: s.TableName, machine: s.StateMachineARN, now: s.Clock.Now,
 			sfn:    sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}),
 			settle: s.Engine.WaitIdle,
@@ -183,7 +186,7 @@ func startTarget(ctx context.Context, cfg config, client func(string, string) *w
 		}, nil
 	}
 	creds := credentials.NewStaticCredentialsProvider("local", "local", "")
-	c := client(cfg.url, cfg.token)
+	c := client(cfg.url, cfg.token, cfg.billingToken)
 	return &target{client: c,
 		url: cfg.url, token: cfg.token, table: cfg.table, machine: cfg.machine, now: time.Now,
 		ddb: dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(cfg.dynamoDB), Credentials: creds,
@@ -227,8 +230,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	var rec atomic.Pointer[recorder]
 	rec.Store(newRecorder())
-	newClient := func(base, token string) *walk.Client {
-		c := walk.NewClient(base, token)
+	newClient := func(base, staffToken, billingToken string) *walk.Client {
+		c := walk.NewClient(base, staffToken, billingToken)
 		c.Record = func(call walk.Call) { rec.Load().record(call) }
 		return c
 	}

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"refundflow/infra/local/ddblocal"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/truora/minidyn/server"
 )
 
 func TestCreateTableInput(t *testing.T) {
@@ -83,7 +84,7 @@ func TestCreateTableInput(t *testing.T) {
 // DynamoDB client to the in-process DynamoDB the local stack uses, and reads
 // the table back.
 func TestCreateTableOnMinidyn(t *testing.T) {
-	srv := httptest.NewServer(server.NewServer())
+	srv := httptest.NewServer(ddblocal.New(ddblocal.Options{}))
 	defer srv.Close()
 	client := dynamodb.New(dynamodb.Options{
 		Region:                          "us-east-1",

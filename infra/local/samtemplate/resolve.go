@@ -36,7 +36,9 @@ type Resolver struct {
 	// URLSuffix is AWS::URLSuffix (default amazonaws.com).
 	URLSuffix string
 	// Ref returns the value of Ref for a resource's logical ID (for a table,
-	// its name; for a function, its name; for a state machine, its ARN).
+	// its name; for a function, its name; for a state machine, its ARN), or
+	// for a resource SAM generates, named as RefProperty reads it
+	// ("MyFunction.Alias": the alias ARN).
 	Ref func(logicalID string) (string, error)
 	// GetAtt returns a resource attribute, e.g. (MyFunction, Arn).
 	GetAtt func(logicalID, attribute string) (string, error)
@@ -367,7 +369,8 @@ func (e *evaluator) ref(name string) (any, error) {
 	}
 	if e.env.Ref == nil {
 		if e.env.Template != nil {
-			if _, ok := e.env.Template.Resources[name]; !ok {
+			id, _, _ := RefProperty(name)
+			if _, ok := e.env.Template.Resources[id]; !ok {
 				return nil, fmt.Errorf("no parameter or resource named %s", name)
 			}
 		}

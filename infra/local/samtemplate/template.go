@@ -88,7 +88,20 @@ type Resource struct {
 	Condition string
 	// DependsOn lists explicit dependencies.
 	DependsOn []string
+	// DeletionPolicy is what CloudFormation does with the resource when it leaves the stack (Delete,
+	// Retain, RetainExceptOnCreate, Snapshot); empty means Delete.
+	DeletionPolicy string
+	// UpdateReplacePolicy is what CloudFormation does with the old resource when an update replaces
+	// it (Delete, Retain, Snapshot); empty means Delete.
+	UpdateReplacePolicy string
 }
+
+// deletionPolicies and updateReplacePolicies are the values CloudFormation accepts for the two
+// attributes; RetainExceptOnCreate exists for DeletionPolicy only.
+var (
+	deletionPolicies      = []string{"Delete", "Retain", "RetainExceptOnCreate", "Snapshot"}
+	updateReplacePolicies = []string{"Delete", "Retain", "Snapshot"}
+)
 
 // Globals is the SAM Globals section.
 type Globals struct {
@@ -324,6 +337,18 @@ func (t *Template) parseResources(root map[string]any) error {
 		if r.Condition != "" {
 			if _, ok := t.Conditions[r.Condition]; !ok {
 				return fmt.Errorf("resource %s: Condition %q is not in Conditions", id, r.Condition)
+			}
+		}
+		for _, a := range []struct {
+			name    string
+			dst     *string
+			allowed []string
+		}{{"DeletionPolicy", &r.DeletionPolicy, deletionPolicies}, {"UpdateReplacePolicy", &r.UpdateReplacePolicy, updateReplacePolicies}} {
+			if *a.dst, err = optString(m, a.name); err != nil {
+				return fmt.Errorf("resource %s: %w", id, err)
+			}
+			if *a.dst != "" && !slices.Contains(a.allowed, *a.dst) {
+				return fmt.Errorf("resource %s: %s %q is not one of %q", id, a.name, *a.dst, a.allowed)
 			}
 		}
 		switch d := m["DependsOn"].(type) {

@@ -110,6 +110,8 @@ func TestParseErrors(t *testing.T) {
 		{"default not allowed", "Parameters:\n  P: {Type: String, Default: c, AllowedValues: [a, b]}\nResources:\n  X: {Type: A}\n", `parameter P: Default "c" is not one of AllowedValues`},
 		{"parameter without type", "Parameters:\n  P: {Default: c}\nResources:\n  X: {Type: A}\n", "parameter P: Type is required"},
 		{"unknown condition", "Resources:\n  X: {Type: A, Condition: Nope}\n", `resource X: Condition "Nope" is not in Conditions`},
+		{"unknown deletion policy", "Resources:\n  X: {Type: A, DeletionPolicy: Keep}\n", `resource X: DeletionPolicy "Keep" is not one of`},
+		{"retain except on create on replace", "Resources:\n  X: {Type: A, UpdateReplacePolicy: RetainExceptOnCreate}\n", `resource X: UpdateReplacePolicy "RetainExceptOnCreate" is not one of`},
 		{"not yaml", "Resources: [\n", "parse template"},
 		{"top level list", "- a\n", "top level is not a mapping"},
 	}
@@ -158,6 +160,15 @@ func TestTemplateSections(t *testing.T) {
 	}
 	if got, want := tpl.Resources["ProdOnlyAlarm"].Condition, "ProdAndProtected"; got != want {
 		t.Errorf("alarm condition = %q, want %q", got, want)
+	}
+	policies := func(id string) string {
+		return tpl.Resources[id].DeletionPolicy + "/" + tpl.Resources[id].UpdateReplacePolicy
+	}
+	if got, want := policies("RefundTable"), "RetainExceptOnCreate/Retain"; got != want {
+		t.Errorf("table DeletionPolicy/UpdateReplacePolicy = %s, want %s", got, want)
+	}
+	if got, want := policies("ProdOnlyAlarm"), "/"; got != want {
+		t.Errorf("alarm DeletionPolicy/UpdateReplacePolicy = %s, want none", got)
 	}
 }
 
@@ -455,5 +466,33 @@ func TestResolveEnvironmentErrorNamesFunctionAndVariable(t *testing.T) {
 	want := "function RequestConsentFunction: Environment.Variables.SENDER: Fn::Sub: ${SenderEmail}: parameter SenderEmail has no default and no value was given"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestRefProperty(t *testing.T) {
+	for _, tt := range []struct{ in, id, prop string }{
+		{"MyFunction.Alias", "MyFunction", "Alias"},
+		{"MyFunction.Version", "MyFunction", "Version"},
+		{"MyFunction", "MyFunction", ""},
+		{".Alias", ".Alias", ""},
+		{"MyFunction.", "MyFunction.", ""},
+	} {
+		id, prop, ok := RefProperty(tt.in)
+		if id != tt.id || prop != tt.prop || ok != (tt.prop != "") {
+			t.Errorf("RefProperty(%q) = %q, %q, %v; want %q, %q", tt.in, id, prop, ok, tt.id, tt.prop)
+		}
+	}
+	tpl, err := Parse([]byte("Globals:\n  Function: {AutoPublishAlias: live}\nResources:\n  F: {Type: AWS::Serverless::Function}\n  G:\n    Type: AWS::Serverless::Function\n    Properties: {AutoPublishAlias: canary}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"F": "live", "G": "canary"} {
+		if f, err := tpl.Function(id); err != nil || f.AutoPublishAlias != want {
+			t.Errorf("%s: AutoPublishAlias = %q (%v), want %q", id, f.AutoPublishAlias, err, want)
+		}
+	}
+	// Without a Ref callback, a Ref to a generated resource of a declared one passes the check.
+	if _, err := Resolve(map[string]any{"Ref": "F.Alias"}, Resolver{Template: tpl}); err == nil || !strings.Contains(err.Error(), "no Ref callback") {
+		t.Errorf("Ref F.Alias without a callback: %v", err)
 	}
 }

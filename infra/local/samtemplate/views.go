@@ -37,6 +37,10 @@ type Function struct {
 	MemorySize int
 	// BuildMethod is Metadata.BuildMethod (e.g. makefile, go1.x).
 	BuildMethod string
+	// AutoPublishAlias is the alias SAM publishes a version under on every deploy (e.g. live), ""
+	// when the function runs as $LATEST. Its event sources then invoke the alias, and the template
+	// reaches it as !Ref <LogicalID>.Alias.
+	AutoPublishAlias string
 	// Environment maps each environment variable to its raw value; the
 	// function's own variables override Globals'. Use ResolveEnvironment
 	// for strings.
@@ -243,6 +247,17 @@ func (t *Template) Functions() ([]Function, error) {
 	return out, nil
 }
 
+// RefProperty splits a Ref to one of the resources SAM generates for a serverless resource, such as
+// "MyFunction.Alias" (the AWS::Lambda::Alias that AutoPublishAlias creates; its Ref is the alias ARN)
+// or "MyFunction.Version", into the logical ID and the property. ok is false for a plain logical ID.
+func RefProperty(name string) (logicalID, property string, ok bool) {
+	id, prop, found := strings.Cut(name, ".")
+	if !found || id == "" || prop == "" {
+		return name, "", false
+	}
+	return id, prop, true
+}
+
 // Function returns the function with the given logical ID.
 func (t *Template) Function(id string) (Function, error) {
 	r, ok := t.Resources[id]
@@ -272,6 +287,9 @@ func functionView(r Resource) (Function, error) {
 		return Function{}, err
 	}
 	if f.MemorySize, err = p.integer("MemorySize"); err != nil {
+		return Function{}, err
+	}
+	if f.AutoPublishAlias, err = p.str("AutoPublishAlias"); err != nil {
 		return Function{}, err
 	}
 	if f.Environment, err = p.envVars(); err != nil {

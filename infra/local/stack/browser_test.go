@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"refundflow/infra/local/localpage/localpagetest"
 	"refundflow/internal/testenv"
 	"refundflow/refund"
 )
@@ -36,24 +37,7 @@ func chromiumPath() (string, error) {
 // screenshotDir returns testout/browser at the module root, emptied of earlier screenshots.
 func screenshotDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	out := filepath.Join(dir, "testout", "browser")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	out := localpagetest.OutDir(t, "browser")
 	old, _ := filepath.Glob(filepath.Join(out, "*.png"))
 	for _, f := range old {
 		os.Remove(f)
@@ -314,4 +298,43 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if p := v.get(reviewStatus); p.Status != http.StatusOK {
 		t.Errorf("status page of the reviewed request: %s", p)
 	}
+}
+
+// TestLocalPagesInBrowser looks at the local tools page and the outbox of a stack in use — a request
+// sent, the clock moved 30 days with the keyboard on the page's own form (the offer expires on the
+// way), another request sent — on a desktop and on phones
+// (localpagetest: no sideways scrolling at 360 px, readable at 390 px, labelled controls, the skip
+// link), with screenshots under testout/local/.
+func TestLocalPagesInBrowser(t *testing.T) {
+	t.Parallel()
+	b := localpagetest.New(t, "local")
+	s := startStack(t)
+	v := newVisitor(t, s)
+	order := demoOrder(t, s, "RF-1004")
+	v.submitForm(order, refund.KindRefund, DemoReason, "")
+	v.waitMail(order.Email, "Your options for order "+order.Number)
+
+	// Time travel as a person with a keyboard does it: type the amount into the labelled field, Enter.
+	b.Do("open the local page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.URL+"/_local/"), chromedp.WaitVisible(chromedp.ID("advance")))
+	b.Do("focus the amount", chromedp.Focus(chromedp.ID("advance")))
+	localpagetest.Eval[bool](b, `document.activeElement.select(), document.activeElement.id === "advance"`)
+	b.Do("travel 30 days with the keyboard", chromedp.KeyEvent("30d\r"))
+	eventually(t, "the local page after time travel", func() bool {
+		return strings.Contains(localpagetest.Eval[string](b, `document.querySelector("main") ? document.querySelector("main").innerText : ""`), "30 days ahead of the wall clock")
+	})
+	if d := s.Clock.Offset(); d < 30*24*time.Hour-time.Minute || d > 30*24*time.Hour+time.Minute {
+		t.Errorf("the keyboard's time travel moved the clock %v, want 30 days", d)
+	}
+
+	// The offer for RF-1004 expired on the way; RF-1001, past its cooling-off, gets a request now.
+	v.waitMail(order.Email, "Our offer for order "+order.Number+" has expired")
+	ada := demoOrder(t, s, "RF-1001")
+	v.submitForm(ada, refund.KindRefund, DemoReason, "")
+	v.waitMail(ada.Email, "Your options for order "+ada.Number)
+
+	b.CheckPage(s.URL+"/_local/", "local", chromedp.WaitVisible(chromedp.CSS("section.card")))
+	if got := localpagetest.Eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(got, "refused for now: request req-") {
+		t.Errorf("the local page does not say RF-1001 waits for its open request: %s", truncate(got, 1500))
+	}
+	b.CheckPage(s.URL+"/_local/outbox/", "outbox", chromedp.WaitVisible(chromedp.CSS("article")))
 }

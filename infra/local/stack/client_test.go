@@ -161,6 +161,12 @@ func newStaff(t testing.TB, s *Stack) staffVisitor {
 	return staffVisitor{visitor: newVisitor(t, s), token: s.StaffToken}
 }
 
+// newBilling is the billing system: the staff API with its client-credentials token, which only the
+// order route accepts.
+func newBilling(t testing.TB, s *Stack) staffVisitor {
+	return staffVisitor{visitor: newVisitor(t, s), token: s.BillingToken}
+}
+
 // call sends a JSON request to the staff API and decodes the answer into out (when not nil),
 // failing the test unless the status is want.
 func (st staffVisitor) call(method, path string, in, out any, want int) page {

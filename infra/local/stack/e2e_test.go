@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -339,7 +338,7 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	newOrder := func(t *testing.T, staff staffVisitor, number, email, ref string) refund.Order {
+	newOrder := func(t *testing.T, number, email, ref string) refund.Order {
 		t.Helper()
 		o := refund.Order{Number: number, CustomerName: "Barbara Liskov", Email: email,
 			PurchaseDate: s.Clock.Now().UTC().AddDate(0, 0, -2).Format(refund.DateLayout), Currency: "EUR", Paid: 1500000,
@@ -349,7 +348,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 				{Name: "Everything", Price: 1500000, Status: refund.MilestoneNotStarted},
 			}}}}
 		var stored refund.Order
-		staff.call(http.MethodPut, "/orders/"+number, o, &stored, http.StatusCreated)
+		newBilling(t, s).call(http.MethodPut, "/orders/"+number, o, &stored, http.StatusCreated)
 		captureSandbox(t, s, ref, refund.Money{Amount: o.Paid, Currency: o.Currency})
 		return stored
 	}
@@ -357,7 +356,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Run("approve", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, staff, "RF-2001", "barbara@example.com", "pi_test_2001")
+		order := newOrder(t, "RF-2001", "barbara@example.com", "pi_test_2001")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)
@@ -376,7 +375,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Run("reject", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, staff, "RF-2002", "barbara.l@example.com", "pi_test_2002")
+		order := newOrder(t, "RF-2002", "barbara.l@example.com", "pi_test_2002")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)
@@ -538,7 +537,7 @@ func TestConsentExpiresWithTimeTravel(t *testing.T) {
 	checkMoney(t, s, staff, id, 0)
 
 	// The local page shows how far the clock has travelled.
-	if text := mainText(t, client.get("/_local/")); !regexp.MustCompile(`\(33[56]h[0-9ms]* ahead of the wall clock\)`).MatchString(text) {
+	if text := mainText(t, client.get("/_local/")); !strings.Contains(text, ": 14 days ahead of the wall clock.") {
 		t.Errorf("the local page does not show the clock 14 days ahead: %s", truncate(text, 300))
 	}
 }

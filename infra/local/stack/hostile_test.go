@@ -177,6 +177,25 @@ func tamper(t *testing.T, token, claim string, value any) string {
 	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(raw) + "." + parts[2]
 }
 
+// claimOf reads a string claim of a JWT (without checking its signature).
+func claimOf(t *testing.T, token, claim string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", token)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := claims[claim].(string)
+	return v
+}
+
 func TestHostileRequests(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
@@ -220,18 +239,19 @@ func TestHostileRequests(t *testing.T) {
 	_ = aStatusCSRF
 
 	// Staff tokens that must not get in.
-	issuerURL := s.URL + "/_local/issuer"
+	issuerURL := s.StaffIssuer
+	consoleAudience := claimOf(t, s.StaffToken, "aud")
 	otherIssuer, err := gateway.NewLocalIssuer(issuerURL, "someone-else")
 	if err != nil {
 		t.Fatal(err)
 	}
 	staffClaims := map[string]any{"sub": "mallory", "email": "m@example.com", "cognito:groups": []string{"staff"}, "token_use": "id"}
 	wrongAudience, _ := otherIssuer.Sign(staffClaims)
-	otherIssuer.Audience = localAudience
+	otherIssuer.Audience = consoleAudience
 	wrongKey, _ := otherIssuer.Sign(staffClaims)
 	tamperedAudience := tamper(t, s.StaffToken, "aud", "someone-else")
 	tamperedGroups := tamper(t, s.StaffToken, "cognito:groups", []string{"staff", "admin"})
-	expiredIssuer, _ := gateway.NewLocalIssuer(issuerURL, localAudience)
+	expiredIssuer, _ := gateway.NewLocalIssuer(issuerURL, consoleAudience)
 	expiredIssuer.Now = func() time.Time { return time.Now().Add(-48 * time.Hour) }
 	expired, _ := expiredIssuer.Sign(staffClaims)
 	algNone := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
@@ -247,6 +267,7 @@ func TestHostileRequests(t *testing.T) {
 		return h
 	}
 	staffH := func(extra map[string]string) map[string]string { return bearer(s.StaffToken, extra) }
+	billingH := func(extra map[string]string) map[string]string { return bearer(s.BillingToken, extra) }
 	script := `<script>alert("x")</script>`
 	badUTF8 := "Ana \xff\xfe L\xc3"
 	sub := func(change func(map[string]any)) string {
@@ -360,15 +381,19 @@ func TestHostileRequests(t *testing.T) {
 		{name: "staff token with its groups edited", method: "PUT", path: "/staff/api/orders/RF-9001", header: bearer(tamperedGroups, jsonH), body: order(func(map[string]any) {}), want: 401, gatewayAnswer: true},
 		{name: "expired staff token", method: "GET", path: "/staff/api/requests", header: bearer(expired, nil), want: 401, gatewayAnswer: true},
 		{name: "unsigned staff token (alg none)", method: "GET", path: "/staff/api/requests", header: bearer(algNone, nil), want: 401, gatewayAnswer: true},
-		{name: "order with a negative amount paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(jsonH), body: order(func(m map[string]any) { m["paid"] = -100 }), want: 400},
-		{name: "order with a huge amount paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(jsonH), body: order(func(m map[string]any) { m["paid"] = 1e15 }), want: 400},
-		{name: "order with a fractional amount", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(jsonH), body: order(func(m map[string]any) { m["paid"] = 1000.5 }), want: 400},
-		{name: "order refunded more than paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(jsonH), body: order(func(m map[string]any) { m["refunded"] = 200000 }), want: 400},
-		{name: "order with bad UTF-8 in the customer's name", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(jsonH), body: strings.Replace(order(func(map[string]any) {}), "Mallory", badUTF8, 1), want: 400},
-		{name: "order whose number differs from the path", method: "PUT", path: "/staff/api/orders/RF-1001", header: staffH(jsonH), body: order(func(map[string]any) {}), want: 400},
-		{name: "order number with path traversal", method: "PUT", path: "/staff/api/orders/..%2FRF-1001", header: staffH(jsonH), body: order(func(m map[string]any) { m["number"] = "../RF-1001" }), want: 400},
-		{name: "order with script as its number", method: "PUT", path: "/staff/api/orders/" + url.PathEscape(script), header: staffH(jsonH), body: order(func(m map[string]any) { m["number"] = script }), want: 400},
-		{name: "order sent as a form", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(formH), body: "number=RF-9001", want: 415},
+		{name: "staff token on the order route", method: "PUT", path: "/staff/api/orders/RF-9001", header: staffH(jsonH), body: order(func(map[string]any) {}), want: 403, gatewayAnswer: true},
+		{name: "staff token given the billing scope", method: "PUT", path: "/staff/api/orders/RF-9001", header: bearer(tamper(t, s.StaffToken, "scope", "refundflow/orders.write"), jsonH), body: order(func(map[string]any) {}), want: 401, gatewayAnswer: true},
+		{name: "billing token lists requests", method: "GET", path: "/staff/api/requests?status=in_review", header: billingH(nil), want: 403},
+		{name: "billing token reviews a request", method: "POST", path: "/staff/api/requests/" + reviewID + "/review", header: billingH(jsonH), body: `{"decision":"approve"}`, want: 403},
+		{name: "order with a negative amount paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["paid"] = -100 }), want: 400},
+		{name: "order with a huge amount paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["paid"] = 1e15 }), want: 400},
+		{name: "order with a fractional amount", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["paid"] = 1000.5 }), want: 400},
+		{name: "order refunded more than paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["refunded"] = 200000 }), want: 400},
+		{name: "order with bad UTF-8 in the customer's name", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: strings.Replace(order(func(map[string]any) {}), "Mallory", badUTF8, 1), want: 400},
+		{name: "order whose number differs from the path", method: "PUT", path: "/staff/api/orders/RF-1001", header: billingH(jsonH), body: order(func(map[string]any) {}), want: 400},
+		{name: "order number with path traversal", method: "PUT", path: "/staff/api/orders/..%2FRF-1001", header: billingH(jsonH), body: order(func(m map[string]any) { m["number"] = "../RF-1001" }), want: 400},
+		{name: "order with script as its number", method: "PUT", path: "/staff/api/orders/" + url.PathEscape(script), header: billingH(jsonH), body: order(func(m map[string]any) { m["number"] = script }), want: 400},
+		{name: "order sent as a form", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(formH), body: "number=RF-9001", want: 415},
 		{name: "review adjust to a negative amount", method: "POST", path: "/staff/api/requests/" + reviewID + "/review", header: staffH(jsonH), body: review("-100.00"), want: 400},
 		{name: "review adjust to a huge amount", method: "POST", path: "/staff/api/requests/" + reviewID + "/review", header: staffH(jsonH), body: review("99999999999999999.99"), want: 400},
 		{name: "review adjust in exponent notation", method: "POST", path: "/staff/api/requests/" + reviewID + "/review", header: staffH(jsonH), body: review("1e5"), want: 400},

@@ -1,45 +1,78 @@
 package stack
 
 import (
-	"html/template"
 	"net/http"
 	"time"
+
+	"refundflow/infra/local/localpage"
 )
 
-// indexPage is the local stack's own page: where things are, the staff token, demo orders, and the
-// time-travel form. It exists only locally.
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Refundflow — local stack</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code,textarea{font:14px ui-monospace,monospace}textarea{width:100%;word-break:break-all}td,th{padding:.25rem .5rem;text-align:left;vertical-align:top}
-td:first-child,td:nth-child(2){white-space:nowrap}</style>
-</head><body>
-<h1>Refundflow — local stack</h1>
-<p>Clock: <strong>{{.Now}}</strong> ({{.Offset}} ahead of the wall clock)</p>
-<form method="post" action="/_local/clock"><label for="advance">Advance the clock by</label>
-<input id="advance" name="advance" value="7d" size="6"> <button>Travel in time</button></form>
-<h2>Pages</h2>
-<ul>
-<li><a href="/">The request form</a> (what a client sees)</li>
-<li><a href="/_local/outbox/">The outbox</a>: every email sent, with its links (<a href="/_local/outbox">JSON</a>)</li>
-<li><a href="/staff">The staff console</a>: paste the staff token below</li>
-</ul>
-<h2>Demo orders</h2>
-<table><tr><th>Order</th><th>Purchase date</th><th>Email</th><th>Try</th></tr>
-{{range .Demo}}<tr><td><code>{{.Order.Number}}</code></td><td>{{.Order.PurchaseDate}}</td><td>{{.Order.Email}}</td><td>{{.Try}}</td></tr>{{end}}
-</table>
-<h2>Staff token</h2>
-<label for="token">Bearer token for the staff console and <code>/staff/api/*</code></label>
-<textarea id="token" rows="8" readonly>{{.Token}}</textarea>
-<h2>AWS endpoints (for the AWS CLI, NoSQL Workbench, any SDK)</h2>
-<ul>
-<li>DynamoDB: <code>{{.DynamoDB}}</code> — table <code>{{.Table}}</code></li>
-<li>Step Functions: <code>{{.StepFunctions}}</code> — state machine <code>{{.StateMachine}}</code></li>
-<li>SES v2: <code>{{.SES}}</code> (what it receives is in the outbox)</li>
-<li>Secrets Manager: <code>{{.SecretsManager}}</code></li>
-</ul>
-</body></html>`))
+// indexPage is the local stack's own page, /_local/: the clock and the time-travel form, the demo
+// orders as they stand on the clock, the staff token, the JSON endpoints and the AWS endpoints. It
+// exists only locally.
+var indexPage = localpage.Must("index", `<h1>Local tools</h1>
+<p class="lead">All of Refundflow runs on this machine: the pages, the HTTP API, the functions, the workflow, and stand-ins for DynamoDB, Step Functions, SES and Secrets Manager.</p>
+
+<h2 id="clock">Clock</h2>
+<div class="clock"><p>The stack's clock says <strong><time datetime="{{.Now.Format "2006-01-02T15:04:05Z07:00"}}">{{.Now.Format "Monday 2 January 2006, 15:04 MST"}}</time></strong>{{if .Travelled}}: {{.Offset}} ahead of the wall clock{{else}}, the same as the wall clock{{end}}.</p></div>
+<form method="post" action="/_local/clock">
+<label for="advance">Advance the clock by</label>
+<p class="hint" id="advance-hint">Days d, hours h, minutes m, seconds s: 7d, 1d12h, 90m.</p>
+<div class="travel-row"><input type="text" id="advance" name="advance" value="7d" aria-describedby="advance-hint" autocomplete="off" autocapitalize="off" spellcheck="false">
+<button class="button" type="submit">Travel in time</button></div>
+</form>
+<p>The clock only moves forward, for the whole stack: the emails' dates, the status pages and the demo orders below follow it. Reminders, expiries and the scheduled sweeper that fall due on the way have happened when this page comes back.</p>
+
+<h2 id="demo">Demo orders</h2>
+{{with .Demo}}<p>Fill the <a href="/">request form</a> with an order's number, purchase date and email. Under each is what asking for a refund because “{{$.Reason}}” leads to today, {{(index . 0).Today}} on the stack's clock, with the order as it stands now.</p>
+{{range .}}<section class="card" aria-labelledby="demo-{{.Order.Number}}">
+<h3 id="demo-{{.Order.Number}}">{{.Order.Number}} · {{.Order.CustomerName}}</h3>
+<dl class="summary-list">
+<div><dt>Purchase date</dt><dd>{{.Order.PurchaseDate}}</dd></div>
+<div><dt>Email</dt><dd>{{.Order.Email}}</dd></div>
+<div><dt>The order</dt><dd>{{.About}}</dd></div>
+<div><dt>A refund request today</dt><dd>{{.Outcome}}</dd></div>
+</dl>
+</section>
+{{end}}{{else}}<p>This stack has no demo orders.</p>
+{{end}}
+<h2 id="staff-token">Staff token</h2>
+<div class="field"><label for="token">Bearer token for the staff console and <code>/staff/api/*</code></label>
+<textarea class="token" id="token" rows="7" readonly>{{.Token}}</textarea></div>
+
+<h2 id="billing-token">Billing system's token</h2>
+<div class="field"><label for="billing">Bearer token of the billing system (client credentials, scope <code>refundflow/orders.write</code>): only <code>PUT /staff/api/orders/{number}</code> takes it, and that route takes no other</label>
+<textarea class="token" id="billing" rows="6" readonly>{{.BillingToken}}</textarea></div>
+
+<h2 id="json">JSON for scripts</h2>
+<dl class="summary-list">
+<div><dt><a href="/_local/outbox">Outbox</a></dt><dd><code>GET /_local/outbox</code>: every email sent, oldest first</dd></div>
+<div><dt><a href="/_local/clock">Clock</a></dt><dd><code>GET /_local/clock</code>: the stack's time and how far it travelled</dd></div>
+<div><dt>Time travel</dt><dd><code>POST /_local/clock</code> with <code>{"advance":"7d"}</code></dd></div>
+</dl>
+
+<h2 id="aws">AWS endpoints</h2>
+<p>For the AWS CLI, NoSQL Workbench or any SDK, with any credentials, in region <code>{{.Region}}</code>.</p>
+<dl class="summary-list">
+<div><dt>DynamoDB</dt><dd><code>{{.DynamoDB}}</code>, table <code>{{.Table}}</code></dd></div>
+<div><dt>Step Functions</dt><dd><code>{{.StepFunctions}}</code>, state machine <code>{{.StateMachine}}</code></dd></div>
+<div><dt>SES v2</dt><dd><code>{{.SES}}</code> (what it receives is in the <a href="/_local/outbox/">outbox</a>)</dd></div>
+<div><dt>Secrets Manager</dt><dd><code>{{.SecretsManager}}</code></dd></div>
+</dl>`, nil)
+
+// indexData is what the local page shows.
+type indexData struct {
+	Now       time.Time
+	Travelled bool
+	Offset    string
+	Demo      []DemoStatus
+	Reason    string
+	Token     string
+	// BillingToken is the billing system's client-credentials token, for the order route only.
+	BillingToken string
+
+	Region, DynamoDB, Table, StepFunctions, StateMachine, SES, SecretsManager string
+}
 
 // indexHandler serves the local stack's page at /_local/ (and 404 for unknown /_local paths).
 func (s *Stack) indexHandler(w http.ResponseWriter, r *http.Request) {
@@ -47,16 +80,26 @@ func (s *Stack) indexHandler(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	data := indexData{
+		Now: s.Clock.Now().UTC(), Travelled: s.Clock.Offset() > 0, Offset: FormatOffset(s.Clock.Offset()),
+		Demo: s.DemoStatus(r.Context()), Reason: DemoReason.Label(), Token: s.StaffToken, BillingToken: s.BillingToken,
+		Region: Region, DynamoDB: s.DynamoDBURL, Table: s.TableName, StepFunctions: s.StepFunctionsURL,
+		StateMachine: s.StateMachineARN, SES: s.SESURL, SecretsManager: s.SecretsManagerURL,
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	// The page holds the staff token and a form that moves the clock: no framing, no scripts.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("Content-Security-Policy", localpage.CSP)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	indexPage.Execute(w, map[string]any{
-		"Now": s.Clock.Now().UTC().Format(time.RFC1123), "Offset": s.Clock.Offset().Round(time.Second).String(),
-		"Demo": s.Demo, "Token": s.StaffToken, "DynamoDB": s.DynamoDBURL, "Table": s.TableName,
-		"StepFunctions": s.StepFunctionsURL, "StateMachine": s.StateMachineARN, "SES": s.SESURL,
-		"SecretsManager": s.SecretsManagerURL,
-	})
+	if err := indexPage.Render(w, "Local tools", "/_local/", data); err != nil {
+		s.log.Error("render the local page", "error", err.Error())
+		http.Error(w, "render the local page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 }

@@ -85,11 +85,12 @@ type savedState struct {
 	// Secrets holds the Secrets Manager secrets' values by logical ID.
 	Secrets map[string]string `json:"secrets"`
 	// Issuers holds the local JWT issuers by HTTP API and authorizer ("StaffApi/StaffAuthorizer").
-	Issuers    map[string]savedIssuer `json:"issuers,omitempty"`
-	StaffToken string                 `json:"staffToken,omitempty"`
-	Demo       []DemoOrder            `json:"demo,omitempty"`
-	DynamoDB   savedTable             `json:"dynamodb"`
-	Outbox     []outbox.Message       `json:"outbox"`
+	Issuers      map[string]savedIssuer `json:"issuers,omitempty"`
+	StaffToken   string                 `json:"staffToken,omitempty"`
+	BillingToken string                 `json:"billingToken,omitempty"`
+	Demo         []DemoOrder            `json:"demo,omitempty"`
+	DynamoDB     savedTable             `json:"dynamodb"`
+	Outbox       []outbox.Message       `json:"outbox"`
 	// StepFunctions is the engine's snapshot, in its own versioned format.
 	StepFunctions json.RawMessage `json:"stepFunctions"`
 }
@@ -305,17 +306,31 @@ func (s *Stack) localIssuer(key, issuer, audience string) (*gateway.LocalIssuer,
 	return li, nil
 }
 
-// staffToken returns the staff token printed by an earlier run when the issuer still accepts it, so
-// the token a person copied keeps working; otherwise it signs a new one.
-func (s *Stack) staffToken(li *gateway.LocalIssuer, authorizer string, claims map[string]any) (string, error) {
-	if s.persist != nil && s.persist.saved != nil && s.persist.saved.StaffToken != "" {
-		tok := s.persist.saved.StaffToken
+// savedToken returns a token printed by an earlier run (saved) when the authorizer still accepts it,
+// so the token a person copied keeps working; otherwise it signs a new one.
+func (s *Stack) savedToken(saved string, authorizer *gateway.JWTAuthorizer, li *gateway.LocalIssuer, claims map[string]any) (string, error) {
+	if saved != "" {
 		// A day of margin, so a token about to expire is replaced rather than printed.
-		if _, err := li.Authorizer(authorizer).Verify(tok, s.Clock.Now().Add(24*time.Hour)); err == nil {
-			return tok, nil
+		if _, err := authorizer.Verify(saved, s.Clock.Now().Add(24*time.Hour)); err == nil {
+			return saved, nil
 		}
 	}
 	return li.Sign(claims)
+}
+
+// persistedStaffToken and persistedBillingToken return the tokens the data directory kept, if any.
+func (s *Stack) persistedStaffToken() string {
+	if s.persist == nil || s.persist.saved == nil {
+		return ""
+	}
+	return s.persist.saved.StaffToken
+}
+
+func (s *Stack) persistedBillingToken() string {
+	if s.persist == nil || s.persist.saved == nil {
+		return ""
+	}
+	return s.persist.saved.BillingToken
 }
 
 // restoreData loads the saved table items, the workflows and the outbox. It runs after the functions
@@ -467,7 +482,7 @@ func (s *Stack) Save(ctx context.Context) error {
 	}
 	fp := s.fingerprint() // before the copy: a change made during it is saved next time
 	st := &savedState{Format: stateFormat, Version: stateVersion, URL: s.URL, Parameters: p.parameters,
-		Secrets: p.secrets, Issuers: p.issuers, StaffToken: s.StaffToken, Demo: s.Demo,
+		Secrets: p.secrets, Issuers: p.issuers, StaffToken: s.StaffToken, BillingToken: s.BillingToken, Demo: s.Demo,
 		DynamoDB: savedTable{Table: s.TableName}}
 	if s.External {
 		st.DynamoDB.Endpoint = s.DynamoDBURL

@@ -87,7 +87,7 @@ func TestDataDirCarriesARequestAcrossRestarts(t *testing.T) {
 		t.Fatalf("consent page: %s", cp)
 	}
 	form := formWith(t, cp, "consent-accept")
-	token, firstURL := first.StaffToken, first.URL
+	token, billing, firstURL := first.StaffToken, first.BillingToken, first.URL
 	demo := first.Demo
 	// A demo order deleted by hand stays deleted: demo data is seeded only into a new table.
 	if _, err := outsideDynamoDB(first).DeleteItem(context.Background(), &dynamodb.DeleteItemInput{
@@ -111,8 +111,13 @@ func TestDataDirCarriesARequestAcrossRestarts(t *testing.T) {
 	if _, err := dynamo.New(second.DynamoDB, second.TableName).GetOrder(context.Background(), "RF-1003"); refund.ErrorCode(err) != refund.CodeNotFound {
 		t.Errorf("the deleted demo order after the restart: %v, want not found (no seeding into a restored table)", err)
 	}
-	if second.StaffToken != token {
-		t.Errorf("the staff token changed across the restart")
+	for _, d := range second.DemoStatus(context.Background()) {
+		if d.Order.Number == "RF-1003" && !strings.HasPrefix(d.Outcome, "refused: the order is no longer in the table") {
+			t.Errorf("the deleted demo order is shown as leading to %q", d.Outcome)
+		}
+	}
+	if second.StaffToken != token || second.BillingToken != billing || billing == "" {
+		t.Errorf("the staff or billing token changed across the restart")
 	}
 
 	// The email is in the restored outbox, as it was.

@@ -2,8 +2,9 @@
 // speak the same APIs as the AWS services Refundflow uses, and wires the real handlers to them from
 // template.yaml — the same file SAM deploys — so the local system cannot drift from the deployed one.
 //
-//   - DynamoDB: minidyn served over HTTP (or an external endpoint such as dynalite or DynamoDB Local),
-//     with the template's tables created from their definitions.
+//   - DynamoDB: the local DynamoDB (infra/local/ddblocal) served over HTTP (or an external endpoint
+//     such as dynalite or DynamoDB Local), with the template's tables created from their definitions
+//     and TTL's background deletion run on the stack's clock (ttl.go).
 //   - Step Functions: the local ASL engine (infra/local/stepfunctions) with the template's state
 //     machines, their DefinitionSubstitutions resolved to the in-process functions.
 //   - Lambda: every AWS::Serverless::Function built by its awsenv builder from the environment the
@@ -32,6 +33,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,12 +45,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	minidyn "github.com/truora/minidyn/server"
 
 	"refundflow"
 	"refundflow/awsenv"
 	"refundflow/dynamo"
+	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/gateway"
+	"refundflow/infra/local/localpage"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/secrets"
@@ -64,10 +67,10 @@ const (
 
 // Local values of the template's parameters that have no default or whose default is for AWS.
 const (
-	localMailFrom   = "refunds@refundflow.local"
-	localStaffEmail = "staff@refundflow.local"
-	localAudience   = "refundflow-local"
-	staffTokenTTL   = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
+	localMailFrom    = "refunds@refundflow.local"
+	localStaffEmail  = "staff@refundflow.local"
+	localStaffDomain = "refundflow-local"
+	staffTokenTTL    = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
 )
 
 // Config says how to start the stack. The zero value starts everything embedded on 127.0.0.1:8080.
@@ -75,7 +78,7 @@ type Config struct {
 	// Addr is where the web pages and the HTTP API listen (default 127.0.0.1:8080; port 0 picks one).
 	Addr string
 	// DynamoDBEndpoint points at an external DynamoDB (DynamoDB Local, dynalite) instead of the
-	// embedded minidyn; its tables are created if missing.
+	// embedded one (infra/local/ddblocal); its tables are created if missing.
 	DynamoDBEndpoint string
 	// Files holds template.yaml and the state machine definitions it names (default: the copies
 	// embedded in the binary, refundflow.Files).
@@ -109,8 +112,13 @@ type Stack struct {
 	External, ReusedTable bool
 	// StateMachineARN is the refund workflow's ARN on the local engine.
 	StateMachineARN string
-	// StaffToken is a bearer token the staff routes accept.
+	// StaffToken is a bearer token the staff routes accept: a staff member's ID token.
 	StaffToken string
+	// BillingToken is the billing system's bearer token: a client-credentials access token of the
+	// billing app client, with the scope the order route requires (and no other route accepts).
+	BillingToken string
+	// StaffIssuer is the iss of both tokens (the user pool's issuer URL as the template builds it).
+	StaffIssuer string
 	// Demo lists the demo orders loaded at start (nil without Config.Demo).
 	Demo []DemoOrder
 	// Outbox holds every email sent.
@@ -138,8 +146,10 @@ type Stack struct {
 	PreviousURL string
 
 	log       *slog.Logger
-	persist   *persister // the data directory, if any (persist.go)
-	schedules *scheduler // template Schedule events on Clock (schedule.go)
+	persist   *persister       // the data directory, if any (persist.go)
+	ddb       *ddblocal.Engine // the embedded DynamoDB (nil with an external endpoint)
+	ttl       *ttlSweeper      // TTL's background deletion on the embedded DynamoDB (ttl.go)
+	schedules *scheduler       // template Schedule events on Clock (schedule.go)
 	gw        *gateway.Gateway
 	listeners []net.Listener
 	web       *http.Server
@@ -226,7 +236,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Engine = stepfunctions.New(stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log})
 
 	if ddbLn != nil {
-		s.serve(ddbLn, s.countWrites(minidyn.NewServer()), false)
+		s.ddb = ddblocal.New(ddblocal.Options{Region: Region, AccountID: AccountID})
+		s.serve(ddbLn, s.countWrites(s.ddb), false)
 	}
 	s.serve(sfnLn, s.Engine.Handler(), false)
 	s.serve(sesLn, s.Outbox.SESHandler(), false)
@@ -265,6 +276,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle(outbox.PagePath, s.Outbox.PageHandler())
 	mux.Handle(outbox.PagePath+"/", s.Outbox.PageHandler())
 	mux.HandleFunc("/_local/clock", s.clockHandler)
+	mux.Handle(localpage.StylePath, localpage.StyleHandler())
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", s.gw)
 
@@ -274,6 +286,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// Last, so that nobody can submit a form for a demo order that is not stored yet.
 	s.serve(web, s.gate(mux), true)
 	s.startSaving(cfg.SaveInterval)
+	s.startTTL()
 	return s, nil
 }
 
@@ -331,6 +344,7 @@ func (s *Stack) serve(ln net.Listener, h http.Handler, web bool) {
 // before the stand-ins stop (a task still running is saved as to be run again).
 func (s *Stack) Close(ctx context.Context) error {
 	s.stopSchedules() // no scheduled invocation starts or runs on while the rest stops
+	s.stopTTL()
 	var errs []error
 	shutdown := func(srv *http.Server) {
 		if err := srv.Shutdown(ctx); err != nil {
@@ -365,8 +379,7 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 		"MailFrom":                localMailFrom,
 		"StaffEmail":              localStaffEmail,
 		"SiteOrigins":             s.URL,
-		"StaffIssuer":             s.URL + "/_local/issuer",
-		"StaffAudience":           localAudience,
+		"StaffDomainPrefix":       localStaffDomain,
 		"PaymentProvider":         "sandbox",
 		"TableDeletionProtection": "false",
 	}
@@ -384,8 +397,23 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 	return res
 }
 
-// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ...
+// ref is Ref of a resource: a table's name, a function's name, a state machine's ARN, ... and of the
+// alias SAM publishes for a function with AutoPublishAlias (X.Alias): the alias's ARN, which the
+// engine invokes as the function itself (the local stack runs one version of each).
 func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string) (string, error) {
+	if fnID, prop, ok := samtemplate.RefProperty(id); ok {
+		if prop != "Alias" {
+			return "", fmt.Errorf("Ref %s: the local stack knows the .Alias of functions only", id)
+		}
+		f, err := t.Function(fnID)
+		if err != nil {
+			return "", fmt.Errorf("Ref %s: %w", id, err)
+		}
+		if f.AutoPublishAlias == "" {
+			return "", fmt.Errorf("Ref %s: function %s has no AutoPublishAlias", id, fnID)
+		}
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", Region, AccountID, fnID, f.AutoPublishAlias), nil
+	}
 	r, ok := t.Resources[id]
 	if !ok {
 		return "", fmt.Errorf("no resource %s", id)
@@ -407,6 +435,8 @@ func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string
 		return "local", nil
 	case "AWS::Logs::LogGroup":
 		return id, nil
+	case "AWS::Cognito::UserPool":
+		return Region + "_" + id, nil // a pool ID has the region's prefix
 	}
 	return id, nil
 }
@@ -476,8 +506,8 @@ func (s *Stack) createTables(ctx context.Context, t *samtemplate.Template, res s
 			return err
 		}
 		if ttl, err := tb.UpdateTimeToLiveInput(res); err == nil && ttl != nil {
-			// minidyn and dynalite have no TTL API; expiry is checked in code anyway, so TTL is
-			// only housekeeping. Real DynamoDB (Local) gets it.
+			// dynalite has no TTL API; expiry is checked in code anyway, so TTL is only
+			// housekeeping. The embedded DynamoDB and DynamoDB Local get it.
 			if _, err := s.DynamoDB.UpdateTimeToLive(ctx, ttl); err != nil {
 				s.log.Debug("TTL not set on the local table", "table", s.TableName, "error", err)
 			}
@@ -486,7 +516,7 @@ func (s *Stack) createTables(ctx context.Context, t *samtemplate.Template, res s
 	return nil
 }
 
-// waitActive waits until a table is ACTIVE; a backend that reports no status (minidyn) counts as ready.
+// waitActive waits until a table is ACTIVE; a backend that reports no status counts as ready.
 func (s *Stack) waitActive(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -580,7 +610,9 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 }
 
 // gateway builds the HTTP API from the template's HttpApi events, with a local issuer behind each JWT
-// authorizer.
+// authorizer. The issuer signs two tokens, as the user pool would: a staff member's ID token for the
+// first audience (the console's app client) and, when the template has an app client with the client
+// credentials flow, that client's access token with its scopes (the billing system's).
 func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handlers map[string]lambda.Handler) (*gateway.Gateway, error) {
 	routes, err := t.HttpRoutes()
 	if err != nil {
@@ -626,12 +658,25 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				}
 				li.TTL = staffTokenTTL
 				li.Now = s.Clock.Now
-				if s.StaffToken, err = s.staffToken(li, r.Authorizer, map[string]any{
+				authorizer := li.Authorizer(r.Authorizer)
+				authorizer.Audience = audience
+				s.StaffIssuer = issuer
+				if s.StaffToken, err = s.savedToken(s.persistedStaffToken(), authorizer, li, map[string]any{
 					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
 					return nil, err
 				}
-				authorizers[key] = li.Authorizer(r.Authorizer)
+				if client, scopes, ok, err := clientCredentialsClient(t, res, audience); err != nil {
+					return nil, err
+				} else if ok {
+					// Cognito's client-credentials token: no aud, the client as client_id and sub.
+					if s.BillingToken, err = s.savedToken(s.persistedBillingToken(), authorizer, li, map[string]any{
+						"aud": nil, "client_id": client, "sub": client, "token_use": "access", "scope": strings.Join(scopes, " "),
+					}); err != nil {
+						return nil, err
+					}
+				}
+				authorizers[key] = authorizer
 			}
 			route.Authorizer = authorizers[key]
 		}
@@ -639,6 +684,32 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 		s.Routes[r.RouteKey()] = r.Function
 	}
 	return gateway.New(cfg)
+}
+
+// clientCredentialsClient finds, among an authorizer's audience, the app client of the template whose
+// OAuth flow is client_credentials (a machine, not a person), and returns its ID and allowed scopes.
+func clientCredentialsClient(t *samtemplate.Template, res samtemplate.Resolver, audience []string) (id string, scopes []string, ok bool, err error) {
+	for _, r := range t.ResourcesOfType("AWS::Cognito::UserPoolClient") {
+		v, err := samtemplate.ResolveValue(r.Properties, res)
+		if err != nil {
+			return "", nil, false, fmt.Errorf("app client %s: %w", r.LogicalID, err)
+		}
+		props, _ := v.(map[string]any)
+		flows, _ := props["AllowedOAuthFlows"].([]any)
+		if len(flows) != 1 || flows[0] != "client_credentials" {
+			continue
+		}
+		ref, err := res.Ref(r.LogicalID)
+		if err != nil || !slices.Contains(audience, ref) {
+			continue
+		}
+		list, _ := props["AllowedOAuthScopes"].([]any)
+		for _, s := range list {
+			scopes = append(scopes, fmt.Sprint(s))
+		}
+		return ref, scopes, true, nil
+	}
+	return "", nil, false, nil
 }
 
 // instances runs a function the way Lambda scales one: each concurrent invocation gets an instance of
@@ -679,12 +750,15 @@ func (p *instances) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 //
 // A JSON body is read as JSON whatever its Content-Type, because `curl -d '{"advance":"7d"}'` sends
 // it as application/x-www-form-urlencoded. A POST from a page of another origin is refused: any web
-// site could otherwise move the clock of a stack running on this machine.
+// site could otherwise move the clock of a stack running on this machine. The check is Go's
+// cross-origin protection (Sec-Fetch-Site, or Origin against Host), not Origin alone: the local page
+// sends no referrer, so a browser posts its form with "Origin: null" and only Sec-Fetch-Site says
+// that the form is the stack's own.
 func (s *Stack) clockHandler(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
-		if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host {
+		if err := http.NewCrossOriginProtection().Check(r); err != nil {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "time travel is only allowed from the stack's own pages"})
 			return
 		}
@@ -788,4 +862,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// FormatOffset says how far time travel moved the clock, for people: "14 days", "1 day 12 hours",
+// "90 minutes" reads "1 hour 30 minutes". An offset of an hour or more is rounded to the minute and a
+// shorter one to the second: a jump also counts the moments the workflows took to catch up on the way,
+// which no one asked for.
+func FormatOffset(d time.Duration) string {
+	if d >= time.Hour {
+		d = d.Round(time.Minute)
+	} else {
+		d = d.Round(time.Second)
+	}
+	if d <= 0 {
+		return "0 seconds"
+	}
+	var parts []string
+	for _, u := range []struct {
+		size      time.Duration
+		one, many string
+	}{{24 * time.Hour, "day", "days"}, {time.Hour, "hour", "hours"}, {time.Minute, "minute", "minutes"}, {time.Second, "second", "seconds"}} {
+		if n := int(d / u.size); n > 0 {
+			parts = append(parts, plural(n, u.one, u.many))
+			d -= time.Duration(n) * u.size
+		}
+	}
+	return strings.Join(parts, " ")
 }

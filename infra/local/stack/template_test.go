@@ -222,7 +222,9 @@ func TestStackSubstitutesEveryStateMachinePlaceholder(t *testing.T) {
 	if got, want := sortedKeys(s.Substitutions), sortedKeys(placeholders); !equal(got, want) {
 		t.Errorf("stack substitutions %v\nplaceholders %v", got, want)
 	}
-	fnARN := regexp.MustCompile(`^arn:aws:lambda:` + Region + `:` + AccountID + `:function:([A-Za-z0-9]+)$`)
+	// A function ARN, qualified with the function's alias: the workflow invokes what was published
+	// as live, never $LATEST.
+	fnARN := regexp.MustCompile(`^arn:aws:lambda:` + Region + `:` + AccountID + `:function:([A-Za-z0-9]+)(?::([A-Za-z0-9_-]+))?$`)
 	for name, v := range s.Substitutions {
 		m := fnARN.FindStringSubmatch(v)
 		if m == nil {
@@ -231,9 +233,13 @@ func TestStackSubstitutesEveryStateMachinePlaceholder(t *testing.T) {
 		}
 		if !contains(s.Functions, m[1]) {
 			t.Errorf("${%s} names %s, which the stack did not build", name, m[1])
+			continue
 		}
 		if want := strings.TrimSuffix(name, "Arn"); m[1] != want {
 			t.Errorf("${%s} names %s, want %s (one name everywhere)", name, m[1], want)
+		}
+		if f, err := tmpl.Function(m[1]); err != nil || f.AutoPublishAlias == "" || m[2] != f.AutoPublishAlias {
+			t.Errorf("${%s} = %q: want the function's alias (AutoPublishAlias), not $LATEST", name, v)
 		}
 	}
 
@@ -289,7 +295,7 @@ func TestStackCreatesTheTemplateTable(t *testing.T) {
 	if err != nil || len(tables) != 1 {
 		t.Fatalf("template tables %v, %v; the stack expects one", tables, err)
 	}
-	db := outsideDynamoDB(s) // minidyn has no ListTables, so the table is described by name
+	db := outsideDynamoDB(s)
 	res := s.resolver(tmpl, nil)
 	in, err := tables[0].CreateTableInput(res)
 	if err != nil {

@@ -50,6 +50,7 @@ func serializationMessage(err error) string {
 var operations = map[string]operation{
 	"CreateStateMachine":   op((*Engine).apiCreateStateMachine),
 	"DescribeStateMachine": op((*Engine).apiDescribeStateMachine),
+	"DeleteStateMachine":   op((*Engine).apiDeleteStateMachine),
 	"ListStateMachines":    op((*Engine).apiListStateMachines),
 	"StartExecution":       op((*Engine).apiStartExecution),
 	"DescribeExecution":    op((*Engine).apiDescribeExecution),
@@ -338,6 +339,9 @@ func (e *Engine) createStateMachine(name, definition, roleArn, typ string) (*sta
 	defer e.mu.Unlock()
 	arn := e.stateMachineArn(name)
 	if old, ok := e.machines[arn]; ok {
+		if old.deleting {
+			return nil, errDeleting(arn)
+		}
 		// CreateStateMachine is idempotent on name, definition and type;
 		// the role is ignored, as on AWS.
 		if old.definition == definition && old.typ == typ {
@@ -389,12 +393,79 @@ func (e *Engine) apiDescribeStateMachine(in *arnInput) (*describeStateMachineOut
 	if err != nil {
 		return nil, err
 	}
+	status := "ACTIVE"
+	if sm.deleting {
+		status = "DELETING"
+	}
 	return &describeStateMachineOutput{
-		StateMachineArn: sm.arn, Name: sm.name, Status: "ACTIVE", Definition: sm.definition,
+		StateMachineArn: sm.arn, Name: sm.name, Status: status, Definition: sm.definition,
 		RoleArn: sm.roleArn, Type: sm.typ, CreationDate: epochTime(sm.created),
 		LoggingConfiguration: map[string]any{"level": "OFF", "includeExecutionData": false},
 		TracingConfiguration: map[string]any{"enabled": false},
 	}, nil
+}
+
+func (e *Engine) apiDeleteStateMachine(in *arnInput) (*emptyOutput, error) {
+	if err := missing("stateMachineArn", in.StateMachineArn != nil); err != nil {
+		return nil, err
+	}
+	if err := e.DeleteStateMachine(*in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	return &emptyOutput{}, nil
+}
+
+// DeleteStateMachine deletes a state machine from Go, as the
+// DeleteStateMachine operation does on AWS: the state machine's status
+// becomes DELETING, and it goes once none of its executions runs any more —
+// at once when none does. A running execution is not stopped by the call:
+// it fails at its next state transition with States.Runtime, "State machine
+// <name> has been deleted.", so one that waits for a task token or a long
+// Wait state keeps the state machine DELETING until it moves on or is
+// stopped (StopExecution). While DELETING, DescribeStateMachine answers with
+// that status, and StartExecution and CreateStateMachine of the same name
+// with StateMachineDeleting. Once gone, the state machine answers
+// StateMachineDoesNotExist, and its executions go with it
+// (ExecutionDoesNotExist), so that nothing of it stays in memory or in a
+// snapshot. Deleting a state machine that does not exist succeeds, as on
+// AWS; a malformed ARN is InvalidArn.
+func (e *Engine) DeleteStateMachine(stateMachineArn string) error {
+	if err := checkArn(stateMachineArn, "stateMachine"); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.unlock()
+	sm, ok := e.machines[stateMachineArn]
+	if !ok {
+		return nil
+	}
+	sm.deleting = true
+	e.finishDeletion(sm)
+	return nil
+}
+
+// finishDeletion removes a DELETING state machine, and its executions, once
+// none of them runs.
+func (e *Engine) finishDeletion(sm *stateMachine) {
+	if !sm.deleting || e.machines[sm.arn] != sm {
+		return
+	}
+	for _, x := range sm.executions {
+		if x.status == statusRunning {
+			return
+		}
+	}
+	delete(e.machines, sm.arn)
+	for _, x := range sm.executions {
+		delete(e.executions, x.arn)
+	}
+	sm.executions = nil
+	e.changes++
+}
+
+// errDeleting is AWS's StateMachineDeleting error.
+func errDeleting(arn string) error {
+	return apiErrorf(codeStateMachineDeleting, "State Machine is being deleted: '%s'", arn)
 }
 
 type listInput struct {
@@ -503,6 +574,9 @@ func (e *Engine) StartExecution(stateMachineArn, name, input string) (executionA
 	sm, err := e.lookupMachine(&stateMachineArn)
 	if err != nil {
 		return "", time.Time{}, err
+	}
+	if sm.deleting {
+		return "", time.Time{}, errDeleting(sm.arn)
 	}
 	arn := e.executionArn(sm.name, name)
 	if old, ok := e.executions[arn]; ok {

@@ -39,7 +39,32 @@
 // Work in flight when the snapshot was taken is started again on restore,
 // which Step Functions' at-least-once task semantics allow.
 //
+// # API
+//
+// Handler serves CreateStateMachine, DescribeStateMachine,
+// DeleteStateMachine, ListStateMachines, StartExecution, DescribeExecution,
+// ListExecutions, StopExecution, GetExecutionHistory, SendTaskSuccess,
+// SendTaskFailure and SendTaskHeartbeat; any other operation answers
+// UnknownOperationException.
+//
 // # Fidelity notes
+//
+// A States.Runtime cause starts as on AWS with the state it happened in and
+// the id of that state's StateEntered event ("An error occurred while
+// executing the state 'Wait' (entered at the event id #2). "), once, at the
+// innermost state of a Parallel branch or Map iteration; a task's TaskFailed
+// event keeps the bare cause. Two runtime errors do not happen in a state and
+// have no prefix: the history limit, and the end of an execution whose state
+// machine was deleted.
+//
+// DeleteStateMachine sets the status DELETING; the state machine goes when
+// none of its executions runs any more, at once when none does. A running
+// execution fails at its next state transition with States.Runtime, "State
+// machine <name> has been deleted.", as the AWS knowledge center shows; one
+// parked on a task token or a Wait state keeps the state machine DELETING
+// until it moves on or is stopped. While DELETING, StartExecution and
+// CreateStateMachine of the name answer StateMachineDeleting. The executions
+// of a deleted state machine are deleted with it.
 //
 // Task tokens answer as AWS documents: InvalidToken for a string that is not
 // a token, TaskTimedOut for a task that has closed (succeeded, failed, timed

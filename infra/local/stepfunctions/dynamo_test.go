@@ -4,18 +4,19 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"refundflow/infra/local/ddblocal"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/truora/minidyn/server"
 )
 
-// newMinidyn starts minidyn in process with one table keyed on pk.
-func newMinidyn(t *testing.T) *dynamodb.Client {
+// newLocalDynamoDB starts the local DynamoDB (ddblocal) in process with one table keyed on pk.
+func newLocalDynamoDB(t *testing.T) *dynamodb.Client {
 	t.Helper()
-	srv := httptest.NewServer(server.NewServer())
+	srv := httptest.NewServer(ddblocal.New(ddblocal.Options{}))
 	t.Cleanup(srv.Close)
 	client := dynamodb.New(dynamodb.Options{
 		Region:                          "eu-west-1",
@@ -37,7 +38,7 @@ func newMinidyn(t *testing.T) *dynamodb.Client {
 }
 
 func TestDynamoDBTasks(t *testing.T) {
-	ddb := newMinidyn(t)
+	ddb := newLocalDynamoDB(t)
 	v := newTestEnv(t, func(o *Options) { o.DynamoDB = ddb })
 	sm := v.create("ddb", `{
 	  "StartAt": "Put",

@@ -443,6 +443,9 @@ type stateMachine struct {
 	created    time.Time
 	machine    *asl.StateMachine
 	executions []*execution // in start order
+	// deleting is set by DeleteStateMachine while executions still run;
+	// the state machine goes when the last of them ends.
+	deleting bool
 }
 
 // asyncCall is an Event invocation that has not returned yet.

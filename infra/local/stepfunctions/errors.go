@@ -36,6 +36,7 @@ const (
 	codeInvalidOutput             = "InvalidOutput"
 	codeInvalidToken              = "InvalidToken"
 	codeStateMachineAlreadyExists = "StateMachineAlreadyExists"
+	codeStateMachineDeleting      = "StateMachineDeleting"
 	codeStateMachineDoesNotExist  = "StateMachineDoesNotExist"
 	codeStateMachineTypeNotSupp   = "StateMachineTypeNotSupported"
 	codeTaskDoesNotExist          = "TaskDoesNotExist"

@@ -208,6 +208,7 @@ func (x *execution) contextObject(th *thread, token string, item *mapItem) map[s
 		StateName:          th.state.Name,
 		StateEnteredTime:   th.entered,
 		RetryCount:         th.retry.Total,
+		HasRetryCount:      th.state.Retries(),
 		StateMachineID:     x.sm.arn,
 		StateMachineName:   x.sm.name,
 		TaskToken:          token,
@@ -226,6 +227,12 @@ type mapItem struct {
 // enter moves th into the named state with the given raw input.
 func (x *execution) enter(th *thread, name string, input any) {
 	if x.status != statusRunning || th.done {
+		return
+	}
+	if x.sm.deleting {
+		// DeleteStateMachine ends the executions still running at their
+		// next state transition, with AWS's error and cause.
+		x.finish(statusFailed, th.last, asl.ErrRuntime, fmt.Sprintf("State machine %s has been deleted.", x.sm.name))
 		return
 	}
 	st := th.machine.States[name]
@@ -324,10 +331,12 @@ func (x *execution) eval(th *thread, tmpl, input any, token string, item *mapIte
 }
 
 // failState runs a Fail state: the thread fails with its Error and Cause.
+// The error a Fail state declares is passed on as it is; only a failure to
+// evaluate its ErrorPath or CausePath is the engine's runtime error.
 func (x *execution) failState(th *thread) {
 	ae, err := th.state.FailError(th.input, x.contextObject(th, "", nil), asl.Env{})
 	if err != nil {
-		x.threadFailed(th, toStateError(err))
+		x.threadFailed(th, x.raised(th, err))
 		return
 	}
 	x.threadFailed(th, ae)
@@ -391,13 +400,54 @@ func toStateError(err error) *asl.Error {
 	return &asl.Error{Name: asl.ErrRuntime, Cause: err.Error()}
 }
 
-// stateFailed applies the current state's Retry and Catch to an error, in
-// that order, and fails the thread when neither handles it.
+// raised is the *asl.Error th's current state fails with for err. AWS
+// starts the cause of a States.Runtime error with the state it happened in
+// and the id of that state's StateEntered event — "An error occurred while
+// executing the state 'Wait' (entered at the event id #2). " — once, at the
+// innermost state: a Parallel or Map state passes its branch's error on as
+// it is (see fanout.fail). States.Runtime is never retried or caught, so
+// the prefixed cause is what ExecutionFailed and DescribeExecution show.
+func (x *execution) raised(th *thread, err error) *asl.Error {
+	ae := toStateError(err)
+	if ae.Name != asl.ErrRuntime {
+		return ae
+	}
+	return &asl.Error{Name: ae.Name, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s",
+		th.state.Name, x.enteredEvent(th), ae.Cause)}
+}
+
+// enteredEvent returns the id of the StateEntered event of th's current
+// state, found by following th's chain of previous events back: every event
+// of a state links to the one before it, down to the state's entry (a
+// Parallel or Map state's chain runs through its branches back to its own
+// StateEntered, and state names are unique in a definition).
+func (x *execution) enteredEvent(th *thread) int64 {
+	for id := th.last; id > 0 && id <= int64(len(x.events)); {
+		ev := &x.events[id-1]
+		if d, ok := ev.detail.(*stateEnteredDetails); ok && d.Name == th.state.Name {
+			return id
+		}
+		id = ev.prev
+	}
+	return 0
+}
+
+// stateFailed applies the current state's Retry and Catch to an error the
+// state failed with — raised while running it, or reported by its task —,
+// in that order, and fails the thread when neither handles it.
 func (x *execution) stateFailed(th *thread, err error) {
 	if x.status != statusRunning || th.done {
 		return
 	}
-	ae := toStateError(err)
+	x.handle(th, x.raised(th, err))
+}
+
+// handle applies the current state's Retry and Catch to ae, in that order,
+// and fails the thread when neither handles it.
+func (x *execution) handle(th *thread, ae *asl.Error) {
+	if x.status != statusRunning || th.done {
+		return
+	}
 	st := th.state
 	// Retry first (only the first matching retrier counts, with AWS's
 	// per-error attempt limits), then Catch.
@@ -410,7 +460,7 @@ func (x *execution) stateFailed(th *thread, err error) {
 		c := st.Catch[i]
 		out, err := asl.ApplyResultPath(c.ResultPath, th.input, asl.ErrorOutput(ae))
 		if err != nil {
-			x.threadFailed(th, toStateError(err))
+			x.threadFailed(th, x.raised(th, err))
 			return
 		}
 		x.exit(th, out, c.Next)
@@ -470,6 +520,7 @@ func (x *execution) finish(status string, prev int64, errName, cause string) {
 	x.root = nil
 	x.inputValue = nil
 	x.e.log.Debug("execution finished", "executionArn", x.arn, "status", status, "error", errName)
+	x.e.finishDeletion(x.sm)
 }
 
 // abort stops th and everything under it: timers cancelled, tasks closed
@@ -781,35 +832,15 @@ func (x *execution) startParallel(th *thread, eff any) {
 // startMap starts a Map state's iterations, up to MaxConcurrency at once.
 func (x *execution) startMap(th *thread, eff any) {
 	st := th.state
-	itemsV := eff
-	if st.ItemsPath != "" && st.ItemsPath != "$" {
-		v, err := x.pathValue(th, st.ItemsPath, eff)
-		if err != nil {
-			x.stateFailed(th, err)
-			return
-		}
-		itemsV = v
-	}
-	items, ok := itemsV.([]any)
-	if !ok {
-		x.stateFailed(th, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf(
-			"Map state %q: the value of ItemsPath must be an array, not %s", st.Name, encode(itemsV))})
+	items, err := st.Items(eff)
+	if err != nil {
+		x.stateFailed(th, err)
 		return
 	}
-	maxc := st.MaxConcurrency
-	if st.MaxConcurrencyPath != "" {
-		v, err := x.pathValue(th, st.MaxConcurrencyPath, eff)
-		if err != nil {
-			x.stateFailed(th, err)
-			return
-		}
-		n, ok := nonNegativeInt(v)
-		if !ok {
-			x.stateFailed(th, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf(
-				"Map state %q: MaxConcurrencyPath must select a non-negative integer, not %s", st.Name, encode(v))})
-			return
-		}
-		maxc = n
+	maxc, err := st.Concurrency(eff)
+	if err != nil {
+		x.stateFailed(th, err)
+		return
 	}
 	x.emitOn(th, "MapStateStarted", &mapStateStartedDetails{Length: len(items)})
 	f := &fanout{th: th, isMap: true, items: items, eff: eff, max: maxc,
@@ -824,24 +855,6 @@ func (x *execution) startMap(th *thread, eff any) {
 	f.startMore()
 }
 
-// pathValue reads a reference path against the effective input (or $$).
-func (x *execution) pathValue(th *thread, path string, eff any) (any, error) {
-	return asl.EvalExpr(path, eff, x.contextObject(th, "", nil), asl.Env{})
-}
-
-// nonNegativeInt accepts a JSON integer >= 0.
-func nonNegativeInt(v any) (int, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(n.String(), 10, 64)
-	if err != nil || i < 0 || i > 1<<31 {
-		return 0, false
-	}
-	return int(i), true
-}
-
 // startMore starts Map iterations while concurrency allows.
 func (f *fanout) startMore() {
 	th := f.th
@@ -854,7 +867,7 @@ func (f *fanout) startMore() {
 		if st.HasItemSelector {
 			v, err := x.eval(th, st.ItemSelector, f.eff, "", &mapItem{index: i, value: f.items[i]})
 			if err != nil {
-				f.fail(nil, toStateError(err))
+				f.fail(nil, x.raised(th, err))
 				return
 			}
 			input = v
@@ -934,7 +947,9 @@ func (f *fanout) fail(c *thread, ae *asl.Error) {
 		typ = "MapStateFailed"
 	}
 	th.last = x.emit(typ, prev, nil)
-	x.stateFailed(th, ae)
+	// The branch's error goes on as it is: a runtime error already names
+	// the state inside the branch where it happened.
+	x.handle(th, ae)
 }
 
 // sendSuccess completes a parked task with the output a worker sent.

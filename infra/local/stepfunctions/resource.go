@@ -99,11 +99,15 @@ func checkSupported(sm *asl.StateMachine, at string) []string {
 			}
 		case asl.TypeMap:
 			if st.ItemProcessor != nil {
+				field := "ItemProcessor"
+				if _, legacy := st.Raw["Iterator"]; legacy {
+					field = "Iterator"
+				}
 				if st.ItemProcessor.ProcessorMode == "DISTRIBUTED" {
 					problems = append(problems, fmt.Sprintf(
-						"SCHEMA_VALIDATION_FAILED: Distributed Map is not supported by the local Step Functions engine at %s/ItemProcessor/ProcessorConfig", where))
+						"SCHEMA_VALIDATION_FAILED: Distributed Map is not supported by the local Step Functions engine at %s/%s/ProcessorConfig", where, field))
 				}
-				problems = append(problems, checkSupported(st.ItemProcessor, where+"/ItemProcessor")...)
+				problems = append(problems, checkSupported(st.ItemProcessor, where+"/"+field)...)
 			}
 		}
 	}

@@ -79,6 +79,8 @@ type snapMachine struct {
 	Type       string          `json:"type"`
 	Created    time.Time       `json:"created"`
 	Executions []snapExecution `json:"executions,omitempty"` // in start order
+	// Deleting: DeleteStateMachine was called while executions ran.
+	Deleting bool `json:"deleting,omitempty"`
 }
 
 type snapExecution struct {
@@ -179,7 +181,7 @@ func (e *Engine) snapshotLocked() (*snapshotDoc, error) {
 	for _, arn := range arns {
 		sm := e.machines[arn]
 		m := snapMachine{Arn: sm.arn, Name: sm.name, Definition: defIndex(sm.definition), RoleArn: sm.roleArn,
-			Type: sm.typ, Created: sm.created}
+			Type: sm.typ, Created: sm.created, Deleting: sm.deleting}
 		for _, x := range sm.executions {
 			sx, err := snapshotExecution(x)
 			if err != nil {
@@ -435,7 +437,7 @@ func (r *restorer) build() error {
 				return fmt.Errorf("state machine %s: the ARN does not match its name %q", m.Arn, m.Name)
 			}
 			sm = &stateMachine{arn: m.Arn, name: m.Name, definition: def, roleArn: m.RoleArn, typ: m.Type,
-				created: m.Created, machine: parsed}
+				created: m.Created, machine: parsed, deleting: m.Deleting}
 			r.machines = append(r.machines, sm)
 		}
 		for _, sx := range m.Executions {

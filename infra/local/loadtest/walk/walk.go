@@ -44,8 +44,9 @@ type Call struct {
 type Client struct {
 	// Base is the stack's URL, e.g. http://127.0.0.1:8080.
 	Base string
-	// StaffToken is the staff API's bearer token.
-	StaffToken string
+	// StaffToken is the staff API's bearer token; BillingToken the billing system's, the only one the
+	// order route accepts.
+	StaffToken, BillingToken string
 	// Record, when set, receives every call. It must be safe for concurrent use.
 	Record func(Call)
 
@@ -54,8 +55,9 @@ type Client struct {
 	once      sync.Once
 }
 
-// NewClient returns a client of the stack at base.
-func NewClient(base, staffToken string) *Client {
+// NewClient returns a client of the stack at base, calling the staff API with staffToken and sending
+// orders with billingToken.
+func NewClient(base, staffToken, billingToken string) *Client {
 	t := &http.Transport{
 		Proxy:               nil, // loopback only: never a proxy from the environment
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
@@ -63,7 +65,7 @@ func NewClient(base, staffToken string) *Client {
 		MaxIdleConnsPerHost: 1024,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	return &Client{Base: strings.TrimRight(base, "/"), StaffToken: staffToken, transport: t}
+	return &Client{Base: strings.TrimRight(base, "/"), StaffToken: staffToken, BillingToken: billingToken, transport: t}
 }
 
 // Close frees idle connections.
@@ -329,10 +331,15 @@ func (c *Client) staffVisitor() *Visitor {
 	return c.staff
 }
 
-// staffCall sends a JSON request to the staff API and decodes a `want` answer into out.
+// staffCall sends a JSON request to the staff API and decodes a `want` answer into out; the order
+// route gets the billing system's token, every other route staff's.
 func (c *Client) staffCall(ctx context.Context, route, method, path string, in, out any, want int) error {
 	var body []byte
-	h := map[string]string{"Authorization": "Bearer " + c.StaffToken, "Accept": "application/json"}
+	token := c.StaffToken
+	if strings.HasPrefix(route, "PUT /staff/api/orders/") {
+		token = c.BillingToken
+	}
+	h := map[string]string{"Authorization": "Bearer " + token, "Accept": "application/json"}
 	if in != nil {
 		body, _ = json.Marshal(in)
 		h["Content-Type"] = "application/json"
