@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export REFUNDFLOW_REQUIRE_ALL=1
-step() { printf '\n== %s\n' "$*"; }
+# step prints a heading with the seconds since the run began, so a slow step shows in CI's log.
+started=$SECONDS
+step() { printf '\n== %s (at %ds)\n' "$*" $((SECONDS - started)); }
+trap 'printf "\n== done in %ds\n" $((SECONDS - started))' EXIT
 
 step "formatting, vet and staticcheck (make lint)"
 make --no-print-directory lint
@@ -20,7 +23,7 @@ fi
 
 step "services: dynalite and stripe-mock on 127.0.0.1"
 cleanup() { scripts/dynalite.sh stop || true; scripts/stripe-mock.sh --stop || true; }
-trap cleanup EXIT
+trap 'cleanup; printf "\n== done in %ds\n" $((SECONDS - started))' EXIT
 DYNAMODB_ENDPOINT=$(scripts/dynalite.sh)
 STRIPE_MOCK_URL=$(scripts/stripe-mock.sh)
 export DYNAMODB_ENDPOINT STRIPE_MOCK_URL
