@@ -20,45 +20,44 @@ const (
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// BuildWeb builds the Web function. It reads no environment: its pages hold no data.
-func BuildWeb(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return handler.Web{}, env.Done(FunctionWeb)
+// Web builds the WebFunction handler. It reads no environment: its pages hold no data.
+func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
+	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
 }
 
-// BuildSubmitRequest builds the SubmitRequest function from TABLE_NAME, STATE_MACHINE_ARN and
-// PUBLIC_BASE_URL.
-func BuildSubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
+// SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
+// PUBLIC_BASE_URL).
+func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
 	h := handler.SubmitRequest{
-		Store:           env.Store(),
-		SFN:             env.WorkflowStarter(),
-		StateMachineARN: env.Require(lambdaenv.VarStateMachineARN),
-		PublicBaseURL:   env.PublicBaseURL(),
-		Clock:           env.Clock,
-		Logger:          env.Log(),
+		Store:         env.Store(),
+		Workflow:      env.WorkflowStarter(),
+		PublicBaseURL: env.PublicBaseURL(),
+		Clock:         env.Clock,
+		Logger:        env.Log(),
 	}
-	return h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL))
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
 }
 
-// BuildStaffApi builds the StaffApi function from TABLE_NAME.
-func BuildStaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
-	h := handler.StaffApi{Store: env.Store(), SFN: env.TaskCompleter(), Logger: env.Log()}
-	return h, env.Done(FunctionStaffApi)
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME).
+func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
+	h := handler.StaffApi{Store: env.Store(), Waits: env.TaskCompleter(), Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).
-func VerifyConditions(_ context.Context, env lambdaenv.Env) (*handler.VerifyConditions, error) {
-	h := &handler.VerifyConditions{Store: env.Store(), Logger: env.Log()}
+func VerifyConditions(_ context.Context, env lambdaenv.Env) (handler.VerifyConditions, error) {
+	h := handler.VerifyConditions{Store: env.Store(), Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionVerifyConditions))
 }
 
 // ProposeResolution builds the ProposeResolutionFunction handler (TABLE_NAME).
-func ProposeResolution(_ context.Context, env lambdaenv.Env) (*handler.ProposeResolution, error) {
-	h := &handler.ProposeResolution{Store: env.Store(), Logger: env.Log()}
+func ProposeResolution(_ context.Context, env lambdaenv.Env) (handler.ProposeResolution, error) {
+	h := handler.ProposeResolution{Store: env.Store(), Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionProposeResolution))
 }
 
 // MarkNeedsAttention builds the MarkNeedsAttentionFunction handler (TABLE_NAME).
-func MarkNeedsAttention(_ context.Context, env lambdaenv.Env) (*handler.MarkNeedsAttention, error) {
-	h := &handler.MarkNeedsAttention{Store: env.Store(), Logger: env.Log()}
+func MarkNeedsAttention(_ context.Context, env lambdaenv.Env) (handler.MarkNeedsAttention, error) {
+	h := handler.MarkNeedsAttention{Store: env.Store(), Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionMarkNeedsAttention))
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/mail"
 	"refundflow/mail/sesmail"
@@ -24,28 +23,28 @@ const (
 
 // RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
 // MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
-func RequestStaffReview(_ context.Context, env lambdaenv.Env) (*handler.RequestStaffReview, error) {
+func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestStaffReview, error) {
 	store := env.Store()
 	emails, err := Emails(&env, store, true)
-	h := &handler.RequestStaffReview{Store: store, SFN: env.TaskCompleter(), Emails: emails, Logger: env.Log()}
+	h := handler.RequestStaffReview{Store: store, Waits: env.TaskCompleter(), Emails: emails, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionRequestStaffReview, err))
 }
 
 // RequestConsent builds the RequestConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, COMPANY_NAME).
-func RequestConsent(_ context.Context, env lambdaenv.Env) (*handler.RequestConsent, error) {
+func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsent, error) {
 	store := env.Store()
 	emails, err := Emails(&env, store, false)
-	h := &handler.RequestConsent{Store: store, SFN: env.TaskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.Log()}
+	h := handler.RequestConsent{Store: store, Waits: env.TaskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionRequestConsent, err))
 }
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
-func Notify(_ context.Context, env lambdaenv.Env) (*handler.Notify, error) {
+func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	store := env.Store()
 	emails, err := Emails(&env, store, true)
-	h := &handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
+	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 
@@ -63,7 +62,7 @@ func SES(env *lambdaenv.Env) *sesv2.Client {
 // STAFF_EMAIL when staff is true) and returns the renderer and SES sender on store's mail markers.
 // The configuration set is required, not optional: without it SES would send, and nobody would
 // hear of the emails that bounce.
-func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails, error) {
+func Emails(env *lambdaenv.Env, store handler.MailMarkers, staff bool) (handler.Emails, error) {
 	base := env.PublicBaseURL()
 	from := env.Require(lambdaenv.VarMailFrom)
 	configurationSet := env.Require(lambdaenv.VarMailConfigurationSet)

@@ -37,10 +37,10 @@ const StripeTimeout = 20 * time.Second
 
 // ExecuteResolution builds the ExecuteResolutionFunction handler (TABLE_NAME, PAYMENT_PROVIDER,
 // PAYMENT_SECRET_ARN; for Stripe the key is read from Secrets Manager now).
-func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (*handler.ExecuteResolution, error) {
+func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (handler.ExecuteResolution, error) {
 	store := env.Store()
 	gw, err := Gateway(ctx, &env)
-	h := &handler.ExecuteResolution{Store: store, Payment: gw, Logger: env.Log()}
+	h := handler.ExecuteResolution{Store: store, Payment: gw, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionExecuteResolution, err))
 }
 

@@ -11,7 +11,6 @@ import (
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/internal/stripefake"
 	"refundflow/mail"
@@ -62,7 +61,7 @@ func TestLostAnswerThenAuthFailureKeepsTheReservation(t *testing.T) {
 		t.Fatalf("Stripe made %d refunds, want 1", len(made))
 	}
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundReserved {
+	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved (Stripe holds refund %s under %s)", rec, err, made[0].ID, made[0].IdempotencyKey)
 	}
 	if got, want := h.Order(o.Number).Refunded, made[0].Amount; got != want {
@@ -92,7 +91,7 @@ func TestSandboxLostAnswerThenUnauthorizedKeepsTheReservation(t *testing.T) {
 		t.Fatalf("provider refunds = %+v, want exactly one", made)
 	}
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundReserved {
+	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved", rec, err)
 	}
 	if got, want := h.Order(o.Number).Refunded, made[0].Refund.Amount.Amount; got != want {
@@ -135,7 +134,7 @@ func TestSlowProviderIsRetriedInTime(t *testing.T) {
 	type attempt struct {
 		err  error
 		left time.Duration // until the invocation's deadline when the handler returned
-		rec  dynamo.RefundRecord
+		rec  refund.RefundRecord
 	}
 	var attempts []attempt
 	h.Intercept("ExecuteResolution", func(ctx context.Context, in handler.TaskInput, _ func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
@@ -163,7 +162,7 @@ func TestSlowProviderIsRetriedInTime(t *testing.T) {
 	if first.left < time.Second {
 		t.Errorf("the slow call returned %v before the invocation's deadline; want room to record the outcome", first.left)
 	}
-	if first.rec.State != dynamo.RefundReserved {
+	if first.rec.State != refund.RefundReserved {
 		t.Errorf("after the slow call the refund record is %q, want reserved", first.rec.State)
 	}
 	if r := h.ProviderRefunds(o); len(r) != 1 {

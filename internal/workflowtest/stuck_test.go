@@ -23,7 +23,7 @@ import (
 // dyingSFN is the Step Functions client of a SubmitRequest whose process dies at StartExecution: the
 // call never reaches Step Functions, and the invocation ends with it.
 type dyingSFN struct {
-	handler.StepFunctions
+	StepFunctions
 	cancel context.CancelFunc
 }
 
@@ -83,7 +83,7 @@ func TestSweeperStartsAWorkflowThatNeverStarted(t *testing.T) {
 			ctx, cancel := context.WithCancel(h.Ctx)
 			defer cancel()
 			submit := h.HTTP.Submit
-			submit.SFN = dyingSFN{StepFunctions: h.Flaky, cancel: cancel}
+			submit.Workflow = h.Workflow(dyingSFN{StepFunctions: h.Flaky, cancel: cancel})
 			return h.submitOnce(ctx, submit, o)
 		}},
 	} {

@@ -47,7 +47,7 @@ func (h *harness) idle() {
 func TestApprovalBetweenTwoAttemptsOfTheReviewWait(t *testing.T) {
 	for _, decision := range []handler.ReviewDecision{
 		{Decision: handler.ReviewApprove},
-		{Decision: handler.ReviewAdjust, Offers: []handler.OfferAdjustment{{Amount: "1000.00"}}},
+		{Decision: handler.ReviewAdjust, Offers: []refund.OfferAdjustment{{Amount: "1000.00"}}},
 	} {
 		t.Run(decision.Decision, func(t *testing.T) {
 			h := newHarness(t)

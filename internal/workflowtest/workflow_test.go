@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/mail"
@@ -88,7 +87,7 @@ func TestHappyPathPerServiceType(t *testing.T) {
 				t.Errorf("%d received emails on the automatic path, want none", n)
 			}
 			tok, err := h.Store.GetTaskToken(h.Ctx, id)
-			if err != nil || tok.Kind != dynamo.TokenConsent || tok.Token == "" {
+			if err != nil || tok.Kind != refund.TokenConsent || tok.Token == "" {
 				t.Fatalf("stored token = %+v, %v; want the consent wait's", tok, err)
 			}
 
@@ -229,7 +228,7 @@ func TestStaffReview(t *testing.T) {
 			t.Fatalf("offers: %v %v", offers, err)
 		}
 		code, body := h.review(id, handler.ReviewDecision{Decision: handler.ReviewAdjust, Message: "Goodwill, minus the setup.",
-			Offers: []handler.OfferAdjustment{{ID: offers[0].ID, Kind: refund.OfferPartialRefund, Amount: "1000.00"}}})
+			Offers: []refund.OfferAdjustment{{ID: offers[0].ID, Kind: refund.OfferPartialRefund, Amount: "1000.00"}}})
 		if code != http.StatusOK {
 			t.Fatalf("adjust answered %d: %s", code, body)
 		}
@@ -376,7 +375,7 @@ func TestWithdraw(t *testing.T) {
 			req, err := h.Store.GetRequest(ctx, in.RequestID)
 			if err == nil {
 				err = h.Store.Transition(ctx, in.RequestID, req.Status, refund.StatusWithdrawn, req.Version,
-					dynamo.AuditEntry{Actor: dynamo.ActorClient, Action: "withdrawn"})
+					refund.AuditEntry{Actor: refund.ActorClient, Action: "withdrawn"})
 			}
 			if err != nil {
 				return handler.TaskOutput{}, err
@@ -466,7 +465,7 @@ func TestExpiry(t *testing.T) {
 // lostSFN is a Step Functions client whose SendTaskSuccess never arrives, like a network failure after
 // the consent was recorded.
 type lostSFN struct {
-	handler.StepFunctions
+	StepFunctions
 	mu   sync.Mutex
 	lost int
 }
@@ -484,7 +483,7 @@ func TestConsentWhoseWakeUpWasLost(t *testing.T) {
 	// sends no reminder.
 	h := newHarness(t)
 	lost := &lostSFN{StepFunctions: h.SFN}
-	h.HTTP.Consent.SFN = lost
+	h.HTTP.Consent.Waits = h.Workflow(lost)
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
 	h.accept(id, 0)
@@ -576,7 +575,7 @@ func TestPaymentUnavailableForGood(t *testing.T) {
 	}
 	h.OneMail(mail.KindNeedsAttention, id)
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundReserved {
+	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved", rec, err)
 	}
 }
@@ -635,7 +634,7 @@ func TestPaymentDeclined(t *testing.T) {
 		t.Errorf("ExecuteResolution ran %d times, want 1 (a refusal is not retried)", got)
 	}
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundFailed {
+	if err != nil || rec.State != refund.RefundFailed {
 		t.Errorf("refund record = %+v, %v; want failed", rec, err)
 	}
 	if got := h.Order(o.Number); got.Refunded != 0 || got.Status != refund.OrderActive {
