@@ -505,6 +505,17 @@ func (h *Harness) WantStatus(id string, want refund.Status) {
 	}
 }
 
+// OneProviderRefund returns the one refund the provider made of the order's payment, and fails the
+// test unless there is exactly one: the money moved, and it moved once.
+func (h *Harness) OneProviderRefund(o refund.Order) sandbox.Record {
+	h.T.Helper()
+	r := h.ProviderRefunds(o)
+	if len(r) != 1 {
+		h.T.Fatalf("provider refunds of order %s = %+v, want exactly one", o.Number, r)
+	}
+	return r[0]
+}
+
 // ProviderRefunds returns the provider's refunds of the order's payment.
 func (h *Harness) ProviderRefunds(o refund.Order) []sandbox.Record {
 	h.T.Helper()

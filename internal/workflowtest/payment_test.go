@@ -86,15 +86,12 @@ func TestSandboxLostAnswerThenUnauthorizedKeepsTheReservation(t *testing.T) {
 	if got := h.Invoked("ExecuteResolution"); got != 2 {
 		t.Errorf("ExecuteResolution ran %d times, want 2", got)
 	}
-	made := h.ProviderRefunds(o)
-	if len(made) != 1 {
-		t.Fatalf("provider refunds = %+v, want exactly one", made)
-	}
+	made := h.OneProviderRefund(o)
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
 	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved", rec, err)
 	}
-	if got, want := h.Order(o.Number).Refunded, made[0].Refund.Amount.Amount; got != want {
+	if got, want := h.Order(o.Number).Refunded, made.Refund.Amount.Amount; got != want {
 		t.Errorf("the ledger counts %d refunded, the provider refunded %d", got, want)
 	}
 }
@@ -165,9 +162,7 @@ func TestSlowProviderIsRetriedInTime(t *testing.T) {
 	if first.rec.State != refund.RefundReserved {
 		t.Errorf("after the slow call the refund record is %q, want reserved", first.rec.State)
 	}
-	if r := h.ProviderRefunds(o); len(r) != 1 {
-		t.Errorf("provider refunds = %+v, want exactly one", r)
-	}
+	h.OneProviderRefund(o)
 }
 
 // Offers are rounded down to amounts the payment's provider can refund: the sandbox takes Stripe's
@@ -210,8 +205,8 @@ func TestPartialRefundsRoundedToWhatTheProviderRefunds(t *testing.T) {
 			}
 			h.acceptKind(id, refund.OfferPartialRefund)
 			h.WantStatus(id, refund.StatusCompleted)
-			if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount%tc.step != 0 {
-				t.Errorf("provider refunds = %+v, want one in steps of %d", r, tc.step)
+			if r := h.OneProviderRefund(o); r.Refund.Amount.Amount%tc.step != 0 {
+				t.Errorf("provider refund = %+v, want one in steps of %d", r, tc.step)
 			}
 		})
 	}

@@ -108,9 +108,8 @@ func TestHappyPathPerServiceType(t *testing.T) {
 			}
 			t.Logf("%s: %d billable state transitions", tc.service, n)
 
-			refunds := h.ProviderRefunds(o)
-			if len(refunds) != 1 || refunds[0].Refund.Amount.Amount != tc.paid || refunds[0].IdempotencyKey != "refund:"+id+":1" {
-				t.Fatalf("provider refunds = %+v, want one of %d with key refund:%s:1", refunds, tc.paid, id)
+			if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != tc.paid || r.IdempotencyKey != "refund:"+id+":1" {
+				t.Fatalf("provider refund = %+v, want one of %d with key refund:%s:1", r, tc.paid, id)
 			}
 			if got := h.Order(o.Number); got.Refunded != tc.paid || got.Status != refund.OrderFullyRefunded {
 				t.Errorf("order after the refund: refunded %d, status %s; want %d, fully_refunded", got.Refunded, got.Status, tc.paid)
@@ -168,8 +167,8 @@ func TestAlternativesCarriedOut(t *testing.T) {
 		h.acceptKind(id, refund.OfferPartialRefund)
 		h.WantStatus(id, refund.StatusCompleted)
 		// 31 days at EUR 310.00; 10 used (1 to 10 March): 21 unused = EUR 210.00.
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 21000 {
-			t.Fatalf("provider refunds = %+v, want one of EUR 210.00", r)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != 21000 {
+			t.Fatalf("provider refund = %+v, want one of EUR 210.00", r)
 		}
 		if got := h.Order(o.Number); got.Status != refund.OrderCancelled {
 			t.Errorf("order after a partial refund is %s, want cancelled", got.Status)
@@ -213,8 +212,8 @@ func TestStaffReview(t *testing.T) {
 		h.WantStatus(id, refund.StatusAwaitingConsent)
 		h.acceptKind(id, refund.OfferFullRefund)
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
-			t.Fatalf("provider refunds = %+v, want the full %d", r, o.Paid)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != o.Paid {
+			t.Fatalf("provider refund = %+v, want the full %d", r, o.Paid)
 		}
 		if got := h.StatesEntered(id); !contains(got, "RequestStaffReview") || !contains(got, "AfterReview") {
 			t.Errorf("states = %v, want the review", got)
@@ -238,8 +237,8 @@ func TestStaffReview(t *testing.T) {
 		}
 		h.acceptKind(id, refund.OfferPartialRefund)
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 100000 {
-			t.Fatalf("provider refunds = %+v, want one of EUR 1,000.00", r)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != 100000 {
+			t.Fatalf("provider refund = %+v, want one of EUR 1,000.00", r)
 		}
 		if got := h.Order(o.Number); got.Status != refund.OrderCancelled || got.Refunded != 100000 {
 			t.Errorf("order: %s with %d refunded; want cancelled with 100000", got.Status, got.Refunded)
@@ -429,9 +428,7 @@ func TestReminderThenConsent(t *testing.T) {
 	if got := h.StatesEntered(id); !contains(got, "RemindConsent") || contains(got, "ExpireConsent") {
 		t.Errorf("states = %v", got)
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestExpiry(t *testing.T) {
@@ -499,9 +496,7 @@ func TestConsentWhoseWakeUpWasLost(t *testing.T) {
 	if len(h.Mails(mail.KindReminder, id)) != 0 {
 		t.Error("a reminder went out for a decided request")
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestConsentAtTheLastMoment(t *testing.T) {
@@ -531,9 +526,7 @@ func TestConsentAtTheLastMoment(t *testing.T) {
 	if len(h.Mails(mail.KindExpired, id)) != 0 {
 		t.Error("an expiry email went out for an accepted offer")
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestPaymentUnavailableThenRetry(t *testing.T) {
@@ -551,9 +544,7 @@ func TestPaymentUnavailableThenRetry(t *testing.T) {
 	if !strings.Contains(h.History(id), "!PaymentUnavailable") {
 		t.Errorf("history shows no PaymentUnavailable: %s", h.History(id))
 	}
-	if r := h.ProviderRefunds(o); len(r) != 1 {
-		t.Fatalf("provider refunds = %+v, want exactly one", r)
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestPaymentUnavailableForGood(t *testing.T) {
@@ -591,8 +582,8 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
-			t.Fatalf("provider refunds = %+v, want exactly one of %d", r, o.Paid)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != o.Paid {
+			t.Fatalf("provider refund = %+v, want one of %d", r, o.Paid)
 		}
 	})
 	t.Run("Lambda answer lost after the step finished", func(t *testing.T) {
@@ -615,9 +606,7 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Fatalf("provider refunds = %+v, want exactly one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 }
 
@@ -662,9 +651,7 @@ func TestDuplicateConsent(t *testing.T) {
 			t.Errorf("later POSTs answered %d and %d; they must not record anything", second, third)
 		}
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Fatalf("provider refunds = %+v, want exactly one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 	t.Run("50 at once", func(t *testing.T) {
 		h := newHarness(t)
@@ -697,9 +684,7 @@ func TestDuplicateConsent(t *testing.T) {
 		}
 		h.Settle()
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Fatalf("provider refunds = %+v, want exactly one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 }
 
@@ -851,9 +836,7 @@ func TestHandlersAreSafeToRunTwice(t *testing.T) {
 	if got := len(h.Box.Messages()); got != mails {
 		t.Errorf("running the tasks again sent %d emails", got-mails)
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestAgreementChangedAfterConsent(t *testing.T) {
@@ -987,7 +970,5 @@ func TestFiftyParallelSubmissionsStartOneWorkflow(t *testing.T) {
 	}
 	h.accept(id, 0)
 	h.WantStatus(id, refund.StatusCompleted)
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
