@@ -253,7 +253,7 @@ func TestErrorHTML(t *testing.T) {
 }
 
 func TestHandle(t *testing.T) {
-	captureLogs(t)
+	logs := captureLogs(t)
 	get := event(t, "get-query-cookies.json")
 	head := event(t, "head.json")
 	page := func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -290,13 +290,20 @@ func TestHandle(t *testing.T) {
 	}
 
 	panicking := func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		var m map[string]int
-		m["x"] = 1 // a real nil-map panic
+		// A real runtime panic, the usual slip: an inner map that was never made.
+		hits := map[string]map[string]int{}
+		hits[req.RawPath]["x"]++
 		return events.APIGatewayV2HTTPResponse{}, nil
 	}
+	const panicMsg = "assignment to entry in nil map"
+	logs.Reset()
 	resp, err = Handle(panicking)(context.Background(), get)
-	if err != nil || resp.StatusCode != 500 || strings.Contains(resp.Body, "nil map") {
-		t.Errorf("panic: %v %d", err, resp.StatusCode)
+	if err != nil || resp.StatusCode != 500 || strings.Contains(resp.Body, panicMsg) {
+		t.Errorf("panic: %v %d, body shows the panic: %v", err, resp.StatusCode, strings.Contains(resp.Body, panicMsg))
+	}
+	// The panic itself reaches the log, for staff to trace; the client sees none of it.
+	if !strings.Contains(logs.String(), panicMsg) {
+		t.Errorf("the log does not record the panic %q:\n%s", panicMsg, logs.String())
 	}
 	checkSecurityHeaders(t, resp)
 

@@ -143,7 +143,6 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 func num(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
-func boolean(b bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: b} }
 
 // validID checks an identifier that becomes part of a key: non-empty, bounded, printable, and free of
 // the "#" separator so that it cannot reach into another item's key space.
@@ -426,12 +425,6 @@ func failedAt(err error, i int) bool {
 		return false
 	}
 	return aws.ToString(tce.CancellationReasons[i].Code) == condFailedCode
-}
-
-// cancelled reports whether err is a cancelled transaction (whatever the reason).
-func cancelled(err error) bool {
-	var tce *types.TransactionCanceledException
-	return errors.As(err, &tce)
 }
 
 // notFound and conflict build the domain errors callers map to 404 and 409.

@@ -21,7 +21,7 @@ func FuzzSubmissionValidate(f *testing.F) {
 	f.Add("", "", "", "", "", "", "")
 	f.Add("RF/1001", "01/03/2025", "jane@", "chargeback", "because", "a\x00b", "Jane\x07")
 	f.Add(strings.Repeat("A", 41), "2025-02-29", "a@b..c", "refund", "quality", strings.Repeat("é", 2001), "\xff")
-	f.Add("RF-1", "9999-12-31", "jane@bücher.example", "refund", "duplicate_order", "\u2028", "‮evil")
+	f.Add("RF-1", "9999-12-31", "jane@bücher.example", "refund", "duplicate_order", "\u2028", "\u202eevil")
 	f.Fuzz(func(t *testing.T, number, date, email, kind, reason, details, name string) {
 		s := Submission{OrderNumber: number, PurchaseDate: date, Email: email, Kind: kind, Reason: reason, Details: details, Name: name}
 		errs := s.Validate()

@@ -6,30 +6,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export REFUNDFLOW_REQUIRE_ALL=1
-step() { printf '\n== %s\n' "$*"; }
+# step prints a heading with the seconds since the run began, so a slow step shows in CI's log.
+started=$SECONDS
+step() { printf '\n== %s (at %ds)\n' "$*" $((SECONDS - started)); }
+trap 'printf "\n== done in %ds\n" $((SECONDS - started))' EXIT
 
-step "formatting and vet"
-unformatted=$(gofmt -l $(git ls-files '*.go'))
-if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
-go vet ./...
+step "formatting, vet and staticcheck (make lint)"
+make --no-print-directory lint
 
 step "outside tools"
-need_apt=()
-command -v chromium >/dev/null || need_apt+=(chromium)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "installing ${need_apt[*]} (Debian packages)"
-  if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install ${need_apt[*]}"; exit 1; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-fi
-export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
+CHROMIUM_PATH=$(scripts/chromium.sh)
+export CHROMIUM_PATH
 if [ ! -x .cache/asl-validator/node_modules/.bin/asl-validator ]; then
   npm install --prefix .cache/asl-validator --no-audit --no-fund --loglevel=error asl-validator@4
 fi
 
 step "services: dynalite and stripe-mock on 127.0.0.1"
 cleanup() { scripts/dynalite.sh stop || true; scripts/stripe-mock.sh --stop || true; }
-trap cleanup EXIT
+trap 'cleanup; printf "\n== done in %ds\n" $((SECONDS - started))' EXIT
 DYNAMODB_ENDPOINT=$(scripts/dynalite.sh)
 STRIPE_MOCK_URL=$(scripts/stripe-mock.sh)
 export DYNAMODB_ENDPOINT STRIPE_MOCK_URL

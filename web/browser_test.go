@@ -248,9 +248,9 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t *testing.T, ctx context.Context, js string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
@@ -434,11 +434,14 @@ func TestPagesOnPhone(t *testing.T) {
 		}
 		screenshot(t, ctx, "phone-"+name)
 	}
-	// The error summary takes focus so screen reader users hear the problems first.
+	// The error summary takes focus so screen reader users hear the problems first. The browser
+	// applies autofocus when it next updates the rendering (HTML's "flush autofocus candidates", before
+	// the first paint), which may come after the load event that Navigate waits for: read the focus in
+	// the next animation frame, when it must have been applied.
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/form-error")); err != nil {
 		t.Fatal(err)
 	}
-	if got := eval[string](t, ctx, `document.activeElement.className`); got != "error-summary" {
+	if got := eval[string](t, ctx, `new Promise(r => requestAnimationFrame(() => r(document.activeElement.className)))`, chromedp.EvalAwaitPromise); got != "error-summary" {
 		t.Errorf("focused element class %q, want the error summary", got)
 	}
 }

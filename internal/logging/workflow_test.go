@@ -149,35 +149,34 @@ func (r *run) postForm(action string, v url.Values) (int, http.Header, []byte, s
 	return r.do(http.MethodPost, action, strings.NewReader(v.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 }
 
-// mail waits for an email to `to` whose subject contains subject and returns it, recording the codes
-// in its links as secrets.
+// mail waits for an email to `to` (or, when to is "", to anyone) whose subject contains subject and
+// returns it, recording the codes in its links as secrets. It waits on the outbox itself, for at most
+// 20 seconds.
 func (r *run) mail(to, subject string) outbox.Message {
 	r.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, m := range r.s.Outbox.Messages() {
-			if len(m.To) == 1 && m.To[0] == to && strings.Contains(m.Subject, subject) {
-				for _, l := range m.Links {
-					u, err := url.Parse(l)
-					if err != nil {
-						continue
-					}
-					if code := u.Query().Get("t"); code != "" {
-						r.secrets.add("status link code", code)
-					}
-					for _, prefix := range []string{"/consent/", "/feedback/"} {
-						if code, ok := strings.CutPrefix(u.Path, prefix); ok {
-							r.secrets.add(strings.Trim(prefix, "/")+" link code", code)
-						}
-					}
-				}
-				return m
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := r.s.Outbox.Wait(ctx, func(m outbox.Message) bool {
+		return (to == "" || (len(m.To) == 1 && m.To[0] == to)) && strings.Contains(m.Subject, subject)
+	})
+	if err != nil {
+		r.t.Fatalf("no email to %q about %q: %v", to, subject, err)
+	}
+	for _, l := range m.Links {
+		u, err := url.Parse(l)
+		if err != nil {
+			continue
+		}
+		if code := u.Query().Get("t"); code != "" {
+			r.secrets.add("status link code", code)
+		}
+		for _, prefix := range []string{"/consent/", "/feedback/"} {
+			if code, ok := strings.CutPrefix(u.Path, prefix); ok {
+				r.secrets.add(strings.Trim(prefix, "/")+" link code", code)
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
-	r.t.Fatalf("no email to %s about %q", to, subject)
-	return outbox.Message{}
+	return m
 }
 
 // link returns the link of an email whose path starts with prefix.
@@ -298,7 +297,8 @@ func (r *run) status(id, want string) {
 }
 
 // taskTokens records the task token a parked request holds (read from the table as an outside tool
-// would): it must never reach a log.
+// would): it must never reach a log. The waiting step stores the token after it sets the status and
+// before it sends its email, so callers wait for that email first.
 func (r *run) taskTokens(id string) {
 	r.t.Helper()
 	db := dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(r.s.DynamoDBURL),
@@ -353,8 +353,10 @@ func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	// 1. Accepted: form, options email, consent page, refund, outcome email, feedback.
 	id1, email1 := r.submit("RF-1001", "Our in-house team takes over; budget code 7781.")
 	r.status(id1, "awaiting_consent")
+	// The step stores the task token after the status and before the email: wait for the email.
+	options1 := r.mail(email1, "Your options")
 	r.taskTokens(id1)
-	r.decide(r.link(r.mail(email1, "Your options"), "/consent/"), "accept", "Ada Lovelace")
+	r.decide(r.link(options1, "/consent/"), "accept", "Ada Lovelace")
 	r.status(id1, "completed")
 	feedback := r.link(r.mail(email1, "has been issued"), "/feedback/")
 	_, _, page, _ := r.do(http.MethodGet, feedback, nil, nil)
@@ -369,11 +371,13 @@ func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	// 2. Staff review, approval, then the client declines.
 	id2, email2 := r.submit("RF-1005", "Please refund to the card ending 3063.")
 	r.status(id2, "in_review")
+	r.mail("", "Review needed: request "+id2) // staff are told after the token is stored
 	r.taskTokens(id2)
 	r.staff(http.MethodPost, "/requests/"+id2+"/review", map[string]any{"decision": "approve", "message": "Approved by finance."}, nil)
 	r.status(id2, "awaiting_consent")
+	options2 := r.mail(email2, "Your options")
 	r.taskTokens(id2)
-	r.decide(r.link(r.mail(email2, "Your options"), "/consent/"), "decline", "")
+	r.decide(r.link(options2, "/consent/"), "decline", "")
 	r.status(id2, "declined")
 	r.mail(email2, "order RF-1005")
 

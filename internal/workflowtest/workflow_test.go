@@ -340,21 +340,26 @@ func TestWithdraw(t *testing.T) {
 		h := newHarness(t)
 		o := h.newOrder(refund.ServiceSubscription)
 		var werr error
+		// The client withdraws with the status link of the submit answer. The workflow starts inside
+		// the submission and may reach RequestConsent before that answer has reached the client (and
+		// the harness has recorded its link), so the step waits for the answer first.
+		answered := make(chan struct{})
 		h.Intercept("RequestConsent", func(ctx context.Context, in handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
 			if in.Phase == handler.PhaseOffer {
-				// The workflow may reach this step before SubmitRequest has read the submit answer
-				// (the execution starts inside the submit handler): wait for the client's link code.
-				code := h.StatusCode(in.RequestID)
-				for deadline := time.Now().Add(10 * time.Second); code == "" && time.Now().Before(deadline); code = h.StatusCode(in.RequestID) {
-					time.Sleep(time.Millisecond)
+				select {
+				case <-answered:
+				case <-ctx.Done():
+					return handler.TaskOutput{}, ctx.Err()
 				}
-				if a := h.Withdraw(in.RequestID, code); a.Err != nil {
+				if a := h.Withdraw(in.RequestID, h.StatusCode(in.RequestID)); a.Err != nil {
 					werr = a.Err
 				}
 			}
 			return next()
 		})
-		id := h.submitRequest(o, refund.ReasonChangedMind)
+		id, _ := h.SubmitRequest(o, refund.ReasonChangedMind, "")
+		close(answered)
+		h.Settle()
 		if werr != nil {
 			t.Fatal(werr)
 		}

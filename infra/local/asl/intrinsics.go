@@ -171,6 +171,7 @@ func (ip *intrinsicParser) call(depth int) (*call, error) {
 	}
 	c.src = ip.s[start:ip.pos]
 	if n := len(c.args); n < arity[0] || (arity[1] >= 0 && n > arity[1]) {
+		//lint:ignore ST1005 begins with the intrinsic's case-sensitive name (States.ArrayGetItem), like the other States.* messages here
 		return nil, fmt.Errorf("States.%s takes %s, got %d", name, arityText(arity), n)
 	}
 	if err := checkLiteralArgs(c); err != nil {

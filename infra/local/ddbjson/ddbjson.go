@@ -80,6 +80,7 @@ func ValueFromJSON(v any) (ddbtypes.AttributeValue, error) {
 			for i, e := range arr {
 				av, err := ValueFromJSON(e)
 				if err != nil {
+					//lint:ignore ST1005 a path to the bad element: L is DynamoDB JSON's case-sensitive list tag
 					return nil, fmt.Errorf("L[%d]: %w", i, err)
 				}
 				l[i] = av

@@ -97,6 +97,7 @@ func syntaxError(s string, pos int) error {
 		tok = s[pos:end]
 	}
 	near := s[max(0, pos-8):min(len(s), pos+8)]
+	//lint:ignore ST1005 DynamoDB's own words: "Invalid ConditionExpression: Syntax error; token: ..., near: ..."
 	return fmt.Errorf("Syntax error; token: %q, near: %q", tok, near)
 }
 
@@ -664,7 +665,7 @@ func (p *parser) parseOperandFunction() (operand, error) {
 			}
 			return nil, p.fail("Operator or function requires a document path; operator or function: size")
 		}
-		return sizeOperand{path.path}, nil
+		return sizeOperand(path), nil
 	case name == "if_not_exists" && p.update:
 		first, err := p.parseOperand()
 		if err != nil {

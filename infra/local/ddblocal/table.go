@@ -1,7 +1,6 @@
 package ddblocal
 
 import (
-	"slices"
 	"strconv"
 	"time"
 
@@ -264,16 +263,6 @@ func (ix *index) projectedSize(rec *record) int {
 		return rec.size
 	}
 	return ix.projected(rec.item, ix.tableKeys).size()
-}
-
-func (ix *index) hasAttribute(name string, tableKeys keySchema) bool {
-	switch {
-	case ix.proj.typ == "ALL":
-		return true
-	case name == tableKeys.hash || name == tableKeys.rng || name == ix.keys.hash || name == ix.keys.rng:
-		return true
-	}
-	return ix.proj.typ == "INCLUDE" && slices.Contains(ix.proj.nonKeys, name)
 }
 
 // keyOf checks a Key parameter against the table's schema and returns the key's values.

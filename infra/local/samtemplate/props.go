@@ -29,11 +29,6 @@ func (p props) sub(field string) (props, error) {
 	return props{where: p.where + ": " + field, m: m}, nil
 }
 
-func (p props) has(field string) bool {
-	v, ok := p.m[field]
-	return ok && v != nil
-}
-
 func (p props) str(field string) (string, error) {
 	v, ok := p.m[field]
 	if !ok || v == nil {

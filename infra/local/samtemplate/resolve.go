@@ -266,6 +266,7 @@ func (e *evaluator) value(v any) (any, error) {
 			}
 		}
 		if _, ok := x["Condition"]; ok && len(x) == 1 {
+			//lint:ignore ST1005 Condition and Conditions are the template's case-sensitive keys
 			return nil, errors.New("Condition is only valid inside Conditions")
 		}
 		out := make(map[string]any, len(x))
@@ -681,6 +682,7 @@ func (e *evaluator) condExpr(expr any) (bool, error) {
 		case "Condition":
 			name, ok := arg.(string)
 			if !ok {
+				//lint:ignore ST1005 a path into the template: Condition is its case-sensitive key
 				return false, fmt.Errorf("Condition: want a name, got %s", describe(arg))
 			}
 			return e.condition(name)

@@ -166,11 +166,13 @@ func Parse(data []byte) (*Template, error) {
 		for i, x := range tr {
 			s, ok := x.(string)
 			if !ok {
+				//lint:ignore ST1005 a path into the template: Transform is its case-sensitive key
 				return nil, fmt.Errorf("Transform[%d]: want a string, got %s", i, describe(x))
 			}
 			t.Transform = append(t.Transform, s)
 		}
 	default:
+		//lint:ignore ST1005 a path into the template: Transform is its case-sensitive key
 		return nil, fmt.Errorf("Transform: want a string or list, got %s", describe(tr))
 	}
 	if t.Mappings, err = optMap(root, "Mappings"); err != nil {
@@ -269,6 +271,7 @@ func (t *Template) parseGlobals(root map[string]any) error {
 	for kind, raw := range g {
 		m, ok := raw.(map[string]any)
 		if !ok {
+			//lint:ignore ST1005 a path into the template: Globals is its case-sensitive key
 			return fmt.Errorf("Globals.%s: want a mapping, got %s", kind, describe(raw))
 		}
 		t.Globals.Raw[kind] = m

@@ -323,6 +323,10 @@ func TestHttpApis(t *testing.T) {
 	if got, want := iss, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST"; got != want {
 		t.Errorf("issuer = %q, want %q", got, want)
 	}
+	// The audience is the JwtAudience parameter: its default, then a value the stack passes.
+	if got, want := aud, []string{"staff-console"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("audience = %q, want %q (the parameter's default)", got, want)
+	}
 	env.Parameters["JwtAudience"] = "local-staff"
 	if _, aud, err = az.ResolveJWT(env); err != nil || !reflect.DeepEqual(aud, []string{"local-staff"}) {
 		t.Errorf("audience = %q, %v; want [local-staff]", aud, err)

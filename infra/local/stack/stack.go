@@ -403,13 +403,16 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 func (s *Stack) ref(t *samtemplate.Template, res samtemplate.Resolver, id string) (string, error) {
 	if fnID, prop, ok := samtemplate.RefProperty(id); ok {
 		if prop != "Alias" {
+			//lint:ignore ST1005 a path into the template: Ref is CloudFormation's case-sensitive intrinsic
 			return "", fmt.Errorf("Ref %s: the local stack knows the .Alias of functions only", id)
 		}
 		f, err := t.Function(fnID)
 		if err != nil {
+			//lint:ignore ST1005 a path into the template: Ref is CloudFormation's case-sensitive intrinsic
 			return "", fmt.Errorf("Ref %s: %w", id, err)
 		}
 		if f.AutoPublishAlias == "" {
+			//lint:ignore ST1005 a path into the template: Ref is CloudFormation's case-sensitive intrinsic
 			return "", fmt.Errorf("Ref %s: function %s has no AutoPublishAlias", id, fnID)
 		}
 		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", Region, AccountID, fnID, f.AutoPublishAlias), nil

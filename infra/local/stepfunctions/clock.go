@@ -199,7 +199,7 @@ func (c *AdjustableClock) RestoreOffset(d time.Duration) {
 func (c *AdjustableClock) set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if off := t.Sub(time.Now()); off > c.offset {
+	if off := time.Until(t); off > c.offset {
 		c.offset = off
 	}
 }

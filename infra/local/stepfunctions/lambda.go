@@ -81,12 +81,6 @@ func lambdaFailure(err error) (name, cause string) {
 	return t, lambdaErrorPayload(t, msg)
 }
 
-// panicError carries a handler panic out of the invocation, reported like the
-// Lambda Go runtime reports one (errorType from the panic value's type).
-type panicError struct{ value any }
-
-func (p panicError) Error() string { return fmt.Sprintf("%v", p.value) }
-
 // invokeHandler calls fn like the Lambda runtime would, turning a panic into
 // an error with the runtime's naming. The result is a copy the caller owns.
 func invokeHandler(ctx context.Context, fn *function, payload []byte) (out []byte, name, cause string, failed bool) {
