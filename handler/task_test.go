@@ -390,3 +390,48 @@ func TestNotifyRunsAtTheSameInstantSendOnce(t *testing.T) {
 		t.Errorf("emails = %s, want exactly one received", got)
 	}
 }
+
+// ledgerDown is the table with its CompleteRefund failing: the provider refunded, and the step could
+// not record it. A fake of one operation of the step's port, the rest the real store.
+type ledgerDown struct {
+	handler.ExecuteResolutionStore
+	fails int
+}
+
+func (l *ledgerDown) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error) {
+	if l.fails > 0 {
+		l.fails--
+		return refund.RefundRecord{}, errors.New("ProvisionedThroughputExceededException (injected)")
+	}
+	return l.ExecuteResolutionStore.CompleteRefund(ctx, orderNumber, requestID, n, providerRefundID)
+}
+
+// A refund the provider made but the ledger could not record stays reserved, and the retry sends
+// the same idempotency key: the provider answers with its first refund, and the money moves once.
+func TestExecuteResolutionRecordsAProviderRefundItCouldNotRecordBefore(t *testing.T) {
+	f := newTaskFixture(t, refund.ServiceHours)
+	f.toConsent()
+	f.accept()
+	gw := sandbox.New(f.store.Client, f.store.Table)
+	if err := gw.Capture(f.ctx, "pi_1", refund.Money{Amount: 80000, Currency: "EUR"}); err != nil {
+		t.Fatal(err)
+	}
+	h := handler.ExecuteResolution{Store: &ledgerDown{ExecuteResolutionStore: f.store, fails: 1}, Payment: gw}
+	if _, err := h.Handle(f.ctx, handler.TaskInput{RequestID: f.id}); err == nil {
+		t.Fatal("the step succeeded although it could not record the refund")
+	}
+	rec, err := f.store.GetRefund(f.ctx, "RF-1", f.id, 1)
+	if err != nil || rec.State != refund.RefundReserved {
+		t.Fatalf("after the failed record: %+v, %v; want the refund still reserved", rec, err)
+	}
+	if got := f.run(h, handler.TaskInput{}); got != handler.OutcomeCompleted {
+		t.Fatalf("retry = %q, want completed", got)
+	}
+	st, _ := gw.Payment(f.ctx, "pi_1")
+	if len(st.Refunds) != 1 || st.Refunds[0].IdempotencyKey != refund.RefundIdempotencyKey(f.id, 1) {
+		t.Fatalf("provider refunds %+v, want one with key %s", st.Refunds, refund.RefundIdempotencyKey(f.id, 1))
+	}
+	if rec, _ := f.store.GetRefund(f.ctx, "RF-1", f.id, 1); rec.State != refund.RefundSucceeded || rec.ProviderRefundID != st.Refunds[0].Refund.ID {
+		t.Errorf("ledger record %+v, want succeeded with the provider's refund", rec)
+	}
+}
