@@ -8,11 +8,12 @@ import (
 )
 
 // The ports: what the handlers need of the world outside, declared here by the code that uses it.
-// Each handler's struct names its store as an interface of its own (VerifyConditionsStore, ...) that
-// lists the operations below it uses and no other, so a reader of a handler sees what its step may
-// read and write. *dynamo.Store implements them all on the one table; sfnworkflow.Client implements
-// the workflow's (workflow.go). Errors are *refund.Error with the codes each operation documents on
-// the store; any other error is a failure of the store itself.
+// Each interface below is one operation of the store. Each handler's struct names its store as an
+// interface of its own (VerifyConditionsStore, ...) made of the operations it uses and no other, so a
+// reader of a handler sees what its step may read and write. *dynamo.Store implements them all on
+// the one table (awsenv hands each function only its operations, see lambdaenv.StoreOps);
+// sfnworkflow.Client implements the workflow's (workflow.go). Errors are *refund.Error with the codes
+// each operation documents on the store; any other error is a failure of the store itself.
 
 // RequestGetter reads a stored request; an unknown one is CodeNotFound.
 type RequestGetter interface {
@@ -95,12 +96,28 @@ type ConsentRecorder interface {
 	RecordConsent(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
 }
 
+// RefundReserver reserves a refund attempt in an order's ledger before the provider is called; more
+// than remains is CodeConflict.
+type RefundReserver interface {
+	ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
+}
+
+// RefundCompleter records that the provider confirmed a reserved refund attempt.
+type RefundCompleter interface {
+	CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error)
+}
+
+// RefundFailer releases a reserved refund attempt that the provider refused for good.
+type RefundFailer interface {
+	FailRefund(ctx context.Context, orderNumber, requestID string, n int, reason string) error
+}
+
 // RefundLedger moves money in an order's ledger: it reserves a refund attempt before the provider is
 // called, completes it with the provider's refund, or releases it after the provider refused it.
 type RefundLedger interface {
-	ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
-	CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error)
-	FailRefund(ctx context.Context, orderNumber, requestID string, n int, reason string) error
+	RefundReserver
+	RefundCompleter
+	RefundFailer
 }
 
 // RefundGetter reads one refund attempt; an unknown one is CodeNotFound.
@@ -159,10 +176,22 @@ type FeedbackLister interface {
 	ListFeedback(ctx context.Context, limit int, cursor string) (feedback []refund.Feedback, next string, err error)
 }
 
+// IdempotencyGetter reads the first answer to a submission sent with an Idempotency-Key; none (or
+// one too old) is CodeNotFound.
+type IdempotencyGetter interface {
+	GetIdempotency(ctx context.Context, key string) (refund.IdempotencyRecord, error)
+}
+
+// IdempotencyPutter stores the first answer to a submission sent with an Idempotency-Key; a live one
+// stored already is CodeConflict.
+type IdempotencyPutter interface {
+	PutIdempotency(ctx context.Context, r refund.IdempotencyRecord) error
+}
+
 // IdempotencyRecords keeps the first answer to a submission sent with an Idempotency-Key.
 type IdempotencyRecords interface {
-	GetIdempotency(ctx context.Context, key string) (refund.IdempotencyRecord, error)
-	PutIdempotency(ctx context.Context, r refund.IdempotencyRecord) error
+	IdempotencyGetter
+	IdempotencyPutter
 }
 
 // TokenSetter stores the task token of the wait a request is parked in, if the request still has a
@@ -192,17 +221,37 @@ type ResumeClearer interface {
 	ClearResume(ctx context.Context, id, outcome string) (cleared bool, err error)
 }
 
+// RequestTokenGetter reads a request and its stored task token with one read.
+type RequestTokenGetter interface {
+	GetRequestAndToken(ctx context.Context, id string) (refund.RequestRecord, refund.TaskToken, error)
+}
+
 // DecisionDelivery is what delivering a recorded decision to the parked workflow reads and clears
 // (deliverDecision): the request with its task token, read together, and its resume marker.
 type DecisionDelivery interface {
-	GetRequestAndToken(ctx context.Context, id string) (refund.RequestRecord, refund.TaskToken, error)
+	RequestTokenGetter
 	ResumeClearer
+}
+
+// MailClaimer claims the sending of a request's email for an event for one run, for a lease.
+type MailClaimer interface {
+	ClaimMail(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
+}
+
+// MailSentMarker records that a request's email for an event was sent.
+type MailSentMarker interface {
+	MarkMailSent(ctx context.Context, requestID, event string) error
+}
+
+// MailReleaser gives up a run's claim whose email could not be sent.
+type MailReleaser interface {
+	ReleaseMail(ctx context.Context, requestID, event, claimID string) error
 }
 
 // MailMarkers make each email go out once per request and event (Emails): a run claims the marker,
 // sends, and marks it sent, or releases its claim when sending failed.
 type MailMarkers interface {
-	ClaimMail(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
-	MarkMailSent(ctx context.Context, requestID, event string) error
-	ReleaseMail(ctx context.Context, requestID, event, claimID string) error
+	MailClaimer
+	MailSentMarker
+	MailReleaser
 }

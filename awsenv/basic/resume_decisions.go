@@ -14,7 +14,12 @@ const FunctionResumeDecisions = "ResumeDecisionsFunction"
 // table and the two Step Functions calls its policy grants, SendTaskSuccess (recorded decisions) and
 // StartExecution on the refund state machine (requests left submitted).
 func ResumeDecisions(_ context.Context, env lambdaenv.Env) (handler.ResumeDecisions, error) {
-	store := env.Store()
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		PendingResumesOp: s.PendingResumes, GetResumeOp: s.GetResume,
+		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
+		SubmittedBeforeOp: s.SubmittedBefore,
+	}
 	flow := env.SweeperCalls()
 	h := handler.ResumeDecisions{Store: store, Waits: flow, Workflow: flow, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionResumeDecisions))

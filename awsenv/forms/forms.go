@@ -24,7 +24,14 @@ const (
 // RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL: an http://
 // base means the local stack, whose CSRF cookie cannot be Secure; CSRF_SECRET_ARN).
 func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
-	h := handler.RequestStatus{Store: env.Store(), Waits: env.TaskCompleter(), Logger: env.Log()}
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
+		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder,
+		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
+		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
+	}
+	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
@@ -34,7 +41,15 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 // RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
 // CSRF_SECRET_ARN).
 func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
-	h := handler.RecordConsent{Store: env.Store(), Waits: env.TaskCompleter(), Logger: env.Log()}
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListOffersOp: s.ListOffers,
+		GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder, GetConsentOp: s.GetConsent,
+		RecordConsentOp: s.RecordConsent, AppendAuditOp: s.AppendAudit,
+		GetTaskTokenOp: s.GetTaskToken, GetRequestAndTokenOp: s.GetRequestAndToken,
+		ClearResumeOp: s.ClearResume,
+	}
+	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
@@ -43,7 +58,12 @@ func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsen
 
 // Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN).
 func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
-	h := handler.Feedback{Store: env.Store(), Logger: env.Log()}
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		LookupLinkCodeOp: s.LookupLinkCode, GetFeedbackOp: s.GetFeedback,
+		PutFeedbackOp: s.PutFeedback, AppendAuditOp: s.AppendAudit,
+	}
+	h := handler.Feedback{Store: store, Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"refundflow/awsenv/lambdaenv"
+	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/mail"
 	"refundflow/mail/sesmail"
@@ -24,8 +25,12 @@ const (
 // RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
 // MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
 func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestStaffReview, error) {
-	store := env.Store()
-	emails, err := Emails(&env, store, true)
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
+		SetTaskTokenOp: s.SetTaskToken, GetResumeOp: s.GetResume, ClearResumeOp: s.ClearResume,
+	}
+	emails, err := Emails(&env, s, true)
 	h := handler.RequestStaffReview{Store: store, Waits: env.TaskCompleter(), Emails: emails, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionRequestStaffReview, err))
 }
@@ -33,8 +38,12 @@ func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestSt
 // RequestConsent builds the RequestConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, COMPANY_NAME).
 func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsent, error) {
-	store := env.Store()
-	emails, err := Emails(&env, store, false)
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
+		TransitionOp: s.Transition, SetTaskTokenOp: s.SetTaskToken, PutLinkCodeOp: s.PutLinkCode,
+	}
+	emails, err := Emails(&env, s, false)
 	h := handler.RequestConsent{Store: store, Waits: env.TaskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionRequestConsent, err))
 }
@@ -42,8 +51,13 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsen
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
 func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
-	store := env.Store()
-	emails, err := Emails(&env, store, true)
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, GetConsentOp: s.GetConsent,
+		GetOfferOp: s.GetOffer, GetRefundOp: s.GetRefund, ListAuditOp: s.ListAudit,
+		PutLinkCodeOp: s.PutLinkCode,
+	}
+	emails, err := Emails(&env, s, true)
 	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
@@ -62,7 +76,7 @@ func SES(env *lambdaenv.Env) *sesv2.Client {
 // STAFF_EMAIL when staff is true) and returns the renderer and SES sender on store's mail markers.
 // The configuration set is required, not optional: without it SES would send, and nobody would
 // hear of the emails that bounce.
-func Emails(env *lambdaenv.Env, store handler.MailMarkers, staff bool) (handler.Emails, error) {
+func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails, error) {
 	base := env.PublicBaseURL()
 	from := env.Require(lambdaenv.VarMailFrom)
 	configurationSet := env.Require(lambdaenv.VarMailConfigurationSet)
@@ -79,7 +93,11 @@ func Emails(env *lambdaenv.Env, store handler.MailMarkers, staff bool) (handler.
 		}
 		r.Links = links
 	}
-	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}, nil
+	markers := lambdaenv.StoreOps{
+		ClaimMailOp: store.ClaimMail, MarkMailSentOp: store.MarkMailSent,
+		ReleaseMailOp: store.ReleaseMail,
+	}
+	return handler.Emails{Store: markers, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}, nil
 }
 
 // mailer hands the handlers sesmail.Sender's Send as a method value: a *sesmail.Sender in the
