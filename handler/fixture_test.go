@@ -34,6 +34,7 @@ import (
 	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/mail"
+	"refundflow/payment/sandbox"
 	"refundflow/refund"
 	"refundflow/sfnworkflow"
 )
@@ -661,6 +662,17 @@ func (f *taskFixture) toConsent() {
 	if got := f.run(rc, handler.TaskInput{TaskToken: "token-offer", Phase: handler.PhaseOffer}); got != handler.OutcomeWaiting {
 		f.t.Fatalf("offer = %q", got)
 	}
+}
+
+// gateway returns the sandbox payment provider on the fixture's table, with the order's payment
+// captured.
+func (f *taskFixture) gateway() *sandbox.Gateway {
+	f.t.Helper()
+	gw := sandbox.New(f.store.Client, f.store.Table)
+	if err := gw.Capture(f.ctx, "pi_1", refund.Money{Amount: 80000, Currency: "EUR"}); err != nil {
+		f.t.Fatal(err)
+	}
+	return gw
 }
 
 // accept records an acceptance of the first offer, as the consent page does.

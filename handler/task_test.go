@@ -222,8 +222,7 @@ func TestExecuteResolutionRefusals(t *testing.T) {
 		if _, err := f.store.PutOrder(f.ctx, o); err != nil {
 			t.Fatal(err)
 		}
-		gw := sandbox.New(f.store.Client, f.store.Table)
-		_ = gw.Capture(f.ctx, "pi_1", refund.Money{Amount: 80000, Currency: "EUR"})
+		gw := f.gateway()
 		h := lambda.NewHandler((handler.ExecuteResolution{Store: f.store, Payment: gw}).Handle)
 		_, err := h.Invoke(f.ctx, []byte(`{"requestId":"req-1"}`))
 		if err == nil {
@@ -243,10 +242,7 @@ func TestExecuteResolutionRefusals(t *testing.T) {
 		f := newTaskFixture(t, refund.ServiceHours)
 		f.toConsent()
 		f.accept()
-		gw := sandbox.New(f.store.Client, f.store.Table)
-		if err := gw.Capture(f.ctx, "pi_1", refund.Money{Amount: 80000, Currency: "EUR"}); err != nil {
-			t.Fatal(err)
-		}
+		gw := f.gateway()
 		h := lambda.NewHandler((handler.ExecuteResolution{Store: f.store, Payment: gw}).Handle)
 		gw.FailNext(1, sandbox.FaultUnavailable)
 		_, err := h.Invoke(f.ctx, []byte(`{"requestId":"req-1"}`))
@@ -412,10 +408,7 @@ func TestExecuteResolutionRecordsAProviderRefundItCouldNotRecordBefore(t *testin
 	f := newTaskFixture(t, refund.ServiceHours)
 	f.toConsent()
 	f.accept()
-	gw := sandbox.New(f.store.Client, f.store.Table)
-	if err := gw.Capture(f.ctx, "pi_1", refund.Money{Amount: 80000, Currency: "EUR"}); err != nil {
-		t.Fatal(err)
-	}
+	gw := f.gateway()
 	h := handler.ExecuteResolution{Store: &ledgerDown{ExecuteResolutionStore: f.store, fails: 1}, Payment: gw}
 	if _, err := h.Handle(f.ctx, handler.TaskInput{RequestID: f.id}); err == nil {
 		t.Fatal("the step succeeded although it could not record the refund")
