@@ -32,12 +32,12 @@ func Builders() map[string]Builder {
 		out    = events.APIGatewayV2HTTPResponse
 	)
 	return map[string]Builder{
-		basic.FunctionWeb:                  Adapt[in, out](basic.BuildWeb),
-		basic.FunctionSubmitRequest:        Adapt[in, out](basic.BuildSubmitRequest),
-		forms.FunctionRequestStatus:        Adapt[in, out](forms.BuildRequestStatus),
-		forms.FunctionRecordConsent:        Adapt[in, out](forms.BuildRecordConsent),
-		forms.FunctionFeedback:             Adapt[in, out](forms.BuildFeedback),
-		basic.FunctionStaffApi:             Adapt[in, out](basic.BuildStaffApi),
+		basic.FunctionWeb:                  Adapt[in, out](basic.Web),
+		basic.FunctionSubmitRequest:        Adapt[in, out](basic.SubmitRequest),
+		forms.FunctionRequestStatus:        Adapt[in, out](forms.RequestStatus),
+		forms.FunctionRecordConsent:        Adapt[in, out](forms.RecordConsent),
+		forms.FunctionFeedback:             Adapt[in, out](forms.Feedback),
+		basic.FunctionStaffApi:             Adapt[in, out](basic.StaffApi),
 		basic.FunctionVerifyConditions:     Adapt[task, result](basic.VerifyConditions),
 		basic.FunctionProposeResolution:    Adapt[task, result](basic.ProposeResolution),
 		mailing.FunctionRequestStaffReview: Adapt[task, result](mailing.RequestStaffReview),

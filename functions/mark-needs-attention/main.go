@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "MarkNeedsAttentionFunction", err)
+		lambdaenv.Fail(env, basic.FunctionMarkNeedsAttention, err)
 	}
 	h, err := basic.MarkNeedsAttention(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "MarkNeedsAttentionFunction", err)
+		lambdaenv.Fail(env, basic.FunctionMarkNeedsAttention, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
+		lambdaenv.Fail(env, basic.FunctionProposeResolution, err)
 	}
 	h, err := basic.ProposeResolution(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
+		lambdaenv.Fail(env, basic.FunctionProposeResolution, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "RequestConsentFunction", err)
+		lambdaenv.Fail(env, mailing.FunctionRequestConsent, err)
 	}
 	h, err := mailing.RequestConsent(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "RequestConsentFunction", err)
+		lambdaenv.Fail(env, mailing.FunctionRequestConsent, err)
 	}
 	lambda.Start(h.Handle)
 }

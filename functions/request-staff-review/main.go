@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "RequestStaffReviewFunction", err)
+		lambdaenv.Fail(env, mailing.FunctionRequestStaffReview, err)
 	}
 	h, err := mailing.RequestStaffReview(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "RequestStaffReviewFunction", err)
+		lambdaenv.Fail(env, mailing.FunctionRequestStaffReview, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,7 @@
 // Command submit-request is the SubmitRequestFunction Lambda function: accepts the request form and
 // starts the workflow. It is wiring only (it imports only its own builder group, so the binary
 // links and initialises no other AWS client): the handler is handler.SubmitRequest, built by
-// awsenv/basic.BuildSubmitRequest from the environment template.yaml gives the function.
+// awsenv/basic.SubmitRequest from the environment template.yaml gives the function.
 package main
 
 import (
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "SubmitRequestFunction", err)
+		lambdaenv.Fail(env, basic.FunctionSubmitRequest, err)
 	}
-	h, err := basic.BuildSubmitRequest(ctx, env)
+	h, err := basic.SubmitRequest(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "SubmitRequestFunction", err)
+		lambdaenv.Fail(env, basic.FunctionSubmitRequest, err)
 	}
 	lambda.Start(h.Handle)
 }

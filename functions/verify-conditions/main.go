@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "VerifyConditionsFunction", err)
+		lambdaenv.Fail(env, basic.FunctionVerifyConditions, err)
 	}
 	h, err := basic.VerifyConditions(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "VerifyConditionsFunction", err)
+		lambdaenv.Fail(env, basic.FunctionVerifyConditions, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,6 +1,6 @@
 // Command web is the WebFunction Lambda function: the request form, the staff console page and
 // static assets. It is wiring only (it imports only its own builder group, so the binary links and
-// initialises no other AWS client): the handler is handler.Web, built by awsenv/basic.BuildWeb from
+// initialises no other AWS client): the handler is handler.Web, built by awsenv/basic.Web from
 // the environment template.yaml gives the function.
 package main
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "WebFunction", err)
+		lambdaenv.Fail(env, basic.FunctionWeb, err)
 	}
-	h, err := basic.BuildWeb(ctx, env)
+	h, err := basic.Web(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "WebFunction", err)
+		lambdaenv.Fail(env, basic.FunctionWeb, err)
 	}
 	lambda.Start(h.Handle)
 }
