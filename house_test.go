@@ -46,6 +46,7 @@ var floors = []floor{
 		{"payment/...", "the payment gateways"},
 		{"mail/...", "the emails and their sender"},
 		{"apigw/...", "API Gateway events, errors to statuses"},
+		{"sfnworkflow/...", "the workflow port on Step Functions"},
 		{"web/...", "pages and assets"},
 		{"awsenv/httpclient", "the HTTP client of every AWS client"},
 		{"infra/local/...", "AWS in a box: stand-ins that know nothing of refunds"},

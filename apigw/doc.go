@@ -4,9 +4,13 @@
 // HTTP status, error responses (JSON or an HTML page from package web), security headers on every
 // response, and a stateless double-submit CSRF token.
 //
-// A handler stays thin:
+// A handler stays thin: its Handle method wraps the code that serves the event in Handle,
 //
-//	func (h RecordConsent) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+//	func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+//		return apigw.Handle(h.serve)(ctx, req)
+//	}
+//
+//	func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 //		form, err := apigw.Form(req)
 //		if err != nil {
 //			return events.APIGatewayV2HTTPResponse{}, err // Handle renders it
@@ -15,8 +19,8 @@
 //		return apigw.Redirect("/requests/" + id + "?t=" + code), nil
 //	}
 //
-// and main wires it with lambda.Start(apigw.Handle(h.Handle)), so every error becomes a JSON or HTML
-// error response, HEAD requests lose their body, and nothing leaves without the security headers.
+// and main wires it with lambda.Start(h.Handle), so every error becomes a JSON or HTML error
+// response, HEAD requests lose their body, and nothing leaves without the security headers.
 //
 // Header names in responses are in canonical MIME form ("Content-Type"); API Gateway lower-cases
 // request header names, and Header looks them up without regard to case.

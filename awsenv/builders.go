@@ -32,12 +32,12 @@ func Builders() map[string]Builder {
 		out    = events.APIGatewayV2HTTPResponse
 	)
 	return map[string]Builder{
-		basicfuncs.FunctionWeb:                 Adapt[in, out](basicfuncs.BuildWeb),
-		basicfuncs.FunctionSubmitRequest:       Adapt[in, out](basicfuncs.BuildSubmitRequest),
-		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.BuildRequestStatus),
-		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.BuildRecordConsent),
-		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.BuildFeedback),
-		basicfuncs.FunctionStaffApi:            Adapt[in, out](basicfuncs.BuildStaffApi),
+		basicfuncs.FunctionWeb:                 Adapt[in, out](basicfuncs.Web),
+		basicfuncs.FunctionSubmitRequest:       Adapt[in, out](basicfuncs.SubmitRequest),
+		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
+		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
+		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),
+		basicfuncs.FunctionStaffApi:            Adapt[in, out](basicfuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions:    Adapt[task, result](basicfuncs.VerifyConditions),
 		basicfuncs.FunctionProposeResolution:   Adapt[task, result](basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),

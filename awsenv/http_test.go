@@ -15,6 +15,7 @@ import (
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/httpclient"
+	"refundflow/sfnworkflow"
 )
 
 // secretsStandIn answers Secrets Manager's GetSecretValue (awsJson1_1) with the given value, so the
@@ -82,33 +83,33 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 	vars := map[string]string{
 		VarTableName: "refunds", VarPublicBaseURL: "http://127.0.0.1:8080/", VarCSRFSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
 	}
-	h, err := formfuncs.BuildRecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
+	h, err := formfuncs.RecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(h.CSRF.Key) != key || !h.CSRF.Insecure || h.Store.Table != "refunds" {
-		t.Errorf("consent handler: key %q insecure %v table %q", h.CSRF.Key, h.CSRF.Insecure, h.Store.Table)
+	if string(h.CSRF.Key) != key || !h.CSRF.Insecure {
+		t.Errorf("consent handler: key %q insecure %v", h.CSRF.Key, h.CSRF.Insecure)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com"
-	s, err := formfuncs.BuildRequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
+	s, err := formfuncs.RequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
 	if err != nil || s.CSRF.Insecure {
 		t.Errorf("https base: insecure %v, %v", s.CSRF.Insecure, err)
 	}
 
-	_, err = formfuncs.BuildFeedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
+	_, err = formfuncs.Feedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
 	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
 		t.Errorf("short secret: %v (the value must not appear)", err)
 	}
 }
 
-func TestBuildSubmitRequestChecksBaseURL(t *testing.T) {
+func TestSubmitRequestChecksBaseURL(t *testing.T) {
 	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"}
-	if _, err := basicfuncs.BuildSubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
+	if _, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com/"
-	h, err := basicfuncs.BuildSubmitRequest(context.Background(), httpEnv(vars, ""))
-	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.StateMachineARN == "" {
+	h, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, ""))
+	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" {
 		t.Errorf("submit handler %+v, %v", h, err)
 	}
 }

@@ -34,7 +34,7 @@ func BenchmarkCreateRequest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_, link := linkFor(id, dynamo.LinkStatus, time.Time{})
+		_, link := linkFor(id, refund.LinkStatus, time.Time{})
 		if err := s.CreateRequest(b.Context(), req, sub, link, clientAudit()); err != nil {
 			b.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/refund"
 )
@@ -54,7 +53,7 @@ func TestConcurrentSubmissionsOneOpenRequest(t *testing.T) {
 		errs := race(racers, func(i int) error {
 			id := fmt.Sprintf("req-%02d", i)
 			req, sub := testRequest(t, id, "RF-1")
-			_, link := linkFor(id, dynamo.LinkStatus, time.Time{})
+			_, link := linkFor(id, refund.LinkStatus, time.Time{})
 			return e.s.CreateRequest(e.ctx, req, sub, link, clientAudit())
 		})
 		ok, codes := tally(errs)
@@ -84,7 +83,7 @@ func TestConcurrentConsentsOneDecision(t *testing.T) {
 		errs := race(racers, func(i int) error {
 			c := acceptance(req, offers[i%2], consentCode)
 			if i%5 == 4 {
-				c = dynamo.Consent{RequestID: req.ID, Decision: dynamo.DecisionDecline, LinkHash: dynamo.HashCode(consentCode)}
+				c = refund.Consent{RequestID: req.ID, Decision: refund.DecisionDecline, LinkHash: refund.HashCode(consentCode)}
 			}
 			return e.s.RecordConsent(e.ctx, c, req.Version, clientAudit())
 		})
@@ -97,7 +96,7 @@ func TestConcurrentConsentsOneDecision(t *testing.T) {
 		rec, err := e.s.GetRequest(e.ctx, req.ID)
 		must(t, err)
 		want := refund.StatusExecuting
-		if consent.Decision == dynamo.DecisionDecline {
+		if consent.Decision == refund.DecisionDecline {
 			want = refund.StatusDeclined
 		}
 		if rec.Status != want || rec.Version != req.Version+1 {
@@ -155,7 +154,7 @@ func TestConcurrentRetriesOfOneReservation(t *testing.T) {
 		b.RequireTransactions(t)
 		e := newEnv(t, b)
 		req := e.executing("req-1", "RF-1")
-		recs := make([]dynamo.RefundRecord, racers)
+		recs := make([]refund.RefundRecord, racers)
 		errs := race(racers, func(i int) error {
 			var err error
 			recs[i], err = e.s.ReserveRefund(e.ctx, "RF-1", req.ID, 1, eur(25000), systemAudit("ExecuteResolution"))

@@ -65,9 +65,9 @@ func FuzzHashCode(f *testing.F) {
 	f.Add("../../etc/passwd")
 	f.Add("LINK#\x00\xff")
 	f.Fuzz(func(t *testing.T, code string) {
-		h := HashCode(code)
+		h := refund.HashCode(code)
 		if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
-			t.Fatalf("HashCode(%q) = %q", code, h)
+			t.Fatalf("refund.HashCode(%q) = %q", code, h)
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/refund"
 )
@@ -21,7 +20,7 @@ func (e *env) inReview(id, number string) []refund.Offer {
 	e.createSubmitted(id, number)
 	offers := testOffers(id, number, 2, "partial")
 	must(e.t, e.s.Transition(e.ctx, id, refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution"),
-		dynamo.WithOffers(1, offers)))
+		refund.WithOffers(1, offers)))
 	return offers
 }
 
@@ -35,8 +34,8 @@ func adjustment(id, number string, amount int64) []refund.Offer {
 	return offers
 }
 
-func staffDecision(sub, action string) dynamo.AuditEntry {
-	return dynamo.AuditEntry{Actor: dynamo.StaffActor(sub), Action: action}
+func staffDecision(sub, action string) refund.AuditEntry {
+	return refund.AuditEntry{Actor: refund.StaffActor(sub), Action: action}
 }
 
 func TestConcurrentAdjustmentsOneWins(t *testing.T) {
@@ -48,7 +47,7 @@ func TestConcurrentAdjustmentsOneWins(t *testing.T) {
 		const staff = 8
 		errs := race(staff, func(i int) error {
 			return e.s.Decide(e.ctx, "req-1", refund.StatusInReview, 2, staffDecision(fmt.Sprintf("s-%d", i), "offers_adjusted"),
-				dynamo.WithOffers(2, adjustment("req-1", "RF-1", int64(50000+i))), dynamo.WithResume("approved"))
+				refund.WithOffers(2, adjustment("req-1", "RF-1", int64(50000+i))), refund.WithResume("approved"))
 		})
 		ok, codes := tally(errs)
 		if ok != 1 || codes[refund.CodeConflict] != staff-1 {
@@ -65,7 +64,7 @@ func TestConcurrentAdjustmentsOneWins(t *testing.T) {
 				wantCode(t, err, refund.CodeConflict, "version 3, not 2")
 			}
 		}
-		if last, ok, err := e.s.LastChange(e.ctx, "req-1"); err != nil || !ok || last.Actor != dynamo.StaffActor(fmt.Sprintf("s-%d", winner)) || last.Action != "offers_adjusted" {
+		if last, ok, err := e.s.LastChange(e.ctx, "req-1"); err != nil || !ok || last.Actor != refund.StaffActor(fmt.Sprintf("s-%d", winner)) || last.Action != "offers_adjusted" {
 			t.Errorf("LastChange = %+v, %v, %v; want the winner's adjustment", last, ok, err)
 		}
 		offers, set, err := e.s.ListOffers(e.ctx, "req-1")
@@ -97,13 +96,13 @@ func TestApprovalRacesAdjustment(t *testing.T) {
 			errs := race(3, func(i int) error {
 				switch i {
 				case 0:
-					return e.s.Decide(e.ctx, id, refund.StatusInReview, 2, staffDecision("approver", "review_approved"), dynamo.WithResume("approved"))
+					return e.s.Decide(e.ctx, id, refund.StatusInReview, 2, staffDecision("approver", "review_approved"), refund.WithResume("approved"))
 				case 1:
 					return e.s.Decide(e.ctx, id, refund.StatusInReview, 2, staffDecision("adjuster", "offers_adjusted"),
-						dynamo.WithOffers(2, adjusted), dynamo.WithResume("approved"))
+						refund.WithOffers(2, adjusted), refund.WithResume("approved"))
 				default:
 					return e.s.Transition(e.ctx, id, refund.StatusInReview, refund.StatusReviewRejected, 2, staffDecision("rejecter", "review_rejected"),
-						dynamo.WithReviewMessage("No."), dynamo.WithResume("rejected"))
+						refund.WithReviewMessage("No."), refund.WithResume("rejected"))
 				}
 			})
 			ok, codes := tally(errs)
@@ -156,13 +155,13 @@ func TestProposalRetriedAfterOrderChange(t *testing.T) {
 		// Two attempts of the step on the same version (a retry racing an attempt that timed out):
 		// one set is stored, the other attempt must read again.
 		errs := race(2, func(i int) error {
-			return e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, dynamo.WithOffers(1, stale[i:i+1]))
+			return e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, refund.WithOffers(1, stale[i:i+1]))
 		})
 		if ok, codes := tally(errs); ok != 1 || codes[refund.CodeConflict] != 1 {
 			t.Fatalf("%d proposals stored, failures %v; want one", ok, codes)
 		}
 		// The order changed; the retry, on the version it reads now, replaces the set.
-		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(2, fresh)))
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, refund.WithOffers(2, fresh)))
 		offers, set, err := e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
 		if set != 2 || len(offers) != 1 || offers[0].ID != fresh[0].ID {

@@ -114,19 +114,19 @@ func testRequest(t *testing.T, id, number string) (refund.Request, refund.Submis
 }
 
 // linkFor returns a fresh link code and its stored form.
-func linkFor(requestID string, purpose dynamo.LinkPurpose, expires time.Time) (string, dynamo.LinkCode) {
+func linkFor(requestID string, purpose refund.LinkPurpose, expires time.Time) (string, refund.LinkCode) {
 	c := fmt.Sprintf("code-%s-%s-%d", requestID, purpose, time.Now().UnixNano())
-	return c, dynamo.LinkCode{Hash: dynamo.HashCode(c), RequestID: requestID, Purpose: purpose, ExpiresAt: expires}
+	return c, refund.LinkCode{Hash: refund.HashCode(c), RequestID: requestID, Purpose: purpose, ExpiresAt: expires}
 }
 
 // clientAudit is the audit entry of a client action.
-func clientAudit() dynamo.AuditEntry {
-	return dynamo.AuditEntry{Actor: dynamo.ActorClient, IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (test)"}
+func clientAudit() refund.AuditEntry {
+	return refund.AuditEntry{Actor: refund.ActorClient, IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (test)"}
 }
 
 // systemAudit is the audit entry of a workflow step.
-func systemAudit(fn string) dynamo.AuditEntry {
-	return dynamo.AuditEntry{Actor: dynamo.SystemActor(fn)}
+func systemAudit(fn string) refund.AuditEntry {
+	return refund.AuditEntry{Actor: refund.SystemActor(fn)}
 }
 
 // testOffers returns n offers for a request, in the shape Resolve makes them.
@@ -158,7 +158,7 @@ func (e *env) createSubmitted(id, number string) (refund.Request, string) {
 		must(e.t, err)
 	}
 	req, sub := testRequest(e.t, id, number)
-	statusCode, link := linkFor(id, dynamo.LinkStatus, time.Time{})
+	statusCode, link := linkFor(id, refund.LinkStatus, time.Time{})
 	must(e.t, e.s.CreateRequest(e.ctx, req, sub, link, clientAudit()))
 	return req, statusCode
 }
@@ -170,20 +170,20 @@ func (e *env) awaitingConsent(id, number string) (refund.Request, []refund.Offer
 	req, _ := e.createSubmitted(id, number)
 	offers := testOffers(id, req.OrderNumber, 2, "partial")
 	must(e.t, e.s.Transition(e.ctx, id, refund.StatusSubmitted, refund.StatusAwaitingConsent, 1, systemAudit("ProposeResolution"),
-		dynamo.WithOffers(1, offers)))
-	consentCode, link := linkFor(id, dynamo.LinkConsent, e.clock.Now().Add(7*24*time.Hour))
+		refund.WithOffers(1, offers)))
+	consentCode, link := linkFor(id, refund.LinkConsent, e.clock.Now().Add(7*24*time.Hour))
 	must(e.t, e.s.PutLinkCode(e.ctx, link))
 	req.Status, req.Version = refund.StatusAwaitingConsent, 2
 	return req, offers, consentCode
 }
 
 // acceptance is the consent of a client accepting offer o through the code.
-func acceptance(req refund.Request, o refund.Offer, consentCode string) dynamo.Consent {
+func acceptance(req refund.Request, o refund.Offer, consentCode string) refund.Consent {
 	text := "AGREEMENT for " + o.ID
-	return dynamo.Consent{
-		RequestID: req.ID, Decision: dynamo.DecisionAccept, OfferID: o.ID,
+	return refund.Consent{
+		RequestID: req.ID, Decision: refund.DecisionAccept, OfferID: o.ID,
 		OfferHash: refund.AgreementHash(o, text), AgreementText: text, TypedName: "Ada Lovelace",
-		IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (test)", LinkHash: dynamo.HashCode(consentCode),
+		IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (test)", LinkHash: refund.HashCode(consentCode),
 	}
 }
 

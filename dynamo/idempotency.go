@@ -3,49 +3,27 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"time"
+	"refundflow/refund"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// IdempotencyTTL is how long an idempotency record answers retries.
-const IdempotencyTTL = 24 * time.Hour
-
 // maxIdempotencyBody bounds a stored answer, far below DynamoDB's 400 KB item limit.
 const maxIdempotencyBody = 64 << 10
 
-// IdempotencyRecord is the first answer given to a request that carried an Idempotency-Key, so a
-// retry with the same key gets the same answer.
-type IdempotencyRecord struct {
-	// Key is the client's key, scoped by the caller (e.g. "POST /requests:" + header). Only its
-	// SHA-256 is part of the table key; the key itself is not stored.
-	Key string `json:"-"`
-	// Fingerprint identifies the request the key was first used with (e.g. a hash of the body), so a
-	// key reused for a different request can be refused.
-	Fingerprint string `json:"fingerprint,omitempty"`
-	// StatusCode, ContentType and Body are the answer.
-	StatusCode  int    `json:"status_code"`
-	ContentType string `json:"content_type,omitempty"`
-	Body        string `json:"body,omitempty"`
-	// RequestID is the refund request the answer created, if any.
-	RequestID string `json:"request_id,omitempty"`
-	// CreatedAt is set by PutIdempotency; the record answers until CreatedAt + IdempotencyTTL.
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// idempotencyItem is the stored form of an IdempotencyRecord.
+// idempotencyItem is the stored form of a refund.IdempotencyRecord.
 type idempotencyItem struct {
 	PK  string `json:"PK"`
 	SK  string `json:"SK"`
 	TTL int64  `json:"ttl"`
-	IdempotencyRecord
+	refund.IdempotencyRecord
 }
 
 // PutIdempotency stores the first answer for a key. If a live record for the key exists it is
 // CodeConflict (another request with the key got there first: read it with GetIdempotency); a record
-// past IdempotencyTTL that TTL has not deleted yet is replaced.
-func (s *Store) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
+// past refund.IdempotencyTTL that TTL has not deleted yet is replaced.
+func (s *Store) PutIdempotency(ctx context.Context, r refund.IdempotencyRecord) error {
 	if r.Key == "" || len(r.Key) > 1024 {
 		return fmt.Errorf("put idempotency record: the key must be 1–1024 bytes")
 	}
@@ -54,7 +32,7 @@ func (s *Store) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
 	}
 	now := s.now()
 	r.CreatedAt = now
-	item, err := marshal(idempotencyItem{PK: prefixIdem + HashCode(r.Key), SK: skIdem, TTL: now.Add(IdempotencyTTL).Unix(), IdempotencyRecord: r})
+	item, err := marshal(idempotencyItem{PK: prefixIdem + refund.HashCode(r.Key), SK: skIdem, TTL: now.Add(refund.IdempotencyTTL).Unix(), IdempotencyRecord: r})
 	if err != nil {
 		return fmt.Errorf("encode idempotency record: %w", err)
 	}
@@ -80,24 +58,18 @@ func (s *Store) PutIdempotency(ctx context.Context, r IdempotencyRecord) error {
 }
 
 // GetIdempotency returns the live record for a key, or CodeNotFound if there is none or it is older
-// than IdempotencyTTL (TTL deletes late).
-func (s *Store) GetIdempotency(ctx context.Context, key string) (IdempotencyRecord, error) {
+// than refund.IdempotencyTTL (TTL deletes late).
+func (s *Store) GetIdempotency(ctx context.Context, key string) (refund.IdempotencyRecord, error) {
+	none := notFound("No answer is stored for this idempotency key.")
 	if key == "" || len(key) > 1024 {
-		return IdempotencyRecord{}, notFound("No answer is stored for this idempotency key.")
+		return refund.IdempotencyRecord{}, none
 	}
-	item, err := s.getItem(ctx, prefixIdem+HashCode(key), skIdem)
+	it, ok, err := getOne[idempotencyItem](ctx, s, prefixIdem+refund.HashCode(key), skIdem, "idempotency record")
 	if err != nil {
-		return IdempotencyRecord{}, fmt.Errorf("get idempotency record: %w", err)
+		return refund.IdempotencyRecord{}, err
 	}
-	if item == nil {
-		return IdempotencyRecord{}, notFound("No answer is stored for this idempotency key.")
-	}
-	var it idempotencyItem
-	if err := unmarshal(item, &it); err != nil {
-		return IdempotencyRecord{}, fmt.Errorf("decode idempotency record: %w", err)
-	}
-	if it.TTL <= s.now().Unix() {
-		return IdempotencyRecord{}, notFound("No answer is stored for this idempotency key.")
+	if !ok || it.TTL <= s.now().Unix() {
+		return refund.IdempotencyRecord{}, none
 	}
 	it.IdempotencyRecord.Key = key
 	return it.IdempotencyRecord, nil

@@ -13,46 +13,6 @@ import (
 	"refundflow/refund"
 )
 
-// RefundState is where a refund attempt is.
-type RefundState string
-
-// The refund states.
-const (
-	// RefundReserved: the amount is counted in the order's ledger; the provider may or may not have
-	// been called. Retrying the provider with the same idempotency key is safe.
-	RefundReserved RefundState = "reserved"
-	// RefundSucceeded: the provider confirmed the refund (ProviderRefundID).
-	RefundSucceeded RefundState = "succeeded"
-	// RefundFailed: the provider refused; the amount was released from the ledger.
-	RefundFailed RefundState = "failed"
-)
-
-// RefundRecord is one refund attempt against an order's payment, identified by request and attempt
-// number n (1, 2, ... — a new n only after an attempt failed for good).
-type RefundRecord struct {
-	OrderNumber string       `json:"order_number"`
-	RequestID   string       `json:"request_id"`
-	N           int          `json:"n"`
-	Amount      refund.Money `json:"amount"`
-	// PaymentReference is the order's payment, copied from the order at reservation: refunds go back to
-	// the original payment only.
-	PaymentReference string `json:"payment_reference"`
-	// IdempotencyKey is "refund:<requestId>:<n>", the key to send to the provider on every try.
-	IdempotencyKey string      `json:"idempotency_key"`
-	State          RefundState `json:"state"`
-	// ProviderRefundID is the provider's id of the refund, once it succeeded.
-	ProviderRefundID string `json:"provider_refund_id,omitempty"`
-	// FailureReason says why the provider refused, once failed.
-	FailureReason string    `json:"failure_reason,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
-// RefundIdempotencyKey returns the provider idempotency key of attempt n of a request's refund.
-func RefundIdempotencyKey(requestID string, n int) string {
-	return fmt.Sprintf("refund:%s:%d", requestID, n)
-}
-
 // maxRefundAttempts bounds n so the zero-padded sort key keeps its order.
 const maxRefundAttempts = 9999
 
@@ -61,11 +21,11 @@ func refundSK(requestID string, n int) string {
 	return fmt.Sprintf("%s%s#%04d", prefixRefund, requestID, n)
 }
 
-// refundItem is the stored form of a RefundRecord.
+// refundItem is the stored form of a refund.RefundRecord.
 type refundItem struct {
 	PK string `json:"PK"`
 	SK string `json:"SK"`
-	RefundRecord
+	refund.RefundRecord
 }
 
 // validRefundKey checks the identifiers of a refund record.
@@ -83,33 +43,20 @@ func validRefundKey(orderNumber, requestID string, n int) error {
 }
 
 // GetRefund returns refund attempt n of a request on an order, or CodeNotFound.
-func (s *Store) GetRefund(ctx context.Context, orderNumber, requestID string, n int) (RefundRecord, error) {
+func (s *Store) GetRefund(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, error) {
 	if err := validRefundKey(orderNumber, requestID, n); err != nil {
-		return RefundRecord{}, err
+		return refund.RefundRecord{}, err
 	}
 	r, ok, err := s.getRefund(ctx, orderNumber, requestID, n)
-	if err != nil {
-		return RefundRecord{}, err
+	if err == nil && !ok {
+		err = notFound("Refund %d of request %s was not found.", n, requestID)
 	}
-	if !ok {
-		return RefundRecord{}, notFound("Refund %d of request %s was not found.", n, requestID)
-	}
-	return r, nil
+	return r, err
 }
 
-func (s *Store) getRefund(ctx context.Context, orderNumber, requestID string, n int) (RefundRecord, bool, error) {
-	item, err := s.getItem(ctx, orderPK(orderNumber), refundSK(requestID, n))
-	if err != nil {
-		return RefundRecord{}, false, fmt.Errorf("get refund %s: %w", RefundIdempotencyKey(requestID, n), err)
-	}
-	if item == nil {
-		return RefundRecord{}, false, nil
-	}
-	var it refundItem
-	if err := unmarshal(item, &it); err != nil {
-		return RefundRecord{}, false, fmt.Errorf("decode refund %s: %w", RefundIdempotencyKey(requestID, n), err)
-	}
-	return it.RefundRecord, true, nil
+func (s *Store) getRefund(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, bool, error) {
+	it, ok, err := getOne[refundItem](ctx, s, orderPK(orderNumber), refundSK(requestID, n), "refund "+refund.RefundIdempotencyKey(requestID, n))
+	return it.RefundRecord, ok, err
 }
 
 // ReserveRefund reserves amount in the order's refund ledger for attempt n of the request's refund,
@@ -128,21 +75,21 @@ func (s *Store) getRefund(ctx context.Context, orderNumber, requestID string, n 
 // amount (so a retried step carries on with the same idempotency key); a different amount is
 // CodeConflict. An amount beyond what remains is CodeConflict naming what remains; a request that
 // is not executing is CodeConflict; an unknown order or request is CodeNotFound.
-func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit AuditEntry) (RefundRecord, error) {
+func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error) {
 	if err := validRefundKey(orderNumber, requestID, n); err != nil {
-		return RefundRecord{}, err
+		return refund.RefundRecord{}, err
 	}
-	if amount.Amount <= 0 || amount.Amount > refund.MaxAmount || !refund.ValidCurrency(amount.Currency) {
-		return RefundRecord{}, fmt.Errorf("reserve refund %s: amount %s is not a positive amount in a valid currency", RefundIdempotencyKey(requestID, n), amount)
+	if !amount.ValidPositive() {
+		return refund.RefundRecord{}, fmt.Errorf("reserve refund %s: amount %s is not a positive amount in a valid currency", refund.RefundIdempotencyKey(requestID, n), amount)
 	}
 	if audit.Detail == "" {
 		audit.Detail = fmt.Sprintf("refund attempt %d: %s", n, amount)
 	}
 	audit, err := s.prepareAudit(audit, requestID, "refund_reserved")
 	if err != nil {
-		return RefundRecord{}, err
+		return refund.RefundRecord{}, err
 	}
-	existing := func() (RefundRecord, bool, error) {
+	existing := func() (refund.RefundRecord, bool, error) {
 		r, ok, err := s.getRefund(ctx, orderNumber, requestID, n)
 		if err != nil || !ok {
 			return r, ok, err
@@ -159,24 +106,16 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 	for attempt := 1; ; attempt++ {
 		order, err := s.GetOrder(ctx, orderNumber)
 		if err != nil {
-			return RefundRecord{}, err
+			return refund.RefundRecord{}, err
 		}
-		if order.Currency != amount.Currency {
-			return RefundRecord{}, conflict("Order %s is in %s; a refund in %s is not possible.", order.Number, order.Currency, amount.Currency)
-		}
-		maxBefore := order.Paid - amount.Amount
-		if maxBefore < order.Refunded {
-			return RefundRecord{}, errExceeds(order, amount)
+		if err := order.CheckRefund(amount); err != nil {
+			return refund.RefundRecord{}, err
 		}
 		now := s.now()
-		rec := RefundRecord{
-			OrderNumber: order.Number, RequestID: requestID, N: n, Amount: amount,
-			PaymentReference: order.Payment.Reference, IdempotencyKey: RefundIdempotencyKey(requestID, n),
-			State: RefundReserved, CreatedAt: now, UpdatedAt: now,
-		}
-		items, err := s.reservationItems(rec, order, maxBefore, audit, now)
+		rec := refund.ReserveAttempt(order, requestID, n, amount, now)
+		items, err := s.reservationItems(rec, order, audit, now)
 		if err != nil {
-			return RefundRecord{}, err
+			return refund.RefundRecord{}, err
 		}
 		err = s.transact(ctx, items)
 		switch {
@@ -185,41 +124,39 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 		case failedAt(err, 0):
 			r, ok, err := existing()
 			if !ok && err == nil {
-				return RefundRecord{}, conflict("Refund attempt %d of request %s changed meanwhile; try again.", n, requestID)
+				return refund.RefundRecord{}, conflict("Refund attempt %d of request %s changed meanwhile; try again.", n, requestID)
 			}
 			return r, err
 		case failedAt(err, 1):
 			cur, gerr := s.GetOrder(ctx, orderNumber)
 			if gerr != nil {
-				return RefundRecord{}, gerr
+				return refund.RefundRecord{}, gerr
 			}
 			if (cur.Paid != order.Paid || cur.Currency != order.Currency) && attempt < 3 {
 				continue // the billing system changed the order meanwhile: compute again
 			}
-			if cur.Currency != amount.Currency {
-				return RefundRecord{}, conflict("Order %s is in %s; a refund in %s is not possible.", cur.Number, cur.Currency, amount.Currency)
+			if err := cur.CheckRefund(amount); err != nil {
+				return refund.RefundRecord{}, err
 			}
-			return RefundRecord{}, errExceeds(cur, amount)
+			return refund.RefundRecord{}, refund.ErrRefundExceeds(cur, amount)
 		case failedAt(err, 2):
 			req, gerr := s.GetRequest(ctx, requestID)
 			if gerr != nil {
-				return RefundRecord{}, gerr
+				return refund.RefundRecord{}, gerr
 			}
-			return RefundRecord{}, conflict("Request %s is %s, not %s, so no refund can be reserved for it.", requestID, req.Status, refund.StatusExecuting)
+			return refund.RefundRecord{}, conflict("Request %s is %s, not %s, so no refund can be reserved for it.", requestID, req.Status, refund.StatusExecuting)
 		default:
-			return RefundRecord{}, fmt.Errorf("reserve refund %s on order %s: %w", rec.IdempotencyKey, orderNumber, err)
+			return refund.RefundRecord{}, fmt.Errorf("reserve refund %s on order %s: %w", rec.IdempotencyKey, orderNumber, err)
 		}
 	}
 }
 
-// errExceeds is the conflict of a refund larger than what remains on the order.
-func errExceeds(order refund.Order, amount refund.Money) error {
-	return conflict("A refund of %s is more than the %s that remains refundable on order %s.", amount, order.Remaining(), order.Number)
-}
-
 // reservationItems builds the reservation transaction: refund record, ledger update, request check,
-// audit entry, in that order (ReserveRefund decodes cancellations by position).
-func (s *Store) reservationItems(rec RefundRecord, order refund.Order, maxBefore int64, audit AuditEntry, now time.Time) ([]types.TransactWriteItem, error) {
+// audit entry, in that order (ReserveRefund decodes cancellations by position). The ledger update
+// pins paid and currency to what the reservation was computed from and requires refunded <= paid −
+// amount: DynamoDB conditions cannot do arithmetic, so the bound is computed here.
+func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, audit refund.AuditEntry, now time.Time) ([]types.TransactWriteItem, error) {
+	maxBefore := order.Paid - rec.Amount.Amount
 	recItem, err := marshal(refundItem{PK: orderPK(order.Number), SK: refundSK(rec.RequestID, rec.N), RefundRecord: rec})
 	if err != nil {
 		return nil, fmt.Errorf("encode refund %s: %w", rec.IdempotencyKey, err)
@@ -228,13 +165,7 @@ func (s *Store) reservationItems(rec RefundRecord, order refund.Order, maxBefore
 	if err != nil {
 		return nil, fmt.Errorf("encode time: %w", err)
 	}
-	px := &expr{}
-	put := types.TransactWriteItem{Put: &types.Put{
-		TableName:                aws.String(s.Table),
-		Item:                     recItem,
-		ConditionExpression:      aws.String("attribute_not_exists(" + px.n(AttrPK) + ")"),
-		ExpressionAttributeNames: px.Names(),
-	}}
+	put := creates(types.Put{TableName: aws.String(s.Table), Item: recItem})
 	ox := &expr{}
 	ledger := types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.Table),
@@ -268,23 +199,23 @@ func (s *Store) reservationItems(rec RefundRecord, order refund.Order, maxBefore
 // attempt that failed, or completing with a different provider id, is CodeConflict; an attempt that
 // was never reserved is CodeNotFound. It is a single conditional write (no transaction): the ledger
 // already counted the amount at reservation.
-func (s *Store) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (RefundRecord, error) {
+func (s *Store) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error) {
 	if err := validRefundKey(orderNumber, requestID, n); err != nil {
-		return RefundRecord{}, err
+		return refund.RefundRecord{}, err
 	}
 	if providerRefundID == "" || len(providerRefundID) > maxKeyPartLen {
-		return RefundRecord{}, fmt.Errorf("complete refund %s: the provider refund id is required", RefundIdempotencyKey(requestID, n))
+		return refund.RefundRecord{}, fmt.Errorf("complete refund %s: the provider refund id is required", refund.RefundIdempotencyKey(requestID, n))
 	}
 	nowAV, err := marshalValue(s.now())
 	if err != nil {
-		return RefundRecord{}, fmt.Errorf("encode time: %w", err)
+		return refund.RefundRecord{}, fmt.Errorf("encode time: %w", err)
 	}
 	x := &expr{}
 	pid := x.s(providerRefundID)
-	update := "SET " + x.n("state") + " = " + x.s(string(RefundSucceeded)) + ", " + x.n("provider_refund_id") + " = " + pid +
+	update := "SET " + x.n("state") + " = " + x.s(string(refund.RefundSucceeded)) + ", " + x.n("provider_refund_id") + " = " + pid +
 		", " + x.n("updated_at") + " = " + x.v(nowAV)
-	cond := "attribute_exists(" + x.n(AttrPK) + ") AND (" + x.n("state") + " = " + x.s(string(RefundReserved)) +
-		" OR (" + x.n("state") + " = " + x.s(string(RefundSucceeded)) + " AND " + x.n("provider_refund_id") + " = " + pid + "))"
+	cond := "attribute_exists(" + x.n(AttrPK) + ") AND (" + x.n("state") + " = " + x.s(string(refund.RefundReserved)) +
+		" OR (" + x.n("state") + " = " + x.s(string(refund.RefundSucceeded)) + " AND " + x.n("provider_refund_id") + " = " + pid + "))"
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
 		Key:                       key(orderPK(orderNumber), refundSK(requestID, n)),
@@ -298,21 +229,21 @@ func (s *Store) CompleteRefund(ctx context.Context, orderNumber, requestID strin
 		r, ok, gerr := s.getRefund(ctx, orderNumber, requestID, n)
 		switch {
 		case gerr != nil:
-			return RefundRecord{}, gerr
+			return refund.RefundRecord{}, gerr
 		case !ok:
-			return RefundRecord{}, notFound("Refund attempt %d of request %s was never reserved.", n, requestID)
-		case r.State == RefundFailed:
-			return RefundRecord{}, conflict("Refund attempt %d of request %s was released after a failure and cannot complete.", n, requestID)
+			return refund.RefundRecord{}, notFound("Refund attempt %d of request %s was never reserved.", n, requestID)
+		case r.State == refund.RefundFailed:
+			return refund.RefundRecord{}, conflict("Refund attempt %d of request %s was released after a failure and cannot complete.", n, requestID)
 		default:
-			return RefundRecord{}, conflict("Refund attempt %d of request %s already completed with provider refund %s.", n, requestID, r.ProviderRefundID)
+			return refund.RefundRecord{}, conflict("Refund attempt %d of request %s already completed with provider refund %s.", n, requestID, r.ProviderRefundID)
 		}
 	}
 	if err != nil {
-		return RefundRecord{}, fmt.Errorf("complete refund %s: %w", RefundIdempotencyKey(requestID, n), err)
+		return refund.RefundRecord{}, fmt.Errorf("complete refund %s: %w", refund.RefundIdempotencyKey(requestID, n), err)
 	}
 	var it refundItem
 	if err := unmarshal(out.Attributes, &it); err != nil {
-		return RefundRecord{}, fmt.Errorf("decode refund %s: %w", RefundIdempotencyKey(requestID, n), err)
+		return refund.RefundRecord{}, fmt.Errorf("decode refund %s: %w", refund.RefundIdempotencyKey(requestID, n), err)
 	}
 	return it.RefundRecord, nil
 }
@@ -332,9 +263,9 @@ func (s *Store) FailRefund(ctx context.Context, orderNumber, requestID string, n
 		return err
 	case !ok:
 		return notFound("Refund attempt %d of request %s was never reserved.", n, requestID)
-	case rec.State == RefundFailed:
+	case rec.State == refund.RefundFailed:
 		return nil
-	case rec.State == RefundSucceeded:
+	case rec.State == refund.RefundSucceeded:
 		return conflict("Refund attempt %d of request %s succeeded at the provider and cannot be released.", n, requestID)
 	}
 	nowAV, err := marshalValue(s.now())
@@ -345,10 +276,10 @@ func (s *Store) FailRefund(ctx context.Context, orderNumber, requestID string, n
 	mark := types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.Table),
 		Key:       key(orderPK(orderNumber), refundSK(requestID, n)),
-		UpdateExpression: aws.String("SET " + rx.n("state") + " = " + rx.s(string(RefundFailed)) +
-			", " + rx.n("failure_reason") + " = " + rx.s(truncate(reason, maxAuditDetail)) +
+		UpdateExpression: aws.String("SET " + rx.n("state") + " = " + rx.s(string(refund.RefundFailed)) +
+			", " + rx.n("failure_reason") + " = " + rx.s(refund.Truncate(reason, refund.MaxAuditDetail)) +
 			", " + rx.n("updated_at") + " = " + rx.v(nowAV)),
-		ConditionExpression:       aws.String(rx.n("state") + " = " + rx.s(string(RefundReserved))),
+		ConditionExpression:       aws.String(rx.n("state") + " = " + rx.s(string(refund.RefundReserved))),
 		ExpressionAttributeNames:  rx.Names(),
 		ExpressionAttributeValues: rx.Values(),
 	}}
@@ -372,7 +303,7 @@ func (s *Store) FailRefund(ctx context.Context, orderNumber, requestID string, n
 		if gerr != nil {
 			return gerr
 		}
-		if cur.State == RefundFailed {
+		if cur.State == refund.RefundFailed {
 			return nil // failed concurrently by another try
 		}
 		return conflict("Refund attempt %d of request %s succeeded at the provider and cannot be released.", n, requestID)
@@ -382,7 +313,7 @@ func (s *Store) FailRefund(ctx context.Context, orderNumber, requestID string, n
 }
 
 // ListOrderRefunds returns every refund attempt on the order, by request and attempt number.
-func (s *Store) ListOrderRefunds(ctx context.Context, orderNumber string) ([]RefundRecord, error) {
+func (s *Store) ListOrderRefunds(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error) {
 	if err := validID("order number", orderNumber); err != nil {
 		return nil, err
 	}
@@ -390,13 +321,9 @@ func (s *Store) ListOrderRefunds(ctx context.Context, orderNumber string) ([]Ref
 	if err != nil {
 		return nil, fmt.Errorf("list refunds of order %s: %w", orderNumber, err)
 	}
-	out := make([]RefundRecord, 0, len(items))
-	for _, item := range items {
-		var it refundItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, fmt.Errorf("decode refund of order %s: %w", orderNumber, err)
-		}
-		out = append(out, it.RefundRecord)
+	out, err := decodeItems(items, "refund of order "+orderNumber, func(it refundItem) refund.RefundRecord { return it.RefundRecord })
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].RequestID != out[j].RequestID {
@@ -407,29 +334,17 @@ func (s *Store) ListOrderRefunds(ctx context.Context, orderNumber string) ([]Ref
 	return out, nil
 }
 
-// Credit is a service credit granted on an order by a request (service credit or switch offers).
-type Credit struct {
-	OrderNumber string       `json:"order_number"`
-	RequestID   string       `json:"request_id"`
-	OfferID     string       `json:"offer_id"`
-	Amount      refund.Money `json:"amount"`
-	// ValidUntil is the last day the credit can be used, "2006-01-02".
-	ValidUntil string `json:"valid_until"`
-	// CreatedAt is set by PutCredit when zero.
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// creditItem is the stored form of a Credit.
+// creditItem is the stored form of a refund.Credit.
 type creditItem struct {
 	PK string `json:"PK"`
 	SK string `json:"SK"`
-	Credit
+	refund.Credit
 }
 
 // PutCredit records the credit a request granted (one per request). Recording the same credit again
 // (same offer, amount and end date) is fine, so a retried step succeeds; a different credit for the
 // same request is CodeConflict.
-func (s *Store) PutCredit(ctx context.Context, c Credit) error {
+func (s *Store) PutCredit(ctx context.Context, c refund.Credit) error {
 	if err := validID("order number", c.OrderNumber); err != nil {
 		return err
 	}
@@ -439,11 +354,8 @@ func (s *Store) PutCredit(ctx context.Context, c Credit) error {
 	if err := validID("offer id", c.OfferID); err != nil {
 		return err
 	}
-	if c.Amount.Amount <= 0 || c.Amount.Amount > refund.MaxAmount || !refund.ValidCurrency(c.Amount.Currency) {
-		return fmt.Errorf("put credit for request %s: amount %s is not a positive amount in a valid currency", c.RequestID, c.Amount)
-	}
-	if _, err := refund.ParseDate(c.ValidUntil); err != nil {
-		return fmt.Errorf("put credit for request %s: valid until %q is not a date", c.RequestID, c.ValidUntil)
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.now()
@@ -453,19 +365,13 @@ func (s *Store) PutCredit(ctx context.Context, c Credit) error {
 	if err != nil {
 		return fmt.Errorf("encode credit for request %s: %w", c.RequestID, err)
 	}
-	x := &expr{}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.Table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
-		ExpressionAttributeNames: x.Names(),
-	})
-	if isConditionFailed(err) {
+	exists, err := s.create(ctx, creates(types.Put{TableName: aws.String(s.Table), Item: item}))
+	if exists {
 		cur, gerr := s.GetCredit(ctx, c.OrderNumber, c.RequestID)
 		if gerr != nil {
 			return gerr
 		}
-		if cur.OfferID == c.OfferID && cur.Amount == c.Amount && cur.ValidUntil == c.ValidUntil {
+		if cur.Same(c) {
 			return nil
 		}
 		return conflict("Request %s already granted a different credit (%s until %s).", c.RequestID, cur.Amount, cur.ValidUntil)
@@ -477,23 +383,16 @@ func (s *Store) PutCredit(ctx context.Context, c Credit) error {
 }
 
 // GetCredit returns the credit a request granted on an order, or CodeNotFound.
-func (s *Store) GetCredit(ctx context.Context, orderNumber, requestID string) (Credit, error) {
+func (s *Store) GetCredit(ctx context.Context, orderNumber, requestID string) (refund.Credit, error) {
 	if err := validID("order number", orderNumber); err != nil {
-		return Credit{}, err
+		return refund.Credit{}, err
 	}
 	if err := validID("request id", requestID); err != nil {
-		return Credit{}, err
+		return refund.Credit{}, err
 	}
-	item, err := s.getItem(ctx, orderPK(orderNumber), prefixCredit+requestID)
-	if err != nil {
-		return Credit{}, fmt.Errorf("get credit of request %s: %w", requestID, err)
+	it, ok, err := getOne[creditItem](ctx, s, orderPK(orderNumber), prefixCredit+requestID, "credit of request "+requestID)
+	if err == nil && !ok {
+		err = notFound("No credit was granted by request %s.", requestID)
 	}
-	if item == nil {
-		return Credit{}, notFound("No credit was granted by request %s.", requestID)
-	}
-	var it creditItem
-	if err := unmarshal(item, &it); err != nil {
-		return Credit{}, fmt.Errorf("decode credit of request %s: %w", requestID, err)
-	}
-	return it.Credit, nil
+	return it.Credit, err
 }

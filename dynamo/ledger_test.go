@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/refund"
 )
@@ -25,7 +24,7 @@ func TestRefundLedger(t *testing.T) {
 
 		r1, err := e.s.ReserveRefund(e.ctx, "RF-1", req.ID, 1, eur(60000), systemAudit("ExecuteResolution"))
 		must(t, err)
-		if r1.State != dynamo.RefundReserved || r1.IdempotencyKey != "refund:req-1:1" || r1.PaymentReference != "pi_RF-1" || r1.Amount != eur(60000) {
+		if r1.State != refund.RefundReserved || r1.IdempotencyKey != "refund:req-1:1" || r1.PaymentReference != "pi_RF-1" || r1.Amount != eur(60000) {
 			t.Errorf("reservation = %+v", r1)
 		}
 		order, err := e.s.GetOrder(e.ctx, "RF-1")
@@ -55,7 +54,7 @@ func TestRefundLedger(t *testing.T) {
 		// Complete: idempotent with the same provider id, refused with another.
 		done, err := e.s.CompleteRefund(e.ctx, "RF-1", req.ID, 1, "re_123")
 		must(t, err)
-		if done.State != dynamo.RefundSucceeded || done.ProviderRefundID != "re_123" || !done.UpdatedAt.Equal(start.Add(time.Minute)) {
+		if done.State != refund.RefundSucceeded || done.ProviderRefundID != "re_123" || !done.UpdatedAt.Equal(start.Add(time.Minute)) {
 			t.Errorf("completed = %+v", done)
 		}
 		_, err = e.s.CompleteRefund(e.ctx, "RF-1", req.ID, 1, "re_123")
@@ -85,7 +84,7 @@ func TestRefundLedger(t *testing.T) {
 		wantCode(t, err, refund.CodeConflict, "released")
 		r2, err := e.s.GetRefund(e.ctx, "RF-1", req.ID, 2)
 		must(t, err)
-		if r2.State != dynamo.RefundFailed || r2.FailureReason != "card_expired" {
+		if r2.State != refund.RefundFailed || r2.FailureReason != "card_expired" {
 			t.Errorf("failed attempt = %+v", r2)
 		}
 

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"refundflow/refund"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,36 +25,10 @@ const (
 	attrMailSent  = "sent_at"
 )
 
-// MailClaim is the answer to ClaimMail.
-type MailClaim int
-
-const (
-	// MailClaimed: this run holds the claim and sends the email, then calls MarkMailSent (or
-	// ReleaseMail when sending failed).
-	MailClaimed MailClaim = iota + 1
-	// MailAlreadySent: the email went out already; nothing to do.
-	MailAlreadySent
-	// MailInProgress: another run holds an unexpired claim and is sending it now.
-	MailInProgress
-)
-
-// String names the answer for logs and test failures.
-func (c MailClaim) String() string {
-	switch c {
-	case MailClaimed:
-		return "claimed"
-	case MailAlreadySent:
-		return "already sent"
-	case MailInProgress:
-		return "in progress"
-	}
-	return fmt.Sprintf("MailClaim(%d)", int(c))
-}
-
 // validEvent checks a mail event name ("received", "offers:1", "outcome:completed", ...).
 func validEvent(event string) error {
 	if event == "" || len(event) > 200 {
-		return fmt.Errorf("mail event name %q must be 1–200 bytes", truncate(event, 40))
+		return fmt.Errorf("mail event name %q must be 1–200 bytes", refund.Truncate(event, 40))
 	}
 	return nil
 }
@@ -65,7 +40,7 @@ func validEvent(event string) error {
 // must be longer than a sending run can live (the Lambda function's timeout), so two live runs never
 // both hold it; a run that dies after sending but before MarkMailSent makes the email go out again
 // after the lease (at least once, never lost).
-func (s *Store) ClaimMail(ctx context.Context, requestID, event, claimID string, lease time.Duration) (MailClaim, error) {
+func (s *Store) ClaimMail(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error) {
 	if err := validID("request id", requestID); err != nil {
 		return 0, err
 	}
@@ -92,7 +67,7 @@ func (s *Store) ClaimMail(ctx context.Context, requestID, event, claimID string,
 		ExpressionAttributeValues: x.Values(),
 	})
 	if err == nil {
-		return MailClaimed, nil
+		return refund.MailClaimed, nil
 	}
 	if !isConditionFailed(err) {
 		return 0, fmt.Errorf("claim %s mail of request %s: %w", event, requestID, err)
@@ -102,10 +77,10 @@ func (s *Store) ClaimMail(ctx context.Context, requestID, event, claimID string,
 		return 0, fmt.Errorf("check %s mail of request %s: %w", event, requestID, err)
 	}
 	if item != nil && item[attrMailSent] != nil {
-		return MailAlreadySent, nil
+		return refund.MailAlreadySent, nil
 	}
 	// Claimed by another run (or, if it vanished meanwhile, the next attempt claims it).
-	return MailInProgress, nil
+	return refund.MailInProgress, nil
 }
 
 // MarkMailSent records that the email for an event of a request was sent, which makes the marker

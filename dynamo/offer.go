@@ -47,37 +47,19 @@ func encodeOffer(o refund.Offer) (string, error) {
 // below the 400 KB item limit: Resolve's breakdowns have at most a few hundred lines).
 const maxOfferSetBytes = 2 << 20
 
-// WithOffers makes offers the request's current set of offers (see ListOffers) in the same
-// transaction as the change, so an offer set becomes visible only together with the version check
-// that decided it: of two decisions made on the same version, exactly one stores its offers, and a
-// reader never sees a set whose offers are missing. set must be the request's current set + 1 (the
-// change fails with CodeConflict otherwise); staff adjustments and re-proposals store a higher set
-// with new offer IDs, and the old offers stay stored (immutable) but are no longer current. An empty
-// offers makes an empty set current: the earlier offers are withdrawn. Each offer's RequestID must
-// be the request's; an offer ID that is already stored is CodeConflict (offers never change).
-func WithOffers(set int, offers []refund.Offer) TransitionOption {
-	return func(c *transitionChanges) { c.offers = &offerChange{set: set, offers: offers} }
-}
-
-// offerChange is the offer set of a change (WithOffers).
-type offerChange struct {
-	set    int
-	offers []refund.Offer
-}
-
-// offerPuts validates a set of offers and returns the transaction items that store them, each only
-// if its ID is new.
-func (s *Store) offerPuts(requestID string, oc offerChange, now time.Time) ([]types.TransactWriteItem, error) {
-	if oc.set < 1 {
-		return nil, fmt.Errorf("put offers of request %s: set must be 1 or more, not %d", requestID, oc.set)
+// offerPuts validates a set of offers (refund.WithOffers) and returns the transaction items that
+// store them, each only if its ID is new.
+func (s *Store) offerPuts(requestID string, set refund.OfferSet, now time.Time) ([]types.TransactWriteItem, error) {
+	if set.Number < 1 {
+		return nil, fmt.Errorf("put offers of request %s: set must be 1 or more, not %d", requestID, set.Number)
 	}
-	if len(oc.offers) > maxOffersPerSet {
-		return nil, fmt.Errorf("put offers of request %s: a set has at most %d offers, not %d", requestID, maxOffersPerSet, len(oc.offers))
+	if len(set.Offers) > maxOffersPerSet {
+		return nil, fmt.Errorf("put offers of request %s: a set has at most %d offers, not %d", requestID, maxOffersPerSet, len(set.Offers))
 	}
 	seen := map[string]bool{}
-	items := make([]types.TransactWriteItem, 0, len(oc.offers))
+	items := make([]types.TransactWriteItem, 0, len(set.Offers))
 	size := 0
-	for i, o := range oc.offers {
+	for i, o := range set.Offers {
 		if err := validID("offer id", o.ID); err != nil {
 			return nil, err
 		}
@@ -96,35 +78,18 @@ func (s *Store) offerPuts(requestID string, oc offerChange, now time.Time) ([]ty
 			return nil, fmt.Errorf("put offers of request %s: the set's offers exceed %d bytes", requestID, maxOfferSetBytes)
 		}
 		item, err := marshal(offerItem{PK: requestPK(requestID), SK: prefixOffer + o.ID, RequestID: requestID, OfferID: o.ID,
-			Set: oc.set, Position: i, Offer: body, CreatedAt: now})
+			Set: set.Number, Position: i, Offer: body, CreatedAt: now})
 		if err != nil {
 			return nil, fmt.Errorf("encode offer %s: %w", o.ID, err)
 		}
-		x := &expr{}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName:                aws.String(s.Table),
-			Item:                     item,
-			ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
-			ExpressionAttributeNames: x.Names(),
-		}})
+		items = append(items, creates(types.Put{TableName: aws.String(s.Table), Item: item}))
 	}
 	return items, nil
 }
 
 // getOfferItem reads one stored offer.
 func (s *Store) getOfferItem(ctx context.Context, requestID, offerID string) (offerItem, bool, error) {
-	item, err := s.getItem(ctx, requestPK(requestID), prefixOffer+offerID)
-	if err != nil {
-		return offerItem{}, false, fmt.Errorf("get offer %s: %w", offerID, err)
-	}
-	if item == nil {
-		return offerItem{}, false, nil
-	}
-	var it offerItem
-	if err := unmarshal(item, &it); err != nil {
-		return offerItem{}, false, fmt.Errorf("decode offer %s: %w", offerID, err)
-	}
-	return it, true, nil
+	return getOne[offerItem](ctx, s, requestPK(requestID), prefixOffer+offerID, "offer "+offerID)
 }
 
 // decode returns the stored offer.

@@ -44,16 +44,9 @@ func (s *Store) GetOrder(ctx context.Context, number string) (refund.Order, erro
 // getOrderItem reads an order item (with the time of its last change and who closed it); nil when
 // there is none.
 func (s *Store) getOrderItem(ctx context.Context, number string) (*orderItem, error) {
-	item, err := s.getItem(ctx, orderPK(number), skOrder)
-	if err != nil {
-		return nil, fmt.Errorf("get order %s: %w", number, err)
-	}
-	if item == nil {
-		return nil, nil
-	}
-	var o orderItem
-	if err := unmarshal(item, &o); err != nil {
-		return nil, fmt.Errorf("decode order %s: %w", number, err)
+	o, ok, err := getOne[orderItem](ctx, s, orderPK(number), skOrder, "order "+number)
+	if err != nil || !ok {
+		return nil, err
 	}
 	return &o, nil
 }
@@ -90,14 +83,8 @@ func (s *Store) createOrder(ctx context.Context, o refund.Order, now time.Time) 
 	if err != nil {
 		return refund.Order{}, fmt.Errorf("encode order %s: %w", o.Number, err)
 	}
-	x := &expr{}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.Table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
-		ExpressionAttributeNames: x.Names(),
-	})
-	if isConditionFailed(err) {
+	exists, err := s.create(ctx, creates(types.Put{TableName: aws.String(s.Table), Item: item}))
+	if exists {
 		cur, gerr := s.getOrderItem(ctx, o.Number)
 		if gerr != nil {
 			return refund.Order{}, gerr

@@ -24,32 +24,32 @@ func TestLinkCodes(t *testing.T) {
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
 		expires := start.Add(7 * 24 * time.Hour)
-		code, link := linkFor("req-1", dynamo.LinkConsent, expires)
+		code, link := linkFor("req-1", refund.LinkConsent, expires)
 		must(t, e.s.PutLinkCode(e.ctx, link))
 		must(t, e.s.PutLinkCode(e.ctx, link)) // an SDK retry of the same write
 		other := link
 		other.RequestID = "req-2"
 		wantCode(t, e.s.PutLinkCode(e.ctx, other), refund.CodeConflict, "")
 
-		got, err := e.s.LookupLinkCode(e.ctx, dynamo.HashCode(code), dynamo.LinkConsent)
+		got, err := e.s.LookupLinkCode(e.ctx, refund.HashCode(code), refund.LinkConsent)
 		must(t, err)
-		if got.RequestID != "req-1" || got.Purpose != dynamo.LinkConsent || !got.ExpiresAt.Equal(expires) || !got.CreatedAt.Equal(start) || !got.UsedAt.IsZero() {
+		if got.RequestID != "req-1" || got.Purpose != refund.LinkConsent || !got.ExpiresAt.Equal(expires) || !got.CreatedAt.Equal(start) || !got.UsedAt.IsZero() {
 			t.Errorf("LookupLinkCode = %+v", got)
 		}
 
-		_, err = e.s.LookupLinkCode(e.ctx, dynamo.HashCode(code), dynamo.LinkFeedback)
+		_, err = e.s.LookupLinkCode(e.ctx, refund.HashCode(code), refund.LinkFeedback)
 		wantCode(t, err, refund.CodeNotFound, "not valid")
-		_, err = e.s.LookupLinkCode(e.ctx, dynamo.HashCode("never issued"), dynamo.LinkConsent)
+		_, err = e.s.LookupLinkCode(e.ctx, refund.HashCode("never issued"), refund.LinkConsent)
 		wantCode(t, err, refund.CodeNotFound, "not valid")
-		_, err = e.s.LookupLinkCode(e.ctx, "../../etc/passwd", dynamo.LinkConsent)
+		_, err = e.s.LookupLinkCode(e.ctx, "../../etc/passwd", refund.LinkConsent)
 		wantCode(t, err, refund.CodeNotFound, "not valid")
 
 		// TTL deletes late: the expiry is checked in code, to the nanosecond.
 		e.clock.Advance(7*24*time.Hour - time.Nanosecond)
-		_, err = e.s.LookupLinkCode(e.ctx, dynamo.HashCode(code), dynamo.LinkConsent)
+		_, err = e.s.LookupLinkCode(e.ctx, refund.HashCode(code), refund.LinkConsent)
 		must(t, err)
 		e.clock.Advance(time.Nanosecond)
-		got, err = e.s.LookupLinkCode(e.ctx, dynamo.HashCode(code), dynamo.LinkConsent)
+		got, err = e.s.LookupLinkCode(e.ctx, refund.HashCode(code), refund.LinkConsent)
 		wantCode(t, err, refund.CodeGone, "expired")
 		if got.RequestID != "req-1" {
 			t.Errorf("an expired link should still name its request, got %+v", got)
@@ -59,7 +59,7 @@ func TestLinkCodes(t *testing.T) {
 		item, err := b.Client.GetItem(e.ctx, &dynamodb.GetItemInput{
 			TableName: aws.String(e.s.Table),
 			Key: map[string]types.AttributeValue{
-				"PK": &types.AttributeValueMemberS{Value: "LINK#" + dynamo.HashCode(code)},
+				"PK": &types.AttributeValueMemberS{Value: "LINK#" + refund.HashCode(code)},
 				"SK": &types.AttributeValueMemberS{Value: "LINK"},
 			},
 		})
@@ -68,7 +68,7 @@ func TestLinkCodes(t *testing.T) {
 		if !ok {
 			t.Fatalf("link item has no numeric ttl: %v", item.Item[dynamo.AttrTTL])
 		}
-		if got, want := ttl.Value, strconv.FormatInt(expires.Add(dynamo.LinkGrace).Unix(), 10); got != want {
+		if got, want := ttl.Value, strconv.FormatInt(expires.Add(refund.LinkGrace).Unix(), 10); got != want {
 			t.Errorf("ttl = %s, want %s", got, want)
 		}
 		if _, ok := item.Item["used_at"]; ok {
@@ -76,10 +76,10 @@ func TestLinkCodes(t *testing.T) {
 		}
 
 		// A link that never expires has no TTL.
-		code2, forever := linkFor("req-1", dynamo.LinkStatus, time.Time{})
+		code2, forever := linkFor("req-1", refund.LinkStatus, time.Time{})
 		must(t, e.s.PutLinkCode(e.ctx, forever))
 		e.clock.Advance(1000 * 24 * time.Hour)
-		_, err = e.s.LookupLinkCode(e.ctx, dynamo.HashCode(code2), dynamo.LinkStatus)
+		_, err = e.s.LookupLinkCode(e.ctx, refund.HashCode(code2), refund.LinkStatus)
 		must(t, err)
 
 		bad := forever
@@ -96,12 +96,12 @@ func TestAudit(t *testing.T) {
 		e := newEnv(t, b)
 		// Entries in the same instant must not overwrite each other.
 		for i := 0; i < 3; i++ {
-			must(t, e.s.AppendAudit(e.ctx, dynamo.AuditEntry{RequestID: "req-1", Actor: dynamo.ActorClient, Action: fmt.Sprintf("viewed-%d", i)}))
+			must(t, e.s.AppendAudit(e.ctx, refund.AuditEntry{RequestID: "req-1", Actor: refund.ActorClient, Action: fmt.Sprintf("viewed-%d", i)}))
 		}
 		e.clock.Advance(time.Second)
 		// Client-controlled fields are cut to their bounds, never refused, and stay valid UTF-8.
 		huge := strings.Repeat("€", 400_000) // 1.2 MB, three times DynamoDB's item limit
-		must(t, e.s.AppendAudit(e.ctx, dynamo.AuditEntry{RequestID: "req-1", Actor: dynamo.StaffActor("sub-1"), Action: "note", UserAgent: huge, Detail: huge, IP: huge}))
+		must(t, e.s.AppendAudit(e.ctx, refund.AuditEntry{RequestID: "req-1", Actor: refund.StaffActor("sub-1"), Action: "note", UserAgent: huge, Detail: huge, IP: huge}))
 
 		entries, err := e.s.ListAudit(e.ctx, "req-1")
 		must(t, err)
@@ -129,7 +129,7 @@ func TestAudit(t *testing.T) {
 		if len(none) != 0 {
 			t.Errorf("unknown request has %d audit entries", len(none))
 		}
-		if err := e.s.AppendAudit(e.ctx, dynamo.AuditEntry{RequestID: "req-1", Action: "x"}); err == nil {
+		if err := e.s.AppendAudit(e.ctx, refund.AuditEntry{RequestID: "req-1", Action: "x"}); err == nil {
 			t.Error("AppendAudit accepted an entry without an actor")
 		}
 	})
@@ -140,15 +140,15 @@ func TestFeedback(t *testing.T) {
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
 		for i := 0; i < 5; i++ {
-			must(t, e.s.PutFeedback(e.ctx, dynamo.Feedback{RequestID: fmt.Sprintf("req-%d", i), Rating: i + 1, Comment: fmt.Sprintf("comment %d", i)}))
+			must(t, e.s.PutFeedback(e.ctx, refund.Feedback{RequestID: fmt.Sprintf("req-%d", i), Rating: i + 1, Comment: fmt.Sprintf("comment %d", i)}))
 			e.clock.Advance(time.Minute)
 		}
-		wantCode(t, e.s.PutFeedback(e.ctx, dynamo.Feedback{RequestID: "req-2", Rating: 1}), refund.CodeConflict, "already have your feedback")
+		wantCode(t, e.s.PutFeedback(e.ctx, refund.Feedback{RequestID: "req-2", Rating: 1}), refund.CodeConflict, "already have your feedback")
 		// An SDK retry of a write that succeeded sends the same feedback with the same time.
-		must(t, e.s.PutFeedback(e.ctx, dynamo.Feedback{RequestID: "req-2", Rating: 3, Comment: "comment 2", At: start.Add(2 * time.Minute)}))
-		wantCode(t, e.s.PutFeedback(e.ctx, dynamo.Feedback{RequestID: "req-9", Rating: 6}), refund.CodeInvalid, "")
-		wantCode(t, e.s.PutFeedback(e.ctx, dynamo.Feedback{RequestID: "req-9", Rating: 0}), refund.CodeInvalid, "")
-		wantCode(t, e.s.PutFeedback(e.ctx, dynamo.Feedback{RequestID: "req-9", Rating: 3, Comment: strings.Repeat("a", 2001)}), refund.CodeInvalid, "")
+		must(t, e.s.PutFeedback(e.ctx, refund.Feedback{RequestID: "req-2", Rating: 3, Comment: "comment 2", At: start.Add(2 * time.Minute)}))
+		wantCode(t, e.s.PutFeedback(e.ctx, refund.Feedback{RequestID: "req-9", Rating: 6}), refund.CodeInvalid, "")
+		wantCode(t, e.s.PutFeedback(e.ctx, refund.Feedback{RequestID: "req-9", Rating: 0}), refund.CodeInvalid, "")
+		wantCode(t, e.s.PutFeedback(e.ctx, refund.Feedback{RequestID: "req-9", Rating: 3, Comment: strings.Repeat("a", 2001)}), refund.CodeInvalid, "")
 
 		got, err := e.s.GetFeedback(e.ctx, "req-2")
 		must(t, err)
@@ -187,7 +187,7 @@ func TestIdempotency(t *testing.T) {
 		_, err := e.s.GetIdempotency(e.ctx, key)
 		wantCode(t, err, refund.CodeNotFound, "")
 
-		rec := dynamo.IdempotencyRecord{Key: key, Fingerprint: "body-sha", StatusCode: 202, ContentType: "application/json", Body: `{"requestId":"r1"}`, RequestID: "r1"}
+		rec := refund.IdempotencyRecord{Key: key, Fingerprint: "body-sha", StatusCode: 202, ContentType: "application/json", Body: `{"requestId":"r1"}`, RequestID: "r1"}
 		must(t, e.s.PutIdempotency(e.ctx, rec))
 		must(t, e.s.PutIdempotency(e.ctx, rec)) // an SDK retry of the same write
 		e.clock.Advance(time.Second)
@@ -201,7 +201,7 @@ func TestIdempotency(t *testing.T) {
 		}
 
 		// After 24 hours the record no longer answers, even before TTL deletes it, and can be replaced.
-		e.clock.Advance(dynamo.IdempotencyTTL - time.Second)
+		e.clock.Advance(refund.IdempotencyTTL - time.Second)
 		_, err = e.s.GetIdempotency(e.ctx, key)
 		wantCode(t, err, refund.CodeNotFound, "")
 		rec.Body = `{"requestId":"r2"}`
@@ -211,7 +211,7 @@ func TestIdempotency(t *testing.T) {
 		if got.Body != rec.Body {
 			t.Errorf("replaced record body = %q, want %q", got.Body, rec.Body)
 		}
-		if err := e.s.PutIdempotency(e.ctx, dynamo.IdempotencyRecord{Key: "k", Body: strings.Repeat("x", 65<<10)}); err == nil {
+		if err := e.s.PutIdempotency(e.ctx, refund.IdempotencyRecord{Key: "k", Body: strings.Repeat("x", 65<<10)}); err == nil {
 			t.Error("PutIdempotency accepted a 65 kB answer")
 		}
 	})
@@ -220,7 +220,7 @@ func TestIdempotency(t *testing.T) {
 func TestMailMarkers(t *testing.T) {
 	t.Parallel()
 	const lease = time.Minute
-	claim := func(e *env, event, run string, want dynamo.MailClaim) {
+	claim := func(e *env, event, run string, want refund.MailClaim) {
 		t.Helper()
 		got, err := e.s.ClaimMail(e.ctx, "req-1", event, run, lease)
 		must(t, err)
@@ -230,33 +230,33 @@ func TestMailMarkers(t *testing.T) {
 	}
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
-		claim(e, "received", "run-a", dynamo.MailClaimed)
-		claim(e, "received", "run-a", dynamo.MailClaimed)    // the same run again (a retried write): still its own
-		claim(e, "received", "run-b", dynamo.MailInProgress) // a second run while the first sends
+		claim(e, "received", "run-a", refund.MailClaimed)
+		claim(e, "received", "run-a", refund.MailClaimed)    // the same run again (a retried write): still its own
+		claim(e, "received", "run-b", refund.MailInProgress) // a second run while the first sends
 		e.clock.Advance(lease - time.Second)
-		claim(e, "received", "run-b", dynamo.MailInProgress)
+		claim(e, "received", "run-b", refund.MailInProgress)
 		e.clock.Advance(2 * time.Second) // the first run died without sending: the lease ran out
-		claim(e, "received", "run-b", dynamo.MailClaimed)
+		claim(e, "received", "run-b", refund.MailClaimed)
 		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received", "run-a")) // the dead run's release: not its claim now
-		claim(e, "received", "run-c", dynamo.MailInProgress)
+		claim(e, "received", "run-c", refund.MailInProgress)
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received"))
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received")) // a retried step
-		claim(e, "received", "run-c", dynamo.MailAlreadySent)
-		claim(e, "received", "run-b", dynamo.MailAlreadySent) // sent is final, even for its sender
+		claim(e, "received", "run-c", refund.MailAlreadySent)
+		claim(e, "received", "run-b", refund.MailAlreadySent) // sent is final, even for its sender
 		e.clock.Advance(24 * time.Hour)
-		claim(e, "received", "run-d", dynamo.MailAlreadySent)
+		claim(e, "received", "run-d", refund.MailAlreadySent)
 		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received", "run-b"))
-		claim(e, "received", "run-d", dynamo.MailAlreadySent) // releasing a sent marker changes nothing
+		claim(e, "received", "run-d", refund.MailAlreadySent) // releasing a sent marker changes nothing
 
 		// A run whose send failed releases its claim: the retry claims at once.
-		claim(e, "outcome:completed", "run-a", dynamo.MailClaimed)
+		claim(e, "outcome:completed", "run-a", refund.MailClaimed)
 		must(t, e.s.ReleaseMail(e.ctx, "req-1", "outcome:completed", "run-a"))
-		claim(e, "outcome:completed", "run-b", dynamo.MailClaimed)
+		claim(e, "outcome:completed", "run-b", refund.MailClaimed)
 		must(t, e.s.ReleaseMail(e.ctx, "req-1", "never-claimed", "run-a")) // no marker: nothing to release
 
 		// Marking without a claim (a marker from before claims existed) is final too.
 		must(t, e.s.MarkMailSent(e.ctx, "req-1", "offers:1"))
-		claim(e, "offers:1", "run-a", dynamo.MailAlreadySent)
+		claim(e, "offers:1", "run-a", refund.MailAlreadySent)
 
 		if err := e.s.MarkMailSent(e.ctx, "req-1", ""); err == nil {
 			t.Error("MarkMailSent accepted an empty event")
@@ -277,7 +277,7 @@ func TestMailClaimRace(t *testing.T) {
 		e := newEnv(t, b)
 		const runs = 16
 		var wg sync.WaitGroup
-		results := make(chan dynamo.MailClaim, runs)
+		results := make(chan refund.MailClaim, runs)
 		for i := range runs {
 			wg.Add(1)
 			go func() {
@@ -292,11 +292,11 @@ func TestMailClaimRace(t *testing.T) {
 		}
 		wg.Wait()
 		close(results)
-		counts := map[dynamo.MailClaim]int{}
+		counts := map[refund.MailClaim]int{}
 		for c := range results {
 			counts[c]++
 		}
-		if counts[dynamo.MailClaimed] != 1 || counts[dynamo.MailInProgress] != runs-1 {
+		if counts[refund.MailClaimed] != 1 || counts[refund.MailInProgress] != runs-1 {
 			t.Errorf("claims = %v, want exactly one claimed and %d in progress", counts, runs-1)
 		}
 	})
@@ -306,7 +306,7 @@ func TestCredits(t *testing.T) {
 	t.Parallel()
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		e := newEnv(t, b)
-		c := dynamo.Credit{OrderNumber: "RF-1", RequestID: "req-1", OfferID: "req-1-2-service_credit", Amount: refund.Money{Amount: 11000, Currency: "EUR"}, ValidUntil: "2026-03-10"}
+		c := refund.Credit{OrderNumber: "RF-1", RequestID: "req-1", OfferID: "req-1-2-service_credit", Amount: refund.Money{Amount: 11000, Currency: "EUR"}, ValidUntil: "2026-03-10"}
 		must(t, e.s.PutCredit(e.ctx, c))
 		e.clock.Advance(time.Minute)
 		must(t, e.s.PutCredit(e.ctx, c)) // a retried step
@@ -344,7 +344,7 @@ func TestRefundReads(t *testing.T) {
 		_, err = e.s.CompleteRefund(e.ctx, "RF-1", "req-1", 1, "re_1")
 		wantCode(t, err, refund.CodeNotFound, "never reserved")
 		wantCode(t, e.s.FailRefund(e.ctx, "RF-1", "req-1", 1, "declined"), refund.CodeNotFound, "never reserved")
-		if got, want := dynamo.RefundIdempotencyKey("req-1", 2), "refund:req-1:2"; got != want {
+		if got, want := refund.RefundIdempotencyKey("req-1", 2), "refund:req-1:2"; got != want {
 			t.Errorf("idempotency key = %q, want %q", got, want)
 		}
 	})
@@ -396,7 +396,7 @@ func TestPagesOverOneMegabyte(t *testing.T) {
 		const entries = 300 // ~1.2 MB of audit trail for one request
 		detail := strings.Repeat("d", 4000)
 		for i := 0; i < entries; i++ {
-			must(t, e.s.AppendAudit(ctx, dynamo.AuditEntry{RequestID: "big-000", Actor: dynamo.ActorClient, Action: "viewed", Detail: detail}))
+			must(t, e.s.AppendAudit(ctx, refund.AuditEntry{RequestID: "big-000", Actor: refund.ActorClient, Action: "viewed", Detail: detail}))
 		}
 		trail, err := e.s.ListAudit(ctx, "big-000")
 		must(t, err)
@@ -405,9 +405,9 @@ func TestPagesOverOneMegabyte(t *testing.T) {
 		}
 
 		const feedback = 520 // ~1.1 MB
-		comment := strings.Repeat("c", dynamo.MaxFeedbackCommentRunes)
+		comment := strings.Repeat("c", refund.MaxFeedbackCommentRunes)
 		for i := 0; i < feedback; i++ {
-			must(t, e.s.PutFeedback(ctx, dynamo.Feedback{RequestID: fmt.Sprintf("fb-%03d", i), Rating: 5, Comment: comment}))
+			must(t, e.s.PutFeedback(ctx, refund.Feedback{RequestID: fmt.Sprintf("fb-%03d", i), Rating: 5, Comment: comment}))
 		}
 		got, pages, cursor := 0, 0, ""
 		for {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -13,49 +12,13 @@ import (
 	"refundflow/refund"
 )
 
-// TokenKind says which wait a stored Step Functions task token belongs to.
-type TokenKind string
-
-// The task token kinds.
-const (
-	// TokenReview is the token of the staff review wait (RequestStaffReview).
-	TokenReview TokenKind = "review"
-	// TokenConsent is the token of the client consent wait (RequestConsent, offer or remind phase).
-	TokenConsent TokenKind = "consent"
-)
-
-// Valid reports whether k is one of the defined kinds.
-func (k TokenKind) Valid() bool { return k == TokenReview || k == TokenConsent }
-
-// RequestRecord is a stored request: the domain request plus what the workflow keeps with it. The
-// task token itself is not part of it (GetTaskToken reads it), so a record can be shown to staff as
-// it is.
-type RequestRecord struct {
-	refund.Request
-	// Submission is the normalised form as the client sent it, including the email and name they
-	// typed. Personal data: it lives only here.
-	Submission refund.Submission `json:"submission"`
-	// Verification is the outcome of VerifyConditions, once saved.
-	Verification *refund.Verification `json:"verification,omitempty"`
-	// OfferSet is the number of the current set of offers (see PutOffers); 0 before any offer.
-	OfferSet int `json:"offer_set,omitempty"`
-	// ReviewMessage is the staff's message to the client from a review, if any.
-	ReviewMessage string `json:"review_message,omitempty"`
-	// TokenKind is the kind of the stored task token, "" when none was stored.
-	TokenKind TokenKind `json:"token_kind,omitempty"`
-	// StatusVersion is the version the request had when it entered its current status: Version
-	// equals it until a decision that keeps the status (Decide) is recorded, so a decision made
-	// "at StatusVersion" is the first one of that status. 0 on requests stored before it existed.
-	StatusVersion int64 `json:"status_version,omitempty"`
-}
-
 // requestItem is the stored form of a request.
 type requestItem struct {
 	PK     string `json:"PK"`
 	SK     string `json:"SK"`
 	GSI1PK string `json:"GSI1PK"`
 	GSI1SK string `json:"GSI1SK"`
-	RequestRecord
+	refund.RequestRecord
 	TaskToken  string     `json:"task_token,omitempty"`
 	TokenSetAt *time.Time `json:"token_set_at,omitempty"`
 }
@@ -70,7 +33,7 @@ func newRequestItem(req refund.Request, sub refund.Submission) requestItem {
 	pk, sk := gsi1Status(req.Status, req.UpdatedAt, req.ID)
 	return requestItem{
 		PK: requestPK(req.ID), SK: skRequest, GSI1PK: pk, GSI1SK: sk,
-		RequestRecord: RequestRecord{Request: req, Submission: sub.Normalize(), StatusVersion: req.Version},
+		RequestRecord: refund.RequestRecord{Request: req, Submission: sub.Normalize(), StatusVersion: req.Version},
 	}
 }
 
@@ -109,18 +72,18 @@ func (s *Store) prepareNewRequest(req refund.Request) (refund.Request, error) {
 
 // CreateRequest stores a newly submitted request in one transaction with: the order's open-request
 // lock (so the database, not a read-then-write, guarantees one open request per order), the status
-// link code (purpose LinkStatus unless set), and the "submitted" audit entry.
+// link code (purpose refund.LinkStatus unless set), and the "submitted" audit entry.
 //
 // req must have status submitted (refund.NewRequest makes one); version 0 is stored as 1, zero times
 // as now. sub is stored normalised. A second open request for the same order is CodeConflict "There
 // is already an open request for order ..."; a reused request ID or link hash is CodeConflict too.
-func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink LinkCode, audit AuditEntry) error {
+func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error {
 	req, err := s.prepareNewRequest(req)
 	if err != nil {
 		return err
 	}
 	if statusLink.Purpose == "" {
-		statusLink.Purpose = LinkStatus
+		statusLink.Purpose = refund.LinkStatus
 	}
 	if statusLink.CreatedAt.IsZero() {
 		statusLink.CreatedAt = req.CreatedAt
@@ -158,16 +121,11 @@ func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refun
 	if err != nil {
 		return err
 	}
-	newPut := func(item map[string]types.AttributeValue) types.TransactWriteItem {
-		x := &expr{}
-		return types.TransactWriteItem{Put: &types.Put{
-			TableName:                aws.String(s.Table),
-			Item:                     item,
-			ConditionExpression:      aws.String("attribute_not_exists(" + x.n(AttrPK) + ")"),
-			ExpressionAttributeNames: x.Names(),
-		}}
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{newPut(reqItem), newPut(lockItem), linkPut, auditPut})
+	err = s.transact(ctx, []types.TransactWriteItem{
+		creates(types.Put{TableName: aws.String(s.Table), Item: reqItem}),
+		creates(types.Put{TableName: aws.String(s.Table), Item: lockItem}),
+		linkPut, auditPut,
+	})
 	switch {
 	case err == nil:
 		return nil
@@ -188,30 +146,14 @@ func (s *Store) OpenRequestID(ctx context.Context, orderNumber string) (string, 
 	if err := validID("order number", orderNumber); err != nil {
 		return "", err
 	}
-	item, err := s.getItem(ctx, orderPK(orderNumber), skOpen)
-	if err != nil {
-		return "", fmt.Errorf("get open request of order %s: %w", orderNumber, err)
-	}
-	if item == nil {
-		return "", nil
-	}
-	var lock openLockItem
-	if err := unmarshal(item, &lock); err != nil {
-		return "", fmt.Errorf("decode open request of order %s: %w", orderNumber, err)
-	}
-	return lock.RequestID, nil
+	lock, _, err := getOne[openLockItem](ctx, s, orderPK(orderNumber), skOpen, "open request of order "+orderNumber)
+	return lock.RequestID, err
 }
 
 // GetRequest returns the stored request, or CodeNotFound.
-func (s *Store) GetRequest(ctx context.Context, id string) (RequestRecord, error) {
-	it, ok, err := s.getRequestItem(ctx, id)
-	if err != nil {
-		return RequestRecord{}, err
-	}
-	if !ok {
-		return RequestRecord{}, notFound("Request %s was not found.", id)
-	}
-	return it.RequestRecord, nil
+func (s *Store) GetRequest(ctx context.Context, id string) (refund.RequestRecord, error) {
+	it, err := s.mustGetRequestItem(ctx, id)
+	return it.RequestRecord, err
 }
 
 // getRequestItem reads the full request item, token included.
@@ -219,44 +161,16 @@ func (s *Store) getRequestItem(ctx context.Context, id string) (requestItem, boo
 	if err := validID("request id", id); err != nil {
 		return requestItem{}, false, err
 	}
-	item, err := s.getItem(ctx, requestPK(id), skRequest)
-	if err != nil {
-		return requestItem{}, false, fmt.Errorf("get request %s: %w", id, err)
+	return getOne[requestItem](ctx, s, requestPK(id), skRequest, "request "+id)
+}
+
+// mustGetRequestItem is getRequestItem for a request that must exist: an unknown one is CodeNotFound.
+func (s *Store) mustGetRequestItem(ctx context.Context, id string) (requestItem, error) {
+	it, ok, err := s.getRequestItem(ctx, id)
+	if err == nil && !ok {
+		err = notFound("Request %s was not found.", id)
 	}
-	if item == nil {
-		return requestItem{}, false, nil
-	}
-	var it requestItem
-	if err := unmarshal(item, &it); err != nil {
-		return requestItem{}, false, fmt.Errorf("decode request %s: %w", id, err)
-	}
-	return it, true, nil
-}
-
-// TransitionOption adds an attribute change to a Transition, written in the same transaction.
-type TransitionOption func(*transitionChanges)
-
-type transitionChanges struct {
-	reviewMessage *string
-	policyVersion *string
-	verification  *refund.Verification
-	resume        *string      // outcome of a resume marker written with the change (resume.go)
-	offers        *offerChange // a new current offer set (offer.go)
-}
-
-// WithReviewMessage stores the staff's message to the client (review_rejected, adjusted offers).
-func WithReviewMessage(msg string) TransitionOption {
-	return func(c *transitionChanges) { c.reviewMessage = &msg }
-}
-
-// WithPolicyVersion stores the policy version that decided the request.
-func WithPolicyVersion(v string) TransitionOption {
-	return func(c *transitionChanges) { c.policyVersion = &v }
-}
-
-// WithVerification stores the verification findings (VerifyConditions moving to rejected or onward).
-func WithVerification(v refund.Verification) TransitionOption {
-	return func(c *transitionChanges) { c.verification = &v }
+	return it, err
 }
 
 // maxTransactItems is DynamoDB's limit on the items of one TransactWriteItems.
@@ -270,7 +184,7 @@ const maxTransactItems = 100
 // A move the state machine does not allow (refund.CanTransition) is CodeConflict without touching the
 // table. If the request is no longer at from/version, the error is CodeConflict saying what it is
 // now and what changed it last; an unknown request is CodeNotFound.
-func (s *Store) Transition(ctx context.Context, id string, from, to refund.Status, version int64, audit AuditEntry, opts ...TransitionOption) error {
+func (s *Store) Transition(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error {
 	if err := validID("request id", id); err != nil {
 		return err
 	}
@@ -285,10 +199,10 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 // a staff approval or adjustment of a review, the workflow's offers. Like Transition it is one
 // transaction that requires the request to have status and version, moves the version to
 // version+1, and writes the audit entry (whose Action is required) with the options' changes
-// (WithOffers, WithResume, WithPolicyVersion, ...). So of two decisions made on the same version
+// (refund.WithOffers, WithResume, WithPolicyVersion, ...). So of two decisions made on the same version
 // exactly one is stored, and the other is CodeConflict saying what changed; an unknown request is
 // CodeNotFound. UpdatedAt and the status listing are not touched: they follow status changes only.
-func (s *Store) Decide(ctx context.Context, id string, status refund.Status, version int64, audit AuditEntry, opts ...TransitionOption) error {
+func (s *Store) Decide(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error {
 	if err := validID("request id", id); err != nil {
 		return err
 	}
@@ -302,13 +216,10 @@ func (s *Store) Decide(ctx context.Context, id string, status refund.Status, ver
 // change writes a versioned change of a request (a Transition when from != to, a Decide otherwise):
 // the request update first, then the audit entry, the lock release, the resume marker and the
 // offers, whose positions the error decoding below relies on.
-func (s *Store) change(ctx context.Context, id string, from, to refund.Status, version int64, audit AuditEntry, defaultAction string, opts []TransitionOption) error {
-	var ch transitionChanges
-	for _, o := range opts {
-		o(&ch)
-	}
-	if ch.reviewMessage != nil && utf8.RuneCountInString(*ch.reviewMessage) > refund.MaxDetailsRunes {
-		return invalid("message", fmt.Sprintf("Please shorten the message to at most %d characters.", refund.MaxDetailsRunes))
+func (s *Store) change(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, defaultAction string, opts []refund.ChangeOption) error {
+	ch := refund.NewChange(opts...)
+	if err := ch.Validate(); err != nil {
+		return err
 	}
 	now := s.now()
 	audit.Version = version + 1
@@ -326,25 +237,22 @@ func (s *Store) change(ctx context.Context, id string, from, to refund.Status, v
 	}
 	items := []types.TransactWriteItem{update, auditPut}
 	if to != from && to.Terminal() {
-		cur, ok, err := s.getRequestItem(ctx, id)
+		cur, err := s.mustGetRequestItem(ctx, id)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return notFound("Request %s was not found.", id)
-		}
 		items = append(items, s.releaseLock(cur.OrderNumber, id))
 	}
-	if ch.resume != nil {
-		marker, err := s.resumePut(id, *ch.resume, now)
+	if ch.Resume != nil {
+		marker, err := s.resumePut(id, *ch.Resume, now)
 		if err != nil {
 			return err
 		}
 		items = append(items, marker)
 	}
 	firstOffer := len(items)
-	if ch.offers != nil {
-		puts, err := s.offerPuts(id, *ch.offers, now)
+	if ch.Offers != nil {
+		puts, err := s.offerPuts(id, *ch.Offers, now)
 		if err != nil {
 			return err
 		}
@@ -360,8 +268,8 @@ func (s *Store) change(ctx context.Context, id string, from, to refund.Status, v
 	case failedAt(err, 0):
 		return s.explainChange(ctx, id, from, to, version, ch)
 	}
-	if ch.offers != nil {
-		for i, o := range ch.offers.offers {
+	if ch.Offers != nil {
+		for i, o := range ch.Offers.Offers {
 			if failedAt(err, firstOffer+i) {
 				return conflict("Offer %s already exists; offers never change, so a new set needs new offer IDs.", o.ID)
 			}
@@ -376,7 +284,7 @@ func (s *Store) change(ctx context.Context, id string, from, to refund.Status, v
 // statusUpdate returns the conditional update that moves a request from one status to another at a
 // version, keeping GSI1 in step, plus any extra changes. With from == to the status, UpdatedAt and
 // GSI1 stay as they are and only the version moves (a Decide).
-func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, now time.Time, ch transitionChanges) (types.TransactWriteItem, error) {
+func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, now time.Time, ch refund.Change) (types.TransactWriteItem, error) {
 	x := &expr{}
 	update := "SET " + x.n("version") + " = " + x.n("version") + " + " + x.i(1)
 	if to != from {
@@ -391,25 +299,25 @@ func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, n
 			", " + x.n(AttrGSI1PK) + " = " + x.s(gpk) +
 			", " + x.n(AttrGSI1SK) + " = " + x.s(gsk)
 	}
-	if ch.reviewMessage != nil {
-		update += ", " + x.n("review_message") + " = " + x.s(*ch.reviewMessage)
+	if ch.ReviewMessage != nil {
+		update += ", " + x.n("review_message") + " = " + x.s(*ch.ReviewMessage)
 	}
-	if ch.policyVersion != nil {
-		update += ", " + x.n("policy_version") + " = " + x.s(*ch.policyVersion)
+	if ch.PolicyVersion != nil {
+		update += ", " + x.n("policy_version") + " = " + x.s(*ch.PolicyVersion)
 	}
-	if ch.verification != nil {
-		av, err := marshalValue(*ch.verification)
+	if ch.Verification != nil {
+		av, err := marshalValue(*ch.Verification)
 		if err != nil {
 			return types.TransactWriteItem{}, fmt.Errorf("encode verification of request %s: %w", id, err)
 		}
 		update += ", " + x.n("verification") + " = " + x.v(av)
 	}
 	cond := x.n("status") + " = " + x.s(string(from)) + " AND " + x.n("version") + " = " + x.i(version)
-	if ch.offers != nil {
-		update += ", " + x.n("offer_set") + " = " + x.i(int64(ch.offers.set))
+	if ch.Offers != nil {
+		update += ", " + x.n("offer_set") + " = " + x.i(int64(ch.Offers.Number))
 		// The version already pins the set; naming it too makes a caller's wrong set number a
 		// conflict rather than a silent jump.
-		if prev := ch.offers.set - 1; prev == 0 {
+		if prev := ch.Offers.Number - 1; prev == 0 {
 			cond += " AND (attribute_not_exists(" + x.n("offer_set") + ") OR " + x.n("offer_set") + " = " + x.i(0) + ")"
 		} else {
 			cond += " AND " + x.n("offer_set") + " = " + x.i(int64(prev))
@@ -442,7 +350,7 @@ func (s *Store) releaseLock(orderNumber, requestID string) types.TransactWriteIt
 
 // explainChange reads the request after a failed change condition and says what is true now (the
 // staff API adds which change got there first, see LastChange).
-func (s *Store) explainChange(ctx context.Context, id string, from, to refund.Status, version int64, ch transitionChanges) error {
+func (s *Store) explainChange(ctx context.Context, id string, from, to refund.Status, version int64, ch refund.Change) error {
 	cur, err := s.GetRequest(ctx, id)
 	if err != nil {
 		return err
@@ -454,8 +362,8 @@ func (s *Store) explainChange(ctx context.Context, id string, from, to refund.St
 		return conflict("Request %s is %s now, not %s; reload it.", id, cur.Status, from)
 	case cur.Version != version:
 		return conflict("Request %s was changed by someone else (version %d, not %d); reload it and try again.", id, cur.Version, version)
-	case ch.offers != nil && cur.OfferSet != ch.offers.set-1:
-		return conflict("Request %s has offer set %d now, so the offers cannot become set %d; reload it and try again.", id, cur.OfferSet, ch.offers.set)
+	case ch.Offers != nil && cur.OfferSet != ch.Offers.Number-1:
+		return conflict("Request %s has offer set %d now, so the offers cannot become set %d; reload it and try again.", id, cur.OfferSet, ch.Offers.Number)
 	case from == to:
 		return conflict("Request %s could not record the decision; reload it and try again.", id)
 	default:
@@ -467,10 +375,10 @@ func (s *Store) explainChange(ctx context.Context, id string, from, to refund.St
 // status change or a decision), for telling the loser of a race what got there first; ok is false
 // when the trail has none. It reads the whole trail, so only the staff API, whose conflicts a person
 // reads, calls it.
-func (s *Store) LastChange(ctx context.Context, id string) (entry AuditEntry, ok bool, err error) {
+func (s *Store) LastChange(ctx context.Context, id string) (entry refund.AuditEntry, ok bool, err error) {
 	entries, err := s.ListAudit(ctx, id)
 	if err != nil {
-		return AuditEntry{}, false, err
+		return refund.AuditEntry{}, false, err
 	}
 	for _, e := range entries {
 		if e.Version > 0 && (!ok || e.Version >= entry.Version) {
@@ -509,17 +417,6 @@ func (s *Store) SaveFindings(ctx context.Context, id string, v refund.Verificati
 	return nil
 }
 
-// TaskToken is the Step Functions task token of the wait a request is parked in. It never leaves the
-// backend.
-type TaskToken struct {
-	// Kind says which wait the token belongs to.
-	Kind TokenKind
-	// Token is the token to pass to SendTaskSuccess/SendTaskFailure.
-	Token string
-	// SetAt is when it was stored.
-	SetAt time.Time
-}
-
 // maxTaskToken bounds a stored token (Step Functions documents up to 2048 characters).
 const maxTaskToken = 8192
 
@@ -529,7 +426,7 @@ const maxTaskToken = 8192
 // was already decided: then it is CodeConflict naming the current status, and the caller should act
 // on that status instead. The version is not changed: a token is not a state change, and bumping it
 // would make a concurrent consent fail for no reason.
-func (s *Store) SetTaskToken(ctx context.Context, id string, kind TokenKind, token string, requireStatus refund.Status) error {
+func (s *Store) SetTaskToken(ctx context.Context, id string, kind refund.TokenKind, token string, requireStatus refund.Status) error {
 	if err := validID("request id", id); err != nil {
 		return err
 	}
@@ -570,19 +467,18 @@ func (s *Store) SetTaskToken(ctx context.Context, id string, kind TokenKind, tok
 
 // GetTaskToken returns the stored task token of the request; a zero TaskToken (Token == "") when none
 // was stored. An unknown request is CodeNotFound.
-func (s *Store) GetTaskToken(ctx context.Context, id string) (TaskToken, error) {
-	it, ok, err := s.getRequestItem(ctx, id)
-	if err != nil {
-		return TaskToken{}, err
-	}
-	if !ok {
-		return TaskToken{}, notFound("Request %s was not found.", id)
-	}
-	t := TaskToken{Kind: it.TokenKind, Token: it.TaskToken}
+func (s *Store) GetTaskToken(ctx context.Context, id string) (refund.TaskToken, error) {
+	it, err := s.mustGetRequestItem(ctx, id)
+	return it.taskToken(), err
+}
+
+// taskToken returns the item's stored task token (a zero one when none is stored).
+func (it requestItem) taskToken() refund.TaskToken {
+	t := refund.TaskToken{Kind: it.TokenKind, Token: it.TaskToken}
 	if it.TokenSetAt != nil {
 		t.SetAt = it.TokenSetAt.UTC()
 	}
-	return t, nil
+	return t
 }
 
 // ListRequestsByStatus returns one page of the requests that have status, the longest-unchanged
@@ -592,21 +488,17 @@ func (s *Store) GetTaskToken(ctx context.Context, id string) (TaskToken, error) 
 // Cursors are opaque to clients; a cursor that was tampered with or belongs to another listing is
 // CodeInvalid. The index is eventually consistent: a request that just changed status may show up a
 // moment later.
-func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, limit int, cursor string) (requests []RequestRecord, next string, err error) {
+func (s *Store) ListRequestsByStatus(ctx context.Context, status refund.Status, limit int, cursor string) (requests []refund.RequestRecord, next string, err error) {
 	if !status.Valid() {
-		return nil, "", invalid("status", fmt.Sprintf("%q is not a request status.", truncate(string(status), 40)))
+		return nil, "", invalid("status", fmt.Sprintf("%q is not a request status.", refund.Truncate(string(status), 40)))
 	}
 	items, next, err := s.queryGSI1(ctx, prefixStatus+string(status), "", limit, cursor, true)
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s requests: %w", status, err)
 	}
-	requests = make([]RequestRecord, 0, len(items))
-	for _, item := range items {
-		var it requestItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, "", fmt.Errorf("decode %s request: %w", status, err)
-		}
-		requests = append(requests, it.RequestRecord)
+	requests, err = decodeItems(items, string(status)+" request", func(it requestItem) refund.RequestRecord { return it.RequestRecord })
+	if err != nil {
+		return nil, "", err
 	}
 	return requests, next, nil
 }
@@ -622,13 +514,9 @@ func (s *Store) SubmittedBefore(ctx context.Context, before time.Time, limit int
 	if err != nil {
 		return nil, "", fmt.Errorf("list requests submitted before %s: %w", sortTime(before), err)
 	}
-	ids = make([]string, 0, len(items))
-	for _, item := range items {
-		var it requestItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, "", fmt.Errorf("decode submitted request: %w", err)
-		}
-		ids = append(ids, it.ID)
+	ids, err = decodeItems(items, "submitted request", func(it requestItem) string { return it.ID })
+	if err != nil {
+		return nil, "", err
 	}
 	return ids, next, nil
 }

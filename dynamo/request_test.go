@@ -69,31 +69,31 @@ func TestTaskTokens(t *testing.T) {
 			t.Errorf("token before any was stored = %+v, want none", tok)
 		}
 
-		err = e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenReview, "tok-review", refund.StatusInReview)
+		err = e.s.SetTaskToken(e.ctx, "req-1", refund.TokenReview, "tok-review", refund.StatusInReview)
 		wantCode(t, err, refund.CodeConflict, "awaiting_consent now, not in_review")
 
-		must(t, e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, "tok-1", refund.StatusAwaitingConsent))
+		must(t, e.s.SetTaskToken(e.ctx, "req-1", refund.TokenConsent, "tok-1", refund.StatusAwaitingConsent))
 		e.clock.Advance(time.Hour)
 		// The reminder replaces the token.
-		must(t, e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, "tok-2", refund.StatusAwaitingConsent))
+		must(t, e.s.SetTaskToken(e.ctx, "req-1", refund.TokenConsent, "tok-2", refund.StatusAwaitingConsent))
 		tok, err = e.s.GetTaskToken(e.ctx, "req-1")
 		must(t, err)
-		if tok.Kind != dynamo.TokenConsent || tok.Token != "tok-2" || !tok.SetAt.Equal(start.Add(time.Hour)) {
+		if tok.Kind != refund.TokenConsent || tok.Token != "tok-2" || !tok.SetAt.Equal(start.Add(time.Hour)) {
 			t.Errorf("token = %+v, want consent tok-2 set at %v", tok, start.Add(time.Hour))
 		}
 		rec, err := e.s.GetRequest(e.ctx, "req-1")
 		must(t, err)
-		if rec.TokenKind != dynamo.TokenConsent || rec.Version != 1 {
+		if rec.TokenKind != refund.TokenConsent || rec.Version != 1 {
 			t.Errorf("request after storing a token: kind %q version %d, want consent and the version unchanged", rec.TokenKind, rec.Version)
 		}
 
-		wantCode(t, e.s.SetTaskToken(e.ctx, "req-x", dynamo.TokenConsent, "t", refund.StatusAwaitingConsent), refund.CodeNotFound, "")
+		wantCode(t, e.s.SetTaskToken(e.ctx, "req-x", refund.TokenConsent, "t", refund.StatusAwaitingConsent), refund.CodeNotFound, "")
 		_, err = e.s.GetTaskToken(e.ctx, "req-x")
 		wantCode(t, err, refund.CodeNotFound, "")
 		if err := e.s.SetTaskToken(e.ctx, "req-1", "other", "t", refund.StatusAwaitingConsent); err == nil {
 			t.Error("SetTaskToken accepted an unknown kind")
 		}
-		if err := e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, strings.Repeat("x", 10000), refund.StatusAwaitingConsent); err == nil {
+		if err := e.s.SetTaskToken(e.ctx, "req-1", refund.TokenConsent, strings.Repeat("x", 10000), refund.StatusAwaitingConsent); err == nil {
 			t.Error("SetTaskToken accepted a 10 kB token")
 		}
 	})
@@ -109,7 +109,7 @@ func TestOffers(t *testing.T) {
 			e.s.SendTransactionsOneByOne()
 		}
 		e.seed("req-1", "RF-1", refund.StatusSubmitted, start)
-		propose := dynamo.AuditEntry{Actor: dynamo.SystemActor("ProposeResolution"), Action: "offers_proposed"}
+		propose := refund.AuditEntry{Actor: refund.SystemActor("ProposeResolution"), Action: "offers_proposed"}
 
 		offers, set, err := e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
@@ -120,9 +120,9 @@ func TestOffers(t *testing.T) {
 		// 12 offers: their order must survive even though "-10-" sorts before "-2-" as text.
 		first := testOffers("req-1", "RF-1", 12, "partial")
 		first[3].Breakdown = nil // stored as [], as the canonical JSON treats it
-		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, dynamo.WithOffers(1, first)))
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, refund.WithOffers(1, first)))
 		// The same decision again, made on the version it read, is refused: exactly one is stored.
-		err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, dynamo.WithOffers(1, first))
+		err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 1, propose, refund.WithOffers(1, first))
 		wantCode(t, err, refund.CodeConflict, "version 2, not 1")
 		if last, ok, err := e.s.LastChange(e.ctx, "req-1"); err != nil || !ok || last.Action != "offers_proposed" || last.Version != 2 {
 			t.Errorf("LastChange = %+v, %v, %v; want the proposal at version 2", last, ok, err)
@@ -150,17 +150,17 @@ func TestOffers(t *testing.T) {
 
 		// A new set must be the next number.
 		second := testOffers("req-1", "RF-1", 2, "adjusted")
-		err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(3, second))
+		err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, refund.WithOffers(3, second))
 		wantCode(t, err, refund.CodeConflict, "offer set 1 now")
 		if b.Transactions {
 			// Offers never change: a set that reuses a stored offer ID is refused as a whole.
-			err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(2, append(second[:1:1], first[0])))
+			err = e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, refund.WithOffers(2, append(second[:1:1], first[0])))
 			wantCode(t, err, refund.CodeConflict, "offers never change")
 			if _, err := e.s.GetOffer(e.ctx, "req-1", second[0].ID); code(err) != refund.CodeNotFound {
 				t.Errorf("an offer of the refused set was stored: %v", err)
 			}
 		}
-		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, dynamo.WithOffers(2, second)))
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 2, propose, refund.WithOffers(2, second)))
 		got, set, err = e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
 		if set != 2 || len(got) != 2 || got[0].ID != second[0].ID {
@@ -176,7 +176,7 @@ func TestOffers(t *testing.T) {
 		wantCode(t, err, refund.CodeNotFound, "")
 
 		// An empty set withdraws the offers.
-		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 3, propose, dynamo.WithOffers(3, nil)))
+		must(t, e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 3, propose, refund.WithOffers(3, nil)))
 		got, set, err = e.s.ListOffers(e.ctx, "req-1")
 		must(t, err)
 		if set != 3 || len(got) != 0 {
@@ -184,13 +184,13 @@ func TestOffers(t *testing.T) {
 		}
 
 		wantCode(t, e.s.Decide(e.ctx, "req-unknown", refund.StatusSubmitted, 1, propose,
-			dynamo.WithOffers(1, testOffers("req-unknown", "RF-1", 1, "x"))), refund.CodeNotFound, "")
+			refund.WithOffers(1, testOffers("req-unknown", "RF-1", 1, "x"))), refund.CodeNotFound, "")
 		_, _, err = e.s.ListOffers(e.ctx, "req-unknown")
 		wantCode(t, err, refund.CodeNotFound, "")
-		if err := e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 4, propose, dynamo.WithOffers(4, testOffers("req-other", "RF-1", 1, "x"))); err == nil {
+		if err := e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 4, propose, refund.WithOffers(4, testOffers("req-other", "RF-1", 1, "x"))); err == nil {
 			t.Error("Decide stored an offer of another request")
 		}
-		if err := e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 4, dynamo.AuditEntry{Actor: "x"}); err == nil {
+		if err := e.s.Decide(e.ctx, "req-1", refund.StatusSubmitted, 4, refund.AuditEntry{Actor: "x"}); err == nil {
 			t.Error("Decide accepted an audit entry without an action")
 		}
 	})

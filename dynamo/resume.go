@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"refundflow/refund"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,64 +31,30 @@ const (
 	// resumeKeep is how long a cleared marker stays before TTL deletes it, so the audit of what was
 	// resumed can be read for a while.
 	resumeKeep = 30 * 24 * time.Hour
-	// maxOutcome bounds a marker's outcome word.
-	maxOutcome = 64
 )
 
-// ResumeMarker is a recorded decision that still has to reach the request's parked workflow task.
-type ResumeMarker struct {
-	// RequestID is the request the decision is about.
-	RequestID string `json:"request_id"`
-	// Outcome is what the parked task is completed with ({"outcome": Outcome}), e.g. "accepted".
-	Outcome string `json:"outcome"`
-	// RecordedAt is when the decision was recorded.
-	RecordedAt time.Time `json:"recorded_at"`
-}
-
-// resumeItem is the stored form of a ResumeMarker. GSI1PK is RESUME while it is pending.
+// resumeItem is the stored form of a refund.ResumeMarker. GSI1PK is RESUME while it is pending.
 type resumeItem struct {
 	PK     string `json:"PK"`
 	SK     string `json:"SK"`
 	GSI1PK string `json:"GSI1PK"`
 	GSI1SK string `json:"GSI1SK"`
-	ResumeMarker
+	refund.ResumeMarker
 	ClearedAt *time.Time `json:"cleared_at,omitempty"`
 	TTL       int64      `json:"ttl,omitempty"`
-}
-
-// ConsentOutcome is the outcome a recorded consent decision completes the consent wait with; the
-// workflow routes on the same words (handler.OutcomeAccepted, handler.OutcomeDeclined).
-func ConsentOutcome(d Decision) string {
-	if d == DecisionAccept {
-		return "accepted"
-	}
-	return "declined"
-}
-
-// validOutcome checks an outcome word before it becomes part of an item.
-func validOutcome(outcome string) error {
-	if outcome == "" || len(outcome) > maxOutcome {
-		return fmt.Errorf("resume marker: outcome %q is not valid", truncate(outcome, maxOutcome))
-	}
-	for _, r := range outcome {
-		if !(r >= 'a' && r <= 'z' || r == '_') {
-			return fmt.Errorf("resume marker: outcome %q is not valid", truncate(outcome, maxOutcome))
-		}
-	}
-	return nil
 }
 
 // resumePut returns the transaction item that records a pending marker, replacing any earlier
 // marker of the request (the latest decision is the one to deliver; the workflow re-reads the
 // status anyway).
 func (s *Store) resumePut(id, outcome string, at time.Time) (types.TransactWriteItem, error) {
-	if err := validOutcome(outcome); err != nil {
+	if err := refund.ValidOutcome(outcome); err != nil {
 		return types.TransactWriteItem{}, err
 	}
 	at = at.UTC()
 	item, err := marshal(resumeItem{
 		PK: requestPK(id), SK: skResume, GSI1PK: gsi1Resume, GSI1SK: sortTime(at) + "#" + id,
-		ResumeMarker: ResumeMarker{RequestID: id, Outcome: outcome, RecordedAt: at},
+		ResumeMarker: refund.ResumeMarker{RequestID: id, Outcome: outcome, RecordedAt: at},
 	})
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode resume marker of request %s: %w", id, err)
@@ -95,32 +62,14 @@ func (s *Store) resumePut(id, outcome string, at time.Time) (types.TransactWrite
 	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item}}, nil
 }
 
-// WithResume records, in the same transaction as the change, that the workflow's parked task must
-// be completed with outcome (a withdrawal, a staff rejection with Transition; a staff approval or
-// adjustment with Decide). The caller clears it with
-// ClearResume after SendTaskSuccess; if that never happens, the sweeper delivers it.
-func WithResume(outcome string) TransitionOption {
-	return func(c *transitionChanges) { c.resume = &outcome }
-}
-
 // GetResume returns the request's resume marker and whether it is still pending; a request without
 // one gives a zero marker and false.
-func (s *Store) GetResume(ctx context.Context, id string) (ResumeMarker, bool, error) {
+func (s *Store) GetResume(ctx context.Context, id string) (refund.ResumeMarker, bool, error) {
 	if err := validID("request id", id); err != nil {
-		return ResumeMarker{}, false, err
+		return refund.ResumeMarker{}, false, err
 	}
-	item, err := s.getItem(ctx, requestPK(id), skResume)
-	if err != nil {
-		return ResumeMarker{}, false, fmt.Errorf("get resume marker of request %s: %w", id, err)
-	}
-	if item == nil {
-		return ResumeMarker{}, false, nil
-	}
-	var it resumeItem
-	if err := unmarshal(item, &it); err != nil {
-		return ResumeMarker{}, false, fmt.Errorf("decode resume marker of request %s: %w", id, err)
-	}
-	return it.ResumeMarker, it.GSI1PK == gsi1Resume, nil
+	it, _, err := getOne[resumeItem](ctx, s, requestPK(id), skResume, "resume marker of request "+id)
+	return it.ResumeMarker, err == nil && it.GSI1PK == gsi1Resume, err
 }
 
 // ClearResume marks the request's pending marker for outcome as done: it leaves the sweeper's
@@ -165,7 +114,7 @@ func (s *Store) ClearResume(ctx context.Context, id, outcome string) (cleared bo
 // next cursor of the previous page; next is "" after the last page. The index is eventually
 // consistent: a marker cleared a moment ago can still be listed, so callers read the marker again
 // (GetResume) or act idempotently.
-func (s *Store) PendingResumes(ctx context.Context, before time.Time, limit int, cursor string) (markers []ResumeMarker, next string, err error) {
+func (s *Store) PendingResumes(ctx context.Context, before time.Time, limit int, cursor string) (markers []refund.ResumeMarker, next string, err error) {
 	switch {
 	case limit == 0:
 		limit = 50
@@ -192,13 +141,9 @@ func (s *Store) PendingResumes(ctx context.Context, before time.Time, limit int,
 	if err != nil {
 		return nil, "", fmt.Errorf("list pending resume markers: %w", err)
 	}
-	markers = make([]ResumeMarker, 0, len(out.Items))
-	for _, item := range out.Items {
-		var it resumeItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, "", fmt.Errorf("decode resume marker: %w", err)
-		}
-		markers = append(markers, it.ResumeMarker)
+	markers, err = decodeItems(out.Items, "resume marker", func(it resumeItem) refund.ResumeMarker { return it.ResumeMarker })
+	if err != nil {
+		return nil, "", err
 	}
 	if next, err = encodeCursor(out.LastEvaluatedKey); err != nil {
 		return nil, "", err
@@ -209,17 +154,7 @@ func (s *Store) PendingResumes(ctx context.Context, before time.Time, limit int,
 // GetRequestAndToken reads a request and its stored task token with one strongly consistent read
 // (the sweeper needs both, and they must belong to the same moment). An unknown request is
 // CodeNotFound.
-func (s *Store) GetRequestAndToken(ctx context.Context, id string) (RequestRecord, TaskToken, error) {
-	it, ok, err := s.getRequestItem(ctx, id)
-	if err != nil {
-		return RequestRecord{}, TaskToken{}, err
-	}
-	if !ok {
-		return RequestRecord{}, TaskToken{}, notFound("Request %s was not found.", id)
-	}
-	t := TaskToken{Kind: it.TokenKind, Token: it.TaskToken}
-	if it.TokenSetAt != nil {
-		t.SetAt = it.TokenSetAt.UTC()
-	}
-	return it.RequestRecord, t, nil
+func (s *Store) GetRequestAndToken(ctx context.Context, id string) (refund.RequestRecord, refund.TaskToken, error) {
+	it, err := s.mustGetRequestItem(ctx, id)
+	return it.RequestRecord, it.taskToken(), err
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/refund"
 )
@@ -49,18 +48,18 @@ func TestResumeMarkers(t *testing.T) {
 		// A withdrawal and a staff approval record theirs; the approval requires in_review.
 		e.clock.Advance(time.Minute)
 		e.createSubmitted("req-2", "RF-2")
-		must(t, e.s.Transition(e.ctx, "req-2", refund.StatusSubmitted, refund.StatusWithdrawn, 1, clientAudit(), dynamo.WithResume("withdrawn")))
+		must(t, e.s.Transition(e.ctx, "req-2", refund.StatusSubmitted, refund.StatusWithdrawn, 1, clientAudit(), refund.WithResume("withdrawn")))
 		e.clock.Advance(time.Minute)
 		e.createSubmitted("req-3", "RF-3")
-		approval := dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1"), Action: "review_approved"}
-		err = e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 1, approval, dynamo.WithResume("approved"))
+		approval := refund.AuditEntry{Actor: refund.StaffActor("s-1"), Action: "review_approved"}
+		err = e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 1, approval, refund.WithResume("approved"))
 		wantCode(t, err, refund.CodeConflict, "submitted now")
 		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution")))
-		must(t, e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 2, approval, dynamo.WithResume("approved")))
+		must(t, e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 2, approval, refund.WithResume("approved")))
 		if got, want := e.actions("req-3"), "submitted:>submitted status_changed:submitted>in_review review_approved"; got != want {
 			t.Errorf("audit = %q, want %q (the refused approval wrote nothing)", got, want)
 		}
-		if err := e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 3, approval, dynamo.WithResume("Approved!")); err == nil {
+		if err := e.s.Decide(e.ctx, "req-3", refund.StatusInReview, 3, approval, refund.WithResume("Approved!")); err == nil {
 			t.Error("an outcome that is no word was stored")
 		}
 
@@ -117,7 +116,7 @@ func TestResumeMarkers(t *testing.T) {
 		e.clock.Advance(time.Minute)
 		rec, _ := e.s.GetRequest(e.ctx, "req-3")
 		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusInReview, refund.StatusReviewRejected, rec.Version,
-			dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1")}, dynamo.WithResume("rejected")))
+			refund.AuditEntry{Actor: refund.StaffActor("s-1")}, refund.WithResume("rejected")))
 		if cleared, err := e.s.ClearResume(e.ctx, "req-3", "approved"); err != nil || cleared {
 			t.Errorf("clearing the replaced approval: %v, %v", cleared, err)
 		}
@@ -126,10 +125,10 @@ func TestResumeMarkers(t *testing.T) {
 		}
 
 		// The combined read.
-		must(t, e.s.SetTaskToken(e.ctx, "req-1", dynamo.TokenConsent, "tok-1", refund.StatusExecuting))
+		must(t, e.s.SetTaskToken(e.ctx, "req-1", refund.TokenConsent, "tok-1", refund.StatusExecuting))
 		got, tok, err := e.s.GetRequestAndToken(e.ctx, "req-1")
 		must(t, err)
-		if got.Status != refund.StatusExecuting || tok.Token != "tok-1" || tok.Kind != dynamo.TokenConsent {
+		if got.Status != refund.StatusExecuting || tok.Token != "tok-1" || tok.Kind != refund.TokenConsent {
 			t.Errorf("GetRequestAndToken = %s %+v", got.Status, tok)
 		}
 		_, _, err = e.s.GetRequestAndToken(e.ctx, "req-9")

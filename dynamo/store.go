@@ -1,6 +1,7 @@
 // Package dynamo is Refundflow's storage: one DynamoDB table holding orders (with the refund ledger),
 // requests, offers, consent records, link codes, refunds, credits, feedback, idempotency records, mail
-// markers and the append-only audit trail.
+// markers and the append-only audit trail. The things it stores are package refund's; this package
+// only maps them to items and back, and owns the keys, the conditions and the transactions.
 //
 // # Items
 //
@@ -11,23 +12,24 @@
 //	ORDER#<NUMBER>  ORDER                     refund.Order + version; paid/refunded are the ledger;
 //	                                          closed_by once a request's execution settled it
 //	ORDER#<NUMBER>  OPEN                      open-request lock {request_id}
-//	ORDER#<NUMBER>  REFUND#<requestId>#<n>    RefundRecord (n zero-padded to 4 digits)
-//	ORDER#<NUMBER>  CREDIT#<requestId>        Credit
-//	REQ#<id>        REQ                       RequestRecord (version, status_version, offer_set, task
-//	                                          token); GSI1 = STATUS#<status> / <updated>#<id>
+//	ORDER#<NUMBER>  REFUND#<requestId>#<n>    refund.RefundRecord (n zero-padded to 4 digits)
+//	ORDER#<NUMBER>  CREDIT#<requestId>        refund.Credit
+//	REQ#<id>        REQ                       refund.RequestRecord (version, status_version, offer_set,
+//	                                          task token); GSI1 = STATUS#<status> / <updated>#<id>
 //	REQ#<id>        OFFER#<offerId>           immutable refund.Offer (JSON), offer set, position
-//	REQ#<id>        CONSENT                   Consent (one per request)
-//	REQ#<id>        AUDIT#<time>#<seq><rand>  AuditEntry (append-only)
-//	REQ#<id>        FEEDBACK                  Feedback; GSI1 = FEEDBACK / <time>#<id>
+//	REQ#<id>        CONSENT                   refund.Consent (one per request)
+//	REQ#<id>        AUDIT#<time>#<seq><rand>  refund.AuditEntry (append-only)
+//	REQ#<id>        FEEDBACK                  refund.Feedback; GSI1 = FEEDBACK / <time>#<id>
 //	REQ#<id>        MAIL#<event>              mail marker: claimed while sending, then sent
-//	REQ#<id>        RESUME                    ResumeMarker; GSI1 = RESUME / <recorded>#<id> while pending
-//	LINK#<sha256>   LINK                      LinkCode; ttl = expiry + LinkGrace
-//	IDEM#<sha256>   IDEM                      IdempotencyRecord; ttl = 24 h
+//	REQ#<id>        RESUME                    refund.ResumeMarker; GSI1 = RESUME / <recorded>#<id> while
+//	                                          pending
+//	LINK#<sha256>   LINK                      refund.LinkCode; ttl = expiry + refund.LinkGrace
+//	IDEM#<sha256>   IDEM                      refund.IdempotencyRecord; ttl = refund.IdempotencyTTL
 //
 // Order numbers are keyed upper-cased (the form normalises them that way); the order keeps the number
 // as the billing system sent it.
 //
-// Times in sort keys use a fixed-width UTC layout with nanoseconds (SortTimeLayout), because
+// Times in sort keys use a fixed-width UTC layout with nanoseconds (sortTimeLayout), because
 // RFC3339Nano drops trailing zeros and so does not sort as text.
 //
 // # Errors
@@ -89,12 +91,12 @@ func New(client *dynamodb.Client, table string) *Store {
 	return &Store{Client: client, Table: table}
 }
 
-// SortTimeLayout formats times inside sort keys: UTC, fixed width, nanoseconds, so that text order is
+// sortTimeLayout formats times inside sort keys: UTC, fixed width, nanoseconds, so that text order is
 // time order.
-const SortTimeLayout = "2006-01-02T15:04:05.000000000Z"
+const sortTimeLayout = "2006-01-02T15:04:05.000000000Z"
 
 // sortTime formats t for a sort key.
-func sortTime(t time.Time) string { return t.UTC().Format(SortTimeLayout) }
+func sortTime(t time.Time) string { return t.UTC().Format(sortTimeLayout) }
 
 // now returns the store's clock reading in UTC.
 func (s *Store) now() time.Time {
@@ -146,7 +148,7 @@ func num(n int64) types.AttributeValue {
 // the "#" separator so that it cannot reach into another item's key space.
 func validID(what, id string) error {
 	if id == "" || len(id) > maxKeyPartLen || !utf8.ValidString(id) || strings.ContainsAny(id, "#\x00") {
-		return &refund.Error{Code: refund.CodeInvalid, Message: fmt.Sprintf("The %s %q is not valid.", what, truncate(id, 80))}
+		return &refund.Error{Code: refund.CodeInvalid, Message: fmt.Sprintf("The %s %q is not valid.", what, refund.Truncate(id, 80))}
 	}
 	for _, r := range id {
 		if r < ' ' || r == 0x7f {
@@ -232,6 +234,63 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.At
 		return nil, nil
 	}
 	return out.Item, nil
+}
+
+// getOne reads one item and decodes it into a T; ok is false when it does not exist. what names
+// the item in errors ("request req-1").
+func getOne[T any](ctx context.Context, s *Store, pk, sk, what string) (it T, ok bool, err error) {
+	item, err := s.getItem(ctx, pk, sk)
+	if err != nil {
+		return it, false, fmt.Errorf("get %s: %w", what, err)
+	}
+	if item == nil {
+		return it, false, nil
+	}
+	if err := unmarshal(item, &it); err != nil {
+		return it, false, fmt.Errorf("decode %s: %w", what, err)
+	}
+	return it, true, nil
+}
+
+// decodeItems decodes items into their stored form T and returns what out takes from each (the
+// domain value inside it). what names the items in errors ("audit entry of request req-1").
+func decodeItems[T, D any](items []map[string]types.AttributeValue, what string, out func(T) D) ([]D, error) {
+	list := make([]D, 0, len(items))
+	for _, item := range items {
+		var it T
+		if err := unmarshal(item, &it); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", what, err)
+		}
+		list = append(list, out(it))
+	}
+	return list, nil
+}
+
+// creates makes put create its item: it is conditional on no item having the item's key yet, so a
+// put that creates something never replaces what is there (an offer, an audit entry, a consent).
+// The Put literal stays with the caller, so the IAM test reads the item's partition where it is
+// built (internal/awscalls).
+func creates(put types.Put) types.TransactWriteItem {
+	x := &expr{}
+	put.ConditionExpression = aws.String("attribute_not_exists(" + x.n(AttrPK) + ")")
+	put.ExpressionAttributeNames = x.Names()
+	return types.TransactWriteItem{Put: &put}
+}
+
+// create writes a put that creates its item (creates) on its own, outside a transaction. exists
+// reports, without an error, that an item with the key was there already: the caller reads it to
+// tell an SDK retry of its own write that succeeded from someone else's item.
+func (s *Store) create(ctx context.Context, put types.TransactWriteItem) (exists bool, err error) {
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                put.Put.TableName,
+		Item:                     put.Put.Item,
+		ConditionExpression:      put.Put.ConditionExpression,
+		ExpressionAttributeNames: put.Put.ExpressionAttributeNames,
+	})
+	if isConditionFailed(err) {
+		return true, nil
+	}
+	return false, err
 }
 
 // queryAll reads every item of a partition whose sort key starts with prefix, following
@@ -376,21 +435,7 @@ func conflict(format string, args ...any) error {
 	return refund.Errorf(refund.CodeConflict, format, args...)
 }
 func gone(format string, args ...any) error { return refund.Errorf(refund.CodeGone, format, args...) }
-func invalid(field, msg string) error {
-	return &refund.Error{Code: refund.CodeInvalid, Message: msg, Fields: refund.FieldErrors{field: msg}}
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
+func invalid(field, msg string) error       { return refund.InvalidField(field, msg) }
 
 // randomHex returns n random bytes as hex.
 func randomHex(n int) string {

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/refund"
 )
@@ -33,7 +32,7 @@ func TestTransactionItemsOneByOne(t *testing.T) {
 		must(t, err)
 		e.clock.Advance(time.Second)
 		must(t, e.s.Transition(e.ctx, req.ID, refund.StatusExecuting, refund.StatusCompleted, req.Version, systemAudit("ExecuteResolution"),
-			dynamo.WithPolicyVersion("p1"))) // terminal: releases the lock
+			refund.WithPolicyVersion("p1"))) // terminal: releases the lock
 
 		order, err := e.s.GetOrder(e.ctx, "RF-1")
 		must(t, err)
@@ -46,22 +45,22 @@ func TestTransactionItemsOneByOne(t *testing.T) {
 
 		// Decline with a reason, and a staff review with every transition option.
 		r2, _, code2 := e.awaitingConsent("req-2", "RF-2")
-		must(t, e.s.RecordConsent(e.ctx, dynamo.Consent{RequestID: r2.ID, Decision: dynamo.DecisionDecline, DeclineReason: "No.", LinkHash: dynamo.HashCode(code2)}, r2.Version, clientAudit()))
+		must(t, e.s.RecordConsent(e.ctx, refund.Consent{RequestID: r2.ID, Decision: refund.DecisionDecline, DeclineReason: "No.", LinkHash: refund.HashCode(code2)}, r2.Version, clientAudit()))
 		e.createSubmitted("req-3", "RF-3")
 		v := refund.Verification{OK: true, PolicyVersion: "p1", Findings: []refund.Finding{{Code: refund.FindingOK, Message: "ok", Passed: true}}}
-		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution"), dynamo.WithVerification(v)))
+		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution"), refund.WithVerification(v)))
 		must(t, e.s.Transition(e.ctx, "req-3", refund.StatusInReview, refund.StatusReviewRejected, 2,
-			dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1")}, dynamo.WithReviewMessage("Sorry.")))
+			refund.AuditEntry{Actor: refund.StaffActor("s-1")}, refund.WithReviewMessage("Sorry.")))
 
 		// The review decisions: the move to review with the first offers, an adjustment (offers,
 		// version, audit entry and resume marker), then the settled order.
 		e.createSubmitted("req-4", "RF-4")
 		must(t, e.s.Transition(e.ctx, "req-4", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution"),
-			dynamo.WithOffers(1, testOffers("req-4", "RF-4", 2, "partial")), dynamo.WithPolicyVersion("p1")))
-		must(t, e.s.Decide(e.ctx, "req-4", refund.StatusInReview, 2, dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1"), Action: "offers_adjusted"},
-			dynamo.WithOffers(2, adjustment("req-4", "RF-4", 12345)), dynamo.WithResume("approved")))
-		wantCode(t, e.s.Decide(e.ctx, "req-4", refund.StatusInReview, 2, dynamo.AuditEntry{Actor: dynamo.StaffActor("s-2"), Action: "review_approved"},
-			dynamo.WithResume("approved")), refund.CodeConflict, "version 3, not 2")
+			refund.WithOffers(1, testOffers("req-4", "RF-4", 2, "partial")), refund.WithPolicyVersion("p1")))
+		must(t, e.s.Decide(e.ctx, "req-4", refund.StatusInReview, 2, refund.AuditEntry{Actor: refund.StaffActor("s-1"), Action: "offers_adjusted"},
+			refund.WithOffers(2, adjustment("req-4", "RF-4", 12345)), refund.WithResume("approved")))
+		wantCode(t, e.s.Decide(e.ctx, "req-4", refund.StatusInReview, 2, refund.AuditEntry{Actor: refund.StaffActor("s-2"), Action: "review_approved"},
+			refund.WithResume("approved")), refund.CodeConflict, "version 3, not 2")
 		if m, pending, err := e.s.GetResume(e.ctx, "req-4"); err != nil || !pending || m.Outcome != "approved" {
 			t.Errorf("marker after the adjustment = %+v, %v, %v", m, pending, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/refund"
 )
@@ -37,7 +36,7 @@ func TestCreateRequest(t *testing.T) {
 		if got.Status != refund.StatusSubmitted || got.Version != 1 || got.Submission.Email != "ada@example.com" || got.OrderNumber != "RF-1" {
 			t.Errorf("stored request = %+v", got)
 		}
-		link, err := e.s.LookupLinkCode(e.ctx, dynamo.HashCode(statusCode), dynamo.LinkStatus)
+		link, err := e.s.LookupLinkCode(e.ctx, refund.HashCode(statusCode), refund.LinkStatus)
 		must(t, err)
 		if link.RequestID != "req-1" {
 			t.Errorf("status link belongs to %q", link.RequestID)
@@ -47,7 +46,7 @@ func TestCreateRequest(t *testing.T) {
 		}
 		entries, err := e.s.ListAudit(e.ctx, "req-1")
 		must(t, err)
-		if entries[0].IP != "203.0.113.7" || entries[0].Actor != dynamo.ActorClient {
+		if entries[0].IP != "203.0.113.7" || entries[0].Actor != refund.ActorClient {
 			t.Errorf("audit entry = %+v, want the client's IP", entries[0])
 		}
 		page, _, err := e.s.ListRequestsByStatus(e.ctx, refund.StatusSubmitted, 0, "")
@@ -58,18 +57,18 @@ func TestCreateRequest(t *testing.T) {
 
 		// One open request per order, whatever the case of the number.
 		req2, sub2 := testRequest(t, "req-2", "rf-1")
-		_, l2 := linkFor("req-2", dynamo.LinkStatus, time.Time{})
+		_, l2 := linkFor("req-2", refund.LinkStatus, time.Time{})
 		err = e.s.CreateRequest(e.ctx, req2, sub2, l2, clientAudit())
 		wantCode(t, err, refund.CodeConflict, "already an open request for order RF-1")
 		if _, err := e.s.GetRequest(e.ctx, "req-2"); refund.ErrorCode(err) != refund.CodeNotFound {
 			t.Errorf("the refused request was stored anyway: %v", err)
 		}
-		if _, err := e.s.LookupLinkCode(e.ctx, l2.Hash, dynamo.LinkStatus); refund.ErrorCode(err) != refund.CodeNotFound {
+		if _, err := e.s.LookupLinkCode(e.ctx, l2.Hash, refund.LinkStatus); refund.ErrorCode(err) != refund.CodeNotFound {
 			t.Errorf("the refused request's link was stored anyway: %v", err)
 		}
 
 		// The same ID again is refused too.
-		_, l3 := linkFor("req-1", dynamo.LinkStatus, time.Time{})
+		_, l3 := linkFor("req-1", refund.LinkStatus, time.Time{})
 		req1b, sub1b := testRequest(t, "req-1", "RF-OTHER")
 		wantCode(t, e.s.CreateRequest(e.ctx, req1b, sub1b, l3, clientAudit()), refund.CodeConflict, "already exists")
 
@@ -106,7 +105,7 @@ func TestTransition(t *testing.T) {
 		v := refund.Verification{OK: true, PolicyVersion: "p1", Findings: []refund.Finding{{Code: refund.FindingOK, Passed: true}}}
 		e.clock.Advance(time.Minute)
 		must(t, e.s.Transition(e.ctx, "req-1", refund.StatusSubmitted, refund.StatusInReview, 1, systemAudit("ProposeResolution"),
-			dynamo.WithVerification(v), dynamo.WithPolicyVersion("p1")))
+			refund.WithVerification(v), refund.WithPolicyVersion("p1")))
 		got, err := e.s.GetRequest(e.ctx, "req-1")
 		must(t, err)
 		if got.Status != refund.StatusInReview || got.Version != 2 || got.PolicyVersion != "p1" || got.Verification == nil || !got.UpdatedAt.Equal(start.Add(time.Minute)) {
@@ -132,13 +131,13 @@ func TestTransition(t *testing.T) {
 		err = e.s.Transition(e.ctx, "req-x", refund.StatusSubmitted, refund.StatusWithdrawn, 1, systemAudit("x"))
 		wantCode(t, err, refund.CodeNotFound, "")
 		err = e.s.Transition(e.ctx, "req-1", refund.StatusInReview, refund.StatusReviewRejected, 2, systemAudit("x"),
-			dynamo.WithReviewMessage(strings.Repeat("m", refund.MaxDetailsRunes+1)))
+			refund.WithReviewMessage(strings.Repeat("m", refund.MaxDetailsRunes+1)))
 		wantCode(t, err, refund.CodeInvalid, "")
 
 		// Staff reject with a message: terminal, lock released, message stored.
 		e.clock.Advance(time.Minute)
 		must(t, e.s.Transition(e.ctx, "req-1", refund.StatusInReview, refund.StatusReviewRejected, 2,
-			dynamo.AuditEntry{Actor: dynamo.StaffActor("s-1"), Detail: "outside policy"}, dynamo.WithReviewMessage("We cannot offer a refund.")))
+			refund.AuditEntry{Actor: refund.StaffActor("s-1"), Detail: "outside policy"}, refund.WithReviewMessage("We cannot offer a refund.")))
 		got, err = e.s.GetRequest(e.ctx, "req-1")
 		must(t, err)
 		if got.Status != refund.StatusReviewRejected || got.ReviewMessage != "We cannot offer a refund." || got.Version != 3 {
@@ -195,7 +194,7 @@ func TestRecordConsent(t *testing.T) {
 		if rec.Status != refund.StatusExecuting || rec.Version != 3 {
 			t.Errorf("request after consent: %s v%d, want executing v3", rec.Status, rec.Version)
 		}
-		link, err := e.s.LookupLinkCode(e.ctx, dynamo.HashCode(consentCode), dynamo.LinkConsent)
+		link, err := e.s.LookupLinkCode(e.ctx, refund.HashCode(consentCode), refund.LinkConsent)
 		must(t, err)
 		if !link.UsedAt.Equal(start.Add(time.Hour)) {
 			t.Errorf("link used at %v, want %v", link.UsedAt, start.Add(time.Hour))
@@ -206,9 +205,9 @@ func TestRecordConsent(t *testing.T) {
 
 		// A double submit, and a decision through a second (reminder) code, are both "already recorded".
 		wantCode(t, e.s.RecordConsent(e.ctx, c, req.Version, clientAudit()), refund.CodeConflict, "already been recorded")
-		second, link2 := linkFor("req-1", dynamo.LinkConsent, start.Add(14*24*time.Hour))
+		second, link2 := linkFor("req-1", refund.LinkConsent, start.Add(14*24*time.Hour))
 		must(t, e.s.PutLinkCode(e.ctx, link2))
-		decline := dynamo.Consent{RequestID: "req-1", Decision: dynamo.DecisionDecline, LinkHash: dynamo.HashCode(second)}
+		decline := refund.Consent{RequestID: "req-1", Decision: refund.DecisionDecline, LinkHash: refund.HashCode(second)}
 		wantCode(t, e.s.RecordConsent(e.ctx, decline, 3, clientAudit()), refund.CodeConflict, "already been recorded")
 	})
 }
@@ -221,7 +220,7 @@ func TestDeclineAndExpiry(t *testing.T) {
 
 		// Decline: terminal, lock released, reason kept.
 		req, _, code1 := e.awaitingConsent("req-1", "RF-1")
-		decline := dynamo.Consent{RequestID: "req-1", Decision: dynamo.DecisionDecline, DeclineReason: "Too little.", LinkHash: dynamo.HashCode(code1)}
+		decline := refund.Consent{RequestID: "req-1", Decision: refund.DecisionDecline, DeclineReason: "Too little.", LinkHash: refund.HashCode(code1)}
 		must(t, e.s.RecordConsent(e.ctx, decline, req.Version, clientAudit()))
 		rec, err := e.s.GetRequest(e.ctx, "req-1")
 		must(t, err)
@@ -230,7 +229,7 @@ func TestDeclineAndExpiry(t *testing.T) {
 		}
 		got, err := e.s.GetConsent(e.ctx, "req-1")
 		must(t, err)
-		if got.Decision != dynamo.DecisionDecline || got.DeclineReason != "Too little." {
+		if got.Decision != refund.DecisionDecline || got.DeclineReason != "Too little." {
 			t.Errorf("consent = %+v", got)
 		}
 		e.createSubmitted("req-1b", "RF-1") // lock released

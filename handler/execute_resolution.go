@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/payment"
 	"refundflow/refund"
 )
@@ -17,11 +16,12 @@ import (
 // ledger and the payment provider), records a credit, or records a pause or an end date; then it marks
 // the order cancelled or fully refunded where that applies, and the request completed.
 //
-// Before anything moves it re-checks the consent against what is stored now: the decision is accept,
-// the offer is the request's own, its currency is the order's, the refund fits in what remains
-// refundable, the refund goes to the order's original payment, and the agreement hash recomputed from
-// the offer and the order as they are now equals the hash the client accepted. A failed check is an
-// *ExecutionRefused error, which the state machine catches and turns into "needs attention".
+// Before anything moves it re-checks the consent against what is stored now (refund.Consent.Check:
+// the decision is accept, the offer is the request's own, its currency is the order's, the refund
+// goes to the order's original payment, and the agreement hash recomputed from the offer and the
+// order as they are now equals the hash the client accepted), and the ledger checks that the refund
+// fits in what remains refundable. A failed check is an *ExecutionRefused error, which the state
+// machine catches and turns into "needs attention".
 //
 // Money moves at most once per request: the refund is reserved in the ledger as attempt 1 (a retry
 // finds the reservation), the provider is called with the idempotency key refund:<requestId>:1 (a retry
@@ -36,12 +36,25 @@ import (
 // The provider call ends providerReserve before the invocation's deadline, so a slow provider becomes a
 // PaymentUnavailable that is recorded and retried with the same key, not a Lambda timeout.
 type ExecuteResolution struct {
-	// Store is the table.
-	Store *dynamo.Store
+	// Store reads the request, its consent, offer and order, moves money in the order's ledger,
+	// records credits, closes the order and completes the request.
+	Store ExecuteResolutionStore
 	// Payment refunds the card.
 	Payment payment.Gateway
 	// Logger receives one line per invocation; nil discards.
 	Logger *slog.Logger
+}
+
+// ExecuteResolutionStore is the table as ExecuteResolution uses it.
+type ExecuteResolutionStore interface {
+	RequestGetter
+	ConsentGetter
+	OfferGetter
+	OrderGetter
+	RefundLedger
+	CreditPutter
+	OrderCloser
+	Transitioner
 }
 
 const fnExecuteResolution = "ExecuteResolution"
@@ -91,7 +104,7 @@ func beforeDeadline(ctx context.Context, reserve time.Duration) (context.Context
 }
 
 // Handle runs the step for in.RequestID.
-func (h *ExecuteResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h ExecuteResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnExecuteResolution, in)
 	work, cancel := beforeDeadline(ctx, returnReserve)
 	defer cancel()
@@ -107,7 +120,7 @@ func (h *ExecuteResolution) Handle(ctx context.Context, in TaskInput) (TaskOutpu
 	return out, nil
 }
 
-func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	req, err := h.Store.GetRequest(ctx, in.RequestID)
 	if err != nil {
 		return TaskOutput{}, fmt.Errorf("execute request %s: %w", in.RequestID, err)
@@ -123,7 +136,7 @@ func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 	if err != nil {
 		return TaskOutput{}, fmt.Errorf("execute request %s: %w", req.ID, err)
 	}
-	if consent.Decision != dynamo.DecisionAccept || consent.OfferID == "" {
+	if !consent.AcceptsOffer() {
 		return TaskOutput{}, &ExecutionRefused{RequestID: req.ID, Reason: "the recorded decision is not an acceptance of an offer"}
 	}
 	offer, err := h.Store.GetOffer(ctx, req.ID, consent.OfferID)
@@ -134,8 +147,8 @@ func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 	if err != nil {
 		return TaskOutput{}, fmt.Errorf("execute request %s: %w", req.ID, err)
 	}
-	if err := checkConsent(req.Request, order, offer, consent); err != nil {
-		return TaskOutput{}, err
+	if err := consent.Check(req.Request, order, offer); err != nil {
+		return TaskOutput{}, &ExecutionRefused{RequestID: req.ID, Reason: err.Error()}
 	}
 
 	var done string
@@ -147,7 +160,7 @@ func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		}
 		done = fmt.Sprintf("refunded %s to the original payment (provider refund %s)", rec.Amount, rec.ProviderRefundID)
 	case offer.IsCredit():
-		err := h.Store.PutCredit(ctx, dynamo.Credit{
+		err := h.Store.PutCredit(ctx, refund.Credit{
 			OrderNumber: order.Number, RequestID: req.ID, OfferID: offer.ID, Amount: offer.Amount, ValidUntil: offer.ValidUntil,
 		})
 		if err != nil {
@@ -166,7 +179,7 @@ func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		return TaskOutput{}, err
 	}
 	err = h.Store.Transition(ctx, req.ID, refund.StatusExecuting, refund.StatusCompleted, req.Version,
-		dynamo.AuditEntry{Actor: system(fnExecuteResolution), Detail: "offer " + offer.ID + ": " + done})
+		refund.AuditEntry{Actor: system(fnExecuteResolution), Detail: "offer " + offer.ID + ": " + done})
 	if err != nil {
 		if cur, gerr := h.Store.GetRequest(ctx, req.ID); gerr == nil && cur.Status == refund.StatusCompleted {
 			return TaskOutput{Outcome: OutcomeCompleted}, nil // completed concurrently by a retry
@@ -176,61 +189,37 @@ func (h *ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 	return TaskOutput{Outcome: OutcomeCompleted}, nil
 }
 
-// checkConsent re-checks an acceptance against the offer and the order as stored now. The remaining
-// amount is checked by ReserveRefund, which knows whether this request already reserved it.
-func checkConsent(req refund.Request, order refund.Order, offer refund.Offer, consent dynamo.Consent) error {
-	refuse := func(format string, args ...any) error {
-		return &ExecutionRefused{RequestID: req.ID, Reason: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case offer.ID != consent.OfferID || offer.RequestID != req.ID:
-		return refuse("offer %s does not belong to this request", offer.ID)
-	case !strings.EqualFold(offer.OrderNumber, order.Number) || !strings.EqualFold(req.OrderNumber, order.Number):
-		return refuse("offer %s is for order %s, not %s", offer.ID, offer.OrderNumber, order.Number)
-	case offer.Amount.Currency != order.Currency:
-		return refuse("offer %s is in %s but the order is in %s", offer.ID, offer.Amount.Currency, order.Currency)
-	case offer.Amount.Amount < 0:
-		return refuse("offer %s has a negative amount", offer.ID)
-	case offer.IsRefund() && (!order.Payment.Captured || order.Payment.Reference == ""):
-		return refuse("order %s has no captured payment to refund to", order.Number)
-	}
-	if got := refund.AgreementHash(offer, refund.Agreement(order, req, offer)); got != consent.OfferHash {
-		return refuse("the agreement for offer %s changed after the client accepted it (hash %.12s…, accepted %.12s…)", offer.ID, got, consent.OfferHash)
-	}
-	return nil
-}
-
 // refund moves the money: reserve in the ledger, call the provider with the attempt's idempotency key,
 // record the provider's answer.
-func (h *ExecuteResolution) refund(ctx context.Context, req refund.Request, order refund.Order, offer refund.Offer) (dynamo.RefundRecord, error) {
+func (h ExecuteResolution) refund(ctx context.Context, req refund.Request, order refund.Order, offer refund.Offer) (refund.RefundRecord, error) {
 	if h.Payment == nil {
-		return dynamo.RefundRecord{}, errors.New("execute request " + req.ID + ": no payment gateway configured")
+		return refund.RefundRecord{}, errors.New("execute request " + req.ID + ": no payment gateway configured")
 	}
 	rec, err := h.Store.ReserveRefund(ctx, order.Number, req.ID, refundAttempt, offer.Amount,
-		dynamo.AuditEntry{Actor: system(fnExecuteResolution)})
+		refund.AuditEntry{Actor: system(fnExecuteResolution)})
 	switch {
-	case isCode(err, refund.CodeConflict):
+	case refund.ErrorCode(err) == refund.CodeConflict:
 		// More than remains, another currency, or the request left executing: nothing was reserved.
-		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the refund could not be reserved: " + err.Error()}
+		return refund.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the refund could not be reserved: " + err.Error()}
 	case err != nil:
-		return dynamo.RefundRecord{}, fmt.Errorf("reserve the refund of request %s: %w", req.ID, err)
+		return refund.RefundRecord{}, fmt.Errorf("reserve the refund of request %s: %w", req.ID, err)
 	}
 	switch rec.State {
-	case dynamo.RefundSucceeded:
+	case refund.RefundSucceeded:
 		return rec, nil
-	case dynamo.RefundFailed:
-		return dynamo.RefundRecord{}, &payment.PaymentDeclined{Provider: "ledger", Code: "attempt_failed",
+	case refund.RefundFailed:
+		return refund.RefundRecord{}, &payment.PaymentDeclined{Provider: "ledger", Code: "attempt_failed",
 			Message: fmt.Sprintf("refund attempt %d of request %s was refused earlier: %s", rec.N, req.ID, rec.FailureReason)}
 	}
 	if rec.PaymentReference != order.Payment.Reference {
-		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the reserved refund names another payment than the order's"}
+		return refund.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the reserved refund names another payment than the order's"}
 	}
 	// ctx already ends returnReserve before the invocation's deadline.
 	callCtx, cancel := beforeDeadline(ctx, providerReserve-returnReserve)
 	res, err := h.Payment.Refund(callCtx, payment.RefundRequest{
 		PaymentReference: rec.PaymentReference,
 		Amount:           rec.Amount,
-		IdempotencyKey:   payment.IdempotencyKey(req.ID, rec.N),
+		IdempotencyKey:   rec.IdempotencyKey,
 		RequestID:        req.ID,
 	})
 	cancel()
@@ -241,20 +230,20 @@ func (h *ExecuteResolution) refund(ctx context.Context, req refund.Request, orde
 		// reservation is released.
 		reason := declined.Provider + ": " + declined.Code
 		if ferr := h.Store.FailRefund(ctx, order.Number, req.ID, rec.N, reason); ferr != nil {
-			return dynamo.RefundRecord{}, fmt.Errorf("release the refused refund of request %s: %w (refusal: %w)", req.ID, ferr, err)
+			return refund.RefundRecord{}, fmt.Errorf("release the refused refund of request %s: %w (refusal: %w)", req.ID, ferr, err)
 		}
-		return dynamo.RefundRecord{}, err
+		return refund.RefundRecord{}, err
 	case err != nil:
 		// Unavailable (retried with the same key), outcome unknown (a person checks at the provider)
 		// or anything else: the refund may have happened, so the reservation stays.
-		return dynamo.RefundRecord{}, err
+		return refund.RefundRecord{}, err
 	}
 	rec, err = h.Store.CompleteRefund(ctx, order.Number, req.ID, rec.N, res.ID)
 	if err != nil {
-		return dynamo.RefundRecord{}, fmt.Errorf("record the refund of request %s: %w", req.ID, err)
+		return refund.RefundRecord{}, fmt.Errorf("record the refund of request %s: %w", req.ID, err)
 	}
 	if res.Amount != (refund.Money{}) && res.Amount != rec.Amount {
-		return dynamo.RefundRecord{}, &ExecutionRefused{RequestID: req.ID,
+		return refund.RefundRecord{}, &ExecutionRefused{RequestID: req.ID,
 			Reason: fmt.Sprintf("the provider refunded %s, not the %s reserved", res.Amount, rec.Amount)}
 	}
 	return rec, nil
@@ -264,7 +253,7 @@ func (h *ExecuteResolution) refund(ctx context.Context, req refund.Request, orde
 // cancelled when the offer ends the service (refunds, credits, switches, ending at the period's end);
 // a pause leaves the order active. The write is conditional on the order's version, and repeated on a
 // conflict (the ledger bumps the version too).
-func (h *ExecuteResolution) closeOrder(ctx context.Context, number string, offer refund.Offer) error {
+func (h ExecuteResolution) closeOrder(ctx context.Context, number string, offer refund.Offer) error {
 	for attempt := 1; ; attempt++ {
 		order, err := h.Store.GetOrder(ctx, number)
 		if err != nil {
@@ -287,7 +276,7 @@ func (h *ExecuteResolution) closeOrder(ctx context.Context, number string, offer
 		switch {
 		case err == nil:
 			return nil
-		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
+		case refund.ErrorCode(err) == refund.CodeConflict && attempt < maxConflictRetries:
 			continue
 		default:
 			return fmt.Errorf("close order %s: %w", number, err)

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow/apigw"
-	"refundflow/dynamo"
 	"refundflow/refund"
 	"refundflow/web"
 )
@@ -22,11 +21,19 @@ import (
 // thank-you page like the first. GET changes nothing but a "viewed" audit entry.
 type Feedback struct {
 	// Store reads the link and stores the feedback.
-	Store *dynamo.Store
+	Store FeedbackStore
 	// CSRF issues and checks the form's token.
 	CSRF apigw.CSRF
-	// Logger receives problems that do not fail the request; nil means slog.Default().
+	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
+}
+
+// FeedbackStore is the table as Feedback uses it.
+type FeedbackStore interface {
+	LinkLookup
+	FeedbackGetter
+	FeedbackPutter
+	AuditAppender
 }
 
 // Handle answers one API Gateway event; errors become error pages through apigw.Handle.
@@ -59,11 +66,11 @@ func (h Feedback) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 
 // lookup finds the feedback link. An unknown code gets the "unknown link" page; an expired one the
 // "closed" page with a sentence about feedback (the link page's own "expired" text is about offers).
-func (h Feedback) lookup(ctx context.Context, code string) (dynamo.LinkCode, *web.LinkPage, error) {
+func (h Feedback) lookup(ctx context.Context, code string) (refund.LinkCode, *web.LinkPage, error) {
 	if code == "" || len(code) > maxCodeLen {
-		return dynamo.LinkCode{}, &web.LinkPage{State: web.LinkUnknown}, nil
+		return refund.LinkCode{}, &web.LinkPage{State: web.LinkUnknown}, nil
 	}
-	link, err := h.Store.LookupLinkCode(ctx, dynamo.HashCode(code), dynamo.LinkFeedback)
+	link, err := h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkFeedback)
 	switch refund.ErrorCode(err) {
 	case "":
 		return link, nil, nil
@@ -77,7 +84,7 @@ func (h Feedback) lookup(ctx context.Context, code string) (dynamo.LinkCode, *we
 }
 
 // feedbackBinding ties the form's CSRF token to the link.
-func feedbackBinding(link dynamo.LinkCode) string { return "feedback:" + link.Hash }
+func feedbackBinding(link refund.LinkCode) string { return "feedback:" + link.Hash }
 
 // given reports whether the request already has feedback.
 func (h Feedback) given(ctx context.Context, requestID string) (bool, error) {
@@ -93,7 +100,7 @@ func (h Feedback) given(ctx context.Context, requestID string) (bool, error) {
 }
 
 // form renders the feedback form with a fresh CSRF token.
-func (h Feedback) form(req events.APIGatewayV2HTTPRequest, link dynamo.LinkCode, code string, status int, p web.FeedbackPage) (events.APIGatewayV2HTTPResponse, error) {
+func (h Feedback) form(req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string, status int, p web.FeedbackPage) (events.APIGatewayV2HTTPResponse, error) {
 	p.Action = "/feedback/" + url.PathEscape(code)
 	token, cookie := h.CSRF.Issue(req, feedbackBinding(link))
 	p.CSRFToken = token
@@ -104,12 +111,12 @@ func (h Feedback) form(req events.APIGatewayV2HTTPRequest, link dynamo.LinkCode,
 	return apigw.WithCookie(resp, cookie), nil
 }
 
-func (h Feedback) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, link dynamo.LinkCode, code string) (events.APIGatewayV2HTTPResponse, error) {
+func (h Feedback) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string) (events.APIGatewayV2HTTPResponse, error) {
 	a := clientAudit(req, "viewed")
 	a.RequestID = link.RequestID
 	a.Detail = "feedback link opened (" + apigw.Method(req) + ")"
 	if err := h.Store.AppendAudit(ctx, a); err != nil {
-		logOrDefault(h.Logger).WarnContext(ctx, "audit feedback view", "requestId", link.RequestID, "error", err.Error())
+		logger(h.Logger).WarnContext(ctx, "audit feedback view", "requestId", link.RequestID, "error", err.Error())
 	}
 	done, err := h.given(ctx, link.RequestID)
 	if err != nil {
@@ -121,7 +128,7 @@ func (h Feedback) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	return h.form(req, link, code, http.StatusOK, web.FeedbackPage{})
 }
 
-func (h Feedback) send(ctx context.Context, req events.APIGatewayV2HTTPRequest, link dynamo.LinkCode, code string) (events.APIGatewayV2HTTPResponse, error) {
+func (h Feedback) send(ctx context.Context, req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string) (events.APIGatewayV2HTTPResponse, error) {
 	values, err := apigw.Form(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -137,14 +144,14 @@ func (h Feedback) send(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		entered.Errors = fieldErrs
 		return h.form(req, link, code, http.StatusBadRequest, entered)
 	}
-	err = h.Store.PutFeedback(ctx, dynamo.Feedback{RequestID: link.RequestID, Rating: f.Rating, Comment: f.Comment})
+	err = h.Store.PutFeedback(ctx, refund.Feedback{RequestID: link.RequestID, Rating: f.Rating, Comment: f.Comment})
 	switch refund.ErrorCode(err) {
 	case "":
 		a := clientAudit(req, "feedback_given")
 		a.RequestID = link.RequestID
 		a.Detail = "rating " + strconv.Itoa(f.Rating)
 		if err := h.Store.AppendAudit(ctx, a); err != nil {
-			logOrDefault(h.Logger).WarnContext(ctx, "audit feedback", "requestId", link.RequestID, "error", err.Error())
+			logger(h.Logger).WarnContext(ctx, "audit feedback", "requestId", link.RequestID, "error", err.Error())
 		}
 	case refund.CodeConflict:
 		// Already given: once is enough, and the first answer stays.

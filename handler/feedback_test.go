@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
@@ -23,7 +22,7 @@ func (f *httpFixture) feedbackHandler() handler.Feedback {
 func (f *httpFixture) feedbackLink(s *seeded, expires time.Time) {
 	f.t.Helper()
 	s.feedbackCode = newCode(f.t)
-	l := dynamo.LinkCode{Hash: dynamo.HashCode(s.feedbackCode), RequestID: s.id, Purpose: dynamo.LinkFeedback, ExpiresAt: expires}
+	l := refund.LinkCode{Hash: refund.HashCode(s.feedbackCode), RequestID: s.id, Purpose: refund.LinkFeedback, ExpiresAt: expires}
 	if err := f.store.PutLinkCode(context.Background(), l); err != nil {
 		f.t.Fatal(err)
 	}

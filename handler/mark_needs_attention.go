@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"unicode/utf8"
 
-	"refundflow/dynamo"
 	"refundflow/refund"
 )
 
@@ -17,10 +15,16 @@ import (
 //
 // Outcome: "needs_attention", or the final status the request already had.
 type MarkNeedsAttention struct {
-	// Store is the table.
-	Store *dynamo.Store
+	// Store reads and moves the request.
+	Store MarkNeedsAttentionStore
 	// Logger receives one line per invocation; nil discards.
 	Logger *slog.Logger
+}
+
+// MarkNeedsAttentionStore is the table as MarkNeedsAttention uses it.
+type MarkNeedsAttentionStore interface {
+	RequestGetter
+	Transitioner
 }
 
 const fnMarkNeedsAttention = "MarkNeedsAttention"
@@ -34,7 +38,7 @@ const attentionDetailPrefix = "workflow error: "
 // Its line "request needs attention" says with moved=true that this run moved the request (a retry
 // of the step, or a request already there, logs moved=false): template.yaml's NeedsAttentionMetricFilter
 // counts the moves for NeedsAttentionAlarm.
-func (h *MarkNeedsAttention) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h MarkNeedsAttention) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnMarkNeedsAttention, in)
 	out, moved, err := h.handle(ctx, in)
 	if err != nil {
@@ -50,17 +54,11 @@ func errorName(name string) string {
 	if name == "" {
 		return "unknown error"
 	}
-	if len(name) > 120 {
-		name = name[:120]
-		for !utf8.ValidString(name) {
-			name = name[:len(name)-1]
-		}
-	}
-	return name
+	return refund.Truncate(name, 120)
 }
 
 // handle moves the request; moved reports that this call did (and not an earlier one).
-func (h *MarkNeedsAttention) handle(ctx context.Context, in TaskInput) (out TaskOutput, moved bool, err error) {
+func (h MarkNeedsAttention) handle(ctx context.Context, in TaskInput) (out TaskOutput, moved bool, err error) {
 	for attempt := 1; ; attempt++ {
 		req, err := h.Store.GetRequest(ctx, in.RequestID)
 		if err != nil {
@@ -73,11 +71,11 @@ func (h *MarkNeedsAttention) handle(ctx context.Context, in TaskInput) (out Task
 			return TaskOutput{Outcome: OutcomeNeedsAttention}, false, nil
 		}
 		err = h.Store.Transition(ctx, req.ID, req.Status, refund.StatusNeedsAttention, req.Version,
-			dynamo.AuditEntry{Actor: system(fnMarkNeedsAttention), Detail: attentionDetailPrefix + errorName(in.Error)})
+			refund.AuditEntry{Actor: system(fnMarkNeedsAttention), Detail: attentionDetailPrefix + errorName(in.Error)})
 		switch {
 		case err == nil:
 			return TaskOutput{Outcome: OutcomeNeedsAttention}, true, nil
-		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
+		case refund.ErrorCode(err) == refund.CodeConflict && attempt < maxConflictRetries:
 			continue
 		default:
 			return TaskOutput{}, false, fmt.Errorf("mark request %s as needing attention: %w", req.ID, err)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"refundflow/awsenv/lambdalog"
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/refund"
@@ -86,7 +85,7 @@ func TestNeedsAttentionMetricCountsEachMove(t *testing.T) {
 	}
 
 	f := newTaskFixture(t, refund.ServiceHours)
-	h := &handler.MarkNeedsAttention{Store: f.store, Logger: logger}
+	h := handler.MarkNeedsAttention{Store: f.store, Logger: logger}
 	f.run(h, handler.TaskInput{Error: "PaymentDeclined"})
 	if got, want := count(), 1; got != want {
 		t.Errorf("moving a request to needs_attention matched the filter %d times, want %d", got, want)
@@ -97,10 +96,10 @@ func TestNeedsAttentionMetricCountsEachMove(t *testing.T) {
 	}
 
 	g := newTaskFixture(t, refund.ServiceHours)
-	if err := g.store.Transition(g.ctx, g.id, refund.StatusSubmitted, refund.StatusWithdrawn, 1, dynamo.AuditEntry{Actor: dynamo.ActorClient}); err != nil {
+	if err := g.store.Transition(g.ctx, g.id, refund.StatusSubmitted, refund.StatusWithdrawn, 1, refund.AuditEntry{Actor: refund.ActorClient}); err != nil {
 		t.Fatal(err)
 	}
-	g.run(&handler.MarkNeedsAttention{Store: g.store, Logger: logger}, handler.TaskInput{Error: "States.Timeout"})
+	g.run(handler.MarkNeedsAttention{Store: g.store, Logger: logger}, handler.TaskInput{Error: "States.Timeout"})
 	if got := count(); got != 0 {
 		t.Errorf("a request whose final status stands matched %d times, want 0", got)
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"refundflow/dynamo"
 	"refundflow/payment"
 	"refundflow/refund"
 )
@@ -25,18 +24,27 @@ import (
 // attempt, whose answer was lost) replaces them with a new set, so only offers that fit the order
 // as it is now are live. Nothing has been shown to the client before this step has answered.
 type ProposeResolution struct {
-	// Store is the table.
-	Store *dynamo.Store
+	// Store reads the request, its order and offers, and records the resolution.
+	Store ProposeResolutionStore
 	// Policy is the refund policy; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
 	// Logger receives one line per invocation; nil discards.
 	Logger *slog.Logger
 }
 
+// ProposeResolutionStore is the table as ProposeResolution uses it.
+type ProposeResolutionStore interface {
+	RequestGetter
+	OrderGetter
+	OfferLister
+	Decider
+	Transitioner
+}
+
 const fnProposeResolution = "ProposeResolution"
 
 // Handle runs the step for in.RequestID.
-func (h *ProposeResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h ProposeResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnProposeResolution, in)
 	out, err := h.handle(ctx, in)
 	if err != nil {
@@ -47,7 +55,7 @@ func (h *ProposeResolution) Handle(ctx context.Context, in TaskInput) (TaskOutpu
 	return out, nil
 }
 
-func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	for attempt := 1; ; attempt++ {
 		req, err := h.Store.GetRequest(ctx, in.RequestID)
 		if err != nil {
@@ -71,7 +79,7 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 			return TaskOutput{}, fmt.Errorf("resolve request %s: %w", req.ID, err)
 		}
 		res := resolve(h.Policy, req.Request, order)
-		var opts []dynamo.TransitionOption
+		var opts []refund.ChangeOption
 		var stored []refund.Offer
 		set := req.OfferSet
 		if set > 0 { // an earlier attempt stored offers: the same ones again change nothing
@@ -80,27 +88,27 @@ func (h *ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutpu
 			}
 		}
 		if set == 0 && len(res.Offers) > 0 || set > 0 && !sameOffers(stored, res.Offers) {
-			opts = append(opts, dynamo.WithOffers(set+1, offersForSet(res.Offers, set+1)))
+			opts = append(opts, refund.WithOffers(set+1, offersForSet(res.Offers, set+1)))
 		}
 		if !res.NeedsReview {
 			if len(opts) == 0 {
 				return TaskOutput{Outcome: OutcomeConsent}, nil // stored by an earlier attempt
 			}
 			err = h.Store.Decide(ctx, req.ID, refund.StatusSubmitted, req.Version,
-				dynamo.AuditEntry{Actor: system(fnProposeResolution), Action: "offers_proposed", Detail: proposalSummary(res.Offers, set+1)}, opts...)
+				refund.AuditEntry{Actor: system(fnProposeResolution), Action: "offers_proposed", Detail: proposalSummary(res.Offers, set+1)}, opts...)
 		} else {
 			// The reasons are about amounts and policy rules, never about the client, so the audit
 			// trail (which staff read) may carry them.
 			err = h.Store.Transition(ctx, req.ID, refund.StatusSubmitted, refund.StatusInReview, req.Version,
-				dynamo.AuditEntry{Actor: system(fnProposeResolution), Detail: "review needed: " + strings.Join(res.ReviewReasons, "\n")},
-				append(opts, dynamo.WithPolicyVersion(res.PolicyVersion))...)
+				refund.AuditEntry{Actor: system(fnProposeResolution), Detail: "review needed: " + strings.Join(res.ReviewReasons, "\n")},
+				append(opts, refund.WithPolicyVersion(res.PolicyVersion))...)
 		}
 		switch {
 		case err == nil && res.NeedsReview:
 			return TaskOutput{Outcome: OutcomeReview}, nil
 		case err == nil:
 			return TaskOutput{Outcome: OutcomeConsent}, nil
-		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
+		case refund.ErrorCode(err) == refund.CodeConflict && attempt < maxConflictRetries:
 			continue // another attempt or a withdrawal moved it: read again
 		default:
 			return TaskOutput{}, fmt.Errorf("store the resolution of request %s: %w", req.ID, err)
@@ -124,15 +132,15 @@ func sameOffers(stored, fresh []refund.Offer) bool {
 	return true
 }
 
-// offersForSet gives the offers of a set after the first new IDs, "<request>-s<set>-<n>-<kind>" (as
-// staff adjustments name theirs), because the offers of earlier sets stay stored under theirs.
+// offersForSet gives the offers of a set after the first new IDs (refund.OfferIDInSet, as staff
+// adjustments name theirs), because the offers of earlier sets stay stored under theirs.
 func offersForSet(offers []refund.Offer, set int) []refund.Offer {
 	if set == 1 {
 		return offers
 	}
 	out := make([]refund.Offer, len(offers))
 	for i, o := range offers {
-		o.ID = fmt.Sprintf("%s-s%d-%d-%s", o.RequestID, set, i+1, o.Kind)
+		o.ID = refund.OfferIDInSet(o.RequestID, set, i+1, o.Kind)
 		out[i] = o
 	}
 	return out

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow/apigw"
-	"refundflow/dynamo"
 	"refundflow/refund"
 	"refundflow/web"
 )
@@ -25,17 +24,31 @@ import (
 // the offer and agreement text the client saw: if the offer or its text changed since (a staff
 // adjustment, a change of the order record) the hash no longer matches and the client is asked to
 // review again. The consent, the link's use, the status change and the audit entry are one
-// transaction (dynamo.Store.RecordConsent), so of any number of simultaneous posts exactly one
-// decision is recorded and exactly one SendTaskSuccess is sent.
+// transaction (ConsentRecorder), so of any number of simultaneous posts exactly one decision is
+// recorded and exactly one SendTaskSuccess is sent.
 type RecordConsent struct {
 	// Store reads the link, request, order and offers, and records the consent.
-	Store *dynamo.Store
-	// SFN completes the consent wait with {"outcome":"accepted"|"declined"}.
-	SFN StepFunctions
+	Store RecordConsentStore
+	// Waits completes the consent wait with {"outcome":"accepted"|"declined"}.
+	Waits WaitCompleter
 	// CSRF issues and checks the forms' token.
 	CSRF apigw.CSRF
-	// Logger receives problems that do not fail the request; nil means slog.Default().
+	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
+}
+
+// RecordConsentStore is the table as RecordConsent uses it.
+type RecordConsentStore interface {
+	LinkLookup
+	RequestGetter
+	OfferLister
+	OfferGetter
+	OrderGetter
+	ConsentGetter
+	ConsentRecorder
+	AuditAppender
+	TokenGetter
+	DecisionDelivery
 }
 
 // Handle answers one API Gateway event; errors become error pages through apigw.Handle.
@@ -61,8 +74,8 @@ func (h RecordConsent) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 // consentView is what a consent link leads to: either the page with the offers, or (closed != nil)
 // the page that explains why the link has nothing to show.
 type consentView struct {
-	link   dynamo.LinkCode
-	req    dynamo.RequestRecord
+	link   refund.LinkCode
+	req    refund.RequestRecord
 	order  refund.Order
 	offers []web.ConsentOffer
 	closed *web.LinkPage
@@ -78,7 +91,7 @@ func (h RecordConsent) load(ctx context.Context, code string) (consentView, erro
 		v.closed = &web.LinkPage{State: web.LinkUnknown}
 		return v, nil
 	}
-	link, err := h.Store.LookupLinkCode(ctx, dynamo.HashCode(code), dynamo.LinkConsent)
+	link, err := h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkConsent)
 	v.link = link
 	expired := false
 	switch refund.ErrorCode(err) {
@@ -129,7 +142,7 @@ func (h RecordConsent) load(ctx context.Context, code string) (consentView, erro
 	}
 	if len(offers) == 0 {
 		// awaiting_consent without offers is a workflow defect; say so to staff, not to the client.
-		logOrDefault(h.Logger).ErrorContext(ctx, "consent link of a request without offers", "requestId", v.req.ID)
+		logger(h.Logger).ErrorContext(ctx, "consent link of a request without offers", "requestId", v.req.ID)
 		v.closed = &web.LinkPage{State: web.LinkClosed}
 		return v, nil
 	}
@@ -161,14 +174,14 @@ func (h RecordConsent) readAnswer(ctx context.Context, requestID string) (record
 	default:
 		return recordedAnswer{}, fmt.Errorf("read consent of request %s: %w", requestID, err)
 	}
-	a := recordedAnswer{found: true, declined: c.Decision == dynamo.DecisionDecline, at: c.At}
+	a := recordedAnswer{found: true, declined: c.Decision == refund.DecisionDecline, at: c.At}
 	if a.declined {
 		return a, nil
 	}
 	o, err := h.Store.GetOffer(ctx, requestID, c.OfferID)
 	if err != nil {
 		// The offer is only named on the page; the decision stands without it.
-		logOrDefault(h.Logger).WarnContext(ctx, "read accepted offer", "requestId", requestID, "error", err.Error())
+		logger(h.Logger).WarnContext(ctx, "read accepted offer", "requestId", requestID, "error", err.Error())
 		return a, nil
 	}
 	a.offer = o.Kind.Label()
@@ -203,7 +216,7 @@ func (a recordedAnswer) confirmation(status refund.Status) web.LinkPage {
 
 // consentBinding ties the forms' CSRF token to the link (by the code's hash, so the code itself is
 // not needed to verify).
-func consentBinding(link dynamo.LinkCode) string { return "consent:" + link.Hash }
+func consentBinding(link refund.LinkCode) string { return "consent:" + link.Hash }
 
 // page builds the consent page for a view that has offers, with a fresh CSRF token.
 func (h RecordConsent) page(req events.APIGatewayV2HTTPRequest, v consentView, code string) (web.ConsentPage, string) {
@@ -251,7 +264,7 @@ func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		a.RequestID = v.req.ID
 		a.Detail = "consent link opened (" + apigw.Method(req) + ")"
 		if err := h.Store.AppendAudit(ctx, a); err != nil {
-			logOrDefault(h.Logger).WarnContext(ctx, "audit consent view", "requestId", v.req.ID, "error", err.Error())
+			logger(h.Logger).WarnContext(ctx, "audit consent view", "requestId", v.req.ID, "error", err.Error())
 		}
 	}
 	if v.closed != nil {
@@ -305,7 +318,7 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 	}
 
 	for attempt := 1; ; attempt++ {
-		c := dynamo.Consent{
+		c := refund.Consent{
 			RequestID: v.req.ID, LinkHash: v.link.Hash, IP: apigw.ClientIP(req), UserAgent: apigw.UserAgent(req),
 		}
 		outcome := OutcomeDeclined
@@ -319,10 +332,10 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 				return renderConsentPage(http.StatusConflict, p, cookie)
 			}
 			c.Decision, c.OfferID, c.OfferHash, c.AgreementText, c.TypedName =
-				dynamo.DecisionAccept, chosen.Offer.ID, chosen.Hash, chosen.Agreement, form.FullName
+				refund.DecisionAccept, chosen.Offer.ID, chosen.Hash, chosen.Agreement, form.FullName
 			outcome = OutcomeAccepted
 		} else {
-			c.Decision, c.DeclineReason = dynamo.DecisionDecline, form.DeclineReason
+			c.Decision, c.DeclineReason = refund.DecisionDecline, form.DeclineReason
 		}
 
 		err := h.Store.RecordConsent(ctx, c, v.req.Version, clientAudit(req, ""))
@@ -371,20 +384,20 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 // fails, the ResumeDecisions sweeper delivers the outcome within minutes; if the token is stale, the
 // workflow's next consent phase (remind or expire) finds the recorded decision and continues with it.
 func (h RecordConsent) wakeConsentWait(ctx context.Context, requestID, outcome string) {
-	log := logOrDefault(h.Logger)
+	log := logger(h.Logger)
 	tok, err := h.Store.GetTaskToken(ctx, requestID)
 	if err != nil {
 		log.WarnContext(ctx, "read task token after consent; the sweeper delivers the decision", "requestId", requestID, "error", err.Error())
 		return
 	}
-	if tok.Token == "" || tok.Kind != dynamo.TokenConsent {
+	if tok.Token == "" || tok.Kind != refund.TokenConsent {
 		log.WarnContext(ctx, "no consent wait to complete after consent; the next consent phase will pick it up", "requestId", requestID, "tokenKind", string(tok.Kind))
 	}
-	done, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, requestID, outcome, tok, false)
+	done, err := deliverDecision(ctx, h.Store, h.Waits, h.Logger, requestID, outcome, tok, false)
 	switch {
 	case err != nil:
 		log.WarnContext(ctx, "send consent outcome; the sweeper delivers it", "requestId", requestID, "outcome", outcome, "error", err.Error())
-	case done != delivered && tok.Token != "" && tok.Kind == dynamo.TokenConsent:
+	case done != delivered && tok.Token != "" && tok.Kind == refund.TokenConsent:
 		log.InfoContext(ctx, "consent wait had already ended; the next consent phase will pick the decision up", "requestId", requestID)
 	}
 }

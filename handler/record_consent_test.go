@@ -13,13 +13,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
 
 func (f *httpFixture) consentHandler() handler.RecordConsent {
-	return handler.RecordConsent{Store: f.store, SFN: f.sfn, CSRF: f.csrf}
+	return handler.RecordConsent{Store: f.store, Waits: f.flow, CSRF: f.csrf}
 }
 
 // consentGet is GET /consent/{code}.
@@ -125,7 +124,7 @@ func TestConsentGetAndHeadChangeNothingButViewedEntries(t *testing.T) {
 	for _, e := range entries {
 		if e.Action == "viewed" {
 			viewed++
-			if e.To != "" || e.Actor != dynamo.ActorClient || e.IP == "" {
+			if e.To != "" || e.Actor != refund.ActorClient || e.IP == "" {
 				t.Errorf("viewed entry %+v", e)
 			}
 		}
@@ -156,7 +155,7 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	}
 	offer := s.offers[1]
 	text := refund.Agreement(s.order, f.request(s.id).Request, offer)
-	if c.Decision != dynamo.DecisionAccept || c.OfferID != offer.ID || c.OfferHash != refund.AgreementHash(offer, text) ||
+	if c.Decision != refund.DecisionAccept || c.OfferID != offer.ID || c.OfferHash != refund.AgreementHash(offer, text) ||
 		c.AgreementText != text || c.TypedName != "Ana  López" || c.IP != "203.0.113.7" || !strings.HasPrefix(c.UserAgent, "Mozilla/5.0") {
 		t.Errorf("consent = %+v", c)
 	}
@@ -217,7 +216,7 @@ func TestConsentDecline(t *testing.T) {
 	}))
 	wantStatus(t, resp, http.StatusSeeOther)
 	c, err := f.store.GetConsent(context.Background(), s.id)
-	if err != nil || c.Decision != dynamo.DecisionDecline || c.DeclineReason != "Found another provider.\nThanks." {
+	if err != nil || c.Decision != refund.DecisionDecline || c.DeclineReason != "Found another provider.\nThanks." {
 		t.Fatalf("consent = %+v, %v", c, err)
 	}
 	if got := f.request(s.id).Status; got != refund.StatusDeclined {
@@ -244,8 +243,8 @@ func TestConsentPageShowsTheOffersDeadline(t *testing.T) {
 	deadline := rec.UpdatedAt.Add(handler.ConsentPeriod)
 	code := newCode(t)
 	// As RequestConsent mints it: valid until the deadline plus the grace.
-	err := f.store.PutLinkCode(context.Background(), dynamo.LinkCode{Hash: dynamo.HashCode(code), RequestID: s.id,
-		Purpose: dynamo.LinkConsent, ExpiresAt: deadline.Add(handler.ConsentLinkGrace)})
+	err := f.store.PutLinkCode(context.Background(), refund.LinkCode{Hash: refund.HashCode(code), RequestID: s.id,
+		Purpose: refund.LinkConsent, ExpiresAt: deadline.Add(handler.ConsentLinkGrace)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +336,7 @@ func TestConsentLinkStates(t *testing.T) {
 	// Expired link.
 	exp := f.seed(refund.StatusAwaitingConsent, false)
 	expCode := newCode(t)
-	if err := f.store.PutLinkCode(ctx, dynamo.LinkCode{Hash: dynamo.HashCode(expCode), RequestID: exp.id, Purpose: dynamo.LinkConsent, ExpiresAt: httpT0.Add(-time.Minute)}); err != nil {
+	if err := f.store.PutLinkCode(ctx, refund.LinkCode{Hash: refund.HashCode(expCode), RequestID: exp.id, Purpose: refund.LinkConsent, ExpiresAt: httpT0.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	resp := mustCall(t, h, consentGet(t, expCode))
@@ -351,7 +350,7 @@ func TestConsentLinkStates(t *testing.T) {
 	// Withdrawn request.
 	w := f.seed(refund.StatusAwaitingConsent, false)
 	rec := f.request(w.id)
-	if err := f.store.Transition(ctx, w.id, rec.Status, refund.StatusWithdrawn, rec.Version, dynamo.AuditEntry{Actor: dynamo.ActorClient}); err != nil {
+	if err := f.store.Transition(ctx, w.id, rec.Status, refund.StatusWithdrawn, rec.Version, refund.AuditEntry{Actor: refund.ActorClient}); err != nil {
 		t.Fatal(err)
 	}
 	resp = mustCall(t, h, consentGet(t, w.consentCode))
@@ -363,7 +362,7 @@ func TestConsentLinkStates(t *testing.T) {
 	// Expired request (the workflow's expire phase ran).
 	e := f.seed(refund.StatusAwaitingConsent, false)
 	rec = f.request(e.id)
-	if err := f.store.Transition(ctx, e.id, rec.Status, refund.StatusExpired, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("RequestConsent")}); err != nil {
+	if err := f.store.Transition(ctx, e.id, rec.Status, refund.StatusExpired, rec.Version, refund.AuditEntry{Actor: refund.SystemActor("RequestConsent")}); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, mustCall(t, h, consentGet(t, e.consentCode)), http.StatusGone)
@@ -371,7 +370,7 @@ func TestConsentLinkStates(t *testing.T) {
 	// Needs attention: the link has nothing to do now.
 	n := f.seed(refund.StatusAwaitingConsent, false)
 	rec = f.request(n.id)
-	if err := f.store.Transition(ctx, n.id, rec.Status, refund.StatusNeedsAttention, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("MarkNeedsAttention")}); err != nil {
+	if err := f.store.Transition(ctx, n.id, rec.Status, refund.StatusNeedsAttention, rec.Version, refund.AuditEntry{Actor: refund.SystemActor("MarkNeedsAttention")}); err != nil {
 		t.Fatal(err)
 	}
 	resp = mustCall(t, h, consentGet(t, n.consentCode))
@@ -393,7 +392,7 @@ func TestConsentOfferChangedByStaffNeedsAFreshLook(t *testing.T) {
 	adjusted.Amount.Amount -= 10_000
 	adjusted.Breakdown = append(adjusted.Breakdown, refund.Line{Label: "Adjusted by our team", Amount: refund.Money{Amount: -10_000, Currency: "EUR"}})
 	if err := f.store.Decide(context.Background(), s.id, refund.StatusAwaitingConsent, f.request(s.id).Version,
-		dynamo.AuditEntry{Actor: dynamo.StaffActor(staffSub), Action: "offers_adjusted"}, dynamo.WithOffers(2, []refund.Offer{adjusted})); err != nil {
+		refund.AuditEntry{Actor: refund.StaffActor(staffSub), Action: "offers_adjusted"}, refund.WithOffers(2, []refund.Offer{adjusted})); err != nil {
 		t.Fatal(err)
 	}
 	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, old, "Ana López"))
@@ -468,7 +467,7 @@ func TestConsentFiftyParallelPosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[dynamo.Decision]string{dynamo.DecisionAccept: "accepted", dynamo.DecisionDecline: "declined"}[c.Decision]
+	want := map[refund.Decision]string{refund.DecisionAccept: "accepted", refund.DecisionDecline: "declined"}[c.Decision]
 	if got := f.outcome(s.id); got != want {
 		t.Errorf("outcome %q for decision %s", got, c.Decision)
 	}

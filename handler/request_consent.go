@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/mail"
 	"refundflow/refund"
 )
@@ -43,10 +42,10 @@ const (
 // its own token with that outcome (offer and remind), or returns it (expire). Outcomes: "accepted",
 // "declined", "withdrawn", "expired".
 type RequestConsent struct {
-	// Store is the table.
-	Store *dynamo.Store
-	// SFN completes the token when a decision was already recorded.
-	SFN StepFunctions
+	// Store reads the request, its order and offers, moves it, parks the token and stores links.
+	Store RequestConsentStore
+	// Waits completes the wait itself when a decision was already recorded.
+	Waits WaitCompleter
 	// Emails renders and sends the offers and reminder emails.
 	Emails Emails
 	// Clock stamps link codes; nil means the wall clock.
@@ -55,10 +54,20 @@ type RequestConsent struct {
 	Logger *slog.Logger
 }
 
+// RequestConsentStore is the table as RequestConsent uses it (MailMarkers through Emails).
+type RequestConsentStore interface {
+	RequestGetter
+	OrderGetter
+	OfferLister
+	Transitioner
+	TokenSetter
+	LinkPutter
+}
+
 const fnRequestConsent = "RequestConsent"
 
 // Handle runs the phase in.Phase for in.RequestID.
-func (h *RequestConsent) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h RequestConsent) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnRequestConsent, in)
 	var out TaskOutput
 	var err error
@@ -79,11 +88,11 @@ func (h *RequestConsent) Handle(ctx context.Context, in TaskInput) (TaskOutput, 
 }
 
 // wait runs the offer and remind phases.
-func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	if in.TaskToken == "" {
 		return TaskOutput{}, fmt.Errorf("request consent for %s: no task token in the input", in.RequestID)
 	}
-	var req dynamo.RequestRecord
+	var req refund.RequestRecord
 	for attempt := 1; ; attempt++ {
 		var err error
 		req, err = h.Store.GetRequest(ctx, in.RequestID)
@@ -104,16 +113,16 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 			return TaskOutput{}, fmt.Errorf("request consent for %s: there are no offers to send", req.ID)
 		}
 		err = h.Store.Transition(ctx, req.ID, req.Status, refund.StatusAwaitingConsent, req.Version,
-			dynamo.AuditEntry{Actor: system(fnRequestConsent), Detail: count(len(offers), "offer", "offers") + " sent"},
-			dynamo.WithPolicyVersion(offers[0].PolicyVersion))
-		if err != nil && !(isCode(err, refund.CodeConflict) && attempt < maxConflictRetries) {
+			refund.AuditEntry{Actor: system(fnRequestConsent), Detail: count(len(offers), "offer", "offers") + " sent"},
+			refund.WithPolicyVersion(offers[0].PolicyVersion))
+		if err != nil && !(refund.ErrorCode(err) == refund.CodeConflict && attempt < maxConflictRetries) {
 			return TaskOutput{}, fmt.Errorf("request consent for %s: %w", req.ID, err)
 		}
 		// Read it again: moved now, or by someone else meanwhile.
 	}
 
-	err := h.Store.SetTaskToken(ctx, req.ID, dynamo.TokenConsent, in.TaskToken, refund.StatusAwaitingConsent)
-	if isCode(err, refund.CodeConflict) {
+	err := h.Store.SetTaskToken(ctx, req.ID, refund.TokenConsent, in.TaskToken, refund.StatusAwaitingConsent)
+	if refund.ErrorCode(err) == refund.CodeConflict {
 		cur, gerr := h.Store.GetRequest(ctx, req.ID)
 		if gerr != nil {
 			return TaskOutput{}, fmt.Errorf("request consent for %s: %w", req.ID, gerr)
@@ -140,12 +149,12 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 			return mail.Data{}, err
 		}
 		now := h.Clock.now()
-		code, err := newLinkCode(ctx, h.Store, req.ID, dynamo.LinkConsent, now, expires.Add(ConsentLinkGrace))
+		code, err := newLinkCode(ctx, h.Store, req.ID, refund.LinkConsent, now, expires.Add(ConsentLinkGrace))
 		if err != nil {
 			return mail.Data{}, err
 		}
 		// A status link too: on the automatic path the offers email is the client's first email.
-		status, err := newLinkCode(ctx, h.Store, req.ID, dynamo.LinkStatus, now, now.Add(DefaultStatusLinkTTL))
+		status, err := newLinkCode(ctx, h.Store, req.ID, refund.LinkStatus, now, now.Add(DefaultStatusLinkTTL))
 		if err != nil {
 			return mail.Data{}, err
 		}
@@ -163,15 +172,15 @@ func (h *RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, er
 // request became awaiting_consent. Only status changes move UpdatedAt, so while the request awaits
 // consent UpdatedAt is that moment, whichever phase reads it. The offers and reminder emails and the
 // consent page all show this time; the link itself works ConsentLinkGrace longer.
-func consentDeadline(req dynamo.RequestRecord) time.Time { return req.UpdatedAt.Add(ConsentPeriod) }
+func consentDeadline(req refund.RequestRecord) time.Time { return req.UpdatedAt.Add(ConsentPeriod) }
 
 // decided completes the wait's own token with the decision the request's status records.
-func (h *RequestConsent) decided(ctx context.Context, req dynamo.RequestRecord, token string) (TaskOutput, error) {
+func (h RequestConsent) decided(ctx context.Context, req refund.RequestRecord, token string) (TaskOutput, error) {
 	outcome, ok := decidedOutcome(req.Status)
 	if !ok {
 		return TaskOutput{}, fmt.Errorf("request consent for %s: it is %s, not %s", req.ID, req.Status, refund.StatusAwaitingConsent)
 	}
-	if _, err := SendOutcome(ctx, h.SFN, token, outcome); err != nil {
+	if _, err := completeWait(ctx, h.Waits, token, outcome); err != nil {
 		return TaskOutput{}, fmt.Errorf("complete the consent wait of request %s with %q: %w", req.ID, outcome, err)
 	}
 	return TaskOutput{Outcome: outcome}, nil
@@ -179,7 +188,7 @@ func (h *RequestConsent) decided(ctx context.Context, req dynamo.RequestRecord, 
 
 // expire ends the consent wait for good: awaiting_consent becomes expired, and a decision recorded
 // at the last moment stands instead.
-func (h *RequestConsent) expire(ctx context.Context, id string) (TaskOutput, error) {
+func (h RequestConsent) expire(ctx context.Context, id string) (TaskOutput, error) {
 	for attempt := 1; ; attempt++ {
 		req, err := h.Store.GetRequest(ctx, id)
 		if err != nil {
@@ -193,11 +202,11 @@ func (h *RequestConsent) expire(ctx context.Context, id string) (TaskOutput, err
 			return TaskOutput{Outcome: outcome}, nil
 		}
 		err = h.Store.Transition(ctx, id, refund.StatusAwaitingConsent, refund.StatusExpired, req.Version,
-			dynamo.AuditEntry{Actor: system(fnRequestConsent), Detail: "no answer within the consent period"})
+			refund.AuditEntry{Actor: system(fnRequestConsent), Detail: "no answer within the consent period"})
 		switch {
 		case err == nil:
 			return TaskOutput{Outcome: OutcomeExpired}, nil
-		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
+		case refund.ErrorCode(err) == refund.CodeConflict && attempt < maxConflictRetries:
 			continue
 		default:
 			return TaskOutput{}, fmt.Errorf("expire the offers of request %s: %w", id, err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"refundflow/dynamo"
 	"refundflow/mail"
 	"refundflow/refund"
 )
@@ -21,10 +20,10 @@ import (
 // or approved while no attempt of this wait was parked), the step completes its own token with that
 // outcome, so the workflow never waits for a decision that was already made.
 type RequestStaffReview struct {
-	// Store is the table.
-	Store *dynamo.Store
-	// SFN completes the token when the request was already decided.
-	SFN StepFunctions
+	// Store reads the request, its order and offers, parks the token and takes a recorded approval.
+	Store RequestStaffReviewStore
+	// Waits completes the wait itself when the request was already decided.
+	Waits WaitCompleter
 	// Emails renders and sends the staff notification.
 	Emails Emails
 	// Policy recomputes the review reasons for the email; the zero value means refund.DefaultPolicy().
@@ -33,10 +32,20 @@ type RequestStaffReview struct {
 	Logger *slog.Logger
 }
 
+// RequestStaffReviewStore is the table as RequestStaffReview uses it (MailMarkers through Emails).
+type RequestStaffReviewStore interface {
+	RequestGetter
+	OrderGetter
+	OfferLister
+	TokenSetter
+	ResumeGetter
+	ResumeClearer
+}
+
 const fnRequestStaffReview = "RequestStaffReview"
 
 // Handle runs the step for in.RequestID with the wait's in.TaskToken.
-func (h *RequestStaffReview) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h RequestStaffReview) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnRequestStaffReview, in)
 	out, err := h.handle(ctx, in)
 	if err != nil {
@@ -47,7 +56,7 @@ func (h *RequestStaffReview) Handle(ctx context.Context, in TaskInput) (TaskOutp
 	return out, nil
 }
 
-func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	if in.TaskToken == "" {
 		return TaskOutput{}, fmt.Errorf("request staff review of %s: no task token in the input", in.RequestID)
 	}
@@ -58,8 +67,8 @@ func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutp
 	if req.Status != refund.StatusInReview {
 		return h.alreadyDecided(ctx, req.ID, req.Status, in.TaskToken)
 	}
-	err = h.Store.SetTaskToken(ctx, req.ID, dynamo.TokenReview, in.TaskToken, refund.StatusInReview)
-	if isCode(err, refund.CodeConflict) {
+	err = h.Store.SetTaskToken(ctx, req.ID, refund.TokenReview, in.TaskToken, refund.StatusInReview)
+	if refund.ErrorCode(err) == refund.CodeConflict {
 		cur, gerr := h.Store.GetRequest(ctx, req.ID)
 		if gerr != nil {
 			return TaskOutput{}, fmt.Errorf("request staff review of %s: %w", req.ID, gerr)
@@ -102,7 +111,7 @@ func (h *RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutp
 // attempts of this step (the first stored its token and failed; the approval read that token, which
 // no longer waited). Only an approval recorded since the request entered review counts. taken
 // reports that the wait was completed (or its token was already used by the approval's own delivery).
-func (h *RequestStaffReview) takeRecordedApproval(ctx context.Context, req dynamo.RequestRecord, token string) (out TaskOutput, taken bool, err error) {
+func (h RequestStaffReview) takeRecordedApproval(ctx context.Context, req refund.RequestRecord, token string) (out TaskOutput, taken bool, err error) {
 	m, pending, err := h.Store.GetResume(ctx, req.ID)
 	if err != nil {
 		return TaskOutput{}, false, fmt.Errorf("request staff review of %s: %w", req.ID, err)
@@ -110,18 +119,18 @@ func (h *RequestStaffReview) takeRecordedApproval(ctx context.Context, req dynam
 	if !pending || m.Outcome != OutcomeApproved || m.RecordedAt.Before(req.UpdatedAt) {
 		return TaskOutput{}, false, nil
 	}
-	if _, err := SendOutcome(ctx, h.SFN, token, OutcomeApproved); err != nil {
+	if _, err := completeWait(ctx, h.Waits, token, OutcomeApproved); err != nil {
 		return TaskOutput{}, false, fmt.Errorf("complete the review wait of request %s with the recorded approval: %w", req.ID, err)
 	}
 	if _, err := h.Store.ClearResume(ctx, req.ID, OutcomeApproved); err != nil {
-		logOrDefault(h.Logger).WarnContext(ctx, "clear resume marker; the sweeper settles it", "requestId", req.ID, "error", err.Error())
+		logger(h.Logger).WarnContext(ctx, "clear resume marker; the sweeper settles it", "requestId", req.ID, "error", err.Error())
 	}
 	return TaskOutput{Outcome: OutcomeApproved}, true, nil
 }
 
 // alreadyDecided completes the review wait itself for a request that left review before the wait
 // began. A request that moved on to awaiting consent was approved by an earlier attempt of this wait.
-func (h *RequestStaffReview) alreadyDecided(ctx context.Context, id string, s refund.Status, token string) (TaskOutput, error) {
+func (h RequestStaffReview) alreadyDecided(ctx context.Context, id string, s refund.Status, token string) (TaskOutput, error) {
 	var outcome string
 	switch {
 	case s == refund.StatusAwaitingConsent:
@@ -133,7 +142,7 @@ func (h *RequestStaffReview) alreadyDecided(ctx context.Context, id string, s re
 	default:
 		return TaskOutput{}, fmt.Errorf("request staff review of %s: it is %s, not %s", id, s, refund.StatusInReview)
 	}
-	if _, err := SendOutcome(ctx, h.SFN, token, outcome); err != nil {
+	if _, err := completeWait(ctx, h.Waits, token, outcome); err != nil {
 		return TaskOutput{}, fmt.Errorf("complete the review wait of request %s with %q: %w", id, outcome, err)
 	}
 	return TaskOutput{Outcome: outcome}, nil

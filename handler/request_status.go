@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow/apigw"
-	"refundflow/dynamo"
 	"refundflow/refund"
 	"refundflow/web"
 )
@@ -24,14 +23,27 @@ import (
 // The status code is the secret: a wrong, missing or expired code answers exactly like an unknown
 // request id (404), so the page cannot be used to find out which requests exist.
 type RequestStatus struct {
-	// Store reads the request, its link codes and audit trail, and records the withdrawal.
-	Store *dynamo.Store
-	// SFN completes the parked workflow task with {"outcome":"withdrawn"}.
-	SFN StepFunctions
+	// Store reads the request, its link codes, audit trail and outcome, and records the withdrawal.
+	Store RequestStatusStore
+	// Waits completes the parked workflow wait with {"outcome":"withdrawn"}.
+	Waits WaitCompleter
 	// CSRF issues and checks the withdraw form's token.
 	CSRF apigw.CSRF
-	// Logger receives problems that do not fail the request; nil means slog.Default().
+	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
+}
+
+// RequestStatusStore is the table as RequestStatus uses it.
+type RequestStatusStore interface {
+	LinkLookup
+	RequestGetter
+	AuditLister
+	ConsentGetter
+	OfferGetter
+	OrderGetter
+	Transitioner
+	TokenGetter
+	DecisionDelivery
 }
 
 // Handle answers one API Gateway event; errors become error pages or JSON errors through
@@ -61,34 +73,31 @@ func errUnknownRequest() error {
 	return refund.Errorf(refund.CodeNotFound, "We could not find this request. Please open the link from your confirmation email again, copying the whole address.")
 }
 
-// maxCodeLen bounds a link code from a URL before it is hashed; real codes have 32 characters.
-const maxCodeLen = 128
-
 // lookup returns the request when code is a live status code of request id. Every way of not
 // matching is errUnknownRequest; only storage failures are other errors.
-func (h RequestStatus) lookup(ctx context.Context, id, code string) (dynamo.RequestRecord, error) {
+func (h RequestStatus) lookup(ctx context.Context, id, code string) (refund.RequestRecord, error) {
 	if id == "" || code == "" || len(code) > maxCodeLen {
-		return dynamo.RequestRecord{}, errUnknownRequest()
+		return refund.RequestRecord{}, errUnknownRequest()
 	}
-	link, err := h.Store.LookupLinkCode(ctx, dynamo.HashCode(code), dynamo.LinkStatus)
+	link, err := h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkStatus)
 	switch refund.ErrorCode(err) {
 	case "":
 	case refund.CodeNotFound, refund.CodeGone, refund.CodeInvalid:
-		return dynamo.RequestRecord{}, errUnknownRequest()
+		return refund.RequestRecord{}, errUnknownRequest()
 	default:
-		return dynamo.RequestRecord{}, fmt.Errorf("look up status link of request %s: %w", id, err)
+		return refund.RequestRecord{}, fmt.Errorf("look up status link of request %s: %w", id, err)
 	}
 	if link.RequestID != id {
-		return dynamo.RequestRecord{}, errUnknownRequest()
+		return refund.RequestRecord{}, errUnknownRequest()
 	}
 	rec, err := h.Store.GetRequest(ctx, id)
 	switch refund.ErrorCode(err) {
 	case "":
 		return rec, nil
 	case refund.CodeNotFound, refund.CodeInvalid:
-		return dynamo.RequestRecord{}, errUnknownRequest()
+		return refund.RequestRecord{}, errUnknownRequest()
 	default:
-		return dynamo.RequestRecord{}, fmt.Errorf("read request %s: %w", id, err)
+		return refund.RequestRecord{}, fmt.Errorf("read request %s: %w", id, err)
 	}
 }
 
@@ -119,7 +128,7 @@ type TimelineItem struct {
 
 // statusTimeline turns the audit trail into the client's timeline: every entry that changed the status,
 // in the words of refund.Status.Describe. Views, emails and staff notes are left out.
-func statusTimeline(entries []dynamo.AuditEntry) []web.TimelineEntry {
+func statusTimeline(entries []refund.AuditEntry) []web.TimelineEntry {
 	var out []web.TimelineEntry
 	for _, e := range entries {
 		if e.To == "" || !e.To.Valid() {
@@ -189,7 +198,7 @@ const maxStatusReads = 3
 // sent, on the local stack), and the request and its audit trail are two reads: the page must not say
 // "Received" above a timeline that already reaches "waiting for your answer". The status change and
 // its audit entry are written in one transaction, so reading again settles it.
-func (h RequestStatus) consistent(ctx context.Context, rec dynamo.RequestRecord) (dynamo.RequestRecord, []web.TimelineEntry, error) {
+func (h RequestStatus) consistent(ctx context.Context, rec refund.RequestRecord) (refund.RequestRecord, []web.TimelineEntry, error) {
 	for attempt := 1; ; attempt++ {
 		audit, err := h.Store.ListAudit(ctx, rec.ID)
 		if err != nil {
@@ -210,7 +219,7 @@ func (h RequestStatus) consistent(ctx context.Context, rec dynamo.RequestRecord)
 const msgConditionsMet = "Your request meets the conditions of our refund policy."
 
 // clientFindings returns the verification checks as the client sees them now.
-func clientFindings(rec dynamo.RequestRecord) []refund.Finding {
+func clientFindings(rec refund.RequestRecord) []refund.Finding {
 	if rec.Verification == nil {
 		return nil
 	}
@@ -227,7 +236,7 @@ func clientFindings(rec dynamo.RequestRecord) []refund.Finding {
 
 // outcome reads what the client accepted, for the status page of a request whose offer was accepted
 // (being carried out, done, or stopped for a closer look); nil for every other request.
-func (h RequestStatus) outcome(ctx context.Context, rec dynamo.RequestRecord) (*web.StatusOutcome, error) {
+func (h RequestStatus) outcome(ctx context.Context, rec refund.RequestRecord) (*web.StatusOutcome, error) {
 	switch rec.Status {
 	case refund.StatusExecuting, refund.StatusCompleted, refund.StatusNeedsAttention:
 	default:
@@ -235,11 +244,11 @@ func (h RequestStatus) outcome(ctx context.Context, rec dynamo.RequestRecord) (*
 	}
 	c, err := h.Store.GetConsent(ctx, rec.ID)
 	switch {
-	case isCode(err, refund.CodeNotFound):
+	case refund.ErrorCode(err) == refund.CodeNotFound:
 		return nil, nil // needs attention before any decision
 	case err != nil:
 		return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
-	case c.Decision != dynamo.DecisionAccept:
+	case c.Decision != refund.DecisionAccept:
 		return nil, nil
 	}
 	offer, err := h.Store.GetOffer(ctx, rec.ID, c.OfferID)
@@ -252,7 +261,7 @@ func (h RequestStatus) outcome(ctx context.Context, rec dynamo.RequestRecord) (*
 		switch {
 		case err == nil:
 			out.CardHint = order.Payment.CardHint
-		case !isCode(err, refund.CodeNotFound):
+		case refund.ErrorCode(err) != refund.CodeNotFound:
 			return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
 		}
 	}
@@ -293,7 +302,7 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 			return events.APIGatewayV2HTTPResponse{}, errCannotWithdraw(rec.Status)
 		}
 		err = h.Store.Transition(ctx, id, rec.Status, refund.StatusWithdrawn, rec.Version, clientAudit(req, OutcomeWithdrawn),
-			dynamo.WithResume(OutcomeWithdrawn))
+			refund.WithResume(OutcomeWithdrawn))
 		if err == nil {
 			break
 		}
@@ -305,11 +314,11 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 	// The withdrawal is recorded with its resume marker. Wake the workflow if it is parked (review or
 	// consent wait); if this fails, the sweeper delivers it within minutes, and a workflow that is not
 	// parked reads the status at its next step.
-	log := logOrDefault(h.Logger)
+	log := logger(h.Logger)
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
 		log.WarnContext(ctx, "read task token after withdrawal; the sweeper delivers it", "requestId", id, "error", err.Error())
-	} else if _, err := deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, OutcomeWithdrawn, tok, false); err != nil {
+	} else if _, err := deliverDecision(ctx, h.Store, h.Waits, h.Logger, id, OutcomeWithdrawn, tok, false); err != nil {
 		log.WarnContext(ctx, "send withdrawn outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 	}
 	return apigw.Redirect(back), nil

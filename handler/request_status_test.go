@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
@@ -92,7 +91,7 @@ func TestStatusPageShowsTheOutcome(t *testing.T) {
 		{refund.StatusCompleted, "We refunded EUR 4,500.00 to your card ending 4242."},
 	} {
 		if rec := f.request(s.id); rec.Status != tc.status {
-			if err := f.store.Transition(ctx, s.id, rec.Status, tc.status, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("ExecuteResolution")}); err != nil {
+			if err := f.store.Transition(ctx, s.id, rec.Status, tc.status, rec.Version, refund.AuditEntry{Actor: refund.SystemActor("ExecuteResolution")}); err != nil {
 				t.Fatal(err)
 			}
 		}

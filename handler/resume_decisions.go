@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"refundflow/dynamo"
 	"refundflow/refund"
 )
 
@@ -19,7 +18,7 @@ import (
 // SendTaskSuccess right after recording them failed (network, throttling, a Step Functions outage).
 // Without it such a workflow would stay parked until its wait times out (7 days for consent, 14 for
 // a staff review). Every recorded decision (a consent, a withdrawal, a staff approval or rejection)
-// writes a resume marker in its own transaction (dynamo.ResumeMarker), and the HTTP handler clears
+// writes a resume marker in its own transaction (refund.ResumeMarker), and the HTTP handler clears
 // it once its own SendTaskSuccess was accepted or the wait is gone. Each run lists the markers older
 // than MinAge (so it does not race the handler that is still sending), reads each again with the
 // request and its stored task token, completes the token with the marker's outcome and clears the
@@ -35,15 +34,18 @@ import (
 // and answers ExecutionAlreadyExists for one that ended, which counts as started.
 //
 // Running twice, or two runs at once, is safe: Step Functions accepts one SendTaskSuccess per
-// token, and the second gets TaskTimedOut, which counts as delivered elsewhere (TokenGone); and one
+// token, and the second finds the token gone, which counts as delivered elsewhere; and one
 // execution per request name. The outcome goes only to a token of the wait it belongs to (a consent
 // outcome to a consent wait, a review outcome to a review wait) and only while the request's status
 // still says that decision, so a stale marker never moves a workflow the wrong way.
 type ResumeDecisions struct {
-	// Store lists, reads and clears the markers.
-	Store *dynamo.Store
-	// SFN completes the parked tasks.
-	SFN StepFunctions
+	// Store lists, reads and clears the markers, and lists the requests left submitted.
+	Store ResumeDecisionsStore
+	// Waits completes the parked waits.
+	Waits WaitCompleter
+	// Workflow starts the workflow of requests left submitted; nil leaves that part of the sweep out
+	// (tests of the markers alone).
+	Workflow WorkflowStarter
 	// Clock decides which markers are old enough; nil means the wall clock.
 	Clock Clock
 	// Logger receives one line per run with counts only; nil discards.
@@ -57,12 +59,17 @@ type ResumeDecisions struct {
 	// Reserve stops a run before the invocation's deadline (Lambda's timeout) is closer than this;
 	// 0 means 5 seconds.
 	Reserve time.Duration
-	// StateMachineARN is the refund workflow (env STATE_MACHINE_ARN), whose executions the sweep
-	// starts for requests left submitted; "" leaves that part out (tests of the markers alone).
-	StateMachineARN string
 	// StartMinAge leaves requests submitted less than this long ago to SubmitRequest and its client's
 	// retry; 0 means StartMinAge.
 	StartMinAge time.Duration
+}
+
+// ResumeDecisionsStore is the table as ResumeDecisions uses it.
+type ResumeDecisionsStore interface {
+	ResumeLister
+	ResumeGetter
+	DecisionDelivery
+	SubmittedLister
 }
 
 // StartMinAge is how long a request stays submitted before the sweeper starts its workflow: one
@@ -132,7 +139,7 @@ func (e *ResumeIncomplete) Unwrap() error { return e.First }
 const fnResumeDecisions = "ResumeDecisions"
 
 // Handle runs one sweep. The event (EventBridge's scheduled event) carries nothing the sweep needs.
-func (h *ResumeDecisions) Handle(ctx context.Context, _ events.EventBridgeEvent) (ResumeReport, error) {
+func (h ResumeDecisions) Handle(ctx context.Context, _ events.EventBridgeEvent) (ResumeReport, error) {
 	log := taskLogger(ctx, h.Logger, fnResumeDecisions, TaskInput{})
 	rep, err := h.Sweep(ctx)
 	attrs := []any{"listed", rep.Listed, "resumed", rep.Resumed, "settled", rep.Settled, "kept", rep.Kept, "failed", rep.Failed, "more", rep.More,
@@ -180,7 +187,7 @@ func (w *sweep) fail(err error) {
 // Sweep delivers the pending markers older than MinAge, oldest first, then starts the workflow of
 // the requests submitted longer than StartMinAge ago, within the run's bounds. The error is a
 // *ResumeIncomplete when something is left after a failure, or a listing's error.
-func (h *ResumeDecisions) Sweep(ctx context.Context) (ResumeReport, error) {
+func (h ResumeDecisions) Sweep(ctx context.Context) (ResumeReport, error) {
 	w := &sweep{pageSize: h.PageSize, maxPerRun: h.MaxPerRun, reserve: h.Reserve}
 	if w.pageSize <= 0 {
 		w.pageSize = 50
@@ -195,7 +202,7 @@ func (h *ResumeDecisions) Sweep(ctx context.Context) (ResumeReport, error) {
 	if err := h.sweepMarkers(ctx, w); err != nil {
 		return w.rep, err
 	}
-	if h.StateMachineARN != "" && !w.rep.More {
+	if h.Workflow != nil && !w.rep.More {
 		if err := h.sweepSubmitted(ctx, w); err != nil {
 			return w.rep, err
 		}
@@ -204,7 +211,7 @@ func (h *ResumeDecisions) Sweep(ctx context.Context) (ResumeReport, error) {
 }
 
 // sweepMarkers delivers the pending markers older than MinAge, oldest first.
-func (h *ResumeDecisions) sweepMarkers(ctx context.Context, w *sweep) error {
+func (h ResumeDecisions) sweepMarkers(ctx context.Context, w *sweep) error {
 	minAge := h.MinAge
 	if minAge <= 0 {
 		minAge = ResumeMinAge
@@ -242,7 +249,7 @@ func (h *ResumeDecisions) sweepMarkers(ctx context.Context, w *sweep) error {
 
 // sweepSubmitted starts the workflow of the requests submitted longer than StartMinAge ago, the
 // longest-waiting first.
-func (h *ResumeDecisions) sweepSubmitted(ctx context.Context, w *sweep) error {
+func (h ResumeDecisions) sweepSubmitted(ctx context.Context, w *sweep) error {
 	minAge := h.StartMinAge
 	if minAge <= 0 {
 		minAge = StartMinAge
@@ -259,7 +266,7 @@ func (h *ResumeDecisions) sweepSubmitted(ctx context.Context, w *sweep) error {
 				return nil
 			}
 			w.rep.Submitted++
-			existed, err := startWorkflow(ctx, h.SFN, h.StateMachineARN, id)
+			existed, err := h.Workflow.Start(ctx, refund.WorkflowInput{RequestID: id})
 			switch {
 			case err != nil:
 				w.fail(err)
@@ -287,7 +294,7 @@ func incomplete(rep ResumeReport, first error) error {
 // resume delivers one listed marker: it reads the marker again (the index is eventually
 // consistent, and a newer decision may have replaced it), then the request with its token, and
 // completes the token with the marker's outcome when the request still records that decision.
-func (h *ResumeDecisions) resume(ctx context.Context, listed dynamo.ResumeMarker) (delivery, error) {
+func (h ResumeDecisions) resume(ctx context.Context, listed refund.ResumeMarker) (delivery, error) {
 	m, pending, err := h.Store.GetResume(ctx, listed.RequestID)
 	if err != nil || !pending {
 		return settled, err
@@ -306,7 +313,7 @@ func (h *ResumeDecisions) resume(ctx context.Context, listed dynamo.ResumeMarker
 		return settled, err
 	}
 	giveUp := h.Clock.now().Sub(m.RecordedAt) > ResumeGiveUp
-	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, m.RequestID, m.Outcome, tok, giveUp)
+	return deliverDecision(ctx, h.Store, h.Waits, h.Logger, m.RequestID, m.Outcome, tok, giveUp)
 }
 
 // recordsOutcome reports whether a request's status still says the decision outcome: a staff
@@ -318,79 +325,4 @@ func recordsOutcome(s refund.Status, outcome string) bool {
 	}
 	got, ok := decidedOutcome(s)
 	return ok && got == outcome
-}
-
-// waitFor returns the kind of wait an outcome completes, or "" when it completes either (a
-// withdrawal ends a review wait or a consent wait).
-func waitFor(outcome string) dynamo.TokenKind {
-	switch outcome {
-	case OutcomeAccepted, OutcomeDeclined:
-		return dynamo.TokenConsent
-	case OutcomeApproved, OutcomeRejected:
-		return dynamo.TokenReview
-	}
-	return ""
-}
-
-// maxTokenRereads bounds how often deliverDecision follows a newer token after the one it sent to
-// no longer waited: each retry of a wait stores a fresh token, and a wait is retried a few times at
-// most.
-const maxTokenRereads = 3
-
-// delivery is what deliverDecision did with a recorded decision.
-type delivery int
-
-const (
-	// settled: no send was accepted, and the marker was cleared because nothing is left to deliver.
-	settled delivery = iota
-	// delivered: the parked wait took the outcome; the marker was cleared.
-	delivered
-	// kept: a staff approval whose wait is between two attempts; the marker stays pending for the
-	// review wait that parks next (or a later sweep).
-	kept
-)
-
-// deliverDecision completes the request's parked wait with outcome and settles the request's resume
-// marker for outcome. tok is the token the caller read. When that token no longer waits, the stored
-// token is read again, and if a newer wait of the outcome's kind parked meanwhile (a retried
-// RequestStaffReview or RequestConsent stores a fresh token) the outcome goes to it.
-//
-// The marker is cleared once nothing is left to deliver: the send was accepted, or no wait of the
-// outcome's kind is parked now and the request's status records the decision, so the step that
-// parks next reads it from the status. A staff approval is not a status, though: while the request
-// is still in review and no newer wait has taken it, its marker stays pending, for the review wait
-// that parks next (RequestStaffReview takes a pending approval) or the sweeper, and is never cleared
-// because an old token is gone. Only giveUp (the sweeper, for a marker far older than any retry of
-// the wait) clears it then. A failed send or read returns the error and leaves the marker, which the
-// sweeper delivers later. A failure to clear is only logged: the sweeper then settles it.
-func deliverDecision(ctx context.Context, store *dynamo.Store, sf StepFunctions, log *slog.Logger, id, outcome string, tok dynamo.TaskToken, giveUp bool) (delivery, error) {
-	done := settled
-	for range maxTokenRereads {
-		if tok.Token == "" || waitFor(outcome) != "" && waitFor(outcome) != tok.Kind {
-			break // nothing of the outcome's kind is parked
-		}
-		ok, err := SendOutcome(ctx, sf, tok.Token, outcome)
-		if err != nil {
-			return settled, err
-		}
-		if ok {
-			done = delivered
-			break
-		}
-		req, cur, err := store.GetRequestAndToken(ctx, id)
-		if err != nil {
-			return settled, fmt.Errorf("read the task token of request %s again: %w", id, err)
-		}
-		if cur.Token == tok.Token {
-			if outcome == OutcomeApproved && req.Status == refund.StatusInReview && !giveUp {
-				return kept, nil // the next review wait takes it
-			}
-			break
-		}
-		tok = cur
-	}
-	if _, err := store.ClearResume(ctx, id, outcome); err != nil {
-		logOrDefault(log).WarnContext(ctx, "clear resume marker", "requestId", id, "outcome", outcome, "error", err.Error())
-	}
-	return done, nil
 }

@@ -13,15 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
 
 // sweeper is the ResumeDecisions function of the fixture, its clock an hour after the fixture's
 // store clock, so every marker the test wrote is old enough.
-func (f *httpFixture) sweeper() *handler.ResumeDecisions {
-	return &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, Clock: func() time.Time { return httpT0.Add(time.Hour) }, StateMachineARN: f.machine}
+func (f *httpFixture) sweeper() handler.ResumeDecisions {
+	return handler.ResumeDecisions{Store: f.store, Waits: f.flow, Workflow: f.flow, Clock: func() time.Time { return httpT0.Add(time.Hour) }}
 }
 
 // sweep runs one sweep, expects it to deliver `resumed` decisions without a failure, and lets the
@@ -90,7 +89,7 @@ func TestSweeperDeliversWhatTheHandlersCouldNot(t *testing.T) {
 	}
 
 	// Too young: a sweep within a minute of the decisions leaves them to the handlers.
-	young := &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, Clock: func() time.Time { return httpT0.Add(30 * time.Second) }}
+	young := handler.ResumeDecisions{Store: f.store, Waits: f.flow, Clock: func() time.Time { return httpT0.Add(30 * time.Second) }}
 	if rep, err := young.Sweep(context.Background()); err != nil || rep.Listed != 0 {
 		t.Errorf("sweep 30 s after the decisions: %+v, %v; want nothing listed", rep, err)
 	}
@@ -169,22 +168,22 @@ func TestSweeperSettlesStaleMarkers(t *testing.T) {
 	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, gone.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
 	rec := f.request(gone.id)
 	noErr(t, f.store.Transition(ctx, gone.id, refund.StatusExecuting, refund.StatusNeedsAttention, rec.Version,
-		dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}))
+		refund.AuditEntry{Actor: refund.SystemActor("test")}))
 	noErr(t, f.store.Transition(ctx, gone.id, refund.StatusNeedsAttention, refund.StatusExecuting, rec.Version+1,
-		dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}, dynamo.WithResume(handler.OutcomeAccepted)))
+		refund.AuditEntry{Actor: refund.SystemActor("test")}, refund.WithResume(handler.OutcomeAccepted)))
 
 	// An approval marker on a request the workflow already moved to awaiting consent.
 	moved := f.seed(refund.StatusInReview, true)
 	rec = f.request(moved.id)
-	noErr(t, f.store.Decide(ctx, moved.id, refund.StatusInReview, rec.Version, dynamo.AuditEntry{Actor: dynamo.StaffActor("s"), Action: "review_approved"},
-		dynamo.WithResume(handler.OutcomeApproved)))
+	noErr(t, f.store.Decide(ctx, moved.id, refund.StatusInReview, rec.Version, refund.AuditEntry{Actor: refund.StaffActor("s"), Action: "review_approved"},
+		refund.WithResume(handler.OutcomeApproved)))
 	rec = f.request(moved.id)
-	noErr(t, f.store.Transition(ctx, moved.id, refund.StatusInReview, refund.StatusAwaitingConsent, rec.Version, dynamo.AuditEntry{Actor: dynamo.SystemActor("test")}))
+	noErr(t, f.store.Transition(ctx, moved.id, refund.StatusInReview, refund.StatusAwaitingConsent, rec.Version, refund.AuditEntry{Actor: refund.SystemActor("test")}))
 
 	// A withdrawal while nothing is parked (no token at all).
 	idle := f.seed(refund.StatusSubmitted, false)
-	noErr(t, f.store.Transition(ctx, idle.id, refund.StatusSubmitted, refund.StatusWithdrawn, 1, dynamo.AuditEntry{Actor: dynamo.ActorClient},
-		dynamo.WithResume(handler.OutcomeWithdrawn)))
+	noErr(t, f.store.Transition(ctx, idle.id, refund.StatusSubmitted, refund.StatusWithdrawn, 1, refund.AuditEntry{Actor: refund.ActorClient},
+		refund.WithResume(handler.OutcomeWithdrawn)))
 
 	sendsBefore := len(f.sfn.sent())
 	rep := f.sweep(t, 0)
@@ -209,7 +208,7 @@ func TestSweepsRacingTheHandler(t *testing.T) {
 	s := f.seed(refund.StatusAwaitingConsent, true)
 	page, cookie, token := f.openConsent(s.consentCode)
 	choice := choices(t, page)[0]
-	sweeper := &handler.ResumeDecisions{Store: f.store, SFN: f.sfn, MinAge: time.Nanosecond,
+	sweeper := handler.ResumeDecisions{Store: f.store, Waits: f.flow, MinAge: time.Nanosecond,
 		Clock: func() time.Time { return httpT0.Add(time.Hour) }}
 
 	var wg sync.WaitGroup
@@ -290,8 +289,8 @@ func BenchmarkSweepDeliver(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		s := f.seed(refund.StatusInReview, true)
-		if err := f.store.Transition(ctx, s.id, refund.StatusInReview, refund.StatusWithdrawn, 2, dynamo.AuditEntry{Actor: dynamo.ActorClient},
-			dynamo.WithResume(handler.OutcomeWithdrawn)); err != nil {
+		if err := f.store.Transition(ctx, s.id, refund.StatusInReview, refund.StatusWithdrawn, 2, refund.AuditEntry{Actor: refund.ActorClient},
+			refund.WithResume(handler.OutcomeWithdrawn)); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -382,8 +381,8 @@ func TestSweeperKeepsAnApprovalForTheNextReviewWait(t *testing.T) {
 	noErr(t, err)
 	f.idle()
 	rec := f.request(s.id)
-	noErr(t, f.store.Decide(ctx, s.id, refund.StatusInReview, rec.Version, dynamo.AuditEntry{Actor: dynamo.StaffActor("s"), Action: "review_approved"},
-		dynamo.WithResume(handler.OutcomeApproved)))
+	noErr(t, f.store.Decide(ctx, s.id, refund.StatusInReview, rec.Version, refund.AuditEntry{Actor: refund.StaffActor("s"), Action: "review_approved"},
+		refund.WithResume(handler.OutcomeApproved)))
 
 	rep := f.sweep(t, 0)
 	if rep.Kept != 1 || rep.Settled != 0 {

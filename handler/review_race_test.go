@@ -153,8 +153,8 @@ func TestStaffApprovalRacesAdjustment(t *testing.T) {
 // nothing.
 func TestProposeResolutionRetriedAfterOrderChange(t *testing.T) {
 	f := newTaskFixture(t, refund.ServiceHours)
-	propose := &handler.ProposeResolution{Store: f.store}
-	if got := f.run(&handler.VerifyConditions{Store: f.store}, handler.TaskInput{}); got != handler.OutcomeVerified {
+	propose := handler.ProposeResolution{Store: f.store}
+	if got := f.run(handler.VerifyConditions{Store: f.store}, handler.TaskInput{}); got != handler.OutcomeVerified {
 		t.Fatalf("verify = %q", got)
 	}
 	if got := f.run(propose, handler.TaskInput{}); got != handler.OutcomeConsent {

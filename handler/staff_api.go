@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow/apigw"
-	"refundflow/dynamo"
 	"refundflow/payment"
 	"refundflow/refund"
 )
@@ -44,12 +43,34 @@ import (
 //
 // Audit entries and logs name the caller as "staff:<sub>", or "billing:<client id>".
 type StaffApi struct {
-	// Store reads and writes requests, offers and orders.
-	Store *dynamo.Store
-	// SFN completes the review wait with {"outcome":"approved"|"rejected"}.
-	SFN StepFunctions
-	// Logger receives problems that do not fail the request; nil means slog.Default().
+	// Store reads requests with everything staff see about them, records review decisions and
+	// stores the billing system's orders.
+	Store StaffApiStore
+	// Waits completes the review wait with {"outcome":"approved"|"rejected"}.
+	Waits WaitCompleter
+	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
+}
+
+// StaffApiStore is the table as StaffApi uses it.
+type StaffApiStore interface {
+	RequestLister
+	RequestGetter
+	OrderGetter
+	OfferLister
+	ConsentGetter
+	RefundLister
+	CreditGetter
+	FeedbackGetter
+	AuditLister
+	Transitioner
+	Decider
+	TokenGetter
+	LastChangeReader
+	AuditAppender
+	DecisionDelivery
+	OrderPutter
+	FeedbackLister
 }
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
@@ -124,7 +145,7 @@ func callerActor(req events.APIGatewayV2HTTPRequest, orders bool) (string, error
 	case !slices.Contains(apigw.ClaimList(req, "cognito:groups"), StaffGroup):
 		return "", &refund.Error{Code: refund.CodeForbidden, Message: "Your account is not in the staff group."}
 	}
-	return dynamo.StaffActor(sub), nil
+	return refund.StaffActor(sub), nil
 }
 
 // tokenScopes returns the token's OAuth scopes: those the authorizer passed on, or else the
@@ -147,7 +168,7 @@ func pageParams(req events.APIGatewayV2HTTPRequest) (cursor string, limit int, q
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {
 			msg := "limit must be a whole number from 1 to 100."
-			return "", 0, nil, &refund.Error{Code: refund.CodeInvalid, Message: msg, Fields: refund.FieldErrors{"limit": msg}}
+			return "", 0, nil, refund.InvalidField("limit", msg)
 		}
 		limit = n
 	}
@@ -200,18 +221,18 @@ type RequestDetail struct {
 	// ReviewMessage is the staff's message to the client, after a rejection.
 	ReviewMessage string `json:"review_message,omitempty"`
 	// Consent is the client's decision, null before there is one.
-	Consent *dynamo.Consent `json:"consent"`
+	Consent *refund.Consent `json:"consent"`
 	// Refunds are the refund attempts of this request on the order.
-	Refunds []dynamo.RefundRecord `json:"refunds"`
+	Refunds []refund.RefundRecord `json:"refunds"`
 	// Credit is the credit the request granted, if any.
-	Credit *dynamo.Credit `json:"credit,omitempty"`
+	Credit *refund.Credit `json:"credit,omitempty"`
 	// Feedback is the client's rating, if given.
-	Feedback *dynamo.Feedback `json:"feedback,omitempty"`
+	Feedback *refund.Feedback `json:"feedback,omitempty"`
 	// Audit is the whole audit trail, oldest first.
-	Audit []dynamo.AuditEntry `json:"audit"`
+	Audit []refund.AuditEntry `json:"audit"`
 	// LastWait is the kind of the workflow wait the request was last parked in ("review" or
 	// "consent"; "" if never). The wait may have ended since: the status says where the request is.
-	LastWait dynamo.TokenKind `json:"last_wait"`
+	LastWait refund.TokenKind `json:"last_wait"`
 }
 
 // StaffOffer is an offer with the hash of its agreement text, as the client's consent binds to it.
@@ -227,7 +248,7 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 	}
 	d := RequestDetail{
 		Request: rec.Request, Submission: rec.Submission, OfferSet: rec.OfferSet, ReviewMessage: rec.ReviewMessage,
-		Offers: []StaffOffer{}, Findings: []refund.Finding{}, ReviewReasons: []string{}, Refunds: []dynamo.RefundRecord{},
+		Offers: []StaffOffer{}, Findings: []refund.Finding{}, ReviewReasons: []string{}, Refunds: []refund.RefundRecord{},
 		LastWait: rec.TokenKind,
 	}
 	if rec.Verification != nil {
@@ -289,7 +310,7 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 // reviewReasons reads why the case went to review from the detail of the latest audit entry that
 // moved it to in_review (ProposeResolution writes "review needed: <reasons>"; one reason per line
 // when there are line breaks).
-func reviewReasons(audit []dynamo.AuditEntry) []string {
+func reviewReasons(audit []refund.AuditEntry) []string {
 	out := []string{}
 	for i := len(audit) - 1; i >= 0; i-- {
 		if audit[i].To != refund.StatusInReview {
@@ -322,18 +343,7 @@ type ReviewDecision struct {
 	Message string `json:"message"`
 	// Offers are the adjusted offers, for adjust only: each names an offer of the current set and
 	// gives its new kind and amount. Offers not listed are dropped from the new set.
-	Offers []OfferAdjustment `json:"offers"`
-}
-
-// OfferAdjustment changes one offer of the current set.
-type OfferAdjustment struct {
-	// ID is the offer being adjusted.
-	ID string `json:"id"`
-	// Kind is the offer's kind; a refund may switch between full_refund and partial_refund (the
-	// amount decides which), other kinds stay what they are.
-	Kind refund.OfferKind `json:"kind"`
-	// Amount is a decimal in the order's currency, e.g. "1234.50" (refund.ParseMoney).
-	Amount string `json:"amount"`
+	Offers []refund.OfferAdjustment `json:"offers"`
 }
 
 // ReviewResult is the answer to a review decision.
@@ -383,19 +393,19 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if rec.StatusVersion > 0 {
 		version = rec.StatusVersion
 	}
-	audit := dynamo.AuditEntry{RequestID: id, Actor: actor, Detail: body.Message}
+	audit := refund.AuditEntry{RequestID: id, Actor: actor, Detail: body.Message}
 	result := ReviewResult{Decision: body.Decision}
 
 	if body.Decision == ReviewReject {
 		audit.Action = "review_rejected"
 		if err := h.Store.Transition(ctx, id, refund.StatusInReview, refund.StatusReviewRejected, version, audit,
-			dynamo.WithReviewMessage(body.Message), dynamo.WithResume(OutcomeRejected)); err != nil {
+			refund.WithReviewMessage(body.Message), refund.WithResume(OutcomeRejected)); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 		}
 		// The rejection is recorded with its resume marker; wake the workflow if it waits. If not, it
 		// reads the status; if it cannot be reached now, the sweeper delivers the rejection.
 		if done, err := h.deliver(ctx, id, OutcomeRejected); err != nil {
-			logOrDefault(h.Logger).WarnContext(ctx, "send rejected outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
+			logger(h.Logger).WarnContext(ctx, "send rejected outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 			result.Message = msgResumesSoon
 		} else {
 			result.Delivered = done == delivered
@@ -408,20 +418,20 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if tok.Token == "" || tok.Kind != dynamo.TokenReview {
+	if tok.Token == "" || tok.Kind != refund.TokenReview {
 		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 			"The workflow of request %s is not waiting for a review decision yet; try again in a minute.", id)
 	}
 	// The approval (with the adjusted offers, if any) and its resume marker are one write, made only
 	// on the version read above; then the workflow is told. If it cannot be told now, the sweeper (or
 	// the review wait's next attempt) tells it within minutes, so staff need not decide again.
-	opts := []dynamo.TransitionOption{dynamo.WithResume(OutcomeApproved)}
+	opts := []refund.ChangeOption{refund.WithResume(OutcomeApproved)}
 	if body.Decision == ReviewAdjust {
 		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
 		}
-		opts = append(opts, dynamo.WithOffers(set, offers))
+		opts = append(opts, refund.WithOffers(set, offers))
 		result.Offers = offers
 		audit.Action = "offers_adjusted"
 		audit.Detail = adjustmentSummary(offers, body.Message)
@@ -435,7 +445,7 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	result.Delivered = done == delivered
 	switch {
 	case err != nil:
-		logOrDefault(h.Logger).WarnContext(ctx, "send approved outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
+		logger(h.Logger).WarnContext(ctx, "send approved outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 		result.Message = msgResumesSoon
 	case done == kept:
 		// The review wait is between two attempts: the next one takes the decision.
@@ -480,7 +490,7 @@ func (h StaffApi) deliver(ctx context.Context, id, outcome string) (delivery, er
 	if err != nil {
 		return settled, err
 	}
-	return deliverDecision(ctx, h.Store, h.SFN, h.Logger, id, outcome, tok, false)
+	return deliverDecision(ctx, h.Store, h.Waits, h.Logger, id, outcome, tok, false)
 }
 
 // auditUndelivered notes in the audit trail that a recorded approval did not reach the workflow
@@ -488,8 +498,8 @@ func (h StaffApi) deliver(ctx context.Context, id, outcome string) (delivery, er
 // happened.
 func (h StaffApi) auditUndelivered(ctx context.Context, id, actor string) {
 	detail := "the review wait had already ended"
-	if err := h.Store.AppendAudit(ctx, dynamo.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
-		logOrDefault(h.Logger).WarnContext(ctx, "audit undelivered review", "requestId", id, "error", err.Error())
+	if err := h.Store.AppendAudit(ctx, refund.AuditEntry{RequestID: id, Actor: actor, Action: "review_not_delivered", Detail: detail}); err != nil {
+		logger(h.Logger).WarnContext(ctx, "audit undelivered review", "requestId", id, "error", err.Error())
 	}
 }
 
@@ -531,15 +541,10 @@ func validateReview(b ReviewDecision) error {
 	return errs.Err()
 }
 
-// adjustedOffers builds the next offer set from the staff's adjustments of the current one (its
-// number is returned with it; the store refuses it unless it is still the next one). New
-// offers get new IDs ("<request>-s<set>-<n>-<kind>"); the old ones stay stored, unchanged. A refund
-// never exceeds what remains on the order (paid − refunded) and is a multiple of the payment
-// provider's refundable increment (payment.RefundIncrement); a credit never exceeds the larger of
-// the credit the policy offered and what remains; a pause or a cancellation at the period end has
-// no amount. The breakdown gets a line for the adjustment, so it still adds up to the amount, and
-// the terms name the new amount.
-func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, adj []OfferAdjustment) ([]refund.Offer, int, error) {
+// adjustedOffers builds the next offer set from the staff's adjustments of the current one
+// (refund.AdjustOffers, with the refundable increment of the order's payment provider), and returns
+// it with its number; the store refuses it unless that is still the next one.
+func (h StaffApi) adjustedOffers(ctx context.Context, rec refund.RequestRecord, adj []refund.OfferAdjustment) ([]refund.Offer, int, error) {
 	current, set, err := h.Store.ListOffers(ctx, rec.ID)
 	if err != nil {
 		return nil, 0, err
@@ -553,125 +558,12 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec dynamo.RequestRecord, 
 	if err != nil {
 		return nil, 0, err
 	}
-	remaining := order.Remaining()
-	errs := refund.FieldErrors{}
-	seen := map[string]bool{}
-	var out []refund.Offer
-	for i, a := range adj {
-		field := fmt.Sprintf("offers[%d]", i)
-		idx := slices.IndexFunc(current, func(o refund.Offer) bool { return o.ID == a.ID })
-		if idx < 0 {
-			errs[field+".id"] = "is not an offer of the current set"
-			continue
-		}
-		if seen[a.ID] {
-			errs[field+".id"] = "appears twice"
-			continue
-		}
-		seen[a.ID] = true
-		orig := current[idx]
-		kind := a.Kind
-		if kind == "" {
-			kind = orig.Kind
-		}
-		isRefund := kind == refund.OfferFullRefund || kind == refund.OfferPartialRefund
-		if kind != orig.Kind && !(isRefund && orig.IsRefund()) {
-			errs[field+".kind"] = fmt.Sprintf("an offer of kind %s can only change its amount, not become %s", orig.Kind, kind)
-			continue
-		}
-		amount := refund.Money{Currency: orig.Amount.Currency}
-		if amount.Currency == "" {
-			amount.Currency = order.Currency
-		}
-		if s := strings.TrimSpace(a.Amount); s != "" {
-			amount, err = refund.ParseMoney(s, amount.Currency)
-			if err != nil {
-				errs[field+".amount"] = fmt.Sprintf("must be an amount in %s such as 1234.50", amount.Currency)
-				continue
-			}
-		}
-		switch {
-		case isRefund:
-			if amount.Amount <= 0 || amount.Amount > remaining.Amount {
-				errs[field+".amount"] = fmt.Sprintf("a refund must be more than zero and at most %s (paid minus already refunded)", remaining)
-				continue
-			}
-			if msg := refundStepProblem(amount, payment.RefundIncrement(order.Payment.Provider, amount.Currency), remaining); msg != "" {
-				errs[field+".amount"] = msg
-				continue
-			}
-			kind = refund.OfferPartialRefund
-			if amount.Amount == remaining.Amount {
-				kind = refund.OfferFullRefund
-			}
-		case orig.IsCredit():
-			limit := max(orig.Amount.Amount, remaining.Amount)
-			if amount.Amount <= 0 || amount.Amount > limit {
-				errs[field+".amount"] = fmt.Sprintf("a credit must be more than zero and at most %s", refund.Money{Amount: limit, Currency: amount.Currency})
-				continue
-			}
-		default:
-			if amount.Amount != 0 {
-				errs[field+".amount"] = fmt.Sprintf("an offer of kind %s has no amount", orig.Kind)
-				continue
-			}
-		}
-		o, err := adjustOffer(orig, kind, amount, set+1, len(out)+1)
-		if err != nil {
-			errs[field+".amount"] = err.Error()
-			continue
-		}
-		out = append(out, o)
-	}
-	if err := errs.Err(); err != nil {
+	step := payment.RefundIncrement(order.Payment.Provider, order.Currency)
+	offers, err := refund.AdjustOffers(current, order, adj, step, set+1)
+	if err != nil {
 		return nil, 0, err
 	}
-	return out, set + 1, nil
-}
-
-// refundStepProblem explains why amount cannot be refunded by a provider that refunds in steps of step
-// minor units, naming the nearest amounts it can refund (above zero, at most remaining); "" if it can.
-func refundStepProblem(amount refund.Money, step int64, remaining refund.Money) string {
-	if step <= 1 || amount.Amount%step == 0 {
-		return ""
-	}
-	below := amount.Amount - amount.Amount%step
-	var near []string
-	if below > 0 {
-		near = append(near, refund.Money{Amount: below, Currency: amount.Currency}.String())
-	}
-	if above := below + step; above <= remaining.Amount {
-		near = append(near, refund.Money{Amount: above, Currency: amount.Currency}.String())
-	}
-	msg := fmt.Sprintf("the payment provider refunds %s only in steps of %s", amount.Currency, refund.Money{Amount: step, Currency: amount.Currency})
-	if len(near) == 0 {
-		return msg + ", and less than that remains"
-	}
-	return msg + "; the nearest amounts are " + strings.Join(near, " and ")
-}
-
-// adjustOffer returns a copy of orig with a new ID, kind and amount. The terms keep the policy's
-// wording with the amount replaced; an offer whose terms do not name its amount exactly once cannot
-// be adjusted this way.
-func adjustOffer(orig refund.Offer, kind refund.OfferKind, amount refund.Money, set, n int) (refund.Offer, error) {
-	o := orig
-	o.ID = fmt.Sprintf("%s-s%d-%d-%s", orig.RequestID, set, n, kind)
-	o.Kind = kind
-	o.Breakdown = slices.Clone(orig.Breakdown)
-	if amount.Amount != orig.Amount.Amount {
-		old := orig.Amount.String()
-		if strings.Count(orig.Terms, old) != 1 {
-			return refund.Offer{}, fmt.Errorf("this offer's terms cannot be adjusted automatically; reject and contact the client instead")
-		}
-		o.Terms = strings.Replace(orig.Terms, old, amount.String(), 1)
-		o.Breakdown = append(o.Breakdown, refund.Line{Label: "Adjusted by our team",
-			Amount: refund.Money{Amount: amount.Amount - orig.Amount.Amount, Currency: amount.Currency}})
-		o.Amount = amount
-	}
-	if o.Breakdown == nil {
-		o.Breakdown = []refund.Line{}
-	}
-	return o, nil
+	return offers, set + 1, nil
 }
 
 // adjustmentSummary is the audit detail of an adjustment: the new offers and the staff's message.
@@ -702,7 +594,7 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	logOrDefault(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
+	logger(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

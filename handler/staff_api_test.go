@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow/apigw"
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
@@ -19,7 +18,7 @@ import (
 const staffSub = "8f0e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
 
 func (f *httpFixture) staffHandler() handler.StaffApi {
-	return handler.StaffApi{Store: f.store, SFN: f.sfn}
+	return handler.StaffApi{Store: f.store, Waits: f.flow}
 }
 
 // staffEvent loads a staff event and points it at path with params; body (if not nil) is JSON.
@@ -179,7 +178,7 @@ func TestStaffRequestDetail(t *testing.T) {
 	if len(d.ReviewReasons) != 1 || !strings.Contains(d.ReviewReasons[0], "above the EUR 2,000.00") {
 		t.Errorf("review reasons = %q", d.ReviewReasons)
 	}
-	if len(d.Audit) != 2 || d.Audit[1].To != refund.StatusInReview || d.LastWait != dynamo.TokenReview {
+	if len(d.Audit) != 2 || d.Audit[1].To != refund.StatusInReview || d.LastWait != refund.TokenReview {
 		t.Errorf("audit = %+v, last wait %q", d.Audit, d.LastWait)
 	}
 	if d.Consent != nil || len(d.Refunds) != 0 || d.Submission.Email != "ana@example.com" {
@@ -416,10 +415,10 @@ func TestStaffFeedbackList(t *testing.T) {
 	f := newHTTPFixture(t)
 	ctx := context.Background()
 	a, b := f.seed(refund.StatusSubmitted, false), f.seed(refund.StatusSubmitted, false)
-	if err := f.store.PutFeedback(ctx, dynamo.Feedback{RequestID: a.id, Rating: 5, Comment: "Great"}); err != nil {
+	if err := f.store.PutFeedback(ctx, refund.Feedback{RequestID: a.id, Rating: 5, Comment: "Great"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.PutFeedback(ctx, dynamo.Feedback{RequestID: b.id, Rating: 2}); err != nil {
+	if err := f.store.PutFeedback(ctx, refund.Feedback{RequestID: b.id, Rating: 2}); err != nil {
 		t.Fatal(err)
 	}
 	resp := mustCall(t, f.staffHandler(), loadEvent(t, "staff-list-feedback.json"))

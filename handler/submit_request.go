@@ -7,7 +7,6 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -16,12 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"refundflow/apigw"
-	"refundflow/dynamo"
 	"refundflow/refund"
 	"refundflow/web"
 )
@@ -41,12 +36,10 @@ import (
 // is 503: the request is stored, and a retry with the same key starts it. A retry without a key gets
 // the 409 of the open request, and starts that request's workflow if it is still submitted.
 type SubmitRequest struct {
-	// Store stores the request.
-	Store *dynamo.Store
-	// SFN starts the workflow.
-	SFN StepFunctions
-	// StateMachineARN is the refund workflow (env STATE_MACHINE_ARN).
-	StateMachineARN string
+	// Store stores the request, its status links and the first answers to idempotent retries.
+	Store SubmitRequestStore
+	// Workflow starts the request's workflow.
+	Workflow WorkflowStarter
 	// PublicBaseURL builds the absolute statusUrl of JSON answers (env PUBLIC_BASE_URL, no trailing
 	// slash); never the request's Host header.
 	PublicBaseURL string
@@ -54,8 +47,16 @@ type SubmitRequest struct {
 	Clock Clock
 	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
-	// Logger receives problems that do not fail the request; nil means slog.Default().
+	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
+}
+
+// SubmitRequestStore is the table as SubmitRequest uses it.
+type SubmitRequestStore interface {
+	RequestCreator
+	IdempotencyRecords
+	LinkPutter
+	RequestLister
 }
 
 // DefaultStatusLinkTTL is how long a status link works: long enough for any request to finish and be
@@ -125,7 +126,7 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	link := dynamo.LinkCode{Hash: dynamo.HashCode(code), Purpose: dynamo.LinkStatus, ExpiresAt: now.Add(h.linkTTL())}
+	link := refund.LinkCode{Hash: refund.HashCode(code), Purpose: refund.LinkStatus, ExpiresAt: now.Add(h.linkTTL())}
 	err = h.Store.CreateRequest(ctx, r, sub, link, clientAudit(req, "submitted"))
 	if refund.ErrorCode(err) == refund.CodeConflict && key != "" {
 		// A retry racing its own first attempt: if that attempt has stored its answer by now, this
@@ -144,13 +145,13 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if key != "" {
 		// Stored before the workflow starts, so that a retry after a failed start finds it.
 		body, _ := json.Marshal(idempotentAnswer{RequestID: id, Status: r.Status})
-		rec := dynamo.IdempotencyRecord{
+		rec := refund.IdempotencyRecord{
 			Key: key, Fingerprint: fingerprint, StatusCode: successStatus(req),
 			ContentType: "application/json", Body: string(body), RequestID: id,
 		}
 		if err := h.Store.PutIdempotency(ctx, rec); err != nil {
 			// The request is stored; only the retry shortcut is lost. Carry on.
-			logOrDefault(h.Logger).WarnContext(ctx, "store idempotency record", "requestId", id, "error", err.Error())
+			logger(h.Logger).WarnContext(ctx, "store idempotency record", "requestId", id, "error", err.Error())
 		}
 	}
 	if err := h.start(ctx, id); err != nil {
@@ -176,7 +177,7 @@ func idempotencyKey(req events.APIGatewayV2HTTPRequest) (string, error) {
 	}
 	if bad {
 		msg := fmt.Sprintf("The Idempotency-Key header must be 1–%d printable ASCII characters without spaces, such as a UUID.", maxIdempotencyKeyLen)
-		return "", &refund.Error{Code: refund.CodeInvalid, Message: msg, Fields: refund.FieldErrors{IdempotencyKeyHeader: msg}}
+		return "", refund.InvalidField(IdempotencyKeyHeader, msg)
 	}
 	return idempotencyKeyScope + k, nil
 }
@@ -239,7 +240,7 @@ func successStatus(req events.APIGatewayV2HTTPRequest) int {
 
 // replay answers a retry that carries a key already used: the same submission gets the first
 // answer (and the workflow is started if it is not running yet); another submission is refused.
-func (h SubmitRequest) replay(ctx context.Context, req events.APIGatewayV2HTTPRequest, rec dynamo.IdempotencyRecord, fingerprint string) (events.APIGatewayV2HTTPResponse, error) {
+func (h SubmitRequest) replay(ctx context.Context, req events.APIGatewayV2HTTPRequest, rec refund.IdempotencyRecord, fingerprint string) (events.APIGatewayV2HTTPResponse, error) {
 	if rec.Fingerprint != fingerprint {
 		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeConflict,
 			Message: "This Idempotency-Key was already used for a different request. Use a new key for a new request."}
@@ -258,7 +259,7 @@ func (h SubmitRequest) replay(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	link := dynamo.LinkCode{Hash: dynamo.HashCode(code), RequestID: first.RequestID, Purpose: dynamo.LinkStatus,
+	link := refund.LinkCode{Hash: refund.HashCode(code), RequestID: first.RequestID, Purpose: refund.LinkStatus,
 		ExpiresAt: h.Clock.now().Add(h.linkTTL())}
 	if err := h.Store.PutLinkCode(ctx, link); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("status link for replayed request %s: %w", first.RequestID, err)
@@ -282,34 +283,13 @@ func (h SubmitRequest) accepted(req events.APIGatewayV2HTTPRequest, id string, s
 	return resp, nil
 }
 
-// start starts the request's workflow (see startWorkflow). Starting it twice is harmless:
-// ExecutionAlreadyExists means it was started before and counts as success.
+// start starts the request's workflow: its execution, named after the request, with the request ID
+// as its only input (refund.WorkflowInput), so no personal data reaches Step Functions. SubmitRequest
+// and the sweeper send exactly the same name and input, so a second start of a running execution
+// returns it, and one of an execution that ended (existed) counts as started.
 func (h SubmitRequest) start(ctx context.Context, id string) error {
-	_, err := startWorkflow(ctx, h.SFN, h.StateMachineARN, id)
+	_, err := h.Workflow.Start(ctx, refund.WorkflowInput{RequestID: id})
 	return err
-}
-
-// startWorkflow starts the execution of a request's workflow, named after the request, with the input
-// {"requestId":"<id>"} and nothing else (no personal data reaches Step Functions). SubmitRequest and
-// the sweeper send exactly the same name and input, so a second start of a running execution returns
-// it (Step Functions' idempotency for Standard workflows) and a start after it ended answers
-// ExecutionAlreadyExists: existed reports that, which is not an error.
-func startWorkflow(ctx context.Context, sf StepFunctions, machine, id string) (existed bool, err error) {
-	input, _ := json.Marshal(map[string]string{"requestId": id})
-	_, err = sf.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(machine),
-		Name:            aws.String(id),
-		Input:           aws.String(string(input)),
-	})
-	var exists *sfntypes.ExecutionAlreadyExists
-	switch {
-	case err == nil:
-		return false, nil
-	case errors.As(err, &exists):
-		return true, nil
-	default:
-		return false, fmt.Errorf("start workflow of request %s: %w", id, err)
-	}
 }
 
 // maxStuckPages bounds the look for stuck requests: submitted is a state requests leave within
@@ -323,7 +303,7 @@ const maxStuckPages = 3
 // that runs or ran is harmless (execution name = request id). Failures are only logged: the 409
 // stands either way.
 func (h SubmitRequest) restartStuck(ctx context.Context, orderNumber string) {
-	log := logOrDefault(h.Logger)
+	log := logger(h.Logger)
 	cursor := ""
 	for range maxStuckPages {
 		recs, next, err := h.Store.ListRequestsByStatus(ctx, refund.StatusSubmitted, 100, cursor)
@@ -349,7 +329,7 @@ func (h SubmitRequest) restartStuck(ctx context.Context, orderNumber string) {
 // startFailed answers 503 when the workflow could not be started. The request is stored and stays
 // submitted; with an Idempotency-Key the retry starts it.
 func (h SubmitRequest) startFailed(ctx context.Context, req events.APIGatewayV2HTTPRequest, id, key string, err error) (events.APIGatewayV2HTTPResponse, error) {
-	logOrDefault(h.Logger).ErrorContext(ctx, "start workflow", "requestId", id, "error", err.Error(), "idempotencyKey", key != "")
+	logger(h.Logger).ErrorContext(ctx, "start workflow", "requestId", id, "error", err.Error(), "idempotencyKey", key != "")
 	msg := "We saved your request but could not start processing it just now. Please send it again in a minute"
 	if key != "" {
 		msg += " with the same Idempotency-Key; it will not be stored twice."

@@ -24,13 +24,13 @@ import (
 
 func (f *httpFixture) submitHandler() handler.SubmitRequest {
 	return handler.SubmitRequest{
-		Store: f.store, SFN: f.sfn, StateMachineARN: f.machine, PublicBaseURL: "https://refunds.example.com",
+		Store: f.store, Workflow: f.flow, PublicBaseURL: "https://refunds.example.com",
 		Clock: func() time.Time { return httpT0 },
 	}
 }
 
 func (f *httpFixture) statusHandler() handler.RequestStatus {
-	return handler.RequestStatus{Store: f.store, SFN: f.sfn, CSRF: f.csrf}
+	return handler.RequestStatus{Store: f.store, Waits: f.flow, CSRF: f.csrf}
 }
 
 // formEvent is the real form post with the given submission.

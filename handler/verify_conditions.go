@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"refundflow/dynamo"
 	"refundflow/refund"
 )
 
@@ -18,18 +17,26 @@ import (
 // repeated, and a rejected request stays rejected. The rules run as of the request's submission time,
 // not the time the step runs, so a retry days later decides the same way.
 type VerifyConditions struct {
-	// Store is the table.
-	Store *dynamo.Store
+	// Store reads the request and its order, and records the findings.
+	Store VerifyConditionsStore
 	// Policy is the refund policy; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
 	// Logger receives one line per invocation; nil discards.
 	Logger *slog.Logger
 }
 
+// VerifyConditionsStore is the table as VerifyConditions uses it.
+type VerifyConditionsStore interface {
+	RequestGetter
+	OrderGetter
+	FindingsSaver
+	Transitioner
+}
+
 const fnVerifyConditions = "VerifyConditions"
 
 // Handle runs the step for in.RequestID.
-func (h *VerifyConditions) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h VerifyConditions) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnVerifyConditions, in)
 	out, err := h.handle(ctx, in)
 	if err != nil {
@@ -40,7 +47,7 @@ func (h *VerifyConditions) Handle(ctx context.Context, in TaskInput) (TaskOutput
 	return out, nil
 }
 
-func (h *VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
+func (h VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	for attempt := 1; ; attempt++ {
 		req, err := h.Store.GetRequest(ctx, in.RequestID)
 		if err != nil {
@@ -60,7 +67,7 @@ func (h *VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput
 		switch {
 		case err == nil:
 			order = &o
-		case isCode(err, refund.CodeNotFound):
+		case refund.ErrorCode(err) == refund.CodeNotFound:
 		default:
 			return TaskOutput{}, fmt.Errorf("verify request %s: %w", req.ID, err)
 		}
@@ -74,12 +81,12 @@ func (h *VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput
 		}
 		failed := v.Findings[len(v.Findings)-1].Code
 		err = h.Store.Transition(ctx, req.ID, refund.StatusSubmitted, refund.StatusRejected, req.Version,
-			dynamo.AuditEntry{Actor: system(fnVerifyConditions), Detail: "verification failed: " + failed},
-			dynamo.WithVerification(v), dynamo.WithPolicyVersion(v.PolicyVersion))
+			refund.AuditEntry{Actor: system(fnVerifyConditions), Detail: "verification failed: " + failed},
+			refund.WithVerification(v), refund.WithPolicyVersion(v.PolicyVersion))
 		switch {
 		case err == nil:
 			return TaskOutput{Outcome: OutcomeRejected}, nil
-		case isCode(err, refund.CodeConflict) && attempt < maxConflictRetries:
+		case refund.ErrorCode(err) == refund.CodeConflict && attempt < maxConflictRetries:
 			continue // withdrawn or changed meanwhile: decide on what it is now
 		default:
 			return TaskOutput{}, fmt.Errorf("reject request %s: %w", req.ID, err)

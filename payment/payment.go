@@ -54,7 +54,8 @@ type RefundRequest struct {
 	PaymentReference string
 	// Amount is what to return, in the payment's currency. It must be positive.
 	Amount refund.Money
-	// IdempotencyKey makes retries safe; build it with IdempotencyKey(requestID, n).
+	// IdempotencyKey makes retries safe: the refund attempt's key (refund.RefundIdempotencyKey, kept
+	// on its refund.RefundRecord).
 	IdempotencyKey string
 	// RequestID is the refund request the money is for; providers keep it as metadata for support.
 	RequestID string
@@ -99,13 +100,6 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-// IdempotencyKey returns the provider idempotency key for the n-th refund attempt of a request,
-// "refund:<requestId>:<n>". The same request and n always give the same key, so a retried step cannot
-// refund twice; n only changes when staff deliberately start a new attempt.
-func IdempotencyKey(requestID string, n int) string {
-	return fmt.Sprintf("refund:%s:%d", requestID, n)
 }
 
 // RefundStatus is the provider's state of a refund.

@@ -1,7 +1,9 @@
 // Package refund is the business of Refundflow: orders, the refund policy, checking a client's request
-// against the order (verification), working out what to offer (resolution), and the agreement text the
-// client accepts. It is pure Go with no infrastructure imports and no clock: every rule takes "now" as
-// an argument, so the same request, order and policy always give the same answer, to the cent.
+// against the order (verification), working out what to offer (resolution), the agreement text the
+// client accepts, and what is recorded about a request: consents, the audit trail, link codes, the
+// ledger's refunds, credits and feedback. It is pure Go with no infrastructure or storage imports and
+// no clock: every rule takes "now" as an argument, so the same request, order and policy always give
+// the same answer, to the cent. Storage (package dynamo) and the handlers use its types as they are.
 //
 // # Money
 //
@@ -121,6 +123,43 @@
 // and until when, or the pause and its dates, and the policy version. The agreement and the offer are
 // hashed together (SHA-256 over a canonical encoding); the client's consent carries that hash, so the
 // refund that is executed is exactly the one the client read and accepted.
+//
+// # Staff adjustments
+//
+// In a review, staff may change the amounts of the offers before the client sees them (AdjustOffers):
+// a refund is more than zero, at most what remains refundable, and a multiple of the provider's
+// step, and it is a full refund exactly when it returns everything that remains; a credit is at
+// most the larger of the credit offered and what remains; a pause or an end at the period's end has
+// no amount. The adjusted offer gets its own breakdown line ("Adjusted by our team") and terms that
+// name the new amount. Offers never change: an adjustment makes a new offer set with new IDs.
+//
+// # Consent and money
+//
+// The client's decision is recorded once per request (Consent): the offer accepted, the hash of the
+// offer with its agreement text, the text itself and the name typed as signature, through a link
+// code whose SHA-256 alone is stored (LinkCode). Before any money moves, the acceptance is checked
+// again against the request, the order and the offer as they are stored then (Consent.Check): a
+// changed offer, order or agreement stops the execution.
+//
+// A refund goes through the order's ledger (RefundRecord): it is reserved (the order's refunded
+// total grows) before the payment provider is called, only if it fits in what remains
+// (Order.CheckRefund), and is sent with the idempotency key refund:<requestId>:<n>
+// (RefundIdempotencyKey), so a retried step never refunds twice. Only a definite refusal by the
+// provider releases the reservation. A credit (Credit) is recorded instead of money for credit
+// offers.
+//
+// # Records
+//
+// Every request has an append-only audit trail (AuditEntry): who (the client, a member of staff, a
+// function of the system), what, when, and for the client's actions from where; every change of the
+// request's state has exactly one entry. Feedback (Feedback) is a rating from 1 to 5 with an
+// optional comment, once per request.
+//
+// Every request has one workflow execution, named after the request, whose input is the request's ID
+// and nothing else (WorkflowInput). A decision recorded while the workflow waits (a consent, a
+// withdrawal, a staff decision) is recorded together with a resume marker (ResumeMarker), so it
+// reaches the workflow even when telling it fails the first time; each email about a request goes
+// out once per event (MailClaim).
 //
 // # Requests
 //

@@ -110,3 +110,8 @@ func (f FieldErrors) Err() error {
 	}
 	return &Error{Code: CodeInvalid, Message: "Some fields need your attention.", Fields: f}
 }
+
+// InvalidField builds the CodeInvalid error of one input field, whose message is also the error's.
+func InvalidField(field, msg string) *Error {
+	return &Error{Code: CodeInvalid, Message: msg, Fields: FieldErrors{field: msg}}
+}

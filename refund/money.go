@@ -229,3 +229,9 @@ func mulDiv(a, b, c int64) (q int64, ok bool) {
 	}
 	return int64(quo), true
 }
+
+// ValidPositive reports whether m is an amount money can move in: more than zero, at most MaxAmount,
+// in a well-formed currency.
+func (m Money) ValidPositive() bool {
+	return m.Amount > 0 && m.Amount <= MaxAmount && ValidCurrency(m.Currency)
+}

@@ -1,5 +1,7 @@
 package refund
 
+import "fmt"
+
 // OfferKind names what an offer gives the client.
 type OfferKind string
 
@@ -83,4 +85,12 @@ func (o Offer) BreakdownTotal() Money {
 		total.Amount += l.Amount.Amount
 	}
 	return total
+}
+
+// OfferIDInSet is the ID of the n-th offer of a request's offer set number set after the first,
+// "<requestId>-s<set>-<n>-<kind>": offers never change, so every set after the first (a staff
+// adjustment, a re-proposal) needs new IDs, while the offers of earlier sets stay stored under theirs.
+// The first set keeps Resolve's IDs ("<requestId>-<n>-<kind>").
+func OfferIDInSet(requestID string, set, n int, kind OfferKind) string {
+	return fmt.Sprintf("%s-s%d-%d-%s", requestID, set, n, kind)
 }

@@ -58,3 +58,63 @@ func (r *Request) Transition(to Status, now time.Time) error {
 	r.Version++
 	return nil
 }
+
+// RequestRecord is a stored request: the domain request plus what the workflow keeps with it. The
+// task token itself is not part of it (TaskToken), so a record can be shown to staff as it is.
+type RequestRecord struct {
+	Request
+	// Submission is the normalised form as the client sent it, including the email and name they
+	// typed. Personal data: it lives only here.
+	Submission Submission `json:"submission"`
+	// Verification is the outcome of VerifyConditions, once saved.
+	Verification *Verification `json:"verification,omitempty"`
+	// OfferSet is the number of the current set of offers (see WithOffers); 0 before any offer.
+	OfferSet int `json:"offer_set,omitempty"`
+	// ReviewMessage is the staff's message to the client from a review, if any.
+	ReviewMessage string `json:"review_message,omitempty"`
+	// TokenKind is the kind of the stored task token, "" when none was stored.
+	TokenKind TokenKind `json:"token_kind,omitempty"`
+	// StatusVersion is the version the request had when it entered its current status: Version
+	// equals it until a decision that keeps the status (a Decide) is recorded, so a decision made
+	// "at StatusVersion" is the first one of that status. 0 on requests stored before it existed.
+	StatusVersion int64 `json:"status_version,omitempty"`
+}
+
+// OrderConfirmed reports whether verification matched the submission to the order (number, purchase
+// date and email together). Only then may the workflow write to the order's email: otherwise the
+// form could make us email anyone's order.
+func (r RequestRecord) OrderConfirmed() bool {
+	if r.Verification == nil {
+		return false
+	}
+	for _, f := range r.Verification.Findings {
+		if f.Code == FindingOrderMatched && f.Passed {
+			return true
+		}
+	}
+	return false
+}
+
+// TokenKind says which wait of the workflow a stored task token belongs to.
+type TokenKind string
+
+// The task token kinds.
+const (
+	// TokenReview is the token of the staff review wait (RequestStaffReview).
+	TokenReview TokenKind = "review"
+	// TokenConsent is the token of the client consent wait (RequestConsent, offer or remind phase).
+	TokenConsent TokenKind = "consent"
+)
+
+// Valid reports whether k is one of the defined kinds.
+func (k TokenKind) Valid() bool { return k == TokenReview || k == TokenConsent }
+
+// TaskToken is the token of the workflow wait a request is parked in. It never leaves the backend.
+type TaskToken struct {
+	// Kind says which wait the token belongs to.
+	Kind TokenKind
+	// Token is what completes the wait.
+	Token string
+	// SetAt is when it was stored.
+	SetAt time.Time
+}

@@ -71,7 +71,7 @@ func ParseConsentForm(v url.Values) (ConsentForm, refund.FieldErrors) {
 		if i > 0 {
 			f.OfferID, f.OfferHash = choice[:i], choice[i+len(choiceSep):]
 		}
-		if f.OfferID == "" || !isHexHash(f.OfferHash) {
+		if f.OfferID == "" || !refund.ValidHash(f.OfferHash) {
 			f.OfferID, f.OfferHash = "", ""
 			errs["offer"] = "Choose one of the options."
 		}
@@ -153,18 +153,4 @@ func hasControl(s string, text bool) bool {
 		}
 	}
 	return false
-}
-
-// isHexHash reports whether s is a lower-case hex SHA-256, as refund.AgreementHash returns.
-func isHexHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -42,7 +42,7 @@ func FuzzParseConsentForm(f *testing.F) {
 		}
 		switch form.Decision {
 		case DecisionAccept:
-			if form.OfferID == "" || !isHexHash(form.OfferHash) || !form.Agreed || form.FullName == "" ||
+			if form.OfferID == "" || !refund.ValidHash(form.OfferHash) || !form.Agreed || form.FullName == "" ||
 				!utf8.ValidString(form.FullName) || utf8.RuneCountInString(form.FullName) > refund.MaxNameRunes || hasControl(form.FullName, false) {
 				t.Fatalf("accepted a bad acceptance: %+v", form)
 			}

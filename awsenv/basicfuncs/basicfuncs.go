@@ -21,45 +21,73 @@ const (
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// BuildWeb builds the Web function. It reads no environment: its pages hold no data.
-func BuildWeb(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return handler.Web{}, env.Done(FunctionWeb)
+// Web builds the WebFunction handler. It reads no environment: its pages hold no data.
+func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
+	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
 }
 
-// BuildSubmitRequest builds the SubmitRequest function from TABLE_NAME, STATE_MACHINE_ARN and
-// PUBLIC_BASE_URL.
-func BuildSubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
+// SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
+// PUBLIC_BASE_URL).
+func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
+	s := env.Store()
 	h := handler.SubmitRequest{
-		Store:           env.Store(),
-		SFN:             env.WorkflowStarter(),
-		StateMachineARN: env.Require(lambdaenv.VarStateMachineARN),
-		PublicBaseURL:   env.PublicBaseURL(),
-		Clock:           env.Clock,
-		Logger:          env.Log(),
+		Store: lambdaenv.StoreOps{
+			CreateRequestOp: s.CreateRequest, GetIdempotencyOp: s.GetIdempotency,
+			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
+			ListRequestsByStatusOp: s.ListRequestsByStatus,
+		},
+		Workflow:      env.WorkflowStarter(),
+		PublicBaseURL: env.PublicBaseURL(),
+		Clock:         env.Clock,
+		Logger:        env.Log(),
 	}
-	return h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL))
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
 }
 
-// BuildStaffApi builds the StaffApi function from TABLE_NAME.
-func BuildStaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
-	h := handler.StaffApi{Store: env.Store(), SFN: env.TaskCompleter(), Logger: env.Log()}
-	return h, env.Done(FunctionStaffApi)
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME).
+func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
+		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetConsentOp: s.GetConsent,
+		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
+		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
+		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
+		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
+		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
+	}
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).
-func VerifyConditions(_ context.Context, env lambdaenv.Env) (*handler.VerifyConditions, error) {
-	h := &handler.VerifyConditions{Store: env.Store(), Logger: env.Log()}
+func VerifyConditions(_ context.Context, env lambdaenv.Env) (handler.VerifyConditions, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, SaveFindingsOp: s.SaveFindings,
+		TransitionOp: s.Transition,
+	}
+	h := handler.VerifyConditions{Store: store, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionVerifyConditions))
 }
 
 // ProposeResolution builds the ProposeResolutionFunction handler (TABLE_NAME).
-func ProposeResolution(_ context.Context, env lambdaenv.Env) (*handler.ProposeResolution, error) {
-	h := &handler.ProposeResolution{Store: env.Store(), Logger: env.Log()}
+func ProposeResolution(_ context.Context, env lambdaenv.Env) (handler.ProposeResolution, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
+		DecideOp: s.Decide, TransitionOp: s.Transition,
+	}
+	h := handler.ProposeResolution{Store: store, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionProposeResolution))
 }
 
 // MarkNeedsAttention builds the MarkNeedsAttentionFunction handler (TABLE_NAME).
-func MarkNeedsAttention(_ context.Context, env lambdaenv.Env) (*handler.MarkNeedsAttention, error) {
-	h := &handler.MarkNeedsAttention{Store: env.Store(), Logger: env.Log()}
+func MarkNeedsAttention(_ context.Context, env lambdaenv.Env) (handler.MarkNeedsAttention, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, TransitionOp: s.Transition,
+	}
+	h := handler.MarkNeedsAttention{Store: store, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionMarkNeedsAttention))
 }

@@ -21,33 +21,53 @@ const (
 	FunctionFeedback      = "FeedbackFunction"
 )
 
-// BuildRequestStatus builds the RequestStatus function from TABLE_NAME, PUBLIC_BASE_URL (an http://
-// base means the local stack, whose CSRF cookie cannot be Secure) and CSRF_SECRET_ARN.
-func BuildRequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
-	h := handler.RequestStatus{Store: env.Store(), SFN: env.TaskCompleter(), Logger: env.Log()}
+// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL: an http://
+// base means the local stack, whose CSRF cookie cannot be Secure; CSRF_SECRET_ARN).
+func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
+		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder,
+		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
+		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
+	}
+	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
-	return h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err)
+	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err))
 }
 
-// BuildRecordConsent builds the RecordConsent function from TABLE_NAME, PUBLIC_BASE_URL and
-// CSRF_SECRET_ARN.
-func BuildRecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
-	h := handler.RecordConsent{Store: env.Store(), SFN: env.TaskCompleter(), Logger: env.Log()}
+// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
+// CSRF_SECRET_ARN).
+func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListOffersOp: s.ListOffers,
+		GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder, GetConsentOp: s.GetConsent,
+		RecordConsentOp: s.RecordConsent, AppendAuditOp: s.AppendAudit,
+		GetTaskTokenOp: s.GetTaskToken, GetRequestAndTokenOp: s.GetRequestAndToken,
+		ClearResumeOp: s.ClearResume,
+	}
+	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
-	return h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err)
+	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err))
 }
 
-// BuildFeedback builds the Feedback function from TABLE_NAME, PUBLIC_BASE_URL and CSRF_SECRET_ARN.
-func BuildFeedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
-	h := handler.Feedback{Store: env.Store(), Logger: env.Log()}
+// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN).
+func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		LookupLinkCodeOp: s.LookupLinkCode, GetFeedbackOp: s.GetFeedback,
+		PutFeedbackOp: s.PutFeedback, AppendAuditOp: s.AppendAudit,
+	}
+	h := handler.Feedback{Store: store, Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
-	return h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err)
+	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err))
 }
 
 // CSRF requires CSRF_SECRET_ARN and returns the CSRF configuration signed with the secret's value,

@@ -1,6 +1,7 @@
 // Package lambdaenv is what every function's builder builds from: the environment, the AWS
-// configuration, the DynamoDB and Step Functions clients (which every function links anyway, through
-// the handler package) and the fail-fast checking of environment variables.
+// configuration, the DynamoDB client (every function's store), the Step Functions calls each function
+// may make as the handlers' workflow (sfnworkflow.Client; the sfn package costs about 0.2 ms of init,
+// so the functions that make none link it too) and the fail-fast checking of environment variables.
 //
 // It imports no other AWS service on purpose. Every package a binary imports runs its init at cold
 // start, and an SDK service package costs milliseconds there (the DynamoDB client's generated schemas
@@ -37,6 +38,7 @@ import (
 	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/sfnworkflow"
 )
 
 // The environment variables the functions read. template.yaml sets them per function.
@@ -305,51 +307,27 @@ func Fail(env Env, function string, err error) {
 	os.Exit(1)
 }
 
-// WorkflowStarter returns the one Step Functions call SubmitRequest may make, StartExecution, as a
-// method value rather than the *sfn.Client: a type that reaches an interface (directly or as a field
-// of one) keeps every one of its exported methods in the binary, because html/template's reflection
-// makes the linker keep all methods of such types — for the Step Functions client about 40
-// operations. Handing each function only the call its IAM policy grants also keeps the code and the
-// template's permissions in step (the IAM test reads these calls).
-func (e *Env) WorkflowStarter() handler.StepFunctions {
-	return sfnCalls{start: e.StepFunctions().StartExecution}
+// WorkflowStarter requires STATE_MACHINE_ARN and returns the workflow as SubmitRequest may use it:
+// starting executions of that state machine (StartExecution) and nothing else. The adapter holds the
+// one call as a method value rather than the *sfn.Client: a type that reaches an interface (directly
+// or as a field of one) keeps every one of its exported methods in the binary, because
+// html/template's reflection makes the linker keep all methods of such types — for the Step
+// Functions client about 40 operations. Handing each function only the call its IAM policy grants
+// also keeps the code and the template's permissions in step (the IAM test reads these calls).
+func (e *Env) WorkflowStarter() sfnworkflow.Client {
+	return sfnworkflow.Client{StateMachineARN: e.Require(VarStateMachineARN), StartExecution: e.StepFunctions().StartExecution}
 }
 
-// TaskCompleter returns SendTaskSuccess, the call of the functions that complete a parked task; see
-// WorkflowStarter.
-func (e *Env) TaskCompleter() handler.StepFunctions {
-	return sfnCalls{sendSuccess: e.StepFunctions().SendTaskSuccess}
+// TaskCompleter returns the workflow as the functions that complete a parked wait may use it:
+// SendTaskSuccess only; see WorkflowStarter.
+func (e *Env) TaskCompleter() sfnworkflow.Client {
+	return sfnworkflow.Client{SendTaskSuccess: e.StepFunctions().SendTaskSuccess}
 }
 
-// SweeperCalls returns the two calls of the scheduled sweeper (ResumeDecisions): SendTaskSuccess,
-// to deliver recorded decisions, and StartExecution, to start the workflow of requests left
-// submitted; see WorkflowStarter.
-func (e *Env) SweeperCalls() handler.StepFunctions {
+// SweeperCalls requires STATE_MACHINE_ARN and returns the workflow as the scheduled sweeper
+// (ResumeDecisions) may use it: SendTaskSuccess, to deliver recorded decisions, and StartExecution,
+// to start the workflow of requests left submitted; see WorkflowStarter.
+func (e *Env) SweeperCalls() sfnworkflow.Client {
 	c := e.StepFunctions()
-	return sfnCalls{start: c.StartExecution, sendSuccess: c.SendTaskSuccess}
-}
-
-// sfnCalls forwards the Step Functions calls a function was given; any other call is refused.
-type sfnCalls struct {
-	start       func(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
-	sendSuccess func(context.Context, *sfn.SendTaskSuccessInput, ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
-}
-
-// errNotGranted is what a function gets for a Step Functions call it was not given.
-var errNotGranted = errors.New("this function is not wired (or permitted) to make that Step Functions call")
-
-// StartExecution starts a workflow execution.
-func (s sfnCalls) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
-	if s.start == nil {
-		return nil, errNotGranted
-	}
-	return s.start(ctx, in, opts...)
-}
-
-// SendTaskSuccess completes a task that waits for a task token.
-func (s sfnCalls) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
-	if s.sendSuccess == nil {
-		return nil, errNotGranted
-	}
-	return s.sendSuccess(ctx, in, opts...)
+	return sfnworkflow.Client{StateMachineARN: e.Require(VarStateMachineARN), StartExecution: c.StartExecution, SendTaskSuccess: c.SendTaskSuccess}
 }

@@ -24,28 +24,41 @@ const (
 
 // RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
 // MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
-func RequestStaffReview(_ context.Context, env lambdaenv.Env) (*handler.RequestStaffReview, error) {
-	store := env.Store()
-	emails, err := Emails(&env, store, true)
-	h := &handler.RequestStaffReview{Store: store, SFN: env.TaskCompleter(), Emails: emails, Logger: env.Log()}
+func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestStaffReview, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
+		SetTaskTokenOp: s.SetTaskToken, GetResumeOp: s.GetResume, ClearResumeOp: s.ClearResume,
+	}
+	emails, err := Emails(&env, s, true)
+	h := handler.RequestStaffReview{Store: store, Waits: env.TaskCompleter(), Emails: emails, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionRequestStaffReview, err))
 }
 
 // RequestConsent builds the RequestConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, COMPANY_NAME).
-func RequestConsent(_ context.Context, env lambdaenv.Env) (*handler.RequestConsent, error) {
-	store := env.Store()
-	emails, err := Emails(&env, store, false)
-	h := &handler.RequestConsent{Store: store, SFN: env.TaskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.Log()}
+func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsent, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
+		TransitionOp: s.Transition, SetTaskTokenOp: s.SetTaskToken, PutLinkCodeOp: s.PutLinkCode,
+	}
+	emails, err := Emails(&env, s, false)
+	h := handler.RequestConsent{Store: store, Waits: env.TaskCompleter(), Emails: emails, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionRequestConsent, err))
 }
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
-func Notify(_ context.Context, env lambdaenv.Env) (*handler.Notify, error) {
-	store := env.Store()
-	emails, err := Emails(&env, store, true)
-	h := &handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
+func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, GetConsentOp: s.GetConsent,
+		GetOfferOp: s.GetOffer, GetRefundOp: s.GetRefund, ListAuditOp: s.ListAudit,
+		PutLinkCodeOp: s.PutLinkCode,
+	}
+	emails, err := Emails(&env, s, true)
+	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 
@@ -80,7 +93,11 @@ func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails
 		}
 		r.Links = links
 	}
-	return handler.Emails{Store: store, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}, nil
+	markers := lambdaenv.StoreOps{
+		ClaimMailOp: store.ClaimMail, MarkMailSentOp: store.MarkMailSent,
+		ReleaseMailOp: store.ReleaseMail,
+	}
+	return handler.Emails{Store: markers, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}, nil
 }
 
 // mailer hands the handlers sesmail.Sender's Send as a method value: a *sesmail.Sender in the

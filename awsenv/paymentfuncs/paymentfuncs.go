@@ -37,10 +37,16 @@ const StripeTimeout = 20 * time.Second
 
 // ExecuteResolution builds the ExecuteResolutionFunction handler (TABLE_NAME, PAYMENT_PROVIDER,
 // PAYMENT_SECRET_ARN; for Stripe the key is read from Secrets Manager now).
-func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (*handler.ExecuteResolution, error) {
-	store := env.Store()
+func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (handler.ExecuteResolution, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer,
+		GetOrderOp: s.GetOrder, ReserveRefundOp: s.ReserveRefund, CompleteRefundOp: s.CompleteRefund,
+		FailRefundOp: s.FailRefund, PutCreditOp: s.PutCredit, CloseOrderOp: s.CloseOrder,
+		TransitionOp: s.Transition,
+	}
 	gw, err := Gateway(ctx, &env)
-	h := &handler.ExecuteResolution{Store: store, Payment: gw, Logger: env.Log()}
+	h := handler.ExecuteResolution{Store: store, Payment: gw, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionExecuteResolution, err))
 }
 

@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "ExecuteResolutionFunction", err)
+		lambdaenv.Fail(env, paymentfuncs.FunctionExecuteResolution, err)
 	}
 	h, err := paymentfuncs.ExecuteResolution(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "ExecuteResolutionFunction", err)
+		lambdaenv.Fail(env, paymentfuncs.FunctionExecuteResolution, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,6 +1,6 @@
 // Command feedback is the FeedbackFunction Lambda function: the feedback page. It is wiring only
 // (it imports only its own builder group, so the binary links and initialises no other AWS client):
-// the handler is handler.Feedback, built by awsenv/formfuncs.BuildFeedback from the environment
+// the handler is handler.Feedback, built by awsenv/formfuncs.Feedback from the environment
 // template.yaml gives the function.
 package main
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "FeedbackFunction", err)
+		lambdaenv.Fail(env, formfuncs.FunctionFeedback, err)
 	}
-	h, err := formfuncs.BuildFeedback(ctx, env)
+	h, err := formfuncs.Feedback(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "FeedbackFunction", err)
+		lambdaenv.Fail(env, formfuncs.FunctionFeedback, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "MarkNeedsAttentionFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionMarkNeedsAttention, err)
 	}
 	h, err := basicfuncs.MarkNeedsAttention(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "MarkNeedsAttentionFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionMarkNeedsAttention, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "NotifyFunction", err)
+		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
 	h, err := mailfuncs.Notify(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "NotifyFunction", err)
+		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
 	lambda.Start(h.Handle)
 }

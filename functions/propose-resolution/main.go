@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionProposeResolution, err)
 	}
 	h, err := basicfuncs.ProposeResolution(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "ProposeResolutionFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionProposeResolution, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "RequestConsentFunction", err)
+		lambdaenv.Fail(env, mailfuncs.FunctionRequestConsent, err)
 	}
 	h, err := mailfuncs.RequestConsent(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "RequestConsentFunction", err)
+		lambdaenv.Fail(env, mailfuncs.FunctionRequestConsent, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "VerifyConditionsFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionVerifyConditions, err)
 	}
 	h, err := basicfuncs.VerifyConditions(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "VerifyConditionsFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionVerifyConditions, err)
 	}
 	lambda.Start(h.Handle)
 }

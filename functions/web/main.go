@@ -1,7 +1,7 @@
 // Command web is the WebFunction Lambda function: the request form, the staff console page and
 // static assets. It is wiring only (it imports only its own builder group, so the binary links and
-// initialises no other AWS client): the handler is handler.Web, built by awsenv/basicfuncs.BuildWeb
-// from the environment template.yaml gives the function.
+// initialises no other AWS client): the handler is handler.Web, built by awsenv/basicfuncs.Web from
+// the environment template.yaml gives the function.
 package main
 
 import (
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, "WebFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionWeb, err)
 	}
-	h, err := basicfuncs.BuildWeb(ctx, env)
+	h, err := basicfuncs.Web(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, "WebFunction", err)
+		lambdaenv.Fail(env, basicfuncs.FunctionWeb, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -10,7 +10,8 @@
 // code constructs (rapid type analysis). Along the way it records:
 //
 //   - calls to AWS SDK v2 service clients (dynamodb.Client.GetItem is "dynamodb:GetItem"), also when made
-//     through a module interface whose method takes the SDK's input type (handler.StepFunctions);
+//     through a module interface whose method takes the SDK's input type (a test's wrapper of the
+//     Step Functions client, say), and through a method value (sfnworkflow.Client's calls);
 //   - DynamoDB transaction parts, which IAM authorises as their single-item actions (types.Put is
 //     dynamodb:PutItem, types.ConditionCheck is dynamodb:ConditionCheckItem, ...);
 //   - queries on a secondary index (IAM needs the index's ARN);

@@ -175,8 +175,8 @@ func TestPaymentTimesOutAfterSuccess(t *testing.T) {
 		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
-			t.Errorf("provider refunds %+v, want one of %d", r, o.Paid)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != o.Paid {
+			t.Errorf("provider refund %+v, want one of %d", r, o.Paid)
 		}
 		h.wantOneEachEmail(id)
 	})
@@ -189,9 +189,7 @@ func TestPaymentTimesOutAfterSuccess(t *testing.T) {
 		if got := h.Invoked("ExecuteResolution"); got != 5 {
 			t.Errorf("ExecuteResolution ran %d times, want 5 (PaymentUnavailable is retried 4 times)", got)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Errorf("provider refunds %+v, want exactly one however often the answer was lost", r)
-		}
+		h.OneProviderRefund(o)
 		if n := len(h.Mails(mail.KindStaffNeedsAttention, id)); n != 1 {
 			t.Errorf("%d staff emails, want 1", n)
 		}
@@ -286,9 +284,7 @@ func TestTaskFaults(t *testing.T) {
 				h.WantStatus(id, want)
 				if want == refund.StatusCompleted {
 					h.wantOneEachEmail(id)
-					if r := h.ProviderRefunds(o); len(r) != 1 {
-						t.Errorf("provider refunds %+v, want exactly one", r)
-					}
+					h.OneProviderRefund(o)
 				}
 			})
 		}
@@ -359,9 +355,7 @@ func TestConsentAfterTheTimeout(t *testing.T) {
 			t.Fatalf("the last-moment consent answered %d", posted)
 		}
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Errorf("provider refunds %+v, want one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 }
 
@@ -401,9 +395,7 @@ func TestSendTaskSuccessFails(t *testing.T) {
 		if n := len(h.Mails(mail.KindReminder, id)); n != 0 {
 			t.Errorf("a client who accepted got %d reminders", n)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Errorf("provider refunds %+v, want one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 	t.Run("withdraw", func(t *testing.T) {
 		t.Parallel()

@@ -32,6 +32,7 @@ import (
 	"refundflow/mail/sesmail"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
+	"refundflow/sfnworkflow"
 	"refundflow/statemachine"
 )
 
@@ -90,7 +91,8 @@ type Options struct {
 }
 
 // HTTPFunctions are the HTTP API's handlers of the workflow, called with API Gateway events. Their
-// Step Functions client is the harness's FlakySFN; a test may replace it.
+// workflow makes its Step Functions calls through the harness's FlakySFN; a test may replace it
+// (Harness.Workflow).
 type HTTPFunctions struct {
 	Submit  handler.SubmitRequest
 	Status  handler.RequestStatus
@@ -225,18 +227,20 @@ func New(t testing.TB, opts Options) *Harness {
 	emails := handler.Emails{Store: h.Store, Renderer: &mail.Renderer{Links: links, Company: "Northwind IT Services"},
 		Sender: &sesmail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{StaffEmail}}}
 	clock := handler.Clock(h.Clock.Now)
+	// The task functions complete their own waits with SendTaskSuccess only, as awsenv wires them.
+	waits := sfnworkflow.Client{SendTaskSuccess: h.SFN.SendTaskSuccess}
 	log := slog.New(slog.NewJSONHandler(&h.Logs, &slog.HandlerOptions{Level: opts.LogLevel}))
 	httpLog := slog.New(slog.NewJSONHandler(&h.HTTPLogs, &slog.HandlerOptions{Level: opts.LogLevel}))
 	tasks := map[string]interface {
 		Handle(context.Context, handler.TaskInput) (handler.TaskOutput, error)
 	}{
-		"VerifyConditions":   &handler.VerifyConditions{Store: h.Store, Logger: log},
-		"ProposeResolution":  &handler.ProposeResolution{Store: h.Store, Logger: log},
-		"RequestStaffReview": &handler.RequestStaffReview{Store: h.Store, SFN: h.SFN, Emails: emails, Logger: log},
-		"RequestConsent":     &handler.RequestConsent{Store: h.Store, SFN: h.SFN, Emails: emails, Clock: clock, Logger: log},
-		"ExecuteResolution":  &handler.ExecuteResolution{Store: h.Store, Payment: h.Pay, Logger: log},
-		"Notify":             &handler.Notify{Store: h.Store, Emails: emails, Clock: clock, Logger: log},
-		"MarkNeedsAttention": &handler.MarkNeedsAttention{Store: h.Store, Logger: log},
+		"VerifyConditions":   handler.VerifyConditions{Store: h.Store, Logger: log},
+		"ProposeResolution":  handler.ProposeResolution{Store: h.Store, Logger: log},
+		"RequestStaffReview": handler.RequestStaffReview{Store: h.Store, Waits: waits, Emails: emails, Logger: log},
+		"RequestConsent":     handler.RequestConsent{Store: h.Store, Waits: waits, Emails: emails, Clock: clock, Logger: log},
+		"ExecuteResolution":  handler.ExecuteResolution{Store: h.Store, Payment: h.Pay, Logger: log},
+		"Notify":             handler.Notify{Store: h.Store, Emails: emails, Clock: clock, Logger: log},
+		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Logger: log},
 	}
 	subs := map[string]string{}
 	for _, name := range TaskFunctions {
@@ -267,11 +271,12 @@ func New(t testing.TB, opts Options) *Harness {
 	}
 
 	h.CSRF = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Now: h.Clock.Now}
+	flaky := h.Workflow(h.Flaky)
 	h.HTTP = HTTPFunctions{
-		Submit:  handler.SubmitRequest{Store: h.Store, SFN: h.Flaky, StateMachineARN: h.Machine, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
-		Status:  handler.RequestStatus{Store: h.Store, SFN: h.Flaky, CSRF: h.CSRF, Logger: httpLog},
-		Consent: handler.RecordConsent{Store: h.Store, SFN: h.Flaky, CSRF: h.CSRF, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, SFN: h.Flaky, Logger: httpLog},
+		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
+		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
+		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Logger: httpLog},
 	}
 
 	t.Cleanup(func() {
@@ -305,12 +310,25 @@ func (b *LockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// StepFunctions is the part of the Step Functions API the handlers' workflow adapter calls
+// (sfnworkflow.Client). *sfn.Client and FlakySFN have it; a test wraps one to lose or fail calls.
+type StepFunctions interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
+}
+
+// Workflow returns the handlers' workflow on the refund state machine as awsenv builds it (the
+// sfnworkflow adapter), making its Step Functions calls through c.
+func (h *Harness) Workflow(c StepFunctions) sfnworkflow.Client {
+	return sfnworkflow.Client{StateMachineARN: h.Machine, StartExecution: c.StartExecution, SendTaskSuccess: c.SendTaskSuccess}
+}
+
 // FlakySFN is the Step Functions client of the HTTP functions, which can fail their next
 // SendTaskSuccess or StartExecution calls as a network or service failure would. Its zero counters
 // pass every call through.
 type FlakySFN struct {
 	// Next receives the calls that are not failed.
-	Next handler.StepFunctions
+	Next StepFunctions
 	// FailSend and FailStart are how many of the next SendTaskSuccess and StartExecution calls fail.
 	FailSend, FailStart atomic.Int32
 	// SendFailed counts the SendTaskSuccess calls that failed.
@@ -351,8 +369,9 @@ func (injectedError) Error() string { return "InternalFailure: the service is un
 // harness's table and clock, with the HTTP functions' flaky Step Functions client (so an outage hits
 // the sweeper as it hits the handlers), delivering recorded decisions and starting the workflow of
 // requests left submitted.
-func (h *Harness) Sweeper() *handler.ResumeDecisions {
-	return &handler.ResumeDecisions{Store: h.Store, SFN: h.Flaky, Clock: h.Clock.Now, StateMachineARN: h.Machine}
+func (h *Harness) Sweeper() handler.ResumeDecisions {
+	flaky := h.Workflow(h.Flaky)
+	return handler.ResumeDecisions{Store: h.Store, Waits: flaky, Workflow: flaky, Clock: h.Clock.Now}
 }
 
 // Invoked returns how often a task function ran.
@@ -471,7 +490,7 @@ func (h *Harness) Order(number string) refund.Order {
 }
 
 // Request reads the stored request.
-func (h *Harness) Request(id string) dynamo.RequestRecord {
+func (h *Harness) Request(id string) refund.RequestRecord {
 	h.T.Helper()
 	r, err := h.Store.GetRequest(h.Ctx, id)
 	if err != nil {
@@ -486,6 +505,17 @@ func (h *Harness) WantStatus(id string, want refund.Status) {
 	if got := h.Request(id).Status; got != want {
 		h.T.Fatalf("request %s is %s, want %s\nhistory: %s", id, got, want, h.History(id))
 	}
+}
+
+// OneProviderRefund returns the one refund the provider made of the order's payment, and fails the
+// test unless there is exactly one: the money moved, and it moved once.
+func (h *Harness) OneProviderRefund(o refund.Order) sandbox.Record {
+	h.T.Helper()
+	r := h.ProviderRefunds(o)
+	if len(r) != 1 {
+		h.T.Fatalf("provider refunds of order %s = %+v, want exactly one", o.Number, r)
+	}
+	return r[0]
 }
 
 // ProviderRefunds returns the provider's refunds of the order's payment.

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/dynamo"
 	"refundflow/mail"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
@@ -59,7 +58,7 @@ func (h *Harness) checkRequest(id string) {
 	// The audit trail's status changes: an unbroken chain, one per version, ending at the status. On
 	// the virtual clock several entries share a timestamp, so the chain is followed by status rather
 	// than read in time order.
-	var changes []dynamo.AuditEntry
+	var changes []refund.AuditEntry
 	for _, e := range audit {
 		if e.To != "" {
 			changes = append(changes, e)
@@ -123,7 +122,7 @@ func (h *Harness) checkRequest(id string) {
 		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
 		return
 	}
-	var mine []dynamo.RefundRecord
+	var mine []refund.RefundRecord
 	for _, r := range refunds {
 		if r.RequestID == id {
 			mine = append(mine, r)
@@ -150,14 +149,14 @@ func (h *Harness) checkRequest(id string) {
 				provider = append(provider, p)
 			}
 		}
-		if len(mine) != 1 || mine[0].State != dynamo.RefundSucceeded || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
+		if len(mine) != 1 || mine[0].State != refund.RefundSucceeded || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
 			h.T.Errorf("request %s completed a refund of %s: want one succeeded ledger record and one provider refund of that amount, got %+v and %+v", id, offer.Amount, mine, provider)
 		}
 	}
 }
 
 // checkExecution checks that the request is not stuck and that its execution ended when it should.
-func (h *Harness) checkExecution(id string, req dynamo.RequestRecord) {
+func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 	h.T.Helper()
 	x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.ExecutionArn(id))})
 	if err != nil {
@@ -191,12 +190,12 @@ var outcomeKinds = map[mail.Kind]bool{
 // consentCovers checks that the request's refunds and credit were accepted by the client: an accept
 // consent whose hash is the agreement hash of the accepted offer, recomputed from the stored offer
 // and the order, and whose offer is what was refunded or credited. It returns the accepted offer.
-func (h *Harness) consentCovers(req dynamo.RequestRecord, refunds []dynamo.RefundRecord, credit dynamo.Credit, hasCredit bool) (refund.Offer, error) {
+func (h *Harness) consentCovers(req refund.RequestRecord, refunds []refund.RefundRecord, credit refund.Credit, hasCredit bool) (refund.Offer, error) {
 	c, err := h.Store.GetConsent(h.Ctx, req.ID)
 	if err != nil {
 		return refund.Offer{}, fmt.Errorf("money moved (or is moving) without a consent: %w", err)
 	}
-	if c.Decision != dynamo.DecisionAccept {
+	if c.Decision != refund.DecisionAccept {
 		return refund.Offer{}, errors.New("money moved after a decline")
 	}
 	offer, err := h.Store.GetOffer(h.Ctx, req.ID, c.OfferID)
@@ -245,13 +244,13 @@ func (h *Harness) checkLedger(number string) {
 		return
 	}
 	var reserved, succeeded int64
-	byKey := map[string]dynamo.RefundRecord{}
+	byKey := map[string]refund.RefundRecord{}
 	for _, r := range records {
 		byKey[r.IdempotencyKey] = r
 		switch r.State {
-		case dynamo.RefundReserved:
+		case refund.RefundReserved:
 			reserved += r.Amount.Amount
-		case dynamo.RefundSucceeded:
+		case refund.RefundSucceeded:
 			succeeded += r.Amount.Amount
 		}
 	}
@@ -278,7 +277,7 @@ func (h *Harness) checkLedger(number string) {
 		seen[p.IdempotencyKey] = true
 		total += p.Refund.Amount.Amount
 		r, ok := byKey[p.IdempotencyKey]
-		if !ok || (r.State != dynamo.RefundReserved && r.State != dynamo.RefundSucceeded) || r.Amount != p.Refund.Amount {
+		if !ok || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
 			h.T.Errorf("payment %s: provider refund %s of %s is not in the ledger as reserved or succeeded (a lost refund): %+v", o.Payment.Reference, p.IdempotencyKey, p.Refund.Amount, r)
 		}
 	}
@@ -291,7 +290,7 @@ func (h *Harness) checkLedger(number string) {
 
 // FollowChain orders status-change entries into the chain "" → submitted → ... by following each
 // entry's To to the next entry's From, and returns the entries that do not fit.
-func FollowChain(entries []dynamo.AuditEntry) (chain, rest []dynamo.AuditEntry) {
+func FollowChain(entries []refund.AuditEntry) (chain, rest []refund.AuditEntry) {
 	rest = append(rest, entries...)
 	var at refund.Status
 	for {
@@ -312,7 +311,7 @@ func FollowChain(entries []dynamo.AuditEntry) (chain, rest []dynamo.AuditEntry) 
 }
 
 // StatusMoves renders entries as "from→to" for messages.
-func StatusMoves(entries []dynamo.AuditEntry) []string {
+func StatusMoves(entries []refund.AuditEntry) []string {
 	out := make([]string, len(entries))
 	for i, e := range entries {
 		out[i] = string(e.From) + "→" + string(e.To)

@@ -11,7 +11,6 @@ import (
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/internal/stripefake"
 	"refundflow/mail"
@@ -62,7 +61,7 @@ func TestLostAnswerThenAuthFailureKeepsTheReservation(t *testing.T) {
 		t.Fatalf("Stripe made %d refunds, want 1", len(made))
 	}
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundReserved {
+	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved (Stripe holds refund %s under %s)", rec, err, made[0].ID, made[0].IdempotencyKey)
 	}
 	if got, want := h.Order(o.Number).Refunded, made[0].Amount; got != want {
@@ -87,15 +86,12 @@ func TestSandboxLostAnswerThenUnauthorizedKeepsTheReservation(t *testing.T) {
 	if got := h.Invoked("ExecuteResolution"); got != 2 {
 		t.Errorf("ExecuteResolution ran %d times, want 2", got)
 	}
-	made := h.ProviderRefunds(o)
-	if len(made) != 1 {
-		t.Fatalf("provider refunds = %+v, want exactly one", made)
-	}
+	made := h.OneProviderRefund(o)
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundReserved {
+	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved", rec, err)
 	}
-	if got, want := h.Order(o.Number).Refunded, made[0].Refund.Amount.Amount; got != want {
+	if got, want := h.Order(o.Number).Refunded, made.Refund.Amount.Amount; got != want {
 		t.Errorf("the ledger counts %d refunded, the provider refunded %d", got, want)
 	}
 }
@@ -135,7 +131,7 @@ func TestSlowProviderIsRetriedInTime(t *testing.T) {
 	type attempt struct {
 		err  error
 		left time.Duration // until the invocation's deadline when the handler returned
-		rec  dynamo.RefundRecord
+		rec  refund.RefundRecord
 	}
 	var attempts []attempt
 	h.Intercept("ExecuteResolution", func(ctx context.Context, in handler.TaskInput, _ func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
@@ -163,12 +159,10 @@ func TestSlowProviderIsRetriedInTime(t *testing.T) {
 	if first.left < time.Second {
 		t.Errorf("the slow call returned %v before the invocation's deadline; want room to record the outcome", first.left)
 	}
-	if first.rec.State != dynamo.RefundReserved {
+	if first.rec.State != refund.RefundReserved {
 		t.Errorf("after the slow call the refund record is %q, want reserved", first.rec.State)
 	}
-	if r := h.ProviderRefunds(o); len(r) != 1 {
-		t.Errorf("provider refunds = %+v, want exactly one", r)
-	}
+	h.OneProviderRefund(o)
 }
 
 // Offers are rounded down to amounts the payment's provider can refund: the sandbox takes Stripe's
@@ -211,8 +205,8 @@ func TestPartialRefundsRoundedToWhatTheProviderRefunds(t *testing.T) {
 			}
 			h.acceptKind(id, refund.OfferPartialRefund)
 			h.WantStatus(id, refund.StatusCompleted)
-			if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount%tc.step != 0 {
-				t.Errorf("provider refunds = %+v, want one in steps of %d", r, tc.step)
+			if r := h.OneProviderRefund(o); r.Refund.Amount.Amount%tc.step != 0 {
+				t.Errorf("provider refund = %+v, want one in steps of %d", r, tc.step)
 			}
 		})
 	}

@@ -23,7 +23,7 @@ import (
 // dyingSFN is the Step Functions client of a SubmitRequest whose process dies at StartExecution: the
 // call never reaches Step Functions, and the invocation ends with it.
 type dyingSFN struct {
-	handler.StepFunctions
+	StepFunctions
 	cancel context.CancelFunc
 }
 
@@ -83,7 +83,7 @@ func TestSweeperStartsAWorkflowThatNeverStarted(t *testing.T) {
 			ctx, cancel := context.WithCancel(h.Ctx)
 			defer cancel()
 			submit := h.HTTP.Submit
-			submit.SFN = dyingSFN{StepFunctions: h.Flaky, cancel: cancel}
+			submit.Workflow = h.Workflow(dyingSFN{StepFunctions: h.Flaky, cancel: cancel})
 			return h.submitOnce(ctx, submit, o)
 		}},
 	} {
@@ -118,8 +118,8 @@ func TestSweeperStartsAWorkflowThatNeverStarted(t *testing.T) {
 
 			h.accept(id, 0)
 			h.WantStatus(id, refund.StatusCompleted)
-			if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
-				t.Errorf("provider refunds %+v, want exactly one of %d", r, o.Paid)
+			if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != o.Paid {
+				t.Errorf("provider refund %+v, want one of %d", r, o.Paid)
 			}
 			if got := h.Invoked("ExecuteResolution"); got != 1 {
 				t.Errorf("ExecuteResolution ran %d times, want once", got)
@@ -155,7 +155,5 @@ func TestSweepWhileTheWorkflowRunsChangesNothing(t *testing.T) {
 			t.Errorf("%s ran %d times, want once (one execution)", fn, got)
 		}
 	}
-	if r := h.ProviderRefunds(o); len(r) != 1 {
-		t.Errorf("provider refunds %+v, want one", r)
-	}
+	h.OneProviderRefund(o)
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/mail"
@@ -88,7 +87,7 @@ func TestHappyPathPerServiceType(t *testing.T) {
 				t.Errorf("%d received emails on the automatic path, want none", n)
 			}
 			tok, err := h.Store.GetTaskToken(h.Ctx, id)
-			if err != nil || tok.Kind != dynamo.TokenConsent || tok.Token == "" {
+			if err != nil || tok.Kind != refund.TokenConsent || tok.Token == "" {
 				t.Fatalf("stored token = %+v, %v; want the consent wait's", tok, err)
 			}
 
@@ -109,9 +108,8 @@ func TestHappyPathPerServiceType(t *testing.T) {
 			}
 			t.Logf("%s: %d billable state transitions", tc.service, n)
 
-			refunds := h.ProviderRefunds(o)
-			if len(refunds) != 1 || refunds[0].Refund.Amount.Amount != tc.paid || refunds[0].IdempotencyKey != "refund:"+id+":1" {
-				t.Fatalf("provider refunds = %+v, want one of %d with key refund:%s:1", refunds, tc.paid, id)
+			if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != tc.paid || r.IdempotencyKey != "refund:"+id+":1" {
+				t.Fatalf("provider refund = %+v, want one of %d with key refund:%s:1", r, tc.paid, id)
 			}
 			if got := h.Order(o.Number); got.Refunded != tc.paid || got.Status != refund.OrderFullyRefunded {
 				t.Errorf("order after the refund: refunded %d, status %s; want %d, fully_refunded", got.Refunded, got.Status, tc.paid)
@@ -169,8 +167,8 @@ func TestAlternativesCarriedOut(t *testing.T) {
 		h.acceptKind(id, refund.OfferPartialRefund)
 		h.WantStatus(id, refund.StatusCompleted)
 		// 31 days at EUR 310.00; 10 used (1 to 10 March): 21 unused = EUR 210.00.
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 21000 {
-			t.Fatalf("provider refunds = %+v, want one of EUR 210.00", r)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != 21000 {
+			t.Fatalf("provider refund = %+v, want one of EUR 210.00", r)
 		}
 		if got := h.Order(o.Number); got.Status != refund.OrderCancelled {
 			t.Errorf("order after a partial refund is %s, want cancelled", got.Status)
@@ -214,8 +212,8 @@ func TestStaffReview(t *testing.T) {
 		h.WantStatus(id, refund.StatusAwaitingConsent)
 		h.acceptKind(id, refund.OfferFullRefund)
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
-			t.Fatalf("provider refunds = %+v, want the full %d", r, o.Paid)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != o.Paid {
+			t.Fatalf("provider refund = %+v, want the full %d", r, o.Paid)
 		}
 		if got := h.StatesEntered(id); !contains(got, "RequestStaffReview") || !contains(got, "AfterReview") {
 			t.Errorf("states = %v, want the review", got)
@@ -229,7 +227,7 @@ func TestStaffReview(t *testing.T) {
 			t.Fatalf("offers: %v %v", offers, err)
 		}
 		code, body := h.review(id, handler.ReviewDecision{Decision: handler.ReviewAdjust, Message: "Goodwill, minus the setup.",
-			Offers: []handler.OfferAdjustment{{ID: offers[0].ID, Kind: refund.OfferPartialRefund, Amount: "1000.00"}}})
+			Offers: []refund.OfferAdjustment{{ID: offers[0].ID, Kind: refund.OfferPartialRefund, Amount: "1000.00"}}})
 		if code != http.StatusOK {
 			t.Fatalf("adjust answered %d: %s", code, body)
 		}
@@ -239,8 +237,8 @@ func TestStaffReview(t *testing.T) {
 		}
 		h.acceptKind(id, refund.OfferPartialRefund)
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != 100000 {
-			t.Fatalf("provider refunds = %+v, want one of EUR 1,000.00", r)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != 100000 {
+			t.Fatalf("provider refund = %+v, want one of EUR 1,000.00", r)
 		}
 		if got := h.Order(o.Number); got.Status != refund.OrderCancelled || got.Refunded != 100000 {
 			t.Errorf("order: %s with %d refunded; want cancelled with 100000", got.Status, got.Refunded)
@@ -381,7 +379,7 @@ func TestWithdraw(t *testing.T) {
 			req, err := h.Store.GetRequest(ctx, in.RequestID)
 			if err == nil {
 				err = h.Store.Transition(ctx, in.RequestID, req.Status, refund.StatusWithdrawn, req.Version,
-					dynamo.AuditEntry{Actor: dynamo.ActorClient, Action: "withdrawn"})
+					refund.AuditEntry{Actor: refund.ActorClient, Action: "withdrawn"})
 			}
 			if err != nil {
 				return handler.TaskOutput{}, err
@@ -435,9 +433,7 @@ func TestReminderThenConsent(t *testing.T) {
 	if got := h.StatesEntered(id); !contains(got, "RemindConsent") || contains(got, "ExpireConsent") {
 		t.Errorf("states = %v", got)
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestExpiry(t *testing.T) {
@@ -471,7 +467,7 @@ func TestExpiry(t *testing.T) {
 // lostSFN is a Step Functions client whose SendTaskSuccess never arrives, like a network failure after
 // the consent was recorded.
 type lostSFN struct {
-	handler.StepFunctions
+	StepFunctions
 	mu   sync.Mutex
 	lost int
 }
@@ -489,7 +485,7 @@ func TestConsentWhoseWakeUpWasLost(t *testing.T) {
 	// sends no reminder.
 	h := newHarness(t)
 	lost := &lostSFN{StepFunctions: h.SFN}
-	h.HTTP.Consent.SFN = lost
+	h.HTTP.Consent.Waits = h.Workflow(lost)
 	o := h.newOrder(refund.ServiceProject)
 	id := h.submitRequest(o, refund.ReasonChangedMind)
 	h.accept(id, 0)
@@ -505,9 +501,7 @@ func TestConsentWhoseWakeUpWasLost(t *testing.T) {
 	if len(h.Mails(mail.KindReminder, id)) != 0 {
 		t.Error("a reminder went out for a decided request")
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestConsentAtTheLastMoment(t *testing.T) {
@@ -537,9 +531,7 @@ func TestConsentAtTheLastMoment(t *testing.T) {
 	if len(h.Mails(mail.KindExpired, id)) != 0 {
 		t.Error("an expiry email went out for an accepted offer")
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestPaymentUnavailableThenRetry(t *testing.T) {
@@ -557,9 +549,7 @@ func TestPaymentUnavailableThenRetry(t *testing.T) {
 	if !strings.Contains(h.History(id), "!PaymentUnavailable") {
 		t.Errorf("history shows no PaymentUnavailable: %s", h.History(id))
 	}
-	if r := h.ProviderRefunds(o); len(r) != 1 {
-		t.Fatalf("provider refunds = %+v, want exactly one", r)
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestPaymentUnavailableForGood(t *testing.T) {
@@ -581,7 +571,7 @@ func TestPaymentUnavailableForGood(t *testing.T) {
 	}
 	h.OneMail(mail.KindNeedsAttention, id)
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundReserved {
+	if err != nil || rec.State != refund.RefundReserved {
 		t.Errorf("refund record = %+v, %v; want still reserved", rec, err)
 	}
 }
@@ -597,8 +587,8 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 || r[0].Refund.Amount.Amount != o.Paid {
-			t.Fatalf("provider refunds = %+v, want exactly one of %d", r, o.Paid)
+		if r := h.OneProviderRefund(o); r.Refund.Amount.Amount != o.Paid {
+			t.Fatalf("provider refund = %+v, want one of %d", r, o.Paid)
 		}
 	})
 	t.Run("Lambda answer lost after the step finished", func(t *testing.T) {
@@ -621,9 +611,7 @@ func TestTimeoutAfterProviderSuccess(t *testing.T) {
 		if got := h.Invoked("ExecuteResolution"); got != 2 {
 			t.Errorf("ExecuteResolution ran %d times, want 2", got)
 		}
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Fatalf("provider refunds = %+v, want exactly one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 }
 
@@ -640,7 +628,7 @@ func TestPaymentDeclined(t *testing.T) {
 		t.Errorf("ExecuteResolution ran %d times, want 1 (a refusal is not retried)", got)
 	}
 	rec, err := h.Store.GetRefund(h.Ctx, o.Number, id, 1)
-	if err != nil || rec.State != dynamo.RefundFailed {
+	if err != nil || rec.State != refund.RefundFailed {
 		t.Errorf("refund record = %+v, %v; want failed", rec, err)
 	}
 	if got := h.Order(o.Number); got.Refunded != 0 || got.Status != refund.OrderActive {
@@ -668,9 +656,7 @@ func TestDuplicateConsent(t *testing.T) {
 			t.Errorf("later POSTs answered %d and %d; they must not record anything", second, third)
 		}
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Fatalf("provider refunds = %+v, want exactly one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 	t.Run("50 at once", func(t *testing.T) {
 		h := newHarness(t)
@@ -703,9 +689,7 @@ func TestDuplicateConsent(t *testing.T) {
 		}
 		h.Settle()
 		h.WantStatus(id, refund.StatusCompleted)
-		if r := h.ProviderRefunds(o); len(r) != 1 {
-			t.Fatalf("provider refunds = %+v, want exactly one", r)
-		}
+		h.OneProviderRefund(o)
 	})
 }
 
@@ -857,9 +841,7 @@ func TestHandlersAreSafeToRunTwice(t *testing.T) {
 	if got := len(h.Box.Messages()); got != mails {
 		t.Errorf("running the tasks again sent %d emails", got-mails)
 	}
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }
 
 func TestAgreementChangedAfterConsent(t *testing.T) {
@@ -993,7 +975,5 @@ func TestFiftyParallelSubmissionsStartOneWorkflow(t *testing.T) {
 	}
 	h.accept(id, 0)
 	h.WantStatus(id, refund.StatusCompleted)
-	if len(h.ProviderRefunds(o)) != 1 {
-		t.Error("want exactly one refund")
-	}
+	h.OneProviderRefund(o)
 }

@@ -19,7 +19,6 @@ import (
 	"golang.org/x/net/html"
 
 	"refundflow/awsenv/httpclient"
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/outbox"
 	"refundflow/payment/sandbox"
@@ -219,7 +218,7 @@ func (st staffVisitor) waitInReview(orderNumber string) refund.Request {
 		}
 		return false
 	})
-	eventually(st.t, "the review wait of "+found.ID, func() bool { return st.detail(found.ID).LastWait == dynamo.TokenReview })
+	eventually(st.t, "the review wait of "+found.ID, func() bool { return st.detail(found.ID).LastWait == refund.TokenReview })
 	return found
 }
 
@@ -568,9 +567,9 @@ func checkMoney(t testing.TB, s *Stack, st staffVisitor, id string, want int64) 
 	if d.Remaining == nil || d.Remaining.Amount != o.Paid-o.Refunded {
 		t.Errorf("order %s: remaining %v, want paid − refunded = %d", o.Number, d.Remaining, o.Paid-o.Refunded)
 	}
-	var succeeded []dynamo.RefundRecord
+	var succeeded []refund.RefundRecord
 	for _, r := range d.Refunds {
-		if r.State == dynamo.RefundSucceeded {
+		if r.State == refund.RefundSucceeded {
 			succeeded = append(succeeded, r)
 		}
 		if r.PaymentReference != o.Payment.Reference {
@@ -605,13 +604,13 @@ func checkMoney(t testing.TB, s *Stack, st staffVisitor, id string, want int64) 
 	if got := mine[0].Refund.Amount.Amount; got != want {
 		t.Errorf("request %s: the sandbox refunded %d, want %d", id, got, want)
 	}
-	if got, want := mine[0].IdempotencyKey, dynamo.RefundIdempotencyKey(id, succeeded[0].N); got != want {
+	if got, want := mine[0].IdempotencyKey, refund.RefundIdempotencyKey(id, succeeded[0].N); got != want {
 		t.Errorf("request %s: idempotency key %q at the provider, want %q", id, got, want)
 	}
 	if got := mine[0].Refund.ID; got == "" || got != succeeded[0].ProviderRefundID {
 		t.Errorf("request %s: the ledger records provider refund %q, the sandbox made %q", id, succeeded[0].ProviderRefundID, got)
 	}
-	if d.Consent == nil || d.Consent.Decision != dynamo.DecisionAccept {
+	if d.Consent == nil || d.Consent.Decision != refund.DecisionAccept {
 		t.Errorf("request %s: a refund without an accepted consent (%+v)", id, d.Consent)
 	}
 	return d

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/refund"
 )
@@ -278,7 +277,7 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 		t.Fatalf("in review: %s, want %s", listed.ID, id)
 	}
 	d := staff.detail(id)
-	if len(d.ReviewReasons) == 0 || d.LastWait != dynamo.TokenReview {
+	if len(d.ReviewReasons) == 0 || d.LastWait != refund.TokenReview {
 		t.Errorf("detail of a request in review: reasons %q, last wait %q", d.ReviewReasons, d.LastWait)
 	}
 	var full handler.StaffOffer
@@ -297,7 +296,7 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 	var res handler.ReviewResult
 	staff.call(http.MethodPost, "/requests/"+id+"/review", handler.ReviewDecision{
 		Decision: handler.ReviewAdjust, Message: "Goodwill: the architecture workshop took place.",
-		Offers: []handler.OfferAdjustment{{ID: full.ID, Amount: "9000.00"}},
+		Offers: []refund.OfferAdjustment{{ID: full.ID, Amount: "9000.00"}},
 	}, &res, http.StatusOK)
 	if !res.Delivered || len(res.Offers) != 1 || res.Offers[0].Kind != refund.OfferPartialRefund || res.Offers[0].Amount.Amount != 900000 {
 		t.Fatalf("adjust answer %+v", res)
@@ -423,7 +422,7 @@ func TestClientDeclines(t *testing.T) {
 	client.waitMail(order.Email, "You declined our offer for order "+order.Number)
 	client.waitMail(localStaffEmail, "Client declined: request "+id)
 	d := checkMoney(t, s, staff, id, 0)
-	if d.Consent == nil || d.Consent.Decision != dynamo.DecisionDecline || d.Consent.DeclineReason != "I would rather finish the project." {
+	if d.Consent == nil || d.Consent.Decision != refund.DecisionDecline || d.Consent.DeclineReason != "I would rather finish the project." {
 		t.Errorf("decline record %+v", d.Consent)
 	}
 	if p := client.get(consentURL); p.Status != http.StatusGone {

@@ -111,9 +111,9 @@ func TestScheduleResumesARecordedDecision(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := refund.Agreement(stored, req.Request, offers[0])
-	c := dynamo.Consent{RequestID: id, Decision: dynamo.DecisionAccept, OfferID: offers[0].ID, OfferHash: refund.AgreementHash(offers[0], text),
-		AgreementText: text, TypedName: order.CustomerName, LinkHash: dynamo.HashCode(strings.TrimPrefix(u.Path, "/consent/"))}
-	if err := store.RecordConsent(ctx, c, req.Version, dynamo.AuditEntry{Actor: dynamo.ActorClient}); err != nil {
+	c := refund.Consent{RequestID: id, Decision: refund.DecisionAccept, OfferID: offers[0].ID, OfferHash: refund.AgreementHash(offers[0], text),
+		AgreementText: text, TypedName: order.CustomerName, LinkHash: refund.HashCode(strings.TrimPrefix(u.Path, "/consent/"))}
+	if err := store.RecordConsent(ctx, c, req.Version, refund.AuditEntry{Actor: refund.ActorClient}); err != nil {
 		t.Fatalf("record consent: %v", err)
 	}
 	if _, pending, err := store.GetResume(ctx, id); err != nil || !pending {

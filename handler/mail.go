@@ -1,0 +1,167 @@
+package handler
+
+// Outgoing mail: every email a handler sends goes through Emails, once per request and event.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"refundflow/mail"
+	"refundflow/refund"
+)
+
+// Mailer sends one rendered email and returns the provider's message id. *sesmail.Sender satisfies it.
+type Mailer interface {
+	Send(ctx context.Context, msg mail.Message) (string, error)
+}
+
+// Emails renders and sends the workflow's emails, each once per request and event: the mail marker
+// is claimed with a conditional write (MailMarkers.ClaimMail), the email sent, then the marker
+// marked sent. Two runs of one step at the same instant (Step Functions retrying an invocation that
+// still runs) send one email: the second waits a moment for the first and, while the first still
+// holds the claim, fails with MailInProgress, which the state machine retries. A run that dies
+// between sending and marking makes the email go out again once its claim expires (at least once,
+// never silently lost).
+type Emails struct {
+	// Store holds the mail markers.
+	Store MailMarkers
+	// Renderer writes the texts and builds the links.
+	Renderer *mail.Renderer
+	// Sender sends them.
+	Sender Mailer
+	// Wait is how long a run waits for another run's claim to end before it fails with
+	// MailInProgress; DefaultMailWait when zero.
+	Wait time.Duration
+}
+
+// MailLease is how long a claim on a mail marker holds: longer than any function that sends email
+// can run (template.yaml's timeouts are at most 30 s), so two live runs never both hold one.
+const MailLease = 60 * time.Second
+
+// DefaultMailWait is how long a run waits for another run that is sending the same email: enough
+// for the usual case (the other run sends within milliseconds), short against the function's
+// timeout.
+const DefaultMailWait = 2 * time.Second
+
+// MailInProgress is the error of a run that found another run sending the same email. Its name is
+// the Lambda error type the state machine retries ("MailInProgress"): by then the other run has
+// sent (the retry finds the marker sent) or died (its claim expires and the retry sends).
+type MailInProgress struct {
+	RequestID, Event string
+}
+
+// Error says which email another run is sending.
+func (e *MailInProgress) Error() string {
+	return fmt.Sprintf("another run is sending the %s email of request %s; retry later", e.Event, e.RequestID)
+}
+
+// once sends the email kind for request id unless the marker event says it went out already. data is
+// called only when the email is due, so link codes are minted only for emails that are sent. It
+// reports whether an email was sent now.
+func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data func() (mail.Data, error)) (bool, error) {
+	if e.Renderer == nil || e.Sender == nil {
+		return false, fmt.Errorf("send %s email for request %s: no renderer or sender configured", kind, id)
+	}
+	claimID, err := NewCode()
+	if err != nil {
+		return false, err
+	}
+	claim, err := e.claim(ctx, id, event, claimID)
+	if err != nil || claim == refund.MailAlreadySent {
+		return false, err
+	}
+	if err := e.send(ctx, kind, data); err != nil {
+		// Let the step's retry claim it at once; a failed release only makes it wait the lease.
+		if rerr := e.Store.ReleaseMail(context.WithoutCancel(ctx), id, event, claimID); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return false, err
+	}
+	if err := e.Store.MarkMailSent(ctx, id, event); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+// claim claims the marker for this run (claimID), waiting up to Wait for another run that holds it.
+// The answer is MailClaimed or MailAlreadySent; a claim still held by another run is a
+// *MailInProgress error.
+func (e Emails) claim(ctx context.Context, id, event, claimID string) (refund.MailClaim, error) {
+	wait := e.Wait
+	if wait <= 0 {
+		wait = DefaultMailWait
+	}
+	deadline := time.Now().Add(wait)
+	pause := 20 * time.Millisecond
+	for {
+		c, err := e.Store.ClaimMail(ctx, id, event, claimID, MailLease)
+		if err != nil || c != refund.MailInProgress {
+			return c, err
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return 0, &MailInProgress{RequestID: id, Event: event}
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 500*time.Millisecond)
+	}
+}
+
+// lambdaError is what a task returns to Lambda for err: a *MailInProgress inside it unwrapped, since
+// Lambda names an error by its outermost type and the state machine retries "MailInProgress" by
+// name; any other error as it is.
+func lambdaError(err error) error {
+	var busy *MailInProgress
+	if errors.As(err, &busy) {
+		return busy
+	}
+	return err
+}
+
+// send renders and sends one email.
+func (e Emails) send(ctx context.Context, kind mail.Kind, data func() (mail.Data, error)) error {
+	d, err := data()
+	if err != nil {
+		return err
+	}
+	msg, err := e.Renderer.Render(kind, d)
+	if err != nil {
+		return err
+	}
+	_, err = e.Sender.Send(ctx, msg)
+	return err
+}
+
+// newLinkCode mints a random link code for an email, stores its hash for the request and purpose
+// with the given expiry (zero: none), and returns the code for the link.
+func newLinkCode(ctx context.Context, store LinkPutter, id string, purpose refund.LinkPurpose, created, expires time.Time) (string, error) {
+	code, err := NewCode()
+	if err != nil {
+		return "", err
+	}
+	err = store.PutLinkCode(ctx, refund.LinkCode{Hash: refund.HashCode(code), RequestID: id, Purpose: purpose, CreatedAt: created, ExpiresAt: expires})
+	if err != nil {
+		return "", fmt.Errorf("store %s link code of request %s: %w", purpose, id, err)
+	}
+	return code, nil
+}
+
+// clientData fills the fields every client email about a request shares. The recipient is the email
+// on the order record, never the address typed in the form.
+func clientData(req refund.RequestRecord, order refund.Order) mail.Data {
+	return mail.Data{
+		To:           order.Email,
+		CustomerName: order.CustomerName,
+		OrderNumber:  order.Number,
+		RequestID:    req.ID,
+		RequestKind:  req.Kind,
+		Service:      order.Service.Type,
+	}
+}

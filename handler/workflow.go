@@ -1,0 +1,205 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"refundflow/refund"
+)
+
+// TaskInput is what the state machine passes to every task (statemachine/refund.asl.json): IDs and
+// small words only, never personal data.
+type TaskInput struct {
+	// RequestID is the refund request the execution is about (the execution's name).
+	RequestID string `json:"requestId"`
+	// ExecutionArn is the execution's ARN ($$.Execution.Id), for logs.
+	ExecutionArn string `json:"executionArn,omitempty"`
+	// TaskToken is the Step Functions task token of a .waitForTaskToken task ($$.Task.Token). It is
+	// stored in DynamoDB and never logged or sent to a client.
+	TaskToken string `json:"taskToken,omitempty"`
+	// Phase is RequestConsent's phase: PhaseOffer, PhaseRemind or PhaseExpire.
+	Phase string `json:"phase,omitempty"`
+	// Event is Notify's event: EventReceived or EventOutcome.
+	Event string `json:"event,omitempty"`
+	// Error is the name of the error MarkNeedsAttention was called for ($.error.Error).
+	Error string `json:"error,omitempty"`
+}
+
+// TaskOutput is what every task returns, and what a decision completes a parked wait with; the state
+// machine's Choice states route on Outcome.
+type TaskOutput struct {
+	Outcome string `json:"outcome"`
+}
+
+// The RequestConsent phases.
+const (
+	PhaseOffer  = "offer"
+	PhaseRemind = "remind"
+	PhaseExpire = "expire"
+)
+
+// The Notify events.
+const (
+	EventReceived = "received"
+	EventOutcome  = "outcome"
+)
+
+// The outcomes the state machine routes on (statemachine/refund.asl.json). Terminal statuses are
+// reported by their status name (rejected, withdrawn, expired, declined, ...). A client's decision
+// completes the consent wait with refund.Decision's Outcome, which is OutcomeAccepted or
+// OutcomeDeclined.
+const (
+	OutcomeVerified       = "verified"
+	OutcomeConsent        = "consent"
+	OutcomeReview         = "review"
+	OutcomeApproved       = "approved"
+	OutcomeRejected       = "rejected"
+	OutcomeAccepted       = "accepted"
+	OutcomeDeclined       = "declined"
+	OutcomeWithdrawn      = "withdrawn"
+	OutcomeExpired        = "expired"
+	OutcomeCompleted      = "completed"
+	OutcomeNeedsAttention = "needs_attention"
+	// OutcomeWaiting is returned by a .waitForTaskToken task after it parked; Step Functions ignores
+	// it and waits for the token.
+	OutcomeWaiting = "waiting"
+	// OutcomeSkipped is Notify's answer when no email was due.
+	OutcomeSkipped = "skipped"
+)
+
+// WorkflowStarter starts a request's workflow execution. sfnworkflow.Client implements it on Step
+// Functions.
+type WorkflowStarter interface {
+	// Start starts the execution of in's request, named after it, with in as its only input. existed
+	// reports, without an error, that an execution of that name ran and ended already; starting one
+	// that runs returns it.
+	Start(ctx context.Context, in refund.WorkflowInput) (existed bool, err error)
+}
+
+// WaitCompleter completes a workflow wait parked on a task token. sfnworkflow.Client implements it on
+// Step Functions.
+type WaitCompleter interface {
+	// Complete completes the wait of token with output (encoded as JSON). taken is false, without an
+	// error, when the token no longer waits (its task timed out, was completed already, or its
+	// execution ended) or is "".
+	Complete(ctx context.Context, token string, output any) (taken bool, err error)
+}
+
+// completeWait completes a parked wait with {"outcome": outcome}. The HTTP handlers (consent,
+// withdraw, staff review) and the workflow's own late-decision paths use it, so they send the same
+// document. A token that no longer waits is ok=false and no error: the decision is recorded in the
+// table and the workflow's next phase picks it up. Any other error leaves the decision's resume
+// marker pending, and ResumeDecisions sends it again.
+func completeWait(ctx context.Context, w WaitCompleter, token, outcome string) (ok bool, err error) {
+	return w.Complete(ctx, token, TaskOutput{Outcome: outcome})
+}
+
+// decidedOutcome returns the outcome a parked consent or review wait should end with, for a request
+// whose status already records a decision; ok is false while the request is still undecided
+// (submitted, in review, awaiting consent).
+func decidedOutcome(s refund.Status) (string, bool) {
+	switch s {
+	case refund.StatusExecuting, refund.StatusCompleted:
+		return OutcomeAccepted, true
+	case refund.StatusReviewRejected:
+		return OutcomeRejected, true
+	case refund.StatusSubmitted, refund.StatusInReview, refund.StatusAwaitingConsent:
+		return "", false
+	}
+	return string(s), true // declined, withdrawn, expired, rejected, needs_attention
+}
+
+// taskLogger returns the logger for one task invocation: every line carries the function, the Lambda
+// request id, the refund request id and the execution ARN when known. Never add personal data, link
+// codes or task tokens to it.
+func taskLogger(ctx context.Context, base *slog.Logger, function string, in TaskInput) *slog.Logger {
+	attrs := []any{"task", function, "requestId", in.RequestID}
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		attrs = append(attrs, "awsRequestId", lc.AwsRequestID)
+	}
+	if in.ExecutionArn != "" {
+		attrs = append(attrs, "executionArn", in.ExecutionArn)
+	}
+	return logger(base).With(attrs...)
+}
+
+// system returns the audit actor of a workflow function.
+func system(function string) string { return refund.SystemActor(function) }
+
+// waitFor returns the kind of wait an outcome completes, or "" when it completes either (a
+// withdrawal ends a review wait or a consent wait).
+func waitFor(outcome string) refund.TokenKind {
+	switch outcome {
+	case OutcomeAccepted, OutcomeDeclined:
+		return refund.TokenConsent
+	case OutcomeApproved, OutcomeRejected:
+		return refund.TokenReview
+	}
+	return ""
+}
+
+// maxTokenRereads bounds how often deliverDecision follows a newer token after the one it sent to
+// no longer waited: each retry of a wait stores a fresh token, and a wait is retried a few times at
+// most.
+const maxTokenRereads = 3
+
+// delivery is what deliverDecision did with a recorded decision.
+type delivery int
+
+const (
+	// settled: no send was accepted, and the marker was cleared because nothing is left to deliver.
+	settled delivery = iota
+	// delivered: the parked wait took the outcome; the marker was cleared.
+	delivered
+	// kept: a staff approval whose wait is between two attempts; the marker stays pending for the
+	// review wait that parks next (or a later sweep).
+	kept
+)
+
+// deliverDecision completes the request's parked wait with outcome and settles the request's resume
+// marker for outcome. tok is the token the caller read. When that token no longer waits, the stored
+// token is read again, and if a newer wait of the outcome's kind parked meanwhile (a retried
+// RequestStaffReview or RequestConsent stores a fresh token) the outcome goes to it.
+//
+// The marker is cleared once nothing is left to deliver: the send was accepted, or no wait of the
+// outcome's kind is parked now and the request's status records the decision, so the step that
+// parks next reads it from the status. A staff approval is not a status, though: while the request
+// is still in review and no newer wait has taken it, its marker stays pending, for the review wait
+// that parks next (RequestStaffReview takes a pending approval) or the sweeper, and is never cleared
+// because an old token is gone. Only giveUp (the sweeper, for a marker far older than any retry of
+// the wait) clears it then. A failed send or read returns the error and leaves the marker, which the
+// sweeper delivers later. A failure to clear is only logged: the sweeper then settles it.
+func deliverDecision(ctx context.Context, store DecisionDelivery, w WaitCompleter, log *slog.Logger, id, outcome string, tok refund.TaskToken, giveUp bool) (delivery, error) {
+	done := settled
+	for range maxTokenRereads {
+		if tok.Token == "" || waitFor(outcome) != "" && waitFor(outcome) != tok.Kind {
+			break // nothing of the outcome's kind is parked
+		}
+		ok, err := completeWait(ctx, w, tok.Token, outcome)
+		if err != nil {
+			return settled, err
+		}
+		if ok {
+			done = delivered
+			break
+		}
+		req, cur, err := store.GetRequestAndToken(ctx, id)
+		if err != nil {
+			return settled, fmt.Errorf("read the task token of request %s again: %w", id, err)
+		}
+		if cur.Token == tok.Token {
+			if outcome == OutcomeApproved && req.Status == refund.StatusInReview && !giveUp {
+				return kept, nil // the next review wait takes it
+			}
+			break
+		}
+		tok = cur
+	}
+	if _, err := store.ClearResume(ctx, id, outcome); err != nil {
+		logger(log).WarnContext(ctx, "clear resume marker", "requestId", id, "outcome", outcome, "error", err.Error())
+	}
+	return done, nil
+}

@@ -1,0 +1,113 @@
+package refund
+
+import (
+	"fmt"
+	"time"
+)
+
+// The ledger. An order's one payment has a ledger: Order.Paid and Order.Refunded. A refund is
+// reserved in it (Refunded grows) before the payment provider is called, completed when the provider
+// confirms it, and released (Refunded shrinks) only when the provider refused it for good. So the
+// total refunded never exceeds what was paid, whatever runs concurrently or is retried, and a refund
+// whose answer was lost stays counted until a person has looked.
+
+// RefundState is where a refund attempt is.
+type RefundState string
+
+// The refund states.
+const (
+	// RefundReserved: the amount is counted in the order's ledger; the provider may or may not have
+	// been called. Retrying the provider with the same idempotency key is safe.
+	RefundReserved RefundState = "reserved"
+	// RefundSucceeded: the provider confirmed the refund (ProviderRefundID).
+	RefundSucceeded RefundState = "succeeded"
+	// RefundFailed: the provider refused; the amount was released from the ledger.
+	RefundFailed RefundState = "failed"
+)
+
+// RefundRecord is one refund attempt against an order's payment, identified by request and attempt
+// number n (1, 2, ... — a new n only after an attempt failed for good).
+type RefundRecord struct {
+	OrderNumber string `json:"order_number"`
+	RequestID   string `json:"request_id"`
+	N           int    `json:"n"`
+	Amount      Money  `json:"amount"`
+	// PaymentReference is the order's payment, copied from the order at reservation: refunds go back to
+	// the original payment only.
+	PaymentReference string `json:"payment_reference"`
+	// IdempotencyKey is RefundIdempotencyKey(RequestID, N), the key sent to the provider on every try.
+	IdempotencyKey string      `json:"idempotency_key"`
+	State          RefundState `json:"state"`
+	// ProviderRefundID is the provider's id of the refund, once it succeeded.
+	ProviderRefundID string `json:"provider_refund_id,omitempty"`
+	// FailureReason says why the provider refused, once failed.
+	FailureReason string    `json:"failure_reason,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// RefundIdempotencyKey returns the provider idempotency key of attempt n of a request's refund,
+// "refund:<requestId>:<n>". The same request and n always give the same key, so a retried step cannot
+// refund twice; n only changes when staff deliberately start a new attempt.
+func RefundIdempotencyKey(requestID string, n int) string {
+	return fmt.Sprintf("refund:%s:%d", requestID, n)
+}
+
+// ReserveAttempt returns the record of attempt n of a request's refund of amount on the order, as
+// it is reserved at now: to the order's payment, with the attempt's idempotency key.
+func ReserveAttempt(order Order, requestID string, n int, amount Money, now time.Time) RefundRecord {
+	return RefundRecord{
+		OrderNumber: order.Number, RequestID: requestID, N: n, Amount: amount,
+		PaymentReference: order.Payment.Reference, IdempotencyKey: RefundIdempotencyKey(requestID, n),
+		State: RefundReserved, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// CheckRefund reports whether amount can be refunded on the order as it is: in the order's currency,
+// and at most what remains (paid minus refunded). Either failure is CodeConflict with a sentence that
+// says what is possible.
+func (o Order) CheckRefund(amount Money) error {
+	if o.Currency != amount.Currency {
+		return Errorf(CodeConflict, "Order %s is in %s; a refund in %s is not possible.", o.Number, o.Currency, amount.Currency)
+	}
+	if o.Paid-amount.Amount < o.Refunded {
+		return ErrRefundExceeds(o, amount)
+	}
+	return nil
+}
+
+// ErrRefundExceeds is the CodeConflict of a refund of amount that is more than what remains
+// refundable on the order.
+func ErrRefundExceeds(o Order, amount Money) error {
+	return Errorf(CodeConflict, "A refund of %s is more than the %s that remains refundable on order %s.", amount, o.Remaining(), o.Number)
+}
+
+// Credit is a service credit granted on an order by a request (service credit or switch offers).
+type Credit struct {
+	OrderNumber string `json:"order_number"`
+	RequestID   string `json:"request_id"`
+	OfferID     string `json:"offer_id"`
+	Amount      Money  `json:"amount"`
+	// ValidUntil is the last day the credit can be used, "2006-01-02".
+	ValidUntil string `json:"valid_until"`
+	// CreatedAt is set by the store when zero.
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Validate checks a credit before it is recorded: a positive amount in a valid currency and a last
+// day of use.
+func (c Credit) Validate() error {
+	if !c.Amount.ValidPositive() {
+		return fmt.Errorf("put credit for request %s: amount %s is not a positive amount in a valid currency", c.RequestID, c.Amount)
+	}
+	if _, err := ParseDate(c.ValidUntil); err != nil {
+		return fmt.Errorf("put credit for request %s: valid until %q is not a date", c.RequestID, c.ValidUntil)
+	}
+	return nil
+}
+
+// Same reports whether c grants the same credit as o (the same offer, amount and last day), as a
+// retried step records it again.
+func (c Credit) Same(o Credit) bool {
+	return c.OfferID == o.OfferID && c.Amount == o.Amount && c.ValidUntil == o.ValidUntil
+}

@@ -1,0 +1,100 @@
+package refund
+
+import (
+	"fmt"
+	"time"
+)
+
+// The workflow. Every request has one workflow execution, named after the request, so a form sent
+// twice cannot start a second one. Its input is the request's ID and nothing else: no personal data
+// reaches the workflow engine or its history. The workflow parks on a task token while it waits for
+// a staff review or the client's consent; a decision recorded for a parked request (a consent, a
+// withdrawal, a staff decision) is recorded together with a resume marker, so that it reaches the
+// workflow even when telling it fails the first time.
+
+// WorkflowInput is the input of a request's workflow execution.
+type WorkflowInput struct {
+	// RequestID is the request the execution is about.
+	RequestID string `json:"requestId"`
+}
+
+// ExecutionName is the name of the request's execution: the request ID, so that starting it again
+// finds the one that exists.
+func (in WorkflowInput) ExecutionName() string { return in.RequestID }
+
+// ResumeMarker is a recorded decision that still has to reach the request's parked workflow wait.
+type ResumeMarker struct {
+	// RequestID is the request the decision is about.
+	RequestID string `json:"request_id"`
+	// Outcome is what the parked wait is completed with, e.g. "accepted" (Decision.Outcome).
+	Outcome string `json:"outcome"`
+	// RecordedAt is when the decision was recorded.
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// MaxOutcome bounds a resume marker's outcome word.
+const MaxOutcome = 64
+
+// ValidOutcome checks an outcome word before it is recorded: 1 to MaxOutcome lower-case letters and
+// underscores, like every outcome the workflow routes on.
+func ValidOutcome(outcome string) error {
+	bad := outcome == "" || len(outcome) > MaxOutcome
+	for _, r := range outcome {
+		bad = bad || !(r >= 'a' && r <= 'z' || r == '_')
+	}
+	if bad {
+		return fmt.Errorf("resume marker: outcome %q is not valid", Truncate(outcome, MaxOutcome))
+	}
+	return nil
+}
+
+// MailClaim is the answer to claiming the one sending of an email (a request's email for one event):
+// each email goes out once per request and event, even when two runs of a workflow step send it at
+// the same instant.
+type MailClaim int
+
+const (
+	// MailClaimed: this run holds the claim and sends the email, then marks it sent (or releases the
+	// claim when sending failed).
+	MailClaimed MailClaim = iota + 1
+	// MailAlreadySent: the email went out already; nothing to do.
+	MailAlreadySent
+	// MailInProgress: another run holds an unexpired claim and is sending it now.
+	MailInProgress
+)
+
+// String names the answer for logs and test failures.
+func (c MailClaim) String() string {
+	switch c {
+	case MailClaimed:
+		return "claimed"
+	case MailAlreadySent:
+		return "already sent"
+	case MailInProgress:
+		return "in progress"
+	}
+	return fmt.Sprintf("MailClaim(%d)", int(c))
+}
+
+// IdempotencyTTL is how long the first answer to a submission sent with an Idempotency-Key answers
+// its retries.
+const IdempotencyTTL = 24 * time.Hour
+
+// IdempotencyRecord is the first answer given to a submission that carried an Idempotency-Key, so a
+// retry with the same key gets the same answer (and the same request).
+type IdempotencyRecord struct {
+	// Key is the client's key, scoped by the caller (e.g. "POST /requests:" + header). Only its
+	// SHA-256 is stored; the key itself is not.
+	Key string `json:"-"`
+	// Fingerprint identifies the submission the key was first used with (e.g. a hash of the body), so
+	// a key reused for a different submission can be refused.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// StatusCode, ContentType and Body are the answer.
+	StatusCode  int    `json:"status_code"`
+	ContentType string `json:"content_type,omitempty"`
+	Body        string `json:"body,omitempty"`
+	// RequestID is the refund request the answer created, if any.
+	RequestID string `json:"request_id,omitempty"`
+	// CreatedAt is set by the store; the record answers until CreatedAt + IdempotencyTTL.
+	CreatedAt time.Time `json:"created_at"`
+}
