@@ -37,10 +37,12 @@ test-go:
 run:
 	go run ./infra/local
 
-## lint: formatting (gofmt), go vet and staticcheck (pinned; a new finding fails `make test` and CI).
+## lint: formatting (gofmt), go vet, go.mod and go.sum as `go mod tidy` leaves them (-diff prints
+## what it would change), and staticcheck (pinned; a new finding fails `make test` and CI).
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	go mod tidy -diff
 	$(STATICCHECK) ./...
 
 # build-<LogicalId>: what `sam build` calls (BuildMethod: makefile) for each function.
@@ -48,13 +50,13 @@ build-%Function:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(call kebab,$*)
 
 ## package: every function built for Lambda and zipped under dist/<Name>.zip, without SAM (and
-## without the zip binary: scripts/lambdazip), then each bootstrap's size and the total.
+## without the zip binary: cmd/lambdazip), then each bootstrap's size and the total.
 package:
 	@rm -rf dist && mkdir -p dist
 	@for f in $(FUNCTIONS); do \
 		$(MAKE) --no-print-directory build-$${f}Function ARTIFACTS_DIR=dist/$$f || exit 1; \
 	done
-	@go run ./scripts/lambdazip dist
+	@go run ./cmd/lambdazip dist
 
 clean:
 	rm -rf dist .aws-sam

@@ -20,19 +20,15 @@ import (
 
 	"refundflow"
 	"refundflow/infra/local/samtemplate"
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 )
 
-// loadTemplate parses the embedded template.yaml, the file SAM deploys.
+// loadTemplate parses the embedded template.yaml, the file SAM deploys, as the local stack does.
 func loadTemplate(t *testing.T) *samtemplate.Template {
 	t.Helper()
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
-	if err != nil {
-		t.Fatalf("parse template.yaml: %v", err)
 	}
 	return tmpl
 }

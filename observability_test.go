@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"refundflow/infra/local/samtemplate"
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 )
 
 // resourcesOfType returns the template's resources of one type, resolved with res.

@@ -4,10 +4,11 @@
 //
 // The builders themselves live in subpackages grouped by the AWS clients they need, because every
 // package a binary imports runs its init at each cold start and an SDK service package costs
-// milliseconds there: lambdaenv (the Env, DynamoDB and Step Functions, which every function links),
-// basic (functions needing nothing more), forms (plus Secrets Manager for the CSRF key), mailing (plus
-// SES) and payments (plus the payment gateways). A function's main imports lambdaenv and its own
-// group, never this package, which links them all.
+// milliseconds there. Each group is named for the functions it builds: basicfuncs (the functions
+// that need only what lambdaenv gives every function: the Env, DynamoDB and Step Functions), formfuncs
+// (the client form pages, plus Secrets Manager for the CSRF key), mailfuncs (the steps that send
+// email, plus SES) and paymentfuncs (the step that moves money, plus the payment gateways). A
+// function's main imports lambdaenv and its own group, never this package, which links them all.
 //
 // The names below repeat lambdaenv's so that callers building every function (the local stack, the
 // cost and template tests) need only this package.
@@ -15,7 +16,7 @@ package awsenv
 
 import (
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/payments"
+	"refundflow/awsenv/paymentfuncs"
 )
 
 // Env is what builders build from (lambdaenv.Env).
@@ -54,10 +55,10 @@ const (
 	VarCABundle = lambdaenv.VarCABundle
 )
 
-// The payment providers PAYMENT_PROVIDER selects (see payments).
+// The payment providers PAYMENT_PROVIDER selects (see paymentfuncs).
 const (
 	// ProviderSandbox keeps refunds in the table.
-	ProviderSandbox = payments.ProviderSandbox
+	ProviderSandbox = paymentfuncs.ProviderSandbox
 	// ProviderStripe refunds through Stripe.
-	ProviderStripe = payments.ProviderStripe
+	ProviderStripe = paymentfuncs.ProviderStripe
 )

@@ -6,10 +6,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
-	"refundflow/awsenv/forms"
-	"refundflow/awsenv/mailing"
-	"refundflow/awsenv/payments"
+	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/formfuncs"
+	"refundflow/awsenv/mailfuncs"
+	"refundflow/awsenv/paymentfuncs"
 	"refundflow/handler"
 )
 
@@ -32,20 +32,20 @@ func Builders() map[string]Builder {
 		out    = events.APIGatewayV2HTTPResponse
 	)
 	return map[string]Builder{
-		basic.FunctionWeb:                  Adapt[in, out](basic.Web),
-		basic.FunctionSubmitRequest:        Adapt[in, out](basic.SubmitRequest),
-		forms.FunctionRequestStatus:        Adapt[in, out](forms.RequestStatus),
-		forms.FunctionRecordConsent:        Adapt[in, out](forms.RecordConsent),
-		forms.FunctionFeedback:             Adapt[in, out](forms.Feedback),
-		basic.FunctionStaffApi:             Adapt[in, out](basic.StaffApi),
-		basic.FunctionVerifyConditions:     Adapt[task, result](basic.VerifyConditions),
-		basic.FunctionProposeResolution:    Adapt[task, result](basic.ProposeResolution),
-		mailing.FunctionRequestStaffReview: Adapt[task, result](mailing.RequestStaffReview),
-		mailing.FunctionRequestConsent:     Adapt[task, result](mailing.RequestConsent),
-		payments.FunctionExecuteResolution: Adapt[task, result](payments.ExecuteResolution),
-		mailing.FunctionNotify:             Adapt[task, result](mailing.Notify),
-		basic.FunctionMarkNeedsAttention:   Adapt[task, result](basic.MarkNeedsAttention),
-		basic.FunctionResumeDecisions:      Adapt[events.EventBridgeEvent, handler.ResumeReport](basic.ResumeDecisions),
+		basicfuncs.FunctionWeb:                 Adapt[in, out](basicfuncs.Web),
+		basicfuncs.FunctionSubmitRequest:       Adapt[in, out](basicfuncs.SubmitRequest),
+		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
+		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
+		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),
+		basicfuncs.FunctionStaffApi:            Adapt[in, out](basicfuncs.StaffApi),
+		basicfuncs.FunctionVerifyConditions:    Adapt[task, result](basicfuncs.VerifyConditions),
+		basicfuncs.FunctionProposeResolution:   Adapt[task, result](basicfuncs.ProposeResolution),
+		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),
+		mailfuncs.FunctionRequestConsent:       Adapt[task, result](mailfuncs.RequestConsent),
+		paymentfuncs.FunctionExecuteResolution: Adapt[task, result](paymentfuncs.ExecuteResolution),
+		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify),
+		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
+		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
 	}
 }
 

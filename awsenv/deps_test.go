@@ -11,10 +11,10 @@ import (
 // function links (DynamoDB and its streams' types, through the table code, and Step Functions,
 // through the handler package).
 var extraClients = map[string][]string{
-	"refundflow/awsenv/basic":    nil,
-	"refundflow/awsenv/forms":    {"secretsmanager"},
-	"refundflow/awsenv/mailing":  {"sesv2"},
-	"refundflow/awsenv/payments": {"secretsmanager", "stripe"},
+	"refundflow/awsenv/basicfuncs":   nil,
+	"refundflow/awsenv/formfuncs":    {"secretsmanager"},
+	"refundflow/awsenv/mailfuncs":    {"sesv2"},
+	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
 }
 
 // everyFunction is what every function links.

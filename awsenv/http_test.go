@@ -12,8 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"refundflow/awsenv/basic"
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/formfuncs"
+	"refundflow/awsenv/httpclient"
 	"refundflow/sfnworkflow"
 )
 
@@ -43,13 +44,13 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 	return Env{
 		Getenv: mapEnv(vars),
 		AWS: aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
-			RetryMaxAttempts: 1},
+			RetryMaxAttempts: 1, HTTPClient: httpclient.New(nil)},
 		Endpoints: Endpoints{SecretsManager: secretsURL},
 	}
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basic.FunctionWeb, basic.FunctionSubmitRequest, forms.FunctionRequestStatus, forms.FunctionRecordConsent, forms.FunctionFeedback, basic.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, basicfuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -59,11 +60,11 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basic.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
-		forms.FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		forms.FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		forms.FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		basic.FunctionStaffApi:      "TABLE_NAME",
+		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
+		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		basicfuncs.FunctionStaffApi:      "TABLE_NAME",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
@@ -71,7 +72,7 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 			t.Errorf("%s: %v, want missing %s", name, err, want)
 		}
 	}
-	if _, err := Builders()[basic.FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
+	if _, err := Builders()[basicfuncs.FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
 		t.Errorf("Web needs nothing, got %v", err)
 	}
 }
@@ -82,7 +83,7 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 	vars := map[string]string{
 		VarTableName: "refunds", VarPublicBaseURL: "http://127.0.0.1:8080/", VarCSRFSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
 	}
-	h, err := forms.RecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
+	h, err := formfuncs.RecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +91,12 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 		t.Errorf("consent handler: key %q insecure %v", h.CSRF.Key, h.CSRF.Insecure)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com"
-	s, err := forms.RequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
+	s, err := formfuncs.RequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
 	if err != nil || s.CSRF.Insecure {
 		t.Errorf("https base: insecure %v, %v", s.CSRF.Insecure, err)
 	}
 
-	_, err = forms.Feedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
+	_, err = formfuncs.Feedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
 	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
 		t.Errorf("short secret: %v (the value must not appear)", err)
 	}
@@ -103,11 +104,11 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 
 func TestSubmitRequestChecksBaseURL(t *testing.T) {
 	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"}
-	if _, err := basic.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
+	if _, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com/"
-	h, err := basic.SubmitRequest(context.Background(), httpEnv(vars, ""))
+	h, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, ""))
 	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" {
 		t.Errorf("submit handler %+v, %v", h, err)
 	}

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"refundflow/awsenv/basic"
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailing"
-	"refundflow/awsenv/payments"
+	"refundflow/awsenv/mailfuncs"
+	"refundflow/awsenv/paymentfuncs"
 )
 
 // built builds one function's handler with the template's environment, for looking inside it.
@@ -31,13 +31,13 @@ func built[H any](build func(context.Context, Env) (H, error)) func(*testing.T, 
 // operation of every store port a handler holds (its Store, its Emails' markers) must be set.
 func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 	builders := map[string]func(*testing.T, Env) any{
-		basic.FunctionWeb: built(basic.Web), basic.FunctionSubmitRequest: built(basic.SubmitRequest),
-		forms.FunctionRequestStatus: built(forms.RequestStatus), forms.FunctionRecordConsent: built(forms.RecordConsent),
-		forms.FunctionFeedback: built(forms.Feedback), basic.FunctionStaffApi: built(basic.StaffApi),
-		basic.FunctionVerifyConditions: built(basic.VerifyConditions), basic.FunctionProposeResolution: built(basic.ProposeResolution),
-		mailing.FunctionRequestStaffReview: built(mailing.RequestStaffReview), mailing.FunctionRequestConsent: built(mailing.RequestConsent),
-		payments.FunctionExecuteResolution: built(payments.ExecuteResolution), mailing.FunctionNotify: built(mailing.Notify),
-		basic.FunctionMarkNeedsAttention: built(basic.MarkNeedsAttention), basic.FunctionResumeDecisions: built(basic.ResumeDecisions),
+		basicfuncs.FunctionWeb: built(basicfuncs.Web), basicfuncs.FunctionSubmitRequest: built(basicfuncs.SubmitRequest),
+		formfuncs.FunctionRequestStatus: built(formfuncs.RequestStatus), formfuncs.FunctionRecordConsent: built(formfuncs.RecordConsent),
+		formfuncs.FunctionFeedback: built(formfuncs.Feedback), basicfuncs.FunctionStaffApi: built(basicfuncs.StaffApi),
+		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),
+		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
+		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
+		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
 	}
 	if got, want := len(builders), len(Builders()); got != want {
 		t.Fatalf("this test knows %d builders, awsenv.Builders has %d", got, want)

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"refundflow/awsenv/payments"
+	"refundflow/awsenv/paymentfuncs"
 	"refundflow/infra/local/samtemplate"
 )
 
@@ -141,11 +141,11 @@ func TestStripeKeyIsReadAtColdStart(t *testing.T) {
 		vars[k] = v
 	}
 	vars[VarPaymentProvider] = ProviderStripe
-	h, err := payments.ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, `{"key":"sk_test_123"}`)))
+	h, err := paymentfuncs.ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, `{"key":"sk_test_123"}`)))
 	if err != nil || h.Payment == nil {
 		t.Fatalf("ExecuteResolution with a Stripe secret = %v, %v", h, err)
 	}
-	_, err = payments.ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, "pk_test_public")))
+	_, err = paymentfuncs.ExecuteResolution(context.Background(), httpEnv(vars, secretsStandIn(t, "pk_test_public")))
 	if err == nil || strings.Contains(err.Error(), "pk_test_public") {
 		t.Errorf("a publishable key must be refused without being quoted: %v", err)
 	}

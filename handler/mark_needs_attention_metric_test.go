@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"refundflow/awsenv/lambdalog"
 	"refundflow/handler"
 	"refundflow/infra/local/samtemplate"
-	"refundflow/internal/logging"
 	"refundflow/refund"
 )
 
@@ -71,7 +71,7 @@ func TestNeedsAttentionMetricCountsEachMove(t *testing.T) {
 	}
 
 	var logs bytes.Buffer
-	logger := slog.New(logging.NewHandler(&logs, nil)) // the functions' log format
+	logger := slog.New(lambdalog.NewHandler(&logs, nil)) // the functions' log format
 	count := func() int {
 		n := 0
 		sc := bufio.NewScanner(bytes.NewReader(logs.Bytes()))

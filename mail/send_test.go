@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/outbox"
 	"refundflow/mail"
 	"refundflow/mail/sesmail"
@@ -86,7 +87,7 @@ func senderFor(t *testing.T, h http.Handler) *sesmail.Sender {
 		Region:       "eu-west-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		HTTPClient:   srv.Client(),
+		HTTPClient:   httpclient.New(nil),
 	})
 	return &sesmail.Sender{
 		SES:              client,

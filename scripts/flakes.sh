@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export REFUNDFLOW_REQUIRE_ALL=1
 count=${FLAKES_COUNT:-10}
-packages=(./web ./internal/workflowtest ./internal/faulttest ./internal/logging ./infra/local/stack
+packages=(./web ./internal/workflowtest ./internal/faulttest ./awsenv/lambdalog ./infra/local/stack
   ./infra/local/stepfunctions ./infra/local/outbox ./handler ./dynamo)
 
 CHROMIUM_PATH=$(scripts/chromium.sh)

@@ -11,7 +11,7 @@ started=$SECONDS
 step() { printf '\n== %s (at %ds)\n' "$*" $((SECONDS - started)); }
 trap 'printf "\n== done in %ds\n" $((SECONDS - started))' EXIT
 
-step "formatting, vet and staticcheck (make lint)"
+step "formatting, vet, go.mod and staticcheck (make lint)"
 make --no-print-directory lint
 
 step "outside tools"
@@ -30,7 +30,7 @@ export DYNAMODB_ENDPOINT STRIPE_MOCK_URL
 echo "dynalite: $DYNAMODB_ENDPOINT  stripe-mock: $STRIPE_MOCK_URL"
 
 step "state machine: asl-validator on refund.asl.json (placeholders filled first)"
-go run ./scripts/aslcheck statemachine/refund.asl.json >.cache/refund.asl.resolved.json
+go run ./cmd/aslcheck statemachine/refund.asl.json >.cache/refund.asl.resolved.json
 .cache/asl-validator/node_modules/.bin/asl-validator --json-path .cache/refund.asl.resolved.json
 
 step "go test -race (every package; minidyn, dynalite, stripe-mock, chromium)"

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/stepfunctions"
 	"refundflow/refund"
 	"refundflow/sfnworkflow"
@@ -112,6 +113,7 @@ func engine(t *testing.T) (*sfn.Client, string, func(id string) string) {
 	client := sfn.New(sfn.Options{
 		Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
+		HTTPClient:  httpclient.New(nil),
 	})
 	out, err := client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
 		Name: aws.String("refund"), Definition: aws.String(parkDefinition), RoleArn: aws.String("arn:aws:iam::123456789012:role/test"),

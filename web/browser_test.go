@@ -19,8 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"refundflow/apigw"
-	"refundflow/internal/testenv"
 	"refundflow/refund"
+	"refundflow/testenv"
 	"refundflow/web"
 )
 

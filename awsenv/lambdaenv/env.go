@@ -6,8 +6,9 @@
 // It imports no other AWS service on purpose. Every package a binary imports runs its init at cold
 // start, and an SDK service package costs milliseconds there (the DynamoDB client's generated schemas
 // alone take about 5 ms on the benchmark machine; see BENCHMARKS.md, "Cold start"). So the builders
-// live in packages grouped by the clients they need (awsenv/basic, forms, mailing, payments), each
-// function's main imports only its own group, and package awsenv lists them all for the local stack.
+// live in packages grouped by the clients they need (awsenv/basicfuncs, formfuncs, mailfuncs,
+// paymentfuncs), each function's main imports only its own group, and package awsenv lists them all
+// for the local stack.
 //
 // An Env holds everything a builder may read: the environment (Getenv), the AWS configuration,
 // optional per-service endpoint overrides (set only by the local stack, which serves DynamoDB, Step
@@ -33,9 +34,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/awsenv/httpclient"
+	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
-	"refundflow/internal/logging"
 	"refundflow/sfnworkflow"
 )
 
@@ -104,9 +106,9 @@ type Env struct {
 // FromProcess returns the Env of a Lambda function: the process environment, the AWS configuration of
 // the Lambda runtime (LambdaConfig), the wall clock and a JSON logger on stderr (Lambda's JSON log
 // format passes such lines through as they are) that adds the Lambda request id to every record
-// logged with the invocation's context (internal/logging).
+// logged with the invocation's context (awsenv/lambdalog).
 func FromProcess(ctx context.Context) (Env, error) {
-	logger := slog.New(logging.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(lambdalog.NewHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
 	slog.SetDefault(logger)
 	env := Env{Getenv: os.Getenv, Logger: logger}
@@ -126,10 +128,10 @@ func FromProcess(ctx context.Context) (Env, error) {
 // the same environment credentials but links shared-config, SSO and IMDS code into every function
 // (about 2 MB each) and parses files at cold start.
 //
-// The HTTP client trusts only the Amazon Trust Services roots (RootCAs), which saves loading the
-// system's whole CA bundle on the first TLS handshake, and reads every response body inside the round
-// trip: the SDK otherwise races the transport on bodies over 4 kB and can turn a write that succeeded
-// into a retried false conflict (see dynamo.HTTPClient).
+// The HTTP client is every AWS client's (awsenv/httpclient, which handles a race between the SDK and
+// net/http that can turn a write that succeeded into a retried false conflict), trusting only the
+// Amazon Trust Services roots (RootCAs), which saves loading the system's whole CA bundle on the first
+// TLS handshake.
 func LambdaConfig(getenv func(string) string) (aws.Config, error) {
 	region := getenv("AWS_REGION")
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
@@ -150,7 +152,7 @@ func LambdaConfig(getenv func(string) string) (aws.Config, error) {
 	return aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
-		HTTPClient:  dynamo.NewHTTPClient(roots),
+		HTTPClient:  httpclient.New(roots),
 	}, nil
 }
 

@@ -43,9 +43,10 @@ import (
 	"github.com/aws/smithy-go"
 	miniserver "github.com/truora/minidyn/server"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 )
 
 // EndpointEnv names the environment variable that points the tests at an external DynamoDB-compatible
@@ -103,17 +104,17 @@ func Endpoint(t testing.TB) (b *Backend, ok bool) {
 
 // NewClient returns a DynamoDB client for a local test endpoint: fixed region and dummy credentials
 // (local backends accept any signature); no response checksum validation, because minidyn's HTTP
-// server does not send the CRC32 header the SDK checks by default (ddblocal does); dynamo.HTTPClient, as production
-// should use; and no SDK retries, because a retry hides exactly the transport failures that turn a
-// successful conditional write into a false conflict (see dynamo.HTTPClient). Local servers have no
-// throttling or transient failures to retry.
+// server does not send the CRC32 header the SDK checks by default (ddblocal does); the HTTP client
+// of every AWS client (awsenv/httpclient), as in production; and no SDK retries, because a retry
+// hides exactly the transport failures that turn a successful conditional write into a false
+// conflict (see awsenv/httpclient). Local servers have no throttling or transient failures to retry.
 func NewClient(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		BaseEndpoint:                    aws.String(endpoint),
 		Region:                          "us-east-1",
 		Credentials:                     credentials.NewStaticCredentialsProvider("test", "test", ""),
 		DisableValidateResponseChecksum: true,
-		HTTPClient:                      dynamo.HTTPClient(),
+		HTTPClient:                      httpclient.New(nil),
 		RetryMaxAttempts:                1,
 	})
 }

@@ -1,7 +1,7 @@
 // Command execute-resolution is the ExecuteResolutionFunction Lambda function: the workflow step
 // that refunds, credits, pauses or cancels. It is wiring only (it imports only its own builder
 // group, so the binary links and initialises no other AWS client): the handler is
-// handler.ExecuteResolution, built by awsenv/payments.ExecuteResolution from the environment
+// handler.ExecuteResolution, built by awsenv/paymentfuncs.ExecuteResolution from the environment
 // template.yaml gives the function.
 package main
 
@@ -11,18 +11,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/payments"
+	"refundflow/awsenv/paymentfuncs"
 )
 
 func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, payments.FunctionExecuteResolution, err)
+		lambdaenv.Fail(env, paymentfuncs.FunctionExecuteResolution, err)
 	}
-	h, err := payments.ExecuteResolution(ctx, env)
+	h, err := paymentfuncs.ExecuteResolution(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, payments.FunctionExecuteResolution, err)
+		lambdaenv.Fail(env, paymentfuncs.FunctionExecuteResolution, err)
 	}
 	lambda.Start(h.Handle)
 }

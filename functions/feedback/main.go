@@ -1,6 +1,6 @@
 // Command feedback is the FeedbackFunction Lambda function: the feedback page. It is wiring only
 // (it imports only its own builder group, so the binary links and initialises no other AWS client):
-// the handler is handler.Feedback, built by awsenv/forms.Feedback from the environment
+// the handler is handler.Feedback, built by awsenv/formfuncs.Feedback from the environment
 // template.yaml gives the function.
 package main
 
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, forms.FunctionFeedback, err)
+		lambdaenv.Fail(env, formfuncs.FunctionFeedback, err)
 	}
-	h, err := forms.Feedback(ctx, env)
+	h, err := formfuncs.Feedback(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, forms.FunctionFeedback, err)
+		lambdaenv.Fail(env, formfuncs.FunctionFeedback, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,8 @@
 // Command mark-needs-attention is the MarkNeedsAttentionFunction Lambda function: the workflow step
 // where unexpected failures end. It is wiring only (it imports only its own builder group, so the
 // binary links and initialises no other AWS client): the handler is handler.MarkNeedsAttention,
-// built by awsenv/basic.MarkNeedsAttention from the environment template.yaml gives the function.
+// built by awsenv/basicfuncs.MarkNeedsAttention from the environment template.yaml gives the
+// function.
 package main
 
 import (
@@ -9,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -17,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionMarkNeedsAttention, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionMarkNeedsAttention, err)
 	}
-	h, err := basic.MarkNeedsAttention(ctx, env)
+	h, err := basicfuncs.MarkNeedsAttention(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionMarkNeedsAttention, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionMarkNeedsAttention, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,7 @@
 // Command notify is the NotifyFunction Lambda function: the workflow step that sends the received
 // and outcome emails. It is wiring only (it imports only its own builder group, so the binary links
 // and initialises no other AWS client): the handler is handler.Notify, built by
-// awsenv/mailing.Notify from the environment template.yaml gives the function.
+// awsenv/mailfuncs.Notify from the environment template.yaml gives the function.
 package main
 
 import (
@@ -10,18 +10,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailing"
+	"refundflow/awsenv/mailfuncs"
 )
 
 func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, mailing.FunctionNotify, err)
+		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
-	h, err := mailing.Notify(ctx, env)
+	h, err := mailfuncs.Notify(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, mailing.FunctionNotify, err)
+		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
 	lambda.Start(h.Handle)
 }

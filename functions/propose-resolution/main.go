@@ -1,7 +1,7 @@
 // Command propose-resolution is the ProposeResolutionFunction Lambda function: the workflow step
 // that works out the offers. It is wiring only (it imports only its own builder group, so the
 // binary links and initialises no other AWS client): the handler is handler.ProposeResolution,
-// built by awsenv/basic.ProposeResolution from the environment template.yaml gives the function.
+// built by awsenv/basicfuncs.ProposeResolution from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionProposeResolution, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionProposeResolution, err)
 	}
-	h, err := basic.ProposeResolution(ctx, env)
+	h, err := basicfuncs.ProposeResolution(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionProposeResolution, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionProposeResolution, err)
 	}
 	lambda.Start(h.Handle)
 }

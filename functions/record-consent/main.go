@@ -1,7 +1,7 @@
 // Command record-consent is the RecordConsentFunction Lambda function: the consent page behind the
 // emailed link. It is wiring only (it imports only its own builder group, so the binary links and
 // initialises no other AWS client): the handler is handler.RecordConsent, built by
-// awsenv/forms.RecordConsent from the environment template.yaml gives the function.
+// awsenv/formfuncs.RecordConsent from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, forms.FunctionRecordConsent, err)
+		lambdaenv.Fail(env, formfuncs.FunctionRecordConsent, err)
 	}
-	h, err := forms.RecordConsent(ctx, env)
+	h, err := formfuncs.RecordConsent(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, forms.FunctionRecordConsent, err)
+		lambdaenv.Fail(env, formfuncs.FunctionRecordConsent, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,7 @@
 // Command request-consent is the RequestConsentFunction Lambda function: the workflow step that
 // sends the offers, the reminder, and expires them. It is wiring only (it imports only its own
 // builder group, so the binary links and initialises no other AWS client): the handler is
-// handler.RequestConsent, built by awsenv/mailing.RequestConsent from the environment template.yaml
+// handler.RequestConsent, built by awsenv/mailfuncs.RequestConsent from the environment template.yaml
 // gives the function.
 package main
 
@@ -11,18 +11,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailing"
+	"refundflow/awsenv/mailfuncs"
 )
 
 func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, mailing.FunctionRequestConsent, err)
+		lambdaenv.Fail(env, mailfuncs.FunctionRequestConsent, err)
 	}
-	h, err := mailing.RequestConsent(ctx, env)
+	h, err := mailfuncs.RequestConsent(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, mailing.FunctionRequestConsent, err)
+		lambdaenv.Fail(env, mailfuncs.FunctionRequestConsent, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,7 @@
 // Command request-staff-review is the RequestStaffReviewFunction Lambda function: the workflow step
 // that parks a request for a staff decision. It is wiring only (it imports only its own builder
 // group, so the binary links and initialises no other AWS client): the handler is
-// handler.RequestStaffReview, built by awsenv/mailing.RequestStaffReview from the environment
+// handler.RequestStaffReview, built by awsenv/mailfuncs.RequestStaffReview from the environment
 // template.yaml gives the function.
 package main
 
@@ -11,18 +11,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailing"
+	"refundflow/awsenv/mailfuncs"
 )
 
 func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, mailing.FunctionRequestStaffReview, err)
+		lambdaenv.Fail(env, mailfuncs.FunctionRequestStaffReview, err)
 	}
-	h, err := mailing.RequestStaffReview(ctx, env)
+	h, err := mailfuncs.RequestStaffReview(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, mailing.FunctionRequestStaffReview, err)
+		lambdaenv.Fail(env, mailfuncs.FunctionRequestStaffReview, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -1,7 +1,7 @@
 // Command request-status is the RequestStatusFunction Lambda function: the client's status page and
 // the withdraw action. It is wiring only (it imports only its own builder group, so the binary
 // links and initialises no other AWS client): the handler is handler.RequestStatus, built by
-// awsenv/forms.RequestStatus from the environment template.yaml gives the function.
+// awsenv/formfuncs.RequestStatus from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/forms"
+	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, forms.FunctionRequestStatus, err)
+		lambdaenv.Fail(env, formfuncs.FunctionRequestStatus, err)
 	}
-	h, err := forms.RequestStatus(ctx, env)
+	h, err := formfuncs.RequestStatus(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, forms.FunctionRequestStatus, err)
+		lambdaenv.Fail(env, formfuncs.FunctionRequestStatus, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -2,7 +2,7 @@
 // runs every five minutes to deliver recorded decisions (consent, withdrawal, staff review) whose
 // SendTaskSuccess failed, so no workflow waits days for a decision it should have had at once. It is
 // wiring only (it imports only its own builder group): the handler is handler.ResumeDecisions, built
-// by awsenv/basic.ResumeDecisions from the environment template.yaml gives the function.
+// by awsenv/basicfuncs.ResumeDecisions from the environment template.yaml gives the function.
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionResumeDecisions, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionResumeDecisions, err)
 	}
-	h, err := basic.ResumeDecisions(ctx, env)
+	h, err := basicfuncs.ResumeDecisions(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionResumeDecisions, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionResumeDecisions, err)
 	}
 	lambda.Start(h.Handle)
 }

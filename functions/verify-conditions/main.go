@@ -1,7 +1,7 @@
 // Command verify-conditions is the VerifyConditionsFunction Lambda function: the workflow step that
 // verifies a request against the order and the policy. It is wiring only (it imports only its own
 // builder group, so the binary links and initialises no other AWS client): the handler is
-// handler.VerifyConditions, built by awsenv/basic.VerifyConditions from the environment
+// handler.VerifyConditions, built by awsenv/basicfuncs.VerifyConditions from the environment
 // template.yaml gives the function.
 package main
 
@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -18,11 +18,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionVerifyConditions, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionVerifyConditions, err)
 	}
-	h, err := basic.VerifyConditions(ctx, env)
+	h, err := basicfuncs.VerifyConditions(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionVerifyConditions, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionVerifyConditions, err)
 	}
 	lambda.Start(h.Handle)
 }

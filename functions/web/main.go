@@ -1,6 +1,6 @@
 // Command web is the WebFunction Lambda function: the request form, the staff console page and
 // static assets. It is wiring only (it imports only its own builder group, so the binary links and
-// initialises no other AWS client): the handler is handler.Web, built by awsenv/basic.Web from
+// initialises no other AWS client): the handler is handler.Web, built by awsenv/basicfuncs.Web from
 // the environment template.yaml gives the function.
 package main
 
@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/lambdaenv"
 )
 
@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionWeb, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionWeb, err)
 	}
-	h, err := basic.Web(ctx, env)
+	h, err := basicfuncs.Web(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, basic.FunctionWeb, err)
+		lambdaenv.Fail(env, basicfuncs.FunctionWeb, err)
 	}
 	lambda.Start(h.Handle)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -18,11 +17,12 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
-	"refundflow/awsenv/basic"
+	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/httpclient"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/infra/local/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
 	"refundflow/internal/faulttest"
@@ -123,7 +123,7 @@ func newWorld(t *testing.T) *world {
 	rawSrv := httptest.NewServer(backend)
 	t.Cleanup(func() { proxy.Close(); rawSrv.Close() })
 	w.raw = dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(rawSrv.URL), DisableValidateResponseChecksum: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: dynamo.HTTPClient()})
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: httpclient.New(nil)})
 
 	s, err := stack.Start(w.ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: proxy.URL})
 	if err != nil {
@@ -138,7 +138,7 @@ func newWorld(t *testing.T) *world {
 
 	// Every workflow task runs metered: the same handler the stack built, from the same builder and
 	// environment, timed per invocation.
-	awsCfg := aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: dynamo.HTTPClient()}
+	awsCfg := aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: httpclient.New(nil)}
 	builders := awsenv.Builders()
 	for _, arn := range s.Substitutions {
 		_, fn, ok := strings.Cut(arn, ":function:")
@@ -163,11 +163,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(w.client.Close)
 
 	// The functions' memory, from the template.
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,10 +425,10 @@ func TestSweepCostPerMonth(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t)
-	vars := w.s.Environment[basic.FunctionResumeDecisions]
-	sweeper, err := basic.ResumeDecisions(w.ctx, awsenv.Env{
+	vars := w.s.Environment[basicfuncs.FunctionResumeDecisions]
+	sweeper, err := basicfuncs.ResumeDecisions(w.ctx, awsenv.Env{
 		Getenv:    func(name string) string { return vars[name] },
-		AWS:       aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: dynamo.HTTPClient()},
+		AWS:       aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: httpclient.New(nil)},
 		Endpoints: awsenv.Endpoints{DynamoDB: w.s.DynamoDBURL, StepFunctions: w.s.StepFunctionsURL},
 		Clock:     w.s.Clock.Now,
 	})

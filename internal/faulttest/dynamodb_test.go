@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/infra/local/ddblocal"
 )
@@ -24,7 +25,7 @@ func proxyClient(t *testing.T) (*DynamoDB, *dynamodb.Client, string) {
 	t.Cleanup(srv.Close)
 	client := dynamodb.New(dynamodb.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), DisableValidateResponseChecksum: true,
-		Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), HTTPClient: dynamo.HTTPClient(),
+		Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), HTTPClient: httpclient.New(nil),
 	})
 	const table = "proxy-test"
 	if err := dynamo.EnsureTable(context.Background(), client, table); err != nil {

@@ -22,6 +22,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"refundflow/apigw"
+	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
@@ -191,11 +192,12 @@ func New(t testing.TB, opts Options) *Harness {
 		rawSrv.Close()
 	})
 
-	// As awsenv.FromProcess builds them (the buffering HTTP client), with or without the SDK's retries.
+	// As lambdaenv.LambdaConfig builds them (the HTTP client of awsenv/httpclient), with or without the
+	// SDK's retries.
 	cfg := aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
-		HTTPClient:  dynamo.HTTPClient(),
+		HTTPClient:  httpclient.New(nil),
 	}
 	if !opts.SDKRetries {
 		cfg.RetryMaxAttempts = 1

@@ -1,7 +1,7 @@
 package stripepay
 
 import (
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 
 	"bufio"
 	"bytes"

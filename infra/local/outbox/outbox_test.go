@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"refundflow/awsenv/httpclient"
 )
 
 // newClient starts the SES endpoint on a loopback port and returns the
@@ -34,6 +36,7 @@ func newClientTB(t testing.TB, o *Outbox) *sesv2.Client {
 		Region:       "eu-west-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:   httpclient.New(nil),
 	})
 }
 

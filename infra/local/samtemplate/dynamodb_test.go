@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"refundflow/infra/local/ddblocal"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"refundflow/awsenv/httpclient"
+	"refundflow/infra/local/ddblocal"
 )
 
 func TestCreateTableInput(t *testing.T) {
@@ -91,6 +92,7 @@ func TestCreateTableOnMinidyn(t *testing.T) {
 		BaseEndpoint:                    aws.String(srv.URL),
 		Credentials:                     credentials.NewStaticCredentialsProvider("local", "local", ""),
 		DisableValidateResponseChecksum: true,
+		HTTPClient:                      httpclient.New(nil),
 	})
 	tpl := load(t)
 	tb, err := tpl.Table("RefundTable")

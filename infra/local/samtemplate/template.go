@@ -13,7 +13,9 @@ package samtemplate
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -128,15 +130,22 @@ type FunctionGlobals struct {
 	Environment map[string]any
 }
 
-// Load reads and parses the template at path.
+// Load reads and parses the template file at path.
 func Load(path string) (*Template, error) {
-	data, err := os.ReadFile(path)
+	return LoadFS(os.DirFS(filepath.Dir(path)), filepath.Base(path))
+}
+
+// LoadFS reads and parses the template file name in fsys. It is how the project reads its own
+// template: LoadFS(refundflow.Files, "template.yaml"), the file SAM deploys, embedded (the local
+// stack, the tools, and the tests that check the template against the code).
+func LoadFS(fsys fs.FS, name string) (*Template, error) {
+	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("load template: %w", err)
 	}
 	t, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("load template %s: %w", path, err)
+		return nil, fmt.Errorf("load template %s: %w", name, err)
 	}
 	return t, nil
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"refundflow/infra/local/localpage/localpagetest"
-	"refundflow/internal/testenv"
 	"refundflow/refund"
+	"refundflow/testenv"
 )
 
 // The browser test is a person at headless Chromium: the request form filled in and sent, the email

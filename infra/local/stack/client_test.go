@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"golang.org/x/net/html"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/handler"
 	"refundflow/infra/local/outbox"
 	"refundflow/payment/sandbox"
@@ -541,11 +542,12 @@ func captureSandbox(t testing.TB, s *Stack, ref string, amount refund.Money) {
 	}
 }
 
-// outsideDynamoDB is a DynamoDB client of an outside tool, pointed at the endpoint the stack prints.
+// outsideDynamoDB is a DynamoDB client of an outside tool, pointed at the endpoint the stack prints
+// (with the project's HTTP client, as a Go tool needs against a local endpoint: see awsenv/httpclient).
 func outsideDynamoDB(s *Stack) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region: Region, Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", ""),
-		BaseEndpoint: aws.String(s.DynamoDBURL), DisableValidateResponseChecksum: true,
+		BaseEndpoint: aws.String(s.DynamoDBURL), DisableValidateResponseChecksum: true, HTTPClient: httpclient.New(nil),
 	})
 }
 

@@ -20,6 +20,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/infra/local/outbox"
 	"refundflow/refund"
@@ -366,7 +367,8 @@ func TestDataDirRefusesStateItCannotUse(t *testing.T) {
 
 // sfnClient is the AWS SDK's Step Functions client of an outside tool, at the endpoint the stack prints.
 func sfnClient(s *Stack) *sfn.Client {
-	return sfn.New(sfn.Options{Region: Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: outsideDynamoDB(s).Options().Credentials})
+	return sfn.New(sfn.Options{Region: Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: outsideDynamoDB(s).Options().Credentials,
+		HTTPClient: httpclient.New(nil)})
 }
 
 // executionArn is the refund workflow's execution of a request (execution name = request ID).

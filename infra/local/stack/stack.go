@@ -48,13 +48,13 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
-	"refundflow/dynamo"
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/gateway"
 	"refundflow/infra/local/localpage"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/samtemplate"
-	"refundflow/infra/local/secrets"
+	"refundflow/infra/local/secretslocal"
 	"refundflow/infra/local/stepfunctions"
 )
 
@@ -214,19 +214,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.DynamoDBURL = "http://" + ddbLn.Addr().String()
 	}
 
-	raw, err := fs.ReadFile(cfg.Files, "template.yaml")
+	tmpl, err := samtemplate.LoadFS(cfg.Files, "template.yaml")
 	if err != nil {
-		return nil, fmt.Errorf("read template.yaml: %w", err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("parse template.yaml: %w", err)
+		return nil, err
 	}
 
 	awsCfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-		HTTPClient:  dynamo.HTTPClient(), // as in AWS (awsenv.FromProcess)
+		HTTPClient:  httpclient.New(nil), // as in AWS (lambdaenv.LambdaConfig)
 	}
 	s.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(s.DynamoDBURL)
@@ -468,8 +464,8 @@ func (s *Stack) getAtt(t *samtemplate.Template, res samtemplate.Resolver, id, at
 // secrets holds the template's Secrets Manager secrets: a fresh random value for each secret the
 // template generates (GenerateSecretString), an empty one for secrets an operator fills in after
 // deploying (the Stripe key, which the sandbox payment provider never reads).
-func (s *Stack) secrets(t *samtemplate.Template) (*secrets.Store, error) {
-	store := secrets.New()
+func (s *Stack) secrets(t *samtemplate.Template) (*secretslocal.Store, error) {
+	store := secretslocal.New()
 	for _, r := range t.ResourcesOfType("AWS::SecretsManager::Secret") {
 		value, saved := s.secretValue(r.LogicalID)
 		if _, ok := r.Properties["GenerateSecretString"]; ok && !saved {

@@ -20,6 +20,7 @@ import (
 
 	"refundflow"
 	"refundflow/awsenv"
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/samtemplate"
 )
 
@@ -29,16 +30,13 @@ import (
 // created, and the stack serves nothing the template lacks. (That each awsenv builder reads exactly its
 // function's variables is awsenv's TestBuildersAgreeWithTheTemplate.)
 
-// parsedTemplate parses the template.yaml the stack embeds (refundflow.Files, the file SAM deploys).
+// parsedTemplate parses, apart from the stack, the template.yaml it embeds (refundflow.Files, the file
+// SAM deploys).
 func parsedTemplate(t *testing.T) *samtemplate.Template {
 	t.Helper()
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Parse(raw)
-	if err != nil {
-		t.Fatalf("parse template.yaml: %v", err)
 	}
 	return tmpl
 }
@@ -165,7 +163,7 @@ func TestStackBuildsExactlyTheTemplateFunctions(t *testing.T) {
 		awsenv.VarPaymentProvider: "sandbox",
 	}
 	secrets := secretsmanager.New(secretsmanager.Options{Region: Region, BaseEndpoint: aws.String(s.SecretsManagerURL),
-		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", ""), HTTPClient: httpclient.New(nil)})
 	for _, f := range fns {
 		got := s.Environment[f.LogicalID]
 		if !equal(sortedKeys(got), sortedKeys(f.Environment)) {
@@ -246,7 +244,7 @@ func TestStackSubstitutesEveryStateMachinePlaceholder(t *testing.T) {
 	// The engine runs the definition with every placeholder replaced, and every Lambda task names a
 	// function of the stack.
 	client := sfn.New(sfn.Options{Region: Region, BaseEndpoint: aws.String(s.StepFunctionsURL),
-		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", ""), HTTPClient: httpclient.New(nil)})
 	out, err := client.DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(s.StateMachineARN)})
 	if err != nil {
 		t.Fatalf("describe %s: %v", s.StateMachineARN, err)

@@ -66,6 +66,8 @@ var operations = map[string]operation{
 // is 1 MiB.
 const maxRequestBody = 4 << 20
 
+// serveHTTP answers one API call: it finds the operation named by X-Amz-Target, decodes the body,
+// runs the operation and writes its result or error as the service does.
 func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", newUUID())
 	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
@@ -106,29 +108,9 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	if len(b) > largeResponse {
-		// Work around a race in the AWS SDK for Go v2 against a server this
-		// fast: smithy-go closes the request body as soon as the response
-		// headers arrive, and if the transport's writeLoop has not yet
-		// finished its final read of that body, the read returns io.EOF
-		// (smithy's safeWriteToReadCloser.WriteTo), the transport counts it
-		// as a write error and closes the connection, and the client fails
-		// with "use of closed network connection" on any response body
-		// larger than its 4 KiB read buffer. A brief pause lets the
-		// writeLoop finish first; small responses arrive in one read and
-		// need none.
-		time.Sleep(largeResponseDelay)
-	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
-
-// largeResponse and largeResponseDelay tune the SDK race work-around in
-// serveHTTP.
-const (
-	largeResponse      = 3000
-	largeResponseDelay = 2 * time.Millisecond
-)
 
 func writeError(w http.ResponseWriter, ae *APIError) {
 	w.Header().Set("X-Amzn-ErrorType", ae.Code)

@@ -17,7 +17,8 @@
 //	arn, err := eng.CreateStateMachine("refund", definition, substitutions)
 //	srv := httptest.NewServer(eng.Handler()) // or any http.Server
 //	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(srv.URL), Region: "eu-west-1",
-//		Credentials: credentials.NewStaticCredentialsProvider("x", "y", "")})
+//		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""),
+//		HTTPClient:  httpclient.New(nil)}) // awsenv/httpclient: the SDK races net/http against a server this fast
 //
 // # Time
 //

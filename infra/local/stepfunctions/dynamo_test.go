@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"refundflow/awsenv/httpclient"
 	"refundflow/infra/local/ddblocal"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +24,7 @@ func newLocalDynamoDB(t *testing.T) *dynamodb.Client {
 		BaseEndpoint:                    aws.String(srv.URL),
 		Credentials:                     credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
 		DisableValidateResponseChecksum: true,
+		HTTPClient:                      httpclient.New(nil),
 		RetryMaxAttempts:                1,
 	})
 	_, err := client.CreateTable(t.Context(), &dynamodb.CreateTableInput{

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"refundflow/awsenv/httpclient"
 )
 
 // t0 is where every test's virtual clock starts.
@@ -46,6 +48,7 @@ func newTestEnv(t *testing.T, opts ...func(*Options)) *testEnv {
 		Region:           "eu-west-1",
 		BaseEndpoint:     aws.String(srv.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
+		HTTPClient:       httpclient.New(nil),
 		RetryMaxAttempts: 1,
 	})
 	return &testEnv{t: t, clock: clock, eng: eng, client: client, url: srv.URL}
@@ -235,5 +238,6 @@ func benchClient(url string) *sfn.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
+		HTTPClient:   httpclient.New(nil),
 	})
 }

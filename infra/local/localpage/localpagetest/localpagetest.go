@@ -15,7 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"refundflow/internal/testenv"
+	"refundflow/testenv"
 )
 
 // Browser is one headless Chromium and the directory its screenshots go to.

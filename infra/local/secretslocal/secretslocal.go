@@ -1,7 +1,7 @@
-// Package secrets is a local stand-in for AWS Secrets Manager's GetSecretValue (awsJson1_1,
+// Package secretslocal is a local stand-in for AWS Secrets Manager's GetSecretValue (awsJson1_1,
 // X-Amz-Target: secretsmanager.GetSecretValue), enough for the real secretsmanager client that the
 // functions use at cold start. Secrets are held in memory, by ARN and by name.
-package secrets
+package secretslocal
 
 import (
 	"encoding/json"

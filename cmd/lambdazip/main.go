@@ -4,7 +4,7 @@
 // pipeline sees no change where there is none). Then it prints each function's bootstrap and zip
 // size and the totals.
 //
-//	go run ./scripts/lambdazip dist
+//	go run ./cmd/lambdazip dist
 //
 // It fails when a package is beyond what Lambda accepts (50 MB zipped for a direct upload, 250 MB
 // unzipped). Bootstraps above the size target (-target, 12 MB by default) are marked in the table

@@ -1,7 +1,7 @@
-// Package forms builds the functions that serve the client forms: RequestStatus, RecordConsent and
+// Package formfuncs builds the functions that serve the client forms: RequestStatus, RecordConsent and
 // Feedback. Beside the table they read the CSRF key from Secrets Manager, so only these (and
 // ExecuteResolution, for Stripe) link that client.
-package forms
+package formfuncs
 
 import (
 	"context"

@@ -1,6 +1,6 @@
-// Package mailing builds the workflow steps that send email: RequestStaffReview, RequestConsent and
+// Package mailfuncs builds the workflow steps that send email: RequestStaffReview, RequestConsent and
 // Notify. Beside the table they send through SES v2, so only these functions link that client.
-package mailing
+package mailfuncs
 
 import (
 	"context"

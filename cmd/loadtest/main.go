@@ -1,9 +1,9 @@
 // Command loadtest puts Refundflow under load over HTTP and checks that it keeps money and consent
 // safe while it does:
 //
-//	go run ./infra/local/loadtest                 # 2,000 requests, 50 clients, stack in process
-//	go run ./infra/local/loadtest -n 500 -c 20
-//	go run ./infra/local/loadtest -url http://127.0.0.1:8080 -token $TOKEN -billing-token $BILLING \
+//	go run ./cmd/loadtest                         # 2,000 requests, 50 clients, stack in process
+//	go run ./cmd/loadtest -n 500 -c 20
+//	go run ./cmd/loadtest -url http://127.0.0.1:8080 -token $TOKEN -billing-token $BILLING \
 //	    -dynamodb $DDB -table $TABLE -sfn $SFN -state-machine $ARN   # a stack started with go run ./infra/local
 //
 // It puts -n orders through the staff API (and captures their payments at the sandbox provider), then
@@ -54,8 +54,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/awsenv/httpclient"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/dynamo"
-	"refundflow/infra/local/loadtest/walk"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stack"
 	"refundflow/payment/sandbox"
@@ -175,7 +176,7 @@ func startTarget(ctx context.Context, cfg config, client func(base, staffToken, 
 		}
 		return &target{client: client(s.URL, s.StaffToken, s.BillingToken),
 			url: s.URL, token: s.StaffToken, ddb: s.DynamoDB, table: s.TableName, machine: s.StateMachineARN, now: s.Clock.Now,
-			sfn:    sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}),
+			sfn:    sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(s.StepFunctionsURL), Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: httpclient.New(nil)}),
 			settle: s.Engine.WaitIdle,
 			mail:   func(context.Context) ([]outbox.Message, error) { return s.Outbox.Messages(), nil },
 			close: func() {
@@ -190,8 +191,8 @@ func startTarget(ctx context.Context, cfg config, client func(base, staffToken, 
 	return &target{client: c,
 		url: cfg.url, token: cfg.token, table: cfg.table, machine: cfg.machine, now: time.Now,
 		ddb: dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(cfg.dynamoDB), Credentials: creds,
-			DisableValidateResponseChecksum: true, HTTPClient: dynamo.HTTPClient()}),
-		sfn:   sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(cfg.sfnURL), Credentials: creds}),
+			DisableValidateResponseChecksum: true, HTTPClient: httpclient.New(nil)}),
+		sfn:   sfn.New(sfn.Options{Region: stack.Region, BaseEndpoint: aws.String(cfg.sfnURL), Credentials: creds, HTTPClient: httpclient.New(nil)}),
 		mail:  c.Outbox,
 		close: c.Close,
 	}, nil

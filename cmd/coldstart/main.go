@@ -7,8 +7,8 @@
 // invocation (cold start), the median of -runs runs. One function per process, invocations one at a
 // time, everything on 127.0.0.1.
 //
-//	go run ./internal/coldstart            # 5 runs each
-//	go run ./internal/coldstart -runs 11
+//	go run ./cmd/coldstart                 # 5 runs each
+//	go run ./cmd/coldstart -runs 11
 //
 // The first invocation does real work against the stack (a DynamoDB read at least): a status page
 // with a wrong code, a workflow step on a request that waits for consent, and so on. Each process
@@ -20,8 +20,13 @@
 // SSL_CERT_FILE is set: code that fell back to the system's roots would fail the TLS handshake
 // instead of hiding their cost.
 //
-//	go run ./internal/coldstart -only 'Web|Notify'   # some functions only (a regexp on logical IDs)
-//	go run ./internal/coldstart -runs 1 -godebug inittrace=1,gctrace=1   # and their runtime traces
+//	go run ./cmd/coldstart -only 'Web|Notify'        # some functions only (a regexp on logical IDs)
+//	go run ./cmd/coldstart -runs 1 -godebug inittrace=1,gctrace=1        # and their runtime traces
+//	go run ./cmd/coldstart -runs 11 -before /tmp/main   # and each function as built from another tree
+//
+// -before DIR builds every measured function a second time from the module in DIR (a worktree or an
+// export of the commit before a change) and starts both builds in the same rounds, so that a change
+// is measured before and after under the same load; the rows of DIR's builds say "(before)".
 package main
 
 import (
@@ -32,7 +37,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -48,9 +52,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow"
+	"refundflow/cmd/loadtest/walk"
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
-	"refundflow/infra/local/loadtest/walk"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/stack"
 	"refundflow/refund"
@@ -67,6 +71,12 @@ func main() {
 
 // target is the cold start the issue asks for.
 const target = 15 * time.Millisecond
+
+// beforeSuffix marks the builds from -before's tree in the results.
+const beforeSuffix = " (before)"
+
+// beforeBin is where the build of function id from -before's tree goes.
+func beforeBin(dir, id string) string { return filepath.Join(dir, "before", id, "bootstrap") }
 
 // result is one function's figures.
 type result struct {
@@ -91,6 +101,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	})
 	only := fset.String("only", "", "measure only the functions whose logical ID matches this regexp (the baseline always runs)")
+	before := fset.String("before", "", "`DIR` of another copy of the module (e.g. the commit before a change): also build each function from it and measure both in the same rounds")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -115,11 +126,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer os.RemoveAll(dir)
 
 	// The functions, in template order, and their binaries.
-	raw, err := fs.ReadFile(refundflow.Files, "template.yaml")
-	if err != nil {
-		return err
-	}
-	tmpl, err := samtemplate.Parse(raw)
+	tmpl, err := samtemplate.LoadFS(refundflow.Files, "template.yaml")
 	if err != nil {
 		return err
 	}
@@ -146,11 +153,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if sizes[f.LogicalID], err = buildPath(ctx, root, pkg, bin); err != nil {
 			return err
 		}
+		if *before != "" {
+			if sizes[f.LogicalID+beforeSuffix], err = buildPath(ctx, *before, "./functions/"+kebab(strings.TrimSuffix(f.LogicalID, "Function")), beforeBin(dir, f.LogicalID)); err != nil {
+				return fmt.Errorf("-before: %w", err)
+			}
+		}
 	}
 
 	// The baseline: an empty aws-lambda-go function, built the same way.
 	emptyBin := filepath.Join(dir, "empty", "bootstrap")
-	emptySize, err := buildPath(ctx, root, "./internal/coldstart/testdata/empty", emptyBin)
+	emptySize, err := buildPath(ctx, root, "./cmd/coldstart/testdata/empty", emptyBin)
 	if err != nil {
 		return err
 	}
@@ -203,6 +215,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		subjects = append(subjects, subject{f: f, bin: filepath.Join(dir, f.LogicalID, "bootstrap"), event: ev,
 			r: &result{id: f.LogicalID, size: sizes[f.LogicalID], kinds: map[string]int{}}})
+		if *before != "" {
+			subjects = append(subjects, subject{f: f, bin: beforeBin(dir, f.LogicalID), event: ev,
+				r: &result{id: f.LogicalID + beforeSuffix, size: sizes[f.LogicalID+beforeSuffix], kinds: map[string]int{}}})
+		}
 	}
 	for i := 0; i < *runs; i++ {
 		for _, sub := range subjects {

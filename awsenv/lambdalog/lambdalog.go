@@ -1,4 +1,4 @@
-// Package logging is the functions' log format: one JSON object per line (log/slog), each carrying
+// Package lambdalog is the functions' log format: one JSON object per line (log/slog), each carrying
 // the Lambda request id of the invocation it was written in, so that every line of one request can
 // be found with one CloudWatch Logs Insights filter (awsRequestId = "...").
 //
@@ -10,7 +10,7 @@
 // What goes in the lines is the callers' business, and the rule is the design's: IDs, outcomes and
 // error names; no email addresses, names, link codes, CSRF or task tokens. The workflow log test
 // (workflow_test.go) runs whole requests on the local stack and scans every line for them.
-package logging
+package lambdalog
 
 import (
 	"context"

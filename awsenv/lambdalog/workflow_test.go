@@ -1,4 +1,4 @@
-package logging_test
+package lambdalog_test
 
 import (
 	"bufio"
@@ -21,9 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/net/html"
 
+	"refundflow/awsenv/httpclient"
+	"refundflow/awsenv/lambdalog"
 	"refundflow/infra/local/outbox"
 	"refundflow/infra/local/stack"
-	"refundflow/internal/logging"
 )
 
 // The workflow log test runs whole requests on the local stack — the template's functions built by
@@ -302,7 +303,7 @@ func (r *run) status(id, want string) {
 func (r *run) taskTokens(id string) {
 	r.t.Helper()
 	db := dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(r.s.DynamoDBURL),
-		Credentials: aws.AnonymousCredentials{}, DisableValidateResponseChecksum: true})
+		Credentials: aws.AnonymousCredentials{}, DisableValidateResponseChecksum: true, HTTPClient: httpclient.New(nil)})
 	// The step stores its token in a write of its own, just after the status that parks the request,
 	// and replaces the token of an earlier wait (staff review) only then: wait for a new one.
 	deadline := time.Now().Add(20 * time.Second)
@@ -331,7 +332,7 @@ var taskFunctions = map[string]bool{
 
 func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	sink := &syncBuffer{}
-	logger := slog.New(logging.NewHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(lambdalog.NewHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := stack.Start(context.Background(), stack.Config{Addr: "127.0.0.1:0", Demo: true, Logger: logger})
 	if err != nil {
 		t.Fatalf("start the stack: %v", err)
@@ -429,8 +430,8 @@ func checkLines(t *testing.T, logs string, secrets secrets) {
 			continue // the stack's own lines (engine, gateway): no invocation to name
 		}
 		fromFunction[fn]++
-		if id, _ := rec[logging.KeyAWSRequestID].(string); id == "" {
-			t.Errorf("line %d of %s has no %s:\n%s", n, fn, logging.KeyAWSRequestID, line)
+		if id, _ := rec[lambdalog.KeyAWSRequestID].(string); id == "" {
+			t.Errorf("line %d of %s has no %s:\n%s", n, fn, lambdalog.KeyAWSRequestID, line)
 		}
 		if taskFunctions[fn] {
 			for _, k := range []string{"executionArn", "requestId"} {

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"refundflow/infra/local/loadtest/walk"
+	"refundflow/cmd/loadtest/walk"
 )
 
 // recorder keeps every call's latency and status by route.

@@ -2,7 +2,7 @@
 // well-formed Lambda function ARN, so external validators (asl-validator, which refuses
 // placeholders) can check the real file. It also parses the result with the local engine's validator.
 //
-//	go run ./scripts/aslcheck statemachine/refund.asl.json > resolved.json
+//	go run ./cmd/aslcheck statemachine/refund.asl.json > resolved.json
 package main
 
 import (

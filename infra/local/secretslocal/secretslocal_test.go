@@ -1,4 +1,4 @@
-package secrets_test
+package secretslocal_test
 
 import (
 	"context"
@@ -11,19 +11,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"refundflow/infra/local/secrets"
+	"refundflow/awsenv/httpclient"
+	"refundflow/infra/local/secretslocal"
 )
 
 // TestGetSecretValueThroughTheSDK drives the stand-in with the real client, by ARN and by name, and
 // checks that an unknown secret is the SDK's typed ResourceNotFoundException.
 func TestGetSecretValueThroughTheSDK(t *testing.T) {
-	store := secrets.New()
+	store := secretslocal.New()
 	store.Put("arn:aws:secretsmanager:us-east-1:123456789012:secret:CsrfSecret", "CsrfSecret", "s3cr3t")
 	srv := httptest.NewServer(store)
 	defer srv.Close()
 	client := secretsmanager.New(secretsmanager.Options{
 		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""),
+		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""), HTTPClient: httpclient.New(nil),
 	})
 	for _, id := range []string{"arn:aws:secretsmanager:us-east-1:123456789012:secret:CsrfSecret", "CsrfSecret"} {
 		out, err := client.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})

@@ -1,6 +1,6 @@
-// Package payments builds ExecuteResolution, the one function that moves money: beside the table it
-// links the payment gateways (the sandbox, Stripe) and, for Stripe's key, Secrets Manager.
-package payments
+// Package paymentfuncs builds ExecuteResolution, the one function that moves money: beside the table
+// it links the payment gateways (the sandbox, Stripe) and, for Stripe's key, Secrets Manager.
+package paymentfuncs
 
 import (
 	"context"

@@ -1,7 +1,8 @@
-// Package basic builds the functions that need only the table and Step Functions: Web, SubmitRequest,
-// StaffApi, VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no
-// other AWS service (see awsenv/lambdaenv for why that matters at cold start).
-package basic
+// Package basicfuncs builds the functions that need only the table and Step Functions: Web,
+// SubmitRequest, StaffApi, VerifyConditions, ProposeResolution, MarkNeedsAttention and
+// ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
+// start).
+package basicfuncs
 
 import (
 	"context"
