@@ -145,6 +145,14 @@
 // no amount. The adjusted offer gets its own breakdown line ("Adjusted by our team") and terms that
 // name the new amount. Offers never change: an adjustment makes a new offer set with new IDs.
 //
+// When the policy gives no money (no offers at all, or only a pause or an end at the period's end),
+// staff may make a goodwill offer instead: a refund (the same limits as any refund: more than zero,
+// at most what remains refundable, a multiple of the provider's step) or a service credit (more than
+// zero, at most what remains refundable, usable as long as the policy's credits for the service),
+// with one breakdown line ("Goodwill offer by our team"), taking effect from the day of the request.
+// A review with no offers cannot be approved: there would be nothing to send the client, so staff
+// reject it (the client is told why) or make a goodwill offer.
+//
 // # Consent and money
 //
 // The client's decision is recorded once per request (Consent): the offer accepted, the hash of the
