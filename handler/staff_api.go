@@ -60,6 +60,7 @@ type StaffApiStore interface {
 	RequestGetter
 	OrderGetter
 	OfferLister
+	OfferGetter
 	ConsentGetter
 	RefundLister
 	CreditGetter
@@ -577,6 +578,9 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec refund.RequestRecord, 
 		// the current ones when the member of staff chose them, so this is a conflict, not a mistake.
 		return nil, 0, refund.Errorf(refund.CodeConflict, "Request %s has offer set %d now, not %d; reload it.", rec.ID, set, rec.OfferSet)
 	}
+	if err := h.supersededOffer(ctx, rec.ID, current, set, adj); err != nil {
+		return nil, 0, err
+	}
 	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
 	if err != nil {
 		return nil, 0, err
@@ -589,6 +593,27 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec refund.RequestRecord, 
 		return nil, 0, err
 	}
 	return offers, set + 1, nil
+}
+
+// supersededOffer returns a CodeConflict when an adjustment names an offer of an earlier set of the
+// request: the member of staff chose it when it was current, and another decision (or the workflow's
+// new proposal) replaced the set since, which is a conflict to reload, not a mistake (whatChanged
+// says what changed). An ID that never belonged to the request is left to AdjustOffers (400).
+func (h StaffApi) supersededOffer(ctx context.Context, id string, current []refund.Offer, set int, adj []refund.OfferAdjustment) error {
+	for _, a := range adj {
+		if a.ID == "" || slices.ContainsFunc(current, func(o refund.Offer) bool { return o.ID == a.ID }) {
+			continue
+		}
+		_, err := h.Store.GetOffer(ctx, id, a.ID)
+		switch {
+		case err == nil:
+			return refund.Errorf(refund.CodeConflict,
+				"Offer %s is no longer one of the offers of request %s: they were replaced (offer set %d now); reload it.", a.ID, id, set)
+		case refund.ErrorCode(err) != refund.CodeNotFound:
+			return err
+		}
+	}
+	return nil
 }
 
 // adjustmentSummary is the audit detail of an adjustment: the new offers and the staff's message.
