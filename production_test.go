@@ -6,6 +6,7 @@ package refundflow_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -260,7 +261,8 @@ func TestMailBouncesAndComplaintsReachSomeone(t *testing.T) {
 // outage that two steps in a row ride out), the errors of all its retriers but the last attempt
 // (which succeeds), placed as the retriers' back-off spaces them (without jitter, which only brings
 // them closer), at every alignment with the alarm's periods, must not fill as many consecutive
-// periods as the alarm needs.
+// periods as the alarm needs. A path may go on through a routing catcher (a named error that is not
+// a States.* one, such as RequestClosed): then the last attempt is an error too.
 func TestTaskErrorsAlarmIgnoresSelfHealingRetries(t *testing.T) {
 	a := alarm(t, "TaskFunctionErrorsAlarm")
 	period := intProp(a, "Period")
@@ -308,6 +310,16 @@ func TestTaskErrorsAlarmIgnoresSelfHealingRetries(t *testing.T) {
 		}
 		return out
 	}
+	// routes returns the states a task's routing catchers go on to.
+	routes := func(st aslState) []string {
+		var out []string
+		for _, c := range st.Catch {
+			if !slices.ContainsFunc(c.ErrorEquals, func(e string) bool { return strings.HasPrefix(e, "States.") }) {
+				out = append(out, c.Next)
+			}
+		}
+		return out
+	}
 	// nextTasks returns the Lambda tasks reachable from a state through Choice states only.
 	var nextTasks func(name string, seen map[string]bool) []string
 	nextTasks = func(name string, seen map[string]bool) []string {
@@ -328,15 +340,26 @@ func TestTaskErrorsAlarmIgnoresSelfHealingRetries(t *testing.T) {
 	for name := range fnOf {
 		first, end := errorsOf(name)
 		chains := map[string][]float64{name: first}
-		for _, n := range next(states[name]) {
+		follow := func(n string, routed bool) {
 			for _, task := range nextTasks(n, map[string]bool{}) {
 				more, _ := errorsOf(task)
 				chain := append([]float64{}, first...)
+				label := name + " then " + task
+				if routed {
+					chain = append(chain, end) // the attempt that routes is an error too
+					label = name + " routed to " + task
+				}
 				for _, x := range more {
 					chain = append(chain, end+x)
 				}
-				chains[name+" then "+task] = chain
+				chains[label] = chain
 			}
+		}
+		for _, n := range next(states[name]) {
+			follow(n, false)
+		}
+		for _, n := range routes(states[name]) {
+			follow(n, true)
 		}
 		for label, times := range chains {
 			for offset := 0; offset < period; offset++ {
