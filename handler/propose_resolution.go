@@ -55,8 +55,7 @@ func (h ProposeResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput
 		log.ErrorContext(ctx, "resolution failed", "error", err.Error())
 		return TaskOutput{}, err
 	}
-	log.InfoContext(ctx, "resolution done", "outcome", out.Outcome)
-	return route(in.RequestID, out, OutcomeConsent)
+	return route(ctx, log, "resolution done", in.RequestID, out, OutcomeConsent)
 }
 
 func (h ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {

@@ -45,8 +45,7 @@ func (h VerifyConditions) Handle(ctx context.Context, in TaskInput) (TaskOutput,
 		log.ErrorContext(ctx, "verification failed", "error", err.Error())
 		return TaskOutput{}, err
 	}
-	log.InfoContext(ctx, "verification done", "outcome", out.Outcome)
-	return route(in.RequestID, out, OutcomeVerified)
+	return route(ctx, log, "verification done", in.RequestID, out, OutcomeVerified)
 }
 
 func (h VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {

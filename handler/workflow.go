@@ -42,8 +42,9 @@ type TaskOutput struct {
 // out). It is a route, not a failure: the state machine catches its name, "RequestClosed" (the
 // errorType aws-lambda-go reports for it), and goes straight to NotifyOutcome. A Choice state on the
 // task's outcome would route the same way for one more billable state transition on every path, the
-// happy path included (issue 16). The handlers log it as a normal outcome, never at level ERROR; like
-// any error a function returns, Lambda counts it in the function's Errors metric.
+// happy path included (issue 16). The handlers log it as an outcome (level INFO, routed=true), never
+// at level ERROR. Lambda counts it in the function's Errors metric like any error a function returns;
+// TaskFunctionErrorsAlarm leaves it out again (template.yaml counts the routed=true lines).
 type RequestClosed struct {
 	// RequestID is the request.
 	RequestID string
@@ -72,15 +73,23 @@ func (e *StaffReviewNeeded) Error() string {
 
 // route returns a task's outcome as the state machine takes it: next, the outcome the task's Next
 // goes on with, as the task's result; OutcomeReview as *StaffReviewNeeded; any other outcome (a final
-// status) as *RequestClosed.
-func route(id string, out TaskOutput, next string) (TaskOutput, error) {
+// status) as *RequestClosed. It logs the outcome with msg, at level INFO, and routed=true when it
+// returns a routing error: template.yaml counts those lines and TaskFunctionErrorsAlarm subtracts
+// them from the functions' Errors.
+func route(ctx context.Context, log *slog.Logger, msg, id string, out TaskOutput, next string) (TaskOutput, error) {
+	var err error
 	switch out.Outcome {
 	case next:
-		return out, nil
 	case OutcomeReview:
-		return TaskOutput{}, &StaffReviewNeeded{RequestID: id}
+		err = &StaffReviewNeeded{RequestID: id}
+	default:
+		err = &RequestClosed{RequestID: id, Outcome: out.Outcome}
 	}
-	return TaskOutput{}, &RequestClosed{RequestID: id, Outcome: out.Outcome}
+	log.InfoContext(ctx, msg, "outcome", out.Outcome, "routed", err != nil)
+	if err != nil {
+		return TaskOutput{}, err
+	}
+	return out, nil
 }
 
 // RoutedOutcome returns the outcome a routing error stands for (the closed request's status, or
