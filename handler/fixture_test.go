@@ -603,7 +603,8 @@ func newTaskFixture(t *testing.T, service refund.ServiceType) *taskFixture {
 	return f
 }
 
-// run calls a task and fails the test on error.
+// run calls a task and returns its outcome, whether returned or routed by error (RequestClosed,
+// StaffReviewNeeded); it fails the test on any other error.
 func (f *taskFixture) run(h interface {
 	Handle(context.Context, handler.TaskInput) (handler.TaskOutput, error)
 }, in handler.TaskInput) string {
@@ -612,6 +613,9 @@ func (f *taskFixture) run(h interface {
 		in.RequestID = f.id
 	}
 	out, err := h.Handle(f.ctx, in)
+	if routed, ok := handler.RoutedOutcome(err); ok {
+		return routed
+	}
 	if err != nil {
 		f.t.Fatalf("%T: %v", h, err)
 	}

@@ -17,9 +17,13 @@ import (
 //
 // Outcomes: "consent" (the offers go to the client; the status stays submitted until RequestConsent
 // sends them), "review" (the request moves to in_review), or the status of a request that was closed
-// meanwhile, such as "withdrawn". The offers become the request's current set in the same
-// transaction that checks and moves the request's version (and, for "review", moves its status), so
-// two attempts of the step (a retry racing one that timed out) store one set. The rules run as of
+// meanwhile, such as "withdrawn". Only "consent" is returned as the task's result (on to
+// RequestConsent); "review" is returned as *StaffReviewNeeded (the state machine catches it to go to
+// NotifyReceived and the staff review) and a closed request as *RequestClosed (to NotifyOutcome).
+//
+// The offers become the request's current set in the same transaction that checks and moves the
+// request's version (and, for "review", moves its status), so two attempts of the step (a retry
+// racing one that timed out) store one set. The rules run as of
 // the request's submission time, so an attempt that finds the same offers stored changes nothing;
 // one that finds different offers stored (the billing system changed the order after an earlier
 // attempt, whose answer was lost) replaces them with a new set, so only offers that fit the order
@@ -53,8 +57,7 @@ func (h ProposeResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput
 		log.ErrorContext(ctx, "resolution failed", "error", err.Error())
 		return TaskOutput{}, err
 	}
-	log.InfoContext(ctx, "resolution done", "outcome", out.Outcome)
-	return out, nil
+	return route(ctx, log, "resolution done", in.RequestID, out, OutcomeConsent)
 }
 
 func (h ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
