@@ -29,6 +29,8 @@ import (
 //	POST /staff/api/requests/{id}/review               approve, adjust or reject a review
 //	PUT  /staff/api/orders/{number}                    the billing system creates or updates an order
 //	GET  /staff/api/feedback?cursor=&limit=            client feedback, newest first
+//	POST /staff/api/requests/{id}/actions              retry, settle outside or close a request that
+//	                                                   needs attention (staff_actions.go)
 //
 // The authorizer has checked the token's signature, issuer, audience and expiry. The handler checks
 // again who the caller is, because a route added to the API without the authorizer (or without its
@@ -74,6 +76,7 @@ type StaffApiStore interface {
 	DecisionDelivery
 	OrderPutter
 	FeedbackLister
+	Settler
 }
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
@@ -100,7 +103,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	req.Headers["accept"] = "application/json"
 
 	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
-		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback")
+		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback",
+		"/staff/api/requests/{id}/actions")
 	actor, err := callerActor(req, route == orderRoute)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -117,6 +121,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		return h.putOrder(ctx, req, actor, params["number"])
 	case route == "/staff/api/feedback" && method == http.MethodGet:
 		return h.feedback(ctx, req)
+	case route == "/staff/api/requests/{id}/actions" && method == http.MethodPost:
+		return h.act(ctx, req, actor, params["id"])
 	case route == "":
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	default:

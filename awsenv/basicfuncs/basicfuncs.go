@@ -55,6 +55,7 @@ func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
 		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
+		SettleOutsideOp: s.SettleOutside,
 	}
 	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
@@ -86,8 +87,8 @@ func ProposeResolution(_ context.Context, env lambdaenv.Env) (handler.ProposeRes
 func MarkNeedsAttention(_ context.Context, env lambdaenv.Env) (handler.MarkNeedsAttention, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		GetRequestOp: s.GetRequest, TransitionOp: s.Transition,
+		GetRequestOp: s.GetRequest, TransitionOp: s.Transition, SetTaskTokenOp: s.SetTaskToken,
 	}
-	h := handler.MarkNeedsAttention{Store: store, Logger: env.Log()}
+	h := handler.MarkNeedsAttention{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionMarkNeedsAttention))
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -548,6 +549,23 @@ func (h *Harness) WantExecution(id string, want sfntypes.ExecutionStatus) {
 	h.T.Helper()
 	if got := h.Execution(id).Status; got != want {
 		h.T.Fatalf("execution of %s is %s, want %s\nhistory: %s", id, got, want, h.History(id))
+	}
+}
+
+// WantStaffWait checks that the request needs attention and that its execution runs, parked on its
+// staff-action wait (AwaitStaffAction) with the token stored on the request: a staff action is its
+// way out.
+func (h *Harness) WantStaffWait(id string) {
+	h.T.Helper()
+	h.WantStatus(id, refund.StatusNeedsAttention)
+	h.WantExecution(id, sfntypes.ExecutionStatusRunning)
+	tok, err := h.Store.GetTaskToken(h.Ctx, id)
+	if err != nil || tok.Kind != refund.TokenAttention {
+		h.T.Fatalf("request %s: stored token %q, %v; want the staff-action wait's\nhistory: %s", id, tok.Kind, err, h.History(id))
+	}
+	tokens, err := h.Eng.TaskTokens(h.ExecutionArn(id))
+	if err != nil || !slices.Contains(tokens, tok.Token) {
+		h.T.Fatalf("request %s: the execution does not wait on the stored staff-action token (%v)\nhistory: %s", id, err, h.History(id))
 	}
 }
 
