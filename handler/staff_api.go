@@ -24,6 +24,8 @@ import (
 // StaffApi is the staff JSON API behind the HTTP API's JWT authorizer:
 //
 //	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
+//	POST /staff/api/requests                           take a request for a client who phoned or
+//	                                                   wrote (staff_intake.go)
 //	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
 //	                                                   refunds, credit, feedback and audit trail
 //	POST /staff/api/requests/{id}/review               approve, adjust or reject a review
@@ -52,6 +54,10 @@ type StaffApi struct {
 	Waits WaitCompleter
 	// Policy words the goodwill offers staff add; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
+	// Workflow starts the workflow of a request staff take for a client (POST /staff/api/requests).
+	Workflow WorkflowStarter
+	// Clock stamps the requests staff take; nil means the wall clock.
+	Clock Clock
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -77,6 +83,8 @@ type StaffApiStore interface {
 	OrderPutter
 	FeedbackLister
 	Settler
+	RequestCreator
+	IdempotencyRecords
 }
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
@@ -113,6 +121,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	switch {
 	case route == "/staff/api/requests" && method == http.MethodGet:
 		return h.list(ctx, req)
+	case route == "/staff/api/requests" && method == http.MethodPost:
+		return h.take(ctx, req, actor)
 	case route == "/staff/api/requests/{id}" && method == http.MethodGet:
 		return h.detail(ctx, params["id"])
 	case route == "/staff/api/requests/{id}/review" && method == http.MethodPost:

@@ -25,6 +25,9 @@ type Request struct {
 	Version int64 `json:"version"`
 	// PolicyVersion is the policy used to decide the request, once it is decided.
 	PolicyVersion string `json:"policy_version,omitempty"`
+	// Channel is how a request taken by a member of staff reached the company (phone, email,
+	// letter); "" for the client's own web form.
+	Channel Channel `json:"channel,omitempty"`
 }
 
 // NewRequest builds a submitted request from a form submission. It normalises and validates the

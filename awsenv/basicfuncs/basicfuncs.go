@@ -44,7 +44,7 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
 }
 
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME).
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME, STATE_MACHINE_ARN).
 func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -55,9 +55,10 @@ func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
 		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
-		SettleOutsideOp: s.SettleOutside,
+		SettleOutsideOp: s.SettleOutside, CreateRequestOp: s.CreateRequest,
+		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
 	}
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Workflow: env.WorkflowStarter(), Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
 }
 

@@ -241,7 +241,7 @@ func New(t testing.TB, opts Options) *Harness {
 		"RequestConsent":     handler.RequestConsent{Store: h.Store, Waits: waits, Emails: emails, Clock: clock, Logger: log},
 		"ExecuteResolution":  handler.ExecuteResolution{Store: h.Store, Payment: h.Pay, Logger: log},
 		"Notify":             handler.Notify{Store: h.Store, Emails: emails, Clock: clock, Logger: log},
-		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Logger: log},
+		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Waits: waits, Logger: log},
 	}
 	subs := map[string]string{}
 	for _, name := range TaskFunctions {
@@ -277,7 +277,7 @@ func New(t testing.TB, opts Options) *Harness {
 		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Workflow: flaky, Clock: clock, Logger: httpLog},
 	}
 
 	t.Cleanup(func() {
