@@ -64,7 +64,7 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
 		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
 		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		basicfuncs.FunctionStaffApi:      "TABLE_NAME",
+		basicfuncs.FunctionStaffApi:      "TABLE_NAME, STATE_MACHINE_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError

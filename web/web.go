@@ -228,6 +228,8 @@ func StatusLabel(s refund.Status) string {
 		return "Being looked at"
 	case refund.StatusReviewRejected:
 		return "Closed after review"
+	case refund.StatusClosed:
+		return "Closed by our team"
 	}
 	return string(s)
 }
