@@ -249,8 +249,8 @@ type RequestDetail struct {
 	Feedback *refund.Feedback `json:"feedback,omitempty"`
 	// Audit is the whole audit trail, oldest first.
 	Audit []refund.AuditEntry `json:"audit"`
-	// LastWait is the kind of the workflow wait the request was last parked in ("review" or
-	// "consent"; "" if never). The wait may have ended since: the status says where the request is.
+	// LastWait is the kind of the workflow wait the request was last parked in ("review",
+	// "consent" or "attention"; "" if never). The wait may have ended since: the status says where the request is.
 	LastWait refund.TokenKind `json:"last_wait"`
 }
 
