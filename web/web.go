@@ -12,7 +12,8 @@
 // the request form posts refund.Submission's JSON names (order_number, purchase_date, email, name,
 // kind, reason, details); the consent page posts decision, offer, full_name, agree, decline_reason;
 // the feedback page posts rating and comment; the status page's withdraw form posts t (the status
-// code); every form that changes something posts CSRFField.
+// code). No form carries a token: state-changing posts are checked for their origin instead
+// (apigw.CrossOrigin), which needs neither a secret nor a cookie.
 package web
 
 import (
@@ -37,9 +38,6 @@ var templateFS embed.FS
 
 //go:embed assets
 var assetFS embed.FS
-
-// CSRFField is the name of the hidden form field that carries the CSRF token (apigw.CSRFField).
-const CSRFField = "csrf_token"
 
 // Page is a view model that Render can render. Only this package's page types implement it.
 type Page interface {
@@ -85,7 +83,6 @@ var funcs = template.FuncMap{
 	"maxOrder":    func() int { return refund.MaxOrderNumberLen },
 	"maxEmail":    func() int { return refund.MaxEmailLen },
 	"inc":         func(i int) int { return i + 1 },
-	"csrfField":   func() string { return CSRFField },
 	// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
 	"fe": func(id string, msg any) fieldError {
 		s, _ := msg.(string)
