@@ -838,3 +838,21 @@ func BenchmarkRenderFormPageWithErrors(b *testing.B) {
 		}
 	}
 }
+
+// TestEveryTemplateParses parses every page template: they are parsed on first use, one page at a
+// time, so a page no other test renders must still fail here rather than on a client's request.
+func TestEveryTemplateParses(t *testing.T) {
+	if got, want := len(templates), 7; got != want {
+		t.Errorf("%d page templates, want %d (every templates/*.html but layout and partials)", got, want)
+	}
+	for name, parse := range templates {
+		tpl, err := parse()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if tpl.Lookup("main") == nil {
+			t.Errorf("%s: no \"main\" template", name)
+		}
+	}
+}
