@@ -43,7 +43,7 @@ func beforeEnvironments(dir string, current map[string]map[string]string, secret
 	res.Ref = func(id string) (string, error) {
 		r, ok := t.Resources[id]
 		if !ok || r.Type != "AWS::SecretsManager::Secret" {
-			return "", fmt.Errorf("Ref %s: only secrets are resolved for -before's own variables", id)
+			return "", fmt.Errorf("a Ref to %s: only secrets are resolved for -before's own variables", id)
 		}
 		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-before", stack.Region, stack.AccountID, id)
 		if !secrets.ids[arn] {
