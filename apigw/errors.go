@@ -71,7 +71,8 @@ func Status(code refund.Code) int {
 }
 
 // ErrorBody is the JSON shape of every error response:
-// {"error":{"code":"invalid","message":"...","fields":{"email":"..."},"requestId":"..."}}.
+// {"error":{"code":"invalid","message":"...","fields":{"email":"..."},"requestId":"..."}}
+// ("reason" instead of "fields" for a link that is gone).
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
@@ -85,6 +86,9 @@ type ErrorDetail struct {
 	// Fields has one message per invalid field, for code "invalid", or per field whose stored value
 	// refuses the change, for code "conflict" (an order's status Refundflow settled).
 	Fields refund.FieldErrors `json:"fields,omitempty"`
+	// Reason says, for code "gone", why an emailed link can no longer be used: "recorded" (the
+	// answer is already recorded), "expired", "withdrawn" or "closed" (the request ended another way).
+	Reason string `json:"reason,omitempty"`
 	// RequestID is API Gateway's request id, to quote when asking for help.
 	RequestID string `json:"requestId,omitempty"`
 }

@@ -47,6 +47,9 @@ type SubmitRequest struct {
 	Clock Clock
 	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
+	// CrossOrigin refuses requests that a browser posts from a website other than the site and the
+	// company's own (SITE_ORIGINS).
+	CrossOrigin apigw.CrossOrigin
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -91,6 +94,9 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	}
 	if m := apigw.Method(req); m != http.MethodPost {
 		return events.APIGatewayV2HTTPResponse{}, errMethod(m)
+	}
+	if err := h.CrossOrigin.Check(req); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	sub, err := readSubmission(req)
 	if err != nil {

@@ -25,12 +25,12 @@ import (
 func (f *httpFixture) submitHandler() handler.SubmitRequest {
 	return handler.SubmitRequest{
 		Store: f.store, Workflow: f.flow, PublicBaseURL: "https://refunds.example.com",
-		Clock: func() time.Time { return httpT0 },
+		Clock: func() time.Time { return httpT0 }, CrossOrigin: f.origins,
 	}
 }
 
 func (f *httpFixture) statusHandler() handler.RequestStatus {
-	return handler.RequestStatus{Store: f.store, Waits: f.flow, CSRF: f.csrf}
+	return handler.RequestStatus{Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
 }
 
 // formEvent is the real form post with the given submission.

@@ -27,7 +27,7 @@ func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
 }
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL).
+// PUBLIC_BASE_URL, SITE_ORIGINS).
 func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
 	s := env.Store()
 	h := handler.SubmitRequest{
@@ -41,7 +41,9 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 		Clock:         env.Clock,
 		Logger:        env.Log(),
 	}
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
+	origins, err := env.CrossOrigin(h.PublicBaseURL)
+	h.CrossOrigin = origins
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err))
 }
 
 // StaffApi builds the StaffApiFunction handler (TABLE_NAME, STATE_MACHINE_ARN).

@@ -32,7 +32,7 @@ import (
 // the engine and the functions captured through the functions' log handler, and then checks the lines:
 // each is one JSON object, each function line carries the Lambda request id (and a workflow step's
 // the execution ARN and refund request id), and none holds a secret or personal datum that the run
-// handled: email addresses, names, free text, link codes, CSRF tokens, task tokens, the staff token.
+// handled: email addresses, names, free text, link codes, task tokens, the staff token.
 
 // syncBuffer is a log sink several goroutines write to.
 type syncBuffer struct {
@@ -90,7 +90,7 @@ func (r *run) do(method, target string, body io.Reader, header map[string]string
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	// Every cookie is a secret (the CSRF double-submit cookie).
+	// A cookie would be a secret (the pages set none since forms need no token).
 	for _, c := range resp.Cookies() {
 		r.secrets.add("cookie "+c.Name, c.Value)
 	}
@@ -98,7 +98,7 @@ func (r *run) do(method, target string, body io.Reader, header map[string]string
 }
 
 // form returns the first form of a page whose class contains class: its action and its values,
-// recording hidden inputs (CSRF tokens) as secrets.
+// recording hidden inputs that look like tokens as secrets.
 func (r *run) form(page []byte, class string) (string, url.Values, map[string][]string) {
 	r.t.Helper()
 	doc, err := html.Parse(bytes.NewReader(page))

@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/apigw"
 	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/handler"
@@ -126,8 +125,6 @@ type Harness struct {
 	Box *outbox.Outbox
 	// Machine is the refund state machine's ARN.
 	Machine string
-	// CSRF signs the forms' tokens.
-	CSRF apigw.CSRF
 	// HTTP are the HTTP functions.
 	HTTP HTTPFunctions
 	// Logs receives the task handlers' JSON log lines; HTTPLogs the HTTP functions'.
@@ -271,12 +268,11 @@ func New(t testing.TB, opts Options) *Harness {
 		t.Fatalf("create the refund state machine: %v", err)
 	}
 
-	h.CSRF = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Now: h.Clock.Now}
 	flaky := h.Workflow(h.Flaky)
 	h.HTTP = HTTPFunctions{
 		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
-		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
-		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
+		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Workflow: flaky, Clock: clock, Logger: httpLog},
 	}
 

@@ -127,11 +127,12 @@ func (v *visitor) getJSON(path string, out any) {
 	}
 }
 
-// postForm posts a form the way a browser does.
+// postForm posts a form of the site the way a browser does: with the site's Origin and
+// Sec-Fetch-Site: same-origin.
 func (v *visitor) postForm(path string, values url.Values) page {
 	v.t.Helper()
 	return v.do(http.MethodPost, path, strings.NewReader(values.Encode()),
-		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": v.base, "Sec-Fetch-Site": "same-origin"})
 }
 
 // follow checks that p is a 303 and GETs where it points, resolved against p's URL.
