@@ -154,7 +154,13 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 			return TaskOutput{}, fmt.Errorf("tell staff request %s was declined: %w", id, err)
 		}
 	case refund.StatusNeedsAttention:
-		if _, err := h.Emails.once(ctx, id, "staff:"+string(req.Status), mail.KindStaffNeedsAttention, func() (mail.Data, error) {
+		// Once per time the request came to needs attention (a staff retry can bring it back), named
+		// by the version it came with, so a retried step still sends it once.
+		event := "staff:" + string(req.Status)
+		if req.StatusVersion > 0 {
+			event += fmt.Sprintf(":%d", req.StatusVersion)
+		}
+		if _, err := h.Emails.once(ctx, id, event, mail.KindStaffNeedsAttention, func() (mail.Data, error) {
 			name, err := h.attentionError(ctx, id)
 			if err != nil {
 				return mail.Data{}, err

@@ -254,3 +254,33 @@ func TestStaffRetryNeedsAnAcceptedOfferAndANote(t *testing.T) {
 	h.staffAct(id, handler.StaffActionRequest{Action: refund.StaffActionClose, Note: "n", Message: "We will call you."}, http.StatusOK)
 	h.WantStatus(id, refund.StatusClosed)
 }
+
+// The provider refuses attempt 1 and then the retry's attempt 2 as well: staff are told each time the
+// request comes back to needs attention (the client once), and the next retry uses attempt 3.
+func TestStaffRetryRefusedAgainTellsStaffAgain(t *testing.T) {
+	h := newHarness(t)
+	o := h.newOrder(refund.ServiceProject)
+	id := h.submitRequest(o, refund.ReasonChangedMind)
+	h.Pay.FailNext(1, sandbox.FaultDeclined)
+	h.accept(id, 0)
+	h.WantStaffWait(id)
+
+	h.Pay.FailNext(1, sandbox.FaultDeclined)
+	if r := h.staffAct(id, retry, http.StatusOK); r.RefundAttempt != 2 {
+		t.Fatalf("first retry uses attempt %d, want 2", r.RefundAttempt)
+	}
+	h.WantStaffWait(id)
+	if n := len(h.Mails(mail.KindStaffNeedsAttention, id)); n != 2 {
+		t.Errorf("staff got %d needs-attention emails, want one per time the request needed attention, 2", n)
+	}
+	if n := len(h.Mails(mail.KindNeedsAttention, id)); n != 1 {
+		t.Errorf("the client got %d needs-attention emails, want 1", n)
+	}
+	if r := h.staffAct(id, retry, http.StatusOK); r.RefundAttempt != 3 {
+		t.Fatalf("second retry uses attempt %d, want 3", r.RefundAttempt)
+	}
+	h.WantStatus(id, refund.StatusCompleted)
+	if got, want := strings.Join(h.providerKeys(o), " "), refund.RefundIdempotencyKey(id, 3); got != want {
+		t.Errorf("provider refunds under %q, want one under %q", got, want)
+	}
+}
