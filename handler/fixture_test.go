@@ -403,6 +403,16 @@ func projectOrder(number string) refund.Order {
 }
 
 // submission is the form a client sends for the order.
+// putOrder stores an order as the billing system would have sent it.
+func (f *httpFixture) putOrder(o refund.Order) refund.Order {
+	f.t.Helper()
+	stored, err := f.store.PutOrder(context.Background(), o)
+	if err != nil {
+		f.t.Fatalf("put order %s: %v", o.Number, err)
+	}
+	return stored
+}
+
 func submission(order refund.Order) refund.Submission {
 	return refund.Submission{
 		OrderNumber: order.Number, PurchaseDate: order.PurchaseDate, Email: order.Email, Name: order.CustomerName,

@@ -26,6 +26,12 @@ type RequestCreator interface {
 	CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
 }
 
+// UnmatchedRequestCreator stores a new submitted request whose submission named no order, without any
+// order's lock, marked unmatched, with its status link and its first audit entry.
+type UnmatchedRequestCreator interface {
+	CreateUnmatchedRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
+}
+
 // RequestLister lists one page of the requests that have a status, the longest-unchanged first.
 type RequestLister interface {
 	ListRequestsByStatus(ctx context.Context, status refund.Status, limit int, cursor string) (requests []refund.RequestRecord, next string, err error)

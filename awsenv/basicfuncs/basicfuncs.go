@@ -32,7 +32,8 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 	s := env.Store()
 	h := handler.SubmitRequest{
 		Store: lambdaenv.StoreOps{
-			CreateRequestOp: s.CreateRequest, GetIdempotencyOp: s.GetIdempotency,
+			GetOrderOp: s.GetOrder, CreateRequestOp: s.CreateRequest, CreateUnmatchedRequestOp: s.CreateUnmatchedRequest,
+			GetIdempotencyOp: s.GetIdempotency,
 			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
 			ListRequestsByStatusOp: s.ListRequestsByStatus,
 		},
