@@ -81,6 +81,7 @@ type httpFixture struct {
 	flow    sfnworkflow.Client // the handlers' workflow: the adapter on sfn
 	machine string
 	csrf    apigw.CSRF
+	pay     *sandbox.Gateway // the payment provider, on the same table
 	seq     atomic.Int64
 	parked  atomic.Int64
 }
@@ -112,7 +113,7 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
 		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	})
-	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}}
+	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}, pay: sandbox.New(store.Client, store.Table)}
 	f.csrf = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Insecure: true, Now: func() time.Time { return httpT0 }}
 	eng.RegisterFunction("Park", lambda.NewHandler(f.park))
 	out, err := client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
@@ -402,7 +403,6 @@ func projectOrder(number string) refund.Order {
 	}
 }
 
-// submission is the form a client sends for the order.
 // putOrder stores an order as the billing system would have sent it.
 func (f *httpFixture) putOrder(o refund.Order) refund.Order {
 	f.t.Helper()
@@ -413,6 +413,23 @@ func (f *httpFixture) putOrder(o refund.Order) refund.Order {
 	return stored
 }
 
+// takePayment takes the order's payment at the sandbox provider, as the checkout did before the
+// billing system sends the order: captured, 3-D Secure authenticated, of the order's paid amount
+// (opts adjust the checkout).
+func (f *httpFixture) takePayment(o refund.Order, opts ...func(*sandbox.Checkout)) refund.PaymentFacts {
+	f.t.Helper()
+	c := sandbox.Checkout{Reference: o.Payment.Reference, Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	facts, err := f.pay.TakePayment(context.Background(), c)
+	if err != nil {
+		f.t.Fatalf("take the payment of %s: %v", o.Number, err)
+	}
+	return facts
+}
+
+// submission is the form a client sends for the order.
 func submission(order refund.Order) refund.Submission {
 	return refund.Submission{
 		OrderNumber: order.Number, PurchaseDate: order.PurchaseDate, Email: order.Email, Name: order.CustomerName,

@@ -75,6 +75,14 @@ type OrderPutter interface {
 	PutOrder(ctx context.Context, o refund.Order) (refund.Order, error)
 }
 
+// PaymentLookup reads a payment at the payment provider (payment.Gateway's LookupPayment): what it
+// captured, in which currency, what it refunded, the card and its 3-D Secure authentication. An
+// unknown reference is payment.ErrPaymentNotFound; a provider that cannot be reached, a
+// *payment.PaymentUnavailable.
+type PaymentLookup interface {
+	LookupPayment(ctx context.Context, reference string) (refund.PaymentFacts, error)
+}
+
 // OrderCloser records that a request's execution cancelled an order or refunded it fully, if the
 // order is still at a version.
 type OrderCloser interface {

@@ -37,7 +37,8 @@ import (
 //   - PUT /staff/api/orders/{number} takes only the billing system's token: a client-credentials
 //     access token with the OrdersWriteScope scope (the route also requires it at the authorizer). A
 //     staff member's token gets 403: orders come from the billing system, so a wrong order is
-//     corrected there and sent again, never edited here by hand.
+//     corrected there and sent again, never edited here by hand. Every order's payment is read at
+//     the payment provider first (putOrder), and the provider's facts are stored, not the caller's.
 //   - Every other route takes only staff: the "cognito:groups" claim contains "staff" (else 403),
 //     and a token with the OrdersWriteScope scope is refused whatever its claims say.
 //
@@ -48,6 +49,8 @@ type StaffApi struct {
 	Store StaffApiStore
 	// Waits completes the review wait with {"outcome":"approved"|"rejected"}.
 	Waits WaitCompleter
+	// Payments reads each order's payment at the payment provider before the order is stored.
+	Payments PaymentLookup
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -579,6 +582,13 @@ func adjustmentSummary(offers []refund.Offer, message string) string {
 	return s
 }
 
+// putOrder stores the billing system's order after asking the payment provider about its payment:
+// the payment must exist, be captured, be of the order's paid amount and currency, have been 3-D
+// Secure authenticated and not be refunded beyond what the order's ledger records
+// (refund.Order.CheckPayment). Anything else is a 400 naming the field; a provider that cannot be
+// reached is a 503 the billing system retries. The order is stored with the provider's facts (the
+// provider that verified the payment, captured, 3-D Secure, the card's last four digits) in place
+// of what the body claimed about them.
 func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, number string) (events.APIGatewayV2HTTPResponse, error) {
 	var o refund.Order
 	if err := apigw.DecodeJSON(req, &o); err != nil {
@@ -589,17 +599,65 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Message: "The order number in the body differs from the one in the address.",
 			Fields: refund.FieldErrors{"number": msg}}
 	}
+	if err := o.Validate(); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err // before anything is asked of the provider
+	}
+	facts, err := h.lookupPayment(ctx, o.Payment.Reference)
+	if payment.IsUnavailable(err) {
+		logger(h.Logger).WarnContext(ctx, "payment provider unavailable for an order", "order", o.Number, "error", err.Error())
+		return unavailable(req, "The payment provider could not be reached to check the order's payment. Send the order again in a minute.")
+	}
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	ledger := o.Refunded
+	if o.Version > 0 {
+		// An update never writes refunded (the ledger's own), so the provider is compared with the
+		// stored ledger; an unknown order is PutOrder's 404.
+		switch cur, err := h.Store.GetOrder(ctx, o.Number); refund.ErrorCode(err) {
+		case "":
+			ledger = cur.Refunded
+		case refund.CodeNotFound:
+		default:
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+	}
+	if err := o.CheckPayment(facts, ledger); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	o.Payment = facts.Payment()
 	created := o.Version == 0
 	stored, err := h.Store.PutOrder(ctx, o)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	logger(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
+	logger(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor,
+		"provider", stored.Payment.Provider)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
 	return apigw.JSON(status, stored), nil
+}
+
+// lookupPayment reads the order's payment at the provider; a missing or unknown reference is a 400
+// naming payment.reference.
+func (h StaffApi) lookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
+	if strings.TrimSpace(ref) == "" {
+		return refund.PaymentFacts{}, refund.InvalidField("payment.reference",
+			"is required: the reference of the order's card payment at the payment provider (for Stripe, its PaymentIntent id pi_...)")
+	}
+	if h.Payments == nil {
+		return refund.PaymentFacts{}, errors.New("put order: no payment provider to check the payment with")
+	}
+	facts, err := h.Payments.LookupPayment(ctx, ref)
+	if errors.Is(err, payment.ErrPaymentNotFound) {
+		return refund.PaymentFacts{}, refund.InvalidField("payment.reference", "the payment provider has no payment with this reference")
+	}
+	if err != nil {
+		return refund.PaymentFacts{}, fmt.Errorf("look up the payment of an order: %w", err)
+	}
+	return facts, nil
 }
 
 // FeedbackList is the answer of GET /staff/api/feedback.

@@ -1,5 +1,7 @@
-// Package paymentfuncs builds ExecuteResolution, the one function that moves money: beside the table
-// it links the payment gateways (the sandbox, Stripe) and, for Stripe's key, Secrets Manager.
+// Package paymentfuncs builds the functions that talk to the payment provider: ExecuteResolution, the
+// one function that moves money, and StaffApi, whose order route reads every order's payment at the
+// provider. Beside the table they link the payment gateways (the sandbox, Stripe) and, for Stripe's
+// key, Secrets Manager.
 package paymentfuncs
 
 import (
