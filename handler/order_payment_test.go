@@ -23,7 +23,8 @@ func putOrderEvent(t testing.TB, o refund.Order) events.APIGatewayV2HTTPRequest 
 
 // The order route asks the payment provider about every order's payment: a payment that is unknown,
 // not captured, of another amount or currency, not 3-D Secure authenticated, already refunded in full
-// or taken at another provider is a 400 naming the field, and nothing is stored.
+// or taken at another provider is a 422 naming the field in its fields and its message, and nothing
+// is stored; an order naming no payment is a 400, like any other malformed order.
 func TestPutOrderChecksThePaymentAtTheProvider(t *testing.T) {
 	f := newHTTPFixture(t)
 	ctx := context.Background()
@@ -34,9 +35,10 @@ func TestPutOrderChecksThePaymentAtTheProvider(t *testing.T) {
 		order    func(*refund.Order)
 		refund   int64 // refunded at the provider before the order is sent
 		field    string
+		status   int // 0: 422
 	}{
 		{name: "unknown payment", field: "payment.reference"},
-		{name: "no payment reference", checkout: func(*sandbox.Checkout) {}, order: func(o *refund.Order) { o.Payment.Reference = "" }, field: "payment.reference"},
+		{name: "no payment reference", checkout: func(*sandbox.Checkout) {}, order: func(o *refund.Order) { o.Payment.Reference = "" }, field: "payment.reference", status: http.StatusBadRequest},
 		{name: "not captured", checkout: func(c *sandbox.Checkout) { c.AuthorizeOnly = true }, field: "payment.captured"},
 		{name: "another amount", checkout: func(c *sandbox.Checkout) { c.Amount.Amount = 999_900 }, field: "paid"},
 		{name: "another currency", checkout: func(c *sandbox.Checkout) { c.Amount.Currency = "USD" }, field: "currency"},
@@ -63,11 +65,18 @@ func TestPutOrderChecksThePaymentAtTheProvider(t *testing.T) {
 				tt.order(&o)
 			}
 			resp := mustCall(t, f.staffHandler(), putOrderEvent(t, o))
-			wantStatus(t, resp, http.StatusBadRequest)
+			status, code := http.StatusUnprocessableEntity, refund.CodeUnprocessable
+			if tt.status == http.StatusBadRequest {
+				status, code = tt.status, refund.CodeInvalid
+			}
+			wantStatus(t, resp, status)
 			var body apigw.ErrorBody
 			decodeJSON(t, resp, &body)
-			if body.Error.Code != refund.CodeInvalid || body.Error.Fields[tt.field] == "" {
-				t.Errorf("error %+v, want %s naming %s", body.Error, refund.CodeInvalid, tt.field)
+			if body.Error.Code != code || body.Error.Fields[tt.field] == "" {
+				t.Errorf("error %+v, want %s naming %s", body.Error, code, tt.field)
+			}
+			if code == refund.CodeUnprocessable && !strings.Contains(body.Error.Message, o.Payment.Reference) {
+				t.Errorf("message %q does not name the payment", body.Error.Message)
 			}
 			if _, err := f.store.GetOrder(ctx, o.Number); refund.ErrorCode(err) != refund.CodeNotFound {
 				t.Errorf("the order was stored anyway (%v)", err)
@@ -124,7 +133,7 @@ func TestPutOrderUpdateComparesTheLedger(t *testing.T) {
 	refundAtProvider("dashboard-1", 100_000) // from the provider's dashboard, unknown to the ledger
 	o.Version = 2
 	resp := mustCall(t, f.staffHandler(), putOrderEvent(t, o))
-	wantStatus(t, resp, http.StatusBadRequest)
+	wantStatus(t, resp, http.StatusUnprocessableEntity)
 	var body apigw.ErrorBody
 	decodeJSON(t, resp, &body)
 	if msg := body.Error.Fields["payment.reference"]; !strings.Contains(msg, "EUR 5,500.00") || !strings.Contains(msg, "EUR 4,500.00") {

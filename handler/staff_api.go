@@ -585,10 +585,11 @@ func adjustmentSummary(offers []refund.Offer, message string) string {
 // putOrder stores the billing system's order after asking the payment provider about its payment:
 // the payment must exist, be captured, be of the order's paid amount and currency, have been 3-D
 // Secure authenticated and not be refunded beyond what the order's ledger records
-// (refund.Order.CheckPayment). Anything else is a 400 naming the field; a provider that cannot be
-// reached is a 503 the billing system retries. The order is stored with the provider's facts (the
-// provider that verified the payment, captured, 3-D Secure, the card's last four digits) in place
-// of what the body claimed about them.
+// (refund.Order.CheckPayment). A payment the provider does not know, or that disagrees, is a 422
+// (CodeUnprocessable) naming the fields; a missing reference, like any malformed body, a 400; a
+// provider that cannot be reached, a 503 the billing system retries. The order is stored with the
+// provider's facts (the provider that verified the payment, captured, 3-D Secure, the card's last
+// four digits) in place of what the body claimed about them.
 func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, number string) (events.APIGatewayV2HTTPResponse, error) {
 	var o refund.Order
 	if err := apigw.DecodeJSON(req, &o); err != nil {
@@ -640,8 +641,8 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 	return apigw.JSON(status, stored), nil
 }
 
-// lookupPayment reads the order's payment at the provider; a missing or unknown reference is a 400
-// naming payment.reference.
+// lookupPayment reads the order's payment at the provider; a missing reference is a 400 and an
+// unknown one a 422, both naming payment.reference.
 func (h StaffApi) lookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
 	if strings.TrimSpace(ref) == "" {
 		return refund.PaymentFacts{}, refund.InvalidField("payment.reference",
@@ -652,7 +653,9 @@ func (h StaffApi) lookupPayment(ctx context.Context, ref string) (refund.Payment
 	}
 	facts, err := h.Payments.LookupPayment(ctx, ref)
 	if errors.Is(err, payment.ErrPaymentNotFound) {
-		return refund.PaymentFacts{}, refund.InvalidField("payment.reference", "the payment provider has no payment with this reference")
+		return refund.PaymentFacts{}, &refund.Error{Code: refund.CodeUnprocessable,
+			Message: fmt.Sprintf("The payment provider has no payment %q: send the reference of the order's card payment at the provider.", ref),
+			Fields:  refund.FieldErrors{"payment.reference": "the payment provider has no payment with this reference"}}
 	}
 	if err != nil {
 		return refund.PaymentFacts{}, fmt.Errorf("look up the payment of an order: %w", err)

@@ -2,6 +2,7 @@ package refund
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -38,8 +39,9 @@ func (f PaymentFacts) Payment() Payment {
 // "Stripe" and " sandbox" name the providers whose refund rules they mean.
 func NormalizeProvider(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-// CheckPayment checks the order against its payment's facts and returns an *Error with CodeInvalid
-// and one message per field that disagrees, or nil:
+// CheckPayment checks the order against its payment's facts and returns an *Error with
+// CodeUnprocessable, a message naming every field that disagrees and one message per such field, or
+// nil:
 //
 //   - payment.provider: named, it must be the provider that reported the facts (after
 //     NormalizeProvider); left out, that provider is recorded;
@@ -78,5 +80,11 @@ func (o Order) CheckPayment(f PaymentFacts, ledgerRefunded int64) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return &Error{Code: CodeInvalid, Message: "The order does not agree with its payment at the payment provider.", Fields: errs}
+	names := make([]string, 0, len(errs))
+	for k := range errs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return &Error{Code: CodeUnprocessable, Fields: errs,
+		Message: fmt.Sprintf("The order does not agree with its payment %s at the payment provider (%s): %s.", f.Reference, f.Provider, strings.Join(names, ", "))}
 }

@@ -50,11 +50,14 @@ func TestCheckPayment(t *testing.T) {
 			err := o.CheckPayment(f, tt.ledger)
 			var named []string
 			if e, ok := err.(*Error); ok {
-				if e.Code != CodeInvalid {
-					t.Errorf("code %s, want %s", e.Code, CodeInvalid)
+				if e.Code != CodeUnprocessable {
+					t.Errorf("code %s, want %s", e.Code, CodeUnprocessable)
 				}
 				for k := range e.Fields {
 					named = append(named, k)
+					if !strings.Contains(e.Message, k) {
+						t.Errorf("message %q does not name %s", e.Message, k)
+					}
 				}
 			} else if err != nil {
 				t.Fatalf("error %T %v, want *Error", err, err)
