@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"refundflow/internal/stripefake"
 	"refundflow/payment"
 	"refundflow/refund"
 )
@@ -173,5 +174,44 @@ func TestLookupPaymentErrors(t *testing.T) {
 		if _, err := g.LookupPayment(context.Background(), ref); !errors.Is(err, payment.ErrPaymentNotFound) {
 			t.Errorf("LookupPayment(%q) = %v, want ErrPaymentNotFound without a call", ref, err)
 		}
+	}
+}
+
+// Against the stateful fake: the lookup reports what Refundflow's own refunds took back from the
+// payment (the charge's amount_refunded), so the order route sees a payment refunded at Stripe that
+// the ledger does not record; ISK goes through Stripe's unit both ways.
+func TestLookupPaymentSeesRefunds(t *testing.T) {
+	for _, paid := range []refund.Money{usd(5000), {Amount: 18000, Currency: "ISK"}} {
+		t.Run(paid.Currency, func(t *testing.T) {
+			wire, err := payment.UnitFor(Provider, paid.Currency).ToProvider(paid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fake := stripefake.New(t, paid.Currency, wire)
+			g := New(NewClient(ClientConfig{Key: "sk_test_123", BaseURL: fake.URL}))
+			ctx := context.Background()
+			want := refund.PaymentFacts{Provider: Provider, Reference: "pi_1", Captured: true, Amount: paid, ThreeDSecure: true, CardLast4: "4242"}
+			if got, err := g.LookupPayment(ctx, "pi_1"); err != nil || got != want {
+				t.Fatalf("before any refund: %+v, %v; want %+v", got, err, want)
+			}
+			part := refund.Money{Amount: paid.Amount / 2, Currency: paid.Currency}
+			req := refundReq(part)
+			req.PaymentReference = "pi_1"
+			if _, err := g.Refund(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.LookupPayment(ctx, "pi_1")
+			if want.Refunded = part.Amount; err != nil || got != want {
+				t.Fatalf("after a refund of %s: %+v, %v; want %+v", part, got, err, want)
+			}
+			order := refund.Order{Currency: paid.Currency, Paid: paid.Amount, Payment: refund.Payment{Reference: "pi_1"}}
+			if err := order.CheckPayment(got, part.Amount); err != nil {
+				t.Errorf("an order whose ledger has the refund: %v", err)
+			}
+			var e *refund.Error
+			if err := order.CheckPayment(got, 0); !errors.As(err, &e) || e.Fields["payment.reference"] == "" {
+				t.Errorf("an order whose ledger lacks the refund: %v, want payment.reference named", err)
+			}
+		})
 	}
 }
