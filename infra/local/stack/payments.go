@@ -227,6 +227,8 @@ type paymentsPageData struct {
 	Problem                 string
 	Taken                   *PaymentAnswer
 	TakenAmount, BillingURL string
+	// SendOrder is a curl command that sends an order for the payment taken through the order route.
+	SendOrder string
 }
 
 // paymentsPage renders the page, with the payment named by ?taken= if there is one.
@@ -236,6 +238,7 @@ func (s *Stack) paymentsPage(w http.ResponseWriter, r *http.Request, data paymen
 			a := answerOf(facts)
 			data.Taken = &a
 			data.TakenAmount = facts.Amount.String()
+			data.SendOrder = sendOrderCommand(s.URL, facts, s.Clock.Now())
 		}
 	}
 	data.BillingURL = s.URL + "/staff/api/orders/"
@@ -248,6 +251,28 @@ func (s *Stack) paymentsPage(w http.ResponseWriter, r *http.Request, data paymen
 		s.log.Error("render the payments page", "error", err.Error())
 		http.Error(w, "render the payments page: "+err.Error(), http.StatusInternalServerError)
 	}
+}
+
+// sendOrderCommand is a curl command that sends an order of consulting hours for the payment through
+// the order route, bought today on the stack's clock, with the billing token from $BILLING_TOKEN. Its
+// number comes from the payment's reference, so each payment gets its own order.
+func sendOrderCommand(base string, f refund.PaymentFacts, now time.Time) string {
+	tail := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, f.Reference)
+	tail = strings.ToUpper(tail[max(0, len(tail)-8):])
+	number := "RF-" + tail
+	return fmt.Sprintf(`curl -X PUT %s/staff/api/orders/%s \
+  -H "Authorization: Bearer $BILLING_TOKEN" -H 'Content-Type: application/json' -d '{
+  "number": "%[2]s", "customer_name": "Barbara Liskov", "email": "barbara@example.com",
+  "purchase_date": "%s", "currency": "%s", "paid": %d,
+  "payment": {"reference": "%s"},
+  "status": "active",
+  "service": {"type": "hours", "hours": {"purchased": 10, "used": 0, "total_price": %[5]d}},
+  "version": 0}'`, base, number, now.UTC().Format(refund.DateLayout), f.Amount.Currency, f.Amount.Amount, f.Reference)
 }
 
 // paymentsTemplate is the page at PaymentsPath.
@@ -263,7 +288,9 @@ var paymentsTemplate = localpage.Must("payments", `<h1>Payments</h1>
 <div><dt>Card</dt><dd>ending {{.CardLast4}}</dd></div>
 <div><dt>As JSON</dt><dd><a href="/_local/payments/{{.Reference}}"><code>GET /_local/payments/{{.Reference}}</code></a></dd></div>
 </dl>
-<p>Send the order with <code>"paid": {{.Amount}}</code>, <code>"currency": "{{.Currency}}"</code> and <code>"payment": {"reference": "{{.Reference}}"}</code> to <code>PUT {{$.BillingURL}}{number}</code> with the billing system's token from <a href="/_local/#billing-token">Local tools</a>; docs/local.md has the whole curl command.</p>
+<p>Send the order with <code>"paid": {{.Amount}}</code>, <code>"currency": "{{.Currency}}"</code> and <code>"payment": {"reference": "{{.Reference}}"}</code> to <code>PUT {{$.BillingURL}}{number}</code> with the billing system's token from <a href="/_local/#billing-token">Local tools</a> (in <code>$BILLING_TOKEN</code>). For example, an order of 10 consulting hours bought today:</p>
+<pre class="command">{{$.SendOrder}}</pre>
+<p>The answer is the order as stored, with the provider's facts about its payment. Then ask for a refund of it on the <a href="/">request form</a> (its number, purchase date and email).</p>
 </section>
 {{end}}
 {{with .Problem}}<div class="notice notice-warning" role="alert"><p>{{.}}</p></div>{{end}}

@@ -120,10 +120,23 @@ func TestPaymentsEndpoint(t *testing.T) {
 	ref := u.Query().Get("taken")
 	shownPage := v.follow(back)
 	mustContain(t, shownPage, ref)
-	mustContain(t, shownPage, "EUR 1,800.00")
+	mustContain(t, shownPage, "EUR 1,800.00", `"paid": 180000`, `"payment": {"reference": "`+ref+`"}`)
 	v.getJSON(PaymentsPath+"/"+ref, &shown)
 	if !shown.Captured || !shown.ThreeDSecure || shown.Amount != 180000 {
 		t.Errorf("the form's payment: %+v", shown)
+	}
+	// The page's curl command sends an order the route accepts.
+	facts, err := s.sandboxGateway().LookupPayment(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := sendOrderCommand(s.URL, facts, s.Clock.Now())
+	_, body, _ := strings.Cut(cmd, "-d '")
+	path := strings.Fields(strings.TrimPrefix(cmd, "curl -X PUT "+s.URL+"/staff/api"))[0]
+	p = billing.do(http.MethodPut, "/staff/api"+path, strings.NewReader(strings.TrimSuffix(body, "'")),
+		map[string]string{"Authorization": "Bearer " + s.BillingToken, "Content-Type": "application/json"})
+	if p.Status != http.StatusCreated {
+		t.Errorf("the page's command %s: %s", cmd, p)
 	}
 	f.Values.Set("amount", "lots")
 	if p := v.do(http.MethodPost, f.Action, strings.NewReader(f.Values.Encode()),
