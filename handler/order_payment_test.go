@@ -177,3 +177,39 @@ type lookupFunc func(ctx context.Context, ref string) (refund.PaymentFacts, erro
 func (f lookupFunc) LookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
 	return f(ctx, ref)
 }
+
+// An order naming no payment is refused before the provider is asked, in the same 400 as every other
+// field that is wrong.
+func TestPutOrderWithoutAPaymentReference(t *testing.T) {
+	f := newHTTPFixture(t)
+	h := f.staffHandler()
+	asked := 0
+	h.Payments = lookupFunc(func(context.Context, string) (refund.PaymentFacts, error) {
+		asked++
+		return refund.PaymentFacts{}, errors.New("not to be asked")
+	})
+	for _, tt := range []struct {
+		name   string
+		edit   func(*refund.Order)
+		fields []string
+	}{
+		{"no reference", func(o *refund.Order) { o.Payment.Reference = " " }, []string{"payment.reference"}},
+		{"no reference, a negative amount", func(o *refund.Order) { o.Payment.Reference, o.Paid = "", -1 }, []string{"payment.reference", "paid"}},
+		{"a reference, a negative amount", func(o *refund.Order) { o.Paid = -1 }, []string{"paid"}},
+	} {
+		o := projectOrder("RF-2025-0501")
+		tt.edit(&o)
+		resp := mustCall(t, h, putOrderEvent(t, o))
+		wantStatus(t, resp, http.StatusBadRequest)
+		var body apigw.ErrorBody
+		decodeJSON(t, resp, &body)
+		for _, field := range tt.fields {
+			if body.Error.Code != refund.CodeInvalid || body.Error.Fields[field] == "" {
+				t.Errorf("%s: %+v, want %s named", tt.name, body.Error, field)
+			}
+		}
+	}
+	if asked != 0 {
+		t.Errorf("the provider was asked %d times about orders refused anyway", asked)
+	}
+}

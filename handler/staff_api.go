@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -600,8 +601,23 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Message: "The order number in the body differs from the one in the address.",
 			Fields: refund.FieldErrors{"number": msg}}
 	}
-	if err := o.Validate(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err // before anything is asked of the provider
+	// Before anything is asked of the provider: the order as a whole, and a payment to ask about
+	// (one message for every field, a missing reference among them).
+	if err := o.Validate(); err != nil || strings.TrimSpace(o.Payment.Reference) == "" {
+		var fields refund.FieldErrors
+		if e := (*refund.Error)(nil); errors.As(err, &e) && e.Code == refund.CodeInvalid {
+			fields = e.Fields
+		} else if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if strings.TrimSpace(o.Payment.Reference) == "" {
+			fields = maps.Clone(fields)
+			if fields == nil {
+				fields = refund.FieldErrors{}
+			}
+			fields["payment.reference"] = "is required: the reference of the order's card payment at the payment provider (at Stripe, its PaymentIntent id pi_...)"
+		}
+		return events.APIGatewayV2HTTPResponse{}, fields.Err()
 	}
 	facts, err := h.lookupPayment(ctx, o.Payment.Reference)
 	if payment.IsUnavailable(err) {
@@ -641,13 +657,9 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 	return apigw.JSON(status, stored), nil
 }
 
-// lookupPayment reads the order's payment at the provider; a missing reference is a 400 and an
-// unknown one a 422, both naming payment.reference.
+// lookupPayment reads the order's payment at the provider; an unknown reference is a 422 naming
+// payment.reference.
 func (h StaffApi) lookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
-	if strings.TrimSpace(ref) == "" {
-		return refund.PaymentFacts{}, refund.InvalidField("payment.reference",
-			"is required: the reference of the order's card payment at the payment provider (for Stripe, its PaymentIntent id pi_...)")
-	}
 	if h.Payments == nil {
 		return refund.PaymentFacts{}, errors.New("put order: no payment provider to check the payment with")
 	}
