@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -168,6 +169,29 @@ func TestPutOrderProviderUnavailable(t *testing.T) {
 	wantStatus(t, resp, http.StatusInternalServerError)
 	if strings.Contains(resp.Body, "sk_live") || strings.Contains(resp.Body, "authentication_error") {
 		t.Errorf("500 body leaks the provider's error: %s", resp.Body)
+	}
+}
+
+// The provider is asked with a deadline before the invocation's, so a slow provider is the route's
+// 503 and not a function stopped by Lambda.
+func TestPutOrderLookupEndsBeforeTheDeadline(t *testing.T) {
+	f := newHTTPFixture(t)
+	h := f.staffHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	invocation, _ := ctx.Deadline()
+	var asked time.Time
+	h.Payments = lookupFunc(func(ctx context.Context, _ string) (refund.PaymentFacts, error) {
+		asked, _ = ctx.Deadline()
+		return refund.PaymentFacts{}, &payment.PaymentUnavailable{Provider: "stripe", Reason: "timeout", Err: context.DeadlineExceeded}
+	})
+	resp, err := h.Handle(ctx, putOrderEvent(t, projectOrder("RF-2025-0602")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, resp, http.StatusServiceUnavailable)
+	if asked.IsZero() || !asked.Before(invocation.Add(-2*time.Second)) {
+		t.Errorf("the lookup's deadline %v, want well before the invocation's %v", asked, invocation)
 	}
 }
 

@@ -657,12 +657,20 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 	return apigw.JSON(status, stored), nil
 }
 
+// lookupReserve: the order route's call to the payment provider ends this long before the
+// invocation's deadline, leaving time to answer 503 (and to store the order after a late answer).
+const lookupReserve = 3 * time.Second
+
 // lookupPayment reads the order's payment at the provider; an unknown reference is a 422 naming
 // payment.reference.
 func (h StaffApi) lookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
 	if h.Payments == nil {
 		return refund.PaymentFacts{}, errors.New("put order: no payment provider to check the payment with")
 	}
+	// A slow provider must become the route's 503, not a stopped function: the gateway's own timeout
+	// (Stripe's is 20 s) is longer than the function's.
+	ctx, cancel := beforeDeadline(ctx, lookupReserve)
+	defer cancel()
 	facts, err := h.Payments.LookupPayment(ctx, ref)
 	if errors.Is(err, payment.ErrPaymentNotFound) {
 		return refund.PaymentFacts{}, &refund.Error{Code: refund.CodeUnprocessable,
