@@ -58,8 +58,8 @@ func VerifyConditions(_ context.Context, env lambdaenv.Env) (handler.VerifyCondi
 func ProposeResolution(_ context.Context, env lambdaenv.Env) (handler.ProposeResolution, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
-		DecideOp: s.Decide, TransitionOp: s.Transition,
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOrderCreditsOp: s.ListOrderCredits,
+		ListOffersOp: s.ListOffers, DecideOp: s.Decide, TransitionOp: s.Transition,
 	}
 	h := handler.ProposeResolution{Store: store, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionProposeResolution))

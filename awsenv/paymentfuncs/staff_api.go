@@ -18,7 +18,7 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
-		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetConsentOp: s.GetConsent,
+		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
 		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
 		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
 		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
