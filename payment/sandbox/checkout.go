@@ -65,6 +65,13 @@ type cardFacts struct {
 
 func (c cardFacts) captured() bool { return c.status == statusSucceeded }
 
+// same reports whether a stored payment's card facts are the checkout's. A payment Capture stored
+// before the card was kept has no last four digits: it is the same payment whatever card the
+// checkout names, so that demo orders load again into a table an older stack left.
+func (c cardFacts) same(checkout cardFacts) bool {
+	return c.status == checkout.status && c.threeDS == checkout.threeDS && (c.last4 == "" || c.last4 == checkout.last4)
+}
+
 // decodeCard reads the card facts of a payment item. An item written before they were kept came from
 // Capture, which always stood for a captured 3-D Secure payment, so that is what a missing attribute
 // means.
@@ -132,7 +139,7 @@ func (g *Gateway) TakePayment(ctx context.Context, c Checkout) (refund.PaymentFa
 		if gerr != nil {
 			return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: %w", c.Reference, gerr)
 		}
-		if found && existing.captured == c.Amount && existing.card == card {
+		if found && existing.captured == c.Amount && existing.card.same(card) {
 			return existing.facts(c.Reference), nil
 		}
 		return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: a payment of %s with other details has this reference", c.Reference, existing.captured)

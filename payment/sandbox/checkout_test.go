@@ -138,4 +138,13 @@ func TestLookUpPaymentWrittenBeforeCardFacts(t *testing.T) {
 	if err != nil || got != want {
 		t.Errorf("LookupPayment = %+v, %v; want %+v", got, err, want)
 	}
+	// The demo orders' checkout finds it the same payment (a stack restarted on a table an older one
+	// left), whatever card it names; another amount is still another payment.
+	g := sandbox.New(db, table)
+	if _, err := g.TakePayment(ctx, sandbox.Checkout{Reference: "pi_old", Amount: eur(1000), CardLast4: "1117"}); err != nil {
+		t.Errorf("the same checkout over the old payment: %v", err)
+	}
+	if _, err := g.TakePayment(ctx, sandbox.Checkout{Reference: "pi_old", Amount: eur(1001)}); err == nil {
+		t.Error("another amount over the old payment succeeded")
+	}
 }
