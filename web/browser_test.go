@@ -566,22 +566,33 @@ func TestCrossOriginFormInBrowser(t *testing.T) {
 		t.Errorf("the page does not show %q: %q", want, body())
 	}
 
+	// Each submit navigates: wait for that navigation's page to load (chromedp.RunResponse) before
+	// reading it. Reading while it loads fails with "Inspected target navigated or closed" (the
+	// document being evaluated is replaced under the call).
+	submit := func(want int) {
+		t.Helper()
+		resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("form button[type=submit]")))
+		if err != nil {
+			t.Fatalf("submit: %v", err)
+		}
+		if resp.Status != int64(want) {
+			t.Errorf("the post answered %d, want %d", resp.Status, want)
+		}
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(site.URL+"/feedback/c0de"),
 		chromedp.Click(chromedp.CSS("#rating-4")),
 		chromedp.SendKeys(chromedp.CSS("#comment"), "Fine & quick <3"),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")),
 	); err != nil {
 		t.Fatal(err)
 	}
+	submit(http.StatusOK)
 	waitFor("Thank you for your feedback")
 
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(otherURL+"/"),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")),
-	); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(otherURL+"/")); err != nil {
 		t.Fatal(err)
 	}
+	submit(http.StatusForbidden)
 	waitFor("sent from another website")
 
 	mu.Lock()
