@@ -6,6 +6,7 @@ package basicfuncs
 import (
 	"context"
 
+	"refundflow"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/handler"
 )
@@ -19,9 +20,10 @@ const (
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler. It reads no environment: its pages hold no data.
+// Web builds the WebFunction handler. It reads no environment: its pages hold no data, and the
+// contract it serves is the one embedded in the binary (refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
+	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb))
 }
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
