@@ -178,6 +178,9 @@ func TestAPIDocAgreesWithOpenAPI(t *testing.T) {
 	}
 	inDoc := map[string]bool{}
 	for _, m := range apiDocRoute.FindAllStringSubmatch(string(md), -1) {
+		if strings.HasPrefix(m[2], "/_local/") {
+			continue // the local stack's own routes, named where api.md says how to try a route locally
+		}
 		inDoc[m[1]+" "+paramName.ReplaceAllString(m[2], "{}")] = true
 	}
 	inSpec := map[string]bool{}

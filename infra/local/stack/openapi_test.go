@@ -351,10 +351,15 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.gatewayAnswer(p, http.StatusUnauthorized, "Unauthorized")
 	c.json(http.MethodGet, "/staff/api/feedback", nil, billing, http.StatusForbidden, nil)
 
-	// The billing system's orders: created, refused at a stale version, updated; the tokens refused.
+	// The billing system's orders: the payment taken at the (sandbox) provider first, then the order
+	// created, refused at a stale version, updated; a payment that disagrees; the tokens refused.
+	var paid PaymentAnswer
+	c.json(http.MethodPost, PaymentsPath, map[string]any{"amount": 100000, "currency": "EUR"}, nil, http.StatusCreated, &paid)
+	c.json(http.MethodGet, PaymentsPath+"/"+paid.Reference, nil, nil, http.StatusOK, nil)
+	c.json(http.MethodGet, PaymentsPath+"/pi_sbx_unknown", nil, nil, http.StatusNotFound, nil)
 	order := refund.Order{Number: "RF-CONTRACT-1", CustomerName: "Ana López", Email: "ana@example.com",
 		PurchaseDate: ada.PurchaseDate, Currency: "EUR", Paid: 100000,
-		Payment: refund.Payment{Provider: "sandbox", Reference: "pi_contract_1", CardHint: "4242", ThreeDSecure: true, Captured: true},
+		Payment: refund.Payment{Reference: paid.Reference},
 		Status:  refund.OrderActive,
 		Service: refund.Service{Type: refund.ServiceHours, Hours: &refund.Hours{Purchased: 10, Used: 2, TotalPrice: 100000}}}
 	orderPath := "/staff/api/orders/" + order.Number
@@ -363,6 +368,9 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.json(http.MethodPut, orderPath, order, billing, http.StatusConflict, nil)
 	order.Version, order.CustomerName = stored.Version, "Ana López Vidal"
 	c.json(http.MethodPut, orderPath, order, billing, http.StatusOK, &stored)
+	wrong := order
+	wrong.Number, wrong.Currency, wrong.Version = "RF-CONTRACT-2", "USD", 0
+	c.json(http.MethodPut, "/staff/api/orders/"+wrong.Number, wrong, billing, http.StatusUnprocessableEntity, nil)
 	c.gatewayAnswer(c.json(http.MethodPut, orderPath, order, staff, http.StatusForbidden, nil), http.StatusForbidden, "Forbidden")
 	c.gatewayAnswer(c.json(http.MethodPut, orderPath, order, nil, http.StatusUnauthorized, nil), http.StatusUnauthorized, "Unauthorized")
 	c.want(c.send(exchange{method: http.MethodPut, path: orderPath, body: []byte(`{"number":"RF-CONTRACT-1"}`), offContract: true,
