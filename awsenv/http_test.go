@@ -16,6 +16,7 @@ import (
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/httpclient"
+	"refundflow/awsenv/paymentfuncs"
 	"refundflow/sfnworkflow"
 )
 
@@ -51,7 +52,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, basicfuncs.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, paymentfuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -65,7 +66,7 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
 		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
 		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
-		basicfuncs.FunctionStaffApi:      "TABLE_NAME, STATE_MACHINE_ARN",
+		paymentfuncs.FunctionStaffApi:    "TABLE_NAME, PAYMENT_PROVIDER, STATE_MACHINE_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError

@@ -80,6 +80,7 @@ type httpFixture struct {
 	flow    sfnworkflow.Client // the handlers' workflow: the adapter on sfn
 	machine string
 	origins apigw.CrossOrigin // the site and the company website https://www.example.com
+	pay     *sandbox.Gateway  // the payment provider, on the same table
 	seq     atomic.Int64
 	parked  atomic.Int64
 }
@@ -111,7 +112,7 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
 		HTTPClient:   httpclient.New(nil),
 	})
-	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}}
+	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}, pay: sandbox.New(store.Client, store.Table)}
 	origins, err := apigw.NewCrossOrigin("https://refunds.example.com", "https://www.example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -382,6 +383,32 @@ func projectOrder(number string) refund.Order {
 			{Name: "Launch", Price: 200_000, Status: refund.MilestoneNotStarted},
 		}}},
 	}
+}
+
+// putOrder stores an order as the billing system would have sent it.
+func (f *httpFixture) putOrder(o refund.Order) refund.Order {
+	f.t.Helper()
+	stored, err := f.store.PutOrder(context.Background(), o)
+	if err != nil {
+		f.t.Fatalf("put order %s: %v", o.Number, err)
+	}
+	return stored
+}
+
+// takePayment takes the order's payment at the sandbox provider, as the checkout did before the
+// billing system sends the order: captured, 3-D Secure authenticated, of the order's paid amount
+// (opts adjust the checkout).
+func (f *httpFixture) takePayment(o refund.Order, opts ...func(*sandbox.Checkout)) refund.PaymentFacts {
+	f.t.Helper()
+	c := sandbox.Checkout{Reference: o.Payment.Reference, Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	facts, err := f.pay.TakePayment(context.Background(), c)
+	if err != nil {
+		f.t.Fatalf("take the payment of %s: %v", o.Number, err)
+	}
+	return facts
 }
 
 // submission is the form a client sends for the order.

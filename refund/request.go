@@ -85,6 +85,11 @@ type RequestRecord struct {
 	// means 1. Only a staff retry after the provider refused an attempt for certain raises it
 	// (RetryAttempt).
 	RefundAttempt int `json:"refund_attempt,omitempty"`
+	// Unmatched records that the submission did not name an order (Matches: number, purchase date and
+	// email together) when it was sent. Such a request holds no open-request lock, so it cannot keep
+	// the order's real client from asking, and verification treats it as naming no order at all, even
+	// if an order matching it arrives later: it is rejected exactly as an unknown order is.
+	Unmatched bool `json:"unmatched,omitempty"`
 }
 
 // Attempt returns the refund attempt number the request's execution uses: RefundAttempt, at least 1.

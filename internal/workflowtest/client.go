@@ -227,17 +227,20 @@ func (h *Harness) StaffAction(sub, id string, a handler.StaffActionRequest) Answ
 // PutOrder sends an order through the staff API as the billing system does (PUT
 // /staff/api/orders/{number}, with its client-credentials token's scope). It does not settle.
 func (h *Harness) PutOrder(o refund.Order) Answer {
+	return h.retry(func() Answer { return Call(h.Ctx, h.HTTP.Staff.Handle, billingEvent(o)) })
+}
+
+// billingEvent is the billing system's PUT of the order, with its client-credentials token's scope.
+func billingEvent(o refund.Order) events.APIGatewayV2HTTPRequest {
 	body, _ := json.Marshal(o)
-	return h.retry(func() Answer {
-		e := Event("PUT", "/staff/api/orders/{number}", "/staff/api/orders/"+o.Number, "", map[string]string{"number": o.Number},
-			map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body))
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"sub": "billing-client", "client_id": "billing-client", "scope": handler.OrdersWriteScope},
-				Scopes: []string{handler.OrdersWriteScope}},
-		}
-		return Call(h.Ctx, h.HTTP.Staff.Handle, e)
-	})
+	e := Event("PUT", "/staff/api/orders/{number}", "/staff/api/orders/"+o.Number, "", map[string]string{"number": o.Number},
+		map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body))
+	e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: map[string]string{"sub": "billing-client", "client_id": "billing-client", "scope": handler.OrdersWriteScope},
+			Scopes: []string{handler.OrdersWriteScope}},
+	}
+	return e
 }
 
 // Mails returns the messages of a kind (the SES "kind" tag) about a request (its id in the text).

@@ -3,6 +3,7 @@ package workflowtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -131,6 +132,8 @@ type Harness struct {
 	Logs, HTTPLogs LockedBuffer
 
 	opts Options
+	// billing is the order route as NewOrder calls it, without the DynamoDB wrapper's faults.
+	billing handler.StaffApi
 
 	mu          sync.Mutex
 	invocations map[string]int
@@ -273,8 +276,13 @@ func New(t testing.TB, opts Options) *Harness {
 		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Workflow: flaky, Clock: clock, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, Logger: httpLog},
 	}
+	// The billing system's orders go in without faults (NewOrder): the order route on a store that
+	// bypasses any fault proxy.
+	raw := dynamo.New(ddbClient(rawSrv.URL), table)
+	raw.Now = h.Clock.Now
+	h.billing = handler.StaffApi{Store: raw, Payments: h.Pay, Logger: httpLog}
 
 	t.Cleanup(func() {
 		if !t.Failed() {
@@ -418,10 +426,13 @@ func (h *Harness) Advance(d time.Duration) {
 	h.Settle()
 }
 
-// NewOrder stores an order of the service type, bought six days before T0 (inside cooling-off,
-// nothing started, so a full refund below the review threshold), and captures its payment in the
-// sandbox. opts adjust the fixture before it is stored. The order goes in without faults: it comes
-// from the billing system, not from this system's calls.
+// NewOrder creates an order of the service type as an integrator does: its card payment taken at
+// the sandbox provider (captured, 3-D Secure), then the order sent through the order route with the
+// billing system's token, which checks it against the payment and stores the provider's facts. It
+// is bought six days before T0 (inside cooling-off, nothing started, so a full refund below the
+// review threshold); opts adjust the fixture before it is sent (what the body says about the payment
+// is replaced by the provider's facts). The order goes in without faults: it comes from the billing
+// system, not from this system's calls.
 func (h *Harness) NewOrder(service refund.ServiceType, opts ...func(*refund.Order)) refund.Order {
 	h.T.Helper()
 	h.mu.Lock()
@@ -455,12 +466,16 @@ func (h *Harness) NewOrder(service refund.ServiceType, opts ...func(*refund.Orde
 	for _, f := range opts {
 		f(&o)
 	}
-	stored, err := h.Store.PutOrder(h.Ctx, o)
-	if err != nil {
-		h.T.Fatalf("put order %s: %v", o.Number, err)
+	if _, err := h.Pay.TakePayment(h.Ctx, sandbox.Checkout{Reference: o.Payment.Reference, Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}}); err != nil {
+		h.T.Fatalf("take the payment of %s: %v", o.Number, err)
 	}
-	if err := h.Pay.Capture(h.Ctx, o.Payment.Reference, refund.Money{Amount: o.Paid, Currency: o.Currency}); err != nil {
-		h.T.Fatalf("capture %s: %v", o.Payment.Reference, err)
+	a := Call(h.Ctx, h.billing.Handle, billingEvent(o))
+	if a.Status != http.StatusCreated {
+		h.T.Fatalf("put order %s: %d %s", o.Number, a.Status, a.Body)
+	}
+	var stored refund.Order
+	if err := json.Unmarshal([]byte(a.Body), &stored); err != nil {
+		h.T.Fatalf("put order %s: %v in %s", o.Number, err, a.Body)
 	}
 	h.mu.Lock()
 	h.orders = append(h.orders, stored.Number)

@@ -333,14 +333,16 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 	}
 }
 
-// TestStaffApprovesAndRejects feeds two orders in as the billing system does (PUT through the staff
-// API), has their card payments captured at the sandbox provider, and takes one request through an
-// approval and the other through a rejection.
+// TestStaffApprovesAndRejects creates two orders as an integrator does (the card payment taken at the
+// sandbox provider through POST /_local/payments, then the order PUT through the staff API with the
+// billing system's token), and takes one request through an approval and the other through a
+// rejection.
 func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	newOrder := func(t *testing.T, number, email, ref string) refund.Order {
+	newOrder := func(t *testing.T, number, email string) refund.Order {
 		t.Helper()
+		ref := takePayment(t, s, refund.Money{Amount: 1500000, Currency: "EUR"})
 		o := refund.Order{Number: number, CustomerName: "Barbara Liskov", Email: email,
 			PurchaseDate: s.Clock.Now().UTC().AddDate(0, 0, -2).Format(refund.DateLayout), Currency: "EUR", Paid: 1500000,
 			Status:  refund.OrderActive,
@@ -350,14 +352,13 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 			}}}}
 		var stored refund.Order
 		newBilling(t, s).call(http.MethodPut, "/orders/"+number, o, &stored, http.StatusCreated)
-		captureSandbox(t, s, ref, refund.Money{Amount: o.Paid, Currency: o.Currency})
 		return stored
 	}
 
 	t.Run("approve", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, "RF-2001", "barbara@example.com", "pi_test_2001")
+		order := newOrder(t, "RF-2001", "barbara@example.com")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)
@@ -376,7 +377,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Run("reject", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, "RF-2002", "barbara.l@example.com", "pi_test_2002")
+		order := newOrder(t, "RF-2002", "barbara.l@example.com")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)

@@ -436,6 +436,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "order with a fractional amount", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["paid"] = 1000.5 }), want: 400},
 		{name: "order refunded more than paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["refunded"] = 200000 }), want: 400},
 		{name: "order with bad UTF-8 in the customer's name", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: strings.Replace(order(func(map[string]any) {}), "Mallory", badUTF8, 1), want: 400},
+		{name: "order for a payment the provider does not know", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(map[string]any) {}), want: 422},
 		{name: "order whose number differs from the path", method: "PUT", path: "/staff/api/orders/RF-1001", header: billingH(jsonH), body: order(func(map[string]any) {}), want: 400},
 		{name: "order number with path traversal", method: "PUT", path: "/staff/api/orders/..%2FRF-1001", header: billingH(jsonH), body: order(func(m map[string]any) { m["number"] = "../RF-1001" }), want: 400},
 		{name: "order with script as its number", method: "PUT", path: "/staff/api/orders/" + url.PathEscape(script), header: billingH(jsonH), body: order(func(m map[string]any) { m["number"] = script }), want: 400},

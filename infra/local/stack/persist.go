@@ -367,7 +367,7 @@ func (s *Stack) loadDemo(ctx context.Context, demo bool) error {
 		return nil
 	}
 	var err error
-	s.Demo, err = LoadDemo(ctx, s.DynamoDB, s.TableName, s.Clock.Now())
+	s.Demo, err = s.loadDemoOrders(ctx, s.Clock.Now())
 	return err
 }
 
