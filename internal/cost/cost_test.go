@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow"
 	"refundflow/awsenv"
@@ -116,7 +117,7 @@ type world struct {
 	seq    int
 	// latencyMillis is what awsLatencyMillis added to the last measured request.
 	latencyMillis float64
-	// uncaptured makes order leave the payment uncaptured.
+	// uncaptured makes order leave the provider without the order's payment once the order is in.
 	uncaptured bool
 }
 
@@ -234,18 +235,24 @@ func (w *world) order(opts ...func(*refund.Order)) refund.Order {
 	if err != nil {
 		w.t.Fatalf("put order %s: %v", o.Number, err)
 	}
-	if !w.uncaptured {
-		w.capture(stored)
+	if w.uncaptured {
+		// The provider forgets the payment (as if it was voided after the order was sent): a refund
+		// of it is then refused for certain (payment not found), the way into a staff action.
+		_, err := w.raw.DeleteItem(w.ctx, &dynamodb.DeleteItemInput{TableName: aws.String(w.s.TableName), Key: map[string]dbtypes.AttributeValue{
+			"PK": &dbtypes.AttributeValueMemberS{Value: "SANDBOX#" + o.Payment.Reference}, "SK": &dbtypes.AttributeValueMemberS{Value: "PAYMENT"}}})
+		if err != nil {
+			w.t.Fatalf("forget the payment %s: %v", o.Payment.Reference, err)
+		}
 	}
 	return stored
 }
 
-// capture captures the order's payment in the sandbox; a refund of an uncaptured payment is refused
-// for certain (payment not found), the way into a staff action.
+// capture takes the order's payment at the sandbox again, after the provider forgot it (uncaptured).
 func (w *world) capture(o refund.Order) {
 	w.t.Helper()
-	if err := sandbox.New(w.raw, w.s.TableName).Capture(w.ctx, o.Payment.Reference, refund.Money{Amount: o.Paid, Currency: o.Currency}); err != nil {
-		w.t.Fatalf("capture %s: %v", o.Payment.Reference, err)
+	if _, err := sandbox.New(w.raw, w.s.TableName).TakePayment(w.ctx, sandbox.Checkout{Reference: o.Payment.Reference,
+		Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}); err != nil {
+		w.t.Fatalf("take the payment %s again: %v", o.Payment.Reference, err)
 	}
 }
 
