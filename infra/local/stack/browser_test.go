@@ -318,7 +318,11 @@ func TestLocalPagesInBrowser(t *testing.T) {
 	b.Do("open the local page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.URL+"/_local/"), chromedp.WaitVisible(chromedp.ID("advance")))
 	b.Do("focus the amount", chromedp.Focus(chromedp.ID("advance")))
 	localpagetest.Eval[bool](b, `document.activeElement.select(), document.activeElement.id === "advance"`)
-	b.Do("travel 30 days with the keyboard", chromedp.KeyEvent("30d\r"))
+	// Enter submits the form, and the answer is a new page: wait for it to load (RunResponse) before
+	// reading it, since reading a document being replaced fails ("Inspected target navigated or closed").
+	if _, err := chromedp.RunResponse(b.Context(), chromedp.KeyEvent("30d\r")); err != nil {
+		t.Fatalf("travel 30 days with the keyboard: %v", err)
+	}
 	eventually(t, "the local page after time travel", func() bool {
 		return strings.Contains(localpagetest.Eval[string](b, `document.querySelector("main") ? document.querySelector("main").innerText : ""`), "30 days ahead of the wall clock")
 	})
