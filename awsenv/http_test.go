@@ -60,10 +60,11 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
-		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		basicfuncs.FunctionWeb:           "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
 		basicfuncs.FunctionStaffApi:      "TABLE_NAME",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
@@ -72,17 +73,44 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 			t.Errorf("%s: %v, want missing %s", name, err, want)
 		}
 	}
-	if _, err := Builders()[basicfuncs.FunctionWeb](ctx, httpEnv(nil, "")); err != nil {
-		t.Errorf("Web needs nothing, got %v", err)
+}
+
+// companyVars are the company's identity as template.yaml sets it.
+var companyVars = map[string]string{
+	VarCompanyName: "Northwind IT Services", VarCompanySupportEmail: "support@northwind.example",
+	VarCompanyAddress: "12 Harbour Street, 1000 Example City",
+}
+
+// withCompany adds the company's identity to vars.
+func withCompany(vars map[string]string) map[string]string {
+	for k, v := range companyVars {
+		vars[k] = v
+	}
+	return vars
+}
+
+// A company identity that is not one (a support address that is no email address, a logo on another
+// scheme) stops the function at cold start, naming the problem.
+func TestWebChecksTheCompany(t *testing.T) {
+	vars := withCompany(map[string]string{VarCompanySupportEmail: "write to us", VarCompanyLogoURL: "javascript:alert(1)"})
+	vars[VarCompanySupportEmail] = "write to us"
+	_, err := basicfuncs.Web(context.Background(), httpEnv(vars, ""))
+	if err == nil || !strings.Contains(err.Error(), "support email") || !strings.Contains(err.Error(), "logo URL") {
+		t.Errorf("bad company: %v", err)
+	}
+	delete(vars, VarCompanyLogoURL)
+	vars[VarCompanySupportEmail] = "support@northwind.example"
+	if _, err := basicfuncs.Web(context.Background(), httpEnv(vars, "")); err != nil {
+		t.Errorf("good company: %v", err)
 	}
 }
 
 func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 	ctx := context.Background()
 	key := strings.Repeat("k7", 32)
-	vars := map[string]string{
+	vars := withCompany(map[string]string{
 		VarTableName: "refunds", VarPublicBaseURL: "http://127.0.0.1:8080/", VarCSRFSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
-	}
+	})
 	h, err := formfuncs.RecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +131,7 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 }
 
 func TestSubmitRequestChecksBaseURL(t *testing.T) {
-	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"}
+	vars := withCompany(map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"})
 	if _, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}

@@ -86,6 +86,8 @@ var funcs = template.FuncMap{
 	"maxEmail":    func() int { return refund.MaxEmailLen },
 	"inc":         func(i int) int { return i + 1 },
 	"csrfField":   func() string { return CSRFField },
+	"company":     CurrentCompany,
+	"policyPath":  PolicyPath,
 	// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
 	"fe": func(id string, msg any) fieldError {
 		s, _ := msg.(string)

@@ -80,7 +80,8 @@ func pages() map[string]Page {
 		"feedback-done": FeedbackPage{Done: true},
 		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
 			Fields: refund.FieldErrors{"x": "f " + evil}},
-		"staff": StaffPage{APIBase: "/staff/api" + evil},
+		"staff":  StaffPage{APIBase: "/staff/api" + evil},
+		"policy": PolicyPage{Policy: refund.DefaultPolicy(), Current: true, AnswerDays: 14, ReminderDays: 7},
 	}
 }
 

@@ -21,13 +21,14 @@ const (
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler. It reads no environment: its pages hold no data.
+// Web builds the WebFunction handler (COMPANY_*: its pages hold no data but the company's identity).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
+	err := env.Pages()
+	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb, err))
 }
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL).
+// PUBLIC_BASE_URL, COMPANY_*).
 func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
 	s := env.Store()
 	h := handler.SubmitRequest{
@@ -41,7 +42,8 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 		Clock:         env.Clock,
 		Logger:        env.Log(),
 	}
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
+	err := env.Pages()
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err))
 }
 
 // StaffApi builds the StaffApiFunction handler (TABLE_NAME).

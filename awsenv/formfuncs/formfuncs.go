@@ -22,7 +22,7 @@ const (
 )
 
 // RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL: an http://
-// base means the local stack, whose CSRF cookie cannot be Secure; CSRF_SECRET_ARN).
+// base means the local stack, whose CSRF cookie cannot be Secure; CSRF_SECRET_ARN, COMPANY_*).
 func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -35,11 +35,11 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
-	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err))
+	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err, env.Pages()))
 }
 
 // RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
-// CSRF_SECRET_ARN).
+// CSRF_SECRET_ARN, COMPANY_*).
 func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -53,10 +53,10 @@ func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsen
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
-	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err))
+	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err, env.Pages()))
 }
 
-// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN).
+// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN, COMPANY_*).
 func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -67,7 +67,7 @@ func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) 
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf
-	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err))
+	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err, env.Pages()))
 }
 
 // CSRF requires CSRF_SECRET_ARN and returns the CSRF configuration signed with the secret's value,
