@@ -204,9 +204,8 @@ func (a recordedAnswer) detail() string {
 	return "You accepted " + a.offer + " on " + formatWhen(a.at) + "."
 }
 
-// confirmation is the page right after the client's own decision: what they chose, what happens
-// next, and where the status page's link is. The page has no status link of its own: only the
-// emails carry status codes, and this page is reached with the consent code alone.
+// confirmation is the page right after the client's own decision: what they chose and what happens
+// next; withStatusLink adds the link to the status page.
 func (a recordedAnswer) confirmation(status refund.Status) web.LinkPage {
 	if a.declined {
 		return web.LinkPage{State: web.LinkDeclined}
@@ -244,13 +243,13 @@ func renderConsentPage(status int, p web.ConsentPage, cookie string) (events.API
 // consentClosedResponse renders a closed link's page. Right after a successful decision (the redirect
 // carries ?recorded) the page confirms the client's own decision (200); any other visit to a used
 // link says the answer is already recorded (410).
-func consentClosedResponse(req events.APIGatewayV2HTTPRequest, v consentView) (events.APIGatewayV2HTTPResponse, error) {
+func consentClosedResponse(req events.APIGatewayV2HTTPRequest, v consentView, code string) (events.APIGatewayV2HTTPResponse, error) {
 	if p := *v.closed; p.State == web.LinkRecorded && v.answer.found && apigw.Method(req) != http.MethodPost {
 		if q, err := apigw.Query(req); err == nil && q.Has("recorded") {
-			return linkResponse(v.answer.confirmation(v.req.Status))
+			return linkResponse(withStatusLink(v.answer.confirmation(v.req.Status), v, code))
 		}
 	}
-	return linkResponse(*v.closed)
+	return linkResponse(withStatusLink(*v.closed, v, code))
 }
 
 func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, code string) (events.APIGatewayV2HTTPResponse, error) {
@@ -268,7 +267,7 @@ func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 	}
 	if v.closed != nil {
-		return consentClosedResponse(req, v)
+		return consentClosedResponse(req, v, code)
 	}
 	p, cookie := h.page(req, v, code)
 	return renderConsentPage(http.StatusOK, p, cookie)

@@ -170,25 +170,31 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	}
 
 	// Following the redirect confirms the client's own decision (200): what they accepted, that it
-	// is being carried out, where the status page's link is. It is not the duplicate's page, and it
-	// carries no status code (only the emails do).
+	// is being carried out, and a link to the status page opened with the consent code itself (the
+	// status code is only in the emails), which the status page accepts.
 	ev := consentGet(t, s.consentCode)
 	setQuery(&ev, url.Values{"recorded": {"1"}})
 	done := mustCall(t, f.consentHandler(), ev)
 	wantStatus(t, done, http.StatusOK)
+	statusURL := "/requests/" + s.id + "?t=" + s.consentCode
 	for _, want := range []string{
 		"<h1>Thank you — we recorded your acceptance</h1>",
 		"You accepted Service credit (EUR 4,950.00). We are carrying it out now and will email you as soon as it is done.",
-		"the link is in the email we sent when we received your request",
+		`<a href="` + statusURL + `">See the status of your request</a>`,
 	} {
 		if !strings.Contains(done.Body, want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, done.Body)
 		}
 	}
-	for _, unwanted := range []string{"already", "Send a new request", s.statusCode, "/requests/"} {
+	for _, unwanted := range []string{"already", "Send a new request", s.statusCode} {
 		if strings.Contains(done.Body, unwanted) {
 			t.Errorf("confirmation contains %q", unwanted)
 		}
+	}
+	status := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.consentCode, false))
+	wantStatus(t, status, http.StatusOK)
+	if !strings.Contains(status.Body, "for order "+s.order.Number) {
+		t.Errorf("status page by consent code lacks the order heading:\n%s", status.Body)
 	}
 
 	// A second post, and a later visit of the link, say "already recorded" (410).

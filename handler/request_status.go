@@ -40,6 +40,7 @@ type RequestStatusStore interface {
 	AuditLister
 	ConsentGetter
 	OfferGetter
+	OfferLister
 	OrderGetter
 	Transitioner
 	TokenGetter
@@ -80,6 +81,11 @@ func (h RequestStatus) lookup(ctx context.Context, id, code string) (refund.Requ
 		return refund.RequestRecord{}, errUnknownRequest()
 	}
 	link, err := h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkStatus)
+	if refund.ErrorCode(err) == refund.CodeNotFound {
+		// The request's consent code opens its status page too, while it lives: the page after
+		// accepting or declining is reached with that code alone and links here (issue 14).
+		link, err = h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkConsent)
+	}
 	switch refund.ErrorCode(err) {
 	case "":
 	case refund.CodeNotFound, refund.CodeGone, refund.CodeInvalid:
@@ -177,6 +183,9 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	page := web.StatusPage{
 		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
 		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code, Outcome: outcome,
+	}
+	if err := h.details(ctx, rec, code, &page); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var cookie string
 	if canWithdraw {

@@ -101,3 +101,21 @@ func TestWebPolicyPages(t *testing.T) {
 		}
 	}
 }
+
+// A browser opening the address a form posts to gets a 405 page with a way on, not raw JSON; a JSON
+// client gets JSON.
+func TestGetOnFormAddressesIsAPage(t *testing.T) {
+	ev := loadEvent(t, "get-form.json")
+	setPath(&ev, "/requests", nil)
+	ev.RouteKey = "GET /requests"
+	resp := mustCall(t, handler.SubmitRequest{}, ev)
+	wantStatus(t, resp, http.StatusMethodNotAllowed)
+	if ct := resp.Headers["Content-Type"]; !strings.HasPrefix(ct, "text/html") || !strings.Contains(resp.Body, `<a href="/">`) {
+		t.Errorf("GET /requests: %s\n%s", ct, resp.Body)
+	}
+	ev.Headers["accept"] = "application/json"
+	resp = mustCall(t, handler.SubmitRequest{}, ev)
+	if wantStatus(t, resp, http.StatusMethodNotAllowed); !strings.Contains(resp.Body, `"code":"method_not_allowed"`) {
+		t.Errorf("JSON: %s", resp.Body)
+	}
+}

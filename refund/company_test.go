@@ -1,8 +1,10 @@
 package refund
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCompanyValidate(t *testing.T) {
@@ -46,5 +48,21 @@ func TestPublishedPolicies(t *testing.T) {
 	}
 	if _, ok := PublishedPolicy("1999-01-never"); ok {
 		t.Error("an unpublished version was found")
+	}
+}
+
+// A purchase date after today (beyond the client's calendar) is refused at once, next to the field;
+// tomorrow in UTC is still today somewhere.
+func TestNewRequestRefusesFuturePurchaseDates(t *testing.T) {
+	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
+	sub := Submission{OrderNumber: "RF-1001", PurchaseDate: "2026-12-08", Email: "ada@example.com", Kind: "refund", Reason: "changed_mind"}
+	_, err := NewRequest("req-1", sub, now)
+	var e *Error
+	if !errors.As(err, &e) || e.Fields["purchase_date"] != MsgFuturePurchaseDate {
+		t.Fatalf("two days ahead: %v", err)
+	}
+	sub.PurchaseDate = "2026-12-07"
+	if _, err := NewRequest("req-1", sub, now); err != nil {
+		t.Errorf("tomorrow in UTC: %v", err)
 	}
 }

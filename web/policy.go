@@ -97,16 +97,18 @@ func (p PolicyPage) Rules() []PolicySection {
 	}
 	add("Prepaid consulting hours", hours...)
 
-	rev := []string{"Most requests are answered automatically, within minutes. A person on our team looks at the request before any offer is made when:",
-		"the refund is above the amount listed below for its currency (or its currency is not listed);"}
+	var when []string
+	when = append(when, "the refund is above the amount listed below for its currency (or its currency is not listed);")
 	if len(pol.Review.Reasons) > 0 {
-		rev = append(rev, "the reason given is: "+reasonList(pol.Review.Reasons)+";")
+		when = append(when, "the reason given is "+reasonList(pol.Review.Reasons)+";")
 	}
 	if pol.Review.Disputed {
-		rev = append(rev, "the payment of the order is disputed with the card issuer;")
+		when = append(when, "the payment of the order is disputed with the card issuer;")
 	}
-	rev = append(rev, "or the rules above leave nothing to refund or offer. Our team may then make a goodwill offer or explain why we cannot.")
-	add("When a person decides", rev...)
+	when = append(when, "or the rules above leave nothing to refund or offer. Our team may then make a goodwill offer or explain why we cannot.")
+	out = append(out, PolicySection{Title: "When a person decides",
+		Lines: []string{"Most requests are answered automatically, within minutes. A person on our team looks at the request before any offer is made when:"},
+		Items: when})
 
 	add("How amounts are calculated",
 		"Every amount is calculated exactly, in the smallest unit of its currency (the cent for euros), and rounded down only once, at the end; the offer shows each step of the calculation.",
@@ -120,10 +122,11 @@ func (p PolicyPage) Rules() []PolicySection {
 	return out
 }
 
-// PolicySection is a titled group of sentences of the policy page.
+// PolicySection is a titled group of sentences of the policy page, with an optional list after them.
 type PolicySection struct {
 	Title string
 	Lines []string
+	Items []string
 }
 
 // days says "14 days" or "1 day".

@@ -27,7 +27,7 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
-		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder,
+		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, ListOffersOp: s.ListOffers, GetOrderOp: s.GetOrder,
 		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
 		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
 	}

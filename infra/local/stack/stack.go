@@ -384,7 +384,7 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 		// The demo company every local page and email shows (issue 14); a deployment names its own.
 		"CompanyName":         demoCompanyName,
 		"CompanySupportEmail": "support@northwind.example",
-		"CompanyAddress":      "Northwind IT Services (demo), 12 Harbour Street, 1000 Example City",
+		"CompanyAddress":      "12 Harbour Street, 1000 Example City (a demo address)",
 		"CompanyLogoUrl":      "/assets/demo-logo.svg",
 	}
 	for name, v := range local {
