@@ -1,7 +1,9 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,8 +15,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"refundflow/agreementpdf"
 	"refundflow/handler"
 	"refundflow/refund"
+	"refundflow/web"
 )
 
 func (f *httpFixture) consentHandler() handler.RecordConsent {
@@ -195,6 +199,38 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	wantStatus(t, status, http.StatusOK)
 	if !strings.Contains(status.Body, "for order "+s.order.Number) {
 		t.Errorf("status page by consent code lacks the order heading:\n%s", status.Body)
+	}
+
+	// The status page links the signed agreement; the download is the PDF made again from the stored
+	// consent, byte for byte; a wrong code is 404 as on the status page.
+	pdfPath := "/requests/" + s.id + "/agreement?t=" + s.consentCode
+	if !strings.Contains(status.Body, `href="`+strings.ReplaceAll(pdfPath, "&", "&amp;")+`"`) {
+		t.Errorf("status page lacks the agreement link %s", pdfPath)
+	}
+	for _, tc := range []struct {
+		code   string
+		status int
+	}{{s.consentCode, http.StatusOK}, {s.statusCode, http.StatusOK}, {"wrong-code", http.StatusNotFound}} {
+		ev := statusEvent(t, s.id, tc.code, false)
+		setPath(&ev, "/requests/"+s.id+"/agreement", map[string]string{"id": s.id})
+		ev.RouteKey = "GET /requests/{id}/agreement"
+		resp := mustCall(t, f.statusHandler(), ev)
+		wantStatus(t, resp, tc.status)
+		if tc.status != http.StatusOK {
+			continue
+		}
+		if ct := resp.Headers["Content-Type"]; ct != "application/pdf" || !resp.IsBase64Encoded {
+			t.Fatalf("agreement download: %s, base64 %v", ct, resp.IsBase64Encoded)
+		}
+		got, _ := base64.StdEncoding.DecodeString(resp.Body)
+		stored, err := f.store.GetConsent(context.Background(), s.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := agreementpdf.ForHandler(web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("the download is not the PDF of the stored consent (%d vs %d bytes, %v)", len(got), len(want), err)
+		}
 	}
 
 	// A second post, and a later visit of the link, say "already recorded" (410).

@@ -29,6 +29,9 @@ type RequestStatus struct {
 	Waits WaitCompleter
 	// CSRF issues and checks the withdraw form's token.
 	CSRF apigw.CSRF
+	// AgreementPDF makes the signed agreement's PDF (GET /requests/{id}/agreement); nil answers 404
+	// there and links no download.
+	AgreementPDF AgreementPDF
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -54,9 +57,11 @@ func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw")
+	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw", "/requests/{id}/agreement")
 	method := apigw.Method(req)
 	switch {
+	case route == "/requests/{id}/agreement" && (method == http.MethodGet || method == http.MethodHead):
+		return h.agreement(ctx, req, params["id"])
 	case route == "/requests/{id}" && (method == http.MethodGet || method == http.MethodHead):
 		return h.show(ctx, req, params["id"])
 	case route == "/requests/{id}/withdraw" && method == http.MethodPost:

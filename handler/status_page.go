@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/aws/aws-lambda-go/events"
+
+	"refundflow/apigw"
 	"refundflow/refund"
 	"refundflow/web"
 )
@@ -16,6 +19,9 @@ import (
 func (h RequestStatus) details(ctx context.Context, rec refund.RequestRecord, code string, page *web.StatusPage) error {
 	page.RefundTiming = policyFor(rec.PolicyVersion).RefundTiming
 	page.StaffMessage = rec.ReviewMessage
+	if page.Outcome != nil && h.AgreementPDF != nil {
+		page.AgreementURL = agreementPath(rec.ID, code)
+	}
 	if rec.Status != refund.StatusAwaitingConsent {
 		return nil
 	}
@@ -48,5 +54,56 @@ func withStatusLink(p web.LinkPage, v consentView, code string) web.LinkPage {
 	case web.LinkAccepted, web.LinkDeclined, web.LinkRecorded:
 		p.StatusURL = "/requests/" + url.PathEscape(v.req.ID) + "?t=" + url.QueryEscape(code)
 	}
+	if v.answer.found && !v.answer.declined && (p.State == web.LinkAccepted || p.State == web.LinkRecorded) {
+		p.AgreementURL = agreementPath(v.req.ID, code)
+	}
 	return p
+}
+
+// AgreementPDF makes the PDF of an accepted consent (agreementpdf.Render through the wiring, so only
+// the function that serves it links the PDF library): its bytes and its file name.
+type AgreementPDF func(company refund.Company, consent refund.Consent, orderNumber, policyVersion string) (pdf []byte, fileName string, err error)
+
+// agreementPath is the download address of a request's signed agreement, with the page's code.
+func agreementPath(id, code string) string {
+	return "/requests/" + url.PathEscape(id) + "/agreement?t=" + url.QueryEscape(code)
+}
+
+// errNoAgreement is the answer for a request without a signed agreement: like an unknown request.
+func errNoAgreement() error {
+	return refund.Errorf(refund.CodeNotFound, "There is no signed agreement for this request: it exists once you accept an offer.")
+}
+
+// agreement answers GET /requests/{id}/agreement?t=<code> with the PDF of the accepted consent, made
+// again from the stored record (nothing is stored but the record; the same record gives the same
+// bytes). A wrong or expired code is 404, as on the status page.
+func (h RequestStatus) agreement(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (events.APIGatewayV2HTTPResponse, error) {
+	q, err := apigw.Query(req)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, errUnknownRequest()
+	}
+	rec, err := h.lookup(ctx, id, q.Get("t"))
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if h.AgreementPDF == nil {
+		return events.APIGatewayV2HTTPResponse{}, errNoAgreement()
+	}
+	c, err := h.Store.GetConsent(ctx, rec.ID)
+	switch {
+	case refund.ErrorCode(err) == refund.CodeNotFound:
+		return events.APIGatewayV2HTTPResponse{}, errNoAgreement()
+	case err != nil:
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", rec.ID, err)
+	case c.Decision != refund.DecisionAccept:
+		return events.APIGatewayV2HTTPResponse{}, errNoAgreement()
+	}
+	data, name, err := h.AgreementPDF(web.CurrentCompany(), c, rec.OrderNumber, rec.PolicyVersion)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", rec.ID, err)
+	}
+	resp := apigw.Static(data, "application/pdf")
+	resp.Headers["Cache-Control"] = apigw.CacheNoStore
+	resp.Headers["Content-Disposition"] = `attachment; filename="` + name + `"`
+	return resp, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"refundflow/apigw"
+	"refundflow/agreementpdf"
 	"refundflow/handler"
 	"refundflow/refund"
 )
@@ -30,7 +31,7 @@ func (f *httpFixture) submitHandler() handler.SubmitRequest {
 }
 
 func (f *httpFixture) statusHandler() handler.RequestStatus {
-	return handler.RequestStatus{Store: f.store, Waits: f.flow, CSRF: f.csrf}
+	return handler.RequestStatus{Store: f.store, Waits: f.flow, CSRF: f.csrf, AgreementPDF: agreementpdf.ForHandler}
 }
 
 // formEvent is the real form post with the given submission.

@@ -319,6 +319,8 @@ type LinkPage struct {
 	Offer string
 	// Done says that the accepted offer has already been carried out (LinkAccepted).
 	Done bool
+	// AgreementURL downloads the signed agreement (PDF) of an acceptance; "" hides the link.
+	AgreementURL string
 }
 
 func (p LinkPage) info() pageInfo { return pageInfo{template: "link", title: p.Heading()} }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"refundflow/agreementpdf"
 	"refundflow/apigw"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/secrets"
@@ -31,7 +32,7 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
 		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
 	}
-	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
+	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), AgreementPDF: agreementpdf.ForHandler, Logger: env.Log()}
 	base := env.PublicBaseURL()
 	csrf, err := CSRF(ctx, &env, base)
 	h.CSRF = csrf

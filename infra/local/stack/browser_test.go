@@ -254,6 +254,12 @@ func TestBrowserWalkthrough(t *testing.T) {
 	)
 	b.mustSay("You accepted")
 	b.shot("consent-recorded")
+	pdfURL := s.URL + b.attribute("main a[download]", "href")
+	if resp, err := http.Get(pdfURL); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("the signed agreement %s: %v %v", pdfURL, resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// The status page once the refund is issued; the outcome email; feedback.
 	v.waitStatus(statusURL, refund.StatusCompleted)
