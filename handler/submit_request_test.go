@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"refundflow/apigw"
 	"refundflow/agreementpdf"
+	"refundflow/apigw"
 	"refundflow/handler"
 	"refundflow/refund"
 )
