@@ -27,7 +27,7 @@ var templateValues = map[string]string{
 	VarCompanyPolicyURL:     "",
 	VarPaymentProvider:      ProviderSandbox,
 	VarPaymentSecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
-	VarCSRFSecretARN:        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+	VarSiteOrigins:          "https://www.example.com,https://shop.example.com",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml

@@ -1,12 +1,12 @@
 // Package basicfuncs builds the functions that need only the table and Step Functions: Web,
-// SubmitRequest, StaffApi, VerifyConditions, ProposeResolution, MarkNeedsAttention and
-// ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
+// SubmitRequest, VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
 // start).
 package basicfuncs
 
 import (
 	"context"
 
+	"refundflow"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/handler"
 )
@@ -15,25 +15,26 @@ import (
 const (
 	FunctionWeb                = "WebFunction"
 	FunctionSubmitRequest      = "SubmitRequestFunction"
-	FunctionStaffApi           = "StaffApiFunction"
 	FunctionVerifyConditions   = "VerifyConditionsFunction"
 	FunctionProposeResolution  = "ProposeResolutionFunction"
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler (COMPANY_*: its pages hold no data but the company's identity).
+// Web builds the WebFunction handler (COMPANY_*: its pages hold no data but the company's identity;
+// the contract it serves is the one embedded in the binary, refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
 	err := env.Pages()
-	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb, err))
+	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb, err))
 }
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL, COMPANY_*).
+// PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_*).
 func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
 	s := env.Store()
 	h := handler.SubmitRequest{
 		Store: lambdaenv.StoreOps{
-			CreateRequestOp: s.CreateRequest, GetIdempotencyOp: s.GetIdempotency,
+			GetOrderOp: s.GetOrder, CreateRequestOp: s.CreateRequest, CreateUnmatchedRequestOp: s.CreateUnmatchedRequest,
+			GetIdempotencyOp: s.GetIdempotency,
 			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
 			ListRequestsByStatusOp: s.ListRequestsByStatus,
 		},
@@ -42,24 +43,9 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 		Clock:         env.Clock,
 		Logger:        env.Log(),
 	}
-	err := env.Pages()
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err))
-}
-
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME).
-func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
-	s := env.Store()
-	store := lambdaenv.StoreOps{
-		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
-		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
-		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
-		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
-		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
-		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
-		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
-	}
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
+	origins, err := env.CrossOrigin(h.PublicBaseURL)
+	h.CrossOrigin = origins
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err, env.Pages()))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).
