@@ -34,6 +34,9 @@ type RecordConsent struct {
 	Waits WaitCompleter
 	// CrossOrigin refuses decisions that a browser posts from another website.
 	CrossOrigin apigw.CrossOrigin
+	// AgreementPDF makes the signed agreement's PDF (GET /consent/{code}/agreement, linked from the
+	// page after accepting); nil answers 404 there and links no download.
+	AgreementPDF AgreementPDF
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -58,9 +61,12 @@ func (h RecordConsent) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 func (h RecordConsent) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/consent/{code}")
+	route, params := matchRoute(req, "/consent/{code}", "/consent/{code}/agreement")
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	}
+	if m := apigw.Method(req); route == "/consent/{code}/agreement" && (m == http.MethodGet || m == http.MethodHead) {
+		return h.agreement(ctx, params["code"])
 	}
 	if err := h.CrossOrigin.Check(req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

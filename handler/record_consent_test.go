@@ -22,7 +22,7 @@ import (
 )
 
 func (f *httpFixture) consentHandler() handler.RecordConsent {
-	return handler.RecordConsent{Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
+	return handler.RecordConsent{AgreementPDF: agreementpdf.ForHandler, Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
 }
 
 // consentGet is GET /consent/{code}.
@@ -172,62 +172,70 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	}
 
 	// Following the redirect confirms the client's own decision (200): what they accepted, that it
-	// is being carried out, and a link to the status page opened with the consent code itself (the
-	// status code is only in the emails), which the status page accepts.
+	// is being carried out, where the status page's link is, and the signed agreement to download
+	// with the consent code. The consent code does not open the status page.
 	ev := consentGet(t, s.consentCode)
 	setQuery(&ev, url.Values{"recorded": {"1"}})
 	done := mustCall(t, f.consentHandler(), ev)
 	wantStatus(t, done, http.StatusOK)
-	statusURL := "/requests/" + s.id + "?t=" + s.consentCode
+	pdfPath := "/consent/" + s.consentCode + "/agreement"
 	for _, want := range []string{
 		"<h1>Thank you — we recorded your acceptance</h1>",
 		"You accepted Service credit (EUR 4,950.00). We are carrying it out now and will email you as soon as it is done.",
-		`<a href="` + statusURL + `">See the status of your request</a>`,
+		"the link is in the email with your options",
+		`<a href="` + pdfPath + `" download>Download your signed agreement (PDF)</a>`,
 	} {
 		if !strings.Contains(done.Body, want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, done.Body)
 		}
 	}
-	for _, unwanted := range []string{"already", "Send a new request", s.statusCode} {
+	for _, unwanted := range []string{"already", "Send a new request", s.statusCode, "/requests/"} {
 		if strings.Contains(done.Body, unwanted) {
 			t.Errorf("confirmation contains %q", unwanted)
 		}
 	}
-	status := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.consentCode, false))
-	wantStatus(t, status, http.StatusOK)
-	if !strings.Contains(status.Body, "for order "+s.order.Number) {
-		t.Errorf("status page by consent code lacks the order heading:\n%s", status.Body)
-	}
+	wantStatus(t, mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.consentCode, false)), http.StatusNotFound)
 
-	// The status page links the signed agreement; the download is the PDF made again from the stored
-	// consent, byte for byte; a wrong code is 404 as on the status page.
-	pdfPath := "/requests/" + s.id + "/agreement?t=" + s.consentCode
-	if !strings.Contains(status.Body, `href="`+strings.ReplaceAll(pdfPath, "&", "&amp;")+`"`) {
-		t.Errorf("status page lacks the agreement link %s", pdfPath)
+	// The signed agreement, by the consent link and from the status page (which links it): the PDF
+	// made again from the stored consent, byte for byte; a wrong code is 404.
+	stored, err := f.store.GetConsent(context.Background(), s.id)
+	if err != nil {
+		t.Fatal(err)
 	}
+	want, _, err := agreementpdf.ForHandler(web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
+	statusPDF := "/requests/" + s.id + "/agreement?t=" + s.statusCode
+	if !strings.Contains(status.Body, `href="`+statusPDF+`"`) {
+		t.Errorf("status page lacks the agreement link %s", statusPDF)
+	}
+	byConsent := consentGet(t, s.consentCode)
+	setPath(&byConsent, pdfPath, map[string]string{"code": s.consentCode})
+	byConsent.RouteKey = "GET /consent/{code}/agreement"
 	for _, tc := range []struct {
-		code   string
+		name   string
+		h      lambdaHandler
+		ev     events.APIGatewayV2HTTPRequest
 		status int
-	}{{s.consentCode, http.StatusOK}, {s.statusCode, http.StatusOK}, {"wrong-code", http.StatusNotFound}} {
-		ev := statusEvent(t, s.id, tc.code, false)
-		setPath(&ev, "/requests/"+s.id+"/agreement", map[string]string{"id": s.id})
-		ev.RouteKey = "GET /requests/{id}/agreement"
-		resp := mustCall(t, f.statusHandler(), ev)
-		wantStatus(t, resp, tc.status)
+	}{
+		{"consent code", f.consentHandler(), byConsent, http.StatusOK},
+		{"status code", f.statusHandler(), agreementEvent(t, s.id, s.statusCode), http.StatusOK},
+		{"wrong status code", f.statusHandler(), agreementEvent(t, s.id, "wrong-code"), http.StatusNotFound},
+		{"consent code on the status route", f.statusHandler(), agreementEvent(t, s.id, s.consentCode), http.StatusNotFound},
+	} {
+		resp := mustCall(t, tc.h, tc.ev)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
 		if tc.status != http.StatusOK {
 			continue
 		}
-		if ct := resp.Headers["Content-Type"]; ct != "application/pdf" || !resp.IsBase64Encoded {
-			t.Fatalf("agreement download: %s, base64 %v", ct, resp.IsBase64Encoded)
-		}
 		got, _ := base64.StdEncoding.DecodeString(resp.Body)
-		stored, err := f.store.GetConsent(context.Background(), s.id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, _, err := agreementpdf.ForHandler(web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("the download is not the PDF of the stored consent (%d vs %d bytes, %v)", len(got), len(want), err)
+		if resp.Headers["Content-Type"] != "application/pdf" || !bytes.Equal(got, want) {
+			t.Errorf("%s: not the PDF of the stored consent (%s, %d vs %d bytes)", tc.name, resp.Headers["Content-Type"], len(got), len(want))
 		}
 	}
 
@@ -538,4 +546,12 @@ func BenchmarkConsentPage(b *testing.B) {
 			b.Fatalf("%v %d", err, resp.StatusCode)
 		}
 	}
+}
+
+// agreementEvent is GET /requests/{id}/agreement?t=code.
+func agreementEvent(t testing.TB, id, code string) events.APIGatewayV2HTTPRequest {
+	ev := statusEvent(t, id, code, false)
+	setPath(&ev, "/requests/"+id+"/agreement", map[string]string{"id": id})
+	ev.RouteKey = "GET /requests/{id}/agreement"
+	return ev
 }

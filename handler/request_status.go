@@ -90,11 +90,6 @@ func (h RequestStatus) lookup(ctx context.Context, id, code string) (refund.Requ
 		return refund.RequestRecord{}, errUnknownRequest()
 	}
 	link, err := h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkStatus)
-	if refund.ErrorCode(err) == refund.CodeNotFound {
-		// The request's consent code opens its status page too, while it lives: the page after
-		// accepting or declining is reached with that code alone and links here (issue 14).
-		link, err = h.Store.LookupLinkCode(ctx, refund.HashCode(code), refund.LinkConsent)
-	}
 	switch refund.ErrorCode(err) {
 	case "":
 	case refund.CodeNotFound, refund.CodeGone, refund.CodeInvalid:

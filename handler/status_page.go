@@ -43,19 +43,17 @@ func policyFor(version string) refund.Policy {
 	return refund.DefaultPolicy()
 }
 
-// withStatusLink links a consent link's page to the request's status page, opened with the same
-// consent code (RequestStatus accepts it while it lives), once the answer is recorded: the client
-// then follows the request, and downloads the signed agreement, without looking for another email.
+// withStatusLink adds to a consent link's page, once an acceptance is recorded, the download of the
+// signed agreement, opened with the same consent code (GET /consent/{code}/agreement): the client
+// keeps it without looking for another email. The page gets no status link: a consent code does not
+// open the status page (each code opens only what its email is for), so the page says where that
+// link is (web.LinkPage.StatusNote).
 func withStatusLink(p web.LinkPage, v consentView, code string) web.LinkPage {
 	if v.req.ID == "" || code == "" {
 		return p
 	}
-	switch p.State {
-	case web.LinkAccepted, web.LinkDeclined, web.LinkRecorded:
-		p.StatusURL = "/requests/" + url.PathEscape(v.req.ID) + "?t=" + url.QueryEscape(code)
-	}
 	if v.answer.found && !v.answer.declined && (p.State == web.LinkAccepted || p.State == web.LinkRecorded) {
-		p.AgreementURL = agreementPath(v.req.ID, code)
+		p.AgreementURL = "/consent/" + url.PathEscape(code) + "/agreement"
 	}
 	return p
 }
@@ -98,9 +96,32 @@ func (h RequestStatus) agreement(ctx context.Context, req events.APIGatewayV2HTT
 	case c.Decision != refund.DecisionAccept:
 		return events.APIGatewayV2HTTPResponse{}, errNoAgreement()
 	}
-	data, name, err := h.AgreementPDF(web.CurrentCompany(), c, rec.OrderNumber, rec.PolicyVersion)
+	return agreementResponse(h.AgreementPDF, c, rec.OrderNumber, rec.PolicyVersion)
+}
+
+// agreement answers GET /consent/{code}/agreement with the PDF of the acceptance recorded through that
+// consent link, made again from the stored record. A code that is unknown or expired, or a link
+// without an acceptance, is 404.
+func (h RecordConsent) agreement(ctx context.Context, code string) (events.APIGatewayV2HTTPResponse, error) {
+	v, err := h.load(ctx, code)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", rec.ID, err)
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if v.req.ID == "" || v.closed == nil || v.closed.State != web.LinkRecorded || !v.answer.found || v.answer.declined || h.AgreementPDF == nil {
+		return events.APIGatewayV2HTTPResponse{}, errNoAgreement()
+	}
+	c, err := h.Store.GetConsent(ctx, v.req.ID)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", v.req.ID, err)
+	}
+	return agreementResponse(h.AgreementPDF, c, v.req.OrderNumber, v.req.PolicyVersion)
+}
+
+// agreementResponse renders the PDF of an accepted consent as a download that is never cached.
+func agreementResponse(render AgreementPDF, c refund.Consent, orderNumber, policyVersion string) (events.APIGatewayV2HTTPResponse, error) {
+	data, name, err := render(web.CurrentCompany(), c, orderNumber, policyVersion)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", c.RequestID, err)
 	}
 	resp := apigw.Static(data, "application/pdf")
 	resp.Headers["Cache-Control"] = apigw.CacheNoStore

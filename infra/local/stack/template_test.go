@@ -114,7 +114,7 @@ func TestStackServesExactlyTheTemplateRoutes(t *testing.T) {
 	for _, probe := range []struct{ method, path string }{
 		{http.MethodDelete, "/requests/x"},
 		{http.MethodPut, "/"},
-		{http.MethodGet, "/requests"},
+		{http.MethodPut, "/requests"},
 		{http.MethodGet, "/consent"},
 		{http.MethodGet, "/staff/api/orders/RF-1001"},
 		{http.MethodPost, "/feedback"},
