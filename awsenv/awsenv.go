@@ -45,6 +45,14 @@ const (
 	VarStaffEmail = lambdaenv.VarStaffEmail
 	// VarCompanyName names the company that signs the emails.
 	VarCompanyName = lambdaenv.VarCompanyName
+	// VarCompanySupportEmail is where clients write with questions.
+	VarCompanySupportEmail = lambdaenv.VarCompanySupportEmail
+	// VarCompanyAddress is the company's postal address.
+	VarCompanyAddress = lambdaenv.VarCompanyAddress
+	// VarCompanyLogoURL is the optional logo on the pages.
+	VarCompanyLogoURL = lambdaenv.VarCompanyLogoURL
+	// VarCompanyPolicyURL optionally replaces /policy in links.
+	VarCompanyPolicyURL = lambdaenv.VarCompanyPolicyURL
 	// VarPaymentProvider is "sandbox" or "stripe".
 	VarPaymentProvider = lambdaenv.VarPaymentProvider
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.

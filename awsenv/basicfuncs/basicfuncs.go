@@ -20,14 +20,15 @@ const (
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler. It reads no environment: its pages hold no data, and the
-// contract it serves is the one embedded in the binary (refundflow.OpenAPI).
+// Web builds the WebFunction handler (COMPANY_*: its pages hold no data but the company's identity;
+// the contract it serves is the one embedded in the binary, refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb))
+	err := env.Pages()
+	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb, err))
 }
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL, SITE_ORIGINS).
+// PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_*).
 func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
 	s := env.Store()
 	h := handler.SubmitRequest{
@@ -44,7 +45,7 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 	}
 	origins, err := env.CrossOrigin(h.PublicBaseURL)
 	h.CrossOrigin = origins
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err))
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err, env.Pages()))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

@@ -166,6 +166,21 @@ func (b *browser) shot(name string) {
 	}
 }
 
+// noSidewaysScroll fails the test when the page is wider than the viewport (a phone would scroll
+// sideways).
+func (b *browser) noSidewaysScroll() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth"))
+	if err != nil {
+		b.t.Fatalf("page width: %v", err)
+	}
+	if int64(w) > b.width {
+		b.t.Errorf("%s is %v px wide on a %d px screen: it scrolls sideways", b.location(), w, b.width)
+	}
+}
+
 // mustSay fails the test unless the text of the page's <main> contains want.
 func (b *browser) mustSay(want string) {
 	b.t.Helper()
@@ -219,6 +234,12 @@ func TestBrowserWalkthrough(t *testing.T) {
 	consentURL := b.attribute(`ul.links a[href*="/consent/"]`, "href")
 	b.do("follow the consent link", chromedp.Navigate(consentURL), chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
 	b.shot("consent")
+	b.do("open the status page while the answer is awaited", chromedp.Navigate(statusURL), chromedp.WaitVisible(chromedp.CSS(".status-box")))
+	b.mustSay("Refund request for order " + order.Number)
+	b.mustSay("Our offers")
+	b.mustSay("Full refund: EUR 1,800.00")
+	b.shot("status-awaiting")
+	b.do("open the consent page again", chromedp.Navigate(consentURL), chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
 
 	// Accept without the name and the box first: the errors, then the consent by clicking.
 	b.do("accept without signing", chromedp.Click(chromedp.ID("offer-1")), chromedp.Click(chromedp.CSS("form.consent-accept button")),
@@ -233,6 +254,12 @@ func TestBrowserWalkthrough(t *testing.T) {
 	)
 	b.mustSay("You accepted")
 	b.shot("consent-recorded")
+	pdfURL := s.URL + b.attribute("main a[download]", "href")
+	if resp, err := http.Get(pdfURL); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("the signed agreement %s: %v %v", pdfURL, resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// The status page once the refund is issued; the outcome email; feedback.
 	v.waitStatus(statusURL, refund.StatusCompleted)
@@ -294,6 +321,21 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.do("open the consent page on a phone", chromedp.Navigate(link(t, v.waitMail(review.Email, "Your options for order "+review.Number), "/consent/")),
 		chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
 	b.shot("consent-phone")
+	b.noSidewaysScroll()
+	for _, page := range []struct{ name, path, want string }{
+		{"status-phone", strings.TrimPrefix(statusURL, s.URL), "Refund request for order " + order.Number},
+		{"policy-phone", "/policy", "Refund and cancellation policy"},
+		{"get-on-form-address-phone", "/requests", "has no page of its own"},
+		{"not-found-phone", "/requests/req-unknown?t=x", "could not find this request"},
+	} {
+		b.do("open "+page.path+" on a phone", chromedp.Navigate(s.URL+page.path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		b.mustSay(page.want)
+		b.noSidewaysScroll()
+		b.shot(page.name)
+	}
+	b.viewport(1280, 900)
+	b.do("open the policy", chromedp.Navigate(s.URL+"/policy"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	b.shot("policy")
 
 	if p := v.get(reviewStatus); p.Status != http.StatusOK {
 		t.Errorf("status page of the reviewed request: %s", p)

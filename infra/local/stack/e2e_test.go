@@ -105,7 +105,7 @@ func TestClientAcceptsRefundAndGivesFeedback(t *testing.T) {
 	if cp.Status != http.StatusOK {
 		t.Fatalf("consent page: %s", cp)
 	}
-	mustContain(t, cp, "Your options for order "+order.Number, order.CustomerName, "Agreement text", "Full refund")
+	mustContain(t, cp, "Your options for order "+order.Number, order.CustomerName, "The agreement you sign", "Full refund")
 	for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "same-origin"} {
 		if got := cp.Header.Get(h); got != want {
 			t.Errorf("consent page %s: %q, want %q", h, got, want)

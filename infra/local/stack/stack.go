@@ -369,6 +369,9 @@ func (s *Stack) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// demoCompanyName is the local stack's demo company.
+const demoCompanyName = "Northwind IT Services"
+
 // resolver resolves the template as CloudFormation would for this stack: local values for the
 // parameters that name AWS things, and names and ARNs of the local resources.
 func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) samtemplate.Resolver {
@@ -381,6 +384,11 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 		"StaffDomainPrefix":       localStaffDomain,
 		"PaymentProvider":         "sandbox",
 		"TableDeletionProtection": "false",
+		// The demo company every local page and email shows (issue 14); a deployment names its own.
+		"CompanyName":         demoCompanyName,
+		"CompanySupportEmail": "support@northwind.example",
+		"CompanyAddress":      "12 Harbour Street, 1000 Example City (a demo address)",
+		"CompanyLogoUrl":      "/assets/demo-logo.svg",
 	}
 	for name, v := range local {
 		if _, ok := t.Parameters[name]; ok {
