@@ -51,6 +51,8 @@ const (
 	VarPaymentSecretARN = lambdaenv.VarPaymentSecretARN
 	// VarCSRFSecretARN is the Secrets Manager secret whose value signs the forms' CSRF tokens.
 	VarCSRFSecretARN = lambdaenv.VarCSRFSecretARN
+	// VarFourEyesLimits sets the four-eyes limits of staff review decisions.
+	VarFourEyesLimits = lambdaenv.VarFourEyesLimits
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

@@ -24,6 +24,7 @@ var templateValues = map[string]string{
 	VarPaymentProvider:      ProviderSandbox,
 	VarPaymentSecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
 	VarCSRFSecretARN:        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+	VarFourEyesLimits:       "EUR 2000.00, USD 2500.00",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml

@@ -48,6 +48,12 @@ type Decider interface {
 	Decide(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
 }
 
+// ReviewProposer records a review decision above the four-eyes limit for a second member of staff to
+// confirm; a request that changed, or already has a proposal, is CodeConflict.
+type ReviewProposer interface {
+	ProposeReview(ctx context.Context, id string, version int64, p refund.Proposal, audit refund.AuditEntry) error
+}
+
 // LastChangeReader reads the audit entry of a request's latest change (status change or decision).
 type LastChangeReader interface {
 	LastChange(ctx context.Context, id string) (entry refund.AuditEntry, ok bool, err error)

@@ -78,6 +78,9 @@ type RequestRecord struct {
 	// equals it until a decision that keeps the status (a Decide) is recorded, so a decision made
 	// "at StatusVersion" is the first one of that status. 0 on requests stored before it existed.
 	StatusVersion int64 `json:"status_version,omitempty"`
+	// Proposal is a staff decision above the four-eyes limit waiting for a second member of staff
+	// (see PendingProposal: a proposal made on an earlier version no longer applies).
+	Proposal *Proposal `json:"proposal,omitempty"`
 }
 
 // OrderConfirmed reports whether verification matched the submission to the order (number, purchase

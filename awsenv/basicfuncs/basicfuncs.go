@@ -44,7 +44,7 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
 }
 
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME).
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME, FOUR_EYES_LIMITS).
 func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -52,12 +52,13 @@ func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
 		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
 		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
-		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
+		DecideOp: s.Decide, ProposeReviewOp: s.ProposeReview, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
 		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
 	}
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
+	limits, err := env.FourEyesLimits()
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), FourEyesLimits: limits, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

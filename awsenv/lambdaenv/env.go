@@ -38,6 +38,7 @@ import (
 	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/refund"
 	"refundflow/sfnworkflow"
 )
 
@@ -68,6 +69,9 @@ const (
 	// forms (status page, consent page, feedback page). Every function that issues or checks them
 	// reads the same secret, so a page rendered by one verifies in another.
 	VarCSRFSecretARN = "CSRF_SECRET_ARN"
+	// VarFourEyesLimits sets the most money one member of staff may let a client receive alone, per
+	// currency ("EUR 2000.00, USD 2500.00"); empty means the policy's review thresholds.
+	VarFourEyesLimits = "FOUR_EYES_LIMITS"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
@@ -297,6 +301,16 @@ func (e *Env) StaffEmails() []string {
 		}
 	}
 	return out
+}
+
+// FourEyesLimits reads FOUR_EYES_LIMITS (optional) as refund.ParseFourEyesLimits does; nil when it is
+// empty.
+func (e *Env) FourEyesLimits() (map[string]int64, error) {
+	limits, err := refund.ParseFourEyesLimits(e.Optional(VarFourEyesLimits))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", VarFourEyesLimits, err)
+	}
+	return limits, nil
 }
 
 // Fail logs why a function could not start and exits, so Lambda reports an init error (and retries
