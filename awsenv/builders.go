@@ -33,11 +33,11 @@ func Builders() map[string]Builder {
 	)
 	return map[string]Builder{
 		basicfuncs.FunctionWeb:                 Adapt[in, out](basicfuncs.Web),
-		basicfuncs.FunctionSubmitRequest:       Adapt[in, out](basicfuncs.SubmitRequest),
+		formfuncs.FunctionSubmitRequest:        Adapt[in, out](formfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
 		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),
-		basicfuncs.FunctionStaffApi:            Adapt[in, out](basicfuncs.StaffApi),
+		formfuncs.FunctionStaffApi:             Adapt[in, out](formfuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions:    Adapt[task, result](basicfuncs.VerifyConditions),
 		basicfuncs.FunctionProposeResolution:   Adapt[task, result](basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),

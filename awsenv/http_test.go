@@ -50,7 +50,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, basicfuncs.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, formfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, formfuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -60,11 +60,11 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
-		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		basicfuncs.FunctionStaffApi:      "TABLE_NAME",
+		formfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, LOOKUP_KEY_SECRET_ARN",
+		formfuncs.FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		formfuncs.FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		formfuncs.FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
+		formfuncs.FunctionStaffApi:      "TABLE_NAME, LOOKUP_KEY_SECRET_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
@@ -104,12 +104,18 @@ func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
 
 func TestSubmitRequestChecksBaseURL(t *testing.T) {
 	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"}
-	if _, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
+	if _, err := formfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com/"
-	h, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, ""))
-	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" {
+	vars[formfuncs.VarLookupKeySecretARN] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup"
+	key := strings.Repeat("q4", 32)
+	h, err := formfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, key)))
+	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" || string(h.LookupKey) != key {
 		t.Errorf("submit handler %+v, %v", h, err)
+	}
+	_, err = formfuncs.StaffApi(context.Background(), httpEnv(vars, secretsStandIn(t, "short")))
+	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
+		t.Errorf("short lookup key: %v (the value must not appear)", err)
 	}
 }

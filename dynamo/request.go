@@ -121,11 +121,15 @@ func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refun
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{
+	lookups, err := s.lookupPuts(req, sub)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, append([]types.TransactWriteItem{
 		creates(types.Put{TableName: aws.String(s.Table), Item: reqItem}),
 		creates(types.Put{TableName: aws.String(s.Table), Item: lockItem}),
 		linkPut, auditPut,
-	})
+	}, lookups...))
 	switch {
 	case err == nil:
 		return nil

@@ -23,6 +23,8 @@
 //	REQ#<id>        MAIL#<event>              mail marker: claimed while sending, then sent
 //	REQ#<id>        RESUME                    refund.ResumeMarker; GSI1 = RESUME / <recorded>#<id> while
 //	                                          pending
+//	ORDER#<NUMBER>  FIND#<created>#<id>       lookup {request_id}: the order's requests (find.go)
+//	FIND#EMAIL#<h>  <created>#<id>            lookup {request_id}: requests by the email's keyed hash
 //	LINK#<sha256>   LINK                      refund.LinkCode; ttl = expiry + refund.LinkGrace
 //	IDEM#<sha256>   IDEM                      refund.IdempotencyRecord; ttl = refund.IdempotencyTTL
 //

@@ -48,6 +48,12 @@ type Decider interface {
 	Decide(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
 }
 
+// RequestFinder finds the requests of an order number, an email's keyed hash, a request ID or a refund
+// reference, newest first.
+type RequestFinder interface {
+	FindRequests(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error)
+}
+
 // ReviewProposer records a review decision above the four-eyes limit for a second member of staff to
 // confirm; a request that changed, or already has a proposal, is CodeConflict.
 type ReviewProposer interface {

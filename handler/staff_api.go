@@ -24,6 +24,8 @@ import (
 // StaffApi is the staff JSON API behind the HTTP API's JWT authorizer:
 //
 //	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
+//	GET  /staff/api/requests?q=<text>                  find by order number, email, request ID or
+//	                                                   refund reference, newest first
 //	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
 //	                                                   refunds, credit, feedback and audit trail
 //	POST /staff/api/requests/{id}/review               approve, adjust or reject a review
@@ -50,6 +52,9 @@ type StaffApi struct {
 	Waits WaitCompleter
 	// Policy words the goodwill offers staff add; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
+	// LookupKey keys the hash under which requests are found by their client's email
+	// (refund.EmailLookup); SubmitRequest must use the same key. Without it email search is refused.
+	LookupKey []byte
 	// FourEyesLimits are, per currency in minor units, the most money one member of staff may let a
 	// client receive alone (see fourEyes); nil means the policy's review thresholds.
 	FourEyesLimits map[string]int64
@@ -60,6 +65,7 @@ type StaffApi struct {
 // StaffApiStore is the table as StaffApi uses it.
 type StaffApiStore interface {
 	RequestLister
+	RequestFinder
 	RequestGetter
 	OrderGetter
 	OfferLister
@@ -187,12 +193,17 @@ type RequestList struct {
 	Requests []refund.Request `json:"requests"`
 	// Next is the cursor of the next page; "" after the last page.
 	Next string `json:"next"`
+	// Found is, for a search (?q=), what the text was read as: request, order, email or refund.
+	Found string `json:"found,omitempty"`
 }
 
 func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	cursor, limit, q, err := pageParams(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if q.Has("q") {
+		return h.find(ctx, q.Get("q"))
 	}
 	status := refund.StatusInReview
 	if s := q.Get("status"); s != "" {

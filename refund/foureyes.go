@@ -73,10 +73,10 @@ func (p Policy) FourEyesLimits() map[string]int64 {
 }
 
 // ParseFourEyesLimits reads four-eyes limits written as "EUR 2000.00, USD 2500.00" (a currency and
-// an amount in major units, comma-separated) into minor units per currency. "" gives nil: the
-// policy's review thresholds apply.
+// an amount in major units, comma-separated) into minor units per currency. "" and "policy" give
+// nil: the policy's review thresholds apply.
 func ParseFourEyesLimits(s string) (map[string]int64, error) {
-	if strings.TrimSpace(s) == "" {
+	if s = strings.TrimSpace(s); s == "" || strings.EqualFold(s, "policy") {
 		return nil, nil
 	}
 	out := map[string]int64{}

@@ -9,6 +9,7 @@ func TestParseFourEyesLimits(t *testing.T) {
 		wantErr bool
 	}{
 		{in: "", want: nil},
+		{in: "policy", want: nil},
 		{in: "EUR 2000.00", want: map[string]int64{"EUR": 200000}},
 		{in: "eur 2000, JPY 300000", want: map[string]int64{"EUR": 200000, "JPY": 300000}},
 		{in: "EUR", wantErr: true},

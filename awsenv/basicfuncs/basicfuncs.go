@@ -1,7 +1,6 @@
 // Package basicfuncs builds the functions that need only the table and Step Functions: Web,
-// SubmitRequest, StaffApi, VerifyConditions, ProposeResolution, MarkNeedsAttention and
-// ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
-// start).
+// VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS
+// service (see awsenv/lambdaenv for why that matters at cold start).
 package basicfuncs
 
 import (
@@ -14,8 +13,6 @@ import (
 // The logical IDs of the functions built here, as template.yaml names them.
 const (
 	FunctionWeb                = "WebFunction"
-	FunctionSubmitRequest      = "SubmitRequestFunction"
-	FunctionStaffApi           = "StaffApiFunction"
 	FunctionVerifyConditions   = "VerifyConditionsFunction"
 	FunctionProposeResolution  = "ProposeResolutionFunction"
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
@@ -24,41 +21,6 @@ const (
 // Web builds the WebFunction handler. It reads no environment: its pages hold no data.
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
 	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
-}
-
-// SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL).
-func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
-	s := env.Store()
-	h := handler.SubmitRequest{
-		Store: lambdaenv.StoreOps{
-			CreateRequestOp: s.CreateRequest, GetIdempotencyOp: s.GetIdempotency,
-			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
-			ListRequestsByStatusOp: s.ListRequestsByStatus,
-		},
-		Workflow:      env.WorkflowStarter(),
-		PublicBaseURL: env.PublicBaseURL(),
-		Clock:         env.Clock,
-		Logger:        env.Log(),
-	}
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
-}
-
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME, FOUR_EYES_LIMITS).
-func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
-	s := env.Store()
-	store := lambdaenv.StoreOps{
-		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
-		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
-		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
-		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
-		DecideOp: s.Decide, ProposeReviewOp: s.ProposeReview, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
-		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
-		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
-	}
-	limits, err := env.FourEyesLimits()
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), FourEyesLimits: limits, Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

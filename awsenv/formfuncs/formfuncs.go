@@ -1,6 +1,8 @@
-// Package formfuncs builds the functions that serve the client forms: RequestStatus, RecordConsent and
-// Feedback. Beside the table they read the CSRF key from Secrets Manager, so only these (and
-// ExecuteResolution, for Stripe) link that client.
+// Package formfuncs builds the functions that read a secret at cold start: the client forms
+// (RequestStatus, RecordConsent and Feedback, which read the CSRF key) and the two that find requests
+// by email (SubmitRequest, which stores the email's keyed hash, and StaffApi, which searches by it;
+// they read the lookup key, see LookupKey). Beside the table they read Secrets Manager, so only these
+// (and ExecuteResolution, for Stripe) link that client.
 package formfuncs
 
 import (

@@ -70,7 +70,7 @@ const (
 	// reads the same secret, so a page rendered by one verifies in another.
 	VarCSRFSecretARN = "CSRF_SECRET_ARN"
 	// VarFourEyesLimits sets the most money one member of staff may let a client receive alone, per
-	// currency ("EUR 2000.00, USD 2500.00"); empty means the policy's review thresholds.
+	// currency ("EUR 2000.00, USD 2500.00"); "policy" or empty means the policy's review thresholds.
 	VarFourEyesLimits = "FOUR_EYES_LIMITS"
 )
 

@@ -233,6 +233,18 @@ func (h *Harness) ReviewAs(sub, id string, d handler.ReviewDecision) Answer {
 	})
 }
 
+// StaffGet reads a staff API route as staff member "staff-1" (rawQuery without "?"). It does not
+// settle.
+func (h *Harness) StaffGet(routeKey, path, rawQuery string, params map[string]string) Answer {
+	return h.retry(func() Answer {
+		e := Event("GET", routeKey, path, rawQuery, params, map[string]string{"accept": "application/json"}, "")
+		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}},
+		}
+		return Call(h.Ctx, h.HTTP.Staff.Handle, e)
+	})
+}
+
 // PutOrder sends an order through the staff API as the billing system does (PUT
 // /staff/api/orders/{number}, with its client-credentials token's scope). It does not settle.
 func (h *Harness) PutOrder(o refund.Order) Answer {

@@ -273,10 +273,10 @@ func New(t testing.TB, opts Options) *Harness {
 	h.CSRF = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Now: h.Clock.Now}
 	flaky := h.Workflow(h.Flaky)
 	h.HTTP = HTTPFunctions{
-		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
+		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, LookupKey: LookupKey, Logger: httpLog},
 	}
 
 	t.Cleanup(func() {
@@ -289,6 +289,9 @@ func New(t testing.TB, opts Options) *Harness {
 	})
 	return h
 }
+
+// LookupKey is the harness's key of the email lookup hash (SubmitRequest and StaffApi share it).
+var LookupKey = []byte("workflow test lookup key of 32 bytes+")
 
 // LockedBuffer is a bytes.Buffer safe for the concurrent writes of handler goroutines.
 type LockedBuffer struct {
