@@ -48,6 +48,11 @@ type Decider interface {
 	Decide(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
 }
 
+// RequestCounter counts the requests of a status.
+type RequestCounter interface {
+	CountRequestsByStatus(ctx context.Context, status refund.Status) (int, error)
+}
+
 // RequestFinder finds the requests of an order number, an email's keyed hash, a request ID or a refund
 // reference, newest first.
 type RequestFinder interface {

@@ -24,6 +24,8 @@ import (
 // StaffApi is the staff JSON API behind the HTTP API's JWT authorizer:
 //
 //	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
+//	GET  /staff/api/requests?view=waiting&cursor=     the work waiting for staff: needs attention,
+//	                                                   then in review, oldest first, with counts
 //	GET  /staff/api/requests?q=<text>                  find by order number, email, request ID or
 //	                                                   refund reference, newest first
 //	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
@@ -65,6 +67,7 @@ type StaffApi struct {
 // StaffApiStore is the table as StaffApi uses it.
 type StaffApiStore interface {
 	RequestLister
+	RequestCounter
 	RequestFinder
 	RequestGetter
 	OrderGetter
@@ -195,6 +198,10 @@ type RequestList struct {
 	Next string `json:"next"`
 	// Found is, for a search (?q=), what the text was read as: request, order, email or refund.
 	Found string `json:"found,omitempty"`
+	// View is "waiting" for the view of the work waiting for staff.
+	View string `json:"view,omitempty"`
+	// Counts are the numbers of requests in each open status, on the first page of a listing.
+	Counts map[refund.Status]int `json:"counts,omitempty"`
 }
 
 func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -202,8 +209,8 @@ func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if q.Has("q") {
-		return h.find(ctx, q.Get("q"))
+	if resp, done, err := h.listView(ctx, q, cursor, limit); done {
+		return resp, err
 	}
 	status := refund.StatusInReview
 	if s := q.Get("status"); s != "" {
@@ -216,6 +223,11 @@ func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	out := RequestList{Requests: make([]refund.Request, 0, len(recs)), Next: next}
 	for _, r := range recs {
 		out.Requests = append(out.Requests, r.Request)
+	}
+	if cursor == "" {
+		if out.Counts, err = h.counts(ctx); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 	}
 	return apigw.JSON(http.StatusOK, out), nil
 }
@@ -487,7 +499,12 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			opts = append(opts, refund.WithOffers(p.OfferSet, p.Offers))
 			result.Offers = p.Offers
 		}
-		audit.Action = "review_confirmed"
+		// The confirmation is the decision: its entry has the decision's own action, by the confirmer,
+		// and names the proposer (whose review_proposed entry is in the trail too).
+		audit.Action = "review_approved"
+		if p.OfferSet > 0 {
+			audit.Action = "offers_adjusted"
+		}
 		audit.Detail = confirmationSummary(p, body.Message)
 	case ReviewAdjust:
 		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)

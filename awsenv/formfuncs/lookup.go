@@ -66,7 +66,7 @@ func SubmitRequest(ctx context.Context, env lambdaenv.Env) (handler.SubmitReques
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		ListRequestsByStatusOp: s.ListRequestsByStatus, FindRequestsOp: s.FindRequests, GetRequestOp: s.GetRequest,
+		ListRequestsByStatusOp: s.ListRequestsByStatus, FindRequestsOp: s.FindRequests, CountRequestsByStatusOp: s.CountRequestsByStatus, GetRequestOp: s.GetRequest,
 		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
 		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
 		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,

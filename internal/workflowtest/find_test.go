@@ -83,3 +83,48 @@ func TestStaffFindsRequests(t *testing.T) {
 		closeCase(h, id)
 	}
 }
+
+// TestStaffQueue: the default view of the console lists the work waiting for staff, oldest first,
+// page by page with an opaque cursor, with counts per open status; bad filters and forged cursors are
+// 400s.
+func TestStaffQueue(t *testing.T) {
+	h := newHarness(t)
+	_, older, _ := aboveLimitOrder(h)
+	h.Clock.Advance(60_000_000_000)
+	_, newer, _ := aboveLimitOrder(h)
+
+	var seen []string
+	cursor, counts := "", map[refund.Status]int(nil)
+	for page := 0; page < 5; page++ {
+		a := h.StaffGet("/staff/api/requests", "/staff/api/requests", "view=waiting&limit=1&cursor="+url.QueryEscape(cursor), nil)
+		if a.Status != http.StatusOK {
+			t.Fatalf("waiting page %d: %d %s", page, a.Status, a.Body)
+		}
+		var list handler.RequestList
+		if err := json.Unmarshal([]byte(a.Body), &list); err != nil {
+			t.Fatal(err)
+		}
+		if page == 0 {
+			counts = list.Counts
+		}
+		for _, r := range list.Requests {
+			seen = append(seen, r.ID)
+		}
+		if cursor = list.Next; cursor == "" {
+			break
+		}
+	}
+	if got, want := strings.Join(seen, ","), older+","+newer; got != want {
+		t.Errorf("waiting view listed %s, want %s (oldest first)", got, want)
+	}
+	if counts[refund.StatusInReview] != 2 || counts[refund.StatusNeedsAttention] != 0 {
+		t.Errorf("counts = %v, want 2 in review, 0 needing attention", counts)
+	}
+	for _, q := range []string{"view=mine", "status=nonsense", "view=waiting&cursor=2.x", "view=waiting&cursor=1.eyJmb3JnZWQiOiJ5ZXMifQ", "status=in_review&cursor=forged"} {
+		if a := h.StaffGet("/staff/api/requests", "/staff/api/requests", q, nil); a.Status != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400: %s", q, a.Status, a.Body)
+		}
+	}
+	closeCase(h, older)
+	closeCase(h, newer)
+}

@@ -95,7 +95,11 @@ func TestFourEyesSecondStaffMemberConfirms(t *testing.T) {
 				t.Errorf("offer after confirmation = %d, want %d", got, want)
 			}
 			trail := auditActions(h, id)
-			for _, want := range []string{"review_proposed by staff:staff-1", "review_confirmed by staff:staff-2"} {
+			action := "review_approved"
+			if decision == handler.ReviewAdjust {
+				action = "offers_adjusted"
+			}
+			for _, want := range []string{"review_proposed by staff:staff-1: ", action + " by staff:staff-2: confirms the " + decision + " proposed by staff:staff-1"} {
 				if !strings.Contains(trail, want) {
 					t.Errorf("audit trail lacks %q:\n%s", want, trail)
 				}
@@ -149,8 +153,8 @@ func TestFourEyesConcurrentConfirmations(t *testing.T) {
 	if ok != 1 {
 		t.Errorf("confirmations that stood = %d (answers %v), want exactly 1", ok, codes)
 	}
-	if got := strings.Count(auditActions(h, id), "review_confirmed"); got != 1 {
-		t.Errorf("review_confirmed entries = %d, want 1", got)
+	if got := strings.Count(auditActions(h, id), "review_approved by"); got != 1 {
+		t.Errorf("review_approved entries = %d, want 1", got)
 	}
 	closeCase(h, id)
 }
@@ -190,7 +194,7 @@ func closeCase(h *harness, id string) {
 	}
 }
 
-// auditActions lists the request's audit trail as "action by actor" lines.
+// auditActions lists the request's audit trail as "action by actor: detail" lines.
 func auditActions(h *harness, id string) string {
 	h.T.Helper()
 	entries, err := h.Store.ListAudit(h.Ctx, id)
@@ -199,7 +203,7 @@ func auditActions(h *harness, id string) string {
 	}
 	var b strings.Builder
 	for _, e := range entries {
-		b.WriteString(e.Action + " by " + e.Actor + "\n")
+		b.WriteString(e.Action + " by " + e.Actor + ": " + e.Detail + "\n")
 	}
 	return b.String()
 }
