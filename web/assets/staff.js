@@ -215,6 +215,8 @@
           td("Waiting", age(r.updated_at)), td("Since", whenNode(r.updated_at))));
       });
       listCursor = data.next || "";
+      // The waiting view goes from one status to the next: an empty page of the first leads on.
+      if (!(data.requests || []).length && listCursor) return loadList(true);
       byId("list-more").hidden = !listCursor;
       byId("list-table").hidden = body.childNodes.length === 0;
       var what = search !== undefined ? "Requests found for “" + search + "”, newest first"
