@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,14 +17,15 @@ import (
 // lookup item per way to find it, keyed so that one Query returns the requests of an order or of an
 // email newest first:
 //
-//	ORDER#<NUMBER>         FIND#<created>#<id>   {request_id}
+//	FIND#ORDER#<NUMBER>    <created>#<id>        {request_id}
 //	FIND#EMAIL#<hash>      <created>#<id>        {request_id}
 //
-// The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
+// Both have partitions of their own, so SubmitRequest (a public function) writes nothing under
+// ORDER#<n>, the order and its ledger. The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
 // the table does not hold), so no key holds an email in clear. Requests stored before lookup items
 // existed are found by ID only.
 const (
-	prefixFind      = "FIND#"
+	prefixFindOrder = "FIND#ORDER#"
 	prefixFindEmail = "FIND#EMAIL#"
 )
 
@@ -39,7 +41,7 @@ type lookupItem struct {
 // test can tell which partitions SubmitRequest writes.
 func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.TransactWriteItem, error) {
 	at := sortTime(req.CreatedAt) + "#" + req.ID
-	byOrder, err := marshal(lookupItem{PK: orderPK(req.OrderNumber), SK: prefixFind + at, RequestID: req.ID})
+	byOrder, err := marshal(lookupItem{PK: prefixFindOrder + strings.ToUpper(req.OrderNumber), SK: at, RequestID: req.ID})
 	if err != nil {
 		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
@@ -68,7 +70,7 @@ func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit in
 	if err := validID("search", search.Value); err != nil {
 		return nil, err
 	}
-	var pk, skPrefix string
+	var pk string
 	switch search.Kind {
 	case refund.SearchRequest, refund.SearchRefund:
 		rec, ok, err := s.getRequestItem(ctx, search.Value)
@@ -77,7 +79,7 @@ func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit in
 		}
 		return []refund.RequestRecord{rec.RequestRecord}, nil
 	case refund.SearchOrder:
-		pk, skPrefix = orderPK(search.Value), prefixFind
+		pk = prefixFindOrder + strings.ToUpper(search.Value)
 	case refund.SearchEmail:
 		pk = prefixFindEmail + search.Value
 	default:
@@ -85,9 +87,6 @@ func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit in
 	}
 	x := &expr{}
 	cond := x.n(AttrPK) + " = " + x.s(pk)
-	if skPrefix != "" {
-		cond += " AND begins_with(" + x.n(AttrSK) + ", " + x.s(skPrefix) + ")"
-	}
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
 		KeyConditionExpression:    aws.String(cond),

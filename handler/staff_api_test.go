@@ -21,7 +21,7 @@ const staffSub = "8f0e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
 // about single decisions; the four-eyes rule (proposal, confirmation) has its tests in
 // internal/workflowtest/foureyes_test.go.
 func (f *httpFixture) staffHandler() handler.StaffApi {
-	return handler.StaffApi{Store: f.store, Waits: f.flow, FourEyesLimits: map[string]int64{"EUR": 100_000_000_00, "KWD": 100_000_000_000}}
+	return handler.StaffApi{Store: f.store, Waits: f.flow, Payments: f.pay, FourEyesLimits: map[string]int64{"EUR": 100_000_000_00, "KWD": 100_000_000_000}}
 }
 
 // staffEvent loads a staff event and points it at path with params; body (if not nil) is JSON.
@@ -95,6 +95,7 @@ func TestOrdersTakeTheBillingSystemsTokenOnly(t *testing.T) {
 		return ev
 	}
 	order := func(number string) events.APIGatewayV2HTTPRequest {
+		f.takePayment(projectOrder(number))
 		return staffEvent(t, "staff-put-order.json", "/staff/api/orders/"+number, map[string]string{"number": number}, projectOrder(number))
 	}
 	list := func() events.APIGatewayV2HTTPRequest { return loadEvent(t, "staff-list-requests.json") }
@@ -366,6 +367,7 @@ func TestStaffPutOrder(t *testing.T) {
 	f := newHTTPFixture(t)
 	h := f.staffHandler()
 	order := projectOrder("RF-2025-0042")
+	f.takePayment(order)
 	put := func(o any, number string) events.APIGatewayV2HTTPResponse {
 		return mustCall(t, h, staffEvent(t, "staff-put-order.json", "/staff/api/orders/"+number, map[string]string{"number": number}, o))
 	}

@@ -1,11 +1,12 @@
 // Package basicfuncs builds the functions that need only the table and Step Functions: Web,
-// VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS
-// service (see awsenv/lambdaenv for why that matters at cold start).
+// VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
+// start).
 package basicfuncs
 
 import (
 	"context"
 
+	"refundflow"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/handler"
 )
@@ -18,9 +19,10 @@ const (
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler. It reads no environment: its pages hold no data.
+// Web builds the WebFunction handler. It reads no environment: its pages hold no data, and the
+// contract it serves is the one embedded in the binary (refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
+	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

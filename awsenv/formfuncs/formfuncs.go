@@ -1,18 +1,13 @@
-// Package formfuncs builds the functions that read a secret at cold start: the client forms
-// (RequestStatus, RecordConsent and Feedback, which read the CSRF key) and the two that find requests
-// by email (SubmitRequest, which stores the email's keyed hash, and StaffApi, which searches by it;
-// they read the lookup key, see LookupKey). Beside the table they read Secrets Manager, so only these
-// (and ExecuteResolution, for Stripe) link that client.
+// Package formfuncs builds the functions that serve the client's routes: SubmitRequest,
+// RequestStatus, RecordConsent and Feedback. Their forms are protected by checking where a post comes
+// from (apigw.CrossOrigin), not by a signed token; only SubmitRequest reads a secret at cold start
+// (the email lookup key, see secrets.LookupKey), so only its binary links the Secrets Manager client.
 package formfuncs
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
-	"refundflow/apigw"
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 )
 
@@ -23,9 +18,8 @@ const (
 	FunctionFeedback      = "FeedbackFunction"
 )
 
-// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL: an http://
-// base means the local stack, whose CSRF cookie cannot be Secure; CSRF_SECRET_ARN).
-func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
+// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+func RequestStatus(_ context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
@@ -35,14 +29,13 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 	}
 	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
-	csrf, err := CSRF(ctx, &env, base)
-	h.CSRF = csrf
+	origins, err := env.CrossOrigin(base)
+	h.CrossOrigin = origins
 	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err))
 }
 
-// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
-// CSRF_SECRET_ARN).
-func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
+// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+func RecordConsent(_ context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListOffersOp: s.ListOffers,
@@ -53,13 +46,13 @@ func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsen
 	}
 	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
-	csrf, err := CSRF(ctx, &env, base)
-	h.CSRF = csrf
+	origins, err := env.CrossOrigin(base)
+	h.CrossOrigin = origins
 	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err))
 }
 
-// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN).
-func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
+// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+func Feedback(_ context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetFeedbackOp: s.GetFeedback,
@@ -67,30 +60,7 @@ func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) 
 	}
 	h := handler.Feedback{Store: store, Logger: env.Log()}
 	base := env.PublicBaseURL()
-	csrf, err := CSRF(ctx, &env, base)
-	h.CSRF = csrf
+	origins, err := env.CrossOrigin(base)
+	h.CrossOrigin = origins
 	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err))
-}
-
-// CSRF requires CSRF_SECRET_ARN and returns the CSRF configuration signed with the secret's value,
-// fetched now (at cold start) so that a missing or unreadable secret stops the function from starting
-// instead of failing every form. base is the public base URL: with http:// (the local stack on
-// 127.0.0.1) the cookie cannot be Secure, so it loses the __Host- prefix. The secret's value is used
-// as the key as it is (template.yaml generates 64 random letters and digits); it must have at least
-// apigw.MinCSRFKeyBytes bytes. The value is never logged or put in an error.
-func CSRF(ctx context.Context, env *lambdaenv.Env, base string) (apigw.CSRF, error) {
-	c := apigw.CSRF{Insecure: strings.HasPrefix(base, "http://")}
-	arn := env.Require(lambdaenv.VarCSRFSecretARN)
-	if arn == "" {
-		return c, nil // reported by Missing
-	}
-	value, err := secrets.String(ctx, env, "the CSRF secret", arn)
-	if err != nil {
-		return c, err
-	}
-	c.Key = []byte(strings.TrimSpace(value))
-	if err := c.Validate(); err != nil {
-		return apigw.CSRF{}, fmt.Errorf("CSRF secret %s: its value has %d bytes, need at least %d random bytes", arn, len(c.Key), apigw.MinCSRFKeyBytes)
-	}
-	return c, nil
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/apigw"
 	"refundflow/awsenv/httpclient"
 	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
@@ -65,13 +66,16 @@ const (
 	VarPaymentProvider = "PAYMENT_PROVIDER"
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
 	VarPaymentSecretARN = "PAYMENT_SECRET_ARN"
-	// VarCSRFSecretARN is the Secrets Manager secret whose value signs the CSRF tokens of the client
-	// forms (status page, consent page, feedback page). Every function that issues or checks them
-	// reads the same secret, so a page rendered by one verifies in another.
-	VarCSRFSecretARN = "CSRF_SECRET_ARN"
+	// VarSiteOrigins lists the company's own websites (the SiteOrigins parameter, joined with commas):
+	// besides the site itself (PUBLIC_BASE_URL), the origins whose pages may post to the client
+	// routes (CrossOrigin), as API Gateway's CORS lets their scripts call them.
+	VarSiteOrigins = "SITE_ORIGINS"
 	// VarFourEyesLimits sets the most money one member of staff may let a client receive alone, per
 	// currency ("EUR 2000.00, USD 2500.00"); "policy" or empty means the policy's review thresholds.
 	VarFourEyesLimits = "FOUR_EYES_LIMITS"
+	// VarLookupKeySecretARN is the Secrets Manager secret whose value keys the hash of clients' emails
+	// that staff find requests by (refund.EmailLookup); SubmitRequest and StaffApi read the same one.
+	VarLookupKeySecretARN = "LOOKUP_KEY_SECRET_ARN"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
@@ -292,6 +296,22 @@ func CheckBaseURL(base string) error {
 	return nil
 }
 
+// CrossOrigin requires SITE_ORIGINS and returns the cross-origin check of the client routes that
+// change something: it trusts the site itself (the origin of base, from PublicBaseURL) and each
+// comma-separated origin of SITE_ORIGINS. A malformed origin is an error, so the function stops at
+// start instead of refusing the company's own website at every post.
+func (e *Env) CrossOrigin(base string) (apigw.CrossOrigin, error) {
+	origins := strings.Split(e.Require(VarSiteOrigins), ",")
+	if o, err := apigw.Origin(base); err == nil {
+		origins = append([]string{o}, origins...)
+	}
+	c, err := apigw.NewCrossOrigin(origins...)
+	if err != nil {
+		return apigw.CrossOrigin{}, fmt.Errorf("%s: %w", VarSiteOrigins, err)
+	}
+	return c, nil
+}
+
 // StaffEmails requires STAFF_EMAIL and splits it at commas into addresses.
 func (e *Env) StaffEmails() []string {
 	var out []string
@@ -304,7 +324,7 @@ func (e *Env) StaffEmails() []string {
 }
 
 // FourEyesLimits reads FOUR_EYES_LIMITS (optional) as refund.ParseFourEyesLimits does; nil when it is
-// empty.
+// empty or "policy".
 func (e *Env) FourEyesLimits() (map[string]int64, error) {
 	limits, err := refund.ParseFourEyesLimits(e.Optional(VarFourEyesLimits))
 	if err != nil {

@@ -60,6 +60,7 @@ type navItem struct {
 var nav = []navItem{
 	{"/_local/", "Local tools"},
 	{"/_local/outbox/", "Outbox"},
+	{"/_local/payments", "Payments"},
 	{"/", "Request form"},
 	{"/staff", "Staff console"},
 }
