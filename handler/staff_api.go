@@ -296,6 +296,8 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 	if p, ok := rec.PendingProposal(); ok {
 		d.Proposal = &p
 	}
+	// The email's lookup hash is for the store's keys only.
+	d.Submission.EmailLookup = ""
 	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
 	switch refund.ErrorCode(err) {
 	case "":
