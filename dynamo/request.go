@@ -354,6 +354,9 @@ func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, n
 		}
 		update += ", " + x.n("verification") + " = " + x.v(av)
 	}
+	if ch.RefundAttempt != nil {
+		update += ", " + x.n("refund_attempt") + " = " + x.i(int64(*ch.RefundAttempt))
+	}
 	cond := x.n("status") + " = " + x.s(string(from)) + " AND " + x.n("version") + " = " + x.i(version)
 	if ch.Offers != nil {
 		update += ", " + x.n("offer_set") + " = " + x.i(int64(ch.Offers.Number))

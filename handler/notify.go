@@ -20,7 +20,8 @@ import (
 // status link, so the client can follow the link to the whole timeline (completed with
 // the amount and card or the credit, plus a feedback invitation with a fresh feedback link; declined,
 // also to staff with the client's reason; withdrawn; expired; rejected with the findings;
-// review_rejected with the staff's message; needs_attention, also to staff with the error's name).
+// review_rejected and closed with the staff's message; needs_attention, also to staff with the error's
+// name; completed after a settlement outside the provider with its amount, method and reference).
 // Client emails go only to the order's email on record and only when verification matched the
 // request to that order. Each email is sent once per request and event (mail markers).
 //
@@ -153,7 +154,13 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 			return TaskOutput{}, fmt.Errorf("tell staff request %s was declined: %w", id, err)
 		}
 	case refund.StatusNeedsAttention:
-		if _, err := h.Emails.once(ctx, id, "staff:"+string(req.Status), mail.KindStaffNeedsAttention, func() (mail.Data, error) {
+		// Once per time the request came to needs attention (a staff retry can bring it back), named
+		// by the version it came with, so a retried step still sends it once.
+		event := "staff:" + string(req.Status)
+		if req.StatusVersion > 0 {
+			event += fmt.Sprintf(":%d", req.StatusVersion)
+		}
+		if _, err := h.Emails.once(ctx, id, event, mail.KindStaffNeedsAttention, func() (mail.Data, error) {
 			name, err := h.attentionError(ctx, id)
 			if err != nil {
 				return mail.Data{}, err
@@ -181,6 +188,8 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 			return h.completedData(ctx, req, order, d)
 		case refund.StatusRejected:
 			d.Findings = req.Verification.Findings
+		case refund.StatusClosed:
+			d.StaffMessage = strings.TrimSpace(req.ReviewMessage)
 		case refund.StatusReviewRejected:
 			d.StaffMessage = strings.TrimSpace(req.ReviewMessage)
 			if d.StaffMessage == "" {
@@ -198,6 +207,17 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 // completedData adds what the completed email says: the offer carried out, the card and refund
 // reference for refunds, and a fresh feedback link.
 func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, order refund.Order, d mail.Data) (mail.Data, error) {
+	// A request settled outside the provider names its settlement as its refund attempt.
+	if req.RefundAttempt > 0 {
+		r, err := h.Store.GetRefund(ctx, order.Number, req.ID, req.Attempt())
+		switch {
+		case err == nil && r.SettledOutside:
+			d.Settled = &r
+			return h.feedbackData(ctx, req, d)
+		case err != nil && refund.ErrorCode(err) != refund.CodeNotFound:
+			return mail.Data{}, err
+		}
+	}
 	c, err := h.Store.GetConsent(ctx, req.ID)
 	if err != nil {
 		return mail.Data{}, err
@@ -210,12 +230,17 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 	if offer.IsRefund() {
 		d.CardHint = order.Payment.CardHint
 		d.RefundTiming = policyOrDefault(h.Policy).RefundTiming
-		if r, err := h.Store.GetRefund(ctx, order.Number, req.ID, refundAttempt); err == nil {
+		if r, err := h.Store.GetRefund(ctx, order.Number, req.ID, req.Attempt()); err == nil {
 			d.RefundReference = r.ProviderRefundID
 		} else if refund.ErrorCode(err) != refund.CodeNotFound {
 			return mail.Data{}, err
 		}
 	}
+	return h.feedbackData(ctx, req, d)
+}
+
+// feedbackData adds a fresh feedback link to a completed email.
+func (h Notify) feedbackData(ctx context.Context, req refund.RequestRecord, d mail.Data) (mail.Data, error) {
 	now := h.Clock.now()
 	code, err := newLinkCode(ctx, h.Store, req.ID, refund.LinkFeedback, now, now.Add(ttlOr(h.FeedbackLinkTTL, DefaultFeedbackLinkTTL)))
 	if err != nil {

@@ -21,7 +21,8 @@ type TaskInput struct {
 	// TaskToken is the Step Functions task token of a .waitForTaskToken task ($$.Task.Token). It is
 	// stored in DynamoDB and never logged or sent to a client.
 	TaskToken string `json:"taskToken,omitempty"`
-	// Phase is RequestConsent's phase: PhaseOffer, PhaseRemind or PhaseExpire.
+	// Phase is RequestConsent's phase (PhaseOffer, PhaseRemind or PhaseExpire), or MarkNeedsAttention's
+	// PhaseStaff: park the request for a staff action.
 	Phase string `json:"phase,omitempty"`
 	// Event is Notify's event: EventReceived or EventOutcome.
 	Event string `json:"event,omitempty"`
@@ -111,6 +112,8 @@ const (
 	PhaseOffer  = "offer"
 	PhaseRemind = "remind"
 	PhaseExpire = "expire"
+	// PhaseStaff is MarkNeedsAttention's wait for a staff action (AwaitStaffAction).
+	PhaseStaff = "staff"
 )
 
 // The Notify events.
@@ -135,6 +138,12 @@ const (
 	OutcomeExpired        = "expired"
 	OutcomeCompleted      = "completed"
 	OutcomeNeedsAttention = "needs_attention"
+	// OutcomeRetry, OutcomeSettled and OutcomeClosed complete the staff-action wait of a request that
+	// needs attention (AfterStaffAction): a retry runs the execution again; the others go to the
+	// outcome email.
+	OutcomeRetry   = "retry"
+	OutcomeSettled = "settled"
+	OutcomeClosed  = "closed"
 	// OutcomeWaiting is returned by a .waitForTaskToken task after it parked; Step Functions ignores
 	// it and waits for the token.
 	OutcomeWaiting = "waiting"
@@ -209,6 +218,8 @@ func waitFor(outcome string) refund.TokenKind {
 		return refund.TokenConsent
 	case OutcomeApproved, OutcomeRejected:
 		return refund.TokenReview
+	case OutcomeRetry, OutcomeSettled, OutcomeClosed:
+		return refund.TokenAttention
 	}
 	return ""
 }

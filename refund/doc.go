@@ -166,7 +166,9 @@
 // (Order.CheckRefund), and is sent with the idempotency key refund:<requestId>:<n>
 // (RefundIdempotencyKey), so a retried step never refunds twice. Only a definite refusal by the
 // provider releases the reservation. A credit (Credit) is recorded instead of money for credit
-// offers.
+// offers. A case that needs attention leaves it only by a staff action (StaffAction): a retry
+// replays the same attempt unless the provider refused it for certain (RetryAttempt), a settlement
+// outside the provider is a ledger record of its own (Settlement), or a close with a message.
 //
 // # Records
 //
@@ -186,6 +188,6 @@
 // A request moves through a small state machine (see CanTransition): submitted, then rejected, in
 // review, or awaiting the client's consent; then executing and completed, or declined, expired or
 // withdrawn. "Needs attention" marks a case a person must look at and is not final. Rejected,
-// completed, declined, withdrawn, expired and review-rejected are final: nothing moves a request out of
-// them.
+// completed, declined, withdrawn, expired, review-rejected and closed are final: nothing moves a
+// request out of them. A request a member of staff took for a client (StaffIntake) names its Channel.
 package refund

@@ -41,9 +41,14 @@ type RefundRecord struct {
 	// ProviderRefundID is the provider's id of the refund, once it succeeded.
 	ProviderRefundID string `json:"provider_refund_id,omitempty"`
 	// FailureReason says why the provider refused, once failed.
-	FailureReason string    `json:"failure_reason,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	FailureReason string `json:"failure_reason,omitempty"`
+	// SettledOutside marks money that went back outside the provider (a staff member recorded it,
+	// Settlement): State is succeeded, ProviderRefundID holds the transfer's reference and Method
+	// how it was paid. It was never sent to the provider.
+	SettledOutside bool      `json:"settled_outside,omitempty"`
+	Method         string    `json:"method,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // RefundIdempotencyKey returns the provider idempotency key of attempt n of a request's refund,

@@ -13,7 +13,7 @@ import (
 const FunctionStaffApi = "StaffApiFunction"
 
 // StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN,
-// FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN;
+// STATE_MACHINE_ARN for the requests staff take for clients, FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN;
 // for Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing
 // key stops the function at start instead of failing the billing system's first order).
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
@@ -27,10 +27,13 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
 		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
+		SettleOutsideOp: s.SettleOutside, CreateRequestOp: s.CreateRequest,
+		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
 	}
 	gw, err := Gateway(ctx, &env)
 	limits, lerr := env.FourEyesLimits()
 	key, kerr := secrets.LookupKey(ctx, &env)
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Workflow: env.WorkflowStarter(),
+		Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr))
 }

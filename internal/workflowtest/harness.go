@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -240,7 +241,7 @@ func New(t testing.TB, opts Options) *Harness {
 		"RequestConsent":     handler.RequestConsent{Store: h.Store, Waits: waits, Emails: emails, Clock: clock, Logger: log},
 		"ExecuteResolution":  handler.ExecuteResolution{Store: h.Store, Payment: h.Pay, Logger: log},
 		"Notify":             handler.Notify{Store: h.Store, Emails: emails, Clock: clock, Logger: log},
-		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Logger: log},
+		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Waits: waits, Logger: log},
 	}
 	subs := map[string]string{}
 	for _, name := range TaskFunctions {
@@ -275,7 +276,7 @@ func New(t testing.TB, opts Options) *Harness {
 		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, LookupKey: LookupKey, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
 	}
 	// The billing system's orders go in without faults (NewOrder): the order route on a store that
 	// bypasses any fault proxy.
@@ -562,6 +563,23 @@ func (h *Harness) WantExecution(id string, want sfntypes.ExecutionStatus) {
 	h.T.Helper()
 	if got := h.Execution(id).Status; got != want {
 		h.T.Fatalf("execution of %s is %s, want %s\nhistory: %s", id, got, want, h.History(id))
+	}
+}
+
+// WantStaffWait checks that the request needs attention and that its execution runs, parked on its
+// staff-action wait (AwaitStaffAction) with the token stored on the request: a staff action is its
+// way out.
+func (h *Harness) WantStaffWait(id string) {
+	h.T.Helper()
+	h.WantStatus(id, refund.StatusNeedsAttention)
+	h.WantExecution(id, sfntypes.ExecutionStatusRunning)
+	tok, err := h.Store.GetTaskToken(h.Ctx, id)
+	if err != nil || tok.Kind != refund.TokenAttention {
+		h.T.Fatalf("request %s: stored token %q, %v; want the staff-action wait's\nhistory: %s", id, tok.Kind, err, h.History(id))
+	}
+	tokens, err := h.Eng.TaskTokens(h.ExecutionArn(id))
+	if err != nil || !slices.Contains(tokens, tok.Token) {
+		h.T.Fatalf("request %s: the execution does not wait on the stored staff-action token (%v)\nhistory: %s", id, err, h.History(id))
 	}
 }
 

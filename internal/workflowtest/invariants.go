@@ -3,6 +3,8 @@ package workflowtest
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -17,7 +19,8 @@ import (
 // created (New runs it when the test ends, unless the test failed; faults must be off by then):
 //
 //   - no refund lost, none doubled: per payment, refunded <= paid in the order's ledger and at the
-//     provider; the ledger's total is its refund records' total; the provider's refunds have
+//     provider; the ledger's total is its refund records' total (settlements outside the provider
+//     included, which the provider never sees); the provider's refunds have
 //     distinct idempotency keys and each is in the ledger (reserved or succeeded, same amount); the
 //     provider refunded at least what the ledger completed and at most that plus what is reserved;
 //   - no request has more than one refund record, and a completed request whose accepted offer is a
@@ -104,9 +107,14 @@ func (h *Harness) checkRequest(id string) {
 		h.T.Errorf("request %s is %s after %d moves into a final status", id, req.Status, finals)
 	}
 	want, _ := mail.OutcomeKind(req.Status)
+	attention := false // the request needed attention on its way: its email was due then
+	for _, e := range chain {
+		attention = attention || e.To == refund.StatusNeedsAttention
+	}
 	for k := range outcomeKinds {
 		n := len(h.Mails(k, id))
 		switch {
+		case k == mail.KindNeedsAttention && attention && n <= 1:
 		case k == want && n > 1:
 			h.T.Errorf("request %s: %d %s emails, want at most 1", id, n, k)
 		case k != want && n > 0:
@@ -122,14 +130,29 @@ func (h *Harness) checkRequest(id string) {
 		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
 		return
 	}
-	var mine []refund.RefundRecord
+	// The request's refund attempts at the provider, and what staff recorded as settled outside it.
+	var mine, outside []refund.RefundRecord
+	open := 0
 	for _, r := range refunds {
-		if r.RequestID == id {
+		switch {
+		case r.RequestID != id:
+		case r.SettledOutside:
+			outside = append(outside, r)
+		default:
 			mine = append(mine, r)
+			if r.State != refund.RefundFailed {
+				open++
+			}
 		}
 	}
-	if len(mine) > 1 {
-		h.T.Errorf("request %s has %d refund records; the workflow only ever makes one", id, len(mine))
+	if open > 1 {
+		h.T.Errorf("request %s has %d refund attempts that were not refused; a new attempt only follows a certain refusal: %+v", id, open, mine)
+	}
+	if len(outside) > 0 {
+		h.checkSettledOutside(id, req, audit, outside)
+		if len(mine) == 0 {
+			return
+		}
 	}
 	credit, cerr := h.Store.GetCredit(h.Ctx, req.OrderNumber, id)
 	hasCredit := cerr == nil
@@ -149,10 +172,35 @@ func (h *Harness) checkRequest(id string) {
 				provider = append(provider, p)
 			}
 		}
-		if len(mine) != 1 || mine[0].State != refund.RefundSucceeded || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
+		var succeeded []refund.RefundRecord
+		for _, r := range mine {
+			if r.State == refund.RefundSucceeded {
+				succeeded = append(succeeded, r)
+			}
+		}
+		if len(outside) > 0 {
+			return // settled outside the provider after the attempts there
+		}
+		if len(succeeded) != 1 || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
 			h.T.Errorf("request %s completed a refund of %s: want one succeeded ledger record and one provider refund of that amount, got %+v and %+v", id, offer.Amount, mine, provider)
 		}
 	}
+}
+
+// checkSettledOutside checks a request's settlements outside the provider: one, on a completed
+// request, recorded by a member of staff in the same change that completed it.
+func (h *Harness) checkSettledOutside(id string, req refund.RequestRecord, audit []refund.AuditEntry, outside []refund.RefundRecord) {
+	h.T.Helper()
+	if len(outside) != 1 || req.Status != refund.StatusCompleted || req.RefundAttempt != outside[0].N {
+		h.T.Errorf("request %s is %s (refund attempt %d) with settlements outside the provider %+v; want one, naming the completed request's attempt", id, req.Status, req.RefundAttempt, outside)
+		return
+	}
+	for _, e := range audit {
+		if e.Action == string(refund.StaffActionSettledOutside) && e.To == refund.StatusCompleted && strings.HasPrefix(e.Actor, "staff:") {
+			return
+		}
+	}
+	h.T.Errorf("request %s was settled outside the provider without a staff member's audit entry completing it", id)
 }
 
 // checkExecution checks that the request is not stuck and that its execution ended when it should.
@@ -165,7 +213,17 @@ func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 	}
 	running := x.Status == sfntypes.ExecutionStatusRunning
 	switch {
-	case req.Status.Terminal() || req.Status == refund.StatusNeedsAttention:
+	case req.Status == refund.StatusNeedsAttention:
+		// Parked for a staff action (the one way out), or, after AttentionFailed, ended.
+		if !running {
+			return
+		}
+		tok, err := h.Store.GetTaskToken(h.Ctx, id)
+		tokens, terr := h.Eng.TaskTokens(h.ExecutionArn(id))
+		if err != nil || terr != nil || tok.Kind != refund.TokenAttention || !slices.Contains(tokens, tok.Token) {
+			h.T.Errorf("request %s needs attention and its execution runs without waiting for a staff action (%v, %v); states: %s", id, err, terr, h.History(id))
+		}
+	case req.Status.Terminal():
 		if running {
 			h.T.Errorf("request %s is %s but its execution still runs: %s", id, req.Status, h.History(id))
 		}
@@ -184,7 +242,7 @@ func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 // outcomeKinds are the client emails that announce a final (or needs-attention) status.
 var outcomeKinds = map[mail.Kind]bool{
 	mail.KindCompleted: true, mail.KindDeclined: true, mail.KindWithdrawn: true, mail.KindExpired: true,
-	mail.KindRejected: true, mail.KindReviewRejected: true, mail.KindNeedsAttention: true,
+	mail.KindRejected: true, mail.KindReviewRejected: true, mail.KindNeedsAttention: true, mail.KindClosed: true,
 }
 
 // consentCovers checks that the request's refunds and credit were accepted by the client: an accept
@@ -243,10 +301,14 @@ func (h *Harness) checkLedger(number string) {
 		h.T.Errorf("refunds of %s: %v", number, err)
 		return
 	}
-	var reserved, succeeded int64
+	var reserved, succeeded, outside int64
 	byKey := map[string]refund.RefundRecord{}
 	for _, r := range records {
 		byKey[r.IdempotencyKey] = r
+		if r.SettledOutside {
+			outside += r.Amount.Amount // counted in the ledger, never sent to the provider
+			continue
+		}
 		switch r.State {
 		case refund.RefundReserved:
 			reserved += r.Amount.Amount
@@ -254,7 +316,7 @@ func (h *Harness) checkLedger(number string) {
 			succeeded += r.Amount.Amount
 		}
 	}
-	if got := reserved + succeeded; got != o.Refunded {
+	if got := reserved + succeeded + outside; got != o.Refunded {
 		h.T.Errorf("order %s: ledger says %d refunded, its records add up to %d", number, o.Refunded, got)
 	}
 	st, err := h.Pay.Payment(h.Ctx, o.Payment.Reference)
@@ -277,7 +339,7 @@ func (h *Harness) checkLedger(number string) {
 		seen[p.IdempotencyKey] = true
 		total += p.Refund.Amount.Amount
 		r, ok := byKey[p.IdempotencyKey]
-		if !ok || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
+		if !ok || r.SettledOutside || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
 			h.T.Errorf("payment %s: provider refund %s of %s is not in the ledger as reserved or succeeded (a lost refund): %+v", o.Payment.Reference, p.IdempotencyKey, p.Refund.Amount, r)
 		}
 	}
