@@ -51,6 +51,7 @@
     n.classList.toggle("error", !!isError);
   }
   function buttons(signedIn) {
+    root.classList.toggle("signed-out", !signedIn);
     byId("sign-in").hidden = signedIn;
     byId("sign-out").hidden = !signedIn;
   }
@@ -138,6 +139,12 @@
     if (!cfg.url || !cfg.client || !cfg.redirect) {
       status("Sign-in is not configured for this console.", true);
       buttons(false);
+      return;
+    }
+    // The sign-in comes back to the callback URL, and only the tab that started it there holds its
+    // verifier: a console opened at another address (the API's own, say) goes there first.
+    if (window.location.origin + window.location.pathname !== cfg.redirect.split("?")[0]) {
+      window.location.assign(cfg.redirect.split("?")[0] + window.location.search);
       return;
     }
     var verifier = random(32), state = random(16);

@@ -333,7 +333,7 @@ out of the console.</p>
 {{- range .Params}}
 <input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{- end}}
-<ul class="plain-list">
+<ul>
 {{- range .Users}}
 <li><button type="submit" class="button" name="user" value="{{.Sub}}" id="user-{{.Sub}}">{{.Name}} <span>({{.Role}}, {{.Email}})</span></button></li>
 {{- end}}
