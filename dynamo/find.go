@@ -19,14 +19,19 @@ import (
 //
 //	FIND#ORDER#<NUMBER>    <created>#<id>        {request_id}
 //	FIND#EMAIL#<hash>      <created>#<id>        {request_id}
+//	FIND#REFUND#<re_...>   <id>                  {request_id}
+//
+// The last is written when the provider confirms a refund (CompleteRefund, by ExecuteResolution): the
+// provider's refund id is what the outcome email gives the client as the refund reference.
 //
 // Both have partitions of their own, so SubmitRequest (a public function) writes nothing under
 // ORDER#<n>, the order and its ledger. The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
 // the table does not hold), so no key holds an email in clear. Requests stored before lookup items
 // existed are found by ID only.
 const (
-	prefixFindOrder = "FIND#ORDER#"
-	prefixFindEmail = "FIND#EMAIL#"
+	prefixFindOrder  = "FIND#ORDER#"
+	prefixFindEmail  = "FIND#EMAIL#"
+	prefixFindRefund = "FIND#REFUND#"
 )
 
 // lookupItem is one way to find a request.
@@ -56,12 +61,25 @@ func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.T
 	return append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: byEmail}}), nil
 }
 
+// putRefundLookup writes the lookup of a refund the provider confirmed: its provider id finds the
+// request. Writing it again is harmless (the same item), so a retried step may.
+func (s *Store) putRefundLookup(ctx context.Context, providerRefundID, requestID string) error {
+	item, err := marshal(lookupItem{PK: prefixFindRefund + providerRefundID, SK: requestID, RequestID: requestID})
+	if err != nil {
+		return fmt.Errorf("encode refund lookup of request %s: %w", requestID, err)
+	}
+	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item}); err != nil {
+		return fmt.Errorf("write refund lookup of request %s: %w", requestID, err)
+	}
+	return nil
+}
+
 // maxFound bounds the requests one search returns (one order or one client rarely has more).
 const maxFound = 25
 
 // FindRequests returns the requests a search names, newest first, at most limit (1–25; 0 means 25):
-// the request of an ID or of a refund reference, the requests of an order number, or those of an
-// email's keyed hash (s.Value must already be refund.EmailLookup's hash for SearchEmail). No match is
+// the request of an ID, of a refund reference or of a provider refund id, the requests of an order
+// number, or those of an email's keyed hash (s.Value must already be refund.EmailLookup's hash for SearchEmail). No match is
 // an empty list, not an error.
 func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error) {
 	if limit <= 0 || limit > maxFound {
@@ -82,6 +100,8 @@ func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit in
 		pk = prefixFindOrder + strings.ToUpper(search.Value)
 	case refund.SearchEmail:
 		pk = prefixFindEmail + search.Value
+	case refund.SearchProviderRefund:
+		pk = prefixFindRefund + search.Value
 	default:
 		return nil, fmt.Errorf("find requests: unknown search kind %q", search.Kind)
 	}

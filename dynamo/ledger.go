@@ -304,8 +304,11 @@ func (s *Store) SettleOutside(ctx context.Context, id string, version int64, set
 	}
 }
 
-// CompleteRefund records that the provider confirmed refund attempt n, with the provider's refund id.
-// It is idempotent: completing again with the same provider id returns the record. Completing an
+// CompleteRefund records that the provider confirmed refund attempt n, with the provider's refund id,
+// and then writes the lookup by that id (find.go), so staff find the request by the reference the
+// client's outcome email gives. It is idempotent: completing again with the same provider id returns
+// the record (and writes the lookup again, so a step that stopped between the two writes completes
+// it on its retry). Completing an
 // attempt that failed, or completing with a different provider id, is CodeConflict; an attempt that
 // was never reserved is CodeNotFound. It is a single conditional write (no transaction): the ledger
 // already counted the amount at reservation.
@@ -354,6 +357,9 @@ func (s *Store) CompleteRefund(ctx context.Context, orderNumber, requestID strin
 	var it refundItem
 	if err := unmarshal(out.Attributes, &it); err != nil {
 		return refund.RefundRecord{}, fmt.Errorf("decode refund %s: %w", refund.RefundIdempotencyKey(requestID, n), err)
+	}
+	if err := s.putRefundLookup(ctx, providerRefundID, requestID); err != nil {
+		return refund.RefundRecord{}, err
 	}
 	return it.RefundRecord, nil
 }
