@@ -16,7 +16,7 @@ import (
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/httpclient"
-	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/stafffuncs"
 	"refundflow/sfnworkflow"
 )
 
@@ -52,7 +52,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, paymentfuncs.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, stafffuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -66,7 +66,7 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
 		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
 		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
-		paymentfuncs.FunctionStaffApi:    "TABLE_NAME, PAYMENT_PROVIDER, STATE_MACHINE_ARN",
+		stafffuncs.FunctionStaffApi:      "TABLE_NAME, PAYMENT_PROVIDER, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, STATE_MACHINE_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError

@@ -26,6 +26,7 @@ func RequestStatus(_ context.Context, env lambdaenv.Env) (handler.RequestStatus,
 		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder,
 		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
 		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
+		ListThreadOp: s.ListThread, AddQuestionOp: s.AddQuestion,
 	}
 	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
