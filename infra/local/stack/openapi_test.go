@@ -224,7 +224,7 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	// Pages, assets and the contract itself.
 	c.html(http.MethodGet, "/", http.StatusOK)
 	c.html(http.MethodGet, "/staff", http.StatusOK)
-	for _, f := range []string{"site.css", "staff.js", "staff_agents.js", "favicon.svg"} {
+	for _, f := range []string{"site.css", "staff.js", "staff_agents.js", "staff_questions.js", "favicon.svg"} {
 		c.html(http.MethodGet, "/assets/"+f, http.StatusOK)
 	}
 	c.want(c.send(exchange{method: http.MethodGet, path: "/assets/missing.css", offContract: true}), http.StatusNotFound, nil)
