@@ -95,8 +95,12 @@ func TestThreadQuestionsAndReplies(t *testing.T) {
 func TestThreadDailyLimit(t *testing.T) {
 	t.Parallel()
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
-		b.RequireTransactions(t) // a refused question must leave nothing behind
 		e := newEnv(t, b)
+		if !b.Transactions {
+			// The day's counter is the transaction's first item: a refused question fails there,
+			// before anything is written, also when the items go one by one.
+			e.s.SendTransactionsOneByOne()
+		}
 		e.createSubmitted("req-1", "RF-1")
 		for i := range refund.QuestionsPerDay {
 			_, err := e.s.AddQuestion(e.ctx, "req-1", fmt.Sprintf("question %d", i), clientAudit())
