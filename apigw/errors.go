@@ -20,6 +20,9 @@ const (
 	CodeTooLarge refund.Code = "too_large"
 	// CodeUnsupportedMediaType means the body's Content-Type is not what the route accepts.
 	CodeUnsupportedMediaType refund.Code = "unsupported_media_type"
+	// CodeMethodNotAllowed means the path exists but does not take the method (a browser opening
+	// the address a form posts to).
+	CodeMethodNotAllowed refund.Code = "method_not_allowed"
 )
 
 // statusByCode is the one table from error code to HTTP status. A code missing here is answered as
@@ -35,6 +38,7 @@ var statusByCode = map[refund.Code]int{
 	refund.CodeTooMany:       http.StatusTooManyRequests,
 	CodeTooLarge:             http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	refund.CodeInternal:      http.StatusInternalServerError,
 }
 
@@ -51,6 +55,7 @@ var defaultMessages = map[refund.Code]string{
 	refund.CodeTooMany:       "You have done this too often for now. Please try again later.",
 	CodeTooLarge:             "What you sent is too large.",
 	CodeUnsupportedMediaType: "This kind of content is not accepted here.",
+	CodeMethodNotAllowed:     "This address receives a form when you send it; it has no page of its own.",
 	refund.CodeInternal:      "Something went wrong on our side. Please try again in a few minutes; if it keeps happening, contact us and quote the reference below.",
 }
 
@@ -66,12 +71,13 @@ var titles = map[refund.Code]string{
 	refund.CodeTooMany:       "Please wait before sending more",
 	CodeTooLarge:             "Too large",
 	CodeUnsupportedMediaType: "Not accepted",
+	CodeMethodNotAllowed:     "This address has no page of its own",
 	refund.CodeInternal:      "Sorry, something went wrong",
 }
 
 // Status returns the HTTP status for an error code: invalid 400, unauthorized 401, forbidden 403,
-// not_found 404, conflict 409, gone 410, too_large 413, unsupported_media_type 415, unprocessable 422,
-// too_many_requests 429, anything else 500.
+// not_found 404, method_not_allowed 405, conflict 409, gone 410, too_large 413, unsupported_media_type
+// 415, unprocessable 422, too_many_requests 429, anything else 500.
 func Status(code refund.Code) int {
 	if s, ok := statusByCode[code]; ok {
 		return s

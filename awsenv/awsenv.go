@@ -45,12 +45,24 @@ const (
 	VarStaffEmail = lambdaenv.VarStaffEmail
 	// VarCompanyName names the company that signs the emails.
 	VarCompanyName = lambdaenv.VarCompanyName
+	// VarCompanySupportEmail is where clients write with questions.
+	VarCompanySupportEmail = lambdaenv.VarCompanySupportEmail
+	// VarCompanyAddress is the company's postal address.
+	VarCompanyAddress = lambdaenv.VarCompanyAddress
+	// VarCompanyLogoURL is the optional logo on the pages.
+	VarCompanyLogoURL = lambdaenv.VarCompanyLogoURL
+	// VarCompanyPolicyURL optionally replaces /policy in links.
+	VarCompanyPolicyURL = lambdaenv.VarCompanyPolicyURL
 	// VarPaymentProvider is "sandbox" or "stripe".
 	VarPaymentProvider = lambdaenv.VarPaymentProvider
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
 	VarPaymentSecretARN = lambdaenv.VarPaymentSecretARN
 	// VarSiteOrigins lists the company's websites whose pages may post to the client routes.
 	VarSiteOrigins = lambdaenv.VarSiteOrigins
+	// VarFourEyesLimits sets the four-eyes limits of staff review decisions.
+	VarFourEyesLimits = lambdaenv.VarFourEyesLimits
+	// VarLookupKeySecretARN is the secret keying the hash of clients' emails staff search by.
+	VarLookupKeySecretARN = lambdaenv.VarLookupKeySecretARN
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

@@ -7,11 +7,11 @@ package stafffuncs
 
 import (
 	"context"
-	"errors"
 
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 )
 
@@ -19,14 +19,15 @@ import (
 const FunctionStaffApi = "StaffApiFunction"
 
 // StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN,
-// STATE_MACHINE_ARN for the requests staff take for clients, and PUBLIC_BASE_URL, MAIL_FROM,
-// MAIL_CONFIGURATION_SET and COMPANY_NAME for the reply emails; for Stripe the key is read from
-// Secrets Manager now, as ExecuteResolution reads it, so a missing key stops the function at start
-// instead of failing the billing system's first order).
+// STATE_MACHINE_ARN for the requests staff take for clients, FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN,
+// and PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and COMPANY_NAME for the reply emails; for
+// Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing key
+// stops the function at start instead of failing the billing system's first order).
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
+		ListRequestsByStatusOp: s.ListRequestsByStatus, CountRequestsByStatusOp: s.CountRequestsByStatus,
+		FindRequestsOp: s.FindRequests, ProposeReviewOp: s.ProposeReview, GetRequestOp: s.GetRequest,
 		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
 		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
 		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
@@ -38,9 +39,11 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		ListThreadOp: s.ListThread, ThreadSummaryOp: s.ThreadSummary, AddReplyOp: s.AddReply,
 		PutLinkCodeOp: s.PutLinkCode,
 	}
-	gw, gerr := paymentfuncs.Gateway(ctx, &env)
+	gw, err := paymentfuncs.Gateway(ctx, &env)
+	limits, lerr := env.FourEyesLimits()
+	key, kerr := secrets.LookupKey(ctx, &env)
 	emails, merr := mailfuncs.Emails(&env, s, false)
 	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Workflow: env.WorkflowStarter(),
-		Emails: emails, Clock: env.Clock, Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi, errors.Join(gerr, merr)))
+		Emails: emails, Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr, merr))
 }
