@@ -115,15 +115,15 @@
   });
 
   // --- unanswered questions in the request list ----------------------------------------------------
-  // staff.js draws the list; this marks each request with questions awaiting a reply, from the same
-  // listing's "unanswered" counts.
+  // staff.js draws the list; this marks each request with questions awaiting a reply, from the
+  // "unanswered" counts of the same listing (the status chosen, or the waiting view), first 100.
   var listBody = byId("list-body");
   var marking = false;
   function mark() {
     if (marking || !listBody || listBody.childNodes.length === 0) return;
     var status = (byId("list-status-select") || {}).value || "";
     marking = true;
-    call("GET", "/requests?limit=100&status=" + encodeURIComponent(status)).then(function (data) {
+    call("GET", "/requests?limit=100&" + (status ? "status=" + encodeURIComponent(status) : "view=waiting")).then(function (data) {
       var counts = data && data.unanswered || {};
       Array.prototype.forEach.call(listBody.querySelectorAll("tr"), function (tr) {
         var cell = tr.querySelector("td");
