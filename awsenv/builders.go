@@ -10,6 +10,7 @@ import (
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/stafffuncs"
 	"refundflow/handler"
 )
 
@@ -37,7 +38,7 @@ func Builders() map[string]Builder {
 		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
 		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),
-		paymentfuncs.FunctionStaffApi:          Adapt[in, out](paymentfuncs.StaffApi),
+		stafffuncs.FunctionStaffApi:            Adapt[in, out](stafffuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions:    Adapt[task, result](basicfuncs.VerifyConditions),
 		basicfuncs.FunctionProposeResolution:   Adapt[task, result](basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),

@@ -11,6 +11,7 @@ import (
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/stafffuncs"
 )
 
 // built builds one function's handler with the template's environment, for looking inside it.
@@ -33,7 +34,7 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 	builders := map[string]func(*testing.T, Env) any{
 		basicfuncs.FunctionWeb: built(basicfuncs.Web), formfuncs.FunctionSubmitRequest: built(formfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus: built(formfuncs.RequestStatus), formfuncs.FunctionRecordConsent: built(formfuncs.RecordConsent),
-		formfuncs.FunctionFeedback: built(formfuncs.Feedback), paymentfuncs.FunctionStaffApi: built(paymentfuncs.StaffApi),
+		formfuncs.FunctionFeedback: built(formfuncs.Feedback), stafffuncs.FunctionStaffApi: built(stafffuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),

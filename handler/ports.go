@@ -297,3 +297,25 @@ type MailMarkers interface {
 	MailSentMarker
 	MailReleaser
 }
+
+// QuestionAdder stores a client's message on a request's thread with its audit entry, within the
+// daily limit (the next one is CodeTooMany with its RetryAfter).
+type QuestionAdder interface {
+	AddQuestion(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+}
+
+// ReplyAdder stores a staff reply on a request's thread with its audit entry and marks the questions
+// so far answered.
+type ReplyAdder interface {
+	AddReply(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+}
+
+// ThreadLister reads a request's thread, oldest first.
+type ThreadLister interface {
+	ListThread(ctx context.Context, requestID string) ([]refund.ThreadMessage, error)
+}
+
+// ThreadSummaryGetter reads the counts of a request's thread (how many questions await a reply).
+type ThreadSummaryGetter interface {
+	ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error)
+}

@@ -19,6 +19,8 @@ import (
 // RequestStatus is the client's view of one request: GET /requests/{id}?t=<status code> shows the
 // request and its timeline (HTML, or JSON for Accept: application/json), and POST
 // /requests/{id}/withdraw (with t, as a form or as JSON) withdraws it while that is still allowed.
+// POST /requests/{id}/questions (with t and message, as a form or as JSON) sends the client's question
+// to staff (questions.go); the page shows the thread of questions and replies.
 //
 // The status code is the secret: a wrong, missing or expired code answers exactly like an unknown
 // request id (404), so the page cannot be used to find out which requests exist. A withdrawal posted
@@ -49,6 +51,8 @@ type RequestStatusStore interface {
 	Transitioner
 	TokenGetter
 	DecisionDelivery
+	ThreadLister
+	QuestionAdder
 }
 
 // Handle answers one API Gateway event; errors become error pages or JSON errors through
@@ -58,7 +62,7 @@ func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw", "/requests/{id}/agreement")
+	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw", "/requests/{id}/agreement", "/requests/{id}/questions")
 	method := apigw.Method(req)
 	if err := h.CrossOrigin.Check(req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -70,6 +74,8 @@ func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 		return h.show(ctx, req, params["id"])
 	case route == "/requests/{id}/withdraw" && method == http.MethodPost:
 		return h.withdraw(ctx, req, params["id"])
+	case route == "/requests/{id}/questions" && method == http.MethodPost:
+		return h.ask(ctx, req, params["id"])
 	case route == "":
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	default:
@@ -127,6 +133,9 @@ type StatusView struct {
 	Findings []refund.Finding `json:"findings"`
 	// CanWithdraw says whether POST /requests/{id}/withdraw is still allowed.
 	CanWithdraw bool `json:"can_withdraw"`
+	// Thread is the client's questions and the staff's replies, oldest first
+	// (POST /requests/{id}/questions adds a question).
+	Thread []ThreadItem `json:"thread"`
 }
 
 // WithdrawBody is the JSON body of POST /requests/{id}/withdraw: the request's status code, the t of
@@ -171,9 +180,15 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 	findings := clientFindings(rec)
 	canWithdraw := refund.CanTransition(rec.Status, refund.StatusWithdrawn)
+	thread, err := h.Store.ListThread(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("status page of request %s: %w", id, err)
+	}
 
 	if apigw.WantsJSON(req) {
-		return apigw.JSON(http.StatusOK, statusView(rec, entries)), nil
+		v := statusView(rec, entries)
+		v.Thread = clientThread(thread)
+		return apigw.JSON(http.StatusOK, v), nil
 	}
 
 	outcome, err := h.outcome(ctx, rec)
@@ -183,6 +198,10 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	page := web.StatusPage{
 		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
 		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code, Outcome: outcome,
+		Questions: web.Questions{
+			Thread: webThread(thread), Action: "/requests/" + url.PathEscape(id) + "/questions", StatusCode: code,
+			Sent: q.Get("sent") == "question", MaxRunes: refund.MaxMessageRunes, PerDay: refund.QuestionsPerDay,
+		},
 	}
 	if err := h.details(ctx, rec, code, &page); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -194,7 +213,7 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 func statusView(rec refund.RequestRecord, entries []web.TimelineEntry) StatusView {
 	v := StatusView{
 		Request: rec.Request, StatusLabel: web.StatusLabel(rec.Status), StatusText: rec.Status.Describe(),
-		Timeline: []TimelineItem{}, Findings: clientFindings(rec),
+		Timeline: []TimelineItem{}, Findings: clientFindings(rec), Thread: []ThreadItem{},
 		CanWithdraw: refund.CanTransition(rec.Status, refund.StatusWithdrawn),
 	}
 	if v.Findings == nil {

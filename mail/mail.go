@@ -52,6 +52,9 @@ const (
 	KindReviewRejected Kind = "review_rejected"
 	// KindClosed passes on the staff's message after they closed a request that needed attention.
 	KindClosed Kind = "closed"
+	// KindReply passes on a staff reply to the client's question (StaffMessage), with the status page
+	// that shows the whole thread.
+	KindReply Kind = "reply"
 	// KindNeedsAttention tells the client that a person is looking at the request.
 	KindNeedsAttention Kind = "needs_attention"
 	// KindFeedback invites the client to rate the process, on its own.
@@ -73,7 +76,7 @@ const (
 func Kinds() []Kind {
 	return []Kind{
 		KindReceived, KindOffers, KindReminder, KindCompleted, KindDeclined, KindWithdrawn, KindExpired,
-		KindRejected, KindReviewRejected, KindClosed, KindNeedsAttention, KindFeedback,
+		KindRejected, KindReviewRejected, KindClosed, KindReply, KindNeedsAttention, KindFeedback,
 		KindStaffReview, KindStaffDeclined, KindStaffNeedsAttention,
 	}
 }
@@ -150,7 +153,8 @@ type Data struct {
 
 	// Findings are the verification results; the rejected email lists the failed ones.
 	Findings []refund.Finding
-	// StaffMessage is the staff's explanation to the client (review_rejected, closed).
+	// StaffMessage is the staff's explanation to the client (review_rejected, closed), or their reply
+	// to the client's question (reply).
 	StaffMessage string
 	// DeclineReason is the client's reason for declining (staff_declined); optional.
 	DeclineReason string
@@ -224,6 +228,7 @@ var requirements = map[Kind][]requirement{
 	KindRejected:            {needTo, needOrder, needRequest, needStatus, needFailed},
 	KindReviewRejected:      {needTo, needOrder, needRequest, needStatus, needMessage},
 	KindClosed:              {needTo, needOrder, needRequest, needStatus, needMessage},
+	KindReply:               {needTo, needOrder, needRequest, needStatus, needMessage},
 	KindNeedsAttention:      {needTo, needOrder, needRequest, needStatus},
 	KindFeedback:            {needTo, needOrder, needRequest, needFeedback},
 	KindStaffReview:         {needOrder, needRequest, needReasons},

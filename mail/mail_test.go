@@ -142,6 +142,9 @@ func samples() []sample {
 		{"closed", mail.KindClosed, with(func(d *mail.Data) {
 			d.StaffMessage = "We paid the remaining EUR 250.00 by bank transfer on 14 March, as agreed on the phone.\n<script>alert(1)</script>"
 		})},
+		{"reply", mail.KindReply, with(func(d *mail.Data) {
+			d.StaffMessage = "Your refund left us on 14 March; banks take 5 to 10 business days.\n<script>alert(1)</script> & <b>not bold</b>"
+		})},
 		{"completed_settled_outside", mail.KindCompleted, with(func(d *mail.Data) {
 			d.Settled = &refund.RefundRecord{Amount: refund.Money{Amount: 25000, Currency: "EUR"}, Method: "bank transfer", ProviderRefundID: "TR-2025-0314", SettledOutside: true}
 		})},
@@ -277,6 +280,7 @@ func TestEmailsCarryTheirLinks(t *testing.T) {
 		"rejected":                  {statusURL},
 		"review_rejected":           {statusURL},
 		"closed":                    {statusURL},
+		"reply":                     {statusURL},
 		"completed_settled_outside": {statusURL, feedbackURL},
 		"staff_review":              {staffURL},
 		"staff_declined":            {staffURL},
@@ -464,7 +468,7 @@ func TestTextPartIsComplete(t *testing.T) {
 				facts = append(facts, f.Message)
 			}
 		}
-		if s.data.StaffMessage != "" && (s.kind == mail.KindReviewRejected || s.kind == mail.KindClosed) {
+		if s.data.StaffMessage != "" && (s.kind == mail.KindReviewRejected || s.kind == mail.KindClosed || s.kind == mail.KindReply) {
 			facts = append(facts, s.data.StaffMessage)
 		}
 		facts = append(facts, s.data.ReviewReasons...)

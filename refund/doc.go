@@ -175,7 +175,10 @@
 // Every request has an append-only audit trail (AuditEntry): who (the client, a member of staff, a
 // function of the system), what, when, and for the client's actions from where; every change of the
 // request's state has exactly one entry. Feedback (Feedback) is a rating from 1 to 5 with an
-// optional comment, once per request.
+// optional comment, once per request. A request's thread (ThreadMessage) holds the client's questions,
+// sent from the status page in plain text (NormalizeMessage; at most QuestionsPerDay a day, beyond
+// which ErrTooManyQuestions says when the client can write again), and the staff's replies; each
+// message is also an audit entry, and ThreadSummary counts the questions awaiting a reply.
 //
 // Every request has one workflow execution, named after the request, whose input is the request's ID
 // and nothing else (WorkflowInput). A decision recorded while the workflow waits (a consent, a

@@ -148,6 +148,8 @@ type StatusPage struct {
 	// Outcome says what the client accepted and, once it is carried out, what was done; nil when
 	// the client has not accepted an offer.
 	Outcome *StatusOutcome
+	// Questions is the thread with staff and the form to ask a question (templates/parts/questions.html).
+	Questions Questions
 	// Offers are the options awaiting the client's answer (awaiting_consent only), with their amounts.
 	Offers []refund.Offer
 	// AnswerBy is when the offers expire (awaiting_consent); not shown when zero.
@@ -159,6 +161,29 @@ type StatusPage struct {
 	StaffMessage string
 	// AgreementURL downloads the signed agreement (PDF) once the client accepted; "" hides the link.
 	AgreementURL string
+}
+
+// Questions is the status page's conversation with staff: the client's questions and the replies,
+// and the form that sends a new question.
+type Questions struct {
+	// Thread is the messages, oldest first.
+	Thread []ThreadEntry
+	// Action is where the form posts, "/requests/{id}/questions"; StatusCode goes with it as "t".
+	Action     string
+	StatusCode string
+	// Sent says the page follows a question just sent.
+	Sent bool
+	// MaxRunes and PerDay are the limits on a question, for the form's hint.
+	MaxRunes int
+	PerDay   int
+}
+
+// ThreadEntry is one message of the thread on the status page. Text is plain text; the template
+// escapes it.
+type ThreadEntry struct {
+	At        time.Time
+	FromStaff bool
+	Text      string
 }
 
 // StatusOutcome is the offer a client accepted, for the status page: the amount and the card for a
@@ -502,7 +527,7 @@ type StaffPage struct {
 }
 
 func (p StaffPage) info() pageInfo {
-	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff_signin.js", "staff.js", "staff_agents.js"}, wide: true, staff: true}
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff_signin.js", "staff.js", "staff_agents.js", "staff_questions.js"}, wide: true, staff: true}
 }
 
 // API returns the staff API's path prefix.

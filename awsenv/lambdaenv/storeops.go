@@ -63,6 +63,10 @@ type StoreOps struct {
 	ClaimMailOp              func(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
 	MarkMailSentOp           func(ctx context.Context, requestID, event string) error
 	ReleaseMailOp            func(ctx context.Context, requestID, event, claimID string) error
+	AddQuestionOp            func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+	AddReplyOp               func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+	ListThreadOp             func(ctx context.Context, requestID string) ([]refund.ThreadMessage, error)
+	ThreadSummaryOp          func(ctx context.Context, requestID string) (refund.ThreadSummary, error)
 }
 
 // GetRequest calls GetRequestOp (handler.RequestGetter).
@@ -293,4 +297,24 @@ func (s StoreOps) MarkMailSent(ctx context.Context, requestID, event string) err
 // ReleaseMail calls ReleaseMailOp (handler.MailReleaser).
 func (s StoreOps) ReleaseMail(ctx context.Context, requestID, event, claimID string) error {
 	return s.ReleaseMailOp(ctx, requestID, event, claimID)
+}
+
+// AddQuestion calls AddQuestionOp (handler.QuestionAdder).
+func (s StoreOps) AddQuestion(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error) {
+	return s.AddQuestionOp(ctx, requestID, text, audit)
+}
+
+// AddReply calls AddReplyOp (handler.ReplyAdder).
+func (s StoreOps) AddReply(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error) {
+	return s.AddReplyOp(ctx, requestID, text, audit)
+}
+
+// ListThread calls ListThreadOp (handler.ThreadLister).
+func (s StoreOps) ListThread(ctx context.Context, requestID string) ([]refund.ThreadMessage, error) {
+	return s.ListThreadOp(ctx, requestID)
+}
+
+// ThreadSummary calls ThreadSummaryOp (handler.ThreadSummaryGetter).
+func (s StoreOps) ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error) {
+	return s.ThreadSummaryOp(ctx, requestID)
 }
