@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,7 +67,8 @@ func (s *Store) getRefund(ctx context.Context, orderNumber, requestID string, n 
 //   - adds amount to the order's refunded total, on the condition that paid and currency are what
 //     the reservation was computed from and refunded <= paid − amount, so the total refunded can never
 //     exceed what was paid, whatever runs concurrently (DynamoDB conditions cannot do arithmetic, so
-//     paid − amount is computed here and paid is pinned by the condition);
+//     paid − amount is computed here and paid is pinned by the condition), and that no dispute at
+//     the provider blocks refunds of the payment (RecordDispute);
 //   - checks that the request is executing (no refund without a recorded acceptance or a staff
 //     decision that moved it there);
 //   - appends the audit entry (action "refund_reserved" unless set).
@@ -111,6 +113,9 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 		if err := order.CheckRefund(amount); err != nil {
 			return refund.RefundRecord{}, err
 		}
+		if order.Dispute != nil && order.Dispute.BlocksRefunds() {
+			return refund.RefundRecord{}, errDisputed(order)
+		}
 		now := s.now()
 		rec := refund.ReserveAttempt(order, requestID, n, amount, now)
 		items, err := s.reservationItems(rec, order, audit, now)
@@ -132,6 +137,9 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 			if gerr != nil {
 				return refund.RefundRecord{}, gerr
 			}
+			if cur.Dispute != nil && cur.Dispute.BlocksRefunds() {
+				return refund.RefundRecord{}, errDisputed(cur)
+			}
 			if (cur.Paid != order.Paid || cur.Currency != order.Currency) && attempt < 3 {
 				continue // the billing system changed the order meanwhile: compute again
 			}
@@ -149,6 +157,13 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 			return refund.RefundRecord{}, fmt.Errorf("reserve refund %s on order %s: %w", rec.IdempotencyKey, orderNumber, err)
 		}
 	}
+}
+
+// errDisputed is the CodeConflict of a refund reserved while the order's payment has a dispute that
+// blocks refunds (open, or lost).
+func errDisputed(o refund.Order) error {
+	return conflict("The payment of order %s has a dispute (chargeback) that is %s at the payment provider, so no refund can be made to it.",
+		o.Number, strings.ReplaceAll(string(o.Dispute.Status), "_", " "))
 }
 
 // reservationItems builds the reservation transaction: refund record, ledger update, request check,
@@ -175,7 +190,8 @@ func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, au
 			", " + ox.n("updated_at") + " = " + ox.v(nowAV)),
 		ConditionExpression: aws.String(ox.n("paid") + " = " + ox.i(order.Paid) +
 			" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
-			" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore)),
+			" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore) +
+			" AND (attribute_not_exists(" + ox.n(attrDisputeBlocks) + ") OR " + ox.n(attrDisputeBlocks) + " = " + ox.v(&types.AttributeValueMemberBOOL{Value: false}) + ")"),
 		ExpressionAttributeNames:  ox.Names(),
 		ExpressionAttributeValues: ox.Values(),
 	}}

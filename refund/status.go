@@ -35,8 +35,12 @@ const (
 var transitions = map[Status][]Status{
 	StatusSubmitted:       {StatusRejected, StatusInReview, StatusAwaitingConsent, StatusWithdrawn, StatusNeedsAttention},
 	StatusInReview:        {StatusAwaitingConsent, StatusReviewRejected, StatusWithdrawn, StatusNeedsAttention},
-	StatusAwaitingConsent: {StatusExecuting, StatusDeclined, StatusExpired, StatusWithdrawn, StatusNeedsAttention},
+	// A dispute opened at the payment provider takes a request awaiting consent back to staff review.
+	StatusAwaitingConsent: {StatusExecuting, StatusDeclined, StatusExpired, StatusWithdrawn, StatusNeedsAttention, StatusInReview},
 	StatusExecuting:       {StatusCompleted, StatusNeedsAttention},
+	// The one way out of a final status: a refund the provider reports as failed after it accepted
+	// it (CanReopen). The money did not go back, so the request is not done.
+	StatusCompleted: {StatusNeedsAttention},
 	// Once money may have moved, the client can no longer withdraw: staff retry execution, re-review,
 	// re-offer, record a manual resolution, or close the case.
 	StatusNeedsAttention: {StatusExecuting, StatusInReview, StatusAwaitingConsent, StatusCompleted, StatusReviewRejected},
@@ -60,7 +64,8 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// Terminal reports whether s is final: no transition leaves a terminal state.
+// Terminal reports whether s is final: no transition leaves a terminal state, except that a completed
+// request whose refund failed later at the provider goes to needs attention (CanReopen).
 func (s Status) Terminal() bool {
 	switch s {
 	case StatusRejected, StatusCompleted, StatusDeclined, StatusWithdrawn, StatusExpired, StatusReviewRejected:
@@ -70,7 +75,9 @@ func (s Status) Terminal() bool {
 }
 
 // CanTransition reports whether a request may move from one status to another. Staying in the same
-// status is not a transition and is refused, so a retried write cannot pass as a change.
+// status is not a transition and is refused, so a retried write cannot pass as a change. The one move
+// out of a final status, completed → needs_attention, is only for a refund that failed after the
+// provider accepted it; callers check that with CanReopen.
 func CanTransition(from, to Status) bool {
 	for _, t := range transitions[from] {
 		if t == to {
@@ -108,3 +115,9 @@ func (s Status) Describe() string {
 	}
 	return "Unknown status."
 }
+
+// CanReopen reports whether a request in status s goes to needs attention because its refund failed
+// after the provider accepted it: an executing request (the failure was reported before the
+// execution recorded its end) or a completed one. The request is not done while the money has not
+// gone back.
+func CanReopen(s Status) bool { return s == StatusExecuting || s == StatusCompleted }
