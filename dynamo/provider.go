@@ -235,7 +235,7 @@ func (s *Store) recordProviderRefund(ctx context.Context, orderNumber, sk string
 	if order.Currency != p.Amount.Currency || order.Payment.Reference != p.PaymentReference {
 		return refund.RefundRecord{}, refund.LedgerChange{}, &refund.ErrProviderMismatch{Refund: p,
 			Record: refund.RefundRecord{OrderNumber: order.Number, PaymentReference: order.Payment.Reference, Amount: refund.Money{Currency: order.Currency}},
-			What: "the order's payment or currency is another"}
+			What:   "the order's payment or currency is another"}
 	}
 	now := s.now()
 	rec := refund.ProviderRecord(order, p, now)

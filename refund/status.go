@@ -33,8 +33,8 @@ const (
 
 // transitions is the whole state machine: from → allowed targets. Anything not listed is refused.
 var transitions = map[Status][]Status{
-	StatusSubmitted:       {StatusRejected, StatusInReview, StatusAwaitingConsent, StatusWithdrawn, StatusNeedsAttention},
-	StatusInReview:        {StatusAwaitingConsent, StatusReviewRejected, StatusWithdrawn, StatusNeedsAttention},
+	StatusSubmitted: {StatusRejected, StatusInReview, StatusAwaitingConsent, StatusWithdrawn, StatusNeedsAttention},
+	StatusInReview:  {StatusAwaitingConsent, StatusReviewRejected, StatusWithdrawn, StatusNeedsAttention},
 	// A dispute opened at the payment provider takes a request awaiting consent back to staff review.
 	StatusAwaitingConsent: {StatusExecuting, StatusDeclined, StatusExpired, StatusWithdrawn, StatusNeedsAttention, StatusInReview},
 	StatusExecuting:       {StatusCompleted, StatusNeedsAttention},
