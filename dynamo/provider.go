@@ -155,8 +155,11 @@ func (s *Store) applyToRecord(ctx context.Context, orderNumber, sk string, cur r
 		", " + x.n("updated_at") + " = " + x.v(nowAV)
 	if next.FailureReason != "" {
 		update += ", " + x.n("failure_reason") + " = " + x.s(next.FailureReason)
+		if next.ProviderFailure != "" {
+			update += ", " + x.n("provider_failure") + " = " + x.s(next.ProviderFailure)
+		}
 	} else {
-		update += " REMOVE " + x.n("failure_reason")
+		update += " REMOVE " + x.n("failure_reason") + ", " + x.n("provider_failure")
 	}
 	// The record must be as it was read: its state and what the provider last said.
 	cond := x.n("state") + " = " + x.s(string(cur.State))

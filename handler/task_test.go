@@ -387,19 +387,19 @@ func TestNotifyRunsAtTheSameInstantSendOnce(t *testing.T) {
 	}
 }
 
-// ledgerDown is the table with its CompleteRefund failing: the provider refunded, and the step could
-// not record it. A fake of one operation of the step's port, the rest the real store.
+// ledgerDown is the table with its ApplyProviderRefund failing: the provider refunded, and the step
+// could not record it. A fake of one operation of the step's port, the rest the real store.
 type ledgerDown struct {
 	handler.ExecuteResolutionStore
 	fails int
 }
 
-func (l *ledgerDown) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error) {
+func (l *ledgerDown) ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error) {
 	if l.fails > 0 {
 		l.fails--
-		return refund.RefundRecord{}, errors.New("ProvisionedThroughputExceededException (injected)")
+		return refund.RefundRecord{}, refund.LedgerChange{}, errors.New("ProvisionedThroughputExceededException (injected)")
 	}
-	return l.ExecuteResolutionStore.CompleteRefund(ctx, orderNumber, requestID, n, providerRefundID)
+	return l.ExecuteResolutionStore.ApplyProviderRefund(ctx, orderNumber, p, audit)
 }
 
 // A refund the provider made but the ledger could not record stays reserved, and the retry sends

@@ -97,19 +97,30 @@ func completeWait(ctx context.Context, w WaitCompleter, token, outcome string) (
 	return w.Complete(ctx, token, TaskOutput{Outcome: outcome})
 }
 
-// decidedOutcome returns the outcome a parked consent or review wait should end with, for a request
-// whose status already records a decision; ok is false while the request is still undecided
-// (submitted, in review, awaiting consent).
+// decidedOutcome returns the outcome a parked consent wait should end with, for a request whose
+// status already records a decision; ok is false while the request is still undecided (submitted,
+// awaiting consent). A request in review while its consent wait runs was taken back to staff review
+// by a dispute at the payment provider (StripeWebhook): that wait ends with "review".
 func decidedOutcome(s refund.Status) (string, bool) {
 	switch s {
 	case refund.StatusExecuting, refund.StatusCompleted:
 		return OutcomeAccepted, true
 	case refund.StatusReviewRejected:
 		return OutcomeRejected, true
-	case refund.StatusSubmitted, refund.StatusInReview, refund.StatusAwaitingConsent:
+	case refund.StatusInReview:
+		return OutcomeReview, true
+	case refund.StatusSubmitted, refund.StatusAwaitingConsent:
 		return "", false
 	}
 	return string(s), true // declined, withdrawn, expired, rejected, needs_attention
+}
+
+// approvedInReview reports whether staff decided a request in review since it entered review (an
+// approval or an adjustment moves the version without moving the status), so its offers may go to the
+// client. A request a dispute took back to review, or one that just entered review, was not. Requests
+// stored before StatusVersion existed (0) count as decided, as they always did.
+func approvedInReview(req refund.RequestRecord) bool {
+	return req.Status == refund.StatusInReview && (req.StatusVersion == 0 || req.Version > req.StatusVersion)
 }
 
 // taskLogger returns the logger for one task invocation: every line carries the function, the Lambda
@@ -130,10 +141,11 @@ func taskLogger(ctx context.Context, base *slog.Logger, function string, in Task
 func system(function string) string { return refund.SystemActor(function) }
 
 // waitFor returns the kind of wait an outcome completes, or "" when it completes either (a
-// withdrawal ends a review wait or a consent wait).
+// withdrawal ends a review wait or a consent wait). "review" ends a consent wait only: a dispute
+// takes a request waiting for consent back to staff review.
 func waitFor(outcome string) refund.TokenKind {
 	switch outcome {
-	case OutcomeAccepted, OutcomeDeclined:
+	case OutcomeAccepted, OutcomeDeclined, OutcomeReview:
 		return refund.TokenConsent
 	case OutcomeApproved, OutcomeRejected:
 		return refund.TokenReview

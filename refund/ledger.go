@@ -50,9 +50,12 @@ type RefundRecord struct {
 	// whose records have no request, attempt or idempotency key of Refundflow's.
 	Origin RefundOrigin `json:"origin,omitempty"`
 	// FailureReason says why the provider refused, once failed.
-	FailureReason string    `json:"failure_reason,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	FailureReason string `json:"failure_reason,omitempty"`
+	// ProviderFailure is the provider's own reason code for a refund it reports failed
+	// ("expired_or_canceled_card"), for the client's email; "" when it gave none.
+	ProviderFailure string    `json:"provider_failure,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // RefundIdempotencyKey returns the provider idempotency key of attempt n of a request's refund,

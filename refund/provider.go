@@ -159,6 +159,7 @@ func ProviderRecord(order Order, p ProviderRefund, now time.Time) RefundRecord {
 	if !p.Status.Counts() {
 		r.State = RefundFailed
 		r.FailureReason = providerFailure(p)
+		r.ProviderFailure = Truncate(p.FailureReason, 200)
 	}
 	return r
 }
@@ -212,7 +213,7 @@ func (r RefundRecord) ApplyProvider(p ProviderRefund, now time.Time) (next Refun
 	case p.Status.Counts():
 		next.ProviderStatus = p.Status
 		if r.State == RefundFailed {
-			next.State, next.FailureReason = RefundSucceeded, ""
+			next.State, next.FailureReason, next.ProviderFailure = RefundSucceeded, "", ""
 			return next, r.Amount.Amount, true, nil
 		}
 		next.State = RefundSucceeded
@@ -220,6 +221,7 @@ func (r RefundRecord) ApplyProvider(p ProviderRefund, now time.Time) (next Refun
 	default: // failed or canceled at the provider
 		next.ProviderStatus = p.Status
 		next.FailureReason = providerFailure(p)
+		next.ProviderFailure = Truncate(p.FailureReason, 200)
 		if r.State == RefundFailed {
 			return next, 0, true, nil
 		}

@@ -28,7 +28,7 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
 		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder,
-		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
+		GetRefundOp: s.GetRefund, TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
 		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
 	}
 	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}

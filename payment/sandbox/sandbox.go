@@ -65,7 +65,14 @@ const (
 	// recording nothing, like a provider that refuses the API key during a key rotation: the call
 	// says nothing about a refund an earlier call with the same key may have made.
 	FaultUnauthorized Fault = "unauthorized"
+	// FaultPending makes the refund pending instead of succeeded, as a provider that has accepted a
+	// refund and not finished it yet (SucceedRefund or FailRefund finishes it).
+	FaultPending Fault = "pending"
 )
+
+// CodeDisputed is the PaymentDeclined code of a refund of a payment whose dispute blocks refunds
+// (open, or lost), Stripe's code for it.
+const CodeDisputed = "charge_disputed"
 
 // CodeUnauthorized is the PaymentOutcomeUnknown code of an injected FaultUnauthorized.
 const CodeUnauthorized = "sandbox_unauthorized"
@@ -78,6 +85,14 @@ const CodeDeclined = "sandbox_declined"
 type Gateway struct {
 	db    *dynamodb.Client
 	table string
+
+	// Now stamps refunds and events; nil means the wall clock. The local stack and the tests pass
+	// their clocks, so events follow time travel.
+	Now func() time.Time
+	// Endpoint, when set, is where the sandbox sends its events right after each change, as Stripe
+	// sends them within seconds (best effort: Deliver sends what is left). Nil: events wait in the
+	// outbox for Deliver or PendingEvents.
+	Endpoint *Endpoint
 
 	mu     sync.Mutex
 	faults []Fault
@@ -157,7 +172,7 @@ func (g *Gateway) Capture(ctx context.Context, ref string, amount refund.Money) 
 	item[attrCaptured] = nv(amount.Amount)
 	item[attrCurrency] = sv(amount.Currency)
 	item[attrRefunded] = nv(0)
-	item[attrCreatedAt] = sv(time.Now().UTC().Format(time.RFC3339Nano))
+	item[attrCreatedAt] = sv(g.now().Format(time.RFC3339Nano))
 	_, err := g.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(g.table),
 		Item:                item,
@@ -227,7 +242,7 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 		return payment.Refund{}, &payment.PaymentOutcomeUnknown{Provider: Provider, Code: CodeUnauthorized, Message: "The sandbox was told to refuse the API key."}
 	}
 
-	r, err := g.refund(ctx, req)
+	r, err := g.refundWith(ctx, req, fault == FaultPending)
 	if err != nil {
 		return payment.Refund{}, err
 	}
@@ -238,8 +253,13 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 	return r, nil
 }
 
-// refund is Refund without fault injection.
+// refund is Refund without fault injection: a succeeded refund.
 func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (payment.Refund, error) {
+	return g.refundWith(ctx, req, false)
+}
+
+// refundWith makes the refund, pending or succeeded, and records its events.
+func (g *Gateway) refundWith(ctx context.Context, req payment.RefundRequest, pending bool) (payment.Refund, error) {
 	// A key seen before answers from the record, like Stripe's idempotency layer.
 	if r, found, err := g.replay(ctx, req); err != nil || found {
 		return r, err
@@ -251,6 +271,11 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 	}
 	if !found {
 		return payment.Refund{}, declined(payment.CodePaymentNotFound, "No captured payment has this reference.")
+	}
+	if d, ok, err := g.disputeOf(ctx, req.PaymentReference); err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	} else if ok && (!d.Status.Closed() || d.Status == refund.DisputeLost) {
+		return payment.Refund{}, declined(CodeDisputed, "The payment has been disputed ("+string(d.Status)+"), so it cannot be refunded.")
 	}
 	if pay.captured.Currency != req.Amount.Currency {
 		return payment.Refund{}, declined(payment.CodeCurrencyMismatch,
@@ -267,7 +292,22 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 	if err != nil {
 		return payment.Refund{}, unavailable("storage", err)
 	}
-	now := time.Now().UTC().Format(time.RFC3339Nano)
+	status := payment.StatusSucceeded
+	if pending {
+		status = payment.StatusPending
+	}
+	at := g.now()
+	st, err := g.Payment(ctx, req.PaymentReference)
+	if err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	}
+	made := Record{Refund: payment.Refund{ID: id, Status: status, Amount: req.Amount}, PaymentReference: req.PaymentReference,
+		IdempotencyKey: req.IdempotencyKey, RequestID: req.RequestID, CreatedAt: at}
+	evs, err := g.refundEvents(st, made, at)
+	if err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	}
+	now := at.Format(time.RFC3339Nano)
 	record := func(pk, sk string) map[string]types.AttributeValue {
 		item := key(pk, sk)
 		item[attrRefundID] = sv(id)
@@ -275,7 +315,7 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 		item[attrAmount] = nv(req.Amount.Amount)
 		item[attrCurrency] = sv(req.Amount.Currency)
 		item[attrKey] = sv(req.IdempotencyKey)
-		item[attrStatus] = sv(string(payment.StatusSucceeded))
+		item[attrStatus] = sv(string(status))
 		item[attrCreatedAt] = sv(now)
 		if req.RequestID != "" {
 			item[attrRequestID] = sv(req.RequestID)
@@ -283,7 +323,7 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 		return item
 	}
 	_, err = g.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
+		TransactItems: append([]types.TransactWriteItem{
 			{Put: &types.Put{
 				TableName:           aws.String(g.table),
 				Item:                record(keyPK(req.IdempotencyKey), skKey),
@@ -303,15 +343,16 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 					":amt": nv(req.Amount.Amount), ":cur": sv(req.Amount.Currency), ":max": nv(maxBefore),
 				},
 			}},
-		},
+		}, g.eventPuts(evs...)...),
 	})
 	var tce *types.TransactionCanceledException
 	switch {
 	case err == nil:
-		return payment.Refund{ID: id, Status: payment.StatusSucceeded, Amount: req.Amount}, nil
+		g.sendSoon(ctx)
+		return made.Refund, nil
 	case errors.As(err, &tce):
 		reasons := tce.CancellationReasons
-		if len(reasons) != 3 {
+		if len(reasons) < 3 {
 			return payment.Refund{}, unavailable("conflict", err)
 		}
 		if conditionFailed(reasons[0]) || conditionFailed(reasons[1]) {
@@ -398,9 +439,15 @@ type Record struct {
 	PaymentReference string
 	IdempotencyKey   string
 	RequestID        string
+	// FailureReason is the reason a refund that failed later failed with (FailRefund).
+	FailureReason string
 	// CreatedAt is when the refund was recorded.
 	CreatedAt time.Time
 }
+
+// Dashboard reports whether the refund was made at the "dashboard" (DashboardRefund), outside
+// Refundflow: its events carry no idempotency key of Refundflow's.
+func (r Record) Dashboard() bool { return strings.HasPrefix(r.IdempotencyKey, dashboardPrefix) }
 
 // State is everything the sandbox knows about one payment, for assertions and the local stack's pages.
 type State struct {
@@ -481,6 +528,7 @@ func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
 		return Record{}, fmt.Errorf("decode sandbox refund: %w", err)
 	}
 	reqID, _ := str(item, attrRequestID) // optional
+	failure, _ := str(item, attrFailure) // only on failed refunds
 	at, err := time.Parse(time.RFC3339Nano, created)
 	if err != nil {
 		return Record{}, fmt.Errorf("decode sandbox refund time: %w", err)
@@ -490,6 +538,7 @@ func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
 		PaymentReference: ref,
 		IdempotencyKey:   k,
 		RequestID:        reqID,
+		FailureReason:    failure,
 		CreatedAt:        at,
 	}, nil
 }
