@@ -312,3 +312,41 @@ func TestProviderEventClaims(t *testing.T) {
 		}
 	})
 }
+
+// TestReopen: a completed request whose refund failed later goes to needs attention through Reopen,
+// once (a second Reopen on the old version is a conflict), while Transition keeps completed final;
+// a request in any other status does not reopen and the table is not touched.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		b.RequireTransactions(t)
+		e := newEnv(t, b)
+		req := e.executing("req-1", "RF-1")
+		must(t, e.s.Transition(e.ctx, req.ID, refund.StatusExecuting, refund.StatusCompleted, req.Version, systemAudit("ExecuteResolution")))
+		completed := req.Version + 1
+
+		if got, want := refund.ErrorCode(e.s.Transition(e.ctx, req.ID, refund.StatusCompleted, refund.StatusNeedsAttention, completed, systemAudit("MarkNeedsAttention"))), refund.CodeConflict; got != want {
+			t.Fatalf("Transition out of completed: code %q, want %q", got, want)
+		}
+		if got, want := refund.ErrorCode(e.s.Reopen(e.ctx, req.ID, refund.StatusAwaitingConsent, completed, systemAudit("StripeWebhook"))), refund.CodeConflict; got != want {
+			t.Fatalf("Reopen from awaiting consent: code %q, want %q", got, want)
+		}
+		audit := systemAudit("StripeWebhook")
+		audit.Action = "refund_failed"
+		must(t, e.s.Reopen(e.ctx, req.ID, refund.StatusCompleted, completed, audit))
+		if got, want := refund.ErrorCode(e.s.Reopen(e.ctx, req.ID, refund.StatusCompleted, completed, audit)), refund.CodeConflict; got != want {
+			t.Fatalf("second Reopen: code %q, want %q", got, want)
+		}
+		got, err := e.s.GetRequest(e.ctx, req.ID)
+		must(t, err)
+		if got.Status != refund.StatusNeedsAttention || got.Version != completed+1 {
+			t.Errorf("after Reopen: %s version %d, want needs_attention version %d", got.Status, got.Version, completed+1)
+		}
+		entries, err := e.s.ListAudit(e.ctx, req.ID)
+		must(t, err)
+		last := entries[len(entries)-1]
+		if last.Action != "refund_failed" || last.From != refund.StatusCompleted || last.To != refund.StatusNeedsAttention {
+			t.Errorf("last audit entry = %+v, want refund_failed completed → needs_attention", last)
+		}
+	})
+}

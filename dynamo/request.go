@@ -195,6 +195,21 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 	return s.change(ctx, id, from, to, version, audit, "status_changed", opts)
 }
 
+// Reopen moves request id, still at status from and version, to needs attention because its refund
+// failed after the provider accepted it (refund.CanReopen: from is executing or completed), in one
+// transaction with the audit entry. It is the one way out of completed; Transition keeps every final
+// status final. The order's open-request lock is not taken again: the order may have a newer request.
+func (s *Store) Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error {
+	if err := validID("request id", id); err != nil {
+		return err
+	}
+	if !refund.CanReopen(from) {
+		return conflict("A request that is %s cannot be reopened: only an executing or completed request whose refund failed later can.", from)
+	}
+	audit.From, audit.To = from, refund.StatusNeedsAttention
+	return s.change(ctx, id, from, refund.StatusNeedsAttention, version, audit, "reopened", nil)
+}
+
 // Decide records a decision that keeps the request's status but must still be made exactly once:
 // a staff approval or adjustment of a review, the workflow's offers. Like Transition it is one
 // transaction that requires the request to have status and version, moves the version to

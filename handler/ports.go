@@ -133,6 +133,12 @@ type RefundLister interface {
 	ListOrderRefunds(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
 }
 
+// Reopener moves an executing or completed request whose refund failed after the provider accepted
+// it to needs attention (refund.CanReopen); no other path leaves completed.
+type Reopener interface {
+	Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
+}
+
 // PaymentOrderFinder finds the orders whose payment has a provider reference (normally one; none for
 // a payment Refundflow does not know).
 type PaymentOrderFinder interface {

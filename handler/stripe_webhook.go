@@ -81,6 +81,7 @@ type StripeWebhookStore interface {
 	OpenRequestFinder
 	OfferLister
 	Transitioner
+	Reopener
 	AuditAppender
 	AuditLister
 	LinkPutter
@@ -320,7 +321,7 @@ func (h StripeWebhook) refundFailed(ctx context.Context, order refund.Order, rec
 		if !refund.CanReopen(req.Status) {
 			break
 		}
-		err = h.Store.Transition(ctx, req.ID, req.Status, refund.StatusNeedsAttention, req.Version, refund.AuditEntry{
+		err = h.Store.Reopen(ctx, req.ID, req.Status, req.Version, refund.AuditEntry{
 			Actor: system(fnStripeWebhook), Action: actionRefundFailed,
 			Detail: fmt.Sprintf("refund %s of %s failed at the payment provider after it was accepted (%s); the amount was released in the ledger", rec.ProviderRefundID, rec.Amount, rec.FailureReason),
 		})

@@ -166,6 +166,8 @@
 // A request moves through a small state machine (see CanTransition): submitted, then rejected, in
 // review, or awaiting the client's consent; then executing and completed, or declined, expired or
 // withdrawn. "Needs attention" marks a case a person must look at and is not final. Rejected,
-// completed, declined, withdrawn, expired and review-rejected are final: nothing moves a request out of
-// them.
+// completed, declined, withdrawn, expired and review-rejected are final: no transition moves a request
+// out of them. The one exception is not a transition: a completed request whose refund the provider
+// reports as failed later is reopened to needs attention (CanReopen, Request.Reopen), because the
+// money did not go back.
 package refund

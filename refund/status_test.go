@@ -18,7 +18,6 @@ func TestCanTransition(t *testing.T) {
 		{StatusAwaitingConsent, StatusWithdrawn}, {StatusAwaitingConsent, StatusNeedsAttention},
 		{StatusAwaitingConsent, StatusInReview}, // a dispute opened at the provider
 		{StatusExecuting, StatusCompleted}, {StatusExecuting, StatusNeedsAttention},
-		{StatusCompleted, StatusNeedsAttention}, // a refund that failed later at the provider
 		{StatusNeedsAttention, StatusExecuting}, {StatusNeedsAttention, StatusInReview}, {StatusNeedsAttention, StatusAwaitingConsent},
 		{StatusNeedsAttention, StatusCompleted}, {StatusNeedsAttention, StatusReviewRejected},
 	} {
@@ -48,13 +47,8 @@ func TestStatusProperties(t *testing.T) {
 		}
 		if s.Terminal() {
 			terminal++
-			// The one way out of a final status: a completed refund that failed later.
-			want := 0
-			if s == StatusCompleted {
-				want = 1
-			}
-			if len(transitions[s]) != want {
-				t.Errorf("terminal %s has %d transitions, want %d", s, len(transitions[s]), want)
+			if len(transitions[s]) != 0 {
+				t.Errorf("terminal %s has transitions", s)
 			}
 		} else if !reachesTerminal(s) {
 			t.Errorf("non-terminal %s can never finish", s)
@@ -100,7 +94,7 @@ func reachesTerminal(from Status) bool {
 }
 
 // TestPropertyStatusMachine drives a request with random transition attempts: it never leaves a terminal
-// state (but for a completed refund that failed later, which goes to needs attention), every accepted move is allowed by CanTransition and bumps the version, and refused moves change
+// state, every accepted move is allowed by CanTransition and bumps the version, and refused moves change
 // nothing.
 func TestPropertyStatusMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
@@ -114,7 +108,7 @@ func TestPropertyStatusMachine(t *testing.T) {
 			err := r.Transition(to, later)
 			switch {
 			case err == nil:
-				if wasTerminal && !(before.Status == StatusCompleted && to == StatusNeedsAttention) {
+				if wasTerminal {
 					t.Fatalf("left terminal state %s for %s", before.Status, to)
 				}
 				if !CanTransition(before.Status, to) || r.Status != to || r.Version != before.Version+1 || !r.UpdatedAt.Equal(later) {
@@ -131,4 +125,36 @@ func TestPropertyStatusMachine(t *testing.T) {
 			wasTerminal = r.Status.Terminal()
 		}
 	})
+}
+
+// TestReopen: only an executing or completed request reopens (a refund that failed later at the
+// provider), to needs attention with the version bumped; every other status refuses and keeps the
+// request as it was. Completed stays final for Transition whatever happens (TestPropertyStatusMachine).
+func TestReopen(t *testing.T) {
+	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	later := now.Add(time.Hour)
+	for _, s := range Statuses() {
+		r := Request{ID: "r", Status: s, Version: 4, CreatedAt: now, UpdatedAt: now}
+		before := r
+		err := r.Reopen(later)
+		if got, want := err == nil, s == StatusExecuting || s == StatusCompleted; got != want {
+			t.Errorf("Reopen from %s: err = %v, want success %v", s, err, want)
+			continue
+		}
+		if err != nil {
+			if got, want := ErrorCode(err), CodeConflict; got != want {
+				t.Errorf("Reopen from %s: code %s, want %s", s, got, want)
+			}
+			if r != before {
+				t.Errorf("refused Reopen from %s changed the request: %+v", s, r)
+			}
+			continue
+		}
+		if r.Status != StatusNeedsAttention || r.Version != before.Version+1 || !r.UpdatedAt.Equal(later) {
+			t.Errorf("Reopen from %s = %+v", s, r)
+		}
+		if CanTransition(s, StatusNeedsAttention) != (s == StatusExecuting) {
+			t.Errorf("CanTransition(%s, needs_attention) = %v", s, CanTransition(s, StatusNeedsAttention))
+		}
+	}
 }

@@ -34,6 +34,7 @@ type StoreOps struct {
 	RecordConsentOp        func(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
 	ReserveRefundOp        func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
 	ApplyProviderRefundOp  func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
+	ReopenOp               func(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
 	OrdersByPaymentOp      func(ctx context.Context, reference string) ([]refund.Order, error)
 	RecordDisputeOp        func(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error)
 	OpenRequestIDOp        func(ctx context.Context, orderNumber string) (string, error)
@@ -148,6 +149,11 @@ func (s StoreOps) ReserveRefund(ctx context.Context, orderNumber, requestID stri
 // ApplyProviderRefund calls ApplyProviderRefundOp (handler.ProviderRefundRecorder).
 func (s StoreOps) ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error) {
 	return s.ApplyProviderRefundOp(ctx, orderNumber, p, audit)
+}
+
+// Reopen calls ReopenOp (handler.Reopener).
+func (s StoreOps) Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error {
+	return s.ReopenOp(ctx, id, from, version, audit)
 }
 
 // OrdersByPayment calls OrdersByPaymentOp (handler.PaymentOrderFinder).
