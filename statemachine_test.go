@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"io/fs"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"refundflow"
+	"refundflow/handler"
 )
 
 // lambdaTransientErrors are the errors AWS recommends every Lambda task retries: failures of the
@@ -243,5 +245,45 @@ func TestExecutionTimeoutOutlastsTheLongestPath(t *testing.T) {
 	// Not far beyond either: a stuck execution should reach the timed-out alarm within days.
 	if slack := limit - path; slack > 7*24*time.Hour {
 		t.Errorf("TimeoutSeconds %d leaves %s beyond the longest path; a stuck execution would go unnoticed that long", timeout, slack)
+	}
+}
+
+// TestStepsRouteByTheirNamedErrors checks the routes VerifyConditions and ProposeResolution take by
+// error instead of through a Choice state (issue 16): the name of each routing error type in handler
+// (its Lambda error type, the Go type's name) is caught, by a catcher ahead of any catch-all, and
+// sent to the state that outcome goes on to; and no retrier retries it, since the same request would
+// route the same way again.
+func TestStepsRouteByTheirNamedErrors(t *testing.T) {
+	_, _, states, _ := loadASL(t)
+	errorType := func(err error) string { return reflect.TypeOf(err).Elem().Name() } // aws-lambda-go's name of a pointer
+	for _, tc := range []struct {
+		state string
+		err   error
+		next  string
+	}{
+		{"VerifyConditions", &handler.RequestClosed{}, "NotifyOutcome"},
+		{"ProposeResolution", &handler.RequestClosed{}, "NotifyOutcome"},
+		{"ProposeResolution", &handler.StaffReviewNeeded{}, "NotifyReceived"},
+	} {
+		name := errorType(tc.err)
+		st, ok := states[tc.state]
+		if !ok {
+			t.Fatalf("no state %s", tc.state)
+		}
+		caught := ""
+		for _, c := range st.Catch {
+			if slices.Contains(c.ErrorEquals, name) || slices.Contains(c.ErrorEquals, "States.ALL") || slices.Contains(c.ErrorEquals, "States.TaskFailed") {
+				caught = c.Next
+				break
+			}
+		}
+		if caught != tc.next {
+			t.Errorf("%s: %s goes to %q, want %s", tc.state, name, caught, tc.next)
+		}
+		for _, r := range st.Retry {
+			if slices.Contains(r.ErrorEquals, name) || slices.Contains(r.ErrorEquals, "States.ALL") || slices.Contains(r.ErrorEquals, "States.TaskFailed") {
+				t.Errorf("%s retries %s (%v), which routes", tc.state, name, r.ErrorEquals)
+			}
+		}
 	}
 }

@@ -4,23 +4,32 @@
 // HTTP status, error responses (JSON or an HTML page from package web), security headers on every
 // response, and a stateless double-submit CSRF token.
 //
-// A handler stays thin: its Handle method wraps the code that serves the event in Handle,
+// A handler stays thin: its Handle method wraps the method that serves the event in Handle, and that
+// method routes and returns a response or an error. handler.RequestStatus, for example:
 //
 //	func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 //		return apigw.Handle(h.serve)(ctx, req)
 //	}
 //
 //	func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-//		form, err := apigw.Form(req)
-//		if err != nil {
-//			return events.APIGatewayV2HTTPResponse{}, err // Handle renders it
+//		route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw")
+//		method := apigw.Method(req)
+//		switch {
+//		case route == "/requests/{id}" && (method == http.MethodGet || method == http.MethodHead):
+//			return h.show(ctx, req, params["id"])
+//		case route == "/requests/{id}/withdraw" && method == http.MethodPost:
+//			return h.withdraw(ctx, req, params["id"])
+//		case route == "":
+//			return events.APIGatewayV2HTTPResponse{}, errPageNotFound() // Handle renders it
+//		default:
+//			return events.APIGatewayV2HTTPResponse{}, errMethod(method)
 //		}
-//		...
-//		return apigw.Redirect("/requests/" + id + "?t=" + code), nil
 //	}
 //
-// and main wires it with lambda.Start(h.Handle), so every error becomes a JSON or HTML error
-// response, HEAD requests lose their body, and nothing leaves without the security headers.
+// and its main (functions/request-status) starts the handler its builder made with
+// lambda.Start(h.Handle). So every error becomes a JSON or HTML error response, a panic an internal
+// error, HEAD requests lose their body, and nothing leaves without the security headers (ExampleHandle
+// runs this).
 //
 // Header names in responses are in canonical MIME form ("Content-Type"); API Gateway lower-cases
 // request header names, and Header looks them up without regard to case.

@@ -398,6 +398,19 @@ func (s *Store) PutCredit(ctx context.Context, c refund.Credit) error {
 	return nil
 }
 
+// ListOrderCredits returns every credit granted on the order, by request (the rules subtract them
+// from later offers, refund.WithCredits).
+func (s *Store) ListOrderCredits(ctx context.Context, orderNumber string) ([]refund.Credit, error) {
+	if err := validID("order number", orderNumber); err != nil {
+		return nil, err
+	}
+	items, err := s.queryAll(ctx, orderPK(orderNumber), prefixCredit, 100_000)
+	if err != nil {
+		return nil, fmt.Errorf("list credits of order %s: %w", orderNumber, err)
+	}
+	return decodeItems(items, "credit of order "+orderNumber, func(it creditItem) refund.Credit { return it.Credit })
+}
+
 // GetCredit returns the credit a request granted on an order, or CodeNotFound.
 func (s *Store) GetCredit(ctx context.Context, orderNumber, requestID string) (refund.Credit, error) {
 	if err := validID("order number", orderNumber); err != nil {

@@ -218,6 +218,12 @@ func closedWord(s refund.OrderStatus) string {
 // again; CodeNotFound for an unknown order), bumping the version. It remembers the request, so that
 // an update from the billing system cannot make the order active again (PutOrder). It returns the
 // order as stored.
+//
+// The close is recorded even when the order already has the status (the billing system cancelled it
+// first): the status alone does not protect what the request granted, the request's name does. It
+// is idempotent: closing an order that this request already closed with this status changes nothing
+// (not even the version) and returns the order as stored, so a retried step does not bump the
+// version under the billing system.
 func (s *Store) CloseOrder(ctx context.Context, number string, version int64, status refund.OrderStatus, requestID string) (refund.Order, error) {
 	if err := validID("order number", number); err != nil {
 		return refund.Order{}, err
@@ -238,15 +244,21 @@ func (s *Store) CloseOrder(ctx context.Context, number string, version int64, st
 		Key:       key(orderPK(number), skOrder),
 		UpdateExpression: aws.String("SET " + x.n("status") + " = " + x.s(string(status)) + ", " + x.n("closed_by") + " = " + x.s(requestID) +
 			", " + x.n("updated_at") + " = " + x.v(nowAV) + ", " + x.n("version") + " = " + x.n("version") + " + " + x.i(1)),
-		ConditionExpression:       aws.String(x.n("version") + " = " + x.i(version)),
+		ConditionExpression: aws.String(x.n("version") + " = " + x.i(version) +
+			" AND NOT (" + x.n("closed_by") + " = " + x.s(requestID) + " AND " + x.n("status") + " = " + x.s(string(status)) + ")"),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if isConditionFailed(err) {
-		cur, gerr := s.GetOrder(ctx, number)
-		if gerr != nil {
+		cur, gerr := s.getOrderItem(ctx, number)
+		switch {
+		case gerr != nil:
 			return refund.Order{}, gerr
+		case cur == nil:
+			return refund.Order{}, notFound("Order %s was not found.", number)
+		case cur.ClosedBy == requestID && cur.Status == status:
+			return cur.Order, nil // closed by this request already
 		}
 		return refund.Order{}, conflict("Order %s has changed since version %d; it is now at version %d.", number, version, cur.Version)
 	}

@@ -158,3 +158,43 @@ func TestClosedOrderCannotBeReopenedByTheBillingSystem(t *testing.T) {
 		}
 	})
 }
+
+// A request that settles an order the billing system had already cancelled still records its close:
+// the status was right already, but only the request's name keeps a stale record from making the
+// order active again (and a later request from being offered what this one granted). Closing again
+// for the same request, as a retried step does, changes nothing, not even the version.
+func TestCloseOrderRecordsTheRequestOnACancelledOrder(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		_, err := e.s.PutOrder(e.ctx, testOrder("RF-1"))
+		must(t, err)
+		cancelled := testOrder("RF-1")
+		cancelled.Version, cancelled.Status = 1, refund.OrderCancelled
+		cancelled, err = e.s.PutOrder(e.ctx, cancelled) // the billing system cancels first: v2
+		must(t, err)
+
+		closed, err := e.s.CloseOrder(e.ctx, "RF-1", cancelled.Version, refund.OrderCancelled, "req-1")
+		must(t, err)
+		if closed.Status != refund.OrderCancelled || closed.Version != 3 {
+			t.Fatalf("closed order = %s v%d, want cancelled v3", closed.Status, closed.Version)
+		}
+		for _, version := range []int64{closed.Version, cancelled.Version} { // a retry reads v3, or still holds v2
+			again, err := e.s.CloseOrder(e.ctx, "RF-1", version, refund.OrderCancelled, "req-1")
+			must(t, err)
+			if again.Version != closed.Version {
+				t.Errorf("closing again from v%d moved the order to v%d, want it left at v%d", version, again.Version, closed.Version)
+			}
+		}
+		// Another status, or another request, is a new close: at a stale version it is a conflict.
+		_, err = e.s.CloseOrder(e.ctx, "RF-1", cancelled.Version, refund.OrderFullyRefunded, "req-1")
+		wantCode(t, err, refund.CodeConflict, "it is now at version 3")
+		_, err = e.s.CloseOrder(e.ctx, "RF-1", cancelled.Version, refund.OrderCancelled, "req-2")
+		wantCode(t, err, refund.CodeConflict, "it is now at version 3")
+
+		stale := testOrder("RF-1")
+		stale.Version = closed.Version
+		_, err = e.s.PutOrder(e.ctx, stale)
+		wantCode(t, err, refund.CodeConflict, "cancelled by request req-1")
+	})
+}

@@ -326,6 +326,24 @@ func TestCredits(t *testing.T) {
 		if err := e.s.PutCredit(e.ctx, bad); err == nil {
 			t.Error("PutCredit accepted a credit without an end date")
 		}
+
+		// Every credit of the order, for the rules of later requests; none of another order.
+		second := refund.Credit{OrderNumber: "RF-1", RequestID: "req-3", OfferID: "req-3-s2-1-switch_service", Amount: refund.Money{Amount: 500, Currency: "EUR"}, ValidUntil: "2026-05-01"}
+		must(t, e.s.PutCredit(e.ctx, second))
+		must(t, e.s.PutCredit(e.ctx, refund.Credit{OrderNumber: "RF-10", RequestID: "req-4", OfferID: "req-4-2-service_credit", Amount: refund.Money{Amount: 700, Currency: "EUR"}, ValidUntil: "2026-05-01"}))
+		list, err := e.s.ListOrderCredits(e.ctx, "rf-1")
+		must(t, err)
+		var ids []string
+		for _, l := range list {
+			ids = append(ids, l.RequestID+":"+l.Amount.String())
+		}
+		if got, want := strings.Join(ids, " "), "req-1:EUR 110.00 req-3:EUR 5.00"; got != want {
+			t.Errorf("ListOrderCredits = %s, want %s", got, want)
+		}
+		none, err := e.s.ListOrderCredits(e.ctx, "RF-2")
+		if err != nil || len(none) != 0 {
+			t.Errorf("credits of an order without any = %v, %v", none, err)
+		}
 	})
 }
 

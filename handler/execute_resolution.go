@@ -276,25 +276,24 @@ func (h ExecuteResolution) refund(ctx context.Context, req refund.Request, order
 
 // closeOrder records the order's new billing status: fully refunded when nothing remains refundable,
 // cancelled when the offer ends the service (refunds, credits, switches, ending at the period's end);
-// a pause leaves the order active. The write is conditional on the order's version, and repeated on a
-// conflict (the ledger bumps the version too).
+// a pause leaves the order active. The close is recorded as the request's even when the order
+// already has that status (the billing system cancelled it first): only the request's name on the
+// order keeps a stale record from the billing system from making it active again, and a later
+// request from being offered what this one granted (a credit does not move the ledger). The store
+// makes a second close by the same request a no-op, so a retried step changes nothing. The write is
+// conditional on the order's version, and repeated on a conflict (the ledger bumps the version too).
 func (h ExecuteResolution) closeOrder(ctx context.Context, number string, offer refund.Offer) error {
+	if offer.Kind == refund.OfferPause {
+		return nil
+	}
 	for attempt := 1; ; attempt++ {
 		order, err := h.Store.GetOrder(ctx, number)
 		if err != nil {
 			return fmt.Errorf("close order %s: %w", number, err)
 		}
-		want := order.Status
-		switch {
-		case offer.Kind == refund.OfferPause:
-			return nil
-		case order.Paid > 0 && order.Refunded >= order.Paid:
+		want := refund.OrderCancelled
+		if order.Status == refund.OrderFullyRefunded || order.Paid > 0 && order.Refunded >= order.Paid {
 			want = refund.OrderFullyRefunded
-		case want == refund.OrderActive:
-			want = refund.OrderCancelled
-		}
-		if want == order.Status {
-			return nil
 		}
 		// Recorded as the request's closure, which the billing system cannot undo (Store.CloseOrder).
 		_, err = h.Store.CloseOrder(ctx, number, order.Version, want, offer.RequestID)

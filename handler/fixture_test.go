@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +26,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"refundflow/apigw"
+	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/dynamo/dynamotest"
 	"refundflow/handler"
@@ -110,7 +109,7 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 		Region:       "eu-west-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
-		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+		HTTPClient:   httpclient.New(nil),
 	})
 	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}}
 	f.csrf = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Insecure: true, Now: func() time.Time { return httpT0 }}
@@ -127,31 +126,10 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 }
 
 // localDynamoDB serves a fresh local DynamoDB (ddblocal) for the test and returns a real DynamoDB
-// client for it.
-//
-// The server holds back responses larger than the client's first read for 2 ms. Against a server
-// this fast, the SDK (smithy-go) closes the request body as soon as the response headers arrive; if
-// the transport's write loop has not finished its last read of that body, the transport closes the
-// connection and a large response (a Query of offers or audit entries) fails with "use of closed
-// network connection". A real DynamoDB endpoint is never that fast; the Step Functions engine's API
-// has the same work-around (infra/local/stepfunctions serveHTTP).
+// client for it (on awsenv/httpclient, like every AWS client of the project).
 func localDynamoDB(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	mini := ddblocal.New(ddblocal.Options{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		mini.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		body := rec.Body.Bytes()
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		if len(body) > 3000 {
-			time.Sleep(2 * time.Millisecond)
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(body)
-	}))
+	srv := httptest.NewServer(ddblocal.New(ddblocal.Options{}))
 	t.Cleanup(srv.Close)
 	return dynamotest.NewClient(srv.URL)
 }
@@ -625,7 +603,8 @@ func newTaskFixture(t *testing.T, service refund.ServiceType) *taskFixture {
 	return f
 }
 
-// run calls a task and fails the test on error.
+// run calls a task and returns its outcome, whether returned or routed by error (RequestClosed,
+// StaffReviewNeeded); it fails the test on any other error.
 func (f *taskFixture) run(h interface {
 	Handle(context.Context, handler.TaskInput) (handler.TaskOutput, error)
 }, in handler.TaskInput) string {
@@ -634,6 +613,9 @@ func (f *taskFixture) run(h interface {
 		in.RequestID = f.id
 	}
 	out, err := h.Handle(f.ctx, in)
+	if routed, ok := handler.RoutedOutcome(err); ok {
+		return routed
+	}
 	if err != nil {
 		f.t.Fatalf("%T: %v", h, err)
 	}

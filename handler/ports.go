@@ -184,6 +184,11 @@ type CreditPutter interface {
 	PutCredit(ctx context.Context, c refund.Credit) error
 }
 
+// CreditLister reads every credit granted on an order.
+type CreditLister interface {
+	ListOrderCredits(ctx context.Context, orderNumber string) ([]refund.Credit, error)
+}
+
 // CreditGetter reads the credit a request granted; none is CodeNotFound.
 type CreditGetter interface {
 	GetCredit(ctx context.Context, orderNumber, requestID string) (refund.Credit, error)

@@ -11,20 +11,25 @@ import (
 )
 
 // ProposeResolution is the workflow's second step: it works out the offers under the policy
-// (refund.Resolve, with refunds rounded down to what the order's payment provider can refund), stores
-// them, and decides whether staff must review them first.
+// (refund.Resolve, with refunds rounded down to what the order's payment provider can refund, and the
+// credits earlier requests granted on the order subtracted like earlier refunds), stores them, and
+// decides whether staff must review them first.
 //
 // Outcomes: "consent" (the offers go to the client; the status stays submitted until RequestConsent
 // sends them), "review" (the request moves to in_review), or the status of a request that was closed
-// meanwhile, such as "withdrawn". The offers become the request's current set in the same
-// transaction that checks and moves the request's version (and, for "review", moves its status), so
-// two attempts of the step (a retry racing one that timed out) store one set. The rules run as of
+// meanwhile, such as "withdrawn". Only "consent" is returned as the task's result (on to
+// RequestConsent); "review" is returned as *StaffReviewNeeded (the state machine catches it to go to
+// NotifyReceived and the staff review) and a closed request as *RequestClosed (to NotifyOutcome).
+//
+// The offers become the request's current set in the same transaction that checks and moves the
+// request's version (and, for "review", moves its status), so two attempts of the step (a retry
+// racing one that timed out) store one set. The rules run as of
 // the request's submission time, so an attempt that finds the same offers stored changes nothing;
 // one that finds different offers stored (the billing system changed the order after an earlier
 // attempt, whose answer was lost) replaces them with a new set, so only offers that fit the order
 // as it is now are live. Nothing has been shown to the client before this step has answered.
 type ProposeResolution struct {
-	// Store reads the request, its order and offers, and records the resolution.
+	// Store reads the request, its order with its credits and the offers, and records the resolution.
 	Store ProposeResolutionStore
 	// Policy is the refund policy; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
@@ -36,6 +41,7 @@ type ProposeResolution struct {
 type ProposeResolutionStore interface {
 	RequestGetter
 	OrderGetter
+	CreditLister
 	OfferLister
 	Decider
 	Transitioner
@@ -51,8 +57,7 @@ func (h ProposeResolution) Handle(ctx context.Context, in TaskInput) (TaskOutput
 		log.ErrorContext(ctx, "resolution failed", "error", err.Error())
 		return TaskOutput{}, err
 	}
-	log.InfoContext(ctx, "resolution done", "outcome", out.Outcome)
-	return out, nil
+	return route(ctx, log, "resolution done", in.RequestID, out, OutcomeConsent)
 }
 
 func (h ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
@@ -74,11 +79,11 @@ func (h ProposeResolution) handle(ctx context.Context, in TaskInput) (TaskOutput
 		if req.Verification == nil || !req.Verification.OK {
 			return TaskOutput{}, fmt.Errorf("resolve request %s: it has no successful verification", req.ID)
 		}
-		order, err := h.Store.GetOrder(ctx, req.OrderNumber)
+		order, credits, err := orderAndCredits(ctx, h.Store, req.OrderNumber)
 		if err != nil {
 			return TaskOutput{}, fmt.Errorf("resolve request %s: %w", req.ID, err)
 		}
-		res := resolve(h.Policy, req.Request, order)
+		res := resolve(h.Policy, req.Request, order, credits)
 		var opts []refund.ChangeOption
 		var stored []refund.Offer
 		set := req.OfferSet
@@ -157,8 +162,28 @@ func proposalSummary(offers []refund.Offer, set int) string {
 
 // resolve applies the policy (the zero value: the default) to a request and its order as of the
 // request's submission, with the refundable increment of the order's payment provider, so that every
-// refund offered is an amount the provider can refund.
-func resolve(p refund.Policy, req refund.Request, order refund.Order) refund.Resolution {
+// refund offered is an amount the provider can refund, and with the credits granted on the order, so
+// that what an earlier request gave as credit is not offered again.
+func resolve(p refund.Policy, req refund.Request, order refund.Order, credits []refund.Credit) refund.Resolution {
 	step := payment.RefundIncrement(order.Payment.Provider, order.Currency)
-	return refund.Resolve(policyOrDefault(p), req, order, req.CreatedAt, refund.WithRefundIncrement(step))
+	return refund.Resolve(policyOrDefault(p), req, order, req.CreatedAt, refund.WithRefundIncrement(step), refund.WithCredits(credits))
+}
+
+// orderCredits is what orderAndCredits reads.
+type orderCredits interface {
+	OrderGetter
+	CreditLister
+}
+
+// orderAndCredits reads an order and the credits granted on it, which the rules need together.
+func orderAndCredits(ctx context.Context, s orderCredits, number string) (refund.Order, []refund.Credit, error) {
+	order, err := s.GetOrder(ctx, number)
+	if err != nil {
+		return refund.Order{}, nil, err
+	}
+	credits, err := s.ListOrderCredits(ctx, number)
+	if err != nil {
+		return refund.Order{}, nil, err
+	}
+	return order, credits, nil
 }

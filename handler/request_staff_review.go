@@ -20,7 +20,8 @@ import (
 // or approved while no attempt of this wait was parked), the step completes its own token with that
 // outcome, so the workflow never waits for a decision that was already made.
 type RequestStaffReview struct {
-	// Store reads the request, its order and offers, parks the token and takes a recorded approval.
+	// Store reads the request, its order with its credits and the offers, parks the token and takes a
+	// recorded approval.
 	Store RequestStaffReviewStore
 	// Waits completes the wait itself when the request was already decided.
 	Waits WaitCompleter
@@ -36,6 +37,7 @@ type RequestStaffReview struct {
 type RequestStaffReviewStore interface {
 	RequestGetter
 	OrderGetter
+	CreditLister
 	OfferLister
 	TokenSetter
 	ResumeGetter
@@ -83,7 +85,7 @@ func (h RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutpu
 	}
 
 	_, err = h.Emails.once(ctx, req.ID, "staff:review", mail.KindStaffReview, func() (mail.Data, error) {
-		order, err := h.Store.GetOrder(ctx, req.OrderNumber)
+		order, credits, err := orderAndCredits(ctx, h.Store, req.OrderNumber)
 		if err != nil {
 			return mail.Data{}, err
 		}
@@ -91,7 +93,7 @@ func (h RequestStaffReview) handle(ctx context.Context, in TaskInput) (TaskOutpu
 		if err != nil {
 			return mail.Data{}, err
 		}
-		res := resolve(h.Policy, req.Request, order)
+		res := resolve(h.Policy, req.Request, order, credits)
 		reasons := res.ReviewReasons
 		if len(reasons) == 0 {
 			reasons = []string{"The request was sent to review."}

@@ -117,6 +117,35 @@ func TestStaffAdjustmentsAtOnceOneWins(t *testing.T) {
 	}
 }
 
+// The loser of two adjustments may read the request after the winner's set replaced the one it
+// adjusts; its offer IDs then belong to a superseded set. That is the same conflict as losing the
+// write (409 saying what changed), not a mistake in the body: only IDs that never belonged to the
+// request are 400. TestStaffAdjustmentsAtOnceOneWins meets this order of events by chance; here it
+// is forced.
+func TestAdjustmentOfASupersededSetIsAConflict(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusInReview, true)
+	h := f.staffHandler()
+	refundOffer, credit := s.offers[0], s.offers[1]
+	wantStatus(t, mustCall(t, h, reviewEventAs(t, "staff-a", s.id, map[string]any{"decision": "adjust",
+		"offers": []map[string]string{{"id": refundOffer.ID, "amount": "4100.00"}}})), http.StatusOK)
+
+	late := mustCall(t, h, reviewEventAs(t, "staff-b", s.id, map[string]any{"decision": "adjust",
+		"offers": []map[string]string{{"id": credit.ID, "amount": "4200.00"}}}))
+	wantStatus(t, late, http.StatusConflict)
+	for _, want := range []string{"Offer " + credit.ID + " is no longer one of the offers", "offers adjusted by staff:staff-a"} {
+		if !strings.Contains(late.Body, want) {
+			t.Errorf("the late adjustment's 409 does not say %q: %s", want, late.Body)
+		}
+	}
+	unknown := mustCall(t, h, reviewEventAs(t, "staff-b", s.id, map[string]any{"decision": "adjust",
+		"offers": []map[string]string{{"id": "req-other-1-full_refund", "amount": "1.00"}}}))
+	wantStatus(t, unknown, http.StatusBadRequest)
+	if _, set, err := f.store.ListOffers(context.Background(), s.id); err != nil || set != 2 {
+		t.Errorf("offer set %d, %v; want staff-a's set 2 alone", set, err)
+	}
+}
+
 func TestStaffApprovalRacesAdjustment(t *testing.T) {
 	for round := range 5 {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {

@@ -48,6 +48,8 @@ type StaffApi struct {
 	Store StaffApiStore
 	// Waits completes the review wait with {"outcome":"approved"|"rejected"}.
 	Waits WaitCompleter
+	// Policy words the goodwill offers staff add; the zero value means refund.DefaultPolicy().
+	Policy refund.Policy
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -58,6 +60,7 @@ type StaffApiStore interface {
 	RequestGetter
 	OrderGetter
 	OfferLister
+	OfferGetter
 	ConsentGetter
 	RefundLister
 	CreditGetter
@@ -341,8 +344,9 @@ type ReviewDecision struct {
 	// Message is the staff's message: required for reject (it goes to the client), optional
 	// otherwise (kept in the audit trail).
 	Message string `json:"message"`
-	// Offers are the adjusted offers, for adjust only: each names an offer of the current set and
-	// gives its new kind and amount. Offers not listed are dropped from the new set.
+	// Offers are the new set, for adjust only: each names an offer of the current set and gives its
+	// new kind and amount, or is a goodwill offer (goodwill: true, a kind and an amount, no id) when
+	// the current set offers no money. Offers not listed are dropped from the new set.
 	Offers []refund.OfferAdjustment `json:"offers"`
 }
 
@@ -368,6 +372,9 @@ const msgResumesSoon = "The decision is recorded; the workflow could not be reac
 
 // maxReviewMessageRunes bounds the staff's message.
 const maxReviewMessageRunes = 2000
+
+// maxReviewOffers bounds the offers of an adjustment (the policy makes at most a handful).
+const maxReviewOffers = 20
 
 func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, id string) (events.APIGatewayV2HTTPResponse, error) {
 	var body ReviewDecision
@@ -411,6 +418,20 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			result.Delivered = done == delivered
 		}
 		return h.reviewAnswer(ctx, id, result)
+	}
+
+	// An approval sends the current offers to the client: with none, the workflow could only stop
+	// in "needs attention". Staff reject (the client is told why) or make a goodwill offer instead.
+	if body.Decision == ReviewApprove {
+		offers, _, err := h.Store.ListOffers(ctx, id)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if len(offers) == 0 {
+			return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
+				"Request %s has no offers to send to the client, so it cannot be approved. Reject it with a message to the client, "+
+					"or adjust it to make a goodwill offer (a refund or a credit, with \"goodwill\": true).", id)
+		}
 	}
 
 	// Approve and adjust only take effect through the workflow, so it must be waiting for them.
@@ -522,8 +543,11 @@ func validateReview(b ReviewDecision) error {
 			errs["offers"] = "offers are only sent with the decision adjust"
 		}
 	case ReviewAdjust:
-		if len(b.Offers) == 0 {
-			errs["offers"] = "list at least one offer to keep; to offer nothing, reject"
+		switch {
+		case len(b.Offers) == 0:
+			errs["offers"] = "list at least one offer to keep or a goodwill offer to make; to offer nothing, reject"
+		case len(b.Offers) > maxReviewOffers:
+			errs["offers"] = fmt.Sprintf("list at most %d offers", maxReviewOffers)
 		}
 	default:
 		errs["decision"] = "must be approve, adjust or reject"
@@ -541,9 +565,9 @@ func validateReview(b ReviewDecision) error {
 	return errs.Err()
 }
 
-// adjustedOffers builds the next offer set from the staff's adjustments of the current one
-// (refund.AdjustOffers, with the refundable increment of the order's payment provider), and returns
-// it with its number; the store refuses it unless that is still the next one.
+// adjustedOffers builds the next offer set from the staff's adjustments of the current one and their
+// goodwill offers (refund.AdjustOffers, with the refundable increment of the order's payment
+// provider), and returns it with its number; the store refuses it unless that is still the next one.
 func (h StaffApi) adjustedOffers(ctx context.Context, rec refund.RequestRecord, adj []refund.OfferAdjustment) ([]refund.Offer, int, error) {
 	current, set, err := h.Store.ListOffers(ctx, rec.ID)
 	if err != nil {
@@ -554,16 +578,42 @@ func (h StaffApi) adjustedOffers(ctx context.Context, rec refund.RequestRecord, 
 		// the current ones when the member of staff chose them, so this is a conflict, not a mistake.
 		return nil, 0, refund.Errorf(refund.CodeConflict, "Request %s has offer set %d now, not %d; reload it.", rec.ID, set, rec.OfferSet)
 	}
+	if err := h.supersededOffer(ctx, rec.ID, current, set, adj); err != nil {
+		return nil, 0, err
+	}
 	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
 	if err != nil {
 		return nil, 0, err
 	}
-	step := payment.RefundIncrement(order.Payment.Provider, order.Currency)
-	offers, err := refund.AdjustOffers(current, order, adj, step, set+1)
+	offers, err := refund.AdjustOffers(refund.ReviewCase{
+		Policy: policyOrDefault(h.Policy), Request: rec.Request, Order: order, Current: current,
+		Step: payment.RefundIncrement(order.Payment.Provider, order.Currency), Set: set + 1,
+	}, adj)
 	if err != nil {
 		return nil, 0, err
 	}
 	return offers, set + 1, nil
+}
+
+// supersededOffer returns a CodeConflict when an adjustment names an offer of an earlier set of the
+// request: the member of staff chose it when it was current, and another decision (or the workflow's
+// new proposal) replaced the set since, which is a conflict to reload, not a mistake (whatChanged
+// says what changed). An ID that never belonged to the request is left to AdjustOffers (400).
+func (h StaffApi) supersededOffer(ctx context.Context, id string, current []refund.Offer, set int, adj []refund.OfferAdjustment) error {
+	for _, a := range adj {
+		if a.ID == "" || slices.ContainsFunc(current, func(o refund.Offer) bool { return o.ID == a.ID }) {
+			continue
+		}
+		_, err := h.Store.GetOffer(ctx, id, a.ID)
+		switch {
+		case err == nil:
+			return refund.Errorf(refund.CodeConflict,
+				"Offer %s is no longer one of the offers of request %s: they were replaced (offer set %d now); reload it.", a.ID, id, set)
+		case refund.ErrorCode(err) != refund.CodeNotFound:
+			return err
+		}
+	}
+	return nil
 }
 
 // adjustmentSummary is the audit detail of an adjustment: the new offers and the staff's message.

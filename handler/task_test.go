@@ -1,9 +1,11 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
@@ -426,5 +428,79 @@ func TestExecuteResolutionRecordsAProviderRefundItCouldNotRecordBefore(t *testin
 	}
 	if rec, _ := f.store.GetRefund(f.ctx, "RF-1", f.id, 1); rec.State != refund.RefundSucceeded || rec.ProviderRefundID != st.Refunds[0].Refund.ID {
 		t.Errorf("ledger record %+v, want succeeded with the provider's refund", rec)
+	}
+}
+
+// VerifyConditions and ProposeResolution route every outcome but the one their Next goes on with by
+// an error whose Lambda error type the state machine catches (RequestClosed, StaffReviewNeeded), the
+// same on a retry, and log it as an outcome, not at level ERROR.
+func TestSyncStepsRouteByNamedErrors(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	wantRoute := func(t *testing.T, err error, errorType, outcome string) {
+		t.Helper()
+		if got := stepfunctions.LambdaErrorType(err); got != errorType {
+			t.Errorf("Lambda error type %q (%v), want %q", got, err, errorType)
+		}
+		if got, ok := handler.RoutedOutcome(err); !ok || got != outcome {
+			t.Errorf("routed outcome %q, %v; want %q", got, ok, outcome)
+		}
+	}
+
+	t.Run("rejected", func(t *testing.T) {
+		f := newTaskFixture(t, refund.ServiceHours)
+		o := f.order
+		o.Email = "other@example.com" // no longer matches the submission
+		if _, err := f.store.PutOrder(f.ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			out, err := handler.VerifyConditions{Store: f.store, Logger: log}.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+			if out.Outcome != "" {
+				t.Errorf("result %+v, want none", out)
+			}
+			wantRoute(t, err, "RequestClosed", handler.OutcomeRejected)
+		}
+		_, err := handler.ProposeResolution{Store: f.store, Logger: log}.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+		wantRoute(t, err, "RequestClosed", handler.OutcomeRejected)
+	})
+
+	t.Run("review", func(t *testing.T) {
+		f := newTaskFixture(t, refund.ServiceHours)
+		o := f.order
+		o.Disputed = true // staff decide on disputed orders
+		if _, err := f.store.PutOrder(f.ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		out, err := handler.VerifyConditions{Store: f.store, Logger: log}.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+		if err != nil || out.Outcome != handler.OutcomeVerified {
+			t.Fatalf("verify = %+v, %v; want verified as the result", out, err)
+		}
+		for range 2 {
+			out, err := handler.ProposeResolution{Store: f.store, Logger: log}.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+			if out.Outcome != "" {
+				t.Errorf("result %+v, want none", out)
+			}
+			wantRoute(t, err, "StaffReviewNeeded", handler.OutcomeReview)
+		}
+		if f.status() != refund.StatusInReview {
+			t.Errorf("status %s, want in_review", f.status())
+		}
+	})
+
+	t.Run("consent", func(t *testing.T) {
+		f := newTaskFixture(t, refund.ServiceHours)
+		f.run(handler.VerifyConditions{Store: f.store}, handler.TaskInput{})
+		out, err := handler.ProposeResolution{Store: f.store, Logger: log}.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+		if err != nil || out.Outcome != handler.OutcomeConsent {
+			t.Fatalf("propose = %+v, %v; want consent as the result", out, err)
+		}
+	})
+
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("a routed outcome was logged as an error:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), `"outcome":"rejected"`) || !strings.Contains(logs.String(), `"outcome":"review"`) {
+		t.Errorf("the routed outcomes are not logged:\n%s", logs.String())
 	}
 }

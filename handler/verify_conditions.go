@@ -13,8 +13,10 @@ import (
 //
 // Outcomes: "verified" (the status stays submitted; the findings are saved), "rejected" (the request
 // moves to rejected with the findings), or the status of a request that was already closed, such as
-// "withdrawn". Running it again gives the same outcome: a saved successful verification is not
-// repeated, and a rejected request stays rejected. The rules run as of the request's submission time,
+// "withdrawn". Only "verified" is returned as the task's result (on to ProposeResolution); the others
+// are returned as *RequestClosed, which the state machine catches to go straight to NotifyOutcome.
+// Running it again gives the same outcome: a saved successful verification is not repeated, and a
+// rejected request stays rejected. The rules run as of the request's submission time,
 // not the time the step runs, so a retry days later decides the same way.
 type VerifyConditions struct {
 	// Store reads the request and its order, and records the findings.
@@ -43,8 +45,7 @@ func (h VerifyConditions) Handle(ctx context.Context, in TaskInput) (TaskOutput,
 		log.ErrorContext(ctx, "verification failed", "error", err.Error())
 		return TaskOutput{}, err
 	}
-	log.InfoContext(ctx, "verification done", "outcome", out.Outcome)
-	return out, nil
+	return route(ctx, log, "verification done", in.RequestID, out, OutcomeVerified)
 }
 
 func (h VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput, error) {

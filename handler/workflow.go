@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -28,10 +29,81 @@ type TaskInput struct {
 	Error string `json:"error,omitempty"`
 }
 
-// TaskOutput is what every task returns, and what a decision completes a parked wait with; the state
-// machine's Choice states route on Outcome.
+// TaskOutput is what every task returns, and what a decision completes a parked wait with; the
+// Choice states after the waits (AfterReview, Decision) route on Outcome. VerifyConditions and
+// ProposeResolution return it only for the outcome their Next goes on with, and route the others by
+// error: RequestClosed and StaffReviewNeeded.
 type TaskOutput struct {
 	Outcome string `json:"outcome"`
+}
+
+// RequestClosed is how VerifyConditions and ProposeResolution end for a request that has reached a
+// final status (rejected by the verification; withdrawn, or closed otherwise, before its offers went
+// out). It is a route, not a failure: the state machine catches its name, "RequestClosed" (the
+// errorType aws-lambda-go reports for it), and goes straight to NotifyOutcome. A Choice state on the
+// task's outcome would route the same way for one more billable state transition on every path, the
+// happy path included (issue 16). The handlers log it as an outcome (level INFO, routed=true), never
+// at level ERROR. Lambda counts it in the function's Errors metric like any error a function returns;
+// TaskFunctionErrorsAlarm leaves it out again (template.yaml counts the routed=true lines).
+type RequestClosed struct {
+	// RequestID is the request.
+	RequestID string
+	// Outcome is the status the request closed with: "rejected", "withdrawn", ...
+	Outcome string
+}
+
+// Error says what the route is about; it becomes the failure's cause in the execution history, so
+// it names only the request and its status.
+func (e *RequestClosed) Error() string {
+	return fmt.Sprintf("request %s is %s: on to the outcome email", e.RequestID, e.Outcome)
+}
+
+// StaffReviewNeeded is how ProposeResolution ends for a request whose offers staff must review
+// before the client sees them (the request moved to in_review). Like RequestClosed it is a route:
+// the state machine catches "StaffReviewNeeded" and goes on to NotifyReceived and the review wait.
+type StaffReviewNeeded struct {
+	// RequestID is the request.
+	RequestID string
+}
+
+// Error says what the route is about (the failure's cause in the execution history).
+func (e *StaffReviewNeeded) Error() string {
+	return fmt.Sprintf("request %s is in review: on to staff", e.RequestID)
+}
+
+// route returns a task's outcome as the state machine takes it: next, the outcome the task's Next
+// goes on with, as the task's result; OutcomeReview as *StaffReviewNeeded; any other outcome (a final
+// status) as *RequestClosed. It logs the outcome with msg, at level INFO, and routed=true when it
+// returns a routing error: template.yaml counts those lines and TaskFunctionErrorsAlarm subtracts
+// them from the functions' Errors.
+func route(ctx context.Context, log *slog.Logger, msg, id string, out TaskOutput, next string) (TaskOutput, error) {
+	var err error
+	switch out.Outcome {
+	case next:
+	case OutcomeReview:
+		err = &StaffReviewNeeded{RequestID: id}
+	default:
+		err = &RequestClosed{RequestID: id, Outcome: out.Outcome}
+	}
+	log.InfoContext(ctx, msg, "outcome", out.Outcome, "routed", err != nil)
+	if err != nil {
+		return TaskOutput{}, err
+	}
+	return out, nil
+}
+
+// RoutedOutcome returns the outcome a routing error stands for (the closed request's status, or
+// OutcomeReview); ok is false for any other error, a failure.
+func RoutedOutcome(err error) (outcome string, ok bool) {
+	var closed *RequestClosed
+	var review *StaffReviewNeeded
+	switch {
+	case errors.As(err, &closed):
+		return closed.Outcome, true
+	case errors.As(err, &review):
+		return OutcomeReview, true
+	}
+	return "", false
 }
 
 // The RequestConsent phases.

@@ -48,7 +48,7 @@ func TestAdjustOffers(t *testing.T) {
 			"offers[0].id: is not an offer of the current set; offers[2].id: appears twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			offers, err := AdjustOffers(current, order, tc.adj, tc.step, 2)
+			offers, err := AdjustOffers(ReviewCase{Policy: DefaultPolicy(), Request: testRequest(ReasonChangedMind), Order: order, Current: current, Step: tc.step, Set: 2}, tc.adj)
 			var got string
 			if err != nil {
 				if ErrorCode(err) != CodeInvalid {
@@ -85,11 +85,102 @@ func TestAdjustOffersKeepsAmountlessOffersAmountless(t *testing.T) {
 	if pause.Kind != OfferPause {
 		t.Fatalf("second offer %s, want a pause", pause.Kind)
 	}
-	if _, err := AdjustOffers(res.Offers, o, []OfferAdjustment{{ID: pause.ID, Amount: "1.00"}}, 1, 2); ErrorCode(err) != CodeInvalid {
+	if _, err := AdjustOffers(ReviewCase{Order: o, Current: res.Offers, Step: 1, Set: 2}, []OfferAdjustment{{ID: pause.ID, Amount: "1.00"}}); ErrorCode(err) != CodeInvalid {
 		t.Errorf("a pause with an amount: %v, want CodeInvalid", err)
 	}
-	got, err := AdjustOffers(res.Offers, o, []OfferAdjustment{{ID: pause.ID}}, 1, 2)
+	got, err := AdjustOffers(ReviewCase{Order: o, Current: res.Offers, Step: 1, Set: 2}, []OfferAdjustment{{ID: pause.ID}})
 	if err != nil || len(got) != 1 || got[0].Terms != pause.Terms || got[0].ID != OfferIDInSet("req-1", 2, 1, OfferPause) {
 		t.Errorf("pause kept: %+v, %v", got, err)
+	}
+}
+
+// When the policy gives no money (every hour used, or only a pause and an end at the period's end),
+// staff may add a goodwill refund or credit; the checks are those of any refund or credit staff
+// offer, and the offer reads like the policy's own (terms, one breakdown line, the request's day).
+func TestAdjustOffersGoodwill(t *testing.T) {
+	req := testRequest(ReasonQuality)
+	req.CreatedAt = at(t, "2025-04-20")
+	used := hoursOrder(80000, 40, 40, 80000)
+	used.Refunded = 20000 // EUR 600.00 remains
+	if res := Resolve(DefaultPolicy(), req, used, req.CreatedAt); len(res.Offers) != 0 {
+		t.Fatalf("offers %v for an order with every hour used, want none", res.Offers)
+	}
+	sub := subscriptionOrder(31000, "2025-04-01", "2025-04-20", 31000, 1) // the last paid day: nothing unused
+	subOffers := Resolve(DefaultPolicy(), req, sub, req.CreatedAt).Offers
+	if len(subOffers) != 2 || subOffers[0].Kind != OfferPause || subOffers[1].Kind != OfferCancelAtPeriodEnd {
+		t.Fatalf("subscription offers %v, want only a pause and an end at the period's end", subOffers)
+	}
+	hoursOrder, hoursCurrent := hoursOffers(t)
+	for _, tc := range []struct {
+		name    string
+		order   Order
+		current []Offer
+		step    int64
+		adj     []OfferAdjustment
+		want    string // "summary" per offer, "; " between; or the field errors
+	}{
+		{"a goodwill partial refund", used, nil, 1,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferPartialRefund, Amount: "150.00"}},
+			"partial_refund 15000 [Goodwill offer by our team=15000] from 2025-04-20"},
+		{"all that remains is a full refund", used, nil, 1,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferPartialRefund, Amount: "600.00"}},
+			"full_refund 60000 [Goodwill offer by our team=60000] from 2025-04-20"},
+		{"a refund and a credit", used, nil, 1,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferFullRefund, Amount: "100.00"}, {Goodwill: true, Kind: OfferServiceCredit, Amount: "150.00"}},
+			"partial_refund 10000 [Goodwill offer by our team=10000] from 2025-04-20; service_credit 15000 [Goodwill offer by our team=15000] from 2025-04-20 until 2026-04-20"},
+		{"beside the policy's pause", sub, subOffers, 1,
+			[]OfferAdjustment{{ID: subOffers[0].ID}, {Goodwill: true, Kind: OfferPartialRefund, Amount: "50.00"}},
+			"pause 0 from 2025-04-21 pause 3; partial_refund 5000 [Goodwill offer by our team=5000] from 2025-04-20"},
+		{"more than remains", used, nil, 1,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferPartialRefund, Amount: "600.01"}, {Goodwill: true, Kind: OfferServiceCredit, Amount: "600.01"}},
+			"offers[0].amount: a refund must be more than zero and at most EUR 600.00 (paid minus already refunded); " +
+				"offers[1].amount: a goodwill credit must be more than zero and at most EUR 600.00 (paid minus already refunded)"},
+		{"not in the provider's steps", used, nil, 10,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferPartialRefund, Amount: "150.05"}},
+			"offers[0].amount: the payment provider refunds EUR only in steps of EUR 0.10; the nearest amounts are EUR 150.00 and EUR 150.10"},
+		{"no amount, another kind, an id, twice", used, nil, 1,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferPartialRefund}, {Goodwill: true, Kind: OfferPause, Amount: "1.00"},
+				{Goodwill: true, ID: "req-1-1-partial_refund", Kind: OfferServiceCredit, Amount: "1.00"},
+				{Goodwill: true, Kind: OfferServiceCredit, Amount: "2.00"}, {Goodwill: true, Kind: OfferServiceCredit, Amount: "3.00"}},
+			"offers[0].amount: must be an amount in EUR such as 1234.50; offers[1].kind: a goodwill offer is a full_refund, a partial_refund or a service_credit; " +
+				"offers[2].id: a goodwill offer is new: leave out the id; offers[4].kind: one goodwill refund and one goodwill credit at most"},
+		{"the policy offered money: adjust it instead", hoursOrder, hoursCurrent, 1,
+			[]OfferAdjustment{{Goodwill: true, Kind: OfferPartialRefund, Amount: "1.00"}},
+			"offers[0].goodwill: the current offers include a refund or a credit; adjust its amount instead"},
+		{"neither an offer nor goodwill", used, nil, 1,
+			[]OfferAdjustment{{Kind: OfferPartialRefund, Amount: "1.00"}},
+			"offers[0].id: name an offer of the current set, or send goodwill: true for a new goodwill offer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			offers, err := AdjustOffers(ReviewCase{Policy: DefaultPolicy(), Request: req, Order: tc.order, Current: tc.current, Step: tc.step, Set: 2}, tc.adj)
+			var got string
+			if err != nil {
+				if ErrorCode(err) != CodeInvalid {
+					t.Fatalf("error %v, want CodeInvalid", err)
+				}
+				got = err.(*Error).Fields.String()
+			} else {
+				var parts []string
+				for i, o := range offers {
+					parts = append(parts, offerSummary(o))
+					if want := OfferIDInSet(req.ID, 2, i+1, o.Kind); o.ID != want {
+						t.Errorf("offer %d has id %s, want %s", i, o.ID, want)
+					}
+					if total := o.BreakdownTotal(); total != o.Amount {
+						t.Errorf("%s: breakdown adds up to %s, not %s", o.ID, total, o.Amount)
+					}
+					if o.Amount.Amount > 0 && !strings.Contains(o.Terms, o.Amount.String()) {
+						t.Errorf("%s: terms %q do not name %s", o.ID, o.Terms, o.Amount)
+					}
+					if o.RequestID != req.ID || o.OrderNumber != tc.order.Number || o.PolicyVersion != DefaultPolicy().Version {
+						t.Errorf("%s belongs to %s/%s under policy %s", o.ID, o.RequestID, o.OrderNumber, o.PolicyVersion)
+					}
+				}
+				got = strings.Join(parts, "; ")
+			}
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -179,3 +179,114 @@ func TestAddMonthsClampsToTheMonthsLastDay(t *testing.T) {
 		}
 	}
 }
+
+// Earlier credits count like earlier refunds: a service credit was given instead of money for part of
+// the service, so it is subtracted from every later offer at its full amount, and the same unused
+// hours or days are never paid for twice (once as a credit, once as a refund). A request's own credit
+// (a retried resolution) and credits of other orders' currencies are handled apart.
+func TestEarlierCreditsCountInLaterOffers(t *testing.T) {
+	credit := func(req string, amount int64, currency string) Credit {
+		return Credit{OrderNumber: "RF-1001", RequestID: req, OfferID: req + "-2-service_credit",
+			Amount: Money{Amount: amount, Currency: currency}, ValidUntil: "2026-04-01"}
+	}
+	for _, tc := range []struct {
+		name       string
+		order      Order
+		now        string
+		credits    []Credit
+		refundable int64
+		want       string // the refund offer's summary, "" for none
+		review     string // a review reason that must be given, "" for none in particular
+	}{
+		{
+			name:  "hours: a credit covered the unused hours",
+			order: hoursOrder(80000, 40, 10, 80000), now: "2025-04-01",
+			credits:    []Credit{credit("req-0", 66000, "EUR")},
+			refundable: 0,
+		},
+		{
+			name:  "hours: a credit covered part of the unused hours",
+			order: hoursOrder(100000, 10, 2, 100000), now: "2025-04-01",
+			credits:    []Credit{credit("req-0", 30000, "EUR")},
+			refundable: 50000,
+			want:       "partial_refund 50000 [Prepaid hours bought: 10=100000 | Used: 2 of 10 hours at the bought rate=-20000 | Service credits already granted=-30000] from 2025-04-01",
+		},
+		{
+			name: "hours: a refund and a credit together",
+			order: func() Order {
+				o := hoursOrder(100000, 10, 2, 100000)
+				o.Refunded = 30000
+				return o
+			}(),
+			now:        "2025-04-01",
+			credits:    []Credit{credit("req-0", 30000, "EUR")},
+			refundable: 20000,
+			want:       "partial_refund 20000 [Prepaid hours bought: 10=100000 | Used: 2 of 10 hours at the bought rate=-20000 | Already refunded=-30000 | Service credits already granted=-30000] from 2025-04-01",
+		},
+		{
+			name:  "subscription: a credit larger than the unused days",
+			order: subscriptionOrder(31000, "2025-03-01", "2025-03-31", 31000, 2), now: "2025-03-16",
+			credits:    []Credit{credit("req-0", 25000, "EUR")},
+			refundable: 0,
+		},
+		{
+			name:  "project: the credit is subtracted like a refund",
+			order: projectOrder(100000, ms("Design", 30000, MilestoneDelivered, 0), ms("Build", 70000, MilestoneNotStarted, 0)), now: "2025-05-01",
+			credits:    []Credit{credit("req-0", 20000, "EUR")},
+			refundable: 45000,
+			want:       "partial_refund 45000 [Amount paid=100000 | Service credits already granted=-20000 | Delivered: Design=-30000 | Cancellation fee (5% of the amount paid)=-5000] from 2025-05-01",
+		},
+		{
+			name:  "cooling-off: everything not refunded less the credit",
+			order: hoursOrder(80000, 40, 0, 80000), now: "2025-03-05",
+			credits:    []Credit{credit("req-0", 30000, "EUR")},
+			refundable: 50000,
+			want:       "partial_refund 50000 [Amount paid=80000 | Service credits already granted=-30000] from 2025-03-05",
+		},
+		{
+			name:  "cooling-off: a credit above what was paid",
+			order: hoursOrder(80000, 40, 0, 80000), now: "2025-03-05",
+			credits:    []Credit{credit("req-0", 88000, "EUR")},
+			refundable: 0,
+		},
+		{
+			name:  "the request's own credit is not an earlier one",
+			order: hoursOrder(100000, 10, 2, 100000), now: "2025-04-01",
+			credits:    []Credit{credit("req-1", 30000, "EUR")},
+			refundable: 80000,
+			want:       "partial_refund 80000 [Prepaid hours bought: 10=100000 | Used: 2 of 10 hours at the bought rate=-20000] from 2025-04-01",
+		},
+		{
+			name:  "a credit in another currency cannot be counted",
+			order: hoursOrder(100000, 10, 2, 100000), now: "2025-04-01",
+			credits:    []Credit{credit("req-0", 30000, "USD")},
+			refundable: 0,
+			review:     "service credits in another currency than its EUR (USD 300.00)",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Resolve(DefaultPolicy(), testRequest(ReasonChangedMind), tc.order, at(t, tc.now), WithCredits(tc.credits))
+			if got := res.Refundable.Amount; got != tc.refundable {
+				t.Errorf("refundable = %d, want %d (credits %v)", got, tc.refundable, tc.credits)
+			}
+			got := ""
+			for _, o := range res.Offers {
+				if o.IsRefund() {
+					got = offerSummary(o)
+				}
+				if o.BreakdownTotal() != o.Amount {
+					t.Errorf("offer %s: breakdown sums to %v, amount %v", o.ID, o.BreakdownTotal(), o.Amount)
+				}
+			}
+			if got != tc.want {
+				t.Errorf("refund offer:\ngot  %s\nwant %s", got, tc.want)
+			}
+			if total := (Offer{Amount: res.Refundable, Breakdown: res.Calculation}).BreakdownTotal(); total != res.Refundable {
+				t.Errorf("calculation %s sums to %v, refundable %v", lines(res.Calculation), total, res.Refundable)
+			}
+			if tc.review != "" && !strings.Contains(strings.Join(res.ReviewReasons, "\n"), tc.review) {
+				t.Errorf("review reasons %q do not say %q", res.ReviewReasons, tc.review)
+			}
+		})
+	}
+}

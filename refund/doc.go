@@ -86,10 +86,22 @@
 // order; the breakdown shows both. For projects the amount already refunded is part of the rule above,
 // and the cooling-off refund is everything not yet refunded.
 //
+// Earlier credits count the same way. A service credit (or a credit applied to a switch) that an
+// earlier request granted on the order was given instead of money for part of the service, so every
+// later offer subtracts it as it subtracts earlier refunds, at the credit's full amount (which is more
+// than the refund it replaced when the policy adds extra credit): from the unused days or hours, from
+// the project rule's amount paid, and from the cooling-off refund. The breakdown shows it on a line of
+// its own ("Service credits already granted"), and the result is never below zero. A credit does not
+// move the ledger, so what remains refundable on the order (paid minus refunded), which bounds every
+// refund and what staff may offer, does not change. A credit in another currency than the order's
+// cannot be compared: such a case goes to staff with nothing calculated.
+//
 // A request whose execution refunds or credits the order, or ends the service, leaves the order
 // cancelled (or fully refunded when nothing paid remains), and so closed for later requests; a pause
-// leaves it active. The billing system cannot make an order that Refundflow closed active again (a new
-// purchase is a new order), so a stale order record cannot undo a refund or a cancellation.
+// leaves it active. The close is recorded with the request's name even when the billing system had
+// already cancelled the order. The billing system cannot make an order that Refundflow closed active
+// again (a new purchase is a new order), so a stale order record cannot undo a refund, a credit or a
+// cancellation.
 //
 // Every refund offered is rounded down to an amount the card payment's provider can refund (see Money);
 // for most currencies that changes nothing. An offer that returns everything not yet refunded is
@@ -132,6 +144,14 @@
 // most the larger of the credit offered and what remains; a pause or an end at the period's end has
 // no amount. The adjusted offer gets its own breakdown line ("Adjusted by our team") and terms that
 // name the new amount. Offers never change: an adjustment makes a new offer set with new IDs.
+//
+// When the policy gives no money (no offers at all, or only a pause or an end at the period's end),
+// staff may make a goodwill offer instead: a refund (the same limits as any refund: more than zero,
+// at most what remains refundable, a multiple of the provider's step) or a service credit (more than
+// zero, at most what remains refundable, usable as long as the policy's credits for the service),
+// with one breakdown line ("Goodwill offer by our team"), taking effect from the day of the request.
+// A review with no offers cannot be approved: there would be nothing to send the client, so staff
+// reject it (the client is told why) or make a goodwill offer.
 //
 // # Consent and money
 //

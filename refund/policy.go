@@ -179,3 +179,13 @@ func (p Policy) ReviewThreshold(currency string) (threshold Money, ok bool) {
 	}
 	return MajorUnits(n, currency), true
 }
+
+// creditValidMonths is how long a credit on an order for the service lasts: the hours rule's credit
+// term for prepaid hours, and the project rule's, the company's general credit term, for the others
+// (the subscription rule offers no credit of its own). Zero means the policy grants no credits there.
+func (p Policy) creditValidMonths(service ServiceType) int {
+	if service == ServiceHours {
+		return p.Hours.CreditValidMonths
+	}
+	return p.Project.CreditValidMonths
+}

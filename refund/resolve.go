@@ -14,8 +14,8 @@ import (
 // Resolve never trusts its inputs to be consistent: an invalid policy or order record, or an order that
 // is closed, gives no offers and a review reason instead of a wrong amount.
 //
-// opts carry what the policy cannot know, such as the refundable increment of the order's payment
-// provider (WithRefundIncrement).
+// opts carry what the policy cannot know: the refundable increment of the order's payment provider
+// (WithRefundIncrement) and the credits earlier requests granted on the order (WithCredits).
 func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveOption) Resolution {
 	cfg := resolveConfig{increment: 1}
 	for _, o := range opts {
@@ -50,7 +50,12 @@ func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveO
 		return res
 	}
 
-	r := resolver{p: p, req: req, order: order, today: today, increment: cfg.increment}
+	credited, other := cfg.credited(req.ID, order.Currency)
+	if len(other) > 0 {
+		review(fmt.Sprintf("The order has service credits in another currency than its %s (%s); nothing was calculated.", order.Currency, strings.Join(other, ", ")))
+		return res
+	}
+	r := resolver{p: p, req: req, order: order, today: today, increment: cfg.increment, credited: credited}
 	anyDate := slices.Contains(p.FullRefundReasonsBeforeWork, req.Reason)
 	if !order.WorkStarted() && (age <= p.CoolingOffDays || anyDate) {
 		res.CoolingOff = true
@@ -101,6 +106,22 @@ type ResolveOption func(*resolveConfig)
 // resolveConfig is what the options set.
 type resolveConfig struct {
 	increment int64
+	credits   []Credit
+}
+
+// credited adds up the credits granted on the order by requests other than requestID, in the
+// order's currency; other lists the credits in any other currency, which cannot be counted.
+func (c resolveConfig) credited(requestID, currency string) (total int64, other []string) {
+	for _, cr := range c.credits {
+		switch {
+		case cr.RequestID == requestID:
+		case cr.Amount.Currency != currency:
+			other = append(other, cr.Amount.String())
+		default:
+			total += max(cr.Amount.Amount, 0)
+		}
+	}
+	return total, other
 }
 
 // WithRefundIncrement makes every refund offer a multiple of step minor units of the order's currency:
@@ -110,6 +131,15 @@ type resolveConfig struct {
 // provider and keep the rules' amount. A step below 1 means 1, any amount.
 func WithRefundIncrement(step int64) ResolveOption {
 	return func(c *resolveConfig) { c.increment = max(step, 1) }
+}
+
+// WithCredits gives Resolve the service credits granted on the order so far (Credit records, by any
+// request but the one being resolved, whose own credit is ignored). A credit was given instead of
+// money for part of the service, so it counts in every later offer like an earlier refund, at its
+// full amount (see the package documentation). A credit in another currency than the order's cannot
+// be counted: the case then goes to staff with nothing calculated.
+func WithCredits(credits []Credit) ResolveOption {
+	return func(c *resolveConfig) { c.credits = append(c.credits, credits...) }
 }
 
 // resolver holds what the per-service rules share while they build offers.
@@ -124,6 +154,8 @@ type resolver struct {
 	calculation []Line
 	// increment is the step of the amounts the payment's provider can refund (WithRefundIncrement).
 	increment int64
+	// credited is what the credits earlier requests granted on the order add up to (WithCredits).
+	credited int64
 }
 
 // money returns an amount in the order's currency.
@@ -152,18 +184,29 @@ func (r *resolver) add(o Offer) {
 	r.offers = append(r.offers, o)
 }
 
-// paidLines starts a breakdown from what was paid minus what was already refunded.
+// creditLabel is the breakdown line of the credits earlier requests granted on the order.
+const creditLabel = "Service credits already granted"
+
+// paidLines starts a breakdown from what was paid minus what was already refunded and credited.
 func (r *resolver) paidLines() []Line {
 	lines := []Line{r.line("Amount paid", r.order.Paid)}
 	if r.order.Refunded > 0 {
 		lines = append(lines, r.line("Already refunded", -r.order.Refunded))
 	}
+	if r.credited > 0 {
+		lines = append(lines, r.line(creditLabel, -r.credited))
+	}
 	return lines
 }
 
-// coolingOff offers back everything not yet refunded.
+// coolingOff offers back everything not yet refunded, less the credits already granted.
 func (r *resolver) coolingOff() {
-	r.refundOffer(r.order.Remaining().Amount, r.paidLines())
+	amount, lines := r.order.Remaining().Amount-r.credited, r.paidLines()
+	if amount < 0 {
+		lines = append(lines, r.line("Earlier credits already cover what was paid", -amount))
+		amount = 0
+	}
+	r.refundOffer(amount, lines)
 }
 
 // refundOffer records the refund worked out by a rule, rounded down to the provider's refundable
@@ -242,17 +285,30 @@ func (r *resolver) roundingLabel() string {
 	return "Rounding down to the smallest currency unit"
 }
 
-// lessRefunded subtracts what was already refunded on the order from the value of the unused part
-// of a service (hours, subscription days), adding the line that shows it, and never goes below zero
-// (a line then says the earlier refunds already cover it): an earlier refund, by Refundflow or before
-// it, has already paid back part of what is unused, and must never be paid back again.
-func (r *resolver) lessRefunded(amount int64, lines []Line) (int64, []Line) {
-	if r.order.Refunded <= 0 {
+// lessSettled subtracts what was already refunded on the order, and the credits already granted on
+// it, from the value of the unused part of a service (hours, subscription days), adding the lines
+// that show them, and never goes below zero (a line then says the earlier refunds or credits already
+// cover it): an earlier refund, by Refundflow or before it, or a credit given instead of one, has
+// already paid back part of what is unused, and must never be paid back again.
+func (r *resolver) lessSettled(amount int64, lines []Line) (int64, []Line) {
+	if r.order.Refunded <= 0 && r.credited <= 0 {
 		return amount, lines
 	}
-	lines = append(lines, r.line("Already refunded", -r.order.Refunded))
-	if amount -= r.order.Refunded; amount < 0 {
-		lines = append(lines, r.line("Earlier refunds already cover the unused part", -amount))
+	if r.order.Refunded > 0 {
+		lines = append(lines, r.line("Already refunded", -r.order.Refunded))
+	}
+	if r.credited > 0 {
+		lines = append(lines, r.line(creditLabel, -r.credited))
+	}
+	if amount -= r.order.Refunded + r.credited; amount < 0 {
+		label := "Earlier refunds already cover the unused part"
+		switch {
+		case r.order.Refunded <= 0:
+			label = "Earlier credits already cover the unused part"
+		case r.credited > 0:
+			label = "Earlier refunds and credits already cover the unused part"
+		}
+		lines = append(lines, r.line(label, -amount))
 		amount = 0
 	}
 	return amount, lines
@@ -269,13 +325,13 @@ func (r *resolver) capToRemaining(amount int64, lines []Line) (int64, []Line) {
 	return remaining.Amount, append(lines, r.line(label, remaining.Amount-amount))
 }
 
-// project applies the fixed-price project rule: refund = paid − already refunded − delivered milestones
-// − in-progress milestones × progress − fee, rounded down, never below zero; alternatives are a credit
-// and a switch to another service.
+// project applies the fixed-price project rule: refund = paid − already refunded − credits already
+// granted − delivered milestones − in-progress milestones × progress − fee, rounded down, never below
+// zero; alternatives are a credit and a switch to another service.
 func (r *resolver) project() {
 	pp := r.p.Project
 	lines := r.paidLines()
-	shown := r.order.Paid - r.order.Refunded
+	shown := r.order.Paid - r.order.Refunded - r.credited
 	// exact100 is the exact refund times 100, so percentages stay integers until the final division.
 	exact100 := 100 * shown
 	for _, m := range r.order.Service.Project.Milestones {
@@ -309,8 +365,8 @@ func (r *resolver) project() {
 }
 
 // subscription applies the support-plan rule: refund the unused days of the current period
-// (price × unused days / period days, rounded down), minus what was already refunded on the order,
-// never below zero and at most what is not yet refunded; alternatives are a pause and cancelling at
+// (price × unused days / period days, rounded down), minus what was already refunded and credited on
+// the order, never below zero and at most what is not yet refunded; alternatives are a pause and cancelling at
 // the end of the period.
 func (r *resolver) subscription() {
 	s := r.order.Service.Subscription
@@ -331,7 +387,7 @@ func (r *resolver) subscription() {
 	if d := prorated - (s.PricePerPeriod - usedValue); d != 0 {
 		lines = append(lines, r.line(r.roundingLabel(), d))
 	}
-	amount, lines := r.lessRefunded(prorated, lines)
+	amount, lines := r.lessSettled(prorated, lines)
 	amount, lines = r.capToRemaining(amount, lines)
 	r.refundOffer(amount, lines)
 
@@ -351,8 +407,8 @@ func (r *resolver) subscription() {
 }
 
 // hours applies the prepaid-hours rule: refund the unused hours at the bought rate
-// (total price × unused / purchased, rounded down), minus what was already refunded on the order,
-// never below zero and at most what is not yet refunded; the alternative is a credit.
+// (total price × unused / purchased, rounded down), minus what was already refunded and credited on
+// the order, never below zero and at most what is not yet refunded; the alternative is a credit.
 func (r *resolver) hours() {
 	h := r.order.Service.Hours
 	purchased, used := int64(h.Purchased), int64(h.Used)
@@ -365,7 +421,7 @@ func (r *resolver) hours() {
 	if d := unusedValue - (h.TotalPrice - usedValue); d != 0 {
 		lines = append(lines, r.line(r.roundingLabel(), d))
 	}
-	amount, lines := r.lessRefunded(unusedValue, lines)
+	amount, lines := r.lessSettled(unusedValue, lines)
 	amount, lines = r.capToRemaining(amount, lines)
 	r.refundOffer(amount, lines)
 	r.creditOffer(OfferServiceCredit, amount, lines, r.p.Hours.CreditPercent, r.p.Hours.CreditValidMonths)

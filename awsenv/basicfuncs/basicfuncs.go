@@ -49,7 +49,7 @@ func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
-		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetConsentOp: s.GetConsent,
+		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
 		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
 		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
 		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
@@ -75,8 +75,8 @@ func VerifyConditions(_ context.Context, env lambdaenv.Env) (handler.VerifyCondi
 func ProposeResolution(_ context.Context, env lambdaenv.Env) (handler.ProposeResolution, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
-		DecideOp: s.Decide, TransitionOp: s.Transition,
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOrderCreditsOp: s.ListOrderCredits,
+		ListOffersOp: s.ListOffers, DecideOp: s.Decide, TransitionOp: s.Transition,
 	}
 	h := handler.ProposeResolution{Store: store, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionProposeResolution))

@@ -46,6 +46,7 @@ type StoreOps struct {
 	ListOrderRefundsOp     func(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
 	PutCreditOp            func(ctx context.Context, c refund.Credit) error
 	GetCreditOp            func(ctx context.Context, orderNumber, requestID string) (refund.Credit, error)
+	ListOrderCreditsOp     func(ctx context.Context, orderNumber string) ([]refund.Credit, error)
 	PutLinkCodeOp          func(ctx context.Context, l refund.LinkCode) error
 	LookupLinkCodeOp       func(ctx context.Context, hash string, purpose refund.LinkPurpose) (refund.LinkCode, error)
 	AppendAuditOp          func(ctx context.Context, e refund.AuditEntry) error
@@ -209,6 +210,11 @@ func (s StoreOps) PutCredit(ctx context.Context, c refund.Credit) error {
 // GetCredit calls GetCreditOp (handler.CreditGetter).
 func (s StoreOps) GetCredit(ctx context.Context, orderNumber, requestID string) (refund.Credit, error) {
 	return s.GetCreditOp(ctx, orderNumber, requestID)
+}
+
+// ListOrderCredits calls ListOrderCreditsOp (handler.CreditLister).
+func (s StoreOps) ListOrderCredits(ctx context.Context, orderNumber string) ([]refund.Credit, error) {
+	return s.ListOrderCreditsOp(ctx, orderNumber)
 }
 
 // PutLinkCode calls PutLinkCodeOp (handler.LinkPutter).

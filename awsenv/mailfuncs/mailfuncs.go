@@ -27,8 +27,9 @@ const (
 func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestStaffReview, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers,
-		SetTaskTokenOp: s.SetTaskToken, GetResumeOp: s.GetResume, ClearResumeOp: s.ClearResume,
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, ListOrderCreditsOp: s.ListOrderCredits,
+		ListOffersOp: s.ListOffers, SetTaskTokenOp: s.SetTaskToken, GetResumeOp: s.GetResume,
+		ClearResumeOp: s.ClearResume,
 	}
 	emails, err := Emails(&env, s, true)
 	h := handler.RequestStaffReview{Store: store, Waits: env.TaskCompleter(), Emails: emails, Logger: env.Log()}

@@ -59,7 +59,10 @@ const (
 	// a response lost on the way back. A retry with the same key must return the recorded refund, not
 	// make a second one.
 	FaultTimeoutAfterSuccess Fault = "timeout_after_success"
-	// FaultDeclined fails the call with *payment.PaymentDeclined (code CodeDeclined), recording nothing.
+	// FaultDeclined fails a call with a new idempotency key with *payment.PaymentDeclined (code
+	// CodeDeclined), recording nothing. A call with a key used before gets that key's saved answer
+	// instead, as at Stripe, where a key's answer is replayed whatever the call would get now; the
+	// fault is used up either way. So a decline always means that nothing was refunded under the key.
 	FaultDeclined Fault = "declined"
 	// FaultUnauthorized fails the call with *payment.PaymentOutcomeUnknown (code CodeUnauthorized),
 	// recording nothing, like a provider that refuses the API key during a key rotation: the call
@@ -232,17 +235,26 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 	if _, err := payment.UnitFor(Provider, req.Amount.Currency).ToProvider(req.Amount); err != nil {
 		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: payment.CodeInvalidRequest, Message: err.Error()}
 	}
+	// Faults that stop a call before the provider looks at the key: the provider is down, or it
+	// refuses the API key (at Stripe, authentication comes before the idempotency layer).
 	fault := g.nextFault()
 	switch fault {
 	case FaultUnavailable:
 		return payment.Refund{}, &payment.PaymentUnavailable{Provider: Provider, Reason: "injected"}
-	case FaultDeclined:
-		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: CodeDeclined, Message: "The sandbox was told to decline this refund."}
 	case FaultUnauthorized:
 		return payment.Refund{}, &payment.PaymentOutcomeUnknown{Provider: Provider, Code: CodeUnauthorized, Message: "The sandbox was told to refuse the API key."}
 	}
 
-	r, err := g.refundWith(ctx, req, fault == FaultPending)
+	// A key used before answers from its record, like Stripe's idempotency layer, which replays the
+	// saved answer of a key whatever the call would get now: an injected decline can only refuse a
+	// new key, so a declined call never hides a refund made under its key.
+	r, found, err := g.replay(ctx, req)
+	switch {
+	case !found && err == nil && fault == FaultDeclined:
+		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: CodeDeclined, Message: "The sandbox was told to decline this refund."}
+	case !found && err == nil:
+		r, err = g.refundWith(ctx, req, fault == FaultPending)
+	}
 	if err != nil {
 		return payment.Refund{}, err
 	}
@@ -253,18 +265,18 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 	return r, nil
 }
 
-// refund is Refund without fault injection: a succeeded refund.
+// refund is Refund without fault injection: a key used before answers from its record, a new one
+// makes a succeeded refund.
 func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (payment.Refund, error) {
-	return g.refundWith(ctx, req, false)
-}
-
-// refundWith makes the refund, pending or succeeded, and records its events.
-func (g *Gateway) refundWith(ctx context.Context, req payment.RefundRequest, pending bool) (payment.Refund, error) {
-	// A key seen before answers from the record, like Stripe's idempotency layer.
 	if r, found, err := g.replay(ctx, req); err != nil || found {
 		return r, err
 	}
+	return g.refundWith(ctx, req, false)
+}
 
+// refundWith makes a new refund, pending or succeeded, under a key that replay found unused, and
+// records its events.
+func (g *Gateway) refundWith(ctx context.Context, req payment.RefundRequest, pending bool) (payment.Refund, error) {
 	pay, found, err := g.payment(ctx, req.PaymentReference)
 	if err != nil {
 		return payment.Refund{}, unavailable("storage", err)

@@ -259,6 +259,26 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	// A decline says nothing was refunded under the key, and ExecuteResolution releases the
+	// reservation on it: an injected decline of a key that already holds a refund would release
+	// money the sandbox refunded. Stripe replays a used key's saved answer, and so does the sandbox.
+	t.Run("declined after a lost answer replays the refund", func(t *testing.T) {
+		g := newGateway(t)
+		g.FailNext(1, sandbox.FaultTimeoutAfterSuccess)
+		g.FailNext(1, sandbox.FaultDeclined)
+		if _, err := g.Refund(ctx, req("k", 700)); !payment.IsUnavailable(err) {
+			t.Fatalf("first call: err = %v, want PaymentUnavailable (the lost answer)", err)
+		}
+		r, err := g.Refund(ctx, req("k", 700))
+		st := state(t, g, "pi_1")
+		if err != nil || len(st.Refunds) != 1 || r != st.Refunds[0].Refund {
+			t.Fatalf("retry of the used key = %+v, %v; want the recorded refund %+v", r, err, st.Refunds)
+		}
+		if _, err := g.Refund(ctx, req("k2", 100)); err != nil {
+			t.Errorf("the decline was used up by the replay, but the next new key got %v", err)
+		}
+	})
+
 	t.Run("queued faults run in order", func(t *testing.T) {
 		g := newGateway(t)
 		g.FailNext(1, sandbox.FaultDeclined)
@@ -400,7 +420,7 @@ func TestRefundProperties(t *testing.T) {
 				if !payment.IsUnavailable(err) {
 					rt.Fatalf("injected unavailable: err = %v", err)
 				}
-			case fault == sandbox.FaultDeclined:
+			case fault == sandbox.FaultDeclined && !used:
 				if declinedCode(err) != sandbox.CodeDeclined {
 					rt.Fatalf("injected decline: err = %v", err)
 				}

@@ -46,8 +46,35 @@ type hostile struct {
 	gatewayAnswer bool
 }
 
-// rawErrorText matches fragments of Go and AWS errors that must never reach a client.
-var rawErrorText = regexp.MustCompile(`(?i)json: |strconv\.|runtime error|operation error|invalid character|unexpected EOF|%!|goroutine |panic|dynamodb|<nil>|0x[0-9a-f]{6,}`)
+// rawErrorText matches fragments of Go and AWS errors that must never reach a client. A pointer or
+// a stack offset as Go prints them (0xc000123456, +0x1d4) is a word of its own, lower-case: random
+// values the pages carry on purpose (CSRF tokens, link codes and request IDs, in base64url or base32)
+// contain "0x" and hex digits by chance inside a longer word, and must not match.
+var rawErrorText = regexp.MustCompile(`(?i)json: |strconv\.|runtime error|operation error|invalid character|unexpected EOF|%!|goroutine |panic|dynamodb|<nil>|` +
+	`(?-i:(?:^|[^0-9A-Za-z_.~-])0x[0-9a-f]{6,}(?:[^0-9A-Za-z_~-]|$))`)
+
+// The raw-error pattern finds Go's pointers and stack offsets, and not the random values pages carry
+// (a CSRF token with "0x" and six hex digits inside it failed a sweep).
+func TestRawErrorTextPattern(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		raw  bool
+	}{
+		{"&{0xc000123456 42}", true},
+		{"main.handler(0xc00001c030, 0x2a)", true},
+		{"\t/src/handler.go:42 +0x1d4a3e", true},
+		{"pointer 0xc000123456", true},
+		{"panic: boom", true},
+		{`<input name="csrf_token" value="1765050000.Gq0xdfcb3c0Yk-2Zb9tVq8nWcX1Lm4RfAa">`, false},
+		{`<input name="csrf_token" value="1765050000.0xdfcb3c0Yk-2Zb9tVq8nWcX1Lm4RfAaBcD">`, false},
+		{`<a href="/requests/req-20250303-0xabcdef23456oxxlb?t=AbC0x1234567_deF">`, false},
+		{"Order RF-0x123456 was not found.", false},
+	} {
+		if got := rawErrorText.MatchString(tc.text); got != tc.raw {
+			t.Errorf("%q: raw error %v, want %v (matched %q)", tc.text, got, tc.raw, rawErrorText.FindString(tc.text))
+		}
+	}
+}
 
 // sentence reports whether s reads as a sentence for a person rather than a raw error: at least three
 // words, starting with a letter, digit or quotation mark and ending with a full stop, question or
