@@ -665,14 +665,9 @@ func post(ctx context.Context, client *http.Client, to Endpoint, payload []byte)
 	return resp.StatusCode, nil
 }
 
-// sendSoon delivers the events due right after a change when the gateway has an Endpoint, as Stripe
-// sends them within seconds; it gives up after a few seconds and never fails the change (Deliver
-// tries again later).
-func (g *Gateway) sendSoon(ctx context.Context) {
-	if g.Endpoint == nil {
-		return
+// sendSoon tells Changed, if set, that events are waiting in the outbox.
+func (g *Gateway) sendSoon(context.Context) {
+	if g.Changed != nil {
+		g.Changed()
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_, _ = g.Deliver(ctx, *g.Endpoint)
 }

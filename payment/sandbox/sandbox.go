@@ -92,10 +92,11 @@ type Gateway struct {
 	// Now stamps refunds and events; nil means the wall clock. The local stack and the tests pass
 	// their clocks, so events follow time travel.
 	Now func() time.Time
-	// Endpoint, when set, is where the sandbox sends its events right after each change, as Stripe
-	// sends them within seconds (best effort: Deliver sends what is left). Nil: events wait in the
-	// outbox for Deliver or PendingEvents.
-	Endpoint *Endpoint
+	// Changed, when set, is called after each change that recorded events, so whoever delivers them
+	// (the local stack's delivery loop, which calls Deliver) can send them at once, as Stripe sends
+	// them within seconds. It must not block. The gateway itself never delivers: the refund call of
+	// ExecuteResolution stays one write, with no webhook call and no outbox permissions in its path.
+	Changed func()
 
 	mu     sync.Mutex
 	faults []Fault
