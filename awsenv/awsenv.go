@@ -51,6 +51,8 @@ const (
 	VarPaymentSecretARN = lambdaenv.VarPaymentSecretARN
 	// VarCSRFSecretARN is the Secrets Manager secret whose value signs the forms' CSRF tokens.
 	VarCSRFSecretARN = lambdaenv.VarCSRFSecretARN
+	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the webhook endpoint's signing secret.
+	VarStripeWebhookSecretARN = lambdaenv.VarStripeWebhookSecretARN
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

@@ -15,6 +15,7 @@ var extraClients = map[string][]string{
 	"refundflow/awsenv/formfuncs":    {"secretsmanager"},
 	"refundflow/awsenv/mailfuncs":    {"sesv2"},
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
+	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe", "sesv2"},
 }
 
 // everyFunction is what every function links.

@@ -14,16 +14,17 @@ import (
 // templateValues are plausible values for every variable template.yaml sets, so each builder can
 // finish: the sandbox payment provider (no Stripe key to fetch) and secrets served by a stand-in.
 var templateValues = map[string]string{
-	VarTableName:            "refundflow-table",
-	VarStateMachineARN:      "arn:aws:states:eu-west-1:123456789012:stateMachine:refund",
-	VarPublicBaseURL:        "https://refunds.example.com",
-	VarMailFrom:             "refunds@example.com",
-	VarMailConfigurationSet: "refundflow-mail",
-	VarStaffEmail:           "staff@example.com, lead@example.com",
-	VarCompanyName:          "Northwind IT Services",
-	VarPaymentProvider:      ProviderSandbox,
-	VarPaymentSecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
-	VarCSRFSecretARN:        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+	VarTableName:              "refundflow-table",
+	VarStateMachineARN:        "arn:aws:states:eu-west-1:123456789012:stateMachine:refund",
+	VarPublicBaseURL:          "https://refunds.example.com",
+	VarMailFrom:               "refunds@example.com",
+	VarMailConfigurationSet:   "refundflow-mail",
+	VarStaffEmail:             "staff@example.com, lead@example.com",
+	VarCompanyName:            "Northwind IT Services",
+	VarPaymentProvider:        ProviderSandbox,
+	VarPaymentSecretARN:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
+	VarCSRFSecretARN:          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+	VarStripeWebhookSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml

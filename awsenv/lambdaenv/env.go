@@ -68,6 +68,9 @@ const (
 	// forms (status page, consent page, feedback page). Every function that issues or checks them
 	// reads the same secret, so a page rendered by one verifies in another.
 	VarCSRFSecretARN = "CSRF_SECRET_ARN"
+	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the signing secret of the
+	// webhook endpoint the payment provider sends its events to (POST /webhooks/stripe).
+	VarStripeWebhookSecretARN = "STRIPE_WEBHOOK_SECRET_ARN"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
