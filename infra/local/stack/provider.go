@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"refundflow/infra/local/localpage"
@@ -41,6 +42,7 @@ const ProviderPath = "/_local/provider/"
 
 // providerDeliverer sends the sandbox's events in the background (startDelivery).
 type providerDeliverer struct {
+	once sync.Once
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
@@ -114,10 +116,10 @@ func (s *Stack) startDelivery(interval time.Duration) {
 	}()
 }
 
-// stopDelivery stops the delivery loop and waits for it.
+// stopDelivery stops the delivery loop and waits for it (Close may be called more than once).
 func (s *Stack) stopDelivery() {
 	if d := s.deliverer; d != nil {
-		close(d.stop)
+		d.once.Do(func() { close(d.stop) })
 		<-d.done
 	}
 }
