@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripe/stripe-go/v85"
+
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/payment/sandbox"
@@ -213,4 +215,78 @@ func orderOf(t *testing.T, s *Stack, number string) refund.Order {
 		t.Fatalf("order %s: %v", number, err)
 	}
 	return o
+}
+
+// stripeEvent is an event body as Stripe sends it (API version of stripe-go), about object.
+func stripeEvent(t *testing.T, id, typ string, object map[string]any) []byte {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"id": id, "object": "event", "api_version": stripe.APIVersion, "created": time.Now().Unix(),
+		"livemode": false, "pending_webhooks": 1, "type": typ, "data": map[string]any{"object": object}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// TestWebhookAnswersWhatStripeExpects sends what the provider may send besides the happy events: a
+// body over the limit (413), an event about a payment no order has and a type Refundflow does not act
+// on (both acknowledged, nothing changed), and the same dashboard refund event twice at once: each
+// delivery is acknowledged or told to come back (409), and the ledger counts the refund once.
+func TestWebhookAnswersWhatStripeExpects(t *testing.T) {
+	t.Parallel()
+	s, err := Start(context.Background(), Config{Addr: "127.0.0.1:0", Demo: true, EventDelivery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	})
+	secret := s.WebhookSecret()
+
+	big := stripeEvent(t, "evt_big", "refund.created", map[string]any{"id": "re_big", "object": "refund", "padding": strings.Repeat("x", 1<<20)})
+	if code, _ := postEvent(t, s, big, secret, time.Now()); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 1 MB event: %d, want 413", code)
+	}
+
+	refundObject := func(id, payment string, amount int64) map[string]any {
+		return map[string]any{"id": id, "object": "refund", "amount": amount, "currency": "eur", "payment_intent": payment,
+			"charge": "ch_" + id, "status": "succeeded", "metadata": map[string]string{}, "created": time.Now().Unix()}
+	}
+	for _, c := range []struct {
+		name, typ, outcome string
+		object             map[string]any
+	}{
+		{"a payment no order has", "refund.created", "unknown_payment", refundObject("re_nobody", "pi_nobody", 5000)},
+		{"a type Refundflow does not act on", "customer.created", "ignored", map[string]any{"id": "cus_1", "object": "customer"}},
+	} {
+		code, ans := postEvent(t, s, stripeEvent(t, "evt_"+strings.ReplaceAll(c.name, " ", "_"), c.typ, c.object), secret, time.Now())
+		if code != http.StatusOK || !ans.Received || ans.Outcome != c.outcome {
+			t.Errorf("%s: %d %+v, want 200 %s", c.name, code, ans, c.outcome)
+		}
+	}
+
+	// The same event, twice at once.
+	order := demoOrder(t, s, "RF-1002")
+	before := orderOf(t, s, order.Number).Refunded
+	body := stripeEvent(t, "evt_twice", "refund.created", refundObject("re_dashboard_twice", order.Payment.Reference, 2500))
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() {
+			code, _ := postEvent(t, s, body, secret, time.Now())
+			codes <- code
+		}()
+	}
+	for range 2 {
+		if code := <-codes; code != http.StatusOK && code != http.StatusConflict {
+			t.Errorf("a delivery of an event delivered twice at once: %d, want 200 or 409", code)
+		}
+	}
+	if code, ans := postEvent(t, s, body, secret, time.Now()); code != http.StatusOK || ans.Outcome != "duplicate" {
+		t.Errorf("the event once more: %d %+v, want 200 duplicate", code, ans)
+	}
+	if got, want := orderOf(t, s, order.Number).Refunded, before+2500; got != want {
+		t.Errorf("order %s refunded %d after the same dashboard refund three times, want %d (counted once)", order.Number, got, want)
+	}
 }
