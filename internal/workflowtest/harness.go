@@ -31,6 +31,7 @@ import (
 	"refundflow/mail"
 	"refundflow/mail/sesmail"
 	"refundflow/payment/sandbox"
+	"refundflow/payment/stripepay"
 	"refundflow/refund"
 	"refundflow/sfnworkflow"
 	"refundflow/statemachine"
@@ -98,7 +99,12 @@ type HTTPFunctions struct {
 	Status  handler.RequestStatus
 	Consent handler.RecordConsent
 	Staff   handler.StaffApi
+	// Webhook hears the sandbox provider's events, signed with WebhookSecret (DeliverEvent).
+	Webhook handler.StripeWebhook
 }
+
+// WebhookSecret is the harness's webhook signing secret.
+const WebhookSecret = "whsec_workflowtest"
 
 // Harness is one isolated Refundflow: the real statemachine/refund.asl.json on the local engine with
 // a virtual clock, the real task and HTTP handlers, DynamoDB on ddblocal, the sandbox payment provider
@@ -277,6 +283,8 @@ func New(t testing.TB, opts Options) *Harness {
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
 		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Webhook: handler.StripeWebhook{Events: stripepay.Webhook{Secret: WebhookSecret}, Store: h.Store, Waits: flaky,
+			Emails: emails, Clock: clock, Logger: httpLog},
 	}
 
 	t.Cleanup(func() {

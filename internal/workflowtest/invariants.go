@@ -18,15 +18,19 @@ import (
 //
 //   - no refund lost, none doubled: per payment, refunded <= paid in the order's ledger and at the
 //     provider; the ledger's total is its refund records' total; the provider's refunds have
-//     distinct idempotency keys and each is in the ledger (reserved or succeeded, same amount); the
-//     provider refunded at least what the ledger completed and at most that plus what is reserved;
+//     distinct idempotency keys and each is in the ledger (reserved or succeeded, same amount; one
+//     made at the provider's dashboard by its provider id, once its event arrived; one that failed
+//     later is released in the ledger, or not heard of yet); the provider refunded at least what the
+//     ledger completed and at most that plus what is reserved;
 //   - no request has more than one refund record, and a completed request whose accepted offer is a
 //     refund has exactly one succeeded record and one provider refund of exactly that amount;
 //   - no money and no credit without an accepted consent whose hash is the agreement hash of the
 //     accepted offer (recomputed from the stored offer and order, and from the text the client saw),
 //     and whose offer is what was refunded (to the order's payment) or credited;
 //   - the audit trail is complete: its status changes form one unbroken chain from submitted to the
-//     status now, with exactly one move into a final status for a final request; and one entry per
+//     status now, with exactly one move into a final status for a final request (a completed request
+//     reopened because its refund failed later has that failed refund and the client's email saying
+//     so, and its completed email may have gone out before); and one entry per
 //     version (status changes and the decisions that keep the status, such as a staff approval);
 //   - at most one outcome email per request, and none of a kind its status does not call for;
 //   - nothing stuck: a request in a final status or needs_attention has no running execution; any
@@ -93,23 +97,37 @@ func (h *Harness) checkRequest(id string) {
 		}
 	}
 
-	// Exactly one terminal outcome.
-	finals := 0
+	// Exactly one terminal outcome; the one way back out of a final status is a completed request
+	// whose refund the provider reported as failed later (refund.CanReopen), which then has that
+	// failed refund and told the client about it.
+	finals, reopened := 0, 0
 	for _, e := range chain {
 		if e.To.Terminal() {
 			finals++
 		}
+		if e.From.Terminal() {
+			reopened++
+		}
 	}
-	if req.Status.Terminal() && finals != 1 || !req.Status.Terminal() && finals != 0 {
-		h.T.Errorf("request %s is %s after %d moves into a final status", id, req.Status, finals)
+	if req.Status.Terminal() && finals-reopened != 1 || !req.Status.Terminal() && finals != reopened {
+		h.T.Errorf("request %s is %s after %d moves into a final status and %d out of one", id, req.Status, finals, reopened)
+	}
+	if reopened > 0 {
+		if !h.failedLater(req) {
+			h.T.Errorf("request %s left a final status without a refund that failed later at the provider", id)
+		}
+		if n := len(h.Mails(mail.KindRefundFailed, id)); n != 1 {
+			h.T.Errorf("request %s: its refund failed later and the client got %d emails saying so, want 1", id, n)
+		}
 	}
 	want, _ := mail.OutcomeKind(req.Status)
+	done, _ := mail.OutcomeKind(refund.StatusCompleted)
 	for k := range outcomeKinds {
 		n := len(h.Mails(k, id))
 		switch {
-		case k == want && n > 1:
+		case (k == want || reopened > 0 && k == done) && n > 1:
 			h.T.Errorf("request %s: %d %s emails, want at most 1", id, n, k)
-		case k != want && n > 0:
+		case k != want && !(reopened > 0 && k == done) && n > 0:
 			h.T.Errorf("request %s is %s but got %d %s emails", id, req.Status, n, k)
 		}
 	}
@@ -244,9 +262,12 @@ func (h *Harness) checkLedger(number string) {
 		return
 	}
 	var reserved, succeeded int64
-	byKey := map[string]refund.RefundRecord{}
+	byKey, byProviderID := map[string]refund.RefundRecord{}, map[string]refund.RefundRecord{}
 	for _, r := range records {
 		byKey[r.IdempotencyKey] = r
+		if r.ProviderRefundID != "" {
+			byProviderID[r.ProviderRefundID] = r
+		}
 		switch r.State {
 		case refund.RefundReserved:
 			reserved += r.Amount.Amount
@@ -275,8 +296,26 @@ func (h *Harness) checkLedger(number string) {
 			h.T.Errorf("payment %s: two provider refunds with key %s (a doubled refund)", o.Payment.Reference, p.IdempotencyKey)
 		}
 		seen[p.IdempotencyKey] = true
-		total += p.Refund.Amount.Amount
 		r, ok := byKey[p.IdempotencyKey]
+		if p.Dashboard() {
+			// Made at the provider, outside Refundflow: the ledger knows it by the provider's id once
+			// its event arrived (a test that delivers no events leaves it out of the ledger).
+			r, ok = byProviderID[p.Refund.ID]
+			if !ok {
+				continue
+			}
+		}
+		if failed := p.Refund.Status == "failed" || p.Refund.Status == "canceled"; failed {
+			// Failed later at the provider: the ledger released it, or has not heard yet.
+			if ok && r.State == refund.RefundSucceeded && r.ProviderStatus.Final() {
+				h.T.Errorf("payment %s: provider refund %s failed, the ledger still counts it: %+v", o.Payment.Reference, p.Refund.ID, r)
+			}
+			if !ok || r.State != refund.RefundFailed {
+				total += p.Refund.Amount.Amount // not heard yet: the ledger may still count it
+			}
+			continue
+		}
+		total += p.Refund.Amount.Amount
 		if !ok || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
 			h.T.Errorf("payment %s: provider refund %s of %s is not in the ledger as reserved or succeeded (a lost refund): %+v", o.Payment.Reference, p.IdempotencyKey, p.Refund.Amount, r)
 		}
@@ -317,4 +356,19 @@ func StatusMoves(entries []refund.AuditEntry) []string {
 		out[i] = string(e.From) + "→" + string(e.To)
 	}
 	return out
+}
+
+// failedLater reports whether the request's latest refund failed at the provider after it was accepted.
+func (h *Harness) failedLater(req refund.RequestRecord) bool {
+	records, err := h.Store.ListOrderRefunds(h.Ctx, req.OrderNumber)
+	if err != nil {
+		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
+		return false
+	}
+	for _, r := range records {
+		if r.RequestID == req.ID && r.FailedLater() {
+			return true
+		}
+	}
+	return false
 }
