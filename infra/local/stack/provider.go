@@ -144,8 +144,11 @@ type ProviderAction struct {
 
 // ProviderPayment is a payment as the provider page and its JSON show it.
 type ProviderPayment struct {
-	Order   string           `json:"order,omitempty"`
-	State   sandbox.State    `json:"state"`
+	// Order is the demo order the payment belongs to ("" for another payment).
+	Order string `json:"order,omitempty"`
+	// State is the payment at the sandbox: captured, refunded, every refund with its status.
+	State sandbox.State `json:"state"`
+	// Dispute is the payment's latest dispute, if it has one.
 	Dispute *sandbox.Dispute `json:"dispute,omitempty"`
 	// DisputeOpen reports a dispute that is not closed yet (won or lost).
 	DisputeOpen bool `json:"dispute_open"`
@@ -156,9 +159,10 @@ type ProviderView struct {
 	Payments []ProviderPayment `json:"payments"`
 	// Waiting counts the events not delivered yet.
 	Waiting int `json:"waiting"`
-	// Message says what the last action did (page only).
+	// Message says what the last action did.
 	Message string `json:"message,omitempty"`
-	Error   string `json:"error,omitempty"`
+	// Error says why the last action of the page's form failed (page only).
+	Error string `json:"error,omitempty"`
 }
 
 // Do carries out a provider action and then delivers the events it made, so its effect on Refundflow
