@@ -38,7 +38,7 @@ type room struct {
 var floors = []floor{
 	{"ground", []room{
 		{"refund/...", "the domain: business words and rules"},
-		{"", "the deployment files (template.yaml, the state machine), embedded"},
+		{"", "the deployment files (template.yaml, the state machine) and the API contract, embedded"},
 		{"statemachine", "the refund workflow's definition"},
 	}},
 	{"adapters", []room{

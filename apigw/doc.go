@@ -2,7 +2,7 @@
 // handlers' results back into responses: bodies (base64 form posts included), strict form and JSON
 // decoding with size limits, content negotiation, headers, cookies, the one table from refund.Code to
 // HTTP status, error responses (JSON or an HTML page from package web), security headers on every
-// response, and a stateless double-submit CSRF token.
+// response, and the cross-origin check of state-changing requests (CrossOrigin), which needs no secret.
 //
 // A handler stays thin: its Handle method wraps the method that serves the event in Handle, and that
 // method routes and returns a response or an error. handler.RequestStatus, for example:

@@ -29,6 +29,7 @@ var statusByCode = map[refund.Code]int{
 	refund.CodeNotFound:      http.StatusNotFound,
 	refund.CodeConflict:      http.StatusConflict,
 	refund.CodeGone:          http.StatusGone,
+	refund.CodeUnprocessable: http.StatusUnprocessableEntity,
 	CodeTooLarge:             http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	refund.CodeInternal:      http.StatusInternalServerError,
@@ -43,6 +44,7 @@ var defaultMessages = map[refund.Code]string{
 	refund.CodeNotFound:      "We could not find what you were looking for. Please check the link.",
 	refund.CodeConflict:      "This was changed in the meantime. Please reload the page and try again.",
 	refund.CodeGone:          "This link is no longer valid.",
+	refund.CodeUnprocessable: "What was sent disagrees with our records.",
 	CodeTooLarge:             "What you sent is too large.",
 	CodeUnsupportedMediaType: "This kind of content is not accepted here.",
 	refund.CodeInternal:      "Something went wrong on our side. Please try again in a few minutes; if it keeps happening, contact us and quote the reference below.",
@@ -56,13 +58,15 @@ var titles = map[refund.Code]string{
 	refund.CodeNotFound:      "Page not found",
 	refund.CodeConflict:      "Something changed in the meantime",
 	refund.CodeGone:          "This link is no longer valid",
+	refund.CodeUnprocessable: "What you sent disagrees with our records",
 	CodeTooLarge:             "Too large",
 	CodeUnsupportedMediaType: "Not accepted",
 	refund.CodeInternal:      "Sorry, something went wrong",
 }
 
 // Status returns the HTTP status for an error code: invalid 400, unauthorized 401, forbidden 403,
-// not_found 404, conflict 409, gone 410, too_large 413, unsupported_media_type 415, anything else 500.
+// not_found 404, conflict 409, gone 410, too_large 413, unsupported_media_type 415, unprocessable 422,
+// anything else 500.
 func Status(code refund.Code) int {
 	if s, ok := statusByCode[code]; ok {
 		return s
@@ -71,7 +75,8 @@ func Status(code refund.Code) int {
 }
 
 // ErrorBody is the JSON shape of every error response:
-// {"error":{"code":"invalid","message":"...","fields":{"email":"..."},"requestId":"..."}}.
+// {"error":{"code":"invalid","message":"...","fields":{"email":"..."},"requestId":"..."}}
+// ("reason" instead of "fields" for a link that is gone).
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
@@ -83,8 +88,13 @@ type ErrorDetail struct {
 	// Message is a sentence for a person; generic for internal errors.
 	Message string `json:"message"`
 	// Fields has one message per invalid field, for code "invalid", or per field whose stored value
-	// refuses the change, for code "conflict" (an order's status Refundflow settled).
+	// refuses the change, for code "conflict" (an order's status Refundflow settled), or per field that
+	// disagrees with the record held elsewhere, for code "unprocessable" (an order's payment at the
+	// payment provider).
 	Fields refund.FieldErrors `json:"fields,omitempty"`
+	// Reason says, for code "gone", why an emailed link can no longer be used: "recorded" (the
+	// answer is already recorded), "expired", "withdrawn" or "closed" (the request ended another way).
+	Reason string `json:"reason,omitempty"`
 	// RequestID is API Gateway's request id, to quote when asking for help.
 	RequestID string `json:"requestId,omitempty"`
 }
@@ -102,7 +112,7 @@ func Describe(req events.APIGatewayV2HTTPRequest, err error) (int, ErrorDetail) 
 		if e.Message != "" {
 			d.Message = e.Message
 		}
-		if (code == refund.CodeInvalid || code == refund.CodeConflict) && len(e.Fields) > 0 {
+		if (code == refund.CodeInvalid || code == refund.CodeConflict || code == refund.CodeUnprocessable) && len(e.Fields) > 0 {
 			d.Fields = e.Fields
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -146,33 +145,43 @@ func FuzzRequestParts(f *testing.F) {
 	})
 }
 
-// FuzzCSRFVerify posts arbitrary tokens and cookies: nothing but the token issued for this visitor and
-// binding verifies, and every refusal is CodeForbidden.
-func FuzzCSRFVerify(f *testing.F) {
-	c := CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return time.Unix(1_750_000_000, 0) }}
-	// A fixed visitor and clock, so every fuzz worker issues the same token as the seeds carry.
-	cookiePair := c.CookieName() + "=" + strings.Repeat("v", visitorIDLen)
-	issued, _ := c.Issue(events.APIGatewayV2HTTPRequest{Cookies: []string{cookiePair}}, "consent:abc")
-	f.Add(issued, cookiePair, "consent:abc")
-	f.Add(issued, cookiePair, "consent:abd")
-	f.Add("1750000000.", cookiePair, "consent:abc")
-	f.Add("-1."+strings.Repeat("A", 43), "rf_csrf=", "")
-	f.Add("99999999999999999999.x", "__Host-rf_csrf="+strings.Repeat("A", 43), "consent:abc")
-	f.Fuzz(func(t *testing.T, token, cookie, binding string) {
-		req := events.APIGatewayV2HTTPRequest{Cookies: []string{cookie}}
-		err := c.Verify(req, binding, token)
+// FuzzCrossOriginCheck sends arbitrary methods, hosts and browser headers: nothing panics, every
+// refusal is CodeForbidden, safe methods and the trusted origin always pass, and a post that a
+// browser marks cross-site from an untrusted origin never does.
+func FuzzCrossOriginCheck(f *testing.F) {
+	check, err := NewCrossOrigin("https://www.example.com")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("POST", "refunds.example.com", "cross-site", "https://evil.example")
+	f.Add("POST", "refunds.example.com", "", "https://refunds.example.com")
+	f.Add("POST", "refunds.example.com", "", "null")
+	f.Add("GET", "", "same-site", "")
+	f.Add("DELETE", "x:1", "none", "https://www.example.com")
+	f.Add("POST", "[::1]:80", "Cross-Site", "http://[::1]:80")
+	f.Fuzz(func(t *testing.T, method, host, site, origin string) {
+		req := events.APIGatewayV2HTTPRequest{Headers: map[string]string{"host": host, "sec-fetch-site": site, "origin": origin}}
+		req.RequestContext.HTTP.Method = method
+		err := check.Check(req)
 		if err == nil {
-			// Only the issued signature, for this visitor and binding, verifies.
-			_, sig, _ := strings.Cut(token, ".")
-			_, wantSig, _ := strings.Cut(issued, ".")
-			_, visitor, _ := strings.Cut(cookiePair, "=")
-			if sig != wantSig || binding != "consent:abc" || !strings.Contains(cookie, visitor) {
-				t.Fatalf("a token that was not issued verified: %q %q %q", token, cookie, binding)
+			if site == "cross-site" && origin != "https://www.example.com" && !safeMethod(method) {
+				t.Fatalf("a cross-site %s from %q passed", method, origin)
 			}
 			return
 		}
 		if refund.ErrorCode(err) != refund.CodeForbidden {
 			t.Fatalf("refusal with code %q: %v", refund.ErrorCode(err), err)
 		}
+		if safeMethod(method) || origin == "https://www.example.com" {
+			t.Fatalf("%s from %q refused: %v", method, origin, err)
+		}
 	})
+}
+
+func safeMethod(m string) bool {
+	switch strings.ToUpper(m) {
+	case "GET", "HEAD", "OPTIONS":
+		return true
+	}
+	return false
 }

@@ -272,7 +272,7 @@ func DecodeJSONLimit(req events.APIGatewayV2HTTPRequest, v any, limit int) error
 	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and store what the client never
 	// sent; refuse it instead, like the form parser does.
 	if !utf8.Valid(body) {
-		return invalidJSON("The request body is not valid UTF-8 text.", nil, errors.New("invalid UTF-8"))
+		return badUTF8(body)
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -290,6 +290,123 @@ func DecodeJSONLimit(req events.APIGatewayV2HTTPRequest, v any, limit int) error
 		return invalidJSON("The request body must contain exactly one JSON value.", nil, errors.New("data after the first value"))
 	}
 	return nil
+}
+
+// FormOrJSON reads the body of a route that takes both a form and JSON, by its Content-Type:
+// application/json is decoded into v as DecodeJSON does and the values returned are nil;
+// application/x-www-form-urlencoded is parsed as Form does and v is left alone. Any other content
+// type is a CodeUnsupportedMediaType error that names both.
+func FormOrJSON(req events.APIGatewayV2HTTPRequest, v any) (url.Values, error) {
+	mt, _, err := mediaType(req)
+	if err != nil {
+		return nil, err
+	}
+	switch mt {
+	case "application/json":
+		return nil, DecodeJSON(req, v)
+	case "application/x-www-form-urlencoded":
+		return Form(req)
+	}
+	return nil, &refund.Error{Code: CodeUnsupportedMediaType,
+		Message: "Send a form (application/x-www-form-urlencoded) or JSON (application/json).",
+		Err:     fmt.Errorf("form or json: content type %q", Header(req, "content-type"))}
+}
+
+// badUTF8 explains a JSON body that is not valid UTF-8, naming the field whose value (or name) holds
+// the first invalid byte when the body is JSON enough to tell: {"details":"caf\xe9"} gives
+// fields {"details": "is not valid UTF-8 text"}.
+func badUTF8(body []byte) error {
+	at := firstInvalidUTF8(body)
+	path, inName := jsonPathAt(body, at)
+	cause := fmt.Errorf("invalid UTF-8 at byte %d", at)
+	switch {
+	case path == "":
+		return invalidJSON("The request body is not valid UTF-8 text.", nil, cause)
+	case inName:
+		return invalidJSON("A field name in the request body is not valid UTF-8 text (in "+path+").",
+			refund.FieldErrors{path: "has a field name that is not valid UTF-8 text"}, cause)
+	}
+	return invalidJSON("Field "+path+" is not valid UTF-8 text.", refund.FieldErrors{path: "is not valid UTF-8 text"}, cause)
+}
+
+// firstInvalidUTF8 returns the offset of the first byte of b that does not start a valid UTF-8
+// sequence, or len(b).
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// jsonPathAt returns the path, in the notation field errors use ("offers[1].amount"), of the value
+// or object key that holds byte offset at of body, and whether it is the key (the field's name)
+// rather than the value. It reads the tokens up to that offset and gives "" when the body is not
+// JSON that far, or the offset is outside any value.
+func jsonPathAt(body []byte, at int) (path string, inName bool) {
+	// One frame per open object or array: the key being read (objects) or the index (arrays).
+	type frame struct {
+		object  bool
+		key     string
+		index   int
+		wantKey bool
+	}
+	var stack []frame
+	name := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			if !f.object {
+				fmt.Fprintf(&b, "[%d]", f.index)
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(f.key)
+		}
+		return b.String()
+	}
+	// valueDone moves the innermost container past a value that ended.
+	valueDone := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		end := int(dec.InputOffset())
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			stack = append(stack, frame{object: tok == json.Delim('{'), wantKey: tok == json.Delim('{')})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+			stack[n-1].key, stack[n-1].wantKey = fmt.Sprint(tok), false
+			if end > at {
+				return name(), true
+			}
+			continue
+		}
+		if end > at {
+			return name(), false
+		}
+		valueDone()
+	}
 }
 
 // wantsObject reports whether v points to a struct or map, whose JSON form is an object: then a body

@@ -203,7 +203,10 @@ func TestDecodeJSONErrors(t *testing.T) {
 		{"trailing garbage", "application/json", `{} x`, refund.CodeInvalid, "", "exactly one JSON value"},
 		{"trailing space ok", "application/json", "{}\n  ", "", "", ""},
 		{"empty", "application/json", ``, refund.CodeInvalid, "", "empty"},
-		{"invalid utf-8", "application/json", "{\"order_number\":\"RF\xff1\"}", refund.CodeInvalid, "", "not valid UTF-8"},
+		{"invalid utf-8", "application/json", "{\"order_number\":\"RF\xff1\"}", refund.CodeInvalid, "order_number", "is not valid UTF-8 text"},
+		{"invalid utf-8 nested", "application/json", "{\"order_number\":\"RF\",\"nested\":{\"count\":1,\"tags\":[\"a\",\"b\xc3\"]}}", refund.CodeInvalid, "nested.tags[1]", "is not valid UTF-8 text"},
+		{"invalid utf-8 in a name", "application/json", "{\"amount\":1,\"na\xffme\":\"x\"}", refund.CodeInvalid, "na\ufffdme", "has a field name that is not valid UTF-8 text"},
+		{"invalid utf-8 outside a string", "application/json", "{\"amount\":1}\xff", refund.CodeInvalid, "", "not valid UTF-8"},
 		{"null", "application/json", `null`, refund.CodeInvalid, "", "JSON object"},
 		{"array", "application/json", `[1]`, refund.CodeInvalid, "", "JSON object"},
 		{"no content type", "", `{}`, CodeUnsupportedMediaType, "", "Content-Type: application/json"},
@@ -436,6 +439,25 @@ func BenchmarkDecodeJSON(b *testing.B) {
 		var sub refund.Submission
 		if err := DecodeJSON(req, &sub); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestFormOrJSON(t *testing.T) {
+	var v sample
+	form, err := FormOrJSON(post("application/json", `{"order_number":"RF-1"}`, false), &v)
+	if err != nil || form != nil || v.OrderNumber != "RF-1" {
+		t.Errorf("JSON: form %v, value %+v, err %v", form, v, err)
+	}
+	v = sample{}
+	form, err = FormOrJSON(post("application/x-www-form-urlencoded", "order_number=RF-2", false), &v)
+	if err != nil || form.Get("order_number") != "RF-2" || v.OrderNumber != "" {
+		t.Errorf("form: form %v, value %+v, err %v", form, v, err)
+	}
+	for _, ct := range []string{"", "text/plain", "multipart/form-data; boundary=x", "application/json; charset=latin1"} {
+		_, err := FormOrJSON(post(ct, "{}", false), &v)
+		if got := code(err); got != CodeUnsupportedMediaType {
+			t.Errorf("%q: code %q, want %q (%v)", ct, got, CodeUnsupportedMediaType, err)
 		}
 	}
 }

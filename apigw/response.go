@@ -24,7 +24,7 @@ const (
 )
 
 // Cache-Control values. Dynamic responses default to no-store: status and consent pages carry link
-// codes and CSRF tokens that must not sit in any cache, and a stale status page would mislead.
+// codes that must not sit in any cache, and a stale status page would mislead.
 const (
 	// CacheNoStore keeps a response out of every cache.
 	CacheNoStore = "no-store"
@@ -32,12 +32,18 @@ const (
 	CacheImmutable = "public, max-age=31536000, immutable"
 )
 
+// ReferrerPolicy keeps the link codes in page addresses from leaking to other sites: a referrer goes
+// only to this site itself. It is "same-origin" rather than "no-referrer" because under no-referrer
+// a browser sends "Origin: null" with the site's own form posts, and an older browser without Fetch
+// Metadata would then fail the cross-origin check (CrossOrigin) on its own forms.
+const ReferrerPolicy = "same-origin"
+
 // securityHeaders returns the headers every response carries.
 func securityHeaders() map[string]string {
 	return map[string]string{
 		"Content-Security-Policy": CSPDefault,
 		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         ReferrerPolicy,
 		"X-Frame-Options":         "DENY",
 		"Cache-Control":           CacheNoStore,
 	}
@@ -124,15 +130,6 @@ func isText(contentType string) bool {
 	ct := strings.ToLower(contentType)
 	return strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript") ||
 		strings.Contains(ct, "+xml") || strings.HasSuffix(strings.SplitN(ct, ";", 2)[0], "/xml")
-}
-
-// WithCookie adds a Set-Cookie (such as the one CSRF.Issue returns) to the response; API Gateway turns
-// each entry of the cookies list into its own Set-Cookie header.
-func WithCookie(resp events.APIGatewayV2HTTPResponse, setCookie string) events.APIGatewayV2HTTPResponse {
-	if setCookie != "" {
-		resp.Cookies = append(resp.Cookies, setCookie)
-	}
-	return resp
 }
 
 // Finish makes a response fit the request it answers: any security header the handler left out is

@@ -6,7 +6,7 @@
 // package a binary imports runs its init at each cold start and an SDK service package costs
 // milliseconds there. Each group is named for the functions it builds: basicfuncs (the functions
 // that need only what lambdaenv gives every function: the Env, DynamoDB and Step Functions), formfuncs
-// (the client form pages, plus Secrets Manager for the CSRF key), mailfuncs (the steps that send
+// (the client form pages, which need nothing more either), mailfuncs (the steps that send
 // email, plus SES) and paymentfuncs (the step that moves money, plus the payment gateways). A
 // function's main imports lambdaenv and its own group, never this package, which links them all.
 //
@@ -49,8 +49,8 @@ const (
 	VarPaymentProvider = lambdaenv.VarPaymentProvider
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
 	VarPaymentSecretARN = lambdaenv.VarPaymentSecretARN
-	// VarCSRFSecretARN is the Secrets Manager secret whose value signs the forms' CSRF tokens.
-	VarCSRFSecretARN = lambdaenv.VarCSRFSecretARN
+	// VarSiteOrigins lists the company's websites whose pages may post to the client routes.
+	VarSiteOrigins = lambdaenv.VarSiteOrigins
 	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the webhook endpoint's signing secret.
 	VarStripeWebhookSecretARN = lambdaenv.VarStripeWebhookSecretARN
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.

@@ -38,7 +38,7 @@ func Builders() map[string]Builder {
 		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
 		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),
-		basicfuncs.FunctionStaffApi:            Adapt[in, out](basicfuncs.StaffApi),
+		paymentfuncs.FunctionStaffApi:          Adapt[in, out](paymentfuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions:    Adapt[task, result](basicfuncs.VerifyConditions),
 		basicfuncs.FunctionProposeResolution:   Adapt[task, result](basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),

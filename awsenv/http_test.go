@@ -12,14 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"refundflow/apigw"
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/httpclient"
+	"refundflow/awsenv/paymentfuncs"
 	"refundflow/sfnworkflow"
 )
 
-// secretsStandIn answers Secrets Manager's GetSecretValue (awsJson1_1) with the given value, so the
-// CSRF secret is read through the real SDK client.
+// secretsStandIn answers Secrets Manager's GetSecretValue (awsJson1_1) with the given value, so a
+// secret (the Stripe key) is read through the real SDK client.
 func secretsStandIn(t *testing.T, value string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +32,7 @@ func secretsStandIn(t *testing.T, value string) string {
 		var in struct{ SecretId string }
 		json.NewDecoder(r.Body).Decode(&in)
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		json.NewEncoder(w).Encode(map[string]any{"ARN": in.SecretId, "Name": "csrf", "SecretString": value})
+		json.NewEncoder(w).Encode(map[string]any{"ARN": in.SecretId, "Name": "payment", "SecretString": value})
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -50,7 +52,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, basicfuncs.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, paymentfuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -60,11 +62,11 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL",
-		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN",
-		basicfuncs.FunctionStaffApi:      "TABLE_NAME",
+		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, SITE_ORIGINS",
+		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
+		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
+		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
+		paymentfuncs.FunctionStaffApi:    "TABLE_NAME, PAYMENT_PROVIDER",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
@@ -77,33 +79,47 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	}
 }
 
-func TestHTTPBuildersWithCSRFSecret(t *testing.T) {
+// TestHTTPBuildersTrustTheSiteOrigins checks that the functions behind the client routes trust
+// the site itself (PUBLIC_BASE_URL's origin) and the company's websites (SITE_ORIGINS), and stop at
+// start on a malformed origin, naming the variable.
+func TestHTTPBuildersTrustTheSiteOrigins(t *testing.T) {
 	ctx := context.Background()
-	key := strings.Repeat("k7", 32)
 	vars := map[string]string{
-		VarTableName: "refunds", VarPublicBaseURL: "http://127.0.0.1:8080/", VarCSRFSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+		VarTableName: "refunds", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund",
+		VarPublicBaseURL: "https://refunds.example.com/", VarSiteOrigins: " https://www.example.com, https://shop.example.com ",
 	}
-	h, err := formfuncs.RecordConsent(ctx, httpEnv(vars, secretsStandIn(t, key+"\n")))
-	if err != nil {
-		t.Fatal(err)
+	want := "https://refunds.example.com https://www.example.com https://shop.example.com"
+	for name, build := range map[string]func() (apigw.CrossOrigin, error){
+		formfuncs.FunctionRecordConsent: func() (apigw.CrossOrigin, error) {
+			h, err := formfuncs.RecordConsent(ctx, httpEnv(vars, ""))
+			return h.CrossOrigin, err
+		},
+		formfuncs.FunctionRequestStatus: func() (apigw.CrossOrigin, error) {
+			h, err := formfuncs.RequestStatus(ctx, httpEnv(vars, ""))
+			return h.CrossOrigin, err
+		},
+		formfuncs.FunctionFeedback: func() (apigw.CrossOrigin, error) {
+			h, err := formfuncs.Feedback(ctx, httpEnv(vars, ""))
+			return h.CrossOrigin, err
+		},
+		basicfuncs.FunctionSubmitRequest: func() (apigw.CrossOrigin, error) {
+			h, err := basicfuncs.SubmitRequest(ctx, httpEnv(vars, ""))
+			return h.CrossOrigin, err
+		},
+	} {
+		c, err := build()
+		if got := strings.Join(c.Trusted(), " "); err != nil || got != want {
+			t.Errorf("%s trusts %q (%v), want %q", name, got, err, want)
+		}
 	}
-	if string(h.CSRF.Key) != key || !h.CSRF.Insecure {
-		t.Errorf("consent handler: key %q insecure %v", h.CSRF.Key, h.CSRF.Insecure)
-	}
-	vars[VarPublicBaseURL] = "https://refunds.example.com"
-	s, err := formfuncs.RequestStatus(ctx, httpEnv(vars, secretsStandIn(t, key)))
-	if err != nil || s.CSRF.Insecure {
-		t.Errorf("https base: insecure %v, %v", s.CSRF.Insecure, err)
-	}
-
-	_, err = formfuncs.Feedback(ctx, httpEnv(vars, secretsStandIn(t, "short")))
-	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
-		t.Errorf("short secret: %v (the value must not appear)", err)
+	vars[VarSiteOrigins] = "https://www.example.com/shop"
+	if _, err := formfuncs.Feedback(ctx, httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarSiteOrigins) {
+		t.Errorf("an origin with a path: %v, want an error naming %s", err, VarSiteOrigins)
 	}
 }
 
 func TestSubmitRequestChecksBaseURL(t *testing.T) {
-	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com"}
+	vars := map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com", VarSiteOrigins: "https://www.example.com"}
 	if _, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}

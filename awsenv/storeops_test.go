@@ -34,7 +34,7 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 	builders := map[string]func(*testing.T, Env) any{
 		basicfuncs.FunctionWeb: built(basicfuncs.Web), basicfuncs.FunctionSubmitRequest: built(basicfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus: built(formfuncs.RequestStatus), formfuncs.FunctionRecordConsent: built(formfuncs.RecordConsent),
-		formfuncs.FunctionFeedback: built(formfuncs.Feedback), basicfuncs.FunctionStaffApi: built(basicfuncs.StaffApi),
+		formfuncs.FunctionFeedback: built(formfuncs.Feedback), paymentfuncs.FunctionStaffApi: built(paymentfuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),

@@ -23,7 +23,7 @@ var templateValues = map[string]string{
 	VarCompanyName:            "Northwind IT Services",
 	VarPaymentProvider:        ProviderSandbox,
 	VarPaymentSecretARN:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
-	VarCSRFSecretARN:          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:csrf",
+	VarSiteOrigins:            "https://www.example.com,https://shop.example.com",
 	VarStripeWebhookSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook",
 }
 

@@ -70,14 +70,30 @@ func (s *Store) prepareNewRequest(req refund.Request) (refund.Request, error) {
 	return req, nil
 }
 
-// CreateRequest stores a newly submitted request in one transaction with: the order's open-request
-// lock (so the database, not a read-then-write, guarantees one open request per order), the status
-// link code (purpose refund.LinkStatus unless set), and the "submitted" audit entry.
+// CreateRequest stores a newly submitted request whose submission named its order (refund.Matches) in
+// one transaction with: the order's open-request lock (so the database, not a read-then-write,
+// guarantees one open request per order), the status link code (purpose refund.LinkStatus unless
+// set), and the "submitted" audit entry.
 //
 // req must have status submitted (refund.NewRequest makes one); version 0 is stored as 1, zero times
 // as now. sub is stored normalised. A second open request for the same order is CodeConflict "There
-// is already an open request for order ..."; a reused request ID or link hash is CodeConflict too.
+// is already an open request for order ..." (a lock of the old layout counts while its request is
+// open, see legacy.go); a reused request ID or link hash is CodeConflict too.
 func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error {
+	return s.createRequest(ctx, req, sub, statusLink, audit, true)
+}
+
+// CreateUnmatchedRequest stores a newly submitted request whose submission did not name an order (no
+// order has the number, or the purchase date or email differ) like CreateRequest, but without the
+// order's open-request lock: the request is marked Unmatched, and the workflow rejects it as naming
+// no order. So whoever sends a wrong date or email can neither learn from the answer whether the
+// order has an open request nor block its real client from asking.
+func (s *Store) CreateUnmatchedRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error {
+	return s.createRequest(ctx, req, sub, statusLink, audit, false)
+}
+
+// createRequest is CreateRequest (lock true) and CreateUnmatchedRequest (lock false).
+func (s *Store) createRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry, lock bool) error {
 	req, err := s.prepareNewRequest(req)
 	if err != nil {
 		return err
@@ -104,14 +120,21 @@ func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refun
 	if err != nil {
 		return err
 	}
+	if lock {
+		open, err := s.legacyOpenRequest(ctx, req.OrderNumber)
+		if err != nil {
+			return fmt.Errorf("create request %s for order %s: %w", req.ID, req.OrderNumber, err)
+		}
+		if open != "" {
+			return openRequestConflict(req.OrderNumber)
+		}
+	}
 
-	reqItem, err := marshal(newRequestItem(req, sub))
+	it := newRequestItem(req, sub)
+	it.Unmatched = !lock
+	reqItem, err := marshal(it)
 	if err != nil {
 		return fmt.Errorf("encode request %s: %w", req.ID, err)
-	}
-	lockItem, err := marshal(openLockItem{PK: orderPK(req.OrderNumber), SK: skOpen, RequestID: req.ID, CreatedAt: req.CreatedAt})
-	if err != nil {
-		return fmt.Errorf("encode open-request lock for request %s: %w", req.ID, err)
 	}
 	linkPut, err := s.linkPut(statusLink)
 	if err != nil {
@@ -121,33 +144,46 @@ func (s *Store) CreateRequest(ctx context.Context, req refund.Request, sub refun
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{
-		creates(types.Put{TableName: aws.String(s.Table), Item: reqItem}),
-		creates(types.Put{TableName: aws.String(s.Table), Item: lockItem}),
-		linkPut, auditPut,
-	})
+	items := []types.TransactWriteItem{creates(types.Put{TableName: aws.String(s.Table), Item: reqItem}), linkPut, auditPut}
+	if lock {
+		lockItem, err := marshal(openLockItem{PK: lockPK(req.OrderNumber), SK: skOpen, RequestID: req.ID, CreatedAt: req.CreatedAt})
+		if err != nil {
+			return fmt.Errorf("encode open-request lock for request %s: %w", req.ID, err)
+		}
+		items = append(items, creates(types.Put{TableName: aws.String(s.Table), Item: lockItem}))
+	}
+	err = s.transact(ctx, items)
 	switch {
 	case err == nil:
 		return nil
-	case failedAt(err, 1):
-		return conflict("There is already an open request for order %s. We will keep you informed about it by email; please wait for it to finish before sending another.", req.OrderNumber)
+	case lock && failedAt(err, 3):
+		return openRequestConflict(req.OrderNumber)
 	case failedAt(err, 0):
 		return conflict("A request with ID %s already exists.", req.ID)
-	case failedAt(err, 2):
+	case failedAt(err, 1):
 		return conflict("This status link code already exists.")
 	default:
 		return fmt.Errorf("create request %s for order %s: %w", req.ID, req.OrderNumber, err)
 	}
 }
 
-// OpenRequestID returns the ID of the order's open request (the one holding the order's lock), or ""
-// when the order has none. The order number is compared without regard to case.
+// openRequestConflict is the answer to a submitter who named an order that has an open request.
+func openRequestConflict(orderNumber string) error {
+	return conflict("There is already an open request for order %s. We will keep you informed about it by email; please wait for it to finish before sending another.", orderNumber)
+}
+
+// OpenRequestID returns the ID of the order's open request (the one holding the order's lock, or a
+// lock of the old layout whose request is still open), or "" when the order has none. The order
+// number is compared without regard to case.
 func (s *Store) OpenRequestID(ctx context.Context, orderNumber string) (string, error) {
 	if err := validID("order number", orderNumber); err != nil {
 		return "", err
 	}
-	lock, _, err := getOne[openLockItem](ctx, s, orderPK(orderNumber), skOpen, "open request of order "+orderNumber)
-	return lock.RequestID, err
+	lock, ok, err := getOne[openLockItem](ctx, s, lockPK(orderNumber), skOpen, "open request of order "+orderNumber)
+	if err != nil || ok {
+		return lock.RequestID, err
+	}
+	return s.legacyOpenRequest(ctx, orderNumber)
 }
 
 // GetRequest returns the stored request, or CodeNotFound.
@@ -256,7 +292,9 @@ func (s *Store) change(ctx context.Context, id string, from, to refund.Status, v
 		if err != nil {
 			return err
 		}
-		items = append(items, s.releaseLock(cur.OrderNumber, id))
+		if !cur.Unmatched {
+			items = append(items, s.releaseLock(cur.OrderNumber, id))
+		}
 	}
 	if ch.Resume != nil {
 		marker, err := s.resumePut(id, *ch.Resume, now)
@@ -351,12 +389,13 @@ func (s *Store) statusUpdate(id string, from, to refund.Status, version int64, n
 
 // releaseLock returns the transaction item that deletes an order's open-request lock if it belongs to
 // the request (or is already gone), so that a terminal move never fails over a missing lock and never
-// removes another request's lock.
+// removes another request's lock. An unmatched request holds no lock and has no release: another
+// request may hold the order's lock, and the condition would fail the move.
 func (s *Store) releaseLock(orderNumber, requestID string) types.TransactWriteItem {
 	x := &expr{}
 	return types.TransactWriteItem{Delete: &types.Delete{
 		TableName:                 aws.String(s.Table),
-		Key:                       key(orderPK(orderNumber), skOpen),
+		Key:                       key(lockPK(orderNumber), skOpen),
 		ConditionExpression:       aws.String("attribute_not_exists(" + x.n(AttrPK) + ") OR " + x.n("request_id") + " = " + x.s(requestID)),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),

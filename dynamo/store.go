@@ -11,7 +11,6 @@
 //
 //	ORDER#<NUMBER>  ORDER                     refund.Order + version; paid/refunded are the ledger;
 //	                                          closed_by once a request's execution settled it
-//	ORDER#<NUMBER>  OPEN                      open-request lock {request_id}
 //	ORDER#<NUMBER>  REFUND#<requestId>#<n>    refund.RefundRecord (n zero-padded to 4 digits)
 //	ORDER#<NUMBER>  CREDIT#<requestId>        refund.Credit
 //	REQ#<id>        REQ                       refund.RequestRecord (version, status_version, offer_set,
@@ -23,8 +22,15 @@
 //	REQ#<id>        MAIL#<event>              mail marker: claimed while sending, then sent
 //	REQ#<id>        RESUME                    refund.ResumeMarker; GSI1 = RESUME / <recorded>#<id> while
 //	                                          pending
+//	LOCK#<NUMBER>   OPEN                      the order's open-request lock {request_id}: its own
+//	                                          partition, so that the public functions, which take and
+//	                                          release it, hold no write on ORDER# (the ledger)
 //	LINK#<sha256>   LINK                      refund.LinkCode; ttl = expiry + refund.LinkGrace
 //	IDEM#<sha256>   IDEM                      refund.IdempotencyRecord; ttl = refund.IdempotencyTTL
+//
+// Tables written before the lock had its own partition may still hold old locks under ORDER#<NUMBER> /
+// OPEN. Nothing writes or deletes them any more; CreateRequest and OpenRequestID honour one while its
+// request is still open (legacy.go), and ignore it once that request has ended.
 //
 // Order numbers are keyed upper-cased (the form normalises them that way); the order keeps the number
 // as the billing system sent it.
@@ -40,9 +46,9 @@
 //
 // # Transactions
 //
-// Whatever must change together is one TransactWriteItems: a request with its open-order lock, status
-// link and audit entry; every status change with its audit entry (and the lock release when the status
-// is terminal); every decision that keeps the status (Decide: a staff approval or adjustment, the
+// Whatever must change together is one TransactWriteItems: a request with its open-request lock (when
+// its submission named the order), status link and audit entry; every status change with its audit
+// entry (and the lock release when the status is terminal); every decision that keeps the status (Decide: a staff approval or adjustment, the
 // workflow's offers) with the version check, its audit entry, its resume marker and the new offer set,
 // which becomes visible only there; a consent with the link's use, the status change and the audit entry; a refund
 // reservation with the ledger update, the check that the request is executing, and the audit entry.
@@ -109,6 +115,7 @@ func (s *Store) now() time.Time {
 // Key prefixes and fixed sort keys.
 const (
 	prefixOrder    = "ORDER#"
+	prefixLock     = "LOCK#"
 	prefixRequest  = "REQ#"
 	prefixLink     = "LINK#"
 	prefixIdem     = "IDEM#"
@@ -136,6 +143,7 @@ func key(pk, sk string) map[string]types.AttributeValue {
 }
 
 func orderPK(number string) string { return prefixOrder + strings.ToUpper(number) }
+func lockPK(number string) string  { return prefixLock + strings.ToUpper(number) }
 func requestPK(id string) string   { return prefixRequest + id }
 
 // str and num build attribute values.

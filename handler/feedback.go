@@ -18,12 +18,13 @@ import (
 // Feedback is the page the client is invited to once their request is complete:
 // GET /feedback/{code} shows a rating from 1 to 5 and a comment box, POST /feedback/{code} stores
 // the answer, once. A second answer (double submit, second tab) is not stored and shows the
-// thank-you page like the first. GET changes nothing but a "viewed" audit entry.
+// thank-you page like the first. GET changes nothing but a "viewed" audit entry. Both answer JSON
+// as well (FeedbackView, FeedbackBody), and a POST from another website is refused (CrossOrigin).
 type Feedback struct {
 	// Store reads the link and stores the feedback.
 	Store FeedbackStore
-	// CSRF issues and checks the form's token.
-	CSRF apigw.CSRF
+	// CrossOrigin refuses answers that a browser posts from another website.
+	CrossOrigin apigw.CrossOrigin
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -36,6 +37,21 @@ type FeedbackStore interface {
 	AuditAppender
 }
 
+// FeedbackBody is the JSON body of POST /feedback/{code}: a rating from 1 (very poor) to 5 (very
+// good) and an optional comment of at most 2000 characters.
+type FeedbackBody struct {
+	Rating  int    `json:"rating"`
+	Comment string `json:"comment"`
+}
+
+// FeedbackView is the JSON answer of GET and POST /feedback/{code}: the request the link is for and
+// the feedback recorded for it, null until there is one. Feedback is recorded once: after a second
+// POST it is still the first answer.
+type FeedbackView struct {
+	RequestID string           `json:"request_id"`
+	Feedback  *refund.Feedback `json:"feedback"`
+}
+
 // Handle answers one API Gateway event; errors become error pages through apigw.Handle.
 func (h Feedback) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return apigw.Handle(h.serve)(ctx, req)
@@ -46,13 +62,16 @@ func (h Feedback) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	}
+	if err := h.CrossOrigin.Check(req); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	code := params["code"]
 	link, closed, err := h.lookup(ctx, code)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if closed != nil {
-		return linkResponse(*closed)
+		return linkAnswer(req, *closed)
 	}
 	switch m := apigw.Method(req); m {
 	case http.MethodGet, http.MethodHead:
@@ -83,32 +102,34 @@ func (h Feedback) lookup(ctx context.Context, code string) (refund.LinkCode, *we
 	}
 }
 
-// feedbackBinding ties the form's CSRF token to the link.
-func feedbackBinding(link refund.LinkCode) string { return "feedback:" + link.Hash }
-
-// given reports whether the request already has feedback.
-func (h Feedback) given(ctx context.Context, requestID string) (bool, error) {
-	_, err := h.Store.GetFeedback(ctx, requestID)
+// given returns the request's feedback, nil when there is none yet.
+func (h Feedback) given(ctx context.Context, requestID string) (*refund.Feedback, error) {
+	f, err := h.Store.GetFeedback(ctx, requestID)
 	switch refund.ErrorCode(err) {
 	case "":
-		return true, nil
+		return &f, nil
 	case refund.CodeNotFound:
-		return false, nil
+		return nil, nil
 	default:
-		return false, fmt.Errorf("read feedback of request %s: %w", requestID, err)
+		return nil, fmt.Errorf("read feedback of request %s: %w", requestID, err)
 	}
 }
 
-// form renders the feedback form with a fresh CSRF token.
-func (h Feedback) form(req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string, status int, p web.FeedbackPage) (events.APIGatewayV2HTTPResponse, error) {
-	p.Action = "/feedback/" + url.PathEscape(code)
-	token, cookie := h.CSRF.Issue(req, feedbackBinding(link))
-	p.CSRFToken = token
-	resp, err := apigw.Page(status, p)
+// answer shows the feedback as it stands: FeedbackView (JSON), the thank-you page once given, or the
+// form with status and what was entered.
+func (h Feedback) answer(ctx context.Context, req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string, status int, p web.FeedbackPage) (events.APIGatewayV2HTTPResponse, error) {
+	fb, err := h.given(ctx, link.RequestID)
 	if err != nil {
-		return resp, err
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return apigw.WithCookie(resp, cookie), nil
+	switch {
+	case apigw.WantsJSON(req):
+		return apigw.JSON(http.StatusOK, FeedbackView{RequestID: link.RequestID, Feedback: fb}), nil
+	case fb != nil:
+		return apigw.Page(http.StatusOK, web.FeedbackPage{Done: true})
+	}
+	p.Action = "/feedback/" + url.PathEscape(code)
+	return apigw.Page(status, p)
 }
 
 func (h Feedback) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string) (events.APIGatewayV2HTTPResponse, error) {
@@ -118,31 +139,37 @@ func (h Feedback) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	if err := h.Store.AppendAudit(ctx, a); err != nil {
 		logger(h.Logger).WarnContext(ctx, "audit feedback view", "requestId", link.RequestID, "error", err.Error())
 	}
-	done, err := h.given(ctx, link.RequestID)
+	return h.answer(ctx, req, link, code, http.StatusOK, web.FeedbackPage{})
+}
+
+// readFeedback reads an answer posted by the feedback page or as JSON (FeedbackBody), normalised and
+// checked, with what was entered for the page.
+func readFeedback(req events.APIGatewayV2HTTPRequest) (web.FeedbackForm, web.FeedbackPage, refund.FieldErrors, error) {
+	var body FeedbackBody
+	values, err := apigw.FormOrJSON(req, &body)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return web.FeedbackForm{}, web.FeedbackPage{}, nil, err
 	}
-	if done {
-		return apigw.Page(http.StatusOK, web.FeedbackPage{Done: true})
+	if values != nil {
+		f, errs := web.ParseFeedbackForm(values)
+		return f, web.FeedbackPage{Rating: values.Get("rating"), Comment: f.Comment}, errs, nil
 	}
-	return h.form(req, link, code, http.StatusOK, web.FeedbackPage{})
+	f := web.FeedbackForm{Rating: body.Rating, Comment: body.Comment}.Normalize()
+	return f, web.FeedbackPage{Rating: strconv.Itoa(body.Rating), Comment: f.Comment}, f.Check(), nil
 }
 
 func (h Feedback) send(ctx context.Context, req events.APIGatewayV2HTTPRequest, link refund.LinkCode, code string) (events.APIGatewayV2HTTPResponse, error) {
-	values, err := apigw.Form(req)
+	f, entered, fieldErrs, err := readFeedback(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	f, fieldErrs := web.ParseFeedbackForm(values)
-	entered := web.FeedbackPage{Rating: values.Get("rating"), Comment: f.Comment}
-	if err := h.CSRF.Verify(req, feedbackBinding(link), f.CSRFToken); err != nil {
-		_, d := apigw.Describe(req, err)
-		entered.Message = d.Message
-		return h.form(req, link, code, http.StatusForbidden, entered)
-	}
 	if fieldErrs != nil {
+		if apigw.WantsJSON(req) {
+			return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Fields: fieldErrs}
+		}
 		entered.Errors = fieldErrs
-		return h.form(req, link, code, http.StatusBadRequest, entered)
+		entered.Action = "/feedback/" + url.PathEscape(code)
+		return apigw.Page(http.StatusBadRequest, entered)
 	}
 	err = h.Store.PutFeedback(ctx, refund.Feedback{RequestID: link.RequestID, Rating: f.Rating, Comment: f.Comment})
 	switch refund.ErrorCode(err) {
@@ -156,14 +183,21 @@ func (h Feedback) send(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	case refund.CodeConflict:
 		// Already given: once is enough, and the first answer stays.
 	case refund.CodeInvalid:
+		if apigw.WantsJSON(req) {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 		_, d := apigw.Describe(req, err)
 		entered.Errors = d.Fields
 		if len(entered.Errors) == 0 {
 			entered.Message = d.Message
 		}
-		return h.form(req, link, code, http.StatusBadRequest, entered)
+		entered.Action = "/feedback/" + url.PathEscape(code)
+		return apigw.Page(http.StatusBadRequest, entered)
 	default:
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("store feedback of request %s: %w", link.RequestID, err)
+	}
+	if apigw.WantsJSON(req) {
+		return h.answer(ctx, req, link, code, http.StatusOK, web.FeedbackPage{})
 	}
 	return apigw.Redirect("/feedback/" + url.PathEscape(code)), nil
 }

@@ -15,7 +15,7 @@ import (
 )
 
 func (f *httpFixture) feedbackHandler() handler.Feedback {
-	return handler.Feedback{Store: f.store, CSRF: f.csrf}
+	return handler.Feedback{Store: f.store, CrossOrigin: f.origins}
 }
 
 // feedbackLink gives a seeded request a feedback link, as the outcome email does.
@@ -28,12 +28,11 @@ func (f *httpFixture) feedbackLink(s *seeded, expires time.Time) {
 	}
 }
 
-func feedbackEvent(t testing.TB, name, code, cookie string, form url.Values) events.APIGatewayV2HTTPRequest {
+func feedbackEvent(t testing.TB, name, code string, form url.Values) events.APIGatewayV2HTTPRequest {
 	ev := loadEvent(t, name)
 	setPath(&ev, "/feedback/"+code, map[string]string{"code": code})
 	if form != nil {
 		setForm(&ev, form)
-		setCookie(&ev, cookie)
 	}
 	return ev
 }
@@ -44,15 +43,14 @@ func TestFeedbackOnce(t *testing.T) {
 	f.feedbackLink(&s, httpT0.Add(30*24*time.Hour))
 	h := f.feedbackHandler()
 
-	page := mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.feedbackCode, "", nil))
+	page := mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.feedbackCode, nil))
 	wantStatus(t, page, http.StatusOK)
 	if !strings.Contains(page.Body, "How did we do?") {
 		t.Fatal("no feedback form")
 	}
-	cookie, token := csrfOf(t, page)
 
-	resp := mustCall(t, h, feedbackEvent(t, "post-feedback.json", s.feedbackCode, cookie, url.Values{
-		"csrf_token": {token}, "rating": {"4"}, "comment": {"Quick and <b>clear</b>.\r\nThanks."},
+	resp := mustCall(t, h, feedbackEvent(t, "post-feedback.json", s.feedbackCode, url.Values{
+		"rating": {"4"}, "comment": {"Quick and <b>clear</b>.\r\nThanks."},
 	}))
 	wantStatus(t, resp, http.StatusSeeOther)
 	if got, want := resp.Headers["Location"], "/feedback/"+s.feedbackCode; got != want {
@@ -64,12 +62,12 @@ func TestFeedbackOnce(t *testing.T) {
 	}
 
 	// A second answer is not stored; both the GET and the POST show the thank-you page.
-	resp = mustCall(t, h, feedbackEvent(t, "post-feedback.json", s.feedbackCode, cookie, url.Values{"csrf_token": {token}, "rating": {"1"}}))
+	resp = mustCall(t, h, feedbackEvent(t, "post-feedback.json", s.feedbackCode, url.Values{"rating": {"1"}}))
 	wantStatus(t, resp, http.StatusSeeOther)
 	if fb2, _ := f.store.GetFeedback(context.Background(), s.id); fb2.Rating != 4 {
 		t.Errorf("second answer replaced the first: %+v", fb2)
 	}
-	done := mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.feedbackCode, "", nil))
+	done := mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.feedbackCode, nil))
 	wantStatus(t, done, http.StatusOK)
 	if !strings.Contains(done.Body, "Thank you for your feedback") {
 		t.Error("no thank-you page")
@@ -85,21 +83,23 @@ func TestFeedbackRefusals(t *testing.T) {
 	s := f.seed(refund.StatusSubmitted, false)
 	f.feedbackLink(&s, httpT0.Add(30*24*time.Hour))
 	h := f.feedbackHandler()
-	page := mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.feedbackCode, "", nil))
-	cookie, token := csrfOf(t, page)
 
 	for _, tc := range []struct {
-		name   string
-		cookie string
-		form   url.Values
-		status int
-		want   string
+		name      string
+		crossSite bool
+		form      url.Values
+		status    int
+		want      string
 	}{
-		{"no rating", cookie, url.Values{"csrf_token": {token}, "comment": {"<script>x</script>"}}, http.StatusBadRequest, "&lt;script&gt;x&lt;/script&gt;"},
-		{"rating 6", cookie, url.Values{"csrf_token": {token}, "rating": {"6"}}, http.StatusBadRequest, "Choose a rating from 1 to 5."},
-		{"no CSRF cookie", "", url.Values{"csrf_token": {token}, "rating": {"5"}}, http.StatusForbidden, "reload the page"},
+		{"no rating", false, url.Values{"comment": {"<script>x</script>"}}, http.StatusBadRequest, "&lt;script&gt;x&lt;/script&gt;"},
+		{"rating 6", false, url.Values{"rating": {"6"}}, http.StatusBadRequest, "Choose a rating from 1 to 5."},
+		{"posted from another website", true, url.Values{"rating": {"5"}}, http.StatusForbidden, "sent from another website"},
 	} {
-		resp := mustCall(t, h, feedbackEvent(t, "post-feedback.json", s.feedbackCode, tc.cookie, tc.form))
+		ev := feedbackEvent(t, "post-feedback.json", s.feedbackCode, tc.form)
+		if tc.crossSite {
+			ev = crossSite(ev)
+		}
+		resp := mustCall(t, h, ev)
 		if resp.StatusCode != tc.status || !strings.Contains(resp.Body, tc.want) {
 			t.Errorf("%s: status %d (want %d), body has %q: %v", tc.name, resp.StatusCode, tc.status, tc.want, strings.Contains(resp.Body, tc.want))
 		}
@@ -111,11 +111,11 @@ func TestFeedbackRefusals(t *testing.T) {
 		t.Errorf("refused posts stored feedback: %v", err)
 	}
 
-	wantStatus(t, mustCall(t, h, feedbackEvent(t, "get-feedback.json", newCode(t), "", nil)), http.StatusNotFound)
-	wantStatus(t, mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.statusCode, "", nil)), http.StatusNotFound)
+	wantStatus(t, mustCall(t, h, feedbackEvent(t, "get-feedback.json", newCode(t), nil)), http.StatusNotFound)
+	wantStatus(t, mustCall(t, h, feedbackEvent(t, "get-feedback.json", s.statusCode, nil)), http.StatusNotFound)
 	old := f.seed(refund.StatusSubmitted, false)
 	f.feedbackLink(&old, httpT0.Add(-time.Hour))
-	resp := mustCall(t, h, feedbackEvent(t, "get-feedback.json", old.feedbackCode, "", nil))
+	resp := mustCall(t, h, feedbackEvent(t, "get-feedback.json", old.feedbackCode, nil))
 	wantStatus(t, resp, http.StatusGone)
 	if !strings.Contains(resp.Body, "The time for feedback on this request has passed") {
 		t.Error("expired feedback link page")

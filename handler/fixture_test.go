@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,7 +79,8 @@ type httpFixture struct {
 	sfn     *recordingSFN
 	flow    sfnworkflow.Client // the handlers' workflow: the adapter on sfn
 	machine string
-	csrf    apigw.CSRF
+	origins apigw.CrossOrigin // the site and the company website https://www.example.com
+	pay     *sandbox.Gateway  // the payment provider, on the same table
 	seq     atomic.Int64
 	parked  atomic.Int64
 }
@@ -111,8 +112,12 @@ func newHTTPFixture(t testing.TB) *httpFixture {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
 		HTTPClient:   httpclient.New(nil),
 	})
-	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}}
-	f.csrf = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Insecure: true, Now: func() time.Time { return httpT0 }}
+	f := &httpFixture{t: t, store: store, eng: eng, client: client, sfn: &recordingSFN{inner: client}, pay: sandbox.New(store.Client, store.Table)}
+	origins, err := apigw.NewCrossOrigin("https://refunds.example.com", "https://www.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.origins = origins
 	eng.RegisterFunction("Park", lambda.NewHandler(f.park))
 	out, err := client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
 		Name: aws.String("refund"), Definition: aws.String(parkDefinition), RoleArn: aws.String("arn:aws:iam::123456789012:role/test"),
@@ -302,9 +307,6 @@ func setJSON(t testing.TB, ev *events.APIGatewayV2HTTPRequest, v any) {
 	ev.Headers["content-length"] = fmt.Sprint(len(data))
 }
 
-// setCookie replaces the event's cookies.
-func setCookie(ev *events.APIGatewayV2HTTPRequest, cookies ...string) { ev.Cookies = cookies }
-
 // lambdaHandler is what every HTTP handler is.
 type lambdaHandler interface {
 	Handle(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
@@ -348,17 +350,20 @@ func wantStatus(t testing.TB, resp events.APIGatewayV2HTTPResponse, want int) {
 	}
 }
 
-var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+// crossSite makes the event a post that a browser sent from another website.
+func crossSite(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	ev.Headers["origin"] = "https://evil.example"
+	ev.Headers["sec-fetch-site"] = "cross-site"
+	return ev
+}
 
-// csrfOf returns the CSRF cookie (name=value) and the form token of a page.
-func csrfOf(t testing.TB, resp events.APIGatewayV2HTTPResponse) (cookie, token string) {
+// wantCrossSiteRefused checks the answer to a cross-site post: 403 saying why.
+func wantCrossSiteRefused(t testing.TB, resp events.APIGatewayV2HTTPResponse) {
 	t.Helper()
-	m := csrfInput.FindStringSubmatch(resp.Body)
-	if m == nil || len(resp.Cookies) == 0 {
-		t.Fatalf("page has no CSRF token or cookie (cookies %v)", resp.Cookies)
+	wantStatus(t, resp, http.StatusForbidden)
+	if !strings.Contains(resp.Body, "another website") {
+		t.Errorf("the 403 does not say why: %s", resp.Body)
 	}
-	cookie, _, _ = strings.Cut(resp.Cookies[0], ";")
-	return cookie, m[1]
 }
 
 // --- seeding ---------------------------------------------------------------------------------------
@@ -378,6 +383,32 @@ func projectOrder(number string) refund.Order {
 			{Name: "Launch", Price: 200_000, Status: refund.MilestoneNotStarted},
 		}}},
 	}
+}
+
+// putOrder stores an order as the billing system would have sent it.
+func (f *httpFixture) putOrder(o refund.Order) refund.Order {
+	f.t.Helper()
+	stored, err := f.store.PutOrder(context.Background(), o)
+	if err != nil {
+		f.t.Fatalf("put order %s: %v", o.Number, err)
+	}
+	return stored
+}
+
+// takePayment takes the order's payment at the sandbox provider, as the checkout did before the
+// billing system sends the order: captured, 3-D Secure authenticated, of the order's paid amount
+// (opts adjust the checkout).
+func (f *httpFixture) takePayment(o refund.Order, opts ...func(*sandbox.Checkout)) refund.PaymentFacts {
+	f.t.Helper()
+	c := sandbox.Checkout{Reference: o.Payment.Reference, Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	facts, err := f.pay.TakePayment(context.Background(), c)
+	if err != nil {
+		f.t.Fatalf("take the payment of %s: %v", o.Number, err)
+	}
+	return facts
 }
 
 // submission is the form a client sends for the order.

@@ -97,6 +97,29 @@ func linkResponse(p web.LinkPage) (events.APIGatewayV2HTTPResponse, error) {
 	return apigw.Page(p.HTTPStatus(), p)
 }
 
+// linkAnswer answers for an emailed link that cannot show its form: the link page for browsers, and
+// for JSON the error body in the page's words, not_found (404) for a link nobody was sent and gone
+// (410) with the page's state as reason ("recorded", "expired", "withdrawn", "closed") otherwise.
+func linkAnswer(req events.APIGatewayV2HTTPRequest, p web.LinkPage) (events.APIGatewayV2HTTPResponse, error) {
+	if !apigw.WantsJSON(req) {
+		return linkResponse(p)
+	}
+	d := apigw.ErrorDetail{Code: refund.CodeGone, Message: p.Message(), Reason: string(p.State), RequestID: apigw.RequestID(req)}
+	switch p.State {
+	case web.LinkUnknown, "":
+		d.Code, d.Reason = refund.CodeNotFound, ""
+	case web.LinkAccepted, web.LinkDeclined:
+		// Confirmations are pages a browser is redirected to after its own post; a JSON client got
+		// its answer with the post, and the link is used.
+		d.Reason = string(web.LinkRecorded)
+		d.Message = web.LinkPage{State: web.LinkRecorded}.Message()
+	}
+	if p.Detail != "" {
+		d.Message += " " + p.Detail
+	}
+	return apigw.JSON(apigw.Status(d.Code), apigw.ErrorBody{Error: d}), nil
+}
+
 // CodeUnavailable is the error code of a 503 answer: a service the handler depends on did not answer,
 // and sending the same thing again later is safe.
 const CodeUnavailable refund.Code = "unavailable"

@@ -26,6 +26,12 @@ type RequestCreator interface {
 	CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
 }
 
+// UnmatchedRequestCreator stores a new submitted request whose submission named no order, without any
+// order's lock, marked unmatched, with its status link and its first audit entry.
+type UnmatchedRequestCreator interface {
+	CreateUnmatchedRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
+}
+
 // RequestLister lists one page of the requests that have a status, the longest-unchanged first.
 type RequestLister interface {
 	ListRequestsByStatus(ctx context.Context, status refund.Status, limit int, cursor string) (requests []refund.RequestRecord, next string, err error)
@@ -67,6 +73,14 @@ type OrderGetter interface {
 // from n.
 type OrderPutter interface {
 	PutOrder(ctx context.Context, o refund.Order) (refund.Order, error)
+}
+
+// PaymentLookup reads a payment at the payment provider (payment.Gateway's LookupPayment): what it
+// captured, in which currency, what it refunded, the card and its 3-D Secure authentication. An
+// unknown reference is payment.ErrPaymentNotFound; a provider that cannot be reached, a
+// *payment.PaymentUnavailable.
+type PaymentLookup interface {
+	LookupPayment(ctx context.Context, reference string) (refund.PaymentFacts, error)
 }
 
 // OrderCloser records that a request's execution cancelled an order or refunded it fully, if the

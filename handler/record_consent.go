@@ -17,13 +17,14 @@ import (
 
 // RecordConsent is the page behind the emailed consent link: GET|HEAD /consent/{code} shows the
 // current offers, each with its exact agreement text and hash, and the accept and decline forms;
-// POST /consent/{code} records the decision and completes the workflow's consent wait.
+// POST /consent/{code} records the decision and completes the workflow's consent wait. Both answer
+// JSON as well (ConsentView, ConsentBody, ConsentAnswer), for the company's own front ends.
 //
 // GET and HEAD change nothing but a "viewed" audit entry, so mail scanners that open links cannot
-// decide anything. The POST needs the CSRF token of the page, and an acceptance carries the hash of
-// the offer and agreement text the client saw: if the offer or its text changed since (a staff
-// adjustment, a change of the order record) the hash no longer matches and the client is asked to
-// review again. The consent, the link's use, the status change and the audit entry are one
+// decide anything. A POST from another website is refused (CrossOrigin), and an acceptance carries
+// the hash of the offer and agreement text the client saw: if the offer or its text changed since (a
+// staff adjustment, a change of the order record) the hash no longer matches and the client is asked
+// to review again. The consent, the link's use, the status change and the audit entry are one
 // transaction (ConsentRecorder), so of any number of simultaneous posts exactly one decision is
 // recorded and exactly one SendTaskSuccess is sent.
 type RecordConsent struct {
@@ -31,8 +32,8 @@ type RecordConsent struct {
 	Store RecordConsentStore
 	// Waits completes the consent wait with {"outcome":"accepted"|"declined"}.
 	Waits WaitCompleter
-	// CSRF issues and checks the forms' token.
-	CSRF apigw.CSRF
+	// CrossOrigin refuses decisions that a browser posts from another website.
+	CrossOrigin apigw.CrossOrigin
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -60,6 +61,9 @@ func (h RecordConsent) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	route, params := matchRoute(req, "/consent/{code}")
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	}
+	if err := h.CrossOrigin.Check(req); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	switch m := apigw.Method(req); m {
 	case http.MethodGet, http.MethodHead:
@@ -184,11 +188,16 @@ func (h RecordConsent) readAnswer(ctx context.Context, requestID string) (record
 		logger(h.Logger).WarnContext(ctx, "read accepted offer", "requestId", requestID, "error", err.Error())
 		return a, nil
 	}
-	a.offer = o.Kind.Label()
-	if !o.Amount.IsZero() {
-		a.offer += " (" + o.Amount.String() + ")"
-	}
+	a.offer = offerLabel(o)
 	return a, nil
+}
+
+// offerLabel names an offer as the pages after a decision do: "Full refund (EUR 1,200.00)".
+func offerLabel(o refund.Offer) string {
+	if o.Amount.IsZero() {
+		return o.Kind.Label()
+	}
+	return o.Kind.Label() + " (" + o.Amount.String() + ")"
 }
 
 // detail says what was decided and when, for the "already recorded" page.
@@ -214,13 +223,8 @@ func (a recordedAnswer) confirmation(status refund.Status) web.LinkPage {
 	return web.LinkPage{State: web.LinkAccepted, Offer: a.offer, Done: status == refund.StatusCompleted}
 }
 
-// consentBinding ties the forms' CSRF token to the link (by the code's hash, so the code itself is
-// not needed to verify).
-func consentBinding(link refund.LinkCode) string { return "consent:" + link.Hash }
-
-// page builds the consent page for a view that has offers, with a fresh CSRF token.
-func (h RecordConsent) page(req events.APIGatewayV2HTTPRequest, v consentView, code string) (web.ConsentPage, string) {
-	token, cookie := h.CSRF.Issue(req, consentBinding(v.link))
+// page builds the consent page for a view that has offers.
+func (v consentView) page(code string) web.ConsentPage {
 	return web.ConsentPage{
 		Action:       "/consent/" + url.PathEscape(code),
 		CustomerName: v.order.CustomerName,
@@ -228,29 +232,59 @@ func (h RecordConsent) page(req events.APIGatewayV2HTTPRequest, v consentView, c
 		RequestID:    v.req.ID,
 		Offers:       v.offers,
 		Deadline:     consentDeadline(v.req),
-		CSRFToken:    token,
-	}, cookie
-}
-
-// renderConsentPage answers with the consent page and its CSRF cookie.
-func renderConsentPage(status int, p web.ConsentPage, cookie string) (events.APIGatewayV2HTTPResponse, error) {
-	resp, err := apigw.Page(status, p)
-	if err != nil {
-		return resp, err
 	}
-	return apigw.WithCookie(resp, cookie), nil
 }
 
-// consentClosedResponse renders a closed link's page. Right after a successful decision (the redirect
+// ConsentView is the JSON form of the consent page (GET /consent/{code} with Accept:
+// application/json): what the offers are for, until when the client can answer, and the offers with
+// their exact agreement texts and hashes. It holds the customer's name as the order has it (for the
+// greeting) and nothing else of the order.
+type ConsentView struct {
+	// RequestID and OrderNumber say what the offers are for.
+	RequestID   string `json:"request_id"`
+	OrderNumber string `json:"order_number"`
+	// CustomerName is the name on the order.
+	CustomerName string `json:"customer_name"`
+	// Status is the request's status: always awaiting_consent here (other states answer 410).
+	Status refund.Status `json:"status"`
+	// Deadline is when the offers expire, as the offers email gives it.
+	Deadline time.Time `json:"deadline"`
+	// Offers are the options, recommended first.
+	Offers []ConsentOption `json:"offers"`
+}
+
+// ConsentOption is one offer of ConsentView: the offer (refund.Offer's JSON, as the staff API shows
+// it), the exact agreement text that accepting it signs, and the hash an acceptance sends back
+// (refund.AgreementHash of the offer and that text).
+type ConsentOption struct {
+	refund.Offer
+	AgreementText string `json:"agreement_text"`
+	AgreementHash string `json:"agreement_hash"`
+}
+
+// json returns the view's JSON form.
+func (v consentView) json() ConsentView {
+	out := ConsentView{
+		RequestID: v.req.ID, OrderNumber: v.order.Number, CustomerName: v.order.CustomerName,
+		Status: v.req.Status, Deadline: consentDeadline(v.req).UTC(), Offers: []ConsentOption{},
+	}
+	for _, o := range v.offers {
+		out.Offers = append(out.Offers, ConsentOption{Offer: o.Offer, AgreementText: o.Agreement, AgreementHash: o.Hash})
+	}
+	return out
+}
+
+// consentClosedResponse answers for a closed link. Right after a successful decision (the redirect
 // carries ?recorded) the page confirms the client's own decision (200); any other visit to a used
-// link says the answer is already recorded (410).
+// link says the answer is already recorded (410). A JSON client got its confirmation with its post,
+// so it always gets the 410.
 func consentClosedResponse(req events.APIGatewayV2HTTPRequest, v consentView) (events.APIGatewayV2HTTPResponse, error) {
-	if p := *v.closed; p.State == web.LinkRecorded && v.answer.found && apigw.Method(req) != http.MethodPost {
+	if p := *v.closed; p.State == web.LinkRecorded && v.answer.found && apigw.Method(req) != http.MethodPost && !apigw.WantsJSON(req) {
 		if q, err := apigw.Query(req); err == nil && q.Has("recorded") {
 			return linkResponse(v.answer.confirmation(v.req.Status))
 		}
 	}
-	return linkResponse(*v.closed)
+	return linkAnswer(req, *v.closed)
 }
 
 func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, code string) (events.APIGatewayV2HTTPResponse, error) {
@@ -270,15 +304,149 @@ func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	if v.closed != nil {
 		return consentClosedResponse(req, v)
 	}
-	p, cookie := h.page(req, v, code)
-	return renderConsentPage(http.StatusOK, p, cookie)
+	if apigw.WantsJSON(req) {
+		return apigw.JSON(http.StatusOK, v.json()), nil
+	}
+	return apigw.Page(http.StatusOK, v.page(code))
 }
 
-// Messages of the consent page after a POST that could not be recorded as sent.
+// Messages of the consent page after a POST that could not be recorded as sent, and their JSON
+// counterparts (a JSON client has no options "below": it reads them again with GET).
 const (
-	msgOfferChanged = "The offer changed since you opened this page. Please review the options below again and choose once more."
-	msgReviewAgain  = "Your request changed while you were deciding. Please review the options below and choose again."
+	msgOfferChanged     = "The offer changed since you opened this page. Please review the options below again and choose once more."
+	msgReviewAgain      = "Your request changed while you were deciding. Please review the options below and choose again."
+	msgOfferChangedJSON = "The offer changed since you read it. Please read the offers again and choose once more."
+	msgReviewAgainJSON  = "Your request changed while you were deciding. Please read the offers again and choose once more."
 )
+
+// ConsentBody is the JSON body of POST /consent/{code}. An acceptance names the offer, the
+// agreement_hash shown with it (so the client accepts exactly the offer and text it read), the name
+// the client typed as signature and agree true (the client ticked "I agree"); a decline may give a
+// reason. The rules are the consent page's (web.ConsentForm).
+type ConsentBody struct {
+	// Decision is "accept" or "decline".
+	Decision string `json:"decision"`
+	// OfferID and OfferHash name the accepted offer and its agreement hash (accept).
+	OfferID   string `json:"offer_id"`
+	OfferHash string `json:"offer_hash"`
+	// TypedName is the signature, 1–200 characters (accept).
+	TypedName string `json:"typed_name"`
+	// Agree must be true (accept).
+	Agree bool `json:"agree"`
+	// DeclineReason is optional, at most 2000 characters (decline).
+	DeclineReason string `json:"decline_reason"`
+}
+
+// ConsentAnswer is the JSON answer to a recorded decision (200): what was recorded, the request's
+// status now (executing after an acceptance, declined after a decline) and the sentence the
+// confirmation page shows.
+type ConsentAnswer struct {
+	RequestID string          `json:"request_id"`
+	Decision  refund.Decision `json:"decision"`
+	OfferID   string          `json:"offer_id,omitempty"`
+	OfferHash string          `json:"offer_hash,omitempty"`
+	Status    refund.Status   `json:"status"`
+	Message   string          `json:"message"`
+}
+
+// readConsentDecision reads a decision posted by the consent page's forms or as JSON
+// (ConsentBody), normalised and checked; the field errors are keyed like the page's fields.
+func readConsentDecision(req events.APIGatewayV2HTTPRequest) (web.ConsentForm, refund.FieldErrors, error) {
+	var body ConsentBody
+	values, err := apigw.FormOrJSON(req, &body)
+	if err != nil {
+		return web.ConsentForm{}, nil, err
+	}
+	if values != nil {
+		f, errs := web.ParseConsentForm(values)
+		return f, errs, nil
+	}
+	f := web.ConsentForm{
+		Decision: body.Decision, OfferID: body.OfferID, OfferHash: body.OfferHash,
+		FullName: body.TypedName, Agreed: body.Agree, DeclineReason: body.DeclineReason,
+	}.Normalize()
+	return f, f.Check(), nil
+}
+
+// consentJSONFields renames the consent page's field errors to ConsentBody's names.
+func consentJSONFields(f web.ConsentForm, errs refund.FieldErrors) refund.FieldErrors {
+	out := refund.FieldErrors{}
+	for k, msg := range errs {
+		switch k {
+		case "full_name":
+			k = "typed_name"
+		case "offer":
+			k = "offer_id"
+			if f.OfferID != "" {
+				k = "offer_hash"
+			}
+		}
+		out[k] = msg
+	}
+	return out
+}
+
+// consentReply answers a consent POST that was not recorded as sent, in the form the client asked
+// for: the consent page again with what was entered and the messages (browsers), or an error body
+// (JSON).
+type consentReply struct {
+	req  events.APIGatewayV2HTTPRequest
+	code string
+	form web.ConsentForm
+}
+
+// page renders the consent page of v with what the client entered.
+func (r consentReply) page(status int, v consentView, edit func(*web.ConsentPage)) (events.APIGatewayV2HTTPResponse, error) {
+	p := v.page(r.code)
+	p.Selected, p.FullName, p.Agreed, p.DeclineReason = r.form.OfferID, r.form.FullName, r.form.Agreed, r.form.DeclineReason
+	edit(&p)
+	return apigw.Page(status, p)
+}
+
+// invalid answers 400 with a message per field (page names; JSON clients get ConsentBody's).
+func (r consentReply) invalid(v consentView, errs refund.FieldErrors) (events.APIGatewayV2HTTPResponse, error) {
+	if apigw.WantsJSON(r.req) {
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Fields: consentJSONFields(r.form, errs)}
+	}
+	return r.page(http.StatusBadRequest, v, func(p *web.ConsentPage) { p.Errors = errs })
+}
+
+// changed answers 409: the offer the client chose is not the current one (offerGone), or the request
+// changed while the client decided. The page shows the current offers again.
+func (r consentReply) changed(v consentView, offerGone bool) (events.APIGatewayV2HTTPResponse, error) {
+	if apigw.WantsJSON(r.req) {
+		e := &refund.Error{Code: refund.CodeConflict, Message: msgReviewAgainJSON}
+		if offerGone {
+			e.Message = msgOfferChangedJSON
+			e.Fields = refund.FieldErrors{"offer_hash": "does not match a current offer and its agreement text; read the offers again"}
+		}
+		return events.APIGatewayV2HTTPResponse{}, e
+	}
+	return r.page(http.StatusConflict, v, func(p *web.ConsentPage) {
+		p.Message = msgReviewAgain
+		if offerGone {
+			p.Selected, p.Message = "", msgOfferChanged
+		}
+	})
+}
+
+// recorded answers a decision just recorded: 303 to the confirmation page (browsers), or
+// ConsentAnswer (JSON).
+func (r consentReply) recorded(c refund.Consent, chosen web.ConsentOffer) (events.APIGatewayV2HTTPResponse, error) {
+	if !apigw.WantsJSON(r.req) {
+		return apigw.Redirect("/consent/" + url.PathEscape(r.code) + "?recorded=1"), nil
+	}
+	a := recordedAnswer{found: true, declined: c.Decision == refund.DecisionDecline}
+	status := refund.StatusDeclined
+	if !a.declined {
+		status = refund.StatusExecuting
+		a.offer = offerLabel(chosen.Offer)
+	}
+	return apigw.JSON(http.StatusOK, ConsentAnswer{
+		RequestID: c.RequestID, Decision: c.Decision, OfferID: c.OfferID, OfferHash: c.OfferHash,
+		Status: status, Message: a.confirmation(status).Message(),
+	}), nil
+}
 
 // maxConsentAttempts bounds how often a decision is retried after the request changed underneath
 // it (each retry re-reads everything and re-checks the offer hash).
@@ -290,31 +458,15 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if v.closed != nil {
-		return linkResponse(*v.closed)
+		return linkAnswer(req, *v.closed)
 	}
-	values, err := apigw.Form(req)
+	form, fieldErrs, err := readConsentDecision(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	form, fieldErrs := web.ParseConsentForm(values)
-
-	// keep fills the page with what the client entered, so an error never loses their input.
-	keep := func(p web.ConsentPage) web.ConsentPage {
-		p.Selected, p.FullName, p.Agreed, p.DeclineReason = form.OfferID, form.FullName, form.Agreed, form.DeclineReason
-		return p
-	}
-	if err := h.CSRF.Verify(req, consentBinding(v.link), form.CSRFToken); err != nil {
-		p, cookie := h.page(req, v, code)
-		p = keep(p)
-		_, d := apigw.Describe(req, err)
-		p.Message = d.Message
-		return renderConsentPage(http.StatusForbidden, p, cookie)
-	}
+	reply := consentReply{req: req, code: code, form: form}
 	if fieldErrs != nil {
-		p, cookie := h.page(req, v, code)
-		p = keep(p)
-		p.Errors = fieldErrs
-		return renderConsentPage(http.StatusBadRequest, p, cookie)
+		return reply.invalid(v, fieldErrs)
 	}
 
 	for attempt := 1; ; attempt++ {
@@ -322,14 +474,12 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 			RequestID: v.req.ID, LinkHash: v.link.Hash, IP: apigw.ClientIP(req), UserAgent: apigw.UserAgent(req),
 		}
 		outcome := OutcomeDeclined
+		var chosen web.ConsentOffer
 		if form.Decision == web.DecisionAccept {
-			chosen, ok := findConsentOffer(v.offers, form.OfferID)
+			var ok bool
+			chosen, ok = findConsentOffer(v.offers, form.OfferID)
 			if !ok || chosen.Hash != form.OfferHash {
-				p, cookie := h.page(req, v, code)
-				p = keep(p)
-				p.Selected = ""
-				p.Message = msgOfferChanged
-				return renderConsentPage(http.StatusConflict, p, cookie)
+				return reply.changed(v, true)
 			}
 			c.Decision, c.OfferID, c.OfferHash, c.AgreementText, c.TypedName =
 				refund.DecisionAccept, chosen.Offer.ID, chosen.Hash, chosen.Agreement, form.FullName
@@ -341,7 +491,7 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 		err := h.Store.RecordConsent(ctx, c, v.req.Version, clientAudit(req, ""))
 		if err == nil {
 			h.wakeConsentWait(ctx, v.req.ID, outcome)
-			return apigw.Redirect("/consent/" + url.PathEscape(code) + "?recorded=1"), nil
+			return reply.recorded(c, chosen)
 		}
 		switch refund.ErrorCode(err) {
 		case refund.CodeConflict, refund.CodeGone:
@@ -353,26 +503,16 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 				return events.APIGatewayV2HTTPResponse{}, err
 			}
 			if v.closed != nil {
-				return linkResponse(*v.closed)
+				return linkAnswer(req, *v.closed)
 			}
 			if attempt < maxConsentAttempts {
 				continue
 			}
-			p, cookie := h.page(req, v, code)
-			p = keep(p)
-			p.Message = msgReviewAgain
-			return renderConsentPage(http.StatusConflict, p, cookie)
+			return reply.changed(v, false)
 		case refund.CodeNotFound:
-			p, cookie := h.page(req, v, code)
-			p = keep(p)
-			p.Selected = ""
-			p.Message = msgOfferChanged
-			return renderConsentPage(http.StatusConflict, p, cookie)
+			return reply.changed(v, true)
 		case refund.CodeInvalid:
-			p, cookie := h.page(req, v, code)
-			p = keep(p)
-			p.Errors = consentFieldErrors(err)
-			return renderConsentPage(http.StatusBadRequest, p, cookie)
+			return reply.invalid(v, consentFieldErrors(err))
 		default:
 			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("record consent of request %s: %w", v.req.ID, err)
 		}

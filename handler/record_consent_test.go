@@ -18,7 +18,7 @@ import (
 )
 
 func (f *httpFixture) consentHandler() handler.RecordConsent {
-	return handler.RecordConsent{Store: f.store, Waits: f.flow, CSRF: f.csrf}
+	return handler.RecordConsent{Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
 }
 
 // consentGet is GET /consent/{code}.
@@ -29,18 +29,17 @@ func consentGet(t testing.TB, code string) events.APIGatewayV2HTTPRequest {
 }
 
 // consentPost is the consent form post with the given fields.
-func consentPost(t testing.TB, code, cookie string, form url.Values) events.APIGatewayV2HTTPRequest {
+func consentPost(t testing.TB, code string, form url.Values) events.APIGatewayV2HTTPRequest {
 	ev := loadEvent(t, "post-consent-accept.json")
 	setPath(&ev, "/consent/"+code, map[string]string{"code": code})
 	setForm(&ev, form)
-	setCookie(&ev, cookie)
 	return ev
 }
 
 // consentAccept accepts the offer behind a radio button's value ("<id>|<hash>").
-func consentAccept(t testing.TB, code, cookie, token, choice, name string) events.APIGatewayV2HTTPRequest {
-	return consentPost(t, code, cookie, url.Values{
-		"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}, "full_name": {name}, "agree": {"yes"},
+func consentAccept(t testing.TB, code, choice, name string) events.APIGatewayV2HTTPRequest {
+	return consentPost(t, code, url.Values{
+		"decision": {"accept"}, "offer": {choice}, "full_name": {name}, "agree": {"yes"},
 	})
 }
 
@@ -59,19 +58,18 @@ func choices(t testing.TB, page events.APIGatewayV2HTTPResponse) []string {
 	return out
 }
 
-// openConsent loads the consent page and returns it with its CSRF cookie and token.
-func (f *httpFixture) openConsent(code string) (events.APIGatewayV2HTTPResponse, string, string) {
+// openConsent loads the consent page.
+func (f *httpFixture) openConsent(code string) events.APIGatewayV2HTTPResponse {
 	f.t.Helper()
 	page := mustCall(f.t, f.consentHandler(), consentGet(f.t, code))
 	wantStatus(f.t, page, http.StatusOK)
-	cookie, token := csrfOf(f.t, page)
-	return page, cookie, token
+	return page
 }
 
 func TestConsentPageShowsOffersAgreementAndHash(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, _, _ := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	rec := f.request(s.id)
 	for i, o := range s.offers {
 		text := refund.Agreement(s.order, rec.Request, o)
@@ -141,9 +139,9 @@ func TestConsentGetAndHeadChangeNothingButViewedEntries(t *testing.T) {
 func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	choice := choices(t, page)[1] // the service credit
-	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "  Ana  López "))
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, choice, "  Ana  López "))
 	wantStatus(t, resp, http.StatusSeeOther)
 	if got, want := resp.Headers["Location"], "/consent/"+s.consentCode+"?recorded=1"; got != want {
 		t.Errorf("Location = %q, want %q", got, want)
@@ -192,7 +190,7 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	}
 
 	// A second post, and a later visit of the link, say "already recorded" (410).
-	again := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "Ana López"))
+	again := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, choice, "Ana López"))
 	wantStatus(t, again, http.StatusGone)
 	if !strings.Contains(again.Body, "Your answer is already recorded") || !strings.Contains(again.Body, "You accepted Service credit (EUR 4,950.00) on 3 March 2025 at 14:05 UTC.") {
 		t.Errorf("double submit does not say already recorded:\n%s", again.Body)
@@ -210,9 +208,9 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 func TestConsentDecline(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	_, cookie, token := f.openConsent(s.consentCode)
-	resp := mustCall(t, f.consentHandler(), consentPost(t, s.consentCode, cookie, url.Values{
-		"csrf_token": {token}, "decision": {"decline"}, "decline_reason": {"Found another provider.\r\nThanks."},
+	f.openConsent(s.consentCode)
+	resp := mustCall(t, f.consentHandler(), consentPost(t, s.consentCode, url.Values{
+		"decision": {"decline"}, "decline_reason": {"Found another provider.\r\nThanks."},
 	}))
 	wantStatus(t, resp, http.StatusSeeOther)
 	c, err := f.store.GetConsent(context.Background(), s.id)
@@ -248,7 +246,7 @@ func TestConsentPageShowsTheOffersDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _, _ := f.openConsent(code)
+	page := f.openConsent(code)
 	want := deadline.UTC().Format("2 January 2006 at 15:04 UTC")
 	if !strings.Contains(page.Body, `<time datetime="`+deadline.UTC().Format(time.RFC3339)+`">`+want+`</time>`) {
 		t.Errorf("the page does not give the deadline %s", want)
@@ -261,35 +259,30 @@ func TestConsentPageShowsTheOffersDeadline(t *testing.T) {
 func TestConsentRefusedPosts(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	choice := choices(t, page)[0]
 	id, hash, _ := strings.Cut(choice, "|")
 	const script = `<script>alert(1)</script>`
 
 	for _, tc := range []struct {
 		name   string
-		cookie string
 		form   url.Values
 		status int
 		want   string
 	}{
-		{"changed hash", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {id + "|" + strings.Repeat("0", 64)}, "full_name": {"Ana"}, "agree": {"yes"}},
+		{"changed hash", url.Values{"decision": {"accept"}, "offer": {id + "|" + strings.Repeat("0", 64)}, "full_name": {"Ana"}, "agree": {"yes"}},
 			http.StatusConflict, "The offer changed since you opened this page"},
-		{"offer of another request", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {"req-x-1-full_refund|" + hash}, "full_name": {"Ana"}, "agree": {"yes"}},
+		{"offer of another request", url.Values{"decision": {"accept"}, "offer": {"req-x-1-full_refund|" + hash}, "full_name": {"Ana"}, "agree": {"yes"}},
 			http.StatusConflict, "The offer changed since you opened this page"},
-		{"no name, no agree box", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}},
+		{"no name, no agree box", url.Values{"decision": {"accept"}, "offer": {choice}},
 			http.StatusBadRequest, "Type your full name: it is your signature."},
-		{"no decision", cookie, url.Values{"csrf_token": {token}},
+		{"no decision", url.Values{"full_name": {"Ana"}},
 			http.StatusBadRequest, "Choose whether you accept an option or decline."},
-		{"script in the name comes back escaped", cookie, url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}, "full_name": {script}},
+		{"script in the name comes back escaped", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {script}},
 			http.StatusBadRequest, html.EscapeString(script)},
-		{"missing CSRF cookie", "", url.Values{"csrf_token": {token}, "decision": {"accept"}, "offer": {choice}, "full_name": {"Ana"}, "agree": {"yes"}},
-			http.StatusForbidden, "Please reload the page and try again."},
-		{"forged token", cookie, url.Values{"csrf_token": {"1741010709.Zm9yZ2Vk"}, "decision": {"decline"}},
-			http.StatusForbidden, "Please reload the page and try again."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := mustCall(t, f.consentHandler(), consentPost(t, s.consentCode, tc.cookie, tc.form))
+			resp := mustCall(t, f.consentHandler(), consentPost(t, s.consentCode, tc.form))
 			wantStatus(t, resp, tc.status)
 			if !strings.Contains(resp.Body, tc.want) {
 				t.Errorf("page lacks %q", tc.want)
@@ -302,6 +295,12 @@ func TestConsentRefusedPosts(t *testing.T) {
 			}
 		})
 	}
+	t.Run("posted from another website", func(t *testing.T) {
+		wantCrossSiteRefused(t, mustCall(t, f.consentHandler(), crossSite(consentAccept(t, s.consentCode, choice, "Ana"))))
+		decline := crossSite(consentPost(t, s.consentCode, url.Values{"decision": {"decline"}}))
+		decline.Headers["sec-fetch-site"] = "same-site" // a sibling subdomain is another website too
+		wantCrossSiteRefused(t, mustCall(t, f.consentHandler(), decline))
+	})
 	if _, err := f.store.GetConsent(context.Background(), s.id); refund.ErrorCode(err) != refund.CodeNotFound {
 		t.Fatalf("a refused post recorded a consent: %v", err)
 	}
@@ -310,10 +309,10 @@ func TestConsentRefusedPosts(t *testing.T) {
 	}
 
 	t.Run("wrong content type and oversized body", func(t *testing.T) {
-		ev := consentAccept(t, s.consentCode, cookie, token, choice, "Ana")
-		ev.Headers["content-type"] = "application/json"
+		ev := consentAccept(t, s.consentCode, choice, "Ana")
+		ev.Headers["content-type"] = "text/plain"
 		wantStatus(t, mustCall(t, f.consentHandler(), ev), http.StatusUnsupportedMediaType)
-		ev = consentPost(t, s.consentCode, cookie, url.Values{"decline_reason": {strings.Repeat("x", 300<<10)}})
+		ev = consentPost(t, s.consentCode, url.Values{"decline_reason": {strings.Repeat("x", 300<<10)}})
 		wantStatus(t, mustCall(t, f.consentHandler(), ev), http.StatusRequestEntityTooLarge)
 	})
 }
@@ -344,7 +343,7 @@ func TestConsentLinkStates(t *testing.T) {
 	if !strings.Contains(resp.Body, "This link has expired") {
 		t.Error("expired link page")
 	}
-	post := mustCall(t, h, consentPost(t, expCode, "", url.Values{"decision": {"decline"}}))
+	post := mustCall(t, h, consentPost(t, expCode, url.Values{"decision": {"decline"}}))
 	wantStatus(t, post, http.StatusGone)
 
 	// Withdrawn request.
@@ -383,7 +382,7 @@ func TestConsentLinkStates(t *testing.T) {
 func TestConsentOfferChangedByStaffNeedsAFreshLook(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	old := choices(t, page)[0]
 
 	// A new offer set replaces the one the client is looking at.
@@ -395,13 +394,13 @@ func TestConsentOfferChangedByStaffNeedsAFreshLook(t *testing.T) {
 		refund.AuditEntry{Actor: refund.StaffActor(staffSub), Action: "offers_adjusted"}, refund.WithOffers(2, []refund.Offer{adjusted})); err != nil {
 		t.Fatal(err)
 	}
-	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, old, "Ana López"))
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, old, "Ana López"))
 	wantStatus(t, resp, http.StatusConflict)
 	fresh := choices(t, resp)
 	if len(fresh) != 1 || !strings.HasPrefix(fresh[0], adjusted.ID+"|") {
 		t.Fatalf("page shows %v, want the new offer", fresh)
 	}
-	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, fresh[0], "Ana López")), http.StatusSeeOther)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, fresh[0], "Ana López")), http.StatusSeeOther)
 	if c, _ := f.store.GetConsent(context.Background(), s.id); c.OfferID != adjusted.ID {
 		t.Errorf("accepted %q", c.OfferID)
 	}
@@ -410,9 +409,9 @@ func TestConsentOfferChangedByStaffNeedsAFreshLook(t *testing.T) {
 func TestConsentRecordedEvenWhenTheWorkflowCannotBeTold(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	f.sfn.failSends = 1
-	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choices(t, page)[0], "Ana López"))
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, choices(t, page)[0], "Ana López"))
 	wantStatus(t, resp, http.StatusSeeOther)
 	if _, err := f.store.GetConsent(context.Background(), s.id); err != nil {
 		t.Fatalf("consent not recorded: %v", err)
@@ -429,7 +428,7 @@ func TestConsentRecordedEvenWhenTheWorkflowCannotBeTold(t *testing.T) {
 func TestConsentFiftyParallelPosts(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	choice := choices(t, page)[0]
 	const n = 50
 	statuses := make([]int, n)
@@ -440,9 +439,9 @@ func TestConsentFiftyParallelPosts(t *testing.T) {
 			defer wg.Done()
 			var ev events.APIGatewayV2HTTPRequest
 			if i%2 == 0 {
-				ev = consentAccept(t, s.consentCode, cookie, token, choice, "Ana López")
+				ev = consentAccept(t, s.consentCode, choice, "Ana López")
 			} else {
-				ev = consentPost(t, s.consentCode, cookie, url.Values{"csrf_token": {token}, "decision": {"decline"}})
+				ev = consentPost(t, s.consentCode, url.Values{"decision": {"decline"}})
 			}
 			resp, err := call(f.consentHandler(), ev)
 			if err != nil {

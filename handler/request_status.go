@@ -18,17 +18,18 @@ import (
 
 // RequestStatus is the client's view of one request: GET /requests/{id}?t=<status code> shows the
 // request and its timeline (HTML, or JSON for Accept: application/json), and POST
-// /requests/{id}/withdraw (with t and a CSRF token) withdraws it while that is still allowed.
+// /requests/{id}/withdraw (with t, as a form or as JSON) withdraws it while that is still allowed.
 //
 // The status code is the secret: a wrong, missing or expired code answers exactly like an unknown
-// request id (404), so the page cannot be used to find out which requests exist.
+// request id (404), so the page cannot be used to find out which requests exist. A withdrawal posted
+// from another website is refused (CrossOrigin).
 type RequestStatus struct {
 	// Store reads the request, its link codes, audit trail and outcome, and records the withdrawal.
 	Store RequestStatusStore
 	// Waits completes the parked workflow wait with {"outcome":"withdrawn"}.
 	Waits WaitCompleter
-	// CSRF issues and checks the withdraw form's token.
-	CSRF apigw.CSRF
+	// CrossOrigin refuses withdrawals that a browser posts from another website.
+	CrossOrigin apigw.CrossOrigin
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -56,6 +57,9 @@ func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw")
 	method := apigw.Method(req)
+	if err := h.CrossOrigin.Check(req); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	switch {
 	case route == "/requests/{id}" && (method == http.MethodGet || method == http.MethodHead):
 		return h.show(ctx, req, params["id"])
@@ -120,6 +124,12 @@ type StatusView struct {
 	CanWithdraw bool `json:"can_withdraw"`
 }
 
+// WithdrawBody is the JSON body of POST /requests/{id}/withdraw: the request's status code, the t of
+// its status link (the same field the withdraw form posts).
+type WithdrawBody struct {
+	T string `json:"t"`
+}
+
 // TimelineItem is one line of StatusView.Timeline.
 type TimelineItem struct {
 	At     time.Time     `json:"at"`
@@ -180,36 +190,33 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	canWithdraw := refund.CanTransition(rec.Status, refund.StatusWithdrawn)
 
 	if apigw.WantsJSON(req) {
-		v := StatusView{
-			Request: rec.Request, StatusLabel: web.StatusLabel(rec.Status), StatusText: rec.Status.Describe(),
-			Timeline: []TimelineItem{}, Findings: findings, CanWithdraw: canWithdraw,
-		}
-		if v.Findings == nil {
-			v.Findings = []refund.Finding{}
-		}
-		for _, e := range entries {
-			v.Timeline = append(v.Timeline, TimelineItem{At: e.At, Status: e.Status, Text: e.Text()})
-		}
-		return apigw.JSON(http.StatusOK, v), nil
+		return apigw.JSON(http.StatusOK, statusView(rec, entries)), nil
 	}
 
 	outcome, err := h.outcome(ctx, rec)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	page := web.StatusPage{
+	return apigw.Page(http.StatusOK, web.StatusPage{
 		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
 		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code, Outcome: outcome,
+	})
+}
+
+// statusView is the JSON form of the status page.
+func statusView(rec refund.RequestRecord, entries []web.TimelineEntry) StatusView {
+	v := StatusView{
+		Request: rec.Request, StatusLabel: web.StatusLabel(rec.Status), StatusText: rec.Status.Describe(),
+		Timeline: []TimelineItem{}, Findings: clientFindings(rec),
+		CanWithdraw: refund.CanTransition(rec.Status, refund.StatusWithdrawn),
 	}
-	var cookie string
-	if canWithdraw {
-		page.CSRFToken, cookie = h.CSRF.Issue(req, withdrawBinding(id))
+	if v.Findings == nil {
+		v.Findings = []refund.Finding{}
 	}
-	resp, err := apigw.Page(http.StatusOK, page)
-	if err != nil {
-		return resp, err
+	for _, e := range entries {
+		v.Timeline = append(v.Timeline, TimelineItem{At: e.At, Status: e.Status, Text: e.Text()})
 	}
-	return apigw.WithCookie(resp, cookie), nil
+	return v
 }
 
 // maxStatusReads bounds how often the status page reads the request and its audit trail again to
@@ -301,26 +308,39 @@ func (h RequestStatus) outcome(ctx context.Context, rec refund.RequestRecord) (*
 	return out, nil
 }
 
-// withdrawBinding ties a withdraw form's CSRF token to its request.
-func withdrawBinding(id string) string { return "withdraw:" + id }
-
 // maxWithdrawAttempts bounds how often a withdrawal re-reads the request when the workflow changed
 // it at the same moment (submitted → awaiting_consent, say), which still allows withdrawing.
 const maxWithdrawAttempts = 4
 
 func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (events.APIGatewayV2HTTPResponse, error) {
-	form, err := apigw.Form(req)
+	var body WithdrawBody
+	form, err := apigw.FormOrJSON(req, &body)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	code := form.Get("t")
+	code := body.T
+	if form != nil {
+		code = form.Get("t")
+	}
 	if _, err := h.lookup(ctx, id, code); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if err := h.CSRF.Verify(req, withdrawBinding(id), form.Get(apigw.CSRFField)); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
-	}
 	back := "/requests/" + url.PathEscape(id) + "?t=" + url.QueryEscape(code)
+	// done answers a withdrawn request: back to the status page (browsers), or its StatusView (JSON).
+	done := func() (events.APIGatewayV2HTTPResponse, error) {
+		if !apigw.WantsJSON(req) {
+			return apigw.Redirect(back), nil
+		}
+		rec, err := h.Store.GetRequest(ctx, id)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("withdraw request %s: %w", id, err)
+		}
+		rec, entries, err := h.consistent(ctx, rec)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		return apigw.JSON(http.StatusOK, statusView(rec, entries)), nil
+	}
 
 	for attempt := 1; ; attempt++ {
 		rec, err := h.Store.GetRequest(ctx, id)
@@ -329,7 +349,7 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 		}
 		if rec.Status == refund.StatusWithdrawn {
 			// A double submit, or a second tab: the request is withdrawn either way.
-			return apigw.Redirect(back), nil
+			return done()
 		}
 		if !refund.CanTransition(rec.Status, refund.StatusWithdrawn) {
 			return events.APIGatewayV2HTTPResponse{}, errCannotWithdraw(rec.Status)
@@ -354,7 +374,7 @@ func (h RequestStatus) withdraw(ctx context.Context, req events.APIGatewayV2HTTP
 	} else if _, err := deliverDecision(ctx, h.Store, h.Waits, h.Logger, id, OutcomeWithdrawn, tok, false); err != nil {
 		log.WarnContext(ctx, "send withdrawn outcome; the sweeper delivers it", "requestId", id, "error", err.Error())
 	}
-	return apigw.Redirect(back), nil
+	return done()
 }
 
 // errCannotWithdraw explains why a request in status s cannot be withdrawn.

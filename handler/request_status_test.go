@@ -30,12 +30,11 @@ func statusEvent(t testing.TB, id, code string, jsonAccept bool) events.APIGatew
 	return ev
 }
 
-// withdrawEvent is the withdraw form post with the status code, cookie and token.
-func withdrawEvent(t testing.TB, id, code, cookie, token string) events.APIGatewayV2HTTPRequest {
+// withdrawEvent is the withdraw form post with the status code.
+func withdrawEvent(t testing.TB, id, code string) events.APIGatewayV2HTTPRequest {
 	ev := loadEvent(t, "post-withdraw.json")
 	setPath(&ev, "/requests/"+id+"/withdraw", map[string]string{"id": id})
-	setForm(&ev, url.Values{"t": {code}, "csrf_token": {token}})
-	setCookie(&ev, cookie)
+	setForm(&ev, url.Values{"t": {code}})
 	return ev
 }
 
@@ -62,7 +61,7 @@ func TestStatusPageShowsRequestAndTimeline(t *testing.T) {
 			t.Errorf("page shows %q", secret)
 		}
 	}
-	if resp.Headers["Cache-Control"] != "no-store" || resp.Headers["Referrer-Policy"] != "no-referrer" {
+	if resp.Headers["Cache-Control"] != "no-store" || resp.Headers["Referrer-Policy"] != "same-origin" {
 		t.Errorf("a page with a code must not be cached or leak through Referer: %v", resp.Headers)
 	}
 }
@@ -80,8 +79,8 @@ func TestStatusPageShowsTheOutcome(t *testing.T) {
 	if err := f.store.SaveFindings(ctx, s.id, v); err != nil {
 		t.Fatal(err)
 	}
-	page, cookie, token := f.openConsent(s.consentCode)
-	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+	page := f.openConsent(s.consentCode)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
 
 	for _, tc := range []struct {
 		status refund.Status
@@ -152,10 +151,7 @@ func TestWithdrawWakesTheWorkflow(t *testing.T) {
 		t.Run(string(status), func(t *testing.T) {
 			f := newHTTPFixture(t)
 			s := f.seed(status, true)
-			page := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
-			cookie, token := csrfOf(t, page)
-
-			resp := mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode, cookie, token))
+			resp := mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode))
 			wantStatus(t, resp, http.StatusSeeOther)
 			if got, want := resp.Headers["Location"], "/requests/"+s.id+"?t="+s.statusCode; got != want {
 				t.Errorf("Location = %q, want %q", got, want)
@@ -176,7 +172,7 @@ func TestWithdrawWakesTheWorkflow(t *testing.T) {
 			}
 
 			// Withdrawing again (double submit) changes nothing and still lands on the status page.
-			resp = mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode, cookie, token))
+			resp = mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode))
 			wantStatus(t, resp, http.StatusSeeOther)
 			if got := len(f.auditActions(s.id)); got != len(actions) {
 				t.Errorf("second withdraw wrote audit entries")
@@ -186,7 +182,7 @@ func TestWithdrawWakesTheWorkflow(t *testing.T) {
 			submitted(t, mustCall(t, f.submitHandler(), formEvent(t, sub)))
 
 			// The status page no longer offers to withdraw.
-			page = mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
+			page := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
 			if strings.Contains(page.Body, "Withdraw this request") || len(page.Cookies) != 0 {
 				t.Error("withdrawn request still offers the withdraw form")
 			}
@@ -197,19 +193,22 @@ func TestWithdrawWakesTheWorkflow(t *testing.T) {
 func TestWithdrawRefusals(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
-	cookie, token := csrfOf(t, page)
 	other := f.seed(refund.StatusAwaitingConsent, false)
+	sameSite := crossSite(withdrawEvent(t, s.id, s.statusCode))
+	sameSite.Headers["sec-fetch-site"], sameSite.Headers["origin"] = "same-site", "https://blog.example.com"
+	oldBrowser := withdrawEvent(t, s.id, s.statusCode)
+	oldBrowser.Headers["origin"] = "https://evil.example"
 
 	for _, tc := range []struct {
 		name   string
 		ev     events.APIGatewayV2HTTPRequest
 		status int
 	}{
-		{"no cookie", withdrawEvent(t, s.id, s.statusCode, "", token), http.StatusForbidden},
-		{"token of another visitor", withdrawEvent(t, s.id, s.statusCode, "rf_csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", token), http.StatusForbidden},
-		{"token for another request", withdrawEvent(t, other.id, other.statusCode, cookie, token), http.StatusForbidden},
-		{"wrong status code", withdrawEvent(t, s.id, newCode(t), cookie, token), http.StatusNotFound},
+		{"posted from another website", crossSite(withdrawEvent(t, s.id, s.statusCode)), http.StatusForbidden},
+		{"posted from a sibling subdomain", sameSite, http.StatusForbidden},
+		{"posted from another website by a browser without Fetch Metadata", oldBrowser, http.StatusForbidden},
+		{"another request's code", withdrawEvent(t, s.id, other.statusCode), http.StatusNotFound},
+		{"wrong status code", withdrawEvent(t, s.id, newCode(t)), http.StatusNotFound},
 	} {
 		resp := mustCall(t, f.statusHandler(), tc.ev)
 		if resp.StatusCode != tc.status {
@@ -222,9 +221,8 @@ func TestWithdrawRefusals(t *testing.T) {
 
 	// Once the client accepted, withdrawing is refused with a clear message.
 	consent := mustCall(t, f.consentHandler(), consentGet(t, s.consentCode))
-	ck, tok := csrfOf(t, consent)
-	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, ck, tok, choices(t, consent)[0], "Ana López")), http.StatusSeeOther)
-	resp := mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode, cookie, token))
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, choices(t, consent)[0], "Ana López")), http.StatusSeeOther)
+	resp := mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode))
 	wantStatus(t, resp, http.StatusConflict)
 	if !strings.Contains(resp.Body, "You already accepted an offer") {
 		t.Errorf("body: %s", resp.Body)
@@ -237,10 +235,8 @@ func TestWithdrawRefusals(t *testing.T) {
 func TestWithdrawWhenTheWorkflowCannotBeReached(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusInReview, true)
-	page := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
-	cookie, token := csrfOf(t, page)
 	f.sfn.failSends = 1
-	resp := mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode, cookie, token))
+	resp := mustCall(t, f.statusHandler(), withdrawEvent(t, s.id, s.statusCode))
 	wantStatus(t, resp, http.StatusSeeOther)
 	if got := f.request(s.id).Status; got != refund.StatusWithdrawn {
 		t.Errorf("status = %s: the withdrawal must be recorded even when the workflow cannot be told", got)

@@ -57,14 +57,13 @@ func TestSweeperDeliversWhatTheHandlersCouldNot(t *testing.T) {
 	f := newHTTPFixture(t)
 
 	consent := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(consent.consentCode)
+	page := f.openConsent(consent.consentCode)
 	f.sfn.failSends = 1
-	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, consent.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, consent.consentCode, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
 
 	withdrawn := f.seed(refund.StatusInReview, true)
-	cookie, token = csrfOf(t, mustCall(t, f.statusHandler(), statusEvent(t, withdrawn.id, withdrawn.statusCode, false)))
 	f.sfn.failSends = 1
-	wantStatus(t, mustCall(t, f.statusHandler(), withdrawEvent(t, withdrawn.id, withdrawn.statusCode, cookie, token)), http.StatusSeeOther)
+	wantStatus(t, mustCall(t, f.statusHandler(), withdrawEvent(t, withdrawn.id, withdrawn.statusCode)), http.StatusSeeOther)
 
 	approved := f.seed(refund.StatusInReview, true)
 	f.sfn.failSends = 1
@@ -114,11 +113,10 @@ func TestSweeperDeliversWhatTheHandlersCouldNot(t *testing.T) {
 func TestHandlersClearTheirMarker(t *testing.T) {
 	f := newHTTPFixture(t)
 	consent := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(consent.consentCode)
-	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, consent.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+	page := f.openConsent(consent.consentCode)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, consent.consentCode, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
 	notParked := f.seed(refund.StatusInReview, false)
-	cookie, token = csrfOf(t, mustCall(t, f.statusHandler(), statusEvent(t, notParked.id, notParked.statusCode, false)))
-	wantStatus(t, mustCall(t, f.statusHandler(), withdrawEvent(t, notParked.id, notParked.statusCode, cookie, token)), http.StatusSeeOther)
+	wantStatus(t, mustCall(t, f.statusHandler(), withdrawEvent(t, notParked.id, notParked.statusCode)), http.StatusSeeOther)
 
 	f.wantMarker(t, consent.id, false, "")
 	f.wantMarker(t, notParked.id, false, "")
@@ -164,8 +162,8 @@ func TestSweeperSettlesStaleMarkers(t *testing.T) {
 	// The consent wait already took the decision (the handler's send went through, its clear did
 	// not): the token is used, so the send answers TaskTimedOut.
 	gone := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(gone.consentCode)
-	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, gone.consentCode, cookie, token, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
+	page := f.openConsent(gone.consentCode)
+	wantStatus(t, mustCall(t, f.consentHandler(), consentAccept(t, gone.consentCode, choices(t, page)[0], "Ana López")), http.StatusSeeOther)
 	rec := f.request(gone.id)
 	noErr(t, f.store.Transition(ctx, gone.id, refund.StatusExecuting, refund.StatusNeedsAttention, rec.Version,
 		refund.AuditEntry{Actor: refund.SystemActor("test")}))
@@ -206,7 +204,7 @@ func TestSweeperSettlesStaleMarkers(t *testing.T) {
 func TestSweepsRacingTheHandler(t *testing.T) {
 	f := newHTTPFixture(t)
 	s := f.seed(refund.StatusAwaitingConsent, true)
-	page, cookie, token := f.openConsent(s.consentCode)
+	page := f.openConsent(s.consentCode)
 	choice := choices(t, page)[0]
 	sweeper := handler.ResumeDecisions{Store: f.store, Waits: f.flow, MinAge: time.Nanosecond,
 		Clock: func() time.Time { return httpT0.Add(time.Hour) }}
@@ -230,7 +228,7 @@ func TestSweepsRacingTheHandler(t *testing.T) {
 			}
 		}()
 	}
-	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, cookie, token, choice, "Ana López"))
+	resp := mustCall(t, f.consentHandler(), consentAccept(t, s.consentCode, choice, "Ana López"))
 	for i := 0; i < 3; i++ { // a few more rounds after the decision
 		if _, err := sweeper.Sweep(context.Background()); err != nil {
 			errs <- err

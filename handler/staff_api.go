@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -37,7 +38,8 @@ import (
 //   - PUT /staff/api/orders/{number} takes only the billing system's token: a client-credentials
 //     access token with the OrdersWriteScope scope (the route also requires it at the authorizer). A
 //     staff member's token gets 403: orders come from the billing system, so a wrong order is
-//     corrected there and sent again, never edited here by hand.
+//     corrected there and sent again, never edited here by hand. Every order's payment is read at
+//     the payment provider first (putOrder), and the provider's facts are stored, not the caller's.
 //   - Every other route takes only staff: the "cognito:groups" claim contains "staff" (else 403),
 //     and a token with the OrdersWriteScope scope is refused whatever its claims say.
 //
@@ -48,6 +50,8 @@ type StaffApi struct {
 	Store StaffApiStore
 	// Waits completes the review wait with {"outcome":"approved"|"rejected"}.
 	Waits WaitCompleter
+	// Payments reads each order's payment at the payment provider before the order is stored.
+	Payments PaymentLookup
 	// Policy words the goodwill offers staff add; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
 	// Logger receives problems that do not fail the request; nil discards.
@@ -629,6 +633,14 @@ func adjustmentSummary(offers []refund.Offer, message string) string {
 	return s
 }
 
+// putOrder stores the billing system's order after asking the payment provider about its payment:
+// the payment must exist, be captured, be of the order's paid amount and currency, have been 3-D
+// Secure authenticated and not be refunded beyond what the order's ledger records
+// (refund.Order.CheckPayment). A payment the provider does not know, or that disagrees, is a 422
+// (CodeUnprocessable) naming the fields; a missing reference, like any malformed body, a 400; a
+// provider that cannot be reached, a 503 the billing system retries. The order is stored with the
+// provider's facts (the provider that verified the payment, captured, 3-D Secure, the card's last
+// four digits) in place of what the body claimed about them.
 func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, number string) (events.APIGatewayV2HTTPResponse, error) {
 	var o refund.Order
 	if err := apigw.DecodeJSON(req, &o); err != nil {
@@ -639,17 +651,86 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Message: "The order number in the body differs from the one in the address.",
 			Fields: refund.FieldErrors{"number": msg}}
 	}
+	// Before anything is asked of the provider: the order as a whole, and a payment to ask about
+	// (one message for every field, a missing reference among them).
+	if err := o.Validate(); err != nil || strings.TrimSpace(o.Payment.Reference) == "" {
+		var fields refund.FieldErrors
+		if e := (*refund.Error)(nil); errors.As(err, &e) && e.Code == refund.CodeInvalid {
+			fields = e.Fields
+		} else if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if strings.TrimSpace(o.Payment.Reference) == "" {
+			fields = maps.Clone(fields)
+			if fields == nil {
+				fields = refund.FieldErrors{}
+			}
+			fields["payment.reference"] = "is required: the reference of the order's card payment at the payment provider (at Stripe, its PaymentIntent id pi_...)"
+		}
+		return events.APIGatewayV2HTTPResponse{}, fields.Err()
+	}
+	facts, err := h.lookupPayment(ctx, o.Payment.Reference)
+	if payment.IsUnavailable(err) {
+		logger(h.Logger).WarnContext(ctx, "payment provider unavailable for an order", "order", o.Number, "error", err.Error())
+		return unavailable(req, "The payment provider could not be reached to check the order's payment. Send the order again in a minute.")
+	}
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	ledger := o.Refunded
+	if o.Version > 0 {
+		// An update never writes refunded (the ledger's own), so the provider is compared with the
+		// stored ledger; an unknown order is PutOrder's 404.
+		switch cur, err := h.Store.GetOrder(ctx, o.Number); refund.ErrorCode(err) {
+		case "":
+			ledger = cur.Refunded
+		case refund.CodeNotFound:
+		default:
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+	}
+	if err := o.CheckPayment(facts, ledger); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	o.Payment = facts.Payment()
 	created := o.Version == 0
 	stored, err := h.Store.PutOrder(ctx, o)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	logger(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor)
+	logger(h.Logger).InfoContext(ctx, "order stored", "order", stored.Number, "version", stored.Version, "actor", actor,
+		"provider", stored.Payment.Provider)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
 	return apigw.JSON(status, stored), nil
+}
+
+// lookupReserve: the order route's call to the payment provider ends this long before the
+// invocation's deadline, leaving time to answer 503 (and to store the order after a late answer).
+const lookupReserve = 3 * time.Second
+
+// lookupPayment reads the order's payment at the provider; an unknown reference is a 422 naming
+// payment.reference.
+func (h StaffApi) lookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
+	if h.Payments == nil {
+		return refund.PaymentFacts{}, errors.New("put order: no payment provider to check the payment with")
+	}
+	// A slow provider must become the route's 503, not a stopped function: the gateway's own timeout
+	// (Stripe's is 20 s) is longer than the function's.
+	ctx, cancel := beforeDeadline(ctx, lookupReserve)
+	defer cancel()
+	facts, err := h.Payments.LookupPayment(ctx, ref)
+	if errors.Is(err, payment.ErrPaymentNotFound) {
+		return refund.PaymentFacts{}, &refund.Error{Code: refund.CodeUnprocessable,
+			Message: fmt.Sprintf("The payment provider has no payment %q: send the reference of the order's card payment at the provider.", ref),
+			Fields:  refund.FieldErrors{"payment.reference": "the payment provider has no payment with this reference"}}
+	}
+	if err != nil {
+		return refund.PaymentFacts{}, fmt.Errorf("look up the payment of an order: %w", err)
+	}
+	return facts, nil
 }
 
 // FeedbackList is the answer of GET /staff/api/feedback.

@@ -18,7 +18,7 @@ import (
 const staffSub = "8f0e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
 
 func (f *httpFixture) staffHandler() handler.StaffApi {
-	return handler.StaffApi{Store: f.store, Waits: f.flow}
+	return handler.StaffApi{Store: f.store, Waits: f.flow, Payments: f.pay}
 }
 
 // staffEvent loads a staff event and points it at path with params; body (if not nil) is JSON.
@@ -92,6 +92,7 @@ func TestOrdersTakeTheBillingSystemsTokenOnly(t *testing.T) {
 		return ev
 	}
 	order := func(number string) events.APIGatewayV2HTTPRequest {
+		f.takePayment(projectOrder(number))
 		return staffEvent(t, "staff-put-order.json", "/staff/api/orders/"+number, map[string]string{"number": number}, projectOrder(number))
 	}
 	list := func() events.APIGatewayV2HTTPRequest { return loadEvent(t, "staff-list-requests.json") }
@@ -363,6 +364,7 @@ func TestStaffPutOrder(t *testing.T) {
 	f := newHTTPFixture(t)
 	h := f.staffHandler()
 	order := projectOrder("RF-2025-0042")
+	f.takePayment(order)
 	put := func(o any, number string) events.APIGatewayV2HTTPResponse {
 		return mustCall(t, h, staffEvent(t, "staff-put-order.json", "/staff/api/orders/"+number, map[string]string{"number": number}, o))
 	}

@@ -24,11 +24,16 @@ import (
 // SubmitRequest accepts the request form: POST /requests with a form body (answered 303 to the
 // status page) or a JSON refund.Submission (answered 202 {"requestId","status","statusUrl"}).
 //
-// It validates the submission, gives the request a new ID, and stores the request, the order's
-// open-request lock, the status link code (its hash) and the "submitted" audit entry in one
-// transaction, so a second open request for the same order is refused by the database (409). Then
-// it starts the workflow with the request ID as execution name and {"requestId"} as input, so no
-// personal data reaches Step Functions and a resubmission cannot start a second workflow.
+// It validates the submission, gives the request a new ID, and reads the order it names. A submission
+// that names the order (number, purchase date and email together, refund.Matches) is stored with the
+// order's open-request lock, the status link code (its hash) and the "submitted" audit entry in one
+// transaction, so a second open request for the same order is refused by the database (409). Any
+// other submission (no such order, or a wrong date or email) is stored the same way without a lock,
+// marked unmatched, and answered exactly as a matching one without an open request is; the workflow
+// rejects it as naming no order. So the answer tells only someone who already knows the order's
+// number, date and email that it has an open request, and a wrong guess cannot block the order.
+// Then it starts the workflow with the request ID as execution name and {"requestId"} as input, so
+// no personal data reaches Step Functions and a resubmission cannot start a second workflow.
 //
 // With an Idempotency-Key header, a retry with the same key and the same submission gets the first
 // answer (for the same request) instead of a 409, and starts the workflow if the first attempt could
@@ -47,13 +52,18 @@ type SubmitRequest struct {
 	Clock Clock
 	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
+	// CrossOrigin refuses requests that a browser posts from a website other than the site and the
+	// company's own (SITE_ORIGINS).
+	CrossOrigin apigw.CrossOrigin
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
 
 // SubmitRequestStore is the table as SubmitRequest uses it.
 type SubmitRequestStore interface {
+	OrderGetter
 	RequestCreator
+	UnmatchedRequestCreator
 	IdempotencyRecords
 	LinkPutter
 	RequestLister
@@ -92,6 +102,9 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if m := apigw.Method(req); m != http.MethodPost {
 		return events.APIGatewayV2HTTPResponse{}, errMethod(m)
 	}
+	if err := h.CrossOrigin.Check(req); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	sub, err := readSubmission(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -127,7 +140,11 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	link := refund.LinkCode{Hash: refund.HashCode(code), Purpose: refund.LinkStatus, ExpiresAt: now.Add(h.linkTTL())}
-	err = h.Store.CreateRequest(ctx, r, sub, link, clientAudit(req, "submitted"))
+	create, err := h.creator(ctx, sub, r.OrderNumber)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	err = create(ctx, r, sub, link, clientAudit(req, "submitted"))
 	if refund.ErrorCode(err) == refund.CodeConflict && key != "" {
 		// A retry racing its own first attempt: if that attempt has stored its answer by now, this
 		// is the same submission, not a second request.
@@ -158,6 +175,24 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 		return h.startFailed(ctx, req, id, key, err)
 	}
 	return h.accepted(req, id, r.Status, code, false)
+}
+
+// creator returns how to store the submission: with the order's open-request lock when it names the
+// order, or unmatched, without a lock, when no order has the number or its date or email differ.
+// Only a store failure is an error; which of the two it is shows in nothing but the store's answer
+// to a second open request, which only a matching submitter can get.
+func (h SubmitRequest) creator(ctx context.Context, sub refund.Submission, number string) (func(context.Context, refund.Request, refund.Submission, refund.LinkCode, refund.AuditEntry) error, error) {
+	o, err := h.Store.GetOrder(ctx, number)
+	switch refund.ErrorCode(err) {
+	case "":
+		if refund.Matches(sub, &o) {
+			return h.Store.CreateRequest, nil
+		}
+	case refund.CodeNotFound:
+	default:
+		return nil, fmt.Errorf("read the order of a submission: %w", err)
+	}
+	return h.Store.CreateUnmatchedRequest, nil
 }
 
 // idempotencyKeyScope prefixes the client's key, so that the same key sent to another route could

@@ -25,12 +25,12 @@ import (
 func (f *httpFixture) submitHandler() handler.SubmitRequest {
 	return handler.SubmitRequest{
 		Store: f.store, Workflow: f.flow, PublicBaseURL: "https://refunds.example.com",
-		Clock: func() time.Time { return httpT0 },
+		Clock: func() time.Time { return httpT0 }, CrossOrigin: f.origins,
 	}
 }
 
 func (f *httpFixture) statusHandler() handler.RequestStatus {
-	return handler.RequestStatus{Store: f.store, Waits: f.flow, CSRF: f.csrf}
+	return handler.RequestStatus{Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
 }
 
 // formEvent is the real form post with the given submission.
@@ -180,6 +180,7 @@ func TestSubmitValidationErrors(t *testing.T) {
 
 func TestSubmitSecondOpenRequestIs409(t *testing.T) {
 	f := newHTTPFixture(t)
+	f.putOrder(projectOrder("RF-2025-0042"))
 	sub := submission(projectOrder("RF-2025-0042"))
 	submitted(t, mustCall(t, f.submitHandler(), formEvent(t, sub)))
 
@@ -288,6 +289,7 @@ func TestSubmitStartFailureIs503AndRetryStartsIt(t *testing.T) {
 
 func TestSubmitStartFailureWithoutKeyForm(t *testing.T) {
 	f := newHTTPFixture(t)
+	f.putOrder(projectOrder("RF-2025-0042"))
 	f.sfn.failStarts = 1
 	resp := mustCall(t, f.submitHandler(), formEvent(t, submission(projectOrder("RF-2025-0042"))))
 	wantStatus(t, resp, http.StatusServiceUnavailable)
@@ -369,6 +371,7 @@ func TestSubmitHostileInput(t *testing.T) {
 
 func TestSubmitConcurrentSubmissionsOneOpenRequest(t *testing.T) {
 	f := newHTTPFixture(t)
+	f.putOrder(projectOrder("RF-2025-0042"))
 	sub := submission(projectOrder("RF-2025-0042"))
 	const n = 50
 	statuses := make([]int, n)
@@ -469,5 +472,42 @@ func BenchmarkSubmitJSON(b *testing.B) {
 		if err != nil || resp.StatusCode != http.StatusAccepted {
 			b.Fatalf("%v %d %s", err, resp.StatusCode, resp.Body)
 		}
+	}
+}
+
+// A submission that does not name the order (wrong email or date) is stored without the order's
+// lock, marked unmatched, and answered as any accepted submission: it neither gets the 409 of the
+// order's open request nor keeps the order's real client from asking.
+func TestSubmitUnmatchedTakesNoLock(t *testing.T) {
+	f := newHTTPFixture(t)
+	order := f.putOrder(projectOrder("RF-2025-0042"))
+	wrongEmail := submission(order)
+	wrongEmail.Email = "someone@example.net"
+	wrongDate := submission(order)
+	wrongDate.PurchaseDate = "2025-01-02"
+	for _, sub := range []refund.Submission{wrongEmail, wrongDate, wrongEmail} {
+		wantStatus(t, mustCall(t, f.submitHandler(), jsonEvent(t, sub, "")), http.StatusAccepted)
+	}
+	if open, err := f.store.OpenRequestID(context.Background(), order.Number); err != nil || open != "" {
+		t.Fatalf("open request of %s = %q, %v; want none after unmatched submissions", order.Number, open, err)
+	}
+	list, _, err := f.store.ListRequestsByStatus(context.Background(), refund.StatusSubmitted, 10, "")
+	if err != nil || len(list) != 3 {
+		t.Fatalf("stored %d submitted requests (%v), want 3", len(list), err)
+	}
+	for _, r := range list {
+		if !r.Unmatched {
+			t.Errorf("request %s is not marked unmatched", r.ID)
+		}
+	}
+	id, _ := submitted(t, mustCall(t, f.submitHandler(), formEvent(t, submission(order))))
+	if open, err := f.store.OpenRequestID(context.Background(), order.Number); err != nil || open != id {
+		t.Errorf("open request = %q, %v; want the matching submitter's %s", open, err, id)
+	}
+	if f.request(id).Unmatched {
+		t.Error("the matching submitter's request is marked unmatched")
+	}
+	for _, sub := range []refund.Submission{wrongEmail, wrongDate} {
+		wantStatus(t, mustCall(t, f.submitHandler(), formEvent(t, sub)), http.StatusSeeOther)
 	}
 }

@@ -63,14 +63,18 @@ func (h VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput,
 			return TaskOutput{}, fmt.Errorf("verify request %s: it is %s without a successful verification", req.ID, req.Status)
 		}
 
+		// A submission that named no order when it was sent is decided as naming none, whatever the
+		// table holds now: it took no lock, so it must never get further than an unknown order does.
 		var order *refund.Order
-		o, err := h.Store.GetOrder(ctx, req.OrderNumber)
-		switch {
-		case err == nil:
-			order = &o
-		case refund.ErrorCode(err) == refund.CodeNotFound:
-		default:
-			return TaskOutput{}, fmt.Errorf("verify request %s: %w", req.ID, err)
+		if !req.Unmatched {
+			o, err := h.Store.GetOrder(ctx, req.OrderNumber)
+			switch {
+			case err == nil:
+				order = &o
+			case refund.ErrorCode(err) == refund.CodeNotFound:
+			default:
+				return TaskOutput{}, fmt.Errorf("verify request %s: %w", req.ID, err)
+			}
 		}
 		// The day the client asked decides, not the day this step happens to run.
 		v := refund.Verify(policyOrDefault(h.Policy), req.Submission, order, req.CreatedAt)

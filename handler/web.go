@@ -11,12 +11,23 @@ import (
 )
 
 // Web serves the pages that hold no data: GET / (the request form), GET /assets/{file} (stylesheet,
-// script, icon) and GET /staff (the staff console, whose script loads everything from the staff API
-// with the staff member's token). It needs no AWS dependency.
+// script, icon), GET /staff (the staff console, whose script loads everything from the staff API
+// with the staff member's token) and GET /openapi.yaml (the API's contract). It needs no AWS
+// dependency.
 type Web struct {
 	// StaffAPIBase is the staff API's path prefix the console calls; "/staff/api" when empty.
 	StaffAPIBase string
+	// OpenAPI is the contract GET /openapi.yaml answers (docs/openapi.yaml, embedded by the root
+	// package); the route is 404 while it is empty.
+	OpenAPI []byte
 }
+
+// OpenAPIContentType is the media type of GET /openapi.yaml (RFC 9512).
+const OpenAPIContentType = "application/yaml"
+
+// openAPICache lets browsers and tools keep the contract for a few minutes: it changes only with a
+// deployment, and a cached copy a few minutes old is harmless.
+const openAPICache = "public, max-age=300"
 
 // Handle answers one API Gateway event; errors become error pages through apigw.Handle.
 func (h Web) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -24,7 +35,7 @@ func (h Web) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 }
 
 func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/", "/assets/{file}", "/staff")
+	route, params := matchRoute(req, "/", "/assets/{file}", "/staff", "/openapi.yaml")
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	}
@@ -36,6 +47,14 @@ func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (event
 		return apigw.Page(http.StatusOK, web.FormPage{})
 	case "/staff":
 		return apigw.Page(http.StatusOK, web.StaffPage{APIBase: h.StaffAPIBase})
+	case "/openapi.yaml":
+		if len(h.OpenAPI) == 0 {
+			return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+		}
+		resp := apigw.Text(http.StatusOK, string(h.OpenAPI))
+		resp.Headers["Content-Type"] = OpenAPIContentType
+		resp.Headers["Cache-Control"] = openAPICache
+		return resp, nil
 	default:
 		data, contentType, ok := web.Asset(params["file"])
 		if !ok {

@@ -74,3 +74,35 @@ func TestWebUnknownPath(t *testing.T) {
 	resp := mustCall(t, handler.Web{}, ev)
 	wantStatus(t, resp, http.StatusNotFound)
 }
+
+func TestWebServesTheContract(t *testing.T) {
+	spec := []byte("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths: {}\n")
+	for _, tc := range []struct {
+		name   string
+		h      handler.Web
+		status int
+	}{
+		{"wired", handler.Web{OpenAPI: spec}, http.StatusOK},
+		{"without a contract", handler.Web{}, http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := loadEvent(t, "get-form.json")
+			ev.RouteKey, ev.RequestContext.RouteKey = "GET /openapi.yaml", "GET /openapi.yaml"
+			setPath(&ev, "/openapi.yaml", nil)
+			resp := mustCall(t, tc.h, ev)
+			wantStatus(t, resp, tc.status)
+			if tc.status != http.StatusOK {
+				return
+			}
+			if got, want := resp.Body, string(spec); got != want || resp.IsBase64Encoded {
+				t.Errorf("body = %q (base64 %v), want %q", got, resp.IsBase64Encoded, want)
+			}
+			if got, want := resp.Headers["Content-Type"], handler.OpenAPIContentType; got != want {
+				t.Errorf("Content-Type = %q, want %q", got, want)
+			}
+			if got := resp.Headers["X-Content-Type-Options"]; got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q", got)
+			}
+		})
+	}
+}

@@ -22,6 +22,10 @@ const (
 	CodeIdempotencyMismatch = "idempotency_key_reused"
 )
 
+// ErrPaymentNotFound is what LookupPayment returns (wrapped) for a reference the provider knows no
+// payment by.
+var ErrPaymentNotFound = errors.New("the payment provider has no payment with this reference")
+
 // PaymentUnavailable reports that the provider could not be reached, timed out, answered with a server
 // error or asked to slow down. Whether the refund happened is unknown, so the caller must retry with the
 // same idempotency key, which is always safe.

@@ -31,7 +31,7 @@ import (
 	"refundflow/refund"
 )
 
-// Gateway issues refunds against an original card payment.
+// Gateway issues refunds against an original card payment, and reads that payment.
 //
 // Refund must be idempotent on RefundRequest.IdempotencyKey: calling it again with the same key and the
 // same parameters returns the first refund instead of making a second one, and the same key with
@@ -45,6 +45,13 @@ type Gateway interface {
 	// CodeInvalidRequest, refused before any call; the Refund's Amount is what the provider reports,
 	// converted back to the domain's unit.
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
+	// LookupPayment reads the payment reference at the provider: whether it was captured, its amount
+	// and currency (converted to the domain's unit, see Unit), what was refunded of it, its card's last
+	// four digits and whether it was 3-D Secure authenticated. The order route checks every order
+	// against these facts. An unknown reference is ErrPaymentNotFound (wrapped); a provider that
+	// cannot be reached or answers with a server error, a *PaymentUnavailable; anything else (a
+	// refused API key, an answer the adapter does not understand) is an error of its own.
+	LookupPayment(ctx context.Context, reference string) (refund.PaymentFacts, error)
 }
 
 // RefundRequest asks a Gateway to return Amount to the original payment.

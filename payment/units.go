@@ -35,7 +35,9 @@ type Unit struct {
 // on the local stack, so an amount Stripe would refuse is refused there too, and offers are rounded
 // there exactly as in production. Any other provider gets the ISO 4217 minor unit, any amount.
 func UnitFor(provider, currency string) Unit {
-	switch provider {
+	// Orders store the provider that verified their payment, normalised; one stored before that was
+	// checked may spell it otherwise ("Stripe"), and must still be rounded by its provider's rules.
+	switch refund.NormalizeProvider(provider) {
 	case providerStripe, providerSandbox:
 		return stripeUnit(currency)
 	}

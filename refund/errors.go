@@ -20,6 +20,11 @@ const (
 	// CodeConflict means the thing changed underneath the caller, or the move is not allowed from its
 	// current state (for example a status transition out of a terminal state).
 	CodeConflict Code = "conflict"
+	// CodeUnprocessable means the input was well formed but disagrees with a fact of record held
+	// elsewhere, which sending it again will not change: an order whose payment the payment provider
+	// does not know, or reports otherwise (not captured, another amount or currency, no 3-D Secure,
+	// refunded already). Error.Fields says which fields.
+	CodeUnprocessable Code = "unprocessable"
 	// CodeGone means the thing existed but is no longer usable, such as an expired consent link.
 	CodeGone Code = "gone"
 	// CodeForbidden means the caller is known but may not do this.
@@ -37,7 +42,8 @@ type Error struct {
 	Code Code
 	// Message is safe to show to the user who caused the error.
 	Message string
-	// Fields holds one message per invalid input field, for CodeInvalid.
+	// Fields holds one message per invalid input field, for CodeInvalid and CodeUnprocessable (and
+	// CodeConflict about one field's stored value).
 	Fields FieldErrors
 	// Err is the underlying cause, for logs and errors.Is/As; never shown to users.
 	Err error

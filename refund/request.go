@@ -91,6 +91,11 @@ type RequestRecord struct {
 	// equals it until a decision that keeps the status (a Decide) is recorded, so a decision made
 	// "at StatusVersion" is the first one of that status. 0 on requests stored before it existed.
 	StatusVersion int64 `json:"status_version,omitempty"`
+	// Unmatched records that the submission did not name an order (Matches: number, purchase date and
+	// email together) when it was sent. Such a request holds no open-request lock, so it cannot keep
+	// the order's real client from asking, and verification treats it as naming no order at all, even
+	// if an order matching it arrives later: it is rejected exactly as an unknown order is.
+	Unmatched bool `json:"unmatched,omitempty"`
 }
 
 // OrderConfirmed reports whether verification matched the submission to the order (number, purchase

@@ -64,6 +64,12 @@ func Verify(p Policy, sub Submission, order *Order, now time.Time) Verification 
 	return v
 }
 
+// Matches reports whether the submission names the order: the same order number (ignoring case), the
+// same purchase day and the same email (ignoring case and surrounding spaces). A nil order (none has
+// the number) matches nothing. The form decides by it alone whether a submission may take the order's
+// open-request lock, so that what it answers says nothing about an order the submitter did not name.
+func Matches(sub Submission, order *Order) bool { return matches(sub.Normalize(), order) }
+
 // matches reports whether the normalised submission names this order: same number (ignoring case),
 // same purchase day, same email (ignoring case and surrounding spaces).
 func matches(sub Submission, order *Order) bool {

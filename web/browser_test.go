@@ -66,6 +66,7 @@ func serve(h apigw.HandlerFunc) http.Handler {
 		for k, v := range r.Header {
 			req.Headers[strings.ToLower(k)] = strings.Join(v, ",")
 		}
+		req.Headers["host"] = r.Host
 		resp, _ := apigw.Handle(h)(r.Context(), req)
 		for k, v := range resp.Headers {
 			w.Header().Set(k, v)
@@ -179,7 +180,6 @@ func site(t *testing.T, api *fakeStaffAPI) *httptest.Server {
 				"EUR 950.00 will be refunded to the card ending 4242 used for the original 3-D Secure payment, within 5 to 10 business days.\n",
 			Hash: strings.Repeat("0f", 32),
 		}},
-		CSRFToken: "token",
 	}
 	mux := http.NewServeMux()
 	page := func(p web.Page) http.Handler {
@@ -199,7 +199,7 @@ func site(t *testing.T, api *fakeStaffAPI) *httptest.Server {
 			{At: time.Date(2025, 3, 3, 14, 5, 0, 0, time.UTC), Status: refund.StatusSubmitted},
 			{At: time.Date(2025, 3, 3, 14, 6, 0, 0, time.UTC), Status: refund.StatusAwaitingConsent},
 		},
-		CanWithdraw: true, WithdrawAction: "/requests/R-1/withdraw", StatusCode: "code", CSRFToken: "tok",
+		CanWithdraw: true, WithdrawAction: "/requests/R-1/withdraw", StatusCode: "code",
 	}))
 	mux.Handle("GET /accepted", page(web.LinkPage{State: web.LinkAccepted, Offer: "Partial refund (EUR 950.00)"}))
 	mux.Handle("GET /completed", page(web.StatusPage{
@@ -500,61 +500,95 @@ func TestDateInputSendsWhatTheServerReads(t *testing.T) {
 	}
 }
 
-// TestCSRFFormInBrowser posts a CSRF-protected form from Chromium: the token travels in the form
-// body, the visitor id in the cookie set with the page, and a real browser's form encoding goes
-// through apigw.Form. Both cookie variants work over http://127.0.0.1 here, because Chromium counts
-// loopback addresses as secure for cookies; browsers that do not are what CSRF.Insecure is for.
-func TestCSRFFormInBrowser(t *testing.T) {
+// TestCrossOriginFormInBrowser posts the feedback form from Chromium twice: from the page the site
+// served (Chromium sends Sec-Fetch-Site: same-origin, and the form goes through apigw.Form) and from
+// a page of another site that posts the same form to it (Chromium sends Sec-Fetch-Site: cross-site
+// and that site's Origin), which apigw.CrossOrigin refuses with 403. 127.0.0.1 and localhost are
+// different sites to a browser, so the two servers need no other host names.
+func TestCrossOriginFormInBrowser(t *testing.T) {
 	ctx := browser(t)
-	for _, tc := range []struct {
-		insecure bool
-		want     string
-	}{
-		{true, "Thank you for your feedback"},
-		{false, "Thank you for your feedback"},
-	} {
-		csrf := apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Insecure: tc.insecure}
-		mux := http.NewServeMux()
-		mux.Handle("GET /feedback/{code}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-			token, setCookie := csrf.Issue(req, "feedback:"+req.RawPath)
-			resp, err := apigw.Page(200, web.FeedbackPage{Action: req.RawPath, CSRFToken: token})
-			return apigw.WithCookie(resp, setCookie), err
-		}))
-		mux.Handle("POST /feedback/{code}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-			form, err := apigw.Form(req)
+	var mu sync.Mutex
+	var seen []string // "<Sec-Fetch-Site> <Origin> <status>" of each post
+	check, err := apigw.NewCrossOrigin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /feedback/{code}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return apigw.Page(200, web.FeedbackPage{Action: req.RawPath})
+	}))
+	mux.Handle("POST /feedback/{code}", serve(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
+		defer func() {
+			status := resp.StatusCode
 			if err != nil {
-				return events.APIGatewayV2HTTPResponse{}, err
+				status, _ = apigw.Describe(req, err)
 			}
-			fb, errs := web.ParseFeedbackForm(form)
-			if err := csrf.Verify(req, "feedback:"+req.RawPath, fb.CSRFToken); err != nil {
-				return events.APIGatewayV2HTTPResponse{}, err
-			}
-			if errs != nil || fb.Rating != 4 || fb.Comment != "Fine & quick <3" {
-				return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeInvalid, "unexpected form %+v %v", fb, errs)
-			}
-			return apigw.Page(200, web.FeedbackPage{Done: true})
-		}))
-		srv := httptest.NewServer(mux)
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(srv.URL+"/feedback/c0de"),
-			chromedp.Click(chromedp.CSS("#rating-4")),
-			chromedp.SendKeys(chromedp.CSS("#comment"), "Fine & quick <3"),
-		); err != nil {
-			t.Fatal(err)
+			mu.Lock()
+			seen = append(seen, apigw.Header(req, "sec-fetch-site")+" "+apigw.Header(req, "origin")+" "+http.StatusText(status))
+			mu.Unlock()
+		}()
+		if err := check.Check(req); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		// The submit navigates: wait for that navigation's page to load before reading it. Reading
-		// while it loads fails with "Inspected target navigated or closed" (the document being
-		// evaluated is replaced under the call).
+		form, err := apigw.Form(req)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		fb, errs := web.ParseFeedbackForm(form)
+		if errs != nil || fb.Rating != 4 || fb.Comment != "Fine & quick <3" {
+			return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeInvalid, "unexpected form %+v %v", fb, errs)
+		}
+		return apigw.Page(200, web.FeedbackPage{Done: true})
+	}))
+	site := httptest.NewServer(mux)
+	defer site.Close()
+	// The other site serves a page whose form posts to the site, as a forged form would.
+	other := http.NewServeMux()
+	other.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><title>Win a prize</title><form method="post" action="`+site.URL+`/feedback/c0de">`+
+			`<input type="hidden" name="rating" value="4"><input type="hidden" name="comment" value="Fine &amp; quick &lt;3">`+
+			`<button type="submit">Claim</button></form>`)
+	})
+	otherSite := httptest.NewServer(other)
+	defer otherSite.Close()
+	otherURL := strings.Replace(otherSite.URL, "127.0.0.1", "localhost", 1)
+
+	// submit clicks the page's submit button and waits for the navigation it starts to load before
+	// reading the page: reading while it loads fails with "Inspected target navigated or closed" (the
+	// document being evaluated is replaced under the call).
+	submit := func(wantStatus int, want string) {
+		t.Helper()
 		resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("form button[type=submit]")))
 		if err != nil {
-			t.Fatalf("insecure=%v: submit: %v", tc.insecure, err)
+			t.Fatalf("submit: %v", err)
 		}
-		if resp.Status != http.StatusOK {
-			t.Errorf("insecure=%v: the post answered %d", tc.insecure, resp.Status)
+		if resp.Status != int64(wantStatus) {
+			t.Errorf("the post answered %d, want %d", resp.Status, wantStatus)
 		}
-		if body := eval[string](t, ctx, `document.body.textContent`); !strings.Contains(body, tc.want) {
-			t.Errorf("insecure=%v: page does not show %q: %q", tc.insecure, tc.want, body)
+		if body := eval[string](t, ctx, `document.body.textContent`); !strings.Contains(body, want) {
+			t.Errorf("the page does not show %q: %q", want, body)
 		}
-		srv.Close()
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(site.URL+"/feedback/c0de"),
+		chromedp.Click(chromedp.CSS("#rating-4")),
+		chromedp.SendKeys(chromedp.CSS("#comment"), "Fine & quick <3"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	submit(http.StatusOK, "Thank you for your feedback")
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(otherURL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	submit(http.StatusForbidden, "sent from another website")
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"same-origin " + site.URL + " OK", "cross-site " + otherURL + " Forbidden"}
+	if strings.Join(seen, "\n") != strings.Join(want, "\n") {
+		t.Errorf("posts seen by the site:\n%s\nwant:\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -34,7 +34,8 @@ const (
 	DecisionDecline = "decline"
 )
 
-// ConsentForm is a parsed consent POST.
+// ConsentForm is a consent decision, as the consent page posts it (ParseConsentForm) or as a JSON
+// client sends it (the handler fills the same fields, then calls Normalize and Check).
 type ConsentForm struct {
 	// Decision is DecisionAccept or DecisionDecline.
 	Decision string
@@ -47,32 +48,47 @@ type ConsentForm struct {
 	Agreed bool
 	// DeclineReason is the optional reason, with line breaks as "\n" (decline only).
 	DeclineReason string
-	// CSRFToken is the posted token, for apigw.CSRF.Verify.
-	CSRFToken string
 }
 
-// ParseConsentForm reads and checks a consent POST. An accept needs a chosen offer, a typed full name
-// and the agree box; a decline needs nothing but may carry a reason. The field errors, keyed like the
-// page's fields, are ready for ConsentPage.Errors. Whether the offer and hash belong to the request,
-// and the CSRF token, are for the handler to check.
+// ParseConsentForm reads and checks a consent POST of the consent page (see Check). The field
+// errors, keyed like the page's fields, are ready for ConsentPage.Errors.
 func ParseConsentForm(v url.Values) (ConsentForm, refund.FieldErrors) {
 	f := ConsentForm{
 		Decision:      v.Get("decision"),
-		FullName:      strings.TrimSpace(v.Get("full_name")),
+		FullName:      v.Get("full_name"),
 		Agreed:        v.Get("agree") == "yes",
-		DeclineReason: normalizeText(v.Get("decline_reason")),
-		CSRFToken:     v.Get(CSRFField),
+		DeclineReason: v.Get("decline_reason"),
 	}
+	if f.Decision == DecisionAccept {
+		choice := v.Get("offer")
+		if i := strings.LastIndex(choice, choiceSep); i > 0 {
+			f.OfferID, f.OfferHash = choice[:i], choice[i+len(choiceSep):]
+		}
+	}
+	f = f.Normalize()
+	errs := f.Check()
+	if _, ok := errs["offer"]; ok {
+		f.OfferID, f.OfferHash = "", ""
+	}
+	return f, errs
+}
+
+// Normalize trims the typed name and the reason, and turns the reason's "\r\n" into "\n".
+func (f ConsentForm) Normalize() ConsentForm {
+	f.FullName = strings.TrimSpace(f.FullName)
+	f.DeclineReason = normalizeText(f.DeclineReason)
+	return f
+}
+
+// Check returns what is wrong with a normalised decision, keyed like the consent page's fields
+// (decision, offer, full_name, agree, decline_reason), or nil. An accept needs a chosen offer with
+// its hash, a typed full name and the agree box; a decline needs nothing but may carry a reason.
+// Whether the offer and hash belong to the request is for the handler to check.
+func (f ConsentForm) Check() refund.FieldErrors {
 	errs := refund.FieldErrors{}
 	switch f.Decision {
 	case DecisionAccept:
-		choice := v.Get("offer")
-		i := strings.LastIndex(choice, choiceSep)
-		if i > 0 {
-			f.OfferID, f.OfferHash = choice[:i], choice[i+len(choiceSep):]
-		}
 		if f.OfferID == "" || !refund.ValidHash(f.OfferHash) {
-			f.OfferID, f.OfferHash = "", ""
 			errs["offer"] = "Choose one of the options."
 		}
 		switch {
@@ -97,31 +113,46 @@ func ParseConsentForm(v url.Values) (ConsentForm, refund.FieldErrors) {
 		errs["decision"] = "Choose whether you accept an option or decline."
 	}
 	if len(errs) == 0 {
-		errs = nil
+		return nil
 	}
-	return f, errs
+	return errs
 }
 
-// FeedbackForm is a parsed feedback POST.
+// FeedbackForm is a feedback answer, as the feedback page posts it (ParseFeedbackForm) or as a JSON
+// client sends it.
 type FeedbackForm struct {
 	// Rating is 1 (very poor) to 5 (very good).
 	Rating int
 	// Comment is optional, with line breaks as "\n".
 	Comment string
-	// CSRFToken is the posted token, for apigw.CSRF.Verify.
-	CSRFToken string
 }
 
-// ParseFeedbackForm reads and checks a feedback POST: a rating from 1 to 5 is required, the comment is
-// optional and at most refund.MaxDetailsRunes characters.
+// ParseFeedbackForm reads and checks a feedback POST of the feedback page (see Check).
 func ParseFeedbackForm(v url.Values) (FeedbackForm, refund.FieldErrors) {
-	f := FeedbackForm{Comment: normalizeText(v.Get("comment")), CSRFToken: v.Get(CSRFField)}
-	errs := refund.FieldErrors{}
-	r, err := strconv.Atoi(v.Get("rating"))
-	if err != nil || r < 1 || r > 5 || len(v.Get("rating")) != 1 {
-		errs["rating"] = "Choose a rating from 1 to 5."
-	} else {
+	f := FeedbackForm{Comment: v.Get("comment")}
+	if r, err := strconv.Atoi(v.Get("rating")); err == nil && len(v.Get("rating")) == 1 {
 		f.Rating = r
+	}
+	f = f.Normalize()
+	errs := f.Check()
+	if _, ok := errs["rating"]; ok {
+		f.Rating = 0
+	}
+	return f, errs
+}
+
+// Normalize trims the comment and turns its "\r\n" into "\n".
+func (f FeedbackForm) Normalize() FeedbackForm {
+	f.Comment = normalizeText(f.Comment)
+	return f
+}
+
+// Check returns what is wrong with a normalised answer, keyed rating and comment, or nil: a rating
+// from 1 to 5 is required, the comment is optional and at most refund.MaxDetailsRunes characters.
+func (f FeedbackForm) Check() refund.FieldErrors {
+	errs := refund.FieldErrors{}
+	if f.Rating < 1 || f.Rating > 5 {
+		errs["rating"] = "Choose a rating from 1 to 5."
 	}
 	switch {
 	case !utf8.ValidString(f.Comment) || hasControl(f.Comment, true):
@@ -130,9 +161,9 @@ func ParseFeedbackForm(v url.Values) (FeedbackForm, refund.FieldErrors) {
 		errs["comment"] = "Please shorten your comment to at most " + strconv.Itoa(refund.MaxDetailsRunes) + " characters."
 	}
 	if len(errs) == 0 {
-		errs = nil
+		return nil
 	}
-	return f, errs
+	return errs
 }
 
 // normalizeText trims free text and turns the "\r\n" browsers send into "\n".

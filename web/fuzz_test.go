@@ -15,7 +15,7 @@ import (
 // and the agree box; an accepted decline has a readable reason of bounded length.
 func FuzzParseConsentForm(f *testing.F) {
 	hash := strings.Repeat("ab", 32)
-	f.Add("csrf_token=t&decision=accept&offer=req-1-full_refund%7C"+hash+"&full_name=Ada+Lovelace&agree=yes", "")
+	f.Add("decision=accept&offer=req-1-full_refund%7C"+hash+"&full_name=Ada+Lovelace&agree=yes", "")
 	f.Add("decision=decline&decline_reason=Too+late%0D%0Athanks", "")
 	f.Add("decision=accept&offer=%7C"+hash+"&full_name=%20%20&agree=on", "")
 	f.Add("decision=accept&offer=a%7Cb%7C"+hash+"&full_name=%FF&agree=yes", "")

@@ -145,8 +145,6 @@ type StatusPage struct {
 	WithdrawAction string
 	// StatusCode is the page's link code (the t parameter); the withdraw form posts it back as "t".
 	StatusCode string
-	// CSRFToken goes into the withdraw form.
-	CSRFToken string
 	// Outcome says what the client accepted and, once it is carried out, what was done; nil when
 	// the client has not accepted an offer.
 	Outcome *StatusOutcome
@@ -260,10 +258,9 @@ type ConsentPage struct {
 	DeclineReason string
 	// Errors has one message per invalid field: offer, full_name, agree, decline_reason, decision.
 	Errors refund.FieldErrors
-	// Message is an optional notice at the top (for example a CSRF failure: "reload and try again").
+	// Message is an optional notice at the top (for example "The offer changed since you opened
+	// this page").
 	Message string
-	// CSRFToken goes into both forms.
-	CSRFToken string
 }
 
 func (p ConsentPage) info() pageInfo {
@@ -407,8 +404,6 @@ type FeedbackPage struct {
 	Errors refund.FieldErrors
 	// Message is an optional notice at the top.
 	Message string
-	// CSRFToken goes into the form.
-	CSRFToken string
 	// Done shows the thank-you page instead of the form.
 	Done bool
 }

@@ -12,7 +12,8 @@
 // the request form posts refund.Submission's JSON names (order_number, purchase_date, email, name,
 // kind, reason, details); the consent page posts decision, offer, full_name, agree, decline_reason;
 // the feedback page posts rating and comment; the status page's withdraw form posts t (the status
-// code); every form that changes something posts CSRFField.
+// code). No form carries a token: state-changing posts are checked for their origin instead
+// (apigw.CrossOrigin), which needs neither a secret nor a cookie.
 package web
 
 import (
@@ -37,9 +38,6 @@ var templateFS embed.FS
 
 //go:embed assets
 var assetFS embed.FS
-
-// CSRFField is the name of the hidden form field that carries the CSRF token (apigw.CSRFField).
-const CSRFField = "csrf_token"
 
 // Page is a view model that Render can render. Only this package's page types implement it.
 type Page interface {
@@ -67,11 +65,36 @@ type layoutData struct {
 	Page    Page
 }
 
-var (
-	templatesOnce sync.Once
-	templates     map[string]*template.Template
-	templatesErr  error
-)
+// templates holds, per page template ("form", "status", ...), the layout parsed with that page, each
+// parsed on its page's first Render: a function serves one or two pages, and parsing all of them at
+// its first answer cost a cold start ~1–3 ms (the tests parse every page, so a broken template still
+// fails the build, not a request).
+var templates = func() map[string]func() (*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err) // a constant pattern: only a malformed pattern errs
+	}
+	out := map[string]func() (*template.Template, error){}
+	for _, name := range names {
+		short := path.Base(name)
+		if short == "layout.html" || short == "partials.html" {
+			continue
+		}
+		out[strings.TrimSuffix(short, ".html")] = sync.OnceValues(func() (*template.Template, error) {
+			return parsePage(name)
+		})
+	}
+	return out
+}()
+
+// layout is the layout with its partials, parsed once and cloned for each page.
+var layout = sync.OnceValues(func() (*template.Template, error) {
+	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	return t, nil
+})
 
 // funcs are the helpers the templates use.
 var funcs = template.FuncMap{
@@ -85,7 +108,6 @@ var funcs = template.FuncMap{
 	"maxOrder":    func() int { return refund.MaxOrderNumberLen },
 	"maxEmail":    func() int { return refund.MaxEmailLen },
 	"inc":         func(i int) int { return i + 1 },
-	"csrfField":   func() string { return CSRFField },
 	// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
 	"fe": func(id string, msg any) fieldError {
 		s, _ := msg.(string)
@@ -99,42 +121,35 @@ type fieldError struct {
 	Message string
 }
 
-// loadTemplates parses the layout once with each page template, so every page has its own "main".
-func loadTemplates() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+// parsePage parses the page template file name (a path in templateFS) into a clone of the layout, so
+// every page has its own "main".
+func parsePage(name string) (*template.Template, error) {
+	base, err := layout()
 	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
+		return nil, err
 	}
-	names, err := fs.Glob(templateFS, "templates/*.html")
+	clone, err := base.Clone()
 	if err != nil {
-		return nil, fmt.Errorf("list templates: %w", err)
+		return nil, fmt.Errorf("clone layout: %w", err)
 	}
-	out := map[string]*template.Template{}
-	for _, name := range names {
-		short := path.Base(name)
-		if short == "layout.html" || short == "partials.html" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, name)
-		if err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", short, err)
-		}
-		out[strings.TrimSuffix(short, ".html")] = t
+	t, err := clone.ParseFS(templateFS, name)
+	if err != nil {
+		return nil, fmt.Errorf("parse template %s: %w", path.Base(name), err)
 	}
-	return out, nil
+	return t, nil
 }
 
 // Render writes the page as a complete HTML document. The page is rendered into memory first, so a
 // template error never leaves half a page on w.
 func Render(w io.Writer, p Page) error {
-	templatesOnce.Do(func() { templates, templatesErr = loadTemplates() })
-	if templatesErr != nil {
-		return templatesErr
-	}
 	info := p.info()
-	t, ok := templates[info.template]
+	parse, ok := templates[info.template]
 	if !ok {
 		return fmt.Errorf("render page: no template %q", info.template)
+	}
+	t, err := parse()
+	if err != nil {
+		return err
 	}
 	data := layoutData{Title: info.title, Wide: info.wide, Staff: info.staff, Page: p}
 	for _, s := range info.scripts {
@@ -144,7 +159,7 @@ func Render(w io.Writer, p Page) error {
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render %s page: %w", info.template, err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 

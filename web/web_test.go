@@ -59,8 +59,7 @@ func pages() map[string]Page {
 			},
 			Findings:    []refund.Finding{{Code: "order_matched", Message: "matched " + evil, Passed: true}},
 			CanWithdraw: true, WithdrawAction: "/requests/REQ-1/withdraw?x=" + evil, StatusCode: "code" + evil,
-			CSRFToken: "tok" + evil,
-			Outcome:   &StatusOutcome{Offer: sampleOffer("REQ-1-1-full_refund", refund.OfferFullRefund, 120000), CardHint: "42" + evil},
+			Outcome: &StatusOutcome{Offer: sampleOffer("REQ-1-1-full_refund", refund.OfferFullRefund, 120000), CardHint: "42" + evil},
 		},
 		"consent": ConsentPage{
 			Action: "/consent/code" + evil, CustomerName: "Ana " + evil, OrderNumber: "RF-" + evil, RequestID: "REQ-" + evil,
@@ -69,14 +68,13 @@ func pages() map[string]Page {
 				{Offer: sampleOffer("REQ-1-1-service_credit"+evil, refund.OfferServiceCredit, 130000), Agreement: "CREDIT " + evil, Hash: hashB},
 			},
 			Deadline: at.Add(14 * 24 * time.Hour), FullName: evil, DeclineReason: evil, Message: "msg " + evil,
-			Errors:    refund.FieldErrors{"offer": "choose " + evil, "full_name": "name " + evil, "agree": "agree " + evil, "decline_reason": "reason " + evil},
-			CSRFToken: "tok" + evil,
+			Errors: refund.FieldErrors{"offer": "choose " + evil, "full_name": "name " + evil, "agree": "agree " + evil, "decline_reason": "reason " + evil},
 		},
 		"link-unknown":  LinkPage{State: LinkUnknown},
 		"link-recorded": LinkPage{State: LinkRecorded, Detail: "You accepted " + evil, StatusURL: "/requests/x?t=" + evil},
 		"link-accepted": LinkPage{State: LinkAccepted, Offer: "Full refund " + evil},
 		"link-declined": LinkPage{State: LinkDeclined},
-		"feedback":      FeedbackPage{Action: "/feedback/c" + evil, Rating: "4", Comment: evil, CSRFToken: "tok" + evil, Errors: refund.FieldErrors{"comment": "c " + evil}},
+		"feedback":      FeedbackPage{Action: "/feedback/c" + evil, Rating: "4", Comment: evil, Errors: refund.FieldErrors{"comment": "c " + evil}},
 		"feedback-done": FeedbackPage{Done: true},
 		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
 			Fields: refund.FieldErrors{"x": "f " + evil}},
@@ -243,24 +241,12 @@ func TestPagesAreSafeAndAccessible(t *testing.T) {
 					}
 				}
 			})
-			// Every form that posts carries a CSRF field unless it is the public request form.
-			for _, f := range elements(doc, "form") {
-				if m, _ := attr(f, "method"); m != "post" {
-					continue
+			// No form carries a token any more: posts are checked for their origin instead.
+			walk(doc, func(n *html.Node) {
+				if v, _ := attr(n, "name"); n.Data == "input" && v == "csrf_token" {
+					t.Errorf("a form still carries a csrf_token field")
 				}
-				if act, _ := attr(f, "action"); act == "/requests" {
-					continue
-				}
-				found := false
-				walk(f, func(n *html.Node) {
-					if v, _ := attr(n, "name"); n.Data == "input" && v == CSRFField {
-						found = true
-					}
-				})
-				if !found {
-					t.Errorf("post form without %s", CSRFField)
-				}
-			}
+			})
 		})
 	}
 }
@@ -404,7 +390,7 @@ func TestStatusPage(t *testing.T) {
 		v, _ := attr(in, "value")
 		hidden[n] = v
 	}
-	if hidden["t"] != p.StatusCode || hidden[CSRFField] != p.CSRFToken {
+	if hidden["t"] != p.StatusCode || len(hidden) != 1 {
 		t.Errorf("withdraw hidden fields = %v", hidden)
 	}
 
@@ -755,8 +741,8 @@ func TestParseConsentForm(t *testing.T) {
 		want   ConsentForm
 		errors []string
 	}{
-		{"accept", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {"  Ana López "}, "agree": {"yes"}, CSRFField: {"t"}},
-			ConsentForm{Decision: "accept", OfferID: "REQ-1-1-full_refund", OfferHash: hashA, FullName: "Ana López", Agreed: true, CSRFToken: "t"}, nil},
+		{"accept", url.Values{"decision": {"accept"}, "offer": {choice}, "full_name": {"  Ana López "}, "agree": {"yes"}},
+			ConsentForm{Decision: "accept", OfferID: "REQ-1-1-full_refund", OfferHash: hashA, FullName: "Ana López", Agreed: true}, nil},
 		{"id with separator", url.Values{"decision": {"accept"}, "offer": {"a|b" + choiceSep + hashA}, "full_name": {"Ana"}, "agree": {"yes"}},
 			ConsentForm{Decision: "accept", OfferID: "a|b", OfferHash: hashA, FullName: "Ana", Agreed: true}, nil},
 		{"accept missing all", url.Values{"decision": {"accept"}},
@@ -849,6 +835,24 @@ func BenchmarkRenderFormPageWithErrors(b *testing.B) {
 		buf.Reset()
 		if err := Render(&buf, p); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEveryTemplateParses parses every page template: they are parsed on first use, one page at a
+// time, so a page no other test renders must still fail here rather than on a client's request.
+func TestEveryTemplateParses(t *testing.T) {
+	if got, want := len(templates), 7; got != want {
+		t.Errorf("%d page templates, want %d (every templates/*.html but layout and partials)", got, want)
+	}
+	for name, parse := range templates {
+		tpl, err := parse()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if tpl.Lookup("main") == nil {
+			t.Errorf("%s: no \"main\" template", name)
 		}
 	}
 }

@@ -1,12 +1,12 @@
 // Package basicfuncs builds the functions that need only the table and Step Functions: Web,
-// SubmitRequest, StaffApi, VerifyConditions, ProposeResolution, MarkNeedsAttention and
-// ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
+// SubmitRequest, VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
 // start).
 package basicfuncs
 
 import (
 	"context"
 
+	"refundflow"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/handler"
 )
@@ -15,24 +15,25 @@ import (
 const (
 	FunctionWeb                = "WebFunction"
 	FunctionSubmitRequest      = "SubmitRequestFunction"
-	FunctionStaffApi           = "StaffApiFunction"
 	FunctionVerifyConditions   = "VerifyConditionsFunction"
 	FunctionProposeResolution  = "ProposeResolutionFunction"
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler. It reads no environment: its pages hold no data.
+// Web builds the WebFunction handler. It reads no environment: its pages hold no data, and the
+// contract it serves is the one embedded in the binary (refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return lambdaenv.Built(handler.Web{}, env.Done(FunctionWeb))
+	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb))
 }
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL).
+// PUBLIC_BASE_URL, SITE_ORIGINS).
 func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
 	s := env.Store()
 	h := handler.SubmitRequest{
 		Store: lambdaenv.StoreOps{
-			CreateRequestOp: s.CreateRequest, GetIdempotencyOp: s.GetIdempotency,
+			GetOrderOp: s.GetOrder, CreateRequestOp: s.CreateRequest, CreateUnmatchedRequestOp: s.CreateUnmatchedRequest,
+			GetIdempotencyOp: s.GetIdempotency,
 			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
 			ListRequestsByStatusOp: s.ListRequestsByStatus,
 		},
@@ -41,23 +42,9 @@ func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest,
 		Clock:         env.Clock,
 		Logger:        env.Log(),
 	}
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL)))
-}
-
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME).
-func StaffApi(_ context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
-	s := env.Store()
-	store := lambdaenv.StoreOps{
-		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
-		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
-		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
-		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
-		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
-		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
-		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
-	}
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi))
+	origins, err := env.CrossOrigin(h.PublicBaseURL)
+	h.CrossOrigin = origins
+	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

@@ -1,16 +1,13 @@
-// Package formfuncs builds the functions that serve the client forms: RequestStatus, RecordConsent and
-// Feedback. Beside the table they read the CSRF key from Secrets Manager, so only these (and
-// ExecuteResolution, for Stripe) link that client.
+// Package formfuncs builds the functions that serve the client's links: RequestStatus, RecordConsent
+// and Feedback. Like basicfuncs they need only what lambdaenv gives every function (the table and Step
+// Functions): their forms are protected by checking where a post comes from (apigw.CrossOrigin), not
+// by a signed token, so they read no secret and link no Secrets Manager client at cold start.
 package formfuncs
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
-	"refundflow/apigw"
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 )
 
@@ -21,9 +18,8 @@ const (
 	FunctionFeedback      = "FeedbackFunction"
 )
 
-// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL: an http://
-// base means the local stack, whose CSRF cookie cannot be Secure; CSRF_SECRET_ARN).
-func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
+// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+func RequestStatus(_ context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
@@ -33,14 +29,13 @@ func RequestStatus(ctx context.Context, env lambdaenv.Env) (handler.RequestStatu
 	}
 	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
-	csrf, err := CSRF(ctx, &env, base)
-	h.CSRF = csrf
+	origins, err := env.CrossOrigin(base)
+	h.CrossOrigin = origins
 	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err))
 }
 
-// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
-// CSRF_SECRET_ARN).
-func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
+// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+func RecordConsent(_ context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListOffersOp: s.ListOffers,
@@ -51,13 +46,13 @@ func RecordConsent(ctx context.Context, env lambdaenv.Env) (handler.RecordConsen
 	}
 	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	base := env.PublicBaseURL()
-	csrf, err := CSRF(ctx, &env, base)
-	h.CSRF = csrf
+	origins, err := env.CrossOrigin(base)
+	h.CrossOrigin = origins
 	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err))
 }
 
-// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, CSRF_SECRET_ARN).
-func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) {
+// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+func Feedback(_ context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetFeedbackOp: s.GetFeedback,
@@ -65,30 +60,7 @@ func Feedback(ctx context.Context, env lambdaenv.Env) (handler.Feedback, error) 
 	}
 	h := handler.Feedback{Store: store, Logger: env.Log()}
 	base := env.PublicBaseURL()
-	csrf, err := CSRF(ctx, &env, base)
-	h.CSRF = csrf
+	origins, err := env.CrossOrigin(base)
+	h.CrossOrigin = origins
 	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err))
-}
-
-// CSRF requires CSRF_SECRET_ARN and returns the CSRF configuration signed with the secret's value,
-// fetched now (at cold start) so that a missing or unreadable secret stops the function from starting
-// instead of failing every form. base is the public base URL: with http:// (the local stack on
-// 127.0.0.1) the cookie cannot be Secure, so it loses the __Host- prefix. The secret's value is used
-// as the key as it is (template.yaml generates 64 random letters and digits); it must have at least
-// apigw.MinCSRFKeyBytes bytes. The value is never logged or put in an error.
-func CSRF(ctx context.Context, env *lambdaenv.Env, base string) (apigw.CSRF, error) {
-	c := apigw.CSRF{Insecure: strings.HasPrefix(base, "http://")}
-	arn := env.Require(lambdaenv.VarCSRFSecretARN)
-	if arn == "" {
-		return c, nil // reported by Missing
-	}
-	value, err := secrets.String(ctx, env, "the CSRF secret", arn)
-	if err != nil {
-		return c, err
-	}
-	c.Key = []byte(strings.TrimSpace(value))
-	if err := c.Validate(); err != nil {
-		return apigw.CSRF{}, fmt.Errorf("CSRF secret %s: its value has %d bytes, need at least %d random bytes", arn, len(c.Key), apigw.MinCSRFKeyBytes)
-	}
-	return c, nil
 }

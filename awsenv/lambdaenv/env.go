@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/apigw"
 	"refundflow/awsenv/httpclient"
 	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
@@ -64,10 +65,10 @@ const (
 	VarPaymentProvider = "PAYMENT_PROVIDER"
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
 	VarPaymentSecretARN = "PAYMENT_SECRET_ARN"
-	// VarCSRFSecretARN is the Secrets Manager secret whose value signs the CSRF tokens of the client
-	// forms (status page, consent page, feedback page). Every function that issues or checks them
-	// reads the same secret, so a page rendered by one verifies in another.
-	VarCSRFSecretARN = "CSRF_SECRET_ARN"
+	// VarSiteOrigins lists the company's own websites (the SiteOrigins parameter, joined with commas):
+	// besides the site itself (PUBLIC_BASE_URL), the origins whose pages may post to the client
+	// routes (CrossOrigin), as API Gateway's CORS lets their scripts call them.
+	VarSiteOrigins = "SITE_ORIGINS"
 	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the signing secret of the
 	// webhook endpoint the payment provider sends its events to (POST /webhooks/stripe).
 	VarStripeWebhookSecretARN = "STRIPE_WEBHOOK_SECRET_ARN"
@@ -289,6 +290,22 @@ func CheckBaseURL(base string) error {
 		return fmt.Errorf("%s must be an absolute http(s) URL without query or fragment, got %q", VarPublicBaseURL, base)
 	}
 	return nil
+}
+
+// CrossOrigin requires SITE_ORIGINS and returns the cross-origin check of the client routes that
+// change something: it trusts the site itself (the origin of base, from PublicBaseURL) and each
+// comma-separated origin of SITE_ORIGINS. A malformed origin is an error, so the function stops at
+// start instead of refusing the company's own website at every post.
+func (e *Env) CrossOrigin(base string) (apigw.CrossOrigin, error) {
+	origins := strings.Split(e.Require(VarSiteOrigins), ",")
+	if o, err := apigw.Origin(base); err == nil {
+		origins = append([]string{o}, origins...)
+	}
+	c, err := apigw.NewCrossOrigin(origins...)
+	if err != nil {
+		return apigw.CrossOrigin{}, fmt.Errorf("%s: %w", VarSiteOrigins, err)
+	}
+	return c, nil
 }
 
 // StaffEmails requires STAFF_EMAIL and splits it at commas into addresses.

@@ -17,54 +17,55 @@ import (
 // operation not set is nil and calling it panics: awsenv's tests check that every builder sets every
 // operation its handler's ports name.
 type StoreOps struct {
-	GetRequestOp           func(ctx context.Context, id string) (refund.RequestRecord, error)
-	CreateRequestOp        func(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
-	ListRequestsByStatusOp func(ctx context.Context, status refund.Status, limit int, cursor string) (requests []refund.RequestRecord, next string, err error)
-	SubmittedBeforeOp      func(ctx context.Context, before time.Time, limit int, cursor string) (ids []string, next string, err error)
-	TransitionOp           func(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
-	DecideOp               func(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
-	LastChangeOp           func(ctx context.Context, id string) (entry refund.AuditEntry, ok bool, err error)
-	SaveFindingsOp         func(ctx context.Context, id string, v refund.Verification) error
-	GetOrderOp             func(ctx context.Context, number string) (refund.Order, error)
-	PutOrderOp             func(ctx context.Context, o refund.Order) (refund.Order, error)
-	CloseOrderOp           func(ctx context.Context, number string, version int64, status refund.OrderStatus, requestID string) (refund.Order, error)
-	GetOfferOp             func(ctx context.Context, requestID, offerID string) (refund.Offer, error)
-	ListOffersOp           func(ctx context.Context, requestID string) ([]refund.Offer, int, error)
-	GetConsentOp           func(ctx context.Context, requestID string) (refund.Consent, error)
-	RecordConsentOp        func(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
-	ReserveRefundOp        func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
-	ApplyProviderRefundOp  func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
-	ReopenOp               func(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
-	OrdersByPaymentOp      func(ctx context.Context, reference string) ([]refund.Order, error)
-	RecordDisputeOp        func(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error)
-	OpenRequestIDOp        func(ctx context.Context, orderNumber string) (string, error)
-	ClaimEventOp           func(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error)
-	MarkEventProcessedOp   func(ctx context.Context, eventID, outcome string) error
-	ReleaseEventOp         func(ctx context.Context, eventID, claimID string) error
-	FailRefundOp           func(ctx context.Context, orderNumber, requestID string, n int, reason string) error
-	GetRefundOp            func(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, error)
-	ListOrderRefundsOp     func(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
-	PutCreditOp            func(ctx context.Context, c refund.Credit) error
-	GetCreditOp            func(ctx context.Context, orderNumber, requestID string) (refund.Credit, error)
-	ListOrderCreditsOp     func(ctx context.Context, orderNumber string) ([]refund.Credit, error)
-	PutLinkCodeOp          func(ctx context.Context, l refund.LinkCode) error
-	LookupLinkCodeOp       func(ctx context.Context, hash string, purpose refund.LinkPurpose) (refund.LinkCode, error)
-	AppendAuditOp          func(ctx context.Context, e refund.AuditEntry) error
-	ListAuditOp            func(ctx context.Context, requestID string) ([]refund.AuditEntry, error)
-	GetFeedbackOp          func(ctx context.Context, requestID string) (refund.Feedback, error)
-	PutFeedbackOp          func(ctx context.Context, f refund.Feedback) error
-	ListFeedbackOp         func(ctx context.Context, limit int, cursor string) (feedback []refund.Feedback, next string, err error)
-	GetIdempotencyOp       func(ctx context.Context, key string) (refund.IdempotencyRecord, error)
-	PutIdempotencyOp       func(ctx context.Context, r refund.IdempotencyRecord) error
-	SetTaskTokenOp         func(ctx context.Context, id string, kind refund.TokenKind, token string, requireStatus refund.Status) error
-	GetTaskTokenOp         func(ctx context.Context, id string) (refund.TaskToken, error)
-	GetResumeOp            func(ctx context.Context, id string) (refund.ResumeMarker, bool, error)
-	PendingResumesOp       func(ctx context.Context, before time.Time, limit int, cursor string) (markers []refund.ResumeMarker, next string, err error)
-	ClearResumeOp          func(ctx context.Context, id, outcome string) (cleared bool, err error)
-	GetRequestAndTokenOp   func(ctx context.Context, id string) (refund.RequestRecord, refund.TaskToken, error)
-	ClaimMailOp            func(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
-	MarkMailSentOp         func(ctx context.Context, requestID, event string) error
-	ReleaseMailOp          func(ctx context.Context, requestID, event, claimID string) error
+	GetRequestOp             func(ctx context.Context, id string) (refund.RequestRecord, error)
+	CreateRequestOp          func(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
+	CreateUnmatchedRequestOp func(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error
+	ListRequestsByStatusOp   func(ctx context.Context, status refund.Status, limit int, cursor string) (requests []refund.RequestRecord, next string, err error)
+	SubmittedBeforeOp        func(ctx context.Context, before time.Time, limit int, cursor string) (ids []string, next string, err error)
+	TransitionOp             func(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
+	DecideOp                 func(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
+	LastChangeOp             func(ctx context.Context, id string) (entry refund.AuditEntry, ok bool, err error)
+	SaveFindingsOp           func(ctx context.Context, id string, v refund.Verification) error
+	GetOrderOp               func(ctx context.Context, number string) (refund.Order, error)
+	PutOrderOp               func(ctx context.Context, o refund.Order) (refund.Order, error)
+	CloseOrderOp             func(ctx context.Context, number string, version int64, status refund.OrderStatus, requestID string) (refund.Order, error)
+	GetOfferOp               func(ctx context.Context, requestID, offerID string) (refund.Offer, error)
+	ListOffersOp             func(ctx context.Context, requestID string) ([]refund.Offer, int, error)
+	GetConsentOp             func(ctx context.Context, requestID string) (refund.Consent, error)
+	RecordConsentOp          func(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
+	ReserveRefundOp          func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
+	ApplyProviderRefundOp    func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
+	ReopenOp                 func(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
+	OrdersByPaymentOp        func(ctx context.Context, reference string) ([]refund.Order, error)
+	RecordDisputeOp          func(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error)
+	OpenRequestIDOp          func(ctx context.Context, orderNumber string) (string, error)
+	ClaimEventOp             func(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error)
+	MarkEventProcessedOp     func(ctx context.Context, eventID, outcome string) error
+	ReleaseEventOp           func(ctx context.Context, eventID, claimID string) error
+	FailRefundOp             func(ctx context.Context, orderNumber, requestID string, n int, reason string) error
+	GetRefundOp              func(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, error)
+	ListOrderRefundsOp       func(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
+	PutCreditOp              func(ctx context.Context, c refund.Credit) error
+	GetCreditOp              func(ctx context.Context, orderNumber, requestID string) (refund.Credit, error)
+	ListOrderCreditsOp       func(ctx context.Context, orderNumber string) ([]refund.Credit, error)
+	PutLinkCodeOp            func(ctx context.Context, l refund.LinkCode) error
+	LookupLinkCodeOp         func(ctx context.Context, hash string, purpose refund.LinkPurpose) (refund.LinkCode, error)
+	AppendAuditOp            func(ctx context.Context, e refund.AuditEntry) error
+	ListAuditOp              func(ctx context.Context, requestID string) ([]refund.AuditEntry, error)
+	GetFeedbackOp            func(ctx context.Context, requestID string) (refund.Feedback, error)
+	PutFeedbackOp            func(ctx context.Context, f refund.Feedback) error
+	ListFeedbackOp           func(ctx context.Context, limit int, cursor string) (feedback []refund.Feedback, next string, err error)
+	GetIdempotencyOp         func(ctx context.Context, key string) (refund.IdempotencyRecord, error)
+	PutIdempotencyOp         func(ctx context.Context, r refund.IdempotencyRecord) error
+	SetTaskTokenOp           func(ctx context.Context, id string, kind refund.TokenKind, token string, requireStatus refund.Status) error
+	GetTaskTokenOp           func(ctx context.Context, id string) (refund.TaskToken, error)
+	GetResumeOp              func(ctx context.Context, id string) (refund.ResumeMarker, bool, error)
+	PendingResumesOp         func(ctx context.Context, before time.Time, limit int, cursor string) (markers []refund.ResumeMarker, next string, err error)
+	ClearResumeOp            func(ctx context.Context, id, outcome string) (cleared bool, err error)
+	GetRequestAndTokenOp     func(ctx context.Context, id string) (refund.RequestRecord, refund.TaskToken, error)
+	ClaimMailOp              func(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
+	MarkMailSentOp           func(ctx context.Context, requestID, event string) error
+	ReleaseMailOp            func(ctx context.Context, requestID, event, claimID string) error
 }
 
 // GetRequest calls GetRequestOp (handler.RequestGetter).
@@ -75,6 +76,11 @@ func (s StoreOps) GetRequest(ctx context.Context, id string) (refund.RequestReco
 // CreateRequest calls CreateRequestOp (handler.RequestCreator).
 func (s StoreOps) CreateRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error {
 	return s.CreateRequestOp(ctx, req, sub, statusLink, audit)
+}
+
+// CreateUnmatchedRequest calls CreateUnmatchedRequestOp (handler.UnmatchedRequestCreator).
+func (s StoreOps) CreateUnmatchedRequest(ctx context.Context, req refund.Request, sub refund.Submission, statusLink refund.LinkCode, audit refund.AuditEntry) error {
+	return s.CreateUnmatchedRequestOp(ctx, req, sub, statusLink, audit)
 }
 
 // ListRequestsByStatus calls ListRequestsByStatusOp (handler.RequestLister).

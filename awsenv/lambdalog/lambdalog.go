@@ -8,7 +8,7 @@
 // (handler's task logger); an attribute the logger or the record already has is never added twice.
 //
 // What goes in the lines is the callers' business, and the rule is the design's: IDs, outcomes and
-// error names; no email addresses, names, link codes, CSRF or task tokens. The workflow log test
+// error names; no email addresses, names, link codes or task tokens. The workflow log test
 // (workflow_test.go) runs whole requests on the local stack and scans every line for them.
 package lambdalog
 

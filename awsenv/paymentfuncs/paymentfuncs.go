@@ -1,5 +1,7 @@
-// Package paymentfuncs builds ExecuteResolution, the one function that moves money: beside the table
-// it links the payment gateways (the sandbox, Stripe) and, for Stripe's key, Secrets Manager.
+// Package paymentfuncs builds the functions that talk to the payment provider: ExecuteResolution, the
+// one function that moves money, and StaffApi, whose order route reads every order's payment at the
+// provider. Beside the table they link the payment gateways (the sandbox, Stripe) and, for Stripe's
+// key, Secrets Manager.
 package paymentfuncs
 
 import (
@@ -15,9 +17,11 @@ import (
 	"refundflow/payment"
 	"refundflow/payment/sandbox"
 	"refundflow/payment/stripepay"
+	"refundflow/refund"
 )
 
-// FunctionExecuteResolution is the logical ID of the function built here, as template.yaml names it.
+// FunctionExecuteResolution is the logical ID of the function that moves money, as template.yaml
+// names it.
 const FunctionExecuteResolution = "ExecuteResolutionFunction"
 
 // The payment providers PAYMENT_PROVIDER selects.
@@ -58,7 +62,7 @@ func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (handler.ExecuteR
 // The secret's value is the Stripe secret key itself ("sk_live_..." or a restricted "rk_live_..."), or
 // a JSON object with the key under "key", "api_key" or "secret_key".
 func Gateway(ctx context.Context, env *lambdaenv.Env) (payment.Gateway, error) {
-	provider := strings.ToLower(env.Require(lambdaenv.VarPaymentProvider))
+	provider := refund.NormalizeProvider(env.Require(lambdaenv.VarPaymentProvider))
 	secretARN := env.Optional(lambdaenv.VarPaymentSecretARN)
 	switch provider {
 	case "":

@@ -1,6 +1,6 @@
 // Package secrets reads secret values from AWS Secrets Manager for the builders that need one (the
-// CSRF key of the form functions, the Stripe key). It is a package of its own so that only those
-// functions link (and initialise, at every cold start) the Secrets Manager client.
+// Stripe key of ExecuteResolution). It is a package of its own so that only those functions link (and
+// initialise, at every cold start) the Secrets Manager client.
 package secrets
 
 import (
@@ -24,7 +24,7 @@ func Client(env *lambdaenv.Env) *secretsmanager.Client {
 }
 
 // String returns the SecretString of the secret arn. what names the secret's use for the error
-// ("the CSRF secret"); the value is never put in an error.
+// ("the payment secret"); the value is never put in an error.
 func String(ctx context.Context, env *lambdaenv.Env, what, arn string) (string, error) {
 	out, err := Client(env).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {

@@ -26,7 +26,9 @@
 //
 // -before DIR builds every measured function a second time from the module in DIR (a worktree or an
 // export of the commit before a change) and starts both builds in the same rounds, so that a change
-// is measured before and after under the same load; the rows of DIR's builds say "(before)".
+// is measured before and after under the same load; the rows of DIR's builds say "(before)". DIR's
+// builds get this stack's variables, plus those only DIR's template sets: a secret only it declares
+// (the CSRF secret before it was removed) gets a random value of its own, so they start as they did.
 package main
 
 import (
@@ -56,6 +58,7 @@ import (
 	"refundflow/handler"
 	"refundflow/infra/local/ddblocal"
 	"refundflow/infra/local/samtemplate"
+	"refundflow/infra/local/secretslocal"
 	"refundflow/infra/local/stack"
 	"refundflow/refund"
 )
@@ -178,8 +181,25 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		s.Close(ctx)
 	}()
 
+	// -before's tree may read variables and secrets this template no longer has (an older version's
+	// secret read at start): they get values of their own, and its other variables the stack's.
+	secretsURL := s.SecretsManagerURL
+	var beforeEnv map[string]map[string]string
+	if *before != "" {
+		secrets := &beforeSecrets{store: secretslocal.New(), ids: map[string]bool{}}
+		if beforeEnv, err = beforeEnvironments(*before, s.Environment, secrets); err != nil {
+			return err
+		}
+		router, err := secrets.router(s.SecretsManagerURL)
+		if err != nil {
+			return err
+		}
+		srv := httptest.NewServer(router)
+		defer srv.Close()
+		secretsURL = srv.URL
+	}
 	proxy, err := newAWSProxy(dir, map[string]string{
-		"dynamodb": s.DynamoDBURL, "states": s.StepFunctionsURL, "email": s.SESURL, "secretsmanager": s.SecretsManagerURL,
+		"dynamodb": s.DynamoDBURL, "states": s.StepFunctionsURL, "email": s.SESURL, "secretsmanager": secretsURL,
 	})
 	if err != nil {
 		return err
@@ -196,6 +216,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	type subject struct {
 		f     samtemplate.Function
 		bin   string
+		env   map[string]string
 		event []byte
 		r     *result
 	}
@@ -213,16 +234,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		subjects = append(subjects, subject{f: f, bin: filepath.Join(dir, f.LogicalID, "bootstrap"), event: ev,
+		subjects = append(subjects, subject{f: f, bin: filepath.Join(dir, f.LogicalID, "bootstrap"), env: s.Environment[f.LogicalID], event: ev,
 			r: &result{id: f.LogicalID, size: sizes[f.LogicalID], kinds: map[string]int{}}})
 		if *before != "" {
-			subjects = append(subjects, subject{f: f, bin: beforeBin(dir, f.LogicalID), event: ev,
+			subjects = append(subjects, subject{f: f, bin: beforeBin(dir, f.LogicalID), env: beforeEnv[f.LogicalID], event: ev,
 				r: &result{id: f.LogicalID + beforeSuffix, size: sizes[f.LogicalID+beforeSuffix], kinds: map[string]int{}}})
 		}
 	}
 	for i := 0; i < *runs; i++ {
 		for _, sub := range subjects {
-			init, cold, kind, stderr, err := coldStart(ctx, sub.bin, sub.f, s, proxy, bundle, *godebug, sub.event)
+			init, cold, kind, stderr, err := coldStart(ctx, sub.bin, sub.f, sub.env, proxy, bundle, *godebug, sub.event)
 			if err != nil {
 				return fmt.Errorf("%s: %w\n%s", sub.f.LogicalID, err, stderr)
 			}
@@ -370,7 +391,7 @@ func firstEvent(id, requestID string) ([]byte, error) {
 
 // coldStart starts the function's process under a fresh Runtime API and returns the time to its
 // first request for work (init) and to its answer to the first invocation.
-func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack.Stack, proxy *awsProxy, caBundle, godebug string, event []byte) (init, cold time.Duration, kind, stderrText string, err error) {
+func coldStart(ctx context.Context, bin string, f samtemplate.Function, vars map[string]string, proxy *awsProxy, caBundle, godebug string, event []byte) (init, cold time.Duration, kind, stderrText string, err error) {
 	api := newRuntimeAPI(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", stack.Region, stack.AccountID, f.LogicalID), event)
 	srv := httptest.NewServer(api)
 	defer srv.Close()
@@ -392,7 +413,7 @@ func coldStart(ctx context.Context, bin string, f samtemplate.Function, s *stack
 	if godebug != "" {
 		env = append(env, "GODEBUG="+godebug)
 	}
-	for k, v := range s.Environment[f.LogicalID] {
+	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
 	cmd := exec.Command(bin)

@@ -260,7 +260,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}()
 	rng := rand.New(rand.NewPCG(cfg.seed, cfg.seed+1))
 
-	// 1. Orders, as the billing system sends them, with their card payments captured.
+	// 1. Card payments taken at the sandbox provider, then the orders, as the billing system sends them.
 	jobs := make([]*job, cfg.n)
 	for i := range jobs {
 		tg := targets[i%len(targets)]
@@ -274,13 +274,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Putting %d orders through the staff API...\n", cfg.n)
 	parallel(cfg.c, jobs, func(j *job) {
-		if _, err := j.tg.client.PutOrder(ctx, j.order); err != nil {
-			fail(fmt.Errorf("order %s: %w", j.order.Number, err))
+		// The checkout at the sandbox provider first: the order route checks each order against its
+		// payment there.
+		_, err := sandbox.New(j.tg.ddb, j.tg.table).TakePayment(ctx, sandbox.Checkout{Reference: j.order.Payment.Reference,
+			Amount: refund.Money{Amount: j.order.Paid, Currency: j.order.Currency}, CardLast4: j.order.Payment.CardHint})
+		if err != nil {
+			fail(fmt.Errorf("take the payment %s: %w", j.order.Payment.Reference, err))
 			return
 		}
-		err := sandbox.New(j.tg.ddb, j.tg.table).Capture(ctx, j.order.Payment.Reference, refund.Money{Amount: j.order.Paid, Currency: j.order.Currency})
-		if err != nil {
-			fail(fmt.Errorf("capture %s: %w", j.order.Payment.Reference, err))
+		if _, err := j.tg.client.PutOrder(ctx, j.order); err != nil {
+			fail(fmt.Errorf("order %s: %w", j.order.Number, err))
 		}
 	})
 	if p := firstErr.Load(); p != nil {

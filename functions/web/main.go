@@ -1,7 +1,7 @@
-// Command web is the WebFunction Lambda function: the request form, the staff console page and
-// static assets. It is wiring only (it imports only its own builder group, so the binary links and
-// initialises no other AWS client): the handler is handler.Web, built by awsenv/basicfuncs.Web from
-// the environment template.yaml gives the function.
+// Command web is the WebFunction Lambda function: the request form, the staff console page, static
+// assets and the API's contract (GET /openapi.yaml). It is wiring only (it imports only its own
+// builder group, so the binary links and initialises no other AWS client): the handler is
+// handler.Web, built by awsenv/basicfuncs.Web from the environment template.yaml gives the function.
 package main
 
 import (

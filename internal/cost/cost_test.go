@@ -202,8 +202,8 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-// order puts a new order through the staff API, as the billing system does, and captures its payment
-// at the provider. Neither is part of a request's cost.
+// order takes a new order's card payment at the sandbox provider, as a checkout does, and puts the
+// order through the staff API, as the billing system does. Neither is part of a request's cost.
 func (w *world) order(opts ...func(*refund.Order)) refund.Order {
 	w.t.Helper()
 	w.seq++
@@ -218,12 +218,14 @@ func (w *world) order(opts ...func(*refund.Order)) refund.Order {
 	for _, f := range opts {
 		f(&o)
 	}
+	// The checkout at the provider comes first: the order route checks the order against it.
+	if _, err := sandbox.New(w.raw, w.s.TableName).TakePayment(w.ctx, sandbox.Checkout{Reference: o.Payment.Reference,
+		Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}); err != nil {
+		w.t.Fatalf("take the payment %s: %v", o.Payment.Reference, err)
+	}
 	stored, err := w.client.PutOrder(w.ctx, o)
 	if err != nil {
 		w.t.Fatalf("put order %s: %v", o.Number, err)
-	}
-	if err := sandbox.New(w.raw, w.s.TableName).Capture(w.ctx, o.Payment.Reference, refund.Money{Amount: o.Paid, Currency: o.Currency}); err != nil {
-		w.t.Fatalf("capture %s: %v", o.Payment.Reference, err)
 	}
 	return stored
 }

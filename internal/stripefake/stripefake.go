@@ -1,7 +1,8 @@
 // Package stripefake is a small, stateful stand-in for the two Stripe endpoints the Stripe adapter
 // calls (GET /v1/payment_intents/{id} and POST /v1/refunds), for tests that need what stripe-mock
 // cannot do: replay a refund by its idempotency key as Stripe does, lose an answer after the refund
-// was made, answer too slowly, or fail the PaymentIntent read. Everything else about Stripe (parameter
+// was made, answer too slowly, fail the PaymentIntent read, or report on the payment's charge what
+// was refunded of it. Everything else about Stripe (parameter
 // validation, the shape of every object) is stripe-mock's job; keep this fake that small.
 //
 // Amounts are in Stripe's unit, as on the wire. The server binds 127.0.0.1 on a free port and stops
@@ -113,7 +114,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Request-Id", "req_fake")
 	switch {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/payment_intents/"):
-		s.readIntent(w, strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/"))
+		s.readIntent(w, r, strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/"))
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/refunds":
 		s.createRefund(w, r)
 	default:
@@ -121,7 +122,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) readIntent(w http.ResponseWriter, id string) {
+// readIntent answers a PaymentIntent read: a succeeded card payment whose latest charge is captured,
+// 3-D Secure authenticated, with the card ending 4242, and has refunded what the fake's refunds of
+// this PaymentIntent add up to. The charge is an object when the read expands latest_charge, its id
+// otherwise, as at Stripe.
+func (s *Server) readIntent(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
 	s.reads++
 	var fail *failure
@@ -129,14 +134,29 @@ func (s *Server) readIntent(w http.ResponseWriter, id string) {
 		fail = &s.readFails[0]
 		s.readFails = s.readFails[1:]
 	}
+	var refunded int64
+	for _, rf := range s.refunds {
+		if rf.PaymentIntent == id {
+			refunded += rf.Amount
+		}
+	}
 	s.mu.Unlock()
 	if fail != nil {
 		w.WriteHeader(fail.status)
 		fmt.Fprint(w, fail.body)
 		return
 	}
+	var charge any = "ch_fake_" + id
+	q := r.URL.Query()
+	if q.Get("expand[]") == "latest_charge" || q.Get("expand[0]") == "latest_charge" {
+		charge = map[string]any{"id": "ch_fake_" + id, "object": "charge", "amount": s.captured, "amount_captured": s.captured,
+			"amount_refunded": refunded, "refunded": refunded >= s.captured, "captured": true, "paid": true, "status": "succeeded",
+			"currency": s.currency, "payment_intent": id,
+			"payment_method_details": map[string]any{"type": "card", "card": map[string]any{"brand": "visa", "last4": "4242",
+				"three_d_secure": map[string]any{"result": "authenticated", "version": "2.2.0"}}}}
+	}
 	writeJSON(w, map[string]any{"id": id, "object": "payment_intent", "amount": s.captured,
-		"amount_received": s.captured, "currency": s.currency, "status": "succeeded"})
+		"amount_received": s.captured, "currency": s.currency, "status": "succeeded", "latest_charge": charge})
 }
 
 // createRefund makes a refund like Stripe: the same idempotency key with the same parameters replays

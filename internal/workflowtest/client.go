@@ -78,22 +78,7 @@ func Retry(attempts int, do func() Answer) Answer {
 // retry is Retry with the harness's ClientAttempts.
 func (h *Harness) retry(do func() Answer) Answer { return Retry(h.opts.ClientAttempts, do) }
 
-// cookie returns the "name=value" of the last cookie set, for the next request.
-func cookie(set []string) string {
-	var c string
-	for _, s := range set {
-		if name, rest, ok := strings.Cut(s, "="); ok {
-			value, _, _ := strings.Cut(rest, ";")
-			c = name + "=" + value
-		}
-	}
-	return c
-}
-
-var (
-	csrfInput   = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
-	offerChoice = regexp.MustCompile(`name="offer" value="([^"]*)"`)
-)
+var offerChoice = regexp.MustCompile(`name="offer" value="([^"]*)"`)
 
 // SubmitRequest posts the JSON form for the order (reason, "Please cancel.", the order's name and
 // email; opts adjust it), retrying 5xx with the same Idempotency-Key when idempotencyKey is set, and
@@ -145,9 +130,6 @@ func (h *Harness) StatusCode(id string) string {
 // ConsentPage is what a GET (or HEAD) of the consent link showed.
 type ConsentPage struct {
 	Status int
-	// Cookie is "name=value" for the next request.
-	Cookie string
-	CSRF   string
 	// Choices are the offer choices "<offerId>|<hash>", in page order.
 	Choices []string
 	Body    string
@@ -160,10 +142,7 @@ func (h *Harness) OpenConsent(code, method string) ConsentPage {
 		return Call(h.Ctx, h.HTTP.Consent.Handle, Event(method, "/consent/{code}", "/consent/"+code, "", map[string]string{"code": code},
 			map[string]string{"accept": "text/html"}, ""))
 	})
-	p := ConsentPage{Status: a.Status, Body: a.Body, Cookie: cookie(a.Cookies)}
-	if m := csrfInput.FindStringSubmatch(a.Body); m != nil {
-		p.CSRF = html.UnescapeString(m[1])
-	}
+	p := ConsentPage{Status: a.Status, Body: a.Body}
 	for _, m := range offerChoice.FindAllStringSubmatch(a.Body, -1) {
 		p.Choices = append(p.Choices, html.UnescapeString(m[1]))
 	}
@@ -174,7 +153,7 @@ func (h *Harness) OpenConsent(code, method string) ConsentPage {
 // name and "I agree"; an index the page does not show posts no offer), or decline (choice < 0) with
 // a reason. It does not fail the test.
 func (h *Harness) PostConsent(code string, p ConsentPage, choice int, declineReason string) Answer {
-	form := url.Values{"csrf_token": {p.CSRF}}
+	form := url.Values{}
 	if choice >= 0 {
 		form.Set("decision", "accept")
 		if choice < len(p.Choices) {
@@ -187,7 +166,7 @@ func (h *Harness) PostConsent(code string, p ConsentPage, choice int, declineRea
 		form.Set("decline_reason", declineReason)
 	}
 	return Call(h.Ctx, h.HTTP.Consent.Handle, Event("POST", "/consent/{code}", "/consent/"+code, "", map[string]string{"code": code},
-		map[string]string{"content-type": "application/x-www-form-urlencoded", "cookie": p.Cookie, "accept": "text/html"}, form.Encode()))
+		map[string]string{"content-type": "application/x-www-form-urlencoded", "accept": "text/html"}, form.Encode()))
 }
 
 // Withdraw opens the status page with the status code and posts its withdraw form, each retrying
@@ -202,15 +181,10 @@ func (h *Harness) Withdraw(id, statusCode string) Answer {
 		page.Err = fmt.Errorf("status page: %d %v\n%s", page.Status, page.Err, page.Body)
 		return page
 	}
-	// The withdraw form's token comes from the status page, like the consent form's.
-	var token string
-	if m := csrfInput.FindStringSubmatch(page.Body); m != nil {
-		token = html.UnescapeString(m[1])
-	}
-	form := url.Values{"csrf_token": {token}, "t": {statusCode}}
+	form := url.Values{"t": {statusCode}}
 	return h.retry(func() Answer {
 		return Call(h.Ctx, h.HTTP.Status.Handle, Event("POST", "/requests/{id}/withdraw", "/requests/"+id+"/withdraw", q, map[string]string{"id": id},
-			map[string]string{"content-type": "application/x-www-form-urlencoded", "cookie": cookie(page.Cookies), "accept": "text/html"}, form.Encode()))
+			map[string]string{"content-type": "application/x-www-form-urlencoded", "accept": "text/html"}, form.Encode()))
 	})
 }
 
@@ -231,17 +205,20 @@ func (h *Harness) Review(id string, d handler.ReviewDecision) Answer {
 // PutOrder sends an order through the staff API as the billing system does (PUT
 // /staff/api/orders/{number}, with its client-credentials token's scope). It does not settle.
 func (h *Harness) PutOrder(o refund.Order) Answer {
+	return h.retry(func() Answer { return Call(h.Ctx, h.HTTP.Staff.Handle, billingEvent(o)) })
+}
+
+// billingEvent is the billing system's PUT of the order, with its client-credentials token's scope.
+func billingEvent(o refund.Order) events.APIGatewayV2HTTPRequest {
 	body, _ := json.Marshal(o)
-	return h.retry(func() Answer {
-		e := Event("PUT", "/staff/api/orders/{number}", "/staff/api/orders/"+o.Number, "", map[string]string{"number": o.Number},
-			map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body))
-		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"sub": "billing-client", "client_id": "billing-client", "scope": handler.OrdersWriteScope},
-				Scopes: []string{handler.OrdersWriteScope}},
-		}
-		return Call(h.Ctx, h.HTTP.Staff.Handle, e)
-	})
+	e := Event("PUT", "/staff/api/orders/{number}", "/staff/api/orders/"+o.Number, "", map[string]string{"number": o.Number},
+		map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body))
+	e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: map[string]string{"sub": "billing-client", "client_id": "billing-client", "scope": handler.OrdersWriteScope},
+			Scopes: []string{handler.OrdersWriteScope}},
+	}
+	return e
 }
 
 // Mails returns the messages of a kind (the SES "kind" tag) about a request (its id in the text).

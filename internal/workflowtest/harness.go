@@ -3,6 +3,7 @@ package workflowtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"refundflow/apigw"
 	"refundflow/awsenv/httpclient"
 	"refundflow/dynamo"
 	"refundflow/handler"
@@ -131,14 +131,14 @@ type Harness struct {
 	Box *outbox.Outbox
 	// Machine is the refund state machine's ARN.
 	Machine string
-	// CSRF signs the forms' tokens.
-	CSRF apigw.CSRF
 	// HTTP are the HTTP functions.
 	HTTP HTTPFunctions
 	// Logs receives the task handlers' JSON log lines; HTTPLogs the HTTP functions'.
 	Logs, HTTPLogs LockedBuffer
 
 	opts Options
+	// billing is the order route as NewOrder calls it, without the DynamoDB wrapper's faults.
+	billing handler.StaffApi
 
 	mu          sync.Mutex
 	invocations map[string]int
@@ -276,16 +276,20 @@ func New(t testing.TB, opts Options) *Harness {
 		t.Fatalf("create the refund state machine: %v", err)
 	}
 
-	h.CSRF = apigw.CSRF{Key: []byte("0123456789abcdef0123456789abcdef"), Now: h.Clock.Now}
 	flaky := h.Workflow(h.Flaky)
 	h.HTTP = HTTPFunctions{
 		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
-		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
-		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, CSRF: h.CSRF, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Logger: httpLog},
 		Webhook: handler.StripeWebhook{Events: stripepay.Webhook{Secret: WebhookSecret}, Store: h.Store, Waits: flaky,
 			Emails: emails, Clock: clock, Logger: httpLog},
 	}
+	// The billing system's orders go in without faults (NewOrder): the order route on a store that
+	// bypasses any fault proxy.
+	raw := dynamo.New(ddbClient(rawSrv.URL), table)
+	raw.Now = h.Clock.Now
+	h.billing = handler.StaffApi{Store: raw, Payments: h.Pay, Logger: httpLog}
 
 	t.Cleanup(func() {
 		if !t.Failed() {
@@ -429,10 +433,13 @@ func (h *Harness) Advance(d time.Duration) {
 	h.Settle()
 }
 
-// NewOrder stores an order of the service type, bought six days before T0 (inside cooling-off,
-// nothing started, so a full refund below the review threshold), and captures its payment in the
-// sandbox. opts adjust the fixture before it is stored. The order goes in without faults: it comes
-// from the billing system, not from this system's calls.
+// NewOrder creates an order of the service type as an integrator does: its card payment taken at
+// the sandbox provider (captured, 3-D Secure), then the order sent through the order route with the
+// billing system's token, which checks it against the payment and stores the provider's facts. It
+// is bought six days before T0 (inside cooling-off, nothing started, so a full refund below the
+// review threshold); opts adjust the fixture before it is sent (what the body says about the payment
+// is replaced by the provider's facts). The order goes in without faults: it comes from the billing
+// system, not from this system's calls.
 func (h *Harness) NewOrder(service refund.ServiceType, opts ...func(*refund.Order)) refund.Order {
 	h.T.Helper()
 	h.mu.Lock()
@@ -466,12 +473,16 @@ func (h *Harness) NewOrder(service refund.ServiceType, opts ...func(*refund.Orde
 	for _, f := range opts {
 		f(&o)
 	}
-	stored, err := h.Store.PutOrder(h.Ctx, o)
-	if err != nil {
-		h.T.Fatalf("put order %s: %v", o.Number, err)
+	if _, err := h.Pay.TakePayment(h.Ctx, sandbox.Checkout{Reference: o.Payment.Reference, Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}}); err != nil {
+		h.T.Fatalf("take the payment of %s: %v", o.Number, err)
 	}
-	if err := h.Pay.Capture(h.Ctx, o.Payment.Reference, refund.Money{Amount: o.Paid, Currency: o.Currency}); err != nil {
-		h.T.Fatalf("capture %s: %v", o.Payment.Reference, err)
+	a := Call(h.Ctx, h.billing.Handle, billingEvent(o))
+	if a.Status != http.StatusCreated {
+		h.T.Fatalf("put order %s: %d %s", o.Number, a.Status, a.Body)
+	}
+	var stored refund.Order
+	if err := json.Unmarshal([]byte(a.Body), &stored); err != nil {
+		h.T.Fatalf("put order %s: %v in %s", o.Number, err, a.Body)
 	}
 	h.mu.Lock()
 	h.orders = append(h.orders, stored.Number)

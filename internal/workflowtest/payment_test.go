@@ -120,6 +120,11 @@ func (g *stallingGateway) Refund(ctx context.Context, req payment.RefundRequest)
 	return payment.Refund{}, &payment.PaymentUnavailable{Provider: "slow", Reason: "timeout", Err: ctx.Err()}
 }
 
+// LookupPayment reads the payment at the sandbox without delay.
+func (g *stallingGateway) LookupPayment(ctx context.Context, ref string) (refund.PaymentFacts, error) {
+	return g.inner.LookupPayment(ctx, ref)
+}
+
 // A slow provider must become a PaymentUnavailable the state machine retries with the same key, not a
 // Lambda timeout: the provider call ends early enough before the invocation's deadline for the
 // handler to answer, the reservation stays, and the retry completes exactly one refund.

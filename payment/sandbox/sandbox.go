@@ -165,44 +165,19 @@ func key(pk, sk string) map[string]types.AttributeValue {
 }
 
 // Capture records a captured card payment of amount under ref, as the provider would after a
-// successful 3-D Secure checkout. Capturing the same ref again with the same amount is a no-op; with a
-// different amount it is an error.
+// successful 3-D Secure checkout with the card ending 4242 (TakePayment with Checkout{Reference: ref,
+// Amount: amount}). Capturing the same ref again with the same amount is a no-op; with a different
+// amount it is an error.
 func (g *Gateway) Capture(ctx context.Context, ref string, amount refund.Money) error {
-	probe := payment.RefundRequest{PaymentReference: ref, Amount: amount, IdempotencyKey: "capture"}
-	if err := probe.Validate(); err != nil {
-		return fmt.Errorf("capture sandbox payment %q: %w", ref, err)
-	}
-	item := key(paymentPK(ref), skPaymentValue)
-	item[attrCaptured] = nv(amount.Amount)
-	item[attrCurrency] = sv(amount.Currency)
-	item[attrRefunded] = nv(0)
-	item[attrCreatedAt] = sv(g.now().Format(time.RFC3339Nano))
-	_, err := g.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(g.table),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		existing, found, gerr := g.payment(ctx, ref)
-		if gerr != nil {
-			return fmt.Errorf("capture sandbox payment %q: %w", ref, gerr)
-		}
-		if found && existing.captured == amount {
-			return nil
-		}
-		return fmt.Errorf("capture sandbox payment %q: already captured with %s", ref, existing.captured)
-	}
-	if err != nil {
-		return fmt.Errorf("capture sandbox payment %q: %w", ref, err)
-	}
-	return nil
+	_, err := g.TakePayment(ctx, Checkout{Reference: ref, Amount: amount})
+	return err
 }
 
-// paymentItem is the stored state of a captured payment.
+// paymentItem is the stored state of a payment (checkout.go has the attributes beyond the amounts).
 type paymentItem struct {
 	captured refund.Money
 	refunded int64
+	card     cardFacts
 }
 
 // payment reads the payment item with a strongly consistent read.
@@ -224,7 +199,7 @@ func (g *Gateway) payment(ctx context.Context, ref string) (paymentItem, bool, e
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return paymentItem{}, false, fmt.Errorf("decode sandbox payment: %w", err)
 	}
-	return paymentItem{captured: refund.Money{Amount: captured, Currency: cur}, refunded: refunded}, true, nil
+	return paymentItem{captured: refund.Money{Amount: captured, Currency: cur}, refunded: refunded, card: decodeCard(out.Item)}, true, nil
 }
 
 // Refund returns req.Amount to the captured payment req.PaymentReference. See the package comment for
@@ -284,6 +259,9 @@ func (g *Gateway) refundWith(ctx context.Context, req payment.RefundRequest, pen
 	}
 	if !found {
 		return payment.Refund{}, declined(payment.CodePaymentNotFound, "No captured payment has this reference.")
+	}
+	if !pay.card.captured() {
+		return payment.Refund{}, declined(CodeNotCaptured, "The payment was authorised but never captured: no money was taken, so none can be refunded.")
 	}
 	if d, ok, err := g.disputeOf(ctx, req.PaymentReference); err != nil {
 		return payment.Refund{}, unavailable("storage", err)

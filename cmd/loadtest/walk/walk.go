@@ -75,8 +75,9 @@ func (c *Client) Close() {
 	}
 }
 
-// Visitor is one browser: its own cookie jar (the CSRF cookie lives there). Redirects are not
-// followed automatically, so each hop is a call of its own.
+// Visitor is one browser: its own cookie jar, and on every post the headers a browser sends with a
+// form of the site itself (Origin, Sec-Fetch-Site: same-origin), which the cross-origin check reads.
+// Redirects are not followed automatically, so each hop is a call of its own.
 type Visitor struct {
 	c    *Client
 	http *http.Client
@@ -114,6 +115,10 @@ func (v *Visitor) Do(ctx context.Context, route, method, path string, body []byt
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return Answer{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if method != http.MethodGet && method != http.MethodHead && strings.HasPrefix(path, "/") {
+		req.Header.Set("Origin", v.c.Base)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	for k, val := range header {
 		req.Header.Set(k, val)
@@ -238,16 +243,11 @@ func (v *Visitor) Status(ctx context.Context, id, code string) (handler.StatusVi
 	return s, nil
 }
 
-var (
-	csrfInput   = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
-	offerChoice = regexp.MustCompile(`name="offer" value="([^"]*)"`)
-)
+var offerChoice = regexp.MustCompile(`name="offer" value="([^"]*)"`)
 
 // ConsentPage is what the consent link showed.
 type ConsentPage struct {
 	Status int
-	// CSRF is the forms' token (its cookie is in the visitor's jar).
-	CSRF string
 	// Choices are the offers' radio values, "<offer id>|<agreement hash>", in page order.
 	Choices []string
 }
@@ -259,9 +259,6 @@ func (v *Visitor) OpenConsent(ctx context.Context, code string) (ConsentPage, er
 		return ConsentPage{}, err
 	}
 	p := ConsentPage{Status: a.Status}
-	if m := csrfInput.FindSubmatch(a.Body); m != nil {
-		p.CSRF = html.UnescapeString(string(m[1]))
-	}
 	for _, m := range offerChoice.FindAllSubmatch(a.Body, -1) {
 		p.Choices = append(p.Choices, html.UnescapeString(string(m[1])))
 	}
@@ -275,13 +272,13 @@ func (v *Visitor) Accept(ctx context.Context, code string, p ConsentPage, choice
 	if choice < 0 || choice >= len(p.Choices) {
 		return 0, fmt.Errorf("the consent page shows %d offers, not %d", len(p.Choices), choice+1)
 	}
-	form := url.Values{"csrf_token": {p.CSRF}, "decision": {"accept"}, "offer": {p.Choices[choice]}, "full_name": {name}, "agree": {"yes"}}
+	form := url.Values{"decision": {"accept"}, "offer": {p.Choices[choice]}, "full_name": {name}, "agree": {"yes"}}
 	return v.decide(ctx, code, form)
 }
 
 // Decline posts a decline with a reason.
 func (v *Visitor) Decline(ctx context.Context, code string, p ConsentPage, reason string) (int, error) {
-	return v.decide(ctx, code, url.Values{"csrf_token": {p.CSRF}, "decision": {"decline"}, "decline_reason": {reason}})
+	return v.decide(ctx, code, url.Values{"decision": {"decline"}, "decline_reason": {reason}})
 }
 
 func (v *Visitor) decide(ctx context.Context, code string, form url.Values) (int, error) {
@@ -298,19 +295,17 @@ func (v *Visitor) decide(ctx context.Context, code string, form url.Values) (int
 	return a.Status, nil
 }
 
-// Withdraw opens the status page (for its CSRF token) and posts the withdraw form, following the
-// redirect back.
+// Withdraw opens the status page and posts its withdraw form, following the redirect back.
 func (v *Visitor) Withdraw(ctx context.Context, id, code string) (int, error) {
 	path := "/requests/" + url.PathEscape(id) + "?t=" + url.QueryEscape(code)
 	page, err := v.Do(ctx, "GET /requests/{id}", http.MethodGet, path, nil, nil)
 	if err != nil {
 		return 0, err
 	}
-	m := csrfInput.FindSubmatch(page.Body)
-	if m == nil {
+	if page.Status != http.StatusOK || !bytes.Contains(page.Body, []byte(`action="/requests/`)) {
 		return 0, unexpected("GET /requests/{id}", page)
 	}
-	form := url.Values{"t": {code}, "csrf_token": {html.UnescapeString(string(m[1]))}}
+	form := url.Values{"t": {code}}
 	a, err := v.Do(ctx, "POST /requests/{id}/withdraw", http.MethodPost, "/requests/"+url.PathEscape(id)+"/withdraw",
 		[]byte(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if err != nil {

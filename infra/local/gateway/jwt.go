@@ -84,7 +84,7 @@ func (a *JWTAuthorizer) authorize(r *http.Request, routeScopes []string, now tim
 	}
 	claims, err := a.Verify(tok, now)
 	if err != nil {
-		return &authResult{challenge: `Bearer error="invalid_token"`}, http.StatusUnauthorized
+		return &authResult{challenge: invalidTokenChallenge(err)}, http.StatusUnauthorized
 	}
 	scopes := tokenScopes(claims)
 	if len(routeScopes) > 0 && !slices.ContainsFunc(routeScopes, func(s string) bool { return slices.Contains(scopes, s) }) {
@@ -95,6 +95,21 @@ func (a *JWTAuthorizer) authorize(r *http.Request, routeScopes []string, now tim
 		out[k] = claimString(v)
 	}
 	return &authResult{claims: out, scopes: scopes}, 0
+}
+
+// invalidTokenChallenge is the WWW-Authenticate header of a 401 for a token that did not verify, in
+// the form API Gateway documents for HTTP API JWT authorizers ("Troubleshooting issues with HTTP API
+// JWT authorizers"): Bearer scope="" error="invalid_token" error_description="the token does not
+// have a valid audience". The description is the reason Verify gives.
+func invalidTokenChallenge(err error) string {
+	desc := strings.TrimPrefix(err.Error(), "verify token: ")
+	desc = strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r > 0x7e {
+			return '\''
+		}
+		return r
+	}, desc)
+	return `Bearer scope="" error="invalid_token" error_description="` + desc + `"`
 }
 
 // Verify checks a token's signature and claims at time now and returns its

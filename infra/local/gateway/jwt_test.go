@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -107,8 +108,14 @@ func TestJWTAuthorizer(t *testing.T) {
 				if got, want := rec.Body.String(), `{"message":"Unauthorized"}`; got != want {
 					t.Errorf("body = %s, want %s", got, want)
 				}
-				if !strings.HasPrefix(rec.Header().Get("Www-Authenticate"), "Bearer") {
-					t.Errorf("WWW-Authenticate = %q", rec.Header().Get("Www-Authenticate"))
+				// API Gateway's own format: a bare challenge without a token, the reason with one.
+				challenge := rec.Header().Get("Www-Authenticate")
+				if tt.header == "" && challenge != "Bearer" ||
+					tt.header != "" && !regexp.MustCompile(`^Bearer scope="" error="invalid_token" error_description="[^"]+"$`).MatchString(challenge) {
+					t.Errorf("WWW-Authenticate = %q", challenge)
+				}
+				if tt.name == "wrong audience" && !strings.Contains(challenge, `error_description="the token does not have a valid audience"`) {
+					t.Errorf("WWW-Authenticate = %q, want AWS's description of a wrong audience", challenge)
 				}
 			case 403:
 				if got, want := rec.Body.String(), `{"message":"Forbidden"}`; got != want {

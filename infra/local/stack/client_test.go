@@ -127,11 +127,12 @@ func (v *visitor) getJSON(path string, out any) {
 	}
 }
 
-// postForm posts a form the way a browser does.
+// postForm posts a form of the site the way a browser does: with the site's Origin and
+// Sec-Fetch-Site: same-origin.
 func (v *visitor) postForm(path string, values url.Values) page {
 	v.t.Helper()
 	return v.do(http.MethodPost, path, strings.NewReader(values.Encode()),
-		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": v.base, "Sec-Fetch-Site": "same-origin"})
 }
 
 // follow checks that p is a 303 and GETs where it points, resolved against p's URL.
@@ -533,13 +534,18 @@ func sandboxPayment(t testing.TB, s *Stack, ref string) sandbox.State {
 	return st
 }
 
-// captureSandbox records a captured card payment at the sandbox provider, through the stack's DynamoDB
-// endpoint: what the provider knows after a client paid an order that the billing system then sends.
-func captureSandbox(t testing.TB, s *Stack, ref string, amount refund.Money) {
+// takePayment takes a captured, 3-D Secure card payment of amount at the sandbox provider as an
+// integrator does (POST /_local/payments, what a checkout leaves) and returns its reference: the
+// payment an order sent through the order route must name.
+func takePayment(t testing.TB, s *Stack, amount refund.Money) string {
 	t.Helper()
-	if err := sandbox.New(outsideDynamoDB(s), s.TableName).Capture(context.Background(), ref, amount); err != nil {
-		t.Fatalf("capture %s at the sandbox: %v", ref, err)
+	body, _ := json.Marshal(PaymentRequest{Amount: amount.Amount, Currency: amount.Currency})
+	p := newVisitor(t, s).do(http.MethodPost, PaymentsPath, bytes.NewReader(body), map[string]string{"Content-Type": "application/json"})
+	var got PaymentAnswer
+	if p.Status != http.StatusCreated || json.Unmarshal(p.Body, &got) != nil || got.Reference == "" {
+		t.Fatalf("POST %s: want 201 with a payment, got %s", PaymentsPath, p)
 	}
+	return got.Reference
 }
 
 // outsideDynamoDB is a DynamoDB client of an outside tool, pointed at the endpoint the stack prints

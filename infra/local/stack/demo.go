@@ -2,14 +2,14 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"refundflow/dynamo"
 	"refundflow/payment/sandbox"
@@ -75,26 +75,34 @@ func demoOrders(today time.Time) []DemoOrder {
 	}
 }
 
-// LoadDemo stores the demo orders and captures their payments in the sandbox. Orders that already
-// exist (an external DynamoDB kept from an earlier run) are left as they are.
-func LoadDemo(ctx context.Context, db *dynamodb.Client, table string, now time.Time) ([]DemoOrder, error) {
-	store := dynamo.New(db, table)
-	store.Now = func() time.Time { return now }
-	pay := sandbox.New(db, table)
+// loadDemoOrders makes the demo orders as an integrator makes any order: each one's card payment is
+// taken at the sandbox provider (takePayment, the call behind POST /_local/payments), then the order
+// is sent through the order route with the billing system's token, which checks it against the
+// payment. Orders that already exist (an external DynamoDB kept from an earlier run) are left as they
+// are.
+func (s *Stack) loadDemoOrders(ctx context.Context, now time.Time) ([]DemoOrder, error) {
+	store := dynamo.New(s.DynamoDB, s.TableName)
 	demos := demoOrders(now.UTC())
 	for i, d := range demos {
-		stored, err := store.PutOrder(ctx, d.Order)
-		if refund.ErrorCode(err) == refund.CodeConflict {
-			if stored, err = store.GetOrder(ctx, d.Order.Number); err != nil {
-				return nil, fmt.Errorf("demo order %s: %w", d.Order.Number, err)
-			}
-		} else if err != nil {
-			return nil, fmt.Errorf("demo order %s: %w", d.Order.Number, err)
+		o := d.Order
+		checkout := sandbox.Checkout{Reference: o.Payment.Reference, Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}
+		if _, err := s.takePayment(ctx, checkout); err != nil {
+			return nil, fmt.Errorf("demo payment %s: %w", o.Payment.Reference, err)
 		}
-		demos[i].Order = stored
-		amount := refund.Money{Amount: d.Order.Paid, Currency: d.Order.Currency}
-		if err := pay.Capture(ctx, d.Order.Payment.Reference, amount); err != nil {
-			return nil, fmt.Errorf("demo payment %s: %w", d.Order.Payment.Reference, err)
+		status, body, err := s.putOrder(ctx, o)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("demo order %s: %w", o.Number, err)
+		case status == http.StatusCreated:
+			if err := json.Unmarshal(body, &demos[i].Order); err != nil {
+				return nil, fmt.Errorf("demo order %s: %w", o.Number, err)
+			}
+		case status == http.StatusConflict:
+			if demos[i].Order, err = store.GetOrder(ctx, o.Number); err != nil {
+				return nil, fmt.Errorf("demo order %s: %w", o.Number, err)
+			}
+		default:
+			return nil, describePut(o.Number, status, body)
 		}
 	}
 	return demos, nil

@@ -53,8 +53,8 @@ func accept(t *testing.T, v *visitor, consentURL string, kind refund.OfferKind, 
 	f := formWith(t, cp, "consent-accept")
 	choice := consentChoice(t, f, kind)
 	offerID, hash, _ = strings.Cut(choice, "|")
-	if f.Values.Get("csrf_token") == "" || f.Values.Get("decision") != "accept" {
-		t.Fatalf("the accept form lacks its CSRF token or decision: %v", f.Values)
+	if f.Values.Get("decision") != "accept" {
+		t.Fatalf("the accept form lacks its decision: %v", f.Values)
 	}
 	if !strings.Contains(mainText(t, cp), hash) {
 		t.Errorf("the consent page does not show the offer's fingerprint %s", hash)
@@ -82,7 +82,7 @@ func TestClientAcceptsRefundAndGivesFeedback(t *testing.T) {
 	statusURL := status.URL
 	id := requestID(t, statusURL)
 	mustContain(t, status, id, order.Number, "We found an in-house team.")
-	for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+	for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "same-origin"} {
 		if got := status.Header.Get(h); got != want {
 			t.Errorf("status page %s: %q, want %q", h, got, want)
 		}
@@ -106,7 +106,7 @@ func TestClientAcceptsRefundAndGivesFeedback(t *testing.T) {
 		t.Fatalf("consent page: %s", cp)
 	}
 	mustContain(t, cp, "Your options for order "+order.Number, order.CustomerName, "Agreement text", "Full refund")
-	for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+	for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "same-origin"} {
 		if got := cp.Header.Get(h); got != want {
 			t.Errorf("consent page %s: %q, want %q", h, got, want)
 		}
@@ -118,12 +118,14 @@ func TestClientAcceptsRefundAndGivesFeedback(t *testing.T) {
 		t.Errorf("HEAD of the consent link: %s", head)
 	}
 
-	// A POST without the page's CSRF token decides nothing.
+	// The same form posted from another website (a page there that knows the link) decides nothing.
 	f := formWith(t, cp, "consent-accept")
 	forged := url.Values{"decision": {"accept"}, "offer": {consentChoice(t, f, refund.OfferFullRefund)},
 		"full_name": {order.CustomerName}, "agree": {"yes"}}
-	if p := newVisitor(t, s).postForm(f.Action, forged); p.Status != http.StatusForbidden {
-		t.Errorf("consent POST without CSRF token: %s", p)
+	if p := newVisitor(t, s).do(http.MethodPost, f.Action, strings.NewReader(forged.Encode()), map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site",
+	}); p.Status != http.StatusForbidden || !strings.Contains(mainText(t, p), "sent from another website") {
+		t.Errorf("consent POST from another website: %s", p)
 	}
 	if got := client.waitStatus(statusURL, refund.StatusAwaitingConsent).Request.Version; got != view.Request.Version {
 		t.Errorf("looking at the consent page changed the request (version %d → %d)", view.Request.Version, got)
@@ -331,14 +333,16 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 	}
 }
 
-// TestStaffApprovesAndRejects feeds two orders in as the billing system does (PUT through the staff
-// API), has their card payments captured at the sandbox provider, and takes one request through an
-// approval and the other through a rejection.
+// TestStaffApprovesAndRejects creates two orders as an integrator does (the card payment taken at the
+// sandbox provider through POST /_local/payments, then the order PUT through the staff API with the
+// billing system's token), and takes one request through an approval and the other through a
+// rejection.
 func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	newOrder := func(t *testing.T, number, email, ref string) refund.Order {
+	newOrder := func(t *testing.T, number, email string) refund.Order {
 		t.Helper()
+		ref := takePayment(t, s, refund.Money{Amount: 1500000, Currency: "EUR"})
 		o := refund.Order{Number: number, CustomerName: "Barbara Liskov", Email: email,
 			PurchaseDate: s.Clock.Now().UTC().AddDate(0, 0, -2).Format(refund.DateLayout), Currency: "EUR", Paid: 1500000,
 			Status:  refund.OrderActive,
@@ -348,14 +352,13 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 			}}}}
 		var stored refund.Order
 		newBilling(t, s).call(http.MethodPut, "/orders/"+number, o, &stored, http.StatusCreated)
-		captureSandbox(t, s, ref, refund.Money{Amount: o.Paid, Currency: o.Currency})
 		return stored
 	}
 
 	t.Run("approve", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, "RF-2001", "barbara@example.com", "pi_test_2001")
+		order := newOrder(t, "RF-2001", "barbara@example.com")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)
@@ -374,7 +377,7 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 	t.Run("reject", func(t *testing.T) {
 		t.Parallel()
 		client, staff := newVisitor(t, s), newStaff(t, s)
-		order := newOrder(t, "RF-2002", "barbara.l@example.com", "pi_test_2002")
+		order := newOrder(t, "RF-2002", "barbara.l@example.com")
 		statusURL := client.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "").URL
 		id := requestID(t, statusURL)
 		staff.waitInReview(order.Number)
@@ -411,7 +414,7 @@ func TestClientDeclines(t *testing.T) {
 		t.Fatalf("consent page: %s", cp)
 	}
 	f := formWith(t, cp, "consent-decline")
-	if f.Values.Get("decision") != "decline" || f.Values.Get("csrf_token") == "" {
+	if f.Values.Get("decision") != "decline" {
 		t.Fatalf("decline form %v", f.Values)
 	}
 	f.Values.Set("decline_reason", "I would rather finish the project.")
@@ -445,7 +448,7 @@ func TestClientWithdraws(t *testing.T) {
 
 	sp := client.get(statusURL)
 	f := formWith(t, sp, "")
-	if f.Action != "/requests/"+id+"/withdraw" || f.Values.Get("t") == "" || f.Values.Get("csrf_token") == "" {
+	if f.Action != "/requests/"+id+"/withdraw" || f.Values.Get("t") == "" || len(f.Values) != 1 {
 		t.Fatalf("withdraw form %+v", f)
 	}
 	back := client.follow(client.postForm(f.Action, f.Values))

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -44,6 +43,8 @@ type hostile struct {
 	// gatewayAnswer marks answers API Gateway itself gives (no route, authorizer refusal, body over
 	// 10 MB): their body is AWS's fixed {"message": "..."}, not the application's.
 	gatewayAnswer bool
+	// field, when set, must be named in the JSON error's fields.
+	field string
 }
 
 // rawErrorText matches fragments of Go and AWS errors that must never reach a client. A pointer or
@@ -149,22 +150,6 @@ func diffItems(before, after map[string]string) []string {
 	return out
 }
 
-// csrfOf opens a page as v and returns its form's CSRF token.
-func csrfOf(t *testing.T, v *visitor, path string) string {
-	t.Helper()
-	p := v.get(path)
-	if p.Status != http.StatusOK {
-		t.Fatalf("GET %s: %s", path, p)
-	}
-	for _, f := range forms(t, p) {
-		if tok := f.Values.Get("csrf_token"); tok != "" {
-			return tok
-		}
-	}
-	t.Fatalf("no CSRF token on %s", path)
-	return ""
-}
-
 // offerValue returns the first offer choice ("<id>|<hash>") of a consent page.
 func offerValue(t *testing.T, v *visitor, path string) string {
 	t.Helper()
@@ -228,8 +213,8 @@ func TestHostileRequests(t *testing.T) {
 	s := startStack(t)
 
 	// The world the hostile requests aim at: two requests awaiting consent (each with its own
-	// visitor, status code, consent code and CSRF cookie), one completed (its consent code used), one
-	// in staff review.
+	// visitor, status code and consent code), one completed (its consent code used), one in staff
+	// review.
 	type fixture struct {
 		v                *visitor
 		id, status, link string // request ID, status page URL path+query, consent link path
@@ -258,12 +243,8 @@ func TestHostileRequests(t *testing.T) {
 	codeOf := func(path string) string { u, _ := url.Parse(path); return u.Query().Get("t") }
 	aStatusCode, bStatusCode := codeOf(a.status), codeOf(b.status)
 	aConsentCode := strings.TrimPrefix(a.link, "/consent/")
-	// Tokens and cookies of the two visitors' own pages.
-	aConsentCSRF, bConsentCSRF := csrfOf(t, a.v, a.link), csrfOf(t, b.v, b.link)
-	aStatusCSRF, bStatusCSRF := csrfOf(t, a.v, a.status), csrfOf(t, b.v, b.status)
 	aOffer, bOffer := offerValue(t, a.v, a.link), offerValue(t, b.v, b.link)
-	aOfferID, _, _ := strings.Cut(aOffer, "|")
-	_ = aStatusCSRF
+	aOfferID, aHash, _ := strings.Cut(aOffer, "|")
 
 	// Staff tokens that must not get in.
 	issuerURL := s.StaffIssuer
@@ -286,6 +267,19 @@ func TestHostileRequests(t *testing.T) {
 
 	jsonH := map[string]string{"Content-Type": "application/json", "Accept": "application/json"}
 	formH := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	// from adds a browser's headers for a post sent from a page of origin (site: its Sec-Fetch-Site,
+	// "" for a browser too old to send one).
+	from := func(h map[string]string, origin, site string) map[string]string {
+		out := map[string]string{"Origin": origin}
+		if site != "" {
+			out["Sec-Fetch-Site"] = site
+		}
+		for k, v := range h {
+			out[k] = v
+		}
+		return out
+	}
+	const evil = "https://evil.example"
 	bearer := func(tok string, extra map[string]string) map[string]string {
 		h := map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}
 		for k, v := range extra {
@@ -311,9 +305,15 @@ func TestHostileRequests(t *testing.T) {
 		return v.Encode()
 	}
 	consentForm := func(change func(url.Values)) string {
-		v := url.Values{"csrf_token": {aConsentCSRF}, "decision": {"accept"}, "offer": {aOffer}, "full_name": {"Ada Lovelace"}, "agree": {"yes"}}
+		v := url.Values{"decision": {"accept"}, "offer": {aOffer}, "full_name": {"Ada Lovelace"}, "agree": {"yes"}}
 		change(v)
 		return v.Encode()
+	}
+	consentJSON := func(change func(map[string]any)) string {
+		m := map[string]any{"decision": "accept", "offer_id": aOfferID, "offer_hash": aHash, "typed_name": "Ada Lovelace", "agree": true}
+		change(m)
+		b, _ := json.Marshal(m)
+		return string(b)
 	}
 	order := func(change func(map[string]any)) string {
 		m := map[string]any{"number": "RF-9001", "customer_name": "Mallory", "email": "m@example.com",
@@ -335,7 +335,10 @@ func TestHostileRequests(t *testing.T) {
 		{name: "JSON body over 256 KB", method: "POST", path: "/requests", header: jsonH, body: sub(func(m map[string]any) { m["details"] = big }), want: 413},
 		{name: "form body over 256 KB", method: "POST", path: "/requests", header: formH, body: form(func(v url.Values) { v.Set("details", big) }), want: 413},
 		{name: "body over API Gateway's 10 MB", method: "POST", path: "/requests", header: jsonH, body: strings.Repeat(" ", 10<<20+1), want: 413, gatewayAnswer: true},
-		{name: "bad UTF-8 in a JSON field", method: "POST", path: "/requests", header: jsonH, body: `{"order_number":"RF-1002","purchase_date":"2025-01-10","email":"grace@example.com","name":"` + badUTF8 + `","kind":"refund","reason":"changed_mind"}`, want: 400},
+		{name: "bad UTF-8 in a JSON field", method: "POST", path: "/requests", header: jsonH, body: `{"order_number":"RF-1002","purchase_date":"2025-01-10","email":"grace@example.com","name":"` + badUTF8 + `","kind":"refund","reason":"changed_mind"}`, want: 400, field: "name"},
+		{name: "request form posted from another website", method: "POST", path: "/requests", header: from(formH, evil, "cross-site"), body: form(func(url.Values) {}), want: 403},
+		{name: "request JSON posted from another website's script", method: "POST", path: "/requests", header: from(jsonH, evil, "cross-site"), body: sub(func(map[string]any) {}), want: 403},
+		{name: "request form posted from a sibling subdomain", method: "POST", path: "/requests", header: from(formH, "http://shop.127.0.0.1.nip.io", "same-site"), body: form(func(url.Values) {}), want: 403},
 		{name: "bad UTF-8 in a form field", method: "POST", path: "/requests", header: formH, body: form(func(v url.Values) { v.Set("details", badUTF8) }), want: 400},
 		{name: "script in every JSON field", method: "POST", path: "/requests", header: jsonH, body: sub(func(m map[string]any) {
 			for k := range m {
@@ -374,31 +377,47 @@ func TestHostileRequests(t *testing.T) {
 		{name: "status page with a consent code", method: "GET", path: "/requests/" + a.id + "?t=" + aConsentCode, want: 404},
 		{name: "path traversal in the request ID", method: "GET", path: "/requests/..%2F..%2Fetc%2Fpasswd?t=" + aStatusCode, want: 404},
 		{name: "key injection in the request ID", method: "GET", path: "/requests/" + url.PathEscape("REQ#"+a.id) + "?t=" + aStatusCode, want: 404},
-		{name: "withdraw without a CSRF token", visitor: a.v, method: "POST", path: "/requests/" + a.id + "/withdraw", header: formH, body: url.Values{"t": {aStatusCode}}.Encode(), want: 403},
-		{name: "withdraw with another visitor's CSRF token", visitor: b.v, method: "POST", path: "/requests/" + a.id + "/withdraw", header: formH, body: url.Values{"t": {aStatusCode}, "csrf_token": {bStatusCSRF}}.Encode(), want: 403},
-		{name: "withdraw with another request's code", visitor: b.v, method: "POST", path: "/requests/" + a.id + "/withdraw", header: formH, body: url.Values{"t": {bStatusCode}, "csrf_token": {bStatusCSRF}}.Encode(), want: 404},
-		{name: "withdraw posted as JSON", visitor: a.v, method: "POST", path: "/requests/" + a.id + "/withdraw", header: jsonH, body: `{"t":"` + aStatusCode + `"}`, want: 415},
+		{name: "withdraw posted from another website", method: "POST", path: "/requests/" + a.id + "/withdraw", header: from(formH, evil, "cross-site"), body: url.Values{"t": {aStatusCode}}.Encode(), want: 403},
+		{name: "withdraw posted from another website by an old browser", method: "POST", path: "/requests/" + a.id + "/withdraw", header: from(formH, evil, ""), body: url.Values{"t": {aStatusCode}}.Encode(), want: 403},
+		{name: "withdraw JSON from another website's script", method: "POST", path: "/requests/" + a.id + "/withdraw", header: from(jsonH, evil, "cross-site"), body: `{"t":"` + aStatusCode + `"}`, want: 403},
+		{name: "withdraw with another request's code", method: "POST", path: "/requests/" + a.id + "/withdraw", header: formH, body: url.Values{"t": {bStatusCode}}.Encode(), want: 404},
+		{name: "withdraw JSON with another request's code", method: "POST", path: "/requests/" + a.id + "/withdraw", header: jsonH, body: `{"t":"` + bStatusCode + `"}`, want: 404},
+		{name: "withdraw JSON without a code", method: "POST", path: "/requests/" + a.id + "/withdraw", header: jsonH, body: `{}`, want: 404},
+		{name: "withdraw JSON with the code as a number", method: "POST", path: "/requests/" + a.id + "/withdraw", header: jsonH, body: `{"t":42}`, want: 400, field: "t"},
+		{name: "withdraw as text/plain", method: "POST", path: "/requests/" + a.id + "/withdraw", header: map[string]string{"Content-Type": "text/plain", "Accept": "application/json"}, body: `{"t":"` + aStatusCode + `"}`, want: 415},
 
 		// The consent link.
 		{name: "consent page with a forged code", method: "GET", path: "/consent/" + randomCode(t), want: 404},
 		{name: "consent page with a status code", method: "GET", path: "/consent/" + aStatusCode, want: 404},
 		{name: "consent page with a 5,000-character code", method: "GET", path: "/consent/" + strings.Repeat("x", 5000), want: 404},
 		{name: "consent with a forged code", visitor: a.v, method: "POST", path: "/consent/" + randomCode(t), header: formH, body: consentForm(func(url.Values) {}), want: 404},
-		{name: "consent without a CSRF token", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Del("csrf_token") }), want: 403},
-		{name: "consent with another visitor's CSRF token", visitor: b.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("csrf_token", bConsentCSRF) }), want: 403},
-		{name: "consent with the right token but no cookie", method: "POST", path: a.link, header: formH, body: consentForm(func(url.Values) {}), want: 403},
+		{name: "consent posted from another website", method: "POST", path: a.link, header: from(formH, evil, "cross-site"), body: consentForm(func(url.Values) {}), want: 403},
+		{name: "consent posted from another website by an old browser", method: "POST", path: a.link, header: from(formH, evil, ""), body: consentForm(func(url.Values) {}), want: 403},
+		{name: "consent posted from a sandboxed page (Origin null)", method: "POST", path: a.link, header: from(formH, "null", "cross-site"), body: consentForm(func(url.Values) {}), want: 403},
+		{name: "consent JSON from another website's script", method: "POST", path: a.link, header: from(jsonH, evil, "cross-site"), body: consentJSON(func(map[string]any) {}), want: 403},
+		{name: "consent JSON with a forged hash", method: "POST", path: a.link, header: jsonH, body: consentJSON(func(m map[string]any) { m["offer_hash"] = strings.Repeat("0", 64) }), want: 409, field: "offer_hash"},
+		{name: "consent JSON to another request's offer", method: "POST", path: a.link, header: jsonH, body: consentJSON(func(m map[string]any) { m["offer_id"], m["offer_hash"], _ = strings.Cut(bOffer, "|") }), want: 409},
+		{name: "consent JSON without agreeing", method: "POST", path: a.link, header: jsonH, body: consentJSON(func(m map[string]any) { delete(m, "agree") }), want: 400, field: "agree"},
+		{name: "consent JSON agreeing with a string", method: "POST", path: a.link, header: jsonH, body: consentJSON(func(m map[string]any) { m["agree"] = "yes" }), want: 400, field: "agree"},
+		{name: "consent JSON with a bad UTF-8 name", method: "POST", path: a.link, header: jsonH, body: strings.Replace(consentJSON(func(map[string]any) {}), "Ada Lovelace", badUTF8, 1), want: 400, field: "typed_name"},
+		{name: "consent JSON with a 10,000-character name", method: "POST", path: a.link, header: jsonH, body: consentJSON(func(m map[string]any) { m["typed_name"] = strings.Repeat("A", 10000) }), want: 400, field: "typed_name"},
+		{name: "consent JSON with the form's fields", method: "POST", path: a.link, header: jsonH, body: `{"decision":"accept","offer":"` + aOffer + `","full_name":"Ada","csrf_token":"x"}`, want: 400},
+		{name: "consent JSON with an unknown decision", method: "POST", path: a.link, header: jsonH, body: consentJSON(func(m map[string]any) { m["decision"] = script }), want: 400, field: "decision"},
+		{name: "consent JSON through a used link", method: "POST", path: done.link, header: jsonH, body: `{"decision":"decline"}`, want: 410},
 		{name: "consent with a forged offer hash", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("offer", aOfferID+"|"+strings.Repeat("0", 64)) }), want: 409},
 		{name: "consent to another request's offer", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("offer", bOffer) }), want: 409},
 		{name: "consent with an unknown decision", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("decision", "maybe") }), want: 400},
 		{name: "consent with a 10,000-character name", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("full_name", strings.Repeat("A", 10000)) }), want: 400},
 		{name: "consent with a bad UTF-8 name", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("full_name", badUTF8) }), want: 400},
 		{name: "consent with script as the name and no agreement", visitor: a.v, method: "POST", path: a.link, header: formH, body: consentForm(func(v url.Values) { v.Set("full_name", script); v.Del("agree") }), want: 400},
-		{name: "consent posted as JSON", visitor: a.v, method: "POST", path: a.link, header: jsonH, body: `{"decision":"accept"}`, want: 415},
-		{name: "consent through a used link", visitor: done.v, method: "POST", path: done.link, header: formH, body: consentForm(func(v url.Values) { v.Set("csrf_token", "x") }), want: 410},
+		{name: "consent as XML", method: "POST", path: a.link, header: map[string]string{"Content-Type": "application/xml", "Accept": "application/json"}, body: `<decision/>`, want: 415},
+		{name: "consent through a used link", method: "POST", path: done.link, header: formH, body: consentForm(func(url.Values) {}), want: 410},
 
 		// The feedback link.
 		{name: "feedback with a forged code", method: "POST", path: "/feedback/" + randomCode(t), header: formH, body: "rating=5", want: 404},
 		{name: "feedback with a consent code", method: "GET", path: "/feedback/" + aConsentCode, want: 404},
+		{name: "feedback posted from another website", method: "POST", path: "/feedback/" + randomCode(t), header: from(formH, evil, "cross-site"), body: "rating=5", want: 403},
+		{name: "feedback JSON with a forged code", method: "POST", path: "/feedback/" + randomCode(t), header: jsonH, body: `{"rating":5}`, want: 404},
 
 		// The staff API.
 		{name: "staff route without a token", method: "GET", path: "/staff/api/requests", header: map[string]string{"Accept": "application/json"}, want: 401, gatewayAnswer: true},
@@ -417,6 +436,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "order with a fractional amount", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["paid"] = 1000.5 }), want: 400},
 		{name: "order refunded more than paid", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(m map[string]any) { m["refunded"] = 200000 }), want: 400},
 		{name: "order with bad UTF-8 in the customer's name", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: strings.Replace(order(func(map[string]any) {}), "Mallory", badUTF8, 1), want: 400},
+		{name: "order for a payment the provider does not know", method: "PUT", path: "/staff/api/orders/RF-9001", header: billingH(jsonH), body: order(func(map[string]any) {}), want: 422},
 		{name: "order whose number differs from the path", method: "PUT", path: "/staff/api/orders/RF-1001", header: billingH(jsonH), body: order(func(map[string]any) {}), want: 400},
 		{name: "order number with path traversal", method: "PUT", path: "/staff/api/orders/..%2FRF-1001", header: billingH(jsonH), body: order(func(m map[string]any) { m["number"] = "../RF-1001" }), want: 400},
 		{name: "order with script as its number", method: "PUT", path: "/staff/api/orders/" + url.PathEscape(script), header: billingH(jsonH), body: order(func(m map[string]any) { m["number"] = script }), want: 400},
@@ -501,11 +521,15 @@ func checkHostileAnswer(t *testing.T, c hostile, p page, script string) bool {
 		}
 		return ok
 	}
+	if c.header["Origin"] != "" && !strings.Contains(body, "sent from another website") {
+		fail("%s: the 403 does not say why: %s", c.name, truncate(body, 200))
+	}
 	var msg string
 	if strings.HasPrefix(p.Header.Get("Content-Type"), "application/json") {
 		var e struct {
 			Error struct {
 				Code, Message string
+				Fields        map[string]string
 			}
 		}
 		if err := json.Unmarshal(p.Body, &e); err != nil || e.Error.Message == "" {
@@ -513,6 +537,9 @@ func checkHostileAnswer(t *testing.T, c hostile, p page, script string) bool {
 			return false
 		}
 		msg = e.Error.Message
+		if c.field != "" && e.Error.Fields[c.field] == "" {
+			fail("%s: the error does not name the field %s: %s", c.name, c.field, truncate(body, 300))
+		}
 	} else {
 		msg = firstSentence(mainText(t, p))
 	}

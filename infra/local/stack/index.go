@@ -8,8 +8,8 @@ import (
 )
 
 // indexPage is the local stack's own page, /_local/: the clock and the time-travel form, the demo
-// orders as they stand on the clock, the staff token, the JSON endpoints and the AWS endpoints. It
-// exists only locally.
+// orders as they stand on the clock, the staff and billing tokens, how to make an order of one's own,
+// the JSON endpoints and the AWS endpoints. It exists only locally.
 var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 <p class="lead">All of Refundflow runs on this machine: the pages, the HTTP API, the functions, the workflow, and stand-ins for DynamoDB, Step Functions, SES, Secrets Manager and the <a href="/_local/provider/">payment provider</a>.</p>
 
@@ -43,12 +43,14 @@ var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 <h2 id="billing-token">Billing system's token</h2>
 <div class="field"><label for="billing">Bearer token of the billing system (client credentials, scope <code>refundflow/orders.write</code>): only <code>PUT /staff/api/orders/{number}</code> takes it, and that route takes no other</label>
 <textarea class="token" id="billing" rows="6" readonly>{{.BillingToken}}</textarea></div>
+<p>An order of your own needs a card payment at the payment provider first: the order route asks the provider about it. Take one on the <a href="/_local/payments">Payments</a> page (or <code>POST /_local/payments</code>), then send the order naming its reference; the demo orders were made the same way.</p>
 
 <h2 id="json">JSON for scripts</h2>
 <dl class="summary-list">
 <div><dt><a href="/_local/outbox">Outbox</a></dt><dd><code>GET /_local/outbox</code>: every email sent, oldest first</dd></div>
 <div><dt><a href="/_local/clock">Clock</a></dt><dd><code>GET /_local/clock</code>: the stack's time and how far it travelled</dd></div>
 <div><dt>Time travel</dt><dd><code>POST /_local/clock</code> with <code>{"advance":"7d"}</code></dd></div>
+<div><dt><a href="/_local/payments">Payments</a></dt><dd><code>POST /_local/payments</code> with <code>{"amount":180000,"currency":"EUR"}</code>: a captured 3-D Secure card payment at the sandbox provider, answered with its <code>reference</code>; <code>GET /_local/payments/{reference}</code>: the payment and its refunds</dd></div>
 <div><dt><a href="/_local/provider/">Payment provider</a></dt><dd><code>POST /_local/provider/</code> with <code>{"action":"fail_refund","payment":"pi_...","refund":"re_..."}</code>: what happens at the provider after a refund (a refund failing later, a dashboard refund, a dispute), sent to <code>POST /webhooks/stripe</code> as signed events</dd></div>
 </dl>
 

@@ -30,8 +30,8 @@ import (
 //   - the Step Functions engine (stepfunctions.Engine.Snapshot): executions running and finished, parked
 //     tasks and their tokens, timers;
 //   - the outbox, so links in old emails can still be followed;
-//   - the generated secrets (the CSRF key: cookies and form tokens stay valid), the local JWT issuer's
-//     key, its issuer name and the staff token (the printed token stays valid);
+//   - the secrets the template generates (GenerateSecretString), the local JWT issuer's key, its issuer
+//     name and the staff token (the printed token stays valid);
 //   - the time-travel offset of the clock, and the demo orders as loaded on the first start.
 //
 // The stack saves on Close, after the workflows have drained, and every SaveInterval while something
@@ -367,7 +367,7 @@ func (s *Stack) loadDemo(ctx context.Context, demo bool) error {
 		return nil
 	}
 	var err error
-	s.Demo, err = LoadDemo(ctx, s.DynamoDB, s.TableName, s.Clock.Now())
+	s.Demo, err = s.loadDemoOrders(ctx, s.Clock.Now())
 	return err
 }
 

@@ -81,8 +81,8 @@ func TestDataDirCarriesARequestAcrossRestarts(t *testing.T) {
 	offers := client.waitMail(order.Email, "Your options for order "+order.Number)
 	consentURL := link(t, offers, "/consent/")
 	client.waitStatus(statusURL, refund.StatusAwaitingConsent)
-	// The client opens the consent page before the restart and answers after it: the form's CSRF
-	// token and cookie must still be accepted.
+	// The client opens the consent page before the restart and answers after it: the form must
+	// still be accepted.
 	cp := client.get(consentURL)
 	if cp.Status != http.StatusOK {
 		t.Fatalf("consent page: %s", cp)

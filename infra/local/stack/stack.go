@@ -12,7 +12,8 @@
 //   - API Gateway HTTP API: every HttpApi event becomes a route of the local gateway, with the JWT
 //     authorizer backed by a local issuer.
 //   - SES v2: the outbox, which keeps every email.
-//   - Payments: the sandbox gateway, on the table.
+//   - Payments: the sandbox gateway, on the table, with a way to take card payments at it
+//     (/_local/payments, payments.go).
 //
 // The function code has no local mode: it only gets other endpoints. With Config.DataDir the stack keeps
 // its state (table, workflows, outbox, keys, clock) in a directory across restarts (persist.go).
@@ -280,6 +281,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle(outbox.PagePath, s.Outbox.PageHandler())
 	mux.Handle(outbox.PagePath+"/", s.Outbox.PageHandler())
 	mux.HandleFunc("/_local/clock", s.clockHandler)
+	mux.HandleFunc(PaymentsPath, s.paymentsHandler)
+	mux.HandleFunc(PaymentsPath+"/", s.paymentsHandler)
 	mux.Handle(localpage.StylePath, localpage.StyleHandler())
 	mux.HandleFunc(ProviderPath, s.providerHandler)
 	mux.HandleFunc("/_local/", s.indexHandler)

@@ -1,0 +1,31 @@
+package paymentfuncs
+
+import (
+	"context"
+
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/handler"
+)
+
+// FunctionStaffApi is the logical ID of the staff API function, as template.yaml names it. It is
+// built here because its order route asks the payment provider about every order's payment.
+const FunctionStaffApi = "StaffApiFunction"
+
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN;
+// for Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing
+// key stops the function at start instead of failing the billing system's first order).
+func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
+		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
+		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
+		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
+		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
+		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
+		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
+	}
+	gw, err := Gateway(ctx, &env)
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err))
+}
