@@ -18,8 +18,9 @@ import (
 const auditPartition = "REQ#"
 
 // taskResponders are the functions that may complete a parked workflow task (SendTaskSuccess): the
-// consent page, the withdraw action, the staff API's review decision, the two parking steps, which
-// complete their own wait when a decision was recorded while the token was being replaced, and the
+// consent page, the withdraw action, the staff API's review decision and staff actions, the three
+// parking steps (review, consent, and MarkNeedsAttention's staff-action wait), which complete their
+// own wait when a decision was recorded while the token was being replaced, and the
 // sweeper that delivers recorded decisions whose first SendTaskSuccess failed. A new caller must be
 // added here on purpose.
 var taskResponders = map[string]bool{
@@ -30,6 +31,7 @@ var taskResponders = map[string]bool{
 	"RequestConsentFunction":     true,
 	"ResumeDecisionsFunction":    true,
 	"StripeWebhookFunction":      true, // a dispute takes a request waiting for consent back to review
+	"MarkNeedsAttentionFunction": true,
 }
 
 var (

@@ -66,7 +66,7 @@ func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
 		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
 		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS",
-		paymentfuncs.FunctionStaffApi:    "TABLE_NAME, PAYMENT_PROVIDER",
+		paymentfuncs.FunctionStaffApi:    "TABLE_NAME, PAYMENT_PROVIDER, STATE_MACHINE_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError

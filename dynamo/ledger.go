@@ -171,7 +171,6 @@ func errDisputed(o refund.Order) error {
 // pins paid and currency to what the reservation was computed from and requires refunded <= paid −
 // amount: DynamoDB conditions cannot do arithmetic, so the bound is computed here.
 func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, audit refund.AuditEntry, now time.Time) ([]types.TransactWriteItem, error) {
-	maxBefore := order.Paid - rec.Amount.Amount
 	recItem, err := marshal(refundItem{PK: orderPK(order.Number), SK: refundSK(rec.RequestID, rec.N), RefundRecord: rec})
 	if err != nil {
 		return nil, fmt.Errorf("encode refund %s: %w", rec.IdempotencyKey, err)
@@ -181,20 +180,8 @@ func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, au
 		return nil, fmt.Errorf("encode time: %w", err)
 	}
 	put := creates(types.Put{TableName: aws.String(s.Table), Item: recItem})
-	ox := &expr{}
-	ledger := types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.Table),
-		Key:       key(orderPK(order.Number), skOrder),
-		UpdateExpression: aws.String("SET " + ox.n("refunded") + " = " + ox.n("refunded") + " + " + ox.i(rec.Amount.Amount) +
-			", " + ox.n("version") + " = " + ox.n("version") + " + " + ox.i(1) +
-			", " + ox.n("updated_at") + " = " + ox.v(nowAV)),
-		ConditionExpression: aws.String(ox.n("paid") + " = " + ox.i(order.Paid) +
-			" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
-			" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore) +
-			" AND (attribute_not_exists(" + ox.n(attrDisputeBlocks) + ") OR " + ox.n(attrDisputeBlocks) + " = " + ox.v(&types.AttributeValueMemberBOOL{Value: false}) + ")"),
-		ExpressionAttributeNames:  ox.Names(),
-		ExpressionAttributeValues: ox.Values(),
-	}}
+	// A reservation also requires that no dispute blocks refunds of the payment (RecordDispute).
+	ledger := s.ledgerAdd(order, rec.Amount, nowAV, true)
 	cx := &expr{}
 	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName:                 aws.String(s.Table),
@@ -208,6 +195,135 @@ func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, au
 		return nil, err
 	}
 	return []types.TransactWriteItem{put, ledger, check, auditPut}, nil
+}
+
+// ledgerAdd returns the update that adds amount to the order's refunded total, pinning paid and
+// currency to what the caller computed from and requiring refunded <= paid − amount: DynamoDB
+// conditions cannot do arithmetic, so the bound is computed here. With undisputed, it also requires
+// that no dispute blocks refunds of the payment (a refund to be made at the provider); a settlement
+// outside the provider records money that already went back, so it does not ask.
+func (s *Store) ledgerAdd(order refund.Order, amount refund.Money, nowAV types.AttributeValue, undisputed bool) types.TransactWriteItem {
+	maxBefore := order.Paid - amount.Amount
+	ox := &expr{}
+	cond := ox.n("paid") + " = " + ox.i(order.Paid) +
+		" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
+		" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore)
+	if undisputed {
+		cond += " AND (attribute_not_exists(" + ox.n(attrDisputeBlocks) + ") OR " + ox.n(attrDisputeBlocks) + " = " + ox.v(&types.AttributeValueMemberBOOL{Value: false}) + ")"
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.Table),
+		Key:       key(orderPK(order.Number), skOrder),
+		UpdateExpression: aws.String("SET " + ox.n("refunded") + " = " + ox.n("refunded") + " + " + ox.i(amount.Amount) +
+			", " + ox.n("version") + " = " + ox.n("version") + " + " + ox.i(1) +
+			", " + ox.n("updated_at") + " = " + ox.v(nowAV)),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  ox.Names(),
+		ExpressionAttributeValues: ox.Values(),
+	}}
+}
+
+// SettleOutside records a staff member's settlement of a request that needs attention: money that
+// went back to the client outside the payment provider. One transaction:
+//   - moves the request from needs_attention to completed at version (so of two staff actions on
+//     one version exactly one stands), releasing the order's open-request lock, with the resume
+//     marker opts may add (refund.WithResume) and the audit entry (action "settled_outside");
+//   - puts the settlement as refund attempt n of the request (refund.Settlement.SettledRecord), only
+//     if n is not taken;
+//   - adds the amount to the order's refunded total with ReserveRefund's condition, so refunded ≤ paid
+//     holds and later offers count it.
+//
+// An amount beyond what remains is CodeInvalid naming what remains (the staff member typed it); a
+// request no longer at needs_attention/version, or an attempt number taken meanwhile, is
+// CodeConflict; an unknown order or request is CodeNotFound.
+func (s *Store) SettleOutside(ctx context.Context, id string, version int64, settlement refund.Settlement, n int, audit refund.AuditEntry, opts ...refund.ChangeOption) (refund.RefundRecord, error) {
+	if err := validID("request id", id); err != nil {
+		return refund.RefundRecord{}, err
+	}
+	cur, err := s.mustGetRequestItem(ctx, id)
+	if err != nil {
+		return refund.RefundRecord{}, err
+	}
+	if err := validRefundKey(cur.OrderNumber, id, n); err != nil {
+		return refund.RefundRecord{}, err
+	}
+	ch := refund.NewChange(opts...)
+	if err := ch.Validate(); err != nil {
+		return refund.RefundRecord{}, err
+	}
+	from, to := refund.StatusNeedsAttention, refund.StatusCompleted
+	audit.From, audit.To, audit.Version = from, to, version+1
+	audit, err = s.prepareAudit(audit, id, "settled_outside")
+	if err != nil {
+		return refund.RefundRecord{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		order, err := s.GetOrder(ctx, cur.OrderNumber)
+		if err != nil {
+			return refund.RefundRecord{}, err
+		}
+		if err := settlement.Validate(order); err != nil {
+			// Another action on the request may have moved the ledger first: that is the conflict.
+			if r, gerr := s.GetRequest(ctx, id); gerr == nil && (r.Status != from || r.Version != version) {
+				return refund.RefundRecord{}, s.explainChange(ctx, id, from, to, version, ch)
+			}
+			return refund.RefundRecord{}, err
+		}
+		now := s.now()
+		rec := settlement.SettledRecord(order, id, n, now)
+		update, err := s.statusUpdate(id, from, to, version, now, ch)
+		if err != nil {
+			return refund.RefundRecord{}, err
+		}
+		auditPut, err := s.auditPut(audit)
+		if err != nil {
+			return refund.RefundRecord{}, err
+		}
+		recItem, err := marshal(refundItem{PK: orderPK(order.Number), SK: refundSK(id, n), RefundRecord: rec})
+		if err != nil {
+			return refund.RefundRecord{}, fmt.Errorf("encode settlement %s: %w", rec.IdempotencyKey, err)
+		}
+		nowAV, err := marshalValue(now)
+		if err != nil {
+			return refund.RefundRecord{}, fmt.Errorf("encode time: %w", err)
+		}
+		items := []types.TransactWriteItem{update, creates(types.Put{TableName: aws.String(s.Table), Item: recItem}),
+			s.ledgerAdd(order, rec.Amount, nowAV, false), auditPut, s.releaseLock(order.Number, id)}
+		if ch.Resume != nil {
+			marker, err := s.resumePut(id, *ch.Resume, now)
+			if err != nil {
+				return refund.RefundRecord{}, err
+			}
+			items = append(items, marker)
+		}
+		err = s.transactReleasing(ctx, items, 4, order.Number, id)
+		switch {
+		case err == nil:
+			return rec, nil
+		case failedAt(err, 0):
+			return refund.RefundRecord{}, s.explainChange(ctx, id, from, to, version, ch)
+		case failedAt(err, 1):
+			return refund.RefundRecord{}, conflict("Refund attempt %d of request %s was recorded meanwhile; reload it.", n, id)
+		case failedAt(err, 2):
+			// A concurrent action on the request may have moved the ledger first: that is the conflict.
+			if r, gerr := s.GetRequest(ctx, id); gerr == nil && (r.Status != from || r.Version != version) {
+				return refund.RefundRecord{}, s.explainChange(ctx, id, from, to, version, ch)
+			}
+			now, gerr := s.GetOrder(ctx, cur.OrderNumber)
+			if gerr != nil {
+				return refund.RefundRecord{}, gerr
+			}
+			if (now.Paid != order.Paid || now.Currency != order.Currency || now.Refunded != order.Refunded) && attempt < 3 {
+				continue // the order changed meanwhile: check again
+			}
+			if err := settlement.Validate(now); err != nil {
+				return refund.RefundRecord{}, err
+			}
+			return refund.RefundRecord{}, conflict("Order %s changed meanwhile; reload the request and try again.", cur.OrderNumber)
+		default:
+			return refund.RefundRecord{}, fmt.Errorf("settle request %s outside: %w", id, err)
+		}
+	}
 }
 
 // CompleteRefund records that the provider confirmed refund attempt n, with the provider's refund id.

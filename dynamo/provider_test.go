@@ -348,5 +348,44 @@ func TestReopen(t *testing.T) {
 		if last.Action != "refund_failed" || last.From != refund.StatusCompleted || last.To != refund.StatusNeedsAttention {
 			t.Errorf("last audit entry = %+v, want refund_failed completed → needs_attention", last)
 		}
+		// The reopened request holds the order's open-request lock again, so the client cannot open a
+		// second request meanwhile, until it ends.
+		if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != req.ID {
+			t.Errorf("open request of RF-1 after Reopen = %q, %v; want %q", got, err, req.ID)
+		}
+		second, sub := testRequest(t, "req-2", "RF-1")
+		_, link := linkFor(second.ID, refund.LinkStatus, time.Time{})
+		if err := e.s.CreateRequest(e.ctx, second, sub, link, clientAudit()); refund.ErrorCode(err) != refund.CodeConflict {
+			t.Errorf("a second request while the reopened one is open: %v, want a conflict", err)
+		}
+		must(t, e.s.Transition(e.ctx, req.ID, refund.StatusNeedsAttention, refund.StatusClosed, completed+1, systemAudit("StaffApi")))
+		if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != "" {
+			t.Errorf("open request of RF-1 after the reopened request closed = %q, %v; want none", got, err)
+		}
+	})
+}
+
+// TestReopenLeavesANewerRequestsLock: a request reopened after the client opened a newer one on the
+// same order goes to needs attention without the lock, which stays with the newer request.
+func TestReopenLeavesANewerRequestsLock(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		b.RequireTransactions(t)
+		e := newEnv(t, b)
+		req := e.executing("req-1", "RF-1")
+		must(t, e.s.Transition(e.ctx, req.ID, refund.StatusExecuting, refund.StatusCompleted, req.Version, systemAudit("ExecuteResolution")))
+		newer, _ := e.createSubmitted("req-2", "RF-1")
+		must(t, e.s.Reopen(e.ctx, req.ID, refund.StatusCompleted, req.Version+1, systemAudit("StripeWebhook")))
+		if got, err := e.s.GetRequest(e.ctx, req.ID); err != nil || got.Status != refund.StatusNeedsAttention {
+			t.Errorf("reopened request: %+v, %v; want needs_attention", got.Status, err)
+		}
+		if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != newer.ID {
+			t.Errorf("open request of RF-1 = %q, %v; want the newer %q", got, err, newer.ID)
+		}
+		// Its end does not release the newer request's lock.
+		must(t, e.s.Transition(e.ctx, req.ID, refund.StatusNeedsAttention, refund.StatusClosed, req.Version+2, systemAudit("StaffApi")))
+		if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != newer.ID {
+			t.Errorf("open request of RF-1 after the reopened one closed = %q, %v; want %q", got, err, newer.ID)
+		}
 	})
 }

@@ -23,12 +23,15 @@ import (
 // fits in what remains refundable. A failed check is an *ExecutionRefused error, which the state
 // machine catches and turns into "needs attention".
 //
-// Money moves at most once per request: the refund is reserved in the ledger as attempt 1 (a retry
-// finds the reservation), the provider is called with the idempotency key refund:<requestId>:1 (a retry
-// after a timeout replays the same key, so the provider returns its first refund), and only then is
-// the provider's answer recorded in the ledger, as one report of the refund's status
-// (ApplyProviderRefund): if the provider's events reported the refund failed before that, the answer
-// changes nothing and the step ends in "needs attention" with the amount released. A provider that is unavailable returns *payment.PaymentUnavailable
+// Money moves at most once per request: the refund is reserved in the ledger as the request's attempt
+// (1, or the attempt a staff retry recorded after the provider refused the previous one for certain:
+// refund.RetryAttempt; a retried step finds the reservation), the provider is called with the
+// idempotency key refund:<requestId>:<n> (a retry after a timeout replays the same key, so the
+// provider returns its first refund), and only then is the provider's answer recorded in the ledger,
+// as one report of the refund's status (ApplyProviderRefund): if the provider's events reported the
+// refund failed before that, the answer changes nothing and the step ends in "needs attention" with
+// the amount released. The workflow never starts a new attempt by itself, so a retried step can never
+// make a second refund. A provider that is unavailable returns *payment.PaymentUnavailable
 // unwrapped, which the state machine retries. Only a definite refusal for the attempt's idempotency key
 // (*payment.PaymentDeclined) releases the reservation; it ends in "needs attention". Any other failure
 // — *payment.PaymentOutcomeUnknown (the API key refused, the key used with other parameters, the
@@ -60,11 +63,6 @@ type ExecuteResolutionStore interface {
 }
 
 const fnExecuteResolution = "ExecuteResolution"
-
-// refundAttempt is the ledger attempt number the workflow uses. A new attempt number is only ever
-// started by a person (after a refusal); the workflow never starts one by itself, so a retried step
-// can never make a second refund.
-const refundAttempt = 1
 
 // ExecutionRefused reports that the accepted offer no longer matches what is stored (amount, currency,
 // payment, agreement hash) or that the request is not in a state to execute. Nothing was refunded for
@@ -156,7 +154,7 @@ func (h ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutput
 	var done string
 	switch {
 	case offer.IsRefund():
-		rec, err := h.refund(ctx, req.Request, order, offer)
+		rec, err := h.refund(ctx, req.Request, req.Attempt(), order, offer)
 		if err != nil {
 			return TaskOutput{}, err
 		}
@@ -198,11 +196,11 @@ func (h ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutput
 
 // refund moves the money: reserve in the ledger, call the provider with the attempt's idempotency key,
 // record the provider's answer.
-func (h ExecuteResolution) refund(ctx context.Context, req refund.Request, order refund.Order, offer refund.Offer) (refund.RefundRecord, error) {
+func (h ExecuteResolution) refund(ctx context.Context, req refund.Request, attempt int, order refund.Order, offer refund.Offer) (refund.RefundRecord, error) {
 	if h.Payment == nil {
 		return refund.RefundRecord{}, errors.New("execute request " + req.ID + ": no payment gateway configured")
 	}
-	rec, err := h.Store.ReserveRefund(ctx, order.Number, req.ID, refundAttempt, offer.Amount,
+	rec, err := h.Store.ReserveRefund(ctx, order.Number, req.ID, attempt, offer.Amount,
 		refund.AuditEntry{Actor: system(fnExecuteResolution)})
 	switch {
 	case refund.ErrorCode(err) == refund.CodeConflict:

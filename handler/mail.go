@@ -119,14 +119,31 @@ func (e Emails) suppress(ctx context.Context, id, event string) (sent bool, err 
 func refundFailedEvent(n int) string      { return fmt.Sprintf("refund_failed:%d", n) }
 func staffRefundFailedEvent(n int) string { return fmt.Sprintf("staff:refund_failed:%d", n) }
 
-// outcomeCompletedEvent is the mail event of the completed email (Notify's outcome for completed).
-const outcomeCompletedEvent = "outcome:" + string(refund.StatusCompleted)
+// outcomeEvent is the mail event of a request's outcome email (Notify). The completed email of a
+// request completed by refund attempt n > 1 (a staff retry or a settlement outside the provider) has
+// its own event, so it still goes out when attempt 1's was held back because that refund failed later
+// (StripeWebhook suppresses outcomeCompletedEvent(n) of the failed attempt n).
+func outcomeEvent(req refund.RequestRecord) string {
+	if req.Status == refund.StatusCompleted {
+		return outcomeCompletedEvent(req.Attempt())
+	}
+	return "outcome:" + string(req.Status)
+}
+
+// outcomeCompletedEvent is the mail event of the completed email of a request completed by refund
+// attempt n (outcomeEvent).
+func outcomeCompletedEvent(n int) string {
+	if n <= 1 {
+		return "outcome:" + string(refund.StatusCompleted)
+	}
+	return fmt.Sprintf("outcome:%s:%d", refund.StatusCompleted, n)
+}
 
 // latestFailedRefund returns the request's refund when it failed at the provider after the provider
-// had accepted it (refund.RefundRecord.FailedLater); ok is false otherwise. The workflow makes one
-// attempt per request (refundAttempt), so that attempt is the latest.
-func latestFailedRefund(ctx context.Context, store RefundGetter, orderNumber, requestID string) (refund.RefundRecord, bool, error) {
-	rec, err := store.GetRefund(ctx, orderNumber, requestID, refundAttempt)
+// had accepted it (refund.RefundRecord.FailedLater); ok is false otherwise. The latest is the request's
+// attempt n (refund.RequestRecord.Attempt: 1, or the one a staff retry recorded).
+func latestFailedRefund(ctx context.Context, store RefundGetter, orderNumber, requestID string, n int) (refund.RefundRecord, bool, error) {
+	rec, err := store.GetRefund(ctx, orderNumber, requestID, n)
 	switch {
 	case refund.ErrorCode(err) == refund.CodeNotFound:
 		return refund.RefundRecord{}, false, nil

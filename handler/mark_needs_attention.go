@@ -14,9 +14,20 @@ import (
 // "States.Timeout"), never its cause, which may quote data.
 //
 // Outcome: "needs_attention", or the final status the request already had.
+//
+// Its phase "staff" (the state machine's AwaitStaffAction, a .waitForTaskToken task after the staff
+// and client emails) parks the workflow until a member of staff acts on the request (StaffApi's
+// actions: retry, settled outside, close): it stores the task token on the request (kind attention),
+// conditional on the request still needing attention. The staff action completes it with
+// {"outcome":"retry"|"settled"|"closed"}; on "retry" the workflow runs ExecuteResolution again, in the
+// same execution, so a request never has two executions that could move money. A request already
+// acted on when the phase runs (between MarkNeedsAttention and the wait) completes the wait itself
+// with the outcome its status records.
 type MarkNeedsAttention struct {
-	// Store reads and moves the request.
+	// Store reads and moves the request and parks the staff-action token.
 	Store MarkNeedsAttentionStore
+	// Waits completes the staff-action wait itself when the request was already acted on.
+	Waits WaitCompleter
 	// Logger receives one line per invocation; nil discards.
 	Logger *slog.Logger
 }
@@ -25,6 +36,7 @@ type MarkNeedsAttention struct {
 type MarkNeedsAttentionStore interface {
 	RequestGetter
 	Transitioner
+	TokenSetter
 }
 
 const fnMarkNeedsAttention = "MarkNeedsAttention"
@@ -40,6 +52,15 @@ const attentionDetailPrefix = "workflow error: "
 // counts the moves for NeedsAttentionAlarm.
 func (h MarkNeedsAttention) Handle(ctx context.Context, in TaskInput) (TaskOutput, error) {
 	log := taskLogger(ctx, h.Logger, fnMarkNeedsAttention, in)
+	if in.Phase == PhaseStaff {
+		out, err := h.park(ctx, in)
+		if err != nil {
+			log.ErrorContext(ctx, "waiting for a staff action failed", "error", err.Error())
+			return TaskOutput{}, lambdaError(err)
+		}
+		log.InfoContext(ctx, "waiting for a staff action", "outcome", out.Outcome)
+		return out, nil
+	}
 	out, moved, err := h.handle(ctx, in)
 	if err != nil {
 		log.ErrorContext(ctx, "marking needs attention failed", "error", err.Error(), "failure", errorName(in.Error))
@@ -81,4 +102,56 @@ func (h MarkNeedsAttention) handle(ctx context.Context, in TaskInput) (out TaskO
 			return TaskOutput{}, false, fmt.Errorf("mark request %s as needing attention: %w", req.ID, err)
 		}
 	}
+}
+
+// park stores the staff-action wait's token on a request that needs attention, or completes the wait
+// with the outcome of a staff action that was recorded before it parked.
+func (h MarkNeedsAttention) park(ctx context.Context, in TaskInput) (TaskOutput, error) {
+	if in.TaskToken == "" {
+		return TaskOutput{}, fmt.Errorf("wait for a staff action on %s: no task token in the input", in.RequestID)
+	}
+	req, err := h.Store.GetRequest(ctx, in.RequestID)
+	if err != nil {
+		return TaskOutput{}, fmt.Errorf("wait for a staff action on %s: %w", in.RequestID, err)
+	}
+	status := req.Status
+	if status == refund.StatusNeedsAttention {
+		err = h.Store.SetTaskToken(ctx, req.ID, refund.TokenAttention, in.TaskToken, refund.StatusNeedsAttention)
+		if err == nil {
+			return TaskOutput{Outcome: OutcomeWaiting}, nil
+		}
+		if refund.ErrorCode(err) != refund.CodeConflict {
+			return TaskOutput{}, fmt.Errorf("wait for a staff action on %s: %w", req.ID, err)
+		}
+		cur, gerr := h.Store.GetRequest(ctx, req.ID)
+		if gerr != nil {
+			return TaskOutput{}, fmt.Errorf("wait for a staff action on %s: %w", req.ID, gerr)
+		}
+		status = cur.Status
+	}
+	outcome, ok := actedOutcome(status)
+	if !ok {
+		return TaskOutput{}, fmt.Errorf("wait for a staff action on %s: it is %s, not %s", req.ID, status, refund.StatusNeedsAttention)
+	}
+	if _, err := completeWait(ctx, h.Waits, in.TaskToken, outcome); err != nil {
+		return TaskOutput{}, fmt.Errorf("complete the staff-action wait of request %s with %q: %w", req.ID, outcome, err)
+	}
+	return TaskOutput{Outcome: outcome}, nil
+}
+
+// actedOutcome returns the staff-action outcome a request's status records after it left
+// needs_attention: executing (and anything after it) is a retry; a final status goes to the outcome
+// email.
+func actedOutcome(s refund.Status) (string, bool) {
+	switch {
+	case s == refund.StatusExecuting:
+		return OutcomeRetry, true
+	case s == refund.StatusClosed:
+		return OutcomeClosed, true
+	case s == refund.StatusCompleted:
+		return OutcomeSettled, true
+	case s.Terminal():
+		return string(s), true
+	}
+	return "", false
 }

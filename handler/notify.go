@@ -20,9 +20,10 @@ import (
 // status link, so the client can follow the link to the whole timeline (completed with
 // the amount and card or the credit, plus a feedback invitation with a fresh feedback link; declined,
 // also to staff with the client's reason; withdrawn; expired; rejected with the findings;
-// review_rejected with the staff's message; needs_attention, also to staff with the error's name, or,
-// when the request's refund failed at the provider after it was accepted, the refund-failed emails to
-// the client and staff instead). A refund the provider still has pending is told as sent and being
+// review_rejected and closed with the staff's message; needs_attention, also to staff with the error's
+// name, or, when the request's refund failed at the provider after it was accepted, the refund-failed
+// emails to the client and staff instead; completed after a settlement outside the provider with its
+// amount, method and reference). A refund the provider still has pending is told as sent and being
 // processed; a completed email is never sent once the refund failed.
 // Client emails go only to the order's email on record and only when verification matched the
 // request to that order. Each email is sent once per request and event (mail markers).
@@ -145,7 +146,7 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 	// that (the same emails StripeWebhook sends when the provider's event comes first), not the
 	// general needs-attention texts.
 	if req.Status == refund.StatusNeedsAttention && haveOrder {
-		rec, failed, err := latestFailedRefund(ctx, h.Store, order.Number, id)
+		rec, failed, err := latestFailedRefund(ctx, h.Store, order.Number, id, req.Attempt())
 		if err != nil {
 			return TaskOutput{}, fmt.Errorf("notify outcome of request %s: %w", id, err)
 		}
@@ -172,7 +173,13 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 			return TaskOutput{}, fmt.Errorf("tell staff request %s was declined: %w", id, err)
 		}
 	case refund.StatusNeedsAttention:
-		if _, err := h.Emails.once(ctx, id, "staff:"+string(req.Status), mail.KindStaffNeedsAttention, func() (mail.Data, error) {
+		// Once per time the request came to needs attention (a staff retry can bring it back), named
+		// by the version it came with, so a retried step still sends it once.
+		event := "staff:" + string(req.Status)
+		if req.StatusVersion > 0 {
+			event += fmt.Sprintf(":%d", req.StatusVersion)
+		}
+		if _, err := h.Emails.once(ctx, id, event, mail.KindStaffNeedsAttention, func() (mail.Data, error) {
 			name, err := h.attentionError(ctx, id)
 			if err != nil {
 				return mail.Data{}, err
@@ -186,7 +193,7 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 	if !haveOrder || !req.OrderConfirmed() {
 		return TaskOutput{Outcome: string(req.Status)}, nil
 	}
-	_, err = h.Emails.once(ctx, id, "outcome:"+string(req.Status), kind, func() (mail.Data, error) {
+	_, err = h.Emails.once(ctx, id, outcomeEvent(req), kind, func() (mail.Data, error) {
 		d := clientData(req, order)
 		// A fresh status link, as in the received email, so the client can see the whole timeline
 		// from the email that ends it (the received email may be long gone).
@@ -200,6 +207,8 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 			return h.completedData(ctx, req, order, d)
 		case refund.StatusRejected:
 			d.Findings = req.Verification.Findings
+		case refund.StatusClosed:
+			d.StaffMessage = strings.TrimSpace(req.ReviewMessage)
 		case refund.StatusReviewRejected:
 			d.StaffMessage = strings.TrimSpace(req.ReviewMessage)
 			if d.StaffMessage == "" {
@@ -217,6 +226,17 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 // completedData adds what the completed email says: the offer carried out, the card and refund
 // reference for refunds, and a fresh feedback link.
 func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, order refund.Order, d mail.Data) (mail.Data, error) {
+	// A request settled outside the provider names its settlement as its refund attempt.
+	if req.RefundAttempt > 0 {
+		r, err := h.Store.GetRefund(ctx, order.Number, req.ID, req.Attempt())
+		switch {
+		case err == nil && r.SettledOutside:
+			d.Settled = &r
+			return h.feedbackData(ctx, req, d)
+		case err != nil && refund.ErrorCode(err) != refund.CodeNotFound:
+			return mail.Data{}, err
+		}
+	}
 	c, err := h.Store.GetConsent(ctx, req.ID)
 	if err != nil {
 		return mail.Data{}, err
@@ -229,7 +249,7 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 	if offer.IsRefund() {
 		d.CardHint = order.Payment.CardHint
 		d.RefundTiming = policyOrDefault(h.Policy).RefundTiming
-		if r, err := h.Store.GetRefund(ctx, order.Number, req.ID, refundAttempt); err == nil {
+		if r, err := h.Store.GetRefund(ctx, order.Number, req.ID, req.Attempt()); err == nil {
 			if r.State == refund.RefundFailed {
 				// It failed at the provider since the request completed: the client hears that
 				// instead (StripeWebhook), never that it was done.
@@ -241,6 +261,11 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 			return mail.Data{}, err
 		}
 	}
+	return h.feedbackData(ctx, req, d)
+}
+
+// feedbackData adds a fresh feedback link to a completed email.
+func (h Notify) feedbackData(ctx context.Context, req refund.RequestRecord, d mail.Data) (mail.Data, error) {
 	now := h.Clock.now()
 	code, err := newLinkCode(ctx, h.Store, req.ID, refund.LinkFeedback, now, now.Add(ttlOr(h.FeedbackLinkTTL, DefaultFeedbackLinkTTL)))
 	if err != nil {

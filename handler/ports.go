@@ -193,6 +193,12 @@ type EventClaims interface {
 	EventReleaser
 }
 
+// Settler records a settlement outside the provider for a request that needs attention: the
+// request completes and the order's ledger counts the amount, in one write (refunded ≤ paid holds).
+type Settler interface {
+	SettleOutside(ctx context.Context, id string, version int64, s refund.Settlement, n int, audit refund.AuditEntry, opts ...refund.ChangeOption) (refund.RefundRecord, error)
+}
+
 // CreditPutter records the credit a request granted; the same credit again is not an error.
 type CreditPutter interface {
 	PutCredit(ctx context.Context, c refund.Credit) error

@@ -296,7 +296,7 @@ func (h RequestStatus) outcome(ctx context.Context, rec refund.RequestRecord) (*
 		}
 		// What the provider says of the refund, which may be news the request's status does not
 		// show yet: a refund that failed is never shown as done.
-		r, err := h.Store.GetRefund(ctx, rec.OrderNumber, rec.ID, refundAttempt)
+		r, err := h.Store.GetRefund(ctx, rec.OrderNumber, rec.ID, rec.Attempt())
 		switch {
 		case err == nil:
 			out.RefundFailed = r.FailedLater()

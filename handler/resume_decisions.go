@@ -317,11 +317,16 @@ func (h ResumeDecisions) resume(ctx context.Context, listed refund.ResumeMarker)
 }
 
 // recordsOutcome reports whether a request's status still says the decision outcome: a staff
-// approval leaves the request in review until the workflow moves it on, every other decision is a
-// status of its own.
+// approval leaves the request in review until the workflow moves it on, a staff action on a request
+// that needed attention is the status it moved to (actedOutcome), every other decision is a status
+// of its own.
 func recordsOutcome(s refund.Status, outcome string) bool {
-	if outcome == OutcomeApproved {
+	switch outcome {
+	case OutcomeApproved:
 		return s == refund.StatusInReview
+	case OutcomeRetry, OutcomeSettled, OutcomeClosed:
+		got, ok := actedOutcome(s)
+		return ok && got == outcome
 	}
 	got, ok := decidedOutcome(s)
 	return ok && got == outcome

@@ -25,11 +25,15 @@ import (
 // StaffApi is the staff JSON API behind the HTTP API's JWT authorizer:
 //
 //	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
+//	POST /staff/api/requests                           take a request for a client who phoned or
+//	                                                   wrote (staff_intake.go)
 //	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
 //	                                                   refunds, credit, feedback and audit trail
 //	POST /staff/api/requests/{id}/review               approve, adjust or reject a review
 //	PUT  /staff/api/orders/{number}                    the billing system creates or updates an order
 //	GET  /staff/api/feedback?cursor=&limit=            client feedback, newest first
+//	POST /staff/api/requests/{id}/actions              retry, settle outside or close a request that
+//	                                                   needs attention (staff_actions.go)
 //
 // The authorizer has checked the token's signature, issuer, audience and expiry. The handler checks
 // again who the caller is, because a route added to the API without the authorizer (or without its
@@ -54,6 +58,10 @@ type StaffApi struct {
 	Payments PaymentLookup
 	// Policy words the goodwill offers staff add; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
+	// Workflow starts the workflow of a request staff take for a client (POST /staff/api/requests).
+	Workflow WorkflowStarter
+	// Clock stamps the requests staff take; nil means the wall clock.
+	Clock Clock
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -78,6 +86,9 @@ type StaffApiStore interface {
 	DecisionDelivery
 	OrderPutter
 	FeedbackLister
+	Settler
+	RequestCreator
+	IdempotencyRecords
 }
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
@@ -104,7 +115,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	req.Headers["accept"] = "application/json"
 
 	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
-		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback")
+		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback",
+		"/staff/api/requests/{id}/actions")
 	actor, err := callerActor(req, route == orderRoute)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -113,6 +125,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 	switch {
 	case route == "/staff/api/requests" && method == http.MethodGet:
 		return h.list(ctx, req)
+	case route == "/staff/api/requests" && method == http.MethodPost:
+		return h.take(ctx, req, actor)
 	case route == "/staff/api/requests/{id}" && method == http.MethodGet:
 		return h.detail(ctx, params["id"])
 	case route == "/staff/api/requests/{id}/review" && method == http.MethodPost:
@@ -121,6 +135,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		return h.putOrder(ctx, req, actor, params["number"])
 	case route == "/staff/api/feedback" && method == http.MethodGet:
 		return h.feedback(ctx, req)
+	case route == "/staff/api/requests/{id}/actions" && method == http.MethodPost:
+		return h.act(ctx, req, actor, params["id"])
 	case route == "":
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	default:
@@ -237,8 +253,8 @@ type RequestDetail struct {
 	Feedback *refund.Feedback `json:"feedback,omitempty"`
 	// Audit is the whole audit trail, oldest first.
 	Audit []refund.AuditEntry `json:"audit"`
-	// LastWait is the kind of the workflow wait the request was last parked in ("review" or
-	// "consent"; "" if never). The wait may have ended since: the status says where the request is.
+	// LastWait is the kind of the workflow wait the request was last parked in ("review",
+	// "consent" or "attention"; "" if never). The wait may have ended since: the status says where the request is.
 	LastWait refund.TokenKind `json:"last_wait"`
 }
 

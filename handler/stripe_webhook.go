@@ -56,6 +56,9 @@ type StripeWebhook struct {
 	Store StripeWebhookStore
 	// Waits completes the consent wait of a request a dispute takes back to review.
 	Waits WaitCompleter
+	// Workflow starts the new execution of a completed request reopened because its refund failed
+	// later (startReopened).
+	Workflow WorkflowStarter
 	// Emails tells the client and staff.
 	Emails Emails
 	// Clock stamps link codes; nil means the wall clock.
@@ -303,16 +306,22 @@ func (h StripeWebhook) refundReport(ctx context.Context, log *slog.Logger, p ref
 }
 
 // refundFailed settles a request whose refund failed at the provider after it was accepted: the
-// completed email never goes out from now on, the request goes to needs attention (when it is
-// executing or completed and this is its latest refund), and staff and the client are told.
+// completed email of that attempt never goes out from now on, the request goes to needs attention
+// (when it is executing or completed and this is its latest refund attempt), and staff and the client
+// are told. A request reopened from completed has no execution any more (the one that completed it
+// ended), so it gets a new one (startReopened), which parks it for a staff action like any other
+// request that needs attention; one reopened from executing keeps its own, which goes there itself.
 func (h StripeWebhook) refundFailed(ctx context.Context, order refund.Order, rec refund.RefundRecord) error {
-	if rec.N != refundAttempt {
-		return nil // an attempt a person started; the person follows it
+	req, err := h.Store.GetRequest(ctx, rec.RequestID)
+	if err != nil {
+		return fmt.Errorf("request %s of a failed refund: %w", rec.RequestID, err)
 	}
-	if _, err := h.Emails.suppress(ctx, rec.RequestID, outcomeCompletedEvent); err != nil {
+	if rec.N != req.Attempt() {
+		return nil // an attempt a staff action has since replaced (a retry, a settlement): it decides
+	}
+	if _, err := h.Emails.suppress(ctx, rec.RequestID, outcomeCompletedEvent(rec.N)); err != nil {
 		return fmt.Errorf("hold back the completed email of request %s: %w", rec.RequestID, err)
 	}
-	var req refund.RequestRecord
 	for attempt := 1; ; attempt++ {
 		var err error
 		if req, err = h.Store.GetRequest(ctx, rec.RequestID); err != nil {
@@ -334,7 +343,42 @@ func (h StripeWebhook) refundFailed(ctx context.Context, order refund.Order, rec
 		// Moved on by a person meanwhile (the money returned another way): nothing to tell.
 		return nil
 	}
+	if err := h.startReopened(ctx, req, rec); err != nil {
+		return err
+	}
 	return h.Emails.refundFailedEmails(ctx, h.Store, h.Clock, req, order, rec)
+}
+
+// startReopened starts the execution of a request that needs attention because this webhook reopened
+// it from completed for refund attempt rec.N, named <requestId>-reopened-<n> (refund.WorkflowInput's
+// ExecutionName), so that a repeated or concurrent delivery finds the one that exists and never starts a
+// second. Whether the request came from completed is read from its audit trail (its last move into
+// needs attention), not from this delivery's own write, so a delivery that died between the move and
+// the start is finished by the next one; a request that came to needs attention any other way
+// (reopened while executing, or a staff retry that failed) has a running execution, which parks
+// itself, and gets none. Its first step (VerifyConditions) sees needs attention and routes to the
+// staff-action wait: no step of it moves money before a staff retry.
+func (h StripeWebhook) startReopened(ctx context.Context, req refund.RequestRecord, rec refund.RefundRecord) error {
+	entries, err := h.Store.ListAudit(ctx, req.ID)
+	if err != nil {
+		return fmt.Errorf("audit trail of request %s: %w", req.ID, err)
+	}
+	var last refund.AuditEntry
+	for _, e := range entries {
+		if e.To == refund.StatusNeedsAttention && e.Version >= last.Version {
+			last = e
+		}
+	}
+	if last.From != refund.StatusCompleted || last.Action != actionRefundFailed {
+		return nil
+	}
+	if h.Workflow == nil {
+		return fmt.Errorf("start the workflow of reopened request %s: no workflow starter wired", req.ID)
+	}
+	if _, err := h.Workflow.Start(ctx, refund.WorkflowInput{RequestID: req.ID, Reopened: rec.N}); err != nil {
+		return fmt.Errorf("start the workflow of reopened request %s: %w", req.ID, err)
+	}
+	return nil
 }
 
 // noteOutsideRefund notes a refund made outside Refundflow on the order's open request, for staff

@@ -21,7 +21,8 @@ type TaskInput struct {
 	// TaskToken is the Step Functions task token of a .waitForTaskToken task ($$.Task.Token). It is
 	// stored in DynamoDB and never logged or sent to a client.
 	TaskToken string `json:"taskToken,omitempty"`
-	// Phase is RequestConsent's phase: PhaseOffer, PhaseRemind or PhaseExpire.
+	// Phase is RequestConsent's phase (PhaseOffer, PhaseRemind or PhaseExpire), or MarkNeedsAttention's
+	// PhaseStaff: park the request for a staff action.
 	Phase string `json:"phase,omitempty"`
 	// Event is Notify's event: EventReceived or EventOutcome.
 	Event string `json:"event,omitempty"`
@@ -71,8 +72,26 @@ func (e *StaffReviewNeeded) Error() string {
 	return fmt.Sprintf("request %s is in review: on to staff", e.RequestID)
 }
 
+// RequestNeedsAttention is how VerifyConditions ends for a request that already needs attention when
+// its execution starts: a completed request whose refund failed later at the provider, reopened by
+// StripeWebhook, which starts a new execution for it (refund.WorkflowInput's Reopened), since the one
+// that completed it has ended. Like RequestClosed it is a route: the state machine catches
+// "RequestNeedsAttention" and goes on to MarkNeedsAttention (which leaves the status as it is), the
+// staff and client emails and the staff-action wait, so the request has the same ways out as any other
+// that needs attention, and its money moves again only by a staff retry, in this one execution.
+type RequestNeedsAttention struct {
+	// RequestID is the request.
+	RequestID string
+}
+
+// Error says what the route is about (the failure's cause in the execution history).
+func (e *RequestNeedsAttention) Error() string {
+	return fmt.Sprintf("request %s needs attention: on to the staff-action wait", e.RequestID)
+}
+
 // route returns a task's outcome as the state machine takes it: next, the outcome the task's Next
-// goes on with, as the task's result; OutcomeReview as *StaffReviewNeeded; any other outcome (a final
+// goes on with, as the task's result; OutcomeReview as *StaffReviewNeeded; OutcomeNeedsAttention as
+// *RequestNeedsAttention; any other outcome (a final
 // status) as *RequestClosed. It logs the outcome with msg, at level INFO, and routed=true when it
 // returns a routing error: template.yaml counts those lines and TaskFunctionErrorsAlarm subtracts
 // them from the functions' Errors.
@@ -82,6 +101,8 @@ func route(ctx context.Context, log *slog.Logger, msg, id string, out TaskOutput
 	case next:
 	case OutcomeReview:
 		err = &StaffReviewNeeded{RequestID: id}
+	case OutcomeNeedsAttention:
+		err = &RequestNeedsAttention{RequestID: id}
 	default:
 		err = &RequestClosed{RequestID: id, Outcome: out.Outcome}
 	}
@@ -97,11 +118,14 @@ func route(ctx context.Context, log *slog.Logger, msg, id string, out TaskOutput
 func RoutedOutcome(err error) (outcome string, ok bool) {
 	var closed *RequestClosed
 	var review *StaffReviewNeeded
+	var attention *RequestNeedsAttention
 	switch {
 	case errors.As(err, &closed):
 		return closed.Outcome, true
 	case errors.As(err, &review):
 		return OutcomeReview, true
+	case errors.As(err, &attention):
+		return OutcomeNeedsAttention, true
 	}
 	return "", false
 }
@@ -111,6 +135,8 @@ const (
 	PhaseOffer  = "offer"
 	PhaseRemind = "remind"
 	PhaseExpire = "expire"
+	// PhaseStaff is MarkNeedsAttention's wait for a staff action (AwaitStaffAction).
+	PhaseStaff = "staff"
 )
 
 // The Notify events.
@@ -135,6 +161,12 @@ const (
 	OutcomeExpired        = "expired"
 	OutcomeCompleted      = "completed"
 	OutcomeNeedsAttention = "needs_attention"
+	// OutcomeRetry, OutcomeSettled and OutcomeClosed complete the staff-action wait of a request that
+	// needs attention (AfterStaffAction): a retry runs the execution again; the others go to the
+	// outcome email.
+	OutcomeRetry   = "retry"
+	OutcomeSettled = "settled"
+	OutcomeClosed  = "closed"
 	// OutcomeWaiting is returned by a .waitForTaskToken task after it parked; Step Functions ignores
 	// it and waits for the token.
 	OutcomeWaiting = "waiting"
@@ -221,6 +253,8 @@ func waitFor(outcome string) refund.TokenKind {
 		return refund.TokenConsent
 	case OutcomeApproved, OutcomeRejected:
 		return refund.TokenReview
+	case OutcomeRetry, OutcomeSettled, OutcomeClosed:
+		return refund.TokenAttention
 	}
 	return ""
 }

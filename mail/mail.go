@@ -50,6 +50,8 @@ const (
 	KindRejected Kind = "rejected"
 	// KindReviewRejected passes on the staff's explanation after a review found no offer possible.
 	KindReviewRejected Kind = "review_rejected"
+	// KindClosed passes on the staff's message after they closed a request that needed attention.
+	KindClosed Kind = "closed"
 	// KindNeedsAttention tells the client that a person is looking at the request.
 	KindNeedsAttention Kind = "needs_attention"
 	// KindFeedback invites the client to rate the process, on its own.
@@ -80,7 +82,7 @@ const (
 func Kinds() []Kind {
 	return []Kind{
 		KindReceived, KindOffers, KindReminder, KindCompleted, KindDeclined, KindWithdrawn, KindExpired,
-		KindRejected, KindReviewRejected, KindNeedsAttention, KindFeedback, KindRefundFailed,
+		KindRejected, KindReviewRejected, KindClosed, KindNeedsAttention, KindFeedback, KindRefundFailed,
 		KindStaffReview, KindStaffDeclined, KindStaffNeedsAttention, KindStaffRefundFailed, KindStaffDispute,
 	}
 }
@@ -110,6 +112,8 @@ func OutcomeKind(s refund.Status) (Kind, bool) {
 		return KindRejected, true
 	case refund.StatusReviewRejected:
 		return KindReviewRejected, true
+	case refund.StatusClosed:
+		return KindClosed, true
 	case refund.StatusNeedsAttention:
 		return KindNeedsAttention, true
 	}
@@ -146,6 +150,9 @@ type Data struct {
 	Offers []refund.Offer
 	// Offer is the option that was carried out (completed email).
 	Offer *refund.Offer
+	// Settled is the money staff recorded as paid back outside the payment provider (completed email
+	// of a request settled outside, instead of Offer): amount, method and reference.
+	Settled *refund.RefundRecord
 	// CardHint is the last four digits of the refunded card, e.g. "4242"; optional.
 	CardHint string
 	// RefundTiming says when refunded money arrives, from the policy, e.g. "within 5–10 business
@@ -165,7 +172,7 @@ type Data struct {
 
 	// Findings are the verification results; the rejected email lists the failed ones.
 	Findings []refund.Finding
-	// StaffMessage is the staff's explanation to the client (review_rejected).
+	// StaffMessage is the staff's explanation to the client (review_rejected, closed).
 	StaffMessage string
 	// DeclineReason is the client's reason for declining (staff_declined); optional.
 	DeclineReason string
@@ -215,7 +222,7 @@ var (
 	needExpiry   = requirement{"consent link expiry", func(d Data) bool { return !d.ConsentExpires.IsZero() }}
 	needFeedback = requirement{"feedback link code", func(d Data) bool { return d.FeedbackCode != "" }}
 	needOffers   = requirement{"offers", func(d Data) bool { return len(d.Offers) > 0 }}
-	needOffer    = requirement{"the offer carried out", func(d Data) bool { return d.Offer != nil }}
+	needOffer    = requirement{"the offer carried out or the settlement", func(d Data) bool { return d.Offer != nil || d.Settled != nil }}
 	needFailed   = requirement{"a failed finding", func(d Data) bool { return len(failed(d.Findings)) > 0 }}
 	needMessage  = requirement{"staff message", func(d Data) bool { return strings.TrimSpace(d.StaffMessage) != "" }}
 	needReasons  = requirement{"review reasons", func(d Data) bool { return len(d.ReviewReasons) > 0 }}
@@ -235,6 +242,7 @@ var requirements = map[Kind][]requirement{
 	KindExpired:             {needTo, needOrder, needRequest, needStatus},
 	KindRejected:            {needTo, needOrder, needRequest, needStatus, needFailed},
 	KindReviewRejected:      {needTo, needOrder, needRequest, needStatus, needMessage},
+	KindClosed:              {needTo, needOrder, needRequest, needStatus, needMessage},
 	KindNeedsAttention:      {needTo, needOrder, needRequest, needStatus},
 	KindFeedback:            {needTo, needOrder, needRequest, needFeedback},
 	KindStaffReview:         {needOrder, needRequest, needReasons},

@@ -139,6 +139,12 @@ func samples() []sample {
 		{"review_rejected", mail.KindReviewRejected, with(func(d *mail.Data) {
 			d.StaffMessage = "All three milestones of this project were delivered and accepted in writing on 12 May.\nThe final report is attached to your account.\n\nWe are happy to discuss follow-up work instead."
 		})},
+		{"closed", mail.KindClosed, with(func(d *mail.Data) {
+			d.StaffMessage = "We paid the remaining EUR 250.00 by bank transfer on 14 March, as agreed on the phone.\n<script>alert(1)</script>"
+		})},
+		{"completed_settled_outside", mail.KindCompleted, with(func(d *mail.Data) {
+			d.Settled = &refund.RefundRecord{Amount: refund.Money{Amount: 25000, Currency: "EUR"}, Method: "bank transfer", ProviderRefundID: "TR-2025-0314", SettledOutside: true}
+		})},
 		{"needs_attention", mail.KindNeedsAttention, with(func(d *mail.Data) {})},
 		{"feedback", mail.KindFeedback, with(func(d *mail.Data) {})},
 		{"staff_review", mail.KindStaffReview, with(func(d *mail.Data) {
@@ -301,21 +307,23 @@ func TestEmailsCarryTheirLinks(t *testing.T) {
 	feedbackURL := base + "/feedback/" + d.FeedbackCode
 	staffURL := base + "/staff?request=req-7f3a"
 	want := map[string][]string{
-		"received":              {statusURL},
-		"offers":                {consentURL, statusURL},
-		"reminder":              {consentURL},
-		"completed_refund":      {feedbackURL, statusURL},
-		"completed_credit":      {statusURL},
-		"feedback":              {feedbackURL},
-		"declined":              {base + "/", statusURL},
-		"withdrawn":             {base + "/", statusURL},
-		"expired":               {base + "/", statusURL},
-		"rejected":              {statusURL},
-		"review_rejected":       {statusURL},
-		"staff_review":          {staffURL},
-		"staff_declined":        {staffURL},
-		"needs_attention":       {statusURL},
-		"staff_needs_attention": {staffURL},
+		"received":                  {statusURL},
+		"offers":                    {consentURL, statusURL},
+		"reminder":                  {consentURL},
+		"completed_refund":          {feedbackURL, statusURL},
+		"completed_credit":          {statusURL},
+		"feedback":                  {feedbackURL},
+		"declined":                  {base + "/", statusURL},
+		"withdrawn":                 {base + "/", statusURL},
+		"expired":                   {base + "/", statusURL},
+		"rejected":                  {statusURL},
+		"review_rejected":           {statusURL},
+		"closed":                    {statusURL},
+		"completed_settled_outside": {statusURL, feedbackURL},
+		"staff_review":              {staffURL},
+		"staff_declined":            {staffURL},
+		"needs_attention":           {statusURL},
+		"staff_needs_attention":     {staffURL},
 	}
 	for _, s := range samples() {
 		urls, ok := want[s.name]
@@ -376,15 +384,15 @@ func visibleText(h string) string {
 func TestMissingRequiredFieldsAreRefused(t *testing.T) {
 	r := renderer(t)
 	clear := map[string]func(*mail.Data){
-		"recipient (To)":        func(d *mail.Data) { d.To = "" },
-		"order number":          func(d *mail.Data) { d.OrderNumber = " " },
-		"request id":            func(d *mail.Data) { d.RequestID = "" },
-		"status link code":      func(d *mail.Data) { d.StatusCode = "" },
-		"consent link code":     func(d *mail.Data) { d.ConsentCode = "" },
-		"consent link expiry":   func(d *mail.Data) { d.ConsentExpires = time.Time{} },
-		"feedback link code":    func(d *mail.Data) { d.FeedbackCode = "" },
-		"offers":                func(d *mail.Data) { d.Offers = nil },
-		"the offer carried out": func(d *mail.Data) { d.Offer = nil },
+		"recipient (To)":      func(d *mail.Data) { d.To = "" },
+		"order number":        func(d *mail.Data) { d.OrderNumber = " " },
+		"request id":          func(d *mail.Data) { d.RequestID = "" },
+		"status link code":    func(d *mail.Data) { d.StatusCode = "" },
+		"consent link code":   func(d *mail.Data) { d.ConsentCode = "" },
+		"consent link expiry": func(d *mail.Data) { d.ConsentExpires = time.Time{} },
+		"feedback link code":  func(d *mail.Data) { d.FeedbackCode = "" },
+		"offers":              func(d *mail.Data) { d.Offers = nil },
+		"the offer carried out or the settlement": func(d *mail.Data) { d.Offer, d.Settled = nil, nil },
 		"a failed finding": func(d *mail.Data) {
 			d.Findings = []refund.Finding{{Code: refund.FindingOK, Message: "Fine.", Passed: true}}
 		},
@@ -506,7 +514,7 @@ func TestTextPartIsComplete(t *testing.T) {
 				facts = append(facts, f.Message)
 			}
 		}
-		if s.data.StaffMessage != "" && s.kind == mail.KindReviewRejected {
+		if s.data.StaffMessage != "" && (s.kind == mail.KindReviewRejected || s.kind == mail.KindClosed) {
 			facts = append(facts, s.data.StaffMessage)
 		}
 		facts = append(facts, s.data.ReviewReasons...)

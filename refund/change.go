@@ -20,6 +20,8 @@ type Change struct {
 	Resume *string
 	// Offers becomes the request's current set of offers (WithOffers).
 	Offers *OfferSet
+	// RefundAttempt becomes the request's refund attempt number (WithRefundAttempt).
+	RefundAttempt *int
 }
 
 // OfferSet is one numbered set of a request's offers, the recommended one first. A request's sets are
@@ -85,4 +87,10 @@ func WithResume(outcome string) ChangeOption {
 // the request's; an offer ID that is already stored is CodeConflict (offers never change).
 func WithOffers(set int, offers []Offer) ChangeOption {
 	return func(c *Change) { c.Offers = &OfferSet{Number: set, Offers: offers} }
+}
+
+// WithRefundAttempt records the refund attempt number the request's next execution uses (a staff
+// retry, see RetryAttempt).
+func WithRefundAttempt(n int) ChangeOption {
+	return func(c *Change) { c.RefundAttempt = &n }
 }

@@ -166,7 +166,9 @@
 // (Order.CheckRefund), and is sent with the idempotency key refund:<requestId>:<n>
 // (RefundIdempotencyKey), so a retried step never refunds twice. Only a definite refusal by the
 // provider releases the reservation. A credit (Credit) is recorded instead of money for credit
-// offers.
+// offers. A case that needs attention leaves it only by a staff action (StaffAction): a retry
+// replays the same attempt unless the provider refused it for certain (RetryAttempt), a settlement
+// outside the provider is a ledger record of its own (Settlement), or a close with a message.
 //
 // # Records
 //
@@ -176,7 +178,9 @@
 // optional comment, once per request.
 //
 // Every request has one workflow execution, named after the request, whose input is the request's ID
-// and nothing else (WorkflowInput). A decision recorded while the workflow waits (a consent, a
+// and nothing else (WorkflowInput); a completed request reopened because its refund failed later gets
+// one more, named after the failed attempt (WorkflowInput.Reopened), whose only work is to park it for
+// a staff action. A decision recorded while the workflow waits (a consent, a
 // withdrawal, a staff decision) is recorded together with a resume marker (ResumeMarker), so it
 // reaches the workflow even when telling it fails the first time; each email about a request goes
 // out once per event (MailClaim).
@@ -186,8 +190,9 @@
 // A request moves through a small state machine (see CanTransition): submitted, then rejected, in
 // review, or awaiting the client's consent; then executing and completed, or declined, expired or
 // withdrawn. "Needs attention" marks a case a person must look at and is not final. Rejected,
-// completed, declined, withdrawn, expired and review-rejected are final: no transition moves a request
-// out of them. The one exception is not a transition: a completed request whose refund the provider
-// reports as failed later is reopened to needs attention (CanReopen, Request.Reopen), because the
-// money did not go back.
+// completed, declined, withdrawn, expired, review-rejected and closed are final: no transition moves a
+// request out of them. The one exception is not a transition: a completed request whose refund the
+// provider reports as failed later is reopened to needs attention (CanReopen, Request.Reopen), because
+// the money did not go back. A request a member of staff took for a client (StaffIntake) names its
+// Channel.
 package refund

@@ -53,9 +53,14 @@ type RefundRecord struct {
 	FailureReason string `json:"failure_reason,omitempty"`
 	// ProviderFailure is the provider's own reason code for a refund it reports failed
 	// ("expired_or_canceled_card"), for the client's email; "" when it gave none.
-	ProviderFailure string    `json:"provider_failure,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	ProviderFailure string `json:"provider_failure,omitempty"`
+	// SettledOutside marks money that went back outside the provider (a staff member recorded it,
+	// Settlement): State is succeeded, ProviderRefundID holds the transfer's reference and Method
+	// how it was paid. It was never sent to the provider.
+	SettledOutside bool      `json:"settled_outside,omitempty"`
+	Method         string    `json:"method,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // RefundIdempotencyKey returns the provider idempotency key of attempt n of a request's refund,

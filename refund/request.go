@@ -25,6 +25,9 @@ type Request struct {
 	Version int64 `json:"version"`
 	// PolicyVersion is the policy used to decide the request, once it is decided.
 	PolicyVersion string `json:"policy_version,omitempty"`
+	// Channel is how a request taken by a member of staff reached the company (phone, email,
+	// letter); "" for the client's own web form.
+	Channel Channel `json:"channel,omitempty"`
 }
 
 // NewRequest builds a submitted request from a form submission. It normalises and validates the
@@ -91,12 +94,19 @@ type RequestRecord struct {
 	// equals it until a decision that keeps the status (a Decide) is recorded, so a decision made
 	// "at StatusVersion" is the first one of that status. 0 on requests stored before it existed.
 	StatusVersion int64 `json:"status_version,omitempty"`
+	// RefundAttempt is the refund attempt number ExecuteResolution uses (RefundIdempotencyKey); 0
+	// means 1. Only a staff retry after the provider refused an attempt for certain raises it
+	// (RetryAttempt).
+	RefundAttempt int `json:"refund_attempt,omitempty"`
 	// Unmatched records that the submission did not name an order (Matches: number, purchase date and
 	// email together) when it was sent. Such a request holds no open-request lock, so it cannot keep
 	// the order's real client from asking, and verification treats it as naming no order at all, even
 	// if an order matching it arrives later: it is rejected exactly as an unknown order is.
 	Unmatched bool `json:"unmatched,omitempty"`
 }
+
+// Attempt returns the refund attempt number the request's execution uses: RefundAttempt, at least 1.
+func (r RequestRecord) Attempt() int { return max(1, r.RefundAttempt) }
 
 // OrderConfirmed reports whether verification matched the submission to the order (number, purchase
 // date and email together). Only then may the workflow write to the order's email: otherwise the
@@ -122,10 +132,13 @@ const (
 	TokenReview TokenKind = "review"
 	// TokenConsent is the token of the client consent wait (RequestConsent, offer or remind phase).
 	TokenConsent TokenKind = "consent"
+	// TokenAttention is the token of the staff-action wait of a request that needs attention
+	// (MarkNeedsAttention's staff phase): a retry, settled outside or close completes it.
+	TokenAttention TokenKind = "attention"
 )
 
 // Valid reports whether k is one of the defined kinds.
-func (k TokenKind) Valid() bool { return k == TokenReview || k == TokenConsent }
+func (k TokenKind) Valid() bool { return k == TokenReview || k == TokenConsent || k == TokenAttention }
 
 // TaskToken is the token of the workflow wait a request is parked in. It never leaves the backend.
 type TaskToken struct {

@@ -29,6 +29,9 @@ const (
 	StatusNeedsAttention Status = "needs_attention"
 	// StatusReviewRejected (terminal): staff reviewed the case and decided not to offer anything.
 	StatusReviewRejected Status = "review_rejected"
+	// StatusClosed (terminal): staff closed a case that needed attention, with a message to the
+	// client (StaffActionClose); nothing more happens on it.
+	StatusClosed Status = "closed"
 )
 
 // transitions is the whole state machine: from → allowed targets. Anything not listed is refused.
@@ -40,14 +43,14 @@ var transitions = map[Status][]Status{
 	StatusExecuting:       {StatusCompleted, StatusNeedsAttention},
 	// Once money may have moved, the client can no longer withdraw: staff retry execution, re-review,
 	// re-offer, record a manual resolution, or close the case.
-	StatusNeedsAttention: {StatusExecuting, StatusInReview, StatusAwaitingConsent, StatusCompleted, StatusReviewRejected},
+	StatusNeedsAttention: {StatusExecuting, StatusInReview, StatusAwaitingConsent, StatusCompleted, StatusReviewRejected, StatusClosed},
 }
 
 // Statuses returns every status, in the order a request usually moves through them.
 func Statuses() []Status {
 	return []Status{
 		StatusSubmitted, StatusInReview, StatusAwaitingConsent, StatusExecuting, StatusCompleted,
-		StatusRejected, StatusDeclined, StatusWithdrawn, StatusExpired, StatusNeedsAttention, StatusReviewRejected,
+		StatusRejected, StatusDeclined, StatusWithdrawn, StatusExpired, StatusNeedsAttention, StatusReviewRejected, StatusClosed,
 	}
 }
 
@@ -65,7 +68,7 @@ func (s Status) Valid() bool {
 // whose refund failed later at the provider is reopened, which is not a transition: see CanReopen.)
 func (s Status) Terminal() bool {
 	switch s {
-	case StatusRejected, StatusCompleted, StatusDeclined, StatusWithdrawn, StatusExpired, StatusReviewRejected:
+	case StatusRejected, StatusCompleted, StatusDeclined, StatusWithdrawn, StatusExpired, StatusReviewRejected, StatusClosed:
 		return true
 	}
 	return false
@@ -110,6 +113,8 @@ func (s Status) Describe() string {
 		return "Something needs a closer look; our team has been notified and will follow up."
 	case StatusReviewRejected:
 		return "Our team reviewed your request and could not offer a refund; you will receive an explanation by email."
+	case StatusClosed:
+		return "Our team closed this request; their message to you was sent by email."
 	}
 	return "Unknown status."
 }

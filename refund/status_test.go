@@ -19,7 +19,7 @@ func TestCanTransition(t *testing.T) {
 		{StatusAwaitingConsent, StatusInReview}, // a dispute opened at the provider
 		{StatusExecuting, StatusCompleted}, {StatusExecuting, StatusNeedsAttention},
 		{StatusNeedsAttention, StatusExecuting}, {StatusNeedsAttention, StatusInReview}, {StatusNeedsAttention, StatusAwaitingConsent},
-		{StatusNeedsAttention, StatusCompleted}, {StatusNeedsAttention, StatusReviewRejected},
+		{StatusNeedsAttention, StatusCompleted}, {StatusNeedsAttention, StatusReviewRejected}, {StatusNeedsAttention, StatusClosed},
 	} {
 		allowed[pair] = true
 	}
@@ -57,7 +57,7 @@ func TestStatusProperties(t *testing.T) {
 			t.Errorf("%s is unreachable from submitted", s)
 		}
 	}
-	if got, want := terminal, 6; got != want {
+	if got, want := terminal, 7; got != want {
 		t.Errorf("terminal states = %d, want %d", got, want)
 	}
 	if Status("bogus").Valid() {

@@ -482,7 +482,7 @@ type StaffPage struct {
 }
 
 func (p StaffPage) info() pageInfo {
-	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js"}, wide: true, staff: true}
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js", "staff_agents.js"}, wide: true, staff: true}
 }
 
 // API returns the staff API's path prefix.

@@ -5,7 +5,7 @@
 //
 // Every page shares one layout: lang="en", a viewport for phones, the stylesheet /assets/site.css, a
 // skip link, and no inline style or script, so the strict Content-Security-Policy of package apigw
-// holds. Only the staff console loads a script (/assets/staff.js). html/template escapes every value
+// holds. Only the staff console loads scripts (/assets/staff.js, /assets/staff_agents.js). html/template escapes every value
 // for its context, so data never becomes markup.
 //
 // Forms post these field names, which the Parse functions and SubmissionFromForm read back:
@@ -163,7 +163,8 @@ func Render(w io.Writer, p Page) error {
 	return err
 }
 
-// Scripts returns the asset names of the scripts the page loads (only the staff console has one).
+// Scripts returns the asset names of the scripts the page loads (only the staff console has any:
+// staff.js and the agents' staff_agents.js).
 // apigw.Page allows scripts in the Content-Security-Policy only when this is not empty.
 func Scripts(p Page) []string {
 	return append([]string(nil), p.info().scripts...)
@@ -243,6 +244,8 @@ func StatusLabel(s refund.Status) string {
 		return "Being looked at"
 	case refund.StatusReviewRejected:
 		return "Closed after review"
+	case refund.StatusClosed:
+		return "Closed by our team"
 	}
 	return string(s)
 }

@@ -651,19 +651,22 @@ func TestFormDateHint(t *testing.T) {
 	}
 }
 
-func TestStaffPageLoadsOnlyItsScript(t *testing.T) {
+func TestStaffPageLoadsOnlyItsScripts(t *testing.T) {
 	_, doc := render(t, StaffPage{})
 	scripts := elements(doc, "script")
-	if len(scripts) != 1 {
-		t.Fatalf("%d scripts", len(scripts))
+	want := []string{"staff.js", "staff_agents.js"}
+	if len(scripts) != len(want) {
+		t.Fatalf("%d scripts, want %d", len(scripts), len(want))
 	}
-	if src, _ := attr(scripts[0], "src"); src != AssetURL("staff.js") || !strings.Contains(src, "?v=") {
-		t.Errorf("script src = %q", src)
+	for i, name := range want {
+		if src, _ := attr(scripts[i], "src"); src != AssetURL(name) || !strings.Contains(src, "?v=") {
+			t.Errorf("script src = %q, want %s's", src, name)
+		}
 	}
 	if api, _ := attr(byID(doc, "console"), "data-api"); api != "/staff/api" {
 		t.Errorf("data-api = %q", api)
 	}
-	if got := Scripts(StaffPage{}); !slices.Equal(got, []string{"staff.js"}) {
+	if got := Scripts(StaffPage{}); !slices.Equal(got, want) {
 		t.Errorf("Scripts(staff) = %v", got)
 	}
 	for name, p := range pages() {

@@ -73,8 +73,8 @@ func ProposeResolution(_ context.Context, env lambdaenv.Env) (handler.ProposeRes
 func MarkNeedsAttention(_ context.Context, env lambdaenv.Env) (handler.MarkNeedsAttention, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		GetRequestOp: s.GetRequest, TransitionOp: s.Transition,
+		GetRequestOp: s.GetRequest, TransitionOp: s.Transition, SetTaskTokenOp: s.SetTaskToken,
 	}
-	h := handler.MarkNeedsAttention{Store: store, Logger: env.Log()}
+	h := handler.MarkNeedsAttention{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionMarkNeedsAttention))
 }

@@ -21,7 +21,7 @@ import (
 const FunctionStripeWebhook = "StripeWebhookFunction"
 
 // StripeWebhook builds the StripeWebhookFunction handler (TABLE_NAME, STRIPE_WEBHOOK_SECRET_ARN,
-// PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME). The signing secret is
+// STATE_MACHINE_ARN (it starts the new execution of a request reopened from completed), PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME). The signing secret is
 // read now, at cold start, so a missing or unreadable secret fails the function's start instead of
 // refusing every event as badly signed.
 func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhook, error) {
@@ -39,7 +39,7 @@ func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhoo
 	emails, err := mailfuncs.Emails(&env, s, true)
 	h := handler.StripeWebhook{
 		Events: stripepay.Webhook{Secret: secret}, Store: store, Waits: env.TaskCompleter(),
-		Emails: emails, Clock: env.Clock, Logger: env.Log(),
+		Workflow: env.WorkflowStarter(), Emails: emails, Clock: env.Clock, Logger: env.Log(),
 	}
 	return lambdaenv.Built(h, env.Done(FunctionStripeWebhook, serr, err))
 }

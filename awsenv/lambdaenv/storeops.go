@@ -45,6 +45,7 @@ type StoreOps struct {
 	FailRefundOp             func(ctx context.Context, orderNumber, requestID string, n int, reason string) error
 	GetRefundOp              func(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, error)
 	ListOrderRefundsOp       func(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
+	SettleOutsideOp          func(ctx context.Context, id string, version int64, s refund.Settlement, n int, audit refund.AuditEntry, opts ...refund.ChangeOption) (refund.RefundRecord, error)
 	PutCreditOp              func(ctx context.Context, c refund.Credit) error
 	GetCreditOp              func(ctx context.Context, orderNumber, requestID string) (refund.Credit, error)
 	ListOrderCreditsOp       func(ctx context.Context, orderNumber string) ([]refund.Credit, error)
@@ -206,6 +207,11 @@ func (s StoreOps) GetRefund(ctx context.Context, orderNumber, requestID string, 
 // ListOrderRefunds calls ListOrderRefundsOp (handler.RefundLister).
 func (s StoreOps) ListOrderRefunds(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error) {
 	return s.ListOrderRefundsOp(ctx, orderNumber)
+}
+
+// SettleOutside calls SettleOutsideOp (handler.Settler).
+func (s StoreOps) SettleOutside(ctx context.Context, id string, version int64, st refund.Settlement, n int, audit refund.AuditEntry, opts ...refund.ChangeOption) (refund.RefundRecord, error) {
+	return s.SettleOutsideOp(ctx, id, version, st, n, audit, opts...)
 }
 
 // PutCredit calls PutCreditOp (handler.CreditPutter).

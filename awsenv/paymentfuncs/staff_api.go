@@ -11,9 +11,10 @@ import (
 // built here because its order route asks the payment provider about every order's payment.
 const FunctionStaffApi = "StaffApiFunction"
 
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN;
-// for Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing
-// key stops the function at start instead of failing the billing system's first order).
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN, and
+// STATE_MACHINE_ARN for the requests staff take for clients; for Stripe the key is read from Secrets
+// Manager now, as ExecuteResolution reads it, so a missing key stops the function at start instead of
+// failing the billing system's first order).
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -24,8 +25,11 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		DecideOp: s.Decide, GetTaskTokenOp: s.GetTaskToken, LastChangeOp: s.LastChange,
 		AppendAuditOp: s.AppendAudit, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
+		SettleOutsideOp: s.SettleOutside, CreateRequestOp: s.CreateRequest,
+		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
 	}
 	gw, err := Gateway(ctx, &env)
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Logger: env.Log()}
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Workflow: env.WorkflowStarter(),
+		Clock: env.Clock, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow"
 	"refundflow/awsenv"
@@ -39,7 +40,10 @@ const (
 
 // maxTransitions is each path's budget of billable state transitions: what it takes since issue 16
 // let VerifyConditions and ProposeResolution route by themselves, one to two fewer than before (8, 7,
-// 11, 7, 3 and 9 in this order), so no path may grow back.
+// 11, 7, 3 and 9 in this order), so no path may grow back. Issue 13's paths: a request taken by
+// staff costs what the form's does; a refund the provider refuses for certain waits for a staff
+// action in the same execution (MarkNeedsAttention, NotifyAttention, AwaitStaffAction and
+// AfterStaffAction, then a retry's ExecuteResolution or the outcome email).
 var maxTransitions = map[string]int{
 	"accepted refund (happy path)":     maxHappyTransitions,
 	"declined":                         5,
@@ -47,6 +51,10 @@ var maxTransitions = map[string]int{
 	"withdrawn while waiting":          5,
 	"rejected (order not matched)":     2,
 	"no answer: reminder, expired":     7,
+	"taken by phone, accepted":         6,
+	"refund refused, staff retry":      11,
+	"refund refused, settled outside":  10,
+	"refund refused, closed":           10,
 }
 
 // awsLatencyMillis is the guess at what each AWS call (DynamoDB, SES) adds to a function's duration in
@@ -109,6 +117,8 @@ type world struct {
 	seq    int
 	// latencyMillis is what awsLatencyMillis added to the last measured request.
 	latencyMillis float64
+	// uncaptured makes order leave the provider without the order's payment once the order is in.
+	uncaptured bool
 }
 
 // snapshot is the counters at one moment.
@@ -227,7 +237,25 @@ func (w *world) order(opts ...func(*refund.Order)) refund.Order {
 	if err != nil {
 		w.t.Fatalf("put order %s: %v", o.Number, err)
 	}
+	if w.uncaptured {
+		// The provider forgets the payment (as if it was voided after the order was sent): a refund
+		// of it is then refused for certain (payment not found), the way into a staff action.
+		_, err := w.raw.DeleteItem(w.ctx, &dynamodb.DeleteItemInput{TableName: aws.String(w.s.TableName), Key: map[string]dbtypes.AttributeValue{
+			"PK": &dbtypes.AttributeValueMemberS{Value: "SANDBOX#" + o.Payment.Reference}, "SK": &dbtypes.AttributeValueMemberS{Value: "PAYMENT"}}})
+		if err != nil {
+			w.t.Fatalf("forget the payment %s: %v", o.Payment.Reference, err)
+		}
+	}
 	return stored
+}
+
+// capture takes the order's payment at the sandbox again, after the provider forgot it (uncaptured).
+func (w *world) capture(o refund.Order) {
+	w.t.Helper()
+	if _, err := sandbox.New(w.raw, w.s.TableName).TakePayment(w.ctx, sandbox.Checkout{Reference: o.Payment.Reference,
+		Amount: refund.Money{Amount: o.Paid, Currency: o.Currency}, CardLast4: o.Payment.CardHint}); err != nil {
+		w.t.Fatalf("take the payment %s again: %v", o.Payment.Reference, err)
+	}
 }
 
 func submission(o refund.Order) refund.Submission {
@@ -419,6 +447,68 @@ func TestCostPerPath(t *testing.T) {
 		}
 		return id
 	}))
+
+	o = w.order()
+	row("taken by phone, accepted", w.measure(refund.StatusCompleted, func() string {
+		taken, err := w.client.Take(ctx, refund.StaffIntake{OrderNumber: o.Number, Kind: "refund", Reason: string(refund.ReasonChangedMind), Channel: refund.ChannelPhone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+		v := w.client.NewVisitor()
+		code := w.consentCode(o)
+		p, err := v.OpenConsent(ctx, code)
+		if err != nil || len(p.Choices) == 0 {
+			t.Fatalf("consent page: %v %+v", err, p)
+		}
+		if st, err := v.Accept(ctx, code, p, 0, o.CustomerName); err != nil || st != 303 {
+			t.Fatalf("accept: %d %v", st, err)
+		}
+		return taken.RequestID
+	}))
+
+	// The provider refuses the refund for certain (an uncaptured payment): the request waits for a
+	// staff action in its execution; each way out.
+	refused := func(path string, want refund.Status, act func(o refund.Order) handler.StaffActionRequest) {
+		w.uncaptured = true
+		o := w.order()
+		w.uncaptured = false
+		row(path, w.measure(want, func() string {
+			v := w.client.NewVisitor()
+			id, _, err := v.SubmitForm(ctx, submission(o))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.settle()
+			code := w.consentCode(o)
+			p, _ := v.OpenConsent(ctx, code)
+			if st, err := v.Accept(ctx, code, p, 0, o.CustomerName); err != nil || st != 303 {
+				t.Fatalf("accept: %d %v", st, err)
+			}
+			w.settle()
+			if got := w.status(id); got != refund.StatusNeedsAttention {
+				t.Fatalf("request %s is %s, want needs_attention", id, got)
+			}
+			if _, err := w.client.Detail(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.client.StaffAction(ctx, id, act(o)); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}))
+	}
+	refused("refund refused, staff retry", refund.StatusCompleted, func(o refund.Order) handler.StaffActionRequest {
+		w.capture(o)
+		return handler.StaffActionRequest{Action: refund.StaffActionRetry, Note: "captured now"}
+	})
+	refused("refund refused, settled outside", refund.StatusCompleted, func(o refund.Order) handler.StaffActionRequest {
+		return handler.StaffActionRequest{Action: refund.StaffActionSettledOutside, Note: "bank transfer",
+			Settlement: &refund.Settlement{Amount: refund.Money{Amount: 1000, Currency: o.Currency}, Method: "bank transfer", Reference: "TR-1"}}
+	})
+	refused("refund refused, closed", refund.StatusClosed, func(refund.Order) handler.StaffActionRequest {
+		return handler.StaffActionRequest{Action: refund.StaffActionClose, Note: "n", Message: "We will call you."}
+	})
 
 	// Last, because it moves the stack's clock 14 days: no answer, a reminder, expiry.
 	o = w.order()

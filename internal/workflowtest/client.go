@@ -202,6 +202,29 @@ func (h *Harness) Review(id string, d handler.ReviewDecision) Answer {
 	})
 }
 
+// StaffCall sends a JSON body to a staff API route as staff member sub (a token of the staff group),
+// retrying 5xx as often as the client does. It does not settle.
+func (h *Harness) StaffCall(sub, method, routeKey, path string, params, headers map[string]string, body any) Answer {
+	data, _ := json.Marshal(body)
+	return h.retry(func() Answer {
+		hd := map[string]string{"content-type": "application/json", "accept": "application/json"}
+		for k, v := range headers {
+			hd[k] = v
+		}
+		e := Event(method, routeKey, path, "", params, hd, string(data))
+		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": sub, "cognito:groups": "[staff]"}},
+		}
+		return Call(h.Ctx, h.HTTP.Staff.Handle, e)
+	})
+}
+
+// StaffAction posts a staff action on a request that needs attention (POST
+// /staff/api/requests/{id}/actions) as staff member sub. It does not settle.
+func (h *Harness) StaffAction(sub, id string, a handler.StaffActionRequest) Answer {
+	return h.StaffCall(sub, "POST", "/staff/api/requests/{id}/actions", "/staff/api/requests/"+id+"/actions", map[string]string{"id": id}, nil, a)
+}
+
 // PutOrder sends an order through the staff API as the billing system does (PUT
 // /staff/api/orders/{number}, with its client-credentials token's scope). It does not settle.
 func (h *Harness) PutOrder(o refund.Order) Answer {

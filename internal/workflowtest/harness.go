@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,7 +248,7 @@ func New(t testing.TB, opts Options) *Harness {
 		"RequestConsent":     handler.RequestConsent{Store: h.Store, Waits: waits, Emails: emails, Clock: clock, Logger: log},
 		"ExecuteResolution":  handler.ExecuteResolution{Store: h.Store, Payment: h.Pay, Logger: log},
 		"Notify":             handler.Notify{Store: h.Store, Emails: emails, Clock: clock, Logger: log},
-		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Logger: log},
+		"MarkNeedsAttention": handler.MarkNeedsAttention{Store: h.Store, Waits: waits, Logger: log},
 	}
 	subs := map[string]string{}
 	for _, name := range TaskFunctions {
@@ -281,8 +283,8 @@ func New(t testing.TB, opts Options) *Harness {
 		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Logger: httpLog},
-		Webhook: handler.StripeWebhook{Events: stripepay.Webhook{Secret: WebhookSecret}, Store: h.Store, Waits: flaky,
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, Logger: httpLog},
+		Webhook: handler.StripeWebhook{Events: stripepay.Webhook{Secret: WebhookSecret}, Store: h.Store, Waits: flaky, Workflow: flaky,
 			Emails: emails, Clock: clock, Logger: httpLog},
 	}
 	// The billing system's orders go in without faults (NewOrder): the order route on a store that
@@ -552,10 +554,58 @@ func (h *Harness) ExecutionArn(id string) string {
 	return strings.Replace(h.Machine, ":stateMachine:", ":execution:", 1) + ":" + id
 }
 
-// Execution describes the request's execution.
+// Executions returns the ARNs of the request's executions, oldest first: its own (ExecutionArn) and
+// those started for it when a refund that failed later reopened it (named <id>-reopened-<n>,
+// refund.WorkflowInput).
+func (h *Harness) Executions(id string) []string {
+	h.T.Helper()
+	type run struct {
+		arn string
+		n   int // 0 for the request's own, else the reopened attempt
+	}
+	var runs []run
+	p := sfn.NewListExecutionsPaginator(h.SFN, &sfn.ListExecutionsInput{StateMachineArn: aws.String(h.Machine)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(h.Ctx)
+		if err != nil {
+			h.T.Errorf("list executions: %v", err)
+			return nil
+		}
+		for _, x := range page.Executions {
+			name := aws.ToString(x.Name)
+			n, reopened := 0, strings.HasPrefix(name, id+"-reopened-")
+			if reopened {
+				var err error
+				if n, err = strconv.Atoi(strings.TrimPrefix(name, id+"-reopened-")); err != nil {
+					continue
+				}
+			}
+			if name == id || reopened {
+				runs = append(runs, run{aws.ToString(x.ExecutionArn), n})
+			}
+		}
+	}
+	slices.SortFunc(runs, func(a, b run) int { return a.n - b.n })
+	arns := make([]string, len(runs))
+	for i, r := range runs {
+		arns[i] = r.arn
+	}
+	return arns
+}
+
+// LatestExecutionArn returns the ARN of the request's newest execution (Executions): its own, or the
+// one started when it was last reopened.
+func (h *Harness) LatestExecutionArn(id string) string {
+	if arns := h.Executions(id); len(arns) > 0 {
+		return arns[len(arns)-1]
+	}
+	return h.ExecutionArn(id)
+}
+
+// Execution describes the request's newest execution (LatestExecutionArn).
 func (h *Harness) Execution(id string) *sfn.DescribeExecutionOutput {
 	h.T.Helper()
-	out, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.ExecutionArn(id))})
+	out, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.LatestExecutionArn(id))})
 	if err != nil {
 		h.T.Fatalf("describe execution of %s: %v", id, err)
 	}
@@ -570,9 +620,26 @@ func (h *Harness) WantExecution(id string, want sfntypes.ExecutionStatus) {
 	}
 }
 
-// History lists the states the execution entered, with failures, for failure messages.
+// WantStaffWait checks that the request needs attention and that its execution runs, parked on its
+// staff-action wait (AwaitStaffAction) with the token stored on the request: a staff action is its
+// way out.
+func (h *Harness) WantStaffWait(id string) {
+	h.T.Helper()
+	h.WantStatus(id, refund.StatusNeedsAttention)
+	h.WantExecution(id, sfntypes.ExecutionStatusRunning)
+	tok, err := h.Store.GetTaskToken(h.Ctx, id)
+	if err != nil || tok.Kind != refund.TokenAttention {
+		h.T.Fatalf("request %s: stored token %q, %v; want the staff-action wait's\nhistory: %s", id, tok.Kind, err, h.History(id))
+	}
+	tokens, err := h.Eng.TaskTokens(h.LatestExecutionArn(id))
+	if err != nil || !slices.Contains(tokens, tok.Token) {
+		h.T.Fatalf("request %s: the execution does not wait on the stored staff-action token (%v)\nhistory: %s", id, err, h.History(id))
+	}
+}
+
+// History lists the states the newest execution entered, with failures, for failure messages.
 func (h *Harness) History(id string) string {
-	out, err := h.SFN.GetExecutionHistory(h.Ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.ExecutionArn(id)), MaxResults: 1000})
+	out, err := h.SFN.GetExecutionHistory(h.Ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.LatestExecutionArn(id)), MaxResults: 1000})
 	if err != nil {
 		return err.Error()
 	}

@@ -3,6 +3,8 @@ package workflowtest
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -17,11 +19,12 @@ import (
 // created (New runs it when the test ends, unless the test failed; faults must be off by then):
 //
 //   - no refund lost, none doubled: per payment, refunded <= paid in the order's ledger and at the
-//     provider; the ledger's total is its refund records' total; the provider's refunds have
-//     distinct idempotency keys and each is in the ledger (reserved or succeeded, same amount; one
-//     made at the provider's dashboard by its provider id, once its event arrived; one that failed
-//     later is released in the ledger, or not heard of yet); the provider refunded at least what the
-//     ledger completed and at most that plus what is reserved;
+//     provider; the ledger's total is its refund records' total (settlements outside the provider
+//     included, which the provider never sees); the provider's refunds have distinct idempotency
+//     keys and each is in the ledger (reserved or succeeded, same amount; one made at the provider's
+//     dashboard by its provider id, once its event arrived; one that failed later is released in the
+//     ledger, or not heard of yet); the provider refunded at least what the ledger completed and at
+//     most that plus what is reserved;
 //   - no request has more than one refund record, and a completed request whose accepted offer is a
 //     refund has exactly one succeeded record and one provider refund of exactly that amount;
 //   - no money and no credit without an accepted consent whose hash is the agreement hash of the
@@ -116,17 +119,29 @@ func (h *Harness) checkRequest(id string) {
 		if !h.failedLater(req) {
 			h.T.Errorf("request %s left a final status without a refund that failed later at the provider", id)
 		}
-		if n := len(h.Mails(mail.KindRefundFailed, id)); n != 1 {
-			h.T.Errorf("request %s: its refund failed later and the client got %d emails saying so, want 1", id, n)
+		// One per refund attempt that failed later (each reopening is one).
+		if n := len(h.Mails(mail.KindRefundFailed, id)); n < reopened || n > h.failedLaterAttempts(req) {
+			h.T.Errorf("request %s: reopened %d times after refunds that failed later and the client got %d emails saying so, want one per failed attempt (%d)", id, reopened, n, h.failedLaterAttempts(req))
 		}
 	}
 	want, _ := mail.OutcomeKind(req.Status)
 	done, _ := mail.OutcomeKind(refund.StatusCompleted)
+	attention := false // the request needed attention on its way: its email was due then
+	for _, e := range chain {
+		attention = attention || e.To == refund.StatusNeedsAttention
+	}
 	for k := range outcomeKinds {
 		n := len(h.Mails(k, id))
+		// A reopened request may have had the completed email of the attempt that failed later, and
+		// then that of the attempt that completed it again.
+		most := 1
+		if k == done {
+			most += reopened
+		}
 		switch {
-		case (k == want || reopened > 0 && k == done) && n > 1:
-			h.T.Errorf("request %s: %d %s emails, want at most 1", id, n, k)
+		case k == mail.KindNeedsAttention && attention && n <= 1:
+		case (k == want || reopened > 0 && k == done) && n > most:
+			h.T.Errorf("request %s: %d %s emails, want at most %d", id, n, k, most)
 		case k != want && !(reopened > 0 && k == done) && n > 0:
 			h.T.Errorf("request %s is %s but got %d %s emails", id, req.Status, n, k)
 		}
@@ -140,14 +155,29 @@ func (h *Harness) checkRequest(id string) {
 		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
 		return
 	}
-	var mine []refund.RefundRecord
+	// The request's refund attempts at the provider, and what staff recorded as settled outside it.
+	var mine, outside []refund.RefundRecord
+	open := 0
 	for _, r := range refunds {
-		if r.RequestID == id {
+		switch {
+		case r.RequestID != id:
+		case r.SettledOutside:
+			outside = append(outside, r)
+		default:
 			mine = append(mine, r)
+			if r.State != refund.RefundFailed {
+				open++
+			}
 		}
 	}
-	if len(mine) > 1 {
-		h.T.Errorf("request %s has %d refund records; the workflow only ever makes one", id, len(mine))
+	if open > 1 {
+		h.T.Errorf("request %s has %d refund attempts that were not refused; a new attempt only follows a certain refusal: %+v", id, open, mine)
+	}
+	if len(outside) > 0 {
+		h.checkSettledOutside(id, req, audit, outside)
+		if len(mine) == 0 {
+			return
+		}
 	}
 	credit, cerr := h.Store.GetCredit(h.Ctx, req.OrderNumber, id)
 	hasCredit := cerr == nil
@@ -163,27 +193,88 @@ func (h *Harness) checkRequest(id string) {
 		order := h.Order(req.OrderNumber)
 		var provider []sandbox.Record
 		for _, p := range h.ProviderRefunds(order) {
-			if p.RequestID == id {
+			// A refund that failed later at the provider moved no money (the request was reopened,
+			// and a staff retry made the one that counts).
+			if p.RequestID == id && p.Refund.Status != "failed" && p.Refund.Status != "canceled" {
 				provider = append(provider, p)
 			}
 		}
-		if len(mine) != 1 || mine[0].State != refund.RefundSucceeded || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
+		var succeeded []refund.RefundRecord
+		for _, r := range mine {
+			if r.State == refund.RefundSucceeded {
+				succeeded = append(succeeded, r)
+			}
+		}
+		if len(outside) > 0 {
+			return // settled outside the provider after the attempts there
+		}
+		if len(succeeded) != 1 || len(provider) != 1 || provider[0].Refund.Amount != offer.Amount {
 			h.T.Errorf("request %s completed a refund of %s: want one succeeded ledger record and one provider refund of that amount, got %+v and %+v", id, offer.Amount, mine, provider)
 		}
 	}
 }
 
+// checkSettledOutside checks a request's settlements outside the provider: one, on a completed
+// request, recorded by a member of staff in the same change that completed it.
+func (h *Harness) checkSettledOutside(id string, req refund.RequestRecord, audit []refund.AuditEntry, outside []refund.RefundRecord) {
+	h.T.Helper()
+	if len(outside) != 1 || req.Status != refund.StatusCompleted || req.RefundAttempt != outside[0].N {
+		h.T.Errorf("request %s is %s (refund attempt %d) with settlements outside the provider %+v; want one, naming the completed request's attempt", id, req.Status, req.RefundAttempt, outside)
+		return
+	}
+	for _, e := range audit {
+		if e.Action == string(refund.StaffActionSettledOutside) && e.To == refund.StatusCompleted && strings.HasPrefix(e.Actor, "staff:") {
+			return
+		}
+	}
+	h.T.Errorf("request %s was settled outside the provider without a staff member's audit entry completing it", id)
+}
+
 // checkExecution checks that the request is not stuck and that its execution ended when it should.
 func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 	h.T.Helper()
-	x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.ExecutionArn(id))})
-	if err != nil {
-		h.T.Errorf("request %s has no execution: %v", id, err)
+	arns := h.Executions(id)
+	if len(arns) == 0 {
+		h.T.Errorf("request %s has no execution", id)
 		return
 	}
-	running := x.Status == sfntypes.ExecutionStatusRunning
+	// A request has one execution, and one more each time a refund that failed later reopened it
+	// from completed; never two running at once (two could move its money).
+	arn, running := arns[len(arns)-1], false
+	for _, a := range arns {
+		x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(a)})
+		if err != nil {
+			h.T.Errorf("request %s: execution %s: %v", id, a, err)
+			return
+		}
+		if x.Status != sfntypes.ExecutionStatusRunning {
+			continue
+		}
+		if running {
+			h.T.Errorf("request %s has two running executions: %v", id, arns)
+		}
+		running = true
+		if a != arn {
+			h.T.Errorf("request %s: execution %s still runs after the newer %s started", id, a, arn)
+		}
+	}
+	x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		h.T.Errorf("request %s: execution %s: %v", id, arn, err)
+		return
+	}
 	switch {
-	case req.Status.Terminal() || req.Status == refund.StatusNeedsAttention:
+	case req.Status == refund.StatusNeedsAttention:
+		// Parked for a staff action (the one way out), or, after AttentionFailed, ended.
+		if !running {
+			return
+		}
+		tok, err := h.Store.GetTaskToken(h.Ctx, id)
+		tokens, terr := h.Eng.TaskTokens(arn)
+		if err != nil || terr != nil || tok.Kind != refund.TokenAttention || !slices.Contains(tokens, tok.Token) {
+			h.T.Errorf("request %s needs attention and its execution runs without waiting for a staff action (%v, %v); states: %s", id, err, terr, h.History(id))
+		}
+	case req.Status.Terminal():
 		if running {
 			h.T.Errorf("request %s is %s but its execution still runs: %s", id, req.Status, h.History(id))
 		}
@@ -192,7 +283,7 @@ func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 	case !running:
 		h.T.Errorf("request %s is stuck: %s with its execution %s, so nothing will move it on; states: %s", id, req.Status, x.Status, h.History(id))
 	default:
-		tokens, err := h.Eng.TaskTokens(h.ExecutionArn(id))
+		tokens, err := h.Eng.TaskTokens(arn)
 		if err != nil || len(tokens) == 0 {
 			h.T.Errorf("request %s is %s and its execution runs without waiting on a task that times out (%v); states: %s", id, req.Status, err, h.History(id))
 		}
@@ -202,7 +293,7 @@ func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 // outcomeKinds are the client emails that announce a final (or needs-attention) status.
 var outcomeKinds = map[mail.Kind]bool{
 	mail.KindCompleted: true, mail.KindDeclined: true, mail.KindWithdrawn: true, mail.KindExpired: true,
-	mail.KindRejected: true, mail.KindReviewRejected: true, mail.KindNeedsAttention: true,
+	mail.KindRejected: true, mail.KindReviewRejected: true, mail.KindNeedsAttention: true, mail.KindClosed: true,
 }
 
 // consentCovers checks that the request's refunds and credit were accepted by the client: an accept
@@ -261,10 +352,14 @@ func (h *Harness) checkLedger(number string) {
 		h.T.Errorf("refunds of %s: %v", number, err)
 		return
 	}
-	var reserved, succeeded int64
+	var reserved, succeeded, outside int64
 	byKey, byProviderID := map[string]refund.RefundRecord{}, map[string]refund.RefundRecord{}
 	for _, r := range records {
 		byKey[r.IdempotencyKey] = r
+		if r.SettledOutside {
+			outside += r.Amount.Amount // counted in the ledger, never sent to the provider
+			continue
+		}
 		if r.ProviderRefundID != "" {
 			byProviderID[r.ProviderRefundID] = r
 		}
@@ -275,7 +370,7 @@ func (h *Harness) checkLedger(number string) {
 			succeeded += r.Amount.Amount
 		}
 	}
-	if got := reserved + succeeded; got != o.Refunded {
+	if got := reserved + succeeded + outside; got != o.Refunded {
 		h.T.Errorf("order %s: ledger says %d refunded, its records add up to %d", number, o.Refunded, got)
 	}
 	st, err := h.Pay.Payment(h.Ctx, o.Payment.Reference)
@@ -316,7 +411,7 @@ func (h *Harness) checkLedger(number string) {
 			continue
 		}
 		total += p.Refund.Amount.Amount
-		if !ok || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
+		if !ok || r.SettledOutside || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
 			h.T.Errorf("payment %s: provider refund %s of %s is not in the ledger as reserved or succeeded (a lost refund): %+v", o.Payment.Reference, p.IdempotencyKey, p.Refund.Amount, r)
 		}
 	}
@@ -358,17 +453,22 @@ func StatusMoves(entries []refund.AuditEntry) []string {
 	return out
 }
 
-// failedLater reports whether the request's latest refund failed at the provider after it was accepted.
-func (h *Harness) failedLater(req refund.RequestRecord) bool {
+// failedLater reports whether one of the request's refunds failed at the provider after it was accepted.
+func (h *Harness) failedLater(req refund.RequestRecord) bool { return h.failedLaterAttempts(req) > 0 }
+
+// failedLaterAttempts counts the request's refund attempts that failed at the provider after it
+// accepted them.
+func (h *Harness) failedLaterAttempts(req refund.RequestRecord) int {
 	records, err := h.Store.ListOrderRefunds(h.Ctx, req.OrderNumber)
 	if err != nil {
 		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
-		return false
+		return 0
 	}
+	n := 0
 	for _, r := range records {
 		if r.RequestID == req.ID && r.FailedLater() {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }

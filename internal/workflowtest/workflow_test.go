@@ -264,8 +264,7 @@ func TestStaffReview(t *testing.T) {
 	t.Run("no decision in 14 days", func(t *testing.T) {
 		h, _, id := park(t)
 		h.Advance(14*24*time.Hour + time.Minute)
-		h.WantStatus(id, refund.StatusNeedsAttention)
-		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		h.WantStaffWait(id)
 		if !strings.Contains(h.OneMail(mail.KindStaffNeedsAttention, id).Text, "States.Timeout") {
 			t.Error("the staff email does not name the timeout")
 		}
@@ -561,8 +560,7 @@ func TestPaymentUnavailableForGood(t *testing.T) {
 	h.Pay.FailNext(20, sandbox.FaultUnavailable)
 	h.accept(id, 0)
 
-	h.WantStatus(id, refund.StatusNeedsAttention)
-	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	h.WantStaffWait(id)
 	if got := h.Invoked("ExecuteResolution"); got != 5 {
 		t.Errorf("ExecuteResolution ran %d times, want 5 (the first try and 4 retries)", got)
 	}
@@ -622,8 +620,7 @@ func TestPaymentDeclined(t *testing.T) {
 	h.Pay.FailNext(1, sandbox.FaultDeclined)
 	h.accept(id, 0)
 
-	h.WantStatus(id, refund.StatusNeedsAttention)
-	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	h.WantStaffWait(id)
 	if got := h.Invoked("ExecuteResolution"); got != 1 {
 		t.Errorf("ExecuteResolution ran %d times, want 1 (a refusal is not retried)", got)
 	}
@@ -781,8 +778,7 @@ func TestUnexpectedFailures(t *testing.T) {
 		o := h.newOrder(refund.ServiceProject)
 		h.FailNextInvocation("ProposeResolution", errors.New("disk on fire"))
 		id := h.submitRequest(o, refund.ReasonChangedMind)
-		h.WantStatus(id, refund.StatusNeedsAttention)
-		h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+		h.WantStaffWait(id)
 		staff := h.OneMail(mail.KindStaffNeedsAttention, id)
 		if strings.Contains(staff.Text, "disk on fire") {
 			t.Error("the staff email quotes the error's cause; only its name belongs there")
@@ -868,8 +864,7 @@ func TestAgreementChangedAfterConsent(t *testing.T) {
 		return next()
 	})
 	h.acceptKind(id, refund.OfferPartialRefund)
-	h.WantStatus(id, refund.StatusNeedsAttention)
-	h.WantExecution(id, sfntypes.ExecutionStatusSucceeded)
+	h.WantStaffWait(id)
 	if !strings.Contains(h.OneMail(mail.KindStaffNeedsAttention, id).Text, "ExecutionRefused") {
 		t.Error("staff were not told why")
 	}

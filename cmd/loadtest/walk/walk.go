@@ -382,6 +382,20 @@ func (c *Client) Review(ctx context.Context, id string, d handler.ReviewDecision
 	return r, err
 }
 
+// StaffAction posts a staff action on a request that needs attention.
+func (c *Client) StaffAction(ctx context.Context, id string, a handler.StaffActionRequest) (handler.StaffActionResult, error) {
+	var r handler.StaffActionResult
+	err := c.staffCall(ctx, "POST /staff/api/requests/{id}/actions", http.MethodPost, "/requests/"+url.PathEscape(id)+"/actions", a, &r, http.StatusOK)
+	return r, err
+}
+
+// Take creates a request for a client who phoned or wrote.
+func (c *Client) Take(ctx context.Context, in refund.StaffIntake) (handler.TakenAnswer, error) {
+	var r handler.TakenAnswer
+	err := c.staffCall(ctx, "POST /staff/api/requests", http.MethodPost, "/requests", in, &r, http.StatusCreated)
+	return r, err
+}
+
 // --- the local stack's own pages ---------------------------------------------------------------------
 
 // Outbox reads every email the stack sent (GET /_local/outbox). It is not an API route and is not

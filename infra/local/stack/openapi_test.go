@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -222,7 +225,7 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	// Pages, assets and the contract itself.
 	c.html(http.MethodGet, "/", http.StatusOK)
 	c.html(http.MethodGet, "/staff", http.StatusOK)
-	for _, f := range []string{"site.css", "staff.js", "favicon.svg"} {
+	for _, f := range []string{"site.css", "staff.js", "staff_agents.js", "favicon.svg"} {
 		c.html(http.MethodGet, "/assets/"+f, http.StatusOK)
 	}
 	c.want(c.send(exchange{method: http.MethodGet, path: "/assets/missing.css", offContract: true}), http.StatusNotFound, nil)
@@ -392,6 +395,56 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	}
 	c.want(c.send(exchange{method: http.MethodPost, path: "/webhooks/stripe", body: event,
 		header: signed("t=1,v1=" + strings.Repeat("0", 64))}), http.StatusBadRequest, nil)
+
+	// A request staff take for a client who phoned (the order just sent): created, replayed with the
+	// same key, refused for an unknown order and for a second open request; staff actions on a request
+	// that does not need attention are 409, a made-up action 400.
+	take := refund.StaffIntake{OrderNumber: order.Number, Kind: "cancellation", Reason: "no_longer_needed", Details: "Called at 10:05.", Channel: refund.ChannelPhone}
+	takeKey := map[string]string{"Authorization": staff["Authorization"], "Idempotency-Key": "contract-take-1"}
+	var taken handler.TakenAnswer
+	c.json(http.MethodPost, "/staff/api/requests", take, takeKey, http.StatusCreated, &taken)
+	if p := c.json(http.MethodPost, "/staff/api/requests", take, takeKey, http.StatusCreated, &handler.TakenAnswer{}); p.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the replayed intake is not marked Idempotent-Replayed: %s", p)
+	}
+	c.json(http.MethodPost, "/staff/api/requests", take, staff, http.StatusConflict, nil)
+	unknownOrder := take
+	unknownOrder.OrderNumber = "RF-CONTRACT-NONE"
+	c.json(http.MethodPost, "/staff/api/requests", unknownOrder, staff, http.StatusNotFound, nil)
+	actions := "/staff/api/requests/" + inReview.ID + "/actions"
+	c.json(http.MethodPost, actions, handler.StaffActionRequest{Action: refund.StaffActionRetry, Note: "n"}, staff, http.StatusConflict, nil)
+	c.want(c.send(exchange{method: http.MethodPost, path: actions, body: []byte(`{"action":"accept","note":"n"}`), offContract: true,
+		header: map[string]string{"Content-Type": "application/json", "Authorization": staff["Authorization"]}}), http.StatusBadRequest, nil)
+
+	// A refund the provider refuses for certain (it forgot the payment after the order came in): the
+	// request needs attention, its workflow waits for a staff action, and staff close it.
+	var lost PaymentAnswer
+	c.json(http.MethodPost, PaymentsPath, map[string]any{"amount": 180000, "currency": "EUR"}, nil, http.StatusCreated, &lost)
+	grace := refund.Order{Number: "RF-CONTRACT-3", CustomerName: "Grace Hopper", Email: "grace@example.com",
+		PurchaseDate: ada.PurchaseDate, Currency: "EUR", Paid: 180000, Payment: refund.Payment{Reference: lost.Reference}, Status: refund.OrderActive,
+		Service: refund.Service{Type: refund.ServiceProject, Project: &refund.Project{Milestones: []refund.Milestone{
+			{Name: "Build", Price: 180000, Status: refund.MilestoneNotStarted}}}}}
+	c.json(http.MethodPut, "/staff/api/orders/"+grace.Number, grace, billing, http.StatusCreated, nil)
+	var graceAccepted handler.SubmitAnswer
+	c.json(http.MethodPost, "/requests", submission(grace, ""), nil, http.StatusAccepted, &graceAccepted)
+	c.v.waitStatus(graceAccepted.StatusURL, refund.StatusAwaitingConsent)
+	if _, err := outsideDynamoDB(s).DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(s.TableName),
+		Key: map[string]dbtypes.AttributeValue{"PK": &dbtypes.AttributeValueMemberS{Value: "SANDBOX#" + lost.Reference}, "SK": &dbtypes.AttributeValueMemberS{Value: "PAYMENT"}}}); err != nil {
+		t.Fatal(err)
+	}
+	graceConsent := mustPath(t, link(t, c.v.waitMail(grace.Email, "Your options for order "+grace.Number), "/consent/"))
+	var graceView handler.ConsentView
+	c.json(http.MethodGet, graceConsent, nil, nil, http.StatusOK, &graceView)
+	c.json(http.MethodPost, graceConsent, handler.ConsentBody{Decision: "accept", OfferID: graceView.Offers[0].ID,
+		OfferHash: graceView.Offers[0].AgreementHash, TypedName: grace.CustomerName, Agree: true}, nil, http.StatusOK, nil)
+	c.v.waitStatus(graceAccepted.StatusURL, refund.StatusNeedsAttention)
+	eventually(t, "the staff-action wait", func() bool {
+		var d handler.RequestDetail
+		c.json(http.MethodGet, "/staff/api/requests/"+graceAccepted.RequestID, nil, staff, http.StatusOK, &d)
+		return d.LastWait == refund.TokenAttention
+	})
+	c.json(http.MethodPost, "/staff/api/requests/"+graceAccepted.RequestID+"/actions", handler.StaffActionRequest{Action: refund.StaffActionClose,
+		Note: "The card was cancelled; agreed on the phone.", Message: "As agreed on the phone, we pay you back by bank transfer."}, staff, http.StatusOK, &handler.StaffActionResult{})
+	c.v.waitStatus(graceAccepted.StatusURL, refund.StatusClosed)
 
 	// The local stack's clock, last: it moves every request's time.
 	c.json(http.MethodGet, "/_local/clock", nil, nil, http.StatusOK, nil)

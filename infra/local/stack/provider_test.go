@@ -159,6 +159,23 @@ func TestRefundFailsLaterAtTheProvider(t *testing.T) {
 	if code, _ := postEvent(t, s, evs[0].Payload, "whsec_another", time.Now()); code != http.StatusBadRequest {
 		t.Errorf("an event signed with another secret: %d, want 400", code)
 	}
+
+	// The request's first execution ended when it completed; the webhook started a new one, which
+	// waits for a staff action. Staff retry: the provider said for certain attempt 1 failed, so the
+	// retry makes one new refund under attempt 2, and the request completes again.
+	eventually(t, "the staff-action wait of the reopened request", func() bool { return staff.detail(id).LastWait == refund.TokenAttention })
+	var acted handler.StaffActionResult
+	staff.call(http.MethodPost, "/requests/"+id+"/actions", handler.StaffActionRequest{Action: refund.StaffActionRetry,
+		Note: "The client has a new card on the same account; trying again."}, &acted, http.StatusOK)
+	if got, want := acted.IdempotencyKey, refund.RefundIdempotencyKey(id, 2); got != want {
+		t.Errorf("the retry uses %q, want %q", got, want)
+	}
+	client.waitStatus(status.URL, refund.StatusCompleted)
+	pay = sandboxPayment(t, s, ref)
+	if len(pay.Refunds) != 2 || pay.Refunds[1].IdempotencyKey != refund.RefundIdempotencyKey(id, 2) || pay.Refunds[1].Refund.Status != "succeeded" {
+		t.Errorf("sandbox refunds after the retry %+v, want the failed one and one new under attempt 2", pay.Refunds)
+	}
+	checkMoney(t, s, staff, id, 180000)
 }
 
 // TestDisputeAndDashboardRefundAtTheProvider: a dispute opened while the client decides takes the
