@@ -369,6 +369,15 @@ func TestReopen(t *testing.T) {
 // same order goes to needs attention without the lock, which stays with the newer request.
 func TestReopenLeavesANewerRequestsLock(t *testing.T) {
 	t.Parallel()
+	for _, settle := range []bool{false, true} {
+		t.Run(map[bool]string{false: "closed", true: "settled outside"}[settle], func(t *testing.T) {
+			t.Parallel()
+			reopenBesideANewerRequest(t, settle)
+		})
+	}
+}
+
+func reopenBesideANewerRequest(t *testing.T, settle bool) {
 	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
 		b.RequireTransactions(t)
 		e := newEnv(t, b)
@@ -382,10 +391,25 @@ func TestReopenLeavesANewerRequestsLock(t *testing.T) {
 		if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != newer.ID {
 			t.Errorf("open request of RF-1 = %q, %v; want the newer %q", got, err, newer.ID)
 		}
-		// Its end does not release the newer request's lock.
-		must(t, e.s.Transition(e.ctx, req.ID, refund.StatusNeedsAttention, refund.StatusClosed, req.Version+2, systemAudit("StaffApi")))
-		if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != newer.ID {
-			t.Errorf("open request of RF-1 after the reopened one closed = %q, %v; want %q", got, err, newer.ID)
+		// Its end does not fail over the newer request's lock, nor release it: closed, or settled
+		// outside the provider (the other way a staff action ends it).
+		end := func(name string, f func() error) {
+			t.Helper()
+			must(t, f())
+			if got, err := e.s.OpenRequestID(e.ctx, "RF-1"); err != nil || got != newer.ID {
+				t.Errorf("open request of RF-1 after the reopened one %s = %q, %v; want %q", name, got, err, newer.ID)
+			}
 		}
+		if settle {
+			end("settled outside", func() error {
+				_, err := e.s.SettleOutside(e.ctx, req.ID, req.Version+2, refund.Settlement{Amount: eur(10000), Method: "bank transfer", Reference: "TR-1"}, 2,
+					refund.AuditEntry{Actor: "staff:s1", Detail: "paid back by bank transfer"})
+				return err
+			})
+			return
+		}
+		end("closed", func() error {
+			return e.s.Transition(e.ctx, req.ID, refund.StatusNeedsAttention, refund.StatusClosed, req.Version+2, systemAudit("StaffApi"))
+		})
 	})
 }
