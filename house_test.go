@@ -48,6 +48,7 @@ var floors = []floor{
 		{"apigw/...", "API Gateway events, errors to statuses"},
 		{"sfnworkflow/...", "the workflow port on Step Functions"},
 		{"web/...", "pages and assets"},
+		{"agreementpdf", "the signed agreement as a PDF"},
 		{"awsenv/httpclient", "the HTTP client of every AWS client"},
 		{"infra/local/...", "AWS in a box: stand-ins that know nothing of refunds"},
 	}},

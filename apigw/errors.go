@@ -18,6 +18,9 @@ const (
 	CodeTooLarge refund.Code = "too_large"
 	// CodeUnsupportedMediaType means the body's Content-Type is not what the route accepts.
 	CodeUnsupportedMediaType refund.Code = "unsupported_media_type"
+	// CodeMethodNotAllowed means the path exists but does not take the method (a browser opening
+	// the address a form posts to).
+	CodeMethodNotAllowed refund.Code = "method_not_allowed"
 )
 
 // statusByCode is the one table from error code to HTTP status. A code missing here is answered as
@@ -32,6 +35,7 @@ var statusByCode = map[refund.Code]int{
 	refund.CodeUnprocessable: http.StatusUnprocessableEntity,
 	CodeTooLarge:             http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	refund.CodeInternal:      http.StatusInternalServerError,
 }
 
@@ -47,6 +51,7 @@ var defaultMessages = map[refund.Code]string{
 	refund.CodeUnprocessable: "What was sent disagrees with our records.",
 	CodeTooLarge:             "What you sent is too large.",
 	CodeUnsupportedMediaType: "This kind of content is not accepted here.",
+	CodeMethodNotAllowed:     "This address receives a form when you send it; it has no page of its own.",
 	refund.CodeInternal:      "Something went wrong on our side. Please try again in a few minutes; if it keeps happening, contact us and quote the reference below.",
 }
 
@@ -61,12 +66,13 @@ var titles = map[refund.Code]string{
 	refund.CodeUnprocessable: "What you sent disagrees with our records",
 	CodeTooLarge:             "Too large",
 	CodeUnsupportedMediaType: "Not accepted",
+	CodeMethodNotAllowed:     "This address has no page of its own",
 	refund.CodeInternal:      "Sorry, something went wrong",
 }
 
 // Status returns the HTTP status for an error code: invalid 400, unauthorized 401, forbidden 403,
-// not_found 404, conflict 409, gone 410, too_large 413, unsupported_media_type 415, unprocessable 422,
-// anything else 500.
+// not_found 404, method_not_allowed 405, conflict 409, gone 410, too_large 413, unsupported_media_type
+// 415, unprocessable 422, anything else 500.
 func Status(code refund.Code) int {
 	if s, ok := statusByCode[code]; ok {
 		return s

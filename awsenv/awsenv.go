@@ -45,6 +45,14 @@ const (
 	VarStaffEmail = lambdaenv.VarStaffEmail
 	// VarCompanyName names the company that signs the emails.
 	VarCompanyName = lambdaenv.VarCompanyName
+	// VarCompanySupportEmail is where clients write with questions.
+	VarCompanySupportEmail = lambdaenv.VarCompanySupportEmail
+	// VarCompanyAddress is the company's postal address.
+	VarCompanyAddress = lambdaenv.VarCompanyAddress
+	// VarCompanyLogoURL is the optional logo on the pages.
+	VarCompanyLogoURL = lambdaenv.VarCompanyLogoURL
+	// VarCompanyPolicyURL optionally replaces /policy in links.
+	VarCompanyPolicyURL = lambdaenv.VarCompanyPolicyURL
 	// VarPaymentProvider is "sandbox" or "stripe".
 	VarPaymentProvider = lambdaenv.VarPaymentProvider
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
@@ -53,6 +61,10 @@ const (
 	VarSiteOrigins = lambdaenv.VarSiteOrigins
 	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the webhook endpoint's signing secret.
 	VarStripeWebhookSecretARN = lambdaenv.VarStripeWebhookSecretARN
+	// VarFourEyesLimits sets the four-eyes limits of staff review decisions.
+	VarFourEyesLimits = lambdaenv.VarFourEyesLimits
+	// VarLookupKeySecretARN is the secret keying the hash of clients' emails staff search by.
+	VarLookupKeySecretARN = lambdaenv.VarLookupKeySecretARN
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

@@ -21,9 +21,15 @@ var templateValues = map[string]string{
 	VarMailConfigurationSet:   "refundflow-mail",
 	VarStaffEmail:             "staff@example.com, lead@example.com",
 	VarCompanyName:            "Northwind IT Services",
+	VarCompanySupportEmail:    "support@northwind.example",
+	VarCompanyAddress:         "12 Harbour Street, 1000 Example City",
+	VarCompanyLogoURL:         "/assets/demo-logo.svg",
+	VarCompanyPolicyURL:       "",
 	VarPaymentProvider:        ProviderSandbox,
 	VarPaymentSecretARN:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
 	VarSiteOrigins:            "https://www.example.com,https://shop.example.com",
+	VarFourEyesLimits:         "EUR 2000.00, USD 2500.00",
+	VarLookupKeySecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup",
 	VarStripeWebhookSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook",
 }
 
@@ -102,10 +108,10 @@ func TestTaskBuildersReportEveryMissingVariable(t *testing.T) {
 	for name, want := range map[string]string{
 		"VerifyConditionsFunction":   "TABLE_NAME",
 		"ProposeResolutionFunction":  "TABLE_NAME",
-		"RequestStaffReviewFunction": "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, STAFF_EMAIL",
-		"RequestConsentFunction":     "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME",
+		"RequestStaffReviewFunction": "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_EMAIL",
+		"RequestConsentFunction":     "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
 		"ExecuteResolutionFunction":  "TABLE_NAME, PAYMENT_PROVIDER",
-		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, STAFF_EMAIL",
+		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_EMAIL",
 		"MarkNeedsAttentionFunction": "TABLE_NAME",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))

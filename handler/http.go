@@ -75,10 +75,14 @@ func errPageNotFound() error {
 	return refund.Errorf(refund.CodeNotFound, "There is no page at this address.")
 }
 
-// errMethod is the answer for a method a route does not take. API Gateway only routes the methods
-// template.yaml lists, so this is reached only by hand-made events.
+// errMethod is the answer for a method a route does not take (405): a browser that opens the address
+// a form posts to (template.yaml routes GET of those addresses here too, so a browser gets this page
+// rather than API Gateway's own JSON 404), or a hand-made event.
 func errMethod(method string) error {
-	return refund.Errorf(refund.CodeNotFound, "This address does not answer %s requests.", method)
+	if method == http.MethodGet || method == http.MethodHead {
+		return refund.Errorf(apigw.CodeMethodNotAllowed, "This address receives a form when you send it; it has no page of its own. Start from the request form, or open the link in our latest email again.")
+	}
+	return refund.Errorf(apigw.CodeMethodNotAllowed, "This address does not answer %s requests.", method)
 }
 
 // clientAudit starts an audit entry for something the client did, with the connection's address and

@@ -34,6 +34,9 @@ type RecordConsent struct {
 	Waits WaitCompleter
 	// CrossOrigin refuses decisions that a browser posts from another website.
 	CrossOrigin apigw.CrossOrigin
+	// AgreementPDF makes the signed agreement's PDF (GET /consent/{code}/agreement, linked from the
+	// page after accepting); nil answers 404 there and links no download.
+	AgreementPDF AgreementPDF
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -58,9 +61,12 @@ func (h RecordConsent) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 func (h RecordConsent) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/consent/{code}")
+	route, params := matchRoute(req, "/consent/{code}", "/consent/{code}/agreement")
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	}
+	if m := apigw.Method(req); route == "/consent/{code}/agreement" && (m == http.MethodGet || m == http.MethodHead) {
+		return h.agreement(ctx, params["code"])
 	}
 	if err := h.CrossOrigin.Check(req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -213,9 +219,8 @@ func (a recordedAnswer) detail() string {
 	return "You accepted " + a.offer + " on " + formatWhen(a.at) + "."
 }
 
-// confirmation is the page right after the client's own decision: what they chose, what happens
-// next, and where the status page's link is. The page has no status link of its own: only the
-// emails carry status codes, and this page is reached with the consent code alone.
+// confirmation is the page right after the client's own decision: what they chose and what happens
+// next; withStatusLink adds the link to the status page.
 func (a recordedAnswer) confirmation(status refund.Status) web.LinkPage {
 	if a.declined {
 		return web.LinkPage{State: web.LinkDeclined}
@@ -278,13 +283,13 @@ func (v consentView) json() ConsentView {
 // carries ?recorded) the page confirms the client's own decision (200); any other visit to a used
 // link says the answer is already recorded (410). A JSON client got its confirmation with its post,
 // so it always gets the 410.
-func consentClosedResponse(req events.APIGatewayV2HTTPRequest, v consentView) (events.APIGatewayV2HTTPResponse, error) {
+func consentClosedResponse(req events.APIGatewayV2HTTPRequest, v consentView, code string) (events.APIGatewayV2HTTPResponse, error) {
 	if p := *v.closed; p.State == web.LinkRecorded && v.answer.found && apigw.Method(req) != http.MethodPost && !apigw.WantsJSON(req) {
 		if q, err := apigw.Query(req); err == nil && q.Has("recorded") {
-			return linkResponse(v.answer.confirmation(v.req.Status))
+			return linkResponse(withStatusLink(v.answer.confirmation(v.req.Status), v, code))
 		}
 	}
-	return linkAnswer(req, *v.closed)
+	return linkAnswer(req, withStatusLink(*v.closed, v, code))
 }
 
 func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, code string) (events.APIGatewayV2HTTPResponse, error) {
@@ -302,7 +307,7 @@ func (h RecordConsent) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 		}
 	}
 	if v.closed != nil {
-		return consentClosedResponse(req, v)
+		return consentClosedResponse(req, v, code)
 	}
 	if apigw.WantsJSON(req) {
 		return apigw.JSON(http.StatusOK, v.json()), nil

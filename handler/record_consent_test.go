@@ -1,7 +1,9 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,12 +15,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"refundflow/agreementpdf"
 	"refundflow/handler"
 	"refundflow/refund"
+	"refundflow/web"
 )
 
 func (f *httpFixture) consentHandler() handler.RecordConsent {
-	return handler.RecordConsent{Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
+	return handler.RecordConsent{AgreementPDF: agreementpdf.ForHandler, Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
 }
 
 // consentGet is GET /consent/{code}.
@@ -168,16 +172,18 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	}
 
 	// Following the redirect confirms the client's own decision (200): what they accepted, that it
-	// is being carried out, where the status page's link is. It is not the duplicate's page, and it
-	// carries no status code (only the emails do).
+	// is being carried out, where the status page's link is, and the signed agreement to download
+	// with the consent code. The consent code does not open the status page.
 	ev := consentGet(t, s.consentCode)
 	setQuery(&ev, url.Values{"recorded": {"1"}})
 	done := mustCall(t, f.consentHandler(), ev)
 	wantStatus(t, done, http.StatusOK)
+	pdfPath := "/consent/" + s.consentCode + "/agreement"
 	for _, want := range []string{
 		"<h1>Thank you — we recorded your acceptance</h1>",
 		"You accepted Service credit (EUR 4,950.00). We are carrying it out now and will email you as soon as it is done.",
-		"the link is in the email we sent when we received your request",
+		"the link is in the email with your options",
+		`<a href="` + pdfPath + `" download>Download your signed agreement (PDF)</a>`,
 	} {
 		if !strings.Contains(done.Body, want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, done.Body)
@@ -186,6 +192,50 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	for _, unwanted := range []string{"already", "Send a new request", s.statusCode, "/requests/"} {
 		if strings.Contains(done.Body, unwanted) {
 			t.Errorf("confirmation contains %q", unwanted)
+		}
+	}
+	wantStatus(t, mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.consentCode, false)), http.StatusNotFound)
+
+	// The signed agreement, by the consent link and from the status page (which links it): the PDF
+	// made again from the stored consent, byte for byte; a wrong code is 404.
+	stored, err := f.store.GetConsent(context.Background(), s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := agreementpdf.ForHandler(web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := mustCall(t, f.statusHandler(), statusEvent(t, s.id, s.statusCode, false))
+	statusPDF := "/requests/" + s.id + "/agreement?t=" + s.statusCode
+	if !strings.Contains(status.Body, `href="`+statusPDF+`"`) {
+		t.Errorf("status page lacks the agreement link %s", statusPDF)
+	}
+	byConsent := consentGet(t, s.consentCode)
+	setPath(&byConsent, pdfPath, map[string]string{"code": s.consentCode})
+	byConsent.RouteKey = "GET /consent/{code}/agreement"
+	for _, tc := range []struct {
+		name   string
+		h      lambdaHandler
+		ev     events.APIGatewayV2HTTPRequest
+		status int
+	}{
+		{"consent code", f.consentHandler(), byConsent, http.StatusOK},
+		{"status code", f.statusHandler(), agreementEvent(t, s.id, s.statusCode), http.StatusOK},
+		{"wrong status code", f.statusHandler(), agreementEvent(t, s.id, "wrong-code"), http.StatusNotFound},
+		{"consent code on the status route", f.statusHandler(), agreementEvent(t, s.id, s.consentCode), http.StatusNotFound},
+	} {
+		resp := mustCall(t, tc.h, tc.ev)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
+		if tc.status != http.StatusOK {
+			continue
+		}
+		got, _ := base64.StdEncoding.DecodeString(resp.Body)
+		if resp.Headers["Content-Type"] != "application/pdf" || !bytes.Equal(got, want) {
+			t.Errorf("%s: not the PDF of the stored consent (%s, %d vs %d bytes)", tc.name, resp.Headers["Content-Type"], len(got), len(want))
 		}
 	}
 
@@ -496,4 +546,12 @@ func BenchmarkConsentPage(b *testing.B) {
 			b.Fatalf("%v %d", err, resp.StatusCode)
 		}
 	}
+}
+
+// agreementEvent is GET /requests/{id}/agreement?t=code.
+func agreementEvent(t testing.TB, id, code string) events.APIGatewayV2HTTPRequest {
+	ev := statusEvent(t, id, code, false)
+	setPath(&ev, "/requests/"+id+"/agreement", map[string]string{"id": id})
+	ev.RouteKey = "GET /requests/{id}/agreement"
+	return ev
 }

@@ -30,6 +30,9 @@ type RequestStatus struct {
 	Waits WaitCompleter
 	// CrossOrigin refuses withdrawals that a browser posts from another website.
 	CrossOrigin apigw.CrossOrigin
+	// AgreementPDF makes the signed agreement's PDF (GET /requests/{id}/agreement); nil answers 404
+	// there and links no download.
+	AgreementPDF AgreementPDF
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -41,6 +44,7 @@ type RequestStatusStore interface {
 	AuditLister
 	ConsentGetter
 	OfferGetter
+	OfferLister
 	OrderGetter
 	RefundGetter
 	Transitioner
@@ -55,12 +59,14 @@ func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw")
+	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw", "/requests/{id}/agreement")
 	method := apigw.Method(req)
 	if err := h.CrossOrigin.Check(req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	switch {
+	case route == "/requests/{id}/agreement" && (method == http.MethodGet || method == http.MethodHead):
+		return h.agreement(ctx, req, params["id"])
 	case route == "/requests/{id}" && (method == http.MethodGet || method == http.MethodHead):
 		return h.show(ctx, req, params["id"])
 	case route == "/requests/{id}/withdraw" && method == http.MethodPost:
@@ -197,10 +203,14 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return apigw.Page(http.StatusOK, web.StatusPage{
+	page := web.StatusPage{
 		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
 		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code, Outcome: outcome,
-	})
+	}
+	if err := h.details(ctx, rec, code, &page); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return apigw.Page(http.StatusOK, page)
 }
 
 // statusView is the JSON form of the status page.

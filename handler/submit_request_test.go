@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"refundflow/agreementpdf"
 	"refundflow/apigw"
 	"refundflow/handler"
 	"refundflow/refund"
@@ -30,7 +31,7 @@ func (f *httpFixture) submitHandler() handler.SubmitRequest {
 }
 
 func (f *httpFixture) statusHandler() handler.RequestStatus {
-	return handler.RequestStatus{Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
+	return handler.RequestStatus{Store: f.store, Waits: f.flow, CrossOrigin: f.origins, AgreementPDF: agreementpdf.ForHandler}
 }
 
 // formEvent is the real form post with the given submission.

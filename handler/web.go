@@ -3,17 +3,19 @@ package handler
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"refundflow/apigw"
+	"refundflow/refund"
 	"refundflow/web"
 )
 
 // Web serves the pages that hold no data: GET / (the request form), GET /assets/{file} (stylesheet,
-// script, icon), GET /staff (the staff console, whose script loads everything from the staff API
-// with the staff member's token) and GET /openapi.yaml (the API's contract). It needs no AWS
-// dependency.
+// script, icon), GET /policy and /policy/{version} (the published refund policy, in force and earlier
+// versions), GET /staff (the staff console, whose script loads everything from the staff API with the
+// staff member's token) and GET /openapi.yaml (the API's contract). It needs no AWS dependency.
 type Web struct {
 	// StaffAPIBase is the staff API's path prefix the console calls; "/staff/api" when empty.
 	StaffAPIBase string
@@ -35,7 +37,7 @@ func (h Web) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 }
 
 func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/", "/assets/{file}", "/staff", "/openapi.yaml")
+	route, params := matchRoute(req, "/", "/assets/{file}", "/staff", "/openapi.yaml", "/policy", "/policy/{version}")
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	}
@@ -45,6 +47,14 @@ func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (event
 	switch route {
 	case "/":
 		return apigw.Page(http.StatusOK, web.FormPage{})
+	case "/policy":
+		return apigw.Page(http.StatusOK, policyPage(refund.DefaultPolicy(), true))
+	case "/policy/{version}":
+		p, ok := refund.PublishedPolicy(params["version"])
+		if !ok {
+			return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeNotFound, "We have never published a refund policy of this version. The policy in force today is at /policy.")
+		}
+		return apigw.Page(http.StatusOK, policyPage(p, p.Version == refund.DefaultPolicy().Version))
 	case "/staff":
 		return apigw.Page(http.StatusOK, web.StaffPage{APIBase: h.StaffAPIBase})
 	case "/openapi.yaml":
@@ -62,4 +72,10 @@ func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (event
 		}
 		return apigw.Static(data, contentType), nil
 	}
+}
+
+// policyPage is the policy page of p, with the consent period the workflow gives.
+func policyPage(p refund.Policy, current bool) web.PolicyPage {
+	return web.PolicyPage{Policy: p, Current: current,
+		AnswerDays: int(ConsentPeriod / (24 * time.Hour)), ReminderDays: int(ConsentReminderAfter / (24 * time.Hour))}
 }

@@ -8,6 +8,7 @@ import (
 
 	"refundflow/apigw"
 	"refundflow/handler"
+	"refundflow/refund"
 )
 
 // --- Web -------------------------------------------------------------------------------------------
@@ -73,6 +74,50 @@ func TestWebUnknownPath(t *testing.T) {
 	setPath(&ev, "/wp-admin", nil)
 	resp := mustCall(t, handler.Web{}, ev)
 	wantStatus(t, resp, http.StatusNotFound)
+}
+
+// GET /policy shows the policy in force; /policy/<version> a published version; an unknown version is
+// a 404 page.
+func TestWebPolicyPages(t *testing.T) {
+	h := handler.Web{}
+	version := refund.DefaultPolicy().Version
+	for _, tc := range []struct {
+		route, path string
+		params      map[string]string
+		status      int
+		want        string
+	}{
+		{"/policy", "/policy", nil, http.StatusOK, "Version <strong>" + version + "</strong> — in force today"},
+		{"/policy/{version}", "/policy/" + version, map[string]string{"version": version}, http.StatusOK, "in force today"},
+		{"/policy/{version}", "/policy/1999-never", map[string]string{"version": "1999-never"}, http.StatusNotFound, "never published"},
+	} {
+		ev := loadEvent(t, "get-form.json")
+		setPath(&ev, tc.path, tc.params)
+		ev.RouteKey = "GET " + tc.route
+		resp := mustCall(t, h, ev)
+		wantStatus(t, resp, tc.status)
+		if !strings.Contains(resp.Body, tc.want) {
+			t.Errorf("%s: body lacks %q", tc.path, tc.want)
+		}
+	}
+}
+
+// A browser opening the address a form posts to gets a 405 page with a way on, not raw JSON; a JSON
+// client gets JSON.
+func TestGetOnFormAddressesIsAPage(t *testing.T) {
+	ev := loadEvent(t, "get-form.json")
+	setPath(&ev, "/requests", nil)
+	ev.RouteKey = "GET /requests"
+	resp := mustCall(t, handler.SubmitRequest{}, ev)
+	wantStatus(t, resp, http.StatusMethodNotAllowed)
+	if ct := resp.Headers["Content-Type"]; !strings.HasPrefix(ct, "text/html") || !strings.Contains(resp.Body, `<a href="/">`) {
+		t.Errorf("GET /requests: %s\n%s", ct, resp.Body)
+	}
+	ev.Headers["accept"] = "application/json"
+	resp = mustCall(t, handler.SubmitRequest{}, ev)
+	if wantStatus(t, resp, http.StatusMethodNotAllowed); !strings.Contains(resp.Body, `"code":"method_not_allowed"`) {
+		t.Errorf("JSON: %s", resp.Body)
+	}
 }
 
 func TestWebServesTheContract(t *testing.T) {

@@ -77,3 +77,12 @@ func (l Links) FormURL() string {
 func (l Links) StaffRequestURL(id string) string {
 	return l.join(url.Values{"request": {id}}, "staff")
 }
+
+// PolicyURL is the published refund policy: <base>/policy, or <base>/policy/<version> for the version
+// offers were made under.
+func (l Links) PolicyURL(version string) string {
+	if version == "" {
+		return l.join(nil, "policy")
+	}
+	return l.join(nil, "policy", version)
+}

@@ -205,6 +205,11 @@ type Renderer struct {
 	Company string
 	// SupportEmail is where clients can write with questions; optional.
 	SupportEmail string
+	// Address is the company's postal address (lines separated by newlines or ", "); optional.
+	Address string
+	// PolicyURL replaces the link to the published policy page (<base>/policy) when the company
+	// publishes its policy elsewhere; optional.
+	PolicyURL string
 }
 
 // requirement is one Data field a kind needs, with a check and a name for the error.
@@ -318,6 +323,8 @@ type view struct {
 	Kind         Kind
 	Company      string
 	SupportEmail string
+	Address      []string // the postal address's lines
+	PolicyURL    string   // the published policy, the version the offers were made under when known
 	Subject      string
 
 	Greeting string
@@ -366,12 +373,33 @@ type offerView struct {
 
 type lineView struct{ Label, Amount string }
 
+// policyURL links to the published policy: the company's own page when it has one, else the version
+// the offers were made under (so the email and the offers it shows agree), else the policy in force.
+func (r *Renderer) policyURL(d Data) string {
+	if u := strings.TrimSpace(r.PolicyURL); u != "" {
+		if strings.HasPrefix(u, "/") && r.Links.Base != nil {
+			return r.Links.join(nil) + strings.TrimPrefix(u, "/")
+		}
+		return u
+	}
+	version := ""
+	switch {
+	case d.Offer != nil:
+		version = d.Offer.PolicyVersion
+	case len(d.Offers) > 0:
+		version = d.Offers[0].PolicyVersion
+	}
+	return r.Links.PolicyURL(version)
+}
+
 func (r *Renderer) view(kind Kind, d Data) view {
 	v := view{
 		Data:         d,
 		Kind:         kind,
 		Company:      strings.TrimSpace(r.Company),
 		SupportEmail: strings.TrimSpace(r.SupportEmail),
+		Address:      refund.Company{Address: r.Address}.AddressLines(),
+		PolicyURL:    r.policyURL(d),
 		Greeting:     "Hello,",
 		Request:      "request",
 		Card:         "the card you paid with",

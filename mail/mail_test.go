@@ -25,7 +25,7 @@ func renderer(t testing.TB) *mail.Renderer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mail.Renderer{Links: links, Company: "Northwind IT Services", SupportEmail: "support@northwind.example"}
+	return &mail.Renderer{Links: links, Company: "Northwind IT Services", SupportEmail: "support@northwind.example", Address: "12 Harbour Street, 1000 Example City"}
 }
 
 func eur(minor int64) refund.Money { return refund.Money{Amount: minor, Currency: "EUR"} }

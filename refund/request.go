@@ -33,7 +33,18 @@ type Request struct {
 // NewRequest builds a submitted request from a form submission. It normalises and validates the
 // submission first and returns an *Error with CodeInvalid and the field messages if it is not valid.
 func NewRequest(id string, sub Submission, now time.Time) (Request, error) {
-	if errs := sub.Validate(); errs != nil {
+	errs := sub.Validate()
+	if _, bad := errs["purchase_date"]; !bad {
+		// A purchase date after today (beyond the client's own calendar, ClientDayTolerance) is a
+		// typo: say so at once, next to the field, rather than reject the request later.
+		if d, err := ParseDate(sub.Normalize().PurchaseDate); err == nil && DaysBetween(now, d) > ClientDayTolerance {
+			if errs == nil {
+				errs = FieldErrors{}
+			}
+			errs["purchase_date"] = MsgFuturePurchaseDate
+		}
+	}
+	if errs != nil {
 		return Request{}, errs.Err()
 	}
 	sub = sub.Normalize()
@@ -49,6 +60,9 @@ func NewRequest(id string, sub Submission, now time.Time) (Request, error) {
 		Version:     1,
 	}, nil
 }
+
+// MsgFuturePurchaseDate is the form's message for a purchase date after today.
+const MsgFuturePurchaseDate = "The purchase date is in the future. Enter the date on your order confirmation."
 
 // Transition moves the request to status to, bumping Version and UpdatedAt. It returns an *Error with
 // CodeConflict, leaving the request unchanged, if the state machine does not allow the move.
@@ -103,6 +117,9 @@ type RequestRecord struct {
 	// the order's real client from asking, and verification treats it as naming no order at all, even
 	// if an order matching it arrives later: it is rejected exactly as an unknown order is.
 	Unmatched bool `json:"unmatched,omitempty"`
+	// Proposal is a staff decision above the four-eyes limit waiting for a second member of staff
+	// (see PendingProposal: a proposal made on an earlier version no longer applies).
+	Proposal *Proposal `json:"proposal,omitempty"`
 }
 
 // Attempt returns the refund attempt number the request's execution uses: RefundAttempt, at least 1.

@@ -17,6 +17,7 @@ make --no-print-directory lint
 step "outside tools"
 CHROMIUM_PATH=$(scripts/chromium.sh)
 export CHROMIUM_PATH
+scripts/poppler.sh
 if [ ! -x .cache/asl-validator/node_modules/.bin/asl-validator ]; then
   npm install --prefix .cache/asl-validator --no-audit --no-fund --loglevel=error asl-validator@4
 fi

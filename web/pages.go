@@ -148,6 +148,17 @@ type StatusPage struct {
 	// Outcome says what the client accepted and, once it is carried out, what was done; nil when
 	// the client has not accepted an offer.
 	Outcome *StatusOutcome
+	// Offers are the options awaiting the client's answer (awaiting_consent only), with their amounts.
+	Offers []refund.Offer
+	// AnswerBy is when the offers expire (awaiting_consent); not shown when zero.
+	AnswerBy time.Time
+	// RefundTiming says when refunded money reaches the card, from the policy.
+	RefundTiming string
+	// StaffMessage is the staff's explanation after a review found no offer possible
+	// (RequestRecord.ReviewMessage).
+	StaffMessage string
+	// AgreementURL downloads the signed agreement (PDF) once the client accepted; "" hides the link.
+	AgreementURL string
 }
 
 // StatusOutcome is the offer a client accepted, for the status page: the amount and the card for a
@@ -219,7 +230,7 @@ func (o StatusOutcome) Text() string {
 }
 
 func (p StatusPage) info() pageInfo {
-	return pageInfo{template: "status", title: "Your request " + p.Request.ID}
+	return pageInfo{template: "status", title: p.Heading()}
 }
 
 // ConsentOffer is one option on the consent page: the offer, its exact agreement text and the hash
@@ -315,6 +326,8 @@ type LinkPage struct {
 	Offer string
 	// Done says that the accepted offer has already been carried out (LinkAccepted).
 	Done bool
+	// AgreementURL downloads the signed agreement (PDF) of an acceptance; "" hides the link.
+	AgreementURL string
 }
 
 func (p LinkPage) info() pageInfo { return pageInfo{template: "link", title: p.Heading()} }
@@ -337,7 +350,7 @@ func (p LinkPage) Confirmation() bool { return p.State == LinkAccepted || p.Stat
 
 // StatusNote says where the link to the status page is, for a confirmation without StatusURL.
 func (p LinkPage) StatusNote() string {
-	return "You can follow your request on its status page: the link is in the email we sent when we received your request, and in the email we will send you next."
+	return "You can follow your request on its status page: the link is in the email with your options and in every email we send you about this request."
 }
 
 // OffersNewRequest reports whether the page suggests sending a new request: only when the request

@@ -108,6 +108,8 @@ var funcs = template.FuncMap{
 	"maxOrder":    func() int { return refund.MaxOrderNumberLen },
 	"maxEmail":    func() int { return refund.MaxEmailLen },
 	"inc":         func(i int) int { return i + 1 },
+	"company":     CurrentCompany,
+	"policyPath":  PolicyPath,
 	// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
 	"fe": func(id string, msg any) fieldError {
 		s, _ := msg.(string)

@@ -78,7 +78,8 @@ func pages() map[string]Page {
 		"feedback-done": FeedbackPage{Done: true},
 		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
 			Fields: refund.FieldErrors{"x": "f " + evil}},
-		"staff": StaffPage{APIBase: "/staff/api" + evil},
+		"staff":  StaffPage{APIBase: "/staff/api" + evil},
+		"policy": PolicyPage{Policy: refund.DefaultPolicy(), Current: true, AnswerDays: 14, ReminderDays: 7},
 	}
 }
 
@@ -401,8 +402,20 @@ func TestStatusPage(t *testing.T) {
 	}
 }
 
+// realAgreements gives the page's offers the agreement texts refund.Agreement writes for them.
+func realAgreements(p ConsentPage) ConsentPage {
+	order := refund.Order{Number: "RF-1001", CustomerName: "Ada Lovelace", PurchaseDate: "2025-03-01", Paid: 180000, Currency: "EUR",
+		Service: refund.Service{Type: refund.ServiceProject}}
+	req := refund.Request{ID: "REQ-1", Kind: refund.KindRefund, Reason: refund.ReasonChangedMind}
+	p.Offers = slices.Clone(p.Offers)
+	for i := range p.Offers {
+		p.Offers[i].Agreement = refund.Agreement(order, req, p.Offers[i].Offer)
+	}
+	return p
+}
+
 func TestConsentPage(t *testing.T) {
-	p := pages()["consent"].(ConsentPage)
+	p := realAgreements(pages()["consent"].(ConsentPage))
 	p.Selected = p.Offers[1].Offer.ID
 	out, doc := render(t, p)
 	forms := elements(doc, "form")
@@ -445,7 +458,7 @@ func TestConsentPage(t *testing.T) {
 			t.Errorf("hash %s not shown", o.Hash)
 		}
 	}
-	// The breakdown is a table with a caption and header cells.
+	// The breakdown, in the agreement, is a table with a caption and header cells.
 	tables := elements(doc, "table")
 	if len(tables) != 2 || len(elements(tables[0], "caption")) != 1 || len(elements(tables[0], "th")) < 3 {
 		t.Errorf("breakdown tables malformed")
@@ -463,6 +476,43 @@ func TestConsentPage(t *testing.T) {
 	p.Deadline = time.Time{}
 	if out, _ := render(t, p); strings.Contains(out, "You can answer until") {
 		t.Error("zero deadline shown")
+	}
+	// The technical details (fingerprint, offer id, policy version) are folded away.
+	for _, d := range elements(doc, "details") {
+		if s := text(elements(d, "summary")[0]); s != "Details" {
+			t.Errorf("details summary %q", s)
+		}
+	}
+	if n, want := len(elements(doc, "details")), len(p.Offers); n != want {
+		t.Errorf("%d details, want one per offer", n)
+	}
+	for _, c := range elements(doc, "code") {
+		if d := ancestor(c, "details"); d == nil {
+			t.Errorf("code %q outside the details", text(c))
+		}
+	}
+}
+
+// ancestor returns n's nearest ancestor element with the tag, or nil.
+func ancestor(n *html.Node, tag string) *html.Node {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == tag {
+			return p
+		}
+	}
+	return nil
+}
+
+// A single offer is chosen already: the client types the name and ticks the box, nothing more.
+func TestConsentPageSingleOfferIsChosen(t *testing.T) {
+	p := realAgreements(pages()["consent"].(ConsentPage))
+	p.Offers = p.Offers[:1]
+	_, doc := render(t, p)
+	if _, checked := attr(byID(doc, "offer-1"), "checked"); !checked {
+		t.Error("the only offer is not chosen")
+	}
+	if got := text(elements(doc, "legend")[0]); got != "Our offer" {
+		t.Errorf("legend %q", got)
 	}
 }
 
@@ -845,7 +895,7 @@ func BenchmarkRenderFormPageWithErrors(b *testing.B) {
 // TestEveryTemplateParses parses every page template: they are parsed on first use, one page at a
 // time, so a page no other test renders must still fail here rather than on a client's request.
 func TestEveryTemplateParses(t *testing.T) {
-	if got, want := len(templates), 7; got != want {
+	if got, want := len(templates), 8; got != want {
 		t.Errorf("%d page templates, want %d (every templates/*.html but layout and partials)", got, want)
 	}
 	for name, parse := range templates {

@@ -1,5 +1,5 @@
 // Package basicfuncs builds the functions that need only the table and Step Functions: Web,
-// SubmitRequest, VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
+// VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
 // start).
 package basicfuncs
 
@@ -14,37 +14,16 @@ import (
 // The logical IDs of the functions built here, as template.yaml names them.
 const (
 	FunctionWeb                = "WebFunction"
-	FunctionSubmitRequest      = "SubmitRequestFunction"
 	FunctionVerifyConditions   = "VerifyConditionsFunction"
 	FunctionProposeResolution  = "ProposeResolutionFunction"
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
 )
 
-// Web builds the WebFunction handler. It reads no environment: its pages hold no data, and the
-// contract it serves is the one embedded in the binary (refundflow.OpenAPI).
+// Web builds the WebFunction handler (COMPANY_*: its pages hold no data but the company's identity;
+// the contract it serves is the one embedded in the binary, refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
-	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb))
-}
-
-// SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL, SITE_ORIGINS).
-func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
-	s := env.Store()
-	h := handler.SubmitRequest{
-		Store: lambdaenv.StoreOps{
-			GetOrderOp: s.GetOrder, CreateRequestOp: s.CreateRequest, CreateUnmatchedRequestOp: s.CreateUnmatchedRequest,
-			GetIdempotencyOp: s.GetIdempotency,
-			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
-			ListRequestsByStatusOp: s.ListRequestsByStatus,
-		},
-		Workflow:      env.WorkflowStarter(),
-		PublicBaseURL: env.PublicBaseURL(),
-		Clock:         env.Clock,
-		Logger:        env.Log(),
-	}
-	origins, err := env.CrossOrigin(h.PublicBaseURL)
-	h.CrossOrigin = origins
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err))
+	err := env.Pages()
+	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb, err))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

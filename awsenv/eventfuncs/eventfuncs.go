@@ -21,7 +21,9 @@ import (
 const FunctionStripeWebhook = "StripeWebhookFunction"
 
 // StripeWebhook builds the StripeWebhookFunction handler (TABLE_NAME, STRIPE_WEBHOOK_SECRET_ARN,
-// STATE_MACHINE_ARN (it starts the new execution of a request reopened from completed), PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME). The signing secret is
+// STATE_MACHINE_ARN (it starts the new execution of a request reopened from completed),
+// PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME and the other COMPANY_*
+// identity of the emails). The signing secret is
 // read now, at cold start, so a missing or unreadable secret fails the function's start instead of
 // refusing every event as badly signed.
 func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhook, error) {

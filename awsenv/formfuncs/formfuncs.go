@@ -1,12 +1,13 @@
-// Package formfuncs builds the functions that serve the client's links: RequestStatus, RecordConsent
-// and Feedback. Like basicfuncs they need only what lambdaenv gives every function (the table and Step
-// Functions): their forms are protected by checking where a post comes from (apigw.CrossOrigin), not
-// by a signed token, so they read no secret and link no Secrets Manager client at cold start.
+// Package formfuncs builds the functions that serve the client's routes: SubmitRequest,
+// RequestStatus, RecordConsent and Feedback. Their forms are protected by checking where a post comes
+// from (apigw.CrossOrigin), not by a signed token; only SubmitRequest reads a secret at cold start
+// (the email lookup key, see secrets.LookupKey), so only its binary links the Secrets Manager client.
 package formfuncs
 
 import (
 	"context"
 
+	"refundflow/agreementpdf"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/handler"
 )
@@ -18,23 +19,23 @@ const (
 	FunctionFeedback      = "FeedbackFunction"
 )
 
-// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+// RequestStatus builds the RequestStatusFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_*).
 func RequestStatus(_ context.Context, env lambdaenv.Env) (handler.RequestStatus, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
-		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, GetOrderOp: s.GetOrder,
+		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, ListOffersOp: s.ListOffers, GetOrderOp: s.GetOrder,
 		GetRefundOp: s.GetRefund, TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
 		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
 	}
-	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
+	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), AgreementPDF: agreementpdf.ForHandler, Logger: env.Log()}
 	base := env.PublicBaseURL()
 	origins, err := env.CrossOrigin(base)
 	h.CrossOrigin = origins
-	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err))
+	return lambdaenv.Built(h, env.Done(FunctionRequestStatus, lambdaenv.CheckBaseURL(base), err, env.Pages()))
 }
 
-// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+// RecordConsent builds the RecordConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_*).
 func RecordConsent(_ context.Context, env lambdaenv.Env) (handler.RecordConsent, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -44,14 +45,14 @@ func RecordConsent(_ context.Context, env lambdaenv.Env) (handler.RecordConsent,
 		GetTaskTokenOp: s.GetTaskToken, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume,
 	}
-	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log()}
+	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log(), AgreementPDF: agreementpdf.ForHandler}
 	base := env.PublicBaseURL()
 	origins, err := env.CrossOrigin(base)
 	h.CrossOrigin = origins
-	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err))
+	return lambdaenv.Built(h, env.Done(FunctionRecordConsent, lambdaenv.CheckBaseURL(base), err, env.Pages()))
 }
 
-// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS).
+// Feedback builds the FeedbackFunction handler (TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_*).
 func Feedback(_ context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -62,5 +63,5 @@ func Feedback(_ context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	base := env.PublicBaseURL()
 	origins, err := env.CrossOrigin(base)
 	h.CrossOrigin = origins
-	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err))
+	return lambdaenv.Built(h, env.Done(FunctionFeedback, lambdaenv.CheckBaseURL(base), err, env.Pages()))
 }

@@ -39,7 +39,9 @@ import (
 	"refundflow/awsenv/lambdalog"
 	"refundflow/dynamo"
 	"refundflow/handler"
+	"refundflow/refund"
 	"refundflow/sfnworkflow"
+	"refundflow/web"
 )
 
 // The environment variables the functions read. template.yaml sets them per function.
@@ -59,8 +61,16 @@ const (
 	VarMailConfigurationSet = "MAIL_CONFIGURATION_SET"
 	// VarStaffEmail is where staff notifications go; several addresses may be separated by commas.
 	VarStaffEmail = "STAFF_EMAIL"
-	// VarCompanyName names the company that signs the emails.
+	// VarCompanyName names the company that signs the emails and heads the pages.
 	VarCompanyName = "COMPANY_NAME"
+	// VarCompanySupportEmail is where clients write with questions, on every page and email.
+	VarCompanySupportEmail = "COMPANY_SUPPORT_EMAIL"
+	// VarCompanyAddress is the company's postal address, on every page and email.
+	VarCompanyAddress = "COMPANY_ADDRESS"
+	// VarCompanyLogoURL is an optional logo shown on the pages (a site path or an https URL).
+	VarCompanyLogoURL = "COMPANY_LOGO_URL"
+	// VarCompanyPolicyURL optionally replaces the published policy page (/policy) in links.
+	VarCompanyPolicyURL = "COMPANY_POLICY_URL"
 	// VarPaymentProvider is "sandbox" or "stripe".
 	VarPaymentProvider = "PAYMENT_PROVIDER"
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
@@ -72,6 +82,12 @@ const (
 	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the signing secret of the
 	// webhook endpoint the payment provider sends its events to (POST /webhooks/stripe).
 	VarStripeWebhookSecretARN = "STRIPE_WEBHOOK_SECRET_ARN"
+	// VarFourEyesLimits sets the most money one member of staff may let a client receive alone, per
+	// currency ("EUR 2000.00, USD 2500.00"); "policy" or empty means the policy's review thresholds.
+	VarFourEyesLimits = "FOUR_EYES_LIMITS"
+	// VarLookupKeySecretARN is the Secrets Manager secret whose value keys the hash of clients' emails
+	// that staff find requests by (refund.EmailLookup); SubmitRequest and StaffApi read the same one.
+	VarLookupKeySecretARN = "LOOKUP_KEY_SECRET_ARN"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
@@ -292,6 +308,24 @@ func CheckBaseURL(base string) error {
 	return nil
 }
 
+// Company requires COMPANY_NAME, COMPANY_SUPPORT_EMAIL and COMPANY_ADDRESS, reads COMPANY_LOGO_URL and
+// COMPANY_POLICY_URL, and returns the company's identity with any problem of its values (missing ones
+// are left to Missing).
+func (e *Env) Company() (refund.Company, error) {
+	c := refund.Company{
+		Name: e.Require(VarCompanyName), SupportEmail: e.Require(VarCompanySupportEmail),
+		Address: e.Require(VarCompanyAddress), LogoURL: e.Optional(VarCompanyLogoURL),
+		PolicyURL: e.Optional(VarCompanyPolicyURL),
+	}
+	if c.Name == "" || c.SupportEmail == "" || c.Address == "" {
+		return c, nil // reported by Missing
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("the company's identity (COMPANY_*): %w", err)
+	}
+	return c, nil
+}
+
 // CrossOrigin requires SITE_ORIGINS and returns the cross-origin check of the client routes that
 // change something: it trusts the site itself (the origin of base, from PublicBaseURL) and each
 // comma-separated origin of SITE_ORIGINS. A malformed origin is an error, so the function stops at
@@ -308,6 +342,16 @@ func (e *Env) CrossOrigin(base string) (apigw.CrossOrigin, error) {
 	return c, nil
 }
 
+// Pages reads the company's identity (Company) and sets it as the one the pages show
+// (web.SetCompany), for the functions that answer browsers.
+func (e *Env) Pages() error {
+	c, err := e.Company()
+	if err == nil && c.Name != "" {
+		web.SetCompany(c)
+	}
+	return err
+}
+
 // StaffEmails requires STAFF_EMAIL and splits it at commas into addresses.
 func (e *Env) StaffEmails() []string {
 	var out []string
@@ -317,6 +361,16 @@ func (e *Env) StaffEmails() []string {
 		}
 	}
 	return out
+}
+
+// FourEyesLimits reads FOUR_EYES_LIMITS (optional) as refund.ParseFourEyesLimits does; nil when it is
+// empty or "policy".
+func (e *Env) FourEyesLimits() (map[string]int64, error) {
+	limits, err := refund.ParseFourEyesLimits(e.Optional(VarFourEyesLimits))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", VarFourEyesLimits, err)
+	}
+	return limits, nil
 }
 
 // Fail logs why a function could not start and exits, so Lambda reports an init error (and retries

@@ -23,7 +23,7 @@ const (
 )
 
 // RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
-// MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
+// MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*).
 func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestStaffReview, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -37,7 +37,7 @@ func RequestStaffReview(_ context.Context, env lambdaenv.Env) (handler.RequestSt
 }
 
 // RequestConsent builds the RequestConsentFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
-// MAIL_CONFIGURATION_SET, COMPANY_NAME).
+// MAIL_CONFIGURATION_SET, COMPANY_*).
 func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsent, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -50,7 +50,7 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsen
 }
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
-// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME).
+// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*).
 func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -73,7 +73,8 @@ func SES(env *lambdaenv.Env) *sesv2.Client {
 	})
 }
 
-// Emails requires PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and COMPANY_NAME (and
+// Emails requires PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and the company's identity
+// (lambdaenv.Env.Company) (and
 // STAFF_EMAIL when staff is true) and returns the renderer and SES sender on store's mail markers.
 // The configuration set is required, not optional: without it SES would send, and nobody would
 // hear of the emails that bounce.
@@ -81,12 +82,15 @@ func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails
 	base := env.PublicBaseURL()
 	from := env.Require(lambdaenv.VarMailFrom)
 	configurationSet := env.Require(lambdaenv.VarMailConfigurationSet)
-	company := env.Require(lambdaenv.VarCompanyName)
+	company, companyErr := env.Company()
 	var staffTo []string
 	if staff {
 		staffTo = env.StaffEmails()
 	}
-	r := &mail.Renderer{Company: company}
+	r := &mail.Renderer{Company: company.Name, SupportEmail: company.SupportEmail, Address: company.Address, PolicyURL: company.PolicyURL}
+	if companyErr != nil {
+		return handler.Emails{}, companyErr
+	}
 	if base != "" {
 		links, err := mail.NewLinks(base)
 		if err != nil {

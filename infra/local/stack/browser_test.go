@@ -166,6 +166,21 @@ func (b *browser) shot(name string) {
 	}
 }
 
+// noSidewaysScroll fails the test when the page is wider than the viewport (a phone would scroll
+// sideways).
+func (b *browser) noSidewaysScroll() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollWidth"))
+	if err != nil {
+		b.t.Fatalf("page width: %v", err)
+	}
+	if int64(w) > b.width {
+		b.t.Errorf("%s is %v px wide on a %d px screen: it scrolls sideways", b.location(), w, b.width)
+	}
+}
+
 // mustSay fails the test unless the text of the page's <main> contains want.
 func (b *browser) mustSay(want string) {
 	b.t.Helper()
@@ -219,6 +234,12 @@ func TestBrowserWalkthrough(t *testing.T) {
 	consentURL := b.attribute(`ul.links a[href*="/consent/"]`, "href")
 	b.do("follow the consent link", chromedp.Navigate(consentURL), chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
 	b.shot("consent")
+	b.do("open the status page while the answer is awaited", chromedp.Navigate(statusURL), chromedp.WaitVisible(chromedp.CSS(".status-box")))
+	b.mustSay("Refund request for order " + order.Number)
+	b.mustSay("Our offers")
+	b.mustSay("Full refund: EUR 1,800.00")
+	b.shot("status-awaiting")
+	b.do("open the consent page again", chromedp.Navigate(consentURL), chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
 
 	// Accept without the name and the box first: the errors, then the consent by clicking.
 	b.do("accept without signing", chromedp.Click(chromedp.ID("offer-1")), chromedp.Click(chromedp.CSS("form.consent-accept button")),
@@ -233,6 +254,12 @@ func TestBrowserWalkthrough(t *testing.T) {
 	)
 	b.mustSay("You accepted")
 	b.shot("consent-recorded")
+	pdfURL := s.URL + b.attribute("main a[download]", "href")
+	if resp, err := http.Get(pdfURL); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("the signed agreement %s: %v %v", pdfURL, resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// The status page once the refund is issued; the outcome email; feedback.
 	v.waitStatus(statusURL, refund.StatusCompleted)
@@ -276,7 +303,34 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.shot("staff-list")
 	b.do("open the request", chromedp.Click(chromedp.CSS("#list-body button, #list-body a")), chromedp.WaitVisible(chromedp.ID("review-form")))
 	b.shot("staff-detail")
-	b.do("approve", chromedp.Click(chromedp.ID("review-approve")), chromedp.Click(chromedp.CSS(`#review-form button[type="submit"]`)))
+	// EUR 12,000.00 is above the four-eyes limit: the agent proposes after a confirmation step that
+	// repeats the client, the order and the amount; the supervisor confirms.
+	b.do("approve", chromedp.Click(chromedp.ID("review-approve")), chromedp.Click(chromedp.CSS(`#review-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("review-confirm")))
+	if got := b.text("#review-confirm-body"); !strings.Contains(got, review.CustomerName) || !strings.Contains(got, review.Number) || !strings.Contains(got, "EUR 12,000.00") {
+		t.Errorf("the confirmation step does not repeat the client, the order and the amount: %s", got)
+	}
+	b.shot("staff-confirm")
+	b.do("confirm", chromedp.Click(chromedp.ID("review-confirm-yes")), chromedp.WaitVisible(chromedp.ID("proposal-box")))
+	b.shot("staff-proposed")
+	if m := v.mailsTo(review.Email); len(m) != 1 {
+		t.Errorf("after one agent's approval of EUR 12,000.00 the client got %q, want only the confirmation", m)
+	}
+	b.do("sign in as the supervisor",
+		chromedp.Click(chromedp.ID("token-forget")),
+		chromedp.SetValue(chromedp.ID("token"), s.SupervisorToken),
+		chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`)),
+		chromedp.SetValue(chromedp.ID("find-q"), strings.ToLower(review.Email)),
+		chromedp.Click(chromedp.CSS(`#find-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("proposal-confirm")),
+	)
+	if got := b.text("#list-body"); !strings.Contains(got, id) {
+		t.Errorf("searching the client's email does not find %s: %s", id, got)
+	}
+	b.shot("staff-search")
+	b.do("confirm as the supervisor", chromedp.Click(chromedp.ID("proposal-confirm")), chromedp.WaitVisible(chromedp.ID("review-confirm")))
+	b.shot("staff-second-confirm")
+	b.do("send", chromedp.Click(chromedp.ID("review-confirm-yes")))
 	v.waitMail(review.Email, "Your options for order "+review.Number)
 	v.waitStatus(reviewStatus, refund.StatusAwaitingConsent)
 	b.do("wait for the console to confirm", chromedp.WaitVisible(chromedp.ID("review-status")))
@@ -289,11 +343,30 @@ func TestBrowserWalkthrough(t *testing.T) {
 
 	// The page at phone width.
 	b.viewport(390, 844)
+	b.do("open the console on a phone", chromedp.Navigate(s.URL+"/staff?request="+id), chromedp.WaitVisible(chromedp.ID("detail-body")))
+	b.shot("staff-detail-phone")
+	b.do("list on a phone", chromedp.Click(chromedp.CSS(`#list-form button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("list-counts")))
+	b.shot("staff-list-phone")
 	b.do("open the form on a phone", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.ID("order_number")))
 	b.shot("form-phone")
 	b.do("open the consent page on a phone", chromedp.Navigate(link(t, v.waitMail(review.Email, "Your options for order "+review.Number), "/consent/")),
 		chromedp.WaitVisible(chromedp.CSS("form.consent-accept")))
 	b.shot("consent-phone")
+	b.noSidewaysScroll()
+	for _, page := range []struct{ name, path, want string }{
+		{"status-phone", strings.TrimPrefix(statusURL, s.URL), "Refund request for order " + order.Number},
+		{"policy-phone", "/policy", "Refund and cancellation policy"},
+		{"get-on-form-address-phone", "/requests", "has no page of its own"},
+		{"not-found-phone", "/requests/req-unknown?t=x", "could not find this request"},
+	} {
+		b.do("open "+page.path+" on a phone", chromedp.Navigate(s.URL+page.path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		b.mustSay(page.want)
+		b.noSidewaysScroll()
+		b.shot(page.name)
+	}
+	b.viewport(1280, 900)
+	b.do("open the policy", chromedp.Navigate(s.URL+"/policy"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	b.shot("policy")
 
 	if p := v.get(reviewStatus); p.Status != http.StatusOK {
 		t.Errorf("status page of the reviewed request: %s", p)
@@ -318,7 +391,11 @@ func TestLocalPagesInBrowser(t *testing.T) {
 	b.Do("open the local page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.URL+"/_local/"), chromedp.WaitVisible(chromedp.ID("advance")))
 	b.Do("focus the amount", chromedp.Focus(chromedp.ID("advance")))
 	localpagetest.Eval[bool](b, `document.activeElement.select(), document.activeElement.id === "advance"`)
-	b.Do("travel 30 days with the keyboard", chromedp.KeyEvent("30d\r"))
+	// Enter submits the form, and the answer is a new page: wait for it to load (RunResponse) before
+	// reading it, since reading a document being replaced fails ("Inspected target navigated or closed").
+	if _, err := chromedp.RunResponse(b.Context(), chromedp.KeyEvent("30d\r")); err != nil {
+		t.Fatalf("travel 30 days with the keyboard: %v", err)
+	}
 	eventually(t, "the local page after time travel", func() bool {
 		return strings.Contains(localpagetest.Eval[string](b, `document.querySelector("main") ? document.querySelector("main").innerText : ""`), "30 days ahead of the wall clock")
 	})

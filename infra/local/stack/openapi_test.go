@@ -198,7 +198,10 @@ func (c *contractClient) gatewayAnswer(p page, status int, message string) {
 func (c *contractClient) uncovered() []string {
 	var out []string
 	for path, item := range c.doc.Paths.Map() {
-		for method := range item.Operations() {
+		for method, op := range item.Operations() {
+			if !answersSuccess(op) {
+				continue // a route that only answers an error by design (the 405 of a form's address)
+			}
 			if key := strings.ToUpper(method) + " " + path; !c.succeeded[key] {
 				out = append(out, key)
 			}
@@ -206,6 +209,16 @@ func (c *contractClient) uncovered() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// answersSuccess reports whether the contract gives the operation any answer below 400.
+func answersSuccess(op *openapi3.Operation) bool {
+	for status := range op.Responses.Map() {
+		if status < "400" {
+			return true
+		}
+	}
+	return false
 }
 
 // submission is a demo order's request as JSON.
@@ -232,6 +245,13 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	if p := c.html(http.MethodGet, "/openapi.yaml", http.StatusOK); !bytes.Equal(p.Body, refundflow.OpenAPI) {
 		t.Errorf("GET /openapi.yaml is not docs/openapi.yaml: %s", p)
 	}
+	// The published policy; the form's and the withdraw button's addresses opened by a browser (405).
+	c.html(http.MethodGet, "/policy", http.StatusOK)
+	c.html(http.MethodGet, "/policy/"+refund.DefaultPolicy().Version, http.StatusOK)
+	c.html(http.MethodGet, "/policy/1999-never", http.StatusNotFound)
+	c.html(http.MethodGet, "/requests", http.StatusMethodNotAllowed)
+	c.json(http.MethodGet, "/requests", nil, nil, http.StatusMethodNotAllowed, nil)
+	c.html(http.MethodGet, "/requests/req-20260101-unknown/withdraw", http.StatusMethodNotAllowed)
 	// Anything the contract does not list is API Gateway's 404.
 	c.gatewayAnswer(c.v.do(http.MethodGet, "/nothing-here", nil, nil), http.StatusNotFound, "Not Found")
 	c.gatewayAnswer(c.v.do(http.MethodDelete, "/requests", nil, nil), http.StatusNotFound, "Not Found")
@@ -299,6 +319,10 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.json(http.MethodPost, consentPath, accept, nil, http.StatusGone, nil)
 	c.json(http.MethodGet, consentPath, nil, nil, http.StatusGone, nil)
 	code := status.Query().Get("t")
+	// The signed agreement, by the consent link and by the status code; a wrong code is 404.
+	c.want(c.send(exchange{method: http.MethodGet, path: consentPath + "/agreement"}), http.StatusOK, nil)
+	c.want(c.send(exchange{method: http.MethodGet, path: "/requests/" + accepted.RequestID + "/agreement?t=" + code}), http.StatusOK, nil)
+	c.json(http.MethodGet, "/requests/"+accepted.RequestID+"/agreement?t=wrong", nil, nil, http.StatusNotFound, nil)
 	withdrawAda := "/requests/" + accepted.RequestID + "/withdraw"
 	c.json(http.MethodPost, withdrawAda, handler.WithdrawBody{T: code}, nil, http.StatusConflict, nil)
 

@@ -68,10 +68,11 @@ const (
 
 // Local values of the template's parameters that have no default or whose default is for AWS.
 const (
-	localMailFrom    = "refunds@refundflow.local"
-	localStaffEmail  = "staff@refundflow.local"
-	localStaffDomain = "refundflow-local"
-	staffTokenTTL    = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
+	localMailFrom        = "refunds@refundflow.local"
+	localStaffEmail      = "staff@refundflow.local"
+	localSupervisorEmail = "supervisor@refundflow.local"
+	localStaffDomain     = "refundflow-local"
+	staffTokenTTL        = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
 )
 
 // Config says how to start the stack. The zero value starts everything embedded on 127.0.0.1:8080.
@@ -119,6 +120,9 @@ type Stack struct {
 	StateMachineARN string
 	// StaffToken is a bearer token the staff routes accept: a staff member's ID token.
 	StaffToken string
+	// SupervisorToken is a second staff member's token (the demo supervisor, subject local-supervisor):
+	// a decision above the four-eyes limit made with StaffToken is confirmed with this one.
+	SupervisorToken string
 	// BillingToken is the billing system's bearer token: a client-credentials access token of the
 	// billing app client, with the scope the order route requires (and no other route accepts).
 	BillingToken string
@@ -380,6 +384,9 @@ func (s *Stack) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// demoCompanyName is the local stack's demo company.
+const demoCompanyName = "Northwind IT Services"
+
 // resolver resolves the template as CloudFormation would for this stack: local values for the
 // parameters that name AWS things, and names and ARNs of the local resources.
 func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) samtemplate.Resolver {
@@ -392,6 +399,11 @@ func (s *Stack) resolver(t *samtemplate.Template, overrides map[string]string) s
 		"StaffDomainPrefix":       localStaffDomain,
 		"PaymentProvider":         "sandbox",
 		"TableDeletionProtection": "false",
+		// The demo company every local page and email shows (issue 14); a deployment names its own.
+		"CompanyName":         demoCompanyName,
+		"CompanySupportEmail": "support@northwind.example",
+		"CompanyAddress":      "12 Harbour Street, 1000 Example City (a demo address)",
+		"CompanyLogoUrl":      "/assets/demo-logo.svg",
 	}
 	for name, v := range local {
 		if _, ok := t.Parameters[name]; ok {
@@ -679,6 +691,11 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				s.StaffIssuer = issuer
 				if s.StaffToken, err = s.savedToken(s.persistedStaffToken(), authorizer, li, map[string]any{
 					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
+				}); err != nil {
+					return nil, err
+				}
+				if s.SupervisorToken, err = li.Sign(map[string]any{
+					"sub": "local-supervisor", "email": localSupervisorEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
 					return nil, err
 				}
