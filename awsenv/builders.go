@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/eventfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
@@ -47,6 +48,7 @@ func Builders() map[string]Builder {
 		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
+		eventfuncs.FunctionStripeWebhook:       Adapt[in, out](eventfuncs.StripeWebhook),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/eventfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
@@ -39,6 +40,7 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
+		eventfuncs.FunctionStripeWebhook: built(eventfuncs.StripeWebhook),
 	}
 	if got, want := len(builders), len(Builders()); got != want {
 		t.Fatalf("this test knows %d builders, awsenv.Builders has %d", got, want)

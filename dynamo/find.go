@@ -13,21 +13,26 @@ import (
 )
 
 // Finding requests. The staff console finds a request by its ID (the item's own key), by its order
-// number or by its client's email, without a Scan: CreateRequest writes, in its transaction, one
-// lookup item per way to find it, keyed so that one Query returns the requests of an order or of an
-// email newest first:
+// number or by its client's email, without a Scan: CreateRequest writes one lookup item per way to
+// find it, keyed so that one Query returns the requests of an order or of an email newest first:
 //
 //	FIND#ORDER#<NUMBER>    <created>#<id>        {request_id}
 //	FIND#EMAIL#<hash>      <created>#<id>        {request_id}
 //	FIND#REFUND#<re_...>   <id>                  {request_id}
 //
-// The last is written when the provider confirms a refund (CompleteRefund, by ExecuteResolution): the
+// The last is written when the provider accepts a refund (PutRefundLookup, by ExecuteResolution): the
 // provider's refund id is what the outcome email gives the client as the refund reference.
 //
 // Both have partitions of their own, so SubmitRequest (a public function) writes nothing under
 // ORDER#<n>, the order and its ledger. The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
 // the table does not hold), so no key holds an email in clear. Requests stored before lookup items
 // existed are found by ID only.
+//
+// The lookup items are written just before the request's transaction, each with a plain PutItem (1
+// write unit each; inside the transaction they cost 2): a lookup whose request was then refused (a
+// second open request, a crash in between) names a request that does not exist, and FindRequests
+// skips it; a retried submission writes the same keys again. Writing them after the transaction
+// instead could lose them to a crash in between, and the request would not be found by email.
 const (
 	prefixFindOrder  = "FIND#ORDER#"
 	prefixFindEmail  = "FIND#EMAIL#"
@@ -44,13 +49,13 @@ type lookupItem struct {
 // lookupPuts returns the lookup items of a new request: by order number, and by email when the
 // submission carries its keyed hash. Each item's key is written out where it is built, so the IAM
 // test can tell which partitions SubmitRequest writes.
-func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.TransactWriteItem, error) {
+func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.Put, error) {
 	at := sortTime(req.CreatedAt) + "#" + req.ID
 	byOrder, err := marshal(lookupItem{PK: prefixFindOrder + strings.ToUpper(req.OrderNumber), SK: at, RequestID: req.ID})
 	if err != nil {
 		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
-	out := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: byOrder}}}
+	out := []types.Put{{TableName: aws.String(s.Table), Item: byOrder}}
 	if sub.EmailLookup == "" {
 		return out, nil
 	}
@@ -58,12 +63,33 @@ func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.T
 	if err != nil {
 		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
-	return append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: byEmail}}), nil
+	return append(out, types.Put{TableName: aws.String(s.Table), Item: byEmail}), nil
 }
 
-// putRefundLookup writes the lookup of a refund the provider confirmed: its provider id finds the
-// request. Writing it again is harmless (the same item), so a retried step may.
-func (s *Store) putRefundLookup(ctx context.Context, providerRefundID, requestID string) error {
+// putLookups writes a new request's lookup items (see the comment on finding requests above).
+func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.Submission) error {
+	puts, err := s.lookupPuts(req, sub)
+	if err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item}); err != nil {
+			return fmt.Errorf("store lookup of request %s: %w", req.ID, err)
+		}
+	}
+	return nil
+}
+
+// PutRefundLookup writes the lookup of a refund the provider accepted: its provider id (the outcome
+// email's refund reference) finds the request. ExecuteResolution writes it once the provider's answer
+// is recorded; writing it again is harmless (the same item), so a retried step may.
+func (s *Store) PutRefundLookup(ctx context.Context, providerRefundID, requestID string) error {
+	if err := validID("provider refund id", providerRefundID); err != nil {
+		return err
+	}
+	if err := validID("request id", requestID); err != nil {
+		return err
+	}
 	item, err := marshal(lookupItem{PK: prefixFindRefund + providerRefundID, SK: requestID, RequestID: requestID})
 	if err != nil {
 		return fmt.Errorf("encode refund lookup of request %s: %w", requestID, err)

@@ -48,6 +48,7 @@ type RequestStatusStore interface {
 	OfferGetter
 	OfferLister
 	OrderGetter
+	RefundGetter
 	Transitioner
 	TokenGetter
 	DecisionDelivery
@@ -152,17 +153,39 @@ type TimelineItem struct {
 }
 
 // statusTimeline turns the audit trail into the client's timeline: every entry that changed the status,
-// in the words of refund.Status.Describe. Views, emails and staff notes are left out.
+// in the words of refund.Status.Describe. Views, emails and staff notes are left out. Two moves have
+// words of their own: a refund that failed at the provider after the request completed (and then the
+// completion reads as the refund sent, never as done), and a request a dispute took back to review.
 func statusTimeline(entries []refund.AuditEntry) []web.TimelineEntry {
 	var out []web.TimelineEntry
 	for _, e := range entries {
 		if e.To == "" || !e.To.Valid() {
 			continue
 		}
-		out = append(out, web.TimelineEntry{At: e.At, Status: e.To})
+		te := web.TimelineEntry{At: e.At, Status: e.To}
+		switch {
+		case e.From == refund.StatusCompleted && e.To == refund.StatusNeedsAttention,
+			e.From == refund.StatusExecuting && e.To == refund.StatusNeedsAttention && e.Action == actionRefundFailed:
+			te.Note = noteRefundFailed
+			for i := range out {
+				if out[i].Status == refund.StatusCompleted {
+					out[i].Note = noteRefundSent
+				}
+			}
+		case e.From == refund.StatusAwaitingConsent && e.To == refund.StatusInReview:
+			te.Note = noteReviewAgain
+		}
+		out = append(out, te)
 	}
 	return out
 }
+
+// The timeline's words for the moves provider events make (StripeWebhook).
+const (
+	noteRefundFailed = "The refund did not go through: the money has not gone back to you yet. It is still owed to you, and our team will contact you to return it another way."
+	noteRefundSent   = "We sent the agreed refund to your card."
+	noteReviewAgain  = "A member of our team is reviewing your request again; the offers we sent you no longer apply, and we will email you."
+)
 
 func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (events.APIGatewayV2HTTPResponse, error) {
 	q, err := apigw.Query(req)
@@ -297,6 +320,16 @@ func (h RequestStatus) outcome(ctx context.Context, rec refund.RequestRecord) (*
 		switch {
 		case err == nil:
 			out.CardHint = order.Payment.CardHint
+		case refund.ErrorCode(err) != refund.CodeNotFound:
+			return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+		}
+		// What the provider says of the refund, which may be news the request's status does not
+		// show yet: a refund that failed is never shown as done.
+		r, err := h.Store.GetRefund(ctx, rec.OrderNumber, rec.ID, rec.Attempt())
+		switch {
+		case err == nil:
+			out.RefundFailed = r.FailedLater()
+			out.RefundPending = r.ProviderStatus == refund.ProviderRefundPending
 		case refund.ErrorCode(err) != refund.CodeNotFound:
 			return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
 		}

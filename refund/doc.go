@@ -181,7 +181,9 @@
 // message is also an audit entry, and ThreadSummary counts the questions awaiting a reply.
 //
 // Every request has one workflow execution, named after the request, whose input is the request's ID
-// and nothing else (WorkflowInput). A decision recorded while the workflow waits (a consent, a
+// and nothing else (WorkflowInput); a completed request reopened because its refund failed later gets
+// one more, named after the failed attempt (WorkflowInput.Reopened), whose only work is to park it for
+// a staff action. A decision recorded while the workflow waits (a consent, a
 // withdrawal, a staff decision) is recorded together with a resume marker (ResumeMarker), so it
 // reaches the workflow even when telling it fails the first time; each email about a request goes
 // out once per event (MailClaim).
@@ -191,6 +193,9 @@
 // A request moves through a small state machine (see CanTransition): submitted, then rejected, in
 // review, or awaiting the client's consent; then executing and completed, or declined, expired or
 // withdrawn. "Needs attention" marks a case a person must look at and is not final. Rejected,
-// completed, declined, withdrawn, expired, review-rejected and closed are final: nothing moves a
-// request out of them. A request a member of staff took for a client (StaffIntake) names its Channel.
+// completed, declined, withdrawn, expired, review-rejected and closed are final: no transition moves a
+// request out of them. The one exception is not a transition: a completed request whose refund the
+// provider reports as failed later is reopened to needs attention (CanReopen, Request.Reopen), because
+// the money did not go back. A request a member of staff took for a client (StaffIntake) names its
+// Channel.
 package refund

@@ -195,6 +195,11 @@ type StatusOutcome struct {
 	CardHint string
 	// Done says the offer has been carried out (the request is completed).
 	Done bool
+	// RefundPending says the payment provider is still processing the refund it accepted.
+	RefundPending bool
+	// RefundFailed says the refund failed at the payment provider after it was accepted: the money
+	// did not go back, whatever the request's status says.
+	RefundFailed bool
 }
 
 // Text returns the sentence the status page shows: what was done, or what was accepted and is
@@ -216,7 +221,12 @@ func (o StatusOutcome) Text() string {
 	}
 	switch o.Offer.Kind {
 	case refund.OfferFullRefund, refund.OfferPartialRefund:
-		if o.Done {
+		switch {
+		case o.RefundFailed:
+			return "The refund of " + amount + " to " + card + " did not go through, so the money has not gone back to you yet. It is still owed to you: our team will contact you to return it another way."
+		case o.Done && o.RefundPending:
+			return "We sent a refund of " + amount + " to " + card + "; the payment provider is still processing it."
+		case o.Done:
 			return "We refunded " + amount + " to " + card + "."
 		}
 		return "You accepted a refund of " + amount + " to " + card + "."

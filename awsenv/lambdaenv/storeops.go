@@ -37,7 +37,15 @@ type StoreOps struct {
 	GetConsentOp             func(ctx context.Context, requestID string) (refund.Consent, error)
 	RecordConsentOp          func(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
 	ReserveRefundOp          func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
-	CompleteRefundOp         func(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error)
+	ApplyProviderRefundOp    func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
+	PutRefundLookupOp        func(ctx context.Context, providerRefundID, requestID string) error
+	ReopenOp                 func(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
+	OrdersByPaymentOp        func(ctx context.Context, reference string) ([]refund.Order, error)
+	RecordDisputeOp          func(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error)
+	OpenRequestIDOp          func(ctx context.Context, orderNumber string) (string, error)
+	ClaimEventOp             func(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error)
+	MarkEventProcessedOp     func(ctx context.Context, eventID, outcome string) error
+	ReleaseEventOp           func(ctx context.Context, eventID, claimID string) error
 	FailRefundOp             func(ctx context.Context, orderNumber, requestID string, n int, reason string) error
 	GetRefundOp              func(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, error)
 	ListOrderRefundsOp       func(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
@@ -169,9 +177,49 @@ func (s StoreOps) ReserveRefund(ctx context.Context, orderNumber, requestID stri
 	return s.ReserveRefundOp(ctx, orderNumber, requestID, n, amount, audit)
 }
 
-// CompleteRefund calls CompleteRefundOp (handler.RefundCompleter).
-func (s StoreOps) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error) {
-	return s.CompleteRefundOp(ctx, orderNumber, requestID, n, providerRefundID)
+// PutRefundLookup calls PutRefundLookupOp (handler.RefundLookupWriter).
+func (s StoreOps) PutRefundLookup(ctx context.Context, providerRefundID, requestID string) error {
+	return s.PutRefundLookupOp(ctx, providerRefundID, requestID)
+}
+
+// ApplyProviderRefund calls ApplyProviderRefundOp (handler.ProviderRefundRecorder).
+func (s StoreOps) ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error) {
+	return s.ApplyProviderRefundOp(ctx, orderNumber, p, audit)
+}
+
+// Reopen calls ReopenOp (handler.Reopener).
+func (s StoreOps) Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error {
+	return s.ReopenOp(ctx, id, from, version, audit)
+}
+
+// OrdersByPayment calls OrdersByPaymentOp (handler.PaymentOrderFinder).
+func (s StoreOps) OrdersByPayment(ctx context.Context, reference string) ([]refund.Order, error) {
+	return s.OrdersByPaymentOp(ctx, reference)
+}
+
+// RecordDispute calls RecordDisputeOp (handler.DisputeRecorder).
+func (s StoreOps) RecordDispute(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error) {
+	return s.RecordDisputeOp(ctx, orderNumber, d)
+}
+
+// OpenRequestID calls OpenRequestIDOp (handler.OpenRequestFinder).
+func (s StoreOps) OpenRequestID(ctx context.Context, orderNumber string) (string, error) {
+	return s.OpenRequestIDOp(ctx, orderNumber)
+}
+
+// ClaimEvent calls ClaimEventOp (handler.EventClaimer).
+func (s StoreOps) ClaimEvent(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error) {
+	return s.ClaimEventOp(ctx, eventID, claimID, lease)
+}
+
+// MarkEventProcessed calls MarkEventProcessedOp (handler.EventProcessedMarker).
+func (s StoreOps) MarkEventProcessed(ctx context.Context, eventID, outcome string) error {
+	return s.MarkEventProcessedOp(ctx, eventID, outcome)
+}
+
+// ReleaseEvent calls ReleaseEventOp (handler.EventReleaser).
+func (s StoreOps) ReleaseEvent(ctx context.Context, eventID, claimID string) error {
+	return s.ReleaseEventOp(ctx, eventID, claimID)
 }
 
 // FailRefund calls FailRefundOp (handler.RefundFailer).

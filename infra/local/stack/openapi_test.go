@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,6 +23,7 @@ import (
 	"refundflow"
 	"refundflow/apigw"
 	"refundflow/handler"
+	"refundflow/payment/sandbox"
 	"refundflow/refund"
 )
 
@@ -425,6 +427,21 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.gatewayAnswer(c.json(http.MethodPut, orderPath, order, nil, http.StatusUnauthorized, nil), http.StatusUnauthorized, "Unauthorized")
 	c.want(c.send(exchange{method: http.MethodPut, path: orderPath, body: []byte(`{"number":"RF-CONTRACT-1"}`), offContract: true,
 		header: map[string]string{"Content-Type": "application/json", "Authorization": billing["Authorization"]}}), http.StatusBadRequest, nil)
+
+	// The provider's events: a signed one is acknowledged (a type Refundflow does not act on), one with
+	// a forged signature refused.
+	event := []byte(`{"id":"evt_contract_1","object":"event","created":1733500000,"type":"customer.created","data":{"object":{"id":"cus_1","object":"customer"}}}`)
+	signed := func(sig string) map[string]string {
+		return map[string]string{"Content-Type": "application/json", "Stripe-Signature": sig}
+	}
+	var ack handler.WebhookAnswer
+	c.want(c.send(exchange{method: http.MethodPost, path: "/webhooks/stripe", body: event,
+		header: signed(sandbox.Sign(event, s.WebhookSecret(), time.Now()))}), http.StatusOK, &ack)
+	if ack.Outcome != "ignored" || ack.Event != "evt_contract_1" {
+		t.Errorf("webhook answer %+v, want evt_contract_1 ignored", ack)
+	}
+	c.want(c.send(exchange{method: http.MethodPost, path: "/webhooks/stripe", body: event,
+		header: signed("t=1,v1=" + strings.Repeat("0", 64))}), http.StatusBadRequest, nil)
 
 	// A request staff take for a client who phoned (the order just sent): created, replayed with the
 	// same key, refused for an unknown order and for a second open request; staff actions on a request
