@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow/refund"
 )
@@ -41,36 +40,27 @@ type lookupItem struct {
 	RequestID string `json:"request_id"`
 }
 
-// lookupPuts returns the lookup items of a new request: by order number, and by email when the
-// submission carries its keyed hash. Each item's key is written out where it is built, so the IAM
-// test can tell which partitions SubmitRequest writes.
-func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.Put, error) {
+// putLookups writes a new request's lookup items (see the comment on finding requests above): by
+// order number, and by email when the submission carries its keyed hash. Each item's key is written
+// out where it is put, so the IAM test can tell which partitions SubmitRequest writes.
+func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.Submission) error {
 	at := sortTime(req.CreatedAt) + "#" + req.ID
 	byOrder, err := marshal(lookupItem{PK: prefixFindOrder + strings.ToUpper(req.OrderNumber), SK: at, RequestID: req.ID})
 	if err != nil {
-		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
+		return fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
-	out := []types.Put{{TableName: aws.String(s.Table), Item: byOrder}}
+	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: byOrder}); err != nil {
+		return fmt.Errorf("store lookup of request %s by order: %w", req.ID, err)
+	}
 	if sub.EmailLookup == "" {
-		return out, nil
+		return nil
 	}
 	byEmail, err := marshal(lookupItem{PK: prefixFindEmail + sub.EmailLookup, SK: at, RequestID: req.ID})
 	if err != nil {
-		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
+		return fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
-	return append(out, types.Put{TableName: aws.String(s.Table), Item: byEmail}), nil
-}
-
-// putLookups writes a new request's lookup items (see the comment on finding requests above).
-func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.Submission) error {
-	puts, err := s.lookupPuts(req, sub)
-	if err != nil {
-		return err
-	}
-	for _, p := range puts {
-		if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item}); err != nil {
-			return fmt.Errorf("store lookup of request %s: %w", req.ID, err)
-		}
+	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: byEmail}); err != nil {
+		return fmt.Errorf("store lookup of request %s by email: %w", req.ID, err)
 	}
 	return nil
 }
