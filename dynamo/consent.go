@@ -27,7 +27,8 @@ type consentItem struct {
 //     from the consent unless set),
 //   - for accept, checks that the chosen offer is stored, and
 //   - puts the resume marker (the decision's Outcome) that the caller clears once the workflow's
-//     consent wait took the outcome (see ClearResume).
+//     consent wait took the outcome (see ClearResume), and
+//   - for an acceptance with a PDFHash, puts the signed agreement's fingerprint (GetSignedAgreement).
 //
 // Errors a person understands: a second decision (double submit, or a second code after the
 // reminder) is CodeConflict "Your decision on this request has already been recorded."; an expired
@@ -109,6 +110,13 @@ func (s *Store) RecordConsent(ctx context.Context, c refund.Consent, version int
 		return err
 	}
 	items = append(items, marker)
+	if c.PDFHash != "" {
+		pdf, err := s.agreementPut(c)
+		if err != nil {
+			return fmt.Errorf("encode agreement fingerprint for request %s: %w", c.RequestID, err)
+		}
+		items = append(items, pdf)
+	}
 
 	err = s.transact(ctx, items)
 	switch {

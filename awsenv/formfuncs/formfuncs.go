@@ -45,7 +45,7 @@ func RecordConsent(_ context.Context, env lambdaenv.Env) (handler.RecordConsent,
 		GetTaskTokenOp: s.GetTaskToken, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume,
 	}
-	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log(), AgreementPDF: agreementpdf.ForHandler}
+	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log(), AgreementPDF: agreementpdf.ForHandler, Clock: s.Now}
 	base := env.PublicBaseURL()
 	origins, err := env.CrossOrigin(base)
 	h.CrossOrigin = origins
