@@ -58,6 +58,7 @@ func Feedback(_ context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetFeedbackOp: s.GetFeedback,
 		PutFeedbackOp: s.PutFeedback, AppendAuditOp: s.AppendAudit,
+		GetSignedAgreementOp: s.GetSignedAgreement,
 	}
 	h := handler.Feedback{Store: store, Logger: env.Log()}
 	base := env.PublicBaseURL()
