@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"refundflow/agreementpdf"
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/mailfuncs"
@@ -43,7 +44,7 @@ func Builders() map[string]Builder {
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),
 		mailfuncs.FunctionRequestConsent:       Adapt[task, result](mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: Adapt[task, result](paymentfuncs.ExecuteResolution),
-		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify),
+		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify(agreementpdf.ForHandler)),
 		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
 	}

@@ -345,7 +345,12 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 
 	// Feedback, once the refund is issued.
 	c.v.waitStatus(accepted.StatusURL, refund.StatusCompleted)
-	feedbackPath := mustPath(t, link(t, c.v.waitMail(ada.Email, "Your refund for order "+ada.Number+" has been issued"), "/feedback/"))
+	issued := c.v.waitMail(ada.Email, "Your refund for order "+ada.Number+" has been issued")
+	// The email carries the signed agreement: the PDF whose fingerprint was recorded at consent.
+	if len(issued.Attachments) != 1 || issued.Attachments[0].SHA256 != hex.EncodeToString(sum[:]) || issued.Attachments[0].ContentType != "application/pdf" {
+		t.Errorf("the completed email's attachments = %+v, want the signed agreement %x", issued.Attachments, sum)
+	}
+	feedbackPath := mustPath(t, link(t, issued, "/feedback/"))
 	c.json(http.MethodGet, feedbackPath, nil, nil, http.StatusOK, &handler.FeedbackView{})
 	c.html(http.MethodGet, feedbackPath, http.StatusOK)
 	c.want(c.send(exchange{method: http.MethodPost, path: feedbackPath, body: []byte(`{"rating":9}`), offContract: true,
