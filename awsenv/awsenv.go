@@ -59,6 +59,10 @@ const (
 	VarPaymentSecretARN = lambdaenv.VarPaymentSecretARN
 	// VarSiteOrigins lists the company's websites whose pages may post to the client routes.
 	VarSiteOrigins = lambdaenv.VarSiteOrigins
+	// VarFourEyesLimits sets the four-eyes limits of staff review decisions.
+	VarFourEyesLimits = lambdaenv.VarFourEyesLimits
+	// VarLookupKeySecretARN is the secret keying the hash of clients' emails staff search by.
+	VarLookupKeySecretARN = lambdaenv.VarLookupKeySecretARN
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

@@ -34,7 +34,7 @@ func Builders() map[string]Builder {
 	)
 	return map[string]Builder{
 		basicfuncs.FunctionWeb:                 Adapt[in, out](basicfuncs.Web),
-		basicfuncs.FunctionSubmitRequest:       Adapt[in, out](basicfuncs.SubmitRequest),
+		formfuncs.FunctionSubmitRequest:        Adapt[in, out](formfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
 		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),

@@ -52,7 +52,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basicfuncs.FunctionWeb, basicfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, paymentfuncs.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, formfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, paymentfuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -62,12 +62,12 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basicfuncs.FunctionWeb:           "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		basicfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		formfuncs.FunctionRequestStatus:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		formfuncs.FunctionRecordConsent:  "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		formfuncs.FunctionFeedback:       "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		paymentfuncs.FunctionStaffApi:    "TABLE_NAME, PAYMENT_PROVIDER, STATE_MACHINE_ARN",
+		basicfuncs.FunctionWeb:          "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, SITE_ORIGINS, LOOKUP_KEY_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		paymentfuncs.FunctionStaffApi:   "TABLE_NAME, PAYMENT_PROVIDER, LOOKUP_KEY_SECRET_ARN, STATE_MACHINE_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
@@ -130,8 +130,12 @@ func TestHTTPBuildersTrustTheSiteOrigins(t *testing.T) {
 			h, err := formfuncs.Feedback(ctx, httpEnv(vars, ""))
 			return h.CrossOrigin, err
 		},
-		basicfuncs.FunctionSubmitRequest: func() (apigw.CrossOrigin, error) {
-			h, err := basicfuncs.SubmitRequest(ctx, httpEnv(vars, ""))
+		formfuncs.FunctionSubmitRequest: func() (apigw.CrossOrigin, error) {
+			v := map[string]string{VarLookupKeySecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup"}
+			for k, x := range vars {
+				v[k] = x
+			}
+			h, err := formfuncs.SubmitRequest(ctx, httpEnv(v, secretsStandIn(t, strings.Repeat("q4", 32))))
 			return h.CrossOrigin, err
 		},
 	} {
@@ -148,12 +152,18 @@ func TestHTTPBuildersTrustTheSiteOrigins(t *testing.T) {
 
 func TestSubmitRequestChecksBaseURL(t *testing.T) {
 	vars := withCompany(map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com", VarSiteOrigins: "https://www.example.com"})
-	if _, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
+	if _, err := formfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com/"
-	h, err := basicfuncs.SubmitRequest(context.Background(), httpEnv(vars, ""))
-	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" {
+	vars[VarLookupKeySecretARN] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup"
+	key := strings.Repeat("q4", 32)
+	h, err := formfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, key)))
+	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" || string(h.LookupKey) != key {
 		t.Errorf("submit handler %+v, %v", h, err)
+	}
+	_, err = formfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, "short")))
+	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
+		t.Errorf("short lookup key: %v (the value must not appear)", err)
 	}
 }

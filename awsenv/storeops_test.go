@@ -32,7 +32,7 @@ func built[H any](build func(context.Context, Env) (H, error)) func(*testing.T, 
 // operation of every store port a handler holds (its Store, its Emails' markers) must be set.
 func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 	builders := map[string]func(*testing.T, Env) any{
-		basicfuncs.FunctionWeb: built(basicfuncs.Web), basicfuncs.FunctionSubmitRequest: built(basicfuncs.SubmitRequest),
+		basicfuncs.FunctionWeb: built(basicfuncs.Web), formfuncs.FunctionSubmitRequest: built(formfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus: built(formfuncs.RequestStatus), formfuncs.FunctionRecordConsent: built(formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback: built(formfuncs.Feedback), paymentfuncs.FunctionStaffApi: built(paymentfuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),

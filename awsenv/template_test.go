@@ -28,6 +28,8 @@ var templateValues = map[string]string{
 	VarPaymentProvider:      ProviderSandbox,
 	VarPaymentSecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payment",
 	VarSiteOrigins:          "https://www.example.com,https://shop.example.com",
+	VarFourEyesLimits:       "EUR 2000.00, USD 2500.00",
+	VarLookupKeySecretARN:   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml

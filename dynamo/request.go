@@ -152,7 +152,11 @@ func (s *Store) createRequest(ctx context.Context, req refund.Request, sub refun
 		}
 		items = append(items, creates(types.Put{TableName: aws.String(s.Table), Item: lockItem}))
 	}
-	err = s.transact(ctx, items)
+	lookups, err := s.lookupPuts(req, sub)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, append(items, lookups...))
 	switch {
 	case err == nil:
 		return nil

@@ -25,6 +25,8 @@
 //	LOCK#<NUMBER>   OPEN                      the order's open-request lock {request_id}: its own
 //	                                          partition, so that the public functions, which take and
 //	                                          release it, hold no write on ORDER# (the ledger)
+//	FIND#ORDER#<N>  <created>#<id>            lookup {request_id}: the order's requests (find.go)
+//	FIND#EMAIL#<h>  <created>#<id>            lookup {request_id}: requests by the email's keyed hash
 //	LINK#<sha256>   LINK                      refund.LinkCode; ttl = expiry + refund.LinkGrace
 //	IDEM#<sha256>   IDEM                      refund.IdempotencyRecord; ttl = refund.IdempotencyTTL
 //

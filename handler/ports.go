@@ -54,6 +54,23 @@ type Decider interface {
 	Decide(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
 }
 
+// RequestCounter counts the requests of a status.
+type RequestCounter interface {
+	CountRequestsByStatus(ctx context.Context, status refund.Status) (int, error)
+}
+
+// RequestFinder finds the requests of an order number, an email's keyed hash, a request ID or a refund
+// reference, newest first.
+type RequestFinder interface {
+	FindRequests(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error)
+}
+
+// ReviewProposer records a review decision above the four-eyes limit for a second member of staff to
+// confirm; a request that changed, or already has a proposal, is CodeConflict.
+type ReviewProposer interface {
+	ProposeReview(ctx context.Context, id string, version int64, p refund.Proposal, audit refund.AuditEntry) error
+}
+
 // LastChangeReader reads the audit entry of a request's latest change (status change or decision).
 type LastChangeReader interface {
 	LastChange(ctx context.Context, id string) (entry refund.AuditEntry, ok bool, err error)

@@ -25,6 +25,10 @@ import (
 // StaffApi is the staff JSON API behind the HTTP API's JWT authorizer:
 //
 //	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
+//	GET  /staff/api/requests?view=waiting&cursor=     the work waiting for staff: needs attention,
+//	                                                   then in review, oldest first, with counts
+//	GET  /staff/api/requests?q=<text>                  find by order number, email, request ID or
+//	                                                   refund reference, newest first
 //	POST /staff/api/requests                           take a request for a client who phoned or
 //	                                                   wrote (staff_intake.go)
 //	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
@@ -62,6 +66,12 @@ type StaffApi struct {
 	Workflow WorkflowStarter
 	// Clock stamps the requests staff take; nil means the wall clock.
 	Clock Clock
+	// LookupKey keys the hash under which requests are found by their client's email
+	// (refund.EmailLookup); SubmitRequest must use the same key. Without it email search is refused.
+	LookupKey []byte
+	// FourEyesLimits are, per currency in minor units, the most money one member of staff may let a
+	// client receive alone (see fourEyes); nil means the policy's review thresholds.
+	FourEyesLimits map[string]int64
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -69,6 +79,8 @@ type StaffApi struct {
 // StaffApiStore is the table as StaffApi uses it.
 type StaffApiStore interface {
 	RequestLister
+	RequestCounter
+	RequestFinder
 	RequestGetter
 	OrderGetter
 	OfferLister
@@ -80,6 +92,7 @@ type StaffApiStore interface {
 	AuditLister
 	Transitioner
 	Decider
+	ReviewProposer
 	TokenGetter
 	LastChangeReader
 	AuditAppender
@@ -203,12 +216,21 @@ type RequestList struct {
 	Requests []refund.Request `json:"requests"`
 	// Next is the cursor of the next page; "" after the last page.
 	Next string `json:"next"`
+	// Found is, for a search (?q=), what the text was read as: request, order, email or refund.
+	Found string `json:"found,omitempty"`
+	// View is "waiting" for the view of the work waiting for staff.
+	View string `json:"view,omitempty"`
+	// Counts are the numbers of requests in each open status, on the first page of a listing.
+	Counts map[refund.Status]int `json:"counts,omitempty"`
 }
 
 func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	cursor, limit, q, err := pageParams(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if resp, done, err := h.listView(ctx, q, cursor, limit); done {
+		return resp, err
 	}
 	status := refund.StatusInReview
 	if s := q.Get("status"); s != "" {
@@ -221,6 +243,11 @@ func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	out := RequestList{Requests: make([]refund.Request, 0, len(recs)), Next: next}
 	for _, r := range recs {
 		out.Requests = append(out.Requests, r.Request)
+	}
+	if cursor == "" {
+		if out.Counts, err = h.counts(ctx); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 	}
 	return apigw.JSON(http.StatusOK, out), nil
 }
@@ -253,6 +280,11 @@ type RequestDetail struct {
 	Feedback *refund.Feedback `json:"feedback,omitempty"`
 	// Audit is the whole audit trail, oldest first.
 	Audit []refund.AuditEntry `json:"audit"`
+	// Proposal is a decision above the four-eyes limit waiting for a second member of staff, if any.
+	Proposal *refund.Proposal `json:"proposal,omitempty"`
+	// FourEyesLimit is the most money one member of staff may let the client receive alone in the
+	// order's currency; absent when no limit is set (every money decision needs two people).
+	FourEyesLimit *refund.Money `json:"four_eyes_limit,omitempty"`
 	// LastWait is the kind of the workflow wait the request was last parked in ("review",
 	// "consent" or "attention"; "" if never). The wait may have ended since: the status says where the request is.
 	LastWait refund.TokenKind `json:"last_wait"`
@@ -277,12 +309,20 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 	if rec.Verification != nil {
 		d.Findings = rec.Verification.Findings
 	}
+	if p, ok := rec.PendingProposal(); ok {
+		d.Proposal = &p
+	}
+	// The email's lookup hash is for the store's keys only.
+	d.Submission.EmailLookup = ""
 	order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
 	switch refund.ErrorCode(err) {
 	case "":
 		d.Order = &order
 		rem := order.Remaining()
 		d.Remaining = &rem
+		if limit, ok := h.FourEyesLimit(order.Currency); ok {
+			d.FourEyesLimit = &limit
+		}
 	case refund.CodeNotFound:
 	default:
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
@@ -383,8 +423,12 @@ type ReviewResult struct {
 	// of its review wait (the next attempt takes the decision), or could not be reached just now: the
 	// decision is recorded either way, and the sweeper (ResumeDecisions) delivers it within minutes.
 	Delivered bool `json:"delivered"`
-	// Message says what happens next when the decision was recorded but not delivered.
+	// Message says what happens next when the decision was recorded but not delivered, or is only
+	// proposed.
 	Message string `json:"message,omitempty"`
+	// AwaitingConfirmation is the proposal when the decision moves more money than one member of
+	// staff may decide alone: it waits for a second member of staff's "confirm".
+	AwaitingConfirmation *refund.Proposal `json:"awaiting_confirmation,omitempty"`
 }
 
 // msgResumesSoon is the answer to a decision that is recorded but could not reach the workflow.
@@ -410,8 +454,8 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if rec.Status != refund.StatusInReview {
-		return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
-			"Request %s is %s, not waiting for a review; reload it.", id, rec.Status)
+		return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, refund.Errorf(refund.CodeConflict,
+			"Request %s is %s, not waiting for a review; reload it.", id, rec.Status))
 	}
 	// Every decision is recorded on the version the request entered review with, so it is the first
 	// and only decision of this review: of two made at once exactly one is stored (with its offers),
@@ -454,7 +498,7 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 	}
 
-	// Approve and adjust only take effect through the workflow, so it must be waiting for them.
+	// Approve, adjust and confirm only take effect through the workflow, so it must be waiting for them.
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -467,16 +511,43 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	// on the version read above; then the workflow is told. If it cannot be told now, the sweeper (or
 	// the review wait's next attempt) tells it within minutes, so staff need not decide again.
 	opts := []refund.ChangeOption{refund.WithResume(OutcomeApproved)}
-	if body.Decision == ReviewAdjust {
+	switch body.Decision {
+	case ReviewConfirm:
+		p, err := h.confirmable(ctx, rec, actor)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
+		}
+		if p.OfferSet > 0 {
+			opts = append(opts, refund.WithOffers(p.OfferSet, p.Offers))
+			result.Offers = p.Offers
+		}
+		// The confirmation is the decision: its entry has the decision's own action, by the confirmer,
+		// and names the proposer (whose review_proposed entry is in the trail too).
+		audit.Action = "review_approved"
+		if p.OfferSet > 0 {
+			audit.Action = "offers_adjusted"
+		}
+		audit.Detail = confirmationSummary(p, body.Message)
+	case ReviewAdjust:
 		offers, set, err := h.adjustedOffers(ctx, rec, body.Offers)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
+		}
+		if answer, proposed, err := h.proposeIfAboveLimit(ctx, rec, version, actor, body, offers, set); proposed || err != nil {
+			return answer, err
 		}
 		opts = append(opts, refund.WithOffers(set, offers))
 		result.Offers = offers
 		audit.Action = "offers_adjusted"
 		audit.Detail = adjustmentSummary(offers, body.Message)
-	} else {
+	default:
+		offers, _, err := h.Store.ListOffers(ctx, id)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if answer, proposed, err := h.proposeIfAboveLimit(ctx, rec, version, actor, body, offers, 0); proposed || err != nil {
+			return answer, err
+		}
 		audit.Action = "review_approved"
 	}
 	if err := h.Store.Decide(ctx, id, refund.StatusInReview, version, audit, opts...); err != nil {
@@ -558,7 +629,7 @@ func (h StaffApi) reviewAnswer(ctx context.Context, id string, result ReviewResu
 func validateReview(b ReviewDecision) error {
 	errs := refund.FieldErrors{}
 	switch b.Decision {
-	case ReviewApprove, ReviewReject:
+	case ReviewApprove, ReviewReject, ReviewConfirm:
 		if len(b.Offers) > 0 {
 			errs["offers"] = "offers are only sent with the decision adjust"
 		}
@@ -570,7 +641,7 @@ func validateReview(b ReviewDecision) error {
 			errs["offers"] = fmt.Sprintf("list at most %d offers", maxReviewOffers)
 		}
 	default:
-		errs["decision"] = "must be approve, adjust or reject"
+		errs["decision"] = "must be approve, adjust, reject or confirm"
 	}
 	switch {
 	case !utf8.ValidString(b.Message) || strings.ContainsFunc(b.Message, func(r rune) bool {

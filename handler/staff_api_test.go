@@ -17,8 +17,11 @@ import (
 
 const staffSub = "8f0e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
 
+// staffHandler is the staff API with a four-eyes limit above every amount of these tests, which are
+// about single decisions; the four-eyes rule (proposal, confirmation) has its tests in
+// internal/workflowtest/foureyes_test.go.
 func (f *httpFixture) staffHandler() handler.StaffApi {
-	return handler.StaffApi{Store: f.store, Waits: f.flow, Payments: f.pay}
+	return handler.StaffApi{Store: f.store, Waits: f.flow, Payments: f.pay, FourEyesLimits: map[string]int64{"EUR": 100_000_000_00, "KWD": 100_000_000_000}}
 }
 
 // staffEvent loads a staff event and points it at path with params; body (if not nil) is JSON.

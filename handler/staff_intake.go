@@ -80,6 +80,8 @@ func (h StaffApi) take(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	// Found later by the email like a request from the form (the key is StaffApi's LookupKey).
+	sub.EmailLookup = refund.EmailLookup(h.LookupKey, sub.Email)
 	code, err := NewCode()
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

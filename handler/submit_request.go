@@ -50,6 +50,9 @@ type SubmitRequest struct {
 	PublicBaseURL string
 	// Clock stamps the request; nil means the wall clock.
 	Clock Clock
+	// LookupKey keys the hash of the client's email that staff find the request by
+	// (refund.EmailLookup); StaffApi uses the same key. Empty stores no email lookup.
+	LookupKey []byte
 	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
 	// CrossOrigin refuses requests that a browser posts from a website other than the site and the
@@ -109,6 +112,8 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	// Staff find the request by the email's keyed hash; never by anything the client sent for it.
+	sub.EmailLookup = refund.EmailLookup(h.LookupKey, sub.Email)
 	key, err := idempotencyKey(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

@@ -104,6 +104,9 @@ type RequestRecord struct {
 	// the order's real client from asking, and verification treats it as naming no order at all, even
 	// if an order matching it arrives later: it is rejected exactly as an unknown order is.
 	Unmatched bool `json:"unmatched,omitempty"`
+	// Proposal is a staff decision above the four-eyes limit waiting for a second member of staff
+	// (see PendingProposal: a proposal made on an earlier version no longer applies).
+	Proposal *Proposal `json:"proposal,omitempty"`
 }
 
 // Attempt returns the refund attempt number the request's execution uses: RefundAttempt, at least 1.

@@ -117,6 +117,9 @@ type Submission struct {
 	Reason       string `json:"reason"`
 	Details      string `json:"details"`
 	Name         string `json:"name"`
+	// EmailLookup is the keyed hash of Email (EmailLookup) that staff find the request by; set by the
+	// server, never taken from the client.
+	EmailLookup string `json:"email_lookup,omitempty"`
 }
 
 // Normalize returns the submission as the rest of the system stores it: every field trimmed, the email,

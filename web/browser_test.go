@@ -110,14 +110,14 @@ func (f *fakeStaffAPI) handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 	switch path := strings.TrimPrefix(req.RawPath, "/staff/api"); {
 	case path == "/requests" && apigw.Method(req) == http.MethodGet:
 		q, _ := apigw.Query(req)
-		if q.Get("status") != "in_review" {
+		if q.Get("status") != "in_review" && q.Get("view") != "waiting" {
 			return apigw.JSON(200, map[string]any{"requests": []any{}}), nil
 		}
 		list := []refund.Request{{ID: "R-2", OrderNumber: xss, Kind: refund.KindCancellation, Status: refund.StatusInReview, UpdatedAt: at}}
 		if !f.decided() {
 			list = append([]refund.Request{{ID: "R-1", OrderNumber: "RF-1", Kind: refund.KindRefund, Status: refund.StatusInReview, UpdatedAt: at}}, list...)
 		}
-		return apigw.JSON(200, map[string]any{"requests": list}), nil
+		return apigw.JSON(200, map[string]any{"requests": list, "counts": map[string]int{"in_review": len(list), "needs_attention": 0}}), nil
 	case path == "/requests/R-1" && apigw.Method(req) == http.MethodGet:
 		status := refund.StatusInReview
 		if f.decided() {
@@ -327,7 +327,7 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	detail := text(t, ctx, "#detail-body")
 	// Money reads as the server writes it (refund.Money.String), in every currency; the order's
 	// paid, refunded and remaining amounts are shown.
-	wants := []string{"Details " + xss, "Amount above the review threshold", "system:ProposeResolution", "submitted → in_review",
+	wants := []string{"Details " + xss, "Amount above the review threshold", "system:ProposeResolution", "Submitted → In review",
 		"EUR 1,200.00", "Ana " + xss, "PaidEUR 15,000.00", "RefundedEUR 2,500.00", "RemainingEUR 12,500.00", "ending 4242"}
 	for _, m := range fakeRefunds {
 		wants = append(wants, m.String())
@@ -341,7 +341,13 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 		t.Errorf("detail mixes money formats: %q", detail)
 	}
 	if visible := eval[bool](t, ctx, `!document.getElementById("review-adjust-box").hidden`); visible {
-		t.Error("adjustment fields shown while the decision is approve")
+		t.Error("adjustment fields shown before adjust was chosen")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("input[name='review-decision']:checked").length`); n != 0 {
+		t.Errorf("%d decisions preselected, want none", n)
+	}
+	if got := text(t, ctx, "#list-counts"); !strings.Contains(got, "In review: 2") {
+		t.Errorf("counts = %q", got)
 	}
 	if hidden := eval[bool](t, ctx, `document.getElementById("review-form").hidden`); hidden {
 		t.Fatal("review form hidden for a request in review")
@@ -357,13 +363,28 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	// Nothing is sent before the confirmation, which repeats the client, the order and the amounts.
+	waitText(t, ctx, "#review-confirm-body", "EUR 800.00 (was EUR 1,200.00)")
+	if got := text(t, ctx, "#review-confirm-body"); !strings.Contains(got, "Ana "+xss+", order RF-1") {
+		t.Errorf("confirmation does not name the client and the order: %q", got)
+	}
+	api.mu.Lock()
+	early := len(api.reviews)
+	api.mu.Unlock()
+	if early != 0 {
+		t.Fatalf("%d review posts before the confirmation", early)
+	}
+	screenshot(t, ctx, "staff-confirm")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#review-confirm-yes"))); err != nil {
+		t.Fatal(err)
+	}
 	waitText(t, ctx, "#review-status", "Decision recorded.")
 	// The list and the detail show the request moved on, without a reload.
 	waitText(t, ctx, "#list-status", "1 request shown.")
 	if got := text(t, ctx, "#list-body"); strings.Contains(got, "R-1") {
 		t.Errorf("the list still shows the decided request: %q", got)
 	}
-	waitText(t, ctx, "#detail-body", "awaiting_consent")
+	waitText(t, ctx, "#detail-body", "Waiting for the client")
 	if got := text(t, ctx, "#review-status"); got != "Decision recorded." {
 		t.Errorf("review status = %q after the refresh", got)
 	}
@@ -385,6 +406,32 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	if got := text(t, ctx, "#feedback-body"); !strings.Contains(got, "Quick "+xss) {
 		t.Errorf("feedback = %q", got)
 	}
+
+	screenshot(t, ctx, "staff-feedback")
+
+	// On a phone nothing is wider than the screen: the tables become cards.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(srv.URL+"/staff")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#list-status", "shown.")
+	if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("console list is %d px wide on a 390 px screen", w)
+	}
+	screenshot(t, ctx, "staff-list-390")
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/staff?request=R-1")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#detail-title", "Request R-1")
+	if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("console detail is %d px wide on a 390 px screen", w)
+	}
+	screenshot(t, ctx, "staff-detail-390")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/staff")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#list-status", "shown.")
+	screenshot(t, ctx, "staff-list-1280")
 
 	// A staff email's link, /staff?request=<id>, opens that request.
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/staff?request=R-1")); err != nil {

@@ -1,5 +1,5 @@
 // Package basicfuncs builds the functions that need only the table and Step Functions: Web,
-// SubmitRequest, VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
+// VerifyConditions, ProposeResolution, MarkNeedsAttention and ResumeDecisions. It links no other AWS service (see awsenv/lambdaenv for why that matters at cold
 // start).
 package basicfuncs
 
@@ -14,7 +14,6 @@ import (
 // The logical IDs of the functions built here, as template.yaml names them.
 const (
 	FunctionWeb                = "WebFunction"
-	FunctionSubmitRequest      = "SubmitRequestFunction"
 	FunctionVerifyConditions   = "VerifyConditionsFunction"
 	FunctionProposeResolution  = "ProposeResolutionFunction"
 	FunctionMarkNeedsAttention = "MarkNeedsAttentionFunction"
@@ -25,27 +24,6 @@ const (
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
 	err := env.Pages()
 	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb, err))
-}
-
-// SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
-// PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_*).
-func SubmitRequest(_ context.Context, env lambdaenv.Env) (handler.SubmitRequest, error) {
-	s := env.Store()
-	h := handler.SubmitRequest{
-		Store: lambdaenv.StoreOps{
-			GetOrderOp: s.GetOrder, CreateRequestOp: s.CreateRequest, CreateUnmatchedRequestOp: s.CreateUnmatchedRequest,
-			GetIdempotencyOp: s.GetIdempotency,
-			PutIdempotencyOp: s.PutIdempotency, PutLinkCodeOp: s.PutLinkCode,
-			ListRequestsByStatusOp: s.ListRequestsByStatus,
-		},
-		Workflow:      env.WorkflowStarter(),
-		PublicBaseURL: env.PublicBaseURL(),
-		Clock:         env.Clock,
-		Logger:        env.Log(),
-	}
-	origins, err := env.CrossOrigin(h.PublicBaseURL)
-	h.CrossOrigin = origins
-	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err, env.Pages()))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

@@ -79,6 +79,12 @@ const (
 	// besides the site itself (PUBLIC_BASE_URL), the origins whose pages may post to the client
 	// routes (CrossOrigin), as API Gateway's CORS lets their scripts call them.
 	VarSiteOrigins = "SITE_ORIGINS"
+	// VarFourEyesLimits sets the most money one member of staff may let a client receive alone, per
+	// currency ("EUR 2000.00, USD 2500.00"); "policy" or empty means the policy's review thresholds.
+	VarFourEyesLimits = "FOUR_EYES_LIMITS"
+	// VarLookupKeySecretARN is the Secrets Manager secret whose value keys the hash of clients' emails
+	// that staff find requests by (refund.EmailLookup); SubmitRequest and StaffApi read the same one.
+	VarLookupKeySecretARN = "LOOKUP_KEY_SECRET_ARN"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
@@ -352,6 +358,16 @@ func (e *Env) StaffEmails() []string {
 		}
 	}
 	return out
+}
+
+// FourEyesLimits reads FOUR_EYES_LIMITS (optional) as refund.ParseFourEyesLimits does; nil when it is
+// empty or "policy".
+func (e *Env) FourEyesLimits() (map[string]int64, error) {
+	limits, err := refund.ParseFourEyesLimits(e.Optional(VarFourEyesLimits))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", VarFourEyesLimits, err)
+	}
+	return limits, nil
 }
 
 // Fail logs why a function could not start and exits, so Lambda reports an init error (and retries

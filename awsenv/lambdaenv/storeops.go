@@ -24,6 +24,9 @@ type StoreOps struct {
 	SubmittedBeforeOp        func(ctx context.Context, before time.Time, limit int, cursor string) (ids []string, next string, err error)
 	TransitionOp             func(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
 	DecideOp                 func(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error
+	CountRequestsByStatusOp  func(ctx context.Context, status refund.Status) (int, error)
+	FindRequestsOp           func(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error)
+	ProposeReviewOp          func(ctx context.Context, id string, version int64, p refund.Proposal, audit refund.AuditEntry) error
 	LastChangeOp             func(ctx context.Context, id string) (entry refund.AuditEntry, ok bool, err error)
 	SaveFindingsOp           func(ctx context.Context, id string, v refund.Verification) error
 	GetOrderOp               func(ctx context.Context, number string) (refund.Order, error)
@@ -96,6 +99,21 @@ func (s StoreOps) Transition(ctx context.Context, id string, from, to refund.Sta
 // Decide calls DecideOp (handler.Decider).
 func (s StoreOps) Decide(ctx context.Context, id string, status refund.Status, version int64, audit refund.AuditEntry, opts ...refund.ChangeOption) error {
 	return s.DecideOp(ctx, id, status, version, audit, opts...)
+}
+
+// CountRequestsByStatus calls CountRequestsByStatusOp (handler.RequestCounter).
+func (s StoreOps) CountRequestsByStatus(ctx context.Context, status refund.Status) (int, error) {
+	return s.CountRequestsByStatusOp(ctx, status)
+}
+
+// FindRequests calls FindRequestsOp (handler.RequestFinder).
+func (s StoreOps) FindRequests(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error) {
+	return s.FindRequestsOp(ctx, search, limit)
+}
+
+// ProposeReview calls ProposeReviewOp (handler.ReviewProposer).
+func (s StoreOps) ProposeReview(ctx context.Context, id string, version int64, p refund.Proposal, audit refund.AuditEntry) error {
+	return s.ProposeReviewOp(ctx, id, version, p, audit)
 }
 
 // LastChange calls LastChangeOp (handler.LastChangeReader).

@@ -270,11 +270,17 @@ func (r *run) post(path string, in, out any) {
 // staff calls the staff API with the stack's staff token, or for an order with the billing system's.
 func (r *run) staff(method, path string, in, out any) {
 	r.t.Helper()
-	var body io.Reader
 	token := r.s.StaffToken
 	if strings.HasPrefix(path, "/orders/") {
 		token = r.s.BillingToken
 	}
+	r.staffAs(token, method, path, in, out)
+}
+
+// staffAs calls the staff API with the bearer token.
+func (r *run) staffAs(token, method, path string, in, out any) {
+	r.t.Helper()
+	var body io.Reader
 	h := map[string]string{"Authorization": "Bearer " + token, "Accept": "application/json"}
 	if in != nil {
 		data, err := json.Marshal(in)
@@ -366,6 +372,7 @@ func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	r.secrets.add("staff token", s.StaffToken)
 	r.secrets.add("billing token", s.BillingToken)
+	r.secrets.add("supervisor token", s.SupervisorToken)
 
 	// 1. Accepted: form, options email, consent page, refund, outcome email, feedback.
 	id1, email1 := r.submit("RF-1001", "Our in-house team takes over; budget code 7781.")
@@ -391,6 +398,8 @@ func TestWorkflowLogsCarryIDsAndNoPersonalData(t *testing.T) {
 	r.mail("", "Review needed: request "+id2) // staff are told after the token is stored
 	r.taskTokens(id2)
 	r.staff(http.MethodPost, "/requests/"+id2+"/review", map[string]any{"decision": "approve", "message": "Approved by finance."}, nil)
+	// EUR 2,500.00 is above the four-eyes limit: a second member of staff confirms.
+	r.staffAs(r.s.SupervisorToken, http.MethodPost, "/requests/"+id2+"/review", map[string]any{"decision": "confirm"}, nil)
 	r.status(id2, "awaiting_consent")
 	options2 := r.mail(email2, "Your options")
 	r.taskTokens(id2)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 )
 
@@ -11,14 +12,15 @@ import (
 // built here because its order route asks the payment provider about every order's payment.
 const FunctionStaffApi = "StaffApiFunction"
 
-// StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN, and
-// STATE_MACHINE_ARN for the requests staff take for clients; for Stripe the key is read from Secrets
-// Manager now, as ExecuteResolution reads it, so a missing key stops the function at start instead of
-// failing the billing system's first order).
+// StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN,
+// STATE_MACHINE_ARN for the requests staff take for clients, FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN;
+// for Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing
+// key stops the function at start instead of failing the billing system's first order).
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
-		ListRequestsByStatusOp: s.ListRequestsByStatus, GetRequestOp: s.GetRequest,
+		ListRequestsByStatusOp: s.ListRequestsByStatus, CountRequestsByStatusOp: s.CountRequestsByStatus,
+		FindRequestsOp: s.FindRequests, ProposeReviewOp: s.ProposeReview, GetRequestOp: s.GetRequest,
 		GetOrderOp: s.GetOrder, ListOffersOp: s.ListOffers, GetOfferOp: s.GetOffer, GetConsentOp: s.GetConsent,
 		ListOrderRefundsOp: s.ListOrderRefunds, GetCreditOp: s.GetCredit,
 		GetFeedbackOp: s.GetFeedback, ListAuditOp: s.ListAudit, TransitionOp: s.Transition,
@@ -29,7 +31,9 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
 	}
 	gw, err := Gateway(ctx, &env)
+	limits, lerr := env.FourEyesLimits()
+	key, kerr := secrets.LookupKey(ctx, &env)
 	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Workflow: env.WorkflowStarter(),
-		Clock: env.Clock, Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err))
+		Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr))
 }

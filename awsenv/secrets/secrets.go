@@ -1,11 +1,13 @@
 // Package secrets reads secret values from AWS Secrets Manager for the builders that need one (the
-// Stripe key of ExecuteResolution). It is a package of its own so that only those functions link (and
+// Stripe key of ExecuteResolution and the staff API, the email lookup key of SubmitRequest and the
+// staff API). It is a package of its own so that only those functions link (and
 // initialise, at every cold start) the Secrets Manager client.
 package secrets
 
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -31,4 +33,27 @@ func String(ctx context.Context, env *lambdaenv.Env, what, arn string) (string, 
 		return "", fmt.Errorf("read %s %s: %w", what, arn, err)
 	}
 	return aws.ToString(out.SecretString), nil
+}
+
+// minLookupKeyBytes is the least lookup key accepted: template.yaml generates 64 letters and digits.
+const minLookupKeyBytes = 32
+
+// LookupKey requires LOOKUP_KEY_SECRET_ARN and reads the email lookup key now (at cold start), so a
+// missing or unreadable secret stops the function from starting instead of storing requests nobody
+// can find by email (SubmitRequest) or refusing every email search (StaffApi). The value is never
+// logged or put in an error.
+func LookupKey(ctx context.Context, env *lambdaenv.Env) ([]byte, error) {
+	arn := env.Require(lambdaenv.VarLookupKeySecretARN)
+	if arn == "" {
+		return nil, nil // reported by Missing
+	}
+	value, err := String(ctx, env, "the email lookup key", arn)
+	if err != nil {
+		return nil, err
+	}
+	key := []byte(strings.TrimSpace(value))
+	if len(key) < minLookupKeyBytes {
+		return nil, fmt.Errorf("email lookup key secret %s: its value has %d bytes, need at least %d random bytes", arn, len(key), minLookupKeyBytes)
+	}
+	return key, nil
 }

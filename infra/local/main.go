@@ -143,9 +143,12 @@ AWS endpoints for outside tools (any credentials do: export AWS_ACCESS_KEY_ID=lo
 Staff bearer token (staff console, or: curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review):
 %[8]s
 
+Supervisor's bearer token (a second member of staff: confirms decisions above the four-eyes limit, EUR 2,000.00):
+%[10]s
+
 Billing system's bearer token (client credentials, scope refundflow/orders.write; only PUT %[1]s/staff/api/orders/{number} takes it):
 %[9]s
-`, s.URL, stack.Region, s.TableName, s.DynamoDBURL, s.StateMachineARN, s.StepFunctionsURL, s.SESURL, s.StaffToken, s.BillingToken)
+`, s.URL, stack.Region, s.TableName, s.DynamoDBURL, s.StateMachineARN, s.StepFunctionsURL, s.SESURL, s.StaffToken, s.BillingToken, s.SupervisorToken)
 	switch {
 	case s.ReusedTable && !s.Restored:
 		fmt.Fprintf(w, "\nNote: the table %s already existed at %s. Requests an earlier run left open have no\nworkflow any more (it kept its workflows in memory only; -data DIR keeps them): their links will not move\nthem on, and their orders take no new request. Delete the table for a clean start:\n  aws dynamodb delete-table --table-name %s --endpoint-url %s\n", s.TableName, s.DynamoDBURL, s.TableName, s.DynamoDBURL)

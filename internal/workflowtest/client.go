@@ -190,10 +190,28 @@ func (h *Harness) Withdraw(id, statusCode string) Answer {
 // Review posts a staff decision through the staff API as staff member "staff-1", retrying 5xx as
 // often as the client does. It does not settle.
 func (h *Harness) Review(id string, d handler.ReviewDecision) Answer {
+	return h.ReviewAs("staff-1", id, d)
+}
+
+// ReviewAs is Review by the member of staff whose token's subject is sub (a second one confirms a
+// decision above the four-eyes limit).
+func (h *Harness) ReviewAs(sub, id string, d handler.ReviewDecision) Answer {
 	body, _ := json.Marshal(d)
 	return h.retry(func() Answer {
 		e := Event("POST", "/staff/api/requests/{id}/review", "/staff/api/requests/"+id+"/review", "", map[string]string{"id": id},
 			map[string]string{"content-type": "application/json", "accept": "application/json"}, string(body))
+		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": sub, "cognito:groups": "[staff]"}},
+		}
+		return Call(h.Ctx, h.HTTP.Staff.Handle, e)
+	})
+}
+
+// StaffGet reads a staff API route as staff member "staff-1" (rawQuery without "?"). It does not
+// settle.
+func (h *Harness) StaffGet(routeKey, path, rawQuery string, params map[string]string) Answer {
+	return h.retry(func() Answer {
+		e := Event("GET", routeKey, path, rawQuery, params, map[string]string{"accept": "application/json"}, "")
 		e.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}},
 		}

@@ -273,10 +273,10 @@ func New(t testing.TB, opts Options) *Harness {
 
 	flaky := h.Workflow(h.Flaky)
 	h.HTTP = HTTPFunctions{
-		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, Logger: httpLog},
+		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
 	}
 	// The billing system's orders go in without faults (NewOrder): the order route on a store that
 	// bypasses any fault proxy.
@@ -294,6 +294,9 @@ func New(t testing.TB, opts Options) *Harness {
 	})
 	return h
 }
+
+// LookupKey is the harness's key of the email lookup hash (SubmitRequest and StaffApi share it).
+var LookupKey = []byte("workflow test lookup key of 32 bytes+")
 
 // LockedBuffer is a bytes.Buffer safe for the concurrent writes of handler goroutines.
 type LockedBuffer struct {

@@ -98,10 +98,70 @@
   // count words a number of things: "1 answer", "3 answers", "0 answers".
   function count(n, singular, plural) { return n === 1 ? "1 " + singular : n + " " + plural; }
 
+  function utc(s) {
+    var d = new Date(s);
+    return isNaN(d.getTime()) ? String(s) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+  }
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  // when gives a time in the agent's own time zone as text ("2026-12-06 21:16").
   function when(s) {
     if (!s) return "";
     var d = new Date(s);
-    return isNaN(d.getTime()) ? String(s) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+    if (isNaN(d.getTime())) return String(s);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+  // whenNode is when as a <time> element whose tooltip gives the time in UTC.
+  function whenNode(s) {
+    if (!s) return "";
+    return el("time", { datetime: String(s), title: utc(s) }, when(s));
+  }
+  // age says how long ago s was, in words: "5 min", "3 h", "2 days".
+  function age(s) {
+    var ms = Date.now() - new Date(s).getTime();
+    if (isNaN(ms)) return "";
+    var min = Math.max(0, Math.floor(ms / 60000));
+    if (min < 60) return count(min, "minute", "minutes");
+    if (min < 48 * 60) return count(Math.floor(min / 60), "hour", "hours");
+    return count(Math.floor(min / 1440), "day", "days");
+  }
+
+  // Words for the codes the API speaks, so staff read "In review", not "in_review".
+  var WORDS = {
+    status: { submitted: "Submitted", rejected: "Rejected by the checks", in_review: "In review", awaiting_consent: "Waiting for the client",
+      executing: "Being carried out", completed: "Completed", declined: "Declined by the client", withdrawn: "Withdrawn by the client",
+      expired: "Expired", needs_attention: "Needs attention", review_rejected: "Rejected by staff" },
+    kind: { refund: "Refund", cancellation: "Cancellation" },
+    reason: { changed_mind: "Changed their mind", no_longer_needed: "No longer needed", too_expensive: "Too expensive",
+      quality: "Quality complaint", not_as_described: "Not as described", service_not_provided: "Service not provided",
+      duplicate_order: "Duplicate order", other: "Other" },
+    offer: { full_refund: "Full refund", partial_refund: "Partial refund", service_credit: "Service credit", pause: "Pause",
+      switch_service: "Switch service", cancel_at_period_end: "Cancel at period end" },
+    service: { project: "Project", subscription: "Support subscription", hours: "Prepaid hours" },
+    decision: { approve: "Approve the offers", adjust: "Adjust the offers", reject: "Reject", accepted: "Accepted", declined: "Declined" },
+    action: { submitted: "Request sent", status_changed: "Status changed", offers_proposed: "Offers proposed", review_proposed: "Decision proposed (needs a second person)",
+      review_approved: "Review approved", offers_adjusted: "Offers adjusted", review_rejected: "Review rejected", viewed: "Page viewed",
+      consent_recorded: "Client answered", mail_sent: "Email sent" },
+    state: { reserved: "Reserved", succeeded: "Refunded", failed: "Failed" }
+  };
+  function words(kind, code) { return (WORDS[kind] && WORDS[kind][code]) || (code ? String(code).replace(/_/g, " ") : ""); }
+
+  // Verification findings as staff read them (the server's messages are written to the client).
+  var FINDINGS = {
+    order_matched: ["Order number, purchase date and email match the order on record.", "Order number, purchase date or email do not match the order on record."],
+    order_not_matched: ["", "Order number, purchase date or email do not match the order on record (the client was told the same as for an unknown order)."],
+    order_open: ["The order is active.", "The order is not active."],
+    order_closed: ["", "The order is already closed or cancelled."],
+    within_max_age: ["The order is recent enough for the policy.", "The order is older than the policy allows."],
+    too_old: ["", "The order is older than the policy allows."],
+    card_payment: ["Paid by card with 3-D Secure, captured: a refund can go back to it.", "No refundable card payment."],
+    no_card_payment: ["", "No captured 3-D Secure card payment to refund to."],
+    invalid_submission: ["", "The form was not filled in correctly."],
+    date_in_future: ["", "The purchase date given is in the future."],
+    ok: ["All checks passed.", "A check failed."]
+  };
+  function finding(f) {
+    var t = FINDINGS[f.code];
+    return (t && t[f.passed ? 0 : 1]) || f.message;
   }
 
   function cell(tag, text) { return el(tag, tag === "th" ? { scope: "row" } : null, text); }
@@ -125,29 +185,55 @@
   showTokenState();
 
   // --- request list --------------------------------------------------------------------------
-  var listCursor = "";
-  function loadList(more) {
-    var status = byId("list-status-select").value;
-    var q = "?status=" + encodeURIComponent(status) + (more && listCursor ? "&cursor=" + encodeURIComponent(listCursor) : "");
+  var listCursor = "", listQuery = "";
+  // td builds a cell with the column's name for the narrow layout, where each row is a card.
+  function td(label, content) { return el("td", { "data-label": label }, content); }
+  function showCounts(c) {
+    if (!c) return;
+    var order = ["needs_attention", "in_review", "submitted", "awaiting_consent", "executing"];
+    byId("list-counts").textContent = order.map(function (k) { return words("status", k) + ": " + (c[k] || 0); }).join(" · ");
+  }
+  // loadList shows the waiting view, a status, or (search set) the requests a search finds.
+  function loadList(more, search) {
+    if (!more) {
+      var status = byId("list-status-select").value;
+      listQuery = search !== undefined ? "?q=" + encodeURIComponent(search)
+        : status ? "?status=" + encodeURIComponent(status) : "?view=waiting";
+      listCursor = "";
+    }
+    var q = listQuery + (more && listCursor ? "&cursor=" + encodeURIComponent(listCursor) : "");
     say("list-status", "Loading…");
-    call("GET", "/requests" + q).then(function (data) {
+    return call("GET", "/requests" + q).then(function (data) {
       var body = byId("list-body");
       if (!more) clear(body);
-      var rows = data.requests || [];
-      rows.forEach(function (r) {
+      showCounts(data.counts);
+      (data.requests || []).forEach(function (r) {
         var open = el("button", { type: "button", "class": "link-button" }, r.id);
         open.addEventListener("click", function () { openRequest(r.id); });
-        body.appendChild(el("tr", null, el("td", null, open), el("td", null, r.order_number),
-          el("td", null, r.kind), el("td", null, r.status), el("td", null, when(r.updated_at))));
+        body.appendChild(el("tr", null, td("Request", open), td("Order", r.order_number),
+          td("Kind", words("kind", r.kind) + (r.reason ? " · " + words("reason", r.reason) : "")), td("Status", words("status", r.status)),
+          td("Waiting", age(r.updated_at)), td("Since", whenNode(r.updated_at))));
       });
       listCursor = data.next || "";
+      // The waiting view goes from one status to the next: an empty page of the first leads on.
+      if (!(data.requests || []).length && listCursor) return loadList(true);
       byId("list-more").hidden = !listCursor;
       byId("list-table").hidden = body.childNodes.length === 0;
-      byId("list-caption").textContent = "Requests with status " + status;
-      say("list-status", body.childNodes.length === 0 ? "No requests with this status." : count(body.childNodes.length, "request", "requests") + " shown.");
+      var what = search !== undefined ? "Requests found for “" + search + "”, newest first"
+        : listQuery === "?view=waiting" ? "Waiting for staff, oldest first" : "Requests: " + words("status", byId("list-status-select").value);
+      if (!more) byId("list-caption").textContent = what;
+      say("list-status", body.childNodes.length === 0 ? (search !== undefined ? "No request matches “" + search + "”." : "Nothing here.")
+        : count(body.childNodes.length, "request", "requests") + " shown.");
+      if (search !== undefined && (data.requests || []).length === 1) openRequest(data.requests[0].id);
     }).catch(function (err) { say("list-status", err.message, true); });
   }
   byId("list-form").addEventListener("submit", function (ev) { ev.preventDefault(); loadList(false); });
+  byId("find-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var q = byId("find-q").value.trim();
+    if (!q) { say("list-status", "Type an order number, a client's email, a request ID or a refund reference.", true); byId("find-q").focus(); return; }
+    loadList(false, q);
+  });
   byId("list-more").addEventListener("click", function () { loadList(true); });
 
   // --- request detail ------------------------------------------------------------------------
@@ -173,13 +259,14 @@
       var tr = el("tr");
       r.forEach(function (v, i) {
         var c = cell(i === 0 ? "th" : "td", v);
+        c.setAttribute("data-label", heads[i]);
         if (isNum(i)) c.className = "num";
         tr.appendChild(c);
       });
       tbody.appendChild(tr);
     });
     // Every detail table follows a heading that names it, so its caption is for screen readers only.
-    return el("div", { "class": "table-scroll" }, el("table", { "class": "data-table" }, el("caption", { "class": "visually-hidden" }, caption), el("thead", null, thead), tbody));
+    return el("div", { "class": "table-scroll" }, el("table", { "class": "data-table stack-table" }, el("caption", { "class": "visually-hidden" }, caption), el("thead", null, thead), tbody));
   }
 
   // openRequest shows a request's detail and returns a promise of its data (null when it failed).
@@ -193,8 +280,8 @@
       clear(box);
       byId("detail-title").textContent = "Request " + (r.id || id);
       box.appendChild(definitionList([
-        ["Status", r.status], ["Order", r.order_number], ["Kind", r.kind], ["Reason", r.reason],
-        ["Details", r.details], ["Created", when(r.created_at)], ["Updated", when(r.updated_at)],
+        ["Status", words("status", r.status)], ["Order", r.order_number], ["Kind", words("kind", r.kind)], ["Reason", words("reason", r.reason)],
+        ["Details", r.details], ["Created", when(r.created_at)], ["In this status since", when(r.updated_at) + " (" + age(r.updated_at) + ")"],
         ["Policy", r.policy_version]
       ]));
       box.appendChild(el("h3", null, "Order"));
@@ -203,7 +290,7 @@
         var m = function (amount) { return money({ amount: amount || 0, currency: o.currency }); };
         box.appendChild(definitionList([
           ["Customer", o.customer_name], ["Email", o.email], ["Purchase date", o.purchase_date],
-          ["Service", o.service && o.service.type], ["Card", o.payment && o.payment.card_hint ? "ending " + o.payment.card_hint : ""],
+          ["Service", words("service", o.service && o.service.type)], ["Card", o.payment && o.payment.card_hint ? "ending " + o.payment.card_hint : ""],
           ["Paid", m(o.paid)], ["Refunded", m(o.refunded)],
           ["Remaining", data.remaining ? money(data.remaining) : m((o.paid || 0) - (o.refunded || 0))]
         ]));
@@ -218,28 +305,29 @@
       }
       if ((data.findings || []).length) {
         box.appendChild(el("h3", null, "Verification"));
-        box.appendChild(table("Checks", ["Check", "Result", "Message"], data.findings.map(function (f) {
-          return [f.code, f.passed ? "passed" : "failed", f.message];
+        box.appendChild(table("Checks", ["Result", "Finding"], data.findings.map(function (f) {
+          return [f.passed ? "Passed" : "Failed", finding(f)];
         })));
       }
       if ((data.offers || []).length) {
         box.appendChild(el("h3", null, "Offers"));
-        box.appendChild(table("Offers", ["Offer", "Kind", "Amount", "Terms"], data.offers.map(function (o) {
-          return [o.id, o.kind, money(o.amount), o.terms];
-        }), [2]));
+        box.appendChild(table("Offers", ["Offer", "Amount", "Terms"], data.offers.map(function (o) {
+          return [words("offer", o.kind), money(o.amount), o.terms];
+        }), [1]));
       }
       var c = data.consent;
       if (c) {
         box.appendChild(el("h3", null, "Client's answer"));
         box.appendChild(definitionList([
-          ["Decision", c.decision], ["Offer", c.offer_id], ["Signed as", c.typed_name],
-          ["Reason for declining", c.decline_reason], ["When", when(c.at)]
+          ["Decision", words("decision", c.decision)], ["Offer", c.offer_id], ["Signed as", c.typed_name],
+          ["Reason for declining", c.decline_reason], ["When", when(c.at)], ["From IP", c.ip], ["Browser", c.user_agent],
+          ["Offer fingerprint (SHA-256)", c.offer_hash]
         ]));
       }
       if ((data.refunds || []).length) {
         box.appendChild(el("h3", null, "Refunds"));
         box.appendChild(table("Refunds", ["Attempt", "Amount", "State", "Provider refund"], data.refunds.map(function (f) {
-          return [String(f.n), money(f.amount), f.state, f.provider_refund_id || f.failure_reason || ""];
+          return [String(f.n), money(f.amount), words("state", f.state), f.provider_refund_id || f.failure_reason || ""];
         }), [1]));
       }
       if (data.credit) {
@@ -248,10 +336,11 @@
       }
       box.appendChild(el("h3", null, "Audit trail"));
       box.appendChild(table("Audit trail, oldest first", ["When", "Actor", "Action", "Status", "Detail"], (data.audit || []).map(function (a) {
-        var move = a.from || a.to ? (a.from || "") + " → " + (a.to || "") : "";
-        return [when(a.at), a.actor, a.action, move, a.detail];
+        var move = a.from || a.to ? words("status", a.from) + " → " + words("status", a.to) : "";
+        return [whenNode(a.at), a.actor, words("action", a.action), move, a.detail];
       })));
       buildReview(r, data.offers || []);
+      buildProposal(data);
       var detail = byId("detail");
       var wasHidden = detail.hidden;
       detail.hidden = false;
@@ -266,7 +355,10 @@
     var box = byId("review-offers");
     clear(box);
     byId("review-message").value = "";
-    byId("review-adjust-box").hidden = !byId("review-adjust").checked;
+    byId("review-confirm").hidden = true;
+    // Nothing is preselected: the member of staff chooses each time.
+    Array.prototype.forEach.call(document.querySelectorAll("input[name='review-decision']"), function (x) { x.checked = false; });
+    byId("review-adjust-box").hidden = true;
     offers.forEach(function (o, i) {
       var keepId = "adjust-keep-" + i, amountId = "adjust-amount-" + i;
       var keep = el("input", { type: "checkbox", id: keepId, checked: "checked" });
@@ -274,7 +366,7 @@
       keep.dataset.offer = String(i);
       amount.dataset.offer = String(i);
       box.appendChild(el("div", { "class": "offer-edit" },
-        el("div", { "class": "choice" }, keep, el("label", { "for": keepId }, "Keep " + o.kind + " (" + o.id + "), now " + money(o.amount))),
+        el("div", { "class": "choice" }, keep, el("label", { "for": keepId }, "Keep the " + words("offer", o.kind).toLowerCase() + ", now " + money(o.amount))),
         el("div", { "class": "field" }, el("label", { "for": amountId }, "Amount in " + (o.amount ? o.amount.currency : "")), amount)));
     });
   }
@@ -282,7 +374,8 @@
   byId("review-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     if (!current || !current.request) return;
-    var decision = (document.querySelector("input[name='review-decision']:checked") || {}).value || "approve";
+    var decision = (document.querySelector("input[name='review-decision']:checked") || {}).value || "";
+    if (!decision) { say("review-status", "Choose a decision.", true); byId("review-approve").focus(); return; }
     var body = { decision: decision, message: byId("review-message").value.trim() };
     if (decision === "reject" && !body.message) {
       say("review-status", "Write a message to the client when rejecting.", true);
@@ -297,14 +390,72 @@
       });
       if (!body.offers.length) { say("review-status", "Keep at least one offer, or reject.", true); return; }
     }
+    askConfirmation(body);
+  });
+
+  // askConfirmation repeats the client's name, the order, the outcome and the amount (for an
+  // adjustment, the new amounts) before anything is sent; pending is what Confirm sends.
+  var pending = null;
+  function askConfirmation(body) {
+    var o = current.order || {}, r = current.request || {};
+    var cur = o.currency || (current.offers[0] && current.offers[0].amount && current.offers[0].amount.currency) || "";
+    var lines = [];
+    var who = (o.customer_name || "the client") + ", order " + r.order_number;
+    if (body.decision === "reject") {
+      lines.push("Reject the request of " + who + ": nothing is refunded, and the client gets your message.");
+    } else if (body.decision === "confirm") {
+      var p = current.proposal;
+      lines.push("Confirm " + p.actor + "'s decision for " + who + ": " + words("decision", p.decision).toLowerCase() + ", up to " + money(p.amount) + ".");
+      (p.offers && p.offers.length ? p.offers : current.offers).forEach(function (x) { lines.push("• " + words("offer", x.kind) + ": " + money(x.amount)); });
+    } else {
+      lines.push((body.decision === "adjust" ? "Send these adjusted offers to " : "Send these offers to ") + who + ":");
+      if (body.decision === "adjust") {
+        body.offers.forEach(function (x) {
+          var orig = current.offers.filter(function (y) { return y.id === x.id; })[0] || {};
+          lines.push("• " + words("offer", orig.kind) + ": " + cur + " " + x.amount + " (was " + money(orig.amount) + ")");
+        });
+      } else {
+        current.offers.forEach(function (x) { lines.push("• " + words("offer", x.kind) + ": " + money(x.amount)); });
+      }
+      if (current.four_eyes_limit) lines.push("Above " + money(current.four_eyes_limit) + " a second member of staff must confirm before the client gets them.");
+    }
+    var box = byId("review-confirm-body");
+    clear(box);
+    lines.forEach(function (l) { box.appendChild(el("p", null, l)); });
+    pending = body;
+    byId("review-confirm").hidden = false;
+    byId("review-confirm").focus();
+  }
+  byId("review-confirm-no").addEventListener("click", function () { pending = null; byId("review-confirm").hidden = true; say("review-status", "Nothing was sent."); });
+  byId("review-confirm-yes").addEventListener("click", function () {
+    if (!pending || !current) return;
+    var body = pending, id = current.request.id;
+    pending = null;
+    byId("review-confirm").hidden = true;
     say("review-status", "Saving…");
-    var id = current.request.id;
     call("POST", "/requests/" + encodeURIComponent(id) + "/review", body).then(function (answer) {
-      // When the workflow could not be reached, the API says when it resumes; show that instead.
-      say("review-status", (answer && answer.delivered === false && answer.message) || "Decision recorded.");
-      refreshAfterDecision(id, 10);
+      // When the workflow could not be reached, or a second person must confirm, the API says so.
+      say("review-status", (answer && answer.message) || "Decision recorded.");
+      refreshAfterDecision(id, answer && answer.awaiting_confirmation ? 1 : 10);
     }).catch(function (err) { say("review-status", err.message, true); });
   });
+
+  // buildProposal shows a decision waiting for a second member of staff, with a button to confirm it.
+  function buildProposal(data) {
+    var old = byId("proposal-box");
+    if (old) old.parentNode.removeChild(old);
+    var p = data.proposal;
+    if (!p || !data.request || data.request.status !== "in_review") return;
+    var btn = el("button", { type: "button", "class": "button", id: "proposal-confirm" }, "Confirm as second member of staff…");
+    btn.addEventListener("click", function () { askConfirmation({ decision: "confirm", message: "" }); });
+    var box = el("div", { id: "proposal-box", "class": "notice" },
+      el("h3", null, "Waiting for a second member of staff"),
+      el("p", null, p.actor + " proposed to " + words("decision", p.decision).toLowerCase() + " (up to " + money(p.amount) + ") on " + when(p.at) +
+        ". Another member of staff must confirm it; the person who proposed cannot."),
+      btn);
+    var form = byId("review-form");
+    form.parentNode.insertBefore(box, form);
+  }
 
   // refreshAfterDecision shows the request and the list again once the workflow has moved the request
   // on: an approval takes effect when the workflow sends the offers, a moment after the API answered.
@@ -319,6 +470,8 @@
       loadList(false);
     });
   }
+  // The first view: the work waiting for staff.
+  if (token()) loadList(false);
 
   // The adjustment fields matter only for the "adjust" decision.
   Array.prototype.forEach.call(document.querySelectorAll("input[name='review-decision']"), function (r) {
@@ -332,7 +485,7 @@
       var body = byId("feedback-body");
       clear(body);
       (data.feedback || []).forEach(function (f) {
-        body.appendChild(el("tr", null, cell("th", f.request_id), cell("td", f.rating), cell("td", f.comment), cell("td", when(f.created_at))));
+        body.appendChild(el("tr", null, td("Request", f.request_id), td("Rating", f.rating), td("Comment", f.comment), td("Date", whenNode(f.created_at))));
       });
       byId("feedback-table").hidden = body.childNodes.length === 0;
       say("feedback-status", body.childNodes.length === 0 ? "No feedback yet." : count(body.childNodes.length, "answer", "answers") + ".");

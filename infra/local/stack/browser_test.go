@@ -303,7 +303,34 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.shot("staff-list")
 	b.do("open the request", chromedp.Click(chromedp.CSS("#list-body button, #list-body a")), chromedp.WaitVisible(chromedp.ID("review-form")))
 	b.shot("staff-detail")
-	b.do("approve", chromedp.Click(chromedp.ID("review-approve")), chromedp.Click(chromedp.CSS(`#review-form button[type="submit"]`)))
+	// EUR 12,000.00 is above the four-eyes limit: the agent proposes after a confirmation step that
+	// repeats the client, the order and the amount; the supervisor confirms.
+	b.do("approve", chromedp.Click(chromedp.ID("review-approve")), chromedp.Click(chromedp.CSS(`#review-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("review-confirm")))
+	if got := b.text("#review-confirm-body"); !strings.Contains(got, review.CustomerName) || !strings.Contains(got, review.Number) || !strings.Contains(got, "EUR 12,000.00") {
+		t.Errorf("the confirmation step does not repeat the client, the order and the amount: %s", got)
+	}
+	b.shot("staff-confirm")
+	b.do("confirm", chromedp.Click(chromedp.ID("review-confirm-yes")), chromedp.WaitVisible(chromedp.ID("proposal-box")))
+	b.shot("staff-proposed")
+	if m := v.mailsTo(review.Email); len(m) != 1 {
+		t.Errorf("after one agent's approval of EUR 12,000.00 the client got %q, want only the confirmation", m)
+	}
+	b.do("sign in as the supervisor",
+		chromedp.Click(chromedp.ID("token-forget")),
+		chromedp.SetValue(chromedp.ID("token"), s.SupervisorToken),
+		chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`)),
+		chromedp.SetValue(chromedp.ID("find-q"), strings.ToLower(review.Email)),
+		chromedp.Click(chromedp.CSS(`#find-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("proposal-confirm")),
+	)
+	if got := b.text("#list-body"); !strings.Contains(got, id) {
+		t.Errorf("searching the client's email does not find %s: %s", id, got)
+	}
+	b.shot("staff-search")
+	b.do("confirm as the supervisor", chromedp.Click(chromedp.ID("proposal-confirm")), chromedp.WaitVisible(chromedp.ID("review-confirm")))
+	b.shot("staff-second-confirm")
+	b.do("send", chromedp.Click(chromedp.ID("review-confirm-yes")))
 	v.waitMail(review.Email, "Your options for order "+review.Number)
 	v.waitStatus(reviewStatus, refund.StatusAwaitingConsent)
 	b.do("wait for the console to confirm", chromedp.WaitVisible(chromedp.ID("review-status")))
@@ -316,6 +343,10 @@ func TestBrowserWalkthrough(t *testing.T) {
 
 	// The page at phone width.
 	b.viewport(390, 844)
+	b.do("open the console on a phone", chromedp.Navigate(s.URL+"/staff?request="+id), chromedp.WaitVisible(chromedp.ID("detail-body")))
+	b.shot("staff-detail-phone")
+	b.do("list on a phone", chromedp.Click(chromedp.CSS(`#list-form button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("list-counts")))
+	b.shot("staff-list-phone")
 	b.do("open the form on a phone", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.ID("order_number")))
 	b.shot("form-phone")
 	b.do("open the consent page on a phone", chromedp.Navigate(link(t, v.waitMail(review.Email, "Your options for order "+review.Number), "/consent/")),

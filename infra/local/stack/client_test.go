@@ -162,6 +162,12 @@ func newStaff(t testing.TB, s *Stack) staffVisitor {
 	return staffVisitor{visitor: newVisitor(t, s), token: s.StaffToken}
 }
 
+// newSupervisor is a second member of staff (the demo supervisor), who confirms decisions above the
+// four-eyes limit.
+func newSupervisor(t testing.TB, s *Stack) staffVisitor {
+	return staffVisitor{visitor: newVisitor(t, s), token: s.SupervisorToken}
+}
+
 // newBilling is the billing system: the staff API with its client-credentials token, which only the
 // order route accepts.
 func newBilling(t testing.TB, s *Stack) staffVisitor {

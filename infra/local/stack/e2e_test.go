@@ -300,8 +300,13 @@ func TestStaffAdjustsReviewedRequest(t *testing.T) {
 		Decision: handler.ReviewAdjust, Message: "Goodwill: the architecture workshop took place.",
 		Offers: []refund.OfferAdjustment{{ID: full.ID, Amount: "9000.00"}},
 	}, &res, http.StatusOK)
-	if !res.Delivered || len(res.Offers) != 1 || res.Offers[0].Kind != refund.OfferPartialRefund || res.Offers[0].Amount.Amount != 900000 {
-		t.Fatalf("adjust answer %+v", res)
+	// EUR 9,000.00 is above the four-eyes limit: proposed, then confirmed by the supervisor.
+	if res.AwaitingConfirmation == nil || len(res.Offers) != 1 || res.Offers[0].Kind != refund.OfferPartialRefund || res.Offers[0].Amount.Amount != 900000 {
+		t.Fatalf("adjust answer %+v, want a proposal awaiting confirmation", res)
+	}
+	newSupervisor(t, s).call(http.MethodPost, "/requests/"+id+"/review", handler.ReviewDecision{Decision: handler.ReviewConfirm}, &res, http.StatusOK)
+	if !res.Delivered || len(res.Offers) != 1 || res.Offers[0].Amount.Amount != 900000 {
+		t.Fatalf("confirm answer %+v", res)
 	}
 
 	offers := client.waitMail(order.Email, "Your options for order "+order.Number)
@@ -364,6 +369,12 @@ func TestStaffApprovesAndRejects(t *testing.T) {
 		staff.waitInReview(order.Number)
 		var res handler.ReviewResult
 		staff.call(http.MethodPost, "/requests/"+id+"/review", handler.ReviewDecision{Decision: handler.ReviewApprove}, &res, http.StatusOK)
+		if res.AwaitingConfirmation == nil {
+			t.Fatalf("approving EUR 15,000.00 alone: %+v, want a proposal awaiting confirmation", res)
+		}
+		// The proposer cannot confirm; the supervisor can.
+		staff.call(http.MethodPost, "/requests/"+id+"/review", handler.ReviewDecision{Decision: handler.ReviewConfirm}, nil, http.StatusForbidden)
+		newSupervisor(t, s).call(http.MethodPost, "/requests/"+id+"/review", handler.ReviewDecision{Decision: handler.ReviewConfirm}, &res, http.StatusOK)
 		if !res.Delivered {
 			t.Fatalf("approve not delivered: %+v", res)
 		}

@@ -40,6 +40,10 @@ var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 <div class="field"><label for="token">Bearer token for the staff console and <code>/staff/api/*</code></label>
 <textarea class="token" id="token" rows="7" readonly>{{.Token}}</textarea></div>
 
+<h2 id="supervisor-token">Supervisor's token</h2>
+<div class="field"><label for="supervisor">Bearer token of a second member of staff, the demo supervisor: a review decision above the four-eyes limit (EUR 2,000.00) made with the staff token waits until this one confirms it</label>
+<textarea class="token" id="supervisor" rows="7" readonly>{{.SupervisorToken}}</textarea></div>
+
 <h2 id="billing-token">Billing system's token</h2>
 <div class="field"><label for="billing">Bearer token of the billing system (client credentials, scope <code>refundflow/orders.write</code>): only <code>PUT /staff/api/orders/{number}</code> takes it, and that route takes no other</label>
 <textarea class="token" id="billing" rows="6" readonly>{{.BillingToken}}</textarea></div>
@@ -70,6 +74,9 @@ type indexData struct {
 	Demo      []DemoStatus
 	Reason    string
 	Token     string
+	// SupervisorToken is a second staff member's token, for confirming decisions above the four-eyes
+	// limit.
+	SupervisorToken string
 	// BillingToken is the billing system's client-credentials token, for the order route only.
 	BillingToken string
 
@@ -89,7 +96,7 @@ func (s *Stack) indexHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	data := indexData{
 		Now: s.Clock.Now().UTC(), Travelled: s.Clock.Offset() > 0, Offset: FormatOffset(s.Clock.Offset()),
-		Demo: s.DemoStatus(r.Context()), Reason: DemoReason.Label(), Token: s.StaffToken, BillingToken: s.BillingToken,
+		Demo: s.DemoStatus(r.Context()), Reason: DemoReason.Label(), Token: s.StaffToken, SupervisorToken: s.SupervisorToken, BillingToken: s.BillingToken,
 		Region: Region, DynamoDB: s.DynamoDBURL, Table: s.TableName, StepFunctions: s.StepFunctionsURL,
 		StateMachine: s.StateMachineARN, SES: s.SESURL, SecretsManager: s.SecretsManagerURL,
 	}

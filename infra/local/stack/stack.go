@@ -68,10 +68,11 @@ const (
 
 // Local values of the template's parameters that have no default or whose default is for AWS.
 const (
-	localMailFrom    = "refunds@refundflow.local"
-	localStaffEmail  = "staff@refundflow.local"
-	localStaffDomain = "refundflow-local"
-	staffTokenTTL    = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
+	localMailFrom        = "refunds@refundflow.local"
+	localStaffEmail      = "staff@refundflow.local"
+	localSupervisorEmail = "supervisor@refundflow.local"
+	localStaffDomain     = "refundflow-local"
+	staffTokenTTL        = 400 * 24 * time.Hour // outlives any amount of time travel a person tries
 )
 
 // Config says how to start the stack. The zero value starts everything embedded on 127.0.0.1:8080.
@@ -115,6 +116,9 @@ type Stack struct {
 	StateMachineARN string
 	// StaffToken is a bearer token the staff routes accept: a staff member's ID token.
 	StaffToken string
+	// SupervisorToken is a second staff member's token (the demo supervisor, subject local-supervisor):
+	// a decision above the four-eyes limit made with StaffToken is confirmed with this one.
+	SupervisorToken string
 	// BillingToken is the billing system's bearer token: a client-credentials access token of the
 	// billing app client, with the scope the order route requires (and no other route accepts).
 	BillingToken string
@@ -673,6 +677,11 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				s.StaffIssuer = issuer
 				if s.StaffToken, err = s.savedToken(s.persistedStaffToken(), authorizer, li, map[string]any{
 					"sub": "local-staff", "email": localStaffEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
+				}); err != nil {
+					return nil, err
+				}
+				if s.SupervisorToken, err = li.Sign(map[string]any{
+					"sub": "local-supervisor", "email": localSupervisorEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
 					return nil, err
 				}

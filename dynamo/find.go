@@ -1,0 +1,116 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"refundflow/refund"
+)
+
+// Finding requests. The staff console finds a request by its ID (the item's own key), by its order
+// number or by its client's email, without a Scan: CreateRequest writes, in its transaction, one
+// lookup item per way to find it, keyed so that one Query returns the requests of an order or of an
+// email newest first:
+//
+//	FIND#ORDER#<NUMBER>    <created>#<id>        {request_id}
+//	FIND#EMAIL#<hash>      <created>#<id>        {request_id}
+//
+// Both have partitions of their own, so SubmitRequest (a public function) writes nothing under
+// ORDER#<n>, the order and its ledger. The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
+// the table does not hold), so no key holds an email in clear. Requests stored before lookup items
+// existed are found by ID only.
+const (
+	prefixFindOrder = "FIND#ORDER#"
+	prefixFindEmail = "FIND#EMAIL#"
+)
+
+// lookupItem is one way to find a request.
+type lookupItem struct {
+	PK        string `json:"PK"`
+	SK        string `json:"SK"`
+	RequestID string `json:"request_id"`
+}
+
+// lookupPuts returns the lookup items of a new request: by order number, and by email when the
+// submission carries its keyed hash. Each item's key is written out where it is built, so the IAM
+// test can tell which partitions SubmitRequest writes.
+func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.TransactWriteItem, error) {
+	at := sortTime(req.CreatedAt) + "#" + req.ID
+	byOrder, err := marshal(lookupItem{PK: prefixFindOrder + strings.ToUpper(req.OrderNumber), SK: at, RequestID: req.ID})
+	if err != nil {
+		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
+	}
+	out := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: byOrder}}}
+	if sub.EmailLookup == "" {
+		return out, nil
+	}
+	byEmail, err := marshal(lookupItem{PK: prefixFindEmail + sub.EmailLookup, SK: at, RequestID: req.ID})
+	if err != nil {
+		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
+	}
+	return append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: byEmail}}), nil
+}
+
+// maxFound bounds the requests one search returns (one order or one client rarely has more).
+const maxFound = 25
+
+// FindRequests returns the requests a search names, newest first, at most limit (1–25; 0 means 25):
+// the request of an ID or of a refund reference, the requests of an order number, or those of an
+// email's keyed hash (s.Value must already be refund.EmailLookup's hash for SearchEmail). No match is
+// an empty list, not an error.
+func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error) {
+	if limit <= 0 || limit > maxFound {
+		limit = maxFound
+	}
+	if err := validID("search", search.Value); err != nil {
+		return nil, err
+	}
+	var pk string
+	switch search.Kind {
+	case refund.SearchRequest, refund.SearchRefund:
+		rec, ok, err := s.getRequestItem(ctx, search.Value)
+		if err != nil || !ok {
+			return []refund.RequestRecord{}, err
+		}
+		return []refund.RequestRecord{rec.RequestRecord}, nil
+	case refund.SearchOrder:
+		pk = prefixFindOrder + strings.ToUpper(search.Value)
+	case refund.SearchEmail:
+		pk = prefixFindEmail + search.Value
+	default:
+		return nil, fmt.Errorf("find requests: unknown search kind %q", search.Kind)
+	}
+	x := &expr{}
+	cond := x.n(AttrPK) + " = " + x.s(pk)
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.Table),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find requests by %s: %w", search.Kind, err)
+	}
+	found := make([]refund.RequestRecord, 0, len(out.Items))
+	for _, item := range out.Items {
+		var l lookupItem
+		if err := unmarshal(item, &l); err != nil {
+			return nil, fmt.Errorf("decode lookup by %s: %w", search.Kind, err)
+		}
+		rec, ok, err := s.getRequestItem(ctx, l.RequestID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			found = append(found, rec.RequestRecord)
+		}
+	}
+	return found, nil
+}
