@@ -44,7 +44,7 @@ func Builders() map[string]Builder {
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),
 		mailfuncs.FunctionRequestConsent:       Adapt[task, result](mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: Adapt[task, result](paymentfuncs.ExecuteResolution),
-		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify(agreementpdf.ForHandler)),
+		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
 	}
@@ -57,6 +57,10 @@ func Adapt[I, O any, H interface {
 	Handle(context.Context, I) (O, error)
 }](build func(context.Context, Env) (H, error)) Builder {
 	return func(ctx context.Context, env Env) (lambda.Handler, error) {
+		if env.AgreementPDF == nil {
+			// What functions/notify's main hands over; here everything is linked anyway.
+			env.AgreementPDF = agreementpdf.ForHandler
+		}
 		h, err := build(ctx, env)
 		if err != nil {
 			return nil, err

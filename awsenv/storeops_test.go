@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"refundflow/agreementpdf"
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
@@ -37,7 +36,7 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 		formfuncs.FunctionFeedback: built(formfuncs.Feedback), paymentfuncs.FunctionStaffApi: built(paymentfuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
-		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify(agreementpdf.ForHandler)),
+		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
 	}
 	if got, want := len(builders), len(Builders()); got != want {

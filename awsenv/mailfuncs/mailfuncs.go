@@ -50,23 +50,19 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsen
 }
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
-// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*) with pdf making the signed agreement it attaches to
-// the completed email (agreementpdf.ForHandler; nil attaches none). The PDF maker is handed in by the
-// function's main rather than imported here: the PDF library's package state would otherwise be
-// linked into every function of this group (about 0.3 MB each), not only into Notify.
-func Notify(pdf handler.AgreementPDF) func(context.Context, lambdaenv.Env) (handler.Notify, error) {
-	return func(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
-		s := env.Store()
-		store := lambdaenv.StoreOps{
-			GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, GetConsentOp: s.GetConsent,
-			GetOfferOp: s.GetOffer, GetRefundOp: s.GetRefund, ListAuditOp: s.ListAudit,
-			PutLinkCodeOp: s.PutLinkCode,
-		}
-		emails, err := Emails(&env, s, true)
-		company, _ := env.Company() // its problems are Emails's
-		h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: pdf, Company: company}
-		return lambdaenv.Built(h, env.Done(FunctionNotify, err))
+// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*), attaching the signed agreement made by
+// env.AgreementPDF to the completed email (functions/notify sets it; see lambdaenv.Env.AgreementPDF).
+func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		GetRequestOp: s.GetRequest, GetOrderOp: s.GetOrder, GetConsentOp: s.GetConsent,
+		GetOfferOp: s.GetOffer, GetRefundOp: s.GetRefund, ListAuditOp: s.ListAudit,
+		PutLinkCodeOp: s.PutLinkCode,
 	}
+	emails, err := Emails(&env, s, true)
+	company, _ := env.Company() // its problems are Emails's
+	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: env.AgreementPDF, Company: company}
+	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 
 // SES returns an SES v2 client on env's configuration and endpoint override.

@@ -21,7 +21,8 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
-	h, err := mailfuncs.Notify(agreementpdf.ForHandler)(ctx, env)
+	env.AgreementPDF = agreementpdf.ForHandler
+	h, err := mailfuncs.Notify(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
