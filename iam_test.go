@@ -30,6 +30,7 @@ var taskResponders = map[string]bool{
 	"RequestStaffReviewFunction": true,
 	"RequestConsentFunction":     true,
 	"ResumeDecisionsFunction":    true,
+	"StripeWebhookFunction":      true, // a dispute takes a request waiting for consent back to review
 	"MarkNeedsAttentionFunction": true,
 }
 

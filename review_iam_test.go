@@ -21,9 +21,13 @@ func TestReviewPublicFunctionsCannotWriteTheLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The provider's webhook has no authorizer, but is authenticated all the same: by the
+	// provider's signature, checked with the endpoint's secret before anything is read. Keeping the
+	// ledger in step with the provider's refunds is its job (issue 15), so it may write there.
+	signed := map[string]bool{"StripeWebhookFunction": true}
 	public := map[string]bool{}
 	for _, r := range routes {
-		if r.Authorizer == "" || r.Authorizer == "NONE" {
+		if (r.Authorizer == "" || r.Authorizer == "NONE") && !signed[r.Function] {
 			public[r.Function] = true
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -33,6 +35,7 @@ var statusByCode = map[refund.Code]int{
 	refund.CodeConflict:      http.StatusConflict,
 	refund.CodeGone:          http.StatusGone,
 	refund.CodeUnprocessable: http.StatusUnprocessableEntity,
+	refund.CodeTooMany:       http.StatusTooManyRequests,
 	CodeTooLarge:             http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
@@ -49,6 +52,7 @@ var defaultMessages = map[refund.Code]string{
 	refund.CodeConflict:      "This was changed in the meantime. Please reload the page and try again.",
 	refund.CodeGone:          "This link is no longer valid.",
 	refund.CodeUnprocessable: "What was sent disagrees with our records.",
+	refund.CodeTooMany:       "You have done this too often for now. Please try again later.",
 	CodeTooLarge:             "What you sent is too large.",
 	CodeUnsupportedMediaType: "This kind of content is not accepted here.",
 	CodeMethodNotAllowed:     "This address receives a form when you send it; it has no page of its own.",
@@ -64,6 +68,7 @@ var titles = map[refund.Code]string{
 	refund.CodeConflict:      "Something changed in the meantime",
 	refund.CodeGone:          "This link is no longer valid",
 	refund.CodeUnprocessable: "What you sent disagrees with our records",
+	refund.CodeTooMany:       "Please wait before sending more",
 	CodeTooLarge:             "Too large",
 	CodeUnsupportedMediaType: "Not accepted",
 	CodeMethodNotAllowed:     "This address has no page of its own",
@@ -72,7 +77,7 @@ var titles = map[refund.Code]string{
 
 // Status returns the HTTP status for an error code: invalid 400, unauthorized 401, forbidden 403,
 // not_found 404, method_not_allowed 405, conflict 409, gone 410, too_large 413, unsupported_media_type
-// 415, unprocessable 422, anything else 500.
+// 415, unprocessable 422, too_many_requests 429, anything else 500.
 func Status(code refund.Code) int {
 	if s, ok := statusByCode[code]; ok {
 		return s
@@ -101,6 +106,9 @@ type ErrorDetail struct {
 	// Reason says, for code "gone", why an emailed link can no longer be used: "recorded" (the
 	// answer is already recorded), "expired", "withdrawn" or "closed" (the request ended another way).
 	Reason string `json:"reason,omitempty"`
+	// RetryAfter is, for code "too_many_requests", how many seconds to wait before trying again (also
+	// sent as the Retry-After header); the message says when in words.
+	RetryAfter int64 `json:"retry_after,omitempty"`
 	// RequestID is API Gateway's request id, to quote when asking for help.
 	RequestID string `json:"requestId,omitempty"`
 }
@@ -117,6 +125,10 @@ func Describe(req events.APIGatewayV2HTTPRequest, err error) (int, ErrorDetail) 
 	if code != refund.CodeInternal && errors.As(err, &e) {
 		if e.Message != "" {
 			d.Message = e.Message
+		}
+		if code == refund.CodeTooMany && e.RetryAfter > 0 {
+			// Whole seconds, rounded up: a client that waits exactly this long is allowed again.
+			d.RetryAfter = int64((e.RetryAfter + time.Second - 1) / time.Second)
 		}
 		if (code == refund.CodeInvalid || code == refund.CodeConflict || code == refund.CodeUnprocessable) && len(e.Fields) > 0 {
 			d.Fields = e.Fields
@@ -151,6 +163,9 @@ func Error(req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTT
 			slog.Error("render error page", "requestId", RequestID(req), "error", perr.Error())
 			resp = Text(status, d.Message+"\n")
 		}
+	}
+	if d.RetryAfter > 0 {
+		resp.Headers["Retry-After"] = strconv.FormatInt(d.RetryAfter, 10)
 	}
 	if d.Code == refund.CodeUnauthorized {
 		resp.Headers["Www-Authenticate"] = `Bearer realm="refundflow"`

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -326,5 +327,24 @@ func TestWantsJSONExplicitTies(t *testing.T) {
 		if got := WantsJSON(req); got != tc.want {
 			t.Errorf("Accept %q CT %q: %v, want %v", tc.accept, tc.ct, got, tc.want)
 		}
+	}
+}
+
+func TestErrorTooManySaysWhen(t *testing.T) {
+	for _, file := range []string{"json-post.json", "form-post.json"} {
+		t.Run(file, func(t *testing.T) {
+			req := event(t, file)
+			err := fmt.Errorf("question: %w", &refund.Error{Code: refund.CodeTooMany, Message: "You can write again from tomorrow.", RetryAfter: 90*time.Second + time.Millisecond})
+			resp := Error(req, err)
+			if got, want := resp.StatusCode, 429; got != want {
+				t.Errorf("status = %d, want %d", got, want)
+			}
+			if got, want := resp.Headers["Retry-After"], "91"; got != want {
+				t.Errorf("Retry-After = %q, want %q (rounded up)", got, want)
+			}
+			if !strings.Contains(resp.Body, "You can write again from tomorrow.") {
+				t.Errorf("body does not say when: %s", resp.Body)
+			}
+		})
 	}
 }

@@ -59,6 +59,8 @@ const (
 	VarPaymentSecretARN = lambdaenv.VarPaymentSecretARN
 	// VarSiteOrigins lists the company's websites whose pages may post to the client routes.
 	VarSiteOrigins = lambdaenv.VarSiteOrigins
+	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the webhook endpoint's signing secret.
+	VarStripeWebhookSecretARN = lambdaenv.VarStripeWebhookSecretARN
 	// VarFourEyesLimits sets the four-eyes limits of staff review decisions.
 	VarFourEyesLimits = lambdaenv.VarFourEyesLimits
 	// VarLookupKeySecretARN is the secret keying the hash of clients' emails staff search by.

@@ -8,9 +8,11 @@ import (
 
 	"refundflow/agreementpdf"
 	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/eventfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/stafffuncs"
 	"refundflow/handler"
 )
 
@@ -38,7 +40,7 @@ func Builders() map[string]Builder {
 		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
 		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),
-		paymentfuncs.FunctionStaffApi:          Adapt[in, out](paymentfuncs.StaffApi),
+		stafffuncs.FunctionStaffApi:            Adapt[in, out](stafffuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions:    Adapt[task, result](basicfuncs.VerifyConditions),
 		basicfuncs.FunctionProposeResolution:   Adapt[task, result](basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview:   Adapt[task, result](mailfuncs.RequestStaffReview),
@@ -47,6 +49,7 @@ func Builders() map[string]Builder {
 		mailfuncs.FunctionNotify:               Adapt[task, result](mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
+		eventfuncs.FunctionStripeWebhook:       Adapt[in, out](eventfuncs.StripeWebhook),
 	}
 }
 

@@ -15,6 +15,8 @@ var extraClients = map[string][]string{
 	"refundflow/awsenv/formfuncs":    {"secretsmanager"},
 	"refundflow/awsenv/mailfuncs":    {"sesv2"},
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
+	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe", "sesv2"},
+	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe", "sesv2"},
 }
 
 // everyFunction is what every function links.

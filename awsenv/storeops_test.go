@@ -7,10 +7,12 @@ import (
 	"testing"
 
 	"refundflow/awsenv/basicfuncs"
+	"refundflow/awsenv/eventfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/stafffuncs"
 )
 
 // built builds one function's handler with the template's environment, for looking inside it.
@@ -33,11 +35,12 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 	builders := map[string]func(*testing.T, Env) any{
 		basicfuncs.FunctionWeb: built(basicfuncs.Web), formfuncs.FunctionSubmitRequest: built(formfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus: built(formfuncs.RequestStatus), formfuncs.FunctionRecordConsent: built(formfuncs.RecordConsent),
-		formfuncs.FunctionFeedback: built(formfuncs.Feedback), paymentfuncs.FunctionStaffApi: built(paymentfuncs.StaffApi),
+		formfuncs.FunctionFeedback: built(formfuncs.Feedback), stafffuncs.FunctionStaffApi: built(stafffuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
+		eventfuncs.FunctionStripeWebhook: built(eventfuncs.StripeWebhook),
 	}
 	if got, want := len(builders), len(Builders()); got != want {
 		t.Fatalf("this test knows %d builders, awsenv.Builders has %d", got, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,7 +67,8 @@ func (s *Store) getRefund(ctx context.Context, orderNumber, requestID string, n 
 //   - adds amount to the order's refunded total, on the condition that paid and currency are what
 //     the reservation was computed from and refunded <= paid − amount, so the total refunded can never
 //     exceed what was paid, whatever runs concurrently (DynamoDB conditions cannot do arithmetic, so
-//     paid − amount is computed here and paid is pinned by the condition);
+//     paid − amount is computed here and paid is pinned by the condition), and that no dispute at
+//     the provider blocks refunds of the payment (RecordDispute);
 //   - checks that the request is executing (no refund without a recorded acceptance or a staff
 //     decision that moved it there);
 //   - appends the audit entry (action "refund_reserved" unless set).
@@ -111,6 +113,9 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 		if err := order.CheckRefund(amount); err != nil {
 			return refund.RefundRecord{}, err
 		}
+		if order.Dispute != nil && order.Dispute.BlocksRefunds() {
+			return refund.RefundRecord{}, errDisputed(order)
+		}
 		now := s.now()
 		rec := refund.ReserveAttempt(order, requestID, n, amount, now)
 		items, err := s.reservationItems(rec, order, audit, now)
@@ -132,6 +137,9 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 			if gerr != nil {
 				return refund.RefundRecord{}, gerr
 			}
+			if cur.Dispute != nil && cur.Dispute.BlocksRefunds() {
+				return refund.RefundRecord{}, errDisputed(cur)
+			}
 			if (cur.Paid != order.Paid || cur.Currency != order.Currency) && attempt < 3 {
 				continue // the billing system changed the order meanwhile: compute again
 			}
@@ -151,6 +159,13 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 	}
 }
 
+// errDisputed is the CodeConflict of a refund reserved while the order's payment has a dispute that
+// blocks refunds (open, or lost).
+func errDisputed(o refund.Order) error {
+	return conflict("The payment of order %s has a dispute (chargeback) that is %s at the payment provider, so no refund can be made to it.",
+		o.Number, strings.ReplaceAll(string(o.Dispute.Status), "_", " "))
+}
+
 // reservationItems builds the reservation transaction: refund record, ledger update, request check,
 // audit entry, in that order (ReserveRefund decodes cancellations by position). The ledger update
 // pins paid and currency to what the reservation was computed from and requires refunded <= paid −
@@ -165,7 +180,8 @@ func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, au
 		return nil, fmt.Errorf("encode time: %w", err)
 	}
 	put := creates(types.Put{TableName: aws.String(s.Table), Item: recItem})
-	ledger := s.ledgerAdd(order, rec.Amount, nowAV)
+	// A reservation also requires that no dispute blocks refunds of the payment (RecordDispute).
+	ledger := s.ledgerAdd(order, rec.Amount, nowAV, true)
 	cx := &expr{}
 	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName:                 aws.String(s.Table),
@@ -183,19 +199,25 @@ func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, au
 
 // ledgerAdd returns the update that adds amount to the order's refunded total, pinning paid and
 // currency to what the caller computed from and requiring refunded <= paid − amount: DynamoDB
-// conditions cannot do arithmetic, so the bound is computed here.
-func (s *Store) ledgerAdd(order refund.Order, amount refund.Money, nowAV types.AttributeValue) types.TransactWriteItem {
+// conditions cannot do arithmetic, so the bound is computed here. With undisputed, it also requires
+// that no dispute blocks refunds of the payment (a refund to be made at the provider); a settlement
+// outside the provider records money that already went back, so it does not ask.
+func (s *Store) ledgerAdd(order refund.Order, amount refund.Money, nowAV types.AttributeValue, undisputed bool) types.TransactWriteItem {
 	maxBefore := order.Paid - amount.Amount
 	ox := &expr{}
+	cond := ox.n("paid") + " = " + ox.i(order.Paid) +
+		" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
+		" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore)
+	if undisputed {
+		cond += " AND (attribute_not_exists(" + ox.n(attrDisputeBlocks) + ") OR " + ox.n(attrDisputeBlocks) + " = " + ox.v(&types.AttributeValueMemberBOOL{Value: false}) + ")"
+	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.Table),
 		Key:       key(orderPK(order.Number), skOrder),
 		UpdateExpression: aws.String("SET " + ox.n("refunded") + " = " + ox.n("refunded") + " + " + ox.i(amount.Amount) +
 			", " + ox.n("version") + " = " + ox.n("version") + " + " + ox.i(1) +
 			", " + ox.n("updated_at") + " = " + ox.v(nowAV)),
-		ConditionExpression: aws.String(ox.n("paid") + " = " + ox.i(order.Paid) +
-			" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
-			" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore)),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  ox.Names(),
 		ExpressionAttributeValues: ox.Values(),
 	}}
@@ -266,7 +288,7 @@ func (s *Store) SettleOutside(ctx context.Context, id string, version int64, set
 			return refund.RefundRecord{}, fmt.Errorf("encode time: %w", err)
 		}
 		items := []types.TransactWriteItem{update, creates(types.Put{TableName: aws.String(s.Table), Item: recItem}),
-			s.ledgerAdd(order, rec.Amount, nowAV), auditPut, s.releaseLock(order.Number, id)}
+			s.ledgerAdd(order, rec.Amount, nowAV, false), auditPut, s.releaseLock(order.Number, id)}
 		if ch.Resume != nil {
 			marker, err := s.resumePut(id, *ch.Resume, now)
 			if err != nil {
@@ -274,7 +296,7 @@ func (s *Store) SettleOutside(ctx context.Context, id string, version int64, set
 			}
 			items = append(items, marker)
 		}
-		err = s.transact(ctx, items)
+		err = s.transactReleasing(ctx, items, 4, order.Number, id)
 		switch {
 		case err == nil:
 			return rec, nil

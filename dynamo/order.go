@@ -23,6 +23,13 @@ type orderItem struct {
 	// ClosedBy is the request whose execution cancelled the order or refunded it fully (CloseOrder);
 	// the billing system cannot make such an order active again.
 	ClosedBy string `json:"closed_by,omitempty"`
+	// DisputeBlocks mirrors Order.Dispute.BlocksRefunds() (RecordDispute) as a top-level attribute,
+	// so ReserveRefund's condition can read it.
+	DisputeBlocks bool `json:"dispute_blocks,omitempty"`
+	// GSI1PK and GSI1SK index the order by its payment reference (OrdersByPayment); empty when the
+	// order has none.
+	GSI1PK string `json:"GSI1PK,omitempty"`
+	GSI1SK string `json:"GSI1SK,omitempty"`
 }
 
 // GetOrder returns the order with this number (compared without regard to case), or a CodeNotFound
@@ -57,7 +64,9 @@ func (s *Store) getOrderItem(ctx context.Context, number string) (*orderItem, er
 // if the order exists it returns CodeConflict naming the current version. With o.Version == n it
 // updates the order that is at version n (CodeConflict otherwise, CodeNotFound if there is none) and
 // bumps the version. An update never writes Refunded: after creation the ledger belongs to
-// ReserveRefund/FailRefund, and the returned order carries the stored value. An update that would set
+// ReserveRefund/FailRefund (and the provider's reports, ApplyProviderRefund), and the returned order
+// carries the stored value. Nor does it write Dispute, which only the provider's events record
+// (RecordDispute): a dispute the billing system sends is not taken. An update that would set
 // Paid below what is already refunded, or change the currency once something is refunded, is a
 // CodeConflict. An update that would make an order active again after Refundflow cancelled it or
 // refunded it fully (CloseOrder) is a CodeConflict naming the field status: a stale record from the
@@ -68,6 +77,9 @@ func (s *Store) PutOrder(ctx context.Context, o refund.Order) (refund.Order, err
 	if expected == 0 {
 		o.Version = 1
 	}
+	// Only the provider's events record a dispute (RecordDispute); the billing system's copy of it,
+	// if it sends one, is not taken.
+	o.Dispute = nil
 	if err := o.Validate(); err != nil {
 		return refund.Order{}, err
 	}
@@ -79,7 +91,11 @@ func (s *Store) PutOrder(ctx context.Context, o refund.Order) (refund.Order, err
 }
 
 func (s *Store) createOrder(ctx context.Context, o refund.Order, now time.Time) (refund.Order, error) {
-	item, err := marshal(orderItem{PK: orderPK(o.Number), SK: skOrder, Order: o, UpdatedAt: now})
+	it := orderItem{PK: orderPK(o.Number), SK: skOrder, Order: o, UpdatedAt: now}
+	if o.Payment.Reference != "" {
+		it.GSI1PK, it.GSI1SK = gsi1Payment(o.Payment.Reference, o.Number)
+	}
+	item, err := marshal(it)
 	if err != nil {
 		return refund.Order{}, fmt.Errorf("encode order %s: %w", o.Number, err)
 	}
@@ -133,6 +149,12 @@ func (s *Store) updateOrder(ctx context.Context, o refund.Order, expected int64,
 		update += part
 	}
 	update += ", " + x.n("version") + " = " + x.n("version") + " + " + x.i(1)
+	if o.Payment.Reference != "" {
+		gpk, gsk := gsi1Payment(o.Payment.Reference, o.Number)
+		update += ", " + x.n(AttrGSI1PK) + " = " + x.s(gpk) + ", " + x.n(AttrGSI1SK) + " = " + x.s(gsk)
+	} else {
+		update += " REMOVE " + x.n(AttrGSI1PK) + ", " + x.n(AttrGSI1SK)
+	}
 	cond := x.n("version") + " = " + x.i(expected) +
 		" AND " + x.n("refunded") + " <= " + x.i(o.Paid) +
 		" AND (" + x.n("currency") + " = " + x.s(o.Currency) + " OR " + x.n("refunded") + " = " + x.i(0) + ")"

@@ -2,7 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -235,6 +237,63 @@ func (s *Store) Transition(ctx context.Context, id string, from, to refund.Statu
 	return s.change(ctx, id, from, to, version, audit, "status_changed", opts)
 }
 
+// Reopen moves request id, still at status from and version, to needs attention because its refund
+// failed after the provider accepted it (refund.CanReopen: from is executing or completed), in one
+// transaction with the audit entry. It is the one way out of completed; Transition keeps every final
+// status final. A completed request takes the order's open-request lock again in the same
+// transaction, so the client cannot open a second request while staff settle the money still owed;
+// its move to a final status releases it, as for any request. When the order already has a newer open
+// request (the client opened one after the first completed), that request keeps the lock and the
+// reopened one goes to needs attention without it: the money is owed either way, and the order's
+// ledger still bounds every refund of both.
+func (s *Store) Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error {
+	if err := validID("request id", id); err != nil {
+		return err
+	}
+	if !refund.CanReopen(from) {
+		return conflict("A request that is %s cannot be reopened: only an executing or completed request whose refund failed later can.", from)
+	}
+	audit.From, audit.To = from, refund.StatusNeedsAttention
+	if from == refund.StatusCompleted {
+		cur, err := s.mustGetRequestItem(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !cur.Unmatched {
+			lock, err := s.takeLock(cur.OrderNumber, id)
+			if err != nil {
+				return err
+			}
+			err = s.change(ctx, id, from, refund.StatusNeedsAttention, version, audit, "reopened", nil, lock)
+			if !errors.Is(err, errLockHeld) {
+				return err
+			}
+		}
+	}
+	return s.change(ctx, id, from, refund.StatusNeedsAttention, version, audit, "reopened", nil)
+}
+
+// errLockHeld is change's answer when the order's open-request lock it was to take belongs to
+// another request.
+var errLockHeld = errors.New("the order's open-request lock belongs to another request")
+
+// takeLock returns the transaction item that puts the order's open-request lock for the request,
+// unless another request holds it (the request's own lock, still there, is put again).
+func (s *Store) takeLock(orderNumber, requestID string) (types.TransactWriteItem, error) {
+	item, err := marshal(openLockItem{PK: lockPK(orderNumber), SK: skOpen, RequestID: requestID, CreatedAt: s.now()})
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encode open-request lock for request %s: %w", requestID, err)
+	}
+	x := &expr{}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:                 aws.String(s.Table),
+		Item:                      item,
+		ConditionExpression:       aws.String("attribute_not_exists(" + x.n(AttrPK) + ") OR " + x.n("request_id") + " = " + x.s(requestID)),
+		ExpressionAttributeNames:  x.Names(),
+		ExpressionAttributeValues: x.Values(),
+	}}, nil
+}
+
 // Decide records a decision that keeps the request's status but must still be made exactly once:
 // a staff approval or adjustment of a review, the workflow's offers. Like Transition it is one
 // transaction that requires the request to have status and version, moves the version to
@@ -254,9 +313,9 @@ func (s *Store) Decide(ctx context.Context, id string, status refund.Status, ver
 }
 
 // change writes a versioned change of a request (a Transition when from != to, a Decide otherwise):
-// the request update first, then the audit entry, the lock release, the resume marker and the
-// offers, whose positions the error decoding below relies on.
-func (s *Store) change(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, defaultAction string, opts []refund.ChangeOption) error {
+// the request update first, then the audit entry, the lock taken (lock, at most one: Reopen) or
+// released, the resume marker and the offers, whose positions the error decoding below relies on.
+func (s *Store) change(ctx context.Context, id string, from, to refund.Status, version int64, audit refund.AuditEntry, defaultAction string, opts []refund.ChangeOption, lock ...types.TransactWriteItem) error {
 	ch := refund.NewChange(opts...)
 	if err := ch.Validate(); err != nil {
 		return err
@@ -275,13 +334,15 @@ func (s *Store) change(ctx context.Context, id string, from, to refund.Status, v
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{update, auditPut}
+	items := append([]types.TransactWriteItem{update, auditPut}, lock...)
+	release, lockOrder := -1, ""
 	if to != from && to.Terminal() {
 		cur, err := s.mustGetRequestItem(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !cur.Unmatched {
+			release, lockOrder = len(items), cur.OrderNumber
 			items = append(items, s.releaseLock(cur.OrderNumber, id))
 		}
 	}
@@ -303,12 +364,14 @@ func (s *Store) change(ctx context.Context, id string, from, to refund.Status, v
 	if len(items) > maxTransactItems {
 		return fmt.Errorf("change request %s: %d transaction items, more than DynamoDB's %d", id, len(items), maxTransactItems)
 	}
-	err = s.transact(ctx, items)
+	err = s.transactReleasing(ctx, items, release, lockOrder, id)
 	switch {
 	case err == nil:
 		return nil
 	case failedAt(err, 0):
 		return s.explainChange(ctx, id, from, to, version, ch)
+	case len(lock) > 0 && failedAt(err, 2):
+		return errLockHeld
 	}
 	if ch.Offers != nil {
 		for i, o := range ch.Offers.Offers {
@@ -392,6 +455,23 @@ func (s *Store) releaseLock(orderNumber, requestID string) types.TransactWriteIt
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 	}}
+}
+
+// transactReleasing runs the transaction items, whose item at index release (when release >= 0) is
+// releaseLock's for the request's order. When that item's condition failed because another request
+// holds the order's lock (a request reopened after the client opened a newer one: Reopen), it runs
+// them again without it: the request's end must neither fail over that lock nor remove it. The lock
+// is read only then, so a request's usual end costs no extra read.
+func (s *Store) transactReleasing(ctx context.Context, items []types.TransactWriteItem, release int, orderNumber, requestID string) error {
+	err := s.transact(ctx, items)
+	if err == nil || release < 0 || !failedAt(err, release) {
+		return err
+	}
+	lock, ok, gerr := getOne[openLockItem](ctx, s, lockPK(orderNumber), skOpen, "open request of order "+orderNumber)
+	if gerr != nil || !ok || lock.RequestID == requestID {
+		return err
+	}
+	return s.transact(ctx, slices.Delete(slices.Clone(items), release, release+1))
 }
 
 // explainChange reads the request after a failed change condition and says what is true now (the

@@ -20,6 +20,10 @@
 //	REQ#<id>        AUDIT#<time>#<seq><rand>  refund.AuditEntry (append-only)
 //	REQ#<id>        FEEDBACK                  refund.Feedback; GSI1 = FEEDBACK / <time>#<id>
 //	REQ#<id>        MAIL#<event>              mail marker: claimed while sending, then sent
+//	REQ#<id>        MSG#<time>#<seq><rand>    refund.ThreadMessage: the client's questions, staff replies
+//	REQ#<id>        THREAD                    the thread's counts; GSI1 = QUESTIONS / <time>#<id> while a
+//	                                          question awaits a reply (thread.go)
+//	REQ#<id>        QDAY#<yyyy-mm-dd>         the client's questions that day (the daily limit)
 //	REQ#<id>        RESUME                    refund.ResumeMarker; GSI1 = RESUME / <recorded>#<id> while
 //	                                          pending
 //	LOCK#<NUMBER>   OPEN                      the order's open-request lock {request_id}: its own

@@ -27,8 +27,11 @@ import (
 // (1, or the attempt a staff retry recorded after the provider refused the previous one for certain:
 // refund.RetryAttempt; a retried step finds the reservation), the provider is called with the
 // idempotency key refund:<requestId>:<n> (a retry after a timeout replays the same key, so the
-// provider returns its first refund), and only then is the refund completed in the ledger. The
-// workflow never starts a new attempt by itself, so a retried step can never make a second refund. A provider that is unavailable returns *payment.PaymentUnavailable
+// provider returns its first refund), and only then is the provider's answer recorded in the ledger,
+// as one report of the refund's status (ApplyProviderRefund): if the provider's events reported the
+// refund failed before that, the answer changes nothing and the step ends in "needs attention" with
+// the amount released. The workflow never starts a new attempt by itself, so a retried step can never
+// make a second refund. A provider that is unavailable returns *payment.PaymentUnavailable
 // unwrapped, which the state machine retries. Only a definite refusal for the attempt's idempotency key
 // (*payment.PaymentDeclined) releases the reservation; it ends in "needs attention". Any other failure
 // — *payment.PaymentOutcomeUnknown (the API key refused, the key used with other parameters, the
@@ -178,8 +181,13 @@ func (h ExecuteResolution) handle(ctx context.Context, in TaskInput) (TaskOutput
 	err = h.Store.Transition(ctx, req.ID, refund.StatusExecuting, refund.StatusCompleted, req.Version,
 		refund.AuditEntry{Actor: system(fnExecuteResolution), Detail: "offer " + offer.ID + ": " + done})
 	if err != nil {
-		if cur, gerr := h.Store.GetRequest(ctx, req.ID); gerr == nil && cur.Status == refund.StatusCompleted {
+		cur, gerr := h.Store.GetRequest(ctx, req.ID)
+		switch {
+		case gerr == nil && cur.Status == refund.StatusCompleted:
 			return TaskOutput{Outcome: OutcomeCompleted}, nil // completed concurrently by a retry
+		case gerr == nil && cur.Status == refund.StatusNeedsAttention:
+			// The provider reported the refund failed meanwhile, and its event moved the request.
+			return TaskOutput{}, &ExecutionRefused{RequestID: req.ID, Reason: "the request went to needs attention while it was carried out (its refund failed at the provider)"}
 		}
 		return TaskOutput{}, fmt.Errorf("complete request %s: %w", req.ID, err)
 	}
@@ -235,13 +243,31 @@ func (h ExecuteResolution) refund(ctx context.Context, req refund.Request, attem
 		// or anything else: the refund may have happened, so the reservation stays.
 		return refund.RefundRecord{}, err
 	}
-	rec, err = h.Store.CompleteRefund(ctx, order.Number, req.ID, rec.N, res.ID)
-	if err != nil {
-		return refund.RefundRecord{}, fmt.Errorf("record the refund of request %s: %w", req.ID, err)
+	// The provider's answer is one report of the refund's status, recorded like its events: the
+	// provider's events may have reported it already (even as failed), and a later report never
+	// overwrites a newer one.
+	status := refund.ProviderRefundSucceeded
+	if res.Status == payment.StatusPending {
+		status = refund.ProviderRefundPending
 	}
-	if res.Amount != (refund.Money{}) && res.Amount != rec.Amount {
-		return refund.RefundRecord{}, &ExecutionRefused{RequestID: req.ID,
-			Reason: fmt.Sprintf("the provider refunded %s, not the %s reserved", res.Amount, rec.Amount)}
+	amount := res.Amount
+	if amount == (refund.Money{}) {
+		amount = rec.Amount
+	}
+	answer := refund.ProviderRefund{ID: res.ID, PaymentReference: rec.PaymentReference, Amount: amount, Status: status, IdempotencyKey: rec.IdempotencyKey}
+	rec, _, err = h.Store.ApplyProviderRefund(ctx, order.Number, answer, refund.AuditEntry{Actor: system(fnExecuteResolution)})
+	var mismatch *refund.ErrProviderMismatch
+	switch {
+	case errors.As(err, &mismatch):
+		// Another amount than reserved, say: the reservation stays, and a person checks.
+		return refund.RefundRecord{}, &ExecutionRefused{RequestID: req.ID, Reason: "the provider's refund does not match the reservation: " + mismatch.What}
+	case err != nil:
+		return refund.RefundRecord{}, fmt.Errorf("record the refund of request %s: %w", req.ID, err)
+	case rec.State == refund.RefundFailed:
+		// The provider's events reported the refund failed before its answer was recorded: the
+		// amount is released already, and the money did not go back.
+		return refund.RefundRecord{}, &payment.PaymentDeclined{Provider: "ledger", Code: "refund_failed",
+			Message: fmt.Sprintf("refund %s of request %s failed at the provider after it was accepted: %s", rec.ProviderRefundID, req.ID, rec.FailureReason)}
 	}
 	return rec, nil
 }

@@ -73,6 +73,10 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 		return false, err
 	}
 	if err := e.send(ctx, kind, data); err != nil {
+		if errors.Is(err, errNotDue) {
+			// Never to go out for this event: marked as if sent, so no later run sends it.
+			return false, e.Store.MarkMailSent(ctx, id, event)
+		}
 		// Let the step's retry claim it at once; a failed release only makes it wait the lease.
 		if rerr := e.Store.ReleaseMail(context.WithoutCancel(ctx), id, event, claimID); rerr != nil {
 			err = errors.Join(err, rerr)
@@ -83,6 +87,100 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 		return true, err
 	}
 	return true, nil
+}
+
+// errNotDue ends an email's data function when the email must not go out for its event at all (the
+// completed email of a refund that failed meanwhile): once marks the event as if sent.
+var errNotDue = errors.New("the email is not due")
+
+// suppress makes sure the email of an event of request id never goes out from now on, as a refund
+// that failed at the provider must never be reported to the client as done afterwards: it claims the
+// event's marker and marks it sent without sending anything. sent reports that the email had gone out
+// already (before the failure was known); a run sending it at this moment is a *MailInProgress, after
+// Wait.
+func (e Emails) suppress(ctx context.Context, id, event string) (sent bool, err error) {
+	claimID, err := NewCode()
+	if err != nil {
+		return false, err
+	}
+	claim, err := e.claim(ctx, id, event, claimID)
+	switch {
+	case err != nil:
+		return false, err
+	case claim == refund.MailAlreadySent:
+		return true, nil
+	}
+	return false, e.Store.MarkMailSent(ctx, id, event)
+}
+
+// Mail events of a refund that failed at the provider after it was accepted, per attempt: the same
+// whether Notify (the workflow's needs-attention outcome) or StripeWebhook (the provider's event) gets
+// there first, so each email goes out once.
+func refundFailedEvent(n int) string      { return fmt.Sprintf("refund_failed:%d", n) }
+func staffRefundFailedEvent(n int) string { return fmt.Sprintf("staff:refund_failed:%d", n) }
+
+// outcomeEvent is the mail event of a request's outcome email (Notify). The completed email of a
+// request completed by refund attempt n > 1 (a staff retry or a settlement outside the provider) has
+// its own event, so it still goes out when attempt 1's was held back because that refund failed later
+// (StripeWebhook suppresses outcomeCompletedEvent(n) of the failed attempt n).
+func outcomeEvent(req refund.RequestRecord) string {
+	if req.Status == refund.StatusCompleted {
+		return outcomeCompletedEvent(req.Attempt())
+	}
+	return "outcome:" + string(req.Status)
+}
+
+// outcomeCompletedEvent is the mail event of the completed email of a request completed by refund
+// attempt n (outcomeEvent).
+func outcomeCompletedEvent(n int) string {
+	if n <= 1 {
+		return "outcome:" + string(refund.StatusCompleted)
+	}
+	return fmt.Sprintf("outcome:%s:%d", refund.StatusCompleted, n)
+}
+
+// latestFailedRefund returns the request's refund when it failed at the provider after the provider
+// had accepted it (refund.RefundRecord.FailedLater); ok is false otherwise. The latest is the request's
+// attempt n (refund.RequestRecord.Attempt: 1, or the one a staff retry recorded).
+func latestFailedRefund(ctx context.Context, store RefundGetter, orderNumber, requestID string, n int) (refund.RefundRecord, bool, error) {
+	rec, err := store.GetRefund(ctx, orderNumber, requestID, n)
+	switch {
+	case refund.ErrorCode(err) == refund.CodeNotFound:
+		return refund.RefundRecord{}, false, nil
+	case err != nil:
+		return refund.RefundRecord{}, false, err
+	}
+	return rec, rec.FailedLater(), nil
+}
+
+// refundFailedEmails tells staff and the client that the request's refund rec failed at the provider
+// after it was accepted, each once: staff with the provider's reason and what to do, the client
+// plainly that the money did not go back yet, that it is still owed, and what happens next. The
+// client's email goes to the order's email, with a fresh status link, and only when verification
+// matched the request to the order.
+func (e Emails) refundFailedEmails(ctx context.Context, links LinkPutter, clock Clock, req refund.RequestRecord, order refund.Order, rec refund.RefundRecord) error {
+	if _, err := e.once(ctx, req.ID, staffRefundFailedEvent(rec.N), mail.KindStaffRefundFailed, func() (mail.Data, error) {
+		return mail.Data{OrderNumber: order.Number, RequestID: req.ID, FailedRefund: &rec}, nil
+	}); err != nil {
+		return fmt.Errorf("tell staff the refund of request %s failed: %w", req.ID, err)
+	}
+	if !req.OrderConfirmed() {
+		return nil
+	}
+	_, err := e.once(ctx, req.ID, refundFailedEvent(rec.N), mail.KindRefundFailed, func() (mail.Data, error) {
+		now := clock.now()
+		code, err := newLinkCode(ctx, links, req.ID, refund.LinkStatus, now, now.Add(DefaultStatusLinkTTL))
+		if err != nil {
+			return mail.Data{}, err
+		}
+		d := clientData(req, order)
+		d.StatusCode, d.FailedRefund, d.CardHint = code, &rec, order.Payment.CardHint
+		return d, nil
+	})
+	if err != nil {
+		return fmt.Errorf("tell the client the refund of request %s failed: %w", req.ID, err)
+	}
+	return nil
 }
 
 // claim claims the marker for this run (claimID), waiting up to Wait for another run that holds it.

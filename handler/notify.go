@@ -23,7 +23,10 @@ import (
 // the amount and card or the credit, plus a feedback invitation with a fresh feedback link; declined,
 // also to staff with the client's reason; withdrawn; expired; rejected with the findings;
 // review_rejected and closed with the staff's message; needs_attention, also to staff with the error's
-// name; completed after a settlement outside the provider with its amount, method and reference).
+// name, or, when the request's refund failed at the provider after it was accepted, the refund-failed
+// emails to the client and staff instead; completed after a settlement outside the provider with its
+// amount, method and reference). A refund the provider still has pending is told as sent and being
+// processed; a completed email is never sent once the refund failed.
 // Client emails go only to the order's email on record and only when verification matched the
 // request to that order. Each email is sent once per request and event (mail markers).
 //
@@ -147,6 +150,22 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 	}
 	haveOrder := err == nil
 
+	// A refund that failed at the provider after it was accepted: staff and the client hear exactly
+	// that (the same emails StripeWebhook sends when the provider's event comes first), not the
+	// general needs-attention texts.
+	if req.Status == refund.StatusNeedsAttention && haveOrder {
+		rec, failed, err := latestFailedRefund(ctx, h.Store, order.Number, id, req.Attempt())
+		if err != nil {
+			return TaskOutput{}, fmt.Errorf("notify outcome of request %s: %w", id, err)
+		}
+		if failed {
+			if err := h.Emails.refundFailedEmails(ctx, h.Store, h.Clock, req, order, rec); err != nil {
+				return TaskOutput{}, err
+			}
+			return TaskOutput{Outcome: string(req.Status)}, nil
+		}
+	}
+
 	// Staff first: their notifications do not depend on the client's address.
 	switch req.Status {
 	case refund.StatusDeclined:
@@ -182,7 +201,7 @@ func (h Notify) outcome(ctx context.Context, id string) (TaskOutput, error) {
 	if !haveOrder || !req.OrderConfirmed() {
 		return TaskOutput{Outcome: string(req.Status)}, nil
 	}
-	_, err = h.Emails.once(ctx, id, "outcome:"+string(req.Status), kind, func() (mail.Data, error) {
+	_, err = h.Emails.once(ctx, id, outcomeEvent(req), kind, func() (mail.Data, error) {
 		d := clientData(req, order)
 		// A fresh status link, as in the received email, so the client can see the whole timeline
 		// from the email that ends it (the received email may be long gone).
@@ -240,7 +259,13 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 		d.CardHint = order.Payment.CardHint
 		d.RefundTiming = policyOrDefault(h.Policy).RefundTiming
 		if r, err := h.Store.GetRefund(ctx, order.Number, req.ID, req.Attempt()); err == nil {
+			if r.State == refund.RefundFailed {
+				// It failed at the provider since the request completed: the client hears that
+				// instead (StripeWebhook), never that it was done.
+				return mail.Data{}, errNotDue
+			}
 			d.RefundReference = r.ProviderRefundID
+			d.RefundPending = r.ProviderStatus == refund.ProviderRefundPending
 		} else if refund.ErrorCode(err) != refund.CodeNotFound {
 			return mail.Data{}, err
 		}

@@ -138,9 +138,12 @@ type RefundReserver interface {
 	ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
 }
 
-// RefundCompleter records that the provider confirmed a reserved refund attempt.
-type RefundCompleter interface {
-	CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error)
+// ProviderRefundRecorder records what the payment provider reports about a refund of an order's
+// payment (its answer to the refund call, or its events): a report that is no news changes nothing,
+// a refund made outside Refundflow gets a record and is counted, a failure releases the amount once;
+// a refund that does not fit the ledger yet is CodeConflict.
+type ProviderRefundRecorder interface {
+	ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
 }
 
 // RefundFailer releases a reserved refund attempt that the provider refused for good.
@@ -149,10 +152,10 @@ type RefundFailer interface {
 }
 
 // RefundLedger moves money in an order's ledger: it reserves a refund attempt before the provider is
-// called, completes it with the provider's refund, or releases it after the provider refused it.
+// called, records the provider's answer, or releases it after the provider refused it.
 type RefundLedger interface {
 	RefundReserver
-	RefundCompleter
+	ProviderRefundRecorder
 	RefundFailer
 }
 
@@ -164,6 +167,52 @@ type RefundGetter interface {
 // RefundLister reads every refund attempt on an order.
 type RefundLister interface {
 	ListOrderRefunds(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
+}
+
+// Reopener moves an executing or completed request whose refund failed after the provider accepted
+// it to needs attention (refund.CanReopen); no other path leaves completed.
+type Reopener interface {
+	Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
+}
+
+// PaymentOrderFinder finds the orders whose payment has a provider reference (normally one; none for
+// a payment Refundflow does not know).
+type PaymentOrderFinder interface {
+	OrdersByPayment(ctx context.Context, reference string) ([]refund.Order, error)
+}
+
+// DisputeRecorder records what the provider reports about a dispute on an order's payment, if it is
+// news, and returns the dispute recorded before.
+type DisputeRecorder interface {
+	RecordDispute(ctx context.Context, orderNumber string, d refund.Dispute) (prev *refund.Dispute, changed bool, err error)
+}
+
+// OpenRequestFinder reads the ID of an order's open request ("" when it has none).
+type OpenRequestFinder interface {
+	OpenRequestID(ctx context.Context, orderNumber string) (string, error)
+}
+
+// EventClaimer claims the processing of one provider event for one delivery, for a lease.
+type EventClaimer interface {
+	ClaimEvent(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error)
+}
+
+// EventProcessedMarker records that a provider event was processed.
+type EventProcessedMarker interface {
+	MarkEventProcessed(ctx context.Context, eventID, outcome string) error
+}
+
+// EventReleaser gives up a delivery's claim on an event it could not process.
+type EventReleaser interface {
+	ReleaseEvent(ctx context.Context, eventID, claimID string) error
+}
+
+// EventClaims make each provider event processed once: a delivery claims it, processes it and marks it
+// processed, or releases its claim when processing failed.
+type EventClaims interface {
+	EventClaimer
+	EventProcessedMarker
+	EventReleaser
 }
 
 // Settler records a settlement outside the provider for a request that needs attention: the
@@ -301,4 +350,26 @@ type MailMarkers interface {
 	MailClaimer
 	MailSentMarker
 	MailReleaser
+}
+
+// QuestionAdder stores a client's message on a request's thread with its audit entry, within the
+// daily limit (the next one is CodeTooMany with its RetryAfter).
+type QuestionAdder interface {
+	AddQuestion(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+}
+
+// ReplyAdder stores a staff reply on a request's thread with its audit entry and marks the questions
+// so far answered.
+type ReplyAdder interface {
+	AddReply(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+}
+
+// ThreadLister reads a request's thread, oldest first.
+type ThreadLister interface {
+	ListThread(ctx context.Context, requestID string) ([]refund.ThreadMessage, error)
+}
+
+// ThreadSummaryGetter reads the counts of a request's thread (how many questions await a reply).
+type ThreadSummaryGetter interface {
+	ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error)
 }

@@ -40,7 +40,8 @@ const (
 // decided request. When a decision (or a withdrawal) was recorded but could not complete the token it
 // read (it timed out, or the network failed), the next phase finds the recorded status and completes
 // its own token with that outcome (offer and remind), or returns it (expire). Outcomes: "accepted",
-// "declined", "withdrawn", "expired".
+// "declined", "withdrawn", "expired", and "review" for a request that a dispute at the payment
+// provider took back to staff review while it waited (StripeWebhook).
 type RequestConsent struct {
 	// Store reads the request, its order and offers, moves it, parks the token and stores links.
 	Store RequestConsentStore
@@ -102,7 +103,9 @@ func (h RequestConsent) wait(ctx context.Context, in TaskInput) (TaskOutput, err
 		if req.Status == refund.StatusAwaitingConsent {
 			break
 		}
-		if in.Phase == PhaseRemind || !(req.Status == refund.StatusSubmitted || req.Status == refund.StatusInReview) {
+		if in.Phase == PhaseRemind || !(req.Status == refund.StatusSubmitted || approvedInReview(req)) {
+			// Decided meanwhile, or back in review without a staff decision (a dispute opened while
+			// an earlier attempt of this wait had parked): that wait's outcome is the status's.
 			return h.decided(ctx, req, in.TaskToken)
 		}
 		offers, _, err := h.Store.ListOffers(ctx, req.ID)

@@ -19,6 +19,8 @@ import (
 // RequestStatus is the client's view of one request: GET /requests/{id}?t=<status code> shows the
 // request and its timeline (HTML, or JSON for Accept: application/json), and POST
 // /requests/{id}/withdraw (with t, as a form or as JSON) withdraws it while that is still allowed.
+// POST /requests/{id}/questions (with t and message, as a form or as JSON) sends the client's question
+// to staff (questions.go); the page shows the thread of questions and replies.
 //
 // The status code is the secret: a wrong, missing or expired code answers exactly like an unknown
 // request id (404), so the page cannot be used to find out which requests exist. A withdrawal posted
@@ -46,9 +48,12 @@ type RequestStatusStore interface {
 	OfferGetter
 	OfferLister
 	OrderGetter
+	RefundGetter
 	Transitioner
 	TokenGetter
 	DecisionDelivery
+	ThreadLister
+	QuestionAdder
 }
 
 // Handle answers one API Gateway event; errors become error pages or JSON errors through
@@ -58,7 +63,7 @@ func (h RequestStatus) Handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 }
 
 func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw", "/requests/{id}/agreement")
+	route, params := matchRoute(req, "/requests/{id}", "/requests/{id}/withdraw", "/requests/{id}/agreement", "/requests/{id}/questions")
 	method := apigw.Method(req)
 	if err := h.CrossOrigin.Check(req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -70,6 +75,8 @@ func (h RequestStatus) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 		return h.show(ctx, req, params["id"])
 	case route == "/requests/{id}/withdraw" && method == http.MethodPost:
 		return h.withdraw(ctx, req, params["id"])
+	case route == "/requests/{id}/questions" && method == http.MethodPost:
+		return h.ask(ctx, req, params["id"])
 	case route == "":
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	default:
@@ -127,6 +134,9 @@ type StatusView struct {
 	Findings []refund.Finding `json:"findings"`
 	// CanWithdraw says whether POST /requests/{id}/withdraw is still allowed.
 	CanWithdraw bool `json:"can_withdraw"`
+	// Thread is the client's questions and the staff's replies, oldest first
+	// (POST /requests/{id}/questions adds a question).
+	Thread []ThreadItem `json:"thread"`
 }
 
 // WithdrawBody is the JSON body of POST /requests/{id}/withdraw: the request's status code, the t of
@@ -143,17 +153,39 @@ type TimelineItem struct {
 }
 
 // statusTimeline turns the audit trail into the client's timeline: every entry that changed the status,
-// in the words of refund.Status.Describe. Views, emails and staff notes are left out.
+// in the words of refund.Status.Describe. Views, emails and staff notes are left out. Two moves have
+// words of their own: a refund that failed at the provider after the request completed (and then the
+// completion reads as the refund sent, never as done), and a request a dispute took back to review.
 func statusTimeline(entries []refund.AuditEntry) []web.TimelineEntry {
 	var out []web.TimelineEntry
 	for _, e := range entries {
 		if e.To == "" || !e.To.Valid() {
 			continue
 		}
-		out = append(out, web.TimelineEntry{At: e.At, Status: e.To})
+		te := web.TimelineEntry{At: e.At, Status: e.To}
+		switch {
+		case e.From == refund.StatusCompleted && e.To == refund.StatusNeedsAttention,
+			e.From == refund.StatusExecuting && e.To == refund.StatusNeedsAttention && e.Action == actionRefundFailed:
+			te.Note = noteRefundFailed
+			for i := range out {
+				if out[i].Status == refund.StatusCompleted {
+					out[i].Note = noteRefundSent
+				}
+			}
+		case e.From == refund.StatusAwaitingConsent && e.To == refund.StatusInReview:
+			te.Note = noteReviewAgain
+		}
+		out = append(out, te)
 	}
 	return out
 }
+
+// The timeline's words for the moves provider events make (StripeWebhook).
+const (
+	noteRefundFailed = "The refund did not go through: the money has not gone back to you yet. It is still owed to you, and our team will contact you to return it another way."
+	noteRefundSent   = "We sent the agreed refund to your card."
+	noteReviewAgain  = "A member of our team is reviewing your request again; the offers we sent you no longer apply, and we will email you."
+)
 
 func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequest, id string) (events.APIGatewayV2HTTPResponse, error) {
 	q, err := apigw.Query(req)
@@ -171,9 +203,15 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	}
 	findings := clientFindings(rec)
 	canWithdraw := refund.CanTransition(rec.Status, refund.StatusWithdrawn)
+	thread, err := h.Store.ListThread(ctx, id)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("status page of request %s: %w", id, err)
+	}
 
 	if apigw.WantsJSON(req) {
-		return apigw.JSON(http.StatusOK, statusView(rec, entries)), nil
+		v := statusView(rec, entries)
+		v.Thread = clientThread(thread)
+		return apigw.JSON(http.StatusOK, v), nil
 	}
 
 	outcome, err := h.outcome(ctx, rec)
@@ -183,6 +221,10 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 	page := web.StatusPage{
 		Request: rec.Request, Timeline: entries, Findings: findings, CanWithdraw: canWithdraw,
 		WithdrawAction: "/requests/" + url.PathEscape(id) + "/withdraw", StatusCode: code, Outcome: outcome,
+		Questions: web.Questions{
+			Thread: webThread(thread), Action: "/requests/" + url.PathEscape(id) + "/questions", StatusCode: code,
+			Sent: q.Get("sent") == "question", MaxRunes: refund.MaxMessageRunes, PerDay: refund.QuestionsPerDay,
+		},
 	}
 	if err := h.details(ctx, rec, code, &page); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -194,7 +236,7 @@ func (h RequestStatus) show(ctx context.Context, req events.APIGatewayV2HTTPRequ
 func statusView(rec refund.RequestRecord, entries []web.TimelineEntry) StatusView {
 	v := StatusView{
 		Request: rec.Request, StatusLabel: web.StatusLabel(rec.Status), StatusText: rec.Status.Describe(),
-		Timeline: []TimelineItem{}, Findings: clientFindings(rec),
+		Timeline: []TimelineItem{}, Findings: clientFindings(rec), Thread: []ThreadItem{},
 		CanWithdraw: refund.CanTransition(rec.Status, refund.StatusWithdrawn),
 	}
 	if v.Findings == nil {
@@ -278,6 +320,16 @@ func (h RequestStatus) outcome(ctx context.Context, rec refund.RequestRecord) (*
 		switch {
 		case err == nil:
 			out.CardHint = order.Payment.CardHint
+		case refund.ErrorCode(err) != refund.CodeNotFound:
+			return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
+		}
+		// What the provider says of the refund, which may be news the request's status does not
+		// show yet: a refund that failed is never shown as done.
+		r, err := h.Store.GetRefund(ctx, rec.OrderNumber, rec.ID, rec.Attempt())
+		switch {
+		case err == nil:
+			out.RefundFailed = r.FailedLater()
+			out.RefundPending = r.ProviderStatus == refund.ProviderRefundPending
 		case refund.ErrorCode(err) != refund.CodeNotFound:
 			return nil, fmt.Errorf("status page of request %s: %w", rec.ID, err)
 		}

@@ -51,10 +51,10 @@ func TestStatusPageShowsRequestAndTimeline(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	// The status code appears only in the withdraw form; no other link code and nothing of the order
-	// record the client did not type.
-	if got := strings.Count(resp.Body, s.statusCode); got != 1 || !strings.Contains(resp.Body, `name="t" value="`+s.statusCode+`"`) {
-		t.Errorf("status code appears %d times, want once in the withdraw form", got)
+	// The status code appears only in the two forms (withdraw, question); no other link code and
+	// nothing of the order record the client did not type.
+	if got := strings.Count(resp.Body, s.statusCode); got != 2 || strings.Count(resp.Body, `name="t" value="`+s.statusCode+`"`) != 2 {
+		t.Errorf("status code appears %d times, want twice: in the withdraw form and the question form", got)
 	}
 	for _, secret := range []string{s.consentCode, s.order.Payment.Reference, "10,000.00"} {
 		if strings.Contains(resp.Body, secret) {

@@ -38,6 +38,8 @@ import (
 //	GET  /staff/api/feedback?cursor=&limit=            client feedback, newest first
 //	POST /staff/api/requests/{id}/actions              retry, settle outside or close a request that
 //	                                                   needs attention (staff_actions.go)
+//	POST /staff/api/requests/{id}/replies              answer the client's questions: the reply is
+//	                                                   emailed and shown on the status page (questions.go)
 //
 // The authorizer has checked the token's signature, issuer, audience and expiry. The handler checks
 // again who the caller is, because a route added to the API without the authorizer (or without its
@@ -64,6 +66,8 @@ type StaffApi struct {
 	Policy refund.Policy
 	// Workflow starts the workflow of a request staff take for a client (POST /staff/api/requests).
 	Workflow WorkflowStarter
+	// Emails sends a staff reply to the order's email on record.
+	Emails Emails
 	// Clock stamps the requests staff take; nil means the wall clock.
 	Clock Clock
 	// LookupKey keys the hash under which requests are found by their client's email
@@ -102,6 +106,10 @@ type StaffApiStore interface {
 	Settler
 	RequestCreator
 	IdempotencyRecords
+	ThreadLister
+	ThreadSummaryGetter
+	ReplyAdder
+	LinkPutter
 }
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
@@ -129,7 +137,7 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 
 	route, params := matchRoute(req, "/staff/api/requests", "/staff/api/requests/{id}",
 		"/staff/api/requests/{id}/review", orderRoute, "/staff/api/feedback",
-		"/staff/api/requests/{id}/actions")
+		"/staff/api/requests/{id}/actions", "/staff/api/requests/{id}/replies")
 	actor, err := callerActor(req, route == orderRoute)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -150,6 +158,8 @@ func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		return h.feedback(ctx, req)
 	case route == "/staff/api/requests/{id}/actions" && method == http.MethodPost:
 		return h.act(ctx, req, actor, params["id"])
+	case route == "/staff/api/requests/{id}/replies" && method == http.MethodPost:
+		return h.reply(ctx, req, actor, params["id"])
 	case route == "":
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	default:
@@ -214,6 +224,9 @@ func pageParams(req events.APIGatewayV2HTTPRequest) (cursor string, limit int, q
 // RequestList is the answer of GET /staff/api/requests.
 type RequestList struct {
 	Requests []refund.Request `json:"requests"`
+	// Unanswered counts, by request id, the client's questions awaiting a staff reply; requests
+	// without any are left out.
+	Unanswered map[string]int `json:"unanswered"`
 	// Next is the cursor of the next page; "" after the last page.
 	Next string `json:"next"`
 	// Found is, for a search (?q=), what the text was read as: request, order, email or refund.
@@ -243,6 +256,9 @@ func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	out := RequestList{Requests: make([]refund.Request, 0, len(recs)), Next: next}
 	for _, r := range recs {
 		out.Requests = append(out.Requests, r.Request)
+	}
+	if out.Unanswered, err = h.unanswered(ctx, recs); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if cursor == "" {
 		if out.Counts, err = h.counts(ctx); err != nil {
@@ -280,6 +296,10 @@ type RequestDetail struct {
 	Feedback *refund.Feedback `json:"feedback,omitempty"`
 	// Audit is the whole audit trail, oldest first.
 	Audit []refund.AuditEntry `json:"audit"`
+	// Thread is the client's questions and the staff's replies, oldest first; Questions counts them
+	// (Unanswered: the client's questions since the latest reply).
+	Thread    []refund.ThreadMessage `json:"thread"`
+	Questions refund.ThreadSummary   `json:"questions"`
 	// Proposal is a decision above the four-eyes limit waiting for a second member of staff, if any.
 	Proposal *refund.Proposal `json:"proposal,omitempty"`
 	// FourEyesLimit is the most money one member of staff may let the client receive alone in the
@@ -367,6 +387,11 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	d.ReviewReasons = reviewReasons(d.Audit)
+	if d.Thread, err = h.Store.ListThread(ctx, id); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
+	d.Questions = refund.Summarize(d.Thread)
+	d.Questions.RequestID = id
 	return apigw.JSON(http.StatusOK, d), nil
 }
 

@@ -34,5 +34,8 @@ func (h StaffApi) find(ctx context.Context, q string) (events.APIGatewayV2HTTPRe
 	for _, r := range recs {
 		out.Requests = append(out.Requests, r.Request)
 	}
+	if out.Unanswered, err = h.unanswered(ctx, recs); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	return apigw.JSON(http.StatusOK, out), nil
 }

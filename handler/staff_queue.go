@@ -65,6 +65,9 @@ func (h StaffApi) waiting(ctx context.Context, cursor string, limit int) (events
 	for _, r := range recs {
 		out.Requests = append(out.Requests, r.Request)
 	}
+	if out.Unanswered, err = h.unanswered(ctx, recs); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	if cursor == "" {
 		if out.Counts, err = h.counts(ctx); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err

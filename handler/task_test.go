@@ -389,19 +389,19 @@ func TestNotifyRunsAtTheSameInstantSendOnce(t *testing.T) {
 	}
 }
 
-// ledgerDown is the table with its CompleteRefund failing: the provider refunded, and the step could
-// not record it. A fake of one operation of the step's port, the rest the real store.
+// ledgerDown is the table with its ApplyProviderRefund failing: the provider refunded, and the step
+// could not record it. A fake of one operation of the step's port, the rest the real store.
 type ledgerDown struct {
 	handler.ExecuteResolutionStore
 	fails int
 }
 
-func (l *ledgerDown) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error) {
+func (l *ledgerDown) ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error) {
 	if l.fails > 0 {
 		l.fails--
-		return refund.RefundRecord{}, errors.New("ProvisionedThroughputExceededException (injected)")
+		return refund.RefundRecord{}, refund.LedgerChange{}, errors.New("ProvisionedThroughputExceededException (injected)")
 	}
-	return l.ExecuteResolutionStore.CompleteRefund(ctx, orderNumber, requestID, n, providerRefundID)
+	return l.ExecuteResolutionStore.ApplyProviderRefund(ctx, orderNumber, p, audit)
 }
 
 // A refund the provider made but the ledger could not record stays reserved, and the retry sends
@@ -432,7 +432,8 @@ func TestExecuteResolutionRecordsAProviderRefundItCouldNotRecordBefore(t *testin
 }
 
 // VerifyConditions and ProposeResolution route every outcome but the one their Next goes on with by
-// an error whose Lambda error type the state machine catches (RequestClosed, StaffReviewNeeded), the
+// an error whose Lambda error type the state machine catches (RequestClosed, StaffReviewNeeded,
+// RequestNeedsAttention), the
 // same on a retry, and log it as an outcome, not at level ERROR.
 func TestSyncStepsRouteByNamedErrors(t *testing.T) {
 	var logs bytes.Buffer
@@ -485,6 +486,32 @@ func TestSyncStepsRouteByNamedErrors(t *testing.T) {
 		}
 		if f.status() != refund.StatusInReview {
 			t.Errorf("status %s, want in_review", f.status())
+		}
+	})
+
+	// A request that already needs attention when an execution starts (a completed request
+	// reopened because its refund failed later, whose new execution StripeWebhook started): verified
+	// before, it still routes to the staff-action wait, never on to the offers.
+	t.Run("needs attention", func(t *testing.T) {
+		f := newTaskFixture(t, refund.ServiceHours)
+		f.run(handler.VerifyConditions{Store: f.store}, handler.TaskInput{})
+		req, err := f.store.GetRequest(f.ctx, f.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.Transition(f.ctx, f.id, req.Status, refund.StatusNeedsAttention, req.Version,
+			refund.AuditEntry{Actor: "system:test", Detail: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			out, err := handler.VerifyConditions{Store: f.store, Logger: log}.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+			if out.Outcome != "" {
+				t.Errorf("result %+v, want none", out)
+			}
+			wantRoute(t, err, "RequestNeedsAttention", handler.OutcomeNeedsAttention)
+		}
+		if f.status() != refund.StatusNeedsAttention {
+			t.Errorf("status %s, want needs_attention", f.status())
 		}
 	})
 

@@ -15,6 +15,9 @@ import (
 // moves to rejected with the findings), or the status of a request that was already closed, such as
 // "withdrawn". Only "verified" is returned as the task's result (on to ProposeResolution); the others
 // are returned as *RequestClosed, which the state machine catches to go straight to NotifyOutcome.
+// A request that already needs attention (a completed request reopened because its refund failed
+// later at the provider, whose new execution starts here) ends it with *RequestNeedsAttention, caught
+// and sent to MarkNeedsAttention and the staff-action wait.
 // Running it again gives the same outcome: a saved successful verification is not repeated, and a
 // rejected request stays rejected. The rules run as of the request's submission time,
 // not the time the step runs, so a retry days later decides the same way.
@@ -57,6 +60,8 @@ func (h VerifyConditions) handle(ctx context.Context, in TaskInput) (TaskOutput,
 		switch {
 		case req.Status.Terminal():
 			return TaskOutput{Outcome: string(req.Status)}, nil
+		case req.Status == refund.StatusNeedsAttention:
+			return TaskOutput{Outcome: OutcomeNeedsAttention}, nil
 		case req.Verification != nil && req.Verification.OK:
 			return TaskOutput{Outcome: OutcomeVerified}, nil
 		case req.Status != refund.StatusSubmitted:

@@ -72,8 +72,26 @@ func (e *StaffReviewNeeded) Error() string {
 	return fmt.Sprintf("request %s is in review: on to staff", e.RequestID)
 }
 
+// RequestNeedsAttention is how VerifyConditions ends for a request that already needs attention when
+// its execution starts: a completed request whose refund failed later at the provider, reopened by
+// StripeWebhook, which starts a new execution for it (refund.WorkflowInput's Reopened), since the one
+// that completed it has ended. Like RequestClosed it is a route: the state machine catches
+// "RequestNeedsAttention" and goes on to MarkNeedsAttention (which leaves the status as it is), the
+// staff and client emails and the staff-action wait, so the request has the same ways out as any other
+// that needs attention, and its money moves again only by a staff retry, in this one execution.
+type RequestNeedsAttention struct {
+	// RequestID is the request.
+	RequestID string
+}
+
+// Error says what the route is about (the failure's cause in the execution history).
+func (e *RequestNeedsAttention) Error() string {
+	return fmt.Sprintf("request %s needs attention: on to the staff-action wait", e.RequestID)
+}
+
 // route returns a task's outcome as the state machine takes it: next, the outcome the task's Next
-// goes on with, as the task's result; OutcomeReview as *StaffReviewNeeded; any other outcome (a final
+// goes on with, as the task's result; OutcomeReview as *StaffReviewNeeded; OutcomeNeedsAttention as
+// *RequestNeedsAttention; any other outcome (a final
 // status) as *RequestClosed. It logs the outcome with msg, at level INFO, and routed=true when it
 // returns a routing error: template.yaml counts those lines and TaskFunctionErrorsAlarm subtracts
 // them from the functions' Errors.
@@ -83,6 +101,8 @@ func route(ctx context.Context, log *slog.Logger, msg, id string, out TaskOutput
 	case next:
 	case OutcomeReview:
 		err = &StaffReviewNeeded{RequestID: id}
+	case OutcomeNeedsAttention:
+		err = &RequestNeedsAttention{RequestID: id}
 	default:
 		err = &RequestClosed{RequestID: id, Outcome: out.Outcome}
 	}
@@ -98,11 +118,14 @@ func route(ctx context.Context, log *slog.Logger, msg, id string, out TaskOutput
 func RoutedOutcome(err error) (outcome string, ok bool) {
 	var closed *RequestClosed
 	var review *StaffReviewNeeded
+	var attention *RequestNeedsAttention
 	switch {
 	case errors.As(err, &closed):
 		return closed.Outcome, true
 	case errors.As(err, &review):
 		return OutcomeReview, true
+	case errors.As(err, &attention):
+		return OutcomeNeedsAttention, true
 	}
 	return "", false
 }
@@ -178,19 +201,30 @@ func completeWait(ctx context.Context, w WaitCompleter, token, outcome string) (
 	return w.Complete(ctx, token, TaskOutput{Outcome: outcome})
 }
 
-// decidedOutcome returns the outcome a parked consent or review wait should end with, for a request
-// whose status already records a decision; ok is false while the request is still undecided
-// (submitted, in review, awaiting consent).
+// decidedOutcome returns the outcome a parked consent wait should end with, for a request whose
+// status already records a decision; ok is false while the request is still undecided (submitted,
+// awaiting consent). A request in review while its consent wait runs was taken back to staff review
+// by a dispute at the payment provider (StripeWebhook): that wait ends with "review".
 func decidedOutcome(s refund.Status) (string, bool) {
 	switch s {
 	case refund.StatusExecuting, refund.StatusCompleted:
 		return OutcomeAccepted, true
 	case refund.StatusReviewRejected:
 		return OutcomeRejected, true
-	case refund.StatusSubmitted, refund.StatusInReview, refund.StatusAwaitingConsent:
+	case refund.StatusInReview:
+		return OutcomeReview, true
+	case refund.StatusSubmitted, refund.StatusAwaitingConsent:
 		return "", false
 	}
 	return string(s), true // declined, withdrawn, expired, rejected, needs_attention
+}
+
+// approvedInReview reports whether staff decided a request in review since it entered review (an
+// approval or an adjustment moves the version without moving the status), so its offers may go to the
+// client. A request a dispute took back to review, or one that just entered review, was not. Requests
+// stored before StatusVersion existed (0) count as decided, as they always did.
+func approvedInReview(req refund.RequestRecord) bool {
+	return req.Status == refund.StatusInReview && (req.StatusVersion == 0 || req.Version > req.StatusVersion)
 }
 
 // taskLogger returns the logger for one task invocation: every line carries the function, the Lambda
@@ -211,10 +245,11 @@ func taskLogger(ctx context.Context, base *slog.Logger, function string, in Task
 func system(function string) string { return refund.SystemActor(function) }
 
 // waitFor returns the kind of wait an outcome completes, or "" when it completes either (a
-// withdrawal ends a review wait or a consent wait).
+// withdrawal ends a review wait or a consent wait). "review" ends a consent wait only: a dispute
+// takes a request waiting for consent back to staff review.
 func waitFor(outcome string) refund.TokenKind {
 	switch outcome {
-	case OutcomeAccepted, OutcomeDeclined:
+	case OutcomeAccepted, OutcomeDeclined, OutcomeReview:
 		return refund.TokenConsent
 	case OutcomeApproved, OutcomeRejected:
 		return refund.TokenReview

@@ -52,10 +52,16 @@ const (
 	KindReviewRejected Kind = "review_rejected"
 	// KindClosed passes on the staff's message after they closed a request that needed attention.
 	KindClosed Kind = "closed"
+	// KindReply passes on a staff reply to the client's question (StaffMessage), with the status page
+	// that shows the whole thread.
+	KindReply Kind = "reply"
 	// KindNeedsAttention tells the client that a person is looking at the request.
 	KindNeedsAttention Kind = "needs_attention"
 	// KindFeedback invites the client to rate the process, on its own.
 	KindFeedback Kind = "feedback"
+	// KindRefundFailed tells the client plainly that a refund the provider had accepted failed later:
+	// the money did not go back yet, it is still owed, and what happens next.
+	KindRefundFailed Kind = "refund_failed"
 )
 
 // The staff notifications. They go to the sender's staff addresses (sesmail.Sender.StaffTo) unless
@@ -67,20 +73,30 @@ const (
 	KindStaffDeclined Kind = "staff_declined"
 	// KindStaffNeedsAttention tells staff that a request failed and needs a person.
 	KindStaffNeedsAttention Kind = "staff_needs_attention"
+	// KindStaffRefundFailed tells staff that a refund failed at the provider after it was accepted:
+	// the ledger released it and the request needs a person to return the money another way.
+	KindStaffRefundFailed Kind = "staff_refund_failed"
+	// KindStaffDispute tells staff that a dispute on an order's payment was opened or closed at the
+	// provider, and what that did to the order's open request.
+	KindStaffDispute Kind = "staff_dispute"
 )
 
 // Kinds returns every kind, client emails first.
 func Kinds() []Kind {
 	return []Kind{
 		KindReceived, KindOffers, KindReminder, KindCompleted, KindDeclined, KindWithdrawn, KindExpired,
-		KindRejected, KindReviewRejected, KindClosed, KindNeedsAttention, KindFeedback,
-		KindStaffReview, KindStaffDeclined, KindStaffNeedsAttention,
+		KindRejected, KindReviewRejected, KindClosed, KindReply, KindNeedsAttention, KindFeedback, KindRefundFailed,
+		KindStaffReview, KindStaffDeclined, KindStaffNeedsAttention, KindStaffRefundFailed, KindStaffDispute,
 	}
 }
 
 // Staff reports whether k is a staff notification rather than a client email.
 func (k Kind) Staff() bool {
-	return k == KindStaffReview || k == KindStaffDeclined || k == KindStaffNeedsAttention
+	switch k {
+	case KindStaffReview, KindStaffDeclined, KindStaffNeedsAttention, KindStaffRefundFailed, KindStaffDispute:
+		return true
+	}
+	return false
 }
 
 // OutcomeKind returns the client email for a request's final (or needs-attention) status, for the
@@ -147,10 +163,20 @@ type Data struct {
 	RefundTiming string
 	// RefundReference is the provider's refund id, for the client's bank; optional.
 	RefundReference string
+	// RefundPending says the provider has not finished the refund yet (completed email); optional.
+	RefundPending bool
+	// FailedRefund is the refund that failed at the provider after it was accepted (refund_failed,
+	// staff_refund_failed).
+	FailedRefund *refund.RefundRecord
+	// Dispute is the dispute on the order's payment (staff_dispute), and DisputeAction says what it
+	// did to the order's open request, for staff.
+	Dispute       *refund.Dispute
+	DisputeAction string
 
 	// Findings are the verification results; the rejected email lists the failed ones.
 	Findings []refund.Finding
-	// StaffMessage is the staff's explanation to the client (review_rejected, closed).
+	// StaffMessage is the staff's explanation to the client (review_rejected, closed), or their reply
+	// to the client's question (reply).
 	StaffMessage string
 	// DeclineReason is the client's reason for declining (staff_declined); optional.
 	DeclineReason string
@@ -225,6 +251,8 @@ var (
 	needFailed   = requirement{"a failed finding", func(d Data) bool { return len(failed(d.Findings)) > 0 }}
 	needMessage  = requirement{"staff message", func(d Data) bool { return strings.TrimSpace(d.StaffMessage) != "" }}
 	needReasons  = requirement{"review reasons", func(d Data) bool { return len(d.ReviewReasons) > 0 }}
+	needRefund   = requirement{"the failed refund", func(d Data) bool { return d.FailedRefund != nil && d.FailedRefund.Amount.Amount > 0 }}
+	needDispute  = requirement{"the dispute", func(d Data) bool { return d.Dispute != nil && d.Dispute.ID != "" }}
 )
 
 // requirements lists, per kind, the fields without which the email would have a hole (or, for the
@@ -240,11 +268,15 @@ var requirements = map[Kind][]requirement{
 	KindRejected:            {needTo, needOrder, needRequest, needStatus, needFailed},
 	KindReviewRejected:      {needTo, needOrder, needRequest, needStatus, needMessage},
 	KindClosed:              {needTo, needOrder, needRequest, needStatus, needMessage},
+	KindReply:               {needTo, needOrder, needRequest, needStatus, needMessage},
 	KindNeedsAttention:      {needTo, needOrder, needRequest, needStatus},
 	KindFeedback:            {needTo, needOrder, needRequest, needFeedback},
 	KindStaffReview:         {needOrder, needRequest, needReasons},
 	KindStaffDeclined:       {needOrder, needRequest},
 	KindStaffNeedsAttention: {needOrder, needRequest},
+	KindRefundFailed:        {needTo, needOrder, needRequest, needStatus, needRefund},
+	KindStaffRefundFailed:   {needOrder, needRequest, needRefund},
+	KindStaffDispute:        {needOrder, needRequest, needDispute},
 }
 
 // Required returns the names of the Data fields kind needs, for documentation and tests.
@@ -336,6 +368,14 @@ type view struct {
 	Done    *offerView       // Data.Offer
 	Failed  []refund.Finding // the failed findings
 	Reason  string           // the client's decline reason, trimmed
+
+	// RefundAmount, RefundDate and RefundWhy describe Data.FailedRefund: its amount, the day it was
+	// made, and the provider's reason in plain words ("" when it gave none that a client can use).
+	RefundAmount, RefundDate, RefundWhy string
+	// DisputeAmount, DisputeStatus and DisputeReason describe Data.Dispute in words.
+	DisputeAmount, DisputeStatus, DisputeReason string
+	// DisputeClosed, DisputeWon and DisputeLost say how the dispute stands.
+	DisputeClosed, DisputeWon, DisputeLost bool
 }
 
 // offerView is an offer formatted for an email.
@@ -430,7 +470,34 @@ func (r *Renderer) view(kind Kind, d Data) view {
 		o := formatOffer(*d.Offer)
 		v.Done = &o
 	}
+	if r := d.FailedRefund; r != nil {
+		v.RefundAmount = r.Amount.String()
+		v.RefundDate = r.CreatedAt.UTC().Format("2 January 2006")
+		v.RefundWhy = failureWords(r.ProviderFailure)
+	}
+	if x := d.Dispute; x != nil {
+		v.DisputeAmount = x.Amount.String()
+		v.DisputeStatus = strings.ReplaceAll(string(x.Status), "_", " ")
+		v.DisputeReason = strings.ReplaceAll(x.Reason, "_", " ")
+		v.DisputeClosed, v.DisputeWon, v.DisputeLost = x.Status.Closed(), x.Status == refund.DisputeWon, x.Status == refund.DisputeLost
+	}
 	return v
+}
+
+// failureWords says in a client's words why the provider could not carry out a refund, from its
+// failure reason (Stripe's codes); "" for a reason that says nothing a client can act on.
+func failureWords(code string) string {
+	switch code {
+	case "expired_or_canceled_card":
+		return "the card has expired or was cancelled"
+	case "lost_or_stolen_card":
+		return "the card was reported lost or stolen"
+	case "declined":
+		return "your bank declined it"
+	case "insufficient_funds":
+		return "the card account could not take it"
+	}
+	return ""
 }
 
 func formatOffer(o refund.Offer) offerView {
@@ -549,7 +616,7 @@ type templateSet struct {
 }
 
 // templates parses each kind's templates from the embedded files once, on the kind's first Render,
-// not at package init: parsing all fourteen kinds there took about 6 ms of every function's cold
+// not at package init: parsing all seventeen kinds there took about 6 ms of every function's cold
 // start, also in the functions that send no email, while a function that does send pays here for
 // only the kinds it renders. TestEveryKindParses keeps a broken template from being deployed.
 var templates = lazyTemplates()

@@ -142,6 +142,9 @@ func samples() []sample {
 		{"closed", mail.KindClosed, with(func(d *mail.Data) {
 			d.StaffMessage = "We paid the remaining EUR 250.00 by bank transfer on 14 March, as agreed on the phone.\n<script>alert(1)</script>"
 		})},
+		{"reply", mail.KindReply, with(func(d *mail.Data) {
+			d.StaffMessage = "Your refund left us on 14 March; banks take 5 to 10 business days.\n<script>alert(1)</script> & <b>not bold</b>"
+		})},
 		{"completed_settled_outside", mail.KindCompleted, with(func(d *mail.Data) {
 			d.Settled = &refund.RefundRecord{Amount: refund.Money{Amount: 25000, Currency: "EUR"}, Method: "bank transfer", ProviderRefundID: "TR-2025-0314", SettledOutside: true}
 		})},
@@ -164,7 +167,49 @@ func samples() []sample {
 			d.To = ""
 			d.ErrorName = "PaymentDeclined"
 		})},
+		{"completed_refund_pending", mail.KindCompleted, with(func(d *mail.Data) {
+			d.Offer = &partialRefund
+			d.RefundReference = "re_3QxYzAbCdEf"
+			d.RefundPending = true
+		})},
+		{"refund_failed", mail.KindRefundFailed, with(func(d *mail.Data) { d.FailedRefund = &failedRefund })},
+		{"refund_failed_no_reason", mail.KindRefundFailed, with(func(d *mail.Data) {
+			r := failedRefund
+			r.ProviderFailure = "unknown"
+			d.FailedRefund, d.CardHint = &r, ""
+		})},
+		{"staff_refund_failed", mail.KindStaffRefundFailed, with(func(d *mail.Data) {
+			d.To = ""
+			d.FailedRefund = &failedRefund
+		})},
+		{"staff_dispute_opened", mail.KindStaffDispute, with(func(d *mail.Data) {
+			d.To = ""
+			d.Dispute = &openDispute
+			d.DisputeAction = "Request req-7f3a was waiting for the client's answer to its offers: it is back in staff review, and its offers were withdrawn until you decide."
+		})},
+		{"staff_dispute_lost", mail.KindStaffDispute, with(func(d *mail.Data) {
+			d.To = ""
+			lost := openDispute
+			lost.Status = refund.DisputeLost
+			d.Dispute = &lost
+			d.DisputeAction = "Request req-7f3a is in staff review."
+		})},
 	}
+}
+
+// failedRefund is a refund that failed at the provider after it accepted it.
+var failedRefund = refund.RefundRecord{
+	OrderNumber: "RF-2025-0042", RequestID: "req-7f3a", N: 1, Amount: eur(123450), PaymentReference: "pi_3QxYz",
+	IdempotencyKey: "refund:req-7f3a:1", State: refund.RefundFailed, ProviderRefundID: "re_3QxYzAbCdEf",
+	ProviderStatus: refund.ProviderRefundFailed, ProviderFailure: "expired_or_canceled_card",
+	FailureReason: "the provider reports the refund as failed (expired_or_canceled_card)",
+	CreatedAt:     time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC),
+}
+
+// openDispute is a dispute the client opened with their bank.
+var openDispute = refund.Dispute{
+	ID: "dp_1QxYz", PaymentReference: "pi_3QxYz", Amount: eur(200000), Reason: "product_not_received",
+	Status: refund.DisputeNeedsResponse, ReportedAt: time.Date(2025, 7, 3, 8, 0, 0, 0, time.UTC),
 }
 
 func TestEveryKindHasASample(t *testing.T) {
@@ -277,6 +322,7 @@ func TestEmailsCarryTheirLinks(t *testing.T) {
 		"rejected":                  {statusURL},
 		"review_rejected":           {statusURL},
 		"closed":                    {statusURL},
+		"reply":                     {statusURL},
 		"completed_settled_outside": {statusURL, feedbackURL},
 		"staff_review":              {staffURL},
 		"staff_declined":            {staffURL},
@@ -354,8 +400,10 @@ func TestMissingRequiredFieldsAreRefused(t *testing.T) {
 		"a failed finding": func(d *mail.Data) {
 			d.Findings = []refund.Finding{{Code: refund.FindingOK, Message: "Fine.", Passed: true}}
 		},
-		"staff message":  func(d *mail.Data) { d.StaffMessage = "\n" },
-		"review reasons": func(d *mail.Data) { d.ReviewReasons = nil },
+		"staff message":     func(d *mail.Data) { d.StaffMessage = "\n" },
+		"review reasons":    func(d *mail.Data) { d.ReviewReasons = nil },
+		"the failed refund": func(d *mail.Data) { d.FailedRefund = nil },
+		"the dispute":       func(d *mail.Data) { d.Dispute = &refund.Dispute{} },
 	}
 	seen := map[mail.Kind]bool{}
 	for _, s := range samples() {
@@ -399,6 +447,12 @@ func TestHTMLEscapesEverything(t *testing.T) {
 	d.Offer = &o
 	d.Offers = []refund.Offer{o}
 	d.RefundReference = evil
+	fr := failedRefund
+	fr.ProviderRefundID, fr.FailureReason, fr.ProviderFailure = evil, evil, evil
+	d.FailedRefund = &fr
+	dp := openDispute
+	dp.ID, dp.Reason = evil, evil
+	d.Dispute, d.DisputeAction = &dp, evil
 	for _, k := range mail.Kinds() {
 		dd := d
 		if k.Staff() {
@@ -464,7 +518,7 @@ func TestTextPartIsComplete(t *testing.T) {
 				facts = append(facts, f.Message)
 			}
 		}
-		if s.data.StaffMessage != "" && (s.kind == mail.KindReviewRejected || s.kind == mail.KindClosed) {
+		if s.data.StaffMessage != "" && (s.kind == mail.KindReviewRejected || s.kind == mail.KindClosed || s.kind == mail.KindReply) {
 			facts = append(facts, s.data.StaffMessage)
 		}
 		facts = append(facts, s.data.ReviewReasons...)

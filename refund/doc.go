@@ -175,10 +175,15 @@
 // Every request has an append-only audit trail (AuditEntry): who (the client, a member of staff, a
 // function of the system), what, when, and for the client's actions from where; every change of the
 // request's state has exactly one entry. Feedback (Feedback) is a rating from 1 to 5 with an
-// optional comment, once per request.
+// optional comment, once per request. A request's thread (ThreadMessage) holds the client's questions,
+// sent from the status page in plain text (NormalizeMessage; at most QuestionsPerDay a day, beyond
+// which ErrTooManyQuestions says when the client can write again), and the staff's replies; each
+// message is also an audit entry, and ThreadSummary counts the questions awaiting a reply.
 //
 // Every request has one workflow execution, named after the request, whose input is the request's ID
-// and nothing else (WorkflowInput). A decision recorded while the workflow waits (a consent, a
+// and nothing else (WorkflowInput); a completed request reopened because its refund failed later gets
+// one more, named after the failed attempt (WorkflowInput.Reopened), whose only work is to park it for
+// a staff action. A decision recorded while the workflow waits (a consent, a
 // withdrawal, a staff decision) is recorded together with a resume marker (ResumeMarker), so it
 // reaches the workflow even when telling it fails the first time; each email about a request goes
 // out once per event (MailClaim).
@@ -188,6 +193,9 @@
 // A request moves through a small state machine (see CanTransition): submitted, then rejected, in
 // review, or awaiting the client's consent; then executing and completed, or declined, expired or
 // withdrawn. "Needs attention" marks a case a person must look at and is not final. Rejected,
-// completed, declined, withdrawn, expired, review-rejected and closed are final: nothing moves a
-// request out of them. A request a member of staff took for a client (StaffIntake) names its Channel.
+// completed, declined, withdrawn, expired, review-rejected and closed are final: no transition moves a
+// request out of them. The one exception is not a transition: a completed request whose refund the
+// provider reports as failed later is reopened to needs attention (CanReopen, Request.Reopen), because
+// the money did not go back. A request a member of staff took for a client (StaffIntake) names its
+// Channel.
 package refund

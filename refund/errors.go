@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Code classifies an error for the edges of the system. The HTTP layer maps each Code to a status in one
@@ -31,6 +32,9 @@ const (
 	CodeForbidden Code = "forbidden"
 	// CodeUnauthorized means the caller has not proved who they are.
 	CodeUnauthorized Code = "unauthorized"
+	// CodeTooMany means the caller reached a limit on how often it may do this; Error.RetryAfter says
+	// how long until it may again.
+	CodeTooMany Code = "too_many_requests"
 	// CodeInternal means something went wrong that the caller cannot fix; the message stays generic.
 	CodeInternal Code = "internal"
 )
@@ -47,6 +51,9 @@ type Error struct {
 	Fields FieldErrors
 	// Err is the underlying cause, for logs and errors.Is/As; never shown to users.
 	Err error
+	// RetryAfter is, for CodeTooMany, how long the caller has to wait before trying again (the HTTP
+	// edge sends it as Retry-After); zero otherwise.
+	RetryAfter time.Duration
 }
 
 // Error renders the code, message, fields and cause on one line for logs.

@@ -7,9 +7,11 @@ import (
 
 // The ledger. An order's one payment has a ledger: Order.Paid and Order.Refunded. A refund is
 // reserved in it (Refunded grows) before the payment provider is called, completed when the provider
-// confirms it, and released (Refunded shrinks) only when the provider refused it for good. So the
-// total refunded never exceeds what was paid, whatever runs concurrently or is retried, and a refund
-// whose answer was lost stays counted until a person has looked.
+// confirms it, and released (Refunded shrinks) only when the provider refused it for good or reported
+// later that it failed. So the total refunded never exceeds what was paid, whatever runs concurrently
+// or is retried, and a refund whose answer was lost stays counted until a person has looked. Refunds
+// made at the provider outside Refundflow are recorded when its events report them (provider.go), so
+// the ledger agrees with the provider's refunds.
 
 // RefundState is where a refund attempt is.
 type RefundState string
@@ -21,7 +23,8 @@ const (
 	RefundReserved RefundState = "reserved"
 	// RefundSucceeded: the provider confirmed the refund (ProviderRefundID).
 	RefundSucceeded RefundState = "succeeded"
-	// RefundFailed: the provider refused; the amount was released from the ledger.
+	// RefundFailed: the provider refused the refund, or reported later that it failed or was
+	// canceled; the amount was released from the ledger.
 	RefundFailed RefundState = "failed"
 )
 
@@ -38,10 +41,19 @@ type RefundRecord struct {
 	// IdempotencyKey is RefundIdempotencyKey(RequestID, N), the key sent to the provider on every try.
 	IdempotencyKey string      `json:"idempotency_key"`
 	State          RefundState `json:"state"`
-	// ProviderRefundID is the provider's id of the refund, once it succeeded.
+	// ProviderRefundID is the provider's id of the refund, once the provider accepted it.
 	ProviderRefundID string `json:"provider_refund_id,omitempty"`
+	// ProviderStatus is the refund's latest status at the provider, as its answer or its events
+	// reported it (ApplyProvider); "" until one did.
+	ProviderStatus ProviderRefundStatus `json:"provider_status,omitempty"`
+	// Origin says who made the refund: Refundflow (""), or someone at the provider (OriginProvider),
+	// whose records have no request, attempt or idempotency key of Refundflow's.
+	Origin RefundOrigin `json:"origin,omitempty"`
 	// FailureReason says why the provider refused, once failed.
 	FailureReason string `json:"failure_reason,omitempty"`
+	// ProviderFailure is the provider's own reason code for a refund it reports failed
+	// ("expired_or_canceled_card"), for the client's email; "" when it gave none.
+	ProviderFailure string `json:"provider_failure,omitempty"`
 	// SettledOutside marks money that went back outside the provider (a staff member recorded it,
 	// Settlement): State is succeeded, ProviderRefundID holds the transfer's reference and Method
 	// how it was paid. It was never sent to the provider.

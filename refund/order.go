@@ -75,9 +75,13 @@ type Order struct {
 	Payment Payment `json:"payment"`
 	// Status is the billing status.
 	Status OrderStatus `json:"status"`
-	// Disputed is set when the client opened a dispute (chargeback) or staff flagged the order; such
-	// orders always go to staff review.
+	// Disputed is set when the billing system or staff flagged the order as disputed; such orders
+	// always go to staff review (see UnderDispute for the provider's disputes).
 	Disputed bool `json:"disputed"`
+	// Dispute is the latest dispute (chargeback) the client opened with their bank against the
+	// payment, as the payment provider's events report it; nil when there was none. The billing
+	// system cannot set it: only the provider's events do.
+	Dispute *Dispute `json:"dispute,omitempty"`
 	// Service describes what was bought and how much of it was used.
 	Service Service `json:"service"`
 	// Version increases with every change of the record, for conditional writes.

@@ -76,6 +76,19 @@ func (r *Request) Transition(to Status, now time.Time) error {
 	return nil
 }
 
+// Reopen moves a request whose refund failed after the provider accepted it to needs attention,
+// bumping Version and UpdatedAt. It returns an *Error with CodeConflict, leaving the request
+// unchanged, unless CanReopen(r.Status).
+func (r *Request) Reopen(now time.Time) error {
+	if !CanReopen(r.Status) {
+		return Errorf(CodeConflict, "A request that is %s cannot be reopened: only an executing or completed request whose refund failed later can.", r.Status)
+	}
+	r.Status = StatusNeedsAttention
+	r.UpdatedAt = now.UTC()
+	r.Version++
+	return nil
+}
+
 // RequestRecord is a stored request: the domain request plus what the workflow keeps with it. The
 // task token itself is not part of it (TaskToken), so a record can be shown to staff as it is.
 type RequestRecord struct {

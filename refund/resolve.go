@@ -86,7 +86,12 @@ func Resolve(p Policy, req Request, order Order, now time.Time, opts ...ResolveO
 	if slices.Contains(p.Review.Reasons, req.Reason) {
 		review(fmt.Sprintf("The reason given (%q) always needs a staff decision.", req.Reason.Label()))
 	}
-	if order.Disputed && p.Review.Disputed {
+	switch {
+	case !p.Review.Disputed:
+	case order.Dispute != nil && order.Dispute.BlocksRefunds():
+		review(fmt.Sprintf("The client opened a dispute (chargeback) on the payment with their bank (%s, %s): no refund can go to the card while it is open or after it was lost.",
+			strings.ReplaceAll(string(order.Dispute.Status), "_", " "), order.Dispute.Amount))
+	case order.Disputed:
 		review("The order is flagged as disputed.")
 	}
 	if len(res.Offers) == 0 {

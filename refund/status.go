@@ -36,9 +36,10 @@ const (
 
 // transitions is the whole state machine: from → allowed targets. Anything not listed is refused.
 var transitions = map[Status][]Status{
-	StatusSubmitted:       {StatusRejected, StatusInReview, StatusAwaitingConsent, StatusWithdrawn, StatusNeedsAttention},
-	StatusInReview:        {StatusAwaitingConsent, StatusReviewRejected, StatusWithdrawn, StatusNeedsAttention},
-	StatusAwaitingConsent: {StatusExecuting, StatusDeclined, StatusExpired, StatusWithdrawn, StatusNeedsAttention},
+	StatusSubmitted: {StatusRejected, StatusInReview, StatusAwaitingConsent, StatusWithdrawn, StatusNeedsAttention},
+	StatusInReview:  {StatusAwaitingConsent, StatusReviewRejected, StatusWithdrawn, StatusNeedsAttention},
+	// A dispute opened at the payment provider takes a request awaiting consent back to staff review.
+	StatusAwaitingConsent: {StatusExecuting, StatusDeclined, StatusExpired, StatusWithdrawn, StatusNeedsAttention, StatusInReview},
 	StatusExecuting:       {StatusCompleted, StatusNeedsAttention},
 	// Once money may have moved, the client can no longer withdraw: staff retry execution, re-review,
 	// re-offer, record a manual resolution, or close the case.
@@ -63,7 +64,8 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// Terminal reports whether s is final: no transition leaves a terminal state.
+// Terminal reports whether s is final: no transition leaves a terminal state. (A completed request
+// whose refund failed later at the provider is reopened, which is not a transition: see CanReopen.)
 func (s Status) Terminal() bool {
 	switch s {
 	case StatusRejected, StatusCompleted, StatusDeclined, StatusWithdrawn, StatusExpired, StatusReviewRejected, StatusClosed:
@@ -73,7 +75,10 @@ func (s Status) Terminal() bool {
 }
 
 // CanTransition reports whether a request may move from one status to another. Staying in the same
-// status is not a transition and is refused, so a retried write cannot pass as a change.
+// status is not a transition and is refused, so a retried write cannot pass as a change. No
+// transition leaves a final status: the one way out of completed, for a refund that failed after the
+// provider accepted it, is a separate operation (CanReopen), so no other path (a retried task, the
+// workflow's catch-all, a staff action) can take a finished request back.
 func CanTransition(from, to Status) bool {
 	for _, t := range transitions[from] {
 		if t == to {
@@ -113,3 +118,10 @@ func (s Status) Describe() string {
 	}
 	return "Unknown status."
 }
+
+// CanReopen reports whether a request in status s goes to needs attention because its refund failed
+// after the provider accepted it: an executing request (the failure was reported before the
+// execution recorded its end) or a completed one. The request is not done while the money has not
+// gone back. Only that report reopens a request (Request.Reopen, the store's Reopen): CanTransition
+// keeps completed final for every other path.
+func CanReopen(s Status) bool { return s == StatusExecuting || s == StatusCompleted }

@@ -16,6 +16,7 @@ func TestCanTransition(t *testing.T) {
 		{StatusInReview, StatusNeedsAttention},
 		{StatusAwaitingConsent, StatusExecuting}, {StatusAwaitingConsent, StatusDeclined}, {StatusAwaitingConsent, StatusExpired},
 		{StatusAwaitingConsent, StatusWithdrawn}, {StatusAwaitingConsent, StatusNeedsAttention},
+		{StatusAwaitingConsent, StatusInReview}, // a dispute opened at the provider
 		{StatusExecuting, StatusCompleted}, {StatusExecuting, StatusNeedsAttention},
 		{StatusNeedsAttention, StatusExecuting}, {StatusNeedsAttention, StatusInReview}, {StatusNeedsAttention, StatusAwaitingConsent},
 		{StatusNeedsAttention, StatusCompleted}, {StatusNeedsAttention, StatusReviewRejected}, {StatusNeedsAttention, StatusClosed},
@@ -124,4 +125,36 @@ func TestPropertyStatusMachine(t *testing.T) {
 			wasTerminal = r.Status.Terminal()
 		}
 	})
+}
+
+// TestReopen: only an executing or completed request reopens (a refund that failed later at the
+// provider), to needs attention with the version bumped; every other status refuses and keeps the
+// request as it was. Completed stays final for Transition whatever happens (TestPropertyStatusMachine).
+func TestReopen(t *testing.T) {
+	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	later := now.Add(time.Hour)
+	for _, s := range Statuses() {
+		r := Request{ID: "r", Status: s, Version: 4, CreatedAt: now, UpdatedAt: now}
+		before := r
+		err := r.Reopen(later)
+		if got, want := err == nil, s == StatusExecuting || s == StatusCompleted; got != want {
+			t.Errorf("Reopen from %s: err = %v, want success %v", s, err, want)
+			continue
+		}
+		if err != nil {
+			if got, want := ErrorCode(err), CodeConflict; got != want {
+				t.Errorf("Reopen from %s: code %s, want %s", s, got, want)
+			}
+			if r != before {
+				t.Errorf("refused Reopen from %s changed the request: %+v", s, r)
+			}
+			continue
+		}
+		if r.Status != StatusNeedsAttention || r.Version != before.Version+1 || !r.UpdatedAt.Equal(later) {
+			t.Errorf("Reopen from %s = %+v", s, r)
+		}
+		if CanTransition(s, StatusNeedsAttention) != (s == StatusExecuting) {
+			t.Errorf("CanTransition(%s, needs_attention) = %v", s, CanTransition(s, StatusNeedsAttention))
+		}
+	}
 }

@@ -6,7 +6,8 @@ import (
 )
 
 // The workflow. Every request has one workflow execution, named after the request, so a form sent
-// twice cannot start a second one. Its input is the request's ID and nothing else: no personal data
+// twice cannot start a second one (a completed request reopened because its refund failed later gets
+// one more, WorkflowInput.Reopened, after the first ended). Its input is the request's ID and nothing else: no personal data
 // reaches the workflow engine or its history. The workflow parks on a task token while it waits for
 // a staff review or the client's consent; a decision recorded for a parked request (a consent, a
 // withdrawal, a staff decision) is recorded together with a resume marker, so that it reaches the
@@ -16,11 +17,21 @@ import (
 type WorkflowInput struct {
 	// RequestID is the request the execution is about.
 	RequestID string `json:"requestId"`
+	// Reopened is, for the execution of a completed request reopened because its refund attempt
+	// failed later at the provider, that attempt's number; 0 for the request's first execution. The
+	// request's first execution has ended by then, and the new one only parks it for a staff action.
+	Reopened int `json:"reopened,omitempty"`
 }
 
 // ExecutionName is the name of the request's execution: the request ID, so that starting it again
-// finds the one that exists.
-func (in WorkflowInput) ExecutionName() string { return in.RequestID }
+// finds the one that exists; for a reopened request <requestId>-reopened-<n>, so that a repeated
+// provider event finds the one it started (a request is reopened at most once per refund attempt).
+func (in WorkflowInput) ExecutionName() string {
+	if in.Reopened > 0 {
+		return fmt.Sprintf("%s-reopened-%d", in.RequestID, in.Reopened)
+	}
+	return in.RequestID
+}
 
 // ResumeMarker is a recorded decision that still has to reach the request's parked workflow wait.
 type ResumeMarker struct {

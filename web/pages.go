@@ -148,6 +148,8 @@ type StatusPage struct {
 	// Outcome says what the client accepted and, once it is carried out, what was done; nil when
 	// the client has not accepted an offer.
 	Outcome *StatusOutcome
+	// Questions is the thread with staff and the form to ask a question (templates/parts/questions.html).
+	Questions Questions
 	// Offers are the options awaiting the client's answer (awaiting_consent only), with their amounts.
 	Offers []refund.Offer
 	// AnswerBy is when the offers expire (awaiting_consent); not shown when zero.
@@ -161,6 +163,29 @@ type StatusPage struct {
 	AgreementURL string
 }
 
+// Questions is the status page's conversation with staff: the client's questions and the replies,
+// and the form that sends a new question.
+type Questions struct {
+	// Thread is the messages, oldest first.
+	Thread []ThreadEntry
+	// Action is where the form posts, "/requests/{id}/questions"; StatusCode goes with it as "t".
+	Action     string
+	StatusCode string
+	// Sent says the page follows a question just sent.
+	Sent bool
+	// MaxRunes and PerDay are the limits on a question, for the form's hint.
+	MaxRunes int
+	PerDay   int
+}
+
+// ThreadEntry is one message of the thread on the status page. Text is plain text; the template
+// escapes it.
+type ThreadEntry struct {
+	At        time.Time
+	FromStaff bool
+	Text      string
+}
+
 // StatusOutcome is the offer a client accepted, for the status page: the amount and the card for a
 // refund, the credit and until when it can be used, the pause or the end of a subscription.
 type StatusOutcome struct {
@@ -170,6 +195,11 @@ type StatusOutcome struct {
 	CardHint string
 	// Done says the offer has been carried out (the request is completed).
 	Done bool
+	// RefundPending says the payment provider is still processing the refund it accepted.
+	RefundPending bool
+	// RefundFailed says the refund failed at the payment provider after it was accepted: the money
+	// did not go back, whatever the request's status says.
+	RefundFailed bool
 }
 
 // Text returns the sentence the status page shows: what was done, or what was accepted and is
@@ -191,7 +221,12 @@ func (o StatusOutcome) Text() string {
 	}
 	switch o.Offer.Kind {
 	case refund.OfferFullRefund, refund.OfferPartialRefund:
-		if o.Done {
+		switch {
+		case o.RefundFailed:
+			return "The refund of " + amount + " to " + card + " did not go through, so the money has not gone back to you yet. It is still owed to you: our team will contact you to return it another way."
+		case o.Done && o.RefundPending:
+			return "We sent a refund of " + amount + " to " + card + "; the payment provider is still processing it."
+		case o.Done:
 			return "We refunded " + amount + " to " + card + "."
 		}
 		return "You accepted a refund of " + amount + " to " + card + "."
@@ -485,7 +520,7 @@ type StaffPage struct {
 }
 
 func (p StaffPage) info() pageInfo {
-	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js", "staff_agents.js"}, wide: true, staff: true}
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js", "staff_agents.js", "staff_questions.js"}, wide: true, staff: true}
 }
 
 // API returns the staff API's path prefix.

@@ -33,7 +33,7 @@ import (
 	"refundflow/refund"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/parts/*.html
 var templateFS embed.FS
 
 //go:embed assets
@@ -87,9 +87,10 @@ var templates = func() map[string]func() (*template.Template, error) {
 	return out
 }()
 
-// layout is the layout with its partials, parsed once and cloned for each page.
+// layout is the layout with its partials (partials.html, and the sections in templates/parts/, one
+// file each, that a page includes with {{template "<name>" ...}}), parsed once and cloned for each page.
 var layout = sync.OnceValues(func() (*template.Template, error) {
-	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/parts/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}

@@ -708,7 +708,7 @@ func TestFormDateHint(t *testing.T) {
 func TestStaffPageLoadsOnlyItsScripts(t *testing.T) {
 	_, doc := render(t, StaffPage{})
 	scripts := elements(doc, "script")
-	want := []string{"staff.js", "staff_agents.js"}
+	want := []string{"staff.js", "staff_agents.js", "staff_questions.js"}
 	if len(scripts) != len(want) {
 		t.Fatalf("%d scripts, want %d", len(scripts), len(want))
 	}

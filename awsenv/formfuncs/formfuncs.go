@@ -25,8 +25,9 @@ func RequestStatus(_ context.Context, env lambdaenv.Env) (handler.RequestStatus,
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetRequestOp: s.GetRequest, ListAuditOp: s.ListAudit,
 		GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer, ListOffersOp: s.ListOffers, GetOrderOp: s.GetOrder,
-		TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
+		GetRefundOp: s.GetRefund, TransitionOp: s.Transition, GetTaskTokenOp: s.GetTaskToken,
 		GetRequestAndTokenOp: s.GetRequestAndToken, ClearResumeOp: s.ClearResume,
+		ListThreadOp: s.ListThread, AddQuestionOp: s.AddQuestion,
 	}
 	h := handler.RequestStatus{Store: store, Waits: env.TaskCompleter(), AgreementPDF: agreementpdf.ForHandler, Logger: env.Log()}
 	base := env.PublicBaseURL()

@@ -79,6 +79,9 @@ const (
 	// besides the site itself (PUBLIC_BASE_URL), the origins whose pages may post to the client
 	// routes (CrossOrigin), as API Gateway's CORS lets their scripts call them.
 	VarSiteOrigins = "SITE_ORIGINS"
+	// VarStripeWebhookSecretARN is the Secrets Manager secret holding the signing secret of the
+	// webhook endpoint the payment provider sends its events to (POST /webhooks/stripe).
+	VarStripeWebhookSecretARN = "STRIPE_WEBHOOK_SECRET_ARN"
 	// VarFourEyesLimits sets the most money one member of staff may let a client receive alone, per
 	// currency ("EUR 2000.00, USD 2500.00"); "policy" or empty means the policy's review thresholds.
 	VarFourEyesLimits = "FOUR_EYES_LIMITS"

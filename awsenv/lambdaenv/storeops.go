@@ -38,7 +38,14 @@ type StoreOps struct {
 	RecordConsentOp          func(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
 	GetSignedAgreementOp     func(ctx context.Context, pdfHash string) (refund.SignedAgreement, error)
 	ReserveRefundOp          func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
-	CompleteRefundOp         func(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error)
+	ApplyProviderRefundOp    func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
+	ReopenOp                 func(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
+	OrdersByPaymentOp        func(ctx context.Context, reference string) ([]refund.Order, error)
+	RecordDisputeOp          func(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error)
+	OpenRequestIDOp          func(ctx context.Context, orderNumber string) (string, error)
+	ClaimEventOp             func(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error)
+	MarkEventProcessedOp     func(ctx context.Context, eventID, outcome string) error
+	ReleaseEventOp           func(ctx context.Context, eventID, claimID string) error
 	FailRefundOp             func(ctx context.Context, orderNumber, requestID string, n int, reason string) error
 	GetRefundOp              func(ctx context.Context, orderNumber, requestID string, n int) (refund.RefundRecord, error)
 	ListOrderRefundsOp       func(ctx context.Context, orderNumber string) ([]refund.RefundRecord, error)
@@ -64,6 +71,10 @@ type StoreOps struct {
 	ClaimMailOp              func(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
 	MarkMailSentOp           func(ctx context.Context, requestID, event string) error
 	ReleaseMailOp            func(ctx context.Context, requestID, event, claimID string) error
+	AddQuestionOp            func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+	AddReplyOp               func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
+	ListThreadOp             func(ctx context.Context, requestID string) ([]refund.ThreadMessage, error)
+	ThreadSummaryOp          func(ctx context.Context, requestID string) (refund.ThreadSummary, error)
 }
 
 // GetRequest calls GetRequestOp (handler.RequestGetter).
@@ -171,9 +182,44 @@ func (s StoreOps) ReserveRefund(ctx context.Context, orderNumber, requestID stri
 	return s.ReserveRefundOp(ctx, orderNumber, requestID, n, amount, audit)
 }
 
-// CompleteRefund calls CompleteRefundOp (handler.RefundCompleter).
-func (s StoreOps) CompleteRefund(ctx context.Context, orderNumber, requestID string, n int, providerRefundID string) (refund.RefundRecord, error) {
-	return s.CompleteRefundOp(ctx, orderNumber, requestID, n, providerRefundID)
+// ApplyProviderRefund calls ApplyProviderRefundOp (handler.ProviderRefundRecorder).
+func (s StoreOps) ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error) {
+	return s.ApplyProviderRefundOp(ctx, orderNumber, p, audit)
+}
+
+// Reopen calls ReopenOp (handler.Reopener).
+func (s StoreOps) Reopen(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error {
+	return s.ReopenOp(ctx, id, from, version, audit)
+}
+
+// OrdersByPayment calls OrdersByPaymentOp (handler.PaymentOrderFinder).
+func (s StoreOps) OrdersByPayment(ctx context.Context, reference string) ([]refund.Order, error) {
+	return s.OrdersByPaymentOp(ctx, reference)
+}
+
+// RecordDispute calls RecordDisputeOp (handler.DisputeRecorder).
+func (s StoreOps) RecordDispute(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error) {
+	return s.RecordDisputeOp(ctx, orderNumber, d)
+}
+
+// OpenRequestID calls OpenRequestIDOp (handler.OpenRequestFinder).
+func (s StoreOps) OpenRequestID(ctx context.Context, orderNumber string) (string, error) {
+	return s.OpenRequestIDOp(ctx, orderNumber)
+}
+
+// ClaimEvent calls ClaimEventOp (handler.EventClaimer).
+func (s StoreOps) ClaimEvent(ctx context.Context, eventID, claimID string, lease time.Duration) (refund.ProviderEventClaim, error) {
+	return s.ClaimEventOp(ctx, eventID, claimID, lease)
+}
+
+// MarkEventProcessed calls MarkEventProcessedOp (handler.EventProcessedMarker).
+func (s StoreOps) MarkEventProcessed(ctx context.Context, eventID, outcome string) error {
+	return s.MarkEventProcessedOp(ctx, eventID, outcome)
+}
+
+// ReleaseEvent calls ReleaseEventOp (handler.EventReleaser).
+func (s StoreOps) ReleaseEvent(ctx context.Context, eventID, claimID string) error {
+	return s.ReleaseEventOp(ctx, eventID, claimID)
 }
 
 // FailRefund calls FailRefundOp (handler.RefundFailer).
@@ -299,4 +345,24 @@ func (s StoreOps) MarkMailSent(ctx context.Context, requestID, event string) err
 // ReleaseMail calls ReleaseMailOp (handler.MailReleaser).
 func (s StoreOps) ReleaseMail(ctx context.Context, requestID, event, claimID string) error {
 	return s.ReleaseMailOp(ctx, requestID, event, claimID)
+}
+
+// AddQuestion calls AddQuestionOp (handler.QuestionAdder).
+func (s StoreOps) AddQuestion(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error) {
+	return s.AddQuestionOp(ctx, requestID, text, audit)
+}
+
+// AddReply calls AddReplyOp (handler.ReplyAdder).
+func (s StoreOps) AddReply(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error) {
+	return s.AddReplyOp(ctx, requestID, text, audit)
+}
+
+// ListThread calls ListThreadOp (handler.ThreadLister).
+func (s StoreOps) ListThread(ctx context.Context, requestID string) ([]refund.ThreadMessage, error) {
+	return s.ListThreadOp(ctx, requestID)
+}
+
+// ThreadSummary calls ThreadSummaryOp (handler.ThreadSummaryGetter).
+func (s StoreOps) ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error) {
+	return s.ThreadSummaryOp(ctx, requestID)
 }

@@ -120,6 +120,7 @@ func printBanner(ctx context.Context, w io.Writer, s *stack.Stack, addr string) 
   Staff console     %[1]s/staff   (token below)
   Local tools       %[1]s/_local/  (time travel, endpoints, demo orders)
   Payments          %[1]s/_local/payments  (take a card payment at the sandbox, then send its order)
+  Payment provider  %[1]s/_local/provider/  (a refund failing later, a dispute, a dashboard refund)
 `, s.URL)
 	if demos := s.DemoStatus(ctx); len(demos) > 0 {
 		fmt.Fprintf(w, `

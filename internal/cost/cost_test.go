@@ -155,7 +155,9 @@ func newWorld(t *testing.T) *world {
 	w.raw = dynamodb.New(dynamodb.Options{Region: stack.Region, BaseEndpoint: aws.String(rawSrv.URL), DisableValidateResponseChecksum: true,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: httpclient.New(nil)})
 
-	s, err := stack.Start(w.ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: proxy.URL})
+	// The sandbox's events are sent when a test says so (DeliverEvents), not every second in the
+	// background, where their webhook calls would land in whichever path is being measured.
+	s, err := stack.Start(w.ctx, stack.Config{Addr: "127.0.0.1:0", DynamoDBEndpoint: proxy.URL, EventDelivery: -1})
 	if err != nil {
 		t.Fatalf("start the stack: %v", err)
 	}
@@ -295,6 +297,27 @@ func (w *world) status(id string) refund.Status {
 	return r.Status
 }
 
+// acceptRefund walks the happy path as a client does (the form, the options email's consent page,
+// accept the first offer) and returns the request's ID; the refund is issued once the workflow settles.
+func (w *world) acceptRefund(o refund.Order) string {
+	w.t.Helper()
+	v := w.client.NewVisitor()
+	id, _, err := v.SubmitForm(w.ctx, submission(o))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.settle()
+	code := w.consentCode(o)
+	p, err := v.OpenConsent(w.ctx, code)
+	if err != nil || len(p.Choices) == 0 {
+		w.t.Fatalf("consent page: %v %+v", err, p)
+	}
+	if st, err := v.Accept(w.ctx, code, p, 0, o.CustomerName); err != nil || st != 303 {
+		w.t.Fatalf("accept: %d %v", st, err)
+	}
+	return id
+}
+
 // measure runs one request's path and returns what it used. run returns the request's ID.
 func (w *world) measure(want refund.Status, run func() string) Usage {
 	w.t.Helper()
@@ -352,23 +375,7 @@ func TestCostPerPath(t *testing.T) {
 
 	// The happy path: the form, the options email, the consent page, accept; the refund is issued.
 	o := w.order()
-	happy := row("accepted refund (happy path)", w.measure(refund.StatusCompleted, func() string {
-		v := w.client.NewVisitor()
-		id, _, err := v.SubmitForm(ctx, submission(o))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.settle()
-		code := w.consentCode(o)
-		p, err := v.OpenConsent(ctx, code)
-		if err != nil || len(p.Choices) == 0 {
-			t.Fatalf("consent page: %v %+v", err, p)
-		}
-		if st, err := v.Accept(ctx, code, p, 0, o.CustomerName); err != nil || st != 303 {
-			t.Fatalf("accept: %d %v", st, err)
-		}
-		return id
-	}))
+	happy := row("accepted refund (happy path)", w.measure(refund.StatusCompleted, func() string { return w.acceptRefund(o) }))
 	// What the dollar target counts: the measured Lambda time, at most localMillisAllowance per
 	// invocation plus the AWS latency.
 	happyTarget := happy
@@ -598,5 +605,85 @@ func TestSweepCostPerMonth(t *testing.T) {
 		row("extra: stuck submissions", nowQ-beforeQ, extra))
 	if got := prices.Price(extra).Total(); got > 0.01 {
 		t.Errorf("the stuck-submission sweep costs $%.4f a month, want well under a cent", got)
+	}
+}
+
+// maxWebhookPer1000 is the budget of the webhook path per 1,000 refunds, for the events each refund
+// brings (refund.created and charge.refunded, as the sandbox and a Stripe endpoint subscribed to both
+// send them): a tenth of the happy path's target, so hearing the provider stays a small part of a
+// refund's cost.
+const maxWebhookPer1000 = maxHappyPer1000 / 10
+
+// TestWebhookCostPerRefund prices POST /webhooks/stripe per 1,000 refunds: the events every refund
+// brings (delivered by the sandbox, signed, through the local API gateway to StripeWebhookFunction),
+// and, for the few refunds that fail later, the failure's events with their two emails. Each event is
+// one API request and one Lambda invocation; the DynamoDB units are counted at the table (the
+// sandbox's own records excluded, as for the other paths); the Lambda time is the delivery's measured
+// time (an overestimate: it includes the sandbox's side) plus awsLatencyMillis per AWS call.
+func TestWebhookCostPerRefund(t *testing.T) {
+	prices, err := ListPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	ctx := w.ctx
+	o := w.order()
+	id := w.acceptRefund(o)
+	w.settle()
+	if got := w.status(id); got != refund.StatusCompleted {
+		t.Fatalf("request %s is %s, want completed", id, got)
+	}
+
+	deliver := func(wantEvents int) Usage {
+		t.Helper()
+		before, mails := w.ddb.Usage(), len(w.s.Outbox.Messages())
+		start := time.Now()
+		rep, err := w.s.DeliverEvents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		w.settle()
+		if rep.Delivered != wantEvents || rep.Refused != 0 {
+			t.Fatalf("delivery %+v, want %d events delivered", rep, wantEvents)
+		}
+		u := Usage{Invocations: rep.Delivered, APIRequests: rep.Delivered, MemoryMB: w.memory, Emails: len(w.s.Outbox.Messages()) - mails}
+		calls := 0
+		for op, s := range w.ddb.Usage().Sub(before) {
+			if strings.HasPrefix(op, "sandbox:") {
+				continue
+			}
+			u.ReadUnits += s.ReadUnits
+			u.WriteUnits += s.WriteUnits
+			calls += s.Calls
+		}
+		u.LambdaMillis = BilledMillis(float64(elapsed)/float64(time.Millisecond)) + float64(awsLatencyMillis*(calls+u.Emails))
+		t.Logf("%d events: %d DynamoDB calls, %d emails, %s", rep.Delivered, calls, u.Emails, elapsed)
+		return u
+	}
+	own := deliver(2) // refund.created, charge.refunded
+
+	st, err := sandbox.New(w.raw, w.s.TableName).Payment(ctx, o.Payment.Reference)
+	if err != nil || len(st.Refunds) != 1 {
+		t.Fatalf("sandbox payment: %+v %v", st, err)
+	}
+	if err := w.s.Sandbox().FailRefund(ctx, o.Payment.Reference, st.Refunds[0].Refund.ID, "expired_or_canceled_card"); err != nil {
+		t.Fatal(err)
+	}
+	failed := deliver(2) // refund.failed, charge.refund.updated
+	if got := w.status(id); got != refund.StatusNeedsAttention {
+		t.Fatalf("after the refund failed the request is %s, want needs_attention", got)
+	}
+	if failed.Emails != 2 {
+		t.Errorf("a refund that failed later sent %d emails, want 2 (client and staff)", failed.Emails)
+	}
+
+	rows := []Row{
+		{Path: "webhook: a refund's own events (every refund)", Usage: own, Per1000: prices.Price(own).Times(1000)},
+		{Path: "webhook: a refund that failed later (each failure)", Usage: failed, Per1000: prices.Price(failed).Times(1000)},
+	}
+	t.Logf("prices of %s (%s), functions at %d MB:\n%s", prices.Date, prices.Region, w.memory, Table(rows))
+	if got := prices.Price(own).Times(1000).Total(); got > maxWebhookPer1000 {
+		t.Errorf("the webhook path costs $%.4f per 1,000 refunds, budget $%.4f", got, maxWebhookPer1000)
 	}
 }

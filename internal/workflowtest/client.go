@@ -17,6 +17,7 @@ import (
 	"refundflow/handler"
 	"refundflow/infra/local/outbox"
 	"refundflow/mail"
+	"refundflow/payment/sandbox"
 	"refundflow/refund"
 )
 
@@ -339,4 +340,13 @@ func isKind(m outbox.Message, kinds []mail.Kind) bool {
 		}
 	}
 	return false
+}
+
+// DeliverEvent posts one provider event body to the webhook, signed with WebhookSecret now, as the
+// provider delivers it (once: the caller decides about retries).
+func (h *Harness) DeliverEvent(payload []byte) Answer {
+	h.T.Helper()
+	e := Event(http.MethodPost, "POST /webhooks/stripe", "/webhooks/stripe", "", nil,
+		map[string]string{"content-type": "application/json", "stripe-signature": sandbox.Sign(payload, WebhookSecret, time.Now())}, string(payload))
+	return Call(h.Ctx, h.HTTP.Webhook.Handle, e)
 }

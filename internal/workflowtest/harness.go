@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,7 @@ import (
 	"refundflow/mail"
 	"refundflow/mail/sesmail"
 	"refundflow/payment/sandbox"
+	"refundflow/payment/stripepay"
 	"refundflow/refund"
 	"refundflow/sfnworkflow"
 	"refundflow/statemachine"
@@ -99,7 +101,12 @@ type HTTPFunctions struct {
 	Status  handler.RequestStatus
 	Consent handler.RecordConsent
 	Staff   handler.StaffApi
+	// Webhook hears the sandbox provider's events, signed with WebhookSecret (DeliverEvent).
+	Webhook handler.StripeWebhook
 }
+
+// WebhookSecret is the harness's webhook signing secret.
+const WebhookSecret = "whsec_workflowtest"
 
 // Harness is one isolated Refundflow: the real statemachine/refund.asl.json on the local engine with
 // a virtual clock, the real task and HTTP handlers, DynamoDB on ddblocal, the sandbox payment provider
@@ -277,6 +284,8 @@ func New(t testing.TB, opts Options) *Harness {
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
+		Webhook: handler.StripeWebhook{Events: stripepay.Webhook{Secret: WebhookSecret}, Store: h.Store, Waits: flaky, Workflow: flaky,
+			Emails: emails, Clock: clock, Logger: httpLog},
 	}
 	// The billing system's orders go in without faults (NewOrder): the order route on a store that
 	// bypasses any fault proxy.
@@ -548,10 +557,58 @@ func (h *Harness) ExecutionArn(id string) string {
 	return strings.Replace(h.Machine, ":stateMachine:", ":execution:", 1) + ":" + id
 }
 
-// Execution describes the request's execution.
+// Executions returns the ARNs of the request's executions, oldest first: its own (ExecutionArn) and
+// those started for it when a refund that failed later reopened it (named <id>-reopened-<n>,
+// refund.WorkflowInput).
+func (h *Harness) Executions(id string) []string {
+	h.T.Helper()
+	type run struct {
+		arn string
+		n   int // 0 for the request's own, else the reopened attempt
+	}
+	var runs []run
+	p := sfn.NewListExecutionsPaginator(h.SFN, &sfn.ListExecutionsInput{StateMachineArn: aws.String(h.Machine)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(h.Ctx)
+		if err != nil {
+			h.T.Errorf("list executions: %v", err)
+			return nil
+		}
+		for _, x := range page.Executions {
+			name := aws.ToString(x.Name)
+			n, reopened := 0, strings.HasPrefix(name, id+"-reopened-")
+			if reopened {
+				var err error
+				if n, err = strconv.Atoi(strings.TrimPrefix(name, id+"-reopened-")); err != nil {
+					continue
+				}
+			}
+			if name == id || reopened {
+				runs = append(runs, run{aws.ToString(x.ExecutionArn), n})
+			}
+		}
+	}
+	slices.SortFunc(runs, func(a, b run) int { return a.n - b.n })
+	arns := make([]string, len(runs))
+	for i, r := range runs {
+		arns[i] = r.arn
+	}
+	return arns
+}
+
+// LatestExecutionArn returns the ARN of the request's newest execution (Executions): its own, or the
+// one started when it was last reopened.
+func (h *Harness) LatestExecutionArn(id string) string {
+	if arns := h.Executions(id); len(arns) > 0 {
+		return arns[len(arns)-1]
+	}
+	return h.ExecutionArn(id)
+}
+
+// Execution describes the request's newest execution (LatestExecutionArn).
 func (h *Harness) Execution(id string) *sfn.DescribeExecutionOutput {
 	h.T.Helper()
-	out, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.ExecutionArn(id))})
+	out, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.LatestExecutionArn(id))})
 	if err != nil {
 		h.T.Fatalf("describe execution of %s: %v", id, err)
 	}
@@ -577,15 +634,15 @@ func (h *Harness) WantStaffWait(id string) {
 	if err != nil || tok.Kind != refund.TokenAttention {
 		h.T.Fatalf("request %s: stored token %q, %v; want the staff-action wait's\nhistory: %s", id, tok.Kind, err, h.History(id))
 	}
-	tokens, err := h.Eng.TaskTokens(h.ExecutionArn(id))
+	tokens, err := h.Eng.TaskTokens(h.LatestExecutionArn(id))
 	if err != nil || !slices.Contains(tokens, tok.Token) {
 		h.T.Fatalf("request %s: the execution does not wait on the stored staff-action token (%v)\nhistory: %s", id, err, h.History(id))
 	}
 }
 
-// History lists the states the execution entered, with failures, for failure messages.
+// History lists the states the newest execution entered, with failures, for failure messages.
 func (h *Harness) History(id string) string {
-	out, err := h.SFN.GetExecutionHistory(h.Ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.ExecutionArn(id)), MaxResults: 1000})
+	out, err := h.SFN.GetExecutionHistory(h.Ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(h.LatestExecutionArn(id)), MaxResults: 1000})
 	if err != nil {
 		return err.Error()
 	}

@@ -20,16 +20,20 @@ import (
 //
 //   - no refund lost, none doubled: per payment, refunded <= paid in the order's ledger and at the
 //     provider; the ledger's total is its refund records' total (settlements outside the provider
-//     included, which the provider never sees); the provider's refunds have
-//     distinct idempotency keys and each is in the ledger (reserved or succeeded, same amount); the
-//     provider refunded at least what the ledger completed and at most that plus what is reserved;
+//     included, which the provider never sees); the provider's refunds have distinct idempotency
+//     keys and each is in the ledger (reserved or succeeded, same amount; one made at the provider's
+//     dashboard by its provider id, once its event arrived; one that failed later is released in the
+//     ledger, or not heard of yet); the provider refunded at least what the ledger completed and at
+//     most that plus what is reserved;
 //   - no request has more than one refund record, and a completed request whose accepted offer is a
 //     refund has exactly one succeeded record and one provider refund of exactly that amount;
 //   - no money and no credit without an accepted consent whose hash is the agreement hash of the
 //     accepted offer (recomputed from the stored offer and order, and from the text the client saw),
 //     and whose offer is what was refunded (to the order's payment) or credited;
 //   - the audit trail is complete: its status changes form one unbroken chain from submitted to the
-//     status now, with exactly one move into a final status for a final request; and one entry per
+//     status now, with exactly one move into a final status for a final request (a completed request
+//     reopened because its refund failed later has that failed refund and the client's email saying
+//     so, and its completed email may have gone out before); and one entry per
 //     version (status changes and the decisions that keep the status, such as a staff approval);
 //   - at most one outcome email per request, and none of a kind its status does not call for;
 //   - nothing stuck: a request in a final status or needs_attention has no running execution; any
@@ -96,28 +100,49 @@ func (h *Harness) checkRequest(id string) {
 		}
 	}
 
-	// Exactly one terminal outcome.
-	finals := 0
+	// Exactly one terminal outcome; the one way back out of a final status is a completed request
+	// whose refund the provider reported as failed later (refund.CanReopen), which then has that
+	// failed refund and told the client about it.
+	finals, reopened := 0, 0
 	for _, e := range chain {
 		if e.To.Terminal() {
 			finals++
 		}
+		if e.From.Terminal() {
+			reopened++
+		}
 	}
-	if req.Status.Terminal() && finals != 1 || !req.Status.Terminal() && finals != 0 {
-		h.T.Errorf("request %s is %s after %d moves into a final status", id, req.Status, finals)
+	if req.Status.Terminal() && finals-reopened != 1 || !req.Status.Terminal() && finals != reopened {
+		h.T.Errorf("request %s is %s after %d moves into a final status and %d out of one", id, req.Status, finals, reopened)
+	}
+	if reopened > 0 {
+		if !h.failedLater(req) {
+			h.T.Errorf("request %s left a final status without a refund that failed later at the provider", id)
+		}
+		// One per refund attempt that failed later (each reopening is one).
+		if n := len(h.Mails(mail.KindRefundFailed, id)); n < reopened || n > h.failedLaterAttempts(req) {
+			h.T.Errorf("request %s: reopened %d times after refunds that failed later and the client got %d emails saying so, want one per failed attempt (%d)", id, reopened, n, h.failedLaterAttempts(req))
+		}
 	}
 	want, _ := mail.OutcomeKind(req.Status)
+	done, _ := mail.OutcomeKind(refund.StatusCompleted)
 	attention := false // the request needed attention on its way: its email was due then
 	for _, e := range chain {
 		attention = attention || e.To == refund.StatusNeedsAttention
 	}
 	for k := range outcomeKinds {
 		n := len(h.Mails(k, id))
+		// A reopened request may have had the completed email of the attempt that failed later, and
+		// then that of the attempt that completed it again.
+		most := 1
+		if k == done {
+			most += reopened
+		}
 		switch {
 		case k == mail.KindNeedsAttention && attention && n <= 1:
-		case k == want && n > 1:
-			h.T.Errorf("request %s: %d %s emails, want at most 1", id, n, k)
-		case k != want && n > 0:
+		case (k == want || reopened > 0 && k == done) && n > most:
+			h.T.Errorf("request %s: %d %s emails, want at most %d", id, n, k, most)
+		case k != want && !(reopened > 0 && k == done) && n > 0:
 			h.T.Errorf("request %s is %s but got %d %s emails", id, req.Status, n, k)
 		}
 	}
@@ -168,7 +193,9 @@ func (h *Harness) checkRequest(id string) {
 		order := h.Order(req.OrderNumber)
 		var provider []sandbox.Record
 		for _, p := range h.ProviderRefunds(order) {
-			if p.RequestID == id {
+			// A refund that failed later at the provider moved no money (the request was reopened,
+			// and a staff retry made the one that counts).
+			if p.RequestID == id && p.Refund.Status != "failed" && p.Refund.Status != "canceled" {
 				provider = append(provider, p)
 			}
 		}
@@ -206,12 +233,36 @@ func (h *Harness) checkSettledOutside(id string, req refund.RequestRecord, audit
 // checkExecution checks that the request is not stuck and that its execution ended when it should.
 func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 	h.T.Helper()
-	x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(h.ExecutionArn(id))})
-	if err != nil {
-		h.T.Errorf("request %s has no execution: %v", id, err)
+	arns := h.Executions(id)
+	if len(arns) == 0 {
+		h.T.Errorf("request %s has no execution", id)
 		return
 	}
-	running := x.Status == sfntypes.ExecutionStatusRunning
+	// A request has one execution, and one more each time a refund that failed later reopened it
+	// from completed; never two running at once (two could move its money).
+	arn, running := arns[len(arns)-1], false
+	for _, a := range arns {
+		x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(a)})
+		if err != nil {
+			h.T.Errorf("request %s: execution %s: %v", id, a, err)
+			return
+		}
+		if x.Status != sfntypes.ExecutionStatusRunning {
+			continue
+		}
+		if running {
+			h.T.Errorf("request %s has two running executions: %v", id, arns)
+		}
+		running = true
+		if a != arn {
+			h.T.Errorf("request %s: execution %s still runs after the newer %s started", id, a, arn)
+		}
+	}
+	x, err := h.SFN.DescribeExecution(h.Ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		h.T.Errorf("request %s: execution %s: %v", id, arn, err)
+		return
+	}
 	switch {
 	case req.Status == refund.StatusNeedsAttention:
 		// Parked for a staff action (the one way out), or, after AttentionFailed, ended.
@@ -219,7 +270,7 @@ func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 			return
 		}
 		tok, err := h.Store.GetTaskToken(h.Ctx, id)
-		tokens, terr := h.Eng.TaskTokens(h.ExecutionArn(id))
+		tokens, terr := h.Eng.TaskTokens(arn)
 		if err != nil || terr != nil || tok.Kind != refund.TokenAttention || !slices.Contains(tokens, tok.Token) {
 			h.T.Errorf("request %s needs attention and its execution runs without waiting for a staff action (%v, %v); states: %s", id, err, terr, h.History(id))
 		}
@@ -232,7 +283,7 @@ func (h *Harness) checkExecution(id string, req refund.RequestRecord) {
 	case !running:
 		h.T.Errorf("request %s is stuck: %s with its execution %s, so nothing will move it on; states: %s", id, req.Status, x.Status, h.History(id))
 	default:
-		tokens, err := h.Eng.TaskTokens(h.ExecutionArn(id))
+		tokens, err := h.Eng.TaskTokens(arn)
 		if err != nil || len(tokens) == 0 {
 			h.T.Errorf("request %s is %s and its execution runs without waiting on a task that times out (%v); states: %s", id, req.Status, err, h.History(id))
 		}
@@ -302,12 +353,15 @@ func (h *Harness) checkLedger(number string) {
 		return
 	}
 	var reserved, succeeded, outside int64
-	byKey := map[string]refund.RefundRecord{}
+	byKey, byProviderID := map[string]refund.RefundRecord{}, map[string]refund.RefundRecord{}
 	for _, r := range records {
 		byKey[r.IdempotencyKey] = r
 		if r.SettledOutside {
 			outside += r.Amount.Amount // counted in the ledger, never sent to the provider
 			continue
+		}
+		if r.ProviderRefundID != "" {
+			byProviderID[r.ProviderRefundID] = r
 		}
 		switch r.State {
 		case refund.RefundReserved:
@@ -337,8 +391,26 @@ func (h *Harness) checkLedger(number string) {
 			h.T.Errorf("payment %s: two provider refunds with key %s (a doubled refund)", o.Payment.Reference, p.IdempotencyKey)
 		}
 		seen[p.IdempotencyKey] = true
-		total += p.Refund.Amount.Amount
 		r, ok := byKey[p.IdempotencyKey]
+		if p.Dashboard() {
+			// Made at the provider, outside Refundflow: the ledger knows it by the provider's id once
+			// its event arrived (a test that delivers no events leaves it out of the ledger).
+			r, ok = byProviderID[p.Refund.ID]
+			if !ok {
+				continue
+			}
+		}
+		if failed := p.Refund.Status == "failed" || p.Refund.Status == "canceled"; failed {
+			// Failed later at the provider: the ledger released it, or has not heard yet.
+			if ok && r.State == refund.RefundSucceeded && r.ProviderStatus.Final() {
+				h.T.Errorf("payment %s: provider refund %s failed, the ledger still counts it: %+v", o.Payment.Reference, p.Refund.ID, r)
+			}
+			if !ok || r.State != refund.RefundFailed {
+				total += p.Refund.Amount.Amount // not heard yet: the ledger may still count it
+			}
+			continue
+		}
+		total += p.Refund.Amount.Amount
 		if !ok || r.SettledOutside || (r.State != refund.RefundReserved && r.State != refund.RefundSucceeded) || r.Amount != p.Refund.Amount {
 			h.T.Errorf("payment %s: provider refund %s of %s is not in the ledger as reserved or succeeded (a lost refund): %+v", o.Payment.Reference, p.IdempotencyKey, p.Refund.Amount, r)
 		}
@@ -379,4 +451,24 @@ func StatusMoves(entries []refund.AuditEntry) []string {
 		out[i] = string(e.From) + "→" + string(e.To)
 	}
 	return out
+}
+
+// failedLater reports whether one of the request's refunds failed at the provider after it was accepted.
+func (h *Harness) failedLater(req refund.RequestRecord) bool { return h.failedLaterAttempts(req) > 0 }
+
+// failedLaterAttempts counts the request's refund attempts that failed at the provider after it
+// accepted them.
+func (h *Harness) failedLaterAttempts(req refund.RequestRecord) int {
+	records, err := h.Store.ListOrderRefunds(h.Ctx, req.OrderNumber)
+	if err != nil {
+		h.T.Errorf("refunds of %s: %v", req.OrderNumber, err)
+		return 0
+	}
+	n := 0
+	for _, r := range records {
+		if r.RequestID == req.ID && r.FailedLater() {
+			n++
+		}
+	}
+	return n
 }

@@ -68,7 +68,14 @@ const (
 	// recording nothing, like a provider that refuses the API key during a key rotation: the call
 	// says nothing about a refund an earlier call with the same key may have made.
 	FaultUnauthorized Fault = "unauthorized"
+	// FaultPending makes the refund pending instead of succeeded, as a provider that has accepted a
+	// refund and not finished it yet (SucceedRefund or FailRefund finishes it).
+	FaultPending Fault = "pending"
 )
+
+// CodeDisputed is the PaymentDeclined code of a refund of a payment whose dispute blocks refunds
+// (open, or lost), Stripe's code for it.
+const CodeDisputed = "charge_disputed"
 
 // CodeUnauthorized is the PaymentOutcomeUnknown code of an injected FaultUnauthorized.
 const CodeUnauthorized = "sandbox_unauthorized"
@@ -81,6 +88,15 @@ const CodeDeclined = "sandbox_declined"
 type Gateway struct {
 	db    *dynamodb.Client
 	table string
+
+	// Now stamps refunds and events; nil means the wall clock. The local stack and the tests pass
+	// their clocks, so events follow time travel.
+	Now func() time.Time
+	// Changed, when set, is called after each change that recorded events, so whoever delivers them
+	// (the local stack's delivery loop, which calls Deliver) can send them at once, as Stripe sends
+	// them within seconds. It must not block. The gateway itself never delivers: the refund call of
+	// ExecuteResolution stays one write, with no webhook call and no outbox permissions in its path.
+	Changed func()
 
 	mu     sync.Mutex
 	faults []Fault
@@ -213,7 +229,7 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 	case !found && err == nil && fault == FaultDeclined:
 		return payment.Refund{}, &payment.PaymentDeclined{Provider: Provider, Code: CodeDeclined, Message: "The sandbox was told to decline this refund."}
 	case !found && err == nil:
-		r, err = g.refund(ctx, req)
+		r, err = g.refundWith(ctx, req, fault == FaultPending)
 	}
 	if err != nil {
 		return payment.Refund{}, err
@@ -225,8 +241,18 @@ func (g *Gateway) Refund(ctx context.Context, req payment.RefundRequest) (paymen
 	return r, nil
 }
 
-// refund makes a new refund under a key that replay found unused.
+// refund is Refund without fault injection: a key used before answers from its record, a new one
+// makes a succeeded refund.
 func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (payment.Refund, error) {
+	if r, found, err := g.replay(ctx, req); err != nil || found {
+		return r, err
+	}
+	return g.refundWith(ctx, req, false)
+}
+
+// refundWith makes a new refund, pending or succeeded, under a key that replay found unused, and
+// records its events.
+func (g *Gateway) refundWith(ctx context.Context, req payment.RefundRequest, pending bool) (payment.Refund, error) {
 	pay, found, err := g.payment(ctx, req.PaymentReference)
 	if err != nil {
 		return payment.Refund{}, unavailable("storage", err)
@@ -236,6 +262,11 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 	}
 	if !pay.card.captured() {
 		return payment.Refund{}, declined(CodeNotCaptured, "The payment was authorised but never captured: no money was taken, so none can be refunded.")
+	}
+	if d, ok, err := g.disputeOf(ctx, req.PaymentReference); err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	} else if ok && (!d.Status.Closed() || d.Status == refund.DisputeLost) {
+		return payment.Refund{}, declined(CodeDisputed, "The payment has been disputed ("+string(d.Status)+"), so it cannot be refunded.")
 	}
 	if pay.captured.Currency != req.Amount.Currency {
 		return payment.Refund{}, declined(payment.CodeCurrencyMismatch,
@@ -252,7 +283,22 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 	if err != nil {
 		return payment.Refund{}, unavailable("storage", err)
 	}
-	now := time.Now().UTC().Format(time.RFC3339Nano)
+	status := payment.StatusSucceeded
+	if pending {
+		status = payment.StatusPending
+	}
+	at := g.now()
+	st, err := g.Payment(ctx, req.PaymentReference)
+	if err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	}
+	made := Record{Refund: payment.Refund{ID: id, Status: status, Amount: req.Amount}, PaymentReference: req.PaymentReference,
+		IdempotencyKey: req.IdempotencyKey, RequestID: req.RequestID, CreatedAt: at}
+	evs, err := g.refundEvents(st, made, at)
+	if err != nil {
+		return payment.Refund{}, unavailable("storage", err)
+	}
+	now := at.Format(time.RFC3339Nano)
 	record := func(pk, sk string) map[string]types.AttributeValue {
 		item := key(pk, sk)
 		item[attrRefundID] = sv(id)
@@ -260,7 +306,7 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 		item[attrAmount] = nv(req.Amount.Amount)
 		item[attrCurrency] = sv(req.Amount.Currency)
 		item[attrKey] = sv(req.IdempotencyKey)
-		item[attrStatus] = sv(string(payment.StatusSucceeded))
+		item[attrStatus] = sv(string(status))
 		item[attrCreatedAt] = sv(now)
 		if req.RequestID != "" {
 			item[attrRequestID] = sv(req.RequestID)
@@ -268,7 +314,7 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 		return item
 	}
 	_, err = g.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
+		TransactItems: append([]types.TransactWriteItem{
 			{Put: &types.Put{
 				TableName:           aws.String(g.table),
 				Item:                record(keyPK(req.IdempotencyKey), skKey),
@@ -288,15 +334,16 @@ func (g *Gateway) refund(ctx context.Context, req payment.RefundRequest) (paymen
 					":amt": nv(req.Amount.Amount), ":cur": sv(req.Amount.Currency), ":max": nv(maxBefore),
 				},
 			}},
-		},
+		}, g.eventPuts(evs...)...),
 	})
 	var tce *types.TransactionCanceledException
 	switch {
 	case err == nil:
-		return payment.Refund{ID: id, Status: payment.StatusSucceeded, Amount: req.Amount}, nil
+		g.sendSoon(ctx)
+		return made.Refund, nil
 	case errors.As(err, &tce):
 		reasons := tce.CancellationReasons
-		if len(reasons) != 3 {
+		if len(reasons) < 3 {
 			return payment.Refund{}, unavailable("conflict", err)
 		}
 		if conditionFailed(reasons[0]) || conditionFailed(reasons[1]) {
@@ -383,9 +430,15 @@ type Record struct {
 	PaymentReference string
 	IdempotencyKey   string
 	RequestID        string
+	// FailureReason is the reason a refund that failed later failed with (FailRefund).
+	FailureReason string
 	// CreatedAt is when the refund was recorded.
 	CreatedAt time.Time
 }
+
+// Dashboard reports whether the refund was made at the "dashboard" (DashboardRefund), outside
+// Refundflow: its events carry no idempotency key of Refundflow's.
+func (r Record) Dashboard() bool { return strings.HasPrefix(r.IdempotencyKey, dashboardPrefix) }
 
 // State is everything the sandbox knows about one payment, for assertions and the local stack's pages.
 type State struct {
@@ -466,6 +519,7 @@ func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
 		return Record{}, fmt.Errorf("decode sandbox refund: %w", err)
 	}
 	reqID, _ := str(item, attrRequestID) // optional
+	failure, _ := str(item, attrFailure) // only on failed refunds
 	at, err := time.Parse(time.RFC3339Nano, created)
 	if err != nil {
 		return Record{}, fmt.Errorf("decode sandbox refund time: %w", err)
@@ -475,6 +529,7 @@ func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
 		PaymentReference: ref,
 		IdempotencyKey:   k,
 		RequestID:        reqID,
+		FailureReason:    failure,
 		CreatedAt:        at,
 	}, nil
 }

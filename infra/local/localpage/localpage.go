@@ -61,6 +61,7 @@ var nav = []navItem{
 	{"/_local/", "Local tools"},
 	{"/_local/outbox/", "Outbox"},
 	{"/_local/payments", "Payments"},
+	{"/_local/provider/", "Payment provider"},
 	{"/", "Request form"},
 	{"/staff", "Staff console"},
 }

@@ -150,8 +150,9 @@ func TestClientAcceptsRefundAndGivesFeedback(t *testing.T) {
 	}
 	html := client.get(statusURL)
 	mustContain(t, html, "Status: Completed")
-	if len(formsOf(t, html)) != 0 {
-		t.Errorf("the status page of a completed request still has a form (withdraw)")
+	// Only the question form is left: the client can still ask about what was done.
+	if fs := formsOf(t, html); len(fs) != 1 || !strings.HasSuffix(fs[0].Action, "/questions") {
+		t.Errorf("the status page of a completed request has forms %+v, want only the question form (no withdraw)", fs)
 	}
 
 	// The outcome email names the amount and the card, and invites feedback.
@@ -458,7 +459,12 @@ func TestClientWithdraws(t *testing.T) {
 	client.waitStatus(statusURL, refund.StatusAwaitingConsent)
 
 	sp := client.get(statusURL)
-	f := formWith(t, sp, "")
+	var f form // the withdraw form, beside the question form
+	for _, c := range formsOf(t, sp) {
+		if strings.HasSuffix(c.Action, "/withdraw") {
+			f = c
+		}
+	}
 	if f.Action != "/requests/"+id+"/withdraw" || f.Values.Get("t") == "" || len(f.Values) != 1 {
 		t.Fatalf("withdraw form %+v", f)
 	}
@@ -476,8 +482,10 @@ func TestClientWithdraws(t *testing.T) {
 		t.Errorf("consent link after withdrawing: %s", p)
 	}
 	mustContain(t, p, "withdrawn")
-	if len(formsOf(t, client.get(statusURL))) != 0 {
-		t.Errorf("the status page of a withdrawn request still offers to withdraw")
+	for _, f := range formsOf(t, client.get(statusURL)) {
+		if strings.HasSuffix(f.Action, "/withdraw") {
+			t.Errorf("the status page of a withdrawn request still offers to withdraw")
+		}
 	}
 	// The order is free for a new request.
 	again := client.submitForm(order, refund.KindRefund, refund.ReasonNoLongerNeeded, "")

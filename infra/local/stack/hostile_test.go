@@ -452,11 +452,19 @@ func TestHostileRequests(t *testing.T) {
 		{name: "staff list with a forged cursor", method: "GET", path: "/staff/api/requests?status=in_review&cursor=" + base64.RawURLEncoding.EncodeToString([]byte(`{"PK":"ORDER#RF-1001","SK":"ORDER"}`)), header: staffH(nil), want: 400},
 		{name: "staff list with a negative limit", method: "GET", path: "/staff/api/requests?limit=-1", header: staffH(nil), want: 400},
 		{name: "staff list of an unknown status", method: "GET", path: "/staff/api/requests?status=" + url.QueryEscape(script), header: staffH(nil), want: 400},
+		{name: "provider event without a signature", method: "POST", path: "/webhooks/stripe", header: jsonH, body: `{"id":"evt_1","object":"event","type":"refund.failed","data":{"object":{}}}`, want: 400},
+		{name: "provider event with a forged signature", method: "POST", path: "/webhooks/stripe", header: map[string]string{"Content-Type": "application/json", "Stripe-Signature": "t=1,v1=" + strings.Repeat("0", 64)}, body: `{"id":"evt_1","object":"event","type":"charge.dispute.created","data":{"object":{}}}`, want: 400},
+		{name: "provider event body over 256 KB", method: "POST", path: "/webhooks/stripe", header: jsonH, body: big, want: 413},
 	}
 	if len(cases) < 40 {
 		t.Fatalf("only %d hostile requests", len(cases))
 	}
 
+	// The sandbox's events of the refunds made above are delivered first (the stack sends them every
+	// second): the snapshot must not catch the webhook half way.
+	if _, err := s.DeliverEvents(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	before := tableItems(t, s)
 	passed := 0
 	for _, c := range cases {

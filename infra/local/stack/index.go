@@ -11,7 +11,7 @@ import (
 // orders as they stand on the clock, the staff and billing tokens, how to make an order of one's own,
 // the JSON endpoints and the AWS endpoints. It exists only locally.
 var indexPage = localpage.Must("index", `<h1>Local tools</h1>
-<p class="lead">All of Refundflow runs on this machine: the pages, the HTTP API, the functions, the workflow, and stand-ins for DynamoDB, Step Functions, SES and Secrets Manager.</p>
+<p class="lead">All of Refundflow runs on this machine: the pages, the HTTP API, the functions, the workflow, and stand-ins for DynamoDB, Step Functions, SES, Secrets Manager and the <a href="/_local/provider/">payment provider</a>.</p>
 
 <h2 id="clock">Clock</h2>
 <div class="clock"><p>The stack's clock says <strong><time datetime="{{.Now.Format "2006-01-02T15:04:05Z07:00"}}">{{.Now.Format "Monday 2 January 2006, 15:04 MST"}}</time></strong>{{if .Travelled}}: {{.Offset}} ahead of the wall clock{{else}}, the same as the wall clock{{end}}.</p></div>
@@ -55,6 +55,7 @@ var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 <div><dt><a href="/_local/clock">Clock</a></dt><dd><code>GET /_local/clock</code>: the stack's time and how far it travelled</dd></div>
 <div><dt>Time travel</dt><dd><code>POST /_local/clock</code> with <code>{"advance":"7d"}</code></dd></div>
 <div><dt><a href="/_local/payments">Payments</a></dt><dd><code>POST /_local/payments</code> with <code>{"amount":180000,"currency":"EUR"}</code>: a captured 3-D Secure card payment at the sandbox provider, answered with its <code>reference</code>; <code>GET /_local/payments/{reference}</code>: the payment and its refunds</dd></div>
+<div><dt><a href="/_local/provider/">Payment provider</a></dt><dd><code>POST /_local/provider/</code> with <code>{"action":"fail_refund","payment":"pi_...","refund":"re_..."}</code>: what happens at the provider after a refund (a refund failing later, a dashboard refund, a dispute), sent to <code>POST /webhooks/stripe</code> as signed events</dd></div>
 </dl>
 
 <h2 id="aws">AWS endpoints</h2>

@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,6 +25,7 @@ import (
 	"refundflow"
 	"refundflow/apigw"
 	"refundflow/handler"
+	"refundflow/payment/sandbox"
 	"refundflow/refund"
 )
 
@@ -238,7 +241,7 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	// Pages, assets and the contract itself.
 	c.html(http.MethodGet, "/", http.StatusOK)
 	c.html(http.MethodGet, "/staff", http.StatusOK)
-	for _, f := range []string{"site.css", "staff.js", "staff_agents.js", "favicon.svg"} {
+	for _, f := range []string{"site.css", "staff.js", "staff_agents.js", "staff_questions.js", "favicon.svg"} {
 		c.html(http.MethodGet, "/assets/"+f, http.StatusOK)
 	}
 	c.want(c.send(exchange{method: http.MethodGet, path: "/assets/missing.css", offContract: true}), http.StatusNotFound, nil)
@@ -288,6 +291,28 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.html(http.MethodGet, status.RequestURI(), http.StatusOK)
 	c.json(http.MethodGet, status.Path+"?t=wrong", nil, nil, http.StatusNotFound, nil)
 	c.want(c.send(exchange{method: http.MethodGet, path: status.Path, header: map[string]string{"Accept": "application/json"}, offContract: true}), http.StatusNotFound, nil)
+
+	// Questions from the status page (form and JSON) up to the day's limit, then 429; a staff reply,
+	// emailed to the order's email and shown in the thread.
+	adaCode := status.Query().Get("t")
+	questions := status.Path + "/questions"
+	c.form(questions, url.Values{"t": {adaCode}, "message": {"<b>When</b> does the refund arrive?"}}, http.StatusSeeOther)
+	for i := 2; i <= refund.QuestionsPerDay; i++ {
+		c.json(http.MethodPost, questions, handler.QuestionBody{T: adaCode, Message: fmt.Sprintf("Question %d", i)}, nil, http.StatusCreated, &handler.StatusView{})
+	}
+	if p := c.json(http.MethodPost, questions, handler.QuestionBody{T: adaCode, Message: "One more"}, nil, http.StatusTooManyRequests, nil); p.Header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After: %s", p)
+	}
+	c.json(http.MethodPost, questions, handler.QuestionBody{T: "wrong", Message: "Hello"}, nil, http.StatusNotFound, nil)
+	c.json(http.MethodPost, questions, handler.QuestionBody{T: adaCode, Message: "Hello"}, crossSite, http.StatusForbidden, nil)
+	var replied handler.ReplyResult
+	c.json(http.MethodPost, "/staff/api/requests/"+accepted.RequestID+"/replies", handler.ReplyBody{Message: "Within 5 to 10 business days.", Note: "Standard answer."}, staff, http.StatusCreated, &replied)
+	if !replied.Emailed || len(replied.Thread) != refund.QuestionsPerDay+1 {
+		t.Errorf("reply: %+v, want emailed and after the %d questions", replied, refund.QuestionsPerDay)
+	}
+	if reply := c.v.waitMail(ada.Email, "Our answer about your request for order "+ada.Number); !strings.Contains(reply.Text, "Within 5 to 10 business days.") {
+		t.Errorf("reply email: %+v", reply)
+	}
 
 	// The offers: as JSON, as the page, by HEAD; unknown links.
 	c.v.waitStatus(accepted.StatusURL, refund.StatusAwaitingConsent)
@@ -426,6 +451,21 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.gatewayAnswer(c.json(http.MethodPut, orderPath, order, nil, http.StatusUnauthorized, nil), http.StatusUnauthorized, "Unauthorized")
 	c.want(c.send(exchange{method: http.MethodPut, path: orderPath, body: []byte(`{"number":"RF-CONTRACT-1"}`), offContract: true,
 		header: map[string]string{"Content-Type": "application/json", "Authorization": billing["Authorization"]}}), http.StatusBadRequest, nil)
+
+	// The provider's events: a signed one is acknowledged (a type Refundflow does not act on), one with
+	// a forged signature refused.
+	event := []byte(`{"id":"evt_contract_1","object":"event","created":1733500000,"type":"customer.created","data":{"object":{"id":"cus_1","object":"customer"}}}`)
+	signed := func(sig string) map[string]string {
+		return map[string]string{"Content-Type": "application/json", "Stripe-Signature": sig}
+	}
+	var ack handler.WebhookAnswer
+	c.want(c.send(exchange{method: http.MethodPost, path: "/webhooks/stripe", body: event,
+		header: signed(sandbox.Sign(event, s.WebhookSecret(), time.Now()))}), http.StatusOK, &ack)
+	if ack.Outcome != "ignored" || ack.Event != "evt_contract_1" {
+		t.Errorf("webhook answer %+v, want evt_contract_1 ignored", ack)
+	}
+	c.want(c.send(exchange{method: http.MethodPost, path: "/webhooks/stripe", body: event,
+		header: signed("t=1,v1=" + strings.Repeat("0", 64))}), http.StatusBadRequest, nil)
 
 	// A request staff take for a client who phoned (the order just sent): created, replayed with the
 	// same key, refused for an unknown order and for a second open request; staff actions on a request

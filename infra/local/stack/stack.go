@@ -96,6 +96,10 @@ type Config struct {
 	DataDir string
 	// SaveInterval is how often the state is saved while it changes (default DefaultSaveInterval).
 	SaveInterval time.Duration
+	// EventDelivery is how often the sandbox payment provider's waiting events are sent to
+	// POST /webhooks/stripe (default DefaultEventDelivery; negative: never, and tests send them with
+	// DeliverEvents). Changes made through the provider page are sent at once either way.
+	EventDelivery time.Duration
 }
 
 // Stack is a running local system. Close stops it.
@@ -160,6 +164,10 @@ type Stack struct {
 	web       *http.Server
 	backends  []*http.Server
 	done      sync.WaitGroup
+
+	webhookSecret string             // StripeWebhookSecret's value, which the sandbox signs with
+	deliverMu     sync.Mutex         // one delivery of the sandbox's events at a time
+	deliverer     *providerDeliverer // the background delivery (provider.go)
 }
 
 // Start builds and starts the stack. It returns once every listener is up and the demo data (if
@@ -280,6 +288,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.HandleFunc(PaymentsPath, s.paymentsHandler)
 	mux.HandleFunc(PaymentsPath+"/", s.paymentsHandler)
 	mux.Handle(localpage.StylePath, localpage.StyleHandler())
+	mux.HandleFunc(ProviderPath, s.providerHandler)
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", s.gw)
 
@@ -290,6 +299,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.serve(web, s.gate(mux), true)
 	s.startSaving(cfg.SaveInterval)
 	s.startTTL()
+	s.startDelivery(cfg.EventDelivery)
 	return s, nil
 }
 
@@ -348,6 +358,7 @@ func (s *Stack) serve(ln net.Listener, h http.Handler, web bool) {
 func (s *Stack) Close(ctx context.Context) error {
 	s.stopSchedules() // no scheduled invocation starts or runs on while the rest stops
 	s.stopTTL()
+	s.stopDelivery() // before the web server, which it posts to
 	var errs []error
 	shutdown := func(srv *http.Server) {
 		if err := srv.Shutdown(ctx); err != nil {
@@ -491,6 +502,9 @@ func (s *Stack) secrets(t *samtemplate.Template) (*secretslocal.Store, error) {
 			value = hex.EncodeToString(b)
 		}
 		s.keepSecret(r.LogicalID, value)
+		if r.LogicalID == webhookSecretID {
+			s.webhookSecret = value
+		}
 		store.Put(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", Region, AccountID, r.LogicalID), r.LogicalID, value)
 	}
 	return store, nil

@@ -1,21 +1,28 @@
-package paymentfuncs
+// Package stafffuncs builds the staff API, StaffApi: the one function that both asks the payment
+// provider (its order route looks every order's payment up, as paymentfuncs builds the gateway) and
+// sends email (a staff reply to a client's question goes to the order's email through SES, as
+// mailfuncs sends it). It has a group of its own so that neither ExecuteResolution (paymentfuncs)
+// nor the mailing steps (mailfuncs) link the other's clients.
+package stafffuncs
 
 import (
 	"context"
 
 	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/mailfuncs"
+	"refundflow/awsenv/paymentfuncs"
 	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 )
 
-// FunctionStaffApi is the logical ID of the staff API function, as template.yaml names it. It is
-// built here because its order route asks the payment provider about every order's payment.
+// FunctionStaffApi is the logical ID of the staff API function, as template.yaml names it.
 const FunctionStaffApi = "StaffApiFunction"
 
 // StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN,
-// STATE_MACHINE_ARN for the requests staff take for clients, FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN;
-// for Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing
-// key stops the function at start instead of failing the billing system's first order).
+// STATE_MACHINE_ARN for the requests staff take for clients, FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN,
+// and PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and COMPANY_NAME for the reply emails; for
+// Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing key
+// stops the function at start instead of failing the billing system's first order).
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -29,11 +36,14 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
 		SettleOutsideOp: s.SettleOutside, CreateRequestOp: s.CreateRequest,
 		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
+		ListThreadOp: s.ListThread, ThreadSummaryOp: s.ThreadSummary, AddReplyOp: s.AddReply,
+		PutLinkCodeOp: s.PutLinkCode,
 	}
-	gw, err := Gateway(ctx, &env)
+	gw, err := paymentfuncs.Gateway(ctx, &env)
 	limits, lerr := env.FourEyesLimits()
 	key, kerr := secrets.LookupKey(ctx, &env)
+	emails, merr := mailfuncs.Emails(&env, s, false)
 	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Workflow: env.WorkflowStarter(),
-		Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr))
+		Emails: emails, Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr, merr))
 }

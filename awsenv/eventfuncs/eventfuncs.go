@@ -1,0 +1,66 @@
+// Package eventfuncs builds StripeWebhook, the function that hears the payment provider after the
+// refund call. It is a group of its own because it is the one function that needs all three outside
+// clients: Secrets Manager (the endpoint's signing secret), stripe-go's webhook verification and SES
+// (it tells the client and staff). Put in another group, it would make that group's functions link a
+// client they never use (awsenv/deps_test.go).
+package eventfuncs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/mailfuncs"
+	"refundflow/awsenv/secrets"
+	"refundflow/handler"
+	"refundflow/payment/stripepay"
+)
+
+// FunctionStripeWebhook is the logical ID of the function built here, as template.yaml names it.
+const FunctionStripeWebhook = "StripeWebhookFunction"
+
+// StripeWebhook builds the StripeWebhookFunction handler (TABLE_NAME, STRIPE_WEBHOOK_SECRET_ARN,
+// STATE_MACHINE_ARN (it starts the new execution of a request reopened from completed),
+// PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME and the other COMPANY_*
+// identity of the emails). The signing secret is
+// read now, at cold start, so a missing or unreadable secret fails the function's start instead of
+// refusing every event as badly signed.
+func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhook, error) {
+	s := env.Store()
+	store := lambdaenv.StoreOps{
+		ClaimEventOp: s.ClaimEvent, MarkEventProcessedOp: s.MarkEventProcessed, ReleaseEventOp: s.ReleaseEvent,
+		OrdersByPaymentOp: s.OrdersByPayment, GetOrderOp: s.GetOrder, GetRequestOp: s.GetRequest,
+		ApplyProviderRefundOp: s.ApplyProviderRefund, RecordDisputeOp: s.RecordDispute,
+		OpenRequestIDOp: s.OpenRequestID, ListOffersOp: s.ListOffers, TransitionOp: s.Transition,
+		ReopenOp: s.Reopen, AppendAuditOp: s.AppendAudit, ListAuditOp: s.ListAudit,
+		PutLinkCodeOp: s.PutLinkCode, GetRequestAndTokenOp: s.GetRequestAndToken,
+		ClearResumeOp: s.ClearResume, GetTaskTokenOp: s.GetTaskToken,
+	}
+	secret, serr := webhookSecret(ctx, &env)
+	emails, err := mailfuncs.Emails(&env, s, true)
+	h := handler.StripeWebhook{
+		Events: stripepay.Webhook{Secret: secret}, Store: store, Waits: env.TaskCompleter(),
+		Workflow: env.WorkflowStarter(), Emails: emails, Clock: env.Clock, Logger: env.Log(),
+	}
+	return lambdaenv.Built(h, env.Done(FunctionStripeWebhook, serr, err))
+}
+
+// webhookSecret reads the endpoint's signing secret from Secrets Manager: the "whsec_..." value
+// Stripe shows for the endpoint (docs/deploy.md), or, with the sandbox provider, the value the
+// template generated, which the sandbox signs with. The value is never logged or put in an error.
+func webhookSecret(ctx context.Context, env *lambdaenv.Env) (string, error) {
+	arn := env.Require(lambdaenv.VarStripeWebhookSecretARN)
+	if arn == "" {
+		return "", nil // reported by Done
+	}
+	value, err := secrets.String(ctx, env, "the Stripe webhook signing secret", arn)
+	if err != nil {
+		return "", err
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return "", fmt.Errorf("the Stripe webhook signing secret %s is empty; set it to the endpoint's signing secret (whsec_...)", arn)
+	}
+	return value, nil
+}
