@@ -345,18 +345,18 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.json(http.MethodGet, consentPath, nil, nil, http.StatusGone, nil)
 	code := status.Query().Get("t")
 	// The signed agreement, by the consent link and by the status code; a wrong code is 404.
-	signed := c.want(c.send(exchange{method: http.MethodGet, path: consentPath + "/agreement"}), http.StatusOK, nil)
+	agreementPDF := c.want(c.send(exchange{method: http.MethodGet, path: consentPath + "/agreement"}), http.StatusOK, nil)
 	// The public check of that PDF: the form, the file, its fingerprint, and the same file changed.
 	c.html(http.MethodGet, "/verify", http.StatusOK)
-	sum := sha256.Sum256(signed.Body)
+	sum := sha256.Sum256(agreementPDF.Body)
 	var verified handler.VerifyAnswer
 	c.json(http.MethodPost, "/verify", handler.VerifyBody{Fingerprint: hex.EncodeToString(sum[:])}, nil, http.StatusOK, &verified)
 	if !verified.Genuine || verified.OrderNumber != ada.Number {
 		t.Errorf("verify by fingerprint = %+v", verified)
 	}
 	pdfHeader := map[string]string{"Content-Type": "application/pdf", "Accept": "application/json"}
-	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: signed.Body, header: pdfHeader}), http.StatusOK, nil)
-	changed := bytes.Clone(signed.Body)
+	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: agreementPDF.Body, header: pdfHeader}), http.StatusOK, nil)
+	changed := bytes.Clone(agreementPDF.Body)
 	changed[len(changed)/2] ^= 1
 	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: changed, header: pdfHeader}), http.StatusNotFound, nil)
 	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: []byte("not a pdf"), header: pdfHeader}), http.StatusBadRequest, nil)
