@@ -13,9 +13,8 @@ import (
 )
 
 // Finding requests. The staff console finds a request by its ID (the item's own key), by its order
-// number or by its client's email, without a Scan: CreateRequest writes, in its transaction, one
-// lookup item per way to find it, keyed so that one Query returns the requests of an order or of an
-// email newest first:
+// number or by its client's email, without a Scan: CreateRequest writes one lookup item per way to
+// find it, keyed so that one Query returns the requests of an order or of an email newest first:
 //
 //	FIND#ORDER#<NUMBER>    <created>#<id>        {request_id}
 //	FIND#EMAIL#<hash>      <created>#<id>        {request_id}
@@ -24,6 +23,12 @@ import (
 // ORDER#<n>, the order and its ledger. The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
 // the table does not hold), so no key holds an email in clear. Requests stored before lookup items
 // existed are found by ID only.
+//
+// The lookup items are written just before the request's transaction, each with a plain PutItem (1
+// write unit each; inside the transaction they cost 2): a lookup whose request was then refused (a
+// second open request, a crash in between) names a request that does not exist, and FindRequests
+// skips it; a retried submission writes the same keys again. Writing them after the transaction
+// instead could lose them to a crash in between, and the request would not be found by email.
 const (
 	prefixFindOrder = "FIND#ORDER#"
 	prefixFindEmail = "FIND#EMAIL#"
@@ -39,13 +44,13 @@ type lookupItem struct {
 // lookupPuts returns the lookup items of a new request: by order number, and by email when the
 // submission carries its keyed hash. Each item's key is written out where it is built, so the IAM
 // test can tell which partitions SubmitRequest writes.
-func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.TransactWriteItem, error) {
+func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.Put, error) {
 	at := sortTime(req.CreatedAt) + "#" + req.ID
 	byOrder, err := marshal(lookupItem{PK: prefixFindOrder + strings.ToUpper(req.OrderNumber), SK: at, RequestID: req.ID})
 	if err != nil {
 		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
-	out := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: byOrder}}}
+	out := []types.Put{{TableName: aws.String(s.Table), Item: byOrder}}
 	if sub.EmailLookup == "" {
 		return out, nil
 	}
@@ -53,7 +58,21 @@ func (s *Store) lookupPuts(req refund.Request, sub refund.Submission) ([]types.T
 	if err != nil {
 		return nil, fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
-	return append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: byEmail}}), nil
+	return append(out, types.Put{TableName: aws.String(s.Table), Item: byEmail}), nil
+}
+
+// putLookups writes a new request's lookup items (see the comment on finding requests above).
+func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.Submission) error {
+	puts, err := s.lookupPuts(req, sub)
+	if err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item}); err != nil {
+			return fmt.Errorf("store lookup of request %s: %w", req.ID, err)
+		}
+	}
+	return nil
 }
 
 // maxFound bounds the requests one search returns (one order or one client rarely has more).

