@@ -28,7 +28,9 @@ type consentItem struct {
 //   - for accept, checks that the chosen offer is stored, and
 //   - puts the resume marker (the decision's Outcome) that the caller clears once the workflow's
 //     consent wait took the outcome (see ClearResume), and
-//   - for an acceptance with a PDFHash, puts the signed agreement's fingerprint (GetSignedAgreement).
+//
+// An acceptance with a PDFHash first puts the signed agreement's fingerprint (GetSignedAgreement),
+// outside the transaction.
 //
 // Errors a person understands: a second decision (double submit, or a second code after the
 // reminder) is CodeConflict "Your decision on this request has already been recorded."; an expired
@@ -111,11 +113,11 @@ func (s *Store) RecordConsent(ctx context.Context, c refund.Consent, version int
 	}
 	items = append(items, marker)
 	if c.PDFHash != "" {
-		pdf, err := s.agreementPut(c)
-		if err != nil {
-			return fmt.Errorf("encode agreement fingerprint for request %s: %w", c.RequestID, err)
+		// Before the transaction and outside it (1 write unit instead of 2): a fingerprint whose
+		// consent is never recorded is an orphan that GetSignedAgreement does not accept.
+		if err := s.putAgreement(ctx, c); err != nil {
+			return err
 		}
-		items = append(items, pdf)
 	}
 
 	err = s.transact(ctx, items)

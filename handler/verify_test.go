@@ -138,3 +138,27 @@ func TestVerifyAgreement(t *testing.T) {
 		t.Errorf("answer = %+v", answer)
 	}
 }
+
+// TestVerifyRefusesAnOrphanFingerprint: the fingerprint is written just before the consent's
+// transaction; when the transaction fails (here: the request changed meanwhile), /verify does not call
+// that PDF genuine.
+func TestVerifyRefusesAnOrphanFingerprint(t *testing.T) {
+	f := newHTTPFixture(t)
+	s := f.seed(refund.StatusAwaitingConsent, true)
+	rec := f.request(s.id)
+	o := s.offers[0]
+	text := refund.Agreement(s.order, rec.Request, o)
+	orphan := strings.Repeat("e", 64)
+	c := refund.Consent{
+		RequestID: s.id, Decision: refund.DecisionAccept, OfferID: o.ID, OfferHash: refund.AgreementHash(o, text), AgreementText: text,
+		TypedName: "Ana López", LinkHash: refund.HashCode(s.consentCode), OrderNumber: s.order.Number, PDFHash: orphan,
+	}
+	if err := f.store.RecordConsent(context.Background(), c, rec.Version-1, refund.AuditEntry{Actor: refund.ActorClient}); refund.ErrorCode(err) != refund.CodeConflict {
+		t.Fatalf("record with a stale version: %v, want a conflict", err)
+	}
+	if _, err := f.store.GetSignedAgreement(context.Background(), orphan); refund.ErrorCode(err) != refund.CodeNotFound {
+		t.Errorf("an orphan fingerprint: %v, want not found", err)
+	}
+	ev := verifyEvent(t, "application/json", []byte(`{"fingerprint":"`+orphan+`"}`))
+	wantStatus(t, mustCall(t, f.feedbackHandler(), ev), http.StatusNotFound)
+}
