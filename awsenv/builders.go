@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"refundflow/agreementpdf"
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/eventfuncs"
 	"refundflow/awsenv/formfuncs"
@@ -59,6 +60,10 @@ func Adapt[I, O any, H interface {
 	Handle(context.Context, I) (O, error)
 }](build func(context.Context, Env) (H, error)) Builder {
 	return func(ctx context.Context, env Env) (lambda.Handler, error) {
+		if env.AgreementPDF == nil {
+			// What functions/notify's main hands over; here everything is linked anyway.
+			env.AgreementPDF = agreementpdf.ForHandler
+		}
 		h, err := build(ctx, env)
 		if err != nil {
 			return nil, err

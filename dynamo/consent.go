@@ -27,7 +27,10 @@ type consentItem struct {
 //     from the consent unless set),
 //   - for accept, checks that the chosen offer is stored, and
 //   - puts the resume marker (the decision's Outcome) that the caller clears once the workflow's
-//     consent wait took the outcome (see ClearResume).
+//     consent wait took the outcome (see ClearResume), and
+//
+// An acceptance with a PDFHash first puts the signed agreement's fingerprint (GetSignedAgreement),
+// outside the transaction.
 //
 // Errors a person understands: a second decision (double submit, or a second code after the
 // reminder) is CodeConflict "Your decision on this request has already been recorded."; an expired
@@ -109,6 +112,13 @@ func (s *Store) RecordConsent(ctx context.Context, c refund.Consent, version int
 		return err
 	}
 	items = append(items, marker)
+	if c.PDFHash != "" {
+		// Before the transaction and outside it (1 write unit instead of 2): a fingerprint whose
+		// consent is never recorded is an orphan that GetSignedAgreement does not accept.
+		if err := s.putAgreement(ctx, c); err != nil {
+			return err
+		}
+	}
 
 	err = s.transact(ctx, items)
 	switch {

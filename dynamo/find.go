@@ -47,8 +47,7 @@ type lookupItem struct {
 
 // putLookups writes a new request's lookup items (see the comment on finding requests above): by
 // order number, and by email when the submission carries its keyed hash. Each item's key is written
-// out where it is built and put as it is, so the IAM test can tell which partitions SubmitRequest
-// writes.
+// out where it is put, so the IAM test can tell which partitions SubmitRequest writes.
 func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.Submission) error {
 	at := sortTime(req.CreatedAt) + "#" + req.ID
 	byOrder, err := marshal(lookupItem{PK: prefixFindOrder + strings.ToUpper(req.OrderNumber), SK: at, RequestID: req.ID})
@@ -56,7 +55,7 @@ func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.S
 		return fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
 	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: byOrder}); err != nil {
-		return fmt.Errorf("store lookup of request %s: %w", req.ID, err)
+		return fmt.Errorf("store lookup of request %s by order: %w", req.ID, err)
 	}
 	if sub.EmailLookup == "" {
 		return nil
@@ -66,7 +65,7 @@ func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.S
 		return fmt.Errorf("encode lookup of request %s: %w", req.ID, err)
 	}
 	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: byEmail}); err != nil {
-		return fmt.Errorf("store lookup of request %s: %w", req.ID, err)
+		return fmt.Errorf("store lookup of request %s by email: %w", req.ID, err)
 	}
 	return nil
 }

@@ -20,8 +20,11 @@ import (
 // the answer, once. A second answer (double submit, second tab) is not stored and shows the
 // thank-you page like the first. GET changes nothing but a "viewed" audit entry. Both answer JSON
 // as well (FeedbackView, FeedbackBody), and a POST from another website is refused (CrossOrigin).
+//
+// The same function serves the public check of a signed agreement, GET and POST /verify (verify.go):
+// another public form that reads one item and writes nothing, so it needs no function of its own.
 type Feedback struct {
-	// Store reads the link and stores the feedback.
+	// Store reads the link and stores the feedback, and finds signed agreements for /verify.
 	Store FeedbackStore
 	// CrossOrigin refuses answers that a browser posts from another website.
 	CrossOrigin apigw.CrossOrigin
@@ -35,6 +38,7 @@ type FeedbackStore interface {
 	FeedbackGetter
 	FeedbackPutter
 	AuditAppender
+	SignedAgreementGetter
 }
 
 // FeedbackBody is the JSON body of POST /feedback/{code}: a rating from 1 (very poor) to 5 (very
@@ -58,12 +62,15 @@ func (h Feedback) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 }
 
 func (h Feedback) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, "/feedback/{code}")
+	route, params := matchRoute(req, "/feedback/{code}", "/verify")
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
 	}
 	if err := h.CrossOrigin.Check(req); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if route == "/verify" {
+		return h.verify(ctx, req)
 	}
 	code := params["code"]
 	link, closed, err := h.lookup(ctx, code)

@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -38,6 +40,12 @@ type Notify struct {
 	Policy refund.Policy
 	// Clock stamps link codes; nil means the wall clock.
 	Clock Clock
+	// AgreementPDF makes the signed agreement's PDF, attached to the completed email of an accepted
+	// offer; nil attaches nothing.
+	AgreementPDF AgreementPDF
+	// Company is the company the PDF names; it must be the one the consent page had (web.CurrentCompany
+	// there), so the attached PDF is the one whose fingerprint was recorded at consent.
+	Company refund.Company
 	// StatusLinkTTL is how long the emailed status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
 	// FeedbackLinkTTL is how long the feedback link works; DefaultFeedbackLinkTTL when zero.
@@ -246,6 +254,7 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 		return mail.Data{}, err
 	}
 	d.Offer = &offer
+	d.Attachments = h.agreementAttachment(ctx, req, c)
 	if offer.IsRefund() {
 		d.CardHint = order.Payment.CardHint
 		d.RefundTiming = policyOrDefault(h.Policy).RefundTiming
@@ -262,6 +271,25 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 		}
 	}
 	return h.feedbackData(ctx, req, d)
+}
+
+// agreementAttachment makes the signed agreement's PDF to attach to the completed email, made again from
+// the stored consent like the downloads. A PDF that cannot be made, or whose SHA-256 is not the one
+// recorded at consent (the company's details changed since), is logged; the email goes without it
+// in the first case and with it in the second (the client can still download and verify it).
+func (h Notify) agreementAttachment(ctx context.Context, req refund.RequestRecord, c refund.Consent) []mail.Attachment {
+	if h.AgreementPDF == nil || c.Decision != refund.DecisionAccept {
+		return nil
+	}
+	data, name, err := h.AgreementPDF(h.Company, c, req.OrderNumber, req.PolicyVersion)
+	if err != nil {
+		logger(h.Logger).ErrorContext(ctx, "make the signed agreement PDF for the completed email; sent without it", "requestId", req.ID, "error", err.Error())
+		return nil
+	}
+	if sum := sha256.Sum256(data); c.PDFHash != "" && hex.EncodeToString(sum[:]) != c.PDFHash {
+		logger(h.Logger).WarnContext(ctx, "the signed agreement PDF differs from the one fingerprinted at consent", "requestId", req.ID)
+	}
+	return []mail.Attachment{{FileName: name, ContentType: "application/pdf", Data: data}}
 }
 
 // feedbackData adds a fresh feedback link to a completed email.

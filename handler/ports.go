@@ -121,6 +121,11 @@ type ConsentGetter interface {
 	GetConsent(ctx context.Context, requestID string) (refund.Consent, error)
 }
 
+// SignedAgreementGetter finds a signed agreement by its PDF's hex SHA-256; none is CodeNotFound.
+type SignedAgreementGetter interface {
+	GetSignedAgreement(ctx context.Context, pdfHash string) (refund.SignedAgreement, error)
+}
+
 // ConsentRecorder records the client's decision with the link's use, the status change, the audit
 // entry and the resume marker in one write; a second decision is CodeConflict.
 type ConsentRecorder interface {

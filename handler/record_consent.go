@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,6 +39,9 @@ type RecordConsent struct {
 	// AgreementPDF makes the signed agreement's PDF (GET /consent/{code}/agreement, linked from the
 	// page after accepting); nil answers 404 there and links no download.
 	AgreementPDF AgreementPDF
+	// Clock dates an acceptance when AgreementPDF is set (the PDF's fingerprint needs the time before
+	// the write; without AgreementPDF the store's clock dates it); nil is the wall clock.
+	Clock Clock
 	// Logger receives problems that do not fail the request; nil discards.
 	Logger *slog.Logger
 }
@@ -492,8 +497,15 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 		} else {
 			c.Decision, c.DeclineReason = refund.DecisionDecline, form.DeclineReason
 		}
+		audit := clientAudit(req, "")
+		if c.Decision == refund.DecisionAccept {
+			c = h.fingerprint(ctx, c, v.req)
+			if c.PDFHash != "" {
+				audit.Detail = AgreementAuditPrefix + c.PDFHash
+			}
+		}
 
-		err := h.Store.RecordConsent(ctx, c, v.req.Version, clientAudit(req, ""))
+		err := h.Store.RecordConsent(ctx, c, v.req.Version, audit)
 		if err == nil {
 			h.wakeConsentWait(ctx, v.req.ID, outcome)
 			return reply.recorded(c, chosen)
@@ -522,6 +534,30 @@ func (h RecordConsent) decide(ctx context.Context, req events.APIGatewayV2HTTPRe
 			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("record consent of request %s: %w", v.req.ID, err)
 		}
 	}
+}
+
+// AgreementAuditPrefix starts the detail of a consent_accepted audit entry whose signed agreement PDF
+// was made at consent; the PDF's hex SHA-256 follows it.
+const AgreementAuditPrefix = "signed agreement PDF SHA-256 "
+
+// fingerprint dates an acceptance and makes its signed agreement's PDF the way the downloads make it
+// again later (the same record as the store will keep it: IP and user agent bounded like the store
+// bounds them), to record the PDF's SHA-256 with the consent. The PDF is not stored. A PDF that cannot
+// be made does not stop the decision: it is recorded without a fingerprint, and staff are told.
+func (h RecordConsent) fingerprint(ctx context.Context, c refund.Consent, req refund.RequestRecord) refund.Consent {
+	if h.AgreementPDF == nil {
+		return c // the store dates it
+	}
+	c.At = h.Clock.now()
+	c.IP, c.UserAgent = refund.Truncate(c.IP, refund.MaxAuditIP), refund.Truncate(c.UserAgent, refund.MaxAuditUserAgent)
+	data, _, err := h.AgreementPDF(web.CurrentCompany(), c, req.OrderNumber, req.PolicyVersion)
+	if err != nil {
+		logger(h.Logger).ErrorContext(ctx, "make the signed agreement PDF at consent; recorded without its fingerprint", "requestId", c.RequestID, "error", err.Error())
+		return c
+	}
+	sum := sha256.Sum256(data)
+	c.OrderNumber, c.PDFHash = req.OrderNumber, hex.EncodeToString(sum[:])
+	return c
 }
 
 // wakeConsentWait completes the workflow's consent wait with the recorded outcome. The decision is

@@ -22,7 +22,7 @@ import (
 )
 
 func (f *httpFixture) consentHandler() handler.RecordConsent {
-	return handler.RecordConsent{AgreementPDF: agreementpdf.ForHandler, Store: f.store, Waits: f.flow, CrossOrigin: f.origins}
+	return handler.RecordConsent{AgreementPDF: agreementpdf.ForHandler, Store: f.store, Waits: f.flow, CrossOrigin: f.origins, Clock: f.store.Now}
 }
 
 // consentGet is GET /consent/{code}.
@@ -237,6 +237,33 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 		if resp.Headers["Content-Type"] != "application/pdf" || !bytes.Equal(got, want) {
 			t.Errorf("%s: not the PDF of the stored consent (%s, %d vs %d bytes)", tc.name, resp.Headers["Content-Type"], len(got), len(want))
 		}
+	}
+
+	// The SHA-256 of the PDF made at consent is in the consent's audit entry and the verify record;
+	// the PDF made again from the stored record has it.
+	wantHash := agreementpdf.Hash(want)
+	if stored.PDFHash != wantHash || stored.OrderNumber != s.order.Number {
+		t.Errorf("consent's PDF fingerprint = %q for %q, want %q for %q", stored.PDFHash, stored.OrderNumber, wantHash, s.order.Number)
+	}
+	entries, err := f.store.ListAudit(context.Background(), s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, e := range entries {
+		if e.Action == "consent_accepted" {
+			details = append(details, e.Detail)
+		}
+	}
+	if got, want := strings.Join(details, "|"), handler.AgreementAuditPrefix+wantHash; got != want {
+		t.Errorf("consent_accepted audit details = %q, want %q", got, want)
+	}
+	signed, err := f.store.GetSignedAgreement(context.Background(), wantHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signed.RequestID != s.id || signed.OrderNumber != s.order.Number || !signed.SignedAt.Equal(stored.At) {
+		t.Errorf("signed agreement = %+v", signed)
 	}
 
 	// A second post, and a later visit of the link, say "already recorded" (410).

@@ -185,6 +185,20 @@ type Data struct {
 	// ErrorName is the error type that stopped the workflow (staff_needs_attention), e.g.
 	// "PaymentDeclined"; optional. Never the error message, which may contain anything.
 	ErrorName string
+
+	// Attachments are files sent with the email (the signed agreement's PDF with the completed
+	// email); optional.
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with an email.
+type Attachment struct {
+	// FileName is the name the client sees, e.g. "agreement-RF-1001.pdf".
+	FileName string
+	// ContentType is its media type, e.g. "application/pdf".
+	ContentType string
+	// Data is the file.
+	Data []byte
 }
 
 // Message is a rendered email, ready for sesmail.Sender.Send.
@@ -199,6 +213,8 @@ type Message struct {
 	Text string
 	// HTML is the complete HTML document.
 	HTML string
+	// Attachments are the files sent with it (Data.Attachments).
+	Attachments []Attachment
 }
 
 // Renderer renders emails for one deployment: its links and the company's name.
@@ -315,7 +331,7 @@ func (r *Renderer) Render(kind Kind, data Data) (Message, error) {
 	if err := set.html.ExecuteTemplate(&html, "layout", v); err != nil {
 		return Message{}, fmt.Errorf("render %s email HTML: %w", kind, err)
 	}
-	msg := Message{Kind: kind, Subject: v.Subject, Text: tidyText(text.String()), HTML: tidyHTML(html.String())}
+	msg := Message{Kind: kind, Subject: v.Subject, Text: tidyText(text.String()), HTML: tidyHTML(html.String()), Attachments: data.Attachments}
 	if data.To != "" {
 		msg.To = []string{strings.TrimSpace(data.To)}
 	}
@@ -344,6 +360,7 @@ type view struct {
 	StatusURL   string // empty without Data.StatusCode
 	ConsentURL  string
 	FeedbackURL string
+	VerifyURL   string // the public check of a signed agreement, <base>/verify
 	FormURL     string
 	StaffURL    string
 
@@ -445,6 +462,7 @@ func (r *Renderer) view(kind Kind, d Data) view {
 	if d.FeedbackCode != "" {
 		v.FeedbackURL = r.Links.FeedbackURL(d.FeedbackCode)
 	}
+	v.VerifyURL = r.Links.join(nil, "verify")
 	for _, o := range d.Offers {
 		v.Options = append(v.Options, formatOffer(o))
 	}

@@ -677,3 +677,28 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// TestCompletedEmailCarriesTheSignedAgreement: the attachment goes on the message as given, and both
+// versions say it is attached and where it can be checked.
+func TestCompletedEmailCarriesTheSignedAgreement(t *testing.T) {
+	d := sampleData()
+	d.Offer = &partialRefund
+	pdf := mail.Attachment{FileName: "agreement-RF-2025-0042.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.3 ...")}
+	d.Attachments = []mail.Attachment{pdf}
+	msg, err := renderer(t).Render(mail.KindCompleted, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msg.Attachments) != 1 || msg.Attachments[0].FileName != pdf.FileName || string(msg.Attachments[0].Data) != string(pdf.Data) {
+		t.Errorf("attachments = %+v", msg.Attachments)
+	}
+	for name, body := range map[string]string{"text": msg.Text, "HTML": msg.HTML} {
+		if !strings.Contains(body, "Your signed agreement is attached (agreement-RF-2025-0042.pdf)") || !strings.Contains(body, "/verify") {
+			t.Errorf("the %s version does not mention the attachment and /verify:\n%s", name, body)
+		}
+	}
+	d.Attachments = nil
+	if msg, err := renderer(t).Render(mail.KindCompleted, d); err != nil || strings.Contains(msg.Text, "attached") {
+		t.Errorf("without an attachment the email says one is attached (%v)", err)
+	}
+}

@@ -248,3 +248,30 @@ func TestSendErrorKeepsAddressesOutOfLogs(t *testing.T) {
 		t.Errorf("error %q contains the recipient", err)
 	}
 }
+
+// TestSendAttachmentThroughLocalOutbox: sesmail sends Data.Attachments as SES v2 Simple content's
+// attachments; the outbox keeps the file byte for byte with its name and type.
+func TestSendAttachmentThroughLocalOutbox(t *testing.T) {
+	box := outbox.New()
+	sender := senderFor(t, box.SESHandler())
+	d := sampleData()
+	d.Offer = &partialRefund
+	pdf := []byte("%PDF-1.3\n\x00\x01\xff binary")
+	d.Attachments = []mail.Attachment{{FileName: "agreement-RF-2025-0042.pdf", ContentType: "application/pdf", Data: pdf}}
+	msg, err := renderer(t).Render(mail.KindCompleted, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := sender.Send(context.Background(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := box.Wait(context.Background(), func(m outbox.Message) bool { return m.ID == id })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Attachments) != 1 || got.Attachments[0].FileName != "agreement-RF-2025-0042.pdf" ||
+		got.Attachments[0].ContentType != "application/pdf" || string(got.Attachments[0].Data) != string(pdf) {
+		t.Errorf("outbox attachments = %+v", got.Attachments)
+	}
+}

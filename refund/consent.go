@@ -54,6 +54,24 @@ type Consent struct {
 	LinkHash string `json:"link_hash"`
 	// At is when the decision was recorded; zero means now.
 	At time.Time `json:"at"`
+	// OrderNumber and PDFHash are set on an acceptance whose signed agreement PDF was made at consent
+	// (agreementpdf, from this record with At, IP and user agent as stored): the order it names and the
+	// PDF's hex SHA-256. The store then records the fingerprint (SignedAgreement) beside the consent, so
+	// /verify can find it by the hash alone; the PDF itself is never stored, and neither field is in it.
+	OrderNumber string `json:"order_number,omitempty"`
+	PDFHash     string `json:"pdf_hash,omitempty"`
+}
+
+// SignedAgreement is what the table keeps of a signed agreement's PDF, keyed by the PDF's SHA-256:
+// enough for /verify to say the document is ours and for which order, and nothing personal.
+type SignedAgreement struct {
+	// PDFHash is the hex SHA-256 of the PDF's bytes.
+	PDFHash string `json:"pdf_hash"`
+	// RequestID and OrderNumber say what the agreement is for.
+	RequestID   string `json:"request_id"`
+	OrderNumber string `json:"order_number"`
+	// SignedAt is when the client accepted.
+	SignedAt time.Time `json:"signed_at"`
 }
 
 // MaxAgreementText bounds a consent's agreement text, far above any real agreement.
@@ -85,6 +103,9 @@ func (c Consent) Validate() error {
 	}
 	if utf8.RuneCountInString(c.DeclineReason) > MaxDetailsRunes {
 		return InvalidField("decline_reason", fmt.Sprintf("Please shorten your reason to at most %d characters.", MaxDetailsRunes))
+	}
+	if c.PDFHash != "" && (c.Decision != DecisionAccept || !ValidHash(c.PDFHash) || c.OrderNumber == "") {
+		return fmt.Errorf("record consent for request %s: a PDF fingerprint needs an acceptance, a hex SHA-256 and the order number", c.RequestID)
 	}
 	if len(c.AgreementText) > MaxAgreementText {
 		return fmt.Errorf("record consent for request %s: agreement text of %d bytes is too long", c.RequestID, len(c.AgreementText))

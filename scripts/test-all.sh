@@ -18,6 +18,8 @@ step "outside tools"
 CHROMIUM_PATH=$(scripts/chromium.sh)
 export CHROMIUM_PATH
 scripts/poppler.sh
+AXE_CORE_JS=$(scripts/axe.sh)
+export AXE_CORE_JS
 if [ ! -x .cache/asl-validator/node_modules/.bin/asl-validator ]; then
   npm install --prefix .cache/asl-validator --no-audit --no-fund --loglevel=error asl-validator@4
 fi

@@ -105,6 +105,7 @@ var funcs = template.FuncMap{
 	"isotime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"day":         formatDay,
 	"maxDetails":  func() int { return refund.MaxDetailsRunes },
+	"maxVerifyKB": func() int { return MaxVerifyBytes >> 10 },
 	"maxName":     func() int { return refund.MaxNameRunes },
 	"maxOrder":    func() int { return refund.MaxOrderNumberLen },
 	"maxEmail":    func() int { return refund.MaxEmailLen },

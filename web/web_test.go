@@ -70,12 +70,16 @@ func pages() map[string]Page {
 			Deadline: at.Add(14 * 24 * time.Hour), FullName: evil, DeclineReason: evil, Message: "msg " + evil,
 			Errors: refund.FieldErrors{"offer": "choose " + evil, "full_name": "name " + evil, "agree": "agree " + evil, "decline_reason": "reason " + evil},
 		},
-		"link-unknown":  LinkPage{State: LinkUnknown},
-		"link-recorded": LinkPage{State: LinkRecorded, Detail: "You accepted " + evil, StatusURL: "/requests/x?t=" + evil},
-		"link-accepted": LinkPage{State: LinkAccepted, Offer: "Full refund " + evil},
-		"link-declined": LinkPage{State: LinkDeclined},
-		"feedback":      FeedbackPage{Action: "/feedback/c" + evil, Rating: "4", Comment: evil, Errors: refund.FieldErrors{"comment": "c " + evil}},
-		"feedback-done": FeedbackPage{Done: true},
+		"link-unknown":   LinkPage{State: LinkUnknown},
+		"link-recorded":  LinkPage{State: LinkRecorded, Detail: "You accepted " + evil, StatusURL: "/requests/x?t=" + evil},
+		"link-accepted":  LinkPage{State: LinkAccepted, Offer: "Full refund " + evil},
+		"link-declined":  LinkPage{State: LinkDeclined},
+		"feedback":       FeedbackPage{Action: "/feedback/c" + evil, Rating: "4", Comment: evil, Errors: refund.FieldErrors{"comment": "c " + evil}},
+		"feedback-done":  FeedbackPage{Done: true},
+		"verify":         VerifyPage{},
+		"verify-error":   VerifyPage{Fingerprint: evil, Errors: refund.FieldErrors{"fingerprint": "f " + evil, "pdf": "p " + evil}},
+		"verify-notours": VerifyPage{NotOurs: true},
+		"verify-found":   VerifyPage{Found: &refund.SignedAgreement{PDFHash: strings.Repeat("ab", 32), RequestID: "r1", OrderNumber: "RF-1001" + evil, SignedAt: time.Date(2025, 3, 3, 14, 5, 9, 0, time.UTC)}},
 		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
 			Fields: refund.FieldErrors{"x": "f " + evil}},
 		"staff":  StaffPage{APIBase: "/staff/api" + evil},
@@ -914,7 +918,7 @@ func BenchmarkRenderFormPageWithErrors(b *testing.B) {
 // TestEveryTemplateParses parses every page template: they are parsed on first use, one page at a
 // time, so a page no other test renders must still fail here rather than on a client's request.
 func TestEveryTemplateParses(t *testing.T) {
-	if got, want := len(templates), 8; got != want {
+	if got, want := len(templates), 9; got != want {
 		t.Errorf("%d page templates, want %d (every templates/*.html but layout and partials)", got, want)
 	}
 	for name, parse := range templates {

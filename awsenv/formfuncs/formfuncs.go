@@ -46,7 +46,7 @@ func RecordConsent(_ context.Context, env lambdaenv.Env) (handler.RecordConsent,
 		GetTaskTokenOp: s.GetTaskToken, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume,
 	}
-	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log(), AgreementPDF: agreementpdf.ForHandler}
+	h := handler.RecordConsent{Store: store, Waits: env.TaskCompleter(), Logger: env.Log(), AgreementPDF: agreementpdf.ForHandler, Clock: s.Now}
 	base := env.PublicBaseURL()
 	origins, err := env.CrossOrigin(base)
 	h.CrossOrigin = origins
@@ -59,6 +59,7 @@ func Feedback(_ context.Context, env lambdaenv.Env) (handler.Feedback, error) {
 	store := lambdaenv.StoreOps{
 		LookupLinkCodeOp: s.LookupLinkCode, GetFeedbackOp: s.GetFeedback,
 		PutFeedbackOp: s.PutFeedback, AppendAuditOp: s.AppendAudit,
+		GetSignedAgreementOp: s.GetSignedAgreement,
 	}
 	h := handler.Feedback{Store: store, Logger: env.Log()}
 	base := env.PublicBaseURL()

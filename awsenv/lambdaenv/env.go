@@ -128,6 +128,11 @@ type Env struct {
 	// Clock is the time source handed to handlers and the store; nil means the wall clock. The local
 	// stack passes its adjustable clock so that time travel moves link expiry too.
 	Clock handler.Clock
+	// AgreementPDF makes the signed agreement's PDF for the functions that attach it (Notify); nil
+	// attaches none. The function's main sets it (functions/notify hands over agreementpdf.ForHandler)
+	// rather than a builder group importing the PDF library, which would link its package state into
+	// every function of the group.
+	AgreementPDF handler.AgreementPDF
 	// Logger receives structured logs; the functions log JSON to stderr.
 	Logger *slog.Logger
 

@@ -36,6 +36,7 @@ type StoreOps struct {
 	ListOffersOp             func(ctx context.Context, requestID string) ([]refund.Offer, int, error)
 	GetConsentOp             func(ctx context.Context, requestID string) (refund.Consent, error)
 	RecordConsentOp          func(ctx context.Context, c refund.Consent, version int64, audit refund.AuditEntry) error
+	GetSignedAgreementOp     func(ctx context.Context, pdfHash string) (refund.SignedAgreement, error)
 	ReserveRefundOp          func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
 	ApplyProviderRefundOp    func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
 	PutRefundLookupOp        func(ctx context.Context, providerRefundID, requestID string) error
@@ -165,6 +166,11 @@ func (s StoreOps) ListOffers(ctx context.Context, requestID string) ([]refund.Of
 // GetConsent calls GetConsentOp (handler.ConsentGetter).
 func (s StoreOps) GetConsent(ctx context.Context, requestID string) (refund.Consent, error) {
 	return s.GetConsentOp(ctx, requestID)
+}
+
+// GetSignedAgreement calls GetSignedAgreementOp (handler.SignedAgreementGetter).
+func (s StoreOps) GetSignedAgreement(ctx context.Context, pdfHash string) (refund.SignedAgreement, error) {
+	return s.GetSignedAgreementOp(ctx, pdfHash)
 }
 
 // RecordConsent calls RecordConsentOp (handler.ConsentRecorder).

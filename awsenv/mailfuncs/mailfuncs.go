@@ -50,7 +50,8 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsen
 }
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
-// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*).
+// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*), attaching the signed agreement made by
+// env.AgreementPDF to the completed email (functions/notify sets it; see lambdaenv.Env.AgreementPDF).
 func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -59,7 +60,8 @@ func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 		PutLinkCodeOp: s.PutLinkCode,
 	}
 	emails, err := Emails(&env, s, true)
-	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log()}
+	company, _ := env.Company() // its problems are Emails's
+	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: env.AgreementPDF, Company: company}
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 

@@ -1,7 +1,8 @@
 // Command notify is the NotifyFunction Lambda function: the workflow step that sends the received
 // and outcome emails. It is wiring only (it imports only its own builder group, so the binary links
 // and initialises no other AWS client): the handler is handler.Notify, built by
-// awsenv/mailfuncs.Notify from the environment template.yaml gives the function.
+// awsenv/mailfuncs.Notify from the environment template.yaml gives the function, with the signed
+// agreement's PDF maker (agreementpdf) that only this function of its group links.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"refundflow/agreementpdf"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 )
@@ -19,6 +21,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
+	env.AgreementPDF = agreementpdf.ForHandler
 	h, err := mailfuncs.Notify(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)

@@ -69,6 +69,15 @@ func (s *Sender) Send(ctx context.Context, msg mail.Message) (string, error) {
 			},
 		}},
 	}
+	// SES v2 takes attachments on Simple content (since sesv2 v1.45.0, April 2025) and builds the MIME
+	// message itself, so no raw MIME is written here.
+	for _, a := range msg.Attachments {
+		in.Content.Simple.Attachments = append(in.Content.Simple.Attachments, types.Attachment{
+			FileName: aws.String(a.FileName), ContentType: aws.String(a.ContentType), RawContent: a.Data,
+			ContentDisposition:      types.AttachmentContentDispositionAttachment,
+			ContentTransferEncoding: types.AttachmentContentTransferEncodingBase64,
+		})
+	}
 	if msg.Kind != "" {
 		in.EmailTags = []types.MessageTag{{Name: aws.String("kind"), Value: aws.String(string(msg.Kind))}}
 	}

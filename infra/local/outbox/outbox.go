@@ -7,6 +7,7 @@ package outbox
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"html"
@@ -45,6 +46,35 @@ type Message struct {
 	ConfigurationSet string `json:"configurationSet,omitempty"`
 	// SentAt is when the outbox accepted the message.
 	SentAt time.Time `json:"sentAt"`
+	// Attachments are the files sent with it (Simple content's Attachments, or the attachment parts of
+	// Raw content), each served at its URL.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is one file of a message.
+type Attachment struct {
+	// FileName and ContentType are as sent.
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
+	// Size is the file's length in bytes and SHA256 its hex SHA-256.
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+	// URL is where the outbox serves it: PagePath + "/attachments/<message id>/<index>".
+	URL string `json:"url"`
+	// Data is the file. The JSON list leaves it out (the URL serves it); the local stack's saved state
+	// keeps it.
+	Data []byte `json:"data,omitempty"`
+}
+
+// newAttachment describes a file; Add gives it its URL.
+func newAttachment(name, contentType string, data []byte) Attachment {
+	sum := sha256.Sum256(data)
+	return Attachment{FileName: name, ContentType: contentType, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Data: data}
+}
+
+// attachmentURL is where the outbox serves attachment i of message id.
+func attachmentURL(id string, i int) string {
+	return fmt.Sprintf("%s/attachments/%s/%d", PagePath, id, i)
 }
 
 // Outbox keeps sent messages. It is safe for concurrent use.
@@ -76,6 +106,9 @@ func (o *Outbox) Add(m Message) Message {
 	}
 	m.SentAt = now()
 	m.Links = ExtractLinks(m.Text, m.HTML)
+	for i := range m.Attachments {
+		m.Attachments[i].URL = attachmentURL(m.ID, i)
+	}
 	o.mu.Lock()
 	o.msgs = append(o.msgs, m)
 	o.changes++

@@ -1,7 +1,10 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -527,5 +530,64 @@ func TestRestore(t *testing.T) {
 	o.Add(Message{Subject: "next"})
 	if o.Changes() == n {
 		t.Errorf("Changes did not move on Add")
+	}
+}
+
+// TestAttachmentsListedAndServed sends a PDF attachment the way mail/sesmail does (Simple content's
+// Attachments through the real SDK client) and reads it back: listed in the JSON and on the page with
+// its name, type, size and SHA-256, served byte for byte at its URL, left out of the JSON list itself.
+func TestAttachmentsListedAndServed(t *testing.T) {
+	o := New()
+	client := newClient(t, o)
+	pdf := append([]byte("%PDF-1.3\n"), bytes.Repeat([]byte{0, 1, 2, 0xff}, 300)...)
+	content := simple("Your refund has been issued", "Attached.", "<p>Attached.</p>")
+	content.Simple.Attachments = []types.Attachment{{
+		FileName: aws.String("agreement-RF-1001.pdf"), ContentType: aws.String("application/pdf"), RawContent: pdf,
+		ContentDisposition: types.AttachmentContentDispositionAttachment, ContentTransferEncoding: types.AttachmentContentTransferEncodingBase64,
+	}}
+	if _, err := client.SendEmail(context.Background(), &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String("refunds@example.com"), Destination: &types.Destination{ToAddresses: []string{"ada@example.com"}}, Content: content,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(o.PageHandler())
+	defer srv.Close()
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	_, list := get(PagePath)
+	var msgs []Message
+	if err := json.Unmarshal(list, &msgs); err != nil || len(msgs) != 1 || len(msgs[0].Attachments) != 1 {
+		t.Fatalf("outbox JSON: %v\n%s", err, list)
+	}
+	a := msgs[0].Attachments[0]
+	sum := sha256.Sum256(pdf)
+	want := Attachment{FileName: "agreement-RF-1001.pdf", ContentType: "application/pdf", Size: len(pdf), SHA256: hex.EncodeToString(sum[:]), URL: PagePath + "/attachments/" + msgs[0].ID + "/0"}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("listed %+v, want %+v", a, want)
+	}
+	resp, served := get(a.URL)
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(served, pdf) || resp.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), `filename=agreement-RF-1001.pdf`) {
+		t.Errorf("served %d %v, %d bytes", resp.StatusCode, resp.Header, len(served))
+	}
+	if resp, _ := get(PagePath + "/attachments/" + msgs[0].ID + "/1"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a missing attachment: %d", resp.StatusCode)
+	}
+	_, page := get(PagePath + "/")
+	for _, s := range []string{`href="` + a.URL + `"`, "agreement-RF-1001.pdf", want.SHA256, fmt.Sprintf("%d bytes", len(pdf))} {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("the page lacks %q", s)
+		}
+	}
+	if got := o.Messages()[0].Attachments[0].Data; !bytes.Equal(got, pdf) {
+		t.Error("listing the outbox dropped the stored file")
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"refundflow/infra/local/localpage"
@@ -25,7 +27,8 @@ const PagePath = "/_local/outbox"
 //     iframe sandboxed without scripts, forms or same-origin access.
 func (o *Outbox) PageHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != PagePath && r.URL.Path != PagePath+"/" {
+		rest, isAttachment := strings.CutPrefix(r.URL.Path, PagePath+"/attachments/")
+		if r.URL.Path != PagePath && r.URL.Path != PagePath+"/" && !isAttachment {
 			http.NotFound(w, r)
 			return
 		}
@@ -38,11 +41,20 @@ func (o *Outbox) PageHandler() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		if isAttachment {
+			serveAttachment(w, r, msgs, rest)
+			return
+		}
 		if r.URL.Path == PagePath {
 			if msgs == nil {
 				msgs = []Message{}
 			}
 			for i := range msgs {
+				// A copy without the files (served at their URLs): the outbox shares its slices.
+				msgs[i].Attachments = slices.Clone(msgs[i].Attachments)
+				for j := range msgs[i].Attachments {
+					msgs[i].Attachments[j].Data = nil
+				}
 				if msgs[i].Links == nil {
 					msgs[i].Links = []string{}
 				}
@@ -71,6 +83,29 @@ func (o *Outbox) PageHandler() http.Handler {
 	})
 }
 
+// serveAttachment serves attachment "<message id>/<index>" of msgs as a download.
+func serveAttachment(w http.ResponseWriter, r *http.Request, msgs []Message, rest string) {
+	id, index, _ := strings.Cut(rest, "/")
+	for _, m := range msgs {
+		if m.ID != id {
+			continue
+		}
+		for i, a := range m.Attachments {
+			if strconv.Itoa(i) != index {
+				continue
+			}
+			w.Header().Set("Content-Type", a.ContentType)
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
+			w.Header().Set("Content-Length", strconv.Itoa(len(a.Data)))
+			if r.Method != http.MethodHead {
+				_, _ = w.Write(a.Data)
+			}
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
 // pageTemplate is the outbox page: the local pages' layout (package localpage) around the messages,
 // newest first. The text version is folded away under the HTML one, and shown open when an email has
 // no HTML.
@@ -90,6 +125,8 @@ var pageTemplate = localpage.Must("outbox", `<h1>Outbox</h1>
 <div><dt>Sent</dt><dd><time datetime="{{.SentAt.UTC.Format "2006-01-02T15:04:05Z07:00"}}">{{.SentAt.UTC.Format "Mon 2 January 2006, 15:04:05 MST"}}</time></dd></div>
 <div><dt>Message ID</dt><dd>{{.ID}}</dd></div>
 </dl>
+{{if .Attachments}}<h3>Attachments</h3>
+<ul class="links">{{range .Attachments}}<li><a href="{{.URL}}" download="{{.FileName}}">{{.FileName}}</a> ({{.ContentType}}, {{.Size}} bytes)<br>SHA-256 <code>{{.SHA256}}</code></li>{{end}}</ul>{{end}}
 {{if .Links}}<h3>Links</h3>
 <ul class="links">{{range .Links}}<li><a href="{{.}}" rel="noreferrer noopener" target="_blank">{{.}}</a></li>{{end}}</ul>{{end}}
 {{if .HTML}}<h3>HTML</h3>

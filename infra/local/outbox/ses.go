@@ -45,6 +45,11 @@ type sendEmailRequest struct {
 				Text *sesContent `json:"Text"`
 				Html *sesContent `json:"Html"`
 			} `json:"Body"`
+			Attachments []struct {
+				FileName    *string `json:"FileName"`
+				ContentType *string `json:"ContentType"`
+				RawContent  []byte  `json:"RawContent"`
+			} `json:"Attachments"`
 		} `json:"Simple"`
 		Raw *struct {
 			Data []byte `json:"Data"`
@@ -177,6 +182,16 @@ func parseSendEmail(body []byte) (Message, error) {
 		}
 		if s.Body.Html != nil {
 			m.HTML = *s.Body.Html.Data
+		}
+		for i, a := range s.Attachments {
+			if a.FileName == nil || *a.FileName == "" || a.RawContent == nil {
+				return m, badRequest("Content.Simple.Attachments[%d] needs FileName and RawContent", i)
+			}
+			ct := "application/octet-stream"
+			if a.ContentType != nil && *a.ContentType != "" {
+				ct = *a.ContentType
+			}
+			m.Attachments = append(m.Attachments, newAttachment(*a.FileName, ct, a.RawContent))
 		}
 	} else {
 		raw, err := parseRaw(req.Content.Raw.Data)

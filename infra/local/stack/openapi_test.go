@@ -3,6 +3,8 @@ package stack
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -343,7 +345,24 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.json(http.MethodGet, consentPath, nil, nil, http.StatusGone, nil)
 	code := status.Query().Get("t")
 	// The signed agreement, by the consent link and by the status code; a wrong code is 404.
-	c.want(c.send(exchange{method: http.MethodGet, path: consentPath + "/agreement"}), http.StatusOK, nil)
+	agreementPDF := c.want(c.send(exchange{method: http.MethodGet, path: consentPath + "/agreement"}), http.StatusOK, nil)
+	// The public check of that PDF: the form, the file, its fingerprint, and the same file changed.
+	c.html(http.MethodGet, "/verify", http.StatusOK)
+	sum := sha256.Sum256(agreementPDF.Body)
+	var verified handler.VerifyAnswer
+	c.json(http.MethodPost, "/verify", handler.VerifyBody{Fingerprint: hex.EncodeToString(sum[:])}, nil, http.StatusOK, &verified)
+	if !verified.Genuine || verified.OrderNumber != ada.Number {
+		t.Errorf("verify by fingerprint = %+v", verified)
+	}
+	pdfHeader := map[string]string{"Content-Type": "application/pdf", "Accept": "application/json"}
+	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: agreementPDF.Body, header: pdfHeader}), http.StatusOK, nil)
+	changed := bytes.Clone(agreementPDF.Body)
+	changed[len(changed)/2] ^= 1
+	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: changed, header: pdfHeader}), http.StatusNotFound, nil)
+	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: []byte("not a pdf"), header: pdfHeader}), http.StatusBadRequest, nil)
+	c.want(c.send(exchange{method: http.MethodPost, path: "/verify", body: make([]byte, 5<<20+1), header: pdfHeader}), http.StatusRequestEntityTooLarge, nil)
+	c.json(http.MethodPost, "/verify", handler.VerifyBody{Fingerprint: "abc"}, nil, http.StatusBadRequest, nil)
+	c.json(http.MethodPost, "/verify", handler.VerifyBody{Fingerprint: hex.EncodeToString(sum[:])}, crossSite, http.StatusForbidden, nil)
 	c.want(c.send(exchange{method: http.MethodGet, path: "/requests/" + accepted.RequestID + "/agreement?t=" + code}), http.StatusOK, nil)
 	c.json(http.MethodGet, "/requests/"+accepted.RequestID+"/agreement?t=wrong", nil, nil, http.StatusNotFound, nil)
 	withdrawAda := "/requests/" + accepted.RequestID + "/withdraw"
@@ -351,7 +370,12 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 
 	// Feedback, once the refund is issued.
 	c.v.waitStatus(accepted.StatusURL, refund.StatusCompleted)
-	feedbackPath := mustPath(t, link(t, c.v.waitMail(ada.Email, "Your refund for order "+ada.Number+" has been issued"), "/feedback/"))
+	issued := c.v.waitMail(ada.Email, "Your refund for order "+ada.Number+" has been issued")
+	// The email carries the signed agreement: the PDF whose fingerprint was recorded at consent.
+	if len(issued.Attachments) != 1 || issued.Attachments[0].SHA256 != hex.EncodeToString(sum[:]) || issued.Attachments[0].ContentType != "application/pdf" {
+		t.Errorf("the completed email's attachments = %+v, want the signed agreement %x", issued.Attachments, sum)
+	}
+	feedbackPath := mustPath(t, link(t, issued, "/feedback/"))
 	c.json(http.MethodGet, feedbackPath, nil, nil, http.StatusOK, &handler.FeedbackView{})
 	c.html(http.MethodGet, feedbackPath, http.StatusOK)
 	c.want(c.send(exchange{method: http.MethodPost, path: feedbackPath, body: []byte(`{"rating":9}`), offContract: true,
