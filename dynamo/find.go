@@ -17,10 +17,6 @@ import (
 //
 //	FIND#ORDER#<NUMBER>    <created>#<id>        {request_id}
 //	FIND#EMAIL#<hash>      <created>#<id>        {request_id}
-//	FIND#REFUND#<re_...>   <id>                  {request_id}
-//
-// The last is written when the provider accepts a refund (PutRefundLookup, by ExecuteResolution): the
-// provider's refund id is what the outcome email gives the client as the refund reference.
 //
 // Both have partitions of their own, so SubmitRequest (a public function) writes nothing under
 // ORDER#<n>, the order and its ledger. The email's key is its keyed hash (refund.EmailLookup, computed by the handler with a secret key
@@ -33,9 +29,8 @@ import (
 // skips it; a retried submission writes the same keys again. Writing them after the transaction
 // instead could lose them to a crash in between, and the request would not be found by email.
 const (
-	prefixFindOrder  = "FIND#ORDER#"
-	prefixFindEmail  = "FIND#EMAIL#"
-	prefixFindRefund = "FIND#REFUND#"
+	prefixFindOrder = "FIND#ORDER#"
+	prefixFindEmail = "FIND#EMAIL#"
 )
 
 // lookupItem is one way to find a request.
@@ -70,32 +65,12 @@ func (s *Store) putLookups(ctx context.Context, req refund.Request, sub refund.S
 	return nil
 }
 
-// PutRefundLookup writes the lookup of a refund the provider accepted: its provider id (the outcome
-// email's refund reference) finds the request. ExecuteResolution writes it once the provider's answer
-// is recorded; writing it again is harmless (the same item), so a retried step may.
-func (s *Store) PutRefundLookup(ctx context.Context, providerRefundID, requestID string) error {
-	if err := validID("provider refund id", providerRefundID); err != nil {
-		return err
-	}
-	if err := validID("request id", requestID); err != nil {
-		return err
-	}
-	item, err := marshal(lookupItem{PK: prefixFindRefund + providerRefundID, SK: requestID, RequestID: requestID})
-	if err != nil {
-		return fmt.Errorf("encode refund lookup of request %s: %w", requestID, err)
-	}
-	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item}); err != nil {
-		return fmt.Errorf("write refund lookup of request %s: %w", requestID, err)
-	}
-	return nil
-}
-
 // maxFound bounds the requests one search returns (one order or one client rarely has more).
 const maxFound = 25
 
 // FindRequests returns the requests a search names, newest first, at most limit (1–25; 0 means 25):
-// the request of an ID, of a refund reference or of a provider refund id, the requests of an order
-// number, or those of an email's keyed hash (s.Value must already be refund.EmailLookup's hash for SearchEmail). No match is
+// the request of an ID or of a refund reference, the requests of an order number, or those of an
+// email's keyed hash (s.Value must already be refund.EmailLookup's hash for SearchEmail). No match is
 // an empty list, not an error.
 func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit int) ([]refund.RequestRecord, error) {
 	if limit <= 0 || limit > maxFound {
@@ -116,8 +91,6 @@ func (s *Store) FindRequests(ctx context.Context, search refund.Search, limit in
 		pk = prefixFindOrder + strings.ToUpper(search.Value)
 	case refund.SearchEmail:
 		pk = prefixFindEmail + search.Value
-	case refund.SearchProviderRefund:
-		pk = prefixFindRefund + search.Value
 	default:
 		return nil, fmt.Errorf("find requests: unknown search kind %q", search.Kind)
 	}

@@ -57,7 +57,6 @@ type ExecuteResolutionStore interface {
 	OfferGetter
 	OrderGetter
 	RefundLedger
-	RefundLookupWriter
 	CreditPutter
 	OrderCloser
 	Transitioner
@@ -269,13 +268,6 @@ func (h ExecuteResolution) refund(ctx context.Context, req refund.Request, attem
 		// amount is released already, and the money did not go back.
 		return refund.RefundRecord{}, &payment.PaymentDeclined{Provider: "ledger", Code: "refund_failed",
 			Message: fmt.Sprintf("refund %s of request %s failed at the provider after it was accepted: %s", rec.ProviderRefundID, req.ID, rec.FailureReason)}
-	}
-	// Staff find the request by the provider's refund id, the reference the outcome email gives the
-	// client. Before the request completes, so a step that stops here writes it on its retry.
-	if rec.ProviderRefundID != "" {
-		if err := h.Store.PutRefundLookup(ctx, rec.ProviderRefundID, req.ID); err != nil {
-			return refund.RefundRecord{}, fmt.Errorf("record the refund reference of request %s: %w", req.ID, err)
-		}
 	}
 	return rec, nil
 }

@@ -146,12 +146,6 @@ type ProviderRefundRecorder interface {
 	ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
 }
 
-// RefundLookupWriter writes the lookup that finds a request by its provider refund id (the refund
-// reference the outcome email gives the client).
-type RefundLookupWriter interface {
-	PutRefundLookup(ctx context.Context, providerRefundID, requestID string) error
-}
-
 // RefundFailer releases a reserved refund attempt that the provider refused for good.
 type RefundFailer interface {
 	FailRefund(ctx context.Context, orderNumber, requestID string, n int, reason string) error

@@ -25,15 +25,7 @@ const (
 	SearchEmail SearchKind = "email"
 	// SearchRefund is a refund reference: the provider idempotency key "refund:<requestId>:<n>".
 	SearchRefund SearchKind = "refund"
-	// SearchProviderRefund is the payment provider's id of a refund ("re_..."), which the outcome
-	// email gives the client as the refund reference. It is matched exactly (provider ids are
-	// case-sensitive).
-	SearchProviderRefund SearchKind = "provider_refund"
 )
-
-// MaxProviderRefundIDLen bounds a provider refund id (Stripe's are under 40 characters; 255 leaves
-// room for any provider's).
-const MaxProviderRefundIDLen = 255
 
 // MaxSearchRunes bounds a search text.
 const MaxSearchRunes = 200
@@ -47,8 +39,7 @@ type Search struct {
 }
 
 // ParseSearch reads a staff search text: an email (it contains "@"), a refund reference
-// ("refund:<requestId>:<n>"), the provider's refund id ("re_..."), a request ID ("req-..."), or else
-// an order number. A text that is empty,
+// ("refund:<requestId>:<n>"), a request ID ("req-..."), or else an order number. A text that is empty,
 // longer than MaxSearchRunes, not UTF-8, with control characters, or none of these is CodeInvalid
 // with a message for the member of staff.
 func ParseSearch(q string) (Search, error) {
@@ -71,12 +62,6 @@ func ParseSearch(q string) (Search, error) {
 		}
 		return Search{}, InvalidField("q", "A refund reference reads refund:<request ID>:<number>.")
 	}
-	if strings.HasPrefix(q, "re_") {
-		if !ValidProviderRefundID(q) {
-			return Search{}, InvalidField("q", "A provider refund reference reads re_ and letters, digits or underscores.")
-		}
-		return Search{Kind: SearchProviderRefund, Value: q}, nil
-	}
 	if strings.HasPrefix(lower, "req-") && validRequestID(lower) {
 		return Search{Kind: SearchRequest, Value: lower}, nil
 	}
@@ -84,22 +69,6 @@ func ParseSearch(q string) (Search, error) {
 		return Search{Kind: SearchOrder, Value: strings.ToUpper(q)}, nil
 	}
 	return Search{}, InvalidField("q", "Type an order number, a client's email, a request ID or a refund reference.")
-}
-
-// ValidProviderRefundID reports whether s looks like a provider's refund id: "re_" and letters,
-// digits or underscores, at most MaxProviderRefundIDLen bytes in all.
-func ValidProviderRefundID(s string) bool {
-	rest, ok := strings.CutPrefix(s, "re_")
-	if !ok || rest == "" || len(s) > MaxProviderRefundIDLen {
-		return false
-	}
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // validRequestID reports whether s looks like a request ID: "req-" and letters, digits and dashes.

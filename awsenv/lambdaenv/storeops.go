@@ -39,7 +39,6 @@ type StoreOps struct {
 	GetSignedAgreementOp     func(ctx context.Context, pdfHash string) (refund.SignedAgreement, error)
 	ReserveRefundOp          func(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error)
 	ApplyProviderRefundOp    func(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error)
-	PutRefundLookupOp        func(ctx context.Context, providerRefundID, requestID string) error
 	ReopenOp                 func(ctx context.Context, id string, from refund.Status, version int64, audit refund.AuditEntry) error
 	OrdersByPaymentOp        func(ctx context.Context, reference string) ([]refund.Order, error)
 	RecordDisputeOp          func(ctx context.Context, orderNumber string, d refund.Dispute) (*refund.Dispute, bool, error)
@@ -181,11 +180,6 @@ func (s StoreOps) RecordConsent(ctx context.Context, c refund.Consent, version i
 // ReserveRefund calls ReserveRefundOp (handler.RefundReserver).
 func (s StoreOps) ReserveRefund(ctx context.Context, orderNumber, requestID string, n int, amount refund.Money, audit refund.AuditEntry) (refund.RefundRecord, error) {
 	return s.ReserveRefundOp(ctx, orderNumber, requestID, n, amount, audit)
-}
-
-// PutRefundLookup calls PutRefundLookupOp (handler.RefundLookupWriter).
-func (s StoreOps) PutRefundLookup(ctx context.Context, providerRefundID, requestID string) error {
-	return s.PutRefundLookupOp(ctx, providerRefundID, requestID)
 }
 
 // ApplyProviderRefund calls ApplyProviderRefundOp (handler.ProviderRefundRecorder).

@@ -45,7 +45,7 @@ func ExecuteResolution(ctx context.Context, env lambdaenv.Env) (handler.ExecuteR
 	s := env.Store()
 	store := lambdaenv.StoreOps{
 		GetRequestOp: s.GetRequest, GetConsentOp: s.GetConsent, GetOfferOp: s.GetOffer,
-		GetOrderOp: s.GetOrder, ReserveRefundOp: s.ReserveRefund, ApplyProviderRefundOp: s.ApplyProviderRefund, PutRefundLookupOp: s.PutRefundLookup,
+		GetOrderOp: s.GetOrder, ReserveRefundOp: s.ReserveRefund, ApplyProviderRefundOp: s.ApplyProviderRefund,
 		FailRefundOp: s.FailRefund, PutCreditOp: s.PutCredit, CloseOrderOp: s.CloseOrder,
 		TransitionOp: s.Transition,
 	}

@@ -84,38 +84,6 @@ func TestStaffFindsRequests(t *testing.T) {
 	}
 }
 
-// TestStaffFindsRequestByProviderRefund: the provider's refund id, which the outcome email gives the
-// client as the refund reference, finds the request once the refund completed (ExecuteResolution
-// writes its lookup), exactly as the provider wrote it.
-func TestStaffFindsRequestByProviderRefund(t *testing.T) {
-	h := newHarness(t)
-	o := h.newOrder(refund.ServiceHours)
-	id := h.submitRequest(o, refund.ReasonChangedMind)
-	h.accept(id, 0)
-	h.WantStatus(id, refund.StatusCompleted)
-	refunds, err := h.Store.ListOrderRefunds(h.Ctx, o.Number)
-	if err != nil || len(refunds) != 1 || refunds[0].ProviderRefundID == "" {
-		t.Fatalf("the order's refunds: %+v, %v", refunds, err)
-	}
-	pid := refunds[0].ProviderRefundID
-	if !strings.HasPrefix(pid, "re_") {
-		t.Fatalf("provider refund id %q does not read re_…", pid)
-	}
-	if code, ids, body := find(h, pid); code != http.StatusOK || strings.Join(ids, ",") != id || !strings.Contains(body, `"found":"provider_refund"`) {
-		t.Errorf("q=%s: %d %v, want 200 [%s] found provider_refund (%s)", pid, code, ids, id, body)
-	}
-	for _, q := range []string{pid + "0", "re_" + strings.ToUpper(strings.TrimPrefix(pid, "re_"))} {
-		if code, ids, _ := find(h, q); code != http.StatusOK || len(ids) != 0 {
-			t.Errorf("q=%s: %d %v, want 200 and nothing", q, code, ids)
-		}
-	}
-	for _, q := range []string{"re_", "re_a-b", "re_" + strings.Repeat("a", 253)} {
-		if code, _, body := find(h, q); code != http.StatusBadRequest || !strings.Contains(body, `"message"`) {
-			t.Errorf("q=%q: %d, want 400 with a message: %s", q, code, body)
-		}
-	}
-}
-
 // TestStaffQueue: the default view of the console lists the work waiting for staff, oldest first,
 // page by page with an opaque cursor, with counts per open status; bad filters and forged cursors are
 // 400s.
