@@ -44,9 +44,10 @@ func symbolic(tmpl *samtemplate.Template) samtemplate.Resolver {
 		}
 		params[name] = "{Param " + name + "}"
 		if p.AllowedPattern != "" {
-			// A URL or an email address: keep the name visible inside a value the pattern accepts.
+			// A URL, an email address or a domain prefix: keep the name visible inside a value the
+			// pattern accepts.
 			re := regexp.MustCompile(p.AllowedPattern)
-			for _, v := range []string{params[name], "https://param-" + strings.ToLower(name) + ".example", "param-" + strings.ToLower(name) + "@example.com"} {
+			for _, v := range []string{params[name], "https://param-" + strings.ToLower(name) + ".example", "param-" + strings.ToLower(name) + "@example.com", "param-" + strings.ToLower(name)} {
 				if re.MatchString(v) {
 					params[name] = v
 					break

@@ -53,6 +53,14 @@ const (
 	VarCompanyLogoURL = lambdaenv.VarCompanyLogoURL
 	// VarCompanyPolicyURL optionally replaces /policy in links.
 	VarCompanyPolicyURL = lambdaenv.VarCompanyPolicyURL
+	// VarStaffSignInURL is the staff user pool's hosted sign-in domain.
+	VarStaffSignInURL = lambdaenv.VarStaffSignInURL
+	// VarStaffClientID is the staff console's app client.
+	VarStaffClientID = lambdaenv.VarStaffClientID
+	// VarStaffRedirectURI is where the staff sign-in returns to.
+	VarStaffRedirectURI = lambdaenv.VarStaffRedirectURI
+	// VarStaffSignOutURI is where the staff sign-out returns to.
+	VarStaffSignOutURI = lambdaenv.VarStaffSignOutURI
 	// VarPaymentProvider is "sandbox" or "stripe".
 	VarPaymentProvider = lambdaenv.VarPaymentProvider
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.

@@ -62,7 +62,7 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basicfuncs.FunctionWeb:          "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		basicfuncs.FunctionWeb:          "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_SIGNIN_URL, STAFF_CLIENT_ID, STAFF_REDIRECT_URI, STAFF_SIGNOUT_URI",
 		formfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, SITE_ORIGINS, LOOKUP_KEY_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
 		formfuncs.FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
 		formfuncs.FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
@@ -102,8 +102,54 @@ func TestWebChecksTheCompany(t *testing.T) {
 	}
 	delete(vars, VarCompanyLogoURL)
 	vars[VarCompanySupportEmail] = "support@northwind.example"
+	for k, v := range staffSignInVars {
+		vars[k] = v
+	}
 	if _, err := basicfuncs.Web(context.Background(), httpEnv(vars, "")); err != nil {
 		t.Errorf("good company: %v", err)
+	}
+}
+
+// staffSignInVars are the console's sign-in settings as template.yaml sets them.
+var staffSignInVars = map[string]string{
+	VarStaffSignInURL: "https://refundflow-staff.auth.eu-west-1.amazoncognito.com", VarStaffClientID: "4example0client0id0000000",
+	VarStaffRedirectURI: "https://refunds.example.com/staff", VarStaffSignOutURI: "https://refunds.example.com/staff",
+}
+
+// The console's sign-in settings are needed, and its URLs must not send codes or tokens over plain
+// HTTP (but the local stack's loopback address may).
+func TestWebChecksTheStaffSignIn(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"all set", "", "", ""},
+		{"no client", VarStaffClientID, "", "STAFF_CLIENT_ID"},
+		{"plain http sign-in", VarStaffSignInURL, "http://sign-in.example.com", "STAFF_SIGNIN_URL"},
+		{"relative redirect", VarStaffRedirectURI, "/staff", "STAFF_REDIRECT_URI"},
+		{"local stack", VarStaffSignInURL, "http://127.0.0.1:8080/_local/signin", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := withCompany(map[string]string{})
+			for k, v := range staffSignInVars {
+				vars[k] = v
+			}
+			if tc.key != "" {
+				vars[tc.key] = tc.value
+			}
+			h, err := basicfuncs.Web(context.Background(), httpEnv(vars, ""))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("build: %v", err)
+				}
+				if got := h.StaffSignIn.ClientID; got != vars[VarStaffClientID] {
+					t.Errorf("client ID %q", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("build: %v, want an error naming %s", err, tc.want)
+			}
+		})
 	}
 }
 

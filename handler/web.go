@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -19,6 +20,8 @@ import (
 type Web struct {
 	// StaffAPIBase is the staff API's path prefix the console calls; "/staff/api" when empty.
 	StaffAPIBase string
+	// StaffSignIn is what the console needs to sign staff in (the user pool's hosted sign-in).
+	StaffSignIn web.StaffSignIn
 	// OpenAPI is the contract GET /openapi.yaml answers (docs/openapi.yaml, embedded by the root
 	// package); the route is 404 while it is empty.
 	OpenAPI []byte
@@ -56,7 +59,13 @@ func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (event
 		}
 		return apigw.Page(http.StatusOK, policyPage(p, p.Version == refund.DefaultPolicy().Version))
 	case "/staff":
-		return apigw.Page(http.StatusOK, web.StaffPage{APIBase: h.StaffAPIBase})
+		resp, err := apigw.Page(http.StatusOK, web.StaffPage{APIBase: h.StaffAPIBase, SignIn: h.StaffSignIn})
+		if o := signInOrigin(h.StaffSignIn.URL); err == nil && o != "" {
+			// The console exchanges the sign-in's code at the hosted sign-in's token endpoint, another
+			// origin: its fetch needs that origin in connect-src (the last directive of the policy).
+			resp.Headers["Content-Security-Policy"] += " " + o
+		}
+		return resp, err
 	case "/openapi.yaml":
 		if len(h.OpenAPI) == 0 {
 			return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
@@ -72,6 +81,22 @@ func (h Web) serve(_ context.Context, req events.APIGatewayV2HTTPRequest) (event
 		}
 		return apigw.Static(data, contentType), nil
 	}
+}
+
+// signInOrigin is the origin of the hosted sign-in's URL when it is another site's (https, a plain
+// host name), "" otherwise: a same-site stand-in (the local stack's, a path) needs nothing more than
+// 'self', and a value that is not a plain origin never reaches the Content-Security-Policy.
+func signInOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return ""
+	}
+	for _, c := range u.Host {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':') {
+			return ""
+		}
+	}
+	return "https://" + u.Host
 }
 
 // policyPage is the policy page of p, with the consent period the workflow gives.

@@ -9,6 +9,7 @@ import (
 	"refundflow/apigw"
 	"refundflow/handler"
 	"refundflow/refund"
+	"refundflow/web"
 )
 
 // --- Web -------------------------------------------------------------------------------------------
@@ -33,6 +34,34 @@ func TestWebPages(t *testing.T) {
 			}
 			if !strings.Contains(resp.Body, tc.contains) {
 				t.Errorf("body lacks %q", tc.contains)
+			}
+		})
+	}
+}
+
+// TestWebStaffConsoleSignIn checks that the console page carries the hosted sign-in's public settings
+// and lets the page fetch the token endpoint at the sign-in's origin (and at no origin made of
+// anything but a plain https host).
+func TestWebStaffConsoleSignIn(t *testing.T) {
+	for _, tc := range []struct {
+		name, url, csp string
+	}{
+		{"hosted sign-in", "https://staff-pool.auth.eu-west-1.amazoncognito.com", apigw.CSPWithScripts + " https://staff-pool.auth.eu-west-1.amazoncognito.com"},
+		{"same site stand-in", "/_local/signin", apigw.CSPWithScripts},
+		{"plain http elsewhere", "http://sign-in.example.com", apigw.CSPWithScripts},
+		{"not a plain origin", "https://a.example.com;script-src", apigw.CSPWithScripts},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := handler.Web{StaffSignIn: web.StaffSignIn{URL: tc.url, ClientID: "client-1", RedirectURI: "https://refunds.example.com/staff", SignOutURI: "https://refunds.example.com/staff"}}
+			resp := mustCall(t, h, loadEvent(t, "get-staff-console.json"))
+			wantStatus(t, resp, http.StatusOK)
+			if got := resp.Headers["Content-Security-Policy"]; got != tc.csp {
+				t.Errorf("CSP = %q, want %q", got, tc.csp)
+			}
+			for _, want := range []string{`data-client-id="client-1"`, `data-redirect-uri="https://refunds.example.com/staff"`} {
+				if !strings.Contains(resp.Body, want) {
+					t.Errorf("body lacks %s", want)
+				}
 			}
 		})
 	}

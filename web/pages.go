@@ -499,9 +499,23 @@ func (p ErrorPage) Heading() string {
 // FieldList returns the field messages in name order.
 func (p ErrorPage) FieldList() []SummaryItem { return summarize(p.Fields, nil) }
 
-// StaffPage is the staff console (GET /staff). The page itself holds no data: its script
-// (/assets/staff.js) asks the staff JSON API for everything with the bearer token the staff member
-// pastes (kept in sessionStorage for the tab's life). The script expects these shapes, with
+// StaffSignIn is what the staff console needs to sign staff in through the user pool's hosted
+// sign-in (OAuth 2.0 authorization code flow with PKCE; staff_signin.js). Every value is public: the
+// console's app client has no secret.
+type StaffSignIn struct {
+	// URL is the hosted sign-in's base URL (https://<prefix>.auth.<region>.amazoncognito.com, or the
+	// local stack's stand-in), under which /oauth2/authorize, /oauth2/token and /logout answer.
+	URL string
+	// ClientID is the console's app client.
+	ClientID string
+	// RedirectURI is where the sign-in returns with the code; SignOutURI where the sign-out returns.
+	RedirectURI, SignOutURI string
+}
+
+// StaffPage is the staff console (GET /staff). The page itself holds no data: its scripts sign the
+// staff member in (/assets/staff_signin.js, the token kept in sessionStorage for the tab's life) and
+// ask the staff JSON API for everything with that token (/assets/staff.js). The script expects these
+// shapes, with
 // refund.Request, refund.Offer and refund.Finding in their JSON form:
 //
 //	GET  {api}/requests?status=S[&cursor=C] -> {"requests":[Request...], "next":"C2"}
@@ -517,10 +531,13 @@ func (p ErrorPage) FieldList() []SummaryItem { return summarize(p.Fields, nil) }
 type StaffPage struct {
 	// APIBase is the staff API's path prefix; "/staff/api" when empty.
 	APIBase string
+	// SignIn is the hosted sign-in the console uses; without a URL the console says that sign-in is
+	// not configured.
+	SignIn StaffSignIn
 }
 
 func (p StaffPage) info() pageInfo {
-	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff.js", "staff_agents.js", "staff_questions.js"}, wide: true, staff: true}
+	return pageInfo{template: "staff", title: "Staff console", scripts: []string{"staff_signin.js", "staff.js", "staff_agents.js", "staff_questions.js"}, wide: true, staff: true}
 }
 
 // API returns the staff API's path prefix.

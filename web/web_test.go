@@ -708,7 +708,7 @@ func TestFormDateHint(t *testing.T) {
 func TestStaffPageLoadsOnlyItsScripts(t *testing.T) {
 	_, doc := render(t, StaffPage{})
 	scripts := elements(doc, "script")
-	want := []string{"staff.js", "staff_agents.js", "staff_questions.js"}
+	want := []string{"staff_signin.js", "staff.js", "staff_agents.js", "staff_questions.js"}
 	if len(scripts) != len(want) {
 		t.Fatalf("%d scripts, want %d", len(scripts), len(want))
 	}
@@ -728,23 +728,42 @@ func TestStaffPageLoadsOnlyItsScripts(t *testing.T) {
 			t.Errorf("%s page loads scripts", name)
 		}
 	}
-	// The token field has no name, so a form submitted without the script cannot put it in a URL.
-	if _, ok := attr(byID(doc, "token"), "name"); ok {
-		t.Error("token input has a name attribute")
+	// No token is pasted: the console signs in through the hosted sign-in, whose public settings
+	// the page carries.
+	if byID(doc, "token") != nil {
+		t.Error("the console still has a token field")
+	}
+	signIn := StaffSignIn{URL: "https://staff.auth.eu-west-1.amazoncognito.com", ClientID: "client1",
+		RedirectURI: "https://refunds.example.com/staff", SignOutURI: "https://refunds.example.com/staff?signed-out"}
+	_, doc = render(t, StaffPage{SignIn: signIn})
+	for name, want := range map[string]string{"data-signin-url": signIn.URL, "data-client-id": signIn.ClientID,
+		"data-redirect-uri": signIn.RedirectURI, "data-signout-uri": signIn.SignOutURI} {
+		if got, _ := attr(byID(doc, "console"), name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
 	}
 }
 
 func TestStaffScriptBuildsDOMWithText(t *testing.T) {
-	js, ct, ok := Asset("staff.js")
-	if !ok || ct != "text/javascript; charset=utf-8" {
-		t.Fatalf("staff.js: ok=%v type=%q", ok, ct)
-	}
-	for _, banned := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
-		if bytes.Contains(js, []byte(banned)) {
-			t.Errorf("staff.js uses %s", banned)
+	for _, name := range []string{"staff_signin.js", "staff_agents.js", "staff.js"} {
+		js, ct, ok := Asset(name)
+		if !ok || ct != "text/javascript; charset=utf-8" {
+			t.Fatalf("%s: ok=%v type=%q", name, ok, ct)
+		}
+		for _, banned := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "localStorage"} {
+			if bytes.Contains(js, []byte(banned)) {
+				t.Errorf("%s uses %s", name, banned)
+			}
 		}
 	}
-	for _, need := range []string{"textContent", "sessionStorage", "Authorization", "/requests", "/feedback", "/review"} {
+	js, _, _ := Asset("staff.js")
+	signIn, _, _ := Asset("staff_signin.js")
+	for _, need := range []string{"sessionStorage", "code_challenge_method: \"S256\"", "crypto.subtle.digest(\"SHA-256\"", "/oauth2/token", "/logout"} {
+		if !bytes.Contains(signIn, []byte(need)) {
+			t.Errorf("staff_signin.js lacks %s", need)
+		}
+	}
+	for _, need := range []string{"textContent", "Authorization", "/requests", "/feedback", "/review"} {
 		if !bytes.Contains(js, []byte(need)) {
 			t.Errorf("staff.js lacks %s", need)
 		}

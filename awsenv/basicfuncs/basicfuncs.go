@@ -20,10 +20,13 @@ const (
 )
 
 // Web builds the WebFunction handler (COMPANY_*: its pages hold no data but the company's identity;
+// STAFF_SIGNIN_URL, STAFF_CLIENT_ID, STAFF_REDIRECT_URI, STAFF_SIGNOUT_URI: the console's sign-in;
 // the contract it serves is the one embedded in the binary, refundflow.OpenAPI).
 func Web(_ context.Context, env lambdaenv.Env) (handler.Web, error) {
 	err := env.Pages()
-	return lambdaenv.Built(handler.Web{OpenAPI: refundflow.OpenAPI}, env.Done(FunctionWeb, err))
+	signIn, signInErr := env.StaffSignIn()
+	h := handler.Web{OpenAPI: refundflow.OpenAPI, StaffSignIn: signIn}
+	return lambdaenv.Built(h, env.Done(FunctionWeb, err, signInErr))
 }
 
 // VerifyConditions builds the VerifyConditionsFunction handler (TABLE_NAME).

@@ -25,6 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -71,6 +73,16 @@ const (
 	VarCompanyLogoURL = "COMPANY_LOGO_URL"
 	// VarCompanyPolicyURL optionally replaces the published policy page (/policy) in links.
 	VarCompanyPolicyURL = "COMPANY_POLICY_URL"
+	// VarStaffSignInURL is the staff user pool's hosted sign-in domain
+	// (https://<prefix>.auth.<region>.amazoncognito.com), where the console signs staff in.
+	VarStaffSignInURL = "STAFF_SIGNIN_URL"
+	// VarStaffClientID is the console's app client (public: it has no secret).
+	VarStaffClientID = "STAFF_CLIENT_ID"
+	// VarStaffRedirectURI is where the sign-in returns with its authorization code (one of the app
+	// client's callback URLs).
+	VarStaffRedirectURI = "STAFF_REDIRECT_URI"
+	// VarStaffSignOutURI is where the sign-out returns to (one of the app client's sign-out URLs).
+	VarStaffSignOutURI = "STAFF_SIGNOUT_URI"
 	// VarPaymentProvider is "sandbox" or "stripe".
 	VarPaymentProvider = "PAYMENT_PROVIDER"
 	// VarPaymentSecretARN is the Secrets Manager secret holding the Stripe API key.
@@ -355,6 +367,37 @@ func (e *Env) Pages() error {
 		web.SetCompany(c)
 	}
 	return err
+}
+
+// StaffSignIn requires STAFF_SIGNIN_URL, STAFF_CLIENT_ID, STAFF_REDIRECT_URI and STAFF_SIGNOUT_URI:
+// what the staff console needs to sign staff in through the user pool's hosted sign-in. The three
+// URLs must be https (http only on the loopback address, the local stack's): a sign-in over plain
+// HTTP would show its codes and tokens to the network.
+func (e *Env) StaffSignIn() (web.StaffSignIn, error) {
+	si := web.StaffSignIn{
+		URL: strings.TrimRight(e.Require(VarStaffSignInURL), "/"), ClientID: e.Require(VarStaffClientID),
+		RedirectURI: e.Require(VarStaffRedirectURI), SignOutURI: e.Require(VarStaffSignOutURI),
+	}
+	var errs []error
+	for name, v := range map[string]string{VarStaffSignInURL: si.URL, VarStaffRedirectURI: si.RedirectURI, VarStaffSignOutURI: si.SignOutURI} {
+		if v != "" && !signInURL(v) {
+			errs = append(errs, fmt.Errorf("%s=%q is not an https URL", name, v))
+		}
+	}
+	return si, errors.Join(errs...)
+}
+
+// signInURL reports whether raw is an absolute https URL, or http on the loopback address.
+func signInURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Scheme == "http" && (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback())
 }
 
 // StaffEmails requires STAFF_EMAIL and splits it at commas into addresses.

@@ -117,7 +117,7 @@ func printBanner(ctx context.Context, w io.Writer, s *stack.Stack, addr string) 
 	fmt.Fprintf(w, `
   Request form      %[1]s/
   Email outbox      %[1]s/_local/outbox/
-  Staff console     %[1]s/staff   (token below)
+  Staff console     %[1]s/staff   (sign in as a demo agent or the supervisor)
   Local tools       %[1]s/_local/  (time travel, endpoints, demo orders)
   Payments          %[1]s/_local/payments  (take a card payment at the sandbox, then send its order)
   Payment provider  %[1]s/_local/provider/  (a refund failing later, a dispute, a dashboard refund)
@@ -141,7 +141,7 @@ AWS endpoints for outside tools (any credentials do: export AWS_ACCESS_KEY_ID=lo
   aws stepfunctions get-execution-history --execution-arn <executionArn> --region %[2]s --endpoint-url %[6]s
   SES v2 (its mail is in the outbox): %[7]s
 
-Staff bearer token (staff console, or: curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review):
+Staff bearer token, for the API with curl (the console signs in by itself): curl -H "Authorization: Bearer $TOKEN" %[1]s/staff/api/requests?status=in_review
 %[8]s
 
 Supervisor's bearer token (a second member of staff: confirms decisions above the four-eyes limit, EUR 2,000.00):

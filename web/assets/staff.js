@@ -1,4 +1,5 @@
-// Refundflow staff console. Talks to the staff JSON API with a bearer token kept in sessionStorage.
+// Refundflow staff console. Talks to the staff JSON API with the bearer token staff_signin.js got at
+// sign-in (window.refundflowSession).
 // Every piece of data reaches the page through textContent or setAttribute on elements this script
 // creates, never by parsing strings as HTML, so nothing a client typed can become markup or script.
 (function () {
@@ -7,7 +8,8 @@
   var root = document.getElementById("console");
   if (!root) return;
   var api = root.getAttribute("data-api") || "/staff/api";
-  var TOKEN_KEY = "refundflow.staffToken";
+  var session = window.refundflowSession;
+  if (!session) return;
   var byId = function (id) { return document.getElementById(id); };
 
   // el builds an element: attributes by setAttribute, children as nodes or text.
@@ -34,15 +36,18 @@
     n.classList.toggle("error", !!isError);
   }
 
-  function token() {
-    try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
+  // ended is the error of a call made after the session ended: the tab is on its way to sign in
+  // again (session.renew keeps what the agent was typing).
+  function ended() {
+    session.renew();
+    return new Error("Your session has ended: signing you in again.");
   }
 
   // call sends one request to the staff API and returns the decoded JSON, or throws an Error whose
   // message is the API's own error message.
   function call(method, path, body) {
-    var t = token();
-    if (!t) return Promise.reject(new Error("Paste your access token first."));
+    var t = session.token();
+    if (!t) return Promise.reject(ended());
     var headers = { "Authorization": "Bearer " + t, "Accept": "application/json" };
     var init = { method: method, headers: headers, credentials: "omit", cache: "no-store" };
     if (body !== undefined) {
@@ -53,9 +58,9 @@
       return resp.text().then(function (text) {
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (resp.status === 401) throw ended();
         if (!resp.ok) {
           var msg = data && data.error && data.error.message ? data.error.message : "The server answered " + resp.status + ".";
-          if (resp.status === 401) msg += " Check or renew your token.";
           if (data && data.error && data.error.fields) {
             msg += " " + Object.keys(data.error.fields).map(function (k) { return k + ": " + data.error.fields[k]; }).join("; ");
           }
@@ -165,24 +170,6 @@
   }
 
   function cell(tag, text) { return el(tag, tag === "th" ? { scope: "row" } : null, text); }
-
-  // --- token ---------------------------------------------------------------------------------
-  function showTokenState() {
-    say("token-status", token() ? "A token is set for this tab." : "No token set.");
-  }
-  byId("token-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var v = byId("token").value.trim().replace(/^Bearer\s+/i, "");
-    if (!v) { say("token-status", "The token field is empty.", true); return; }
-    try { sessionStorage.setItem(TOKEN_KEY, v); } catch (e) { say("token-status", "This browser does not allow storing the token.", true); return; }
-    byId("token").value = "";
-    showTokenState();
-  });
-  byId("token-forget").addEventListener("click", function () {
-    try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* nothing stored */ }
-    showTokenState();
-  });
-  showTokenState();
 
   // --- request list --------------------------------------------------------------------------
   var listCursor = "", listQuery = "";
@@ -341,6 +328,9 @@
       })));
       buildReview(r, data.offers || []);
       buildProposal(data);
+      // The open request, for a draft kept when the session ends (its form is put back here).
+      root.setAttribute("data-open", r.id || id);
+      session.restoreDraft();
       var detail = byId("detail");
       var wasHidden = detail.hidden;
       detail.hidden = false;
@@ -470,8 +460,8 @@
       loadList(false);
     });
   }
-  // The first view: the work waiting for staff.
-  if (token()) loadList(false);
+  // The first view, once signed in: the work waiting for staff.
+  session.ready.then(function () { loadList(false); });
 
   // The adjustment fields matter only for the "adjust" decision.
   Array.prototype.forEach.call(document.querySelectorAll("input[name='review-decision']"), function (r) {
@@ -493,16 +483,12 @@
   });
 
   // --- a request named in the address ----------------------------------------------------------
-  // Staff emails link to /staff?request=<id>: open that request once a token is set.
-  var wanted = "";
-  try { wanted = new URLSearchParams(window.location.search).get("request") || ""; } catch (e) { wanted = ""; }
-  function openWanted() {
-    if (!wanted) return;
-    if (!token()) { say("list-status", "Use your token to open request " + wanted + "."); return; }
-    var id = wanted;
-    wanted = "";
-    openRequest(id);
-  }
-  byId("token-form").addEventListener("submit", openWanted);
-  openWanted();
+  // Staff emails link to /staff?request=<id>: open that request once signed in (the address is read
+  // then: the sign-in puts it back after its round trip). What was typed is put back once signed in.
+  session.ready.then(function () {
+    var wanted = "";
+    try { wanted = new URLSearchParams(window.location.search).get("request") || ""; } catch (e) { wanted = ""; }
+    session.restoreDraft();
+    if (wanted) openRequest(wanted);
+  });
 })();

@@ -9,7 +9,8 @@
   var root = document.getElementById("console");
   if (!root) return;
   var api = root.getAttribute("data-api") || "/staff/api";
-  var TOKEN_KEY = "refundflow.staffToken";
+  var session = window.refundflowSession;
+  if (!session) return;
   var byId = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs) {
@@ -28,8 +29,10 @@
     n.textContent = text || "";
     n.classList.toggle("error", !!isError);
   }
-  function token() {
-    try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
+  // ended: the session ended; staff_signin.js keeps what was typed and signs the agent in again.
+  function ended() {
+    session.renew();
+    return new Error("Your session has ended: signing you in again.");
   }
   function newKey() {
     var b = new Uint8Array(16);
@@ -37,8 +40,8 @@
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
   function call(method, path, body, headers) {
-    var t = token();
-    if (!t) return Promise.reject(new Error("Paste your access token first."));
+    var t = session.token();
+    if (!t) return Promise.reject(ended());
     var h = { "Authorization": "Bearer " + t, "Accept": "application/json", "Content-Type": "application/json" };
     Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
     return fetch(api + path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit", cache: "no-store" })
@@ -46,6 +49,7 @@
         return resp.text().then(function (text) {
           var data = null;
           try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (resp.status === 401) throw ended();
           if (!resp.ok) {
             var e = data && data.error ? data.error : {};
             var msg = e.message || "The server answered " + resp.status + ".";

@@ -181,6 +181,23 @@ func (b *browser) noSidewaysScroll() {
 	}
 }
 
+// signInAs picks a demo member of staff on the local sign-in's page and waits until the console
+// is back and signed in as them (the code exchanged, the waiting view loaded).
+func (b *browser) signInAs(sub string) {
+	b.t.Helper()
+	u, ok := demoStaff(sub)
+	if !ok {
+		b.t.Fatalf("no demo member of staff %s", sub)
+	}
+	b.do("sign in as "+sub, chromedp.Click(chromedp.ID("user-"+sub)), chromedp.WaitVisible(chromedp.ID("sign-out")))
+	if got := b.text("#session-status"); !strings.Contains(got, "Signed in as "+u.Email) {
+		b.t.Errorf("after signing in as %s the console says %q", sub, got)
+	}
+	if loc := b.location(); strings.Contains(loc, "code=") || strings.Contains(loc, "state=") {
+		b.t.Errorf("the code stays in the address bar: %s", loc)
+	}
+}
+
 // mustSay fails the test unless the text of the page's <main> contains want.
 func (b *browser) mustSay(want string) {
 	b.t.Helper()
@@ -288,11 +305,11 @@ func TestBrowserWalkthrough(t *testing.T) {
 	reviewStatus := v.submitForm(review, refund.KindRefund, refund.ReasonChangedMind, "").URL
 	v.waitStatus(reviewStatus, refund.StatusInReview)
 	id := requestID(t, reviewStatus)
-	b.do("open the staff console", chromedp.Navigate(s.URL+"/staff"), chromedp.WaitVisible(chromedp.ID("token")))
+	b.do("open the staff console: the sign-in", chromedp.Navigate(s.URL+"/staff"), chromedp.WaitVisible(chromedp.ID("user-local-staff")))
+	b.shot("staff-sign-in")
+	b.signInAs("local-staff")
 	b.shot("staff")
-	b.do("use the token",
-		chromedp.SetValue(chromedp.ID("token"), s.StaffToken),
-		chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`)),
+	b.do("show the requests in review",
 		chromedp.SetValue(chromedp.ID("list-status-select"), string(refund.StatusInReview)),
 		chromedp.Click(chromedp.CSS(`#list-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("list-table")),
@@ -316,10 +333,10 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if m := v.mailsTo(review.Email); len(m) != 1 {
 		t.Errorf("after one agent's approval of EUR 12,000.00 the client got %q, want only the confirmation", m)
 	}
-	b.do("sign in as the supervisor",
-		chromedp.Click(chromedp.ID("token-forget")),
-		chromedp.SetValue(chromedp.ID("token"), s.SupervisorToken),
-		chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`)),
+	b.do("sign out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("sign-in")))
+	b.do("sign in again", chromedp.Click(chromedp.ID("sign-in")), chromedp.WaitVisible(chromedp.ID("user-local-supervisor")))
+	b.signInAs("local-supervisor")
+	b.do("find the request as the supervisor",
 		chromedp.SetValue(chromedp.ID("find-q"), strings.ToLower(review.Email)),
 		chromedp.Click(chromedp.CSS(`#find-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("proposal-confirm")),

@@ -37,7 +37,8 @@ var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 {{end}}{{else}}<p>This stack has no demo orders.</p>
 {{end}}
 <h2 id="staff-token">Staff token</h2>
-<div class="field"><label for="token">Bearer token for the staff console and <code>/staff/api/*</code></label>
+<p>The <a href="/staff">staff console</a> signs you in by itself (pick a demo agent or the supervisor); these tokens are for calling the API with curl.</p>
+<div class="field"><label for="token">Bearer token for <code>/staff/api/*</code> (the demo agent Sam Okafor's)</label>
 <textarea class="token" id="token" rows="7" readonly>{{.Token}}</textarea></div>
 
 <h2 id="supervisor-token">Supervisor's token</h2>

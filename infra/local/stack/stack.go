@@ -128,6 +128,9 @@ type Stack struct {
 	BillingToken string
 	// StaffIssuer is the iss of both tokens (the user pool's issuer URL as the template builds it).
 	StaffIssuer string
+	// SignInURL is the stand-in of the staff user pool's hosted sign-in (signin.go), where the staff
+	// console signs in: URL + SignInPath.
+	SignInURL string
 	// Demo lists the demo orders loaded at start (nil without Config.Demo).
 	Demo []DemoOrder
 	// Outbox holds every email sent.
@@ -160,6 +163,7 @@ type Stack struct {
 	ttl       *ttlSweeper      // TTL's background deletion on the embedded DynamoDB (ttl.go)
 	schedules *scheduler       // template Schedule events on Clock (schedule.go)
 	gw        *gateway.Gateway
+	signIn    *signIn // the hosted sign-in's stand-in (nil when the template has no console app client)
 	listeners []net.Listener
 	web       *http.Server
 	backends  []*http.Server
@@ -202,6 +206,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.URL = baseURL(web.Addr())
+	s.SignInURL = s.URL + SignInPath
 	sfnLn, err := s.listen("127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -288,6 +293,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.HandleFunc(PaymentsPath, s.paymentsHandler)
 	mux.HandleFunc(PaymentsPath+"/", s.paymentsHandler)
 	mux.Handle(localpage.StylePath, localpage.StyleHandler())
+	if s.signIn != nil {
+		mux.Handle(SignInPath+"/", s.signIn)
+	}
 	mux.HandleFunc(ProviderPath, s.providerHandler)
 	mux.HandleFunc("/_local/", s.indexHandler)
 	mux.Handle("/", s.gw)
@@ -614,6 +622,10 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
 		}
+		if _, ok := vars[awsenv.VarStaffSignInURL]; ok {
+			// The hosted sign-in is an endpoint like the others: the stack's stand-in (signin.go).
+			vars[awsenv.VarStaffSignInURL] = s.SignInURL
+		}
 		env := awsenv.Env{
 			Getenv:    func(name string) string { return vars[name] },
 			AWS:       awsCfg,
@@ -697,6 +709,9 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 				if s.SupervisorToken, err = li.Sign(map[string]any{
 					"sub": "local-supervisor", "email": localSupervisorEmail, "cognito:groups": []string{"staff"}, "token_use": "id",
 				}); err != nil {
+					return nil, err
+				}
+				if s.signIn, err = newSignIn(t, res, audience, li, s.Clock.Now); err != nil {
 					return nil, err
 				}
 				if client, scopes, ok, err := clientCredentialsClient(t, res, audience); err != nil {

@@ -163,6 +163,10 @@ func TestStackBuildsExactlyTheTemplateFunctions(t *testing.T) {
 		awsenv.VarPaymentProvider: "sandbox",
 		awsenv.VarSiteOrigins:     s.URL,
 		awsenv.VarCompanyName:     demoCompanyName,
+		// The console signs in at the stack's stand-in of the hosted sign-in and comes back to /staff.
+		awsenv.VarStaffSignInURL:   s.URL + SignInPath,
+		awsenv.VarStaffRedirectURI: s.URL + "/staff",
+		awsenv.VarStaffSignOutURI:  s.URL + "/staff",
 	}
 	secrets := secretsmanager.New(secretsmanager.Options{Region: Region, BaseEndpoint: aws.String(s.SecretsManagerURL),
 		Credentials: credentials.NewStaticCredentialsProvider("outside", "tool", ""), HTTPClient: httpclient.New(nil)})
