@@ -18,6 +18,9 @@ packages=(./web ./internal/workflowtest ./internal/faulttest ./awsenv/lambdalog 
 
 CHROMIUM_PATH=$(scripts/chromium.sh)
 export CHROMIUM_PATH
+scripts/poppler.sh
+AXE_CORE_JS=$(scripts/axe.sh)
+export AXE_CORE_JS
 trap 'scripts/dynalite.sh stop || true' EXIT
 DYNAMODB_ENDPOINT=$(scripts/dynalite.sh)
 export DYNAMODB_ENDPOINT
