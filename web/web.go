@@ -65,58 +65,87 @@ type layoutData struct {
 	Page    Page
 }
 
-// templates holds, per page template ("form", "status", ...), the layout parsed with that page, each
+// templates returns, per page template ("form", "status", ...), the layout parsed with that page, each
 // parsed on its page's first Render: a function serves one or two pages, and parsing all of them at
 // its first answer cost a cold start ~1–3 ms (the tests parse every page, so a broken template still
 // fails the build, not a request).
-var templates = func() map[string]func() (*template.Template, error) {
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		panic(err) // a constant pattern: only a malformed pattern errs
-	}
-	out := map[string]func() (*template.Template, error){}
-	for _, name := range names {
-		short := path.Base(name)
-		if short == "layout.html" || short == "partials.html" {
-			continue
+//
+// The templates, the layout, the helpers and the asset versions are built on first use from inside
+// functions, never in a package variable's initialiser: every binary that imports web runs the
+// initialisers, so the linker would keep the embedded templates and assets (~90 KB) and the template
+// helpers in the functions that render no page at all (NotifyFunction, issue 14). A package
+// variable's initialiser here should stay a constant-like value (assetTypes).
+func templates() map[string]func() (*template.Template, error) {
+	lazy.templatesOnce.Do(func() {
+		names, err := fs.Glob(templateFS, "templates/*.html")
+		if err != nil {
+			panic(err) // a constant pattern: only a malformed pattern errs
 		}
-		out[strings.TrimSuffix(short, ".html")] = sync.OnceValues(func() (*template.Template, error) {
-			return parsePage(name)
-		})
-	}
-	return out
-}()
+		out := map[string]func() (*template.Template, error){}
+		for _, name := range names {
+			short := path.Base(name)
+			if short == "layout.html" || short == "partials.html" {
+				continue
+			}
+			out[strings.TrimSuffix(short, ".html")] = sync.OnceValues(func() (*template.Template, error) {
+				return parsePage(name)
+			})
+		}
+		lazy.templates = out
+	})
+	return lazy.templates
+}
+
+// lazy holds what templates, layout and AssetURL build on first use (see templates for why it is not
+// built by package variables' initialisers).
+var lazy struct {
+	templatesOnce sync.Once
+	templates     map[string]func() (*template.Template, error)
+
+	layoutOnce sync.Once
+	layout     *template.Template
+	layoutErr  error
+
+	assetVersionsOnce sync.Once
+	assetVersions     map[string]string
+}
 
 // layout is the layout with its partials (partials.html, and the sections in templates/parts/, one
 // file each, that a page includes with {{template "<name>" ...}}), parsed once and cloned for each page.
-var layout = sync.OnceValues(func() (*template.Template, error) {
-	t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/parts/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
-	}
-	return t, nil
-})
+func layout() (*template.Template, error) {
+	lazy.layoutOnce.Do(func() {
+		t, err := template.New("layout.html").Funcs(funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/parts/*.html")
+		if err != nil {
+			lazy.layoutErr = fmt.Errorf("parse layout: %w", err)
+			return
+		}
+		lazy.layout = t
+	})
+	return lazy.layout, lazy.layoutErr
+}
 
-// funcs are the helpers the templates use.
-var funcs = template.FuncMap{
-	"asset":       AssetURL,
-	"statusLabel": StatusLabel,
-	"when":        formatTime,
-	"isotime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"day":         formatDay,
-	"maxDetails":  func() int { return refund.MaxDetailsRunes },
-	"maxVerifyKB": func() int { return MaxVerifyBytes >> 10 },
-	"maxName":     func() int { return refund.MaxNameRunes },
-	"maxOrder":    func() int { return refund.MaxOrderNumberLen },
-	"maxEmail":    func() int { return refund.MaxEmailLen },
-	"inc":         func(i int) int { return i + 1 },
-	"company":     CurrentCompany,
-	"policyPath":  PolicyPath,
-	// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
-	"fe": func(id string, msg any) fieldError {
-		s, _ := msg.(string)
-		return fieldError{ID: id, Message: s}
-	},
+// funcs returns the helpers the templates use.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":       AssetURL,
+		"statusLabel": StatusLabel,
+		"when":        formatTime,
+		"isotime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"day":         formatDay,
+		"maxDetails":  func() int { return refund.MaxDetailsRunes },
+		"maxVerifyKB": func() int { return MaxVerifyBytes >> 10 },
+		"maxName":     func() int { return refund.MaxNameRunes },
+		"maxOrder":    func() int { return refund.MaxOrderNumberLen },
+		"maxEmail":    func() int { return refund.MaxEmailLen },
+		"inc":         func(i int) int { return i + 1 },
+		"company":     CurrentCompany,
+		"policyPath":  PolicyPath,
+		// fe takes msg as any because a missing key of a nil FieldErrors map reaches it as nil.
+		"fe": func(id string, msg any) fieldError {
+			s, _ := msg.(string)
+			return fieldError{ID: id, Message: s}
+		},
+	}
 }
 
 // fieldError is what the "field-error" partial renders: the message next to the input with the id.
@@ -147,7 +176,7 @@ func parsePage(name string) (*template.Template, error) {
 // template error never leaves half a page on w.
 func Render(w io.Writer, p Page) error {
 	info := p.info()
-	parse, ok := templates[info.template]
+	parse, ok := templates()[info.template]
 	if !ok {
 		return fmt.Errorf("render page: no template %q", info.template)
 	}
@@ -181,19 +210,23 @@ var assetTypes = map[string]string{
 	".svg": "image/svg+xml",
 }
 
-var assetVersions = sync.OnceValue(func() map[string]string {
-	v := map[string]string{}
-	entries, _ := fs.ReadDir(assetFS, "assets")
-	for _, e := range entries {
-		data, err := assetFS.ReadFile("assets/" + e.Name())
-		if err != nil {
-			continue
+// assetVersions returns each asset's version, a prefix of its SHA-256, computed on first use.
+func assetVersions() map[string]string {
+	lazy.assetVersionsOnce.Do(func() {
+		v := map[string]string{}
+		entries, _ := fs.ReadDir(assetFS, "assets")
+		for _, e := range entries {
+			data, err := assetFS.ReadFile("assets/" + e.Name())
+			if err != nil {
+				continue
+			}
+			sum := sha256.Sum256(data)
+			v[e.Name()] = hex.EncodeToString(sum[:6])
 		}
-		sum := sha256.Sum256(data)
-		v[e.Name()] = hex.EncodeToString(sum[:6])
-	}
-	return v
-})
+		lazy.assetVersions = v
+	})
+	return lazy.assetVersions
+}
 
 // Asset returns an embedded static file by name ("site.css", "staff.js", "favicon.svg"), its content
 // type, and whether it exists. Names with a path separator or a leading dot are never found, so

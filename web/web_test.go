@@ -918,10 +918,10 @@ func BenchmarkRenderFormPageWithErrors(b *testing.B) {
 // TestEveryTemplateParses parses every page template: they are parsed on first use, one page at a
 // time, so a page no other test renders must still fail here rather than on a client's request.
 func TestEveryTemplateParses(t *testing.T) {
-	if got, want := len(templates), 9; got != want {
+	if got, want := len(templates()), 9; got != want {
 		t.Errorf("%d page templates, want %d (every templates/*.html but layout and partials)", got, want)
 	}
-	for name, parse := range templates {
+	for name, parse := range templates() {
 		tpl, err := parse()
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
