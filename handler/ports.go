@@ -100,6 +100,13 @@ type PaymentLookup interface {
 	LookupPayment(ctx context.Context, reference string) (refund.PaymentFacts, error)
 }
 
+// ProviderRefundLookup reads a refund at the payment provider (payment.Gateway's RefundRequestID):
+// the request ID Refundflow made it for, "" if none. An unknown refund is payment.ErrRefundNotFound;
+// a provider that cannot be reached, a *payment.PaymentUnavailable.
+type ProviderRefundLookup interface {
+	RefundRequestID(ctx context.Context, refundID string) (string, error)
+}
+
 // OrderCloser records that a request's execution cancelled an order or refunded it fully, if the
 // order is still at a version.
 type OrderCloser interface {

@@ -27,8 +27,9 @@ import (
 //	GET  /staff/api/requests?status=&cursor=&limit=   requests with a status, one page
 //	GET  /staff/api/requests?view=waiting&cursor=     the work waiting for staff: needs attention,
 //	                                                   then in review, oldest first, with counts
-//	GET  /staff/api/requests?q=<text>                  find by order number, email, request ID or
-//	                                                   refund reference, newest first
+//	GET  /staff/api/requests?q=<text>                  find by order number, email, request ID,
+//	                                                   refund reference or the provider's refund id
+//	                                                   (staff_find.go), newest first
 //	POST /staff/api/requests                           take a request for a client who phoned or
 //	                                                   wrote (staff_intake.go)
 //	GET  /staff/api/requests/{id}                      a request with its order, offers, consent,
@@ -62,6 +63,8 @@ type StaffApi struct {
 	Waits WaitCompleter
 	// Payments reads each order's payment at the payment provider before the order is stored.
 	Payments PaymentLookup
+	// Refunds finds, for a search by the provider's refund id, the request the refund was made for.
+	Refunds ProviderRefundLookup
 	// Policy words the goodwill offers staff add; the zero value means refund.DefaultPolicy().
 	Policy refund.Policy
 	// Workflow starts the workflow of a request staff take for a client (POST /staff/api/requests).
@@ -229,7 +232,8 @@ type RequestList struct {
 	Unanswered map[string]int `json:"unanswered"`
 	// Next is the cursor of the next page; "" after the last page.
 	Next string `json:"next"`
-	// Found is, for a search (?q=), what the text was read as: request, order, email or refund.
+	// Found is, for a search (?q=), what the text was read as: request, order, email, refund or
+	// provider_refund.
 	Found string `json:"found,omitempty"`
 	// View is "waiting" for the view of the work waiting for staff.
 	View string `json:"view,omitempty"`
@@ -242,7 +246,7 @@ func (h StaffApi) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	if resp, done, err := h.listView(ctx, q, cursor, limit); done {
+	if resp, done, err := h.listView(ctx, req, q, cursor, limit); done {
 		return resp, err
 	}
 	status := refund.StatusInReview

@@ -77,10 +77,10 @@ func (h StaffApi) waiting(ctx context.Context, cursor string, limit int) (events
 }
 
 // listView routes the list's query: a search (q), a view, or a status.
-func (h StaffApi) listView(ctx context.Context, q url.Values, cursor string, limit int) (events.APIGatewayV2HTTPResponse, bool, error) {
+func (h StaffApi) listView(ctx context.Context, req events.APIGatewayV2HTTPRequest, q url.Values, cursor string, limit int) (events.APIGatewayV2HTTPResponse, bool, error) {
 	switch {
 	case q.Has("q"):
-		r, err := h.find(ctx, q.Get("q"))
+		r, err := h.find(ctx, req, q.Get("q"))
 		return r, true, err
 	case q.Has("view") && q.Get("view") != ViewWaiting:
 		return events.APIGatewayV2HTTPResponse{}, true, refund.InvalidField("view", "The only view is \"waiting\".")

@@ -26,6 +26,10 @@ const (
 // payment by.
 var ErrPaymentNotFound = errors.New("the payment provider has no payment with this reference")
 
+// ErrRefundNotFound is what RefundRequestID returns (wrapped) for a refund id the provider knows no
+// refund by.
+var ErrRefundNotFound = errors.New("the payment provider has no refund with this id")
+
 // PaymentUnavailable reports that the provider could not be reached, timed out, answered with a server
 // error or asked to slow down. Whether the refund happened is unknown, so the caller must retry with the
 // same idempotency key, which is always safe.

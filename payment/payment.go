@@ -52,6 +52,12 @@ type Gateway interface {
 	// cannot be reached or answers with a server error, a *PaymentUnavailable; anything else (a
 	// refused API key, an answer the adapter does not understand) is an error of its own.
 	LookupPayment(ctx context.Context, reference string) (refund.PaymentFacts, error)
+	// RefundRequestID reads the refund refundID (the provider's id, Refund.ID) at the provider and
+	// returns the request ID Refundflow made it for (RefundRequest.RequestID, kept as metadata), ""
+	// for a refund made without one (at the provider's dashboard, say). Staff search by it: the table
+	// keeps no item keyed by the provider's id. An unknown id is ErrRefundNotFound (wrapped); a
+	// provider that cannot be reached, a *PaymentUnavailable; anything else is an error of its own.
+	RefundRequestID(ctx context.Context, refundID string) (string, error)
 }
 
 // RefundRequest asks a Gateway to return Amount to the original payment.

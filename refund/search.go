@@ -25,6 +25,12 @@ const (
 	SearchEmail SearchKind = "email"
 	// SearchRefund is a refund reference: the provider idempotency key "refund:<requestId>:<n>".
 	SearchRefund SearchKind = "refund"
+	// SearchProviderRefund is the payment provider's refund id ("re_..."), which the outcome email
+	// calls the refund reference. The table keeps no item keyed by it (that would cost a write on
+	// every refund): the caller asks the provider which request the refund was made for (its
+	// metadata request_id) and then reads that request. The value keeps its case: provider ids are
+	// case-sensitive.
+	SearchProviderRefund SearchKind = "provider_refund"
 )
 
 // MaxSearchRunes bounds a search text.
@@ -38,8 +44,8 @@ type Search struct {
 	Value string
 }
 
-// ParseSearch reads a staff search text: an email (it contains "@"), a refund reference
-// ("refund:<requestId>:<n>"), a request ID ("req-..."), or else an order number. A text that is empty,
+// ParseSearch reads a staff search text: an email (it contains "@"), a provider refund id ("re_..."),
+// a refund reference ("refund:<requestId>:<n>"), a request ID ("req-..."), or else an order number. A text that is empty,
 // longer than MaxSearchRunes, not UTF-8, with control characters, or none of these is CodeInvalid
 // with a message for the member of staff.
 func ParseSearch(q string) (Search, error) {
@@ -53,6 +59,13 @@ func ParseSearch(q string) (Search, error) {
 		return Search{}, InvalidField("q", "The search text contains control characters; type it again.")
 	case strings.Contains(q, "@"):
 		return Search{Kind: SearchEmail, Value: strings.ToLower(q)}, nil
+	}
+	if strings.HasPrefix(q, "re_") {
+		// An order number has no underscore, so "re_" can only be a provider refund id.
+		if !validProviderRefundID(q) {
+			return Search{}, InvalidField("q", "A payment provider's refund reference reads re_ and letters, digits or underscores.")
+		}
+		return Search{Kind: SearchProviderRefund, Value: q}, nil
 	}
 	lower := strings.ToLower(q)
 	if rest, ok := strings.CutPrefix(lower, "refund:"); ok {
@@ -69,6 +82,21 @@ func ParseSearch(q string) (Search, error) {
 		return Search{Kind: SearchOrder, Value: strings.ToUpper(q)}, nil
 	}
 	return Search{}, InvalidField("q", "Type an order number, a client's email, a request ID or a refund reference.")
+}
+
+// validProviderRefundID reports whether s looks like a provider refund id: "re_" and ASCII letters,
+// digits and underscores, at most 255 bytes, so it is safe in the provider's URL path.
+func validProviderRefundID(s string) bool {
+	if len(s) <= len("re_") || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // validRequestID reports whether s looks like a request ID: "req-" and letters, digits and dashes.

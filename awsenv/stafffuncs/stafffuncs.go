@@ -43,7 +43,7 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 	limits, lerr := env.FourEyesLimits()
 	key, kerr := secrets.LookupKey(ctx, &env)
 	emails, merr := mailfuncs.Emails(&env, s, false)
-	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Workflow: env.WorkflowStarter(),
+	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Refunds: gw, Workflow: env.WorkflowStarter(),
 		Emails: emails, Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
 	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr, merr))
 }

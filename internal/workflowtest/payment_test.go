@@ -122,6 +122,11 @@ func (g *stallingGateway) LookupPayment(ctx context.Context, ref string) (refund
 	return g.inner.LookupPayment(ctx, ref)
 }
 
+// RefundRequestID reads the refund at the sandbox without delay.
+func (g *stallingGateway) RefundRequestID(ctx context.Context, refundID string) (string, error) {
+	return g.inner.RefundRequestID(ctx, refundID)
+}
+
 // A slow provider must become a PaymentUnavailable the state machine retries with the same key, not a
 // Lambda timeout: the provider call ends early enough before the invocation's deadline for the
 // handler to answer, the reservation stays, and the retry completes exactly one refund.

@@ -28,6 +28,7 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -279,7 +280,7 @@ func (g *Gateway) refundWith(ctx context.Context, req payment.RefundRequest, pen
 		return payment.Refund{}, exceeds(pay, req.Amount)
 	}
 
-	id, err := newRefundID()
+	id, err := newRefundID(req.IdempotencyKey)
 	if err != nil {
 		return payment.Refund{}, unavailable("storage", err)
 	}
@@ -413,13 +414,60 @@ func exceeds(p paymentItem, amount refund.Money) error {
 		fmt.Sprintf("A refund of %s would exceed what is left of the captured %s (%s).", amount, p.captured, left))
 }
 
-// newRefundID returns a random refund id shaped like a provider's, "re_sbx_" and 24 hex digits.
-func newRefundID() (string, error) {
+// refundIDKey encodes an idempotency key into a refund id: base32 (extended hex alphabet, lower
+// case, no padding), so the id keeps to letters, digits and underscores like a provider's.
+var refundIDKey = base32.HexEncoding.WithPadding(base32.NoPadding)
+
+// newRefundID returns a random refund id shaped like a provider's: "re_sbx_", 24 hex digits, "_" and
+// the refund's idempotency key encoded (refundIDKey). Carrying the key lets RefundRequestID find the
+// refund's record with one read of the key's item, where a lookup item keyed by the id would cost a
+// write on every refund. A key too long for the id to stay within payment.MaxKeyLen is left out (its
+// refund cannot be looked up by id).
+func newRefundID(idempotencyKey string) (string, error) {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("generate refund id: %w", err)
 	}
-	return "re_sbx_" + hex.EncodeToString(b[:]), nil
+	id := "re_sbx_" + hex.EncodeToString(b[:])
+	if enc := strings.ToLower(refundIDKey.EncodeToString([]byte(idempotencyKey))); idempotencyKey != "" && len(id)+1+len(enc) <= payment.MaxKeyLen {
+		id += "_" + enc
+	}
+	return id, nil
+}
+
+// RefundRequestID returns the request ID of the sandbox refund refundID (payment.Gateway): it reads
+// the record of the idempotency key the id carries (newRefundID) and checks that the record is of
+// this refund. An id that carries no key, or whose key's record is of another refund, is
+// payment.ErrRefundNotFound; a storage failure, a *payment.PaymentUnavailable.
+func (g *Gateway) RefundRequestID(ctx context.Context, refundID string) (string, error) {
+	notFound := fmt.Errorf("sandbox refund %q: %w", refundID, payment.ErrRefundNotFound)
+	rest, ok := strings.CutPrefix(refundID, "re_sbx_")
+	if !ok || len(rest) < 26 || rest[24] != '_' {
+		return "", notFound
+	}
+	k, err := refundIDKey.DecodeString(strings.ToUpper(rest[25:]))
+	if err != nil || len(k) == 0 {
+		return "", notFound
+	}
+	out, err := g.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(g.table),
+		Key:            key(keyPK(string(k)), skKey),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return "", unavailable("storage", fmt.Errorf("read idempotency key: %w", err))
+	}
+	if out.Item == nil {
+		return "", notFound
+	}
+	rec, err := decodeRecord(out.Item)
+	if err != nil {
+		return "", unavailable("storage", err)
+	}
+	if rec.Refund.ID != refundID {
+		return "", notFound
+	}
+	return rec.RequestID, nil
 }
 
 // Record is one refund as the sandbox stored it.

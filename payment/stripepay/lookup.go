@@ -85,3 +85,26 @@ func mapLookupError(ref string, err error) error {
 	}
 	return fmt.Errorf("look up stripe payment intent %q: %w", ref, mapped)
 }
+
+// RefundRequestID reads the refund refundID (GET /v1/refunds/{id}) and returns its metadata
+// request_id, which Refund sets on every refund it makes (payment.Gateway). A refund Stripe does not
+// know (resource_missing), or an id that cannot name one, is payment.ErrRefundNotFound; failures map
+// as LookupPayment's do.
+func (g *Gateway) RefundRequestID(ctx context.Context, refundID string) (string, error) {
+	if refundID == "" || len(refundID) > payment.MaxKeyLen || strings.ContainsAny(refundID, "/?#% \t\r\n") {
+		return "", fmt.Errorf("stripe refund %q: %w", refundID, payment.ErrRefundNotFound)
+	}
+	r, err := g.client.V1Refunds.Retrieve(ctx, refundID, &stripe.RefundRetrieveParams{})
+	if err != nil {
+		var se *stripe.Error
+		if errors.As(err, &se) && se.Code == stripe.ErrorCodeResourceMissing {
+			return "", fmt.Errorf("stripe refund %q: %w", refundID, payment.ErrRefundNotFound)
+		}
+		mapped := mapError("retrieve refund", err)
+		if payment.IsUnavailable(mapped) {
+			return "", mapped
+		}
+		return "", fmt.Errorf("look up stripe refund %q: %w", refundID, mapped)
+	}
+	return r.Metadata["request_id"], nil
+}

@@ -421,6 +421,27 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.want(c.send(exchange{method: http.MethodGet, path: "/staff/api/requests?limit=0", header: staff, offContract: true}), http.StatusBadRequest, nil)
 	c.json(http.MethodGet, "/staff/api/requests/"+accepted.RequestID, nil, staff, http.StatusOK, &handler.RequestDetail{})
 	c.json(http.MethodGet, "/staff/api/requests/"+kjAccepted.RequestID, nil, staff, http.StatusOK, &handler.RequestDetail{})
+	// The provider's refund id finds its request through the sandbox provider; an unknown one, nothing.
+	var refunded handler.RequestDetail
+	c.json(http.MethodGet, "/staff/api/requests/"+accepted.RequestID, nil, staff, http.StatusOK, &refunded)
+	searched := 0
+	for _, r := range refunded.Refunds {
+		if r.ProviderRefundID == "" {
+			continue
+		}
+		searched++
+		var found handler.RequestList
+		c.json(http.MethodGet, "/staff/api/requests?q="+r.ProviderRefundID, nil, staff, http.StatusOK, &found)
+		if len(found.Requests) != 1 || found.Requests[0].ID != accepted.RequestID || found.Found != "provider_refund" {
+			t.Errorf("search by provider refund %s: %+v, want request %s", r.ProviderRefundID, found, accepted.RequestID)
+		}
+	}
+	t.Logf("searched by %d provider refund ids", searched)
+	var none handler.RequestList
+	c.json(http.MethodGet, "/staff/api/requests?q=re_sbx_unknown", nil, staff, http.StatusOK, &none)
+	if len(none.Requests) != 0 || none.Found != "provider_refund" {
+		t.Errorf("search by an unknown provider refund: %+v, want none", none)
+	}
 	c.json(http.MethodGet, "/staff/api/requests/req-20260101-unknown", nil, staff, http.StatusNotFound, nil)
 	c.json(http.MethodGet, "/staff/api/feedback", nil, staff, http.StatusOK, &handler.FeedbackList{})
 	p := c.json(http.MethodGet, "/staff/api/requests", nil, nil, http.StatusUnauthorized, nil)
