@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"refundflow/refund"
+	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,12 +19,28 @@ import (
 //	claim_id     the run that claimed it (random, one per run)
 //	claim_until  Unix milliseconds until which that run is sending; 0 once released
 //	sent_at      when the email went out; once set, the marker is final
+//	kind         the email's kind, set with sent_at when an email went out (absent on a marker marked
+//	             without sending: an email held back for good)
+//	subject      its subject line, likewise; never the recipient
 const (
-	attrMailEvent = "event"
-	attrClaimID   = "claim_id"
-	attrClaimedTo = "claim_until"
-	attrMailSent  = "sent_at"
+	attrMailEvent   = "event"
+	attrClaimID     = "claim_id"
+	attrClaimedTo   = "claim_until"
+	attrMailSent    = "sent_at"
+	attrMailKind    = "kind"
+	attrMailSubject = "subject"
 )
+
+// maxMailMarkers bounds the mail markers read for one request (a request sends a few dozen emails
+// at most: one per event).
+const maxMailMarkers = 1000
+
+// mailItem is a mail marker as ListSentEmails reads it.
+type mailItem struct {
+	Kind    string    `json:"kind"`
+	Subject string    `json:"subject"`
+	SentAt  time.Time `json:"sent_at"`
+}
 
 // validEvent checks a mail event name ("received", "offers:1", "outcome:completed", ...).
 func validEvent(event string) error {
@@ -84,8 +101,10 @@ func (s *Store) ClaimMail(ctx context.Context, requestID, event, claimID string,
 }
 
 // MarkMailSent records that the email for an event of a request was sent, which makes the marker
-// final. Marking again is a no-op that keeps the first time.
-func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error {
+// final, with the email's kind and subject for the case's timeline (ListSentEmails) in the same
+// write. An empty kind marks the event without an email (one held back for good): final too, but
+// not listed. Marking again is a no-op that keeps the first time, kind and subject.
+func (s *Store) MarkMailSent(ctx context.Context, requestID, event, kind, subject string) error {
 	if err := validID("request id", requestID); err != nil {
 		return err
 	}
@@ -96,13 +115,21 @@ func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error
 	if err != nil {
 		return fmt.Errorf("encode mail marker time: %w", err)
 	}
+	if kind == "" && subject != "" {
+		return fmt.Errorf("mark %s mail sent for request %s: a subject without a kind", event, requestID)
+	}
 	x := &expr{}
+	set := "SET " + x.n(attrMailEvent) + " = " + x.s(event) + ", " +
+		x.n(attrMailSent) + " = if_not_exists(" + x.n(attrMailSent) + ", " + x.v(sentAt) + ")"
+	if kind != "" {
+		// Kept like sent_at: a retried write keeps what the first recorded.
+		set += ", " + x.n(attrMailKind) + " = if_not_exists(" + x.n(attrMailKind) + ", " + x.s(kind) + "), " +
+			x.n(attrMailSubject) + " = if_not_exists(" + x.n(attrMailSubject) + ", " + x.s(subject) + ")"
+	}
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table),
-		Key:       key(requestPK(requestID), prefixMail+event),
-		UpdateExpression: aws.String("SET " + x.n(attrMailEvent) + " = " + x.s(event) + ", " +
-			x.n(attrMailSent) + " = if_not_exists(" + x.n(attrMailSent) + ", " + x.v(sentAt) + ") REMOVE " +
-			x.n(attrClaimedTo) + ", " + x.n(attrClaimID)),
+		TableName:                 aws.String(s.Table),
+		Key:                       key(requestPK(requestID), prefixMail+event),
+		UpdateExpression:          aws.String(set + " REMOVE " + x.n(attrClaimedTo) + ", " + x.n(attrClaimID)),
 		ExpressionAttributeNames:  x.Names(),
 		ExpressionAttributeValues: x.Values(),
 	})
@@ -110,6 +137,31 @@ func (s *Store) MarkMailSent(ctx context.Context, requestID, event string) error
 		return fmt.Errorf("mark %s mail sent for request %s: %w", event, requestID, err)
 	}
 	return nil
+}
+
+// ListSentEmails returns the emails that went out about a request, oldest first: the mail markers
+// marked sent with a kind (one Query on the request's partition). Markers marked without an email
+// (held back for good) and markers from before kinds were recorded are not listed.
+func (s *Store) ListSentEmails(ctx context.Context, requestID string) ([]refund.SentEmail, error) {
+	if err := validID("request id", requestID); err != nil {
+		return nil, err
+	}
+	items, err := s.queryAll(ctx, requestPK(requestID), prefixMail, maxMailMarkers)
+	if err != nil {
+		return nil, fmt.Errorf("list emails of request %s: %w", requestID, err)
+	}
+	all, err := decodeItems(items, "mail marker of request "+requestID, func(it mailItem) mailItem { return it })
+	if err != nil {
+		return nil, err
+	}
+	out := []refund.SentEmail{}
+	for _, m := range all {
+		if m.Kind != "" && !m.SentAt.IsZero() {
+			out = append(out, refund.SentEmail{Kind: m.Kind, Subject: m.Subject, SentAt: m.SentAt})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SentAt.Before(out[j].SentAt) })
+	return out, nil
 }
 
 // ReleaseMail gives up the run claimID's claim whose email could not be sent, so the step's retry can

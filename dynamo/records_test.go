@@ -239,8 +239,8 @@ func TestMailMarkers(t *testing.T) {
 		claim(e, "received", "run-b", refund.MailClaimed)
 		must(t, e.s.ReleaseMail(e.ctx, "req-1", "received", "run-a")) // the dead run's release: not its claim now
 		claim(e, "received", "run-c", refund.MailInProgress)
-		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received"))
-		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received")) // a retried step
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received", "received", "We received your refund"))
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received", "received", "We received your refund")) // a retried step
 		claim(e, "received", "run-c", refund.MailAlreadySent)
 		claim(e, "received", "run-b", refund.MailAlreadySent) // sent is final, even for its sender
 		e.clock.Advance(24 * time.Hour)
@@ -255,10 +255,10 @@ func TestMailMarkers(t *testing.T) {
 		must(t, e.s.ReleaseMail(e.ctx, "req-1", "never-claimed", "run-a")) // no marker: nothing to release
 
 		// Marking without a claim (a marker from before claims existed) is final too.
-		must(t, e.s.MarkMailSent(e.ctx, "req-1", "offers:1"))
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "offers:1", "", ""))
 		claim(e, "offers:1", "run-a", refund.MailAlreadySent)
 
-		if err := e.s.MarkMailSent(e.ctx, "req-1", ""); err == nil {
+		if err := e.s.MarkMailSent(e.ctx, "req-1", "", "received", "x"); err == nil {
 			t.Error("MarkMailSent accepted an empty event")
 		}
 		if _, err := e.s.ClaimMail(e.ctx, "req-1", "x", "run-a", 0); err == nil {
@@ -266,6 +266,51 @@ func TestMailMarkers(t *testing.T) {
 		}
 		if _, err := e.s.ClaimMail(e.ctx, "req-1", "x", "", lease); err == nil {
 			t.Error("ClaimMail accepted an empty claim id")
+		}
+	})
+}
+
+// TestSentEmails marks emails sent, held back and merely claimed, and reads back only those that went
+// out, oldest first, each with the kind and subject of its first marking.
+func TestSentEmails(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		got, err := e.s.ListSentEmails(e.ctx, "req-1")
+		must(t, err)
+		if got == nil || len(got) != 0 {
+			t.Fatalf("ListSentEmails of a request without mail = %#v, want an empty list", got)
+		}
+		first := e.clock.Now()
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received", "received", "We received your refund for order 1001"))
+		e.clock.Advance(time.Minute)
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "received", "offers", "a retry's other subject")) // keeps the first
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "outcome:completed", "", ""))                     // held back
+		_, err = e.s.ClaimMail(e.ctx, "req-1", "offers:2", "run-a", time.Minute)                   // sending now
+		must(t, err)
+		must(t, e.s.MarkMailSent(e.ctx, "req-2", "received", "received", "another request's"))
+		second := e.clock.Now()
+		must(t, e.s.MarkMailSent(e.ctx, "req-1", "offers:1", "offers", "Your options for order 1001"))
+		if err := e.s.MarkMailSent(e.ctx, "req-1", "x", "", "a subject alone"); err == nil {
+			t.Error("MarkMailSent accepted a subject without a kind")
+		}
+
+		got, err = e.s.ListSentEmails(e.ctx, "req-1")
+		must(t, err)
+		want := []refund.SentEmail{
+			{Kind: "received", Subject: "We received your refund for order 1001", SentAt: first},
+			{Kind: "offers", Subject: "Your options for order 1001", SentAt: second},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ListSentEmails = %#v, want %#v", got, want)
+		}
+		for i := range want {
+			if got[i].Kind != want[i].Kind || got[i].Subject != want[i].Subject || !got[i].SentAt.Equal(want[i].SentAt) {
+				t.Errorf("email %d = %#v, want %#v", i, got[i], want[i])
+			}
+		}
+		if _, err := e.s.ListSentEmails(e.ctx, ""); err == nil {
+			t.Error("ListSentEmails accepted an empty request id")
 		}
 	})
 }

@@ -72,10 +72,11 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 	if err != nil || claim == refund.MailAlreadySent {
 		return false, err
 	}
-	if err := e.send(ctx, kind, data); err != nil {
+	subject, err := e.send(ctx, kind, data)
+	if err != nil {
 		if errors.Is(err, errNotDue) {
 			// Never to go out for this event: marked as if sent, so no later run sends it.
-			return false, e.Store.MarkMailSent(ctx, id, event)
+			return false, e.Store.MarkMailSent(ctx, id, event, "", "")
 		}
 		// Let the step's retry claim it at once; a failed release only makes it wait the lease.
 		if rerr := e.Store.ReleaseMail(context.WithoutCancel(ctx), id, event, claimID); rerr != nil {
@@ -83,7 +84,8 @@ func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data
 		}
 		return false, err
 	}
-	if err := e.Store.MarkMailSent(ctx, id, event); err != nil {
+	// The kind and subject ride on the write that marks it sent, for the staff's case timeline.
+	if err := e.Store.MarkMailSent(ctx, id, event, string(kind), subject); err != nil {
 		return true, err
 	}
 	return true, nil
@@ -110,7 +112,7 @@ func (e Emails) suppress(ctx context.Context, id, event string) (sent bool, err 
 	case claim == refund.MailAlreadySent:
 		return true, nil
 	}
-	return false, e.Store.MarkMailSent(ctx, id, event)
+	return false, e.Store.MarkMailSent(ctx, id, event, "", "")
 }
 
 // Mail events of a refund that failed at the provider after it was accepted, per attempt: the same
@@ -223,18 +225,20 @@ func lambdaError(err error) error {
 	return err
 }
 
-// send renders and sends one email.
-func (e Emails) send(ctx context.Context, kind mail.Kind, data func() (mail.Data, error)) error {
+// send renders and sends one email and returns its subject.
+func (e Emails) send(ctx context.Context, kind mail.Kind, data func() (mail.Data, error)) (string, error) {
 	d, err := data()
 	if err != nil {
-		return err
+		return "", err
 	}
 	msg, err := e.Renderer.Render(kind, d)
 	if err != nil {
-		return err
+		return "", err
 	}
-	_, err = e.Sender.Send(ctx, msg)
-	return err
+	if _, err = e.Sender.Send(ctx, msg); err != nil {
+		return "", err
+	}
+	return msg.Subject, nil
 }
 
 // newLinkCode mints a random link code for an email, stores its hash for the request and purpose

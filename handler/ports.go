@@ -341,9 +341,15 @@ type MailClaimer interface {
 	ClaimMail(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
 }
 
-// MailSentMarker records that a request's email for an event was sent.
+// MailSentMarker records that a request's email for an event was sent, with its kind and subject
+// (both empty when the event is marked without an email).
 type MailSentMarker interface {
-	MarkMailSent(ctx context.Context, requestID, event string) error
+	MarkMailSent(ctx context.Context, requestID, event, kind, subject string) error
+}
+
+// SentEmailLister reads the emails that went out about a request, oldest first.
+type SentEmailLister interface {
+	ListSentEmails(ctx context.Context, requestID string) ([]refund.SentEmail, error)
 }
 
 // MailReleaser gives up a run's claim whose email could not be sent.

@@ -146,6 +146,17 @@ func TestQuestionsAndReplyOverHTTP(t *testing.T) {
 	if _, ok := list().Unanswered[s.id]; ok {
 		t.Error("the queue still counts the request's questions after the reply")
 	}
+	// The case page lists the reply email: its kind and subject as sent, never its recipient.
+	resp = mustCall(t, staff, staffEvent(t, "staff-get-request.json", "/staff/api/requests/"+s.id, map[string]string{"id": s.id}, nil))
+	wantStatus(t, resp, http.StatusOK)
+	var emails struct {
+		Emails []map[string]any `json:"emails"`
+	}
+	decodeJSON(t, resp, &emails)
+	if len(emails.Emails) != 1 || emails.Emails[0]["kind"] != string(mail.KindReply) || emails.Emails[0]["subject"] != m.Subject ||
+		emails.Emails[0]["sent_at"] == "" || len(emails.Emails[0]) != 3 {
+		t.Errorf("detail emails = %v, want the reply (kind, subject %q, sent_at)", emails.Emails, m.Subject)
+	}
 	page = mustCall(t, status, statusEvent(t, s.id, s.statusCode, false))
 	if !strings.Contains(page.Body, "Our team") || !strings.Contains(page.Body, "&lt;b&gt;Promise&lt;/b&gt;") {
 		t.Errorf("status page does not show the reply as text:\n%s", page.Body)

@@ -113,6 +113,7 @@ type StaffApiStore interface {
 	ThreadSummaryGetter
 	ReplyAdder
 	LinkPutter
+	SentEmailLister
 }
 
 // StaffGroup is the group a caller's "cognito:groups" claim must contain.
@@ -304,6 +305,9 @@ type RequestDetail struct {
 	// (Unanswered: the client's questions since the latest reply).
 	Thread    []refund.ThreadMessage `json:"thread"`
 	Questions refund.ThreadSummary   `json:"questions"`
+	// Emails are the emails that went out about the request (kind, subject, time; no recipient),
+	// oldest first.
+	Emails []refund.SentEmail `json:"emails"`
 	// Proposal is a decision above the four-eyes limit waiting for a second member of staff, if any.
 	Proposal *refund.Proposal `json:"proposal,omitempty"`
 	// FourEyesLimit is the most money one member of staff may let the client receive alone in the
@@ -396,6 +400,9 @@ func (h StaffApi) detail(ctx context.Context, id string) (events.APIGatewayV2HTT
 	}
 	d.Questions = refund.Summarize(d.Thread)
 	d.Questions.RequestID = id
+	if d.Emails, err = h.Store.ListSentEmails(ctx, id); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("staff detail of request %s: %w", id, err)
+	}
 	return apigw.JSON(http.StatusOK, d), nil
 }
 

@@ -191,6 +191,9 @@ func TestStaffRequestDetail(t *testing.T) {
 	if strings.Contains(resp.Body, "task_token") || strings.Contains(resp.Body, s.statusCode) {
 		t.Error("detail leaks the task token or a link code")
 	}
+	if d.Emails == nil || len(d.Emails) != 0 || !strings.Contains(resp.Body, `"emails":[]`) {
+		t.Errorf("emails = %#v, want an empty list (nothing sent yet)", d.Emails)
+	}
 	wantStatus(t, mustCall(t, f.staffHandler(), staffEvent(t, "staff-get-request.json", "/staff/api/requests/req-nope", map[string]string{"id": "req-nope"}, nil)), http.StatusNotFound)
 }
 

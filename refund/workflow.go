@@ -87,6 +87,17 @@ func (c MailClaim) String() string {
 	return fmt.Sprintf("MailClaim(%d)", int(c))
 }
 
+// SentEmail is one email that went out about a request, as the case's timeline shows it to staff:
+// its kind and subject, never its recipient (the subjects name the order and the request, no person).
+type SentEmail struct {
+	// Kind is the email's kind ("received", "offers", "staff_review", ...).
+	Kind string `json:"kind"`
+	// Subject is the subject line as it was sent.
+	Subject string `json:"subject"`
+	// SentAt is when it went out.
+	SentAt time.Time `json:"sent_at"`
+}
+
 // IdempotencyTTL is how long the first answer to a submission sent with an Idempotency-Key answers
 // its retries.
 const IdempotencyTTL = 24 * time.Hour

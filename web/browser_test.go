@@ -141,6 +141,10 @@ func (f *fakeStaffAPI) handle(ctx context.Context, req events.APIGatewayV2HTTPRe
 				{"at": "2025-03-03T14:05:00Z", "actor": "client", "action": "submitted", "to": "submitted", "detail": xss},
 				{"at": "2025-03-03T14:05:02Z", "actor": "system:ProposeResolution", "action": "status", "from": "submitted", "to": "in_review"},
 			},
+			"emails": []map[string]string{
+				{"kind": "staff_review", "subject": "Review needed: request R-1", "sent_at": "2025-03-03T14:05:03Z"},
+				{"kind": "received", "subject": "We received " + xss, "sent_at": "2025-03-03T14:05:01Z"},
+			},
 		}), nil
 	case path == "/requests/R-1/review" && apigw.Method(req) == http.MethodPost:
 		var body map[string]any
@@ -341,6 +345,16 @@ func TestStaffConsoleInBrowser(t *testing.T) {
 	}
 	if strings.Contains(detail, "€") {
 		t.Errorf("detail mixes money formats: %q", detail)
+	}
+	// The emails sent sit in the timeline by time, their subjects as text.
+	order := []string{"Request sent", "Email to the clientWe received " + xss, "Submitted → In review", "Email to staffReview needed: request R-1"}
+	for i, at := 0, -1; i < len(order); i++ {
+		next := strings.Index(detail, order[i])
+		if next <= at {
+			t.Errorf("timeline lacks %q after %q (or out of order): %q", order[i], order[max(i-1, 0)], detail)
+			break
+		}
+		at = next
 	}
 	if visible := eval[bool](t, ctx, `!document.getElementById("review-adjust-box").hidden`); visible {
 		t.Error("adjustment fields shown before adjust was chosen")

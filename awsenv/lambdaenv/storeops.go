@@ -69,7 +69,8 @@ type StoreOps struct {
 	ClearResumeOp            func(ctx context.Context, id, outcome string) (cleared bool, err error)
 	GetRequestAndTokenOp     func(ctx context.Context, id string) (refund.RequestRecord, refund.TaskToken, error)
 	ClaimMailOp              func(ctx context.Context, requestID, event, claimID string, lease time.Duration) (refund.MailClaim, error)
-	MarkMailSentOp           func(ctx context.Context, requestID, event string) error
+	MarkMailSentOp           func(ctx context.Context, requestID, event, kind, subject string) error
+	ListSentEmailsOp         func(ctx context.Context, requestID string) ([]refund.SentEmail, error)
 	ReleaseMailOp            func(ctx context.Context, requestID, event, claimID string) error
 	AddQuestionOp            func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
 	AddReplyOp               func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
@@ -338,8 +339,13 @@ func (s StoreOps) ClaimMail(ctx context.Context, requestID, event, claimID strin
 }
 
 // MarkMailSent calls MarkMailSentOp (handler.MailSentMarker).
-func (s StoreOps) MarkMailSent(ctx context.Context, requestID, event string) error {
-	return s.MarkMailSentOp(ctx, requestID, event)
+func (s StoreOps) MarkMailSent(ctx context.Context, requestID, event, kind, subject string) error {
+	return s.MarkMailSentOp(ctx, requestID, event, kind, subject)
+}
+
+// ListSentEmails calls ListSentEmailsOp (handler.SentEmailLister).
+func (s StoreOps) ListSentEmails(ctx context.Context, requestID string) ([]refund.SentEmail, error) {
+	return s.ListSentEmailsOp(ctx, requestID)
 }
 
 // ReleaseMail calls ReleaseMailOp (handler.MailReleaser).

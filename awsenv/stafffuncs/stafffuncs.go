@@ -37,7 +37,7 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		SettleOutsideOp: s.SettleOutside, CreateRequestOp: s.CreateRequest,
 		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
 		ListThreadOp: s.ListThread, ThreadSummaryOp: s.ThreadSummary, AddReplyOp: s.AddReply,
-		PutLinkCodeOp: s.PutLinkCode,
+		PutLinkCodeOp: s.PutLinkCode, ListSentEmailsOp: s.ListSentEmails,
 	}
 	gw, err := paymentfuncs.Gateway(ctx, &env)
 	limits, lerr := env.FourEyesLimits()

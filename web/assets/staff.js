@@ -322,10 +322,17 @@
         box.appendChild(definitionList([["Amount", money(data.credit.amount)], ["Valid until", data.credit.valid_until]]));
       }
       box.appendChild(el("h3", null, "Audit trail"));
-      box.appendChild(table("Audit trail, oldest first", ["When", "Actor", "Action", "Status", "Detail"], (data.audit || []).map(function (a) {
+      // The timeline: the audit entries and the emails sent (subject as text), oldest first.
+      var timeline = (data.audit || []).map(function (a) {
         var move = a.from || a.to ? words("status", a.from) + " → " + words("status", a.to) : "";
-        return [whenNode(a.at), a.actor, words("action", a.action), move, a.detail];
-      })));
+        return { at: a.at, row: [whenNode(a.at), a.actor, words("action", a.action), move, a.detail] };
+      }).concat((data.emails || []).map(function (m) {
+        var to = m.kind && m.kind.indexOf("staff_") === 0 ? "Email to staff" : "Email to the client";
+        return { at: m.sent_at, row: [whenNode(m.sent_at), "Refundflow", to, "", m.subject] };
+      }));
+      timeline.sort(function (x, y) { return new Date(x.at).getTime() - new Date(y.at).getTime(); });
+      box.appendChild(table("Audit trail and emails sent, oldest first", ["When", "Actor", "Action", "Status", "Detail"],
+        timeline.map(function (t) { return t.row; })));
       buildReview(r, data.offers || []);
       buildProposal(data);
       // The open request, for a draft kept when the session ends (its form is put back here).
