@@ -13,52 +13,14 @@
   if (!session) return;
   var byId = function (id) { return document.getElementById(id); };
 
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) node.setAttribute(k, String(attrs[k]));
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c !== undefined && c !== null) node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
-  function say(id, text, isError) {
-    var n = byId(id);
-    n.textContent = text || "";
-    n.classList.toggle("error", !!isError);
-  }
-  // ended: the session ended; staff_signin.js keeps what was typed and signs the agent in again.
-  function ended() {
-    session.renew();
-    return new Error("Your session has ended: signing you in again.");
+  var el = session.el, say = session.say;
+  function call(method, path, body, headers) {
+    return session.call(api, method, path, body, headers);
   }
   function newKey() {
     var b = new Uint8Array(16);
     crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
-  }
-  function call(method, path, body, headers) {
-    var t = session.token();
-    if (!t) return Promise.reject(ended());
-    var h = { "Authorization": "Bearer " + t, "Accept": "application/json", "Content-Type": "application/json" };
-    Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
-    return fetch(api + path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit", cache: "no-store" })
-      .then(function (resp) {
-        return resp.text().then(function (text) {
-          var data = null;
-          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-          if (resp.status === 401) throw ended();
-          if (!resp.ok) {
-            var e = data && data.error ? data.error : {};
-            var msg = e.message || "The server answered " + resp.status + ".";
-            if (e.fields) msg += " " + Object.keys(e.fields).map(function (k) { return k + ": " + e.fields[k]; }).join("; ");
-            throw new Error(msg);
-          }
-          return data;
-        });
-      });
   }
   function field(id, label, input, hint) {
     var f = el("div", { "class": "field" }, el("label", { "for": id }, label));

@@ -217,7 +217,53 @@
     resolveReady();
   }
 
-  window.refundflowSession = { token: token, ready: ready, renew: renew, restoreDraft: restoreDraft };
+  // The panels' shared helpers (staff_agents.js, staff_questions.js): el builds an element whose
+  // values go in through setAttribute and text nodes only, never as HTML; say writes a status line;
+  // call sends a JSON request with the session's token to the staff API at api, and on a 401 starts
+  // signing in again (what was typed is kept) before it fails.
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) node.setAttribute(k, String(attrs[k]));
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c !== undefined && c !== null) node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+  function say(id, text, isError) {
+    var n = byId(id);
+    n.textContent = text || "";
+    n.classList.toggle("error", !!isError);
+  }
+  function ended() {
+    renew();
+    return new Error("Your session has ended: signing you in again.");
+  }
+  function call(api, method, path, body, headers) {
+    var t = token();
+    if (!t) return Promise.reject(ended());
+    var h = { "Authorization": "Bearer " + t, "Accept": "application/json", "Content-Type": "application/json" };
+    Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
+    return fetch(api + path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit", cache: "no-store" })
+      .then(function (resp) {
+        return resp.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (resp.status === 401) throw ended();
+          if (!resp.ok) {
+            var e = data && data.error ? data.error : {};
+            var msg = e.message || "The server answered " + resp.status + ".";
+            if (e.fields) msg += " " + Object.keys(e.fields).map(function (k) { return k + ": " + e.fields[k]; }).join("; ");
+            throw new Error(msg);
+          }
+          return data;
+        });
+      });
+  }
+
+  window.refundflowSession = { token: token, ready: ready, renew: renew, restoreDraft: restoreDraft, el: el, say: say, call: call };
 
   var params = new URLSearchParams(window.location.search);
   if (params.has("code") && params.has("state")) {
