@@ -33,7 +33,7 @@ func (g *Gateway) LookupPayment(ctx context.Context, ref string) (refund.Payment
 	}
 	params := &stripe.PaymentIntentRetrieveParams{}
 	params.AddExpand("latest_charge")
-	pi, err := g.client.V1PaymentIntents.Retrieve(ctx, ref, params)
+	pi, err := g.client.retrievePaymentIntent(ctx, ref, params)
 	if err != nil {
 		return refund.PaymentFacts{}, mapLookupError(ref, err)
 	}
@@ -94,7 +94,7 @@ func (g *Gateway) RefundRequestID(ctx context.Context, refundID string) (string,
 	if refundID == "" || len(refundID) > payment.MaxKeyLen || strings.ContainsAny(refundID, "/?#% \t\r\n") {
 		return "", fmt.Errorf("stripe refund %q: %w", refundID, payment.ErrRefundNotFound)
 	}
-	r, err := g.client.V1Refunds.Retrieve(ctx, refundID, &stripe.RefundRetrieveParams{})
+	r, err := g.client.retrieveRefund(ctx, refundID)
 	if err != nil {
 		var se *stripe.Error
 		if errors.As(err, &se) && se.Code == stripe.ErrorCodeResourceMissing {

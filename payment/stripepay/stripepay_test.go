@@ -111,7 +111,7 @@ func TestStripeMockErrors(t *testing.T) {
 	}
 
 	client := NewClient(ClientConfig{Key: "sk_test_123", BaseURL: base})
-	_, raw := client.V1Refunds.Create(context.Background(), &stripe.RefundCreateParams{
+	_, raw := client.createRefund(context.Background(), &stripe.RefundCreateParams{
 		PaymentIntent: stripe.String("pi_3QxYz"), Reason: stripe.String("bogus"),
 	})
 	if raw == nil {

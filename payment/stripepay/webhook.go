@@ -68,7 +68,7 @@ func (w Webhook) Event(payload []byte, signature string) (payment.Event, error) 
 	}
 	switch ev.Type {
 	case stripe.EventTypeRefundCreated, stripe.EventTypeRefundUpdated, stripe.EventTypeRefundFailed, stripe.EventTypeChargeRefundUpdated:
-		var r stripe.Refund
+		var r refundObject
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return payment.Event{}, unreadable(ev, err)
 		}
@@ -78,13 +78,13 @@ func (w Webhook) Event(payload []byte, signature string) (payment.Event, error) 
 		}
 		out.Refunds = []refund.ProviderRefund{p}
 	case stripe.EventTypeChargeRefunded:
-		var c stripe.Charge
+		var c chargeObject
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return payment.Event{}, unreadable(ev, err)
 		}
 		if c.Refunds != nil {
-			for _, r := range c.Refunds.Data {
-				p, err := providerRefund(r, paymentOfCharge(&c))
+			for i := range c.Refunds.Data {
+				p, err := providerRefund(&c.Refunds.Data[i], c.payment())
 				if err != nil {
 					return payment.Event{}, unreadable(ev, err)
 				}
@@ -93,7 +93,7 @@ func (w Webhook) Event(payload []byte, signature string) (payment.Event, error) 
 		}
 	case stripe.EventTypeChargeDisputeCreated, stripe.EventTypeChargeDisputeUpdated, stripe.EventTypeChargeDisputeClosed,
 		stripe.EventTypeChargeDisputeFundsWithdrawn, stripe.EventTypeChargeDisputeFundsReinstated:
-		var d stripe.Dispute
+		var d disputeObject
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return payment.Event{}, unreadable(ev, err)
 		}
@@ -111,26 +111,14 @@ func unreadable(ev stripe.Event, err error) error {
 	return &payment.BadEvent{Reason: "unreadable", Err: fmt.Errorf("event %s (%s): %w", ev.ID, ev.Type, err)}
 }
 
-// paymentOfCharge is the payment reference of a charge: its PaymentIntent, or the charge itself for
-// a charge made without one.
-func paymentOfCharge(c *stripe.Charge) string {
-	if c.PaymentIntent != nil && c.PaymentIntent.ID != "" {
-		return c.PaymentIntent.ID
-	}
-	return c.ID
-}
-
 // providerRefund reads a Stripe refund; ref is the payment when the refund itself does not name it
 // (a refund listed in its charge).
-func providerRefund(r *stripe.Refund, ref string) (refund.ProviderRefund, error) {
-	if r == nil {
-		return refund.ProviderRefund{}, errors.New("no refund object")
-	}
+func providerRefund(r *refundObject, ref string) (refund.ProviderRefund, error) {
 	switch {
-	case r.PaymentIntent != nil && r.PaymentIntent.ID != "":
-		ref = r.PaymentIntent.ID
-	case ref == "" && r.Charge != nil:
-		ref = r.Charge.ID
+	case r.PaymentIntent != "":
+		ref = string(r.PaymentIntent)
+	case ref == "":
+		ref = string(r.Charge)
 	}
 	var status refund.ProviderRefundStatus
 	switch r.Status {
@@ -150,33 +138,30 @@ func providerRefund(r *stripe.Refund, ref string) (refund.ProviderRefund, error)
 		return refund.ProviderRefund{}, fmt.Errorf("refund %s: %w", r.ID, err)
 	}
 	p := refund.ProviderRefund{
-		ID: r.ID, PaymentReference: ref, Amount: amount, Status: status, FailureReason: string(r.FailureReason),
+		ID: r.ID, PaymentReference: ref, Amount: amount, Status: status, FailureReason: r.FailureReason,
 		IdempotencyKey: r.Metadata["idempotency_key"], Created: time.Unix(r.Created, 0).UTC(),
 	}
 	return p, p.Validate()
 }
 
 // providerDispute reads a Stripe dispute, reported by an event created at reported.
-func providerDispute(d *stripe.Dispute, reported time.Time) (refund.Dispute, error) {
-	ref := ""
-	switch {
-	case d.PaymentIntent != nil && d.PaymentIntent.ID != "":
-		ref = d.PaymentIntent.ID
-	case d.Charge != nil:
-		ref = paymentOfCharge(d.Charge)
+func providerDispute(d *disputeObject, reported time.Time) (refund.Dispute, error) {
+	ref := string(d.PaymentIntent)
+	if ref == "" && d.Charge != nil {
+		ref = d.Charge.payment()
 	}
 	amount, err := fromStripe(d.Amount, d.Currency)
 	if err != nil {
 		return refund.Dispute{}, fmt.Errorf("dispute %s: %w", d.ID, err)
 	}
-	out := refund.Dispute{ID: d.ID, PaymentReference: ref, Amount: amount, Reason: string(d.Reason),
+	out := refund.Dispute{ID: d.ID, PaymentReference: ref, Amount: amount, Reason: d.Reason,
 		Status: refund.DisputeStatus(d.Status), ReportedAt: reported}
 	return out, out.Validate()
 }
 
 // fromStripe converts an amount in Stripe's unit of a (lower-case) currency to the domain's.
-func fromStripe(amount int64, currency stripe.Currency) (refund.Money, error) {
-	cur := strings.ToUpper(string(currency))
+func fromStripe(amount int64, currency string) (refund.Money, error) {
+	cur := strings.ToUpper(currency)
 	if !refund.ValidCurrency(cur) {
 		return refund.Money{}, fmt.Errorf("currency %q is not an ISO 4217 code", currency)
 	}

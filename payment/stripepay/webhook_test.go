@@ -26,7 +26,7 @@ func signed(payload []byte, secret string, ts time.Time) string {
 	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: ts}).Header
 }
 
-const refundObject = `{"id":"re_1","object":"refund","amount":%d,"currency":%q,"charge":"ch_1","payment_intent":"pi_1","status":%q,
+const refundJSON = `{"id":"re_1","object":"refund","amount":%d,"currency":%q,"charge":"ch_1","payment_intent":"pi_1","status":%q,
 	"failure_reason":%q,"metadata":{"idempotency_key":"refund:req-1:1","request_id":"req-1"},"created":1741597200}`
 
 func TestWebhookReadsRefundEvents(t *testing.T) {
@@ -43,7 +43,7 @@ func TestWebhookReadsRefundEvents(t *testing.T) {
 		// Stripe counts ISK in hundredths: 500000 is ISK 5,000.
 		{"refund.updated", "succeeded", "isk", 500000, refund.ProviderRefund{Status: refund.ProviderRefundSucceeded, Amount: refund.Money{Amount: 5000, Currency: "ISK"}, FailureReason: "expired_or_canceled_card"}},
 	} {
-		body := event("evt_1", tc.typ, fmt.Sprintf(refundObject, tc.amount, tc.currency, tc.status, "expired_or_canceled_card"), now)
+		body := event("evt_1", tc.typ, fmt.Sprintf(refundJSON, tc.amount, tc.currency, tc.status, "expired_or_canceled_card"), now)
 		ev, err := Webhook{Secret: testSecret}.Event(body, signed(body, testSecret, now))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.typ, err)
@@ -107,7 +107,7 @@ func TestWebhookReadsChargeRefundedAndDisputes(t *testing.T) {
 
 func TestWebhookRefusesWhatIsNotAFreshSignedEvent(t *testing.T) {
 	now := time.Now()
-	body := event("evt_1", "refund.failed", fmt.Sprintf(refundObject, 2500, "eur", "failed", ""), now)
+	body := event("evt_1", "refund.failed", fmt.Sprintf(refundJSON, 2500, "eur", "failed", ""), now)
 	for _, tc := range []struct {
 		name      string
 		body      []byte
@@ -121,8 +121,8 @@ func TestWebhookRefusesWhatIsNotAFreshSignedEvent(t *testing.T) {
 		{"six minutes old (a replay)", body, signed(body, testSecret, now.Add(-6*time.Minute)), "too_old"},
 		{"signed, but not JSON", []byte("hello"), signed([]byte("hello"), testSecret, now), "unreadable"},
 		{"signed, but not an event", []byte(`{"object":"list"}`), signed([]byte(`{"object":"list"}`), testSecret, now), "unreadable"},
-		{"signed, with a refund status nobody knows", event("evt_9", "refund.updated", fmt.Sprintf(refundObject, 2500, "eur", "teleported", ""), now),
-			signed(event("evt_9", "refund.updated", fmt.Sprintf(refundObject, 2500, "eur", "teleported", ""), now), testSecret, now), "unreadable"},
+		{"signed, with a refund status nobody knows", event("evt_9", "refund.updated", fmt.Sprintf(refundJSON, 2500, "eur", "teleported", ""), now),
+			signed(event("evt_9", "refund.updated", fmt.Sprintf(refundJSON, 2500, "eur", "teleported", ""), now), testSecret, now), "unreadable"},
 	} {
 		_, err := Webhook{Secret: testSecret}.Event(tc.body, tc.signature)
 		var bad *payment.BadEvent
