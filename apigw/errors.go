@@ -142,6 +142,32 @@ func Describe(req events.APIGatewayV2HTTPRequest, err error) (int, ErrorDetail) 
 // to the log only) and shown with a generic message and the request id. A nil err is treated as an
 // internal error, since a handler that asks for an error response without one has a bug.
 func Error(req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	status, d := describeAndLog(req, err)
+	if WantsJSON(req) {
+		return errorHeaders(JSON(status, ErrorBody{Error: d}), d)
+	}
+	page := web.ErrorPage{Status: status, Title: titles[d.Code], Message: d.Message, Fields: d.Fields}
+	if d.Code == refund.CodeInternal {
+		page.Reference = d.RequestID
+	}
+	resp, perr := Page(status, page)
+	if perr != nil {
+		slog.Error("render error page", "requestId", RequestID(req), "error", perr.Error())
+		resp = Text(status, d.Message+"\n")
+	}
+	return errorHeaders(resp, d)
+}
+
+// ErrorJSON is Error for an API whose callers read JSON only: always the JSON ErrorBody, whatever
+// the request accepts. A function that answers only through it links no page template (the
+// templates' reflection is what keeps a binary's bootstrap large; see HandleJSON).
+func ErrorJSON(req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	status, d := describeAndLog(req, err)
+	return errorHeaders(JSON(status, ErrorBody{Error: d}), d)
+}
+
+// describeAndLog describes err (Describe) and logs it when it is a server error.
+func describeAndLog(req events.APIGatewayV2HTTPRequest, err error) (int, ErrorDetail) {
 	if err == nil {
 		err = errors.New("apigw.Error called with a nil error")
 	}
@@ -149,21 +175,11 @@ func Error(req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTT
 	if status >= 500 {
 		slog.Error("request failed", "requestId", RequestID(req), "route", req.RouteKey, "error", err.Error())
 	}
-	var resp events.APIGatewayV2HTTPResponse
-	if WantsJSON(req) {
-		resp = JSON(status, ErrorBody{Error: d})
-	} else {
-		page := web.ErrorPage{Status: status, Title: titles[d.Code], Message: d.Message, Fields: d.Fields}
-		if d.Code == refund.CodeInternal {
-			page.Reference = d.RequestID
-		}
-		var perr error
-		resp, perr = Page(status, page)
-		if perr != nil {
-			slog.Error("render error page", "requestId", RequestID(req), "error", perr.Error())
-			resp = Text(status, d.Message+"\n")
-		}
-	}
+	return status, d
+}
+
+// errorHeaders adds the headers an error's detail calls for: Retry-After, WWW-Authenticate.
+func errorHeaders(resp events.APIGatewayV2HTTPResponse, d ErrorDetail) events.APIGatewayV2HTTPResponse {
 	if d.RetryAfter > 0 {
 		resp.Headers["Retry-After"] = strconv.FormatInt(d.RetryAfter, 10)
 	}

@@ -75,6 +75,8 @@ const (
 	VarLookupKeySecretARN = lambdaenv.VarLookupKeySecretARN
 	// VarAgreementPdfFunction names the function that makes the signed agreement's PDF.
 	VarAgreementPdfFunction = lambdaenv.VarAgreementPdfFunction
+	// VarSendMailFunction names the function that writes and sends StaffApi's and StripeWebhook's emails.
+	VarSendMailFunction = lambdaenv.VarSendMailFunction
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

@@ -51,6 +51,7 @@ func Builders() map[string]Builder {
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
 		eventfuncs.FunctionStripeWebhook:       Adapt[in, out](eventfuncs.StripeWebhook),
 		pdffuncs.FunctionAgreementPdf:          Adapt[handler.AgreementPdfInput, handler.AgreementPdfOutput](pdffuncs.AgreementPdf),
+		mailfuncs.FunctionSendMail:             Adapt[handler.SendMailInput, handler.SendMailOutput](mailfuncs.SendMail),
 	}
 }
 

@@ -16,8 +16,8 @@ var extraClients = map[string][]string{
 	"refundflow/awsenv/formfuncs":    {"secretsmanager"},
 	"refundflow/awsenv/mailfuncs":    {"sesv2"},
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
-	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe", "sesv2"},
-	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe", "sesv2"},
+	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe"},
+	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe"},
 }
 
 // everyFunction is what every function links.

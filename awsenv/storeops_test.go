@@ -42,6 +42,7 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
 		eventfuncs.FunctionStripeWebhook: built(eventfuncs.StripeWebhook), pdffuncs.FunctionAgreementPdf: built(pdffuncs.AgreementPdf),
+		mailfuncs.FunctionSendMail: built(mailfuncs.SendMail),
 	}
 	if got, want := len(builders), len(Builders()); got != want {
 		t.Fatalf("this test knows %d builders, awsenv.Builders has %d", got, want)

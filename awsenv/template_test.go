@@ -36,6 +36,7 @@ var templateValues = map[string]string{
 	VarLookupKeySecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup",
 	VarStripeWebhookSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook",
 	VarAgreementPdfFunction:   "arn:aws:lambda:eu-west-1:123456789012:function:AgreementPdfFunction:live",
+	VarSendMailFunction:       "arn:aws:lambda:eu-west-1:123456789012:function:SendMailFunction:live",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml

@@ -602,7 +602,7 @@ func newTaskFixture(t *testing.T, service refund.ServiceType) *taskFixture {
 	f.waits = sfnworkflow.Client{SendTaskSuccess: f.sfn.SendTaskSuccess}
 	f.store.Now = func() time.Time { return taskT0 }
 	links, _ := mail.NewLinks("https://refunds.example.com")
-	f.emails = handler.Emails{Store: f.store, Renderer: &mail.Renderer{Links: links, Company: "Northwind"}, Sender: f.mail}
+	f.emails = handler.Emails{Store: f.store, Delivery: handler.RenderAndSend{Renderer: &mail.Renderer{Links: links, Company: "Northwind"}, Sender: f.mail}}
 
 	o := refund.Order{
 		Number: "RF-1", CustomerName: "Ana López", Email: "ana@example.com", PurchaseDate: "2025-03-04", Currency: "EUR",

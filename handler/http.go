@@ -132,21 +132,26 @@ const CodeUnavailable refund.Code = "unavailable"
 // error table has no 503 on purpose (no domain error means "try later"), so the few handlers that
 // depend on another service build the answer here.
 func unavailable(req events.APIGatewayV2HTTPRequest, message string) (events.APIGatewayV2HTTPResponse, error) {
-	var resp events.APIGatewayV2HTTPResponse
 	if apigw.WantsJSON(req) {
-		resp = apigw.JSON(http.StatusServiceUnavailable, apigw.ErrorBody{Error: apigw.ErrorDetail{
-			Code: CodeUnavailable, Message: message, RequestID: apigw.RequestID(req),
-		}})
-	} else {
-		var err error
-		resp, err = apigw.Page(http.StatusServiceUnavailable, web.ErrorPage{
-			Status: http.StatusServiceUnavailable, Title: "Please try again in a moment", Message: message,
-			Reference: apigw.RequestID(req),
-		})
-		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
+		return unavailableJSON(req, message)
 	}
+	resp, err := apigw.Page(http.StatusServiceUnavailable, web.ErrorPage{
+		Status: http.StatusServiceUnavailable, Title: "Please try again in a moment", Message: message,
+		Reference: apigw.RequestID(req),
+	})
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	resp.Headers["Retry-After"] = "30"
+	return resp, nil
+}
+
+// unavailableJSON is unavailable for the staff API, whose callers read JSON only (and whose binary
+// links no page template: see apigw.HandleJSON).
+func unavailableJSON(req events.APIGatewayV2HTTPRequest, message string) (events.APIGatewayV2HTTPResponse, error) {
+	resp := apigw.JSON(http.StatusServiceUnavailable, apigw.ErrorBody{Error: apigw.ErrorDetail{
+		Code: CodeUnavailable, Message: message, RequestID: apigw.RequestID(req),
+	}})
 	resp.Headers["Retry-After"] = "30"
 	return resp, nil
 }

@@ -27,10 +27,9 @@ type Mailer interface {
 type Emails struct {
 	// Store holds the mail markers.
 	Store MailMarkers
-	// Renderer writes the texts and builds the links.
-	Renderer *mail.Renderer
-	// Sender sends them.
-	Sender Mailer
+	// Delivery writes each email and sends it: RenderAndSend in the functions that send their own,
+	// SendMailFunction through Lambda's Invoke in StaffApi and StripeWebhook (see SendMail).
+	Delivery MailDelivery
 	// Wait is how long a run waits for another run's claim to end before it fails with
 	// MailInProgress; DefaultMailWait when zero.
 	Wait time.Duration
@@ -61,8 +60,8 @@ func (e *MailInProgress) Error() string {
 // called only when the email is due, so link codes are minted only for emails that are sent. It
 // reports whether an email was sent now.
 func (e Emails) once(ctx context.Context, id, event string, kind mail.Kind, data func() (mail.Data, error)) (bool, error) {
-	if e.Renderer == nil || e.Sender == nil {
-		return false, fmt.Errorf("send %s email for request %s: no renderer or sender configured", kind, id)
+	if e.Delivery == nil {
+		return false, fmt.Errorf("send %s email for request %s: no mail delivery configured", kind, id)
 	}
 	claimID, err := NewCode()
 	if err != nil {
@@ -231,11 +230,33 @@ func (e Emails) send(ctx context.Context, kind mail.Kind, data func() (mail.Data
 	if err != nil {
 		return "", err
 	}
-	msg, err := e.Renderer.Render(kind, d)
+	return e.Delivery.Deliver(ctx, kind, d)
+}
+
+// MailDelivery writes one email of kind from data and sends it, returning its subject.
+type MailDelivery interface {
+	Deliver(ctx context.Context, kind mail.Kind, data mail.Data) (subject string, err error)
+}
+
+// RenderAndSend is the MailDelivery of a function that sends its own email: Renderer writes the
+// texts and builds the links, Sender sends them. A function that holds none links no template and no
+// SES client (the templates' reflection keeps every exported method of the types a binary puts in
+// interfaces, which is what put StaffApi and StripeWebhook over their 12 MB bootstrap target).
+type RenderAndSend struct {
+	Renderer *mail.Renderer
+	Sender   Mailer
+}
+
+// Deliver renders and sends.
+func (r RenderAndSend) Deliver(ctx context.Context, kind mail.Kind, data mail.Data) (string, error) {
+	if r.Renderer == nil || r.Sender == nil {
+		return "", fmt.Errorf("send %s email: no renderer or sender configured", kind)
+	}
+	msg, err := r.Renderer.Render(kind, data)
 	if err != nil {
 		return "", err
 	}
-	if _, err = e.Sender.Send(ctx, msg); err != nil {
+	if _, err = r.Sender.Send(ctx, msg); err != nil {
 		return "", err
 	}
 	return msg.Subject, nil

@@ -41,7 +41,7 @@ func (f *httpFixture) staffWithMail() (handler.StaffApi, *fakeSender) {
 	h := f.staffHandler()
 	sender := &fakeSender{}
 	links, _ := mail.NewLinks("https://refunds.example.com")
-	h.Emails = handler.Emails{Store: f.store, Renderer: &mail.Renderer{Links: links, Company: "Northwind"}, Sender: sender}
+	h.Emails = handler.Emails{Store: f.store, Delivery: handler.RenderAndSend{Renderer: &mail.Renderer{Links: links, Company: "Northwind"}, Sender: sender}}
 	return h, sender
 }
 

@@ -127,9 +127,10 @@ const OrdersWriteScope = "refundflow/orders.write"
 // orderRoute is the one route the billing system's token may call.
 const orderRoute = "/staff/api/orders/{number}"
 
-// Handle answers one API Gateway event; errors become JSON errors through apigw.Handle.
+// Handle answers one API Gateway event; errors become JSON errors through apigw.HandleJSON, whatever
+// the caller accepts (the console and the billing system read JSON).
 func (h StaffApi) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return apigw.Handle(h.serve)(ctx, req)
+	return apigw.HandleJSON(h.serve)(ctx, req)
 }
 
 func (h StaffApi) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -795,7 +796,7 @@ func (h StaffApi) putOrder(ctx context.Context, req events.APIGatewayV2HTTPReque
 	facts, err := h.lookupPayment(ctx, o.Payment.Reference)
 	if payment.IsUnavailable(err) {
 		logger(h.Logger).WarnContext(ctx, "payment provider unavailable for an order", "order", o.Number, "error", err.Error())
-		return unavailable(req, "The payment provider could not be reached to check the order's payment. Send the order again in a minute.")
+		return unavailableJSON(req, "The payment provider could not be reached to check the order's payment. Send the order again in a minute.")
 	}
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

@@ -32,7 +32,7 @@ func (h StaffApi) find(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		switch {
 		case payment.IsUnavailable(err):
 			logger(h.Logger).WarnContext(ctx, "payment provider unavailable for a refund search", "error", err.Error())
-			return unavailable(req, "The payment provider could not be reached to look the refund up. Search again in a minute, or by order number.")
+			return unavailableJSON(req, "The payment provider could not be reached to look the refund up. Search again in a minute, or by order number.")
 		case err != nil:
 			return events.APIGatewayV2HTTPResponse{}, err
 		case id == "":

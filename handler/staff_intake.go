@@ -133,7 +133,7 @@ func (h StaffApi) replayTaken(ctx context.Context, req events.APIGatewayV2HTTPRe
 // stays submitted; a retry with the same key starts it, and so does the sweeper within minutes.
 func (h StaffApi) takeStartFailed(ctx context.Context, req events.APIGatewayV2HTTPRequest, id, key string, err error) (events.APIGatewayV2HTTPResponse, error) {
 	logger(h.Logger).ErrorContext(ctx, "start workflow", "requestId", id, "error", err.Error(), "idempotencyKey", key != "")
-	return unavailable(req, "The request "+id+" is saved but its processing could not start just now; it starts within minutes, or send it again with the same Idempotency-Key.")
+	return unavailableJSON(req, "The request "+id+" is saved but its processing could not start just now; it starts within minutes, or send it again with the same Idempotency-Key.")
 }
 
 // intakeFingerprint identifies an intake for the idempotency check: the SHA-256 of its JSON with

@@ -345,7 +345,9 @@ func TestNotifyRunsAtTheSameInstantSendOnce(t *testing.T) {
 	sender := &blockingSender{inner: f.mail, started: make(chan struct{}), release: make(chan struct{})}
 	notifier := func(wait time.Duration) handler.Notify {
 		e := f.emails
-		e.Sender, e.Wait = sender, wait
+		d := e.Delivery.(handler.RenderAndSend)
+		d.Sender = sender
+		e.Delivery, e.Wait = d, wait
 		return handler.Notify{Store: f.store, Emails: e}
 	}
 	first := make(chan error, 1)

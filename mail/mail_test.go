@@ -1,10 +1,12 @@
 package mail_test
 
 import (
+	"encoding/json"
 	"flag"
 	"html"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -700,5 +702,35 @@ func TestCompletedEmailCarriesTheSignedAgreement(t *testing.T) {
 	d.Attachments = nil
 	if msg, err := renderer(t).Render(mail.KindCompleted, d); err != nil || strings.Contains(msg.Text, "attached") {
 		t.Errorf("without an attachment the email says one is attached (%v)", err)
+	}
+}
+
+// TestEveryEmailSurvivesJSON checks the wire of SendMailFunction, which StaffApi and StripeWebhook
+// invoke with the kind and the Data as JSON: every sample written from its Data after a JSON round
+// trip is the email written from the Data itself, so no field a template reads is lost on the way.
+func TestEveryEmailSurvivesJSON(t *testing.T) {
+	r := renderer(t)
+	for _, s := range samples() {
+		t.Run(s.name, func(t *testing.T) {
+			want, err := r.Render(s.kind, s.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(s.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back mail.Data
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Render(s.kind, back)
+			if err != nil {
+				t.Fatalf("after JSON: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("the email written after a JSON round trip differs:\n got %+v\nwant %+v", got, want)
+			}
+		})
 	}
 }

@@ -1,8 +1,8 @@
 // Package eventfuncs builds StripeWebhook, the function that hears the payment provider after the
-// refund call. It is a group of its own because it is the one function that needs all three outside
-// clients: Secrets Manager (the endpoint's signing secret), stripe-go's webhook verification and SES
-// (it tells the client and staff). Put in another group, it would make that group's functions link a
-// client they never use (awsenv/deps_test.go).
+// refund call. It is a group of its own because it needs Secrets Manager (the endpoint's signing
+// secret) and stripe-go's webhook verification; its emails (it tells the client and staff) are written
+// and sent by SendMailFunction (awsenv/remote). Put in another group, it would make that group's
+// functions link a client they never use (awsenv/deps_test.go).
 package eventfuncs
 
 import (
@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailfuncs"
+	"refundflow/awsenv/remote"
 	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 	"refundflow/payment/stripepay"
@@ -22,8 +22,7 @@ const FunctionStripeWebhook = "StripeWebhookFunction"
 
 // StripeWebhook builds the StripeWebhookFunction handler (TABLE_NAME, STRIPE_WEBHOOK_SECRET_ARN,
 // STATE_MACHINE_ARN (it starts the new execution of a request reopened from completed),
-// PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_NAME and the other COMPANY_*
-// identity of the emails). The signing secret is
+// SEND_MAIL_FUNCTION, which writes and sends its emails). The signing secret is
 // read now, at cold start, so a missing or unreadable secret fails the function's start instead of
 // refusing every event as badly signed.
 func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhook, error) {
@@ -38,12 +37,12 @@ func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhoo
 		ClearResumeOp: s.ClearResume, GetTaskTokenOp: s.GetTaskToken,
 	}
 	secret, serr := webhookSecret(ctx, &env)
-	emails, err := mailfuncs.Emails(&env, s, true)
+	emails := handler.Emails{Store: lambdaenv.MailMarkers(s), Delivery: remote.Mail(&env)}
 	h := handler.StripeWebhook{
 		Events: stripepay.Webhook{Secret: secret}, Store: store, Waits: env.TaskCompleter(),
 		Workflow: env.WorkflowStarter(), Emails: emails, Clock: env.Clock, Logger: env.Log(),
 	}
-	return lambdaenv.Built(h, env.Done(FunctionStripeWebhook, serr, err))
+	return lambdaenv.Built(h, env.Done(FunctionStripeWebhook, serr))
 }
 
 // webhookSecret reads the endpoint's signing secret from Secrets Manager: the "whsec_..." value

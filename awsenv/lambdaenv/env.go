@@ -103,6 +103,9 @@ const (
 	// VarAgreementPdfFunction names the function NotifyFunction asks for the signed agreement's PDF
 	// (AgreementPdfFunction's live alias).
 	VarAgreementPdfFunction = "AGREEMENT_PDF_FUNCTION"
+	// VarSendMailFunction names the function StaffApi and StripeWebhook ask to write and send their
+	// emails (SendMailFunction's live alias).
+	VarSendMailFunction = "SEND_MAIL_FUNCTION"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its

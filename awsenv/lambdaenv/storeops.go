@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"refundflow/dynamo"
 	"refundflow/refund"
 )
 
@@ -371,4 +372,9 @@ func (s StoreOps) ListThread(ctx context.Context, requestID string) ([]refund.Th
 // ThreadSummary calls ThreadSummaryOp (handler.ThreadSummaryGetter).
 func (s StoreOps) ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error) {
 	return s.ThreadSummaryOp(ctx, requestID)
+}
+
+// MailMarkers are the operations of store that handler.Emails needs to send each email once.
+func MailMarkers(store *dynamo.Store) StoreOps {
+	return StoreOps{ClaimMailOp: store.ClaimMail, MarkMailSentOp: store.MarkMailSent, ReleaseMailOp: store.ReleaseMail}
 }

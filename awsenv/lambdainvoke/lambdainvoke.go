@@ -130,3 +130,22 @@ func (c Client) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// Call invokes c's function with in, as JSON, and decodes its answer into an O: the typed form of
+// Invoke, for a function whose handler takes an I and returns an O. Errors are Invoke's, or the
+// answer's decoding error.
+func Call[I, O any](ctx context.Context, c Client, in I) (O, error) {
+	var out O
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return out, fmt.Errorf("invoke %s: %w", c.Function, err)
+	}
+	answer, err := c.Invoke(ctx, payload)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(answer, &out); err != nil {
+		return out, fmt.Errorf("invoke %s: its answer: %w", c.Function, err)
+	}
+	return out, nil
+}

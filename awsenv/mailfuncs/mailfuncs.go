@@ -1,5 +1,6 @@
-// Package mailfuncs builds the workflow steps that send email: RequestStaffReview, RequestConsent and
-// Notify. Beside the table they send through SES v2, so only these functions link that client.
+// Package mailfuncs builds the functions that send email: the workflow steps RequestStaffReview,
+// RequestConsent and Notify, and SendMail, which StaffApi and StripeWebhook invoke for theirs. Beside
+// the table they send through SES v2, so only these functions link that client and the templates.
 package mailfuncs
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/remote"
 	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/mail"
@@ -20,6 +22,7 @@ const (
 	FunctionRequestStaffReview = "RequestStaffReviewFunction"
 	FunctionRequestConsent     = "RequestConsentFunction"
 	FunctionNotify             = "NotifyFunction"
+	FunctionSendMail           = "SendMailFunction"
 )
 
 // RequestStaffReview builds the RequestStaffReviewFunction handler (TABLE_NAME, PUBLIC_BASE_URL,
@@ -51,7 +54,7 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsen
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
 // MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*, AGREEMENT_PDF_FUNCTION), attaching to the completed
-// email the signed agreement AgreementPdfFunction makes (see agreementByLambda).
+// email the signed agreement AgreementPdfFunction makes (see remote.AgreementPDF).
 func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -61,7 +64,7 @@ func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	}
 	emails, err := Emails(&env, s, true)
 	company, _ := env.Company() // its problems are Emails's
-	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: agreementByLambda(&env), Company: company}
+	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: remote.AgreementPDF(&env), Company: company}
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 
@@ -75,12 +78,17 @@ func SES(env *lambdaenv.Env) *sesv2.Client {
 	})
 }
 
-// Emails requires PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and the company's identity
-// (lambdaenv.Env.Company) (and
-// STAFF_EMAIL when staff is true) and returns the renderer and SES sender on store's mail markers.
-// The configuration set is required, not optional: without it SES would send, and nobody would
-// hear of the emails that bounce.
+// Emails requires what Delivery requires and returns it on store's mail markers (lambdaenv.MailMarkers).
 func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails, error) {
+	d, err := Delivery(env, staff)
+	return handler.Emails{Store: lambdaenv.MailMarkers(store), Delivery: d}, err
+}
+
+// Delivery requires PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and the company's identity
+// (lambdaenv.Env.Company) (and STAFF_EMAIL when staff is true) and returns the renderer and SES
+// sender. The configuration set is required, not optional: without it SES would send, and nobody
+// would hear of the emails that bounce.
+func Delivery(env *lambdaenv.Env, staff bool) (handler.RenderAndSend, error) {
 	base := env.PublicBaseURL()
 	from := env.Require(lambdaenv.VarMailFrom)
 	configurationSet := env.Require(lambdaenv.VarMailConfigurationSet)
@@ -90,21 +98,26 @@ func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails
 		staffTo = env.StaffEmails()
 	}
 	r := &mail.Renderer{Company: company.Name, SupportEmail: company.SupportEmail, Address: company.Address, PolicyURL: company.PolicyURL}
+	d := handler.RenderAndSend{Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}
 	if companyErr != nil {
-		return handler.Emails{}, companyErr
+		return d, companyErr
 	}
 	if base != "" {
 		links, err := mail.NewLinks(base)
 		if err != nil {
-			return handler.Emails{}, err
+			return d, err
 		}
 		r.Links = links
 	}
-	markers := lambdaenv.StoreOps{
-		ClaimMailOp: store.ClaimMail, MarkMailSentOp: store.MarkMailSent,
-		ReleaseMailOp: store.ReleaseMail,
-	}
-	return handler.Emails{Store: markers, Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}, nil
+	return d, nil
+}
+
+// SendMail builds the SendMailFunction handler (PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET,
+// STAFF_EMAIL, COMPANY_*): it writes and sends the emails of StaffApi and StripeWebhook, which keep
+// the bookkeeping in the table, so it needs no table.
+func SendMail(_ context.Context, env lambdaenv.Env) (handler.SendMail, error) {
+	d, err := Delivery(&env, true)
+	return lambdaenv.Built(handler.SendMail{Delivery: d}, env.Done(FunctionSendMail, err))
 }
 
 // mailer hands the handlers sesmail.Sender's Send as a method value: a *sesmail.Sender in the

@@ -1,16 +1,16 @@
-// Package stafffuncs builds the staff API, StaffApi: the one function that both asks the payment
-// provider (its order route looks every order's payment up, as paymentfuncs builds the gateway) and
-// sends email (a staff reply to a client's question goes to the order's email through SES, as
-// mailfuncs sends it). It has a group of its own so that neither ExecuteResolution (paymentfuncs)
-// nor the mailing steps (mailfuncs) link the other's clients.
+// Package stafffuncs builds the staff API, StaffApi: it asks the payment provider (its order route
+// looks every order's payment up, as paymentfuncs builds the gateway) and sends email (a staff reply
+// to a client's question goes to the order's email), which SendMailFunction writes and sends for it
+// (awsenv/remote), so it links neither the templates nor SES. It has a group of its own so that
+// ExecuteResolution (paymentfuncs) links no Secrets Manager lookup key nor Step Functions starter.
 package stafffuncs
 
 import (
 	"context"
 
 	"refundflow/awsenv/lambdaenv"
-	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/remote"
 	"refundflow/awsenv/secrets"
 	"refundflow/handler"
 )
@@ -20,7 +20,7 @@ const FunctionStaffApi = "StaffApiFunction"
 
 // StaffApi builds the StaffApiFunction handler (TABLE_NAME, PAYMENT_PROVIDER, PAYMENT_SECRET_ARN,
 // STATE_MACHINE_ARN for the requests staff take for clients, FOUR_EYES_LIMITS, LOOKUP_KEY_SECRET_ARN,
-// and PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET and COMPANY_NAME for the reply emails; for
+// and SEND_MAIL_FUNCTION for the reply emails; for
 // Stripe the key is read from Secrets Manager now, as ExecuteResolution reads it, so a missing key
 // stops the function at start instead of failing the billing system's first order).
 func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) {
@@ -42,8 +42,8 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 	gw, err := paymentfuncs.Gateway(ctx, &env)
 	limits, lerr := env.FourEyesLimits()
 	key, kerr := secrets.LookupKey(ctx, &env)
-	emails, merr := mailfuncs.Emails(&env, s, false)
+	emails := handler.Emails{Store: lambdaenv.MailMarkers(s), Delivery: remote.Mail(&env)}
 	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Refunds: gw, Workflow: env.WorkflowStarter(),
 		Emails: emails, Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
-	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr, merr))
+	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr))
 }

@@ -60,6 +60,7 @@ import (
 	"refundflow/infra/local/samtemplate"
 	"refundflow/infra/local/secretslocal"
 	"refundflow/infra/local/stack"
+	"refundflow/mail"
 	"refundflow/refund"
 )
 
@@ -379,6 +380,10 @@ func firstEvent(id, requestID string) ([]byte, error) {
 		return task(handler.TaskInput{TaskToken: "coldstart-token", Phase: handler.PhaseRemind})
 	case "NotifyFunction":
 		return task(handler.TaskInput{Event: handler.EventReceived})
+	case "SendMailFunction":
+		// A staff reply to a client's question, as StaffApi sends it: written and sent through SES.
+		return json.Marshal(handler.SendMailInput{Kind: mail.KindReply, Data: mail.Data{To: "client@example.com", OrderNumber: "RF-1042",
+			RequestID: requestID, StatusCode: wrongCode, StaffMessage: "Your refund is on its way."}})
 	case "AgreementPdfFunction":
 		// A PDF made from a consent as Notify sends it: the function's whole work.
 		return json.Marshal(handler.AgreementPdfInput{

@@ -232,8 +232,8 @@ func New(t testing.TB, opts Options) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emails := handler.Emails{Store: h.Store, Renderer: &mail.Renderer{Links: links, Company: "Northwind IT Services"},
-		Sender: &sesmail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{StaffEmail}}}
+	emails := handler.Emails{Store: h.Store, Delivery: handler.RenderAndSend{Renderer: &mail.Renderer{Links: links, Company: "Northwind IT Services"},
+		Sender: &sesmail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{StaffEmail}}}}
 	clock := handler.Clock(h.Clock.Now)
 	// The task functions complete their own waits with SendTaskSuccess only, as awsenv wires them.
 	waits := sfnworkflow.Client{SendTaskSuccess: h.SFN.SendTaskSuccess}
