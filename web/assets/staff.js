@@ -115,10 +115,11 @@
     if (isNaN(d.getTime())) return String(s);
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
-  // whenNode is when as a <time> element whose tooltip gives the time in UTC.
+  // whenNode is when as a <time> element followed by the time in UTC as text, which a screen reader
+  // reads and a keyboard user sees (a tooltip is neither); the tooltip stays for the mouse.
   function whenNode(s) {
     if (!s) return "";
-    return el("time", { datetime: String(s), title: utc(s) }, when(s));
+    return el("time", { datetime: String(s), title: utc(s) }, when(s), el("span", { "class": "utc" }, " (" + utc(s) + ")"));
   }
   // age says how long ago s was, in words: "5 min", "3 h", "2 days".
   function age(s) {
@@ -230,7 +231,7 @@
     var dl = el("dl", { "class": "summary-list" });
     pairs.forEach(function (p) {
       if (p[1] === undefined || p[1] === null || p[1] === "") return;
-      dl.appendChild(el("div", null, el("dt", null, p[0]), el("dd", null, String(p[1]))));
+      dl.appendChild(el("div", null, el("dt", null, p[0]), el("dd", null, typeof p[1] === "object" ? p[1] : String(p[1]))));
     });
     return dl;
   }
@@ -268,7 +269,7 @@
       byId("detail-title").textContent = "Request " + (r.id || id);
       box.appendChild(definitionList([
         ["Status", words("status", r.status)], ["Order", r.order_number], ["Kind", words("kind", r.kind)], ["Reason", words("reason", r.reason)],
-        ["Details", r.details], ["Created", when(r.created_at)], ["In this status since", when(r.updated_at) + " (" + age(r.updated_at) + ")"],
+        ["Details", r.details], ["Created", whenNode(r.created_at)], ["In this status since", el("span", null, age(r.updated_at) + ", since ", whenNode(r.updated_at))],
         ["Policy", r.policy_version]
       ]));
       box.appendChild(el("h3", null, "Order"));
@@ -307,7 +308,7 @@
         box.appendChild(el("h3", null, "Client's answer"));
         box.appendChild(definitionList([
           ["Decision", words("decision", c.decision)], ["Offer", c.offer_id], ["Signed as", c.typed_name],
-          ["Reason for declining", c.decline_reason], ["When", when(c.at)], ["From IP", c.ip], ["Browser", c.user_agent],
+          ["Reason for declining", c.decline_reason], ["When", whenNode(c.at)], ["From IP", c.ip], ["Browser", c.user_agent],
           ["Offer fingerprint (SHA-256)", c.offer_hash]
         ]));
       }
@@ -387,13 +388,15 @@
       });
       if (!body.offers.length) { say("review-status", "Keep at least one offer, or reject.", true); return; }
     }
-    askConfirmation(body);
+    askConfirmation(body, ev.submitter || byId("review-form").querySelector("button[type=submit]"));
   });
 
   // askConfirmation repeats the client's name, the order, the outcome and the amount (for an
-  // adjustment, the new amounts) before anything is sent; pending is what Confirm sends.
-  var pending = null;
-  function askConfirmation(body) {
+  // adjustment, the new amounts) before anything is sent; pending is what Confirm sends. The step is a
+  // (non-modal) dialog that takes the focus when it opens; Go back or Escape closes it and gives the
+  // focus back to opener, the button that opened it, so a keyboard user carries on where they were.
+  var pending = null, opener = null;
+  function askConfirmation(body, from) {
     var o = current.order || {}, r = current.request || {};
     var cur = o.currency || (current.offers[0] && current.offers[0].amount && current.offers[0].amount.currency) || "";
     var lines = [];
@@ -420,15 +423,29 @@
     clear(box);
     lines.forEach(function (l) { box.appendChild(el("p", null, l)); });
     pending = body;
+    opener = from || null;
     byId("review-confirm").hidden = false;
     byId("review-confirm").focus();
   }
-  byId("review-confirm-no").addEventListener("click", function () { pending = null; byId("review-confirm").hidden = true; say("review-status", "Nothing was sent."); });
+  function goBack() {
+    if (byId("review-confirm").hidden) return;
+    pending = null;
+    byId("review-confirm").hidden = true;
+    say("review-status", "Nothing was sent.");
+    if (opener && document.body.contains(opener)) opener.focus();
+  }
+  byId("review-confirm-no").addEventListener("click", goBack);
+  byId("review-confirm").addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") { ev.preventDefault(); goBack(); }
+  });
   byId("review-confirm-yes").addEventListener("click", function () {
     if (!pending || !current) return;
     var body = pending, id = current.request.id;
     pending = null;
     byId("review-confirm").hidden = true;
+    // The dialog's buttons are gone: the focus goes to the line that says what became of the
+    // decision (a live region too), not back to the top of the page.
+    byId("review-status").focus();
     say("review-status", "Saving…");
     call("POST", "/requests/" + encodeURIComponent(id) + "/review", body).then(function (answer) {
       // When the workflow could not be reached, or a second person must confirm, the API says so.
@@ -444,10 +461,10 @@
     var p = data.proposal;
     if (!p || !data.request || data.request.status !== "in_review") return;
     var btn = el("button", { type: "button", "class": "button", id: "proposal-confirm" }, "Confirm as second member of staff…");
-    btn.addEventListener("click", function () { askConfirmation({ decision: "confirm", message: "" }); });
+    btn.addEventListener("click", function () { askConfirmation({ decision: "confirm", message: "" }, btn); });
     var box = el("div", { id: "proposal-box", "class": "notice" },
       el("h3", null, "Waiting for a second member of staff"),
-      el("p", null, p.actor + " proposed to " + words("decision", p.decision).toLowerCase() + " (up to " + money(p.amount) + ") on " + when(p.at) +
+      el("p", null, p.actor + " proposed to " + words("decision", p.decision).toLowerCase() + " (up to " + money(p.amount) + ") on ", whenNode(p.at),
         ". Another member of staff must confirm it; the person who proposed cannot."),
       btn);
     var form = byId("review-form");
