@@ -255,3 +255,187 @@ func TestConsoleStatesAccessible(t *testing.T) {
 	}
 	t.Logf("%d console states checked at 1280 and 360 px: %d axe-core violations", len(checked), total)
 }
+
+// focusState describes the focused element ("#id", "tag.class" or "body") and says "no indicator" when
+// the focus is not visible on it: it must match :focus-visible and draw an outline or a shadow there.
+const focusState = `(() => {
+	const e = document.activeElement;
+	if (!e || e === document.body) return ["body", ""];
+	const name = e.id ? "#" + e.id : e.tagName.toLowerCase() + (e.className ? "." + e.className : "") + " " + (e.textContent || "").trim().slice(0, 30);
+	const cs = getComputedStyle(e);
+	const drawn = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2) || cs.boxShadow !== "none";
+	return [name, e.matches(":focus-visible") && drawn ? "" : "no indicator"];
+})()`
+
+// key presses keys (chromedp.KeyEvent: keyDown, char and keyUp through Input.dispatchKeyEvent).
+func (b *browser) key(what, keys string, opts ...chromedp.KeyOption) {
+	b.t.Helper()
+	b.do(what, chromedp.KeyEvent(keys, opts...))
+}
+
+// focused returns the focused element's description, failing the test when it shows no focus
+// indicator.
+func (b *browser) focused() string {
+	b.t.Helper()
+	f := evalT[[]string](b, focusState)
+	if f[1] != "" {
+		b.t.Errorf("the focused element %s has no visible focus indicator", f[0])
+	}
+	return f[0]
+}
+
+// tabTo presses Tab (Shift+Tab when back) until the element matching sel has the focus, checking the
+// focus indicator at every stop; it fails the test after 80 presses, or when the focus stops moving
+// (a keyboard trap).
+func (b *browser) tabTo(sel string, back bool) {
+	b.t.Helper()
+	var opts []chromedp.KeyOption
+	if back {
+		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
+	}
+	match := `(() => { const e = document.activeElement; return !!e && e.matches(` + jsQuote(sel) + `); })()`
+	prev, same := "", 0
+	for range 80 {
+		if evalT[bool](b, match) {
+			return
+		}
+		b.key("Tab to "+sel, "\t", opts...)
+		cur := b.focused()
+		if cur == prev {
+			if same++; same > 2 {
+				b.t.Fatalf("the focus stays on %s while tabbing to %s: a keyboard trap", cur, sel)
+			}
+		} else {
+			same = 0
+		}
+		prev = cur
+	}
+	b.t.Fatalf("80 presses of Tab did not reach %s (the focus is on %s)", sel, prev)
+}
+
+// mustFocus fails the test unless the focused element matches sel, with a visible focus indicator.
+func (b *browser) mustFocus(sel, why string) {
+	b.t.Helper()
+	eventually(b.t, why+": the focus on "+sel, func() bool {
+		return b.evalQuiet(`String(!!document.activeElement && document.activeElement.matches(`+jsQuote(sel)+`))`) == "true"
+	})
+	b.focused()
+}
+
+func jsQuote(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
+// noKeyboardTrap tabs forward from where the focus is to the page's last tabbable element, which must
+// be reached with every stop showing its focus: nothing on the way holds the focus.
+func (b *browser) noKeyboardTrap() {
+	b.t.Helper()
+	last := evalT[string](b, `(() => {
+		const all = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, [tabindex]")]
+			.filter(e => e.tabIndex >= 0 && !e.disabled && (e.offsetWidth || e.offsetHeight || e.getClientRects().length));
+		const e = all[all.length - 1];
+		if (!e.id) e.id = "last-tabbable";
+		return "#" + e.id;
+	})()`)
+	b.tabTo(last, false)
+}
+
+// TestConsoleByKeyboard does an agent's task with the keyboard alone — Tab, Shift+Tab, Enter, Space,
+// Escape and typed characters; no mouse and no script clicks: sign in through the stand-in, search by
+// order number, open the case from the results, choose a decision, open the confirmation step (it
+// takes the focus), close it with Escape (the focus goes back to the button that opened it), open and
+// confirm it, sign out; then the supervisor confirms the four-eyes proposal the same way. Every focused
+// element shows a focus indicator, and tabbing through the page is never stuck.
+func TestConsoleByKeyboard(t *testing.T) {
+	t.Parallel()
+	b := newBrowser(t)
+	b.dir = localpagetest.OutDir(t, "console-a11y")
+	b.viewport(1280, 900)
+	s := startStack(t)
+	v := newVisitor(t, s)
+	staff := newStaff(t, s)
+	order := demoOrder(t, s, "RF-1005")
+	status := v.submitForm(order, refund.KindRefund, refund.ReasonChangedMind, "")
+	id := staff.waitInReview(order.Number).ID
+
+	signIn := func(sub string) {
+		t.Helper()
+		b.do("open the console", chromedp.Navigate(s.URL+"/staff"), chromedp.WaitVisible(chromedp.ID("user-"+sub)))
+		b.tabTo("#user-"+sub, false)
+		b.key("choose "+sub, "\r")
+		eventually(t, "signed in as "+sub, func() bool {
+			return strings.Contains(b.evalQuiet(`(document.getElementById("session-status") || {}).textContent || ""`), "Signed in as")
+		})
+		b.waitSays("list-status", "shown.")
+		b.noKeyboardTrap()
+	}
+	search := func(q string) {
+		t.Helper()
+		b.tabTo("#find-q", true)
+		b.key("type the order number", q)
+		b.key("search", "\r")
+		b.waitSays("list-body", id)
+		b.waitSays("list-status", "1 request shown.")
+	}
+
+	signIn("local-staff")
+	search(order.Number)
+	// One result opens the case, which takes the focus; the result stays reachable, and opens it too.
+	b.waitSays("detail-title", "Request "+id)
+	b.mustFocus("#detail", "the case opened by the search")
+	b.tabTo("#list-body button", true)
+	b.key("open the case from the results", "\r")
+	b.mustFocus("#detail", "the case opened from the results")
+
+	// A decision: the radio group is one stop of Tab; Space chooses.
+	b.tabTo("#review-approve", false)
+	b.key("choose approve", " ")
+	if !evalT[bool](b, `document.getElementById("review-approve").checked`) {
+		t.Fatal("Space did not choose the approval")
+	}
+	b.tabTo(`#review-form button[type="submit"]`, false)
+	b.key("open the confirmation", "\r")
+	b.mustFocus("#review-confirm", "the confirmation step when it opens")
+	b.shot("keyboard-confirm")
+	b.key("close the confirmation", "\x1b")
+	if !evalT[bool](b, `document.getElementById("review-confirm").hidden`) {
+		t.Fatal("Escape did not close the confirmation step")
+	}
+	b.mustFocus(`#review-form button[type="submit"]`, "after Escape, the button that opened the confirmation")
+	b.waitSays("review-status", "Nothing was sent.")
+	b.key("open the confirmation again", "\r")
+	b.mustFocus("#review-confirm", "the confirmation step when it opens again")
+	b.tabTo("#review-confirm-no", false)
+	b.key("go back", " ")
+	b.mustFocus(`#review-form button[type="submit"]`, "after Go back, the button that opened the confirmation")
+	b.key("open the confirmation once more", "\r")
+	b.tabTo("#review-confirm-yes", false)
+	b.key("confirm", "\r")
+	b.mustFocus("#review-status", "after confirming, the outcome line")
+	b.waitSays("review-status", "second member of staff")
+	eventually(t, "the proposal shown", func() bool { return b.evalQuiet(`String(!!document.getElementById("proposal-box"))`) == "true" })
+	b.noKeyboardTrap()
+	b.tabTo("#sign-out", true)
+	b.key("sign out", "\r")
+	b.do("wait for the signed-out console", chromedp.WaitVisible(chromedp.ID("sign-in")))
+	b.waitSays("session-status", "You are signed out.")
+
+	// The supervisor confirms the proposal, with the keyboard too.
+	b.tabTo("#sign-in", false)
+	b.key("sign in", "\r")
+	b.do("wait for the sign-in", chromedp.WaitVisible(chromedp.ID("user-local-supervisor")))
+	b.tabTo("#user-local-supervisor", false)
+	b.key("choose the supervisor", "\r")
+	b.waitSays("list-status", "shown.")
+	search(order.Number)
+	b.mustFocus("#detail", "the case opened by the supervisor's search")
+	b.tabTo("#proposal-confirm", false)
+	b.key("open the second confirmation", "\r")
+	b.mustFocus("#review-confirm", "the second confirmation when it opens")
+	b.tabTo("#review-confirm-yes", false)
+	b.key("confirm as the second person", "\r")
+	b.mustFocus("#review-status", "after the second confirmation, the outcome line")
+	v.waitStatus(status.URL, refund.StatusAwaitingConsent)
+	b.shot("keyboard-done")
+}
