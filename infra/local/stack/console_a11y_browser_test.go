@@ -62,9 +62,9 @@ func (b *browser) waitSays(id, want string) {
 	})
 }
 
-// unnamedControls returns the controls in the page's accessibility tree (as Chromium gives it to a
-// screen reader) that have no accessible name, as "role: dom node".
-func (b *browser) unnamedControls() []string {
+// unnamedControls returns how many controls the page's accessibility tree (as Chromium gives it to a
+// screen reader) holds, and those that have no accessible name, as "role (DOM node n)".
+func (b *browser) unnamedControls() (int, []string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
@@ -84,15 +84,17 @@ func (b *browser) unnamedControls() []string {
 		return s
 	}
 	var bad []string
+	seen := 0
 	for _, n := range tree.Nodes {
 		if n.Ignored || !controls[str(n.Role)] {
 			continue
 		}
+		seen++
 		if strings.TrimSpace(str(n.Name)) == "" {
 			bad = append(bad, fmt.Sprintf("%s (DOM node %d)", str(n.Role), n.BackendDOMNodeID))
 		}
 	}
-	return bad
+	return seen, bad
 }
 
 // consoleChecks are what the page must hold in every state, as JavaScript giving a list of faults.
@@ -138,6 +140,10 @@ func (b *browser) checkState(axe, name string) int {
 	n := 0
 	for _, width := range []int64{360, 1280} {
 		b.viewport(width, 800)
+		if width < 1280 {
+			// A phone: touch, device scale 2, the page's meta viewport applies.
+			b.do("emulate a phone", chromedp.EmulateViewport(width, 800, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		}
 		if w := evalT[[]int](b, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
 			b.t.Errorf("%s at %d px: the page is %d px wide in a %d px window (sideways scroll)", name, width, w[0], w[1])
 		}
@@ -149,9 +155,14 @@ func (b *browser) checkState(axe, name string) int {
 			b.t.Errorf("%s at %d px: %s", name, width, f)
 		}
 		if width == 360 {
-			for _, c := range b.unnamedControls() {
+			seen, unnamed := b.unnamedControls()
+			for _, c := range unnamed {
 				b.t.Errorf("%s: a control without an accessible name: %s", name, c)
 			}
+			if seen == 0 {
+				b.t.Errorf("%s: no control in the accessibility tree", name)
+			}
+			b.t.Logf("%s: %d controls in the accessibility tree, %d without a name", name, seen, len(unnamed))
 			b.shot("360-" + name)
 		}
 	}
@@ -350,7 +361,7 @@ func (b *browser) noKeyboardTrap() {
 func TestConsoleByKeyboard(t *testing.T) {
 	t.Parallel()
 	b := newBrowser(t)
-	b.dir = localpagetest.OutDir(t, "console-a11y")
+	b.dir = localpagetest.OutDir(t, "console-keyboard")
 	b.viewport(1280, 900)
 	s := startStack(t)
 	v := newVisitor(t, s)
