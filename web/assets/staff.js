@@ -365,7 +365,7 @@
       amount.dataset.offer = String(i);
       box.appendChild(el("div", { "class": "offer-edit" },
         el("div", { "class": "choice" }, keep, el("label", { "for": keepId }, "Keep the " + words("offer", o.kind).toLowerCase() + ", now " + money(o.amount))),
-        el("div", { "class": "field" }, el("label", { "for": amountId }, "Amount in " + (o.amount ? o.amount.currency : "")), amount)));
+        el("div", { "class": "field" }, el("label", { "for": amountId }, "New amount of the " + words("offer", o.kind).toLowerCase() + ", in " + (o.amount ? o.amount.currency : "")), amount)));
     });
   }
 

@@ -29,7 +29,7 @@ import (
 
 // consoleStates lists the states TestConsoleStatesAccessible checks, in the order it reaches them.
 var consoleStates = []string{"signin", "queue", "search-none", "search-case", "adjust-breakdown", "confirm",
-	"four-eyes", "conflict-409", "signed-out", "session-renewed"}
+	"four-eyes", "conflict-409", "feedback", "signed-out", "session-renewed"}
 
 // a11yDir is where the console's accessibility screenshots go, emptied when a test starts.
 func a11yDir(t *testing.T) string {
@@ -173,7 +173,7 @@ func (b *browser) checkState(axe, name string) int {
 // stand-in, the waiting queue with its counts, a search with no result, a search that opens the case
 // (timeline, order and ledger, the client's questions), an adjustment's new breakdown, the confirmation
 // step, a four-eyes proposal waiting for a second person, the 409 when the request changed meanwhile,
-// signed out, and back after the session ended — and checks each (checkState).
+// the feedback panel, signed out, and back after the session ended — and checks each (checkState).
 func TestConsoleStatesAccessible(t *testing.T) {
 	t.Parallel()
 	axe := localpagetest.AxeScript(t)
@@ -238,6 +238,10 @@ func TestConsoleStatesAccessible(t *testing.T) {
 		chromedp.Click(chromedp.ID("review-confirm-yes")))
 	b.waitSays("review-status", "Last change:")
 	check("conflict-409")
+
+	b.do("show feedback", chromedp.Click(chromedp.ID("feedback-load")))
+	b.waitSays("feedback-status", "No feedback yet.")
+	check("feedback")
 
 	b.do("sign out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("sign-in")))
 	b.waitSays("session-status", "You are signed out.")
