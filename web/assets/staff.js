@@ -421,7 +421,13 @@
     }
     var box = byId("review-confirm-body");
     clear(box);
-    lines.forEach(function (l) { box.appendChild(el("p", null, l)); });
+    // The offers ("• ...") are a list, which a screen reader announces with its length.
+    var list = null;
+    lines.forEach(function (l) {
+      if (l.indexOf("• ") !== 0) { list = null; box.appendChild(el("p", null, l)); return; }
+      if (!list) list = box.appendChild(el("ul"));
+      list.appendChild(el("li", null, l.slice(2)));
+    });
     pending = body;
     opener = from || null;
     byId("review-confirm").hidden = false;
