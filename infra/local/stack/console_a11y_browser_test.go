@@ -29,7 +29,7 @@ import (
 
 // consoleStates lists the states TestConsoleStatesAccessible checks, in the order it reaches them.
 var consoleStates = []string{"signin", "queue", "search-none", "search-case", "adjust-breakdown", "confirm",
-	"four-eyes", "conflict-409", "feedback", "signed-out", "session-renewed"}
+	"four-eyes", "conflict-409", "case-ledger", "feedback", "signed-out", "session-renewed"}
 
 // a11yDir is where the console's accessibility screenshots go, emptied when a test starts.
 func a11yDir(t *testing.T) string {
@@ -173,7 +173,8 @@ func (b *browser) checkState(axe, name string) int {
 // stand-in, the waiting queue with its counts, a search with no result, a search that opens the case
 // (timeline, order and ledger, the client's questions), an adjustment's new breakdown, the confirmation
 // step, a four-eyes proposal waiting for a second person, the 409 when the request changed meanwhile,
-// the feedback panel, signed out, and back after the session ended — and checks each (checkState).
+// the case once refunded (the client's answer, the ledger's refund), the feedback panel, signed out,
+// and back after the session ended — and checks each (checkState).
 func TestConsoleStatesAccessible(t *testing.T) {
 	t.Parallel()
 	axe := localpagetest.AxeScript(t)
@@ -238,6 +239,16 @@ func TestConsoleStatesAccessible(t *testing.T) {
 		chromedp.Click(chromedp.ID("review-confirm-yes")))
 	b.waitSays("review-status", "Last change:")
 	check("conflict-409")
+
+	// The client accepts and the refund is issued: the case shows the client's answer (typed name, IP,
+	// browser, the offer's fingerprint: long values) and the ledger's refund.
+	accept(t, v, link(t, v.waitMail(order.Email, "Your options for order "+order.Number), "/consent/"), refund.OfferFullRefund, order.CustomerName)
+	v.waitStatus(status.URL, refund.StatusCompleted)
+	b.do("open the case again", chromedp.Navigate(s.URL+"/staff?request="+url.QueryEscape(id)), chromedp.WaitVisible(chromedp.ID("detail-body")))
+	b.waitSays("detail-body", "Offer fingerprint")
+	b.waitSays("detail-body", "Refunded")
+	b.waitSays("detail-body", "DecisionAccepted") // in words, not the code "accept"
+	check("case-ledger")
 
 	b.do("show feedback", chromedp.Click(chromedp.ID("feedback-load")))
 	b.waitSays("feedback-status", "No feedback yet.")
