@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs axe-core (the accessibility rules engine, npm package axe-core@4) into .cache/axe-core under
 # the repository (gitignored) the first time, and prints the path of axe.min.js on stdout, which the
-# browser tests inject into each client page (web/axe_test.go reads AXE_CORE_JS, or finds it there).
+# browser tests inject into each page they check (localpagetest.AxeScript reads AXE_CORE_JS, or finds it there).
 # Messages go to stderr.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

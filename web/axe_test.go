@@ -2,12 +2,9 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,25 +13,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"refundflow/apigw"
+	"refundflow/infra/local/localpage/localpagetest"
 	"refundflow/refund"
-	"refundflow/testenv"
 	"refundflow/web"
 )
-
-// axeScript returns axe-core's axe.min.js (AXE_CORE_JS, or where scripts/axe.sh installs it), or skips
-// (fails under REFUNDFLOW_REQUIRE_ALL=1) when it is not installed.
-func axeScript(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("AXE_CORE_JS")
-	if path == "" {
-		path = filepath.Join("..", ".cache", "axe-core", "node_modules", "axe-core", "axe.min.js")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		testenv.Missing(t, "axe-core is not installed (scripts/axe.sh installs it with npm); accessibility checks skipped")
-	}
-	return string(data)
-}
 
 // clientPages serves every client page a person can meet, in the states that look different, the way
 // the functions answer them (apigw.Page: the real headers, the strict CSP).
@@ -121,40 +103,17 @@ func clientPages(t *testing.T) (*httptest.Server, []string) {
 	return srv, names
 }
 
-// axeViolation is what the test reports of one axe-core violation.
-type axeViolation struct {
-	ID      string   `json:"id"`
-	Impact  string   `json:"impact"`
-	Help    string   `json:"help"`
-	Targets []string `json:"targets"`
-}
-
 // TestClientPagesAccessible runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules, and axe's best practices)
 // in headless Chromium on every client page, at a desktop's width and a small phone's (360 px): no
 // violation, and nothing wider than the phone's screen. Screenshots at 360 px go to testout/web.
 func TestClientPagesAccessible(t *testing.T) {
-	axe := axeScript(t)
+	axe := localpagetest.AxeScript(t)
 	ctx := browser(t)
 	srv, names := clientPages(t)
-	const run = `(async () => {
-		const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}});
-		return JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(" "))})));
-	})()`
-	check := func(page string) []axeViolation {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](axe+";0")); err != nil {
-			t.Fatalf("load axe-core on %s: %v", page, err)
-		}
-		var found []axeViolation
-		if err := json.Unmarshal([]byte(eval[string](t, ctx, run, chromedp.EvalAwaitPromise)), &found); err != nil {
-			t.Fatal(err)
-		}
-		return found
-	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/faulty")); err != nil {
 		t.Fatal(err)
 	}
-	if found := check("faulty"); len(found) < 3 {
+	if found := localpagetest.Axe(t, ctx, axe); len(found) < 3 {
 		t.Errorf("axe found %d violations on a page with at least 3: %+v", len(found), found)
 	}
 	for _, width := range []int64{1280, 360} {
@@ -162,10 +121,8 @@ func TestClientPagesAccessible(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800), chromedp.Navigate(srv.URL+"/"+name)); err != nil {
 				t.Fatal(err)
 			}
-			// axe is evaluated through the DevTools protocol, which the pages' CSP (no inline script)
-			// does not govern; the pages themselves stay as served.
-			for _, v := range check(name) {
-				t.Errorf("%s at %d px: axe %s (%s): %s, on %s", name, width, v.ID, v.Impact, v.Help, strings.Join(v.Targets, "; "))
+			for _, v := range localpagetest.Axe(t, ctx, axe) {
+				t.Errorf("%s at %d px: %s", name, width, v)
 			}
 			if width == 360 {
 				if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {

@@ -115,10 +115,11 @@
     if (isNaN(d.getTime())) return String(s);
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
-  // whenNode is when as a <time> element whose tooltip gives the time in UTC.
+  // whenNode is when as a <time> element followed by the time in UTC as text, which a screen reader
+  // reads and a keyboard user sees (a tooltip is neither); the tooltip stays for the mouse.
   function whenNode(s) {
     if (!s) return "";
-    return el("time", { datetime: String(s), title: utc(s) }, when(s));
+    return el("time", { datetime: String(s), title: utc(s) }, when(s), el("span", { "class": "utc" }, " (" + utc(s) + ")"));
   }
   // age says how long ago s was, in words: "5 min", "3 h", "2 days".
   function age(s) {
@@ -142,7 +143,8 @@
     offer: { full_refund: "Full refund", partial_refund: "Partial refund", service_credit: "Service credit", pause: "Pause",
       switch_service: "Switch service", cancel_at_period_end: "Cancel at period end" },
     service: { project: "Project", subscription: "Support subscription", hours: "Prepaid hours" },
-    decision: { approve: "Approve the offers", adjust: "Adjust the offers", reject: "Reject", accepted: "Accepted", declined: "Declined" },
+    decision: { approve: "Approve the offers", adjust: "Adjust the offers", reject: "Reject", accepted: "Accepted", declined: "Declined",
+      accept: "Accepted", decline: "Declined" },
     action: { submitted: "Request sent", status_changed: "Status changed", offers_proposed: "Offers proposed", review_proposed: "Decision proposed (needs a second person)",
       review_approved: "Review approved", offers_adjusted: "Offers adjusted", review_rejected: "Review rejected", viewed: "Page viewed",
       consent_recorded: "Client answered", mail_sent: "Email sent" },
@@ -230,7 +232,7 @@
     var dl = el("dl", { "class": "summary-list" });
     pairs.forEach(function (p) {
       if (p[1] === undefined || p[1] === null || p[1] === "") return;
-      dl.appendChild(el("div", null, el("dt", null, p[0]), el("dd", null, String(p[1]))));
+      dl.appendChild(el("div", null, el("dt", null, p[0]), el("dd", null, typeof p[1] === "object" ? p[1] : String(p[1]))));
     });
     return dl;
   }
@@ -268,7 +270,7 @@
       byId("detail-title").textContent = "Request " + (r.id || id);
       box.appendChild(definitionList([
         ["Status", words("status", r.status)], ["Order", r.order_number], ["Kind", words("kind", r.kind)], ["Reason", words("reason", r.reason)],
-        ["Details", r.details], ["Created", when(r.created_at)], ["In this status since", when(r.updated_at) + " (" + age(r.updated_at) + ")"],
+        ["Details", r.details], ["Created", whenNode(r.created_at)], ["In this status since", el("span", null, age(r.updated_at) + ", since ", whenNode(r.updated_at))],
         ["Policy", r.policy_version]
       ]));
       box.appendChild(el("h3", null, "Order"));
@@ -307,7 +309,7 @@
         box.appendChild(el("h3", null, "Client's answer"));
         box.appendChild(definitionList([
           ["Decision", words("decision", c.decision)], ["Offer", c.offer_id], ["Signed as", c.typed_name],
-          ["Reason for declining", c.decline_reason], ["When", when(c.at)], ["From IP", c.ip], ["Browser", c.user_agent],
+          ["Reason for declining", c.decline_reason], ["When", whenNode(c.at)], ["From IP", c.ip], ["Browser", c.user_agent],
           ["Offer fingerprint (SHA-256)", c.offer_hash]
         ]));
       }
@@ -364,7 +366,7 @@
       amount.dataset.offer = String(i);
       box.appendChild(el("div", { "class": "offer-edit" },
         el("div", { "class": "choice" }, keep, el("label", { "for": keepId }, "Keep the " + words("offer", o.kind).toLowerCase() + ", now " + money(o.amount))),
-        el("div", { "class": "field" }, el("label", { "for": amountId }, "Amount in " + (o.amount ? o.amount.currency : "")), amount)));
+        el("div", { "class": "field" }, el("label", { "for": amountId }, "New amount of the " + words("offer", o.kind).toLowerCase() + ", in " + (o.amount ? o.amount.currency : "")), amount)));
     });
   }
 
@@ -387,13 +389,15 @@
       });
       if (!body.offers.length) { say("review-status", "Keep at least one offer, or reject.", true); return; }
     }
-    askConfirmation(body);
+    askConfirmation(body, ev.submitter || byId("review-form").querySelector("button[type=submit]"));
   });
 
   // askConfirmation repeats the client's name, the order, the outcome and the amount (for an
-  // adjustment, the new amounts) before anything is sent; pending is what Confirm sends.
-  var pending = null;
-  function askConfirmation(body) {
+  // adjustment, the new amounts) before anything is sent; pending is what Confirm sends. The step is a
+  // (non-modal) dialog that takes the focus when it opens; Go back or Escape closes it and gives the
+  // focus back to opener, the button that opened it, so a keyboard user carries on where they were.
+  var pending = null, opener = null;
+  function askConfirmation(body, from) {
     var o = current.order || {}, r = current.request || {};
     var cur = o.currency || (current.offers[0] && current.offers[0].amount && current.offers[0].amount.currency) || "";
     var lines = [];
@@ -418,17 +422,37 @@
     }
     var box = byId("review-confirm-body");
     clear(box);
-    lines.forEach(function (l) { box.appendChild(el("p", null, l)); });
+    // The offers ("• ...") are a list, which a screen reader announces with its length.
+    var list = null;
+    lines.forEach(function (l) {
+      if (l.indexOf("• ") !== 0) { list = null; box.appendChild(el("p", null, l)); return; }
+      if (!list) list = box.appendChild(el("ul"));
+      list.appendChild(el("li", null, l.slice(2)));
+    });
     pending = body;
+    opener = from || null;
     byId("review-confirm").hidden = false;
     byId("review-confirm").focus();
   }
-  byId("review-confirm-no").addEventListener("click", function () { pending = null; byId("review-confirm").hidden = true; say("review-status", "Nothing was sent."); });
+  function goBack() {
+    if (byId("review-confirm").hidden) return;
+    pending = null;
+    byId("review-confirm").hidden = true;
+    say("review-status", "Nothing was sent.");
+    if (opener && document.body.contains(opener)) opener.focus();
+  }
+  byId("review-confirm-no").addEventListener("click", goBack);
+  byId("review-confirm").addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") { ev.preventDefault(); goBack(); }
+  });
   byId("review-confirm-yes").addEventListener("click", function () {
     if (!pending || !current) return;
     var body = pending, id = current.request.id;
     pending = null;
     byId("review-confirm").hidden = true;
+    // The dialog's buttons are gone: the focus goes to the line that says what became of the
+    // decision (a live region too), not back to the top of the page.
+    byId("review-status").focus();
     say("review-status", "Saving…");
     call("POST", "/requests/" + encodeURIComponent(id) + "/review", body).then(function (answer) {
       // When the workflow could not be reached, or a second person must confirm, the API says so.
@@ -444,10 +468,10 @@
     var p = data.proposal;
     if (!p || !data.request || data.request.status !== "in_review") return;
     var btn = el("button", { type: "button", "class": "button", id: "proposal-confirm" }, "Confirm as second member of staff…");
-    btn.addEventListener("click", function () { askConfirmation({ decision: "confirm", message: "" }); });
+    btn.addEventListener("click", function () { askConfirmation({ decision: "confirm", message: "" }, btn); });
     var box = el("div", { id: "proposal-box", "class": "notice" },
       el("h3", null, "Waiting for a second member of staff"),
-      el("p", null, p.actor + " proposed to " + words("decision", p.decision).toLowerCase() + " (up to " + money(p.amount) + ") on " + when(p.at) +
+      el("p", null, p.actor + " proposed to " + words("decision", p.decision).toLowerCase() + " (up to " + money(p.amount) + ") on ", whenNode(p.at),
         ". Another member of staff must confirm it; the person who proposed cannot."),
       btn);
     var form = byId("review-form");

@@ -52,6 +52,7 @@ type browser struct {
 	dir           string
 	n             int
 	width, height int64 // the viewport
+	keys          int   // key presses sent (key)
 }
 
 func newBrowser(t *testing.T) *browser {

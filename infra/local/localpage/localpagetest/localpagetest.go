@@ -58,21 +58,7 @@ func New(t testing.TB, dir string) *Browser {
 // keep their screenshots for a person to look at.
 func OutDir(t testing.TB, dir string) string {
 	t.Helper()
-	root, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		root = parent
-	}
-	out := filepath.Join(root, "testout", dir)
+	out := filepath.Join(moduleRoot(t), "testout", dir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
