@@ -370,6 +370,10 @@ func firstEvent(id, requestID string) ([]byte, error) {
 		return httpEvent("GET", "/consent/{code}", "/consent/"+wrongCode, "", map[string]string{"code": wrongCode}, "")
 	case "FeedbackFunction":
 		return httpEvent("GET", "/feedback/{code}", "/feedback/"+wrongCode, "", map[string]string{"code": wrongCode}, "")
+	case "StripeWebhookFunction":
+		// An event with a signature that does not verify: answered 400 before the table is read
+		// (the signing secret was read at init).
+		return httpEvent("POST", "/webhooks/stripe", "/webhooks/stripe", "", nil, `{"id":"evt_coldstart","type":"refund.updated"}`)
 	case "StaffApiFunction":
 		return httpEvent("GET", "/staff/api/requests", "/staff/api/requests", "status=awaiting_consent", nil, "")
 	case "VerifyConditionsFunction", "ProposeResolutionFunction", "ExecuteResolutionFunction":
