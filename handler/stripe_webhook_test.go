@@ -1,0 +1,396 @@
+package handler_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"refundflow/handler"
+	"refundflow/payment"
+	"refundflow/payment/sandbox"
+	"refundflow/payment/stripepay"
+	"refundflow/refund"
+)
+
+// The webhook's own tests: StripeWebhook on the contract suite's DynamoDB (taskFixture: order RF-1,
+// paid 800.00 EUR with the sandbox payment pi_1), with events signed by stripe-go's test helper.
+
+// hookSecret is the endpoint's signing secret in these tests.
+const hookSecret = "whsec_handler_test"
+
+// hookFixture is a task fixture with the webhook on its table and the sandbox provider's payment.
+type hookFixture struct {
+	*taskFixture
+	gw      *sandbox.Gateway
+	started *startRecorder
+}
+
+// startRecorder is the webhook's workflow starter: it records the executions asked for.
+type startRecorder struct {
+	mu     sync.Mutex
+	inputs []refund.WorkflowInput
+}
+
+func (s *startRecorder) Start(_ context.Context, in refund.WorkflowInput) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inputs = append(s.inputs, in)
+	return false, nil
+}
+
+func newHookFixture(t *testing.T) *hookFixture {
+	t.Helper()
+	f := newTaskFixture(t, refund.ServiceHours)
+	return &hookFixture{taskFixture: f, gw: f.gateway(), started: &startRecorder{}}
+}
+
+// webhook is the handler on the fixture's table, or on store when given.
+func (f *hookFixture) webhook(store handler.StripeWebhookStore) handler.StripeWebhook {
+	if store == nil {
+		store = f.store
+	}
+	return handler.StripeWebhook{Events: stripepay.Webhook{Secret: hookSecret}, Store: store, Waits: f.waits,
+		Workflow: f.started, Emails: f.emails, Clock: func() time.Time { return taskT0 }}
+}
+
+// stripeEvent is a Stripe event body of type typ about object.
+func stripeEvent(t testing.TB, id, typ string, object map[string]any) []byte {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"id": id, "object": "event", "api_version": "2025-03-31.basil",
+		"created": time.Now().Unix(), "livemode": false, "type": typ, "data": map[string]any{"object": object}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// refundObject is a Stripe refund of amount (cents of EUR) on payment ref, with Refundflow's
+// idempotency key when key is set.
+func refundObject(id, ref string, amount int64, status, key string) map[string]any {
+	meta := map[string]string{}
+	if key != "" {
+		meta["idempotency_key"] = key
+	}
+	obj := map[string]any{"id": id, "object": "refund", "amount": amount, "currency": "eur", "payment_intent": ref,
+		"charge": "ch_" + ref, "status": status, "metadata": meta, "created": time.Now().Unix()}
+	if status == "failed" {
+		obj["failure_reason"] = "expired_or_canceled_card"
+	}
+	return obj
+}
+
+// disputeObject is a Stripe dispute of amount (cents of EUR) on payment ref.
+func disputeObject(id, ref string, amount int64, status string) map[string]any {
+	return map[string]any{"id": id, "object": "dispute", "amount": amount, "currency": "eur", "payment_intent": ref,
+		"charge": "ch_" + ref, "reason": "fraudulent", "status": status, "created": time.Now().Unix()}
+}
+
+// hookEvent is the API Gateway event of a delivery of body with the Stripe-Signature header sig.
+func hookEvent(body []byte, sig string) events.APIGatewayV2HTTPRequest {
+	hs := map[string]string{"content-type": "application/json; charset=utf-8", "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+		"host": "abc123def4.execute-api.eu-west-1.amazonaws.com"}
+	if sig != "" {
+		hs["stripe-signature"] = sig
+	}
+	return events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "POST /webhooks/stripe", RawPath: "/webhooks/stripe", Headers: hs, Body: string(body),
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RouteKey: "POST /webhooks/stripe", RequestID: fmt.Sprintf("wh-%d", time.Now().UnixNano()),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodPost, Path: "/webhooks/stripe", Protocol: "HTTP/1.1", SourceIP: "3.18.12.63"}},
+	}
+}
+
+// signed signs body at t with secret (stripe-go's webhook.GenerateTestSignedPayload).
+func signed(body []byte, secret string, at time.Time) string {
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: at}).Header
+}
+
+// deliver posts body signed now with the endpoint's secret and returns the answer.
+func (f *hookFixture) deliver(h handler.StripeWebhook, body []byte) events.APIGatewayV2HTTPResponse {
+	f.t.Helper()
+	resp, err := call(h, hookEvent(body, signed(body, hookSecret, time.Now())))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp
+}
+
+// outcome reads the acknowledged answer's outcome ("" for any other answer).
+func outcome(resp events.APIGatewayV2HTTPResponse) string {
+	var a handler.WebhookAnswer
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(resp.Body), &a) != nil {
+		return ""
+	}
+	return a.Outcome
+}
+
+// order reads RF-1.
+func (f *hookFixture) order() refund.Order {
+	f.t.Helper()
+	o, err := f.store.GetOrder(f.ctx, "RF-1")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return o
+}
+
+// wantLedgerIsProvider checks that RF-1's ledger counts exactly what the sandbox refunded of pi_1.
+func (f *hookFixture) wantLedgerIsProvider() {
+	f.t.Helper()
+	st, err := f.gw.Payment(f.ctx, "pi_1")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if got, want := f.order().Refunded, st.Refunded.Amount; got != want {
+		f.t.Errorf("the ledger counts %d refunded, the provider %d", got, want)
+	}
+}
+
+// TestStripeWebhookAnswers: what each kind of delivery is answered, and that the refused and ignored
+// ones change nothing (the order's version and ledger stay, and the event is not remembered: the
+// same event signed properly afterwards is processed).
+func TestStripeWebhookAnswers(t *testing.T) {
+	outside := func(id string) []byte {
+		return stripeEvent(t, id, "refund.created", refundObject("re_"+id, "pi_1", 1000, "succeeded", ""))
+	}
+	tests := []struct {
+		name    string
+		body    []byte
+		sig     func(body []byte) string
+		want    int
+		outcome string
+		// remembered: the event is processed and remembered (a second delivery is a duplicate).
+		remembered bool
+	}{
+		{name: "no signature", body: outside("evt_nosig"), sig: func([]byte) string { return "" }, want: http.StatusBadRequest},
+		{name: "wrong secret", body: outside("evt_badsig"), sig: func(b []byte) string { return signed(b, "whsec_other", time.Now()) }, want: http.StatusBadRequest},
+		{name: "body changed after signing", body: outside("evt_changed"), sig: func(b []byte) string {
+			return signed(append([]byte(nil), strings.Replace(string(b), "1000", "9000", 1)...), hookSecret, time.Now())
+		}, want: http.StatusBadRequest},
+		{name: "signed ten minutes ago", body: outside("evt_old"), sig: func(b []byte) string { return signed(b, hookSecret, time.Now().Add(-10*time.Minute)) },
+			want: http.StatusBadRequest},
+		{name: "unknown event type", body: stripeEvent(t, "evt_customer", "customer.created", map[string]any{"id": "cus_1", "object": "customer"}),
+			want: http.StatusOK, outcome: "ignored"},
+		{name: "refund of a payment no order has", body: stripeEvent(t, "evt_stranger", "refund.created", refundObject("re_stranger", "pi_unknown", 1000, "succeeded", "")),
+			want: http.StatusOK, outcome: "unknown_payment", remembered: true},
+		{name: "dispute of a payment no order has", body: stripeEvent(t, "evt_stranger_dp", "charge.dispute.created", disputeObject("dp_stranger", "pi_unknown", 1000, "needs_response")),
+			want: http.StatusOK, outcome: "unknown_payment", remembered: true},
+		{name: "body over the limit", body: []byte(`{"id":"evt_big","type":"refund.created","pad":"` + strings.Repeat("x", payment.MaxEventBytes) + `"}`),
+			want: http.StatusRequestEntityTooLarge},
+		{name: "signed event that is not an event", body: []byte(`{"hello":"world"}`), want: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHookFixture(t)
+			h := f.webhook(nil)
+			before := f.order()
+			sig := signed(tt.body, hookSecret, time.Now())
+			if tt.sig != nil {
+				sig = tt.sig(tt.body)
+			}
+			resp, err := call(h, hookEvent(tt.body, sig))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.StatusCode; got != tt.want {
+				t.Fatalf("status %d, want %d: %s", got, tt.want, resp.Body)
+			}
+			if got := outcome(resp); got != tt.outcome {
+				t.Errorf("outcome %q, want %q: %s", got, tt.outcome, resp.Body)
+			}
+			if tt.want != http.StatusOK {
+				var body struct {
+					Error struct{ Code, Message string }
+				}
+				if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Error.Code == "" || body.Error.Message == "" {
+					t.Errorf("refusal is not the JSON error shape: %s", resp.Body)
+				}
+			}
+			after := f.order()
+			if after.Version != before.Version || after.Refunded != before.Refunded || after.Dispute != nil {
+				t.Errorf("order changed: version %d → %d, refunded %d → %d, dispute %+v", before.Version, after.Version, before.Refunded, after.Refunded, after.Dispute)
+			}
+			if len(f.mail.kinds()) != 0 {
+				t.Errorf("emails sent: %v", f.mail.kinds())
+			}
+			// A refused or ignored delivery is not remembered: had the body been signed properly, it
+			// would still be processed; a processed one is a duplicate the second time.
+			if tt.want == http.StatusRequestEntityTooLarge || !json.Valid(tt.body) || !strings.Contains(string(tt.body), `"type"`) {
+				return
+			}
+			again := outcome(f.deliver(h, tt.body))
+			switch {
+			case tt.remembered && again != "duplicate":
+				t.Errorf("the same event again: %q, want duplicate", again)
+			case !tt.remembered && (again == "duplicate" || again == ""):
+				t.Errorf("the event signed properly after a refused or ignored delivery: %q, want it processed afresh", again)
+			}
+		})
+	}
+}
+
+// flakyHookStore is the table with its ApplyProviderRefund failing the first fails times, as a
+// throttled DynamoDB would: a fake of one operation of the webhook's port, the rest the real store.
+type flakyHookStore struct {
+	handler.StripeWebhookStore
+	mu    sync.Mutex
+	fails int
+}
+
+func (s *flakyHookStore) ApplyProviderRefund(ctx context.Context, orderNumber string, p refund.ProviderRefund, audit refund.AuditEntry) (refund.RefundRecord, refund.LedgerChange, error) {
+	s.mu.Lock()
+	fail := s.fails > 0
+	if fail {
+		s.fails--
+	}
+	s.mu.Unlock()
+	if fail {
+		return refund.RefundRecord{}, refund.LedgerChange{}, errors.New("ProvisionedThroughputExceededException (injected)")
+	}
+	return s.StripeWebhookStore.ApplyProviderRefund(ctx, orderNumber, p, audit)
+}
+
+// TestStripeWebhookRedelivery: a refund made at the provider's dashboard, delivered twice in turn,
+// twice at the same instant, and after a store failure. It is counted once in every case, the ledger
+// ends equal to the provider's refunds, and a delivery that failed is answered 5xx (which Stripe
+// retries) and succeeds when redelivered.
+func TestStripeWebhookRedelivery(t *testing.T) {
+	dashboard := func(t *testing.T, f *hookFixture) []byte {
+		t.Helper()
+		if _, err := f.gw.DashboardRefund(f.ctx, "pi_1", refund.Money{Amount: 1500, Currency: "EUR"}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := f.gw.Events(f.ctx, "pi_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Type == "refund.created" {
+				return e.Payload
+			}
+		}
+		t.Fatalf("the sandbox recorded no refund.created (%d events)", len(evs))
+		return nil
+	}
+	wantCountedOnce := func(t *testing.T, f *hookFixture) {
+		t.Helper()
+		if got := f.order().Refunded; got != 1500 {
+			t.Errorf("the ledger counts %d refunded, want the dashboard's 1500 once", got)
+		}
+		recs, err := f.store.ListOrderRefunds(f.ctx, "RF-1")
+		if err != nil || len(recs) != 1 || recs[0].Origin != refund.OriginProvider {
+			t.Errorf("ledger records %+v, %v; want the provider's one", recs, err)
+		}
+		f.wantLedgerIsProvider()
+	}
+
+	t.Run("twice in turn", func(t *testing.T) {
+		f := newHookFixture(t)
+		h, body := f.webhook(nil), dashboard(t, f)
+		if got := outcome(f.deliver(h, body)); got != "processed" {
+			t.Fatalf("first delivery: %q, want processed", got)
+		}
+		version := f.order().Version
+		if got := outcome(f.deliver(h, body)); got != "duplicate" {
+			t.Errorf("second delivery: %q, want duplicate", got)
+		}
+		if got := f.order().Version; got != version {
+			t.Errorf("the second delivery changed the order: version %d → %d", version, got)
+		}
+		wantCountedOnce(t, f)
+	})
+
+	t.Run("twice at once", func(t *testing.T) {
+		f := newHookFixture(t)
+		h, body := f.webhook(nil), dashboard(t, f)
+		var wg sync.WaitGroup
+		answers := make([]events.APIGatewayV2HTTPResponse, 2)
+		for i := range answers {
+			wg.Go(func() {
+				resp, err := call(h, hookEvent(body, signed(body, hookSecret, time.Now())))
+				if err != nil {
+					t.Error(err)
+				}
+				answers[i] = resp
+			})
+		}
+		wg.Wait()
+		processed := 0
+		for _, a := range answers {
+			switch {
+			case outcome(a) == "processed":
+				processed++
+			case outcome(a) == "duplicate":
+			case a.StatusCode == http.StatusConflict && a.Headers["Retry-After"] != "":
+				// The other delivery held the claim: Stripe sends it again later, a duplicate then.
+				if got := outcome(f.deliver(h, body)); got != "duplicate" {
+					t.Errorf("the retry of a delivery answered 409: %q, want duplicate", got)
+				}
+			default:
+				t.Errorf("answer %d: %s", a.StatusCode, a.Body)
+			}
+		}
+		if processed != 1 {
+			t.Errorf("%d deliveries processed the event, want exactly 1", processed)
+		}
+		wantCountedOnce(t, f)
+	})
+
+	t.Run("the same refund in two events at once", func(t *testing.T) {
+		f := newHookFixture(t)
+		h := f.webhook(nil)
+		dashboard(t, f)
+		evs, _ := f.gw.Events(f.ctx, "pi_1") // refund.created and charge.refunded, both listing it
+		if len(evs) != 2 {
+			t.Fatalf("the sandbox recorded %d events, want refund.created and charge.refunded", len(evs))
+		}
+		var wg sync.WaitGroup
+		for _, e := range evs {
+			wg.Go(func() {
+				resp, err := call(h, hookEvent(e.Payload, signed(e.Payload, hookSecret, time.Now())))
+				if err != nil || resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+					t.Errorf("%s: %v %d %s", e.Type, err, resp.StatusCode, resp.Body)
+				}
+				if resp.StatusCode != http.StatusOK { // retried by Stripe
+					if a := f.deliver(h, e.Payload); a.StatusCode != http.StatusOK {
+						t.Errorf("%s redelivered: %d %s", e.Type, a.StatusCode, a.Body)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		wantCountedOnce(t, f)
+	})
+
+	t.Run("store failure then redelivery", func(t *testing.T) {
+		f := newHookFixture(t)
+		body := dashboard(t, f)
+		h := f.webhook(&flakyHookStore{StripeWebhookStore: f.store, fails: 1})
+		resp := f.deliver(h, body)
+		if resp.StatusCode < 500 {
+			t.Fatalf("a delivery whose ledger write failed answered %d, want 5xx so Stripe retries: %s", resp.StatusCode, resp.Body)
+		}
+		if strings.Contains(resp.Body, "ProvisionedThroughput") {
+			t.Errorf("the answer shows the raw error: %s", resp.Body)
+		}
+		if got := f.order().Refunded; got != 0 {
+			t.Errorf("after the failed delivery the ledger counts %d", got)
+		}
+		// Stripe's retry comes at once: the failed delivery released its claim.
+		if got := outcome(f.deliver(h, body)); got != "processed" {
+			t.Fatalf("redelivery: %q, want processed", got)
+		}
+		if got := outcome(f.deliver(h, body)); got != "duplicate" {
+			t.Errorf("third delivery: %q, want duplicate", got)
+		}
+		wantCountedOnce(t, f)
+	})
+}
