@@ -394,3 +394,136 @@ func TestStripeWebhookRedelivery(t *testing.T) {
 		wantCountedOnce(t, f)
 	})
 }
+
+// eventsDuringRefund is the payment provider as ExecuteResolution calls it, with the provider's
+// events arriving before the step has recorded the provider's answer: it refunds at the sandbox,
+// has the sandbox fail the refund at once (as a closed card makes it fail a moment later), delivers
+// the events of the payment to the webhook in the order given, and only then answers, or (lost) fails
+// as a call whose answer was lost does, so the state machine retries the step.
+type eventsDuringRefund struct {
+	payment.Gateway // the sandbox, for the rest
+	f               *hookFixture
+	hook            handler.StripeWebhook
+	order           func(evs []sandbox.Event) []sandbox.Event
+	lost            bool
+	calls           int
+}
+
+func (g *eventsDuringRefund) Refund(ctx context.Context, req payment.RefundRequest) (payment.Refund, error) {
+	g.calls++
+	res, err := g.f.gw.Refund(ctx, req)
+	if err != nil || g.calls > 1 {
+		return res, err
+	}
+	if err := g.f.gw.FailRefund(ctx, req.PaymentReference, res.ID, "expired_or_canceled_card"); err != nil {
+		g.f.t.Fatal(err)
+	}
+	evs, err := g.f.gw.Events(ctx, req.PaymentReference)
+	if err != nil {
+		g.f.t.Fatal(err)
+	}
+	for _, e := range g.order(evs) {
+		if resp := g.f.deliver(g.hook, e.Payload); resp.StatusCode != http.StatusOK {
+			g.f.t.Errorf("%s delivered before the refund was recorded: %d %s", e.Type, resp.StatusCode, resp.Body)
+		}
+	}
+	if g.lost {
+		return payment.Refund{}, &payment.PaymentUnavailable{Provider: "sandbox", Reason: "timeout", Err: context.DeadlineExceeded}
+	}
+	return res, nil
+}
+
+// A refund that fails at the provider and whose failure the provider reports before ExecuteResolution
+// recorded the provider's answer (the step slow, or its answer lost and the step retried): the failure
+// is applied once, and never lost. The reservation is released (the ledger equals the provider's
+// refunds), the request needs attention, the client and staff get the refund-failed emails once and
+// the client never a completed one, and a later run of the step and the events delivered again change
+// nothing.
+func TestRefundFailedBeforeItsRecord(t *testing.T) {
+	inOrder := func(evs []sandbox.Event) []sandbox.Event { return evs }
+	failedOnly := func(evs []sandbox.Event) []sandbox.Event {
+		var out []sandbox.Event
+		for _, e := range evs {
+			if e.Type == "refund.failed" || e.Type == "charge.refund.updated" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	reversed := func(evs []sandbox.Event) []sandbox.Event {
+		out := append([]sandbox.Event(nil), evs...)
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		order  func([]sandbox.Event) []sandbox.Event
+		lost   bool
+		errIs  func(error) bool
+		errFor string
+	}{
+		{name: "step slow, events in order", order: inOrder, errIs: payment.IsDeclined, errFor: "PaymentDeclined"},
+		{name: "step slow, only the failure", order: failedOnly, errIs: payment.IsDeclined, errFor: "PaymentDeclined"},
+		{name: "step slow, events reversed", order: reversed, errIs: payment.IsDeclined, errFor: "PaymentDeclined"},
+		{name: "answer lost, step retried", order: inOrder, lost: true, errIs: payment.IsUnavailable, errFor: "PaymentUnavailable"},
+		{name: "answer lost, only the failure", order: failedOnly, lost: true, errIs: payment.IsUnavailable, errFor: "PaymentUnavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHookFixture(t)
+			f.toConsent()
+			f.accept()
+			hook := f.webhook(nil)
+			gw := &eventsDuringRefund{Gateway: f.gw, f: f, hook: hook, order: tt.order, lost: tt.lost}
+			step := handler.ExecuteResolution{Store: f.store, Payment: gw}
+			_, err := step.Handle(f.ctx, handler.TaskInput{RequestID: f.id})
+			if !tt.errIs(err) {
+				t.Fatalf("the step: %v, want a %s (the state machine then retries or goes to needs attention)", err, tt.errFor)
+			}
+			// The state machine retries PaymentUnavailable; every other error goes to MarkNeedsAttention.
+			// Either way another run of the step refuses: the request already needs attention.
+			for range 2 {
+				var refused *handler.ExecutionRefused
+				if _, err := step.Handle(f.ctx, handler.TaskInput{RequestID: f.id}); !errors.As(err, &refused) {
+					t.Errorf("the step run again: %v, want ExecutionRefused", err)
+				}
+			}
+			if got := f.status(); got != refund.StatusNeedsAttention {
+				t.Errorf("request %s, want needs_attention", got)
+			}
+			rec, err := f.store.GetRefund(f.ctx, "RF-1", f.id, 1)
+			if err != nil || rec.State != refund.RefundFailed || !rec.FailedLater() {
+				t.Errorf("ledger record %+v, %v; want attempt 1 failed at the provider", rec, err)
+			}
+			if got := f.order().Refunded; got != 0 {
+				t.Errorf("the ledger counts %d refunded, want 0", got)
+			}
+			f.wantLedgerIsProvider()
+			if gw.calls > 1 {
+				st, _ := f.gw.Payment(f.ctx, "pi_1")
+				if len(st.Refunds) != 1 {
+					t.Errorf("the provider has %d refunds, want the one failed", len(st.Refunds))
+				}
+			}
+
+			// Every event again, in order: duplicates, or news already applied.
+			evs, _ := f.gw.Events(f.ctx, "pi_1")
+			for _, e := range evs {
+				if resp := f.deliver(hook, e.Payload); resp.StatusCode != http.StatusOK {
+					t.Errorf("%s again: %d %s", e.Type, resp.StatusCode, resp.Body)
+				}
+			}
+			if got := f.order().Refunded; got != 0 {
+				t.Errorf("after the events again the ledger counts %d refunded, want 0", got)
+			}
+			if got, want := strings.Join(f.mail.kinds(), ","), "offers,staff_refund_failed,refund_failed"; got != want {
+				t.Errorf("emails %s, want %s (never a completed one)", got, want)
+			}
+			if len(f.started.inputs) != 0 {
+				t.Errorf("the webhook started executions %+v; the request's own execution is still running", f.started.inputs)
+			}
+		})
+	}
+}
