@@ -527,3 +527,90 @@ func TestRefundFailedBeforeItsRecord(t *testing.T) {
 		})
 	}
 }
+
+// A dispute that closes, delivered with its opening, twice each and in either order. Won: the order's
+// flag follows (no longer under dispute) and nothing else changes: the ledger and what remains
+// refundable stay, and a refund may be reserved again. Lost: the client's bank gave the disputed
+// amount back (a chargeback), so what remains refundable on the order is paid − refunded − that
+// amount, and neither a refund to the card nor a settlement outside the provider can return it
+// again; the ledger still equals the provider's refunds (a chargeback is not a refund).
+func TestDisputeClosed(t *testing.T) {
+	tests := []struct {
+		name          string
+		status        string
+		disputed      int64
+		wantRemaining int64
+	}{
+		{name: "won", status: "won", disputed: 80000, wantRemaining: 80000},
+		{name: "lost, the whole payment", status: "lost", disputed: 80000, wantRemaining: 0},
+		{name: "lost, part of the payment", status: "lost", disputed: 30000, wantRemaining: 50000},
+	}
+	for _, tt := range tests {
+		for _, reversed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, reversed %v", tt.name, reversed), func(t *testing.T) {
+				f := newHookFixture(t)
+				h := f.webhook(nil)
+				opened := stripeEvent(t, "evt_dp_open", "charge.dispute.created", disputeObject("dp_1", "pi_1", tt.disputed, "needs_response"))
+				closedObj := disputeObject("dp_1", "pi_1", tt.disputed, tt.status)
+				closed, err := json.Marshal(map[string]any{"id": "evt_dp_closed", "object": "event", "api_version": "2025-03-31.basil",
+					"created": time.Now().Add(time.Hour).Unix(), "livemode": false, "type": "charge.dispute.closed", "data": map[string]any{"object": closedObj}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				bodies := [][]byte{opened, closed, opened, closed}
+				if reversed {
+					bodies = [][]byte{closed, opened, closed, opened}
+				}
+				for _, b := range bodies {
+					if resp := f.deliver(h, b); resp.StatusCode != http.StatusOK {
+						t.Fatalf("delivery: %d %s", resp.StatusCode, resp.Body)
+					}
+				}
+				o := f.order()
+				if o.Dispute == nil || string(o.Dispute.Status) != tt.status {
+					t.Fatalf("order dispute %+v, want %s", o.Dispute, tt.status)
+				}
+				if got := o.UnderDispute(); got != (tt.status == "lost") {
+					t.Errorf("under dispute %v after the dispute was %s", got, tt.status)
+				}
+				if got := o.Refunded; got != 0 {
+					t.Errorf("the ledger counts %d refunded, want 0 (a chargeback is not a refund)", got)
+				}
+				f.wantLedgerIsProvider()
+				if got := o.Remaining().Amount; got != tt.wantRemaining {
+					t.Errorf("remaining refundable %d, want %d (paid 80000, disputed %d, %s)", got, tt.wantRemaining, tt.disputed, tt.status)
+				}
+				if err := o.CheckRefund(refund.Money{Amount: tt.wantRemaining + 1, Currency: "EUR"}); refund.ErrorCode(err) != refund.CodeConflict {
+					t.Errorf("a refund of one cent more than remains: %v, want CodeConflict", err)
+				}
+
+				// Staff settle the request outside the provider: at most what remains.
+				req, err := f.store.GetRequest(f.ctx, f.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.store.Transition(f.ctx, f.id, req.Status, refund.StatusNeedsAttention, req.Version,
+					refund.AuditEntry{Actor: "system:test", Detail: "test"}); err != nil {
+					t.Fatal(err)
+				}
+				req, _ = f.store.GetRequest(f.ctx, f.id)
+				settle := func(amount int64) error {
+					_, err := f.store.SettleOutside(f.ctx, f.id, req.Version, refund.Settlement{Amount: refund.Money{Amount: amount, Currency: "EUR"},
+						Method: "bank transfer", Reference: "TR-1"}, 1, refund.AuditEntry{Actor: "staff:test", Detail: "settled"})
+					return err
+				}
+				if err := settle(tt.wantRemaining + 1); err == nil {
+					t.Errorf("a settlement of %d was recorded, more than the %d that remains: the client is paid twice", tt.wantRemaining+1, tt.wantRemaining)
+				}
+				if got := f.order().Refunded; got != 0 {
+					t.Errorf("after the refused settlement the ledger counts %d", got)
+				}
+				if tt.wantRemaining > 0 {
+					if err := settle(tt.wantRemaining); err != nil {
+						t.Errorf("a settlement of what remains (%d): %v", tt.wantRemaining, err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -81,13 +81,14 @@ func ReserveAttempt(order Order, requestID string, n int, amount Money, now time
 }
 
 // CheckRefund reports whether amount can be refunded on the order as it is: in the order's currency,
-// and at most what remains (paid minus refunded). Either failure is CodeConflict with a sentence that
+// and at most what remains (paid minus refunded minus what the client's bank took back through a
+// lost dispute). Either failure is CodeConflict with a sentence that
 // says what is possible.
 func (o Order) CheckRefund(amount Money) error {
 	if o.Currency != amount.Currency {
 		return Errorf(CodeConflict, "Order %s is in %s; a refund in %s is not possible.", o.Number, o.Currency, amount.Currency)
 	}
-	if o.Paid-amount.Amount < o.Refunded {
+	if o.Paid-o.ChargedBack-amount.Amount < o.Refunded {
 		return ErrRefundExceeds(o, amount)
 	}
 	return nil
