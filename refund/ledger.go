@@ -94,6 +94,21 @@ func (o Order) CheckRefund(amount Money) error {
 	return nil
 }
 
+// CheckOffers reports whether every refund among offers still fits in what remains refundable on the
+// order as it is now: refunds made at the provider's dashboard and chargebacks from lost disputes may
+// have come after the offers were worked out. A refund that does not fit is CodeConflict naming it;
+// the ledger would refuse it at execution anyway, after the client had accepted it.
+func (o Order) CheckOffers(offers []Offer) error {
+	for _, of := range offers {
+		if !of.IsRefund() || of.Amount.Currency == o.Currency && of.Amount.Amount <= o.Remaining().Amount {
+			continue
+		}
+		return Errorf(CodeConflict, "Offer %s refunds %s, more than the %s that remains refundable on order %s now (a refund made at the payment provider or a dispute the client's bank decided for the client came after the offers were made). Adjust the offers or reject the request.",
+			of.ID, of.Amount, o.Remaining(), o.Number)
+	}
+	return nil
+}
+
 // ErrRefundExceeds is the CodeConflict of a refund of amount that is more than what remains
 // refundable on the order.
 func ErrRefundExceeds(o Order, amount Money) error {

@@ -303,6 +303,16 @@ func TestChargebackAfterLostDispute(t *testing.T) {
 			t.Errorf("offer %s of %s is more than remains", offer.Kind, offer.Amount)
 		}
 	}
+	if err := o.CheckOffers(res.Offers); err != nil {
+		t.Errorf("the offers worked out now: %v", err)
+	}
+	stale := []Offer{{ID: "o1", Kind: OfferFullRefund, Amount: Money{Amount: 70000, Currency: "EUR"}}, {ID: "o2", Kind: OfferServiceCredit, Amount: Money{Amount: 90000, Currency: "EUR"}}}
+	if err := o.CheckOffers(stale); ErrorCode(err) != CodeConflict || !strings.Contains(err.Error(), "o1") {
+		t.Errorf("a refund offer made before the chargeback: %v, want CodeConflict naming o1", err)
+	}
+	if err := o.CheckOffers(stale[1:]); err != nil {
+		t.Errorf("a credit is not a refund: %v", err)
+	}
 	o.ChargedBack = 90000
 	if err := o.Validate(); err == nil {
 		t.Error("an order charged back more than was paid validates")

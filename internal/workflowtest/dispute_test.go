@@ -1,8 +1,9 @@
 package workflowtest
 
 import (
-	"encoding/json"
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"refundflow/handler"
@@ -26,10 +27,9 @@ func (h *harness) disputeAtProvider(o refund.Order, won bool) {
 
 // A dispute opened while the client decides takes the request back to staff review, and is then lost:
 // the client's bank gave the whole payment back. Nothing remains refundable on the order, and the
-// ledger still equals the provider's refunds (none). Staff approve the re-issued offers anyway and
-// the client accepts: the execution refunds nothing (the payment is charged back) and the request
-// needs attention; a settlement outside the provider of the offered amount is then refused, since it
-// would pay the client a second time. Staff close the request instead.
+// ledger still equals the provider's refunds (none). Staff cannot approve the re-issued full refund
+// (409 naming what remains), and a settlement outside the provider of the payment is refused, since
+// it would pay the client a second time.
 func TestDisputeLostEndToEnd(t *testing.T) {
 	h := newHarness(t)
 	o := h.newOrder(refund.ServiceProject)
@@ -49,19 +49,63 @@ func TestDisputeLostEndToEnd(t *testing.T) {
 		t.Errorf("%d staff dispute emails, want one when it opened and one when it was lost", n)
 	}
 
-	if code, body := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove}); code != http.StatusOK {
-		t.Fatalf("approve: %d %s", code, body)
+	// The re-issued offers refund money the bank already returned: staff cannot send them, and
+	// reject the request instead.
+	code, answer := h.review(id, handler.ReviewDecision{Decision: handler.ReviewApprove})
+	if code != http.StatusConflict || !strings.Contains(answer, "remains refundable") {
+		t.Fatalf("approving a full refund of a charged-back payment answered %d, want 409 naming what remains: %s", code, answer)
 	}
-	if h.Request(id).Status == refund.StatusAwaitingConsent {
-		h.accept(id, 0)
+	h.WantStatus(id, refund.StatusInReview)
+	if code, answer := h.review(id, handler.ReviewDecision{Decision: handler.ReviewReject,
+		Message: "Your bank has already returned the whole payment to you (a chargeback), so there is nothing left for us to refund."}); code != http.StatusOK {
+		t.Fatalf("reject: %d %s", code, answer)
 	}
+	h.WantStatus(id, refund.StatusReviewRejected)
+	if n := len(h.ProviderRefunds(o)); n != 0 || h.Order(o.Number).Refunded != 0 {
+		t.Errorf("the provider made %d refunds of a charged-back payment; the ledger counts %d", n, h.Order(o.Number).Refunded)
+	}
+}
+
+// A dispute opened and lost while the accepted offer is being carried out: the refund is refused
+// before the provider is called (the payment is charged back), the request needs attention, and a
+// settlement outside the provider of the payment, which would pay the client a second time, is
+// refused (4xx naming the amount); staff close the request instead. The ledger equals the
+// provider's refunds (none) throughout.
+func TestDisputeLostWhileExecuting(t *testing.T) {
+	h := newHarness(t)
+	o := h.newOrder(refund.ServiceProject)
+	id := h.submitRequest(o, refund.ReasonChangedMind)
+	once := false
+	h.Intercept("ExecuteResolution", func(_ context.Context, _ handler.TaskInput, next func() (handler.TaskOutput, error)) (handler.TaskOutput, error) {
+		if !once {
+			// Inside the invocation: the events are delivered without waiting for the engine.
+			once = true
+			if _, err := h.Pay.OpenDispute(h.Ctx, o.Payment.Reference, "fraudulent"); err != nil {
+				t.Error(err)
+			}
+			if _, err := h.Pay.CloseDispute(h.Ctx, o.Payment.Reference, false); err != nil {
+				t.Error(err)
+			}
+			evs, err := h.Pay.Events(h.Ctx, o.Payment.Reference)
+			if err != nil {
+				t.Error(err)
+			}
+			for _, e := range evs {
+				if a := h.DeliverEvent(e.Payload); a.Status != http.StatusOK {
+					t.Errorf("%s: %d %s", e.Type, a.Status, a.Body)
+				}
+			}
+		}
+		return next()
+	})
+	h.accept(id, 0)
 	h.WantStatus(id, refund.StatusNeedsAttention)
 	h.WantStaffWait(id)
-	if got := h.Order(o.Number).Refunded; got != 0 {
-		t.Errorf("the ledger counts %d refunded after a lost dispute, want 0", got)
+	if got := h.Order(o.Number); got.ChargedBack != o.Paid || got.Refunded != 0 || len(h.ProviderRefunds(o)) != 0 {
+		t.Errorf("charged back %d, refunded %d, provider refunds %d; want %d, 0, 0", got.ChargedBack, got.Refunded, len(h.ProviderRefunds(o)), o.Paid)
 	}
-	if n := len(h.ProviderRefunds(o)); n != 0 {
-		t.Errorf("the provider made %d refunds of a charged-back payment", n)
+	if n := len(h.Mails(mail.KindCompleted, id)); n != 0 {
+		t.Errorf("%d completed emails", n)
 	}
 
 	settle := handler.StaffActionRequest{Action: refund.StaffActionSettledOutside, Note: "Paid by bank transfer.",
@@ -70,20 +114,15 @@ func TestDisputeLostEndToEnd(t *testing.T) {
 	if a.Status < 400 || a.Status >= 500 {
 		t.Fatalf("a settlement of the whole payment after it was charged back answered %d, want 4xx: %s", a.Status, a.Body)
 	}
-	var body struct {
-		Error struct {
-			Fields map[string]string `json:"fields"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal([]byte(a.Body), &body); err != nil || body.Error.Fields["settlement.amount"] == "" && body.Error.Fields["amount"] == "" {
-		t.Errorf("the refusal does not name the amount: %s", a.Body)
+	if !strings.Contains(a.Body, "remains refundable") {
+		t.Errorf("the refusal does not say what remains: %s", a.Body)
 	}
 	if got := h.Order(o.Number).Refunded; got != 0 {
 		t.Errorf("the ledger counts %d after the refused settlement", got)
 	}
 	h.staffAct(id, handler.StaffActionRequest{Action: refund.StaffActionClose, Note: "Charged back.",
 		Message: "Your bank has already returned the whole payment to you (a chargeback), so there is nothing left for us to refund."}, http.StatusOK)
-	h.Settle()
+	h.WantStatus(id, refund.StatusClosed)
 }
 
 // A dispute won changes the order's flag and nothing else: the request goes on to completion with
