@@ -140,7 +140,7 @@ func (s *Store) ReserveRefund(ctx context.Context, orderNumber, requestID string
 			if cur.Dispute != nil && cur.Dispute.BlocksRefunds() {
 				return refund.RefundRecord{}, errDisputed(cur)
 			}
-			if (cur.Paid != order.Paid || cur.Currency != order.Currency) && attempt < 3 {
+			if (cur.Paid != order.Paid || cur.Currency != order.Currency || cur.ChargedBack != order.ChargedBack) && attempt < 3 {
 				continue // the billing system changed the order meanwhile: compute again
 			}
 			if err := cur.CheckRefund(amount); err != nil {
@@ -197,17 +197,25 @@ func (s *Store) reservationItems(rec refund.RefundRecord, order refund.Order, au
 	return []types.TransactWriteItem{put, ledger, check, auditPut}, nil
 }
 
-// ledgerAdd returns the update that adds amount to the order's refunded total, pinning paid and
-// currency to what the caller computed from and requiring refunded <= paid − amount: DynamoDB
+// ledgerAdd returns the update that adds amount to the order's refunded total, pinning paid, currency
+// and charged_back (a lost dispute's amount, refund.Order.ChargedBack) to what the caller computed
+// from and requiring refunded <= paid − charged back − amount: DynamoDB
 // conditions cannot do arithmetic, so the bound is computed here. With undisputed, it also requires
 // that no dispute blocks refunds of the payment (a refund to be made at the provider); a settlement
 // outside the provider records money that already went back, so it does not ask.
 func (s *Store) ledgerAdd(order refund.Order, amount refund.Money, nowAV types.AttributeValue, undisputed bool) types.TransactWriteItem {
-	maxBefore := order.Paid - amount.Amount
+	// What the client's bank took back through a lost dispute is pinned like paid: a chargeback
+	// recorded meanwhile fails the condition, and the caller computes again.
+	maxBefore := order.Paid - order.ChargedBack - amount.Amount
 	ox := &expr{}
 	cond := ox.n("paid") + " = " + ox.i(order.Paid) +
 		" AND " + ox.n("currency") + " = " + ox.s(order.Currency) +
 		" AND " + ox.n("refunded") + " <= " + ox.i(maxBefore)
+	if order.ChargedBack == 0 {
+		cond += " AND (attribute_not_exists(" + ox.n(attrChargedBack) + ") OR " + ox.n(attrChargedBack) + " = " + ox.i(0) + ")"
+	} else {
+		cond += " AND " + ox.n(attrChargedBack) + " = " + ox.i(order.ChargedBack)
+	}
 	if undisputed {
 		cond += " AND (attribute_not_exists(" + ox.n(attrDisputeBlocks) + ") OR " + ox.n(attrDisputeBlocks) + " = " + ox.v(&types.AttributeValueMemberBOOL{Value: false}) + ")"
 	}
@@ -313,7 +321,7 @@ func (s *Store) SettleOutside(ctx context.Context, id string, version int64, set
 			if gerr != nil {
 				return refund.RefundRecord{}, gerr
 			}
-			if (now.Paid != order.Paid || now.Currency != order.Currency || now.Refunded != order.Refunded) && attempt < 3 {
+			if (now.Paid != order.Paid || now.Currency != order.Currency || now.Refunded != order.Refunded || now.ChargedBack != order.ChargedBack) && attempt < 3 {
 				continue // the order changed meanwhile: check again
 			}
 			if err := settlement.Validate(now); err != nil {

@@ -77,9 +77,9 @@ func (s *Store) PutOrder(ctx context.Context, o refund.Order) (refund.Order, err
 	if expected == 0 {
 		o.Version = 1
 	}
-	// Only the provider's events record a dispute (RecordDispute); the billing system's copy of it,
-	// if it sends one, is not taken.
-	o.Dispute = nil
+	// Only the provider's events record a dispute and what a lost one gave back (RecordDispute); the
+	// billing system's copy of them, if it sends one, is not taken.
+	o.Dispute, o.ChargedBack = nil, 0
 	if err := o.Validate(); err != nil {
 		return refund.Order{}, err
 	}

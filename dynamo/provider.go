@@ -18,7 +18,7 @@ import (
 // processing of each event.
 //
 //	ORDER#<NUMBER>  ORDER            GSI1 = PAYMENT#<payment reference> / ORDER#<NUMBER>
-//	                                 dispute (refund.Dispute), dispute_blocks
+//	                                 dispute (refund.Dispute), dispute_blocks, charged_back
 //	ORDER#<NUMBER>  REFUND#@<re_id>  refund.RefundRecord of a refund made at the provider
 //	PEVENT#<id>     PEVENT           an event's processing: claimed, then processed; ttl
 
@@ -28,6 +28,7 @@ const (
 	skEvent            = "PEVENT"
 	prefixProviderRefd = prefixRefund + "@"
 	attrDisputeBlocks  = "dispute_blocks"
+	attrChargedBack    = "charged_back"
 	attrEventProcessed = "processed_at"
 	attrEventOutcome   = "outcome"
 )
@@ -339,7 +340,8 @@ func providerAuditDetail(r refund.RefundRecord, delta int64) string {
 
 // RecordDispute records what the provider reports about a dispute on the order's payment, if it is
 // news (refund.Dispute.Supersedes: a closed dispute stays closed, open statuses follow the time of
-// their report), with one write conditional on the order's version, which it bumps. It returns the
+// their report), with one write conditional on the order's version, which it bumps; a lost dispute
+// adds its amount to the order's charged_back in that write (refund.Order.ChargebackAfter). It returns the
 // dispute recorded before and whether this one replaced it. While the recorded dispute blocks refunds
 // (open or lost), ReserveRefund refuses every refund of the order.
 func (s *Store) RecordDispute(ctx context.Context, orderNumber string, d refund.Dispute) (prev *refund.Dispute, changed bool, err error) {
@@ -367,6 +369,10 @@ func (s *Store) RecordDispute(ctx context.Context, orderNumber string, d refund.
 		if err != nil {
 			return nil, false, fmt.Errorf("encode dispute %s: %w", d.ID, err)
 		}
+		// A lost dispute gave its amount back to the client: counted once (the same report again is
+		// no news, so this write does not happen twice), in the same write as the dispute, so what
+		// remains refundable never misses it.
+		chargedBack := it.ChargebackAfter(it.Dispute, d)
 		nowAV, err := marshalValue(s.now())
 		if err != nil {
 			return nil, false, fmt.Errorf("encode time: %w", err)
@@ -377,6 +383,7 @@ func (s *Store) RecordDispute(ctx context.Context, orderNumber string, d refund.
 			Key:       key(orderPK(orderNumber), skOrder),
 			UpdateExpression: aws.String("SET " + x.n("dispute") + " = " + x.v(av) +
 				", " + x.n(attrDisputeBlocks) + " = " + x.v(&types.AttributeValueMemberBOOL{Value: d.BlocksRefunds()}) +
+				", " + x.n(attrChargedBack) + " = " + x.i(chargedBack) +
 				", " + x.n("updated_at") + " = " + x.v(nowAV) +
 				", " + x.n("version") + " = " + x.n("version") + " + " + x.i(1)),
 			ConditionExpression:       aws.String(x.n("version") + " = " + x.i(it.Version)),

@@ -523,6 +523,8 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 	// An approval sends the current offers to the client: with none, the workflow could only stop
 	// in "needs attention". Staff reject (the client is told why) or make a goodwill offer instead.
+	// Nor may it send a refund that no longer fits in what remains (a chargeback or a dashboard
+	// refund since the offers were made): the client would accept money the ledger then refuses.
 	if body.Decision == ReviewApprove {
 		offers, _, err := h.Store.ListOffers(ctx, id)
 		if err != nil {
@@ -532,6 +534,13 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			return events.APIGatewayV2HTTPResponse{}, refund.Errorf(refund.CodeConflict,
 				"Request %s has no offers to send to the client, so it cannot be approved. Reject it with a message to the client, "+
 					"or adjust it to make a goodwill offer (a refund or a credit, with \"goodwill\": true).", id)
+		}
+		order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if err := order.CheckOffers(offers); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
 		}
 	}
 
@@ -553,6 +562,21 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		p, err := h.confirmable(ctx, rec, actor)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
+		}
+		// What was proposed may no longer fit (a chargeback or a dashboard refund since), as for an
+		// approval above.
+		offers := p.Offers
+		if p.OfferSet == 0 {
+			if offers, _, err = h.Store.ListOffers(ctx, id); err != nil {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+		}
+		order, err := h.Store.GetOrder(ctx, rec.OrderNumber)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		if err := order.CheckOffers(offers); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		if p.OfferSet > 0 {
 			opts = append(opts, refund.WithOffers(p.OfferSet, p.Offers))

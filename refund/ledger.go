@@ -81,14 +81,30 @@ func ReserveAttempt(order Order, requestID string, n int, amount Money, now time
 }
 
 // CheckRefund reports whether amount can be refunded on the order as it is: in the order's currency,
-// and at most what remains (paid minus refunded). Either failure is CodeConflict with a sentence that
+// and at most what remains (paid minus refunded minus what the client's bank took back through a
+// lost dispute). Either failure is CodeConflict with a sentence that
 // says what is possible.
 func (o Order) CheckRefund(amount Money) error {
 	if o.Currency != amount.Currency {
 		return Errorf(CodeConflict, "Order %s is in %s; a refund in %s is not possible.", o.Number, o.Currency, amount.Currency)
 	}
-	if o.Paid-amount.Amount < o.Refunded {
+	if o.Paid-o.ChargedBack-amount.Amount < o.Refunded {
 		return ErrRefundExceeds(o, amount)
+	}
+	return nil
+}
+
+// CheckOffers reports whether every refund among offers still fits in what remains refundable on the
+// order as it is now: refunds made at the provider's dashboard and chargebacks from lost disputes may
+// have come after the offers were worked out. A refund that does not fit is CodeConflict naming it;
+// the ledger would refuse it at execution anyway, after the client had accepted it.
+func (o Order) CheckOffers(offers []Offer) error {
+	for _, of := range offers {
+		if !of.IsRefund() || of.Amount.Currency == o.Currency && of.Amount.Amount <= o.Remaining().Amount {
+			continue
+		}
+		return Errorf(CodeConflict, "Offer %s refunds %s, more than the %s that remains refundable on order %s now (a refund made at the payment provider or a dispute the client's bank decided for the client came after the offers were made). Adjust the offers or reject the request.",
+			of.ID, of.Amount, o.Remaining(), o.Number)
 	}
 	return nil
 }

@@ -82,6 +82,12 @@ type Order struct {
 	// payment, as the payment provider's events report it; nil when there was none. The billing
 	// system cannot set it: only the provider's events do.
 	Dispute *Dispute `json:"dispute,omitempty"`
+	// ChargedBack is what the client's bank took back from the payment through disputes the company
+	// lost (chargebacks), in minor units: money the client already has back, which no refund or
+	// settlement may return again (Remaining). It is not a refund, so the ledger (Refunded) does not
+	// count it and still equals the provider's refunds. Only the provider's events set it
+	// (ChargebackAfter); the billing system cannot.
+	ChargedBack int64 `json:"charged_back,omitempty"`
 	// Service describes what was bought and how much of it was used.
 	Service Service `json:"service"`
 	// Version increases with every change of the record, for conditional writes.
@@ -182,6 +188,9 @@ func (o Order) Validate() error {
 	}
 	if o.Refunded < 0 || o.Refunded > o.Paid {
 		errs["refunded"] = "must be between 0 and the amount paid"
+	}
+	if o.ChargedBack < 0 || o.ChargedBack > o.Paid {
+		errs["charged_back"] = "must be between 0 and the amount paid"
 	}
 	if o.Payment.CardHint != "" && (len(o.Payment.CardHint) != 4 || !allDigits(o.Payment.CardHint)) {
 		errs["payment.card_hint"] = "must be exactly the last four digits of the card"
@@ -284,9 +293,11 @@ func (s Service) validate(errs FieldErrors) {
 	}
 }
 
-// Remaining returns what has been paid and not yet refunded: the most any refund on this order can be.
+// Remaining returns what has been paid and not yet returned to the client, by a refund or by the
+// client's bank through a lost dispute (ChargedBack): the most any refund or settlement on this order
+// can be.
 func (o Order) Remaining() Money {
-	r := o.Paid - o.Refunded
+	r := o.Paid - o.Refunded - o.ChargedBack
 	if r < 0 {
 		r = 0
 	}

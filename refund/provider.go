@@ -346,6 +346,18 @@ func (d Dispute) Supersedes(prev *Dispute) bool {
 	return d.ReportedAt.After(prev.ReportedAt) && d.Status != prev.Status
 }
 
+// ChargebackAfter returns the order's ChargedBack once the dispute d replaces the recorded dispute
+// prev (nil: none): a lost dispute adds its amount, once, since a lost dispute stays lost
+// (Supersedes) and the same report again finds it recorded already; any other report changes
+// nothing. A won dispute gives nothing back to the client, so nothing changes either. The total is
+// capped at what was paid.
+func (o Order) ChargebackAfter(prev *Dispute, d Dispute) int64 {
+	if d.Status != DisputeLost || prev != nil && prev.ID == d.ID && prev.Status == DisputeLost || d.Amount.Currency != o.Currency {
+		return o.ChargedBack
+	}
+	return min(o.ChargedBack+d.Amount.Amount, o.Paid)
+}
+
 // UnderDispute reports whether the order counts as disputed: flagged by the billing system or staff
 // (Disputed), or with a dispute at the provider that blocks refunds. Such orders always go to staff
 // review.

@@ -2,6 +2,7 @@ package refund
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,5 +243,78 @@ func TestDisputedOrderGoesToReview(t *testing.T) {
 		if res.NeedsReview != tc.want {
 			t.Errorf("dispute %+v: NeedsReview = %v (%v), want %v", tc.d, res.NeedsReview, res.ReviewReasons, tc.want)
 		}
+	}
+}
+
+// A lost dispute gives its amount back to the client once (ChargebackAfter), so what remains
+// refundable, every refund check and every offer the policy works out leave it out; a won one gives
+// nothing back.
+func TestChargebackAfterLostDispute(t *testing.T) {
+	d := func(id string, s DisputeStatus, amount int64) Dispute {
+		return Dispute{ID: id, PaymentReference: "pi_1", Amount: Money{Amount: amount, Currency: "EUR"}, Status: s, ReportedAt: providerT0}
+	}
+	open, won, lost := d("dp_1", DisputeNeedsResponse, 30000), d("dp_1", DisputeWon, 30000), d("dp_1", DisputeLost, 30000)
+	for _, tc := range []struct {
+		name   string
+		before int64
+		prev   *Dispute
+		d      Dispute
+		want   int64
+	}{
+		{"lost after open", 0, &open, lost, 30000},
+		{"lost, first report", 0, nil, lost, 30000},
+		{"the same loss again", 30000, &lost, lost, 30000},
+		{"won", 0, &open, won, 0},
+		{"open", 0, nil, open, 0},
+		{"another dispute lost after one lost", 30000, &lost, d("dp_2", DisputeLost, 20000), 50000},
+		{"capped at what was paid", 70000, &open, d("dp_2", DisputeLost, 30000), 80000},
+		{"another currency", 0, &open, Dispute{ID: "dp_1", PaymentReference: "pi_1", Amount: Money{Amount: 30000, Currency: "USD"}, Status: DisputeLost}, 0},
+	} {
+		o := hoursOrder(80000, 40, 0, 80000)
+		o.ChargedBack = tc.before
+		if got := o.ChargebackAfter(tc.prev, tc.d); got != tc.want {
+			t.Errorf("%s: ChargebackAfter = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+
+	o := projectOrder(80000, ms("Build", 80000, MilestoneNotStarted, 0))
+	o.Refunded, o.ChargedBack = 10000, 30000
+	if got, want := o.Remaining().Amount, int64(40000); got != want {
+		t.Errorf("Remaining = %d, want paid − refunded − charged back = %d", got, want)
+	}
+	if err := o.CheckRefund(Money{Amount: 40001, Currency: "EUR"}); ErrorCode(err) != CodeConflict {
+		t.Errorf("a refund of 40001: %v, want CodeConflict", err)
+	}
+	if err := o.CheckRefund(Money{Amount: 40000, Currency: "EUR"}); err != nil {
+		t.Errorf("a refund of what remains: %v", err)
+	}
+	if err := (Settlement{Amount: Money{Amount: 40001, Currency: "EUR"}, Method: "bank transfer", Reference: "TR-1"}).Validate(o); ErrorCode(err) != CodeInvalid {
+		t.Errorf("a settlement of 40001: %v, want CodeInvalid", err)
+	}
+	res := Resolve(DefaultPolicy(), testRequest(ReasonChangedMind), o, at(t, "2025-03-05"))
+	if got, want := res.Refundable.Amount, int64(40000); got != want {
+		t.Errorf("Resolve offers %d, want %d (%s)", got, want, lines(res.Calculation))
+	}
+	if !strings.Contains(lines(res.Calculation), "chargeback") {
+		t.Errorf("the breakdown does not show the chargeback: %s", lines(res.Calculation))
+	}
+	for _, offer := range res.Offers {
+		if offer.IsRefund() && offer.Amount.Amount > o.Remaining().Amount {
+			t.Errorf("offer %s of %s is more than remains", offer.Kind, offer.Amount)
+		}
+	}
+	if err := o.CheckOffers(res.Offers); err != nil {
+		t.Errorf("the offers worked out now: %v", err)
+	}
+	stale := []Offer{{ID: "o1", Kind: OfferFullRefund, Amount: Money{Amount: 70000, Currency: "EUR"}}, {ID: "o2", Kind: OfferServiceCredit, Amount: Money{Amount: 90000, Currency: "EUR"}}}
+	if err := o.CheckOffers(stale); ErrorCode(err) != CodeConflict || !strings.Contains(err.Error(), "o1") {
+		t.Errorf("a refund offer made before the chargeback: %v, want CodeConflict naming o1", err)
+	}
+	if err := o.CheckOffers(stale[1:]); err != nil {
+		t.Errorf("a credit is not a refund: %v", err)
+	}
+	o.ChargedBack = 90000
+	if err := o.Validate(); err == nil {
+		t.Error("an order charged back more than was paid validates")
 	}
 }

@@ -187,11 +187,18 @@ func (r *resolver) add(o Offer) {
 // creditLabel is the breakdown line of the credits earlier requests granted on the order.
 const creditLabel = "Service credits already granted"
 
-// paidLines starts a breakdown from what was paid minus what was already refunded and credited.
+// chargebackLabel is the breakdown line of what the client's bank took back through a lost dispute.
+const chargebackLabel = "Already returned by your bank (chargeback)"
+
+// paidLines starts a breakdown from what was paid minus what was already refunded, returned by the
+// client's bank (a lost dispute) and credited.
 func (r *resolver) paidLines() []Line {
 	lines := []Line{r.line("Amount paid", r.order.Paid)}
 	if r.order.Refunded > 0 {
 		lines = append(lines, r.line("Already refunded", -r.order.Refunded))
+	}
+	if r.order.ChargedBack > 0 {
+		lines = append(lines, r.line(chargebackLabel, -r.order.ChargedBack))
 	}
 	if r.credited > 0 {
 		lines = append(lines, r.line(creditLabel, -r.credited))
@@ -291,19 +298,24 @@ func (r *resolver) roundingLabel() string {
 // cover it): an earlier refund, by Refundflow or before it, or a credit given instead of one, has
 // already paid back part of what is unused, and must never be paid back again.
 func (r *resolver) lessSettled(amount int64, lines []Line) (int64, []Line) {
-	if r.order.Refunded <= 0 && r.credited <= 0 {
+	// Money the client's bank took back (a lost dispute) is paid back like a refund.
+	returned := r.order.Refunded + r.order.ChargedBack
+	if returned <= 0 && r.credited <= 0 {
 		return amount, lines
 	}
 	if r.order.Refunded > 0 {
 		lines = append(lines, r.line("Already refunded", -r.order.Refunded))
 	}
+	if r.order.ChargedBack > 0 {
+		lines = append(lines, r.line(chargebackLabel, -r.order.ChargedBack))
+	}
 	if r.credited > 0 {
 		lines = append(lines, r.line(creditLabel, -r.credited))
 	}
-	if amount -= r.order.Refunded + r.credited; amount < 0 {
+	if amount -= returned + r.credited; amount < 0 {
 		label := "Earlier refunds already cover the unused part"
 		switch {
-		case r.order.Refunded <= 0:
+		case returned <= 0:
 			label = "Earlier credits already cover the unused part"
 		case r.credited > 0:
 			label = "Earlier refunds and credits already cover the unused part"
@@ -322,6 +334,10 @@ func (r *resolver) capToRemaining(amount int64, lines []Line) (int64, []Line) {
 		return amount, lines
 	}
 	label := fmt.Sprintf("Limited to what is not yet refunded (paid %s, already refunded %s)", r.money(r.order.Paid), r.money(r.order.Refunded))
+	if r.order.ChargedBack > 0 {
+		label = fmt.Sprintf("Limited to what is not yet returned (paid %s, already refunded %s, returned by your bank %s)",
+			r.money(r.order.Paid), r.money(r.order.Refunded), r.money(r.order.ChargedBack))
+	}
 	return remaining.Amount, append(lines, r.line(label, remaining.Amount-amount))
 }
 
@@ -331,7 +347,7 @@ func (r *resolver) capToRemaining(amount int64, lines []Line) (int64, []Line) {
 func (r *resolver) project() {
 	pp := r.p.Project
 	lines := r.paidLines()
-	shown := r.order.Paid - r.order.Refunded - r.credited
+	shown := r.order.Paid - r.order.Refunded - r.order.ChargedBack - r.credited
 	// exact100 is the exact refund times 100, so percentages stay integers until the final division.
 	exact100 := 100 * shown
 	for _, m := range r.order.Service.Project.Milestones {

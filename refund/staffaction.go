@@ -95,7 +95,7 @@ func (s Settlement) Validate(o Order) error {
 		errs["amount"] = "must be a positive amount in minor units with its currency"
 	case s.Amount.Currency != o.Currency:
 		errs["amount"] = fmt.Sprintf("must be in the order's currency, %s", o.Currency)
-	case o.Paid-s.Amount.Amount < o.Refunded:
+	case o.Paid-o.ChargedBack-s.Amount.Amount < o.Refunded:
 		errs["amount"] = fmt.Sprintf("is more than the %s that remains refundable on order %s", o.Remaining(), o.Number)
 	}
 	for field, v := range map[string]string{"method": s.Method, "reference": s.Reference} {

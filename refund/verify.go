@@ -38,6 +38,9 @@ func Verify(p Policy, sub Submission, order *Order, now time.Time) Verification 
 	}
 	pass(FindingOrderMatched, fmt.Sprintf("We found order %s.", order.Number))
 
+	if order.Status == OrderActive && order.ChargedBack > 0 && order.Remaining().IsZero() {
+		return fail(FindingOrderClosed, fmt.Sprintf("The payment for order %s has already been returned to you in full, by refunds or by your bank after a dispute (chargeback), so there is nothing left to refund.", order.Number))
+	}
 	if order.Status != OrderActive || order.Paid > 0 && order.Remaining().IsZero() {
 		return fail(FindingOrderClosed, fmt.Sprintf("Order %s has already been cancelled or fully refunded, so there is nothing left to cancel or refund.", order.Number))
 	}

@@ -13,10 +13,11 @@ import (
 
 // TestProviderEventsDuplicatedAndReordered delivers the provider's events of three refunds (one that
 // stays done, one that fails later, one made at the provider's dashboard on an order without request)
-// each one to three times, in a random order, as Stripe may: at least once, in any order, retried while
-// the answer is not 2xx. Whatever the order, the ledger ends equal to the provider's refunds, only the
-// failed refund's request needs attention, its two emails go out once each, and the harness's
-// invariants hold.
+// and of two disputes on orders without request (one lost, one won), each one to three times, in a
+// random order, as Stripe may: at least once, in any order, retried while the answer is not 2xx.
+// Whatever the order, the ledger ends equal to the provider's refunds, only the failed refund's
+// request needs attention, its two emails go out once each, the lost dispute's amount is out of what
+// remains refundable once (and the won one's is not), and the harness's invariants hold.
 func TestProviderEventsDuplicatedAndReordered(t *testing.T) {
 	t.Parallel()
 	for _, seed := range []uint64{1, 2, 3} {
@@ -28,13 +29,14 @@ func TestProviderEventsDuplicatedAndReordered(t *testing.T) {
 				order           refund.Order
 				id              string
 				fail, dashboard bool
+				dispute         string // "lost" or "won": opened, then closed so
 			}
-			paths := []path{{}, {fail: true}, {dashboard: true}}
+			paths := []path{{}, {fail: true}, {dashboard: true}, {dispute: "lost"}, {dispute: "won"}}
 			var payloads [][]byte
 			for i := range paths {
 				p := &paths[i]
-				if p.dashboard {
-					p.order = h.newOrder() // no request: the whole payment is left to refund at the dashboard
+				if p.dashboard || p.dispute != "" {
+					p.order = h.newOrder() // no request: the whole payment is left to refund or dispute
 				} else {
 					p.order, p.id = h.happyPath()
 					h.WantStatus(p.id, refund.StatusCompleted)
@@ -47,6 +49,14 @@ func TestProviderEventsDuplicatedAndReordered(t *testing.T) {
 				}
 				if p.dashboard {
 					if _, err := h.Pay.DashboardRefund(h.Ctx, ref, refund.Money{Amount: 1000, Currency: p.order.Currency}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if p.dispute != "" {
+					if _, err := h.Pay.OpenDispute(h.Ctx, ref, "fraudulent"); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := h.Pay.CloseDispute(h.Ctx, ref, p.dispute == "won"); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -75,6 +85,18 @@ func TestProviderEventsDuplicatedAndReordered(t *testing.T) {
 				}
 				if got, want := h.Order(p.order.Number).Refunded, st.Refunded.Amount; got != want {
 					t.Errorf("order %s: the ledger has %d refunded, the provider %d", p.order.Number, got, want)
+				}
+				if p.dispute != "" {
+					o := h.Order(p.order.Number)
+					wantBack := int64(0)
+					if p.dispute == "lost" {
+						wantBack = o.Paid
+					}
+					if o.Dispute == nil || string(o.Dispute.Status) != p.dispute || o.ChargedBack != wantBack || o.Remaining().Amount != o.Paid-wantBack {
+						t.Errorf("order %s: dispute %+v, charged back %d, remaining %s; want %s, %d, %d",
+							p.order.Number, o.Dispute, o.ChargedBack, o.Remaining(), p.dispute, wantBack, o.Paid-wantBack)
+					}
+					continue
 				}
 				if p.dashboard {
 					if got := h.Order(p.order.Number).Refunded; got != 1000 {

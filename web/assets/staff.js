@@ -280,9 +280,10 @@
         box.appendChild(definitionList([
           ["Customer", o.customer_name], ["Email", o.email], ["Purchase date", o.purchase_date],
           ["Service", words("service", o.service && o.service.type)], ["Card", o.payment && o.payment.card_hint ? "ending " + o.payment.card_hint : ""],
-          ["Paid", m(o.paid)], ["Refunded", m(o.refunded)],
-          ["Remaining", data.remaining ? money(data.remaining) : m((o.paid || 0) - (o.refunded || 0))]
-        ]));
+          ["Paid", m(o.paid)], ["Refunded", m(o.refunded)]
+        ].concat(o.charged_back ? [["Returned by the client's bank (lost dispute)", m(o.charged_back)]] : []).concat([
+          ["Remaining", data.remaining ? money(data.remaining) : m((o.paid || 0) - (o.refunded || 0) - (o.charged_back || 0))]
+        ])));
       } else {
         box.appendChild(el("p", null, "The billing system has not sent this order."));
       }
