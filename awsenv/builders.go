@@ -12,6 +12,7 @@ import (
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
 	"refundflow/handler"
 )
@@ -50,6 +51,9 @@ func Builders() map[string]Builder {
 		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
 		eventfuncs.FunctionStripeWebhook:       Adapt[in, out](eventfuncs.StripeWebhook),
+		// Only in a sandbox deployment (template.yaml's condition SandboxProvider).
+		sandboxfuncs.FunctionSandboxPayments: Adapt[in, out](sandboxfuncs.SandboxPayments),
+		sandboxfuncs.FunctionSandboxEvents:   Adapt[events.EventBridgeEvent, handler.SandboxDelivery](sandboxfuncs.SandboxEvents),
 	}
 }
 

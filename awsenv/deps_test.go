@@ -17,6 +17,7 @@ var extraClients = map[string][]string{
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
 	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe", "sesv2"},
 	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe", "sesv2"},
+	"refundflow/awsenv/sandboxfuncs": {"secretsmanager", "stripe"},
 }
 
 // everyFunction is what every function links.

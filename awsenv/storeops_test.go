@@ -12,6 +12,7 @@ import (
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
 )
 
@@ -40,7 +41,8 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
-		eventfuncs.FunctionStripeWebhook: built(eventfuncs.StripeWebhook),
+		eventfuncs.FunctionStripeWebhook:     built(eventfuncs.StripeWebhook),
+		sandboxfuncs.FunctionSandboxPayments: built(sandboxfuncs.SandboxPayments), sandboxfuncs.FunctionSandboxEvents: built(sandboxfuncs.SandboxEvents),
 	}
 	if got, want := len(builders), len(Builders()); got != want {
 		t.Fatalf("this test knows %d builders, awsenv.Builders has %d", got, want)

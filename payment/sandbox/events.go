@@ -590,7 +590,9 @@ func Sign(payload []byte, secret string, t time.Time) string {
 type Delivery struct {
 	// Delivered events were acknowledged (2xx); Refused ones were answered otherwise or not at all
 	// and wait for their next try; Waiting ones were not due yet.
-	Delivered, Refused, Waiting int
+	Delivered int `json:"delivered"`
+	Refused   int `json:"refused"`
+	Waiting   int `json:"waiting"`
 }
 
 // Deliver sends every event that is due to the endpoint, oldest first, each signed at the moment it

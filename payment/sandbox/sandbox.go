@@ -123,6 +123,43 @@ type tableOps struct {
 	TransactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
+// NewCheckout returns a sandbox gateway that only takes payments and reads them back (TakePayment,
+// LookupPayment, View, Payment): it holds the table's GetItem, PutItem and Query and no other
+// operation, so a function built with it (a sandbox deployment's SandboxPayments) links, and is
+// granted, no more. Its other methods fail with an error naming the operation it lacks.
+func NewCheckout(db *dynamodb.Client, table string) *Gateway {
+	ops := withoutOps()
+	ops.GetItem, ops.PutItem, ops.Query = db.GetItem, db.PutItem, db.Query
+	return &Gateway{db: ops, table: table}
+}
+
+// NewOutbox returns a sandbox gateway that only delivers the recorded events (Deliver, MarkDelivered,
+// PendingEvents): it holds the table's Query, UpdateItem and DeleteItem and no other operation, so a
+// function built with it (a sandbox deployment's SandboxEvents) links, and is granted, no more. Its
+// other methods fail with an error naming the operation it lacks.
+func NewOutbox(db *dynamodb.Client, table string) *Gateway {
+	ops := withoutOps()
+	ops.Query, ops.UpdateItem, ops.DeleteItem = db.Query, db.UpdateItem, db.DeleteItem
+	return &Gateway{db: ops, table: table}
+}
+
+// withoutOps returns table operations that each fail, for the narrow gateways to fill in.
+func withoutOps() tableOps {
+	return tableOps{GetItem: lacking[dynamodb.GetItemInput, dynamodb.GetItemOutput]("GetItem"),
+		PutItem:            lacking[dynamodb.PutItemInput, dynamodb.PutItemOutput]("PutItem"),
+		UpdateItem:         lacking[dynamodb.UpdateItemInput, dynamodb.UpdateItemOutput]("UpdateItem"),
+		DeleteItem:         lacking[dynamodb.DeleteItemInput, dynamodb.DeleteItemOutput]("DeleteItem"),
+		Query:              lacking[dynamodb.QueryInput, dynamodb.QueryOutput]("Query"),
+		TransactWriteItems: lacking[dynamodb.TransactWriteItemsInput, dynamodb.TransactWriteItemsOutput]("TransactWriteItems")}
+}
+
+// lacking is a table operation a narrow gateway does not hold.
+func lacking[I, O any](name string) func(context.Context, *I, ...func(*dynamodb.Options)) (*O, error) {
+	return func(context.Context, *I, ...func(*dynamodb.Options)) (*O, error) {
+		return nil, fmt.Errorf("this sandbox gateway was built without DynamoDB's %s", name)
+	}
+}
+
 func opsOf(c *dynamodb.Client) tableOps {
 	return tableOps{GetItem: c.GetItem, PutItem: c.PutItem, UpdateItem: c.UpdateItem, DeleteItem: c.DeleteItem,
 		Query: c.Query, TransactWriteItems: c.TransactWriteItems}
