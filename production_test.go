@@ -499,10 +499,11 @@ func TestStaffSignInIsInTheStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A sandbox deployment's checkout (POST and GET /sandbox/payments/...) takes the billing
+	// A sandbox deployment's checkout (its JSON routes under /sandbox/payments) takes the billing
 	// system's token too: its payments exist to have orders registered against them.
 	billingRoutes := map[string]bool{"PUT /staff/api/orders/{number}": true,
-		"POST " + handler.SandboxPaymentsPath: true, "GET " + handler.SandboxPaymentsPath + "/{reference}": true}
+		"POST " + handler.SandboxPaymentsPath: true, "GET " + handler.SandboxPaymentsPath + "/{reference}": true,
+		"POST " + handler.SandboxPaymentsPath + "/{reference}/actions": true}
 	for _, r := range routes {
 		billingOnly := billingRoutes[r.RouteKey()]
 		if got := fmt.Sprint(r.Scopes); billingOnly != (got == "["+handler.OrdersWriteScope+"]") || (!billingOnly && len(r.Scopes) > 0) {

@@ -61,7 +61,8 @@ func TestSandboxResourcesExistOnlyInASandboxDeployment(t *testing.T) {
 			slices.Sort(checkout)
 			var want []string
 			if sandbox {
-				want = []string{"GET " + handler.SandboxPaymentsPath, "GET " + handler.SandboxPaymentsPath + "/{reference}", "POST " + handler.SandboxPaymentsPath}
+				want = []string{"GET " + handler.SandboxPaymentsPath, "GET " + handler.SandboxPaymentsPath + "/{reference}",
+					"POST " + handler.SandboxPaymentsPath, "POST " + handler.SandboxPaymentsPath + "/{reference}/actions"}
 			}
 			if !slices.Equal(checkout, want) {
 				t.Errorf("routes of the checkout: %v, want %v", checkout, want)

@@ -26,8 +26,13 @@ import (
 //	GET  /sandbox/payments              the page (open: it holds no data; its script sends the token)
 //	POST /sandbox/payments              {"amount":180000,"currency":"EUR"} → 201 the payment
 //	GET  /sandbox/payments/{reference}  the payment as the provider reports it, with its refunds
+//	POST /sandbox/payments/{reference}/actions
+//	                                    what a person does at the provider (checkout.Action: a refund
+//	                                    failing later, a dashboard refund, a dispute opened or closed),
+//	                                    as on the local stack's /_local/provider/; the events it makes
+//	                                    reach the webhook with SandboxEvents' next run
 //
-// The two JSON routes take the billing system's token only (the route requires the scope
+// The JSON routes take the billing system's token only (the route requires the scope
 // refundflow/orders.write at the authorizer, and the handler checks it again, as the order route
 // does): a payment exists to have an order registered against it, which only the billing system
 // may do, so no one else needs to make one; and an open route would let anyone on the internet write
@@ -43,6 +48,14 @@ type SandboxPayments struct {
 type SandboxCheckout interface {
 	TakePayment(ctx context.Context, c checkout.Checkout) (refund.PaymentFacts, error)
 	View(ctx context.Context, ref string) (checkout.PaymentView, error)
+	Act(ctx context.Context, ref string, a checkout.Action) (string, error)
+}
+
+// SandboxActionAnswer is the answer to an action at the sandbox provider: what happened, and the
+// payment as it is now.
+type SandboxActionAnswer struct {
+	Message string               `json:"message"`
+	Payment checkout.PaymentView `json:"payment"`
 }
 
 // SandboxPaymentsPath is the sandbox checkout's route.
@@ -59,7 +72,7 @@ func (h SandboxPayments) Handle(ctx context.Context, req events.APIGatewayV2HTTP
 }
 
 func (h SandboxPayments) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	route, params := matchRoute(req, SandboxPaymentsPath, SandboxPaymentsPath+"/{reference}")
+	route, params := matchRoute(req, SandboxPaymentsPath, SandboxPaymentsPath+"/{reference}", SandboxPaymentsPath+"/{reference}/actions")
 	method := apigw.Method(req)
 	if route == SandboxPaymentsPath && (method == http.MethodGet || method == http.MethodHead) {
 		return apigw.Page(http.StatusOK, web.SandboxPaymentsPage{Path: SandboxPaymentsPath})
@@ -81,6 +94,8 @@ func (h SandboxPayments) serve(ctx context.Context, req events.APIGatewayV2HTTPR
 		return h.take(ctx, req, actor)
 	case route == SandboxPaymentsPath+"/{reference}" && method == http.MethodGet:
 		return h.show(ctx, params["reference"])
+	case route == SandboxPaymentsPath+"/{reference}/actions" && method == http.MethodPost:
+		return h.act(ctx, req, actor, params["reference"])
 	default:
 		return events.APIGatewayV2HTTPResponse{}, errMethod(method)
 	}
@@ -122,4 +137,34 @@ func (h SandboxPayments) show(ctx context.Context, ref string) (events.APIGatewa
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, v), nil
+}
+
+// act does what a person does at the provider to the payment, from a JSON checkout.Action.
+func (h SandboxPayments) act(ctx context.Context, req events.APIGatewayV2HTTPRequest, actor, ref string) (events.APIGatewayV2HTTPResponse, error) {
+	var a checkout.Action
+	if err := apigw.DecodeJSONLimit(req, &a, maxCheckoutBody); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	msg, err := h.Checkout.Act(ctx, ref, a)
+	var invalid *checkout.InvalidError
+	var declined *payment.PaymentDeclined
+	switch {
+	case errors.As(err, &invalid):
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeInvalid, Message: "The sandbox did not do it: " + invalid.Error() +
+			`. Send {"action":"fail_refund","refund":"re_..."}, or succeed_refund, dashboard_refund with "amount":"150.00", open_dispute, win_dispute, lose_dispute.`}
+	case errors.Is(err, checkout.ErrNoPayment), errors.Is(err, checkout.ErrNoRefund), errors.Is(err, payment.ErrPaymentNotFound):
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeNotFound, Message: "The sandbox has no such payment or refund: " + err.Error() + "."}
+	case errors.Is(err, checkout.ErrRefundFinal), errors.Is(err, checkout.ErrDisputeState), errors.As(err, &declined):
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeConflict, Message: "The sandbox did not do it: " + err.Error() + "."}
+	case err != nil:
+		logger(h.Logger).ErrorContext(ctx, "sandbox action failed", "function", fnSandboxPayments, "requestId", apigw.RequestID(req), "error", err.Error())
+		return unavailable(req, "The sandbox payment provider could not record that just now. Send it again in a minute.")
+	}
+	logger(h.Logger).InfoContext(ctx, "sandbox action", "function", fnSandboxPayments, "requestId", apigw.RequestID(req),
+		"caller", actor, "payment", ref, "action", a.Action)
+	v, err := h.Checkout.View(ctx, ref)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, SandboxActionAnswer{Message: msg, Payment: v}), nil
 }

@@ -115,3 +115,47 @@ func ViewOf(f refund.PaymentFacts) PaymentView {
 	return PaymentView{Provider: f.Provider, Reference: f.Reference, Captured: f.Captured, Amount: f.Amount.Amount,
 		Currency: f.Amount.Currency, Refunded: f.Refunded, ThreeDSecure: f.ThreeDSecure, CardLast4: f.CardLast4}
 }
+
+// The things a person can do at the sandbox provider after a refund call, as Action.Action names them
+// (the local stack's /_local/provider/ and a sandbox deployment's /sandbox/payments/{reference}/actions).
+const (
+	// ActionFailRefund makes a refund the provider accepted fail later (the bank sent it back).
+	ActionFailRefund = "fail_refund"
+	// ActionSucceedRefund lets a pending refund succeed.
+	ActionSucceedRefund = "succeed_refund"
+	// ActionDashboardRefund refunds from the provider's dashboard, outside Refundflow.
+	ActionDashboardRefund = "dashboard_refund"
+	// ActionOpenDispute opens a dispute (a chargeback) on the payment.
+	ActionOpenDispute = "open_dispute"
+	// ActionWinDispute and ActionLoseDispute close the payment's open dispute.
+	ActionWinDispute  = "win_dispute"
+	ActionLoseDispute = "lose_dispute"
+)
+
+// Action is one thing a person does at the sandbox provider to a payment; each records the events
+// Stripe would send, which the sandbox then delivers to the webhook.
+type Action struct {
+	// Action is one of the Action* constants.
+	Action string `json:"action"`
+	// Refund is the provider's refund id ("re_sbx_..."), for fail_refund and succeed_refund.
+	Refund string `json:"refund,omitempty"`
+	// Amount is a dashboard refund's amount in the payment's currency, as a person writes it ("150.00").
+	Amount string `json:"amount,omitempty"`
+	// Reason is a refund's failure reason or a dispute's reason (defaults: expired_or_canceled_card,
+	// fraudulent).
+	Reason string `json:"reason,omitempty"`
+}
+
+// The sandbox's refusals of an Action (payment/sandbox returns them, wrapped).
+var (
+	// ErrNoPayment is returned for a payment reference the sandbox never took.
+	ErrNoPayment = errors.New("no sandbox payment with this reference")
+	// ErrNoRefund is returned for a refund id the sandbox never made.
+	ErrNoRefund = errors.New("no sandbox refund with this id")
+	// ErrRefundFinal is returned when a refund's status cannot change any more (failed or
+	// canceled), or cannot change as asked (only a pending refund succeeds later).
+	ErrRefundFinal = errors.New("the refund cannot change like that")
+	// ErrDisputeState is returned when a dispute cannot be opened (one is open already) or closed
+	// (none is open).
+	ErrDisputeState = errors.New("the dispute is not in a state for that")
+)

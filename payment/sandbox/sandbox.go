@@ -42,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow/payment"
+	"refundflow/payment/checkout"
 	"refundflow/refund"
 )
 
@@ -123,13 +124,14 @@ type tableOps struct {
 	TransactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// NewCheckout returns a sandbox gateway that only takes payments and reads them back (TakePayment,
-// LookupPayment, View, Payment): it holds the table's GetItem, PutItem and Query and no other
-// operation, so a function built with it (a sandbox deployment's SandboxPayments) links, and is
-// granted, no more. Its other methods fail with an error naming the operation it lacks.
+// NewCheckout returns a sandbox gateway for a sandbox deployment's checkout (SandboxPayments): it
+// takes payments, reads them back and does what a person does at the provider (Act), recording the
+// events, but delivers none. It holds the table's GetItem, PutItem, Query and TransactWriteItems and
+// no other operation, so the function links, and is granted, no more. Its other methods fail with an
+// error naming the operation it lacks.
 func NewCheckout(db *dynamodb.Client, table string) *Gateway {
 	ops := withoutOps()
-	ops.GetItem, ops.PutItem, ops.Query = db.GetItem, db.PutItem, db.Query
+	ops.GetItem, ops.PutItem, ops.Query, ops.TransactWriteItems = db.GetItem, db.PutItem, db.Query, db.TransactWriteItems
 	return &Gateway{db: ops, table: table}
 }
 
@@ -556,7 +558,7 @@ type State struct {
 }
 
 // ErrNoPayment is returned by Payment for a reference that was never captured.
-var ErrNoPayment = errors.New("no sandbox payment with this reference")
+var ErrNoPayment = checkout.ErrNoPayment
 
 // Payment returns the state of the payment ref, read consistently: the payment item and every refund
 // recorded against it. It returns ErrNoPayment if ref was never captured.

@@ -26,8 +26,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"refundflow/infra/local/localpage"
+	"refundflow/payment/checkout"
 	"refundflow/payment/sandbox"
-	"refundflow/refund"
 )
 
 // webhookSecretID is the template's Secrets Manager secret that signs the provider's events.
@@ -220,50 +220,9 @@ func (s *Stack) Do(ctx context.Context, a ProviderAction) (string, error) {
 	if ref == "" {
 		return "", errors.New("name the payment reference (pi_...)")
 	}
-	var msg string
-	switch a.Action {
-	case "fail_refund":
-		reason := a.Reason
-		if reason == "" {
-			reason = "expired_or_canceled_card"
-		}
-		if err := g.FailRefund(ctx, ref, a.Refund, reason); err != nil {
-			return "", err
-		}
-		msg = "Refund " + a.Refund + " failed at the provider (" + reason + ")."
-	case "succeed_refund":
-		if err := g.SucceedRefund(ctx, ref, a.Refund); err != nil {
-			return "", err
-		}
-		msg = "Refund " + a.Refund + " succeeded at the provider."
-	case "dashboard_refund":
-		st, err := g.Payment(ctx, ref)
-		if err != nil {
-			return "", err
-		}
-		amount, err := refund.ParseMoney(a.Amount, st.Captured.Currency)
-		if err != nil {
-			return "", fmt.Errorf("the amount: %w", err)
-		}
-		r, err := g.DashboardRefund(ctx, ref, amount)
-		if err != nil {
-			return "", err
-		}
-		msg = "Refund " + r.ID + " of " + amount.String() + " made at the provider's dashboard."
-	case "open_dispute":
-		d, err := g.OpenDispute(ctx, ref, a.Reason)
-		if err != nil {
-			return "", err
-		}
-		msg = "Dispute " + d.ID + " opened (" + d.Reason + ")."
-	case "win_dispute", "lose_dispute":
-		d, err := g.CloseDispute(ctx, ref, a.Action == "win_dispute")
-		if err != nil {
-			return "", err
-		}
-		msg = "Dispute " + d.ID + " closed: " + string(d.Status) + "."
-	default:
-		return "", fmt.Errorf("unknown action %q", a.Action)
+	msg, err := g.Act(ctx, ref, checkout.Action{Action: a.Action, Refund: a.Refund, Amount: a.Amount, Reason: a.Reason})
+	if err != nil {
+		return "", err
 	}
 	if _, err := s.DeliverEvents(ctx); err != nil {
 		return msg, err

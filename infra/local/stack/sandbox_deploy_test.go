@@ -21,6 +21,7 @@ import (
 
 	"refundflow/awsenv"
 	"refundflow/awsenv/httpclient"
+	"refundflow/dynamo"
 	"refundflow/handler"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
@@ -90,6 +91,34 @@ func TestSandboxCheckoutTakesPaymentsForTheBillingSystem(t *testing.T) {
 	if p := v.do(http.MethodGet, handler.SandboxPaymentsPath+"/pi_sbx_none", nil, map[string]string{"Authorization": "Bearer " + s.BillingToken}); p.Status != http.StatusNotFound {
 		t.Errorf("GET an unknown payment: %s, want 404", p)
 	}
+	// What a person does at the provider afterwards: here a dispute, whose event reaches the webhook.
+	act := func(ref, body string) page {
+		return v.do(http.MethodPost, handler.SandboxPaymentsPath+"/"+ref+"/actions", strings.NewReader(body),
+			map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + s.BillingToken})
+	}
+	if p := act(paid.Reference, `{"action":"open_dispute","reason":"fraudulent"}`); p.Status != http.StatusOK || !bytes.Contains(p.Body, []byte("Dispute dp_sbx_")) {
+		t.Fatalf("open a dispute: %s", p)
+	}
+	for _, c := range []struct {
+		ref, body string
+		want      int
+	}{
+		{paid.Reference, `{"action":"open_dispute"}`, http.StatusConflict}, // one is open already
+		{paid.Reference, `{"action":"explode"}`, http.StatusBadRequest},
+		{paid.Reference, `{"action":"fail_refund","refund":"re_sbx_none"}`, http.StatusNotFound},
+		{"pi_sbx_none", `{"action":"open_dispute"}`, http.StatusNotFound},
+	} {
+		if p := act(c.ref, c.body); p.Status != c.want {
+			t.Errorf("%s on %s: %s, want %d", c.body, c.ref, p, c.want)
+		}
+	}
+	if rep, err := s.DeliverEvents(context.Background()); err != nil || rep.Delivered != 1 {
+		t.Errorf("delivered %+v, %v; want the dispute's event", rep, err)
+	}
+	if stored, err := dynamo.New(s.DynamoDB, s.TableName).GetOrder(context.Background(), order.Number); err != nil || stored.Dispute == nil {
+		t.Errorf("the order after the dispute's event: %+v, %v; want it flagged disputed", stored.Dispute, err)
+	}
+
 	page := v.do(http.MethodGet, handler.SandboxPaymentsPath, nil, nil)
 	if page.Status != http.StatusOK || !bytes.Contains(page.Body, []byte("sandbox_payments.js")) || !strings.Contains(page.Header.Get("Content-Security-Policy"), "script-src 'self'") {
 		t.Errorf("the page: %s (CSP %q)", page, page.Header.Get("Content-Security-Policy"))
