@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -84,6 +85,12 @@ func (h SandboxPayments) serve(ctx context.Context, req events.APIGatewayV2HTTPR
 	req.Headers["accept"] = "application/json"
 	if route == "" {
 		return events.APIGatewayV2HTTPResponse{}, errPageNotFound()
+	}
+	if !slices.Contains(tokenScopes(req), OrdersWriteScope) {
+		// API Gateway refuses such a token already (the routes require the scope); this holds
+		// should a route lose its authorizer.
+		return events.APIGatewayV2HTTPResponse{}, &refund.Error{Code: refund.CodeForbidden,
+			Message: "Sandbox payments are taken with the billing system's token (scope " + OrdersWriteScope + "), as orders are sent."}
 	}
 	actor, err := callerActor(req, true)
 	if err != nil {
