@@ -149,6 +149,9 @@ func TestEveryRouteInvokesATemplateFunction(t *testing.T) {
 	for _, id := range invokedByStateMachines(t, tmpl) {
 		used[id] = true
 	}
+	for _, id := range invokedByFunctions(t, tmpl) {
+		used[id] = true
+	}
 	for id, expr := range scheduledFunctions(t, tmpl) {
 		used[id] = true
 		if !scheduleExpression.MatchString(expr) {
@@ -160,7 +163,7 @@ func TestEveryRouteInvokesATemplateFunction(t *testing.T) {
 	}
 	for id := range fns {
 		if !used[id] {
-			t.Errorf("function %s is neither routed, invoked by a state machine nor scheduled", id)
+			t.Errorf("function %s is neither routed, invoked by a state machine or another function, nor scheduled", id)
 		}
 	}
 }
@@ -248,6 +251,30 @@ func invokedByStateMachines(t *testing.T, tmpl *samtemplate.Template) []string {
 	for _, sm := range sms {
 		for id := range invokedBy(t, tmpl, res, sm) {
 			out[id] = true
+		}
+	}
+	return sortedKeys(out)
+}
+
+// invokedByFunctions returns the functions another function invokes: those whose alias
+// (!Ref X.Alias) is the value of another function's environment variable, which that function's
+// policy must let it invoke (iam_test checks the grant against the code's calls).
+func invokedByFunctions(t *testing.T, tmpl *samtemplate.Template) []string {
+	t.Helper()
+	fns := functions(t, tmpl)
+	out := map[string]bool{}
+	for _, f := range fns {
+		for _, v := range f.Environment {
+			m, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			ref, _ := m["Ref"].(string)
+			if id, prop, ok := samtemplate.RefProperty(ref); ok && prop == "Alias" {
+				if _, isFn := fns[id]; isFn {
+					out[id] = true
+				}
+			}
 		}
 	}
 	return sortedKeys(out)

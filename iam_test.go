@@ -447,6 +447,17 @@ func (c policyCheck) resources(action string, s statement) {
 			if !ok {
 				t.Errorf("GetSecretValue on %s, which no *_SECRET_ARN variable of the function names", r)
 			}
+		case action == "lambda:InvokeFunction":
+			// One function invokes another by the alias a variable of its environment names.
+			ok := false
+			for _, v := range c.env {
+				if v == r {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("InvokeFunction on %s, which no variable of the function names", r)
+			}
 		case action == "ses:SendEmail":
 			// SES v2 authorises a send on the sender's identity and, when the email names one, on
 			// its configuration set too.

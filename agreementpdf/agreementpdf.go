@@ -11,6 +11,7 @@ package agreementpdf
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -151,8 +152,8 @@ func Render(d Document) ([]byte, error) {
 }
 
 // ForHandler renders an accepted consent's PDF with its file name, in the shape of
-// handler.AgreementPDF, for the wiring to hand to the status page's function.
-func ForHandler(company refund.Company, consent refund.Consent, orderNumber, policyVersion string) ([]byte, string, error) {
+// handler.AgreementPDF, for the wiring to hand to the functions that make it.
+func ForHandler(_ context.Context, company refund.Company, consent refund.Consent, orderNumber, policyVersion string) ([]byte, string, error) {
 	d := Document{Company: company, Consent: consent, OrderNumber: orderNumber, PolicyVersion: policyVersion}
 	data, err := Render(d)
 	return data, d.FileName(), err

@@ -73,6 +73,8 @@ const (
 	VarFourEyesLimits = lambdaenv.VarFourEyesLimits
 	// VarLookupKeySecretARN is the secret keying the hash of clients' emails staff search by.
 	VarLookupKeySecretARN = lambdaenv.VarLookupKeySecretARN
+	// VarAgreementPdfFunction names the function that makes the signed agreement's PDF.
+	VarAgreementPdfFunction = lambdaenv.VarAgreementPdfFunction
 	// VarCABundle names a PEM file of roots that replaces the AWS clients' trusted roots.
 	VarCABundle = lambdaenv.VarCABundle
 )

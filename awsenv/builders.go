@@ -6,12 +6,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/agreementpdf"
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/eventfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/pdffuncs"
 	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
 	"refundflow/handler"
@@ -51,6 +51,7 @@ func Builders() map[string]Builder {
 		basicfuncs.FunctionMarkNeedsAttention:  Adapt[task, result](basicfuncs.MarkNeedsAttention),
 		basicfuncs.FunctionResumeDecisions:     Adapt[events.EventBridgeEvent, handler.ResumeReport](basicfuncs.ResumeDecisions),
 		eventfuncs.FunctionStripeWebhook:       Adapt[in, out](eventfuncs.StripeWebhook),
+		pdffuncs.FunctionAgreementPdf:          Adapt[handler.AgreementPdfInput, handler.AgreementPdfOutput](pdffuncs.AgreementPdf),
 		// Only in a sandbox deployment (template.yaml's condition SandboxProvider).
 		sandboxfuncs.FunctionSandboxPayments: Adapt[in, out](sandboxfuncs.SandboxPayments),
 		sandboxfuncs.FunctionSandboxEvents:   Adapt[events.EventBridgeEvent, handler.SandboxDelivery](sandboxfuncs.SandboxEvents),
@@ -64,10 +65,6 @@ func Adapt[I, O any, H interface {
 	Handle(context.Context, I) (O, error)
 }](build func(context.Context, Env) (H, error)) Builder {
 	return func(ctx context.Context, env Env) (lambda.Handler, error) {
-		if env.AgreementPDF == nil {
-			// What functions/notify's main hands over; here everything is linked anyway.
-			env.AgreementPDF = agreementpdf.ForHandler
-		}
 		h, err := build(ctx, env)
 		if err != nil {
 			return nil, err

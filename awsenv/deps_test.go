@@ -12,6 +12,7 @@ import (
 // through the handler package).
 var extraClients = map[string][]string{
 	"refundflow/awsenv/basicfuncs":   nil,
+	"refundflow/awsenv/pdffuncs":     nil,
 	"refundflow/awsenv/formfuncs":    {"secretsmanager"},
 	"refundflow/awsenv/mailfuncs":    {"sesv2"},
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},

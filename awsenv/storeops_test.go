@@ -12,6 +12,7 @@ import (
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
+	"refundflow/awsenv/pdffuncs"
 	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
 )
@@ -41,7 +42,7 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 		mailfuncs.FunctionRequestStaffReview: built(mailfuncs.RequestStaffReview), mailfuncs.FunctionRequestConsent: built(mailfuncs.RequestConsent),
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
-		eventfuncs.FunctionStripeWebhook:     built(eventfuncs.StripeWebhook),
+		eventfuncs.FunctionStripeWebhook: built(eventfuncs.StripeWebhook), pdffuncs.FunctionAgreementPdf: built(pdffuncs.AgreementPdf),
 		sandboxfuncs.FunctionSandboxPayments: built(sandboxfuncs.SandboxPayments), sandboxfuncs.FunctionSandboxEvents: built(sandboxfuncs.SandboxEvents),
 	}
 	if got, want := len(builders), len(Builders()); got != want {

@@ -35,6 +35,7 @@ var templateValues = map[string]string{
 	VarFourEyesLimits:         "EUR 2000.00, USD 2500.00",
 	VarLookupKeySecretARN:     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup",
 	VarStripeWebhookSecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook",
+	VarAgreementPdfFunction:   "arn:aws:lambda:eu-west-1:123456789012:function:AgreementPdfFunction:live",
 }
 
 // TestBuildersAgreeWithTheTemplate checks that awsenv builds exactly the functions template.yaml
@@ -115,7 +116,7 @@ func TestTaskBuildersReportEveryMissingVariable(t *testing.T) {
 		"RequestStaffReviewFunction": "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_EMAIL",
 		"RequestConsentFunction":     "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
 		"ExecuteResolutionFunction":  "TABLE_NAME, PAYMENT_PROVIDER",
-		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_EMAIL",
+		"NotifyFunction":             "TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM, MAIL_CONFIGURATION_SET, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_EMAIL, AGREEMENT_PDF_FUNCTION",
 		"MarkNeedsAttentionFunction": "TABLE_NAME",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))

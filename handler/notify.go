@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -254,7 +255,9 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 		return mail.Data{}, err
 	}
 	d.Offer = &offer
-	d.Attachments = h.agreementAttachment(ctx, req, c)
+	if d.Attachments, err = h.agreementAttachment(ctx, req, c); err != nil {
+		return mail.Data{}, err
+	}
 	if offer.IsRefund() {
 		d.CardHint = order.Payment.CardHint
 		d.RefundTiming = policyOrDefault(h.Policy).RefundTiming
@@ -274,22 +277,27 @@ func (h Notify) completedData(ctx context.Context, req refund.RequestRecord, ord
 }
 
 // agreementAttachment makes the signed agreement's PDF to attach to the completed email, made again from
-// the stored consent like the downloads. A PDF that cannot be made, or whose SHA-256 is not the one
-// recorded at consent (the company's details changed since), is logged; the email goes without it
-// in the first case and with it in the second (the client can still download and verify it).
-func (h Notify) agreementAttachment(ctx context.Context, req refund.RequestRecord, c refund.Consent) []mail.Attachment {
+// the stored consent like the downloads. A PDF maker that cannot be reached (ErrAgreementUnavailable)
+// is an error, so the step is retried rather than the email sent without the agreement. A PDF that
+// cannot be made, or whose SHA-256 is not the one recorded at consent (the company's details changed
+// since), is logged; the email goes without it in the first case and with it in the second (the
+// client can still download and verify it).
+func (h Notify) agreementAttachment(ctx context.Context, req refund.RequestRecord, c refund.Consent) ([]mail.Attachment, error) {
 	if h.AgreementPDF == nil || c.Decision != refund.DecisionAccept {
-		return nil
+		return nil, nil
 	}
-	data, name, err := h.AgreementPDF(h.Company, c, req.OrderNumber, req.PolicyVersion)
+	data, name, err := h.AgreementPDF(ctx, h.Company, c, req.OrderNumber, req.PolicyVersion)
+	if errors.Is(err, ErrAgreementUnavailable) {
+		return nil, err
+	}
 	if err != nil {
 		logger(h.Logger).ErrorContext(ctx, "make the signed agreement PDF for the completed email; sent without it", "requestId", req.ID, "error", err.Error())
-		return nil
+		return nil, nil
 	}
 	if sum := sha256.Sum256(data); c.PDFHash != "" && hex.EncodeToString(sum[:]) != c.PDFHash {
 		logger(h.Logger).WarnContext(ctx, "the signed agreement PDF differs from the one fingerprinted at consent", "requestId", req.ID)
 	}
-	return []mail.Attachment{{FileName: name, ContentType: "application/pdf", Data: data}}
+	return []mail.Attachment{{FileName: name, ContentType: "application/pdf", Data: data}}, nil
 }
 
 // feedbackData adds a fresh feedback link to a completed email.

@@ -550,7 +550,7 @@ func (h RecordConsent) fingerprint(ctx context.Context, c refund.Consent, req re
 	}
 	c.At = h.Clock.now()
 	c.IP, c.UserAgent = refund.Truncate(c.IP, refund.MaxAuditIP), refund.Truncate(c.UserAgent, refund.MaxAuditUserAgent)
-	data, _, err := h.AgreementPDF(web.CurrentCompany(), c, req.OrderNumber, req.PolicyVersion)
+	data, _, err := h.AgreementPDF(ctx, web.CurrentCompany(), c, req.OrderNumber, req.PolicyVersion)
 	if err != nil {
 		logger(h.Logger).ErrorContext(ctx, "make the signed agreement PDF at consent; recorded without its fingerprint", "requestId", c.RequestID, "error", err.Error())
 		return c

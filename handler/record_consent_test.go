@@ -202,7 +202,7 @@ func TestConsentAcceptRecordsAndCompletesTheWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _, err := agreementpdf.ForHandler(web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
+	want, _, err := agreementpdf.ForHandler(context.Background(), web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,8 +59,10 @@ func withStatusLink(p web.LinkPage, v consentView, code string) web.LinkPage {
 }
 
 // AgreementPDF makes the PDF of an accepted consent (agreementpdf.Render through the wiring, so only
-// the function that serves it links the PDF library): its bytes and its file name.
-type AgreementPDF func(company refund.Company, consent refund.Consent, orderNumber, policyVersion string) (pdf []byte, fileName string, err error)
+// the functions that serve it link the PDF library; NotifyFunction asks AgreementPdfFunction): its
+// bytes and its file name. An error that wraps ErrAgreementUnavailable means the PDF maker could not
+// be reached, not that the PDF cannot be made.
+type AgreementPDF func(ctx context.Context, company refund.Company, consent refund.Consent, orderNumber, policyVersion string) (pdf []byte, fileName string, err error)
 
 // agreementPath is the download address of a request's signed agreement, with the page's code.
 func agreementPath(id, code string) string {
@@ -96,7 +98,7 @@ func (h RequestStatus) agreement(ctx context.Context, req events.APIGatewayV2HTT
 	case c.Decision != refund.DecisionAccept:
 		return events.APIGatewayV2HTTPResponse{}, errNoAgreement()
 	}
-	return agreementResponse(h.AgreementPDF, c, rec.OrderNumber, rec.PolicyVersion)
+	return agreementResponse(ctx, h.AgreementPDF, c, rec.OrderNumber, rec.PolicyVersion)
 }
 
 // agreement answers GET /consent/{code}/agreement with the PDF of the acceptance recorded through that
@@ -114,12 +116,12 @@ func (h RecordConsent) agreement(ctx context.Context, code string) (events.APIGa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", v.req.ID, err)
 	}
-	return agreementResponse(h.AgreementPDF, c, v.req.OrderNumber, v.req.PolicyVersion)
+	return agreementResponse(ctx, h.AgreementPDF, c, v.req.OrderNumber, v.req.PolicyVersion)
 }
 
 // agreementResponse renders the PDF of an accepted consent as a download that is never cached.
-func agreementResponse(render AgreementPDF, c refund.Consent, orderNumber, policyVersion string) (events.APIGatewayV2HTTPResponse, error) {
-	data, name, err := render(web.CurrentCompany(), c, orderNumber, policyVersion)
+func agreementResponse(ctx context.Context, render AgreementPDF, c refund.Consent, orderNumber, policyVersion string) (events.APIGatewayV2HTTPResponse, error) {
+	data, name, err := render(ctx, web.CurrentCompany(), c, orderNumber, policyVersion)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("agreement of request %s: %w", c.RequestID, err)
 	}

@@ -66,7 +66,7 @@ func TestVerifyAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pdf, _, err := agreementpdf.ForHandler(web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
+	pdf, _, err := agreementpdf.ForHandler(context.Background(), web.CurrentCompany(), stored, s.order.Number, f.request(s.id).PolicyVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,9 @@ const (
 	// VarLookupKeySecretARN is the Secrets Manager secret whose value keys the hash of clients' emails
 	// that staff find requests by (refund.EmailLookup); SubmitRequest and StaffApi read the same one.
 	VarLookupKeySecretARN = "LOOKUP_KEY_SECRET_ARN"
+	// VarAgreementPdfFunction names the function NotifyFunction asks for the signed agreement's PDF
+	// (AgreementPdfFunction's live alias).
+	VarAgreementPdfFunction = "AGREEMENT_PDF_FUNCTION"
 )
 
 // Endpoints overrides the endpoint of individual AWS services. The local stack sets them to its
@@ -113,6 +116,9 @@ type Endpoints struct {
 	SES string
 	// SecretsManager is the base URL of the Secrets Manager API.
 	SecretsManager string
+	// Lambda is the base URL of the Lambda API (Invoke, served by the local ASL engine, which runs
+	// every function).
+	Lambda string
 }
 
 // Env is what builders build from. Its zero value is not usable: Getenv and Logger must be set
@@ -128,11 +134,6 @@ type Env struct {
 	// Clock is the time source handed to handlers and the store; nil means the wall clock. The local
 	// stack passes its adjustable clock so that time travel moves link expiry too.
 	Clock handler.Clock
-	// AgreementPDF makes the signed agreement's PDF for the functions that attach it (Notify); nil
-	// attaches none. The function's main sets it (functions/notify hands over agreementpdf.ForHandler)
-	// rather than a builder group importing the PDF library, which would link its package state into
-	// every function of the group.
-	AgreementPDF handler.AgreementPDF
 	// Logger receives structured logs; the functions log JSON to stderr.
 	Logger *slog.Logger
 

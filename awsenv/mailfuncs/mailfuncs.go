@@ -50,8 +50,8 @@ func RequestConsent(_ context.Context, env lambdaenv.Env) (handler.RequestConsen
 }
 
 // Notify builds the NotifyFunction handler (TABLE_NAME, PUBLIC_BASE_URL, MAIL_FROM,
-// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*), attaching the signed agreement made by
-// env.AgreementPDF to the completed email (functions/notify sets it; see lambdaenv.Env.AgreementPDF).
+// MAIL_CONFIGURATION_SET, STAFF_EMAIL, COMPANY_*, AGREEMENT_PDF_FUNCTION), attaching to the completed
+// email the signed agreement AgreementPdfFunction makes (see agreementByLambda).
 func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	s := env.Store()
 	store := lambdaenv.StoreOps{
@@ -61,7 +61,7 @@ func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	}
 	emails, err := Emails(&env, s, true)
 	company, _ := env.Company() // its problems are Emails's
-	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: env.AgreementPDF, Company: company}
+	h := handler.Notify{Store: store, Emails: emails, Clock: env.Clock, Logger: env.Log(), AgreementPDF: agreementByLambda(&env), Company: company}
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 

@@ -379,6 +379,13 @@ func firstEvent(id, requestID string) ([]byte, error) {
 		return task(handler.TaskInput{TaskToken: "coldstart-token", Phase: handler.PhaseRemind})
 	case "NotifyFunction":
 		return task(handler.TaskInput{Event: handler.EventReceived})
+	case "AgreementPdfFunction":
+		// A PDF made from a consent as Notify sends it: the function's whole work.
+		return json.Marshal(handler.AgreementPdfInput{
+			Company: refund.Company{Name: "Northwind IT Services", SupportEmail: "support@northwind.example", Address: "12 Harbour Street"},
+			Consent: refund.Consent{RequestID: requestID, Decision: refund.DecisionAccept, OfferID: "full_refund", AgreementText: "I accept a full refund of EUR 120.00.",
+				TypedName: "Ana Lopez", IP: "203.0.113.7", UserAgent: "coldstart", At: time.Date(2025, 3, 3, 14, 5, 9, 0, time.UTC)},
+			OrderNumber: "RF-1042", PolicyVersion: "2025-06-default"})
 	case "MarkNeedsAttentionFunction":
 		return task(handler.TaskInput{Error: "ColdStart"})
 	case "ResumeDecisionsFunction", "SandboxEventsFunction":

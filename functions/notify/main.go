@@ -1,8 +1,9 @@
 // Command notify is the NotifyFunction Lambda function: the workflow step that sends the received
 // and outcome emails. It is wiring only (it imports only its own builder group, so the binary links
 // and initialises no other AWS client): the handler is handler.Notify, built by
-// awsenv/mailfuncs.Notify from the environment template.yaml gives the function, with the signed
-// agreement's PDF maker (agreementpdf) that only this function of its group links.
+// awsenv/mailfuncs.Notify from the environment template.yaml gives the function. The signed
+// agreement's PDF comes from AgreementPdfFunction (functions/agreement-pdf), so this binary does not
+// link the PDF library.
 package main
 
 import (
@@ -10,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/agreementpdf"
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/mailfuncs"
 )
@@ -21,7 +21,6 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
-	env.AgreementPDF = agreementpdf.ForHandler
 	h, err := mailfuncs.Notify(ctx, env)
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)

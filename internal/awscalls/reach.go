@@ -58,6 +58,13 @@ const (
 	dynamoPath       = sdkServicePrefix + "dynamodb"
 )
 
+// handSigned maps the module's own calls of AWS APIs made without an SDK service client (it signs
+// the request with the SDK's signer: see awsenv/lambdainvoke) to the IAM action each needs, by the
+// function's full name.
+var handSigned = map[string]string{
+	"(refundflow/awsenv/lambdainvoke.Client).Invoke": "lambda:InvokeFunction",
+}
+
 // iamPrefix maps an SDK service package name to its IAM service prefix where the two differ.
 var iamPrefix = map[string]string{"sfn": "states", "sesv2": "ses"}
 
@@ -200,6 +207,9 @@ func (w *walker) visit(fn *types.Func) {
 func (w *walker) use(f *types.Func, pos token.Pos) {
 	if svc, op, ok := sdkOperation(f); ok {
 		w.action(iamAction(svc, op), pos)
+	}
+	if a, ok := handSigned[f.FullName()]; ok {
+		w.action(a, pos)
 	}
 	sig := f.Type().(*types.Signature)
 	if recv := sig.Recv(); recv != nil && types.IsInterface(recv.Type()) {

@@ -169,21 +169,18 @@ func newWorld(t *testing.T) *world {
 		s.Close(ctx)
 	})
 
-	// Every workflow task runs metered: the same handler the stack built, from the same builder and
-	// environment, timed per invocation.
+	// Every function the engine invokes runs metered — the workflow's tasks, and the ones a function
+	// invokes through the Lambda API (Notify invokes AgreementPdf): the same handler the stack built,
+	// from the same builder and environment, timed per invocation. A function invoked from another
+	// is billed for its own time, and the caller for its whole wait, as Lambda bills them.
 	awsCfg := aws.Config{Region: stack.Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), HTTPClient: httpclient.New(nil)}
 	builders := awsenv.Builders()
-	for _, arn := range s.Substitutions {
-		_, fn, ok := strings.Cut(arn, ":function:")
-		if !ok {
-			continue
-		}
-		id, _, _ := strings.Cut(fn, ":") // the name, without the alias qualifier
+	for _, id := range s.Functions {
 		vars := s.Environment[id]
 		h, err := builders[id](w.ctx, awsenv.Env{
 			Getenv:    func(name string) string { return vars[name] },
 			AWS:       awsCfg,
-			Endpoints: awsenv.Endpoints{DynamoDB: s.DynamoDBURL, StepFunctions: s.StepFunctionsURL, SES: s.SESURL, SecretsManager: s.SecretsManagerURL},
+			Endpoints: s.Endpoints(),
 			Clock:     s.Clock.Now,
 		})
 		if err != nil {

@@ -66,6 +66,7 @@ var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 <div><dt>Step Functions</dt><dd><code>{{.StepFunctions}}</code>, state machine <code>{{.StateMachine}}</code></dd></div>
 <div><dt>SES v2</dt><dd><code>{{.SES}}</code> (what it receives is in the <a href="/_local/outbox/">outbox</a>)</dd></div>
 <div><dt>Secrets Manager</dt><dd><code>{{.SecretsManager}}</code></dd></div>
+<div><dt>Lambda</dt><dd><code>{{.Lambda}}</code> (Invoke only: how Notify asks AgreementPdf for the signed agreement's PDF)</dd></div>
 </dl>`, nil)
 
 // indexData is what the local page shows.
@@ -82,7 +83,7 @@ type indexData struct {
 	// BillingToken is the billing system's client-credentials token, for the order route only.
 	BillingToken string
 
-	Region, DynamoDB, Table, StepFunctions, StateMachine, SES, SecretsManager string
+	Region, DynamoDB, Table, StepFunctions, StateMachine, SES, SecretsManager, Lambda string
 }
 
 // indexHandler serves the local stack's page at /_local/ (and 404 for unknown /_local paths).
@@ -100,7 +101,7 @@ func (s *Stack) indexHandler(w http.ResponseWriter, r *http.Request) {
 		Now: s.Clock.Now().UTC(), Travelled: s.Clock.Offset() > 0, Offset: FormatOffset(s.Clock.Offset()),
 		Demo: s.DemoStatus(r.Context()), Reason: DemoReason.Label(), Token: s.StaffToken, SupervisorToken: s.SupervisorToken, BillingToken: s.BillingToken,
 		Region: Region, DynamoDB: s.DynamoDBURL, Table: s.TableName, StepFunctions: s.StepFunctionsURL,
-		StateMachine: s.StateMachineARN, SES: s.SESURL, SecretsManager: s.SecretsManagerURL,
+		StateMachine: s.StateMachineARN, SES: s.SESURL, SecretsManager: s.SecretsManagerURL, Lambda: s.LambdaURL,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

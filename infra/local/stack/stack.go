@@ -106,9 +106,9 @@ type Config struct {
 type Stack struct {
 	// URL is the base URL of the web pages and the HTTP API, e.g. http://127.0.0.1:8080.
 	URL string
-	// DynamoDBURL, StepFunctionsURL, SESURL and SecretsManagerURL are the endpoints outside tools can
-	// use (aws --endpoint-url ...).
-	DynamoDBURL, StepFunctionsURL, SESURL, SecretsManagerURL string
+	// DynamoDBURL, StepFunctionsURL, SESURL, SecretsManagerURL and LambdaURL are the endpoints outside
+	// tools can use (aws --endpoint-url ...).
+	DynamoDBURL, StepFunctionsURL, SESURL, SecretsManagerURL, LambdaURL string
 	// TableName is the table the functions use.
 	TableName string
 	// External reports that DynamoDB is an outside endpoint (Config.DynamoDBEndpoint), which keeps its
@@ -220,9 +220,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	lambdaLn, err := s.listen("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
 	s.StepFunctionsURL = "http://" + sfnLn.Addr().String()
 	s.SESURL = "http://" + sesLn.Addr().String()
 	s.SecretsManagerURL = "http://" + smLn.Addr().String()
+	s.LambdaURL = "http://" + lambdaLn.Addr().String()
 	s.DynamoDBURL = strings.TrimRight(cfg.DynamoDBEndpoint, "/")
 	s.External = s.DynamoDBURL != ""
 	var ddbLn net.Listener
@@ -255,6 +260,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.serve(ddbLn, s.countWrites(s.ddb), false)
 	}
 	s.serve(sfnLn, s.Engine.Handler(), false)
+	s.serve(lambdaLn, s.Engine.LambdaHandler(), false)
 	s.serve(sesLn, s.Outbox.SESHandler(), false)
 	vault, err := s.secrets(tmpl)
 	if err != nil {
@@ -311,6 +317,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.startTTL()
 	s.startDelivery(cfg.EventDelivery)
 	return s, nil
+}
+
+// Endpoints points a function's AWS clients at the stack's stand-ins.
+func (s *Stack) Endpoints() awsenv.Endpoints {
+	return awsenv.Endpoints{DynamoDB: s.DynamoDBURL, StepFunctions: s.StepFunctionsURL, SES: s.SESURL, SecretsManager: s.SecretsManagerURL, Lambda: s.LambdaURL}
 }
 
 // baseURL is the URL of the web listener for links: a listener on every interface (-addr :8080) is
@@ -636,7 +647,7 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 		env := awsenv.Env{
 			Getenv:    func(name string) string { return vars[name] },
 			AWS:       awsCfg,
-			Endpoints: awsenv.Endpoints{DynamoDB: s.DynamoDBURL, StepFunctions: s.StepFunctionsURL, SES: s.SESURL, SecretsManager: s.SecretsManagerURL},
+			Endpoints: s.Endpoints(),
 			Clock:     s.Clock.Now,
 			Logger:    s.log.With("function", f.LogicalID),
 		}
