@@ -8,7 +8,7 @@ import (
 )
 
 // SandboxEvents is a sandbox deployment's event delivery (SandboxEventsFunction, which template.yaml
-// creates only with PaymentProvider=sandbox, run by EventBridge every minute): it sends the sandbox
+// creates only with PaymentProvider=sandbox, run by EventBridge every two minutes): it sends the sandbox
 // provider's recorded events (refunds failing later, dashboard refunds, disputes) to the deployment's
 // own POST /webhooks/stripe, signed with the webhook secret StripeWebhookFunction verifies with, as
 // Stripe sends its events to a production deployment. The delivery itself is sandbox.Deliver, the
