@@ -31,7 +31,9 @@ func (f *fakeCheckout) View(context.Context, string) (checkout.PaymentView, erro
 	return checkout.PaymentView{Reference: "pi_sbx_1"}, f.err
 }
 
-func (f *fakeCheckout) Act(context.Context, string, checkout.Action) (string, error) { return "done", f.err }
+func (f *fakeCheckout) Act(context.Context, string, checkout.Action) (string, error) {
+	return "done", f.err
+}
 
 // sandboxEvent is a request to the checkout with the claims API Gateway passes on: the billing
 // system's scope, or a staff member's groups.
