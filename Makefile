@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # Every Lambda function: logical ID <Name>Function in template.yaml, code in functions/<kebab-name>.
 FUNCTIONS := Web SubmitRequest RequestStatus RecordConsent Feedback StaffApi \
 	VerifyConditions ProposeResolution RequestStaffReview RequestConsent ExecuteResolution Notify MarkNeedsAttention \
-	AgreementPdf SendMail ResumeDecisions StripeWebhook
+	AgreementPdf SendMail ResumeDecisions StripeWebhook SandboxPayments SandboxEvents
 
 # kebab turns a function name into its directory: SubmitRequest -> submit-request.
 kebab = $(shell echo '$(1)' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"refundflow"
+	"refundflow/handler"
 	"refundflow/infra/local/samtemplate"
 	"refundflow/testenv"
 )
@@ -137,9 +138,12 @@ func TestEveryRouteInvokesATemplateFunction(t *testing.T) {
 		if f.BuildMethod != "makefile" {
 			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile (the Makefile's build-%s target)", r.Function, f.BuildMethod, r.Function)
 		}
-		staff := strings.HasPrefix(r.Path, "/staff/api/")
+		// The staff API, and a sandbox deployment's checkout but for its page (the billing system's
+		// token takes payments there).
+		staff := strings.HasPrefix(r.Path, "/staff/api/") ||
+			strings.HasPrefix(r.Path, handler.SandboxPaymentsPath) && r.RouteKey() != "GET "+handler.SandboxPaymentsPath
 		if got, want := r.Authorizer != "", staff; got != want {
-			t.Errorf("route %s: behind an authorizer = %v, want %v (only the staff API is)", r.RouteKey(), got, want)
+			t.Errorf("route %s: behind an authorizer = %v, want %v (only the staff API and the sandbox checkout's JSON routes are)", r.RouteKey(), got, want)
 		}
 	}
 	for _, id := range invokedByStateMachines(t, tmpl) {

@@ -25,6 +25,13 @@ const localOnly = "x-local-only"
 // localPrefix is where the local stack's own routes live; only they may be marked x-local-only.
 const localPrefix = "/_local/"
 
+// sandboxOnly is the extension that marks a path item only a sandbox deployment serves: the routes of
+// functions under template.yaml's condition sandboxCondition (PaymentProvider=sandbox).
+const (
+	sandboxOnly      = "x-sandbox-only"
+	sandboxCondition = "SandboxProvider"
+)
+
 // loadOpenAPI loads and validates the embedded contract (the bytes GET /openapi.yaml serves).
 func loadOpenAPI(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -41,8 +48,8 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 
 // specOperation is one operation of the contract.
 type specOperation struct {
-	local bool
-	op    *openapi3.Operation
+	local, sandbox bool
+	op             *openapi3.Operation
 }
 
 // specOperations returns the contract's operations by route key ("GET /requests/{id}").
@@ -50,8 +57,9 @@ func specOperations(doc *openapi3.T) map[string]specOperation {
 	out := map[string]specOperation{}
 	for path, item := range doc.Paths.Map() {
 		_, local := item.Extensions[localOnly]
+		_, sandbox := item.Extensions[sandboxOnly]
 		for method, op := range item.Operations() {
-			out[strings.ToUpper(method)+" "+path] = specOperation{local: local, op: op}
+			out[strings.ToUpper(method)+" "+path] = specOperation{local: local, sandbox: sandbox, op: op}
 		}
 	}
 	return out
@@ -107,6 +115,13 @@ func TestOpenAPIHasExactlyTheTemplateRoutes(t *testing.T) {
 		}
 		if o.local {
 			t.Errorf("%s is a route of template.yaml but marked %s in docs/openapi.yaml", key, localOnly)
+		}
+		// A route only some deployments have says so: with PaymentProvider=stripe it does not exist.
+		if got, want := o.sandbox, r.Condition == sandboxCondition; got != want {
+			t.Errorf("%s: marked %s = %v in docs/openapi.yaml, but its function's Condition is %q", key, sandboxOnly, got, r.Condition)
+		}
+		if r.Condition != "" && r.Condition != sandboxCondition {
+			t.Errorf("%s: its function has Condition %q; docs/openapi.yaml can only mark %s routes (%s)", key, r.Condition, sandboxCondition, sandboxOnly)
 		}
 		checkSecurity(t, key, o.op, r.Authorizer, r.Scopes)
 		delete(spec, key)

@@ -499,10 +499,18 @@ func TestStaffSignInIsInTheStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A sandbox deployment's checkout (its JSON routes under /sandbox/payments) takes the billing
+	// system's token too: its payments exist to have orders registered against them.
+	billingRoutes := map[string]bool{"PUT /staff/api/orders/{number}": true,
+		"POST " + handler.SandboxPaymentsPath: true, "GET " + handler.SandboxPaymentsPath + "/{reference}": true,
+		"POST " + handler.SandboxPaymentsPath + "/{reference}/actions": true}
 	for _, r := range routes {
-		orders := r.Path == "/staff/api/orders/{number}"
-		if got := fmt.Sprint(r.Scopes); orders != (got == "["+handler.OrdersWriteScope+"]") || (!orders && len(r.Scopes) > 0) {
-			t.Errorf("route %s: scopes %s; only the order route requires %s, and it nothing else", r.RouteKey(), got, handler.OrdersWriteScope)
+		billingOnly := billingRoutes[r.RouteKey()]
+		if got := fmt.Sprint(r.Scopes); billingOnly != (got == "["+handler.OrdersWriteScope+"]") || (!billingOnly && len(r.Scopes) > 0) {
+			t.Errorf("route %s: scopes %s; only the order route and the sandbox checkout's require %s, and they nothing else", r.RouteKey(), got, handler.OrdersWriteScope)
+		}
+		if billingOnly && r.Path != "/staff/api/orders/{number}" && r.Condition != "SandboxProvider" {
+			t.Errorf("route %s takes payments at the sandbox, but its function is not only in a sandbox deployment (Condition %q)", r.RouteKey(), r.Condition)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
 	"refundflow/awsenv/pdffuncs"
+	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
 	"refundflow/handler"
 )
@@ -52,6 +53,9 @@ func Builders() map[string]Builder {
 		eventfuncs.FunctionStripeWebhook:       Adapt[in, out](eventfuncs.StripeWebhook),
 		pdffuncs.FunctionAgreementPdf:          Adapt[handler.AgreementPdfInput, handler.AgreementPdfOutput](pdffuncs.AgreementPdf),
 		mailfuncs.FunctionSendMail:             Adapt[handler.SendMailInput, handler.SendMailOutput](mailfuncs.SendMail),
+		// Only in a sandbox deployment (template.yaml's condition SandboxProvider).
+		sandboxfuncs.FunctionSandboxPayments: Adapt[in, out](sandboxfuncs.SandboxPayments),
+		sandboxfuncs.FunctionSandboxEvents:   Adapt[events.EventBridgeEvent, handler.SandboxDelivery](sandboxfuncs.SandboxEvents),
 	}
 }
 

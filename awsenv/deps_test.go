@@ -18,6 +18,7 @@ var extraClients = map[string][]string{
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
 	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe"},
 	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe"},
+	"refundflow/awsenv/sandboxfuncs": {"secretsmanager", "stripe"},
 }
 
 // everyFunction is what every function links.

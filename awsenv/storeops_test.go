@@ -13,6 +13,7 @@ import (
 	"refundflow/awsenv/mailfuncs"
 	"refundflow/awsenv/paymentfuncs"
 	"refundflow/awsenv/pdffuncs"
+	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
 )
 
@@ -42,7 +43,8 @@ func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 		paymentfuncs.FunctionExecuteResolution: built(paymentfuncs.ExecuteResolution), mailfuncs.FunctionNotify: built(mailfuncs.Notify),
 		basicfuncs.FunctionMarkNeedsAttention: built(basicfuncs.MarkNeedsAttention), basicfuncs.FunctionResumeDecisions: built(basicfuncs.ResumeDecisions),
 		eventfuncs.FunctionStripeWebhook: built(eventfuncs.StripeWebhook), pdffuncs.FunctionAgreementPdf: built(pdffuncs.AgreementPdf),
-		mailfuncs.FunctionSendMail: built(mailfuncs.SendMail),
+		mailfuncs.FunctionSendMail:           built(mailfuncs.SendMail),
+		sandboxfuncs.FunctionSandboxPayments: built(sandboxfuncs.SandboxPayments), sandboxfuncs.FunctionSandboxEvents: built(sandboxfuncs.SandboxEvents),
 	}
 	if got, want := len(builders), len(Builders()); got != want {
 		t.Fatalf("this test knows %d builders, awsenv.Builders has %d", got, want)

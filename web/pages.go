@@ -558,3 +558,24 @@ func (p StaffPage) Statuses() []Option {
 	}
 	return out
 }
+
+// SandboxPaymentsPage is the page of a sandbox deployment's checkout (GET /sandbox/payments, only with
+// PaymentProvider=sandbox): a form whose script (/assets/sandbox_payments.js) takes a card payment at
+// the sandbox provider with POST {Path} and the billing system's token, which the person pastes. The
+// page holds no data; the route that takes payments requires the token, so the page can be open.
+type SandboxPaymentsPage struct {
+	// Path is the payments route; "/sandbox/payments" when empty.
+	Path string
+}
+
+func (p SandboxPaymentsPage) info() pageInfo {
+	return pageInfo{template: "sandbox_payments", title: "Sandbox payments", scripts: []string{"sandbox_payments.js"}, staff: true}
+}
+
+// Route returns the payments route.
+func (p SandboxPaymentsPage) Route() string {
+	if p.Path == "" {
+		return "/sandbox/payments"
+	}
+	return p.Path
+}

@@ -5,8 +5,9 @@
 //
 // Every page shares one layout: lang="en", a viewport for phones, the stylesheet /assets/site.css, a
 // skip link, and no inline style or script, so the strict Content-Security-Policy of package apigw
-// holds. Only the staff console loads scripts (/assets/staff.js, /assets/staff_agents.js). html/template escapes every value
-// for its context, so data never becomes markup.
+// holds. Only the staff console (/assets/staff.js, /assets/staff_agents.js, ...) and a sandbox
+// deployment's checkout page (/assets/sandbox_payments.js) load scripts. html/template escapes every
+// value for its context, so data never becomes markup.
 //
 // Forms post these field names, which the Parse functions and SubmissionFromForm read back:
 // the request form posts refund.Submission's JSON names (order_number, purchase_date, email, name,
@@ -196,8 +197,8 @@ func Render(w io.Writer, p Page) error {
 	return err
 }
 
-// Scripts returns the asset names of the scripts the page loads (only the staff console has any:
-// staff.js and the agents' staff_agents.js).
+// Scripts returns the asset names of the scripts the page loads (only the staff console has any,
+// staff.js and the others, and the sandbox checkout, sandbox_payments.js).
 // apigw.Page allows scripts in the Content-Security-Policy only when this is not empty.
 func Scripts(p Page) []string {
 	return append([]string(nil), p.info().scripts...)

@@ -82,8 +82,9 @@ func pages() map[string]Page {
 		"verify-found":   VerifyPage{Found: &refund.SignedAgreement{PDFHash: strings.Repeat("ab", 32), RequestID: "r1", OrderNumber: "RF-1001" + evil, SignedAt: time.Date(2025, 3, 3, 14, 5, 9, 0, time.UTC)}},
 		"error": ErrorPage{Status: 500, Title: "t " + evil, Message: "m " + evil, Reference: "ref" + evil,
 			Fields: refund.FieldErrors{"x": "f " + evil}},
-		"staff":  StaffPage{APIBase: "/staff/api" + evil},
-		"policy": PolicyPage{Policy: refund.DefaultPolicy(), Current: true, AnswerDays: 14, ReminderDays: 7},
+		"staff":            StaffPage{APIBase: "/staff/api" + evil},
+		"sandbox_payments": SandboxPaymentsPage{Path: "/sandbox/payments" + evil},
+		"policy":           PolicyPage{Policy: refund.DefaultPolicy(), Current: true, AnswerDays: 14, ReminderDays: 7},
 	}
 }
 
@@ -681,11 +682,21 @@ func TestErrorPage(t *testing.T) {
 	}
 }
 
+// notForClients reports the pages that are not for clients: the staff console, and the sandbox
+// deployment's checkout for integrators.
+func notForClients(p Page) bool {
+	switch p.(type) {
+	case StaffPage, SandboxPaymentsPage:
+		return true
+	}
+	return false
+}
+
 // The client footer ("reply to any email we sent you") is for clients, not on the staff console.
 func TestFooterOnlyOnClientPages(t *testing.T) {
 	for name, p := range pages() {
 		_, doc := render(t, p)
-		_, staff := p.(StaffPage)
+		staff := notForClients(p)
 		if got := len(elements(doc, "footer")) == 1; got == staff {
 			t.Errorf("%s: footer shown = %v", name, got)
 		}
@@ -724,7 +735,9 @@ func TestStaffPageLoadsOnlyItsScripts(t *testing.T) {
 		t.Errorf("Scripts(staff) = %v", got)
 	}
 	for name, p := range pages() {
-		if _, staff := p.(StaffPage); !staff && len(Scripts(p)) > 0 {
+		_, staff := p.(StaffPage)
+		_, sandbox := p.(SandboxPaymentsPage)
+		if !staff && !sandbox && len(Scripts(p)) > 0 {
 			t.Errorf("%s page loads scripts", name)
 		}
 	}
@@ -918,7 +931,7 @@ func BenchmarkRenderFormPageWithErrors(b *testing.B) {
 // TestEveryTemplateParses parses every page template: they are parsed on first use, one page at a
 // time, so a page no other test renders must still fail here rather than on a client's request.
 func TestEveryTemplateParses(t *testing.T) {
-	if got, want := len(templates()), 9; got != want {
+	if got, want := len(templates()), 10; got != want {
 		t.Errorf("%d page templates, want %d (every templates/*.html but layout and partials)", got, want)
 	}
 	for name, parse := range templates() {

@@ -7,8 +7,6 @@ package eventfuncs
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/remote"
@@ -36,30 +34,11 @@ func StripeWebhook(ctx context.Context, env lambdaenv.Env) (handler.StripeWebhoo
 		PutLinkCodeOp: s.PutLinkCode, GetRequestAndTokenOp: s.GetRequestAndToken,
 		ClearResumeOp: s.ClearResume, GetTaskTokenOp: s.GetTaskToken,
 	}
-	secret, serr := webhookSecret(ctx, &env)
+	secret, serr := secrets.WebhookSecret(ctx, &env)
 	emails := handler.Emails{Store: lambdaenv.MailMarkers(s), Delivery: remote.Mail(&env)}
 	h := handler.StripeWebhook{
 		Events: stripepay.Webhook{Secret: secret}, Store: store, Waits: env.TaskCompleter(),
 		Workflow: env.WorkflowStarter(), Emails: emails, Clock: env.Clock, Logger: env.Log(),
 	}
 	return lambdaenv.Built(h, env.Done(FunctionStripeWebhook, serr))
-}
-
-// webhookSecret reads the endpoint's signing secret from Secrets Manager: the "whsec_..." value
-// Stripe shows for the endpoint (docs/deploy.md), or, with the sandbox provider, the value the
-// template generated, which the sandbox signs with. The value is never logged or put in an error.
-func webhookSecret(ctx context.Context, env *lambdaenv.Env) (string, error) {
-	arn := env.Require(lambdaenv.VarStripeWebhookSecretARN)
-	if arn == "" {
-		return "", nil // reported by Done
-	}
-	value, err := secrets.String(ctx, env, "the Stripe webhook signing secret", arn)
-	if err != nil {
-		return "", err
-	}
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return "", fmt.Errorf("the Stripe webhook signing secret %s is empty; set it to the endpoint's signing secret (whsec_...)", arn)
-	}
-	return value, nil
 }

@@ -1,7 +1,8 @@
 // Package secrets reads secret values from AWS Secrets Manager for the builders that need one (the
 // Stripe key of ExecuteResolution and the staff API, the email lookup key of SubmitRequest and the
-// staff API). It is a package of its own so that only those functions link (and
-// initialise, at every cold start) the Secrets Manager client.
+// staff API, the webhook signing secret of StripeWebhook and SandboxEvents). It is a package of its
+// own so that only those functions link (and initialise, at every cold start) the Secrets Manager
+// client.
 package secrets
 
 import (
@@ -56,4 +57,25 @@ func LookupKey(ctx context.Context, env *lambdaenv.Env) ([]byte, error) {
 		return nil, fmt.Errorf("email lookup key secret %s: its value has %d bytes, need at least %d random bytes", arn, len(key), minLookupKeyBytes)
 	}
 	return key, nil
+}
+
+// WebhookSecret requires STRIPE_WEBHOOK_SECRET_ARN and reads the payment provider's webhook signing
+// secret now (at cold start): the "whsec_..." value Stripe shows for the endpoint (docs/deploy.md),
+// or, with the sandbox provider, the value the template generated. StripeWebhook verifies events
+// with it and, in a sandbox deployment, SandboxEvents signs them with it. The value is never logged
+// or put in an error.
+func WebhookSecret(ctx context.Context, env *lambdaenv.Env) (string, error) {
+	arn := env.Require(lambdaenv.VarStripeWebhookSecretARN)
+	if arn == "" {
+		return "", nil // reported by Done
+	}
+	value, err := String(ctx, env, "the Stripe webhook signing secret", arn)
+	if err != nil {
+		return "", err
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return "", fmt.Errorf("the Stripe webhook signing secret %s is empty; set it to the endpoint's signing secret (whsec_...)", arn)
+	}
+	return value, nil
 }

@@ -397,10 +397,13 @@ func firstEvent(id, requestID string) ([]byte, error) {
 			OrderNumber: "RF-1042", PolicyVersion: "2025-06-default"})
 	case "MarkNeedsAttentionFunction":
 		return task(handler.TaskInput{Error: "ColdStart"})
-	case "ResumeDecisionsFunction":
-		// The scheduled sweep: it lists the pending decisions (a DynamoDB query), none here.
+	case "ResumeDecisionsFunction", "SandboxEventsFunction":
+		// The scheduled sweep lists the pending decisions, the sandbox's deliverer its outbox (a
+		// DynamoDB query each), nothing in them here.
 		return json.Marshal(events.EventBridgeEvent{Version: "0", ID: "coldstart", DetailType: "Scheduled Event", Source: "aws.events",
 			AccountID: stack.AccountID, Region: stack.Region, Detail: json.RawMessage(`{}`)})
+	case "SandboxPaymentsFunction":
+		return httpEvent("GET", "/sandbox/payments", "/sandbox/payments", "", nil, "")
 	}
 	return nil, fmt.Errorf("no first event for %s", id)
 }

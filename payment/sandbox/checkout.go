@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow/payment"
+	"refundflow/payment/checkout"
 	"refundflow/refund"
 )
 
@@ -39,24 +40,11 @@ const (
 const CodeNotCaptured = "payment_not_captured"
 
 // DefaultCardLast4 is the card a Checkout uses when it names none: Stripe's test Visa.
-const DefaultCardLast4 = "4242"
+const DefaultCardLast4 = checkout.DefaultCardLast4
 
-// Checkout is a card payment as a checkout at the provider leaves it. Its zero options are the
-// payment every order should have: captured, with 3-D Secure.
-type Checkout struct {
-	// Reference is the payment's reference; "" lets the sandbox choose one ("pi_sbx_" and 24 hex
-	// digits), as a provider does. Demo orders name theirs, so they stay the same across restarts.
-	Reference string
-	// Amount is what the client paid.
-	Amount refund.Money
-	// CardLast4 is the last four digits of the card; "" means DefaultCardLast4.
-	CardLast4 string
-	// WithoutThreeDSecure makes a card payment that was not 3-D Secure authenticated (an exemption,
-	// or a card not enrolled).
-	WithoutThreeDSecure bool
-	// AuthorizeOnly makes a payment that was authorised but never captured: no money was taken.
-	AuthorizeOnly bool
-}
+// Checkout is a card payment as a checkout at the provider leaves it (package checkout, whose JSON
+// the local stack and a sandbox deployment take).
+type Checkout = checkout.Checkout
 
 // cardFacts are what the payment item says about the card payment beyond its amounts.
 type cardFacts struct {
@@ -89,6 +77,9 @@ func decodeCard(item map[string]types.AttributeValue) cardFacts {
 	return c
 }
 
+// InvalidCheckoutError is TakePayment's error for a checkout the sandbox refuses (checkout.InvalidError).
+type InvalidCheckoutError = checkout.InvalidError
+
 // TakePayment records a card payment as a checkout at the provider leaves it and returns what
 // LookupPayment will report about it. Taking a payment under a reference that exists with the same
 // amount and options is a no-op (so the demo orders can be loaded again); with others it is an error.
@@ -105,13 +96,13 @@ func (g *Gateway) TakePayment(ctx context.Context, c Checkout) (refund.PaymentFa
 	}
 	probe := payment.RefundRequest{PaymentReference: c.Reference, Amount: c.Amount, IdempotencyKey: "checkout"}
 	if err := probe.Validate(); err != nil {
-		return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: %w", c.Reference, err)
+		return refund.PaymentFacts{}, &checkout.InvalidError{Err: fmt.Errorf("take sandbox payment %q: %w", c.Reference, err)}
 	}
 	if _, err := payment.UnitFor(Provider, c.Amount.Currency).ToProvider(c.Amount); err != nil {
-		return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: %w", c.Reference, err)
+		return refund.PaymentFacts{}, &checkout.InvalidError{Err: fmt.Errorf("take sandbox payment %q: %w", c.Reference, err)}
 	}
 	if !validLast4(c.CardLast4) {
-		return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: the card's last four digits must be four digits, not %q", c.Reference, c.CardLast4)
+		return refund.PaymentFacts{}, &checkout.InvalidError{Err: fmt.Errorf("take sandbox payment %q: the card's last four digits must be four digits, not %q", c.Reference, c.CardLast4)}
 	}
 	card := cardFacts{status: statusSucceeded, threeDS: threeDSAuthenticated, last4: c.CardLast4}
 	if c.AuthorizeOnly {
@@ -142,7 +133,7 @@ func (g *Gateway) TakePayment(ctx context.Context, c Checkout) (refund.PaymentFa
 		if found && existing.captured == c.Amount && existing.card.same(card) {
 			return existing.facts(c.Reference), nil
 		}
-		return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: a payment of %s with other details has this reference", c.Reference, existing.captured)
+		return refund.PaymentFacts{}, &checkout.InvalidError{Err: fmt.Errorf("take sandbox payment %q: a payment of %s with other details has this reference", c.Reference, existing.captured)}
 	}
 	if err != nil {
 		return refund.PaymentFacts{}, fmt.Errorf("take sandbox payment %q: %w", c.Reference, err)

@@ -37,6 +37,7 @@ import (
 	"github.com/stripe/stripe-go/v85/webhook"
 
 	"refundflow/payment"
+	"refundflow/payment/checkout"
 	"refundflow/refund"
 )
 
@@ -222,11 +223,11 @@ func (g *Gateway) refundEvents(st State, r Record, now time.Time) ([]Event, erro
 }
 
 // ErrNoRefund is returned for a refund id the sandbox never made.
-var ErrNoRefund = errors.New("no sandbox refund with this id")
+var ErrNoRefund = checkout.ErrNoRefund
 
 // ErrRefundFinal is returned when a refund's status cannot change any more (failed or canceled), or
 // cannot change as asked (only a pending refund succeeds later).
-var ErrRefundFinal = errors.New("the refund cannot change like that")
+var ErrRefundFinal = checkout.ErrRefundFinal
 
 // findRefund returns the payment's state and its refund with the provider id refundID.
 func (g *Gateway) findRefund(ctx context.Context, ref, refundID string) (State, Record, error) {
@@ -375,7 +376,7 @@ func (g *Gateway) DisputeOf(ctx context.Context, ref string) (Dispute, bool, err
 
 // ErrDisputeState is returned when a dispute cannot be opened (one is open already) or closed (none
 // is open).
-var ErrDisputeState = errors.New("the dispute is not in a state for that")
+var ErrDisputeState = checkout.ErrDisputeState
 
 // OpenDispute opens a dispute (a chargeback) on the payment for its whole captured amount, as the
 // client's bank would, with a reason ("fraudulent", "product_not_received", ...): status
@@ -590,7 +591,9 @@ func Sign(payload []byte, secret string, t time.Time) string {
 type Delivery struct {
 	// Delivered events were acknowledged (2xx); Refused ones were answered otherwise or not at all
 	// and wait for their next try; Waiting ones were not due yet.
-	Delivered, Refused, Waiting int
+	Delivered int `json:"delivered"`
+	Refused   int `json:"refused"`
+	Waiting   int `json:"waiting"`
 }
 
 // Deliver sends every event that is due to the endpoint, oldest first, each signed at the moment it

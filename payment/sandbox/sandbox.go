@@ -42,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"refundflow/payment"
+	"refundflow/payment/checkout"
 	"refundflow/refund"
 )
 
@@ -121,6 +122,44 @@ type tableOps struct {
 	DeleteItem         func(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query              func(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// NewCheckout returns a sandbox gateway for a sandbox deployment's checkout (SandboxPayments): it
+// takes payments, reads them back and does what a person does at the provider (Act), recording the
+// events, but delivers none. It holds the table's GetItem, PutItem, Query and TransactWriteItems and
+// no other operation, so the function links, and is granted, no more. Its other methods fail with an
+// error naming the operation it lacks.
+func NewCheckout(db *dynamodb.Client, table string) *Gateway {
+	ops := withoutOps()
+	ops.GetItem, ops.PutItem, ops.Query, ops.TransactWriteItems = db.GetItem, db.PutItem, db.Query, db.TransactWriteItems
+	return &Gateway{db: ops, table: table}
+}
+
+// NewOutbox returns a sandbox gateway that only delivers the recorded events (Deliver, MarkDelivered,
+// PendingEvents): it holds the table's Query, UpdateItem and DeleteItem and no other operation, so a
+// function built with it (a sandbox deployment's SandboxEvents) links, and is granted, no more. Its
+// other methods fail with an error naming the operation it lacks.
+func NewOutbox(db *dynamodb.Client, table string) *Gateway {
+	ops := withoutOps()
+	ops.Query, ops.UpdateItem, ops.DeleteItem = db.Query, db.UpdateItem, db.DeleteItem
+	return &Gateway{db: ops, table: table}
+}
+
+// withoutOps returns table operations that each fail, for the narrow gateways to fill in.
+func withoutOps() tableOps {
+	return tableOps{GetItem: lacking[dynamodb.GetItemInput, dynamodb.GetItemOutput]("GetItem"),
+		PutItem:            lacking[dynamodb.PutItemInput, dynamodb.PutItemOutput]("PutItem"),
+		UpdateItem:         lacking[dynamodb.UpdateItemInput, dynamodb.UpdateItemOutput]("UpdateItem"),
+		DeleteItem:         lacking[dynamodb.DeleteItemInput, dynamodb.DeleteItemOutput]("DeleteItem"),
+		Query:              lacking[dynamodb.QueryInput, dynamodb.QueryOutput]("Query"),
+		TransactWriteItems: lacking[dynamodb.TransactWriteItemsInput, dynamodb.TransactWriteItemsOutput]("TransactWriteItems")}
+}
+
+// lacking is a table operation a narrow gateway does not hold.
+func lacking[I, O any](name string) func(context.Context, *I, ...func(*dynamodb.Options)) (*O, error) {
+	return func(context.Context, *I, ...func(*dynamodb.Options)) (*O, error) {
+		return nil, fmt.Errorf("this sandbox gateway was built without DynamoDB's %s", name)
+	}
 }
 
 func opsOf(c *dynamodb.Client) tableOps {
@@ -519,7 +558,7 @@ type State struct {
 }
 
 // ErrNoPayment is returned by Payment for a reference that was never captured.
-var ErrNoPayment = errors.New("no sandbox payment with this reference")
+var ErrNoPayment = checkout.ErrNoPayment
 
 // Payment returns the state of the payment ref, read consistently: the payment item and every refund
 // recorded against it. It returns ErrNoPayment if ref was never captured.

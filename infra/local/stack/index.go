@@ -57,6 +57,7 @@ var indexPage = localpage.Must("index", `<h1>Local tools</h1>
 <div><dt>Time travel</dt><dd><code>POST /_local/clock</code> with <code>{"advance":"7d"}</code></dd></div>
 <div><dt><a href="/_local/payments">Payments</a></dt><dd><code>POST /_local/payments</code> with <code>{"amount":180000,"currency":"EUR"}</code>: a captured 3-D Secure card payment at the sandbox provider, answered with its <code>reference</code>; <code>GET /_local/payments/{reference}</code>: the payment and its refunds</dd></div>
 <div><dt><a href="/_local/provider/">Payment provider</a></dt><dd><code>POST /_local/provider/</code> with <code>{"action":"fail_refund","payment":"pi_...","refund":"re_..."}</code>: what happens at the provider after a refund (a refund failing later, a dashboard refund, a dispute), sent to <code>POST /webhooks/stripe</code> as signed events</dd></div>
+<div><dt><a href="/sandbox/payments">Sandbox checkout</a></dt><dd>What a deployment with <code>PaymentProvider=sandbox</code> has instead of the two above, here too: <code>POST /sandbox/payments</code> (the same body and answer), <code>GET /sandbox/payments/{reference}</code> and <code>POST /sandbox/payments/{reference}/actions</code>, with the billing system's token</dd></div>
 </dl>
 
 <h2 id="aws">AWS endpoints</h2>

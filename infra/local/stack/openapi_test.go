@@ -454,6 +454,18 @@ func TestStackAnswersAsTheContractSays(t *testing.T) {
 	c.json(http.MethodPost, PaymentsPath, map[string]any{"amount": 100000, "currency": "EUR"}, nil, http.StatusCreated, &paid)
 	c.json(http.MethodGet, PaymentsPath+"/"+paid.Reference, nil, nil, http.StatusOK, nil)
 	c.json(http.MethodGet, PaymentsPath+"/pi_sbx_unknown", nil, nil, http.StatusNotFound, nil)
+	// A sandbox deployment's checkout (the local stack has it, PaymentProvider=sandbox): the same
+	// body and answers, with the billing system's token, and what a person does at the provider.
+	var sbx PaymentAnswer
+	c.html(http.MethodGet, handler.SandboxPaymentsPath, http.StatusOK)
+	c.json(http.MethodPost, handler.SandboxPaymentsPath, map[string]any{"amount": 20000, "currency": "EUR"}, billing, http.StatusCreated, &sbx)
+	c.json(http.MethodPost, handler.SandboxPaymentsPath, map[string]any{"amount": 20000, "currency": "EUR"}, staff, http.StatusForbidden, nil)
+	c.json(http.MethodPost, handler.SandboxPaymentsPath, map[string]any{"amount": 1234, "currency": "KWD"}, billing, http.StatusBadRequest, nil)
+	c.json(http.MethodGet, handler.SandboxPaymentsPath+"/"+sbx.Reference, nil, billing, http.StatusOK, nil)
+	c.json(http.MethodGet, handler.SandboxPaymentsPath+"/pi_sbx_unknown", nil, billing, http.StatusNotFound, nil)
+	c.json(http.MethodPost, handler.SandboxPaymentsPath+"/"+sbx.Reference+"/actions", map[string]any{"action": "dashboard_refund", "amount": "50.00"}, billing, http.StatusOK, nil)
+	c.json(http.MethodPost, handler.SandboxPaymentsPath+"/"+sbx.Reference+"/actions", map[string]any{"action": "dashboard_refund", "amount": "500.00"}, billing, http.StatusConflict, nil)
+	c.json(http.MethodPost, handler.SandboxPaymentsPath+"/"+sbx.Reference+"/actions", map[string]any{"action": "fail_refund", "refund": "re_sbx_none"}, billing, http.StatusNotFound, nil)
 	order := refund.Order{Number: "RF-CONTRACT-1", CustomerName: "Ana López", Email: "ana@example.com",
 		PurchaseDate: ada.PurchaseDate, Currency: "EUR", Paid: 100000,
 		Payment: refund.Payment{Reference: paid.Reference},

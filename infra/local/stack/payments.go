@@ -16,6 +16,7 @@ import (
 
 	"refundflow/infra/local/localpage"
 	"refundflow/payment"
+	"refundflow/payment/checkout"
 	"refundflow/payment/sandbox"
 	"refundflow/refund"
 )
@@ -35,51 +36,19 @@ import (
 // PaymentsPath is where the local payments API and page are served.
 const PaymentsPath = "/_local/payments"
 
-// PaymentRequest is the body of POST /_local/payments. Amounts are minor units of the currency, as in
-// the order schema. The options default to the payment every order should have: captured, with 3-D
-// Secure; set one to false to try what the order route says about such a payment.
-type PaymentRequest struct {
-	// Amount is what the client paid, in minor units (180000 is EUR 1,800.00).
-	Amount int64 `json:"amount"`
-	// Currency is the ISO 4217 code, e.g. "EUR".
-	Currency string `json:"currency"`
-	// CardLast4 is the card's last four digits; default "4242".
-	CardLast4 string `json:"card_last4,omitempty"`
-	// ThreeDSecure is whether the card payment was 3-D Secure authenticated; default true.
-	ThreeDSecure *bool `json:"three_d_secure,omitempty"`
-	// Captured is whether the money was taken; false leaves it authorised only. Default true.
-	Captured *bool `json:"captured,omitempty"`
-}
+// PaymentRequest is the body of POST /_local/payments: the sandbox checkout's Request, the same body a
+// sandbox deployment's POST /sandbox/payments takes.
+type PaymentRequest = checkout.Request
 
 // PaymentAnswer is a payment as the sandbox provider reports it (what the order route checks), the
-// answer of POST /_local/payments and GET /_local/payments/{ref}.
-type PaymentAnswer struct {
-	Provider     string `json:"provider"`
-	Reference    string `json:"reference"`
-	Captured     bool   `json:"captured"`
-	Amount       int64  `json:"amount"`
-	Currency     string `json:"currency"`
-	Refunded     int64  `json:"refunded"`
-	ThreeDSecure bool   `json:"three_d_secure"`
-	CardLast4    string `json:"card_last4"`
-	// Refunds are the refunds the provider made of the payment (GET only).
-	Refunds []PaymentRefund `json:"refunds,omitempty"`
-}
+// answer of POST /_local/payments and GET /_local/payments/{ref}, as of a sandbox deployment's
+// /sandbox/payments.
+type PaymentAnswer = checkout.PaymentView
 
 // PaymentRefund is one refund the sandbox provider made.
-type PaymentRefund struct {
-	ID             string    `json:"id"`
-	Amount         int64     `json:"amount"`
-	Status         string    `json:"status"`
-	IdempotencyKey string    `json:"idempotency_key"`
-	RequestID      string    `json:"request_id,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-}
+type PaymentRefund = checkout.RefundView
 
-func answerOf(f refund.PaymentFacts) PaymentAnswer {
-	return PaymentAnswer{Provider: f.Provider, Reference: f.Reference, Captured: f.Captured, Amount: f.Amount.Amount,
-		Currency: f.Amount.Currency, Refunded: f.Refunded, ThreeDSecure: f.ThreeDSecure, CardLast4: f.CardLast4}
-}
+func answerOf(f refund.PaymentFacts) PaymentAnswer { return checkout.ViewOf(f) }
 
 // sandboxGateway is the sandbox provider on the stack's table, the one the functions use with
 // PaymentProvider sandbox.
@@ -143,23 +112,7 @@ func (s *Stack) postPayment(w http.ResponseWriter, r *http.Request) {
 
 // readPaymentRequest reads a JSON PaymentRequest (whatever the Content-Type says, as `curl -d` sends
 // JSON as a form) into a checkout.
-func readPaymentRequest(body []byte) (sandbox.Checkout, error) {
-	usage := errors.New(`send {"amount":180000,"currency":"EUR"} (amount in minor units; optional "card_last4":"4242", "three_d_secure":false, "captured":false)`)
-	var in PaymentRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || dec.More() {
-		return sandbox.Checkout{}, usage
-	}
-	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
-	if !refund.ValidCurrency(in.Currency) || in.Amount <= 0 || in.Amount > refund.MaxAmount {
-		return sandbox.Checkout{}, usage
-	}
-	c := sandbox.Checkout{Amount: refund.Money{Amount: in.Amount, Currency: in.Currency}, CardLast4: in.CardLast4}
-	c.WithoutThreeDSecure = in.ThreeDSecure != nil && !*in.ThreeDSecure
-	c.AuthorizeOnly = in.Captured != nil && !*in.Captured
-	return c, nil
-}
+func readPaymentRequest(body []byte) (sandbox.Checkout, error) { return checkout.Parse(body) }
 
 // postPaymentForm takes a payment from the page's form: the amount as a person types it ("1800.00").
 func (s *Stack) postPaymentForm(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -199,8 +152,7 @@ func (s *Stack) showPayment(w http.ResponseWriter, r *http.Request, ref string) 
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET"})
 		return
 	}
-	gw := s.sandboxGateway()
-	facts, err := gw.LookupPayment(r.Context(), ref)
+	out, err := s.sandboxGateway().View(r.Context(), ref)
 	switch {
 	case errors.Is(err, payment.ErrPaymentNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the sandbox has no payment with this reference"})
@@ -208,13 +160,6 @@ func (s *Stack) showPayment(w http.ResponseWriter, r *http.Request, ref string) 
 	case err != nil:
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
 		return
-	}
-	out := answerOf(facts)
-	if st, err := gw.Payment(r.Context(), ref); err == nil {
-		for _, rf := range st.Refunds {
-			out.Refunds = append(out.Refunds, PaymentRefund{ID: rf.Refund.ID, Amount: rf.Refund.Amount.Amount, Status: string(rf.Refund.Status),
-				IdempotencyKey: rf.IdempotencyKey, RequestID: rf.RequestID, CreatedAt: rf.CreatedAt})
-		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -22,9 +22,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"refundflow/infra/local/localpage"
+	"refundflow/payment/checkout"
 	"refundflow/payment/sandbox"
-	"refundflow/refund"
 )
 
 // webhookSecretID is the template's Secrets Manager secret that signs the provider's events.
@@ -60,16 +63,60 @@ func (s *Stack) Sandbox() *sandbox.Gateway {
 // WebhookSecret is the signing secret of the stack's webhook endpoint (StripeWebhookSecret's value).
 func (s *Stack) WebhookSecret() string { return s.webhookSecret }
 
+// sandboxEventsID is the template's function that delivers the sandbox's events in a sandbox
+// deployment (SandboxEventsFunction, every two minutes there); the stack's delivery loop invokes it
+// every second, so the local stack and a deployment deliver with the same code, configured by the
+// template in the same way (the webhook secret from Secrets Manager, PublicBaseUrl's /webhooks/stripe).
+const sandboxEventsID = "SandboxEventsFunction"
+
+// serializedHandler runs one invocation of a function at a time: the sandbox's deliverer, which the
+// delivery loop and the template's schedule both invoke, delivers each event once (as its reserved
+// concurrency of one does in AWS).
+type serializedHandler struct {
+	mu *sync.Mutex
+	h  lambda.Handler
+}
+
+// Invoke runs the invocation once no other is running.
+func (s serializedHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.h.Invoke(ctx, payload)
+}
+
+// serializeDelivery keeps the sandbox deliverer the template gave the stack (none with
+// PaymentProvider=stripe) and makes every invocation of it, scheduled or not, take deliverMu.
+func (s *Stack) serializeDelivery(handlers map[string]lambda.Handler) {
+	if h, ok := handlers[sandboxEventsID]; ok {
+		s.deliverFn = h
+		handlers[sandboxEventsID] = serializedHandler{mu: &s.deliverMu, h: h}
+	}
+}
+
 // DeliverEvents sends every sandbox event that is due to the stack's POST /webhooks/stripe now, signed
-// with the webhook secret, and returns what happened. The delivery loop calls it; tests and the
-// provider page call it to see an event's effect at once.
+// with the webhook secret, and returns what happened: it invokes the template's SandboxEventsFunction,
+// as EventBridge does in a sandbox deployment. The delivery loop calls it; tests and the provider page
+// call it to see an event's effect at once.
 func (s *Stack) DeliverEvents(ctx context.Context) (sandbox.Delivery, error) {
 	s.deliverMu.Lock()
 	defer s.deliverMu.Unlock()
-	if s.webhookSecret == "" {
-		return sandbox.Delivery{}, errors.New("the template has no " + webhookSecretID + " secret to sign the provider's events with")
+	if s.deliverFn == nil {
+		return sandbox.Delivery{}, errors.New("the template gives the stack no " + sandboxEventsID + " to deliver the provider's events (PaymentProvider is not sandbox)")
 	}
-	return s.Sandbox().Deliver(ctx, sandbox.Endpoint{URL: s.URL + WebhookPath, Secret: s.webhookSecret})
+	event, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: "local-delivery", DetailType: "Scheduled Event", Source: "aws.events",
+		AccountID: AccountID, Time: s.Clock.Now().UTC(), Region: Region, Detail: json.RawMessage("{}")})
+	if err != nil {
+		return sandbox.Delivery{}, err
+	}
+	out, err := s.deliverFn.Invoke(ctx, event)
+	if err != nil {
+		return sandbox.Delivery{}, fmt.Errorf("%s: %w", sandboxEventsID, err)
+	}
+	var rep sandbox.Delivery
+	if err := json.Unmarshal(out, &rep); err != nil {
+		return sandbox.Delivery{}, fmt.Errorf("%s answered %q: %w", sandboxEventsID, out, err)
+	}
+	return rep, nil
 }
 
 // kickDelivery wakes the delivery loop without waiting for it.
@@ -86,7 +133,7 @@ func (s *Stack) kickDelivery() {
 // startDelivery sends the sandbox's events every interval (and when kicked) until Close. A negative
 // interval starts nothing: the events wait until DeliverEvents.
 func (s *Stack) startDelivery(interval time.Duration) {
-	if interval < 0 || s.webhookSecret == "" {
+	if interval < 0 || s.deliverFn == nil {
 		return
 	}
 	if interval == 0 {
@@ -173,50 +220,9 @@ func (s *Stack) Do(ctx context.Context, a ProviderAction) (string, error) {
 	if ref == "" {
 		return "", errors.New("name the payment reference (pi_...)")
 	}
-	var msg string
-	switch a.Action {
-	case "fail_refund":
-		reason := a.Reason
-		if reason == "" {
-			reason = "expired_or_canceled_card"
-		}
-		if err := g.FailRefund(ctx, ref, a.Refund, reason); err != nil {
-			return "", err
-		}
-		msg = "Refund " + a.Refund + " failed at the provider (" + reason + ")."
-	case "succeed_refund":
-		if err := g.SucceedRefund(ctx, ref, a.Refund); err != nil {
-			return "", err
-		}
-		msg = "Refund " + a.Refund + " succeeded at the provider."
-	case "dashboard_refund":
-		st, err := g.Payment(ctx, ref)
-		if err != nil {
-			return "", err
-		}
-		amount, err := refund.ParseMoney(a.Amount, st.Captured.Currency)
-		if err != nil {
-			return "", fmt.Errorf("the amount: %w", err)
-		}
-		r, err := g.DashboardRefund(ctx, ref, amount)
-		if err != nil {
-			return "", err
-		}
-		msg = "Refund " + r.ID + " of " + amount.String() + " made at the provider's dashboard."
-	case "open_dispute":
-		d, err := g.OpenDispute(ctx, ref, a.Reason)
-		if err != nil {
-			return "", err
-		}
-		msg = "Dispute " + d.ID + " opened (" + d.Reason + ")."
-	case "win_dispute", "lose_dispute":
-		d, err := g.CloseDispute(ctx, ref, a.Action == "win_dispute")
-		if err != nil {
-			return "", err
-		}
-		msg = "Dispute " + d.ID + " closed: " + string(d.Status) + "."
-	default:
-		return "", fmt.Errorf("unknown action %q", a.Action)
+	msg, err := g.Act(ctx, ref, checkout.Action{Action: a.Action, Refund: a.Refund, Amount: a.Amount, Reason: a.Reason})
+	if err != nil {
+		return "", err
 	}
 	if _, err := s.DeliverEvents(ctx); err != nil {
 		return msg, err

@@ -171,6 +171,7 @@ type Stack struct {
 
 	webhookSecret string             // StripeWebhookSecret's value, which the sandbox signs with
 	deliverMu     sync.Mutex         // one delivery of the sandbox's events at a time
+	deliverFn     lambda.Handler     // the template's SandboxEventsFunction (provider.go), nil without it
 	deliverer     *providerDeliverer // the background delivery (provider.go)
 }
 
@@ -282,6 +283,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.serializeDelivery(handlers)
 	if err := s.restoreData(ctx); err != nil {
 		return nil, err
 	}
@@ -625,6 +627,11 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 	// may be a start-up deadline) lasts.
 	coldStart := context.WithoutCancel(ctx)
 	for _, f := range fns {
+		if exists, err := resourceExists(f.Condition, res); err != nil {
+			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
+		} else if !exists {
+			continue // not in a stack with these parameters (a sandbox deployment's functions with Stripe)
+		}
 		build, ok := awsenv.Builders()[f.LogicalID]
 		if !ok {
 			return nil, fmt.Errorf("function %s is in template.yaml but awsenv has no builder for it", f.LogicalID)
@@ -660,6 +667,15 @@ func (s *Stack) buildFunctions(ctx context.Context, t *samtemplate.Template, res
 	return handlers, nil
 }
 
+// resourceExists evaluates a resource's Condition as CloudFormation would with the stack's
+// parameters: a resource without one always exists.
+func resourceExists(condition string, res samtemplate.Resolver) (bool, error) {
+	if condition == "" {
+		return true, nil
+	}
+	return samtemplate.EvalCondition(condition, res)
+}
+
 // gateway builds the HTTP API from the template's HttpApi events, with a local issuer behind each JWT
 // authorizer. The issuer signs two tokens, as the user pool would: a staff member's ID token for the
 // first audience (the console's app client) and, when the template has an app client with the client
@@ -673,6 +689,9 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 	authorizers := map[string]*gateway.JWTAuthorizer{}
 	s.Routes = map[string]string{}
 	for _, r := range routes {
+		if _, built := handlers[r.Function]; !built {
+			continue // its function's Condition is false with these parameters: no route either
+		}
 		api, err := t.HttpApi(r.API)
 		if err != nil {
 			return nil, err
