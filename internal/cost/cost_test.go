@@ -64,10 +64,12 @@ var maxTransitions = map[string]int{
 const awsLatencyMillis = 10
 
 // localMillisAllowance is the most of an invocation's measured local time the happy path's dollar
-// target counts (about 6 ms is usual here): with -race, or on a busy machine, local time grows
-// several-fold, and the target, $0.006 above the happy path's cost, is about the code's counts, not
-// the machine's speed. The table shows the time as measured.
-const localMillisAllowance = 20
+// target counts (about 6 ms is usual here: 76 ms for the happy path's 12 invocations on 2026-12-06):
+// with -race, or on a busy machine, local time grows several-fold, and the target is about the code's
+// counts, not the machine's speed. It was 20 ms until AgreementPdf made the happy path's 12th
+// invocation; at 20 ms a -race run's target came to $0.4301 while the path measures $0.4295. The
+// table shows the time as measured.
+const localMillisAllowance = 15
 
 // meter counts Lambda invocations and their billed duration.
 type meter struct {
