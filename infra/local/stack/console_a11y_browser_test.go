@@ -290,6 +290,9 @@ const focusState = `(() => {
 	const name = e.id ? "#" + e.id : e.tagName.toLowerCase() + (e.className ? "." + e.className : "") + " " + (e.textContent || "").trim().slice(0, 30);
 	const cs = getComputedStyle(e);
 	const drawn = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2) || cs.boxShadow !== "none";
+	// A date field's calendar button takes a Tab of its own; the field then matches not even :focus,
+	// and the browser draws its own focus ring on the button, which no style of the page reaches.
+	if (e.matches('input[type="date"]') && !e.matches(":focus")) return [name + " (its calendar button)", ""];
 	return [name, e.matches(":focus-visible") && drawn ? "" : "no indicator"];
 })()`
 
@@ -329,7 +332,8 @@ func (b *browser) tabTo(sel string, back bool) {
 		b.key("Tab to "+sel, "\t", opts...)
 		cur := b.focused()
 		if cur == prev {
-			if same++; same > 2 {
+			// A date field takes one Tab per part (month, day, year) before the focus leaves it.
+			if same++; same > 3 {
 				b.t.Fatalf("the focus stays on %s while tabbing to %s: a keyboard trap", cur, sel)
 			}
 		} else {
