@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -65,19 +66,22 @@ type Request struct {
 // Usage says what a Request looks like, for the answer to one that does not parse.
 const Usage = `send {"amount":180000,"currency":"EUR"} (amount in minor units; optional "card_last4":"4242", "three_d_secure":false, "captured":false)`
 
-// Parse reads a JSON Request (no unknown fields, one object) into a Checkout. Its
-// error is Usage, which a person can act on.
+// Parse reads a JSON Request (no unknown fields, one object) into a Checkout. A body that is not
+// such an object is refused with Usage; a bad amount or currency with what is wrong with it and
+// Usage. Either way a person can act on the message.
 func Parse(body []byte) (Checkout, error) {
-	usage := errors.New(Usage)
 	var in Request
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil || dec.More() {
-		return Checkout{}, usage
+		return Checkout{}, errors.New(Usage)
 	}
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
-	if !refund.ValidCurrency(in.Currency) || in.Amount <= 0 || in.Amount > refund.MaxAmount {
-		return Checkout{}, usage
+	if !refund.ValidCurrency(in.Currency) {
+		return Checkout{}, fmt.Errorf("the currency must be an ISO 4217 code such as EUR, not %q: %s", in.Currency, Usage)
+	}
+	if in.Amount <= 0 || in.Amount > refund.MaxAmount {
+		return Checkout{}, fmt.Errorf("the amount must be a whole number of minor units from 1 to %d, not %d: %s", refund.MaxAmount, in.Amount, Usage)
 	}
 	c := Checkout{Amount: refund.Money{Amount: in.Amount, Currency: in.Currency}, CardLast4: in.CardLast4}
 	c.WithoutThreeDSecure = in.ThreeDSecure != nil && !*in.ThreeDSecure
