@@ -544,6 +544,16 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 	}
 
+	// A confirmation is checked against the proposal first: a proposal that no longer applies (the
+	// request changed since) is a 409 naming the change whatever the workflow does meanwhile, not
+	// "try again" because the change has already woken the workflow.
+	var confirmed refund.Proposal
+	if body.Decision == ReviewConfirm {
+		if confirmed, err = h.confirmable(ctx, rec, actor); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
+		}
+	}
+
 	// Approve, adjust and confirm only take effect through the workflow, so it must be waiting for them.
 	tok, err := h.Store.GetTaskToken(ctx, id)
 	if err != nil {
@@ -559,10 +569,7 @@ func (h StaffApi) review(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	opts := []refund.ChangeOption{refund.WithResume(OutcomeApproved)}
 	switch body.Decision {
 	case ReviewConfirm:
-		p, err := h.confirmable(ctx, rec, actor)
-		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, h.whatChanged(ctx, id, err)
-		}
+		p := confirmed
 		// What was proposed may no longer fit (a chargeback or a dashboard refund since), as for an
 		// approval above.
 		offers := p.Offers
