@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -115,16 +116,32 @@ type persister struct {
 	dir, path string
 	saved     *savedState // what Start restored; nil for a new directory
 
-	// gate keeps HTTP requests and a save apart: a request holds it shared, a save exclusively, so
-	// a save never sees a request half done (the consent stored in the table, its task token not
-	// yet sent to the workflow).
-	gate sync.RWMutex
+	// gate keeps function invocations and a save apart, so that a save never sees one half done
+	// (the consent stored in the table, its task token not yet sent to the workflow; an email sent,
+	// its link code not yet stored). Every top-level invocation holds it shared while it runs: the
+	// gateway's routes (Stack.admitted), the scheduled functions, and what the engine runs on its
+	// own (task invocations, Event invocations, DynamoDB integrations: stepfunctions.Options.Admit).
+	// A save holds it exclusively.
+	//
+	// A call a running function makes is not admitted again: a synchronous Lambda Invoke (Notify →
+	// AgreementPdfFunction, StaffApi → SendMailFunction) runs inside its caller's admission. A
+	// waiting save holds back new admissions, so a nested admission would wait for the save, and
+	// the save for its caller. That is why the sandbox's deliverer (SandboxEventsFunction), which
+	// POSTs the provider's events to the webhook route, is not admitted itself, only the route's
+	// invocation is: what the deliverer writes (its marks of delivered events) is the provider's own
+	// state, and an event delivered again after a restore is handled once. For the same reason the
+	// local tool pages (/_local/clock, /_local/provider/, /_local/payments) are not admitted: they
+	// wait for the workflows (Engine.WaitIdle), whose tasks a waiting save holds back. What they
+	// change at the provider is one write each (with its events); what Refundflow does about it
+	// runs in admitted functions.
+	gate saveGate
 
 	mu      sync.Mutex // serialises saves
 	last    fingerprint
 	started bool // Start succeeded: Close may save (a failed start must not overwrite the file)
 	stop    chan struct{}
 	stopped chan struct{}
+	cancel  context.CancelFunc // cancels the periodic save in progress
 
 	tableWrites atomicCounter
 
@@ -371,16 +388,105 @@ func (s *Stack) loadDemo(ctx context.Context, demo bool) error {
 	return err
 }
 
-// gate wraps the web server's handler so that saves see no request half done.
-func (s *Stack) gate(h http.Handler) http.Handler {
+// admitted wraps a function so that each invocation is admitted through the save gate (see
+// persister.gate): for the invocations that do not run inside another function's, the gateway's
+// routes and the scheduled functions.
+func (s *Stack) admitted(h lambda.Handler) lambda.Handler {
 	if s.persist == nil {
 		return h
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.persist.gate.RLock()
-		defer s.persist.gate.RUnlock()
-		h.ServeHTTP(w, r)
-	})
+	return admittedHandler{g: &s.persist.gate, h: h}
+}
+
+// admit is the engine's stepfunctions.Options.Admit for a stack with a data directory.
+func (s *Stack) admit() (done func()) { return s.persist.gate.admit() }
+
+// admittedHandler is a function whose invocations a save waits for.
+type admittedHandler struct {
+	g *saveGate
+	h lambda.Handler
+}
+
+// Invoke runs the invocation once no save is waiting or running.
+func (a admittedHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	defer a.g.admit()()
+	return a.h.Invoke(ctx, payload)
+}
+
+// saveGate is a readers-writer lock whose writer, a save, can give up waiting (sync.RWMutex cannot).
+// Like sync.RWMutex, it admits nothing new while a save waits, so that saves are not starved by a
+// steady stream of invocations.
+type saveGate struct {
+	mu      sync.Mutex
+	running int           // invocations admitted and not done
+	saving  bool          // a save holds the gate
+	waiting int           // saves waiting for the running invocations to finish
+	changed chan struct{} // closed, and dropped, when any of the above changes
+}
+
+// admit waits while a save waits or runs, then counts an invocation in until done is called.
+func (g *saveGate) admit() (done func()) {
+	g.mu.Lock()
+	for g.saving || g.waiting > 0 {
+		ch := g.wait()
+		g.mu.Unlock()
+		<-ch
+		g.mu.Lock()
+	}
+	g.running++
+	g.mu.Unlock()
+	return func() {
+		g.mu.Lock()
+		g.running--
+		g.signal()
+		g.mu.Unlock()
+	}
+}
+
+// lock waits until no invocation runs and takes the gate for a save, or gives up when ctx ends.
+func (g *saveGate) lock(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.waiting++
+	defer func() { g.waiting--; g.signal() }()
+	for g.saving || g.running > 0 {
+		ch := g.wait()
+		g.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		g.mu.Lock()
+		if (g.saving || g.running > 0) && ctx.Err() != nil {
+			return fmt.Errorf("%w (%d): %w", errStillRunning, g.running, ctx.Err())
+		}
+	}
+	g.saving = true
+	return nil
+}
+
+// unlock ends a save: invocations are admitted again.
+func (g *saveGate) unlock() {
+	g.mu.Lock()
+	g.saving = false
+	g.signal()
+	g.mu.Unlock()
+}
+
+// wait returns the channel that the next change closes. It is called with mu held.
+func (g *saveGate) wait() <-chan struct{} {
+	if g.changed == nil {
+		g.changed = make(chan struct{})
+	}
+	return g.changed
+}
+
+// signal wakes whoever waits for a change. It is called with mu held.
+func (g *saveGate) signal() {
+	if g.changed != nil {
+		close(g.changed)
+		g.changed = nil
+	}
 }
 
 // dynamoReads are the DynamoDB operations that change nothing; any other request to the embedded
@@ -417,6 +523,8 @@ func (s *Stack) startSaving(interval time.Duration) {
 	p.started = true
 	p.mu.Unlock()
 	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+	var base context.Context
+	base, p.cancel = context.WithCancel(context.Background())
 	go func() {
 		defer close(p.stopped)
 		tick := time.NewTicker(interval)
@@ -429,19 +537,33 @@ func (s *Stack) startSaving(interval time.Duration) {
 				if s.fingerprint() == p.lastSaved() {
 					continue
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				if err := s.Save(ctx); err != nil {
+				ctx, cancel := context.WithTimeout(base, 30*time.Second)
+				// A function that runs long holds a save back, and a waiting save every new
+				// invocation: rather than stall the stack, try again at the next tick.
+				gateCtx, cancelGate := context.WithTimeout(ctx, saveWait)
+				err := s.save(ctx, gateCtx)
+				cancelGate()
+				cancel()
+				switch {
+				case errors.Is(err, errStillRunning):
+					s.log.Debug("save put off: functions still running", "dir", p.dir, "error", err)
+				case err != nil:
 					s.log.Error("save the local state", "dir", p.dir, "error", err)
 				}
-				cancel()
 			}
 		}
 	}()
 }
 
-// stopSaving ends the periodic saves and waits for one in progress.
+// saveWait is how long a periodic save waits for the functions running to finish; a save waiting
+// holds back new invocations (persister.gate).
+const saveWait = 2 * time.Second
+
+// stopSaving ends the periodic saves and waits for one in progress, which it cancels (a save on
+// Close follows, once the engine has stopped).
 func (s *Stack) stopSaving() {
 	if p := s.persist; p != nil && p.stop != nil {
+		p.cancel()
 		close(p.stop)
 		<-p.stopped
 		p.stop = nil
@@ -467,10 +589,17 @@ func (s *Stack) fingerprint() fingerprint {
 // Save writes the stack's state to its data directory now (the stack also saves by itself: on Close
 // and while it runs). It returns nil at once for a stack without a data directory.
 //
-// The state is taken while no HTTP request is being served: first the workflows, then the table,
-// then the outbox. A Lambda task that is running meanwhile is recorded as in flight and runs again
-// after a restore (every task is safe to run twice), so the table may already hold what it wrote.
-func (s *Stack) Save(ctx context.Context) error {
+// The state is taken while no function runs (persister.gate): first the workflows, then the table,
+// then the outbox. Save waits for the functions running to finish, until ctx ends; meanwhile no
+// other function starts. A task the engine has not recorded as done is saved as in flight and runs
+// again after a restore (every task is safe to run twice).
+func (s *Stack) Save(ctx context.Context) error { return s.save(ctx, ctx) }
+
+// errStillRunning reports a save that gave up waiting for the functions running.
+var errStillRunning = errors.New("function invocations still running")
+
+// save is Save waiting for the gate until gateCtx ends.
+func (s *Stack) save(ctx, gateCtx context.Context) error {
 	p := s.persist
 	if p == nil {
 		return nil
@@ -488,8 +617,10 @@ func (s *Stack) Save(ctx context.Context) error {
 		st.DynamoDB.Endpoint = s.DynamoDBURL
 	}
 	err := func() error {
-		p.gate.Lock()
-		defer p.gate.Unlock()
+		if err := p.gate.lock(gateCtx); err != nil {
+			return err
+		}
+		defer p.gate.unlock()
 		st.SavedAt = time.Now().UTC() // the wall clock: when a person stopped it, whatever time travel did
 		st.ClockOffset = s.Clock.Offset()
 		engine, err := s.Engine.Snapshot()

@@ -145,7 +145,9 @@ func (s *Stack) startSchedules(t *samtemplate.Template, handlers map[string]lamb
 		if timeout == 0 {
 			timeout = 3 * time.Second // Lambda's default
 		}
-		sc.jobs = append(sc.jobs, &job{Schedule: sch, handler: h, timeout: timeout, next: now.Add(sch.Every)})
+		// Admitted through the save gate: a scheduled invocation is top-level, as a route's is
+		// (persister.gate). The sandbox deliverer above is not: it calls the webhook route.
+		sc.jobs = append(sc.jobs, &job{Schedule: sch, handler: s.admitted(h), timeout: timeout, next: now.Add(sch.Every)})
 	}
 	s.schedules = sc
 	go sc.loop()

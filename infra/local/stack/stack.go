@@ -253,7 +253,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		o.DisableValidateResponseChecksum = true
 	})
 	s.Outbox.Now = s.Clock.Now
-	s.Engine = stepfunctions.New(stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log})
+	engineOpts := stepfunctions.Options{Clock: s.Clock, DynamoDB: s.DynamoDB, Region: Region, AccountID: AccountID, Logger: s.log}
+	if s.persist != nil {
+		engineOpts.Admit = s.admit // saves wait for the tasks running (persister.gate)
+	}
+	s.Engine = stepfunctions.New(engineOpts)
 
 	if ddbLn != nil {
 		s.ddb = ddblocal.New(ddblocal.Options{Region: Region, AccountID: AccountID})
@@ -312,7 +316,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	// Last, so that nobody can submit a form for a demo order that is not stored yet.
-	s.serve(web, s.gate(mux), true)
+	s.serve(web, mux, true)
 	s.startSaving(cfg.SaveInterval)
 	s.startTTL()
 	s.startDelivery(cfg.EventDelivery)
@@ -704,7 +708,7 @@ func (s *Stack) gateway(t *samtemplate.Template, res samtemplate.Resolver, handl
 			cfg.CORS = &gateway.CORS{AllowOrigins: c.AllowOrigins, AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders,
 				ExposeHeaders: c.ExposeHeaders, MaxAge: c.MaxAge, AllowCredentials: c.AllowCredentials}
 		}
-		route := gateway.Route{Method: r.Method, Path: r.Path, Name: r.Function, Handler: handlers[r.Function], Scopes: r.Scopes}
+		route := gateway.Route{Method: r.Method, Path: r.Path, Name: r.Function, Handler: s.admitted(handlers[r.Function]), Scopes: r.Scopes}
 		if route.Path == "" {
 			route.Path = "$default"
 		}

@@ -37,6 +37,17 @@ type Options struct {
 	// and DynamoDB calls at once; default 64. Further invocations wait in a
 	// queue (as data, not as goroutines).
 	MaxConcurrentInvocations int
+	// Admit, if set, is called on an invocation goroutine before each piece
+	// of work the engine runs there: a task state's Lambda invocation, an
+	// Event invocation, a DynamoDB integration call. The work starts when
+	// Admit returns; done is called once the engine has recorded its result,
+	// without the engine's lock, as Admit is. Nil admits everything at
+	// once. The local stack uses it to keep its saves and running functions
+	// apart. Synchronous (RequestResponse) invocations through LambdaHandler
+	// are not admitted: a function makes them while it runs, so it was
+	// admitted itself, and admitting the call again could wait forever for
+	// a save that waits for the caller.
+	Admit func() (done func())
 }
 
 // Engine runs Amazon States Language state machines with Standard workflow
@@ -72,6 +83,7 @@ type Engine struct {
 	inflight   int
 	workers    int
 	maxWorkers int
+	admit      func() (done func())
 	pending    []func() func()
 	realTimer  *time.Timer
 	realAt     time.Time
@@ -99,6 +111,7 @@ func New(opts Options) *Engine {
 		functions:  map[string]*function{},
 		async:      map[uint64]*asyncCall{},
 		maxWorkers: opts.MaxConcurrentInvocations,
+		admit:      opts.Admit,
 	}
 	if e.clock == nil {
 		e.clock = SystemClock{}
@@ -288,9 +301,10 @@ func (e *Engine) pump() {
 	}
 }
 
-// spawn runs work on an invocation goroutine without the lock; the function
-// work returns is then run under the lock. At most maxWorkers goroutines
-// exist; beyond that, work waits in a queue.
+// spawn runs work on an invocation goroutine without the lock, once
+// Options.Admit admits it; the function work returns is then run under the
+// lock. At most maxWorkers goroutines exist; beyond that, work waits in a
+// queue.
 func (e *Engine) spawn(work func() (complete func())) {
 	e.inflight++
 	if e.workers < e.maxWorkers {
@@ -303,6 +317,10 @@ func (e *Engine) spawn(work func() (complete func())) {
 
 func (e *Engine) worker(work func() func()) {
 	for {
+		done := func() {}
+		if e.admit != nil {
+			done = e.admit() // without the lock: it may wait for a save, which reads the engine
+		}
 		complete := work()
 		e.mu.Lock()
 		if !e.shutdown {
@@ -319,6 +337,7 @@ func (e *Engine) worker(work func() func()) {
 			e.workers--
 			e.idle.Broadcast()
 			e.mu.Unlock()
+			done() // the result is recorded: a save waiting for done sees it
 			return
 		}
 		work = e.pending[0]
@@ -326,6 +345,7 @@ func (e *Engine) worker(work func() func()) {
 		e.pending = e.pending[1:]
 		e.idle.Broadcast()
 		e.mu.Unlock()
+		done()
 	}
 }
 

@@ -2,8 +2,13 @@ package stepfunctions
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,5 +196,91 @@ func TestAdjustableClock(t *testing.T) {
 	}
 	if clock.Offset() < 14*24*time.Hour-time.Minute {
 		t.Errorf("offset = %v", clock.Offset())
+	}
+}
+
+// TestAdmitBracketsTaskInvocations: Options.Admit admits a task's Lambda invocation before it runs and
+// hears done once the engine has recorded its result, both without the engine's lock (they read the
+// engine here). The synchronous Invoke the task makes through LambdaHandler meanwhile is not admitted
+// again: it runs inside the task's admitted invocation.
+func TestAdmitBracketsTaskInvocations(t *testing.T) {
+	var (
+		eng                *Engine
+		mu                 sync.Mutex
+		open, admissions   int
+		statusAtDone       []string
+		outerSaw, innerSaw = -1, -1
+		finished           = make(chan struct{})
+	)
+	openNow := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return open
+	}
+	eng = New(Options{Admit: func() func() {
+		eng.Changes() // takes the engine's lock, which Admit must be called without
+		mu.Lock()
+		open++
+		admissions++
+		mu.Unlock()
+		return func() {
+			d, err := eng.apiDescribeExecution(&executionInput{ExecutionArn: aws.String(eng.executionArn("admit", "run"))})
+			mu.Lock()
+			defer mu.Unlock()
+			open--
+			if err != nil {
+				t.Errorf("describe the execution in done: %v", err)
+			} else {
+				statusAtDone = append(statusAtDone, d.Status)
+			}
+			close(finished)
+		}
+	}})
+	t.Cleanup(eng.Close)
+	lambdaAPI := httptest.NewServer(eng.LambdaHandler())
+	t.Cleanup(lambdaAPI.Close)
+	eng.RegisterFunction("inner", lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+		innerSaw = openNow()
+		return json.RawMessage(`"inner"`), nil
+	}))
+	eng.RegisterFunction("outer", lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+		outerSaw = openNow()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, lambdaAPI.URL+"/2015-03-31/functions/inner/invocations", strings.NewReader(`{}`))
+		if err != nil {
+			return nil, err
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		return io.ReadAll(res.Body)
+	}))
+	sm, err := eng.CreateStateMachine("admit", `{"StartAt":"Outer","States":{
+	  "Outer":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:outer","End":true}}}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eng.StartExecution(sm, "run", `{}`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the task's admission was not done")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got, want := outerSaw, 1; got != want {
+		t.Errorf("the task ran with %d admissions open, want %d", got, want)
+	}
+	if got, want := innerSaw, 1; got != want {
+		t.Errorf("the Invoke the task made ran with %d admissions open, want %d (its caller's only)", got, want)
+	}
+	if got, want := admissions, 1; got != want {
+		t.Errorf("Admit called %d times, want %d", got, want)
+	}
+	if got, want := strings.Join(statusAtDone, ","), statusSucceeded; got != want {
+		t.Errorf("execution status when done was called: %q, want %q (the result recorded first)", got, want)
 	}
 }
