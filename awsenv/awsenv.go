@@ -6,9 +6,11 @@
 // package a binary imports runs its init at each cold start and an SDK service package costs
 // milliseconds there. Each group is named for the functions it builds: basicfuncs (the functions
 // that need only what lambdaenv gives every function: the Env, DynamoDB and Step Functions), formfuncs
-// (the client form pages, which need nothing more either), mailfuncs (the steps that send
-// email, plus SES) and paymentfuncs (the step that moves money, plus the payment gateways). A
-// function's main imports lambdaenv and its own group, never this package, which links them all.
+// (the pages behind the client's links, plus the PDF library), submitfuncs (the request form, plus
+// Secrets Manager for the email lookup key), mailfuncs (the steps that send email, plus SES),
+// paymentfuncs (the step that moves money, plus the payment gateways), and the groups of one
+// function each (stafffuncs, eventfuncs, pdffuncs, sandboxfuncs). A function's main imports lambdaenv
+// and its own group, never this package, which links them all.
 //
 // The names below repeat lambdaenv's so that callers building every function (the local stack, the
 // cost and template tests) need only this package.

@@ -14,6 +14,7 @@ import (
 	"refundflow/awsenv/pdffuncs"
 	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
+	"refundflow/awsenv/submitfuncs"
 	"refundflow/handler"
 )
 
@@ -37,7 +38,7 @@ func Builders() map[string]Builder {
 	)
 	return map[string]Builder{
 		basicfuncs.FunctionWeb:                 Adapt[in, out](basicfuncs.Web),
-		formfuncs.FunctionSubmitRequest:        Adapt[in, out](formfuncs.SubmitRequest),
+		submitfuncs.FunctionSubmitRequest:      Adapt[in, out](submitfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus:        Adapt[in, out](formfuncs.RequestStatus),
 		formfuncs.FunctionRecordConsent:        Adapt[in, out](formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback:             Adapt[in, out](formfuncs.Feedback),

@@ -13,7 +13,8 @@ import (
 var extraClients = map[string][]string{
 	"refundflow/awsenv/basicfuncs":   nil,
 	"refundflow/awsenv/pdffuncs":     nil,
-	"refundflow/awsenv/formfuncs":    {"secretsmanager"},
+	"refundflow/awsenv/formfuncs":    nil,
+	"refundflow/awsenv/submitfuncs":  {"secretsmanager"},
 	"refundflow/awsenv/mailfuncs":    {"sesv2"},
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
 	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe"},

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -17,6 +20,7 @@ import (
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/httpclient"
 	"refundflow/awsenv/stafffuncs"
+	"refundflow/awsenv/submitfuncs"
 	"refundflow/sfnworkflow"
 )
 
@@ -52,7 +56,7 @@ func httpEnv(vars map[string]string, secretsURL string) Env {
 }
 
 func TestHTTPBuildersAreRegistered(t *testing.T) {
-	for _, name := range []string{basicfuncs.FunctionWeb, formfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, stafffuncs.FunctionStaffApi} {
+	for _, name := range []string{basicfuncs.FunctionWeb, submitfuncs.FunctionSubmitRequest, formfuncs.FunctionRequestStatus, formfuncs.FunctionRecordConsent, formfuncs.FunctionFeedback, stafffuncs.FunctionStaffApi} {
 		if Builders()[name] == nil {
 			t.Errorf("no builder for %s", name)
 		}
@@ -62,12 +66,12 @@ func TestHTTPBuildersAreRegistered(t *testing.T) {
 func TestHTTPBuildersReportEveryMissingVariable(t *testing.T) {
 	ctx := context.Background()
 	for name, want := range map[string]string{
-		basicfuncs.FunctionWeb:          "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_SIGNIN_URL, STAFF_CLIENT_ID, STAFF_REDIRECT_URI, STAFF_SIGNOUT_URI",
-		formfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, SITE_ORIGINS, LOOKUP_KEY_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		formfuncs.FunctionRequestStatus: "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		formfuncs.FunctionRecordConsent: "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		formfuncs.FunctionFeedback:      "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
-		stafffuncs.FunctionStaffApi:     "TABLE_NAME, PAYMENT_PROVIDER, LOOKUP_KEY_SECRET_ARN, SEND_MAIL_FUNCTION, STATE_MACHINE_ARN",
+		basicfuncs.FunctionWeb:            "COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS, STAFF_SIGNIN_URL, STAFF_CLIENT_ID, STAFF_REDIRECT_URI, STAFF_SIGNOUT_URI",
+		submitfuncs.FunctionSubmitRequest: "TABLE_NAME, STATE_MACHINE_ARN, PUBLIC_BASE_URL, SITE_ORIGINS, LOOKUP_KEY_SECRET_ARN, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionRequestStatus:   "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionRecordConsent:   "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		formfuncs.FunctionFeedback:        "TABLE_NAME, PUBLIC_BASE_URL, SITE_ORIGINS, COMPANY_NAME, COMPANY_SUPPORT_EMAIL, COMPANY_ADDRESS",
+		stafffuncs.FunctionStaffApi:       "TABLE_NAME, PAYMENT_PROVIDER, LOOKUP_KEY_SECRET_ARN, SEND_MAIL_FUNCTION, STATE_MACHINE_ARN",
 	} {
 		_, err := Builders()[name](ctx, httpEnv(nil, ""))
 		var me *MissingError
@@ -176,12 +180,12 @@ func TestHTTPBuildersTrustTheSiteOrigins(t *testing.T) {
 			h, err := formfuncs.Feedback(ctx, httpEnv(vars, ""))
 			return h.CrossOrigin, err
 		},
-		formfuncs.FunctionSubmitRequest: func() (apigw.CrossOrigin, error) {
+		submitfuncs.FunctionSubmitRequest: func() (apigw.CrossOrigin, error) {
 			v := map[string]string{VarLookupKeySecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup"}
 			for k, x := range vars {
 				v[k] = x
 			}
-			h, err := formfuncs.SubmitRequest(ctx, httpEnv(v, secretsStandIn(t, strings.Repeat("q4", 32))))
+			h, err := submitfuncs.SubmitRequest(ctx, httpEnv(v, secretsStandIn(t, strings.Repeat("q4", 32))))
 			return h.CrossOrigin, err
 		},
 	} {
@@ -196,19 +200,81 @@ func TestHTTPBuildersTrustTheSiteOrigins(t *testing.T) {
 	}
 }
 
+// TestLookupKeyReadInTheBackground: in a Lambda function (Env.Stop set) the builder does not wait for
+// the email lookup key; the handler waits for it where it needs it, and a read that fails stops the
+// function with the reason, without the secret's value.
+func TestLookupKeyReadInTheBackground(t *testing.T) {
+	vars := withCompany(map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund",
+		VarPublicBaseURL: "https://refunds.example.com", VarSiteOrigins: "https://www.example.com",
+		VarLookupKeySecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup"})
+	stand := func(value string, release <-chan struct{}) string {
+		inner := secretsStandIn(t, value)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-release
+			u, _ := url.Parse(inner)
+			httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	type stopped struct {
+		function string
+		err      error
+	}
+	stops := make(chan stopped, 1)
+	envWith := func(secretsURL string) Env {
+		e := httpEnv(vars, secretsURL)
+		e.Stop = func(function string, err error) { stops <- stopped{function, err} }
+		return e
+	}
+
+	key := strings.Repeat("k7", 32)
+	release := make(chan struct{})
+	h, err := submitfuncs.SubmitRequest(context.Background(), envWith(stand(key, release)))
+	if err != nil || h.LookupKey == nil {
+		t.Fatalf("the builder waited for the key or failed: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	if _, err := h.LookupKey.Key(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the key before the secret answered: %v, want the caller's deadline", err)
+	}
+	cancel()
+	close(release)
+	if got, err := h.LookupKey.Key(context.Background()); err != nil || string(got) != key {
+		t.Errorf("lookup key %q, %v; want the secret's value", got, err)
+	}
+
+	open := make(chan struct{})
+	close(open)
+	if _, err := submitfuncs.SubmitRequest(context.Background(), envWith(stand("short", open))); err != nil {
+		t.Fatalf("the builder failed before the read ended: %v", err)
+	}
+	select {
+	case s := <-stops:
+		if s.function != submitfuncs.FunctionSubmitRequest || s.err == nil || !strings.Contains(s.err.Error(), "at least 32") || strings.Contains(s.err.Error(), "short") {
+			t.Errorf("stopped %s with %v; want %s stopped for the short key, without its value", s.function, s.err, submitfuncs.FunctionSubmitRequest)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a short lookup key did not stop the function")
+	}
+}
+
 func TestSubmitRequestChecksBaseURL(t *testing.T) {
 	vars := withCompany(map[string]string{VarTableName: "t", VarStateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:refund", VarPublicBaseURL: "refunds.example.com", VarSiteOrigins: "https://www.example.com"})
-	if _, err := formfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
+	if _, err := submitfuncs.SubmitRequest(context.Background(), httpEnv(vars, "")); err == nil || !strings.Contains(err.Error(), VarPublicBaseURL) {
 		t.Errorf("bad base URL: %v", err)
 	}
 	vars[VarPublicBaseURL] = "https://refunds.example.com/"
 	vars[VarLookupKeySecretARN] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:lookup"
 	key := strings.Repeat("q4", 32)
-	h, err := formfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, key)))
-	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" || string(h.LookupKey) != key {
-		t.Errorf("submit handler %+v, %v", h, err)
+	h, err := submitfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, key)))
+	if err != nil || h.PublicBaseURL != "https://refunds.example.com" || h.Workflow.(sfnworkflow.Client).StateMachineARN == "" || h.LookupKey == nil {
+		t.Fatalf("submit handler %+v, %v", h, err)
 	}
-	_, err = formfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, "short")))
+	if got, err := h.LookupKey.Key(context.Background()); err != nil || string(got) != key {
+		t.Errorf("lookup key %q, %v; want the secret's value", got, err)
+	}
+	_, err = submitfuncs.SubmitRequest(context.Background(), httpEnv(vars, secretsStandIn(t, "short")))
 	if err == nil || !strings.Contains(err.Error(), "at least 32") || strings.Contains(err.Error(), "short") {
 		t.Errorf("short lookup key: %v (the value must not appear)", err)
 	}

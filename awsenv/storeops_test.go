@@ -15,6 +15,7 @@ import (
 	"refundflow/awsenv/pdffuncs"
 	"refundflow/awsenv/sandboxfuncs"
 	"refundflow/awsenv/stafffuncs"
+	"refundflow/awsenv/submitfuncs"
 )
 
 // built builds one function's handler with the template's environment, for looking inside it.
@@ -35,7 +36,7 @@ func built[H any](build func(context.Context, Env) (H, error)) func(*testing.T, 
 // operation of every store port a handler holds (its Store, its Emails' markers) must be set.
 func TestBuildersGiveEveryOperationTheHandlerNames(t *testing.T) {
 	builders := map[string]func(*testing.T, Env) any{
-		basicfuncs.FunctionWeb: built(basicfuncs.Web), formfuncs.FunctionSubmitRequest: built(formfuncs.SubmitRequest),
+		basicfuncs.FunctionWeb: built(basicfuncs.Web), submitfuncs.FunctionSubmitRequest: built(submitfuncs.SubmitRequest),
 		formfuncs.FunctionRequestStatus: built(formfuncs.RequestStatus), formfuncs.FunctionRecordConsent: built(formfuncs.RecordConsent),
 		formfuncs.FunctionFeedback: built(formfuncs.Feedback), stafffuncs.FunctionStaffApi: built(stafffuncs.StaffApi),
 		basicfuncs.FunctionVerifyConditions: built(basicfuncs.VerifyConditions), basicfuncs.FunctionProposeResolution: built(basicfuncs.ProposeResolution),

@@ -166,3 +166,47 @@ func retryAfter(err error) time.Duration {
 	}
 	return 0
 }
+
+// TestThreadSummariesInBatches: the staff queue reads the thread counts of a page of requests at once
+// (BatchGetItem, 100 keys a call): every request with a thread has its counts, one without has none,
+// a key asked twice is answered once, and a page of more than 100 requests takes more than one call.
+func TestThreadSummariesInBatches(t *testing.T) {
+	t.Parallel()
+	dynamotest.Run(t, func(t *testing.T, b *dynamotest.Backend) {
+		e := newEnv(t, b)
+		if !b.Transactions {
+			e.s.SendTransactionsOneByOne()
+		}
+		e.createSubmitted("req-1", "RF-1")
+		e.createSubmitted("req-2", "RF-2")
+		e.createSubmitted("req-3", "RF-3")
+		for _, q := range []struct{ id, text string }{{"req-1", "Where is my refund?"}, {"req-3", "Is it sent?"}, {"req-3", "And the invoice?"}} {
+			_, err := e.s.AddQuestion(e.ctx, q.id, q.text, clientAudit())
+			must(t, err)
+		}
+		_, err := e.s.AddReply(e.ctx, "req-1", "It is on its way.", refund.AuditEntry{Actor: refund.StaffActor("sub-1"), Detail: "reply"})
+		must(t, err)
+
+		ids := []string{"req-1", "req-2", "req-3", "req-3"}
+		for i := range 120 {
+			ids = append(ids, fmt.Sprintf("req-none-%03d", i)) // no such request: more than one batch
+		}
+		got, err := e.s.ThreadSummaries(e.ctx, ids)
+		must(t, err)
+		if len(got) != 2 {
+			t.Errorf("summaries of %d requests = %+v, want req-1 and req-3 only", len(ids), got)
+		}
+		if s := got["req-1"]; s.RequestID != "req-1" || s.Questions != 1 || s.Unanswered != 0 {
+			t.Errorf("req-1 = %+v, want 1 question, answered", s)
+		}
+		if s := got["req-3"]; s.RequestID != "req-3" || s.Questions != 2 || s.Unanswered != 2 {
+			t.Errorf("req-3 = %+v, want 2 questions, both unanswered", s)
+		}
+		if got, err := e.s.ThreadSummaries(e.ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("no requests: %v, %v; want none", got, err)
+		}
+		if _, err := e.s.ThreadSummaries(e.ctx, []string{"req-1", ""}); code(err) != refund.CodeInvalid {
+			t.Errorf("an empty id: %v, want invalid", err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"refundflow/refund"
@@ -382,7 +383,34 @@ type ThreadLister interface {
 	ListThread(ctx context.Context, requestID string) ([]refund.ThreadMessage, error)
 }
 
-// ThreadSummaryGetter reads the counts of a request's thread (how many questions await a reply).
-type ThreadSummaryGetter interface {
-	ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error)
+// ThreadSummariesGetter reads the counts of the threads of several requests at once (how many
+// questions await a reply), by request id; a request without a thread is absent.
+type ThreadSummariesGetter interface {
+	ThreadSummaries(ctx context.Context, requestIDs []string) (map[string]refund.ThreadSummary, error)
+}
+
+// LookupKey gives the key of the hash under which requests are found by their client's email
+// (refund.EmailLookup). A function reads it from Secrets Manager in the background from its start
+// (awsenv/secrets.LookupKey), so that the read overlaps its first invocation instead of delaying it;
+// Key waits for that read, or for ctx.
+type LookupKey interface {
+	Key(ctx context.Context) ([]byte, error)
+}
+
+// StaticKey is a lookup key known when the handler is built (tests, the workflow harness).
+type StaticKey []byte
+
+// Key returns k.
+func (k StaticKey) Key(context.Context) ([]byte, error) { return k, nil }
+
+// emailLookup is refund.EmailLookup of email with key's key; "" without a key (nil key).
+func emailLookup(ctx context.Context, key LookupKey, email string) (string, error) {
+	if key == nil {
+		return "", nil
+	}
+	k, err := key.Key(ctx)
+	if err != nil {
+		return "", fmt.Errorf("the email lookup key: %w", err)
+	}
+	return refund.EmailLookup(k, email), nil
 }

@@ -182,17 +182,21 @@ func (h StaffApi) reply(ctx context.Context, req events.APIGatewayV2HTTPRequest,
 	return apigw.JSON(http.StatusCreated, result), nil
 }
 
-// unanswered counts, for a page of requests, the client's questions awaiting a reply (one read of
-// each request's thread counts; a page has at most 100 requests).
+// unanswered counts, for a page of requests, the client's questions awaiting a reply: one batch read
+// of the requests' thread counts (a page has at most 100 requests).
 func (h StaffApi) unanswered(ctx context.Context, recs []refund.RequestRecord) (map[string]int, error) {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	sums, err := h.Store.ThreadSummaries(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
 	out := map[string]int{}
-	for _, r := range recs {
-		sum, err := h.Store.ThreadSummary(ctx, r.ID)
-		if err != nil {
-			return nil, fmt.Errorf("list requests: %w", err)
-		}
+	for id, sum := range sums {
 		if sum.Unanswered > 0 {
-			out[r.ID] = sum.Unanswered
+			out[id] = sum.Unanswered
 		}
 	}
 	return out, nil

@@ -74,8 +74,9 @@ type StaffApi struct {
 	// Clock stamps the requests staff take; nil means the wall clock.
 	Clock Clock
 	// LookupKey keys the hash under which requests are found by their client's email
-	// (refund.EmailLookup); SubmitRequest must use the same key. Without it email search is refused.
-	LookupKey []byte
+	// (refund.EmailLookup); SubmitRequest must use the same key. Without it (nil) email search is
+	// refused.
+	LookupKey LookupKey
 	// FourEyesLimits are, per currency in minor units, the most money one member of staff may let a
 	// client receive alone (see fourEyes); nil means the policy's review thresholds.
 	FourEyesLimits map[string]int64
@@ -110,7 +111,7 @@ type StaffApiStore interface {
 	RequestCreator
 	IdempotencyRecords
 	ThreadLister
-	ThreadSummaryGetter
+	ThreadSummariesGetter
 	ReplyAdder
 	LinkPutter
 	SentEmailLister

@@ -41,11 +41,13 @@ func (h StaffApi) find(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		search = refund.Search{Kind: refund.SearchRequest, Value: id}
 	}
 	if search.Kind == refund.SearchEmail {
-		if len(h.LookupKey) == 0 {
+		if h.LookupKey == nil {
 			return events.APIGatewayV2HTTPResponse{}, refund.InvalidField("q",
 				"Finding requests by email is not set up here (no lookup key); search by order number or request ID.")
 		}
-		search.Value = refund.EmailLookup(h.LookupKey, search.Value)
+		if search.Value, err = emailLookup(ctx, h.LookupKey, search.Value); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 	}
 	recs, err := h.Store.FindRequests(ctx, search, 0)
 	if err != nil {

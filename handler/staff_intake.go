@@ -81,7 +81,9 @@ func (h StaffApi) take(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	// Found later by the email like a request from the form (the key is StaffApi's LookupKey).
-	sub.EmailLookup = refund.EmailLookup(h.LookupKey, sub.Email)
+	if sub.EmailLookup, err = emailLookup(ctx, h.LookupKey, sub.Email); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	code, err := NewCode()
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

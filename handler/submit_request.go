@@ -51,8 +51,10 @@ type SubmitRequest struct {
 	// Clock stamps the request; nil means the wall clock.
 	Clock Clock
 	// LookupKey keys the hash of the client's email that staff find the request by
-	// (refund.EmailLookup); StaffApi uses the same key. Empty stores no email lookup.
-	LookupKey []byte
+	// (refund.EmailLookup); StaffApi uses the same key. Nil stores no email lookup. It is needed
+	// only once the order has been read, so a key still being read at a cold start is waited for
+	// after that read, not before it.
+	LookupKey LookupKey
 	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
 	// CrossOrigin refuses requests that a browser posts from a website other than the site and the
@@ -112,8 +114,6 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	// Staff find the request by the email's keyed hash; never by anything the client sent for it.
-	sub.EmailLookup = refund.EmailLookup(h.LookupKey, sub.Email)
 	key, err := idempotencyKey(req)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -147,6 +147,10 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	link := refund.LinkCode{Hash: refund.HashCode(code), Purpose: refund.LinkStatus, ExpiresAt: now.Add(h.linkTTL())}
 	create, err := h.creator(ctx, sub, r.OrderNumber)
 	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	// Staff find the request by the email's keyed hash; never by anything the client sent for it.
+	if sub.EmailLookup, err = emailLookup(ctx, h.LookupKey, sub.Email); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	err = create(ctx, r, sub, link, clientAudit(req, "submitted"))

@@ -1,7 +1,7 @@
-// Package formfuncs builds the functions that serve the client's routes: SubmitRequest,
+// Package formfuncs builds the functions that serve the pages behind the client's links:
 // RequestStatus, RecordConsent and Feedback. Their forms are protected by checking where a post comes
-// from (apigw.CrossOrigin), not by a signed token; only SubmitRequest reads a secret at cold start
-// (the email lookup key, see secrets.LookupKey), so only its binary links the Secrets Manager client.
+// from (apigw.CrossOrigin), not by a signed token, so they read no secret (and link no Secrets Manager
+// client); the request form's function, which does, is built by submitfuncs.
 package formfuncs
 
 import (

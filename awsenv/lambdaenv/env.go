@@ -4,11 +4,11 @@
 // so the functions that make none link it too) and the fail-fast checking of environment variables.
 //
 // It imports no other AWS service on purpose. Every package a binary imports runs its init at cold
-// start, and an SDK service package costs milliseconds there (the DynamoDB client's generated schemas
-// alone take about 5 ms on the benchmark machine; see BENCHMARKS.md, "Cold start"). So the builders
-// live in packages grouped by the clients they need (awsenv/basicfuncs, formfuncs, mailfuncs,
-// paymentfuncs), each function's main imports only its own group, and package awsenv lists them all
-// for the local stack.
+// start, and an SDK service package costs up to a millisecond there (the DynamoDB and SES clients'
+// generated schemas take 0.7–1 ms each on the benchmark machine; see BENCHMARKS.md, "Cold start").
+// So the builders live in packages grouped by the clients they need (awsenv/basicfuncs, formfuncs,
+// submitfuncs, mailfuncs, paymentfuncs, ...), each function's main imports only its own group, and
+// package awsenv lists them all for the local stack.
 //
 // An Env holds everything a builder may read: the environment (Getenv), the AWS configuration,
 // optional per-service endpoint overrides (set only by the local stack, which serves DynamoDB, Step
@@ -139,6 +139,12 @@ type Env struct {
 	Clock handler.Clock
 	// Logger receives structured logs; the functions log JSON to stderr.
 	Logger *slog.Logger
+	// Stop, when set, ends the function with the reason when a read a builder started in the
+	// background fails (the email lookup key, secrets.LookupKey), as Fail ends one whose init
+	// failed. FromProcess sets it, so such a read overlaps the rest of the cold start and a function
+	// that cannot work still stops at start with the reason. Nil (the local stack, tests): builders
+	// make such reads before they return, and a failure is the builder's error.
+	Stop func(function string, err error)
 
 	// missing lists required variables that were empty, in the order they were asked for.
 	missing []string
@@ -153,6 +159,7 @@ func FromProcess(ctx context.Context) (Env, error) {
 	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
 	slog.SetDefault(logger)
 	env := Env{Getenv: os.Getenv, Logger: logger}
+	env.Stop = func(function string, err error) { Fail(env, function, err) }
 	cfg, err := LambdaConfig(os.Getenv)
 	if err != nil {
 		return env, err
@@ -426,7 +433,10 @@ func (e *Env) FourEyesLimits() (map[string]int64, error) {
 }
 
 // Fail logs why a function could not start and exits, so Lambda reports an init error (and retries
-// the cold start) instead of serving requests with a broken configuration. Only main packages call it.
+// the cold start) instead of serving requests with a broken configuration. Only main packages call
+// it, and Env.Stop: when a read started in the background at init fails after init has ended, the
+// exit fails the invocation running (Runtime.ExitError), and Lambda starts the next one with a new
+// init.
 func Fail(env Env, function string, err error) {
 	// Init has no invocation, so no Lambda request id for the log handler to add from a context.
 	env.Log().ErrorContext(context.Background(), "function cannot start", "function", function, "error", err.Error())

@@ -76,7 +76,7 @@ type StoreOps struct {
 	AddQuestionOp            func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
 	AddReplyOp               func(ctx context.Context, requestID, text string, audit refund.AuditEntry) (refund.ThreadMessage, error)
 	ListThreadOp             func(ctx context.Context, requestID string) ([]refund.ThreadMessage, error)
-	ThreadSummaryOp          func(ctx context.Context, requestID string) (refund.ThreadSummary, error)
+	ThreadSummariesOp        func(ctx context.Context, requestIDs []string) (map[string]refund.ThreadSummary, error)
 }
 
 // GetRequest calls GetRequestOp (handler.RequestGetter).
@@ -369,9 +369,9 @@ func (s StoreOps) ListThread(ctx context.Context, requestID string) ([]refund.Th
 	return s.ListThreadOp(ctx, requestID)
 }
 
-// ThreadSummary calls ThreadSummaryOp (handler.ThreadSummaryGetter).
-func (s StoreOps) ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error) {
-	return s.ThreadSummaryOp(ctx, requestID)
+// ThreadSummaries calls ThreadSummariesOp (handler.ThreadSummariesGetter).
+func (s StoreOps) ThreadSummaries(ctx context.Context, requestIDs []string) (map[string]refund.ThreadSummary, error) {
+	return s.ThreadSummariesOp(ctx, requestIDs)
 }
 
 // MailMarkers are the operations of store that handler.Emails needs to send each email once.

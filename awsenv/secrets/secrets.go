@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -39,24 +40,71 @@ func String(ctx context.Context, env *lambdaenv.Env, what, arn string) (string, 
 // minLookupKeyBytes is the least lookup key accepted: template.yaml generates 64 letters and digits.
 const minLookupKeyBytes = 32
 
-// LookupKey requires LOOKUP_KEY_SECRET_ARN and reads the email lookup key now (at cold start), so a
-// missing or unreadable secret stops the function from starting instead of storing requests nobody
-// can find by email (SubmitRequest) or refusing every email search (StaffApi). The value is never
-// logged or put in an error.
-func LookupKey(ctx context.Context, env *lambdaenv.Env) ([]byte, error) {
+// LookupKey requires LOOKUP_KEY_SECRET_ARN and reads the email lookup key, so a missing, unreadable
+// or too short secret stops the function at start instead of storing requests nobody can find by
+// email (SubmitRequest) or refusing every email search (StaffApi). The value is never logged or put
+// in an error. function names the function for the reason it stops with.
+//
+// In a Lambda function (env.Stop set) the read runs in the background from now, and the function
+// goes on starting: the read overlaps the rest of the cold start and the first invocation, which
+// waits for the key only where it needs it (Key.Key). A read that fails stops the function with the
+// reason (env.Stop), as a failure at init would. Without env.Stop (the local stack, tests) the key
+// is read before LookupKey returns, and a failure is its error. It returns nil, nil when the
+// variable is missing (reported by Missing).
+func LookupKey(ctx context.Context, env *lambdaenv.Env, function string) (*Key, error) {
 	arn := env.Require(lambdaenv.VarLookupKeySecretARN)
 	if arn == "" {
-		return nil, nil // reported by Missing
+		return nil, nil
 	}
-	value, err := String(ctx, env, "the email lookup key", arn)
-	if err != nil {
-		return nil, err
+	read := func(ctx context.Context) ([]byte, error) {
+		value, err := String(ctx, env, "the email lookup key", arn)
+		if err != nil {
+			return nil, err
+		}
+		key := []byte(strings.TrimSpace(value))
+		if len(key) < minLookupKeyBytes {
+			return nil, fmt.Errorf("email lookup key secret %s: its value has %d bytes, need at least %d random bytes", arn, len(key), minLookupKeyBytes)
+		}
+		return key, nil
 	}
-	key := []byte(strings.TrimSpace(value))
-	if len(key) < minLookupKeyBytes {
-		return nil, fmt.Errorf("email lookup key secret %s: its value has %d bytes, need at least %d random bytes", arn, len(key), minLookupKeyBytes)
+	k := &Key{done: make(chan struct{})}
+	if env.Stop == nil {
+		k.key, k.err = read(ctx)
+		close(k.done)
+		return k, k.err
 	}
-	return key, nil
+	stop := env.Stop
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keyReadTimeout)
+		defer cancel()
+		k.key, k.err = read(ctx)
+		if k.err != nil {
+			stop(function, k.err)
+		}
+		close(k.done)
+	}()
+	return k, nil
+}
+
+// keyReadTimeout bounds a background read of the lookup key (the SDK retries within it); a read
+// that has not ended by then stops the function like one that failed.
+const keyReadTimeout = 10 * time.Second
+
+// Key is the email lookup key as LookupKey reads it; it is a handler.LookupKey.
+type Key struct {
+	done chan struct{} // closed once the read has ended
+	key  []byte
+	err  error
+}
+
+// Key waits for the read to end, or for ctx, and returns the key.
+func (k *Key) Key(ctx context.Context) ([]byte, error) {
+	select {
+	case <-k.done:
+		return k.key, k.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // WebhookSecret requires STRIPE_WEBHOOK_SECRET_ARN and reads the payment provider's webhook signing

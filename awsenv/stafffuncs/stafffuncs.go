@@ -36,14 +36,17 @@ func StaffApi(ctx context.Context, env lambdaenv.Env) (handler.StaffApi, error) 
 		ClearResumeOp: s.ClearResume, PutOrderOp: s.PutOrder, ListFeedbackOp: s.ListFeedback,
 		SettleOutsideOp: s.SettleOutside, CreateRequestOp: s.CreateRequest,
 		GetIdempotencyOp: s.GetIdempotency, PutIdempotencyOp: s.PutIdempotency,
-		ListThreadOp: s.ListThread, ThreadSummaryOp: s.ThreadSummary, AddReplyOp: s.AddReply,
+		ListThreadOp: s.ListThread, ThreadSummariesOp: s.ThreadSummaries, AddReplyOp: s.AddReply,
 		PutLinkCodeOp: s.PutLinkCode, ListSentEmailsOp: s.ListSentEmails,
 	}
 	gw, err := paymentfuncs.Gateway(ctx, &env)
 	limits, lerr := env.FourEyesLimits()
-	key, kerr := secrets.LookupKey(ctx, &env)
+	key, kerr := secrets.LookupKey(ctx, &env, FunctionStaffApi)
 	emails := handler.Emails{Store: lambdaenv.MailMarkers(s), Delivery: remote.Mail(&env)}
 	h := handler.StaffApi{Store: store, Waits: env.TaskCompleter(), Payments: gw, Refunds: gw, Workflow: env.WorkflowStarter(),
-		Emails: emails, Clock: env.Clock, LookupKey: key, FourEyesLimits: limits, Logger: env.Log()}
+		Emails: emails, Clock: env.Clock, FourEyesLimits: limits, Logger: env.Log()}
+	if key != nil {
+		h.LookupKey = key
+	}
 	return lambdaenv.Built(h, env.Done(FunctionStaffApi, err, lerr, kerr))
 }

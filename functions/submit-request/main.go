@@ -1,7 +1,7 @@
 // Command submit-request is the SubmitRequestFunction Lambda function: accepts the request form and
 // starts the workflow. It is wiring only (it imports only its own builder group, so the binary
 // links and initialises no other AWS client): the handler is handler.SubmitRequest, built by
-// awsenv/formfuncs.SubmitRequest from the environment template.yaml gives the function.
+// awsenv/submitfuncs.SubmitRequest from the environment template.yaml gives the function.
 package main
 
 import (
@@ -9,19 +9,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/lambdaenv"
+	"refundflow/awsenv/submitfuncs"
 )
 
 func main() {
 	ctx := context.Background()
 	env, err := lambdaenv.FromProcess(ctx)
 	if err != nil {
-		lambdaenv.Fail(env, formfuncs.FunctionSubmitRequest, err)
+		lambdaenv.Fail(env, submitfuncs.FunctionSubmitRequest, err)
 	}
-	h, err := formfuncs.SubmitRequest(ctx, env)
+	h, err := submitfuncs.SubmitRequest(ctx, env)
 	if err != nil {
-		lambdaenv.Fail(env, formfuncs.FunctionSubmitRequest, err)
+		lambdaenv.Fail(env, submitfuncs.FunctionSubmitRequest, err)
 	}
 	lambda.Start(h.Handle)
 }

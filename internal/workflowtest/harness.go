@@ -280,10 +280,10 @@ func New(t testing.TB, opts Options) *Harness {
 
 	flaky := h.Workflow(h.Flaky)
 	h.HTTP = HTTPFunctions{
-		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
+		Submit:  handler.SubmitRequest{Store: h.Store, Workflow: flaky, PublicBaseURL: BaseURL, Clock: clock, LookupKey: handler.StaticKey(LookupKey), Logger: httpLog},
 		Status:  handler.RequestStatus{Store: h.Store, Waits: flaky, Logger: httpLog},
 		Consent: handler.RecordConsent{Store: h.Store, Waits: flaky, Logger: httpLog},
-		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, LookupKey: LookupKey, Logger: httpLog},
+		Staff:   handler.StaffApi{Store: h.Store, Waits: flaky, Payments: h.Pay, Workflow: flaky, Clock: clock, LookupKey: handler.StaticKey(LookupKey), Logger: httpLog},
 		Webhook: handler.StripeWebhook{Events: stripepay.Webhook{Secret: WebhookSecret}, Store: h.Store, Waits: flaky, Workflow: flaky,
 			Emails: emails, Clock: clock, Logger: httpLog},
 	}

@@ -1,4 +1,8 @@
-package formfuncs
+// Package submitfuncs builds the request form's function, SubmitRequest: the one client route that
+// reads a secret (the email lookup key, see secrets.LookupKey), so it is a group of its own. The other
+// client routes (formfuncs) then link neither the Secrets Manager client nor, in this binary, the
+// PDF library they need, and no binary initialises a package it does not use at its cold start.
+package submitfuncs
 
 import (
 	"context"
@@ -9,8 +13,6 @@ import (
 )
 
 // FunctionSubmitRequest is the logical ID of the request form's function, as template.yaml names it.
-// It is built here, beside the other client routes, because it reads a secret at cold start: the key
-// of the hash of the client's email that staff find the request by (secrets.LookupKey).
 const FunctionSubmitRequest = "SubmitRequestFunction"
 
 // SubmitRequest builds the SubmitRequestFunction handler (TABLE_NAME, STATE_MACHINE_ARN,
@@ -31,7 +33,9 @@ func SubmitRequest(ctx context.Context, env lambdaenv.Env) (handler.SubmitReques
 	}
 	origins, err := env.CrossOrigin(h.PublicBaseURL)
 	h.CrossOrigin = origins
-	key, kerr := secrets.LookupKey(ctx, &env)
-	h.LookupKey = key
+	key, kerr := secrets.LookupKey(ctx, &env, FunctionSubmitRequest)
+	if key != nil {
+		h.LookupKey = key
+	}
 	return lambdaenv.Built(h, env.Done(FunctionSubmitRequest, lambdaenv.CheckBaseURL(h.PublicBaseURL), err, kerr, env.Pages()))
 }
