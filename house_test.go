@@ -50,7 +50,8 @@ var floors = []floor{
 		{"web/...", "pages and assets"},
 		{"agreementpdf", "the signed agreement as a PDF"},
 		{"awsenv/httpclient", "the HTTP client of every AWS client"},
-		{"awsenv/lambdainvoke", "Lambda's Invoke, signed with the SDK's signer"},
+		{"awsenv/awspost", "a POST to an AWS API, signed with the SDK's signer"},
+		{"awsenv/lambdainvoke", "Lambda's Invoke, through awspost"},
 		{"infra/local/...", "AWS in a box: stand-ins that know nothing of refunds"},
 	}},
 	{"handlers", []room{

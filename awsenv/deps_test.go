@@ -15,7 +15,7 @@ var extraClients = map[string][]string{
 	"refundflow/awsenv/pdffuncs":     nil,
 	"refundflow/awsenv/formfuncs":    nil,
 	"refundflow/awsenv/submitfuncs":  {"secretsmanager"},
-	"refundflow/awsenv/mailfuncs":    {"sesv2"},
+	"refundflow/awsenv/mailfuncs":    nil,
 	"refundflow/awsenv/paymentfuncs": {"secretsmanager", "stripe"},
 	"refundflow/awsenv/stafffuncs":   {"secretsmanager", "stripe"},
 	"refundflow/awsenv/eventfuncs":   {"secretsmanager", "stripe"},

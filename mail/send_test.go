@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 
 	"refundflow/awsenv/httpclient"
@@ -78,19 +77,17 @@ func newSender(t *testing.T) (*sesmail.Sender, *sesStandIn) {
 	return senderFor(t, stand), stand
 }
 
-// senderFor returns a Sender whose real sesv2 client talks to h in an httptest server.
+// testAWS is the AWS configuration of the tests' senders.
+var testAWS = aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: httpclient.New(nil)}
+
+// senderFor returns a Sender that talks to h in an httptest server.
 func senderFor(t *testing.T, h http.Handler) *sesmail.Sender {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	client := sesv2.New(sesv2.Options{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		HTTPClient:   httpclient.New(nil),
-	})
 	return &sesmail.Sender{
-		SES:              client,
+		AWS:              testAWS,
+		Endpoint:         srv.URL,
 		From:             "Northwind Refunds <refunds@northwind.example>",
 		StaffTo:          []string{"refund-team@northwind.example"},
 		ReplyTo:          []string{"support@northwind.example"},

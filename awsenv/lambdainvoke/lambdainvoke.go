@@ -9,21 +9,16 @@
 package lambdainvoke
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
+	"refundflow/awsenv/awspost"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // maxAnswer bounds what is read of an answer: Lambda's own limit on a synchronous answer, 6 MB.
@@ -58,43 +53,14 @@ type Client struct {
 // Sandbox.*: out of memory, timed out), which, like every failure to get an answer, wraps
 // ErrUnavailable. There is no retry here: the caller's step is retried by the state machine.
 func (c Client) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	base := c.Endpoint
-	if base == "" {
-		base = "https://lambda." + c.Config.Region + ".amazonaws.com"
-		if strings.HasPrefix(c.Config.Region, "cn-") {
-			base += ".cn"
-		}
-	}
-	u := strings.TrimRight(base, "/") + "/2015-03-31/functions/" + url.PathEscape(c.Function) + "/invocations"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
-	if err != nil {
-		return nil, fmt.Errorf("invoke %s: %w", c.Function, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
-	if c.Config.Credentials == nil {
-		return nil, fmt.Errorf("invoke %s: no credentials", c.Function)
-	}
-	creds, err := c.Config.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("invoke %s: credentials: %w: %w", c.Function, ErrUnavailable, err)
-	}
-	sum := sha256.Sum256(payload)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", c.Config.Region, time.Now()); err != nil {
-		return nil, fmt.Errorf("invoke %s: sign: %w", c.Function, err)
-	}
-	hc := c.Config.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
+	u := awspost.Endpoint(c.Endpoint, "lambda", c.Config.Region) + "/2015-03-31/functions/" + url.PathEscape(c.Function) + "/invocations"
+	header := http.Header{"Content-Type": {"application/json"}, "X-Amz-Invocation-Type": {"RequestResponse"}}
+	resp, body, err := awspost.Post(ctx, c.Config, "lambda", u, header, payload, maxAnswer+1)
+	if errors.Is(err, awspost.ErrNotSent) {
 		return nil, fmt.Errorf("invoke %s: %w: %w", c.Function, ErrUnavailable, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: read the answer: %w: %w", c.Function, ErrUnavailable, err)
+		return nil, fmt.Errorf("invoke %s: %w", c.Function, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		// Lambda's own error (not the function's): the type is in a header, the message in the body.

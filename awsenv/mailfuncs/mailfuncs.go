@@ -6,9 +6,6 @@ package mailfuncs
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-
 	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/remote"
 	"refundflow/dynamo"
@@ -68,16 +65,6 @@ func Notify(_ context.Context, env lambdaenv.Env) (handler.Notify, error) {
 	return lambdaenv.Built(h, env.Done(FunctionNotify, err))
 }
 
-// SES returns an SES v2 client on env's configuration and endpoint override.
-func SES(env *lambdaenv.Env) *sesv2.Client {
-	ep := env.Endpoints.SES
-	return sesv2.NewFromConfig(env.AWS, func(o *sesv2.Options) {
-		if ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
-}
-
 // Emails requires what Delivery requires and returns it on store's mail markers (lambdaenv.MailMarkers).
 func Emails(env *lambdaenv.Env, store *dynamo.Store, staff bool) (handler.Emails, error) {
 	d, err := Delivery(env, staff)
@@ -98,7 +85,7 @@ func Delivery(env *lambdaenv.Env, staff bool) (handler.RenderAndSend, error) {
 		staffTo = env.StaffEmails()
 	}
 	r := &mail.Renderer{Company: company.Name, SupportEmail: company.SupportEmail, Address: company.Address, PolicyURL: company.PolicyURL}
-	d := handler.RenderAndSend{Renderer: r, Sender: mailer((&sesmail.Sender{SES: SES(env), From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}).Send)}
+	d := handler.RenderAndSend{Renderer: r, Sender: &sesmail.Sender{AWS: env.AWS, Endpoint: env.Endpoints.SES, From: from, StaffTo: staffTo, ConfigurationSet: configurationSet}}
 	if companyErr != nil {
 		return d, companyErr
 	}
@@ -119,11 +106,3 @@ func SendMail(_ context.Context, env lambdaenv.Env) (handler.SendMail, error) {
 	d, err := Delivery(&env, true)
 	return lambdaenv.Built(handler.SendMail{Delivery: d}, env.Done(FunctionSendMail, err))
 }
-
-// mailer hands the handlers sesmail.Sender's Send as a method value: a *sesmail.Sender in the
-// handler.Mailer interface would keep all ~110 SES operations of its client in the binary (see
-// lambdaenv.Env.WorkflowStarter).
-type mailer func(context.Context, mail.Message) (string, error)
-
-// Send sends one email.
-func (m mailer) Send(ctx context.Context, msg mail.Message) (string, error) { return m(ctx, msg) }

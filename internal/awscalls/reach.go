@@ -59,10 +59,11 @@ const (
 )
 
 // handSigned maps the module's own calls of AWS APIs made without an SDK service client (it signs
-// the request with the SDK's signer: see awsenv/lambdainvoke) to the IAM action each needs, by the
+// the request with the SDK's signer: see awsenv/awspost) to the IAM action each needs, by the
 // function's full name.
 var handSigned = map[string]string{
 	"(refundflow/awsenv/lambdainvoke.Client).Invoke": "lambda:InvokeFunction",
+	"(*refundflow/mail/sesmail.Sender).send":         "ses:SendEmail",
 }
 
 // iamPrefix maps an SDK service package name to its IAM service prefix where the two differ.

@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
@@ -226,14 +225,13 @@ func New(t testing.TB, opts Options) *Harness {
 	h.Pay = sandbox.New(ddbClient(rawSrv.URL), table)
 	h.SFN = sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(sfnSrv.URL) })
 	h.Flaky = &FlakySFN{Next: h.SFN}
-	ses := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(sesSrv.URL) })
 
 	links, err := mail.NewLinks(BaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	emails := handler.Emails{Store: h.Store, Delivery: handler.RenderAndSend{Renderer: &mail.Renderer{Links: links, Company: "Northwind IT Services"},
-		Sender: &sesmail.Sender{SES: ses, From: "refunds@example.com", StaffTo: []string{StaffEmail}}}}
+		Sender: &sesmail.Sender{AWS: cfg, Endpoint: sesSrv.URL, From: "refunds@example.com", StaffTo: []string{StaffEmail}}}}
 	clock := handler.Clock(h.Clock.Now)
 	// The task functions complete their own waits with SendTaskSuccess only, as awsenv wires them.
 	waits := sfnworkflow.Client{SendTaskSuccess: h.SFN.SendTaskSuccess}
