@@ -51,9 +51,9 @@ type SubmitRequest struct {
 	// Clock stamps the request; nil means the wall clock.
 	Clock Clock
 	// LookupKey keys the hash of the client's email that staff find the request by
-	// (refund.EmailLookup); StaffApi uses the same key. Nil stores no email lookup. It is needed
-	// only once the order has been read, so a key still being read at a cold start is waited for
-	// after that read, not before it.
+	// (refund.EmailLookup); StaffApi uses the same key. Nil stores no email lookup. A submission
+	// without an Idempotency-Key needs it only once the order has been read, so a key still being
+	// read at a cold start is waited for after that read, not before it.
 	LookupKey LookupKey
 	// StatusLinkTTL is how long the status link works; DefaultStatusLinkTTL when zero.
 	StatusLinkTTL time.Duration
@@ -127,6 +127,19 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil {
 		return h.formError(req, sub, err)
 	}
+	// Staff find the request by the email's keyed hash; never by anything the client sent for it. The
+	// fingerprint that tells a retry from another submission has always covered that hash, so with an
+	// Idempotency-Key it is computed first; without one, only once the order has been read, which
+	// gives a lookup key still being read at a cold start (secrets.LookupKey) time to arrive.
+	setLookup := func() (err error) {
+		sub.EmailLookup, err = emailLookup(ctx, h.LookupKey, sub.Email)
+		return err
+	}
+	if key != "" {
+		if err := setLookup(); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+	}
 	fingerprint := submissionFingerprint(sub)
 
 	if key != "" {
@@ -149,9 +162,10 @@ func (h SubmitRequest) serve(ctx context.Context, req events.APIGatewayV2HTTPReq
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	// Staff find the request by the email's keyed hash; never by anything the client sent for it.
-	if sub.EmailLookup, err = emailLookup(ctx, h.LookupKey, sub.Email); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if key == "" {
+		if err := setLookup(); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 	}
 	err = create(ctx, r, sub, link, clientAudit(req, "submitted"))
 	if refund.ErrorCode(err) == refund.CodeConflict && key != "" {

@@ -2,6 +2,8 @@ package handler_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -244,6 +246,34 @@ func TestSubmitIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 	}
 	if got := len(f.sfn.starts); got < 1 {
 		t.Errorf("starts = %d", got)
+	}
+}
+
+// TestSubmitIdempotencyFingerprintKeepsTheEmailLookup: the fingerprint stored with an Idempotency-Key
+// covers the submission with its email lookup hash, as it did before the lookup key was read in the
+// background, so a retry that spans a deployment is still recognised as the same submission.
+func TestSubmitIdempotencyFingerprintKeepsTheEmailLookup(t *testing.T) {
+	f := newHTTPFixture(t)
+	sub := submission(projectOrder("RF-2025-0042"))
+	const key = "8d2e4b1a-3c5f-4a7e-9b60-1f2e3d4c5b6a"
+	lookupKey := []byte("a lookup key of at least 32 bytes, for tests")
+	h := f.submitHandler()
+	h.LookupKey = handler.StaticKey(lookupKey)
+	wantStatus(t, mustCall(t, h, jsonEvent(t, sub, key)), http.StatusAccepted)
+
+	rec, err := f.store.GetIdempotency(context.Background(), "POST /requests:"+key) // the route's scope
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := sub.Normalize()
+	stored.EmailLookup = refund.EmailLookup(lookupKey, sub.Email)
+	data, _ := json.Marshal(stored)
+	sum := sha256.Sum256(data)
+	if want := hex.EncodeToString(sum[:]); rec.Fingerprint != want {
+		t.Errorf("fingerprint %s, want %s (the submission with its email lookup)", rec.Fingerprint, want)
+	}
+	if again := mustCall(t, h, jsonEvent(t, sub, key)); again.Headers["Idempotent-Replayed"] != "true" {
+		t.Errorf("the retry was not replayed: %d %s", again.StatusCode, again.Body)
 	}
 }
 
