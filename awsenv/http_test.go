@@ -19,6 +19,7 @@ import (
 	"refundflow/awsenv/basicfuncs"
 	"refundflow/awsenv/formfuncs"
 	"refundflow/awsenv/httpclient"
+	"refundflow/awsenv/lambdaenv"
 	"refundflow/awsenv/stafffuncs"
 	"refundflow/awsenv/submitfuncs"
 	"refundflow/sfnworkflow"
@@ -200,7 +201,7 @@ func TestHTTPBuildersTrustTheSiteOrigins(t *testing.T) {
 	}
 }
 
-// TestLookupKeyReadInTheBackground: in a Lambda function (Env.Stop set) the builder does not wait for
+// TestLookupKeyReadInTheBackground: in a Lambda function (Env.Background set) the builder does not wait for
 // the email lookup key; the handler waits for it where it needs it, and a read that fails stops the
 // function with the reason, without the secret's value.
 func TestLookupKeyReadInTheBackground(t *testing.T) {
@@ -224,7 +225,7 @@ func TestLookupKeyReadInTheBackground(t *testing.T) {
 	stops := make(chan stopped, 1)
 	envWith := func(secretsURL string) Env {
 		e := httpEnv(vars, secretsURL)
-		e.Stop = func(function string, err error) { stops <- stopped{function, err} }
+		e.Background = &lambdaenv.Background{Stop: func(function string, err error) { stops <- stopped{function, err} }}
 		return e
 	}
 

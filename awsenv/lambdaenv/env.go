@@ -30,6 +30,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -139,12 +140,11 @@ type Env struct {
 	Clock handler.Clock
 	// Logger receives structured logs; the functions log JSON to stderr.
 	Logger *slog.Logger
-	// Stop, when set, ends the function with the reason when a read a builder started in the
-	// background fails (the email lookup key, secrets.LookupKey), as Fail ends one whose init
-	// failed. FromProcess sets it, so such a read overlaps the rest of the cold start and a function
-	// that cannot work still stops at start with the reason. Nil (the local stack, tests): builders
-	// make such reads before they return, and a failure is the builder's error.
-	Stop func(function string, err error)
+	// Background, when set, runs the reads a builder may start in the background (the email lookup
+	// key, secrets.LookupKey), so that they overlap the rest of the cold start; FromProcess sets it.
+	// Nil (the local stack, tests): builders make such reads before they return, and a failure is the
+	// builder's error.
+	Background *Background
 
 	// missing lists required variables that were empty, in the order they were asked for.
 	missing []string
@@ -159,7 +159,7 @@ func FromProcess(ctx context.Context) (Env, error) {
 	// Packages that log through the default logger (apigw's internal-error lines) write the same JSON.
 	slog.SetDefault(logger)
 	env := Env{Getenv: os.Getenv, Logger: logger}
-	env.Stop = func(function string, err error) { Fail(env, function, err) }
+	env.Background = &Background{Stop: func(function string, err error) { Fail(env, function, err) }}
 	cfg, err := LambdaConfig(os.Getenv)
 	if err != nil {
 		return env, err
@@ -434,9 +434,9 @@ func (e *Env) FourEyesLimits() (map[string]int64, error) {
 
 // Fail logs why a function could not start and exits, so Lambda reports an init error (and retries
 // the cold start) instead of serving requests with a broken configuration. Only main packages call
-// it, and Env.Stop: when a read started in the background at init fails after init has ended, the
-// exit fails the invocation running (Runtime.ExitError), and Lambda starts the next one with a new
-// init.
+// it, and Background.Stop: when a read started in the background at init fails after init has
+// ended, the exit fails the invocation running (Runtime.ExitError), and Lambda starts the next one
+// with a new init.
 func Fail(env Env, function string, err error) {
 	// Init has no invocation, so no Lambda request id for the log handler to add from a context.
 	env.Log().ErrorContext(context.Background(), "function cannot start", "function", function, "error", err.Error())
@@ -466,4 +466,46 @@ func (e *Env) TaskCompleter() sfnworkflow.Client {
 func (e *Env) SweeperCalls() sfnworkflow.Client {
 	c := e.StepFunctions()
 	return sfnworkflow.Client{StateMachineARN: e.Require(VarStateMachineARN), StartExecution: c.StartExecution, SendTaskSuccess: c.SendTaskSuccess}
+}
+
+// Background runs reads that builders start at init on goroutines of their own, alongside the rest
+// of the cold start and the first invocation, which waits for what it needs (secrets.Key.Key).
+//
+// Lambda freezes the process once an invocation has answered, and a read frozen halfway could
+// thaw minutes later on a dead connection and past its deadline. So no read may outlive the
+// invocation running: a main whose builder starts one serves its handler through Settled.
+type Background struct {
+	// Stop ends the function with the reason when a read fails, as Fail ends one whose init failed,
+	// so a function that cannot work still stops at start with the reason.
+	Stop func(function string, err error)
+	wg   sync.WaitGroup
+}
+
+// Go runs read on its own goroutine; if it fails, the function stops (Stop) with the error, named
+// for function.
+func (b *Background) Go(function string, read func() error) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		if err := read(); err != nil {
+			b.Stop(function, err)
+		}
+	}()
+}
+
+// Wait waits for every read started to end.
+func (b *Background) Wait() { b.wg.Wait() }
+
+// Settled returns handle for lambda.Start, waiting after each invocation for the reads env's builder
+// started in the background (Background), so that none is frozen halfway when Lambda freezes the
+// process after the answer. Without Env.Background it is handle itself.
+func Settled[I, O any](env Env, handle func(context.Context, I) (O, error)) func(context.Context, I) (O, error) {
+	b := env.Background
+	if b == nil {
+		return handle
+	}
+	return func(ctx context.Context, in I) (O, error) {
+		defer b.Wait()
+		return handle(ctx, in)
+	}
 }

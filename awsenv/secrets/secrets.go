@@ -45,12 +45,13 @@ const minLookupKeyBytes = 32
 // email (SubmitRequest) or refusing every email search (StaffApi). The value is never logged or put
 // in an error. function names the function for the reason it stops with.
 //
-// In a Lambda function (env.Stop set) the read runs in the background from now, and the function
-// goes on starting: the read overlaps the rest of the cold start and the first invocation, which
-// waits for the key only where it needs it (Key.Key). A read that fails stops the function with the
-// reason (env.Stop), as a failure at init would. Without env.Stop (the local stack, tests) the key
-// is read before LookupKey returns, and a failure is its error. It returns nil, nil when the
-// variable is missing (reported by Missing).
+// In a Lambda function (env.Background set) the read runs in the background from now, and the
+// function goes on starting: the read overlaps the rest of the cold start and the first invocation,
+// which waits for the key only where it needs it (Key.Key), and ends before that invocation does
+// (lambdaenv.Settled). A read that fails stops the function with the reason, as a failure at init
+// would. Without env.Background (the local stack, tests) the key is read before LookupKey returns,
+// and a failure is its error. It returns nil, nil when the variable is missing (reported by
+// Missing).
 func LookupKey(ctx context.Context, env *lambdaenv.Env, function string) (*Key, error) {
 	arn := env.Require(lambdaenv.VarLookupKeySecretARN)
 	if arn == "" {
@@ -68,21 +69,18 @@ func LookupKey(ctx context.Context, env *lambdaenv.Env, function string) (*Key, 
 		return key, nil
 	}
 	k := &Key{done: make(chan struct{})}
-	if env.Stop == nil {
+	if env.Background == nil {
 		k.key, k.err = read(ctx)
 		close(k.done)
 		return k, k.err
 	}
-	stop := env.Stop
-	go func() {
+	env.Background.Go(function, func() error {
+		defer close(k.done)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keyReadTimeout)
 		defer cancel()
 		k.key, k.err = read(ctx)
-		if k.err != nil {
-			stop(function, k.err)
-		}
-		close(k.done)
-	}()
+		return k.err
+	})
 	return k, nil
 }
 
