@@ -15,10 +15,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"refundflow/awsenv/awspost"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"refundflow/awsenv/awspost"
 )
 
 // maxAnswer bounds what is read of an answer: Lambda's own limit on a synchronous answer, 6 MB.
