@@ -1,7 +1,9 @@
 package awsenv
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -89,4 +91,23 @@ func clientOf(pkg string) (string, bool) {
 		return "stripe", true
 	}
 	return "", false
+}
+
+// TestMainsServeThroughSettled: every function's main serves its handler through lambdaenv.Settled,
+// so that a read its builder starts in the background (lambdaenv.Background) never outlives an
+// invocation, whichever builder starts one now or later.
+func TestMainsServeThroughSettled(t *testing.T) {
+	mains, err := filepath.Glob("../functions/*/main.go")
+	if err != nil || len(mains) == 0 {
+		t.Fatalf("no mains found: %v", err)
+	}
+	for _, m := range mains {
+		src, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), "lambda.Start(lambdaenv.Settled(env, ") {
+			t.Errorf("%s does not serve its handler through lambdaenv.Settled", m)
+		}
+	}
 }

@@ -170,18 +170,6 @@ func (s *Store) ListThread(ctx context.Context, requestID string) ([]refund.Thre
 	return msgs, nil
 }
 
-// ThreadSummary returns the counts of a request's thread (zero for a request without one).
-func (s *Store) ThreadSummary(ctx context.Context, requestID string) (refund.ThreadSummary, error) {
-	if err := validID("request id", requestID); err != nil {
-		return refund.ThreadSummary{}, err
-	}
-	it, _, err := getOne[threadItem](ctx, s, requestPK(requestID), skThread, "thread of request "+requestID)
-	if err != nil {
-		return refund.ThreadSummary{}, err
-	}
-	return it.summary(requestID), nil
-}
-
 // maxBatchGet is the most keys one BatchGetItem takes.
 const maxBatchGet = 100
 

@@ -473,7 +473,7 @@ func (e *Env) SweeperCalls() sfnworkflow.Client {
 //
 // Lambda freezes the process once an invocation has answered, and a read frozen halfway could
 // thaw minutes later on a dead connection and past its deadline. So no read may outlive the
-// invocation running: a main whose builder starts one serves its handler through Settled.
+// invocation running: every main serves its handler through Settled (awsenv's deps test checks).
 type Background struct {
 	// Stop ends the function with the reason when a read fails, as Fail ends one whose init failed,
 	// so a function that cannot work still stops at start with the reason.

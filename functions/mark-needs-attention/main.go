@@ -24,5 +24,5 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, basicfuncs.FunctionMarkNeedsAttention, err)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(lambdaenv.Settled(env, h.Handle))
 }

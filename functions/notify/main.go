@@ -25,5 +25,5 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionNotify, err)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(lambdaenv.Settled(env, h.Handle))
 }

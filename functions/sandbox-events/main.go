@@ -23,5 +23,5 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, sandboxfuncs.FunctionSandboxEvents, err)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(lambdaenv.Settled(env, h.Handle))
 }

@@ -22,5 +22,5 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, mailfuncs.FunctionSendMail, err)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(lambdaenv.Settled(env, h.Handle))
 }

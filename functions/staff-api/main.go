@@ -23,5 +23,5 @@ func main() {
 	if err != nil {
 		lambdaenv.Fail(env, stafffuncs.FunctionStaffApi, err)
 	}
-	lambda.Start(lambdaenv.Settled(env, h.Handle)) // the lookup key's read ends before the first answer
+	lambda.Start(lambdaenv.Settled(env, h.Handle))
 }
